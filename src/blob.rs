@@ -1,0 +1,265 @@
+//! `Blob`: the byte string the store hands back.
+//!
+//! A read must be cheap. Short values (up to [`Blob::INLINE_CAPACITY`] bytes: most keys,
+//! counters, flags, short strings) are copied into the `Blob` itself, so reading one
+//! allocates nothing; longer values are a reference-counted [`bytes::Bytes`] shared with
+//! the store, so reading one copies nothing.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+
+use bytes::Bytes;
+
+/// An owned byte string returned by the store: inline when short, shared when long.
+///
+/// It dereferences to `[u8]` and compares equal to byte strings, `str`s and `Vec<u8>`.
+///
+/// # Examples
+///
+/// ```
+/// let store = embedis::Store::new();
+/// store.strings().set("greeting", "hello")?;
+/// let v = store.strings().get("greeting")?.unwrap();
+/// assert_eq!(v, "hello");
+/// assert_eq!(&v[..], b"hello");
+/// assert_eq!(v.as_str(), Some("hello"));
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Blob(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Inline {
+        len: u8,
+        buf: [u8; Blob::INLINE_CAPACITY],
+    },
+    Shared(Bytes),
+}
+
+impl Blob {
+    /// The longest value held inline (without a heap allocation).
+    pub const INLINE_CAPACITY: usize = 30;
+
+    /// A `Blob` holding a copy of `bytes` (inline if short enough).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = embedis::Blob::copy_from_slice(b"abc");
+    /// assert_eq!(b.len(), 3);
+    /// ```
+    pub fn copy_from_slice(bytes: &[u8]) -> Self {
+        if bytes.len() <= Self::INLINE_CAPACITY {
+            let mut buf = [0; Self::INLINE_CAPACITY];
+            buf[..bytes.len()].copy_from_slice(bytes);
+            #[allow(clippy::cast_possible_truncation)] // checked just above
+            Blob(Repr::Inline {
+                len: bytes.len() as u8,
+                buf,
+            })
+        } else {
+            Blob(Repr::Shared(Bytes::copy_from_slice(bytes)))
+        }
+    }
+
+    /// The bytes as a `str`, if they are UTF-8.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(embedis::Blob::from("héllo").as_str(), Some("héllo"));
+    /// assert_eq!(embedis::Blob::from(&[0xff_u8][..]).as_str(), None);
+    /// ```
+    pub fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(self).ok()
+    }
+
+    /// The bytes as a [`bytes::Bytes`] (no copy when the value is shared).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = embedis::Blob::from("abc").into_bytes();
+    /// assert_eq!(&b[..], b"abc");
+    /// ```
+    pub fn into_bytes(self) -> Bytes {
+        match self.0 {
+            Repr::Inline { .. } => Bytes::copy_from_slice(&self),
+            Repr::Shared(bytes) => bytes,
+        }
+    }
+}
+
+impl Deref for Blob {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, buf } => &buf[..usize::from(*len)],
+            Repr::Shared(bytes) => bytes,
+        }
+    }
+}
+
+impl AsRef<[u8]> for Blob {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl Borrow<[u8]> for Blob {
+    fn borrow(&self) -> &[u8] {
+        self
+    }
+}
+
+impl Default for Blob {
+    fn default() -> Self {
+        Blob::copy_from_slice(b"")
+    }
+}
+
+impl From<&[u8]> for Blob {
+    fn from(bytes: &[u8]) -> Self {
+        Blob::copy_from_slice(bytes)
+    }
+}
+
+impl From<&str> for Blob {
+    fn from(s: &str) -> Self {
+        Blob::copy_from_slice(s.as_bytes())
+    }
+}
+
+impl From<Vec<u8>> for Blob {
+    fn from(v: Vec<u8>) -> Self {
+        Blob::from(Bytes::from(v))
+    }
+}
+
+impl From<String> for Blob {
+    fn from(s: String) -> Self {
+        Blob::from(s.into_bytes())
+    }
+}
+
+impl From<Bytes> for Blob {
+    fn from(bytes: Bytes) -> Self {
+        if bytes.len() <= Self::INLINE_CAPACITY {
+            Blob::copy_from_slice(&bytes)
+        } else {
+            Blob(Repr::Shared(bytes))
+        }
+    }
+}
+
+impl From<Blob> for Bytes {
+    fn from(blob: Blob) -> Self {
+        blob.into_bytes()
+    }
+}
+
+impl From<Blob> for Vec<u8> {
+    fn from(blob: Blob) -> Self {
+        blob.to_vec()
+    }
+}
+
+impl PartialEq for Blob {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Blob {}
+
+impl PartialOrd for Blob {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Blob {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl Hash for Blob {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
+}
+
+macro_rules! blob_eq {
+    ($($t:ty => $conv:expr),* $(,)?) => {$(
+        impl PartialEq<$t> for Blob {
+            fn eq(&self, other: &$t) -> bool {
+                let conv: for<'a> fn(&'a $t) -> &'a [u8] = $conv;
+                **self == *conv(other)
+            }
+        }
+        impl PartialEq<Blob> for $t {
+            fn eq(&self, other: &Blob) -> bool {
+                other == self
+            }
+        }
+    )*};
+}
+
+blob_eq! {
+    [u8] => |s| s,
+    &[u8] => |s| s,
+    str => str::as_bytes,
+    &str => |s| s.as_bytes(),
+    Vec<u8> => Vec::as_slice,
+    String => String::as_bytes,
+    Bytes => |b| b,
+}
+
+impl<const N: usize> PartialEq<[u8; N]> for Blob {
+    fn eq(&self, other: &[u8; N]) -> bool {
+        **self == other[..]
+    }
+}
+
+impl<const N: usize> PartialEq<&[u8; N]> for Blob {
+    fn eq(&self, other: &&[u8; N]) -> bool {
+        **self == other[..]
+    }
+}
+
+impl fmt::Debug for Blob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b\"{}\"", self.escape_ascii())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_values_are_inline_and_long_ones_shared() {
+        assert!(std::mem::size_of::<Blob>() <= 40);
+        assert!(matches!(Blob::from("x".repeat(30).as_str()).0, Repr::Inline { .. }));
+        assert!(matches!(Blob::from("x".repeat(31).as_str()).0, Repr::Shared(_)));
+        let long = Bytes::from(vec![7u8; 100]);
+        let blob = Blob::from(long.clone());
+        assert_eq!(blob.into_bytes().as_ptr(), long.as_ptr());
+    }
+
+    #[test]
+    fn compares_with_common_byte_types() {
+        let b = Blob::from("abc");
+        assert_eq!(b, "abc");
+        assert_eq!(b, b"abc");
+        assert_eq!(b, b"abc".to_vec());
+        assert_ne!(b, "abd");
+        assert_eq!(format!("{b:?}"), "b\"abc\"");
+    }
+}

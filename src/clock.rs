@@ -1,0 +1,182 @@
+//! Where the store reads the time.
+//!
+//! Deadlines are absolute milliseconds since the Unix epoch, read from a [`Clock`]. The
+//! default [`SystemClock`] reads the system's real-time clock; [`ManualClock`] moves only
+//! when told to, so tests of TTL logic (the store's and yours) are deterministic.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A source of wall-clock time in milliseconds since the Unix epoch.
+///
+/// Implement it to drive a store's expiry from your own notion of time; most users
+/// want [`SystemClock`] (the default) or [`ManualClock`] (tests).
+pub trait Clock: Send + Sync + fmt::Debug + 'static {
+    /// The current time, in milliseconds since the Unix epoch.
+    fn now_ms(&self) -> u64;
+}
+
+/// The system's real-time clock (the default).
+///
+/// # Examples
+///
+/// ```
+/// use embedis::{Clock, SystemClock};
+/// assert!(SystemClock.now_ms() > 1_600_000_000_000);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[inline]
+    fn now_ms(&self) -> u64 {
+        system_now_ms()
+    }
+}
+
+#[inline]
+pub(crate) fn system_now_ms() -> u64 {
+    // A clock set before 1970 reads as the epoch rather than panicking.
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// A clock that moves only when told to: for deterministic tests of TTLs.
+///
+/// Clones share the same time, so keep one clone and give another to
+/// [`StoreBuilder::clock`](crate::StoreBuilder::clock).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use embedis::{ManualClock, SetOptions, Store};
+///
+/// let clock = ManualClock::new();
+/// let store = Store::builder().clock(clock.clone()).build();
+/// store.strings().set_with("page", "<html>", SetOptions::new().ttl(Duration::from_secs(5)))?;
+/// clock.advance(Duration::from_secs(5));
+/// assert_eq!(store.strings().get("page")?, None);
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    now: Arc<AtomicU64>,
+}
+
+impl ManualClock {
+    /// A clock stopped at 2023-11-14 22:13:20 UTC (1 700 000 000 000 ms), the same for
+    /// every run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{Clock, ManualClock};
+    /// assert_eq!(ManualClock::new().now_ms(), 1_700_000_000_000);
+    /// ```
+    pub fn new() -> Self {
+        Self::at_ms(1_700_000_000_000)
+    }
+
+    /// A clock stopped at `time` (the epoch if `time` is earlier).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use embedis::{Clock, ManualClock};
+    /// let clock = ManualClock::at(UNIX_EPOCH + Duration::from_secs(10));
+    /// assert_eq!(clock.now_ms(), 10_000);
+    /// ```
+    pub fn at(time: SystemTime) -> Self {
+        Self::at_ms(
+            time.duration_since(UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        )
+    }
+
+    fn at_ms(ms: u64) -> Self {
+        Self {
+            now: Arc::new(AtomicU64::new(ms)),
+        }
+    }
+
+    /// Moves the clock forward by `by` (whole milliseconds; saturating).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{Clock, ManualClock};
+    /// let clock = ManualClock::new();
+    /// clock.advance(Duration::from_millis(1500));
+    /// assert_eq!(clock.now_ms(), 1_700_000_001_500);
+    /// ```
+    pub fn advance(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        let _ = self
+            .now
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| {
+                Some(t.saturating_add(ms))
+            });
+    }
+
+    /// Sets the clock to `time` (the epoch if `time` is earlier); it may move backwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use embedis::{Clock, ManualClock};
+    /// let clock = ManualClock::new();
+    /// clock.set(UNIX_EPOCH + Duration::from_secs(1));
+    /// assert_eq!(clock.now_ms(), 1000);
+    /// ```
+    pub fn set(&self, time: SystemTime) {
+        self.now.store(Self::at(time).now_ms(), Ordering::SeqCst);
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> u64 {
+        self.now.load(Ordering::SeqCst)
+    }
+}
+
+/// The store's clock: the system clock is called directly (no virtual call on the hot
+/// path); anything else goes through the trait object.
+#[derive(Debug, Clone)]
+pub(crate) enum ClockSource {
+    System,
+    Custom(Arc<dyn Clock>),
+}
+
+impl ClockSource {
+    #[inline]
+    pub(crate) fn now_ms(&self) -> u64 {
+        match self {
+            ClockSource::System => system_now_ms(),
+            ClockSource::Custom(clock) => clock.now_ms(),
+        }
+    }
+}
+
+/// Milliseconds since the epoch for `time`, or `None` if `time` is not after the epoch.
+pub(crate) fn unix_ms(time: SystemTime) -> Option<u64> {
+    let d = time.duration_since(UNIX_EPOCH).ok()?;
+    u64::try_from(d.as_millis()).ok()
+}
+
+/// The `SystemTime` for `ms` milliseconds since the epoch.
+pub(crate) fn system_time(ms: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms)
+}

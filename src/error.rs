@@ -1,0 +1,72 @@
+//! The one error type of the crate.
+//!
+//! Every variant mirrors an error reply of Redis, and its `Display` text is exactly what
+//! Redis sends (prefix included), so a message seen here can be searched for in Redis's
+//! documentation and source. When a command returns an error, the store is unchanged.
+
+/// Why a command was refused. When one is returned, the store is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The key holds a value of another type (Redis `WRONGTYPE`).
+    #[error("WRONGTYPE Operation against a key holding the wrong kind of value")]
+    WrongType,
+    /// The stored string or an argument is not a base-10 `i64` (`INCR`, `DECRBY`, …).
+    #[error("ERR value is not an integer or out of range")]
+    NotInteger,
+    /// The stored string or an argument is not a valid float (`INCRBYFLOAT`).
+    #[error("ERR value is not a valid float")]
+    NotFloat,
+    /// An integer result would not fit in an `i64` (`INCR`, `INCRBY`, `DECRBY`).
+    #[error("ERR increment or decrement would overflow")]
+    Overflow,
+    /// `DECRBY` by `i64::MIN`, whose negation does not exist.
+    #[error("ERR decrement would overflow")]
+    DecrementOverflow,
+    /// A float result would be NaN or infinite (`INCRBYFLOAT`).
+    #[error("ERR increment would produce NaN or Infinity")]
+    NanOrInfinity,
+    /// A bit offset is at or beyond 2^32 bits (`SETBIT`, `GETBIT`, `BITFIELD`).
+    #[error("ERR bit offset is not an integer or out of range")]
+    BitOffsetOutOfRange,
+    /// A byte offset is out of range (`SETRANGE`).
+    #[error("ERR offset is out of range")]
+    OffsetOutOfRange,
+    /// The result would exceed the store's maximum string size (`SETRANGE`, `APPEND`,
+    /// `SETBIT`, `BITFIELD`); see [`StoreBuilder::max_string_size`](crate::StoreBuilder::max_string_size).
+    #[error("ERR string exceeds maximum allowed size (proto-max-bulk-len)")]
+    StringTooLong,
+    /// An expiry is zero, negative, or overflows when added to the current time; the
+    /// field names the command (`SET`, `GETEX`, `EXPIRE`, …).
+    #[error("ERR invalid expire time in '{0}' command")]
+    InvalidExpireTime(&'static str),
+    /// A `BITFIELD` type outside `i1`…`i64` and `u1`…`u63`.
+    #[error(
+        "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+    )]
+    InvalidBitfieldType,
+    /// `BITFIELD_RO` given a subcommand other than `GET`.
+    #[error("ERR BITFIELD_RO only supports the GET subcommand")]
+    BitfieldReadOnly,
+    /// `BITOP NOT` given other than exactly one source key.
+    #[error("ERR BITOP NOT must be called with a single source key.")]
+    BitopNotSingleKey,
+    /// The two strings of `LCS` are too long for its quadratic table.
+    #[error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")]
+    LcsTooLong,
+    /// A database index outside `0..databases` (`SELECT`, `MOVE`, `COPY … DB`, `SWAPDB`).
+    #[error("ERR DB index is out of range")]
+    DbIndexOutOfRange,
+    /// The source and the destination are the same key (`MOVE`, `COPY`).
+    #[error("ERR source and destination objects are the same")]
+    SameObject,
+    /// The key does not exist where the command requires it (`RENAME`).
+    #[error("ERR no such key")]
+    NoSuchKey,
+    /// Options that Redis rejects as a syntax error.
+    #[error("ERR syntax error")]
+    Syntax,
+}
+
+/// `Result` with [`Error`] as the default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,836 @@
+//! Generic key commands (Redis's `db.c` and `expire.c` commands).
+//!
+//! | Redis | method |
+//! |---|---|
+//! | `DEL` / `UNLINK` / `EXISTS` / `TOUCH` | [`del`](Keys::del) / [`unlink`](Keys::unlink) / [`exists`](Keys::exists) / [`touch`](Keys::touch) |
+//! | `TYPE` | [`key_type`](Keys::key_type) |
+//! | `KEYS` / `SCAN` / `RANDOMKEY` | [`keys`](Keys::keys) / [`scan`](Keys::scan), [`scan_iter`](Keys::scan_iter) / [`randomkey`](Keys::randomkey) |
+//! | `RENAME` / `RENAMENX` / `COPY` / `MOVE` | [`rename`](Keys::rename) / [`renamenx`](Keys::renamenx) / [`copy`](Keys::copy) / [`move_key`](Keys::move_key) |
+//! | `SWAPDB` / `DBSIZE` / `FLUSHDB` / `FLUSHALL` | [`swapdb`](Keys::swapdb) / [`dbsize`](Keys::dbsize) / [`flushdb`](Keys::flushdb) / [`flushall`](Keys::flushall) |
+//! | `EXPIRE` `PEXPIRE` (NX, XX, GT, LT) | [`expire`](Keys::expire), [`expire_with`](Keys::expire_with) |
+//! | `EXPIREAT` `PEXPIREAT` | [`expireat`](Keys::expireat), [`expireat_with`](Keys::expireat_with) |
+//! | `TTL` / `PTTL` | [`ttl`](Keys::ttl) / [`pttl`](Keys::pttl) |
+//! | `EXPIRETIME` / `PEXPIRETIME` | [`expiretime`](Keys::expiretime) / [`pexpiretime`](Keys::pexpiretime) |
+//! | `PERSIST` | [`persist`](Keys::persist) |
+
+use std::collections::VecDeque;
+use std::time::{Duration, SystemTime};
+
+use crate::clock::{system_time, unix_ms};
+use crate::keyspace::{Deadline, Keyspace};
+use crate::{Blob, Error, KeyType, Result, Store, glob};
+
+/// The condition of an `EXPIRE`-family command.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ExpireCondition {
+    /// Set the TTL unconditionally (no option).
+    #[default]
+    Always,
+    /// Only if the key has no TTL (`NX`).
+    Nx,
+    /// Only if the key has a TTL (`XX`).
+    Xx,
+    /// Only if the new deadline is later than the current one; a key without a TTL
+    /// counts as never expiring, so this fails for it (`GT`, and `XX GT`).
+    Gt,
+    /// Only if the new deadline is earlier than the current one; a key without a TTL
+    /// counts as never expiring, so this succeeds for it (`LT`).
+    Lt,
+    /// Only if the key has a TTL and the new deadline is earlier (`XX LT`).
+    XxLt,
+}
+
+/// A key's remaining time to live (`TTL` / `PTTL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ttl {
+    /// The key does not exist (Redis's -2).
+    Missing,
+    /// The key exists and has no TTL (Redis's -1).
+    Persistent,
+    /// The key expires after this long.
+    Expires(Duration),
+}
+
+impl Ttl {
+    /// The remaining time, if the key exists and has a TTL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(embedis::Ttl::Persistent.remaining(), None);
+    /// ```
+    pub fn remaining(self) -> Option<Duration> {
+        match self {
+            Ttl::Expires(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// A key's deadline (`EXPIRETIME` / `PEXPIRETIME`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExpireTime {
+    /// The key does not exist (Redis's -2).
+    Missing,
+    /// The key exists and has no TTL (Redis's -1).
+    Persistent,
+    /// The key expires at this time.
+    At(SystemTime),
+}
+
+/// Options of `SCAN`: a glob pattern, a batch size hint and a type filter.
+///
+/// # Examples
+///
+/// ```
+/// use embedis::{KeyType, ScanOptions};
+/// let opts = ScanOptions::new().pattern("user:*").count(100).key_type(KeyType::String);
+/// ```
+#[must_use]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ScanOptions {
+    pattern: Option<Vec<u8>>,
+    count: usize,
+    key_type: Option<KeyType>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions::new()
+    }
+}
+
+impl ScanOptions {
+    /// Every key, about 10 per step.
+    pub fn new() -> Self {
+        ScanOptions {
+            pattern: None,
+            count: 10,
+            key_type: None,
+        }
+    }
+
+    /// Only keys matching the glob `pattern` (`MATCH`). As in Redis, `*` alone means
+    /// every key, the empty one included.
+    #[doc(alias = "MATCH")]
+    pub fn pattern(mut self, pattern: impl AsRef<[u8]>) -> Self {
+        let pattern = pattern.as_ref();
+        self.pattern = (pattern != b"*").then(|| pattern.to_vec());
+        self
+    }
+
+    /// About how many keys to examine per step (`COUNT`; at least 1, default 10).
+    pub fn count(mut self, count: usize) -> Self {
+        self.count = count.max(1);
+        self
+    }
+
+    /// Only keys holding this type (`TYPE`).
+    #[doc(alias = "TYPE")]
+    pub fn key_type(mut self, key_type: KeyType) -> Self {
+        self.key_type = Some(key_type);
+        self
+    }
+}
+
+/// Options of `COPY`: the destination database and whether to overwrite.
+///
+/// # Examples
+///
+/// ```
+/// let opts = embedis::CopyOptions::new().db(2).replace();
+/// ```
+#[must_use]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CopyOptions {
+    db: Option<usize>,
+    replace: bool,
+}
+
+impl CopyOptions {
+    /// Copy within the same database, without overwriting.
+    pub fn new() -> Self {
+        CopyOptions::default()
+    }
+
+    /// Copy into database `db` (`DB`).
+    pub fn db(mut self, db: usize) -> Self {
+        self.db = Some(db);
+        self
+    }
+
+    /// Overwrite an existing destination (`REPLACE`).
+    pub fn replace(mut self) -> Self {
+        self.replace = true;
+        self
+    }
+}
+
+/// Generic key commands. Obtained from [`Store::keys`] or [`Db::keys`](crate::Db::keys).
+///
+/// A handle is a borrowed view of the store: it holds no lock between calls.
+#[derive(Clone, Copy, Debug)]
+pub struct Keys<'s> {
+    store: &'s Store,
+    db: usize,
+}
+
+impl<'s> Keys<'s> {
+    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
+        Keys { store, db }
+    }
+
+    fn ks(&self) -> &'s Keyspace {
+        self.store.keyspace()
+    }
+
+    fn located<'k, K: AsRef<[u8]>>(&self, keys: &'k [K]) -> Vec<(usize, &'k [u8])> {
+        keys.iter().map(|k| (self.db, k.as_ref())).collect()
+    }
+
+    /// Deletes `keys` and returns how many existed (`DEL`). Atomic.
+    ///
+    /// **Locking:** holds the write locks of every shard involved while it runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("a", "1"), ("b", "2")])?;
+    /// assert_eq!(store.keys().del(["a", "b", "c"])?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn del<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        let located = self.located(&keys);
+        Ok(self
+            .ks()
+            .write_many(&located, |many| (0..located.len()).filter(|&n| many.entry(n).remove()).count()))
+    }
+
+    /// Deletes `keys` (`UNLINK`; the same as [`del`](Self::del): values are freed on
+    /// the calling thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("a", "1")?;
+    /// assert_eq!(store.keys().unlink(["a"])?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn unlink<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
+        self.del(keys)
+    }
+
+    /// How many of `keys` exist, counting a key given twice twice (`EXISTS`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("a", "1")?;
+    /// assert_eq!(store.keys().exists(["a", "a", "nope"])?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn exists<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        let located = self.located(&keys);
+        Ok(self
+            .ks()
+            .read_many(&located, |many| (0..located.len()).filter(|&n| many.get(n).is_some()).count()))
+    }
+
+    /// How many of `keys` exist (`TOUCH`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("a", "1")?;
+    /// assert_eq!(store.keys().touch(["a", "b"])?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn touch<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
+        self.exists(keys)
+    }
+
+    /// The type of the value at `key`, `None` if missing (`TYPE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::KeyType;
+    /// let store = embedis::Store::new();
+    /// store.strings().set("a", "1")?;
+    /// assert_eq!(store.keys().key_type("a")?, Some(KeyType::String));
+    /// assert_eq!(store.keys().key_type("b")?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[doc(alias = "TYPE")]
+    pub fn key_type(&self, key: impl AsRef<[u8]>) -> Result<Option<KeyType>> {
+        Ok(self.ks().read(self.db, key.as_ref(), |v| v.map(|v| v.key_type())))
+    }
+
+    /// Every key matching the glob `pattern` (`KEYS`).
+    ///
+    /// # Complexity
+    ///
+    /// O(n) over the whole database; prefer [`scan_iter`](Self::scan_iter) on large ones.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("hello", "1"), ("hallo", "2"), ("hxllo", "3")])?;
+    /// let mut keys = store.keys().keys("h[ae]llo")?;
+    /// keys.sort();
+    /// assert_eq!(keys, ["hallo", "hello"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn keys(&self, pattern: impl AsRef<[u8]>) -> Result<Vec<Blob>> {
+        let pattern = pattern.as_ref();
+        let all = pattern == b"*";
+        let mut out = Vec::new();
+        self.ks().for_each(self.db, |key, _| {
+            if all || glob::matches(pattern, key) {
+                out.push(Blob::copy_from_slice(key));
+            }
+        });
+        Ok(out)
+    }
+
+    /// One step of an incremental scan (`SCAN`): returns the cursor for the next step (0
+    /// when the scan is complete) and the keys found in this one.
+    ///
+    /// Start with cursor 0. Every key present for the whole scan is returned exactly
+    /// once, however the store grows or shrinks meanwhile; keys added or removed during
+    /// the scan may or may not be. A step may return no keys before the end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::ScanOptions;
+    /// let store = embedis::Store::new();
+    /// store.strings().mset((0..100).map(|i| (format!("k{i}"), "v")))?;
+    /// let (mut cursor, mut found) = (0, 0);
+    /// loop {
+    ///     let (next, keys) = store.keys().scan(cursor, &ScanOptions::new())?;
+    ///     found += keys.len();
+    ///     cursor = next;
+    ///     if cursor == 0 { break; }
+    /// }
+    /// assert_eq!(found, 100);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn scan(&self, cursor: u64, options: &ScanOptions) -> Result<(u64, Vec<Blob>)> {
+        let mut out = Vec::new();
+        let next = self.ks().scan(self.db, cursor, options.count, |key, value| {
+            let pattern_ok = options.pattern.as_deref().is_none_or(|p| glob::matches(p, key));
+            let type_ok = options.key_type.is_none_or(|t| t == value.key_type());
+            if pattern_ok && type_ok {
+                out.push(Blob::copy_from_slice(key));
+            }
+        });
+        Ok((next, out))
+    }
+
+    /// An iterator over every key, scanning in steps of `options.count` (`SCAN` in a
+    /// loop). It holds no lock between steps, with `SCAN`'s guarantees.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::ScanOptions;
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("user:1", "a"), ("user:2", "b"), ("page:1", "c")])?;
+    /// let mut users: Vec<_> = store.keys().scan_iter(ScanOptions::new().pattern("user:*")).collect();
+    /// users.sort();
+    /// assert_eq!(users, ["user:1", "user:2"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn scan_iter(&self, options: ScanOptions) -> ScanIter<'s> {
+        ScanIter {
+            keys: *self,
+            options,
+            cursor: 0,
+            buffer: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    /// A random existing key, `None` if the database is empty (`RANDOMKEY`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.keys().randomkey()?, None);
+    /// store.strings().set("only", "1")?;
+    /// assert_eq!(store.keys().randomkey()?.unwrap(), "only");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn randomkey(&self) -> Result<Option<Blob>> {
+        Ok(self.ks().random(self.db, |key, _| Blob::copy_from_slice(key)))
+    }
+
+    /// Renames `src` to `dst`, overwriting `dst` and keeping the TTL (`RENAME`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchKey`] if `src` does not exist.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("old", "v")?;
+    /// store.keys().rename("old", "new")?;
+    /// assert_eq!(store.strings().get("new")?.unwrap(), "v");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn rename(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>) -> Result<()> {
+        self.rename_impl(src.as_ref(), dst.as_ref(), false).map(|_| ())
+    }
+
+    /// Renames `src` to `dst` only if `dst` does not exist; returns whether it did
+    /// (`RENAMENX`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchKey`] if `src` does not exist.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("a", "1"), ("b", "2")])?;
+    /// assert!(!store.keys().renamenx("a", "b")?);
+    /// assert!(store.keys().renamenx("a", "c")?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn renamenx(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>) -> Result<bool> {
+        self.rename_impl(src.as_ref(), dst.as_ref(), true)
+    }
+
+    fn rename_impl(&self, src: &[u8], dst: &[u8], nx: bool) -> Result<bool> {
+        self.ks().write_many(&[(self.db, src), (self.db, dst)], |many| {
+            if !many.entry(0).exists() {
+                return Err(Error::NoSuchKey);
+            }
+            if src == dst {
+                return Ok(!nx);
+            }
+            if nx && many.entry(1).exists() {
+                return Ok(false);
+            }
+            let (value, expires_at) = many.entry(0).take().ok_or(Error::NoSuchKey)?;
+            many.entry(1).put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
+            Ok(true)
+        })
+    }
+
+    /// Copies the value (and TTL) at `src` to `dst`, in this database or the one the
+    /// options name; returns whether it copied (`COPY`). Without
+    /// [`replace`](CopyOptions::replace), an existing `dst` is left alone.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SameObject`] when copying a key onto itself;
+    /// [`Error::DbIndexOutOfRange`] for a bad database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::CopyOptions;
+    /// let store = embedis::Store::new();
+    /// store.strings().set("a", "1")?;
+    /// assert!(store.keys().copy("a", "b", CopyOptions::new())?);
+    /// assert!(store.keys().copy("a", "a", CopyOptions::new().db(1))?);
+    /// assert_eq!(store.db(1)?.strings().get("a")?.unwrap(), "1");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn copy(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>, options: CopyOptions) -> Result<bool> {
+        let (src, dst) = (src.as_ref(), dst.as_ref());
+        let to_db = options.db.unwrap_or(self.db);
+        self.ks().check_db(to_db)?;
+        if to_db == self.db && src == dst {
+            return Err(Error::SameObject);
+        }
+        Ok(self.ks().write_many(&[(self.db, src), (to_db, dst)], |many| {
+            let source = many.entry(0);
+            let Some(value) = source.value().map(|v| v.to_owned()) else {
+                return false;
+            };
+            let expires_at = source.expires_at();
+            let mut target = many.entry(1);
+            if target.exists() && !options.replace {
+                return false;
+            }
+            target.put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
+            true
+        }))
+    }
+
+    /// Moves `key` (with its TTL) to database `db`; returns whether it moved (`MOVE`).
+    /// Nothing moves if the key is missing or already exists in `db`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SameObject`] if `db` is this database; [`Error::DbIndexOutOfRange`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "v")?;
+    /// assert!(store.keys().move_key("k", 1)?);
+    /// assert_eq!(store.strings().get("k")?, None);
+    /// assert_eq!(store.db(1)?.strings().get("k")?.unwrap(), "v");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[doc(alias = "MOVE")]
+    pub fn move_key(&self, key: impl AsRef<[u8]>, db: usize) -> Result<bool> {
+        self.ks().check_db(db)?;
+        if db == self.db {
+            return Err(Error::SameObject);
+        }
+        let key = key.as_ref();
+        Ok(self.ks().write_many(&[(self.db, key), (db, key)], |many| {
+            if !many.entry(0).exists() || many.entry(1).exists() {
+                return false;
+            }
+            let Some((value, expires_at)) = many.entry(0).take() else {
+                return false;
+            };
+            many.entry(1).put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
+            true
+        }))
+    }
+
+    /// Exchanges the contents of databases `a` and `b`, atomically (`SWAPDB`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DbIndexOutOfRange`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "in 0")?;
+    /// store.keys().swapdb(0, 1)?;
+    /// assert_eq!(store.db(1)?.strings().get("k")?.unwrap(), "in 0");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn swapdb(&self, a: usize, b: usize) -> Result<()> {
+        self.ks().check_db(a)?;
+        self.ks().check_db(b)?;
+        self.ks().swap(a, b);
+        Ok(())
+    }
+
+    /// The number of keys in this database (`DBSIZE`); like Redis, it may count expired
+    /// keys not yet removed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("a", "1"), ("b", "2")])?;
+    /// assert_eq!(store.keys().dbsize()?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn dbsize(&self) -> Result<usize> {
+        Ok(self.ks().len(self.db))
+    }
+
+    /// Deletes every key in this database (`FLUSHDB`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("a", "1")?;
+    /// store.keys().flushdb()?;
+    /// assert_eq!(store.keys().dbsize()?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn flushdb(&self) -> Result<()> {
+        self.ks().clear(self.db);
+        Ok(())
+    }
+
+    /// Deletes every key in every database (`FLUSHALL`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(3)?.strings().set("a", "1")?;
+    /// store.keys().flushall()?;
+    /// assert_eq!(store.db(3)?.keys().dbsize()?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn flushall(&self) -> Result<()> {
+        self.ks().clear_all();
+        Ok(())
+    }
+
+    /// Sets `key` to expire after `ttl`; returns whether the key exists (`EXPIRE` /
+    /// `PEXPIRE`). A zero `ttl` deletes the key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidExpireTime`] if the deadline would pass `i64::MAX` ms.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// store.strings().set("url", "https://example.org")?;
+    /// assert!(store.keys().expire("url", Duration::from_secs(10))?);
+    /// assert_eq!(store.keys().ttl("url")?.remaining(), Some(Duration::from_secs(10)));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[doc(alias = "PEXPIRE")]
+    pub fn expire(&self, key: impl AsRef<[u8]>, ttl: Duration) -> Result<bool> {
+        self.expire_with(key, ttl, ExpireCondition::Always)
+    }
+
+    /// [`expire`](Self::expire) under a condition (`EXPIRE key ttl NX|XX|GT|LT`);
+    /// returns whether the TTL was set.
+    ///
+    /// # Errors
+    ///
+    /// As [`expire`](Self::expire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::ExpireCondition;
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "v")?;
+    /// let secs = Duration::from_secs;
+    /// assert!(!store.keys().expire_with("k", secs(10), ExpireCondition::Gt)?);
+    /// assert!(store.keys().expire_with("k", secs(10), ExpireCondition::Nx)?);
+    /// assert!(store.keys().expire_with("k", secs(20), ExpireCondition::Gt)?);
+    /// assert!(!store.keys().expire_with("k", secs(30), ExpireCondition::Lt)?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[doc(alias = "PEXPIRE")]
+    pub fn expire_with(&self, key: impl AsRef<[u8]>, ttl: Duration, condition: ExpireCondition) -> Result<bool> {
+        let at = u64::try_from(ttl.as_millis())
+            .ok()
+            .and_then(|ms| self.ks().now().checked_add(ms))
+            .filter(|&at| i64::try_from(at).is_ok())
+            .ok_or(Error::InvalidExpireTime("expire"))?;
+        self.expire_at_ms(key.as_ref(), at, condition)
+    }
+
+    /// Sets `key` to expire at `time`; returns whether the key exists (`EXPIREAT` /
+    /// `PEXPIREAT`). A time in the past deletes the key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidExpireTime`] if `time` is past `i64::MAX` ms after the epoch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "v")?;
+    /// assert!(store.keys().expireat("k", SystemTime::now() - Duration::from_secs(1))?);
+    /// assert_eq!(store.strings().get("k")?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[doc(alias = "PEXPIREAT")]
+    pub fn expireat(&self, key: impl AsRef<[u8]>, time: SystemTime) -> Result<bool> {
+        self.expireat_with(key, time, ExpireCondition::Always)
+    }
+
+    /// [`expireat`](Self::expireat) under a condition (`EXPIREAT key time
+    /// NX|XX|GT|LT`); returns whether the deadline was set.
+    ///
+    /// # Errors
+    ///
+    /// As [`expireat`](Self::expireat).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use embedis::ExpireCondition;
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "v")?;
+    /// let later = SystemTime::now() + Duration::from_secs(60);
+    /// assert!(!store.keys().expireat_with("k", later, ExpireCondition::Xx)?);
+    /// assert!(store.keys().expireat_with("k", later, ExpireCondition::Always)?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[doc(alias = "PEXPIREAT")]
+    pub fn expireat_with(&self, key: impl AsRef<[u8]>, time: SystemTime, condition: ExpireCondition) -> Result<bool> {
+        let at = match time.duration_since(std::time::UNIX_EPOCH) {
+            Ok(_) => unix_ms(time)
+                .filter(|&at| i64::try_from(at).is_ok())
+                .ok_or(Error::InvalidExpireTime("expireat"))?,
+            Err(_) => 0,
+        };
+        self.expire_at_ms(key.as_ref(), at, condition)
+    }
+
+    /// The common core of the `EXPIRE` family, in Redis's order: the key must exist,
+    /// then the condition must hold, then a deadline not after "now" deletes the key.
+    fn expire_at_ms(&self, key: &[u8], at: u64, condition: ExpireCondition) -> Result<bool> {
+        Ok(self.ks().write(self.db, key, |e| {
+            if !e.exists() {
+                return false;
+            }
+            let current = e.expires_at();
+            let allowed = match condition {
+                ExpireCondition::Always => true,
+                ExpireCondition::Nx => current.is_none(),
+                ExpireCondition::Xx => current.is_some(),
+                ExpireCondition::Gt => current.is_some_and(|c| at > c),
+                ExpireCondition::Lt => current.is_none_or(|c| at < c),
+                ExpireCondition::XxLt => current.is_some_and(|c| at < c),
+            };
+            allowed && e.set_expires_at(Some(at))
+        }))
+    }
+
+    /// The remaining time to live of `key`, rounded to whole seconds as Redis's `TTL`
+    /// does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::Ttl;
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.keys().ttl("nope")?, Ttl::Missing);
+    /// store.strings().set("k", "v")?;
+    /// assert_eq!(store.keys().ttl("k")?, Ttl::Persistent);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn ttl(&self, key: impl AsRef<[u8]>) -> Result<Ttl> {
+        Ok(match self.pttl(key)? {
+            Ttl::Expires(d) => Ttl::Expires(Duration::from_secs(
+                u64::try_from((d.as_millis() + 500) / 1000).unwrap_or(u64::MAX),
+            )),
+            other => other,
+        })
+    }
+
+    /// The remaining time to live of `key`, in milliseconds (`PTTL`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// store.strings().psetex("k", Duration::from_millis(1500), "v")?;
+    /// assert!(store.keys().pttl("k")?.remaining().unwrap() <= Duration::from_millis(1500));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn pttl(&self, key: impl AsRef<[u8]>) -> Result<Ttl> {
+        let now = self.ks().now();
+        Ok(match self.ks().read_expires_at(self.db, key.as_ref()) {
+            None => Ttl::Missing,
+            Some(None) => Ttl::Persistent,
+            Some(Some(at)) => Ttl::Expires(Duration::from_millis(at.saturating_sub(now))),
+        })
+    }
+
+    /// When `key` expires, rounded to whole seconds as Redis's `EXPIRETIME` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use embedis::ExpireTime;
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "v")?;
+    /// store.keys().expireat("k", UNIX_EPOCH + Duration::from_secs(33_177_117_420))?;
+    /// let at = UNIX_EPOCH + Duration::from_secs(33_177_117_420);
+    /// assert_eq!(store.keys().expiretime("k")?, ExpireTime::At(at));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn expiretime(&self, key: impl AsRef<[u8]>) -> Result<ExpireTime> {
+        Ok(match self.pexpiretime(key)? {
+            ExpireTime::At(t) => {
+                let ms = unix_ms(t).unwrap_or(0);
+                ExpireTime::At(system_time((ms + 500) / 1000 * 1000))
+            }
+            other => other,
+        })
+    }
+
+    /// When `key` expires, to the millisecond (`PEXPIRETIME`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::ExpireTime;
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.keys().pexpiretime("nope")?, ExpireTime::Missing);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn pexpiretime(&self, key: impl AsRef<[u8]>) -> Result<ExpireTime> {
+        Ok(match self.ks().read_expires_at(self.db, key.as_ref()) {
+            None => ExpireTime::Missing,
+            Some(None) => ExpireTime::Persistent,
+            Some(Some(at)) => ExpireTime::At(system_time(at)),
+        })
+    }
+
+    /// Removes the TTL of `key`; returns whether it had one (`PERSIST`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// store.strings().setex("k", Duration::from_secs(10), "v")?;
+    /// assert!(store.keys().persist("k")?);
+    /// assert!(!store.keys().persist("k")?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool> {
+        Ok(self.ks().write(self.db, key.as_ref(), |e| {
+            e.expires_at().is_some() && e.set_expires_at(None)
+        }))
+    }
+}
+
+/// An iterator over the keys of a database, in `SCAN` steps. From
+/// [`Keys::scan_iter`].
+#[derive(Debug)]
+pub struct ScanIter<'s> {
+    keys: Keys<'s>,
+    options: ScanOptions,
+    cursor: u64,
+    buffer: VecDeque<Blob>,
+    done: bool,
+}
+
+impl Iterator for ScanIter<'_> {
+    type Item = Blob;
+
+    fn next(&mut self) -> Option<Blob> {
+        loop {
+            if let Some(key) = self.buffer.pop_front() {
+                return Some(key);
+            }
+            if self.done {
+                return None;
+            }
+            let (next, keys) = self.keys.scan(self.cursor, &self.options).ok()?;
+            self.buffer.extend(keys);
+            self.cursor = next;
+            self.done = next == 0;
+        }
+    }
+}

@@ -1,0 +1,559 @@
+//! The keyspace (Redis's `db.c`): every key of every database, spread over lock-striped
+//! shards.
+//!
+//! A key is hashed once with the store's randomly seeded hasher; bits just below the top
+//! seven (which the table keeps for its own tags) pick the shard, and the same hash probes
+//! the shard's table. The shards of all databases live in one array, database-major, so
+//! one ascending order covers every lock in the store.
+//!
+//! Every access goes through [`Keyspace::read`], [`Keyspace::write`],
+//! [`Keyspace::read_many`] or [`Keyspace::write_many`] (or a whole-database operation
+//! here). They apply the lazy-expiry rule (see `keyspace/expiry.rs`): an expired entry
+//! reads as absent and is removed before a write looks at its key. Nothing that borrows
+//! a lock escapes these closures.
+//!
+//! Locking: single-key commands take one shard lock, read or write. Multi-key commands
+//! lock every shard they need, deduplicated and in ascending index order, and hold them
+//! all while they run, so they are atomic and cannot deadlock. Nothing waits or calls
+//! user code while holding a shard lock.
+
+pub(crate) mod expiry;
+mod table;
+
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use rand::Rng;
+
+use crate::clock::ClockSource;
+use crate::value::{StrRef, Value, ValueRef, opt_str};
+use crate::{Error, Result};
+use expiry::Schedule;
+use table::{KeyHasher, Slot, Table, hash_key};
+
+pub(crate) use table::PACK_LIMIT;
+
+/// What a write does to the key's deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deadline {
+    /// Keep the current deadline (none for a new key).
+    Keep,
+    /// Remove any deadline.
+    Clear,
+    /// Expire at this absolute time (ms on the store's clock); a time not after "now"
+    /// deletes the key instead.
+    At(u64),
+}
+
+#[repr(align(128))] // keeps neighbouring shard locks off one cache line
+struct Shard(RwLock<Table>);
+
+pub(crate) struct Keyspace {
+    shards: Box<[Shard]>,
+    shard_bits: u32,
+    databases: usize,
+    hasher: KeyHasher,
+    clock: ClockSource,
+    schedule: Arc<Schedule>,
+}
+
+impl Keyspace {
+    pub(crate) fn new(
+        databases: usize,
+        shards_per_db: usize,
+        clock: ClockSource,
+        schedule: Arc<Schedule>,
+    ) -> Self {
+        let shards_per_db = shards_per_db.clamp(1, 1 << 16).next_power_of_two();
+        Keyspace {
+            shards: (0..databases * shards_per_db)
+                .map(|_| Shard(RwLock::new(Table::default())))
+                .collect(),
+            shard_bits: shards_per_db.trailing_zeros(),
+            databases,
+            hasher: KeyHasher::default(),
+            clock,
+            schedule,
+        }
+    }
+
+    pub(crate) fn databases(&self) -> usize {
+        self.databases
+    }
+
+    #[cfg(test)]
+    pub(crate) fn schedule(&self) -> &Arc<Schedule> {
+        &self.schedule
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    pub(crate) fn check_db(&self, db: usize) -> Result<()> {
+        if db < self.databases {
+            Ok(())
+        } else {
+            Err(Error::DbIndexOutOfRange)
+        }
+    }
+
+    fn shards_per_db(&self) -> usize {
+        1 << self.shard_bits
+    }
+
+    #[inline]
+    fn shard_of(&self, db: usize, hash: u64) -> usize {
+        let within = if self.shard_bits == 0 {
+            0
+        } else {
+            usize::try_from((hash << 7) >> (64 - self.shard_bits)).unwrap_or(0)
+        };
+        (db << self.shard_bits) | within
+    }
+
+    fn db_shards(&self, db: usize) -> std::ops::Range<usize> {
+        let n = self.shards_per_db();
+        db * n..(db + 1) * n
+    }
+
+    /// Calls `f` with the live value of `key` in `db`, under the shard's read lock.
+    #[inline]
+    pub(crate) fn read<R>(
+        &self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<ValueRef<'_>>) -> R,
+    ) -> R {
+        let hash = hash_key(&self.hasher, key);
+        let table = self.shards[self.shard_of(db, hash)].0.read();
+        f(self.live(&table, hash, key).map(|i| table.slot(i).value()))
+    }
+
+    /// The key's deadline, if it is live and has one.
+    pub(crate) fn read_expires_at(&self, db: usize, key: &[u8]) -> Option<Option<u64>> {
+        let hash = hash_key(&self.hasher, key);
+        let table = self.shards[self.shard_of(db, hash)].0.read();
+        self.live(&table, hash, key)
+            .map(|i| table.slot(i).expires_at())
+    }
+
+    #[inline]
+    fn live(&self, table: &Table, hash: u64, key: &[u8]) -> Option<u32> {
+        let i = table.find(hash, key)?;
+        (!table.slot(i).is_expired(|| self.now())).then_some(i)
+    }
+
+    /// Calls `f` with a writable entry for `key` in `db`, under the shard's write lock.
+    #[inline]
+    pub(crate) fn write<R>(&self, db: usize, key: &[u8], f: impl FnOnce(&mut EntryMut<'_>) -> R) -> R {
+        let hash = hash_key(&self.hasher, key);
+        let mut table = self.shards[self.shard_of(db, hash)].0.write();
+        let mut entry = EntryMut::new(self, &mut table, key, hash);
+        f(&mut entry)
+    }
+
+    /// Locks, in ascending order, every shard holding one of `keys` (each a database and
+    /// a key) for reading, and calls `f` with them.
+    pub(crate) fn read_many<R>(&self, keys: &[(usize, &[u8])], f: impl FnOnce(&ManyRead<'_>) -> R) -> R {
+        let located = self.locate(keys);
+        let order = lock_order(&located);
+        let guards: Vec<(usize, RwLockReadGuard<'_, Table>)> =
+            order.iter().map(|&s| (s, self.shards[s].0.read())).collect();
+        f(&ManyRead {
+            ks: self,
+            guards,
+            keys: located,
+        })
+    }
+
+    /// Locks, in ascending order, every shard holding one of `keys` (each a database and
+    /// a key) for writing, and calls `f` with them.
+    pub(crate) fn write_many<R>(&self, keys: &[(usize, &[u8])], f: impl FnOnce(&mut Many<'_>) -> R) -> R {
+        let located = self.locate(keys);
+        let order = lock_order(&located);
+        let guards: Vec<(usize, RwLockWriteGuard<'_, Table>)> =
+            order.iter().map(|&s| (s, self.shards[s].0.write())).collect();
+        f(&mut Many {
+            ks: self,
+            guards,
+            keys: located,
+        })
+    }
+
+    fn locate<'k>(&self, keys: &[(usize, &'k [u8])]) -> Vec<Located<'k>> {
+        keys.iter()
+            .map(|&(db, key)| {
+                let hash = hash_key(&self.hasher, key);
+                Located {
+                    key,
+                    hash,
+                    shard: self.shard_of(db, hash),
+                }
+            })
+            .collect()
+    }
+
+    /// Number of keys in `db`, counting expired keys not yet removed (as Redis's DBSIZE).
+    pub(crate) fn len(&self, db: usize) -> usize {
+        self.db_shards(db).map(|s| self.shards[s].0.read().len()).sum()
+    }
+
+    /// Removes every key of `db`, atomically.
+    pub(crate) fn clear(&self, db: usize) {
+        let mut guards: Vec<_> = self.db_shards(db).map(|s| self.shards[s].0.write()).collect();
+        for table in &mut guards {
+            table.clear();
+        }
+    }
+
+    /// Removes every key of every database, atomically.
+    pub(crate) fn clear_all(&self) {
+        let mut guards: Vec<_> = self.shards.iter().map(|s| s.0.write()).collect();
+        for table in &mut guards {
+            table.clear();
+        }
+    }
+
+    /// Exchanges the contents of databases `a` and `b`, atomically.
+    pub(crate) fn swap(&self, a: usize, b: usize) {
+        if a == b {
+            return;
+        }
+        let (lo, hi) = (a.min(b), a.max(b));
+        let mut low: Vec<_> = self.db_shards(lo).map(|s| self.shards[s].0.write()).collect();
+        let mut high: Vec<_> = self.db_shards(hi).map(|s| self.shards[s].0.write()).collect();
+        for (x, y) in low.iter_mut().zip(high.iter_mut()) {
+            std::mem::swap(&mut **x, &mut **y);
+        }
+    }
+
+    /// Calls `f` for every live key of `db`, one shard (read-locked) at a time.
+    pub(crate) fn for_each(&self, db: usize, mut f: impl FnMut(&[u8], ValueRef<'_>)) {
+        let now = self.now();
+        for s in self.db_shards(db) {
+            let table = self.shards[s].0.read();
+            for i in 0..table.slot_count() {
+                #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
+                let slot = table.slot(i as u32);
+                if !slot.is_free() && !slot.is_expired(|| now) {
+                    f(slot.key(), slot.value());
+                }
+            }
+        }
+    }
+
+    /// One step of `SCAN` over `db`: visits live entries from `cursor` on, until `count`
+    /// entries (or ten times as many slots) have been looked at, and returns the next
+    /// cursor (0 when done).
+    ///
+    /// A cursor is a shard number (high 32 bits) and a slot number (low 32 bits). Entries
+    /// never change slot, so every key present for the whole scan is visited exactly once.
+    pub(crate) fn scan(
+        &self,
+        db: usize,
+        cursor: u64,
+        count: usize,
+        mut f: impl FnMut(&[u8], ValueRef<'_>),
+    ) -> u64 {
+        let per_db = self.shards_per_db() as u64;
+        let (mut shard, mut slot) = (cursor >> 32, cursor & u64::from(u32::MAX));
+        let now = self.now();
+        let (mut seen, mut visited) = (0usize, 0usize);
+        let count = count.max(1);
+        while shard < per_db {
+            let global = self.db_shards(db).start + usize::try_from(shard).unwrap_or(0);
+            let table = self.shards[global].0.read();
+            while (slot as usize) < table.slot_count() {
+                if seen >= count || visited >= count.saturating_mul(10) {
+                    return (shard << 32) | slot;
+                }
+                #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
+                let entry = table.slot(slot as u32);
+                visited += 1;
+                if !entry.is_free() {
+                    seen += 1;
+                    if !entry.is_expired(|| now) {
+                        f(entry.key(), entry.value());
+                    }
+                }
+                slot += 1;
+            }
+            shard += 1;
+            slot = 0;
+        }
+        0
+    }
+
+    /// A live key of `db` chosen at random, with its value.
+    pub(crate) fn random<R>(&self, db: usize, f: impl FnOnce(&[u8], ValueRef<'_>) -> R) -> Option<R> {
+        let mut rng = rand::thread_rng();
+        let range = self.db_shards(db);
+        let now = self.now();
+        let start = rng.gen_range(range.clone());
+        let mut f = Some(f);
+        for s in (start..range.end).chain(range.start..start) {
+            let table = self.shards[s].0.read();
+            if table.len() == 0 {
+                continue;
+            }
+            let n = table.slot_count();
+            // Random probes find a live entry quickly unless the slots are mostly free
+            // or expired; then walk from a random point.
+            let probes: Vec<usize> = (0..64).map(|_| rng.gen_range(0..n)).collect();
+            let walk = {
+                let from = rng.gen_range(0..n);
+                (from..n).chain(0..from)
+            };
+            for i in probes.into_iter().chain(walk) {
+                #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
+                let slot = table.slot(i as u32);
+                if !slot.is_free() && !slot.is_expired(|| now) {
+                    return f.take().map(|f| f(slot.key(), slot.value()));
+                }
+            }
+        }
+        None
+    }
+
+    /// Removes every expired entry that the wheels say is due, shard by shard, in
+    /// bounded batches. Returns how many were removed.
+    pub(crate) fn purge_expired(&self) -> usize {
+        let mut removed = 0;
+        for shard in &*self.shards {
+            loop {
+                let now = self.now();
+                let out = shard.0.write().sweep(
+                    &self.hasher,
+                    now,
+                    self.schedule.resolution(),
+                    expiry::SWEEP_BATCH,
+                );
+                removed += out.removed;
+                if !out.more {
+                    break;
+                }
+            }
+        }
+        removed
+    }
+
+    /// The earliest tick any shard's wheel holds.
+    pub(crate) fn first_tick(&self) -> Option<u64> {
+        self.shards.iter().filter_map(|s| s.0.read().first_tick()).min()
+    }
+}
+
+struct Located<'k> {
+    key: &'k [u8],
+    hash: u64,
+    shard: usize,
+}
+
+fn lock_order(located: &[Located<'_>]) -> Vec<usize> {
+    let mut order: Vec<usize> = located.iter().map(|l| l.shard).collect();
+    order.sort_unstable();
+    order.dedup();
+    order
+}
+
+fn guard_index<G>(guards: &[(usize, G)], shard: usize) -> usize {
+    guards
+        .binary_search_by_key(&shard, |(s, _)| *s)
+        .expect("every located key's shard is locked")
+}
+
+/// Shards read-locked by [`Keyspace::read_many`].
+pub(crate) struct ManyRead<'a> {
+    ks: &'a Keyspace,
+    guards: Vec<(usize, RwLockReadGuard<'a, Table>)>,
+    keys: Vec<Located<'a>>,
+}
+
+impl ManyRead<'_> {
+    /// The live value of the `n`th key given.
+    pub(crate) fn get(&self, n: usize) -> Option<ValueRef<'_>> {
+        let l = &self.keys[n];
+        let table = &self.guards[guard_index(&self.guards, l.shard)].1;
+        self.ks.live(table, l.hash, l.key).map(|i| table.slot(i).value())
+    }
+}
+
+/// Shards write-locked by [`Keyspace::write_many`].
+pub(crate) struct Many<'a> {
+    ks: &'a Keyspace,
+    guards: Vec<(usize, RwLockWriteGuard<'a, Table>)>,
+    keys: Vec<Located<'a>>,
+}
+
+impl Many<'_> {
+    /// A writable entry for the `n`th key given.
+    pub(crate) fn entry(&mut self, n: usize) -> EntryMut<'_> {
+        let l = &self.keys[n];
+        let g = guard_index(&self.guards, l.shard);
+        EntryMut::new(self.ks, &mut self.guards[g].1, l.key, l.hash)
+    }
+}
+
+/// A key under its shard's write lock: present (and live) or absent.
+pub(crate) struct EntryMut<'a> {
+    ks: &'a Keyspace,
+    table: &'a mut Table,
+    key: &'a [u8],
+    hash: u64,
+    slot: Option<u32>,
+}
+
+impl<'a> EntryMut<'a> {
+    fn new(ks: &'a Keyspace, table: &'a mut Table, key: &'a [u8], hash: u64) -> Self {
+        let mut slot = table.find(hash, key);
+        if let Some(i) = slot {
+            if table.slot(i).is_expired(|| ks.now()) {
+                table.remove(i, hash);
+                slot = None;
+            }
+        }
+        EntryMut {
+            ks,
+            table,
+            key,
+            hash,
+            slot,
+        }
+    }
+
+    pub(crate) fn exists(&self) -> bool {
+        self.slot.is_some()
+    }
+
+    pub(crate) fn value(&self) -> Option<ValueRef<'_>> {
+        self.slot.map(|i| self.table.slot(i).value())
+    }
+
+    /// The string held, `None` if absent, [`Error::WrongType`] for another type.
+    pub(crate) fn str(&self) -> Result<Option<StrRef<'_>>> {
+        opt_str(self.value())
+    }
+
+    pub(crate) fn expires_at(&self) -> Option<u64> {
+        self.slot.and_then(|i| self.table.slot(i).expires_at())
+    }
+
+    fn resolve(&self, deadline: Deadline) -> Option<u64> {
+        match deadline {
+            Deadline::Keep => self.expires_at(),
+            Deadline::Clear => None,
+            Deadline::At(at) => Some(at),
+        }
+    }
+
+    /// Stores `slot` for this key, keeping the wheel invariant; a deadline already past
+    /// deletes the key instead.
+    fn store(&mut self, make: impl FnOnce(&[u8], Option<u64>) -> Slot, expires_at: Option<u64>) {
+        if expires_at.is_some_and(|d| d <= self.ks.now()) {
+            self.remove();
+            return;
+        }
+        let old = self.expires_at();
+        let slot = make(self.key, expires_at);
+        let i = match self.slot {
+            Some(i) => {
+                *self.table.slot_mut(i) = slot;
+                i
+            }
+            None => self.table.insert(&self.ks.hasher, self.hash, slot),
+        };
+        self.slot = Some(i);
+        self.schedule(i, old, expires_at);
+    }
+
+    fn schedule(&mut self, i: u32, old: Option<u64>, new: Option<u64>) {
+        if let Some(new) = new {
+            let tick = self.ks.schedule.tick(new);
+            if old.is_none_or(|old| tick < self.ks.schedule.tick(old)) {
+                self.table.schedule(i, tick);
+                self.ks.schedule.note(tick);
+            }
+        }
+    }
+
+    /// Sets the key to the string `bytes`.
+    pub(crate) fn put_str(&mut self, bytes: &[u8], deadline: Deadline) {
+        let expires_at = self.resolve(deadline);
+        if deadline == Deadline::Keep {
+            if let Some(i) = self.slot {
+                if self.table.slot_mut(i).overwrite_packed(bytes) {
+                    return;
+                }
+            }
+        }
+        self.store(|key, at| Slot::new_str(key, bytes, at), expires_at);
+    }
+
+    /// Sets the key to `value`.
+    pub(crate) fn put(&mut self, value: Value, deadline: Deadline) {
+        let expires_at = self.resolve(deadline);
+        self.store(|key, at| Slot::new(key, value, at), expires_at);
+    }
+
+    /// Edits the string in place (an absent key starts empty, with no deadline), keeping
+    /// the deadline. [`Error::WrongType`] if the key holds another type.
+    pub(crate) fn update_str<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> Result<R> {
+        self.str()?;
+        let (mut buf, expires_at) = match self.slot {
+            Some(i) => {
+                let slot = self.table.slot_mut(i);
+                (slot.take_str_buf(), slot.expires_at())
+            }
+            None => (BytesMut::new(), None),
+        };
+        let out = f(&mut buf);
+        let value = if buf.len() <= PACK_LIMIT {
+            Slot::new_str(self.key, &buf, expires_at)
+        } else {
+            Slot::new(self.key, Value::Str(buf.freeze()), expires_at)
+        };
+        self.store(|_, _| value, expires_at);
+        Ok(out)
+    }
+
+    /// Deletes the key; `true` if it existed.
+    pub(crate) fn remove(&mut self) -> bool {
+        match self.slot.take() {
+            Some(i) => {
+                self.table.remove(i, self.hash);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Deletes the key and returns its value and deadline.
+    pub(crate) fn take(&mut self) -> Option<(Value, Option<u64>)> {
+        let i = self.slot.take()?;
+        let slot = self.table.remove(i, self.hash);
+        let expires_at = slot.expires_at();
+        Some((slot.into_value(), expires_at))
+    }
+
+    /// Sets (or with `None` removes) the deadline of an existing key; a time not after
+    /// "now" deletes the key. Returns `false` if the key is absent.
+    pub(crate) fn set_expires_at(&mut self, expires_at: Option<u64>) -> bool {
+        let Some(i) = self.slot else {
+            return false;
+        };
+        if expires_at.is_some_and(|d| d <= self.ks.now()) {
+            self.remove();
+            return true;
+        }
+        let old = self.expires_at();
+        if old == expires_at {
+            return true;
+        }
+        let slot = std::mem::replace(self.table.slot_mut(i), Slot::free());
+        *self.table.slot_mut(i) = slot.with_expires_at(expires_at);
+        self.schedule(i, old, expires_at);
+        true
+    }
+}

@@ -1,0 +1,175 @@
+//! Expiry (Redis's `expire.c`): the lazy rule, the wheel schedule, and the sweeper thread.
+//!
+//! # Lazy
+//!
+//! An entry whose deadline is at or before the clock's "now" does not exist: reads under
+//! a shard's read lock simply report it absent, and a write removes it before it looks
+//! at the key. The clock is read only for entries that have a deadline, so keys without
+//! a TTL pay nothing.
+//!
+//! # Active
+//!
+//! Each shard keeps a wheel of coarse ticks (`resolution`, 10 ms by default) recording
+//! which slots have a deadline in which tick (see `table.rs`). The sweeper thread sleeps
+//! until the end of the earliest tick any shard holds, then processes every due tick in
+//! bounded batches (a shard's lock is held for at most [`SWEEP_BATCH`] checks, well under
+//! a millisecond), and sleeps again. A write that records a deadline earlier than the
+//! sweeper's planned wake-up wakes it; no other write touches the sweeper. So an
+//! untouched key is removed about one resolution after its deadline, and a store with
+//! nothing to expire costs no wake-ups at all.
+//!
+//! # Lifecycle
+//!
+//! The sweeper holds only a `Weak` reference to the store. Dropping the last `Store`
+//! clone sets the shutdown flag, wakes the thread and joins it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::clock::ClockSource;
+use crate::store::Shared;
+
+/// Most wheel records one shard checks per lock hold.
+pub(crate) const SWEEP_BATCH: usize = 512;
+
+/// When the sweeper should next run, shared by writers and the sweeper thread.
+#[derive(Debug)]
+pub(crate) struct Schedule {
+    resolution: u64,
+    /// The sweeper's planned wake-up, in clock milliseconds (`u64::MAX`: none).
+    next_wake: AtomicU64,
+    shutdown: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Schedule {
+    pub(crate) fn new(resolution: Duration) -> Self {
+        Schedule {
+            resolution: u64::try_from(resolution.as_millis()).unwrap_or(u64::MAX).max(1),
+            next_wake: AtomicU64::new(u64::MAX),
+            shutdown: Mutex::new(false),
+            wake: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn resolution(&self) -> u64 {
+        self.resolution
+    }
+
+    pub(crate) fn tick(&self, ms: u64) -> u64 {
+        ms / self.resolution
+    }
+
+    /// The moment every deadline in `tick` has passed.
+    pub(crate) fn tick_end(&self, tick: u64) -> u64 {
+        tick.saturating_add(1).saturating_mul(self.resolution)
+    }
+
+    /// Called after a deadline was recorded in `tick`: wakes the sweeper if it planned to
+    /// sleep past that tick.
+    #[inline]
+    pub(crate) fn note(&self, tick: u64) {
+        let wake = self.tick_end(tick);
+        if wake < self.next_wake.load(Ordering::Relaxed) {
+            self.next_wake.fetch_min(wake, Ordering::SeqCst);
+            // Taking the lock orders this notify after the sweeper's last look at
+            // `next_wake`, so the wake-up cannot be lost.
+            let _guard = self.shutdown.lock();
+            self.wake.notify_one();
+        }
+    }
+
+    fn stop(&self) {
+        *self.shutdown.lock() = true;
+        self.wake.notify_all();
+    }
+}
+
+/// Starts the sweeper for `shared`.
+pub(crate) fn spawn(
+    shared: Weak<Shared>,
+    schedule: Arc<Schedule>,
+    clock: ClockSource,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("embedis-sweeper".into())
+        .spawn(move || run(&shared, &schedule, &clock))
+}
+
+fn run(shared: &Weak<Shared>, schedule: &Schedule, clock: &ClockSource) {
+    loop {
+        {
+            let Some(store) = shared.upgrade() else {
+                return;
+            };
+            schedule.next_wake.store(u64::MAX, Ordering::SeqCst);
+            store.keyspace.purge_expired();
+            if let Some(tick) = store.keyspace.first_tick() {
+                schedule
+                    .next_wake
+                    .fetch_min(schedule.tick_end(tick), Ordering::SeqCst);
+            }
+        }
+        let mut shutdown = schedule.shutdown.lock();
+        if *shutdown {
+            return;
+        }
+        let wake = schedule.next_wake.load(Ordering::SeqCst);
+        let now = clock.now_ms();
+        if wake <= now {
+            continue;
+        }
+        if wake == u64::MAX {
+            schedule.wake.wait(&mut shutdown);
+        } else {
+            schedule
+                .wake
+                .wait_for(&mut shutdown, Duration::from_millis(wake - now));
+        }
+        if *shutdown {
+            return;
+        }
+    }
+}
+
+/// Stops and joins the sweeper when the store goes away.
+#[derive(Debug)]
+pub(crate) struct SweeperHandle {
+    schedule: Arc<Schedule>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl SweeperHandle {
+    pub(crate) fn new(schedule: Arc<Schedule>, thread: Option<JoinHandle<()>>) -> Self {
+        SweeperHandle {
+            schedule,
+            thread: Mutex::new(thread),
+        }
+    }
+
+    pub(crate) fn set_thread(&self, thread: JoinHandle<()>) {
+        *self.thread.lock() = Some(thread);
+    }
+
+    #[cfg(test)]
+    pub(crate) fn thread_id(&self) -> Option<std::thread::ThreadId> {
+        self.thread.lock().as_ref().map(|t| t.thread().id())
+    }
+}
+
+impl Drop for SweeperHandle {
+    fn drop(&mut self) {
+        self.schedule.stop();
+        if let Some(thread) = self.thread.get_mut().take() {
+            // The last reference can be dropped by the sweeper itself, between its
+            // upgrade and the end of a pass; it then exits on its own.
+            if thread.thread().id() != std::thread::current().id() {
+                let _ = thread.join();
+            }
+        }
+    }
+}

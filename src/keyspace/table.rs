@@ -1,0 +1,455 @@
+//! One shard's table: an index from key to slot, the slots, and the expiry wheel.
+//!
+//! # Layout
+//!
+//! `index` is a `HashTable<u32>` of slot numbers (5 bytes a bucket with its control
+//! byte); `slots` owns the entries. A slot is 16 bytes and holds either
+//!
+//! * `Packed`: one allocation with a flag byte, the key's length (LEB128), the key, the
+//!   deadline when there is one (8 bytes) and the value. Every string of up to
+//!   [`PACK_LIMIT`] bytes lives like this: one small allocation per key.
+//! * `Boxed`: a [`Node`] with the key, any [`Value`] and the deadline.
+//!
+//! An empty `Packed` box is a free slot; its number waits in `free` for reuse. A live
+//! entry never changes slot, which is what lets `SCAN` walk slot numbers and promise to
+//! return every key present throughout the iteration however the index grows.
+//!
+//! # Expiry wheel
+//!
+//! `wheel` maps a tick (deadline / resolution) to slot numbers. Invariant: every entry
+//! with a deadline has a wheel record at a tick no later than its deadline's. Records are
+//! never searched for or removed eagerly: one that points at a freed slot, at an entry
+//! without a deadline or at a later deadline is dropped or moved on when its tick is
+//! processed. So extending a TTL costs nothing, and shortening one adds one record.
+
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
+
+use bytes::{Bytes, BytesMut};
+use hashbrown::HashTable;
+
+use crate::Blob;
+use crate::value::{StrRef, Value, ValueRef};
+
+/// Strings up to this length are packed beside their key (and read back inline).
+pub(crate) const PACK_LIMIT: usize = Blob::INLINE_CAPACITY;
+
+const HAS_DEADLINE: u8 = 1;
+
+pub(crate) type KeyHasher = hashbrown::DefaultHashBuilder;
+
+pub(crate) fn hash_key(hasher: &KeyHasher, key: &[u8]) -> u64 {
+    hasher.hash_one(key)
+}
+
+pub(crate) enum Slot {
+    Packed(Box<[u8]>),
+    Boxed(Box<Node>),
+}
+
+pub(crate) struct Node {
+    key: Box<[u8]>,
+    value: Value,
+    expires_at: Option<u64>,
+}
+
+fn write_varint(out: &mut Vec<u8>, mut n: usize) {
+    loop {
+        #[allow(clippy::cast_possible_truncation)] // masked to 7 bits
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn read_varint(bytes: &[u8]) -> (usize, usize) {
+    let mut n = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        n |= usize::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return (n, i + 1);
+        }
+    }
+    unreachable!("packed entries always hold a complete length")
+}
+
+struct PackedLayout {
+    key: std::ops::Range<usize>,
+    deadline: Option<usize>,
+    value: usize,
+}
+
+fn packed_layout(b: &[u8]) -> PackedLayout {
+    let (klen, n) = read_varint(&b[1..]);
+    let kstart = 1 + n;
+    let kend = kstart + klen;
+    if b[0] & HAS_DEADLINE == 0 {
+        PackedLayout {
+            key: kstart..kend,
+            deadline: None,
+            value: kend,
+        }
+    } else {
+        PackedLayout {
+            key: kstart..kend,
+            deadline: Some(kend),
+            value: kend + 8,
+        }
+    }
+}
+
+impl Slot {
+    pub(crate) fn free() -> Slot {
+        Slot::Packed(Box::default())
+    }
+
+    pub(crate) fn is_free(&self) -> bool {
+        matches!(self, Slot::Packed(b) if b.is_empty())
+    }
+
+    fn pack(key: &[u8], value: &[u8], expires_at: Option<u64>) -> Slot {
+        let mut out = Vec::with_capacity(1 + 2 + key.len() + 8 + value.len());
+        out.push(if expires_at.is_some() { HAS_DEADLINE } else { 0 });
+        write_varint(&mut out, key.len());
+        out.extend_from_slice(key);
+        if let Some(d) = expires_at {
+            out.extend_from_slice(&d.to_le_bytes());
+        }
+        out.extend_from_slice(value);
+        Slot::Packed(out.into_boxed_slice())
+    }
+
+    /// An entry for `key`, packed when the value is a short string.
+    pub(crate) fn new(key: &[u8], value: Value, expires_at: Option<u64>) -> Slot {
+        match value {
+            Value::Str(s) if s.len() <= PACK_LIMIT => Slot::pack(key, &s, expires_at),
+            value => Slot::Boxed(Box::new(Node {
+                key: key.into(),
+                value,
+                expires_at,
+            })),
+        }
+    }
+
+    /// An entry for `key` holding the string `bytes`, packed when short.
+    pub(crate) fn new_str(key: &[u8], bytes: &[u8], expires_at: Option<u64>) -> Slot {
+        if bytes.len() <= PACK_LIMIT {
+            Slot::pack(key, bytes, expires_at)
+        } else {
+            Slot::new(key, Value::Str(Bytes::copy_from_slice(bytes)), expires_at)
+        }
+    }
+
+    pub(crate) fn key(&self) -> &[u8] {
+        match self {
+            Slot::Packed(b) => &b[packed_layout(b).key],
+            Slot::Boxed(n) => &n.key,
+        }
+    }
+
+    pub(crate) fn expires_at(&self) -> Option<u64> {
+        match self {
+            Slot::Packed(b) => {
+                if b.first().is_none_or(|f| f & HAS_DEADLINE == 0) {
+                    return None;
+                }
+                let at = packed_layout(b).deadline?;
+                Some(u64::from_le_bytes(b[at..at + 8].try_into().ok()?))
+            }
+            Slot::Boxed(n) => n.expires_at,
+        }
+    }
+
+    pub(crate) fn value(&self) -> ValueRef<'_> {
+        match self {
+            Slot::Packed(b) => ValueRef::Str(StrRef::Packed(&b[packed_layout(b).value..])),
+            Slot::Boxed(n) => n.value.as_ref(),
+        }
+    }
+
+    /// Whether the entry is expired at `now`.
+    #[inline]
+    pub(crate) fn is_expired(&self, now: impl FnOnce() -> u64) -> bool {
+        self.expires_at().is_some_and(|d| d <= now())
+    }
+
+    /// Rewrites a packed string of the same length in place; `false` if it cannot.
+    pub(crate) fn overwrite_packed(&mut self, bytes: &[u8]) -> bool {
+        if let Slot::Packed(b) = self {
+            let start = packed_layout(b).value;
+            if b.len() - start == bytes.len() {
+                b[start..].copy_from_slice(bytes);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The entry with another deadline.
+    pub(crate) fn with_expires_at(self, expires_at: Option<u64>) -> Slot {
+        match self {
+            Slot::Packed(b) => {
+                let layout = packed_layout(&b);
+                Slot::pack(&b[layout.key], &b[layout.value..], expires_at)
+            }
+            Slot::Boxed(mut n) => {
+                n.expires_at = expires_at;
+                Slot::Boxed(n)
+            }
+        }
+    }
+
+    /// Takes the value out, leaving the slot free.
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            Slot::Packed(b) => Value::Str(Bytes::copy_from_slice(&b[packed_layout(&b).value..])),
+            Slot::Boxed(n) => n.value,
+        }
+    }
+
+    /// A mutable buffer holding the string, taken from the entry without a copy when the
+    /// string is boxed and not shared with a reader. Leaves an empty string behind.
+    pub(crate) fn take_str_buf(&mut self) -> BytesMut {
+        match self {
+            Slot::Packed(b) => BytesMut::from(&b[packed_layout(b).value..]),
+            Slot::Boxed(n) => match &mut n.value {
+                Value::Str(s) => std::mem::take(s)
+                    .try_into_mut()
+                    .unwrap_or_else(|shared| BytesMut::from(&shared[..])),
+            },
+        }
+    }
+}
+
+/// A shard's entries (see the module doc).
+#[derive(Default)]
+pub(crate) struct Table {
+    index: HashTable<u32>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    wheel: BTreeMap<u64, Vec<u32>>,
+}
+
+/// What the sweeper did to one shard in one batch.
+pub(crate) struct SweepOutcome {
+    pub(crate) removed: usize,
+    pub(crate) more: bool,
+}
+
+impl Table {
+    pub(crate) fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub(crate) fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
+        let slots = &self.slots;
+        self.index
+            .find(hash, |&i| slots[i as usize].key() == key)
+            .copied()
+    }
+
+    pub(crate) fn slot(&self, i: u32) -> &Slot {
+        &self.slots[i as usize]
+    }
+
+    pub(crate) fn slot_mut(&mut self, i: u32) -> &mut Slot {
+        &mut self.slots[i as usize]
+    }
+
+    /// Stores a new entry (the key must be absent) and returns its slot number.
+    pub(crate) fn insert(&mut self, hasher: &KeyHasher, hash: u64, slot: Slot) -> u32 {
+        let i = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(Slot::free());
+            u32::try_from(self.slots.len() - 1).expect("a shard holds fewer than 2^32 keys")
+        });
+        self.slots[i as usize] = slot;
+        let slots = &self.slots;
+        self.index
+            .insert_unique(hash, i, |&j| hash_key(hasher, slots[j as usize].key()));
+        i
+    }
+
+    /// Removes the entry in slot `i`, whose key hashes to `hash`, and returns it.
+    pub(crate) fn remove(&mut self, i: u32, hash: u64) -> Slot {
+        if let Ok(found) = self.index.find_entry(hash, |&j| j == i) {
+            found.remove();
+        }
+        self.free.push(i);
+        std::mem::replace(&mut self.slots[i as usize], Slot::free())
+    }
+
+    pub(crate) fn clear(&mut self) {
+        *self = Table::default();
+    }
+
+    /// Records that slot `i` has a deadline in `tick`.
+    pub(crate) fn schedule(&mut self, i: u32, tick: u64) {
+        self.wheel.entry(tick).or_default().push(i);
+    }
+
+    /// The earliest tick with a wheel record.
+    pub(crate) fn first_tick(&self) -> Option<u64> {
+        self.wheel.first_key_value().map(|(&t, _)| t)
+    }
+
+    pub(crate) fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Processes wheel records due at `now` (tick ≤ `now / resolution`), checking at most
+    /// `budget` of them: removes expired entries, moves records of later deadlines to
+    /// their tick, drops stale ones.
+    pub(crate) fn sweep(
+        &mut self,
+        hasher: &KeyHasher,
+        now: u64,
+        resolution: u64,
+        mut budget: usize,
+    ) -> SweepOutcome {
+        let now_tick = now / resolution;
+        let mut removed = 0;
+        let mut moved: Vec<(u64, u32)> = Vec::new();
+        while let Some((tick, mut records)) = self.wheel.pop_first() {
+            if tick > now_tick {
+                self.wheel.insert(tick, records);
+                break;
+            }
+            let mut keep = Vec::new();
+            while let Some(i) = records.pop() {
+                if budget == 0 {
+                    records.push(i);
+                    break;
+                }
+                budget -= 1;
+                let slot = &self.slots[i as usize];
+                let Some(deadline) = (!slot.is_free()).then(|| slot.expires_at()).flatten() else {
+                    continue;
+                };
+                if deadline <= now {
+                    let hash = hash_key(hasher, slot.key());
+                    self.remove(i, hash);
+                    removed += 1;
+                } else if deadline / resolution == tick {
+                    keep.push(i);
+                } else if deadline / resolution > tick {
+                    moved.push((deadline / resolution, i));
+                }
+            }
+            records.append(&mut keep);
+            let exhausted = budget == 0;
+            if !records.is_empty() {
+                self.wheel.insert(tick, records);
+            }
+            if exhausted || tick == now_tick {
+                for (t, i) in moved {
+                    self.schedule(i, t);
+                }
+                return SweepOutcome {
+                    removed,
+                    more: exhausted,
+                };
+            }
+        }
+        for (t, i) in moved {
+            self.schedule(i, t);
+        }
+        SweepOutcome {
+            removed,
+            more: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Slot>(), 16);
+    }
+
+    #[test]
+    fn packed_entries_round_trip() {
+        let long_key = vec![b'k'; 300];
+        for key in [&b""[..], b"key", &long_key] {
+            for deadline in [None, Some(0), Some(u64::MAX)] {
+                let slot = Slot::new_str(key, b"value", deadline);
+                assert!(matches!(slot, Slot::Packed(_)));
+                assert_eq!(slot.key(), key);
+                assert_eq!(slot.expires_at(), deadline);
+                assert_eq!(slot.value().as_str().unwrap().bytes(), b"value");
+                assert!(!slot.is_free());
+            }
+        }
+        let big = Slot::new_str(b"k", &[1; PACK_LIMIT + 1], Some(5));
+        assert!(matches!(big, Slot::Boxed(_)));
+        assert_eq!(big.expires_at(), Some(5));
+        let moved = big.with_expires_at(None);
+        assert_eq!(moved.expires_at(), None);
+    }
+
+    #[test]
+    fn removed_slots_are_reused_and_the_index_stays_consistent() {
+        let hasher = KeyHasher::default();
+        let mut t = Table::default();
+        let keys: Vec<Vec<u8>> = (0..1000).map(|i| format!("key:{i}").into_bytes()).collect();
+        for k in &keys {
+            t.insert(&hasher, hash_key(&hasher, k), Slot::new_str(k, b"v", None));
+        }
+        for k in keys.iter().step_by(2) {
+            let h = hash_key(&hasher, k);
+            let i = t.find(h, k).unwrap();
+            t.remove(i, h);
+        }
+        assert_eq!(t.len(), 500);
+        assert_eq!(t.slot_count(), 1000);
+        for (n, k) in keys.iter().enumerate() {
+            assert_eq!(t.find(hash_key(&hasher, k), k).is_some(), n % 2 == 1);
+        }
+        t.insert(&hasher, hash_key(&hasher, b"new"), Slot::new_str(b"new", b"v", None));
+        assert_eq!(t.slot_count(), 1000, "a freed slot is reused");
+    }
+
+    #[test]
+    fn sweep_removes_due_entries_and_moves_later_ones() {
+        let hasher = KeyHasher::default();
+        let mut t = Table::default();
+        let res = 10;
+        let insert = |t: &mut Table, k: &[u8], d: u64, tick: u64| {
+            let i = t.insert(&hasher, hash_key(&hasher, k), Slot::new_str(k, b"v", Some(d)));
+            t.schedule(i, tick);
+        };
+        insert(&mut t, b"a", 100, 10);
+        insert(&mut t, b"b", 105, 10);
+        insert(&mut t, b"c", 500, 10); // record earlier than its deadline: moved on
+        let out = t.sweep(&hasher, 102, res, 100);
+        assert_eq!(out.removed, 1);
+        assert!(!out.more);
+        assert!(t.find(hash_key(&hasher, b"a"), b"a").is_none());
+        assert_eq!(t.first_tick(), Some(10), "b is kept in its tick");
+        let out = t.sweep(&hasher, 1000, res, 100);
+        assert_eq!(out.removed, 2);
+        assert_eq!(t.len(), 0);
+        assert_eq!(t.first_tick(), None);
+    }
+
+    #[test]
+    fn sweep_respects_its_budget() {
+        let hasher = KeyHasher::default();
+        let mut t = Table::default();
+        for n in 0..100u32 {
+            let k = n.to_le_bytes();
+            let i = t.insert(&hasher, hash_key(&hasher, &k), Slot::new_str(&k, b"v", Some(5)));
+            t.schedule(i, 0);
+        }
+        let out = t.sweep(&hasher, 1000, 10, 30);
+        assert_eq!((out.removed, out.more), (30, true));
+        let out = t.sweep(&hasher, 1000, 10, 1000);
+        assert_eq!((out.removed, out.more), (70, false));
+    }
+}

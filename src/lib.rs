@@ -1,0 +1,58 @@
+//! An embedded, single-process data-structure store with Redis semantics.
+//!
+//! Link it and get what you would otherwise run a Redis server for — a cache with TTLs,
+//! counters, flags, a keyspace you can scan — at in-process speed, with Redis's
+//! commands, options, edge cases and error messages.
+//!
+//! ```
+//! use std::time::Duration;
+//! use embedis::{SetOptions, Store};
+//!
+//! let store = Store::new();
+//! let strings = store.strings();
+//! strings.set("url", "https://example.org")?;
+//! assert_eq!(strings.get("url")?.unwrap(), "https://example.org");
+//! strings.set_with("page", "<html>…</html>", SetOptions::new().ttl(Duration::from_secs(5)))?;
+//! assert_eq!(strings.incrbyfloat("price", 13.5)?, 13.5);
+//! store.bits().setbit("flags", 3, true)?;
+//! assert_eq!(store.keys().dbsize()?, 4);
+//! # Ok::<(), embedis::Error>(())
+//! ```
+//!
+//! # Architecture
+//!
+//! | module | what | Redis |
+//! |---|---|---|
+//! | `store` | [`Store`], [`StoreBuilder`], [`Db`] and the handle accessors | `server.c` |
+//! | `keyspace` | sharded keys, lock order, lazy expiry; `keyspace/expiry` the sweeper | `db.c`, `expire.c` |
+//! | `value` | what a key holds, type checks | `object.c` |
+//! | `strings`, `bits`, `keys` | the command handles [`Strings`], [`Bits`], [`Keys`] | `t_string.c`, `bitops.c` |
+//! | `glob`, `index`, `number` | patterns, ranges, numbers as Redis reads and writes them | `util.c` |
+//! | `clock` | [`Clock`], [`SystemClock`], [`ManualClock`] | |
+//! | `error` | [`Error`], [`Result`] | |
+
+mod bits;
+mod blob;
+mod clock;
+mod error;
+mod glob;
+mod index;
+mod keys;
+mod keyspace;
+mod number;
+mod store;
+mod strings;
+mod value;
+
+pub use bits::{BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Bits, Overflow};
+pub use blob::Blob;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, Result};
+pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, ScanIter, ScanOptions, Ttl};
+pub use store::{Db, Store, StoreBuilder};
+pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
+pub use value::KeyType;
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+struct ReadmeDoctests;

@@ -1,0 +1,408 @@
+//! `Store`, its builder, and the accessors for the typed handles.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::{Clock, ClockSource};
+use crate::keyspace::Keyspace;
+use crate::keyspace::expiry::{self, Schedule, SweeperHandle};
+use crate::{Bits, Keys, Result, Strings};
+
+/// An embedded data-structure store with Redis semantics.
+///
+/// # Contents
+///
+/// * [Handles](#handles): typed command groups, on database 0 or any other.
+/// * [Expiry](#expiry): lazy and active, and how tests control time.
+/// * [Threads](#threads): sharing, locking and the sweeper's lifecycle.
+///
+/// # Handles
+///
+/// [`strings`](Store::strings), [`bits`](Store::bits) and [`keys`](Store::keys) return
+/// zero-cost handles borrowing the store; each of their methods is one Redis command.
+/// They work on database 0; [`db`](Store::db) gives the same handles on database `n`
+/// (Redis's `SELECT`).
+///
+/// ```
+/// use embedis::Store;
+/// let store = Store::new();
+/// store.strings().set("url", "https://example.org")?;
+/// assert_eq!(store.strings().get("url")?.unwrap(), "https://example.org");
+/// store.db(3)?.strings().set("url", "elsewhere")?;
+/// assert_eq!(store.strings().get("url")?.unwrap(), "https://example.org");
+/// # Ok::<(), embedis::Error>(())
+/// ```
+///
+/// # Expiry
+///
+/// A key with a TTL disappears at its deadline: reads stop seeing it at once, and a
+/// background sweeper frees it about 10 ms later (the
+/// [resolution](StoreBuilder::expiry_resolution)) even if nothing touches it. Tests
+/// drive time with a [`ManualClock`](crate::ManualClock) and call
+/// [`purge_expired`](Store::purge_expired) to run the sweep deterministically.
+///
+/// # Threads
+///
+/// `Store` is `Clone + Send + Sync`; clones share one keyspace (an `Arc` inside). Each
+/// command locks only the shards of its keys, for the duration of the call. The sweeper
+/// thread holds a weak reference: dropping the last clone stops it and waits for it to
+/// exit.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) keyspace: Keyspace,
+    pub(crate) max_string_size: usize,
+    sweeper: SweeperHandle,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("databases", &self.keyspace.databases())
+            .field("max_string_size", &self.max_string_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+impl Store {
+    /// A store with default settings (see [`StoreBuilder`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.keys().dbsize()?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn new() -> Self {
+        StoreBuilder::new().build()
+    }
+
+    /// A builder to configure shards, databases, expiry and the clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::builder().databases(4).build();
+    /// assert!(store.db(3).is_ok());
+    /// assert!(store.db(4).is_err());
+    /// ```
+    pub fn builder() -> StoreBuilder {
+        StoreBuilder::new()
+    }
+
+    /// Commands on string values (`GET`, `SET`, `INCR`, `APPEND`, …) in database 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.strings().incr("hits")?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn strings(&self) -> Strings<'_> {
+        Strings::new(self, 0)
+    }
+
+    /// Commands on strings as bit arrays (`SETBIT`, `BITCOUNT`, `BITFIELD`, …) in
+    /// database 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.bits().setbit("flags", 7, true)?;
+    /// assert_eq!(store.bits().bitcount("flags")?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn bits(&self) -> Bits<'_> {
+        Bits::new(self, 0)
+    }
+
+    /// Generic key commands (`DEL`, `EXPIRE`, `TTL`, `SCAN`, …) in database 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "v")?;
+    /// assert_eq!(store.keys().del(["k"])?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn keys(&self) -> Keys<'_> {
+        Keys::new(self, 0)
+    }
+
+    /// The handles on database `index` (Redis's `SELECT`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DbIndexOutOfRange`] unless `index < databases`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(1)?.strings().set("k", "in db 1")?;
+    /// assert_eq!(store.strings().get("k")?, None);
+    /// assert_eq!(store.db(1)?.keys().dbsize()?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn db(&self, index: usize) -> Result<Db<'_>> {
+        self.shared.keyspace.check_db(index)?;
+        Ok(Db { store: self, index })
+    }
+
+    /// The number of databases.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(embedis::Store::new().databases(), 16);
+    /// ```
+    pub fn databases(&self) -> usize {
+        self.shared.keyspace.databases()
+    }
+
+    /// Runs the active-expiry sweep now, on the calling thread, and returns how many
+    /// expired keys it removed. With a [`ManualClock`](crate::ManualClock) this makes
+    /// expiry fully deterministic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{ManualClock, Store};
+    /// let clock = ManualClock::new();
+    /// let store = Store::builder().clock(clock.clone()).active_expiry(false).build();
+    /// store.strings().setex("k", Duration::from_secs(1), "v")?;
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(store.keys().dbsize()?, 1, "expired but not yet removed");
+    /// assert_eq!(store.purge_expired(), 1);
+    /// assert_eq!(store.keys().dbsize()?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn purge_expired(&self) -> usize {
+        self.shared.keyspace.purge_expired()
+    }
+
+    pub(crate) fn keyspace(&self) -> &Keyspace {
+        &self.shared.keyspace
+    }
+
+    pub(crate) fn max_string_size(&self) -> usize {
+        self.shared.max_string_size
+    }
+}
+
+/// The handles on one database. Obtained from [`Store::db`].
+#[derive(Clone, Copy, Debug)]
+pub struct Db<'s> {
+    store: &'s Store,
+    index: usize,
+}
+
+impl<'s> Db<'s> {
+    /// The database's number.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(embedis::Store::new().db(5)?.index(), 5);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Commands on string values in this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(2)?.strings().set("k", "v")?;
+    /// assert_eq!(store.db(2)?.strings().get("k")?.unwrap(), "v");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn strings(&self) -> Strings<'s> {
+        Strings::new(self.store, self.index)
+    }
+
+    /// Bit commands in this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(2)?.bits().setbit("b", 0, true)?;
+    /// assert!(store.db(2)?.bits().getbit("b", 0)?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn bits(&self) -> Bits<'s> {
+        Bits::new(self.store, self.index)
+    }
+
+    /// Generic key commands in this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(2)?.strings().set("k", "v")?;
+    /// assert_eq!(store.db(2)?.keys().dbsize()?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn keys(&self) -> Keys<'s> {
+        Keys::new(self.store, self.index)
+    }
+}
+
+/// Configures and builds a [`Store`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use embedis::{ManualClock, Store};
+/// let store = Store::builder()
+///     .shards(32)
+///     .databases(4)
+///     .expiry_resolution(Duration::from_millis(20))
+///     .clock(ManualClock::new())
+///     .max_string_size(1 << 20)
+///     .build();
+/// assert_eq!(store.databases(), 4);
+/// ```
+#[must_use]
+#[derive(Debug, Clone)]
+pub struct StoreBuilder {
+    shards: usize,
+    databases: usize,
+    active_expiry: bool,
+    resolution: Duration,
+    clock: ClockSource,
+    max_string_size: usize,
+}
+
+impl Default for StoreBuilder {
+    fn default() -> Self {
+        StoreBuilder::new()
+    }
+}
+
+impl StoreBuilder {
+    /// Defaults: 4 × the available cores shards (at least 16) per database, 16
+    /// databases, active expiry on at 10 ms resolution, the system clock, and a 512 MB
+    /// maximum string size.
+    pub fn new() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        StoreBuilder {
+            shards: (cores * 4).max(16),
+            databases: 16,
+            active_expiry: true,
+            resolution: Duration::from_millis(10),
+            clock: ClockSource::System,
+            max_string_size: 512 << 20,
+        }
+    }
+
+    /// Shards per database (rounded up to a power of two, at least 1). More shards mean
+    /// less lock contention between threads and a little more fixed memory.
+    pub fn shards(mut self, shards: usize) -> Self {
+        self.shards = shards;
+        self
+    }
+
+    /// Number of databases (at least 1; Redis's default is 16).
+    pub fn databases(mut self, databases: usize) -> Self {
+        self.databases = databases.max(1);
+        self
+    }
+
+    /// Whether a background thread removes expired keys that nobody touches (default:
+    /// on). Off, expired keys are invisible but hold memory until touched or until
+    /// [`Store::purge_expired`] runs.
+    pub fn active_expiry(mut self, on: bool) -> Self {
+        self.active_expiry = on;
+        self
+    }
+
+    /// The sweeper's pace: deadlines are grouped in ticks of this length (at least 1
+    /// ms; default 10 ms), and an untouched key is removed within about one tick of its
+    /// deadline. Shorter ticks mean prompter removal and more wake-ups.
+    pub fn expiry_resolution(mut self, resolution: Duration) -> Self {
+        self.resolution = resolution;
+        self
+    }
+
+    /// The clock that deadlines are measured on (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = ClockSource::Custom(Arc::new(clock));
+        self
+    }
+
+    /// Largest string `SETRANGE`, `APPEND`, `SETBIT` and `BITFIELD` may create
+    /// (Redis's `proto-max-bulk-len`; default 512 MB).
+    pub fn max_string_size(mut self, bytes: usize) -> Self {
+        self.max_string_size = bytes;
+        self
+    }
+
+    /// Builds the store and, with active expiry on, starts its sweeper thread.
+    pub fn build(self) -> Store {
+        let schedule = Arc::new(Schedule::new(self.resolution));
+        let shared = Arc::new(Shared {
+            keyspace: Keyspace::new(
+                self.databases,
+                self.shards,
+                self.clock.clone(),
+                Arc::clone(&schedule),
+            ),
+            max_string_size: self.max_string_size,
+            sweeper: SweeperHandle::new(Arc::clone(&schedule), None),
+        });
+        if self.active_expiry {
+            // Without a thread the store still works: expiry stays lazy.
+            if let Ok(thread) = expiry::spawn(Arc::downgrade(&shared), schedule, self.clock) {
+                shared.sweeper.set_thread(thread);
+            }
+        }
+        Store { shared }
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Store>();
+        assert_eq!(std::mem::size_of::<Store>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn dropping_the_last_clone_stops_the_sweeper() {
+        let store = Store::new();
+        let clone = store.clone();
+        let id = store.shared.sweeper.thread_id().expect("sweeper running");
+        let schedule = Arc::downgrade(store.shared.keyspace.schedule());
+        drop(store);
+        assert!(schedule.upgrade().is_some(), "a clone keeps the store alive");
+        drop(clone);
+        // Drop joined the thread; it held the last other reference to the schedule.
+        assert!(schedule.upgrade().is_none(), "sweeper thread {id:?} still alive");
+    }
+}

@@ -1,0 +1,822 @@
+//! String commands (Redis's `t_string.c`).
+//!
+//! | Redis | method |
+//! |---|---|
+//! | `GET` / `MGET` | [`get`](Strings::get) / [`mget`](Strings::mget) |
+//! | `SET` (NX, XX, EX, PX, EXAT, PXAT, KEEPTTL) | [`set`](Strings::set), [`set_with`](Strings::set_with) |
+//! | `SET … GET` / `GETSET` | [`set_get`](Strings::set_get) / [`getset`](Strings::getset) |
+//! | `SETNX` / `SETEX` / `PSETEX` | [`setnx`](Strings::setnx) / [`setex`](Strings::setex) / [`psetex`](Strings::psetex) |
+//! | `MSET` / `MSETNX` | [`mset`](Strings::mset) / [`msetnx`](Strings::msetnx) |
+//! | `GETEX` / `GETDEL` | [`getex`](Strings::getex) / [`getdel`](Strings::getdel) |
+//! | `GETRANGE` / `SETRANGE` | [`getrange`](Strings::getrange) / [`setrange`](Strings::setrange) |
+//! | `STRLEN` / `APPEND` | [`strlen`](Strings::strlen) / [`append`](Strings::append) |
+//! | `INCR` `INCRBY` `DECR` `DECRBY` | [`incr`](Strings::incr), [`incrby`](Strings::incrby), [`decr`](Strings::decr), [`decrby`](Strings::decrby) |
+//! | `INCRBYFLOAT` | [`incrbyfloat`](Strings::incrbyfloat) |
+//! | `LCS` (LEN, IDX, MINMATCHLEN) | [`lcs`](Strings::lcs), [`lcs_len`](Strings::lcs_len), [`lcs_idx`](Strings::lcs_idx) |
+
+mod lcs;
+
+use std::time::{Duration, SystemTime};
+
+use crate::clock::unix_ms;
+use crate::keyspace::{Deadline, Keyspace};
+use crate::number::{self, IntBuf};
+use crate::value::{StrRef, opt_str};
+use crate::{Blob, Error, Result, Store};
+
+pub use lcs::{LcsIdx, LcsMatch};
+
+/// When a `SET` writes: always, only if the key is absent (`NX`), or only if present
+/// (`XX`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum SetCondition {
+    /// Write whatever the key holds.
+    #[default]
+    Always,
+    /// Write only if the key does not exist (`NX`).
+    IfAbsent,
+    /// Write only if the key exists (`XX`).
+    IfPresent,
+}
+
+/// What a command does to a key's time to live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Expiry {
+    /// Keep the current TTL (`KEEPTTL`; for `GETEX`, no option).
+    Keep,
+    /// Remove any TTL (`SET`'s default; `GETEX PERSIST`).
+    Persist,
+    /// Expire after this long (`EX` / `PX`); must be at least 1 ms.
+    In(Duration),
+    /// Expire at this time (`EXAT` / `PXAT`); must be after the Unix epoch. A time in the
+    /// past deletes the key.
+    At(SystemTime),
+}
+
+/// Options of `SET`: a condition and an expiry.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use embedis::{SetOptions, Store};
+/// let store = Store::new();
+/// let opts = SetOptions::new().nx().ttl(Duration::from_secs(10));
+/// assert!(store.strings().set_with("lock", "me", opts)?);
+/// assert!(!store.strings().set_with("lock", "you", opts)?);
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SetOptions {
+    condition: SetCondition,
+    expiry: Expiry,
+}
+
+impl Default for SetOptions {
+    fn default() -> Self {
+        SetOptions::new()
+    }
+}
+
+impl SetOptions {
+    /// Write unconditionally and clear any TTL (a plain `SET`).
+    pub fn new() -> Self {
+        SetOptions {
+            condition: SetCondition::Always,
+            expiry: Expiry::Persist,
+        }
+    }
+
+    /// Write only if the key does not exist (`NX`).
+    #[doc(alias = "NX")]
+    pub fn nx(mut self) -> Self {
+        self.condition = SetCondition::IfAbsent;
+        self
+    }
+
+    /// Write only if the key exists (`XX`).
+    #[doc(alias = "XX")]
+    pub fn xx(mut self) -> Self {
+        self.condition = SetCondition::IfPresent;
+        self
+    }
+
+    /// Sets the condition.
+    pub fn condition(mut self, condition: SetCondition) -> Self {
+        self.condition = condition;
+        self
+    }
+
+    /// Expire after `ttl` (`EX` / `PX`).
+    #[doc(alias = "EX")]
+    #[doc(alias = "PX")]
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.expiry = Expiry::In(ttl);
+        self
+    }
+
+    /// Expire at `time` (`EXAT` / `PXAT`).
+    #[doc(alias = "EXAT")]
+    #[doc(alias = "PXAT")]
+    pub fn expires_at(mut self, time: SystemTime) -> Self {
+        self.expiry = Expiry::At(time);
+        self
+    }
+
+    /// Keep the key's current TTL (`KEEPTTL`).
+    #[doc(alias = "KEEPTTL")]
+    pub fn keep_ttl(mut self) -> Self {
+        self.expiry = Expiry::Keep;
+        self
+    }
+
+    /// Sets the expiry.
+    pub fn expiry(mut self, expiry: Expiry) -> Self {
+        self.expiry = expiry;
+        self
+    }
+}
+
+/// The deadline an [`Expiry`] asks for, validated as Redis does (`cmd` names the
+/// command in the error).
+pub(crate) fn deadline(ks: &Keyspace, expiry: Expiry, cmd: &'static str) -> Result<Deadline> {
+    const MAX: u64 = i64::MAX.unsigned_abs();
+    let invalid = Error::InvalidExpireTime(cmd);
+    Ok(match expiry {
+        Expiry::Keep => Deadline::Keep,
+        Expiry::Persist => Deadline::Clear,
+        Expiry::In(ttl) => {
+            let ms = u64::try_from(ttl.as_millis()).map_err(|_| invalid.clone())?;
+            if ms == 0 {
+                return Err(invalid);
+            }
+            Deadline::At(ks.now().checked_add(ms).filter(|&at| at <= MAX).ok_or(invalid)?)
+        }
+        Expiry::At(time) => Deadline::At(unix_ms(time).filter(|&at| at > 0 && at <= MAX).ok_or(invalid)?),
+    })
+}
+
+/// Commands on string values. Obtained from [`Store::strings`] or
+/// [`Db::strings`](crate::Db::strings).
+///
+/// A handle is a borrowed view of the store: it holds no lock between calls, and each
+/// method locks only its keys' shards, for the duration of the call.
+#[derive(Clone, Copy, Debug)]
+pub struct Strings<'s> {
+    store: &'s Store,
+    db: usize,
+}
+
+impl<'s> Strings<'s> {
+    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
+        Strings { store, db }
+    }
+
+    fn ks(&self) -> &'s Keyspace {
+        self.store.keyspace()
+    }
+
+    /// The string at `key`, or `None` if the key does not exist (`GET`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds a non-string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.strings().get("name")?, None);
+    /// store.strings().set("name", "ann")?;
+    /// assert_eq!(store.strings().get("name")?.unwrap(), "ann");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[inline]
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        self.ks()
+            .read(self.db, key.as_ref(), |v| Ok(opt_str(v)?.map(StrRef::to_blob)))
+    }
+
+    /// Sets `key` to `value`, whatever it held, and clears its TTL (`SET`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("url", "https://example.org")?;
+    /// assert_eq!(store.strings().get("url")?.unwrap(), "https://example.org");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[inline]
+    pub fn set(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<()> {
+        let value = value.as_ref();
+        self.ks().write(self.db, key.as_ref(), |e| e.put_str(value, Deadline::Clear));
+        Ok(())
+    }
+
+    /// `SET` with options; returns whether the value was written (`false` when `NX` or
+    /// `XX` prevented it).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidExpireTime`] for a zero TTL, a time not after the epoch, or a
+    /// deadline past `i64::MAX` ms.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{SetOptions, Store};
+    /// let store = Store::new();
+    /// assert!(!store.strings().set_with("k", "v", SetOptions::new().xx())?);
+    /// assert!(store.strings().set_with("k", "v", SetOptions::new().nx())?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn set_with(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>, options: SetOptions) -> Result<bool> {
+        let deadline = deadline(self.ks(), options.expiry, "set")?;
+        let value = value.as_ref();
+        Ok(self.ks().write(self.db, key.as_ref(), |e| {
+            let write = match options.condition {
+                SetCondition::Always => true,
+                SetCondition::IfAbsent => !e.exists(),
+                SetCondition::IfPresent => e.exists(),
+            };
+            if write {
+                e.put_str(value, deadline);
+            }
+            write
+        }))
+    }
+
+    /// `SET … GET`: sets `key` as [`set_with`](Self::set_with) does and returns the old
+    /// string (`None` if there was none). With `NX` the value is written only when this
+    /// returns `None`; with `XX`, only when it returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] (and nothing written) if `key` holds a non-string;
+    /// [`Error::InvalidExpireTime`] as for [`set_with`](Self::set_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{SetOptions, Store};
+    /// let store = Store::new();
+    /// store.strings().set("k", "old")?;
+    /// let old = store.strings().set_get("k", "new", SetOptions::new())?;
+    /// assert_eq!(old.unwrap(), "old");
+    /// assert_eq!(store.strings().get("k")?.unwrap(), "new");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn set_get(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+        options: SetOptions,
+    ) -> Result<Option<Blob>> {
+        let deadline = deadline(self.ks(), options.expiry, "set")?;
+        let value = value.as_ref();
+        self.ks().write(self.db, key.as_ref(), |e| {
+            let old = e.str()?.map(StrRef::to_blob);
+            let write = match options.condition {
+                SetCondition::Always => true,
+                SetCondition::IfAbsent => old.is_none(),
+                SetCondition::IfPresent => old.is_some(),
+            };
+            if write {
+                e.put_str(value, deadline);
+            }
+            Ok(old)
+        })
+    }
+
+    /// Sets `key` to `value` and returns the old string (`GETSET`; clears the TTL).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds a non-string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("hello", "world")?;
+    /// assert_eq!(store.strings().getset("hello", "Linux")?.unwrap(), "world");
+    /// assert_eq!(store.strings().get("hello")?.unwrap(), "Linux");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn getset(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        self.set_get(key, value, SetOptions::new())
+    }
+
+    /// Sets `key` only if it does not exist; returns whether it did (`SETNX`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert!(store.strings().setnx("k1", "v1")?);
+    /// assert!(!store.strings().setnx("k1", "v2")?);
+    /// assert_eq!(store.strings().get("k1")?.unwrap(), "v1");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn setnx(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<bool> {
+        self.set_with(key, value, SetOptions::new().nx())
+    }
+
+    /// Sets `key` to `value` with a time to live (`SETEX`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidExpireTime`] if `ttl` is under 1 ms or overflows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// store.strings().setex("k", Duration::from_secs(10), "v")?;
+    /// assert!(store.keys().ttl("k")?.remaining().is_some());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn setex(&self, key: impl AsRef<[u8]>, ttl: Duration, value: impl AsRef<[u8]>) -> Result<()> {
+        self.setex_impl(key.as_ref(), ttl, value.as_ref(), "setex")
+    }
+
+    /// Sets `key` to `value` with a time to live in milliseconds (`PSETEX`; the same as
+    /// [`setex`](Self::setex) with a `Duration`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidExpireTime`] if `ttl` is under 1 ms or overflows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// store.strings().psetex("k", Duration::from_millis(1500), "v")?;
+    /// assert_eq!(store.strings().get("k")?.unwrap(), "v");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn psetex(&self, key: impl AsRef<[u8]>, ttl: Duration, value: impl AsRef<[u8]>) -> Result<()> {
+        self.setex_impl(key.as_ref(), ttl, value.as_ref(), "psetex")
+    }
+
+    fn setex_impl(&self, key: &[u8], ttl: Duration, value: &[u8], cmd: &'static str) -> Result<()> {
+        let deadline = deadline(self.ks(), Expiry::In(ttl), cmd)?;
+        self.ks().write(self.db, key, |e| e.put_str(value, deadline));
+        Ok(())
+    }
+
+    /// Sets every pair, atomically, clearing their TTLs (`MSET`). A key given twice takes
+    /// its last value.
+    ///
+    /// **Locking:** holds the write locks of every shard involved while it runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("k1", "v1"), ("k2", "v2")])?;
+    /// assert_eq!(store.strings().get("k2")?.unwrap(), "v2");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: impl IntoIterator<Item = (K, V)>) -> Result<()> {
+        self.mset_impl(pairs, false).map(|_| ())
+    }
+
+    /// Sets every pair only if none of the keys exists; atomic (`MSETNX`).
+    ///
+    /// **Locking:** holds the write locks of every shard involved while it runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert!(store.strings().msetnx([("a", "1"), ("b", "2")])?);
+    /// assert!(!store.strings().msetnx([("b", "3"), ("c", "4")])?);
+    /// assert_eq!(store.strings().get("c")?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn msetnx<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: impl IntoIterator<Item = (K, V)>) -> Result<bool> {
+        self.mset_impl(pairs, true)
+    }
+
+    fn mset_impl<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+        nx: bool,
+    ) -> Result<bool> {
+        let pairs: Vec<(K, V)> = pairs.into_iter().collect();
+        let keys: Vec<(usize, &[u8])> = pairs.iter().map(|(k, _)| (self.db, k.as_ref())).collect();
+        Ok(self.ks().write_many(&keys, |many| {
+            if nx && (0..pairs.len()).any(|n| many.entry(n).exists()) {
+                return false;
+            }
+            for (n, (_, v)) in pairs.iter().enumerate() {
+                many.entry(n).put_str(v.as_ref(), Deadline::Clear);
+            }
+            true
+        }))
+    }
+
+    /// The strings at `keys`, `None` for a missing key or one holding another type
+    /// (`MGET`). Atomic: a consistent snapshot of all the keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("k1", "v1"), ("k2", "v2")])?;
+    /// let got = store.strings().mget(["k1", "nope", "k2"])?;
+    /// assert_eq!(got, vec![Some("v1".into()), None, Some("v2".into())]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn mget<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<Vec<Option<Blob>>> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        let located: Vec<(usize, &[u8])> = keys.iter().map(|k| (self.db, k.as_ref())).collect();
+        Ok(self.ks().read_many(&located, |many| {
+            (0..located.len())
+                .map(|n| many.get(n).and_then(|v| v.as_str().ok()).map(StrRef::to_blob))
+                .collect()
+        }))
+    }
+
+    /// Gets the string at `key` and changes its TTL (`GETEX`). [`Expiry::Keep`] changes
+    /// nothing; [`Expiry::Persist`] removes the TTL; an [`Expiry::At`] in the past
+    /// deletes the key (after returning its value).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds a non-string; [`Error::InvalidExpireTime`] as
+    /// for [`set_with`](Self::set_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{Expiry, Store};
+    /// let store = Store::new();
+    /// store.strings().set("k", "v")?;
+    /// let v = store.strings().getex("k", Expiry::In(Duration::from_secs(60)))?;
+    /// assert_eq!(v.unwrap(), "v");
+    /// assert!(store.keys().ttl("k")?.remaining().is_some());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn getex(&self, key: impl AsRef<[u8]>, expiry: Expiry) -> Result<Option<Blob>> {
+        let deadline = deadline(self.ks(), expiry, "getex")?;
+        if deadline == Deadline::Keep {
+            return self.get(key);
+        }
+        self.ks().write(self.db, key.as_ref(), |e| {
+            let value = e.str()?.map(StrRef::to_blob);
+            if value.is_some() {
+                e.set_expires_at(match deadline {
+                    Deadline::At(at) => Some(at),
+                    Deadline::Keep | Deadline::Clear => None,
+                });
+            }
+            Ok(value)
+        })
+    }
+
+    /// Gets the string at `key` and deletes the key (`GETDEL`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] (and nothing deleted) if `key` holds a non-string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "v")?;
+    /// assert_eq!(store.strings().getdel("k")?.unwrap(), "v");
+    /// assert_eq!(store.strings().get("k")?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn getdel(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        self.ks().write(self.db, key.as_ref(), |e| {
+            let value = e.str()?.map(StrRef::to_blob);
+            if value.is_some() {
+                e.remove();
+            }
+            Ok(value)
+        })
+    }
+
+    /// The bytes of the string at `key` from `start` to `end`, inclusive; negative
+    /// indexes count from the end, and the range is clamped to the string (`GETRANGE`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds a non-string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("key", "value")?;
+    /// assert_eq!(store.strings().getrange("key", 1, 4)?, "alue");
+    /// assert_eq!(store.strings().getrange("key", -3, -1)?, "lue");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[doc(alias = "SUBSTR")]
+    pub fn getrange(&self, key: impl AsRef<[u8]>, start: i64, end: i64) -> Result<Blob> {
+        self.ks().read(self.db, key.as_ref(), |v| {
+            let bytes = opt_str(v)?.map_or(&b""[..], StrRef::bytes);
+            Ok(match crate::index::range(start, end, bytes.len() as u64) {
+                #[allow(clippy::cast_possible_truncation)] // within the string
+                Some((s, e)) => Blob::copy_from_slice(&bytes[s as usize..=e as usize]),
+                None => Blob::default(),
+            })
+        })
+    }
+
+    /// Overwrites the string at `key` from byte `offset` with `value`, padding with zero
+    /// bytes if the string is shorter; returns the new length (`SETRANGE`). An empty
+    /// `value` changes nothing (and does not create the key).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds a non-string; [`Error::StringTooLong`] if the
+    /// result would exceed the maximum string size (checked before allocating).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("n", "123456789")?;
+    /// assert_eq!(store.strings().setrange("n", 0, "a")?, 9);
+    /// assert_eq!(store.strings().get("n")?.unwrap(), "a23456789");
+    /// assert_eq!(store.strings().setrange("pad", 3, "x")?, 4);
+    /// assert_eq!(store.strings().get("pad")?.unwrap(), "\0\0\0x");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn setrange(&self, key: impl AsRef<[u8]>, offset: usize, value: impl AsRef<[u8]>) -> Result<usize> {
+        let value = value.as_ref();
+        let max = self.store.max_string_size();
+        self.ks().write(self.db, key.as_ref(), |e| {
+            let len = e.str()?.map_or(0, |s| s.bytes().len());
+            if value.is_empty() {
+                return Ok(len);
+            }
+            let end = offset
+                .checked_add(value.len())
+                .filter(|&end| end <= max)
+                .ok_or(Error::StringTooLong)?;
+            e.update_str(|buf| {
+                if buf.len() < end {
+                    buf.resize(end, 0);
+                }
+                buf[offset..end].copy_from_slice(value);
+                buf.len()
+            })
+        })
+    }
+
+    /// The length in bytes of the string at `key`, 0 if missing (`STRLEN`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds a non-string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("name", "安生")?;
+    /// assert_eq!(store.strings().strlen("name")?, 6);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn strlen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        self.ks()
+            .read(self.db, key.as_ref(), |v| Ok(opt_str(v)?.map_or(0, |s| s.bytes().len())))
+    }
+
+    /// Appends `value` to the string at `key` (creating it) and returns the new length
+    /// (`APPEND`). The TTL is kept.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds a non-string; [`Error::StringTooLong`] if the
+    /// result would exceed the maximum string size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("blog", "https://blog.example")?;
+    /// assert_eq!(store.strings().append("blog", "/")?, 21);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn append(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<usize> {
+        let value = value.as_ref();
+        let max = self.store.max_string_size();
+        self.ks().write(self.db, key.as_ref(), |e| {
+            let len = e.str()?.map_or(0, |s| s.bytes().len());
+            if len.checked_add(value.len()).is_none_or(|n| n > max) {
+                return Err(Error::StringTooLong);
+            }
+            e.update_str(|buf| {
+                buf.extend_from_slice(value);
+                buf.len()
+            })
+        })
+    }
+
+    /// Adds 1 to the integer at `key` (`INCR`); see [`incrby`](Self::incrby).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.strings().incr("number")?, 1);
+    /// assert_eq!(store.strings().incr("number")?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn incr(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        self.incrby(key, 1)
+    }
+
+    /// Subtracts 1 from the integer at `key` (`DECR`); see [`incrby`](Self::incrby).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("n", "10")?;
+    /// assert_eq!(store.strings().decr("n")?, 9);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn decr(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        self.incrby(key, -1)
+    }
+
+    /// Adds `delta` to the integer at `key` and returns the new value (`INCRBY`).
+    ///
+    /// A missing key counts as `0`. The key's TTL is kept.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds a non-string, [`Error::NotInteger`] if the
+    /// string is not a base-10 `i64`, [`Error::Overflow`] if the sum does not fit. The
+    /// value is unchanged on error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.strings().incrby("hits", 5)?, 5);
+    /// assert_eq!(store.strings().incrby("hits", -2)?, 3);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn incrby(&self, key: impl AsRef<[u8]>, delta: i64) -> Result<i64> {
+        self.ks().write(self.db, key.as_ref(), |e| {
+            let current = match e.str()? {
+                Some(s) => number::parse_i64(s.bytes()).ok_or(Error::NotInteger)?,
+                None => 0,
+            };
+            let value = current.checked_add(delta).ok_or(Error::Overflow)?;
+            e.put_str(IntBuf::new(value).as_bytes(), Deadline::Keep);
+            Ok(value)
+        })
+    }
+
+    /// Subtracts `delta` from the integer at `key` (`DECRBY`); see
+    /// [`incrby`](Self::incrby).
+    ///
+    /// # Errors
+    ///
+    /// As [`incrby`](Self::incrby), and [`Error::DecrementOverflow`] for `i64::MIN`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("n", "9")?;
+    /// assert_eq!(store.strings().decrby("n", 9)?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn decrby(&self, key: impl AsRef<[u8]>, delta: i64) -> Result<i64> {
+        let delta = delta.checked_neg().ok_or(Error::DecrementOverflow)?;
+        self.incrby(key, delta)
+    }
+
+    /// Adds `delta` to the number at `key` and returns the result (`INCRBYFLOAT`).
+    ///
+    /// The result is stored as Redis writes it (`13.5` plus `1.1` reads back as
+    /// `"14.6"`; no exponent, no trailing zeros). A missing key counts as `0`; the TTL is
+    /// kept.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds a non-string, [`Error::NotFloat`] if the
+    /// string is not a number or `delta` is NaN, [`Error::NanOrInfinity`] if the result
+    /// would not be finite.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.strings().incrbyfloat("number", 13.5)?, 13.5);
+    /// assert_eq!(store.strings().incrbyfloat("number", 1.1)?, 14.6);
+    /// assert_eq!(store.strings().get("number")?.unwrap(), "14.6");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn incrbyfloat(&self, key: impl AsRef<[u8]>, delta: f64) -> Result<f64> {
+        let text = self.incrbyfloat_text(key.as_ref(), delta)?;
+        Ok(text.parse().unwrap_or(f64::NAN))
+    }
+
+    /// `INCRBYFLOAT` returning the stored text.
+    pub(crate) fn incrbyfloat_text(&self, key: &[u8], delta: f64) -> Result<String> {
+        self.ks().write(self.db, key, |e| {
+            let text = number::incr_by_float(e.str()?.map(StrRef::bytes), delta)?;
+            e.put_str(text.as_bytes(), Deadline::Keep);
+            Ok(text)
+        })
+    }
+
+    /// The longest common subsequence of the strings at `a` and `b` (`LCS`); missing
+    /// keys count as empty strings.
+    ///
+    /// # Complexity
+    ///
+    /// O(len(a) × len(b)) time and memory.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if a key holds a non-string; [`Error::LcsTooLong`] if the
+    /// table would exceed the maximum string size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("key1", "ohmytext"), ("key2", "mynewtext")])?;
+    /// assert_eq!(store.strings().lcs("key1", "key2")?, "mytext");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lcs(&self, a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> Result<Blob> {
+        self.with_pair(a.as_ref(), b.as_ref(), |a, b, max| {
+            Ok(Blob::from(lcs::Table::new(a, b, max)?.sequence()))
+        })
+    }
+
+    /// The length of the longest common subsequence (`LCS … LEN`).
+    ///
+    /// # Errors
+    ///
+    /// As [`lcs`](Self::lcs).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("key1", "ohmytext"), ("key2", "mynewtext")])?;
+    /// assert_eq!(store.strings().lcs_len("key1", "key2")?, 6);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lcs_len(&self, a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> Result<usize> {
+        self.with_pair(a.as_ref(), b.as_ref(), |a, b, max| Ok(lcs::Table::new(a, b, max)?.len()))
+    }
+
+    /// Where the longest common subsequence occurs (`LCS … IDX [MINMATCHLEN n]
+    /// WITHMATCHLEN`): its matching ranges, last first, skipping those shorter than
+    /// `min_match_len`, and its total length.
+    ///
+    /// # Errors
+    ///
+    /// As [`lcs`](Self::lcs).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("key1", "ohmytext"), ("key2", "mynewtext")])?;
+    /// let idx = store.strings().lcs_idx("key1", "key2", 4)?;
+    /// assert_eq!(idx.len, 6);
+    /// assert_eq!(idx.matches.len(), 1);
+    /// assert_eq!((idx.matches[0].a, idx.matches[0].b), ((4, 7), (5, 8)));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lcs_idx(&self, a: impl AsRef<[u8]>, b: impl AsRef<[u8]>, min_match_len: usize) -> Result<LcsIdx> {
+        self.with_pair(a.as_ref(), b.as_ref(), |a, b, max| {
+            Ok(lcs::Table::new(a, b, max)?.matches(min_match_len))
+        })
+    }
+
+    /// Reads both strings under their shards' read locks and calls `f` on copies taken
+    /// out of the locks (the LCS work is quadratic and must not hold them).
+    fn with_pair<R>(&self, a: &[u8], b: &[u8], f: impl FnOnce(&[u8], &[u8], usize) -> Result<R>) -> Result<R> {
+        let (a, b) = self.ks().read_many(&[(self.db, a), (self.db, b)], |many| {
+            let get = |n| -> Result<bytes::Bytes> {
+                Ok(opt_str(many.get(n))?.map(StrRef::to_bytes).unwrap_or_default())
+            };
+            Ok::<_, Error>((get(0)?, get(1)?))
+        })?;
+        f(&a, &b, self.store.max_string_size())
+    }
+}
