@@ -1,0 +1,116 @@
+//! TTL scenarios on a manual clock, plus one real-clock check of the sweeper.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::manual_store;
+use embedis::{SetOptions, Store, Ttl};
+
+#[test]
+fn a_page_cached_for_five_seconds_expires_on_time() {
+    let (store, clock) = manual_store();
+    let opts = SetOptions::new().ttl(Duration::from_secs(5));
+    store.strings().set_with("page:/", "<html>", opts).unwrap();
+    clock.advance(Duration::from_millis(4999));
+    assert_eq!(store.strings().get("page:/").unwrap().unwrap(), "<html>");
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(store.strings().get("page:/").unwrap(), None);
+    assert_eq!(store.keys().ttl("page:/").unwrap(), Ttl::Missing);
+    assert_eq!(store.keys().exists(["page:/"]).unwrap(), 0);
+}
+
+#[test]
+fn writes_never_see_an_expired_value() {
+    let (store, clock) = manual_store();
+    let s = store.strings();
+    s.setex("n", Duration::from_secs(1), "41").unwrap();
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(s.incr("n").unwrap(), 1, "an expired counter starts again");
+    assert_eq!(store.keys().ttl("n").unwrap(), Ttl::Persistent);
+    s.setex("a", Duration::from_secs(1), "abc").unwrap();
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(s.append("a", "x").unwrap(), 1);
+    assert!(s.setnx("a2", "v").unwrap());
+    s.setex("b", Duration::from_secs(1), "v").unwrap();
+    clock.advance(Duration::from_secs(1));
+    assert!(s.setnx("b", "new").unwrap(), "NX sees an expired key as absent");
+}
+
+#[test]
+fn purge_removes_every_untouched_expired_key_and_nothing_else() {
+    let (store, clock) = manual_store();
+    let s = store.strings();
+    for i in 0..10_000u64 {
+        s.psetex(format!("t:{i}"), Duration::from_millis(1 + i % 1000), "v").unwrap();
+    }
+    s.set("forever", "v").unwrap();
+    assert_eq!(store.keys().dbsize().unwrap(), 10_001);
+    clock.advance(Duration::from_millis(500));
+    assert_eq!(store.purge_expired(), 5000);
+    assert_eq!(store.keys().dbsize().unwrap(), 5001);
+    clock.advance(Duration::from_millis(500));
+    assert_eq!(store.purge_expired(), 5000);
+    assert_eq!(store.keys().dbsize().unwrap(), 1);
+    assert_eq!(store.purge_expired(), 0);
+}
+
+#[test]
+fn extended_and_shortened_ttls_are_honoured_by_the_sweep() {
+    let (store, clock) = manual_store();
+    let k = store.keys();
+    store.strings().setex("extended", Duration::from_secs(1), "v").unwrap();
+    store.strings().setex("shortened", Duration::from_secs(100), "v").unwrap();
+    store.strings().setex("persisted", Duration::from_secs(1), "v").unwrap();
+    k.expire("extended", Duration::from_secs(10)).unwrap();
+    k.expire("shortened", Duration::from_secs(2)).unwrap();
+    k.persist("persisted").unwrap();
+    clock.advance(Duration::from_secs(3));
+    assert_eq!(store.purge_expired(), 1, "only the shortened key is due");
+    assert_eq!(k.exists(["extended", "persisted", "shortened"]).unwrap(), 2);
+    clock.advance(Duration::from_secs(7));
+    assert_eq!(store.purge_expired(), 1);
+    assert_eq!(k.dbsize().unwrap(), 1);
+}
+
+#[test]
+fn renamed_and_moved_keys_keep_expiring() {
+    let (store, clock) = manual_store();
+    store.strings().setex("a", Duration::from_secs(1), "v").unwrap();
+    store.strings().setex("b", Duration::from_secs(1), "v").unwrap();
+    store.keys().rename("a", "a2").unwrap();
+    store.keys().move_key("b", 3).unwrap();
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(store.purge_expired(), 2);
+    assert_eq!(store.db(3).unwrap().keys().dbsize().unwrap(), 0);
+}
+
+#[test]
+fn the_sweeper_removes_untouched_keys_promptly_on_the_real_clock() {
+    let store = Store::new();
+    for i in 0..1000 {
+        store.strings().psetex(format!("k{i}"), Duration::from_millis(50), "v").unwrap();
+    }
+    store.strings().set("stay", "v").unwrap();
+    let start = Instant::now();
+    // Generous bound for a loaded machine; the design target is ~10 ms after the
+    // deadline.
+    while store.keys().dbsize().unwrap() > 1 {
+        assert!(start.elapsed() < Duration::from_secs(5), "sweeper did not run");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(store.keys().dbsize().unwrap(), 1);
+}
+
+#[test]
+fn an_earlier_deadline_wakes_a_sleeping_sweeper() {
+    let store = Store::new();
+    store.strings().setex("late", Duration::from_secs(3600), "v").unwrap();
+    std::thread::sleep(Duration::from_millis(20)); // the sweeper now sleeps for an hour
+    store.strings().psetex("soon", Duration::from_millis(30), "v").unwrap();
+    let start = Instant::now();
+    while store.keys().dbsize().unwrap() > 1 {
+        assert!(start.elapsed() < Duration::from_secs(5), "sweeper was not woken");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
