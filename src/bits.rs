@@ -533,38 +533,44 @@ impl Step {
         Some(reply)
     }
 
-    /// `value + incr` in the field's type under its overflow policy (Redis's
-    /// `check{Signed,Unsigned}BitfieldOverflow`): the value to store and whether it
-    /// overflowed.
+    /// `value + incr` in the field's type under its overflow policy: the value to store
+    /// and whether it overflowed. A literal port of Redis's
+    /// `check{Signed,Unsigned}BitfieldOverflow`, wrapping arithmetic included (so, as in
+    /// Redis, `SET i13 … -9223372036854775807` saturates to the maximum).
     fn fit(&self, value: i64, incr: i64) -> (i64, bool) {
         let bits = self.bits;
         if self.signed {
             let max = if bits == 64 { i64::MAX } else { (1i64 << (bits - 1)) - 1 };
             let min = -max - 1;
-            let sum = i128::from(value) + i128::from(incr);
-            if sum >= i128::from(min) && sum <= i128::from(max) {
-                #[allow(clippy::cast_possible_truncation)] // within the type's range
-                return (sum as i64, false);
+            let max_incr = max.cast_unsigned().wrapping_sub(value.cast_unsigned()).cast_signed();
+            let min_incr = min.wrapping_sub(value);
+            let up = value > max || (bits != 64 && incr > max_incr) || (value >= 0 && incr > 0 && incr > max_incr);
+            let down = !up
+                && (value < min || (bits != 64 && incr < min_incr) || (value < 0 && incr < 0 && incr < min_incr));
+            if !up && !down {
+                return (value.wrapping_add(incr), false);
             }
             let new = match self.overflow {
-                Overflow::Sat => if sum > i128::from(max) { max } else { min },
+                Overflow::Sat => if up { max } else { min },
                 _ => {
-                    let wrapped = value.cast_unsigned().wrapping_add(incr.cast_unsigned());
-                    sign_extend(wrapped & mask(bits), bits)
+                    let sum = value.cast_unsigned().wrapping_add(incr.cast_unsigned());
+                    sign_extend(sum & mask(bits), bits)
                 }
             };
             (new, true)
         } else {
-            let max = (1u64 << bits) - 1;
-            // As in Redis, the value is read as a u64: a negative `SET` value is huge.
-            let sum = i128::from(value.cast_unsigned()) + i128::from(incr);
-            if sum >= 0 && sum <= i128::from(max) {
-                #[allow(clippy::cast_possible_truncation)] // within the type's range
-                return (sum as i64, false);
+            let value = value.cast_unsigned();
+            let max = mask(bits);
+            let max_incr = max.wrapping_sub(value).cast_signed();
+            let min_incr = 0u64.wrapping_sub(value).cast_signed();
+            let up = value > max || (incr > 0 && incr > max_incr);
+            let down = !up && incr < 0 && incr < min_incr;
+            if !up && !down {
+                return (value.wrapping_add(incr.cast_unsigned()).cast_signed(), false);
             }
             let new = match self.overflow {
-                Overflow::Sat => if sum > 0 { max } else { 0 },
-                _ => value.cast_unsigned().wrapping_add(incr.cast_unsigned()) & max,
+                Overflow::Sat => if up { max } else { 0 },
+                _ => value.wrapping_add(incr.cast_unsigned()) & max,
             };
             (new.cast_signed(), true)
         }
@@ -688,6 +694,8 @@ mod tests {
         assert_eq!(step(true, 64, Overflow::Sat).fit(i64::MAX, 1), (i64::MAX, true));
         assert_eq!(step(false, 63, Overflow::Sat).fit(1, i64::MAX), (i64::MAX, true));
         assert_eq!(step(true, 4, Overflow::Fail).fit(3, 2), (5, false));
+        // Redis's wrapping arithmetic: a far-negative SET value saturates upwards.
+        assert_eq!(step(true, 13, Overflow::Sat).fit(-i64::MAX, 0), (4095, true));
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! Numbers in strings, exactly as Redis reads and writes them.
 //!
 //! Integers follow `string2ll` (util.c): optional `-`, no `+`, no spaces, no leading
-//! zeros, must fit an `i64`. `INCRBYFLOAT` reads with `string2ld` and prints with
-//! `%.17Lf` minus trailing zeros, in 80-bit `long double`. We add exactly in decimal
-//! whenever the operands are plain decimals and the result is small enough that the
-//! `long double` rounding cannot show in 17 fractional digits (|x| < 32, or an integer
-//! below 2^63) — which is why `13.5 + 1.1` and `0.1 + 0.2` print `14.6` and `0.3` — and
-//! otherwise fall back to `f64` arithmetic.
+//! zeros, must fit an `i64`. `INCRBYFLOAT` reads with `strtold`, adds in 80-bit
+//! `long double` and prints with `%.17Lf` minus trailing zeros; `long_double` reproduces
+//! that exactly, which is why `13.5 + 1.1` reads back as `14.6` and `0.1 + 0.2` as `0.3`
+//! while `3000 + 0.1` reads back, as in Redis, as `3000.10000000000000009`.
+
+mod long_double;
+
+use long_double::LongDouble;
 
 use crate::{Error, Result};
 
@@ -73,159 +75,32 @@ impl IntBuf {
     }
 }
 
-/// Parses a float as Redis's `string2ld` does: no leading space, nothing trailing, not
-/// NaN, and out-of-range magnitudes rejected (only a literal infinity is infinite).
-pub(crate) fn parse_f64(b: &[u8]) -> Option<f64> {
-    if b.is_empty() || b.len() > 5 * 1024 || b[0].is_ascii_whitespace() {
-        return None;
-    }
-    let s = std::str::from_utf8(b).ok()?;
-    let v: f64 = s.parse().ok()?;
-    if v.is_nan() {
-        return None;
-    }
-    if v.is_infinite() {
-        let t = s.trim_start_matches(['+', '-']);
-        if !t.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("inf")) {
-            return None;
-        }
-    }
-    Some(v)
-}
-
-/// A plain decimal: ±`mant` × 10^`exp`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Decimal {
-    neg: bool,
-    mant: u128,
-    exp: i32,
-}
-
-/// Parses `[-+]digits[.digits][(e|E)[-+]digits]` with at most 36 significant digits.
-fn parse_decimal(s: &[u8]) -> Option<Decimal> {
-    let (neg, s) = match s {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        _ => (false, s),
-    };
-    let (num, exp_part) = match s.iter().position(|&c| c == b'e' || c == b'E') {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let mut exp: i32 = match exp_part {
-        Some(e) => {
-            let e = std::str::from_utf8(e).ok()?;
-            if e.is_empty() || e.starts_with(['+', '-']) && e.len() == 1 {
-                return None;
-            }
-            e.parse::<i32>().ok().filter(|e| e.abs() < 400)?
-        }
-        None => 0,
-    };
-    let (int, frac) = match num.iter().position(|&c| c == b'.') {
-        Some(i) => (&num[..i], &num[i + 1..]),
-        None => (num, &b""[..]),
-    };
-    if int.is_empty() && frac.is_empty() {
-        return None;
-    }
-    let mut mant: u128 = 0;
-    let mut digits = 0;
-    for &c in int.iter().chain(frac) {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        if mant == 0 && c == b'0' {
-            continue;
-        }
-        digits += 1;
-        if digits > 36 {
-            return None;
-        }
-        mant = mant * 10 + u128::from(c - b'0');
-    }
-    exp -= i32::try_from(frac.len()).ok()?;
-    Some(Decimal { neg, mant, exp })
-}
-
-fn pow10(n: u32) -> Option<u128> {
-    10u128.checked_pow(n)
-}
-
-fn add_decimal(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let exp = a.exp.min(b.exp);
-    let scale = |d: Decimal| -> Option<i128> {
-        let m = d.mant.checked_mul(pow10(u32::try_from(d.exp - exp).ok()?)?)?;
-        let m = i128::try_from(m).ok()?;
-        Some(if d.neg { -m } else { m })
-    };
-    let sum = scale(a)?.checked_add(scale(b)?)?;
-    Some(Decimal {
-        neg: sum < 0,
-        mant: sum.unsigned_abs(),
-        exp,
-    })
-}
-
-/// Formats `d` as `%.17Lf` would print the nearest `long double`, trailing zeros
-/// removed, or `None` when that `long double`'s rounding could show.
-fn format_decimal(d: Decimal) -> Option<String> {
-    let Decimal { neg, mut mant, mut exp } = d;
-    while exp < 0 && mant % 10 == 0 && mant != 0 {
-        mant /= 10;
-        exp += 1;
-    }
-    if mant == 0 {
-        return Some("0".into());
-    }
-    let sign = if neg { "-" } else { "" };
-    if exp >= 0 {
-        // An integer: exact in a long double below 2^63.
-        let v = mant.checked_mul(pow10(exp.unsigned_abs())?)?;
-        return (v < 1 << 63).then(|| format!("{sign}{v}"));
-    }
-    let frac_digits = exp.unsigned_abs();
-    if frac_digits > 17 {
-        return None;
-    }
-    let unit = pow10(frac_digits)?;
-    let (int, frac) = (mant / unit, mant % unit);
-    if int >= 32 {
-        return None;
-    }
-    let width = frac_digits as usize;
-    Some(format!("{sign}{int}.{frac:0width$}"))
-}
-
-/// `%.17f` of an `f64`, trailing zeros (and a bare point) removed, `-0` as `0`.
-fn format_f64(v: f64) -> String {
-    let mut s = format!("{v:.17}");
-    if s.contains('.') {
-        let trimmed = s.trim_end_matches('0').trim_end_matches('.').len();
-        s.truncate(trimmed);
-    }
-    if s == "-0" { "0".into() } else { s }
-}
-
-/// `INCRBYFLOAT`: the text of `current` (absent: `0`) plus `incr`, as Redis would store
-/// it.
+/// `INCRBYFLOAT`: the text of `current` (absent: `0`) plus `incr`, as Redis on x86_64
+/// stores it. The increment is taken as the shortest decimal that reads back as `incr`
+/// (what the caller wrote, in practice), and the sum is done in 80-bit `long double` as
+/// Redis does, so the digits agree with Redis's.
 pub(crate) fn incr_by_float(current: Option<&[u8]>, incr: f64) -> Result<String> {
     if incr.is_nan() {
         return Err(Error::NotFloat);
     }
     let current = current.unwrap_or(b"0");
-    let value = parse_f64(current).ok_or(Error::NotFloat)?;
-    let sum = value + incr;
-    if sum.is_nan() || sum.is_infinite() {
+    if current.is_empty() || current.len() > 5 * 1024 || current[0].is_ascii_whitespace() {
+        return Err(Error::NotFloat);
+    }
+    if incr.is_infinite() || is_infinity(current) {
         return Err(Error::NanOrInfinity);
     }
-    // The increment is taken as the shortest decimal that reads back as `incr`: what
-    // the caller wrote, in practice.
-    let exact = parse_decimal(current)
-        .zip(parse_decimal(format!("{incr}").as_bytes()))
-        .and_then(|(a, b)| add_decimal(a, b))
-        .and_then(format_decimal);
-    Ok(exact.unwrap_or_else(|| format_f64(sum)))
+    let value = LongDouble::parse(current).ok_or(Error::NotFloat)?;
+    let incr = LongDouble::parse(format!("{incr}").as_bytes()).ok_or(Error::NotFloat)?;
+    let sum = value.add(incr).ok_or(Error::NanOrInfinity)?;
+    Ok(sum.to_redis_string())
+}
+
+/// Whether `s` spells an infinity, which `strtold` reads (and `INCRBYFLOAT` then refuses
+/// as producing infinity).
+fn is_infinity(s: &[u8]) -> bool {
+    let t = s.strip_prefix(b"-").or_else(|| s.strip_prefix(b"+")).unwrap_or(s);
+    t.eq_ignore_ascii_case(b"inf") || t.eq_ignore_ascii_case(b"infinity")
 }
 
 #[cfg(test)]
@@ -261,6 +136,7 @@ mod tests {
         assert_eq!(f(Some("1"), -1.1), "-0.1");
         assert_eq!(f(Some("1.5"), -1.5), "0");
         assert_eq!(f(Some("3"), 1e20), "100000000000000000000");
+        assert_eq!(f(Some("1.7e308"), 1.7e308).len(), 309, "long double range, as Redis");
     }
 
     #[test]
@@ -269,6 +145,7 @@ mod tests {
         assert_eq!(incr_by_float(Some(b" 1"), 1.0), Err(Error::NotFloat));
         assert_eq!(incr_by_float(Some(b"nan"), 1.0), Err(Error::NotFloat));
         assert_eq!(incr_by_float(Some(b"1e5000"), 1.0), Err(Error::NotFloat));
+        assert_eq!(incr_by_float(Some(b"0x10"), 1.0), Err(Error::NotFloat));
         assert_eq!(incr_by_float(Some(b"1"), f64::NAN), Err(Error::NotFloat));
         assert_eq!(incr_by_float(Some(b"inf"), 1.0), Err(Error::NanOrInfinity));
         assert_eq!(incr_by_float(Some(b"1"), f64::INFINITY), Err(Error::NanOrInfinity));

@@ -1,0 +1,425 @@
+//! Differential tests against a real `redis-server` on 127.0.0.1: the same operations,
+//! through the typed API here and as commands there, must give the same answers.
+//!
+//! Skipped (with a message) when `redis-server` is not installed; `.ci/run` installs it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use embedis::{BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Error, ExpireCondition, Overflow, Store, Ttl};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Resp {
+    Simple(String),
+    Error(String),
+    Int(i64),
+    Bulk(Option<Vec<u8>>),
+    Array(Option<Vec<Resp>>),
+}
+
+struct Redis {
+    child: Child,
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Redis {
+    fn start() -> Option<Redis> {
+        if Command::new("redis-server").arg("--version").output().is_err() {
+            eprintln!("redis-server not installed: skipping the differential tests");
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .ok()?;
+        let start = Instant::now();
+        let stream = loop {
+            match TcpStream::connect(("127.0.0.1", port)) {
+                Ok(s) => break s,
+                Err(_) if start.elapsed() < Duration::from_secs(10) => std::thread::sleep(Duration::from_millis(20)),
+                Err(e) => panic!("redis-server did not start: {e}"),
+            }
+        };
+        Some(Redis {
+            child,
+            reader: BufReader::new(stream.try_clone().ok()?),
+            writer: stream,
+        })
+    }
+
+    fn cmd<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Resp {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            let a = a.as_ref();
+            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            out.extend_from_slice(a);
+            out.extend_from_slice(b"\r\n");
+        }
+        self.writer.write_all(&out).unwrap();
+        self.read()
+    }
+
+    fn read(&mut self) -> Resp {
+        let mut line = String::new();
+        self.reader.read_line(&mut line).unwrap();
+        let (kind, rest) = line.trim_end().split_at(1);
+        match kind {
+            "+" => Resp::Simple(rest.into()),
+            "-" => Resp::Error(rest.into()),
+            ":" => Resp::Int(rest.parse().unwrap()),
+            "$" => {
+                let n: i64 = rest.parse().unwrap();
+                if n < 0 {
+                    return Resp::Bulk(None);
+                }
+                let mut buf = vec![0; usize::try_from(n).unwrap() + 2];
+                self.reader.read_exact(&mut buf).unwrap();
+                buf.truncate(buf.len() - 2);
+                Resp::Bulk(Some(buf))
+            }
+            "*" => {
+                let n: i64 = rest.parse().unwrap();
+                if n < 0 {
+                    return Resp::Array(None);
+                }
+                Resp::Array(Some((0..n).map(|_| self.read()).collect()))
+            }
+            other => panic!("unexpected reply type {other:?}"),
+        }
+    }
+
+    fn bulk<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Option<Vec<u8>> {
+        match self.cmd(args) {
+            Resp::Bulk(b) => b,
+            other => panic!("expected a bulk reply, got {other:?}"),
+        }
+    }
+
+    fn int<A: AsRef<[u8]>>(&mut self, args: &[A]) -> i64 {
+        match self.cmd(args) {
+            Resp::Int(i) => i,
+            other => panic!("expected an integer reply, got {other:?}"),
+        }
+    }
+
+    fn error<A: AsRef<[u8]>>(&mut self, args: &[A]) -> String {
+        match self.cmd(args) {
+            Resp::Error(e) => e,
+            other => panic!("expected an error reply, got {other:?}"),
+        }
+    }
+}
+
+fn set_both(store: &Store, redis: &mut Redis, key: &str, value: &[u8]) {
+    store.strings().set(key, value).unwrap();
+    redis.cmd(&[b"SET".as_slice(), key.as_bytes(), value]);
+}
+
+fn incrbyfloat_results_match_redis(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    let starts = [
+        "0", "1", "-5", "10.5", "13.5", "0.1", "-0.1", "3.0e3", "1e-5", "99.99", "0.3333333333", "7.25", "31.9",
+        "1.7e308", "123456789.123456789", "-0.0000001", "5e-20", "12345678901234567890", "1e30",
+    ];
+    let incrs = [0.1, 0.2, 1.1, -1.1, 1e-5, 100.0, 0.25, 3.0, -0.3, 1e10, 2.5, -31.0, 1.7e308, 1e-18, -1e30];
+    let mut mismatches = Vec::new();
+    for start in starts {
+        for incr in incrs {
+            set_both(&store, redis, "f", start.as_bytes());
+            store.strings().incrbyfloat("f", incr).unwrap();
+            redis.cmd(&["INCRBYFLOAT", "f", &format!("{incr}")]);
+            let (ours, theirs) = (store.strings().get("f").unwrap().unwrap().to_vec(), redis.bulk(&["GET", "f"]).unwrap());
+            if ours != theirs {
+                mismatches.push(format!(
+                    "{start} + {incr}: ours {} redis {}",
+                    String::from_utf8_lossy(&ours),
+                    String::from_utf8_lossy(&theirs)
+                ));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}
+
+fn ranges_counts_and_positions_match_redis(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    let values: [&[u8]; 5] = [b"", b"a", b"foobar", b"\xff\xf0\x00\x0f", b"\x00\x00\xff"];
+    let idx = [-20, -9, -5, -2, -1, 0, 1, 2, 3, 7, 8, 20, 40];
+    for value in values {
+        set_both(&store, redis, "s", value);
+        for &a in &idx {
+            for &b in &idx {
+                let (sa, sb) = (a.to_string(), b.to_string());
+                let ours = store.strings().getrange("s", a, b).unwrap().to_vec();
+                assert_eq!(Some(ours), redis.bulk(&["GETRANGE", "s", &sa, &sb]), "GETRANGE {value:?} {a} {b}");
+                for (unit, name) in [(BitUnit::Byte, "BYTE"), (BitUnit::Bit, "BIT")] {
+                    let ours = store.bits().bitcount_range("s", a, b, unit).unwrap();
+                    let theirs = redis.int(&["BITCOUNT", "s", &sa, &sb, name]);
+                    assert_eq!(i64::try_from(ours).unwrap(), theirs, "BITCOUNT {value:?} {a} {b} {name}");
+                    for bit in [false, true] {
+                        let bs = if bit { "1" } else { "0" };
+                        let ours = store.bits().bitpos_range("s", bit, a, Some(b), unit).unwrap();
+                        let theirs = redis.int(&["BITPOS", "s", bs, &sa, &sb, name]);
+                        assert_eq!(ours.map_or(-1, |p| i64::try_from(p).unwrap()), theirs, "BITPOS {value:?} {bs} {a} {b} {name}");
+                    }
+                }
+            }
+            for bit in [false, true] {
+                let bs = if bit { "1" } else { "0" };
+                let ours = store.bits().bitpos_range("s", bit, a, None, BitUnit::Byte).unwrap();
+                let theirs = redis.int(&["BITPOS", "s", bs, &a.to_string()]);
+                assert_eq!(ours.map_or(-1, |p| i64::try_from(p).unwrap()), theirs, "BITPOS {value:?} {bs} {a}");
+            }
+        }
+        for bit in [false, true] {
+            let ours = store.bits().bitpos("s", bit).unwrap();
+            let theirs = redis.int(&["BITPOS", "s", if bit { "1" } else { "0" }]);
+            assert_eq!(ours.map_or(-1, |p| i64::try_from(p).unwrap()), theirs, "BITPOS {value:?} {bit}");
+        }
+    }
+}
+
+fn random_type(rng: &mut SmallRng) -> (BitFieldType, String) {
+    if rng.gen_bool(0.5) {
+        let bits = rng.gen_range(1..=64u8);
+        (BitFieldType::signed(bits), format!("i{bits}"))
+    } else {
+        let bits = rng.gen_range(1..=63u8);
+        (BitFieldType::unsigned(bits), format!("u{bits}"))
+    }
+}
+
+fn random_value(rng: &mut SmallRng) -> i64 {
+    match rng.gen_range(0..5) {
+        0 => rng.gen_range(-3..=3),
+        1 => rng.gen_range(-300..=300),
+        2 => rng.r#gen(),
+        3 => [i64::MIN, i64::MAX, i64::MIN + 1, i64::MAX - 1][rng.gen_range(0..4)],
+        _ => 1i64 << rng.gen_range(0..63),
+    }
+}
+
+fn bitfield_matches_redis(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    let mut rng = SmallRng::seed_from_u64(7);
+    for round in 0..300 {
+        let mut ops = Vec::new();
+        let mut args: Vec<String> = vec!["BITFIELD".into(), "bf".into()];
+        for _ in 0..rng.gen_range(1..6) {
+            let (ty, name) = random_type(&mut rng);
+            let (offset, off_text) = if rng.gen_bool(0.3) {
+                let n = rng.gen_range(0..8);
+                (BitOffset::Field(n), format!("#{n}"))
+            } else {
+                let n = rng.gen_range(0..100);
+                (BitOffset::Bit(n), n.to_string())
+            };
+            match rng.gen_range(0..4) {
+                0 => {
+                    ops.push(BitFieldOp::Get(ty, offset));
+                    args.extend(["GET".into(), name, off_text]);
+                }
+                1 => {
+                    let v = random_value(&mut rng);
+                    ops.push(BitFieldOp::Set(ty, offset, v));
+                    args.extend(["SET".into(), name, off_text, v.to_string()]);
+                }
+                2 => {
+                    let v = random_value(&mut rng);
+                    ops.push(BitFieldOp::IncrBy(ty, offset, v));
+                    args.extend(["INCRBY".into(), name, off_text, v.to_string()]);
+                }
+                _ => {
+                    let (o, n) = [(Overflow::Wrap, "WRAP"), (Overflow::Sat, "SAT"), (Overflow::Fail, "FAIL")][rng.gen_range(0..3)];
+                    ops.push(BitFieldOp::Overflow(o));
+                    args.extend(["OVERFLOW".into(), n.into()]);
+                }
+            }
+        }
+        let ours = store.bits().bitfield("bf", &ops).unwrap();
+        let theirs = match redis.cmd(&args) {
+            Resp::Array(Some(items)) => items
+                .into_iter()
+                .map(|r| match r {
+                    Resp::Int(i) => Some(i),
+                    Resp::Bulk(None) => None,
+                    other => panic!("unexpected {other:?}"),
+                })
+                .collect::<Vec<_>>(),
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(ours, theirs, "round {round}: {args:?}");
+        let ours = store.strings().get("bf").unwrap().map(|b| b.to_vec());
+        assert_eq!(ours, redis.bulk(&["GET", "bf"]), "round {round}: {args:?}");
+    }
+}
+
+fn lcs_matches_redis(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    let mut rng = SmallRng::seed_from_u64(11);
+    let random = |rng: &mut SmallRng| -> Vec<u8> {
+        (0..rng.gen_range(0..14)).map(|_| b"abc"[rng.gen_range(0..3)]).collect()
+    };
+    for _ in 0..200 {
+        let (a, b) = (random(&mut rng), random(&mut rng));
+        set_both(&store, redis, "a", &a);
+        set_both(&store, redis, "b", &b);
+        let ours = store.strings().lcs("a", "b").unwrap().to_vec();
+        assert_eq!(Some(ours), redis.bulk(&["LCS", "a", "b"]));
+        let min = rng.gen_range(0..3usize);
+        let idx = store.strings().lcs_idx("a", "b", min).unwrap();
+        let ours = Resp::Array(Some(vec![
+            Resp::Bulk(Some(b"matches".to_vec())),
+            Resp::Array(Some(
+                idx.matches
+                    .iter()
+                    .map(|m| {
+                        let pair = |(s, e): (usize, usize)| {
+                            Resp::Array(Some(vec![Resp::Int(s as i64), Resp::Int(e as i64)]))
+                        };
+                        Resp::Array(Some(vec![pair(m.a), pair(m.b), Resp::Int(m.len as i64)]))
+                    })
+                    .collect(),
+            )),
+            Resp::Bulk(Some(b"len".to_vec())),
+            Resp::Int(idx.len as i64),
+        ]));
+        let theirs = redis.cmd(&["LCS", "a", "b", "IDX", "MINMATCHLEN", &min.to_string(), "WITHMATCHLEN"]);
+        assert_eq!(ours, theirs, "{a:?} {b:?} min {min}");
+    }
+}
+
+fn glob_patterns_match_redis(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    let mut rng = SmallRng::seed_from_u64(3);
+    let keys: Vec<String> = (0..60)
+        .map(|_| (0..rng.gen_range(0..5)).map(|_| ['a', 'b', 'c', '-', '^', '[', ']', '*', '\\'][rng.gen_range(0..9)]).collect())
+        .collect();
+    for k in &keys {
+        set_both(&store, redis, k, b"v");
+    }
+    let pieces = ["a", "b", "?", "*", "[ab]", "[^a]", "[a-b]", "[b-a]", "\\*", "\\", "[", "]", "[\\]]", "c", "-", "^"];
+    for _ in 0..400 {
+        let pattern: String = (0..rng.gen_range(0..5)).map(|_| pieces[rng.gen_range(0..pieces.len())]).collect();
+        let mut ours: Vec<Vec<u8>> = store.keys().keys(&pattern).unwrap().iter().map(|k| k.to_vec()).collect();
+        ours.sort();
+        let mut theirs: Vec<Vec<u8>> = match redis.cmd(&["KEYS", &pattern]) {
+            Resp::Array(Some(items)) => items
+                .into_iter()
+                .map(|r| match r {
+                    Resp::Bulk(Some(b)) => b,
+                    other => panic!("unexpected {other:?}"),
+                })
+                .collect(),
+            other => panic!("unexpected {other:?}"),
+        };
+        theirs.sort();
+        assert_eq!(ours, theirs, "pattern {pattern:?}");
+    }
+}
+
+fn expire_conditions_match_redis(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    let mut rng = SmallRng::seed_from_u64(5);
+    let conditions = [
+        (ExpireCondition::Always, vec![]),
+        (ExpireCondition::Nx, vec!["NX"]),
+        (ExpireCondition::Xx, vec!["XX"]),
+        (ExpireCondition::Gt, vec!["GT"]),
+        (ExpireCondition::Lt, vec!["LT"]),
+        (ExpireCondition::XxLt, vec!["XX", "LT"]),
+    ];
+    for _ in 0..300 {
+        let key = ["k1", "k2", "k3"][rng.gen_range(0..3)];
+        match rng.gen_range(0..6) {
+            0 => set_both(&store, redis, key, b"v"),
+            1 => {
+                assert_eq!(store.keys().persist(key).unwrap(), redis.int(&["PERSIST", key]) == 1);
+            }
+            _ => {
+                let secs = rng.gen_range(100..110u64);
+                let (cond, flags) = &conditions[rng.gen_range(0..conditions.len())];
+                let ours = store.keys().expire_with(key, Duration::from_secs(secs), *cond).unwrap();
+                let mut args = vec!["EXPIRE".to_string(), key.into(), secs.to_string()];
+                args.extend(flags.iter().map(|f| f.to_string()));
+                assert_eq!(ours, redis.int(&args) == 1, "{args:?}");
+            }
+        }
+        let ours = match store.keys().ttl(key).unwrap() {
+            Ttl::Missing => -2,
+            Ttl::Persistent => -1,
+            Ttl::Expires(d) => i64::try_from(d.as_secs()).unwrap(),
+        };
+        let theirs = redis.int(&["TTL", key]);
+        assert!((ours - theirs).abs() <= 1, "TTL {key}: ours {ours} redis {theirs}");
+    }
+}
+
+fn error_messages_match_redis(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    let s = store.strings();
+    let check = |ours: Error, theirs: String| assert_eq!(ours.to_string(), theirs);
+    set_both(&store, redis, "text", b"abc");
+    check(s.incr("text").unwrap_err(), redis.error(&["INCR", "text"]));
+    check(s.incrbyfloat("text", 1.0).unwrap_err(), redis.error(&["INCRBYFLOAT", "text", "1"]));
+    set_both(&store, redis, "max", i64::MAX.to_string().as_bytes());
+    check(s.incr("max").unwrap_err(), redis.error(&["INCR", "max"]));
+    check(s.decrby("max", i64::MIN).unwrap_err(), redis.error(&["DECRBY", "max", &i64::MIN.to_string()]));
+    set_both(&store, redis, "inf", b"inf");
+    check(s.incrbyfloat("inf", 1.0).unwrap_err(), redis.error(&["INCRBYFLOAT", "inf", "1"]));
+    check(
+        s.set_with("k", "v", embedis::SetOptions::new().ttl(Duration::ZERO)).unwrap_err(),
+        redis.error(&["SET", "k", "v", "PX", "0"]),
+    );
+    check(s.setex("k", Duration::ZERO, "v").unwrap_err(), redis.error(&["SETEX", "k", "0", "v"]));
+    check(s.getex("text", embedis::Expiry::In(Duration::ZERO)).unwrap_err(), redis.error(&["GETEX", "text", "PX", "0"]));
+    check(store.bits().setbit("b", 1 << 32, true).unwrap_err(), redis.error(&["SETBIT", "b", "4294967296", "1"]));
+    check(s.setrange("k", 512 << 20, "x").unwrap_err(), redis.error(&["SETRANGE", "k", "536870912", "x"]));
+    let bad_type = BitFieldOp::Get(BitFieldType::unsigned(64), BitOffset::Bit(0));
+    check(store.bits().bitfield("b", &[bad_type]).unwrap_err(), redis.error(&["BITFIELD", "b", "GET", "u64", "0"]));
+    let set = BitFieldOp::Set(BitFieldType::unsigned(8), BitOffset::Bit(0), 1);
+    check(store.bits().bitfield_ro("b", &[set]).unwrap_err(), redis.error(&["BITFIELD_RO", "b", "SET", "u8", "0", "1"]));
+    check(store.bits().bitop(BitOp::Not, "d", ["a", "b"]).unwrap_err(), redis.error(&["BITOP", "NOT", "d", "a", "b"]));
+    check(store.keys().rename("nope", "x").unwrap_err(), redis.error(&["RENAME", "nope", "x"]));
+    check(store.keys().move_key("text", 0).unwrap_err(), redis.error(&["MOVE", "text", "0"]));
+    check(store.keys().move_key("text", 16).unwrap_err(), redis.error(&["MOVE", "text", "16"]));
+    check(
+        store.keys().copy("text", "text", embedis::CopyOptions::new()).unwrap_err(),
+        redis.error(&["COPY", "text", "text"]),
+    );
+    check(store.keys().expire("text", Duration::MAX).unwrap_err(), redis.error(&["EXPIRE", "text", "9223372036854775807"]));
+}
+
+/// One server for every check, run in sequence (parallel servers would race for ports).
+#[test]
+fn typed_api_agrees_with_redis() {
+    let Some(mut redis) = Redis::start() else { return };
+    incrbyfloat_results_match_redis(&mut redis);
+    ranges_counts_and_positions_match_redis(&mut redis);
+    bitfield_matches_redis(&mut redis);
+    lcs_matches_redis(&mut redis);
+    glob_patterns_match_redis(&mut redis);
+    expire_conditions_match_redis(&mut redis);
+    error_messages_match_redis(&mut redis);
+}
