@@ -1,1 +1,329 @@
-fn main(){}
+//! Benchmarks: embedis beside the maps a user would otherwise pick, in the same run.
+//!
+//! `cargo bench --bench store` runs everything; pass a filter to run a part, e.g.
+//! `cargo bench --bench store -- get/1M`. Memory per key is printed first.
+#![allow(missing_docs)]
+#![allow(
+    clippy::semicolon_if_nothing_returned,
+    clippy::cast_precision_loss,
+    clippy::type_complexity
+)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+
+mod peers {
+    //! The baselines: a sharded `RwLock<hashbrown::HashMap>` and `dashmap`, holding the
+    //! same data as `Bytes` so that a read is a reference-count increment.
+    use std::hash::BuildHasher;
+
+    use bytes::Bytes;
+    use hashbrown::HashMap;
+    use parking_lot::RwLock;
+
+    pub(crate) struct Sharded {
+        shards: Box<[RwLock<HashMap<Vec<u8>, Bytes>>]>,
+        hasher: hashbrown::DefaultHashBuilder,
+    }
+
+    impl Sharded {
+        pub(crate) fn new(shards: usize) -> Self {
+            Sharded {
+                shards: (0..shards).map(|_| RwLock::new(HashMap::new())).collect(),
+                hasher: hashbrown::DefaultHashBuilder::default(),
+            }
+        }
+
+        fn shard(&self, key: &[u8]) -> &RwLock<HashMap<Vec<u8>, Bytes>> {
+            let h = self.hasher.hash_one(key);
+            let n = self.shards.len();
+            &self.shards[usize::try_from((h >> 7) % n as u64).unwrap()]
+        }
+
+        pub(crate) fn get(&self, key: &[u8]) -> Option<Bytes> {
+            self.shard(key).read().get(key).cloned()
+        }
+
+        pub(crate) fn set(&self, key: &[u8], value: &[u8]) {
+            self.shard(key)
+                .write()
+                .insert(key.to_vec(), Bytes::copy_from_slice(value));
+        }
+
+        pub(crate) fn incr(&self, key: &[u8]) -> i64 {
+            let mut shard = self.shard(key).write();
+            let v = shard
+                .entry(key.to_vec())
+                .or_insert_with(|| Bytes::from_static(b"0"));
+            let n: i64 = std::str::from_utf8(v).unwrap().parse::<i64>().unwrap() + 1;
+            *v = Bytes::from(n.to_string());
+            n
+        }
+    }
+
+    pub(crate) struct Dash(pub dashmap::DashMap<Vec<u8>, Bytes>);
+
+    impl Dash {
+        pub(crate) fn get(&self, key: &[u8]) -> Option<Bytes> {
+            self.0.get(key).map(|v| v.value().clone())
+        }
+
+        pub(crate) fn set(&self, key: &[u8], value: &[u8]) {
+            self.0.insert(key.to_vec(), Bytes::copy_from_slice(value));
+        }
+
+        pub(crate) fn incr(&self, key: &[u8]) -> i64 {
+            let mut v = self
+                .0
+                .entry(key.to_vec())
+                .or_insert_with(|| Bytes::from_static(b"0"));
+            let n: i64 = std::str::from_utf8(&v).unwrap().parse::<i64>().unwrap() + 1;
+            *v = Bytes::from(n.to_string());
+            n
+        }
+    }
+}
+
+/// 16-byte keys.
+fn keys(n: usize) -> Arc<Vec<Vec<u8>>> {
+    Arc::new(
+        (0..n)
+            .map(|i| format!("key:{i:012}").into_bytes())
+            .collect(),
+    )
+}
+
+/// A cheap per-thread random index stream (xorshift), the same cost for every store.
+struct Picker(u64);
+
+impl Picker {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        usize::try_from(self.0 % n as u64).unwrap()
+    }
+}
+
+/// Runs `op` `iters` times spread over `threads` threads, each picking random keys, and
+/// returns the wall time.
+fn run_threads<S: Sync>(
+    store: &S,
+    keys: &[Vec<u8>],
+    threads: usize,
+    iters: u64,
+    op: impl Fn(&S, &[u8]) + Sync,
+) -> Duration {
+    let per = iters / threads as u64 + 1;
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let op = &op;
+            s.spawn(move || {
+                let mut pick = Picker(0x9E37_79B9_7F4A_7C15 ^ (t as u64 + 1));
+                for _ in 0..per {
+                    op(store, &keys[pick.next(keys.len())]);
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
+const SIZES: [(usize, &str); 2] = [(1_000, "1K"), (1_000_000, "1M")];
+
+fn value(len: usize) -> Vec<u8> {
+    vec![b'v'; len]
+}
+
+fn get_and_set(c: &mut Criterion) {
+    for (n, size) in SIZES {
+        let keys = keys(n);
+        for vlen in [16, 100] {
+            let v = value(vlen);
+            let store = embedis::Store::new();
+            let sharded = peers::Sharded::new(16);
+            let dash = peers::Dash(dashmap::DashMap::new());
+            for k in keys.iter() {
+                store.strings().set(k, &v).unwrap();
+                sharded.set(k, &v);
+                dash.set(k, &v);
+            }
+            for threads in [1, 2] {
+                let mut g = c.benchmark_group(format!("get/{size}/{vlen}B/{threads}t"));
+                g.bench_function("embedis", |b| {
+                    b.iter_custom(|i| {
+                        run_threads(&store, &keys, threads, i, |s, k| {
+                            black_box(s.strings().get(k).unwrap());
+                        })
+                    })
+                });
+                g.bench_function("sharded-rwlock", |b| {
+                    b.iter_custom(|i| {
+                        run_threads(&sharded, &keys, threads, i, |s, k| {
+                            black_box(s.get(k));
+                        })
+                    })
+                });
+                g.bench_function("dashmap", |b| {
+                    b.iter_custom(|i| {
+                        run_threads(&dash, &keys, threads, i, |s, k| {
+                            black_box(s.get(k));
+                        })
+                    })
+                });
+                g.finish();
+                let mut g = c.benchmark_group(format!("set/{size}/{vlen}B/{threads}t"));
+                g.bench_function("embedis", |b| {
+                    b.iter_custom(|i| {
+                        run_threads(&store, &keys, threads, i, |s, k| {
+                            s.strings().set(k, &v).unwrap()
+                        })
+                    })
+                });
+                g.bench_function("sharded-rwlock", |b| {
+                    b.iter_custom(|i| run_threads(&sharded, &keys, threads, i, |s, k| s.set(k, &v)))
+                });
+                g.bench_function("dashmap", |b| {
+                    b.iter_custom(|i| run_threads(&dash, &keys, threads, i, |s, k| s.set(k, &v)))
+                });
+                g.finish();
+            }
+        }
+    }
+}
+
+fn incr_and_ttl(c: &mut Criterion) {
+    for (n, size) in SIZES {
+        let keys = keys(n);
+        let store = embedis::Store::new();
+        let sharded = peers::Sharded::new(16);
+        let dash = peers::Dash(dashmap::DashMap::new());
+        for threads in [1, 2] {
+            let mut g = c.benchmark_group(format!("incr/{size}/{threads}t"));
+            g.bench_function("embedis", |b| {
+                b.iter_custom(|i| {
+                    run_threads(&store, &keys, threads, i, |s, k| {
+                        black_box(s.strings().incr(k).unwrap());
+                    })
+                })
+            });
+            g.bench_function("sharded-rwlock", |b| {
+                b.iter_custom(|i| {
+                    run_threads(&sharded, &keys, threads, i, |s, k| {
+                        black_box(s.incr(k));
+                    })
+                })
+            });
+            g.bench_function("dashmap", |b| {
+                b.iter_custom(|i| {
+                    run_threads(&dash, &keys, threads, i, |s, k| {
+                        black_box(s.incr(k));
+                    })
+                })
+            });
+            g.finish();
+        }
+        // The same keys and values with and without a TTL: the cost of the deadline check.
+        let plain = embedis::Store::new();
+        let volatile = embedis::Store::new();
+        for k in keys.iter() {
+            plain.strings().set(k, "0123456789abcdef").unwrap();
+            volatile
+                .strings()
+                .setex(k, Duration::from_secs(3600), "0123456789abcdef")
+                .unwrap();
+        }
+        for threads in [1, 2] {
+            let mut g = c.benchmark_group(format!("get-ttl/{size}/{threads}t"));
+            g.bench_function("embedis-no-ttl", |b| {
+                b.iter_custom(|i| {
+                    run_threads(&plain, &keys, threads, i, |s, k| {
+                        black_box(s.strings().get(k).unwrap());
+                    })
+                })
+            });
+            g.bench_function("embedis-ttl", |b| {
+                b.iter_custom(|i| {
+                    run_threads(&volatile, &keys, threads, i, |s, k| {
+                        black_box(s.strings().get(k).unwrap());
+                    })
+                })
+            });
+            g.finish();
+        }
+    }
+}
+
+/// Bytes held per key for `n` keys set by `fill`, as the counting allocator sees them.
+fn bytes_per_key<T>(n: usize, fill: impl FnOnce() -> T) -> f64 {
+    let region = Region::new(GLOBAL);
+    let held = fill();
+    let s = region.change();
+    let live = s.bytes_allocated as f64 - s.bytes_deallocated as f64 + s.bytes_reallocated as f64;
+    drop(held);
+    live / n as f64
+}
+
+fn memory(_: &mut Criterion) {
+    const N: usize = 1_000_000;
+    let keys: Vec<Vec<u8>> = (0..N)
+        .map(|i| format!("key:{i:012}").into_bytes())
+        .collect();
+    let value = b"0123456789abcdef";
+    let plain = bytes_per_key(N, || {
+        let store = embedis::Store::builder().active_expiry(false).build();
+        for k in &keys {
+            store.strings().set(k, value).unwrap();
+        }
+        store
+    });
+    let with_ttl = bytes_per_key(N, || {
+        let store = embedis::Store::builder().active_expiry(false).build();
+        for k in &keys {
+            store
+                .strings()
+                .setex(k, Duration::from_secs(3600), value)
+                .unwrap();
+        }
+        store
+    });
+    let sharded = bytes_per_key(N, || {
+        let map = peers::Sharded::new(16);
+        for k in &keys {
+            map.set(k, value);
+        }
+        map
+    });
+    let dash = bytes_per_key(N, || {
+        let map = peers::Dash(dashmap::DashMap::new());
+        for k in &keys {
+            map.set(k, value);
+        }
+        map
+    });
+    println!(
+        "memory/1M keys (16 B key, 16 B value), bytes per key, counted by the global allocator:"
+    );
+    println!("  embedis           {plain:6.1}");
+    println!("  embedis with TTL  {with_ttl:6.1}");
+    println!("  sharded-rwlock    {sharded:6.1}");
+    println!("  dashmap           {dash:6.1}");
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = memory, get_and_set, incr_and_ttl
+}
+criterion_main!(benches);

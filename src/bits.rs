@@ -66,7 +66,10 @@ impl BitFieldType {
     /// let u4 = embedis::BitFieldType::unsigned(4);
     /// ```
     pub const fn unsigned(bits: u8) -> Self {
-        BitFieldType { signed: false, bits }
+        BitFieldType {
+            signed: false,
+            bits,
+        }
     }
 
     fn checked_bits(self) -> Result<u64> {
@@ -164,7 +167,11 @@ impl<'s> Bits<'s> {
         let byte = (offset >> 3) as usize;
         let mask = 0x80u8 >> (offset & 7);
         self.ks().write(self.db, key.as_ref(), |e| {
-            let old = e.str()?.map_or(0, |s| s.bytes().get(byte).copied().unwrap_or(0)) & mask != 0;
+            let old = e
+                .str()?
+                .map_or(0, |s| s.bytes().get(byte).copied().unwrap_or(0))
+                & mask
+                != 0;
             if old == value && e.str()?.is_some_and(|s| s.bytes().len() > byte) {
                 return Ok(old);
             }
@@ -244,10 +251,17 @@ impl<'s> Bits<'s> {
     /// assert_eq!(store.bits().bitcount_range("k", 5, 30, BitUnit::Bit)?, 17);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn bitcount_range(&self, key: impl AsRef<[u8]>, start: i64, end: i64, unit: BitUnit) -> Result<u64> {
+    pub fn bitcount_range(
+        &self,
+        key: impl AsRef<[u8]>,
+        start: i64,
+        end: i64,
+        unit: BitUnit,
+    ) -> Result<u64> {
         self.ks().read(self.db, key.as_ref(), |v| {
             let bytes = opt_str(v)?.map_or(&b""[..], StrRef::bytes);
-            let Some((first, last)) = bit_range(bytes.len(), start, end, unit, crate::index::range) else {
+            let Some((first, last)) = bit_range(bytes.len(), start, end, unit, crate::index::range)
+            else {
                 return Ok(0);
             };
             Ok(count_ones(bytes, first, last))
@@ -305,7 +319,13 @@ impl<'s> Bits<'s> {
         self.bitpos_impl(key.as_ref(), bit, Some((start, end)), unit)
     }
 
-    fn bitpos_impl(&self, key: &[u8], bit: bool, range: Option<(i64, Option<i64>)>, unit: BitUnit) -> Result<Option<u64>> {
+    fn bitpos_impl(
+        &self,
+        key: &[u8],
+        bit: bool,
+        range: Option<(i64, Option<i64>)>,
+        unit: BitUnit,
+    ) -> Result<Option<u64>> {
         self.ks().read(self.db, key, |v| {
             let Some(s) = opt_str(v)? else {
                 return Ok(if bit { None } else { Some(0) });
@@ -313,9 +333,13 @@ impl<'s> Bits<'s> {
             let bytes = s.bytes();
             let (start, end) = range.unwrap_or((0, None));
             let end_given = end.is_some();
-            let Some((first, last)) =
-                bit_range(bytes.len(), start, end.unwrap_or(-1), unit, crate::index::clamp)
-            else {
+            let Some((first, last)) = bit_range(
+                bytes.len(),
+                start,
+                end.unwrap_or(-1),
+                unit,
+                crate::index::clamp,
+            ) else {
                 return Ok(None);
             };
             Ok(find_bit(bytes, bit, first, last).or((!bit && !end_given).then_some(last + 1)))
@@ -358,9 +382,14 @@ impl<'s> Bits<'s> {
         self.ks().write_many(&keys, |many| {
             let mut inputs = Vec::with_capacity(sources.len());
             for n in 1..keys.len() {
-                inputs.push(many.entry(n).str()?.map(StrRef::to_bytes).unwrap_or_default());
+                inputs.push(
+                    many.entry(n)
+                        .str()?
+                        .map(StrRef::to_bytes)
+                        .unwrap_or_default(),
+                );
             }
-            let len = inputs.iter().map(|s| s.len()).max().unwrap_or(0);
+            let len = inputs.iter().map(bytes::Bytes::len).max().unwrap_or(0);
             let mut out = vec![0u8; len];
             for (i, byte) in out.iter_mut().enumerate() {
                 let mut bytes = inputs.iter().map(|s| s.get(i).copied().unwrap_or(0));
@@ -410,7 +439,12 @@ impl<'s> Bits<'s> {
     /// ```
     pub fn bitfield(&self, key: impl AsRef<[u8]>, ops: &[BitFieldOp]) -> Result<Vec<Option<i64>>> {
         let plan = self.plan(ops)?;
-        let Some(max_bit) = plan.iter().filter(|p| p.write).map(|p| p.offset + p.bits - 1).max() else {
+        let Some(max_bit) = plan
+            .iter()
+            .filter(|p| p.write)
+            .map(|p| p.offset + p.bits - 1)
+            .max()
+        else {
             return self.bitfield_read(key.as_ref(), &plan);
         };
         #[allow(clippy::cast_possible_truncation)] // offsets are below the size limit
@@ -442,7 +476,11 @@ impl<'s> Bits<'s> {
     /// assert_eq!(store.bits().bitfield_ro("k", &[get])?, vec![Some(1)]);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn bitfield_ro(&self, key: impl AsRef<[u8]>, ops: &[BitFieldOp]) -> Result<Vec<Option<i64>>> {
+    pub fn bitfield_ro(
+        &self,
+        key: impl AsRef<[u8]>,
+        ops: &[BitFieldOp],
+    ) -> Result<Vec<Option<i64>>> {
         if ops.iter().any(|op| !matches!(op, BitFieldOp::Get(..))) {
             return Err(Error::BitfieldReadOnly);
         }
@@ -509,7 +547,11 @@ enum StepKind {
 impl Step {
     fn get(&self, bytes: &[u8]) -> i64 {
         let raw = get_unsigned(bytes, self.offset, self.bits);
-        if self.signed { sign_extend(raw, self.bits) } else { raw.cast_signed() }
+        if self.signed {
+            sign_extend(raw, self.bits)
+        } else {
+            raw.cast_signed()
+        }
     }
 
     /// Runs the step on a buffer already long enough for it.
@@ -540,22 +582,34 @@ impl Step {
     fn fit(&self, value: i64, incr: i64) -> (i64, bool) {
         let bits = self.bits;
         if self.signed {
-            let max = if bits == 64 { i64::MAX } else { (1i64 << (bits - 1)) - 1 };
+            let max = if bits == 64 {
+                i64::MAX
+            } else {
+                (1i64 << (bits - 1)) - 1
+            };
             let min = -max - 1;
-            let max_incr = max.cast_unsigned().wrapping_sub(value.cast_unsigned()).cast_signed();
+            let max_incr = max
+                .cast_unsigned()
+                .wrapping_sub(value.cast_unsigned())
+                .cast_signed();
             let min_incr = min.wrapping_sub(value);
-            let up = value > max || (bits != 64 && incr > max_incr) || (value >= 0 && incr > 0 && incr > max_incr);
+            let up = value > max
+                || (bits != 64 && incr > max_incr)
+                || (value >= 0 && incr > 0 && incr > max_incr);
             let down = !up
-                && (value < min || (bits != 64 && incr < min_incr) || (value < 0 && incr < 0 && incr < min_incr));
+                && (value < min
+                    || (bits != 64 && incr < min_incr)
+                    || (value < 0 && incr < 0 && incr < min_incr));
             if !up && !down {
                 return (value.wrapping_add(incr), false);
             }
-            let new = match self.overflow {
-                Overflow::Sat => if up { max } else { min },
-                _ => {
-                    let sum = value.cast_unsigned().wrapping_add(incr.cast_unsigned());
-                    sign_extend(sum & mask(bits), bits)
-                }
+            let new = if self.overflow != Overflow::Sat {
+                let sum = value.cast_unsigned().wrapping_add(incr.cast_unsigned());
+                sign_extend(sum & mask(bits), bits)
+            } else if up {
+                max
+            } else {
+                min
             };
             (new, true)
         } else {
@@ -566,11 +620,17 @@ impl Step {
             let up = value > max || (incr > 0 && incr > max_incr);
             let down = !up && incr < 0 && incr < min_incr;
             if !up && !down {
-                return (value.wrapping_add(incr.cast_unsigned()).cast_signed(), false);
+                return (
+                    value.wrapping_add(incr.cast_unsigned()).cast_signed(),
+                    false,
+                );
             }
-            let new = match self.overflow {
-                Overflow::Sat => if up { max } else { 0 },
-                _ => value.wrapping_add(incr.cast_unsigned()) & max,
+            let new = if self.overflow != Overflow::Sat {
+                value.wrapping_add(incr.cast_unsigned()) & max
+            } else if up {
+                max
+            } else {
+                0
             };
             (new.cast_signed(), true)
         }
@@ -578,7 +638,11 @@ impl Step {
 }
 
 fn mask(bits: u64) -> u64 {
-    if bits == 64 { u64::MAX } else { (1 << bits) - 1 }
+    if bits == 64 {
+        u64::MAX
+    } else {
+        (1 << bits) - 1
+    }
 }
 
 fn sign_extend(raw: u64, bits: u64) -> i64 {
@@ -632,8 +696,16 @@ fn bit_range(
 
 /// Bits `first..=last` of byte `i`, as a mask.
 fn edge_mask(i: u64, first: u64, last: u64) -> u8 {
-    let lo = if i == first / 8 { 0xffu8 >> (first % 8) } else { 0xff };
-    let hi = if i == last / 8 { 0xffu8 << (7 - last % 8) } else { 0xff };
+    let lo = if i == first / 8 {
+        0xffu8 >> (first % 8)
+    } else {
+        0xff
+    };
+    let hi = if i == last / 8 {
+        0xffu8 << (7 - last % 8)
+    } else {
+        0xff
+    };
     lo & hi
 }
 
@@ -690,12 +762,24 @@ mod tests {
         assert_eq!(step(false, 8, Overflow::Sat).fit(0, -1), (0, true));
         assert_eq!(step(false, 8, Overflow::Wrap).fit(-1, 0), (255, true));
         assert_eq!(step(false, 8, Overflow::Sat).fit(-1, 0), (255, true));
-        assert_eq!(step(true, 64, Overflow::Wrap).fit(i64::MAX, 1), (i64::MIN, true));
-        assert_eq!(step(true, 64, Overflow::Sat).fit(i64::MAX, 1), (i64::MAX, true));
-        assert_eq!(step(false, 63, Overflow::Sat).fit(1, i64::MAX), (i64::MAX, true));
+        assert_eq!(
+            step(true, 64, Overflow::Wrap).fit(i64::MAX, 1),
+            (i64::MIN, true)
+        );
+        assert_eq!(
+            step(true, 64, Overflow::Sat).fit(i64::MAX, 1),
+            (i64::MAX, true)
+        );
+        assert_eq!(
+            step(false, 63, Overflow::Sat).fit(1, i64::MAX),
+            (i64::MAX, true)
+        );
         assert_eq!(step(true, 4, Overflow::Fail).fit(3, 2), (5, false));
         // Redis's wrapping arithmetic: a far-negative SET value saturates upwards.
-        assert_eq!(step(true, 13, Overflow::Sat).fit(-i64::MAX, 0), (4095, true));
+        assert_eq!(
+            step(true, 13, Overflow::Sat).fit(-i64::MAX, 0),
+            (4095, true)
+        );
     }
 
     #[test]

@@ -246,8 +246,14 @@ mod tests {
     #[test]
     fn short_values_are_inline_and_long_ones_shared() {
         assert!(std::mem::size_of::<Blob>() <= 40);
-        assert!(matches!(Blob::from("x".repeat(30).as_str()).0, Repr::Inline { .. }));
-        assert!(matches!(Blob::from("x".repeat(31).as_str()).0, Repr::Shared(_)));
+        assert!(matches!(
+            Blob::from("x".repeat(30).as_str()).0,
+            Repr::Inline { .. }
+        ));
+        assert!(matches!(
+            Blob::from("x".repeat(31).as_str()).0,
+            Repr::Shared(_)
+        ));
         let long = Bytes::from(vec![7u8; 100]);
         let blob = Blob::from(long.clone());
         assert_eq!(blob.into_bytes().as_ptr(), long.as_ptr());

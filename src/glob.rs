@@ -120,7 +120,10 @@ mod tests {
 
     #[test]
     fn wildcards() {
-        assert!(!m("*", ""), "as in Redis; KEYS and SCAN treat a lone * as 'everything'");
+        assert!(
+            !m("*", ""),
+            "as in Redis; KEYS and SCAN treat a lone * as 'everything'"
+        );
         assert!(m("*", "anything"));
         assert!(m("h?llo", "hello"));
         assert!(!m("h?llo", "hllo"));
@@ -145,7 +148,10 @@ mod tests {
         assert!(!m("h[a-b]llo", "hcllo"));
         assert!(m("h[b-a]llo", "hallo"), "reversed ranges are swapped");
         assert!(m("[\\]]", "]"));
-        assert!(m("a[bc", "ab"), "an unterminated class ends at the pattern's end");
+        assert!(
+            m("a[bc", "ab"),
+            "an unterminated class ends at the pattern's end"
+        );
         assert!(!m("a[bc", "abx"));
     }
 

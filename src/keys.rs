@@ -18,6 +18,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::clock::{system_time, unix_ms};
 use crate::keyspace::{Deadline, Keyspace};
+use crate::value::ValueRef;
 use crate::{Blob, Error, KeyType, Result, Store, glob};
 
 /// The condition of an `EXPIRE`-family command.
@@ -203,9 +204,11 @@ impl<'s> Keys<'s> {
     pub fn del<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
         let keys: Vec<K> = keys.into_iter().collect();
         let located = self.located(&keys);
-        Ok(self
-            .ks()
-            .write_many(&located, |many| (0..located.len()).filter(|&n| many.entry(n).remove()).count()))
+        Ok(self.ks().write_many(&located, |many| {
+            (0..located.len())
+                .filter(|&n| many.entry(n).remove())
+                .count()
+        }))
     }
 
     /// Deletes `keys` (`UNLINK`; the same as [`del`](Self::del): values are freed on
@@ -236,9 +239,11 @@ impl<'s> Keys<'s> {
     pub fn exists<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
         let keys: Vec<K> = keys.into_iter().collect();
         let located = self.located(&keys);
-        Ok(self
-            .ks()
-            .read_many(&located, |many| (0..located.len()).filter(|&n| many.get(n).is_some()).count()))
+        Ok(self.ks().read_many(&located, |many| {
+            (0..located.len())
+                .filter(|&n| many.get(n).is_some())
+                .count()
+        }))
     }
 
     /// How many of `keys` exist (`TOUCH`).
@@ -269,7 +274,9 @@ impl<'s> Keys<'s> {
     /// ```
     #[doc(alias = "TYPE")]
     pub fn key_type(&self, key: impl AsRef<[u8]>) -> Result<Option<KeyType>> {
-        Ok(self.ks().read(self.db, key.as_ref(), |v| v.map(|v| v.key_type())))
+        Ok(self
+            .ks()
+            .read(self.db, key.as_ref(), |v| v.map(ValueRef::key_type)))
     }
 
     /// Every key matching the glob `pattern` (`KEYS`).
@@ -325,13 +332,18 @@ impl<'s> Keys<'s> {
     /// ```
     pub fn scan(&self, cursor: u64, options: &ScanOptions) -> Result<(u64, Vec<Blob>)> {
         let mut out = Vec::new();
-        let next = self.ks().scan(self.db, cursor, options.count, |key, value| {
-            let pattern_ok = options.pattern.as_deref().is_none_or(|p| glob::matches(p, key));
-            let type_ok = options.key_type.is_none_or(|t| t == value.key_type());
-            if pattern_ok && type_ok {
-                out.push(Blob::copy_from_slice(key));
-            }
-        });
+        let next = self
+            .ks()
+            .scan(self.db, cursor, options.count, |key, value| {
+                let pattern_ok = options
+                    .pattern
+                    .as_deref()
+                    .is_none_or(|p| glob::matches(p, key));
+                let type_ok = options.key_type.is_none_or(|t| t == value.key_type());
+                if pattern_ok && type_ok {
+                    out.push(Blob::copy_from_slice(key));
+                }
+            });
         Ok((next, out))
     }
 
@@ -371,7 +383,9 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn randomkey(&self) -> Result<Option<Blob>> {
-        Ok(self.ks().random(self.db, |key, _| Blob::copy_from_slice(key)))
+        Ok(self
+            .ks()
+            .random(self.db, |key, _| Blob::copy_from_slice(key)))
     }
 
     /// Renames `src` to `dst`, overwriting `dst` and keeping the TTL (`RENAME`).
@@ -390,7 +404,8 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn rename(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>) -> Result<()> {
-        self.rename_impl(src.as_ref(), dst.as_ref(), false).map(|_| ())
+        self.rename_impl(src.as_ref(), dst.as_ref(), false)
+            .map(|_| ())
     }
 
     /// Renames `src` to `dst` only if `dst` does not exist; returns whether it did
@@ -414,20 +429,22 @@ impl<'s> Keys<'s> {
     }
 
     fn rename_impl(&self, src: &[u8], dst: &[u8], nx: bool) -> Result<bool> {
-        self.ks().write_many(&[(self.db, src), (self.db, dst)], |many| {
-            if !many.entry(0).exists() {
-                return Err(Error::NoSuchKey);
-            }
-            if src == dst {
-                return Ok(!nx);
-            }
-            if nx && many.entry(1).exists() {
-                return Ok(false);
-            }
-            let (value, expires_at) = many.entry(0).take().ok_or(Error::NoSuchKey)?;
-            many.entry(1).put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
-            Ok(true)
-        })
+        self.ks()
+            .write_many(&[(self.db, src), (self.db, dst)], |many| {
+                if !many.entry(0).exists() {
+                    return Err(Error::NoSuchKey);
+                }
+                if src == dst {
+                    return Ok(!nx);
+                }
+                if nx && many.entry(1).exists() {
+                    return Ok(false);
+                }
+                let (value, expires_at) = many.entry(0).take().ok_or(Error::NoSuchKey)?;
+                many.entry(1)
+                    .put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
+                Ok(true)
+            })
     }
 
     /// Copies the value (and TTL) at `src` to `dst`, in this database or the one the
@@ -450,26 +467,33 @@ impl<'s> Keys<'s> {
     /// assert_eq!(store.db(1)?.strings().get("a")?.unwrap(), "1");
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn copy(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>, options: CopyOptions) -> Result<bool> {
+    pub fn copy(
+        &self,
+        src: impl AsRef<[u8]>,
+        dst: impl AsRef<[u8]>,
+        options: CopyOptions,
+    ) -> Result<bool> {
         let (src, dst) = (src.as_ref(), dst.as_ref());
         let to_db = options.db.unwrap_or(self.db);
         self.ks().check_db(to_db)?;
         if to_db == self.db && src == dst {
             return Err(Error::SameObject);
         }
-        Ok(self.ks().write_many(&[(self.db, src), (to_db, dst)], |many| {
-            let source = many.entry(0);
-            let Some(value) = source.value().map(|v| v.to_owned()) else {
-                return false;
-            };
-            let expires_at = source.expires_at();
-            let mut target = many.entry(1);
-            if target.exists() && !options.replace {
-                return false;
-            }
-            target.put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
-            true
-        }))
+        Ok(self
+            .ks()
+            .write_many(&[(self.db, src), (to_db, dst)], |many| {
+                let source = many.entry(0);
+                let Some(value) = source.value().map(ValueRef::to_owned) else {
+                    return false;
+                };
+                let expires_at = source.expires_at();
+                let mut target = many.entry(1);
+                if target.exists() && !options.replace {
+                    return false;
+                }
+                target.put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
+                true
+            }))
     }
 
     /// Moves `key` (with its TTL) to database `db`; returns whether it moved (`MOVE`).
@@ -503,7 +527,8 @@ impl<'s> Keys<'s> {
             let Some((value, expires_at)) = many.entry(0).take() else {
                 return false;
             };
-            many.entry(1).put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
+            many.entry(1)
+                .put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
             true
         }))
     }
@@ -621,7 +646,12 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     #[doc(alias = "PEXPIRE")]
-    pub fn expire_with(&self, key: impl AsRef<[u8]>, ttl: Duration, condition: ExpireCondition) -> Result<bool> {
+    pub fn expire_with(
+        &self,
+        key: impl AsRef<[u8]>,
+        ttl: Duration,
+        condition: ExpireCondition,
+    ) -> Result<bool> {
         let at = u64::try_from(ttl.as_millis())
             .ok()
             .and_then(|ms| self.ks().now().checked_add(ms))
@@ -672,7 +702,12 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     #[doc(alias = "PEXPIREAT")]
-    pub fn expireat_with(&self, key: impl AsRef<[u8]>, time: SystemTime, condition: ExpireCondition) -> Result<bool> {
+    pub fn expireat_with(
+        &self,
+        key: impl AsRef<[u8]>,
+        time: SystemTime,
+        condition: ExpireCondition,
+    ) -> Result<bool> {
         let at = match time.duration_since(std::time::UNIX_EPOCH) {
             Ok(_) => unix_ms(time)
                 .filter(|&at| i64::try_from(at).is_ok())
@@ -737,11 +772,13 @@ impl<'s> Keys<'s> {
     /// ```
     pub fn pttl(&self, key: impl AsRef<[u8]>) -> Result<Ttl> {
         let now = self.ks().now();
-        Ok(match self.ks().read_expires_at(self.db, key.as_ref()) {
-            None => Ttl::Missing,
-            Some(None) => Ttl::Persistent,
-            Some(Some(at)) => Ttl::Expires(Duration::from_millis(at.saturating_sub(now))),
-        })
+        Ok(self
+            .ks()
+            .read_with_deadline(self.db, key.as_ref(), |entry| match entry {
+                None => Ttl::Missing,
+                Some((_, None)) => Ttl::Persistent,
+                Some((_, Some(at))) => Ttl::Expires(Duration::from_millis(at.saturating_sub(now))),
+            }))
     }
 
     /// When `key` expires, rounded to whole seconds as Redis's `EXPIRETIME` does.
@@ -779,11 +816,13 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn pexpiretime(&self, key: impl AsRef<[u8]>) -> Result<ExpireTime> {
-        Ok(match self.ks().read_expires_at(self.db, key.as_ref()) {
-            None => ExpireTime::Missing,
-            Some(None) => ExpireTime::Persistent,
-            Some(Some(at)) => ExpireTime::At(system_time(at)),
-        })
+        Ok(self
+            .ks()
+            .read_with_deadline(self.db, key.as_ref(), |entry| match entry {
+                None => ExpireTime::Missing,
+                Some((_, None)) => ExpireTime::Persistent,
+                Some((_, Some(at))) => ExpireTime::At(system_time(at)),
+            }))
     }
 
     /// Removes the TTL of `key`; returns whether it had one (`PERSIST`).

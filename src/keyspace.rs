@@ -131,12 +131,18 @@ impl Keyspace {
         f(self.live(&table, hash, key).map(|i| table.slot(i).value()))
     }
 
-    /// The key's deadline, if it is live and has one.
-    pub(crate) fn read_expires_at(&self, db: usize, key: &[u8]) -> Option<Option<u64>> {
+    /// Like [`read`](Self::read), with the entry's deadline beside its value.
+    pub(crate) fn read_with_deadline<R>(
+        &self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> R,
+    ) -> R {
         let hash = hash_key(&self.hasher, key);
         let table = self.shards[self.shard_of(db, hash)].0.read();
-        self.live(&table, hash, key)
-            .map(|i| table.slot(i).expires_at())
+        f(self
+            .live(&table, hash, key)
+            .map(|i| (table.slot(i).value(), table.slot(i).expires_at())))
     }
 
     #[inline]
@@ -147,7 +153,12 @@ impl Keyspace {
 
     /// Calls `f` with a writable entry for `key` in `db`, under the shard's write lock.
     #[inline]
-    pub(crate) fn write<R>(&self, db: usize, key: &[u8], f: impl FnOnce(&mut EntryMut<'_>) -> R) -> R {
+    pub(crate) fn write<R>(
+        &self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(&mut EntryMut<'_>) -> R,
+    ) -> R {
         let hash = hash_key(&self.hasher, key);
         let mut table = self.shards[self.shard_of(db, hash)].0.write();
         let mut entry = EntryMut::new(self, &mut table, key, hash);
@@ -156,11 +167,17 @@ impl Keyspace {
 
     /// Locks, in ascending order, every shard holding one of `keys` (each a database and
     /// a key) for reading, and calls `f` with them.
-    pub(crate) fn read_many<R>(&self, keys: &[(usize, &[u8])], f: impl FnOnce(&ManyRead<'_>) -> R) -> R {
+    pub(crate) fn read_many<R>(
+        &self,
+        keys: &[(usize, &[u8])],
+        f: impl FnOnce(&ManyRead<'_>) -> R,
+    ) -> R {
         let located = self.locate(keys);
         let order = lock_order(&located);
-        let guards: Vec<(usize, RwLockReadGuard<'_, Table>)> =
-            order.iter().map(|&s| (s, self.shards[s].0.read())).collect();
+        let guards: Vec<(usize, RwLockReadGuard<'_, Table>)> = order
+            .iter()
+            .map(|&s| (s, self.shards[s].0.read()))
+            .collect();
         f(&ManyRead {
             ks: self,
             guards,
@@ -170,11 +187,17 @@ impl Keyspace {
 
     /// Locks, in ascending order, every shard holding one of `keys` (each a database and
     /// a key) for writing, and calls `f` with them.
-    pub(crate) fn write_many<R>(&self, keys: &[(usize, &[u8])], f: impl FnOnce(&mut Many<'_>) -> R) -> R {
+    pub(crate) fn write_many<R>(
+        &self,
+        keys: &[(usize, &[u8])],
+        f: impl FnOnce(&mut Many<'_>) -> R,
+    ) -> R {
         let located = self.locate(keys);
         let order = lock_order(&located);
-        let guards: Vec<(usize, RwLockWriteGuard<'_, Table>)> =
-            order.iter().map(|&s| (s, self.shards[s].0.write())).collect();
+        let guards: Vec<(usize, RwLockWriteGuard<'_, Table>)> = order
+            .iter()
+            .map(|&s| (s, self.shards[s].0.write()))
+            .collect();
         f(&mut Many {
             ks: self,
             guards,
@@ -197,12 +220,17 @@ impl Keyspace {
 
     /// Number of keys in `db`, counting expired keys not yet removed (as Redis's DBSIZE).
     pub(crate) fn len(&self, db: usize) -> usize {
-        self.db_shards(db).map(|s| self.shards[s].0.read().len()).sum()
+        self.db_shards(db)
+            .map(|s| self.shards[s].0.read().len())
+            .sum()
     }
 
     /// Removes every key of `db`, atomically.
     pub(crate) fn clear(&self, db: usize) {
-        let mut guards: Vec<_> = self.db_shards(db).map(|s| self.shards[s].0.write()).collect();
+        let mut guards: Vec<_> = self
+            .db_shards(db)
+            .map(|s| self.shards[s].0.write())
+            .collect();
         for table in &mut guards {
             table.clear();
         }
@@ -222,8 +250,14 @@ impl Keyspace {
             return;
         }
         let (lo, hi) = (a.min(b), a.max(b));
-        let mut low: Vec<_> = self.db_shards(lo).map(|s| self.shards[s].0.write()).collect();
-        let mut high: Vec<_> = self.db_shards(hi).map(|s| self.shards[s].0.write()).collect();
+        let mut low: Vec<_> = self
+            .db_shards(lo)
+            .map(|s| self.shards[s].0.write())
+            .collect();
+        let mut high: Vec<_> = self
+            .db_shards(hi)
+            .map(|s| self.shards[s].0.write())
+            .collect();
         for (x, y) in low.iter_mut().zip(high.iter_mut()) {
             std::mem::swap(&mut **x, &mut **y);
         }
@@ -265,7 +299,7 @@ impl Keyspace {
         while shard < per_db {
             let global = self.db_shards(db).start + usize::try_from(shard).unwrap_or(0);
             let table = self.shards[global].0.read();
-            while (slot as usize) < table.slot_count() {
+            while usize::try_from(slot).is_ok_and(|s| s < table.slot_count()) {
                 if seen >= count || visited >= count.saturating_mul(10) {
                     return (shard << 32) | slot;
                 }
@@ -287,7 +321,11 @@ impl Keyspace {
     }
 
     /// A live key of `db` chosen at random, with its value.
-    pub(crate) fn random<R>(&self, db: usize, f: impl FnOnce(&[u8], ValueRef<'_>) -> R) -> Option<R> {
+    pub(crate) fn random<R>(
+        &self,
+        db: usize,
+        f: impl FnOnce(&[u8], ValueRef<'_>) -> R,
+    ) -> Option<R> {
         let mut rng = rand::thread_rng();
         let range = self.db_shards(db);
         let now = self.now();
@@ -341,7 +379,10 @@ impl Keyspace {
 
     /// The earliest tick any shard's wheel holds.
     pub(crate) fn first_tick(&self) -> Option<u64> {
-        self.shards.iter().filter_map(|s| s.0.read().first_tick()).min()
+        self.shards
+            .iter()
+            .filter_map(|s| s.0.read().first_tick())
+            .min()
     }
 }
 
@@ -376,7 +417,9 @@ impl ManyRead<'_> {
     pub(crate) fn get(&self, n: usize) -> Option<ValueRef<'_>> {
         let l = &self.keys[n];
         let table = &self.guards[guard_index(&self.guards, l.shard)].1;
-        self.ks.live(table, l.hash, l.key).map(|i| table.slot(i).value())
+        self.ks
+            .live(table, l.hash, l.key)
+            .map(|i| table.slot(i).value())
     }
 }
 

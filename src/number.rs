@@ -75,7 +75,7 @@ impl IntBuf {
     }
 }
 
-/// `INCRBYFLOAT`: the text of `current` (absent: `0`) plus `incr`, as Redis on x86_64
+/// `INCRBYFLOAT`: the text of `current` (absent: `0`) plus `incr`, as Redis on `x86_64`
 /// stores it. The increment is taken as the shortest decimal that reads back as `incr`
 /// (what the caller wrote, in practice), and the sum is done in 80-bit `long double` as
 /// Redis does, so the digits agree with Redis's.
@@ -99,7 +99,10 @@ pub(crate) fn incr_by_float(current: Option<&[u8]>, incr: f64) -> Result<String>
 /// Whether `s` spells an infinity, which `strtold` reads (and `INCRBYFLOAT` then refuses
 /// as producing infinity).
 fn is_infinity(s: &[u8]) -> bool {
-    let t = s.strip_prefix(b"-").or_else(|| s.strip_prefix(b"+")).unwrap_or(s);
+    let t = s
+        .strip_prefix(b"-")
+        .or_else(|| s.strip_prefix(b"+"))
+        .unwrap_or(s);
     t.eq_ignore_ascii_case(b"inf") || t.eq_ignore_ascii_case(b"infinity")
 }
 
@@ -113,7 +116,18 @@ mod tests {
         assert_eq!(parse_i64(b"-1"), Some(-1));
         assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
         assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [&b""[..], b"-", b"+1", b" 1", b"1 ", b"01", b"-0", b"1.0", b"9223372036854775808", b"abc"] {
+        for bad in [
+            &b""[..],
+            b"-",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"01",
+            b"-0",
+            b"1.0",
+            b"9223372036854775808",
+            b"abc",
+        ] {
             assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }
@@ -136,7 +150,11 @@ mod tests {
         assert_eq!(f(Some("1"), -1.1), "-0.1");
         assert_eq!(f(Some("1.5"), -1.5), "0");
         assert_eq!(f(Some("3"), 1e20), "100000000000000000000");
-        assert_eq!(f(Some("1.7e308"), 1.7e308).len(), 309, "long double range, as Redis");
+        assert_eq!(
+            f(Some("1.7e308"), 1.7e308).len(),
+            309,
+            "long double range, as Redis"
+        );
     }
 
     #[test]
@@ -148,7 +166,13 @@ mod tests {
         assert_eq!(incr_by_float(Some(b"0x10"), 1.0), Err(Error::NotFloat));
         assert_eq!(incr_by_float(Some(b"1"), f64::NAN), Err(Error::NotFloat));
         assert_eq!(incr_by_float(Some(b"inf"), 1.0), Err(Error::NanOrInfinity));
-        assert_eq!(incr_by_float(Some(b"1"), f64::INFINITY), Err(Error::NanOrInfinity));
-        assert_eq!(incr_by_float(Some(&[b'1'; 6000]), 1.0), Err(Error::NotFloat));
+        assert_eq!(
+            incr_by_float(Some(b"1"), f64::INFINITY),
+            Err(Error::NanOrInfinity)
+        );
+        assert_eq!(
+            incr_by_float(Some(&[b'1'; 6000]), 1.0),
+            Err(Error::NotFloat)
+        );
     }
 }

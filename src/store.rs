@@ -146,7 +146,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`Error::DbIndexOutOfRange`] unless `index < databases`.
+    /// [`Error::DbIndexOutOfRange`](crate::Error::DbIndexOutOfRange) unless `index < databases`.
     ///
     /// # Examples
     ///
@@ -381,7 +381,6 @@ impl StoreBuilder {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,9 +399,15 @@ mod tests {
         let id = store.shared.sweeper.thread_id().expect("sweeper running");
         let schedule = Arc::downgrade(store.shared.keyspace.schedule());
         drop(store);
-        assert!(schedule.upgrade().is_some(), "a clone keeps the store alive");
+        assert!(
+            schedule.upgrade().is_some(),
+            "a clone keeps the store alive"
+        );
         drop(clone);
         // Drop joined the thread; it held the last other reference to the schedule.
-        assert!(schedule.upgrade().is_none(), "sweeper thread {id:?} still alive");
+        assert!(
+            schedule.upgrade().is_none(),
+            "sweeper thread {id:?} still alive"
+        );
     }
 }

@@ -151,9 +151,18 @@ pub(crate) fn deadline(ks: &Keyspace, expiry: Expiry, cmd: &'static str) -> Resu
             if ms == 0 {
                 return Err(invalid);
             }
-            Deadline::At(ks.now().checked_add(ms).filter(|&at| at <= MAX).ok_or(invalid)?)
+            Deadline::At(
+                ks.now()
+                    .checked_add(ms)
+                    .filter(|&at| at <= MAX)
+                    .ok_or(invalid)?,
+            )
         }
-        Expiry::At(time) => Deadline::At(unix_ms(time).filter(|&at| at > 0 && at <= MAX).ok_or(invalid)?),
+        Expiry::At(time) => Deadline::At(
+            unix_ms(time)
+                .filter(|&at| at > 0 && at <= MAX)
+                .ok_or(invalid)?,
+        ),
     })
 }
 
@@ -194,8 +203,9 @@ impl<'s> Strings<'s> {
     /// ```
     #[inline]
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
-        self.ks()
-            .read(self.db, key.as_ref(), |v| Ok(opt_str(v)?.map(StrRef::to_blob)))
+        self.ks().read(self.db, key.as_ref(), |v| {
+            Ok(opt_str(v)?.map(StrRef::to_blob))
+        })
     }
 
     /// Sets `key` to `value`, whatever it held, and clears its TTL (`SET`).
@@ -211,7 +221,8 @@ impl<'s> Strings<'s> {
     #[inline]
     pub fn set(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<()> {
         let value = value.as_ref();
-        self.ks().write(self.db, key.as_ref(), |e| e.put_str(value, Deadline::Clear));
+        self.ks()
+            .write(self.db, key.as_ref(), |e| e.put_str(value, Deadline::Clear));
         Ok(())
     }
 
@@ -232,7 +243,12 @@ impl<'s> Strings<'s> {
     /// assert!(store.strings().set_with("k", "v", SetOptions::new().nx())?);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn set_with(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>, options: SetOptions) -> Result<bool> {
+    pub fn set_with(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+        options: SetOptions,
+    ) -> Result<bool> {
         let deadline = deadline(self.ks(), options.expiry, "set")?;
         let value = value.as_ref();
         Ok(self.ks().write(self.db, key.as_ref(), |e| {
@@ -339,7 +355,12 @@ impl<'s> Strings<'s> {
     /// assert!(store.keys().ttl("k")?.remaining().is_some());
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn setex(&self, key: impl AsRef<[u8]>, ttl: Duration, value: impl AsRef<[u8]>) -> Result<()> {
+    pub fn setex(
+        &self,
+        key: impl AsRef<[u8]>,
+        ttl: Duration,
+        value: impl AsRef<[u8]>,
+    ) -> Result<()> {
         self.setex_impl(key.as_ref(), ttl, value.as_ref(), "setex")
     }
 
@@ -359,13 +380,19 @@ impl<'s> Strings<'s> {
     /// assert_eq!(store.strings().get("k")?.unwrap(), "v");
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn psetex(&self, key: impl AsRef<[u8]>, ttl: Duration, value: impl AsRef<[u8]>) -> Result<()> {
+    pub fn psetex(
+        &self,
+        key: impl AsRef<[u8]>,
+        ttl: Duration,
+        value: impl AsRef<[u8]>,
+    ) -> Result<()> {
         self.setex_impl(key.as_ref(), ttl, value.as_ref(), "psetex")
     }
 
     fn setex_impl(&self, key: &[u8], ttl: Duration, value: &[u8], cmd: &'static str) -> Result<()> {
         let deadline = deadline(self.ks(), Expiry::In(ttl), cmd)?;
-        self.ks().write(self.db, key, |e| e.put_str(value, deadline));
+        self.ks()
+            .write(self.db, key, |e| e.put_str(value, deadline));
         Ok(())
     }
 
@@ -382,7 +409,10 @@ impl<'s> Strings<'s> {
     /// assert_eq!(store.strings().get("k2")?.unwrap(), "v2");
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: impl IntoIterator<Item = (K, V)>) -> Result<()> {
+    pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<()> {
         self.mset_impl(pairs, false).map(|_| ())
     }
 
@@ -399,7 +429,10 @@ impl<'s> Strings<'s> {
     /// assert_eq!(store.strings().get("c")?, None);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn msetnx<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: impl IntoIterator<Item = (K, V)>) -> Result<bool> {
+    pub fn msetnx<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<bool> {
         self.mset_impl(pairs, true)
     }
 
@@ -433,12 +466,19 @@ impl<'s> Strings<'s> {
     /// assert_eq!(got, vec![Some("v1".into()), None, Some("v2".into())]);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn mget<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<Vec<Option<Blob>>> {
+    pub fn mget<K: AsRef<[u8]>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<Vec<Option<Blob>>> {
         let keys: Vec<K> = keys.into_iter().collect();
         let located: Vec<(usize, &[u8])> = keys.iter().map(|k| (self.db, k.as_ref())).collect();
         Ok(self.ks().read_many(&located, |many| {
             (0..located.len())
-                .map(|n| many.get(n).and_then(|v| v.as_str().ok()).map(StrRef::to_blob))
+                .map(|n| {
+                    many.get(n)
+                        .and_then(|v| v.as_str().ok())
+                        .map(StrRef::to_blob)
+                })
                 .collect()
         }))
     }
@@ -554,7 +594,12 @@ impl<'s> Strings<'s> {
     /// assert_eq!(store.strings().get("pad")?.unwrap(), "\0\0\0x");
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn setrange(&self, key: impl AsRef<[u8]>, offset: usize, value: impl AsRef<[u8]>) -> Result<usize> {
+    pub fn setrange(
+        &self,
+        key: impl AsRef<[u8]>,
+        offset: usize,
+        value: impl AsRef<[u8]>,
+    ) -> Result<usize> {
         let value = value.as_ref();
         let max = self.store.max_string_size();
         self.ks().write(self.db, key.as_ref(), |e| {
@@ -591,8 +636,9 @@ impl<'s> Strings<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn strlen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
-        self.ks()
-            .read(self.db, key.as_ref(), |v| Ok(opt_str(v)?.map_or(0, |s| s.bytes().len())))
+        self.ks().read(self.db, key.as_ref(), |v| {
+            Ok(opt_str(v)?.map_or(0, |s| s.bytes().len()))
+        })
     }
 
     /// Appends `value` to the string at `key` (creating it) and returns the new length
@@ -780,7 +826,9 @@ impl<'s> Strings<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn lcs_len(&self, a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> Result<usize> {
-        self.with_pair(a.as_ref(), b.as_ref(), |a, b, max| Ok(lcs::Table::new(a, b, max)?.len()))
+        self.with_pair(a.as_ref(), b.as_ref(), |a, b, max| {
+            Ok(lcs::Table::new(a, b, max)?.len())
+        })
     }
 
     /// Where the longest common subsequence occurs (`LCS … IDX [MINMATCHLEN n]
@@ -802,7 +850,12 @@ impl<'s> Strings<'s> {
     /// assert_eq!((idx.matches[0].a, idx.matches[0].b), ((4, 7), (5, 8)));
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn lcs_idx(&self, a: impl AsRef<[u8]>, b: impl AsRef<[u8]>, min_match_len: usize) -> Result<LcsIdx> {
+    pub fn lcs_idx(
+        &self,
+        a: impl AsRef<[u8]>,
+        b: impl AsRef<[u8]>,
+        min_match_len: usize,
+    ) -> Result<LcsIdx> {
         self.with_pair(a.as_ref(), b.as_ref(), |a, b, max| {
             Ok(lcs::Table::new(a, b, max)?.matches(min_match_len))
         })
@@ -810,10 +863,17 @@ impl<'s> Strings<'s> {
 
     /// Reads both strings under their shards' read locks and calls `f` on copies taken
     /// out of the locks (the LCS work is quadratic and must not hold them).
-    fn with_pair<R>(&self, a: &[u8], b: &[u8], f: impl FnOnce(&[u8], &[u8], usize) -> Result<R>) -> Result<R> {
+    fn with_pair<R>(
+        &self,
+        a: &[u8],
+        b: &[u8],
+        f: impl FnOnce(&[u8], &[u8], usize) -> Result<R>,
+    ) -> Result<R> {
         let (a, b) = self.ks().read_many(&[(self.db, a), (self.db, b)], |many| {
             let get = |n| -> Result<bytes::Bytes> {
-                Ok(opt_str(many.get(n))?.map(StrRef::to_bytes).unwrap_or_default())
+                Ok(opt_str(many.get(n))?
+                    .map(StrRef::to_bytes)
+                    .unwrap_or_default())
             };
             Ok::<_, Error>((get(0)?, get(1)?))
         })?;

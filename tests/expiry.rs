@@ -34,7 +34,10 @@ fn writes_never_see_an_expired_value() {
     assert!(s.setnx("a2", "v").unwrap());
     s.setex("b", Duration::from_secs(1), "v").unwrap();
     clock.advance(Duration::from_secs(1));
-    assert!(s.setnx("b", "new").unwrap(), "NX sees an expired key as absent");
+    assert!(
+        s.setnx("b", "new").unwrap(),
+        "NX sees an expired key as absent"
+    );
 }
 
 #[test]
@@ -42,7 +45,8 @@ fn purge_removes_every_untouched_expired_key_and_nothing_else() {
     let (store, clock) = manual_store();
     let s = store.strings();
     for i in 0..10_000u64 {
-        s.psetex(format!("t:{i}"), Duration::from_millis(1 + i % 1000), "v").unwrap();
+        s.psetex(format!("t:{i}"), Duration::from_millis(1 + i % 1000), "v")
+            .unwrap();
     }
     s.set("forever", "v").unwrap();
     assert_eq!(store.keys().dbsize().unwrap(), 10_001);
@@ -59,9 +63,18 @@ fn purge_removes_every_untouched_expired_key_and_nothing_else() {
 fn extended_and_shortened_ttls_are_honoured_by_the_sweep() {
     let (store, clock) = manual_store();
     let k = store.keys();
-    store.strings().setex("extended", Duration::from_secs(1), "v").unwrap();
-    store.strings().setex("shortened", Duration::from_secs(100), "v").unwrap();
-    store.strings().setex("persisted", Duration::from_secs(1), "v").unwrap();
+    store
+        .strings()
+        .setex("extended", Duration::from_secs(1), "v")
+        .unwrap();
+    store
+        .strings()
+        .setex("shortened", Duration::from_secs(100), "v")
+        .unwrap();
+    store
+        .strings()
+        .setex("persisted", Duration::from_secs(1), "v")
+        .unwrap();
     k.expire("extended", Duration::from_secs(10)).unwrap();
     k.expire("shortened", Duration::from_secs(2)).unwrap();
     k.persist("persisted").unwrap();
@@ -76,8 +89,14 @@ fn extended_and_shortened_ttls_are_honoured_by_the_sweep() {
 #[test]
 fn renamed_and_moved_keys_keep_expiring() {
     let (store, clock) = manual_store();
-    store.strings().setex("a", Duration::from_secs(1), "v").unwrap();
-    store.strings().setex("b", Duration::from_secs(1), "v").unwrap();
+    store
+        .strings()
+        .setex("a", Duration::from_secs(1), "v")
+        .unwrap();
+    store
+        .strings()
+        .setex("b", Duration::from_secs(1), "v")
+        .unwrap();
     store.keys().rename("a", "a2").unwrap();
     store.keys().move_key("b", 3).unwrap();
     clock.advance(Duration::from_secs(1));
@@ -89,14 +108,20 @@ fn renamed_and_moved_keys_keep_expiring() {
 fn the_sweeper_removes_untouched_keys_promptly_on_the_real_clock() {
     let store = Store::new();
     for i in 0..1000 {
-        store.strings().psetex(format!("k{i}"), Duration::from_millis(50), "v").unwrap();
+        store
+            .strings()
+            .psetex(format!("k{i}"), Duration::from_millis(50), "v")
+            .unwrap();
     }
     store.strings().set("stay", "v").unwrap();
     let start = Instant::now();
     // Generous bound for a loaded machine; the design target is ~10 ms after the
     // deadline.
     while store.keys().dbsize().unwrap() > 1 {
-        assert!(start.elapsed() < Duration::from_secs(5), "sweeper did not run");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "sweeper did not run"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     assert_eq!(store.keys().dbsize().unwrap(), 1);
@@ -105,12 +130,21 @@ fn the_sweeper_removes_untouched_keys_promptly_on_the_real_clock() {
 #[test]
 fn an_earlier_deadline_wakes_a_sleeping_sweeper() {
     let store = Store::new();
-    store.strings().setex("late", Duration::from_secs(3600), "v").unwrap();
+    store
+        .strings()
+        .setex("late", Duration::from_secs(3600), "v")
+        .unwrap();
     std::thread::sleep(Duration::from_millis(20)); // the sweeper now sleeps for an hour
-    store.strings().psetex("soon", Duration::from_millis(30), "v").unwrap();
+    store
+        .strings()
+        .psetex("soon", Duration::from_millis(30), "v")
+        .unwrap();
     let start = Instant::now();
     while store.keys().dbsize().unwrap() > 1 {
-        assert!(start.elapsed() < Duration::from_secs(5), "sweeper was not woken");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "sweeper was not woken"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::{get, manual_store};
-use embedis::{Blob, CopyOptions, Error, ExpireCondition, KeyType, ScanOptions, Store, Ttl};
+use embedis::{
+    Blob, Clock, CopyOptions, Error, ExpireCondition, ExpireTime, KeyType, ScanOptions, Store, Ttl,
+};
 
 #[test]
 fn del_counts_existing_keys_once() {
@@ -28,10 +30,23 @@ fn keys_matches_redis_globs() {
     let store = Store::new();
     store
         .strings()
-        .mset([("hello", "1"), ("hallo", "1"), ("hxllo", "1"), ("hllo", "1"), ("heeeello", "1"), ("h*llo", "1")])
+        .mset([
+            ("hello", "1"),
+            ("hallo", "1"),
+            ("hxllo", "1"),
+            ("hllo", "1"),
+            ("heeeello", "1"),
+            ("h*llo", "1"),
+        ])
         .unwrap();
     let keys = |p: &str| -> Vec<String> {
-        let mut v: Vec<String> = store.keys().keys(p).unwrap().iter().map(|k| k.as_str().unwrap().to_owned()).collect();
+        let mut v: Vec<String> = store
+            .keys()
+            .keys(p)
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_owned())
+            .collect();
         v.sort();
         v
     };
@@ -47,8 +62,14 @@ fn keys_matches_redis_globs() {
 #[test]
 fn scan_returns_every_key_exactly_once() {
     let store = Store::new();
-    store.strings().mset((0..1000).map(|i| (format!("key:{i}"), "v"))).unwrap();
-    let all: Vec<Blob> = store.keys().scan_iter(ScanOptions::new().count(7)).collect();
+    store
+        .strings()
+        .mset((0..1000).map(|i| (format!("key:{i}"), "v")))
+        .unwrap();
+    let all: Vec<Blob> = store
+        .keys()
+        .scan_iter(ScanOptions::new().count(7))
+        .collect();
     assert_eq!(all.len(), 1000);
     assert_eq!(all.iter().collect::<HashSet<_>>().len(), 1000);
 }
@@ -63,7 +84,10 @@ fn scan_while_the_store_grows_and_shrinks_returns_every_stable_key() {
     }
     let (mut cursor, mut seen, mut step) = (0, HashSet::new(), 0);
     loop {
-        let (next, keys) = store.keys().scan(cursor, &ScanOptions::new().count(10)).unwrap();
+        let (next, keys) = store
+            .keys()
+            .scan(cursor, &ScanOptions::new().count(10))
+            .unwrap();
         seen.extend(keys.into_iter().map(|k| k.to_vec()));
         // During the first steps, thousands of new keys force the tables to grow many
         // times, and deletions free slots that new keys reuse.
@@ -80,7 +104,10 @@ fn scan_while_the_store_grows_and_shrinks_returns_every_stable_key() {
         }
     }
     for i in 0..500 {
-        assert!(seen.contains(format!("stable:{i}").as_bytes()), "stable:{i} missed");
+        assert!(
+            seen.contains(format!("stable:{i}").as_bytes()),
+            "stable:{i} missed"
+        );
     }
     assert!(store.keys().dbsize().unwrap() > 10_000);
 }
@@ -88,10 +115,22 @@ fn scan_while_the_store_grows_and_shrinks_returns_every_stable_key() {
 #[test]
 fn scan_filters_by_pattern_and_type() {
     let store = Store::new();
-    store.strings().mset([("user:1", "a"), ("user:2", "b"), ("page:1", "c"), ("", "empty")]).unwrap();
+    store
+        .strings()
+        .mset([
+            ("user:1", "a"),
+            ("user:2", "b"),
+            ("page:1", "c"),
+            ("", "empty"),
+        ])
+        .unwrap();
     let count = |opts: ScanOptions| store.keys().scan_iter(opts).count();
     assert_eq!(count(ScanOptions::new().pattern("user:*")), 2);
-    assert_eq!(count(ScanOptions::new().pattern("*")), 4, "a lone * includes the empty key");
+    assert_eq!(
+        count(ScanOptions::new().pattern("*")),
+        4,
+        "a lone * includes the empty key"
+    );
     assert_eq!(count(ScanOptions::new().key_type(KeyType::String)), 4);
     assert_eq!(count(ScanOptions::new().key_type(KeyType::Hash)), 0);
 }
@@ -100,23 +139,37 @@ fn scan_filters_by_pattern_and_type() {
 fn randomkey_returns_live_keys_only() {
     let (store, clock) = manual_store();
     assert_eq!(store.keys().randomkey().unwrap(), None);
-    store.strings().setex("gone", Duration::from_secs(1), "v").unwrap();
+    store
+        .strings()
+        .setex("gone", Duration::from_secs(1), "v")
+        .unwrap();
     store.strings().set("kept", "v").unwrap();
     clock.advance(Duration::from_secs(2));
     for _ in 0..50 {
         assert_eq!(store.keys().randomkey().unwrap().unwrap(), "kept");
     }
     let many = Store::new();
-    many.strings().mset((0..100).map(|i| (i.to_string(), "v"))).unwrap();
-    let picked: HashSet<_> = (0..500).map(|_| many.keys().randomkey().unwrap().unwrap()).collect();
-    assert!(picked.len() > 50, "random keys should spread, got {}", picked.len());
+    many.strings()
+        .mset((0..100).map(|i| (i.to_string(), "v")))
+        .unwrap();
+    let picked: HashSet<_> = (0..500)
+        .map(|_| many.keys().randomkey().unwrap().unwrap())
+        .collect();
+    assert!(
+        picked.len() > 50,
+        "random keys should spread, got {}",
+        picked.len()
+    );
 }
 
 #[test]
 fn rename_moves_value_and_ttl() {
     let (store, _clock) = manual_store();
     let k = store.keys();
-    store.strings().setex("a", Duration::from_secs(50), "v").unwrap();
+    store
+        .strings()
+        .setex("a", Duration::from_secs(50), "v")
+        .unwrap();
     store.strings().set("b", "old").unwrap();
     k.rename("a", "b").unwrap();
     assert_eq!(get(&store, "b"), "v");
@@ -139,7 +192,10 @@ fn copy_respects_replace_and_databases() {
     assert_eq!(get(&store, "b"), "1");
     assert_eq!(k.copy("a", "a", CopyOptions::new()), Err(Error::SameObject));
     assert!(k.copy("a", "a", CopyOptions::new().db(5)).unwrap());
-    assert_eq!(k.copy("a", "a", CopyOptions::new().db(16)), Err(Error::DbIndexOutOfRange));
+    assert_eq!(
+        k.copy("a", "a", CopyOptions::new().db(16)),
+        Err(Error::DbIndexOutOfRange)
+    );
     assert!(!k.copy("missing", "x", CopyOptions::new()).unwrap());
     // The copy is independent of the original.
     store.strings().append("a", "x").unwrap();
@@ -154,12 +210,21 @@ fn move_and_swapdb() {
     assert_eq!(k.move_key("k", 0), Err(Error::SameObject));
     assert_eq!(k.move_key("k", 99), Err(Error::DbIndexOutOfRange));
     store.db(1).unwrap().strings().set("k", "there").unwrap();
-    assert!(!k.move_key("k", 1).unwrap(), "an existing target blocks the move");
+    assert!(
+        !k.move_key("k", 1).unwrap(),
+        "an existing target blocks the move"
+    );
     assert!(k.move_key("k", 2).unwrap());
     assert!(!k.move_key("k", 2).unwrap());
     k.swapdb(1, 2).unwrap();
-    assert_eq!(store.db(1).unwrap().strings().get("k").unwrap().unwrap(), "v");
-    assert_eq!(store.db(2).unwrap().strings().get("k").unwrap().unwrap(), "there");
+    assert_eq!(
+        store.db(1).unwrap().strings().get("k").unwrap().unwrap(),
+        "v"
+    );
+    assert_eq!(
+        store.db(2).unwrap().strings().get("k").unwrap().unwrap(),
+        "there"
+    );
     assert_eq!(k.swapdb(0, 16), Err(Error::DbIndexOutOfRange));
 }
 
@@ -183,12 +248,21 @@ fn expire_conditions_follow_redis() {
     assert!(!k.expire("missing", secs(10)).unwrap());
     store.strings().set("k", "v").unwrap();
     assert!(!k.expire_with("k", secs(10), ExpireCondition::Xx).unwrap());
-    assert!(!k.expire_with("k", secs(10), ExpireCondition::Gt).unwrap(), "no TTL is infinite");
+    assert!(
+        !k.expire_with("k", secs(10), ExpireCondition::Gt).unwrap(),
+        "no TTL is infinite"
+    );
     assert!(!k.expire_with("k", secs(10), ExpireCondition::XxLt).unwrap());
-    assert!(k.expire_with("k", secs(100), ExpireCondition::Lt).unwrap(), "below infinity");
+    assert!(
+        k.expire_with("k", secs(100), ExpireCondition::Lt).unwrap(),
+        "below infinity"
+    );
     assert!(!k.expire_with("k", secs(10), ExpireCondition::Nx).unwrap());
     assert!(k.expire_with("k", secs(200), ExpireCondition::Gt).unwrap());
-    assert!(!k.expire_with("k", secs(200), ExpireCondition::Gt).unwrap(), "equal is not greater");
+    assert!(
+        !k.expire_with("k", secs(200), ExpireCondition::Gt).unwrap(),
+        "equal is not greater"
+    );
     assert!(k.expire_with("k", secs(50), ExpireCondition::XxLt).unwrap());
     assert_eq!(k.ttl("k").unwrap(), Ttl::Expires(secs(50)));
 }
@@ -198,7 +272,10 @@ fn expire_zero_deletes_and_overflow_is_an_error() {
     let (store, _clock) = manual_store();
     let k = store.keys();
     store.strings().set("k", "v").unwrap();
-    assert_eq!(k.expire("k", Duration::MAX), Err(Error::InvalidExpireTime("expire")));
+    assert_eq!(
+        k.expire("k", Duration::MAX),
+        Err(Error::InvalidExpireTime("expire"))
+    );
     assert_eq!(k.ttl("k").unwrap(), Ttl::Persistent);
     assert!(k.expire("k", Duration::ZERO).unwrap());
     assert_eq!(k.exists(["k"]).unwrap(), 0);
@@ -208,12 +285,21 @@ fn expire_zero_deletes_and_overflow_is_an_error() {
 fn ttl_pttl_expiretime_and_persist() {
     let (store, clock) = manual_store();
     let k = store.keys();
-    store.strings().psetex("k", Duration::from_millis(2600), "v").unwrap();
-    assert_eq!(k.pttl("k").unwrap(), Ttl::Expires(Duration::from_millis(2600)));
-    assert_eq!(k.ttl("k").unwrap(), Ttl::Expires(Duration::from_secs(3)), "rounded as Redis");
-    clock.advance(Duration::from_millis(1000));
+    store
+        .strings()
+        .psetex("k", Duration::from_millis(2600), "v")
+        .unwrap();
+    assert_eq!(
+        k.pttl("k").unwrap(),
+        Ttl::Expires(Duration::from_millis(2600))
+    );
+    assert_eq!(
+        k.ttl("k").unwrap(),
+        Ttl::Expires(Duration::from_secs(3)),
+        "rounded as Redis"
+    );
+    clock.advance(Duration::from_secs(1));
     assert_eq!(k.ttl("k").unwrap(), Ttl::Expires(Duration::from_secs(2)));
-    use embedis::{Clock, ExpireTime};
     let at = std::time::UNIX_EPOCH + Duration::from_millis(clock.now_ms() + 1600);
     assert_eq!(k.pexpiretime("k").unwrap(), ExpireTime::At(at));
     assert!(k.persist("k").unwrap());

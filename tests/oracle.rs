@@ -2,13 +2,17 @@
 //! through the typed API here and as commands there, must give the same answers.
 //!
 //! Skipped (with a message) when `redis-server` is not installed; `.ci/run` installs it.
+#![allow(clippy::cast_possible_wrap)] // small lengths and indexes as RESP integers
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use embedis::{BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Error, ExpireCondition, Overflow, Store, Ttl};
+use embedis::{
+    BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Error, ExpireCondition, Overflow, Store,
+    Ttl,
+};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -36,13 +40,30 @@ impl Drop for Redis {
 
 impl Redis {
     fn start() -> Option<Redis> {
-        if Command::new("redis-server").arg("--version").output().is_err() {
+        if Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
             eprintln!("redis-server not installed: skipping the differential tests");
             return None;
         }
-        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(Stdio::null())
             .spawn()
             .ok()?;
@@ -50,7 +71,9 @@ impl Redis {
         let stream = loop {
             match TcpStream::connect(("127.0.0.1", port)) {
                 Ok(s) => break s,
-                Err(_) if start.elapsed() < Duration::from_secs(10) => std::thread::sleep(Duration::from_millis(20)),
+                Err(_) if start.elapsed() < Duration::from_secs(10) => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
                 Err(e) => panic!("redis-server did not start: {e}"),
             }
         };
@@ -133,17 +156,39 @@ fn incrbyfloat_results_match_redis(redis: &mut Redis) {
     redis.cmd(&["FLUSHALL"]);
     let store = Store::new();
     let starts = [
-        "0", "1", "-5", "10.5", "13.5", "0.1", "-0.1", "3.0e3", "1e-5", "99.99", "0.3333333333", "7.25", "31.9",
-        "1.7e308", "123456789.123456789", "-0.0000001", "5e-20", "12345678901234567890", "1e30",
+        "0",
+        "1",
+        "-5",
+        "10.5",
+        "13.5",
+        "0.1",
+        "-0.1",
+        "3.0e3",
+        "1e-5",
+        "99.99",
+        "0.3333333333",
+        "7.25",
+        "31.9",
+        "1.7e308",
+        "123456789.123456789",
+        "-0.0000001",
+        "5e-20",
+        "12345678901234567890",
+        "1e30",
     ];
-    let incrs = [0.1, 0.2, 1.1, -1.1, 1e-5, 100.0, 0.25, 3.0, -0.3, 1e10, 2.5, -31.0, 1.7e308, 1e-18, -1e30];
+    let incrs = [
+        0.1, 0.2, 1.1, -1.1, 1e-5, 100.0, 0.25, 3.0, -0.3, 1e10, 2.5, -31.0, 1.7e308, 1e-18, -1e30,
+    ];
     let mut mismatches = Vec::new();
     for start in starts {
         for incr in incrs {
             set_both(&store, redis, "f", start.as_bytes());
             store.strings().incrbyfloat("f", incr).unwrap();
             redis.cmd(&["INCRBYFLOAT", "f", &format!("{incr}")]);
-            let (ours, theirs) = (store.strings().get("f").unwrap().unwrap().to_vec(), redis.bulk(&["GET", "f"]).unwrap());
+            let (ours, theirs) = (
+                store.strings().get("f").unwrap().unwrap().to_vec(),
+                redis.bulk(&["GET", "f"]).unwrap(),
+            );
             if ours != theirs {
                 mismatches.push(format!(
                     "{start} + {incr}: ours {} redis {}",
@@ -167,30 +212,56 @@ fn ranges_counts_and_positions_match_redis(redis: &mut Redis) {
             for &b in &idx {
                 let (sa, sb) = (a.to_string(), b.to_string());
                 let ours = store.strings().getrange("s", a, b).unwrap().to_vec();
-                assert_eq!(Some(ours), redis.bulk(&["GETRANGE", "s", &sa, &sb]), "GETRANGE {value:?} {a} {b}");
+                assert_eq!(
+                    Some(ours),
+                    redis.bulk(&["GETRANGE", "s", &sa, &sb]),
+                    "GETRANGE {value:?} {a} {b}"
+                );
                 for (unit, name) in [(BitUnit::Byte, "BYTE"), (BitUnit::Bit, "BIT")] {
                     let ours = store.bits().bitcount_range("s", a, b, unit).unwrap();
                     let theirs = redis.int(&["BITCOUNT", "s", &sa, &sb, name]);
-                    assert_eq!(i64::try_from(ours).unwrap(), theirs, "BITCOUNT {value:?} {a} {b} {name}");
+                    assert_eq!(
+                        i64::try_from(ours).unwrap(),
+                        theirs,
+                        "BITCOUNT {value:?} {a} {b} {name}"
+                    );
                     for bit in [false, true] {
                         let bs = if bit { "1" } else { "0" };
-                        let ours = store.bits().bitpos_range("s", bit, a, Some(b), unit).unwrap();
+                        let ours = store
+                            .bits()
+                            .bitpos_range("s", bit, a, Some(b), unit)
+                            .unwrap();
                         let theirs = redis.int(&["BITPOS", "s", bs, &sa, &sb, name]);
-                        assert_eq!(ours.map_or(-1, |p| i64::try_from(p).unwrap()), theirs, "BITPOS {value:?} {bs} {a} {b} {name}");
+                        assert_eq!(
+                            ours.map_or(-1, |p| i64::try_from(p).unwrap()),
+                            theirs,
+                            "BITPOS {value:?} {bs} {a} {b} {name}"
+                        );
                     }
                 }
             }
             for bit in [false, true] {
                 let bs = if bit { "1" } else { "0" };
-                let ours = store.bits().bitpos_range("s", bit, a, None, BitUnit::Byte).unwrap();
+                let ours = store
+                    .bits()
+                    .bitpos_range("s", bit, a, None, BitUnit::Byte)
+                    .unwrap();
                 let theirs = redis.int(&["BITPOS", "s", bs, &a.to_string()]);
-                assert_eq!(ours.map_or(-1, |p| i64::try_from(p).unwrap()), theirs, "BITPOS {value:?} {bs} {a}");
+                assert_eq!(
+                    ours.map_or(-1, |p| i64::try_from(p).unwrap()),
+                    theirs,
+                    "BITPOS {value:?} {bs} {a}"
+                );
             }
         }
         for bit in [false, true] {
             let ours = store.bits().bitpos("s", bit).unwrap();
             let theirs = redis.int(&["BITPOS", "s", if bit { "1" } else { "0" }]);
-            assert_eq!(ours.map_or(-1, |p| i64::try_from(p).unwrap()), theirs, "BITPOS {value:?} {bit}");
+            assert_eq!(
+                ours.map_or(-1, |p| i64::try_from(p).unwrap()),
+                theirs,
+                "BITPOS {value:?} {bit}"
+            );
         }
     }
 }
@@ -247,7 +318,11 @@ fn bitfield_matches_redis(redis: &mut Redis) {
                     args.extend(["INCRBY".into(), name, off_text, v.to_string()]);
                 }
                 _ => {
-                    let (o, n) = [(Overflow::Wrap, "WRAP"), (Overflow::Sat, "SAT"), (Overflow::Fail, "FAIL")][rng.gen_range(0..3)];
+                    let (o, n) = [
+                        (Overflow::Wrap, "WRAP"),
+                        (Overflow::Sat, "SAT"),
+                        (Overflow::Fail, "FAIL"),
+                    ][rng.gen_range(0..3)];
                     ops.push(BitFieldOp::Overflow(o));
                     args.extend(["OVERFLOW".into(), n.into()]);
                 }
@@ -276,7 +351,9 @@ fn lcs_matches_redis(redis: &mut Redis) {
     let store = Store::new();
     let mut rng = SmallRng::seed_from_u64(11);
     let random = |rng: &mut SmallRng| -> Vec<u8> {
-        (0..rng.gen_range(0..14)).map(|_| b"abc"[rng.gen_range(0..3)]).collect()
+        (0..rng.gen_range(0..14))
+            .map(|_| b"abc"[rng.gen_range(0..3)])
+            .collect()
     };
     for _ in 0..200 {
         let (a, b) = (random(&mut rng), random(&mut rng));
@@ -302,7 +379,15 @@ fn lcs_matches_redis(redis: &mut Redis) {
             Resp::Bulk(Some(b"len".to_vec())),
             Resp::Int(idx.len as i64),
         ]));
-        let theirs = redis.cmd(&["LCS", "a", "b", "IDX", "MINMATCHLEN", &min.to_string(), "WITHMATCHLEN"]);
+        let theirs = redis.cmd(&[
+            "LCS",
+            "a",
+            "b",
+            "IDX",
+            "MINMATCHLEN",
+            &min.to_string(),
+            "WITHMATCHLEN",
+        ]);
         assert_eq!(ours, theirs, "{a:?} {b:?} min {min}");
     }
 }
@@ -312,15 +397,30 @@ fn glob_patterns_match_redis(redis: &mut Redis) {
     let store = Store::new();
     let mut rng = SmallRng::seed_from_u64(3);
     let keys: Vec<String> = (0..60)
-        .map(|_| (0..rng.gen_range(0..5)).map(|_| ['a', 'b', 'c', '-', '^', '[', ']', '*', '\\'][rng.gen_range(0..9)]).collect())
+        .map(|_| {
+            (0..rng.gen_range(0..5))
+                .map(|_| ['a', 'b', 'c', '-', '^', '[', ']', '*', '\\'][rng.gen_range(0..9)])
+                .collect()
+        })
         .collect();
     for k in &keys {
         set_both(&store, redis, k, b"v");
     }
-    let pieces = ["a", "b", "?", "*", "[ab]", "[^a]", "[a-b]", "[b-a]", "\\*", "\\", "[", "]", "[\\]]", "c", "-", "^"];
+    let pieces = [
+        "a", "b", "?", "*", "[ab]", "[^a]", "[a-b]", "[b-a]", "\\*", "\\", "[", "]", "[\\]]", "c",
+        "-", "^",
+    ];
     for _ in 0..400 {
-        let pattern: String = (0..rng.gen_range(0..5)).map(|_| pieces[rng.gen_range(0..pieces.len())]).collect();
-        let mut ours: Vec<Vec<u8>> = store.keys().keys(&pattern).unwrap().iter().map(|k| k.to_vec()).collect();
+        let pattern: String = (0..rng.gen_range(0..5))
+            .map(|_| pieces[rng.gen_range(0..pieces.len())])
+            .collect();
+        let mut ours: Vec<Vec<u8>> = store
+            .keys()
+            .keys(&pattern)
+            .unwrap()
+            .iter()
+            .map(|k| k.to_vec())
+            .collect();
         ours.sort();
         let mut theirs: Vec<Vec<u8>> = match redis.cmd(&["KEYS", &pattern]) {
             Resp::Array(Some(items)) => items
@@ -354,14 +454,20 @@ fn expire_conditions_match_redis(redis: &mut Redis) {
         match rng.gen_range(0..6) {
             0 => set_both(&store, redis, key, b"v"),
             1 => {
-                assert_eq!(store.keys().persist(key).unwrap(), redis.int(&["PERSIST", key]) == 1);
+                assert_eq!(
+                    store.keys().persist(key).unwrap(),
+                    redis.int(&["PERSIST", key]) == 1
+                );
             }
             _ => {
                 let secs = rng.gen_range(100..110u64);
                 let (cond, flags) = &conditions[rng.gen_range(0..conditions.len())];
-                let ours = store.keys().expire_with(key, Duration::from_secs(secs), *cond).unwrap();
+                let ours = store
+                    .keys()
+                    .expire_with(key, Duration::from_secs(secs), *cond)
+                    .unwrap();
                 let mut args = vec!["EXPIRE".to_string(), key.into(), secs.to_string()];
-                args.extend(flags.iter().map(|f| f.to_string()));
+                args.extend(flags.iter().map(ToString::to_string));
                 assert_eq!(ours, redis.int(&args) == 1, "{args:?}");
             }
         }
@@ -371,7 +477,10 @@ fn expire_conditions_match_redis(redis: &mut Redis) {
             Ttl::Expires(d) => i64::try_from(d.as_secs()).unwrap(),
         };
         let theirs = redis.int(&["TTL", key]);
-        assert!((ours - theirs).abs() <= 1, "TTL {key}: ours {ours} redis {theirs}");
+        assert!(
+            (ours - theirs).abs() <= 1,
+            "TTL {key}: ours {ours} redis {theirs}"
+        );
     }
 }
 
@@ -382,39 +491,88 @@ fn error_messages_match_redis(redis: &mut Redis) {
     let check = |ours: Error, theirs: String| assert_eq!(ours.to_string(), theirs);
     set_both(&store, redis, "text", b"abc");
     check(s.incr("text").unwrap_err(), redis.error(&["INCR", "text"]));
-    check(s.incrbyfloat("text", 1.0).unwrap_err(), redis.error(&["INCRBYFLOAT", "text", "1"]));
+    check(
+        s.incrbyfloat("text", 1.0).unwrap_err(),
+        redis.error(&["INCRBYFLOAT", "text", "1"]),
+    );
     set_both(&store, redis, "max", i64::MAX.to_string().as_bytes());
     check(s.incr("max").unwrap_err(), redis.error(&["INCR", "max"]));
-    check(s.decrby("max", i64::MIN).unwrap_err(), redis.error(&["DECRBY", "max", &i64::MIN.to_string()]));
-    set_both(&store, redis, "inf", b"inf");
-    check(s.incrbyfloat("inf", 1.0).unwrap_err(), redis.error(&["INCRBYFLOAT", "inf", "1"]));
     check(
-        s.set_with("k", "v", embedis::SetOptions::new().ttl(Duration::ZERO)).unwrap_err(),
+        s.decrby("max", i64::MIN).unwrap_err(),
+        redis.error(&["DECRBY", "max", &i64::MIN.to_string()]),
+    );
+    set_both(&store, redis, "inf", b"inf");
+    check(
+        s.incrbyfloat("inf", 1.0).unwrap_err(),
+        redis.error(&["INCRBYFLOAT", "inf", "1"]),
+    );
+    check(
+        s.set_with("k", "v", embedis::SetOptions::new().ttl(Duration::ZERO))
+            .unwrap_err(),
         redis.error(&["SET", "k", "v", "PX", "0"]),
     );
-    check(s.setex("k", Duration::ZERO, "v").unwrap_err(), redis.error(&["SETEX", "k", "0", "v"]));
-    check(s.getex("text", embedis::Expiry::In(Duration::ZERO)).unwrap_err(), redis.error(&["GETEX", "text", "PX", "0"]));
-    check(store.bits().setbit("b", 1 << 32, true).unwrap_err(), redis.error(&["SETBIT", "b", "4294967296", "1"]));
-    check(s.setrange("k", 512 << 20, "x").unwrap_err(), redis.error(&["SETRANGE", "k", "536870912", "x"]));
-    let bad_type = BitFieldOp::Get(BitFieldType::unsigned(64), BitOffset::Bit(0));
-    check(store.bits().bitfield("b", &[bad_type]).unwrap_err(), redis.error(&["BITFIELD", "b", "GET", "u64", "0"]));
-    let set = BitFieldOp::Set(BitFieldType::unsigned(8), BitOffset::Bit(0), 1);
-    check(store.bits().bitfield_ro("b", &[set]).unwrap_err(), redis.error(&["BITFIELD_RO", "b", "SET", "u8", "0", "1"]));
-    check(store.bits().bitop(BitOp::Not, "d", ["a", "b"]).unwrap_err(), redis.error(&["BITOP", "NOT", "d", "a", "b"]));
-    check(store.keys().rename("nope", "x").unwrap_err(), redis.error(&["RENAME", "nope", "x"]));
-    check(store.keys().move_key("text", 0).unwrap_err(), redis.error(&["MOVE", "text", "0"]));
-    check(store.keys().move_key("text", 16).unwrap_err(), redis.error(&["MOVE", "text", "16"]));
     check(
-        store.keys().copy("text", "text", embedis::CopyOptions::new()).unwrap_err(),
+        s.setex("k", Duration::ZERO, "v").unwrap_err(),
+        redis.error(&["SETEX", "k", "0", "v"]),
+    );
+    check(
+        s.getex("text", embedis::Expiry::In(Duration::ZERO))
+            .unwrap_err(),
+        redis.error(&["GETEX", "text", "PX", "0"]),
+    );
+    check(
+        store.bits().setbit("b", 1 << 32, true).unwrap_err(),
+        redis.error(&["SETBIT", "b", "4294967296", "1"]),
+    );
+    check(
+        s.setrange("k", 512 << 20, "x").unwrap_err(),
+        redis.error(&["SETRANGE", "k", "536870912", "x"]),
+    );
+    let bad_type = BitFieldOp::Get(BitFieldType::unsigned(64), BitOffset::Bit(0));
+    check(
+        store.bits().bitfield("b", &[bad_type]).unwrap_err(),
+        redis.error(&["BITFIELD", "b", "GET", "u64", "0"]),
+    );
+    let set = BitFieldOp::Set(BitFieldType::unsigned(8), BitOffset::Bit(0), 1);
+    check(
+        store.bits().bitfield_ro("b", &[set]).unwrap_err(),
+        redis.error(&["BITFIELD_RO", "b", "SET", "u8", "0", "1"]),
+    );
+    check(
+        store.bits().bitop(BitOp::Not, "d", ["a", "b"]).unwrap_err(),
+        redis.error(&["BITOP", "NOT", "d", "a", "b"]),
+    );
+    check(
+        store.keys().rename("nope", "x").unwrap_err(),
+        redis.error(&["RENAME", "nope", "x"]),
+    );
+    check(
+        store.keys().move_key("text", 0).unwrap_err(),
+        redis.error(&["MOVE", "text", "0"]),
+    );
+    check(
+        store.keys().move_key("text", 16).unwrap_err(),
+        redis.error(&["MOVE", "text", "16"]),
+    );
+    check(
+        store
+            .keys()
+            .copy("text", "text", embedis::CopyOptions::new())
+            .unwrap_err(),
         redis.error(&["COPY", "text", "text"]),
     );
-    check(store.keys().expire("text", Duration::MAX).unwrap_err(), redis.error(&["EXPIRE", "text", "9223372036854775807"]));
+    check(
+        store.keys().expire("text", Duration::MAX).unwrap_err(),
+        redis.error(&["EXPIRE", "text", "9223372036854775807"]),
+    );
 }
 
 /// One server for every check, run in sequence (parallel servers would race for ports).
 #[test]
 fn typed_api_agrees_with_redis() {
-    let Some(mut redis) = Redis::start() else { return };
+    let Some(mut redis) = Redis::start() else {
+        return;
+    };
     incrbyfloat_results_match_redis(&mut redis);
     ranges_counts_and_positions_match_redis(&mut redis);
     bitfield_matches_redis(&mut redis);

@@ -1,4 +1,5 @@
 //! String commands, scenario by scenario (Redis's tests/unit/type/string.tcl).
+#![allow(clippy::float_cmp)] // INCRBYFLOAT results are exact decimals
 
 mod common;
 
@@ -11,7 +12,14 @@ use embedis::{Error, Expiry, SetOptions, Store, Ttl};
 fn set_nx_keeps_existing_value() {
     let store = Store::new();
     let s = store.strings();
-    assert!(s.set_with("k1", "v1", SetOptions::new().nx().ttl(Duration::from_secs(10))).unwrap());
+    assert!(
+        s.set_with(
+            "k1",
+            "v1",
+            SetOptions::new().nx().ttl(Duration::from_secs(10))
+        )
+        .unwrap()
+    );
     assert!(!s.set_with("k1", "v2", SetOptions::new().nx()).unwrap());
     assert_eq!(get(&store, "k1"), "v1");
     assert!(s.setnx("k2", "v2").unwrap());
@@ -35,7 +43,10 @@ fn plain_set_clears_ttl_and_keepttl_keeps_it() {
     let s = store.strings();
     s.setex("k", Duration::from_secs(100), "v").unwrap();
     s.set_with("k", "w", SetOptions::new().keep_ttl()).unwrap();
-    assert_eq!(store.keys().ttl("k").unwrap(), Ttl::Expires(Duration::from_secs(100)));
+    assert_eq!(
+        store.keys().ttl("k").unwrap(),
+        Ttl::Expires(Duration::from_secs(100))
+    );
     s.set("k", "x").unwrap();
     assert_eq!(store.keys().ttl("k").unwrap(), Ttl::Persistent);
 }
@@ -45,12 +56,23 @@ fn set_get_returns_old_value_and_refuses_wrong_type_options() {
     let (store, _clock) = manual_store();
     let s = store.strings();
     assert_eq!(s.set_get("k", "a", SetOptions::new()).unwrap(), None);
-    assert_eq!(s.set_get("k", "b", SetOptions::new()).unwrap().unwrap(), "a");
+    assert_eq!(
+        s.set_get("k", "b", SetOptions::new()).unwrap().unwrap(),
+        "a"
+    );
     // NX GET: returns the old value and does not write.
-    assert_eq!(s.set_get("k", "c", SetOptions::new().nx()).unwrap().unwrap(), "b");
+    assert_eq!(
+        s.set_get("k", "c", SetOptions::new().nx())
+            .unwrap()
+            .unwrap(),
+        "b"
+    );
     assert_eq!(get(&store, "k"), "b");
     // XX GET on a missing key: nil, nothing written.
-    assert_eq!(s.set_get("nope", "c", SetOptions::new().xx()).unwrap(), None);
+    assert_eq!(
+        s.set_get("nope", "c", SetOptions::new().xx()).unwrap(),
+        None
+    );
     assert_eq!(s.get("nope").unwrap(), None);
 }
 
@@ -60,14 +82,32 @@ fn invalid_expire_times_are_rejected_and_store_unchanged() {
     let s = store.strings();
     s.set("k", "v").unwrap();
     let zero = SetOptions::new().ttl(Duration::ZERO);
-    assert_eq!(s.set_with("k", "x", zero), Err(Error::InvalidExpireTime("set")));
+    assert_eq!(
+        s.set_with("k", "x", zero),
+        Err(Error::InvalidExpireTime("set"))
+    );
     let huge = SetOptions::new().ttl(Duration::from_secs(u64::MAX));
-    assert_eq!(s.set_with("k", "x", huge), Err(Error::InvalidExpireTime("set")));
+    assert_eq!(
+        s.set_with("k", "x", huge),
+        Err(Error::InvalidExpireTime("set"))
+    );
     let epoch = SetOptions::new().expires_at(UNIX_EPOCH);
-    assert_eq!(s.set_with("k", "x", epoch), Err(Error::InvalidExpireTime("set")));
-    assert_eq!(s.setex("k", Duration::ZERO, "x"), Err(Error::InvalidExpireTime("setex")));
-    assert_eq!(s.psetex("k", Duration::ZERO, "x"), Err(Error::InvalidExpireTime("psetex")));
-    assert_eq!(s.getex("k", Expiry::In(Duration::ZERO)), Err(Error::InvalidExpireTime("getex")));
+    assert_eq!(
+        s.set_with("k", "x", epoch),
+        Err(Error::InvalidExpireTime("set"))
+    );
+    assert_eq!(
+        s.setex("k", Duration::ZERO, "x"),
+        Err(Error::InvalidExpireTime("setex"))
+    );
+    assert_eq!(
+        s.psetex("k", Duration::ZERO, "x"),
+        Err(Error::InvalidExpireTime("psetex"))
+    );
+    assert_eq!(
+        s.getex("k", Expiry::In(Duration::ZERO)),
+        Err(Error::InvalidExpireTime("getex"))
+    );
     assert_eq!(get(&store, "k"), "v");
     assert_eq!(store.keys().ttl("k").unwrap(), Ttl::Persistent);
     assert_eq!(
@@ -90,8 +130,16 @@ fn getex_changes_ttl_and_persist_removes_it() {
     let (store, clock) = manual_store();
     let s = store.strings();
     s.set("k", "v").unwrap();
-    assert_eq!(s.getex("k", Expiry::In(Duration::from_secs(5))).unwrap().unwrap(), "v");
-    assert_eq!(store.keys().ttl("k").unwrap(), Ttl::Expires(Duration::from_secs(5)));
+    assert_eq!(
+        s.getex("k", Expiry::In(Duration::from_secs(5)))
+            .unwrap()
+            .unwrap(),
+        "v"
+    );
+    assert_eq!(
+        store.keys().ttl("k").unwrap(),
+        Ttl::Expires(Duration::from_secs(5))
+    );
     assert_eq!(s.getex("k", Expiry::Persist).unwrap().unwrap(), "v");
     assert_eq!(store.keys().ttl("k").unwrap(), Ttl::Persistent);
     let past = embedis::Expiry::At(UNIX_EPOCH + Duration::from_millis(clock_now(&clock) - 1));
@@ -153,7 +201,11 @@ fn setrange_overwrites_and_pads() {
     assert_eq!(s.setrange("n", 12, "xy").unwrap(), 14);
     assert_eq!(s.get("n").unwrap().unwrap(), b"a23456789\0\0\0xy");
     assert_eq!(s.setrange("new", 0, "").unwrap(), 0);
-    assert_eq!(store.keys().exists(["new"]).unwrap(), 0, "empty SETRANGE creates nothing");
+    assert_eq!(
+        store.keys().exists(["new"]).unwrap(),
+        0,
+        "empty SETRANGE creates nothing"
+    );
 }
 
 #[test]
@@ -168,7 +220,10 @@ fn setrange_and_append_check_size_before_allocating() {
     assert_eq!(s.append("k", vec![b'x'; 1021]).unwrap(), 1024);
     // The default limit is 512 MB and is checked without allocating it.
     let big = Store::new();
-    assert_eq!(big.strings().setrange("k", 512 << 20, "x"), Err(Error::StringTooLong));
+    assert_eq!(
+        big.strings().setrange("k", 512 << 20, "x"),
+        Err(Error::StringTooLong)
+    );
     assert_eq!(big.strings().setrange("k", (512 << 20) - 1, "").unwrap(), 0);
 }
 
@@ -184,14 +239,18 @@ fn strlen_counts_bytes() {
 fn append_grows_short_strings_into_long_ones_and_keeps_ttl() {
     let (store, _clock) = manual_store();
     let s = store.strings();
-    s.setex("blog", Duration::from_secs(60), "https://blog.ansheng.me").unwrap();
+    s.setex("blog", Duration::from_secs(60), "https://blog.ansheng.me")
+        .unwrap();
     assert_eq!(s.append("blog", "/").unwrap(), 24);
     assert_eq!(get(&store, "blog"), "https://blog.ansheng.me/");
     for _ in 0..100 {
         s.append("blog", "0123456789").unwrap();
     }
     assert_eq!(s.strlen("blog").unwrap(), 1024);
-    assert_eq!(store.keys().ttl("blog").unwrap(), Ttl::Expires(Duration::from_secs(60)));
+    assert_eq!(
+        store.keys().ttl("blog").unwrap(),
+        Ttl::Expires(Duration::from_secs(60))
+    );
 }
 
 #[test]
@@ -212,7 +271,16 @@ fn incr_family_and_tutorial_counters() {
 fn incr_on_text_is_not_integer_and_leaves_value() {
     let store = Store::new();
     let s = store.strings();
-    for bad in ["abc", " 1", "1 ", "+1", "01", "1.5", "", "99999999999999999999"] {
+    for bad in [
+        "abc",
+        " 1",
+        "1 ",
+        "+1",
+        "01",
+        "1.5",
+        "",
+        "99999999999999999999",
+    ] {
         s.set("k", bad).unwrap();
         assert_eq!(s.incr("k"), Err(Error::NotInteger), "{bad:?}");
         assert_eq!(get(&store, "k"), bad);
@@ -266,7 +334,8 @@ fn incrbyfloat_rejects_bad_input_and_leaves_value() {
 fn lcs_of_the_redis_docs_example() {
     let store = Store::new();
     let s = store.strings();
-    s.mset([("key1", "ohmytext"), ("key2", "mynewtext")]).unwrap();
+    s.mset([("key1", "ohmytext"), ("key2", "mynewtext")])
+        .unwrap();
     assert_eq!(s.lcs("key1", "key2").unwrap(), "mytext");
     assert_eq!(s.lcs_len("key1", "key2").unwrap(), 6);
     let idx = s.lcs_idx("key1", "key2", 0).unwrap();

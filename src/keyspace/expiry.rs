@@ -49,7 +49,9 @@ pub(crate) struct Schedule {
 impl Schedule {
     pub(crate) fn new(resolution: Duration) -> Self {
         Schedule {
-            resolution: u64::try_from(resolution.as_millis()).unwrap_or(u64::MAX).max(1),
+            resolution: u64::try_from(resolution.as_millis())
+                .unwrap_or(u64::MAX)
+                .max(1),
             next_wake: AtomicU64::new(u64::MAX),
             shutdown: Mutex::new(false),
             wake: Condvar::new(),

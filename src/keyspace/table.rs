@@ -38,6 +38,7 @@ const HAS_DEADLINE: u8 = 1;
 
 pub(crate) type KeyHasher = hashbrown::DefaultHashBuilder;
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // the hasher's size is not ours to rely on
 pub(crate) fn hash_key(hasher: &KeyHasher, key: &[u8]) -> u64 {
     hasher.hash_one(key)
 }
@@ -113,7 +114,11 @@ impl Slot {
 
     fn pack(key: &[u8], value: &[u8], expires_at: Option<u64>) -> Slot {
         let mut out = Vec::with_capacity(1 + 2 + key.len() + 8 + value.len());
-        out.push(if expires_at.is_some() { HAS_DEADLINE } else { 0 });
+        out.push(if expires_at.is_some() {
+            HAS_DEADLINE
+        } else {
+            0
+        });
         write_varint(&mut out, key.len());
         out.extend_from_slice(key);
         if let Some(d) = expires_at {
@@ -125,6 +130,7 @@ impl Slot {
 
     /// An entry for `key`, packed when the value is a short string.
     pub(crate) fn new(key: &[u8], value: Value, expires_at: Option<u64>) -> Slot {
+        #[allow(clippy::match_wildcard_for_single_variants)] // more types come
         match value {
             Value::Str(s) if s.len() <= PACK_LIMIT => Slot::pack(key, &s, expires_at),
             value => Slot::Boxed(Box::new(Node {
@@ -261,6 +267,7 @@ impl Table {
     }
 
     /// Stores a new entry (the key must be absent) and returns its slot number.
+    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn insert(&mut self, hasher: &KeyHasher, hash: u64, slot: Slot) -> u32 {
         let i = self.free.pop().unwrap_or_else(|| {
             self.slots.push(Slot::free());
@@ -303,6 +310,7 @@ impl Table {
     /// Processes wheel records due at `now` (tick ≤ `now / resolution`), checking at most
     /// `budget` of them: removes expired entries, moves records of later deadlines to
     /// their tick, drops stale ones.
+    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn sweep(
         &mut self,
         hasher: &KeyHasher,
@@ -411,7 +419,11 @@ mod tests {
         for (n, k) in keys.iter().enumerate() {
             assert_eq!(t.find(hash_key(&hasher, k), k).is_some(), n % 2 == 1);
         }
-        t.insert(&hasher, hash_key(&hasher, b"new"), Slot::new_str(b"new", b"v", None));
+        t.insert(
+            &hasher,
+            hash_key(&hasher, b"new"),
+            Slot::new_str(b"new", b"v", None),
+        );
         assert_eq!(t.slot_count(), 1000, "a freed slot is reused");
     }
 
@@ -421,7 +433,11 @@ mod tests {
         let mut t = Table::default();
         let res = 10;
         let insert = |t: &mut Table, k: &[u8], d: u64, tick: u64| {
-            let i = t.insert(&hasher, hash_key(&hasher, k), Slot::new_str(k, b"v", Some(d)));
+            let i = t.insert(
+                &hasher,
+                hash_key(&hasher, k),
+                Slot::new_str(k, b"v", Some(d)),
+            );
             t.schedule(i, tick);
         };
         insert(&mut t, b"a", 100, 10);
@@ -444,7 +460,11 @@ mod tests {
         let mut t = Table::default();
         for n in 0..100u32 {
             let k = n.to_le_bytes();
-            let i = t.insert(&hasher, hash_key(&hasher, &k), Slot::new_str(&k, b"v", Some(5)));
+            let i = t.insert(
+                &hasher,
+                hash_key(&hasher, &k),
+                Slot::new_str(&k, b"v", Some(5)),
+            );
             t.schedule(i, 0);
         }
         let out = t.sweep(&hasher, 1000, 10, 30);

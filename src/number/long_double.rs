@@ -6,6 +6,7 @@
 //! Exact intermediate values use a small unsigned big integer.
 
 use std::cmp::Ordering;
+use std::fmt::Write;
 
 /// An unsigned big integer, little-endian base 2^32.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,9 +34,9 @@ impl Big {
     }
 
     fn bits(&self) -> u64 {
-        self.0
-            .last()
-            .map_or(0, |top| self.0.len() as u64 * 32 - u64::from(top.leading_zeros()))
+        self.0.last().map_or(0, |top| {
+            self.0.len() as u64 * 32 - u64::from(top.leading_zeros())
+        })
     }
 
     fn mul_small(&mut self, m: u32) {
@@ -91,7 +92,11 @@ impl Big {
         let mut carry = 0u32;
         for &w in &self.0 {
             #[allow(clippy::cast_possible_truncation)] // bits < 32
-            let (lo, hi) = if bits == 0 { (w, 0) } else { (w << bits, w >> (32 - bits as u32)) };
+            let (lo, hi) = if bits == 0 {
+                (w, 0)
+            } else {
+                (w << bits, w >> (32 - bits as u32))
+            };
             d.push(lo | carry);
             carry = hi;
         }
@@ -118,7 +123,10 @@ impl Big {
     }
 
     fn cmp(&self, other: &Big) -> Ordering {
-        self.0.len().cmp(&other.0.len()).then_with(|| self.0.iter().rev().cmp(other.0.iter().rev()))
+        self.0
+            .len()
+            .cmp(&other.0.len())
+            .then_with(|| self.0.iter().rev().cmp(other.0.iter().rev()))
     }
 
     fn sub_assign(&mut self, other: &Big) {
@@ -168,9 +176,11 @@ impl Big {
             }
             chunks.push(rem);
         }
-        let mut s = chunks.pop().map_or_else(|| "0".to_string(), |c| c.to_string());
+        let mut s = chunks
+            .pop()
+            .map_or_else(|| "0".to_string(), |c| c.to_string());
         for c in chunks.iter().rev() {
-            s.push_str(&format!("{c:09}"));
+            let _ = write!(s, "{c:09}");
         }
         s
     }
@@ -192,14 +202,22 @@ const MIN_EXP: i64 = -16382 - 63;
 /// significand, ties to even.
 fn round(neg: bool, q: u128, exp: i64, sticky: bool) -> LongDouble {
     if q == 0 {
-        return LongDouble { neg, mant: 0, exp: 0 };
+        return LongDouble {
+            neg,
+            mant: 0,
+            exp: 0,
+        };
     }
     let len = 128 - i64::from(q.leading_zeros());
     if len <= 64 {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // fits 64 bits
-        return LongDouble { neg, mant: (q << (64 - len)) as u64, exp: exp - (64 - len) };
+        return LongDouble {
+            neg,
+            mant: (q << (64 - len)) as u64,
+            exp: exp - (64 - len),
+        };
     }
-    #[allow(clippy::cast_sign_loss)] // len > 64
+    #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)] // 0 < len - 64 <= 64
     let shift = (len - 64) as u32;
     let mut mant = q >> shift;
     let rem = q & ((1u128 << shift) - 1);
@@ -213,7 +231,11 @@ fn round(neg: bool, q: u128, exp: i64, sticky: bool) -> LongDouble {
         exp += 1;
     }
     #[allow(clippy::cast_possible_truncation)] // fits 64 bits after the checks above
-    LongDouble { neg, mant: mant as u64, exp }
+    LongDouble {
+        neg,
+        mant: mant as u64,
+        exp,
+    }
 }
 
 impl LongDouble {
@@ -233,10 +255,19 @@ impl LongDouble {
             Some(e) => {
                 let t = std::str::from_utf8(e).ok()?;
                 let digits = t.trim_start_matches(['+', '-']);
-                if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) || t.len() - digits.len() > 1 {
+                if digits.is_empty()
+                    || !digits.bytes().all(|c| c.is_ascii_digit())
+                    || t.len() - digits.len() > 1
+                {
                     return None;
                 }
-                t.parse::<i64>().unwrap_or(if t.starts_with('-') { -100_000 } else { 100_000 }).clamp(-100_000, 100_000)
+                t.parse::<i64>()
+                    .unwrap_or(if t.starts_with('-') {
+                        -100_000
+                    } else {
+                        100_000
+                    })
+                    .clamp(-100_000, 100_000)
             }
             None => 0,
         };
@@ -257,10 +288,16 @@ impl LongDouble {
         }
         exp10 -= i64::try_from(frac.len()).ok()?;
         if digits.is_zero() {
-            return Some(LongDouble { neg, mant: 0, exp: 0 });
+            return Some(LongDouble {
+                neg,
+                mant: 0,
+                exp: 0,
+            });
         }
-        // Quick range check before any big arithmetic.
-        let magnitude = i64::try_from(digits.bits()).ok()? as f64 * std::f64::consts::LOG10_2 + exp10 as f64;
+        // Quick range check before any big arithmetic (an estimate suffices).
+        #[allow(clippy::cast_precision_loss)]
+        let magnitude =
+            i64::try_from(digits.bits()).ok()? as f64 * std::f64::consts::LOG10_2 + exp10 as f64;
         if !(-4960.0..=4940.0).contains(&magnitude) {
             return None;
         }
@@ -287,7 +324,11 @@ impl LongDouble {
         if self.mant == 0 {
             return Some(other);
         }
-        let (a, b) = if (self.exp, self.mant) >= (other.exp, other.mant) { (self, other) } else { (other, self) };
+        let (a, b) = if (self.exp, self.mant) >= (other.exp, other.mant) {
+            (self, other)
+        } else {
+            (other, self)
+        };
         let d = a.exp - b.exp;
         let big_a = u128::from(a.mant) << 63;
         let full_b = u128::from(b.mant) << 63;
@@ -304,7 +345,11 @@ impl LongDouble {
             round(a.neg, big_a + big_b, base, false)
         } else {
             match big_a.cmp(&big_b) {
-                Ordering::Equal => LongDouble { neg: false, mant: 0, exp: 0 },
+                Ordering::Equal => LongDouble {
+                    neg: false,
+                    mant: 0,
+                    exp: 0,
+                },
                 Ordering::Greater => round(a.neg, big_a - big_b, base, false),
                 Ordering::Less => round(b.neg, big_b - big_a, base, false),
             }
@@ -344,7 +389,11 @@ impl LongDouble {
         let (int, frac) = digits.split_at(digits.len() - 17);
         let frac = frac.trim_end_matches('0');
         let sign = if self.neg { "-" } else { "" };
-        if frac.is_empty() { format!("{sign}{int}") } else { format!("{sign}{int}.{frac}") }
+        if frac.is_empty() {
+            format!("{sign}{int}")
+        } else {
+            format!("{sign}{int}.{frac}")
+        }
     }
 }
 
@@ -353,7 +402,10 @@ mod tests {
     use super::*;
 
     fn add(a: &str, b: &str) -> String {
-        let (a, b) = (LongDouble::parse(a.as_bytes()).unwrap(), LongDouble::parse(b.as_bytes()).unwrap());
+        let (a, b) = (
+            LongDouble::parse(a.as_bytes()).unwrap(),
+            LongDouble::parse(b.as_bytes()).unwrap(),
+        );
         a.add(b).unwrap().to_redis_string()
     }
 
@@ -374,7 +426,9 @@ mod tests {
 
     #[test]
     fn parse_rejects_what_strtold_does_not_read_fully() {
-        for bad in ["", "-", "1e", "1e+", "e5", ".", "1.2.3", "0x10", "1e99999", "1e-99999"] {
+        for bad in [
+            "", "-", "1e", "1e+", "e5", ".", "1.2.3", "0x10", "1e99999", "1e-99999",
+        ] {
             assert_eq!(LongDouble::parse(bad.as_bytes()), None, "{bad}");
         }
         assert!(LongDouble::parse(b".5").is_some());

@@ -1,5 +1,5 @@
 //! `LCS`: the longest common subsequence of two strings, by Redis's dynamic programme
-//! (t_string.c `lcsCommand`), including its walk back through the table, so that ties
+//! (`t_string.c`, `lcsCommand`), including its walk back through the table, so that ties
 //! between equally long subsequences resolve exactly as in Redis.
 
 use crate::{Error, Result};
@@ -148,8 +148,16 @@ mod tests {
         assert_eq!(
             idx.matches,
             vec![
-                LcsMatch { a: (4, 7), b: (5, 8), len: 4 },
-                LcsMatch { a: (2, 3), b: (0, 1), len: 2 },
+                LcsMatch {
+                    a: (4, 7),
+                    b: (5, 8),
+                    len: 4
+                },
+                LcsMatch {
+                    a: (2, 3),
+                    b: (0, 1),
+                    len: 2
+                },
             ]
         );
         assert_eq!(t.matches(4).matches.len(), 1);
@@ -158,7 +166,16 @@ mod tests {
     #[test]
     fn empty_and_oversized_inputs() {
         assert_eq!(Table::new(b"", b"abc", 1024).unwrap().len(), 0);
-        assert!(Table::new(b"", b"", 1024).unwrap().matches(0).matches.is_empty());
-        assert!(matches!(Table::new(&[0; 100], &[0; 100], 1000), Err(Error::LcsTooLong)));
+        assert!(
+            Table::new(b"", b"", 1024)
+                .unwrap()
+                .matches(0)
+                .matches
+                .is_empty()
+        );
+        assert!(matches!(
+            Table::new(&[0; 100], &[0; 100], 1000),
+            Err(Error::LcsTooLong)
+        ));
     }
 }

@@ -5,14 +5,17 @@ use embedis::{ManualClock, Store};
 
 /// A store on a manual clock, without the background sweeper: time moves only through
 /// the returned clock, and expired keys are removed only by `purge_expired`.
-pub fn manual_store() -> (Store, ManualClock) {
+pub(crate) fn manual_store() -> (Store, ManualClock) {
     let clock = ManualClock::new();
-    let store = Store::builder().clock(clock.clone()).active_expiry(false).build();
+    let store = Store::builder()
+        .clock(clock.clone())
+        .active_expiry(false)
+        .build();
     (store, clock)
 }
 
 /// The string at `key`, as text (panics on a missing key or a non-string).
-pub fn get(store: &Store, key: &str) -> String {
+pub(crate) fn get(store: &Store, key: &str) -> String {
     let v = store.strings().get(key).unwrap().expect("key exists");
     String::from_utf8(v.to_vec()).unwrap()
 }
