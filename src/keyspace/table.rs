@@ -5,9 +5,11 @@
 //! `index` is a `HashTable<u32>` of slot numbers (5 bytes a bucket with its control
 //! byte); `slots` owns the entries. A slot is 16 bytes and holds either
 //!
-//! * `Packed`: one allocation with a flag byte, the key's length (LEB128), the key, the
-//!   deadline when there is one (8 bytes) and the value. Every string of up to
-//!   [`PACK_LIMIT`] bytes lives like this: one small allocation per key.
+//! * `Packed`: one allocation holding a header (LEB128 of the key's length shifted left
+//!   by two, the low bits saying whether a deadline follows and whether it is wide), the
+//!   key, the deadline when there is one (6 bytes little-endian, or 8 for deadlines past
+//!   the year 10889) and the value. Every string of up to [`PACK_LIMIT`] bytes lives like
+//!   this: one small allocation per key, 2 + key + value bytes for short keys.
 //! * `Boxed`: a [`Node`] with the key, any [`Value`] and the deadline.
 //!
 //! An empty `Packed` box is a free slot; its number waits in `free` for reuse. A live
@@ -34,7 +36,10 @@ use crate::value::{StrRef, Value, ValueRef};
 /// Strings up to this length are packed beside their key (and read back inline).
 pub(crate) const PACK_LIMIT: usize = Blob::INLINE_CAPACITY;
 
-const HAS_DEADLINE: u8 = 1;
+/// Header bits below the key length.
+const HAS_DEADLINE: usize = 1;
+const WIDE_DEADLINE: usize = 2;
+const NARROW_LIMIT: u64 = 1 << 48;
 
 pub(crate) type KeyHasher = hashbrown::DefaultHashBuilder;
 
@@ -80,26 +85,20 @@ fn read_varint(bytes: &[u8]) -> (usize, usize) {
 
 struct PackedLayout {
     key: std::ops::Range<usize>,
-    deadline: Option<usize>,
+    /// Where the deadline starts, and its width.
+    deadline: Option<(usize, usize)>,
     value: usize,
 }
 
 fn packed_layout(b: &[u8]) -> PackedLayout {
-    let (klen, n) = read_varint(&b[1..]);
-    let kstart = 1 + n;
-    let kend = kstart + klen;
-    if b[0] & HAS_DEADLINE == 0 {
-        PackedLayout {
-            key: kstart..kend,
-            deadline: None,
-            value: kend,
-        }
-    } else {
-        PackedLayout {
-            key: kstart..kend,
-            deadline: Some(kend),
-            value: kend + 8,
-        }
+    let (header, n) = read_varint(b);
+    let kend = n + (header >> 2);
+    let width = if header & WIDE_DEADLINE != 0 { 8 } else { 6 };
+    let deadline = (header & HAS_DEADLINE != 0).then_some((kend, width));
+    PackedLayout {
+        key: n..kend,
+        deadline,
+        value: kend + deadline.map_or(0, |(_, w)| w),
     }
 }
 
@@ -113,16 +112,17 @@ impl Slot {
     }
 
     fn pack(key: &[u8], value: &[u8], expires_at: Option<u64>) -> Slot {
-        let mut out = Vec::with_capacity(1 + 2 + key.len() + 8 + value.len());
-        out.push(if expires_at.is_some() {
-            HAS_DEADLINE
-        } else {
-            0
-        });
-        write_varint(&mut out, key.len());
+        let mut out = Vec::with_capacity(3 + key.len() + 8 + value.len());
+        let flags = match expires_at {
+            None => 0,
+            Some(d) if d < NARROW_LIMIT => HAS_DEADLINE,
+            Some(_) => HAS_DEADLINE | WIDE_DEADLINE,
+        };
+        write_varint(&mut out, (key.len() << 2) | flags);
         out.extend_from_slice(key);
         if let Some(d) = expires_at {
-            out.extend_from_slice(&d.to_le_bytes());
+            let width = if flags & WIDE_DEADLINE != 0 { 8 } else { 6 };
+            out.extend_from_slice(&d.to_le_bytes()[..width]);
         }
         out.extend_from_slice(value);
         Slot::Packed(out.into_boxed_slice())
@@ -160,11 +160,13 @@ impl Slot {
     pub(crate) fn expires_at(&self) -> Option<u64> {
         match self {
             Slot::Packed(b) => {
-                if b.first().is_none_or(|f| f & HAS_DEADLINE == 0) {
+                if b.is_empty() {
                     return None;
                 }
-                let at = packed_layout(b).deadline?;
-                Some(u64::from_le_bytes(b[at..at + 8].try_into().ok()?))
+                let (at, width) = packed_layout(b).deadline?;
+                let mut raw = [0u8; 8];
+                raw[..width].copy_from_slice(&b[at..at + width]);
+                Some(u64::from_le_bytes(raw))
             }
             Slot::Boxed(n) => n.expires_at,
         }
@@ -385,7 +387,13 @@ mod tests {
     fn packed_entries_round_trip() {
         let long_key = vec![b'k'; 300];
         for key in [&b""[..], b"key", &long_key] {
-            for deadline in [None, Some(0), Some(u64::MAX)] {
+            for deadline in [
+                None,
+                Some(0),
+                Some(NARROW_LIMIT - 1),
+                Some(NARROW_LIMIT),
+                Some(u64::MAX),
+            ] {
                 let slot = Slot::new_str(key, b"value", deadline);
                 assert!(matches!(slot, Slot::Packed(_)));
                 assert_eq!(slot.key(), key);

@@ -1,0 +1,50 @@
+//! Memory per key, counted by the global allocator: the design targets of ≤ 64 bytes per
+//! small string key and ≤ 72 with a TTL (1 M keys, 16-byte keys and values).
+
+use std::time::Duration;
+
+use embedis::{ManualClock, Store};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+
+const N: usize = 1_000_000;
+
+fn bytes_per_key(fill: impl FnOnce(&Store)) -> f64 {
+    let region = Region::new(GLOBAL);
+    let store = Store::builder()
+        .clock(ManualClock::new())
+        .active_expiry(false)
+        .build();
+    fill(&store);
+    let s = region.change();
+    #[allow(clippy::cast_precision_loss)]
+    let per_key = (s.bytes_allocated - s.bytes_deallocated) as f64 / N as f64;
+    drop(store);
+    per_key
+}
+
+#[test]
+fn small_string_keys_fit_the_memory_budget() {
+    let keys: Vec<Vec<u8>> = (0..N)
+        .map(|i| format!("key:{i:012}").into_bytes())
+        .collect();
+    let value = b"0123456789abcdef";
+    let plain = bytes_per_key(|store| {
+        for k in &keys {
+            store.strings().set(k, value).unwrap();
+        }
+    });
+    let with_ttl = bytes_per_key(|store| {
+        for k in &keys {
+            store
+                .strings()
+                .setex(k, Duration::from_secs(3600), value)
+                .unwrap();
+        }
+    });
+    eprintln!("bytes per key: {plain:.1} plain, {with_ttl:.1} with a TTL");
+    assert!(plain <= 64.0, "{plain:.1} bytes per key");
+    assert!(with_ttl <= 72.0, "{with_ttl:.1} bytes per key with a TTL");
+}
