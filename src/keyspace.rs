@@ -126,12 +126,11 @@ impl Keyspace {
         key: &[u8],
         f: impl FnOnce(Option<ValueRef<'_>>) -> R,
     ) -> R {
-        let hash = hash_key(&self.hasher, key);
-        let table = self.shards[self.shard_of(db, hash)].0.read();
-        f(self.live(&table, hash, key).map(|i| table.slot(i).value()))
+        self.read_with_deadline(db, key, |entry| f(entry.map(|(value, _)| value)))
     }
 
     /// Like [`read`](Self::read), with the entry's deadline beside its value.
+    #[inline]
     pub(crate) fn read_with_deadline<R>(
         &self,
         db: usize,
@@ -140,9 +139,10 @@ impl Keyspace {
     ) -> R {
         let hash = hash_key(&self.hasher, key);
         let table = self.shards[self.shard_of(db, hash)].0.read();
-        f(self
-            .live(&table, hash, key)
-            .map(|i| (table.slot(i).value(), table.slot(i).expires_at())))
+        let entry = table.find(hash, key).map(|i| table.slot(i).parts());
+        f(entry
+            .filter(|&(deadline, _)| deadline.is_none_or(|d| d > self.now()))
+            .map(|(deadline, value)| (value, deadline)))
     }
 
     #[inline]

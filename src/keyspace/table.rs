@@ -102,6 +102,12 @@ fn packed_layout(b: &[u8]) -> PackedLayout {
     }
 }
 
+fn read_deadline(b: &[u8], (at, width): (usize, usize)) -> u64 {
+    let mut raw = [0u8; 8];
+    raw[..width].copy_from_slice(&b[at..at + width]);
+    u64::from_le_bytes(raw)
+}
+
 impl Slot {
     pub(crate) fn free() -> Slot {
         Slot::Packed(Box::default())
@@ -159,16 +165,22 @@ impl Slot {
 
     pub(crate) fn expires_at(&self) -> Option<u64> {
         match self {
-            Slot::Packed(b) => {
-                if b.is_empty() {
-                    return None;
-                }
-                let (at, width) = packed_layout(b).deadline?;
-                let mut raw = [0u8; 8];
-                raw[..width].copy_from_slice(&b[at..at + width]);
-                Some(u64::from_le_bytes(raw))
-            }
+            Slot::Packed(b) if b.is_empty() => None,
+            Slot::Packed(b) => packed_layout(b).deadline.map(|d| read_deadline(b, d)),
             Slot::Boxed(n) => n.expires_at,
+        }
+    }
+
+    /// The deadline and the value, decoding a packed entry once (the read path).
+    #[inline]
+    pub(crate) fn parts(&self) -> (Option<u64>, ValueRef<'_>) {
+        match self {
+            Slot::Packed(b) => {
+                let layout = packed_layout(b);
+                let value = ValueRef::Str(StrRef::Packed(&b[layout.value..]));
+                (layout.deadline.map(|d| read_deadline(b, d)), value)
+            }
+            Slot::Boxed(n) => (n.expires_at, n.value.as_ref()),
         }
     }
 
