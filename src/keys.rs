@@ -103,6 +103,15 @@ impl Default for ScanOptions {
 
 impl ScanOptions {
     /// Every key, about 10 per step.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("a", "1"), ("b", "2")])?;
+    /// assert_eq!(store.keys().scan_iter(embedis::ScanOptions::new()).count(), 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn new() -> Self {
         ScanOptions {
             pattern: None,
@@ -113,6 +122,17 @@ impl ScanOptions {
 
     /// Only keys matching the glob `pattern` (`MATCH`). As in Redis, `*` alone means
     /// every key, the empty one included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{ScanOptions, Store};
+    /// let store = Store::new();
+    /// store.strings().mset([("user:1", "a"), ("page:1", "b")])?;
+    /// let users: Vec<_> = store.keys().scan_iter(ScanOptions::new().pattern("user:*")).collect();
+    /// assert_eq!(users, ["user:1"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     #[doc(alias = "MATCH")]
     pub fn pattern(mut self, pattern: impl AsRef<[u8]>) -> Self {
         let pattern = pattern.as_ref();
@@ -121,12 +141,34 @@ impl ScanOptions {
     }
 
     /// About how many keys to examine per step (`COUNT`; at least 1, default 10).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{ScanOptions, Store};
+    /// let store = Store::new();
+    /// store.strings().mset((0..50).map(|i| (i.to_string(), "v")))?;
+    /// let (_, first) = store.keys().scan(0, &ScanOptions::new().count(5))?;
+    /// assert!(first.len() <= 5);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn count(mut self, count: usize) -> Self {
         self.count = count.max(1);
         self
     }
 
     /// Only keys holding this type (`TYPE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{KeyType, ScanOptions, Store};
+    /// let store = Store::new();
+    /// store.strings().set("s", "v")?;
+    /// assert_eq!(store.keys().scan_iter(ScanOptions::new().key_type(KeyType::String)).count(), 1);
+    /// assert_eq!(store.keys().scan_iter(ScanOptions::new().key_type(KeyType::Hash)).count(), 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     #[doc(alias = "TYPE")]
     pub fn key_type(mut self, key_type: KeyType) -> Self {
         self.key_type = Some(key_type);
@@ -150,17 +192,48 @@ pub struct CopyOptions {
 
 impl CopyOptions {
     /// Copy within the same database, without overwriting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let opts = embedis::CopyOptions::new();
+    /// let store = embedis::Store::new();
+    /// assert!(!store.keys().copy("missing", "b", opts)?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn new() -> Self {
         CopyOptions::default()
     }
 
     /// Copy into database `db` (`DB`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{CopyOptions, Store};
+    /// let store = Store::new();
+    /// store.strings().set("k", "v")?;
+    /// assert!(store.keys().copy("k", "k", CopyOptions::new().db(1))?);
+    /// assert_eq!(store.db(1)?.strings().get("k")?.unwrap(), "v");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn db(mut self, db: usize) -> Self {
         self.db = Some(db);
         self
     }
 
     /// Overwrite an existing destination (`REPLACE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{CopyOptions, Store};
+    /// let store = Store::new();
+    /// store.strings().mset([("a", "1"), ("b", "2")])?;
+    /// assert!(store.keys().copy("a", "b", CopyOptions::new().replace())?);
+    /// assert_eq!(store.strings().get("b")?.unwrap(), "1");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn replace(mut self) -> Self {
         self.replace = true;
         self

@@ -65,7 +65,11 @@ impl Keyspace {
         clock: ClockSource,
         schedule: Arc<Schedule>,
     ) -> Self {
-        let shards_per_db = shards_per_db.clamp(1, 1 << 16).next_power_of_two();
+        // At most 2^20 shards in all (128 MB of locks), whatever the configuration asks.
+        let mut shards_per_db = shards_per_db.clamp(1, 1 << 16).next_power_of_two();
+        while shards_per_db > 1 && databases * shards_per_db > 1 << 20 {
+            shards_per_db /= 2;
+        }
         Keyspace {
             shards: (0..databases * shards_per_db)
                 .map(|_| Shard(RwLock::new(Table::default())))

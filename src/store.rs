@@ -304,6 +304,13 @@ impl StoreBuilder {
     /// Defaults: 4 × the available cores shards (at least 16) per database, 16
     /// databases, active expiry on at 10 ms resolution, the system clock, and a 512 MB
     /// maximum string size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::StoreBuilder::new().build();
+    /// assert_eq!(store.databases(), 16);
+    /// ```
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         StoreBuilder {
@@ -316,22 +323,53 @@ impl StoreBuilder {
         }
     }
 
-    /// Shards per database (rounded up to a power of two, at least 1). More shards mean
-    /// less lock contention between threads and a little more fixed memory.
+    /// Shards per database (rounded up to a power of two, 1 to 65 536). More shards
+    /// mean less lock contention between threads and a little more fixed memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::builder().shards(64).build();
+    /// store.strings().set("k", "v")?;
+    /// assert_eq!(store.strings().get("k")?.unwrap(), "v");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn shards(mut self, shards: usize) -> Self {
         self.shards = shards;
         self
     }
 
-    /// Number of databases (at least 1; Redis's default is 16).
+    /// Number of databases (1 to 65 536; Redis's default is 16).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::builder().databases(2).build();
+    /// assert!(store.db(1).is_ok());
+    /// assert_eq!(store.db(2).unwrap_err(), embedis::Error::DbIndexOutOfRange);
+    /// ```
     pub fn databases(mut self, databases: usize) -> Self {
-        self.databases = databases.max(1);
+        self.databases = databases.clamp(1, 1 << 16);
         self
     }
 
     /// Whether a background thread removes expired keys that nobody touches (default:
     /// on). Off, expired keys are invisible but hold memory until touched or until
     /// [`Store::purge_expired`] runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{ManualClock, Store};
+    /// let clock = ManualClock::new();
+    /// let store = Store::builder().clock(clock.clone()).active_expiry(false).build();
+    /// store.strings().setex("k", Duration::from_secs(1), "v")?;
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(store.strings().get("k")?, None);
+    /// assert_eq!(store.keys().dbsize()?, 1, "invisible, but held until purged");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn active_expiry(mut self, on: bool) -> Self {
         self.active_expiry = on;
         self
@@ -340,12 +378,35 @@ impl StoreBuilder {
     /// The sweeper's pace: deadlines are grouped in ticks of this length (at least 1
     /// ms; default 10 ms), and an untouched key is removed within about one tick of its
     /// deadline. Shorter ticks mean prompter removal and more wake-ups.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::builder().expiry_resolution(Duration::from_millis(50)).build();
+    /// store.strings().setex("k", Duration::from_secs(60), "v")?;
+    /// assert!(store.keys().ttl("k")?.remaining().is_some());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn expiry_resolution(mut self, resolution: Duration) -> Self {
         self.resolution = resolution;
         self
     }
 
     /// The clock that deadlines are measured on (default: the system clock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{ManualClock, Store, Ttl};
+    /// let clock = ManualClock::new();
+    /// let store = Store::builder().clock(clock.clone()).build();
+    /// store.strings().setex("k", Duration::from_secs(10), "v")?;
+    /// clock.advance(Duration::from_secs(4));
+    /// assert_eq!(store.keys().ttl("k")?, Ttl::Expires(Duration::from_secs(6)));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = ClockSource::Custom(Arc::new(clock));
         self
@@ -353,12 +414,29 @@ impl StoreBuilder {
 
     /// Largest string `SETRANGE`, `APPEND`, `SETBIT` and `BITFIELD` may create
     /// (Redis's `proto-max-bulk-len`; default 512 MB).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::builder().max_string_size(8).build();
+    /// let err = store.strings().append("k", "123456789").unwrap_err();
+    /// assert_eq!(err, embedis::Error::StringTooLong);
+    /// ```
     pub fn max_string_size(mut self, bytes: usize) -> Self {
         self.max_string_size = bytes;
         self
     }
 
     /// Builds the store and, with active expiry on, starts its sweeper thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::builder().build();
+    /// store.strings().set("k", "v")?;
+    /// assert_eq!(store.keys().dbsize()?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn build(self) -> Store {
         let schedule = Arc::new(Schedule::new(self.resolution));
         let shared = Arc::new(Shared {

@@ -39,6 +39,17 @@ pub enum SetCondition {
     IfPresent,
 }
 
+impl SetCondition {
+    /// Whether a `SET` under this condition writes, given whether the key exists.
+    fn allows(self, exists: bool) -> bool {
+        match self {
+            SetCondition::Always => true,
+            SetCondition::IfAbsent => !exists,
+            SetCondition::IfPresent => exists,
+        }
+    }
+}
+
 /// What a command does to a key's time to live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Expiry {
@@ -81,6 +92,16 @@ impl Default for SetOptions {
 
 impl SetOptions {
     /// Write unconditionally and clear any TTL (a plain `SET`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().setex("k", std::time::Duration::from_secs(5), "a")?;
+    /// store.strings().set_with("k", "b", embedis::SetOptions::new())?;
+    /// assert_eq!(store.keys().ttl("k")?, embedis::Ttl::Persistent);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn new() -> Self {
         SetOptions {
             condition: SetCondition::Always,
@@ -89,6 +110,16 @@ impl SetOptions {
     }
 
     /// Write only if the key does not exist (`NX`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{SetOptions, Store};
+    /// let store = Store::new();
+    /// assert!(store.strings().set_with("k", "a", SetOptions::new().nx())?);
+    /// assert!(!store.strings().set_with("k", "b", SetOptions::new().nx())?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     #[doc(alias = "NX")]
     pub fn nx(mut self) -> Self {
         self.condition = SetCondition::IfAbsent;
@@ -96,6 +127,16 @@ impl SetOptions {
     }
 
     /// Write only if the key exists (`XX`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{SetOptions, Store};
+    /// let store = Store::new();
+    /// assert!(!store.strings().set_with("k", "a", SetOptions::new().xx())?);
+    /// assert_eq!(store.strings().get("k")?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     #[doc(alias = "XX")]
     pub fn xx(mut self) -> Self {
         self.condition = SetCondition::IfPresent;
@@ -103,12 +144,33 @@ impl SetOptions {
     }
 
     /// Sets the condition.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{SetCondition, SetOptions, Store};
+    /// let store = Store::new();
+    /// let opts = SetOptions::new().condition(SetCondition::IfAbsent);
+    /// assert!(store.strings().set_with("k", "a", opts)?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn condition(mut self, condition: SetCondition) -> Self {
         self.condition = condition;
         self
     }
 
     /// Expire after `ttl` (`EX` / `PX`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{SetOptions, Store};
+    /// let store = Store::new();
+    /// store.strings().set_with("k", "v", SetOptions::new().ttl(Duration::from_secs(5)))?;
+    /// assert!(store.keys().ttl("k")?.remaining().is_some());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     #[doc(alias = "EX")]
     #[doc(alias = "PX")]
     pub fn ttl(mut self, ttl: Duration) -> Self {
@@ -117,6 +179,18 @@ impl SetOptions {
     }
 
     /// Expire at `time` (`EXAT` / `PXAT`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use embedis::{SetOptions, Store};
+    /// let store = Store::new();
+    /// let at = SystemTime::now() + Duration::from_secs(60);
+    /// store.strings().set_with("k", "v", SetOptions::new().expires_at(at))?;
+    /// assert!(store.keys().ttl("k")?.remaining().is_some());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     #[doc(alias = "EXAT")]
     #[doc(alias = "PXAT")]
     pub fn expires_at(mut self, time: SystemTime) -> Self {
@@ -125,6 +199,18 @@ impl SetOptions {
     }
 
     /// Keep the key's current TTL (`KEEPTTL`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{SetOptions, Store};
+    /// let store = Store::new();
+    /// store.strings().setex("k", Duration::from_secs(60), "a")?;
+    /// store.strings().set_with("k", "b", SetOptions::new().keep_ttl())?;
+    /// assert!(store.keys().ttl("k")?.remaining().is_some());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     #[doc(alias = "KEEPTTL")]
     pub fn keep_ttl(mut self) -> Self {
         self.expiry = Expiry::Keep;
@@ -132,6 +218,16 @@ impl SetOptions {
     }
 
     /// Sets the expiry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{Expiry, SetOptions, Store};
+    /// let store = Store::new();
+    /// store.strings().set_with("k", "v", SetOptions::new().expiry(Expiry::Persist))?;
+    /// assert_eq!(store.keys().ttl("k")?, embedis::Ttl::Persistent);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
     pub fn expiry(mut self, expiry: Expiry) -> Self {
         self.expiry = expiry;
         self
@@ -252,11 +348,7 @@ impl<'s> Strings<'s> {
         let deadline = deadline(self.ks(), options.expiry, "set")?;
         let value = value.as_ref();
         Ok(self.ks().write(self.db, key.as_ref(), |e| {
-            let write = match options.condition {
-                SetCondition::Always => true,
-                SetCondition::IfAbsent => !e.exists(),
-                SetCondition::IfPresent => e.exists(),
-            };
+            let write = options.condition.allows(e.exists());
             if write {
                 e.put_str(value, deadline);
             }
@@ -294,11 +386,7 @@ impl<'s> Strings<'s> {
         let value = value.as_ref();
         self.ks().write(self.db, key.as_ref(), |e| {
             let old = e.str()?.map(StrRef::to_blob);
-            let write = match options.condition {
-                SetCondition::Always => true,
-                SetCondition::IfAbsent => old.is_none(),
-                SetCondition::IfPresent => old.is_some(),
-            };
+            let write = options.condition.allows(old.is_some());
             if write {
                 e.put_str(value, deadline);
             }

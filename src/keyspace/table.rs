@@ -309,7 +309,13 @@ impl Table {
 
     /// Records that slot `i` has a deadline in `tick`.
     pub(crate) fn schedule(&mut self, i: u32, tick: u64) {
-        self.wheel.entry(tick).or_default().push(i);
+        let records = self.wheel.entry(tick).or_default();
+        if records.len() == records.capacity() {
+            // Grow by a quarter, not the default doubling: a tick's list is built once
+            // and then only drained, so slack would be memory held per volatile key.
+            records.reserve_exact(records.len() / 4 + 4);
+        }
+        records.push(i);
     }
 
     /// The earliest tick with a wheel record.
