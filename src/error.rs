@@ -51,6 +51,10 @@ pub enum Error {
     /// `BITOP NOT` given other than exactly one source key.
     #[error("ERR BITOP NOT must be called with a single source key.")]
     BitopNotSingleKey,
+    /// `LCS` given a key holding a non-string (Redis answers this rather than
+    /// `WRONGTYPE`).
+    #[error("ERR The specified keys must contain string values")]
+    LcsNotString,
     /// The two strings of `LCS` are too long for its quadratic table.
     #[error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")]
     LcsTooLong,

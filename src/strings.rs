@@ -882,7 +882,7 @@ impl<'s> Strings<'s> {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongType`] if a key holds a non-string; [`Error::LcsTooLong`] if the
+    /// [`Error::LcsNotString`] if a key holds a non-string; [`Error::LcsTooLong`] if the
     /// table would exceed the maximum string size.
     ///
     /// # Examples
@@ -959,7 +959,8 @@ impl<'s> Strings<'s> {
     ) -> Result<R> {
         let (a, b) = self.ks().read_many(&[(self.db, a), (self.db, b)], |many| {
             let get = |n| -> Result<bytes::Bytes> {
-                Ok(opt_str(many.get(n))?
+                Ok(opt_str(many.get(n))
+                    .map_err(|_| Error::LcsNotString)?
                     .map(StrRef::to_bytes)
                     .unwrap_or_default())
             };
