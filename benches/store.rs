@@ -262,6 +262,40 @@ fn incr_and_ttl(c: &mut Criterion) {
     }
 }
 
+/// The active sweep: removing expired keys costs this per key; a shard lock is held for
+/// at most `SWEEP_BATCH` (512) of them at a time.
+fn expiry(c: &mut Criterion) {
+    const N: u64 = 10_000;
+    let mut g = c.benchmark_group("expiry");
+    g.throughput(criterion::Throughput::Elements(N));
+    g.bench_function("purge-10k-expired", |b| {
+        b.iter_batched(
+            || {
+                let clock = embedis::ManualClock::new();
+                let store = embedis::Store::builder()
+                    .clock(clock.clone())
+                    .active_expiry(false)
+                    .build();
+                for i in 0..N {
+                    store
+                        .strings()
+                        .psetex(
+                            format!("key:{i:012}"),
+                            Duration::from_millis(1 + i % 1000),
+                            "v",
+                        )
+                        .unwrap();
+                }
+                clock.advance(Duration::from_secs(2));
+                store
+            },
+            |store| assert_eq!(store.purge_expired(), 10_000),
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
 /// Bytes held per key for `n` keys set by `fill`, as the counting allocator sees them.
 fn bytes_per_key<T>(n: usize, fill: impl FnOnce() -> T) -> f64 {
     let region = Region::new(GLOBAL);
@@ -325,6 +359,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = memory, get_and_set, incr_and_ttl
+    targets = memory, expiry, get_and_set, incr_and_ttl
 }
 criterion_main!(benches);
