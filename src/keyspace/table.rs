@@ -29,6 +29,7 @@ use std::hash::BuildHasher;
 
 use bytes::{Bytes, BytesMut};
 use hashbrown::HashTable;
+use smallvec::SmallVec;
 
 use crate::Blob;
 use crate::value::{StrRef, Value, ValueRef};
@@ -54,7 +55,9 @@ pub(crate) enum Slot {
 }
 
 pub(crate) struct Node {
-    key: Box<[u8]>,
+    /// Keys up to 24 bytes sit in the node itself, so comparing one on lookup costs no
+    /// further pointer chase.
+    key: SmallVec<[u8; 24]>,
     value: Value,
     expires_at: Option<u64>,
 }
@@ -140,7 +143,7 @@ impl Slot {
         match value {
             Value::Str(s) if s.len() <= PACK_LIMIT => Slot::pack(key, &s, expires_at),
             value => Slot::Boxed(Box::new(Node {
-                key: key.into(),
+                key: SmallVec::from_slice(key),
                 value,
                 expires_at,
             })),
