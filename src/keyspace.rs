@@ -143,16 +143,22 @@ impl Keyspace {
     ) -> R {
         let hash = hash_key(&self.hasher, key);
         let table = self.shards[self.shard_of(db, hash)].0.read();
-        let entry = table.find(hash, key).map(|i| table.slot(i).parts());
-        f(entry
-            .filter(|&(deadline, _)| deadline.is_none_or(|d| d > self.now()))
-            .map(|(deadline, value)| (value, deadline)))
+        f(self.live(&table, hash, key))
     }
 
+    /// The lazy-expiry rule for readers: the value and deadline of `key` unless it is
+    /// absent or its deadline has passed (the clock is read only if it has one).
     #[inline]
-    fn live(&self, table: &Table, hash: u64, key: &[u8]) -> Option<u32> {
-        let i = table.find(hash, key)?;
-        (!table.slot(i).is_expired(|| self.now())).then_some(i)
+    fn live<'t>(
+        &self,
+        table: &'t Table,
+        hash: u64,
+        key: &[u8],
+    ) -> Option<(ValueRef<'t>, Option<u64>)> {
+        let (deadline, value) = table.slot(table.find(hash, key)?).parts();
+        deadline
+            .is_none_or(|d| d > self.now())
+            .then_some((value, deadline))
     }
 
     /// Calls `f` with a writable entry for `key` in `db`, under the shard's write lock.
@@ -421,9 +427,7 @@ impl ManyRead<'_> {
     pub(crate) fn get(&self, n: usize) -> Option<ValueRef<'_>> {
         let l = &self.keys[n];
         let table = &self.guards[guard_index(&self.guards, l.shard)].1;
-        self.ks
-            .live(table, l.hash, l.key)
-            .map(|i| table.slot(i).value())
+        self.ks.live(table, l.hash, l.key).map(|(value, _)| value)
     }
 }
 
