@@ -167,12 +167,13 @@ impl<'s> Bits<'s> {
         let byte = (offset >> 3) as usize;
         let mask = 0x80u8 >> (offset & 7);
         self.ks().write(self.db, key.as_ref(), |e| {
-            let old = e
+            let (old, covered) = e
                 .str()?
-                .map_or(0, |s| s.bytes().get(byte).copied().unwrap_or(0))
-                & mask
-                != 0;
-            if old == value && e.str()?.is_some_and(|s| s.bytes().len() > byte) {
+                .map_or((false, false), |s| match s.bytes().get(byte) {
+                    Some(b) => (b & mask != 0, true),
+                    None => (false, false),
+                });
+            if old == value && covered {
                 return Ok(old);
             }
             e.update_str(|buf| {

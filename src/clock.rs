@@ -190,10 +190,25 @@ impl ClockSource {
     }
 }
 
-/// Milliseconds since the epoch for `time`, or `None` if `time` is not after the epoch.
-pub(crate) fn unix_ms(time: SystemTime) -> Option<u64> {
-    let d = time.duration_since(UNIX_EPOCH).ok()?;
-    u64::try_from(d.as_millis()).ok()
+/// The latest deadline the store accepts: Redis keeps deadlines in a signed 64-bit count
+/// of milliseconds, and refuses anything later as an invalid expire time.
+const MAX_DEADLINE: u64 = i64::MAX.unsigned_abs();
+
+/// The deadline `ttl` after `now` (ms), or `None` if it would pass [`MAX_DEADLINE`].
+pub(crate) fn deadline_after(now: u64, ttl: Duration) -> Option<u64> {
+    let ms = u64::try_from(ttl.as_millis()).ok()?;
+    now.checked_add(ms).filter(|&at| at <= MAX_DEADLINE)
+}
+
+/// `time` as a deadline in ms since the epoch (0 for earlier times), or `None` if it
+/// would pass [`MAX_DEADLINE`].
+pub(crate) fn deadline_at(time: SystemTime) -> Option<u64> {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => u64::try_from(d.as_millis())
+            .ok()
+            .filter(|&at| at <= MAX_DEADLINE),
+        Err(_) => Some(0),
+    }
 }
 
 /// The `SystemTime` for `ms` milliseconds since the epoch.

@@ -16,7 +16,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
-use crate::clock::{system_time, unix_ms};
+use crate::clock::{deadline_after, deadline_at, system_time};
 use crate::keyspace::{Deadline, Keyspace};
 use crate::value::ValueRef;
 use crate::{Blob, Error, KeyType, Result, Store, glob};
@@ -725,11 +725,7 @@ impl<'s> Keys<'s> {
         ttl: Duration,
         condition: ExpireCondition,
     ) -> Result<bool> {
-        let at = u64::try_from(ttl.as_millis())
-            .ok()
-            .and_then(|ms| self.ks().now().checked_add(ms))
-            .filter(|&at| i64::try_from(at).is_ok())
-            .ok_or(Error::InvalidExpireTime("expire"))?;
+        let at = deadline_after(self.ks().now(), ttl).ok_or(Error::InvalidExpireTime("expire"))?;
         self.expire_at_ms(key.as_ref(), at, condition)
     }
 
@@ -781,12 +777,7 @@ impl<'s> Keys<'s> {
         time: SystemTime,
         condition: ExpireCondition,
     ) -> Result<bool> {
-        let at = match time.duration_since(std::time::UNIX_EPOCH) {
-            Ok(_) => unix_ms(time)
-                .filter(|&at| i64::try_from(at).is_ok())
-                .ok_or(Error::InvalidExpireTime("expireat"))?,
-            Err(_) => 0,
-        };
+        let at = deadline_at(time).ok_or(Error::InvalidExpireTime("expireat"))?;
         self.expire_at_ms(key.as_ref(), at, condition)
     }
 
@@ -869,13 +860,7 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn expiretime(&self, key: impl AsRef<[u8]>) -> Result<ExpireTime> {
-        Ok(match self.pexpiretime(key)? {
-            ExpireTime::At(t) => {
-                let ms = unix_ms(t).unwrap_or(0);
-                ExpireTime::At(system_time((ms + 500) / 1000 * 1000))
-            }
-            other => other,
-        })
+        Ok(self.expire_time(key.as_ref(), |ms| (ms + 500) / 1000 * 1000))
     }
 
     /// When `key` expires, to the millisecond (`PEXPIRETIME`).
@@ -889,13 +874,17 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn pexpiretime(&self, key: impl AsRef<[u8]>) -> Result<ExpireTime> {
-        Ok(self
-            .ks()
-            .read_with_deadline(self.db, key.as_ref(), |entry| match entry {
+        Ok(self.expire_time(key.as_ref(), |ms| ms))
+    }
+
+    /// The deadline of `key`, rounded by `round` (in ms).
+    fn expire_time(&self, key: &[u8], round: fn(u64) -> u64) -> ExpireTime {
+        self.ks()
+            .read_with_deadline(self.db, key, |entry| match entry {
                 None => ExpireTime::Missing,
                 Some((_, None)) => ExpireTime::Persistent,
-                Some((_, Some(at))) => ExpireTime::At(system_time(at)),
-            }))
+                Some((_, Some(at))) => ExpireTime::At(system_time(round(at))),
+            })
     }
 
     /// Removes the TTL of `key`; returns whether it had one (`PERSIST`).

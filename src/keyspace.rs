@@ -32,8 +32,6 @@ use crate::{Error, Result};
 use expiry::Schedule;
 use table::{KeyHasher, Slot, Table, hash_key};
 
-pub(crate) use table::PACK_LIMIT;
-
 /// What a write does to the key's deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Deadline {
@@ -281,7 +279,7 @@ impl Keyspace {
             for i in 0..table.slot_count() {
                 #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
                 let slot = table.slot(i as u32);
-                if !slot.is_free() && !slot.is_expired(|| now) {
+                if slot.is_live_at(now) {
                     f(slot.key(), slot.value());
                 }
             }
@@ -318,7 +316,7 @@ impl Keyspace {
                 visited += 1;
                 if !entry.is_free() {
                     seen += 1;
-                    if !entry.is_expired(|| now) {
+                    if entry.is_live_at(now) {
                         f(entry.key(), entry.value());
                     }
                 }
@@ -357,7 +355,7 @@ impl Keyspace {
             for i in probes.into_iter().chain(walk) {
                 #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
                 let slot = table.slot(i as u32);
-                if !slot.is_free() && !slot.is_expired(|| now) {
+                if slot.is_live_at(now) {
                     return f.take().map(|f| f(slot.key(), slot.value()));
                 }
             }
@@ -552,20 +550,12 @@ impl<'a> EntryMut<'a> {
     /// the deadline. [`Error::WrongType`] if the key holds another type.
     pub(crate) fn update_str<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> Result<R> {
         self.str()?;
-        let (mut buf, expires_at) = match self.slot {
-            Some(i) => {
-                let slot = self.table.slot_mut(i);
-                (slot.take_str_buf(), slot.expires_at())
-            }
-            None => (BytesMut::new(), None),
+        let mut buf = match self.slot {
+            Some(i) => self.table.slot_mut(i).take_str_buf(),
+            None => BytesMut::new(),
         };
         let out = f(&mut buf);
-        let value = if buf.len() <= PACK_LIMIT {
-            Slot::new_str(self.key, &buf, expires_at)
-        } else {
-            Slot::new(self.key, Value::Str(buf.freeze()), expires_at)
-        };
-        self.store(|_, _| value, expires_at);
+        self.put(Value::Str(buf.freeze()), Deadline::Keep);
         Ok(out)
     }
 

@@ -447,7 +447,7 @@ impl StoreBuilder {
                 Arc::clone(&schedule),
             ),
             max_string_size: self.max_string_size,
-            sweeper: SweeperHandle::new(Arc::clone(&schedule), None),
+            sweeper: SweeperHandle::new(Arc::clone(&schedule)),
         });
         if self.active_expiry {
             // Without a thread the store still works: expiry stays lazy.

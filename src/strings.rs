@@ -18,7 +18,7 @@ mod lcs;
 
 use std::time::{Duration, SystemTime};
 
-use crate::clock::unix_ms;
+use crate::clock::{deadline_after, deadline_at};
 use crate::keyspace::{Deadline, Keyspace};
 use crate::number::{self, IntBuf};
 use crate::value::{StrRef, opt_str};
@@ -237,28 +237,14 @@ impl SetOptions {
 /// The deadline an [`Expiry`] asks for, validated as Redis does (`cmd` names the
 /// command in the error).
 pub(crate) fn deadline(ks: &Keyspace, expiry: Expiry, cmd: &'static str) -> Result<Deadline> {
-    const MAX: u64 = i64::MAX.unsigned_abs();
     let invalid = Error::InvalidExpireTime(cmd);
     Ok(match expiry {
         Expiry::Keep => Deadline::Keep,
         Expiry::Persist => Deadline::Clear,
-        Expiry::In(ttl) => {
-            let ms = u64::try_from(ttl.as_millis()).map_err(|_| invalid.clone())?;
-            if ms == 0 {
-                return Err(invalid);
-            }
-            Deadline::At(
-                ks.now()
-                    .checked_add(ms)
-                    .filter(|&at| at <= MAX)
-                    .ok_or(invalid)?,
-            )
-        }
-        Expiry::At(time) => Deadline::At(
-            unix_ms(time)
-                .filter(|&at| at > 0 && at <= MAX)
-                .ok_or(invalid)?,
-        ),
+        // Unlike EXPIRE, these commands refuse a zero TTL and a time not after the epoch.
+        Expiry::In(ttl) if ttl.as_millis() == 0 => return Err(invalid),
+        Expiry::In(ttl) => Deadline::At(deadline_after(ks.now(), ttl).ok_or(invalid)?),
+        Expiry::At(time) => Deadline::At(deadline_at(time).filter(|&at| at > 0).ok_or(invalid)?),
     })
 }
 

@@ -19,7 +19,7 @@ fn setbit_grows_with_zero_bytes_and_returns_the_old_bit() {
 }
 
 #[test]
-fn bit_offsets_past_the_limit_are_refused_before_allocating() {
+fn bit_offsets_past_the_limit_are_refused_and_create_nothing() {
     let store = Store::new();
     let b = store.bits();
     assert_eq!(
@@ -28,8 +28,9 @@ fn bit_offsets_past_the_limit_are_refused_before_allocating() {
     );
     assert_eq!(b.getbit("k", u64::MAX), Err(Error::BitOffsetOutOfRange));
     assert_eq!(store.keys().exists(["k"]).unwrap(), 0);
-    // The last valid offset is accepted (512 MB of zeros, freed at once).
+    // The last valid offset is accepted (a read: nothing is allocated or created).
     assert!(!b.getbit("k", (1 << 32) - 1).unwrap());
+    assert_eq!(store.keys().exists(["k"]).unwrap(), 0);
 }
 
 #[test]

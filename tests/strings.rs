@@ -209,7 +209,7 @@ fn setrange_overwrites_and_pads() {
 }
 
 #[test]
-fn setrange_and_append_check_size_before_allocating() {
+fn setrange_and_append_refuse_results_past_the_size_limit() {
     let store = Store::builder().max_string_size(1024).build();
     let s = store.strings();
     s.set("k", "abc").unwrap();
@@ -218,7 +218,7 @@ fn setrange_and_append_check_size_before_allocating() {
     assert_eq!(s.append("k", vec![0u8; 1022]), Err(Error::StringTooLong));
     assert_eq!(get(&store, "k"), "abc");
     assert_eq!(s.append("k", vec![b'x'; 1021]).unwrap(), 1024);
-    // The default limit is 512 MB and is checked without allocating it.
+    // The default limit is 512 MB (tests/limits.rs checks nothing is allocated first).
     let big = Store::new();
     assert_eq!(
         big.strings().setrange("k", 512 << 20, "x"),
@@ -346,7 +346,7 @@ fn lcs_of_the_redis_docs_example() {
 }
 
 #[test]
-fn long_values_are_shared_not_copied_and_survive_mutation() {
+fn a_value_read_earlier_never_changes_under_later_writes() {
     let store = Store::new();
     let s = store.strings();
     let long = "x".repeat(1000);

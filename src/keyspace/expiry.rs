@@ -146,10 +146,10 @@ pub(crate) struct SweeperHandle {
 }
 
 impl SweeperHandle {
-    pub(crate) fn new(schedule: Arc<Schedule>, thread: Option<JoinHandle<()>>) -> Self {
+    pub(crate) fn new(schedule: Arc<Schedule>) -> Self {
         SweeperHandle {
             schedule,
-            thread: Mutex::new(thread),
+            thread: Mutex::new(None),
         }
     }
 

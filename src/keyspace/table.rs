@@ -194,10 +194,15 @@ impl Slot {
         }
     }
 
-    /// Whether the entry is expired at `now`.
+    /// Whether the entry is expired at `now` (read only if the entry has a deadline).
     #[inline]
     pub(crate) fn is_expired(&self, now: impl FnOnce() -> u64) -> bool {
         self.expires_at().is_some_and(|d| d <= now())
+    }
+
+    /// Whether the slot holds an entry that is not expired at `now`.
+    pub(crate) fn is_live_at(&self, now: u64) -> bool {
+        !self.is_free() && !self.is_expired(|| now)
     }
 
     /// Rewrites a packed string of the same length in place; `false` if it cannot.
@@ -344,45 +349,38 @@ impl Table {
         let now_tick = now / resolution;
         let mut removed = 0;
         let mut moved: Vec<(u64, u32)> = Vec::new();
+        // Ticks are taken earliest first; the one holding `now` is the last that can be
+        // due, and records kept in it wait for its end.
         while let Some((tick, mut records)) = self.wheel.pop_first() {
             if tick > now_tick {
                 self.wheel.insert(tick, records);
                 break;
             }
             let mut keep = Vec::new();
-            while let Some(i) = records.pop() {
-                if budget == 0 {
-                    records.push(i);
-                    break;
-                }
+            while budget > 0 {
+                let Some(i) = records.pop() else { break };
                 budget -= 1;
-                let slot = &self.slots[i as usize];
-                let Some(deadline) = (!slot.is_free()).then(|| slot.expires_at()).flatten() else {
+                // A freed slot, or an entry that lost its deadline, has none: drop the
+                // record. (A slot recorded twice is freed by the first record.)
+                let Some(deadline) = self.slots[i as usize].expires_at() else {
                     continue;
                 };
                 if deadline <= now {
-                    let hash = hash_key(hasher, slot.key());
+                    let hash = hash_key(hasher, self.slots[i as usize].key());
                     self.remove(i, hash);
                     removed += 1;
                 } else if deadline / resolution == tick {
                     keep.push(i);
-                } else if deadline / resolution > tick {
+                } else {
                     moved.push((deadline / resolution, i));
                 }
             }
             records.append(&mut keep);
-            let exhausted = budget == 0;
             if !records.is_empty() {
                 self.wheel.insert(tick, records);
             }
-            if exhausted || tick == now_tick {
-                for (t, i) in moved {
-                    self.schedule(i, t);
-                }
-                return SweepOutcome {
-                    removed,
-                    more: exhausted,
-                };
+            if budget == 0 || tick == now_tick {
+                break;
             }
         }
         for (t, i) in moved {
@@ -390,7 +388,7 @@ impl Table {
         }
         SweepOutcome {
             removed,
-            more: false,
+            more: budget == 0,
         }
     }
 }
