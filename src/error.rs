@@ -67,6 +67,34 @@ pub enum Error {
     /// The key does not exist where the command requires it (`RENAME`).
     #[error("ERR no such key")]
     NoSuchKey,
+    /// A command given too few arguments, such as `HSET` without a field or `SADD`
+    /// without a member; the field names the command.
+    #[error("ERR wrong number of arguments for '{0}' command")]
+    WrongArity(&'static str),
+    /// The hash field is not a base-10 `i64` (`HINCRBY`).
+    #[error("ERR hash value is not an integer")]
+    HashValueNotInteger,
+    /// The hash field is not a valid float (`HINCRBYFLOAT`).
+    #[error("ERR hash value is not a float")]
+    HashValueNotFloat,
+    /// An increment is infinite (`HINCRBYFLOAT`).
+    #[error("ERR value is NaN or Infinity")]
+    NotFinite,
+    /// A count is outside what the command can serve (`HRANDFIELD … WITHVALUES`, or
+    /// more repeated picks than memory can hold).
+    #[error("ERR value is out of range")]
+    OutOfRange,
+    /// An integer argument outside the range the command accepts.
+    #[error("ERR value is out of range, value must between {min} and {max}")]
+    ValueOutOfRange {
+        /// The smallest value accepted.
+        min: i64,
+        /// The largest value accepted.
+        max: i64,
+    },
+    /// A multi-key command given no key (`SINTERCARD`, …).
+    #[error("ERR numkeys should be greater than 0")]
+    NumKeysNotPositive,
     /// Options that Redis rejects as a syntax error.
     #[error("ERR syntax error")]
     Syntax,

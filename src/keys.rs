@@ -91,8 +91,8 @@ pub enum ExpireTime {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ScanOptions {
     pattern: Option<Vec<u8>>,
-    count: usize,
-    key_type: Option<KeyType>,
+    pub(crate) count: usize,
+    pub(crate) key_type: Option<KeyType>,
 }
 
 impl Default for ScanOptions {
@@ -102,6 +102,11 @@ impl Default for ScanOptions {
 }
 
 impl ScanOptions {
+    /// Whether `s` matches the pattern (always, without one).
+    pub(crate) fn matches(&self, s: &[u8]) -> bool {
+        self.pattern.as_deref().is_none_or(|p| glob::matches(p, s))
+    }
+
     /// Every key, about 10 per step.
     ///
     /// # Examples
@@ -408,10 +413,7 @@ impl<'s> Keys<'s> {
         let next = self
             .ks()
             .scan(self.db, cursor, options.count, |key, value| {
-                let pattern_ok = options
-                    .pattern
-                    .as_deref()
-                    .is_none_or(|p| glob::matches(p, key));
+                let pattern_ok = options.matches(key);
                 let type_ok = options.key_type.is_none_or(|t| t == value.key_type());
                 if pattern_ok && type_ok {
                     out.push(Blob::copy_from_slice(key));

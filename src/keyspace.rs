@@ -24,10 +24,13 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use rand::Rng;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
 
 use crate::clock::ClockSource;
-use crate::value::{StrRef, Value, ValueRef, opt_str};
+use crate::value::{Collection, StrRef, Value, ValueRef, opt, opt_str};
 use crate::{Error, Result};
 use expiry::Schedule;
 use table::{KeyHasher, Slot, Table, hash_key};
@@ -54,6 +57,10 @@ pub(crate) struct Keyspace {
     hasher: KeyHasher,
     clock: ClockSource,
     schedule: Arc<Schedule>,
+    /// Random choices (`SPOP`, `RANDOMKEY`, …) draw from generators seeded with this
+    /// and a counter: reproducible for a fixed seed on one thread, no shared lock.
+    seed: u64,
+    draws: AtomicU64,
 }
 
 impl Keyspace {
@@ -62,6 +69,7 @@ impl Keyspace {
         shards_per_db: usize,
         clock: ClockSource,
         schedule: Arc<Schedule>,
+        seed: u64,
     ) -> Self {
         // At most 2^20 shards in all (128 MB of locks), whatever the configuration asks.
         let mut shards_per_db = shards_per_db.clamp(1, 1 << 16).next_power_of_two();
@@ -77,7 +85,15 @@ impl Keyspace {
             hasher: KeyHasher::default(),
             clock,
             schedule,
+            seed,
+            draws: AtomicU64::new(0),
         }
+    }
+
+    /// A random generator for one command.
+    pub(crate) fn rng(&self) -> SmallRng {
+        let n = self.draws.fetch_add(1, Ordering::Relaxed);
+        SmallRng::seed_from_u64(self.seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15))
     }
 
     pub(crate) fn databases(&self) -> usize {
@@ -334,7 +350,7 @@ impl Keyspace {
         db: usize,
         f: impl FnOnce(&[u8], ValueRef<'_>) -> R,
     ) -> Option<R> {
-        let mut rng = rand::thread_rng();
+        let mut rng = self.rng();
         let range = self.db_shards(db);
         let now = self.now();
         let start = rng.gen_range(range.clone());
@@ -437,6 +453,13 @@ pub(crate) struct Many<'a> {
 }
 
 impl Many<'_> {
+    /// The live value of the `n`th key given (an expired one reads as absent).
+    pub(crate) fn get(&self, n: usize) -> Option<ValueRef<'_>> {
+        let l = &self.keys[n];
+        let table = &self.guards[guard_index(&self.guards, l.shard)].1;
+        self.ks.live(table, l.hash, l.key).map(|(value, _)| value)
+    }
+
     /// A writable entry for the `n`th key given.
     pub(crate) fn entry(&mut self, n: usize) -> EntryMut<'_> {
         let l = &self.keys[n];
@@ -557,6 +580,54 @@ impl<'a> EntryMut<'a> {
         let out = f(&mut buf);
         self.put(Value::Str(buf.freeze()), Deadline::Keep);
         Ok(out)
+    }
+
+    /// The collection `C` held, `None` if absent, [`Error::WrongType`] for another type.
+    pub(crate) fn get<C: Collection>(&self) -> Result<Option<&C>> {
+        opt(self.value())
+    }
+
+    /// Edits the collection `C` held here in place, starting from an empty one if the key
+    /// is absent, and deletes the key if `f` leaves the collection empty (so a failed
+    /// edit of a new key leaves no key behind). [`Error::WrongType`] for another type.
+    pub(crate) fn update<C: Collection, R>(
+        &mut self,
+        f: impl FnOnce(&mut C) -> Result<R>,
+    ) -> Result<R> {
+        self.get::<C>()?;
+        if !self.exists() {
+            self.put(C::empty(), Deadline::Clear);
+        }
+        self.edit(f)
+    }
+
+    /// Like [`update`](Self::update), but `Ok(None)` without creating anything when the
+    /// key is absent.
+    pub(crate) fn update_existing<C: Collection, R>(
+        &mut self,
+        f: impl FnOnce(&mut C) -> Result<R>,
+    ) -> Result<Option<R>> {
+        if self.get::<C>()?.is_none() {
+            return Ok(None);
+        }
+        self.edit(f).map(Some)
+    }
+
+    /// Applies `f` to the (present, type-checked) collection, then drops the key if it
+    /// is empty.
+    fn edit<C: Collection, R>(&mut self, f: impl FnOnce(&mut C) -> Result<R>) -> Result<R> {
+        let i = self.slot.ok_or(Error::WrongType)?;
+        let c = self
+            .table
+            .slot_mut(i)
+            .boxed_value_mut()
+            .and_then(C::cast_mut)
+            .ok_or(Error::WrongType)?;
+        let out = f(c);
+        if c.is_empty() {
+            self.remove();
+        }
+        out
     }
 
     /// Deletes the key; `true` if it existed.

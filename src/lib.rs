@@ -27,6 +27,8 @@
 //! | `keyspace` | sharded keys, lock order, lazy expiry; `keyspace/expiry` the sweeper | `db.c`, `expire.c` |
 //! | `value` | what a key holds, type checks | `object.c` |
 //! | `strings`, `bits`, `keys` | the command handles [`Strings`], [`Bits`], [`Keys`] | `t_string.c`, `bitops.c` |
+//! | `hashes`, `sets` | the command handles [`Hashes`], [`Sets`] and their values | `t_hash.c`, `t_set.c` |
+//! | `pack`, `dict` | compact small collections; the scannable hash table of large ones | `listpack.c`, `dict.c` |
 //! | `glob`, `index`, `number` | patterns, ranges, numbers as Redis reads and writes them | `util.c` |
 //! | `clock` | [`Clock`], [`SystemClock`], [`ManualClock`] | |
 //! | `error` | [`Error`], [`Result`] | |
@@ -34,12 +36,16 @@
 mod bits;
 mod blob;
 mod clock;
+mod dict;
 mod error;
 mod glob;
+mod hashes;
 mod index;
 mod keys;
 mod keyspace;
 mod number;
+mod pack;
+mod sets;
 mod store;
 mod strings;
 mod value;
@@ -48,7 +54,9 @@ pub use bits::{BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Bits, Overfl
 pub use blob::Blob;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
+pub use hashes::{HScanIter, Hashes};
 pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, ScanIter, ScanOptions, Ttl};
+pub use sets::{SScanIter, Sets};
 pub use store::{Db, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
 pub use value::KeyType;

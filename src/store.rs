@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::clock::{Clock, ClockSource};
 use crate::keyspace::Keyspace;
 use crate::keyspace::expiry::{self, Schedule, SweeperHandle};
-use crate::{Bits, Keys, Result, Strings};
+use crate::{Bits, Hashes, Keys, Result, Sets, Strings};
 
 /// An embedded data-structure store with Redis semantics.
 ///
@@ -98,6 +98,34 @@ impl Store {
     /// ```
     pub fn builder() -> StoreBuilder {
         StoreBuilder::new()
+    }
+
+    /// Commands on hash values (`HSET`, `HGET`, `HINCRBY`, `HSCAN`, …) in database 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("user:1", [("name", "Ann")])?;
+    /// assert_eq!(store.hashes().hget("user:1", "name")?.unwrap(), "Ann");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hashes(&self) -> Hashes<'_> {
+        Hashes::new(self, 0)
+    }
+
+    /// Commands on set values (`SADD`, `SINTER`, `SPOP`, `SSCAN`, …) in database 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("tags", ["a", "b"])?;
+    /// assert!(store.sets().sismember("tags", "a")?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sets(&self) -> Sets<'_> {
+        Sets::new(self, 0)
     }
 
     /// Commands on string values (`GET`, `SET`, `INCR`, `APPEND`, …) in database 0.
@@ -224,6 +252,35 @@ impl<'s> Db<'s> {
         self.index
     }
 
+    /// Commands on hash values in this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(1)?.hashes().hset("h", [("f", "v")])?;
+    /// assert_eq!(store.hashes().hlen("h")?, 0);
+    /// assert_eq!(store.db(1)?.hashes().hlen("h")?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hashes(&self) -> Hashes<'s> {
+        Hashes::new(self.store, self.index)
+    }
+
+    /// Commands on set values in this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(1)?.sets().sadd("s", ["m"])?;
+    /// assert_eq!(store.db(1)?.sets().scard("s")?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sets(&self) -> Sets<'s> {
+        Sets::new(self.store, self.index)
+    }
+
     /// Commands on string values in this database.
     ///
     /// # Examples
@@ -292,6 +349,7 @@ pub struct StoreBuilder {
     resolution: Duration,
     clock: ClockSource,
     max_string_size: usize,
+    seed: Option<u64>,
 }
 
 impl Default for StoreBuilder {
@@ -320,6 +378,7 @@ impl StoreBuilder {
             resolution: Duration::from_millis(10),
             clock: ClockSource::System,
             max_string_size: 512 << 20,
+            seed: None,
         }
     }
 
@@ -427,6 +486,27 @@ impl StoreBuilder {
         self
     }
 
+    /// Seeds the random choices of `SPOP`, `SRANDMEMBER`, `HRANDFIELD` and `RANDOMKEY`
+    /// (default: a random seed). With a fixed seed, the same commands issued from one
+    /// thread make the same choices — for reproducible tests.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::Store;
+    /// let pick = |seed| {
+    ///     let store = Store::builder().seed(seed).build();
+    ///     store.sets().sadd("s", (0..100).map(|i| i.to_string()))?;
+    ///     store.sets().srandmember_count("s", 5)
+    /// };
+    /// assert_eq!(pick(42)?, pick(42)?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
     /// Builds the store and, with active expiry on, starts its sweeper thread.
     ///
     /// # Examples
@@ -445,6 +525,7 @@ impl StoreBuilder {
                 self.shards,
                 self.clock.clone(),
                 Arc::clone(&schedule),
+                self.seed.unwrap_or_else(rand::random),
             ),
             max_string_size: self.max_string_size,
             sweeper: SweeperHandle::new(Arc::clone(&schedule)),

@@ -8,7 +8,10 @@
 
 use bytes::Bytes;
 
-use crate::{Blob, Result};
+use crate::hashes::HashValue;
+use crate::number::IntBuf;
+use crate::sets::SetValue;
+use crate::{Blob, Error, Result};
 
 /// What a key holds, as Redis's `TYPE` names it.
 ///
@@ -61,12 +64,18 @@ impl KeyType {
 pub(crate) enum Value {
     /// A string too long to pack beside its key. Shared, so reads copy nothing.
     Str(Bytes),
+    /// A hash.
+    Hash(HashValue),
+    /// A set.
+    Set(SetValue),
 }
 
 impl Value {
     pub(crate) fn as_ref(&self) -> ValueRef<'_> {
         match self {
             Value::Str(bytes) => ValueRef::Str(StrRef::Shared(bytes)),
+            Value::Hash(h) => ValueRef::Hash(h),
+            Value::Set(s) => ValueRef::Set(s),
         }
     }
 }
@@ -75,12 +84,16 @@ impl Value {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum ValueRef<'a> {
     Str(StrRef<'a>),
+    Hash(&'a HashValue),
+    Set(&'a SetValue),
 }
 
 impl<'a> ValueRef<'a> {
     pub(crate) fn key_type(self) -> KeyType {
         match self {
             ValueRef::Str(_) => KeyType::String,
+            ValueRef::Hash(_) => KeyType::Hash,
+            ValueRef::Set(_) => KeyType::Set,
         }
     }
 
@@ -88,12 +101,15 @@ impl<'a> ValueRef<'a> {
     pub(crate) fn as_str(self) -> Result<StrRef<'a>> {
         match self {
             ValueRef::Str(s) => Ok(s),
+            _ => Err(Error::WrongType),
         }
     }
 
     pub(crate) fn to_owned(self) -> Value {
         match self {
             ValueRef::Str(s) => Value::Str(s.to_bytes()),
+            ValueRef::Hash(h) => Value::Hash(h.clone()),
+            ValueRef::Set(s) => Value::Set(s.clone()),
         }
     }
 }
@@ -133,4 +149,54 @@ impl<'a> StrRef<'a> {
 /// Type-checks an optional value as a string: `Ok(None)` when the key is missing.
 pub(crate) fn opt_str(value: Option<ValueRef<'_>>) -> Result<Option<StrRef<'_>>> {
     value.map(ValueRef::as_str).transpose()
+}
+
+/// A collection type: what [`EntryMut::update`](crate::keyspace::EntryMut::update) and
+/// [`opt`] need to type-check, create and drop it. A collection never stays empty: the
+/// keyspace deletes a key whose collection an update emptied.
+pub(crate) trait Collection: Sized {
+    /// An empty collection, as a value.
+    fn empty() -> Value;
+    /// The collection, if `value` is one of this type.
+    fn cast(value: ValueRef<'_>) -> Option<&Self>;
+    /// The collection, if `value` is one of this type.
+    fn cast_mut(value: &mut Value) -> Option<&mut Self>;
+    fn is_empty(&self) -> bool;
+}
+
+/// Type-checks an optional value as the collection `C`: `Ok(None)` when the key is
+/// missing, [`Error::WrongType`] when it holds another type.
+pub(crate) fn opt<C: Collection>(value: Option<ValueRef<'_>>) -> Result<Option<&C>> {
+    value
+        .map(|v| C::cast(v).ok_or(Error::WrongType))
+        .transpose()
+}
+
+/// An element of a collection where it is stored: bytes in a compact form, a stored
+/// [`Blob`], or an integer of an intset.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Elem<'a> {
+    Bytes(&'a [u8]),
+    Blob(&'a Blob),
+    Int(i64),
+}
+
+impl Elem<'_> {
+    /// An owned copy for the caller (a shared reference when the blob is long).
+    pub(crate) fn to_blob(self) -> Blob {
+        match self {
+            Elem::Bytes(b) => Blob::copy_from_slice(b),
+            Elem::Blob(b) => b.clone(),
+            Elem::Int(i) => Blob::copy_from_slice(IntBuf::new(i).as_bytes()),
+        }
+    }
+
+    /// Calls `f` with the element's bytes (an integer formatted on the stack).
+    pub(crate) fn with_bytes<R>(self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            Elem::Bytes(b) => f(b),
+            Elem::Blob(b) => f(b),
+            Elem::Int(i) => f(IntBuf::new(i).as_bytes()),
+        }
+    }
 }

@@ -139,7 +139,6 @@ impl Slot {
 
     /// An entry for `key`, packed when the value is a short string.
     pub(crate) fn new(key: &[u8], value: Value, expires_at: Option<u64>) -> Slot {
-        #[allow(clippy::match_wildcard_for_single_variants)] // more types come
         match value {
             Value::Str(s) if s.len() <= PACK_LIMIT => Slot::pack(key, &s, expires_at),
             value => Slot::Boxed(Box::new(Node {
@@ -191,6 +190,15 @@ impl Slot {
         match self {
             Slot::Packed(b) => ValueRef::Str(StrRef::Packed(&b[packed_layout(b).value..])),
             Slot::Boxed(n) => n.value.as_ref(),
+        }
+    }
+
+    /// The value of a boxed entry, for editing in place (a packed one is a string,
+    /// edited by replacing it).
+    pub(crate) fn boxed_value_mut(&mut self) -> Option<&mut Value> {
+        match self {
+            Slot::Packed(_) => None,
+            Slot::Boxed(n) => Some(&mut n.value),
         }
     }
 
@@ -248,6 +256,7 @@ impl Slot {
                 Value::Str(s) => std::mem::take(s)
                     .try_into_mut()
                     .unwrap_or_else(|shared| BytesMut::from(&shared[..])),
+                _ => BytesMut::new(),
             },
         }
     }

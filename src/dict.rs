@@ -1,0 +1,451 @@
+//! `Dict`: the hash table behind large hashes and sets (Redis's `dict.c`).
+//!
+//! Entries live in a slot vector; a `hashbrown` table of `u32` slot numbers indexes them
+//! by key (5 bytes a bucket). This is the keyspace's layout again, for the same reasons:
+//!
+//! * **Scanning.** `HSCAN`/`SSCAN` walk slot numbers from the top down; the cursor is
+//!   the number of slots still to visit. An entry never moves except *downwards* (see
+//!   compaction), so one present for the whole walk is returned at least once, however
+//!   the table grows or shrinks meanwhile — Redis's guarantee, without its
+//!   reverse-binary cursor.
+//! * **Random picks** (`SPOP`, `SRANDMEMBER`, `HRANDFIELD`) draw a slot number and
+//!   retry on a hole. At least a quarter of the slots are live (below, the table is
+//!   compacted), so a pick costs O(1) expected and `count` distinct picks O(count).
+//!
+//! Removal frees a slot for reuse. When fewer than a quarter of the slots are live, the
+//! top entries move down into the lowest holes and the vector is truncated: amortised
+//! O(1), and downward moves keep the scan guarantee (a moved entry may be seen twice,
+//! never missed).
+//!
+//! Keys are hashed with a per-table random seed, so user-chosen members cannot flood
+//! one bucket.
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
+use rand::Rng;
+
+use crate::Blob;
+
+type KeyHasher = hashbrown::DefaultHashBuilder;
+
+/// A hash table from byte-string keys to `V` with stable, scannable slots.
+#[derive(Clone)]
+pub(crate) struct Dict<V> {
+    hasher: KeyHasher,
+    index: HashTable<u32>,
+    slots: Vec<Option<(Blob, V)>>,
+    free: Vec<u32>,
+}
+
+impl<V> std::fmt::Debug for Dict<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dict").field("len", &self.len()).finish()
+    }
+}
+
+impl<V> Default for Dict<V> {
+    fn default() -> Self {
+        Dict::with_capacity(0)
+    }
+}
+
+fn rehash<V>(hasher: &KeyHasher, slots: &[Option<(Blob, V)>]) -> impl Fn(&u32) -> u64 {
+    move |&i| match &slots[i as usize] {
+        Some((key, _)) => hasher.hash_one(&key[..]),
+        None => unreachable!("the index points at live slots only"),
+    }
+}
+
+impl<V> Dict<V> {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Dict {
+            hasher: KeyHasher::default(),
+            index: HashTable::with_capacity(n),
+            slots: Vec::with_capacity(n),
+            free: Vec::new(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn find(&self, key: &[u8]) -> Option<u32> {
+        let slots = &self.slots;
+        self.index
+            .find(self.hash(key), |&i| {
+                slots[i as usize]
+                    .as_ref()
+                    .is_some_and(|(k, _)| k[..] == *key)
+            })
+            .copied()
+    }
+
+    pub(crate) fn get(&self, key: &[u8]) -> Option<&V> {
+        self.find(key).map(|i| &self.entry(i).1)
+    }
+
+    pub(crate) fn contains(&self, key: &[u8]) -> bool {
+        self.find(key).is_some()
+    }
+
+    /// The entry in slot `i`, which must be live.
+    pub(crate) fn entry(&self, i: u32) -> &(Blob, V) {
+        match &self.slots[i as usize] {
+            Some(e) => e,
+            None => unreachable!("slot {i} is free"),
+        }
+    }
+
+    /// Inserts `key` with the value `make` returns if absent, else lets `update` change
+    /// the present value. Returns `true` if the key was new.
+    pub(crate) fn upsert(
+        &mut self,
+        key: &[u8],
+        make: impl FnOnce() -> V,
+        update: impl FnOnce(&mut V),
+    ) -> bool {
+        let hash = self.hash(key);
+        let Dict {
+            hasher,
+            index,
+            slots,
+            free,
+        } = self;
+        let entry = index.entry(
+            hash,
+            |&i| {
+                slots[i as usize]
+                    .as_ref()
+                    .is_some_and(|(k, _)| k[..] == *key)
+            },
+            rehash(hasher, slots),
+        );
+        match entry {
+            Entry::Occupied(o) => {
+                if let Some((_, v)) = &mut slots[*o.get() as usize] {
+                    update(v);
+                }
+                false
+            }
+            Entry::Vacant(v) => {
+                let item = Some((Blob::copy_from_slice(key), make()));
+                let i = if let Some(i) = free.pop() {
+                    slots[i as usize] = item;
+                    i
+                } else {
+                    slots.push(item);
+                    u32::try_from(slots.len() - 1).expect("fewer than 2^32 entries")
+                };
+                v.insert(i);
+                true
+            }
+        }
+    }
+
+    /// Inserts or replaces; `true` if the key was new.
+    pub(crate) fn insert(&mut self, key: &[u8], value: V) -> bool {
+        let value = std::cell::Cell::new(Some(value));
+        self.upsert(
+            key,
+            || value.take().expect("taken once"),
+            |v| {
+                if let Some(new) = value.take() {
+                    *v = new;
+                }
+            },
+        )
+    }
+
+    /// Removes `key`, returning its value.
+    pub(crate) fn remove(&mut self, key: &[u8]) -> Option<V> {
+        let i = self.find(key)?;
+        Some(self.remove_slot(i).1)
+    }
+
+    /// Removes the entry in live slot `i`.
+    pub(crate) fn remove_slot(&mut self, i: u32) -> (Blob, V) {
+        let (key, value) = self.slots[i as usize].take().expect("a live slot");
+        let hash = self.hash(&key);
+        if let Ok(entry) = self.index.find_entry(hash, |&j| j == i) {
+            entry.remove();
+        }
+        self.free.push(i);
+        if self.len() * 4 < self.slots.len() {
+            self.compact();
+        }
+        (key, value)
+    }
+
+    /// Moves the top entries down into the lowest holes and drops the free tail.
+    fn compact(&mut self) {
+        let mut holes = std::mem::take(&mut self.free);
+        holes.sort_unstable();
+        let mut top = self.slots.len();
+        for hole in holes {
+            while top > 0 && self.slots[top - 1].is_none() {
+                top -= 1;
+            }
+            if hole as usize >= top {
+                break;
+            }
+            let from = u32::try_from(top - 1).expect("slot numbers are u32");
+            let entry = self.slots[top - 1].take();
+            if let Some((key, _)) = &entry {
+                let hash = self.hasher.hash_one(&key[..]);
+                if let Some(at) = self.index.find_mut(hash, |&j| j == from) {
+                    *at = hole;
+                }
+            }
+            self.slots[hole as usize] = entry;
+            top -= 1;
+        }
+        while top > 0 && self.slots[top - 1].is_none() {
+            top -= 1;
+        }
+        self.slots.truncate(top);
+        self.slots.shrink_to(top * 2);
+        let Dict {
+            hasher,
+            index,
+            slots,
+            ..
+        } = self;
+        index.shrink_to(slots.len(), rehash(hasher, slots));
+    }
+
+    /// The entries in slot order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Blob, &V)> + '_ {
+        self.slots.iter().flatten().map(|(k, v)| (k, v))
+    }
+
+    /// Visits entries from slot `cursor` down (0: from the top) until `count` live ones
+    /// were seen; returns the cursor to continue from, 0 when done.
+    pub(crate) fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&Blob, &V)) -> u64 {
+        let mut at = match usize::try_from(cursor) {
+            Ok(0) | Err(_) => self.slots.len(),
+            Ok(c) => c.min(self.slots.len()),
+        };
+        let mut seen = 0;
+        while at > 0 && seen < count {
+            at -= 1;
+            if let Some((k, v)) = &self.slots[at] {
+                f(k, v);
+                seen += 1;
+            }
+        }
+        at as u64
+    }
+
+    /// A live slot chosen uniformly at random; the table must not be empty.
+    pub(crate) fn random_slot(&self, rng: &mut impl Rng) -> u32 {
+        debug_assert!(self.len() > 0);
+        loop {
+            let i = rng.gen_range(0..self.slots.len());
+            if self.slots[i].is_some() {
+                return u32::try_from(i).expect("slot numbers are u32");
+            }
+        }
+    }
+
+    /// `k` distinct live slots chosen uniformly at random (all of them, shuffled, if
+    /// `k >= len`), in O(k) expected time.
+    pub(crate) fn random_slots(&self, rng: &mut impl Rng, k: usize) -> Vec<u32> {
+        if k.saturating_mul(2) >= self.len() {
+            let mut live: Vec<u32> = (0..self.slots.len())
+                .filter(|&i| self.slots[i].is_some())
+                .map(|i| u32::try_from(i).expect("slot numbers are u32"))
+                .collect();
+            let k = k.min(live.len());
+            for i in 0..k {
+                let j = rng.gen_range(i..live.len());
+                live.swap(i, j);
+            }
+            live.truncate(k);
+            live
+        } else {
+            let mut chosen = hashbrown::HashSet::with_capacity(k);
+            let mut out = Vec::with_capacity(k);
+            while out.len() < k {
+                let i = self.random_slot(rng);
+                if chosen.insert(i) {
+                    out.push(i);
+                }
+            }
+            out
+        }
+    }
+
+    #[cfg(test)]
+    fn check(&self) {
+        let live = self.slots.iter().filter(|s| s.is_some()).count();
+        assert_eq!(live, self.len());
+        assert_eq!(self.free.len(), self.slots.len() - live);
+        assert!(self.slots.is_empty() || live * 4 >= self.slots.len());
+        for (i, slot) in self.slots.iter().enumerate() {
+            if let Some((k, _)) = slot {
+                assert_eq!(self.find(k), Some(u32::try_from(i).unwrap()));
+            }
+        }
+    }
+}
+
+/// How `SRANDMEMBER` / `HRANDFIELD` read a count: a non-negative count asks for that
+/// many distinct elements (at most all), a negative one for its magnitude with repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Picks {
+    Distinct(usize),
+    Repeated(usize),
+}
+
+impl Picks {
+    pub(crate) fn from_count(count: i64) -> crate::Result<Picks> {
+        if count == i64::MIN {
+            return Err(crate::Error::ValueOutOfRange {
+                min: -i64::MAX,
+                max: i64::MAX,
+            });
+        }
+        let n = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
+        Ok(if count >= 0 {
+            Picks::Distinct(n)
+        } else {
+            Picks::Repeated(n)
+        })
+    }
+
+    /// An empty vector with room for the picks from `len` elements, or
+    /// [`Error::OutOfRange`](crate::Error::OutOfRange) if memory cannot hold them.
+    pub(crate) fn output<T>(self, len: usize) -> crate::Result<Vec<T>> {
+        let n = match self {
+            Picks::Distinct(n) => n.min(len),
+            Picks::Repeated(n) => n,
+        };
+        let mut out = Vec::new();
+        out.try_reserve_exact(n)
+            .map_err(|_| crate::Error::OutOfRange)?;
+        Ok(out)
+    }
+
+    /// Positions among `len` elements stored in order (a compact form), drawn as asked.
+    pub(crate) fn positions(self, rng: &mut impl Rng, len: usize) -> crate::Result<Vec<usize>> {
+        let mut out = self.output(len)?;
+        if len == 0 {
+            return Ok(out);
+        }
+        match self {
+            Picks::Distinct(k) => {
+                let mut all: Vec<usize> = (0..len).collect();
+                for i in 0..k.min(len) {
+                    let j = rng.gen_range(i..len);
+                    all.swap(i, j);
+                    out.push(all[i]);
+                }
+            }
+            Picks::Repeated(k) => out.extend((0..k).map(|_| rng.gen_range(0..len))),
+        }
+        Ok(out)
+    }
+}
+
+impl<V> Dict<V> {
+    /// Live slots drawn as `picks` asks, in O(picks) expected time.
+    pub(crate) fn pick_slots(&self, rng: &mut impl Rng, picks: Picks) -> crate::Result<Vec<u32>> {
+        let mut out = picks.output(self.len())?;
+        if self.len() == 0 {
+            return Ok(out);
+        }
+        match picks {
+            Picks::Distinct(k) => out.extend(self.random_slots(rng, k)),
+            Picks::Repeated(k) => out.extend((0..k).map(|_| self.random_slot(rng))),
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+
+    use super::*;
+
+    #[test]
+    fn inserts_updates_and_removes_keep_the_index_true() {
+        let mut d: Dict<u32> = Dict::default();
+        for i in 0..1000u32 {
+            assert!(d.insert(i.to_string().as_bytes(), i));
+        }
+        assert!(!d.insert(b"7", 70));
+        assert_eq!(d.get(b"7"), Some(&70));
+        d.check();
+        for i in (0..1000u32).filter(|i| i % 10 != 0) {
+            assert_eq!(
+                d.remove(i.to_string().as_bytes()),
+                Some(if i == 7 { 70 } else { i })
+            );
+            d.check();
+        }
+        assert_eq!(d.len(), 100);
+        assert!(d.slots.len() <= 400, "compacted to {} slots", d.slots.len());
+        for i in (0..1000u32).step_by(10) {
+            assert_eq!(d.get(i.to_string().as_bytes()), Some(&i));
+        }
+    }
+
+    #[test]
+    fn scan_returns_every_entry_present_throughout_while_the_table_churns() {
+        let mut d: Dict<()> = Dict::default();
+        for i in 0..500 {
+            d.insert(format!("keep{i}").as_bytes(), ());
+        }
+        for i in 0..2000 {
+            d.insert(format!("tmp{i}").as_bytes(), ());
+        }
+        let mut seen = hashbrown::HashSet::new();
+        let mut cursor = 0;
+        let mut step = 0;
+        loop {
+            cursor = d.scan(cursor, 7, |k, ()| {
+                seen.insert(k.to_vec());
+            });
+            // Between steps: delete temporaries (forcing compactions) and add others.
+            for j in 0..40 {
+                d.remove(format!("tmp{}", step * 40 + j).as_bytes());
+            }
+            d.insert(format!("new{step}").as_bytes(), ());
+            step += 1;
+            if cursor == 0 {
+                break;
+            }
+        }
+        d.check();
+        for i in 0..500 {
+            assert!(
+                seen.contains(format!("keep{i}").as_bytes()),
+                "keep{i} missed"
+            );
+        }
+    }
+
+    #[test]
+    fn random_slots_are_distinct_and_cover_small_tables() {
+        let mut d: Dict<()> = Dict::default();
+        for i in 0..100 {
+            d.insert(format!("m{i}").as_bytes(), ());
+        }
+        let mut rng = SmallRng::seed_from_u64(7);
+        for k in [0, 1, 10, 49, 50, 99, 100, 1000] {
+            let picks = d.random_slots(&mut rng, k);
+            assert_eq!(picks.len(), k.min(100));
+            let distinct: hashbrown::HashSet<_> = picks.iter().collect();
+            assert_eq!(distinct.len(), picks.len());
+        }
+    }
+}

@@ -1,0 +1,831 @@
+//! Hash commands (Redis's `t_hash.c`): the [`Hashes`] handle and the hash value.
+//!
+//! | Redis | here |
+//! |---|---|
+//! | `HSET` / `HMSET` / `HSETNX` | [`hset`](Hashes::hset) / [`hmset`](Hashes::hmset) / [`hsetnx`](Hashes::hsetnx) |
+//! | `HGET` / `HMGET` / `HGETALL` | [`hget`](Hashes::hget) / [`hmget`](Hashes::hmget) / [`hgetall`](Hashes::hgetall) |
+//! | `HDEL` / `HLEN` / `HSTRLEN` / `HEXISTS` | [`hdel`](Hashes::hdel) / [`hlen`](Hashes::hlen) / [`hstrlen`](Hashes::hstrlen) / [`hexists`](Hashes::hexists) |
+//! | `HKEYS` / `HVALS` | [`hkeys`](Hashes::hkeys) / [`hvals`](Hashes::hvals) |
+//! | `HINCRBY` / `HINCRBYFLOAT` | [`hincrby`](Hashes::hincrby) / [`hincrbyfloat`](Hashes::hincrbyfloat) |
+//! | `HRANDFIELD` | [`hrandfield`](Hashes::hrandfield), [`hrandfield_count`](Hashes::hrandfield_count), [`hrandfield_withvalues`](Hashes::hrandfield_withvalues) |
+//! | `HSCAN` | [`hscan`](Hashes::hscan), [`hscan_iter`](Hashes::hscan_iter) |
+//!
+//! # Representation
+//!
+//! A hash of at most 128 fields whose fields and values are at most 64 bytes is a
+//! [`Pack`] (field, value, field, value… in one buffer, insertion order), as Redis's
+//! listpack encoding; beyond either limit it becomes a [`Dict`] for good. The switch is
+//! invisible except in speed and memory.
+
+use std::collections::VecDeque;
+
+use crate::dict::{Dict, Picks};
+use crate::keys::ScanOptions;
+use crate::keyspace::{EntryMut, Keyspace};
+use crate::number::{self, IntBuf};
+use crate::pack::{self, Item, Pack};
+use crate::value::{Collection, Elem, Value, ValueRef, opt};
+use crate::{Blob, Error, Result, Store};
+
+/// A hash value: compact while small, a table once large.
+#[derive(Debug, Clone)]
+pub(crate) enum HashValue {
+    Pack(Pack),
+    Dict(Box<Dict<Blob>>),
+}
+
+impl Collection for HashValue {
+    fn empty() -> Value {
+        Value::Hash(HashValue::Pack(Pack::default()))
+    }
+
+    fn cast(value: ValueRef<'_>) -> Option<&Self> {
+        match value {
+            ValueRef::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    fn cast_mut(value: &mut Value) -> Option<&mut Self> {
+        match value {
+            Value::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The field and value items of `field` in a packed hash.
+fn find_packed<'p>(p: &'p Pack, field: &[u8]) -> Option<(Item<'p>, Item<'p>)> {
+    let mut items = p.items();
+    while let (Some(f), Some(v)) = (items.next(), items.next()) {
+        if f.bytes == field {
+            return Some((f, v));
+        }
+    }
+    None
+}
+
+fn fits_pack(s: &[u8]) -> bool {
+    s.len() <= pack::MAX_VALUE
+}
+
+/// The pairs of a hash, where they are stored.
+pub(crate) enum Pairs<'a> {
+    Pack(pack::Items<'a>),
+    Dict(Box<dyn Iterator<Item = (&'a Blob, &'a Blob)> + 'a>),
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (Elem<'a>, Elem<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Pairs::Pack(items) => {
+                let f = items.next()?;
+                let v = items.next()?;
+                Some((Elem::Bytes(f.bytes), Elem::Bytes(v.bytes)))
+            }
+            Pairs::Dict(it) => it.next().map(|(f, v)| (Elem::Blob(f), Elem::Blob(v))),
+        }
+    }
+}
+
+impl HashValue {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            HashValue::Pack(p) => p.count() / 2,
+            HashValue::Dict(d) => d.len(),
+        }
+    }
+
+    pub(crate) fn get(&self, field: &[u8]) -> Option<Elem<'_>> {
+        match self {
+            HashValue::Pack(p) => find_packed(p, field).map(|(_, v)| Elem::Bytes(v.bytes)),
+            HashValue::Dict(d) => d.get(field).map(Elem::Blob),
+        }
+    }
+
+    pub(crate) fn pairs(&self) -> Pairs<'_> {
+        match self {
+            HashValue::Pack(p) => Pairs::Pack(p.items()),
+            HashValue::Dict(d) => Pairs::Dict(Box::new(d.iter())),
+        }
+    }
+
+    /// Converts a packed hash to a table.
+    fn unpack(&mut self) -> &mut Dict<Blob> {
+        if let HashValue::Pack(p) = self {
+            let p = std::mem::take(p);
+            let mut d = Dict::with_capacity(p.count() / 2 + 1);
+            let mut items = p.iter();
+            while let (Some(f), Some(v)) = (items.next(), items.next()) {
+                d.insert(f, Blob::copy_from_slice(v));
+            }
+            *self = HashValue::Dict(Box::new(d));
+        }
+        match self {
+            HashValue::Dict(d) => d,
+            HashValue::Pack(_) => unreachable!("just converted"),
+        }
+    }
+
+    /// Sets `field` to `value`; `true` if the field is new.
+    pub(crate) fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
+        if let HashValue::Pack(p) = self {
+            if fits_pack(value) {
+                if let Some((_, v)) = find_packed(p, field) {
+                    p.replace(v.range(), value);
+                    return false;
+                }
+                if fits_pack(field) && p.count() / 2 < pack::MAX_ENTRIES {
+                    p.push(field);
+                    p.push(value);
+                    return true;
+                }
+            }
+        }
+        self.unpack().insert(field, Blob::copy_from_slice(value))
+    }
+
+    /// Removes `field`; `true` if it was there.
+    pub(crate) fn remove(&mut self, field: &[u8]) -> bool {
+        match self {
+            HashValue::Pack(p) => match find_packed(p, field) {
+                Some((f, v)) => {
+                    p.remove(f.span.0..v.span.1, 2);
+                    p.shrink();
+                    true
+                }
+                None => false,
+            },
+            HashValue::Dict(d) => d.remove(field).is_some(),
+        }
+    }
+
+    /// `count` pairs drawn as `HRANDFIELD` does.
+    fn random_pairs(
+        &self,
+        rng: &mut impl rand::Rng,
+        picks: Picks,
+    ) -> Result<Vec<(Elem<'_>, Elem<'_>)>> {
+        match self {
+            HashValue::Pack(_) => {
+                let all: Vec<_> = self.pairs().collect();
+                let at = picks.positions(rng, all.len())?;
+                Ok(at.into_iter().map(|i| all[i]).collect())
+            }
+            HashValue::Dict(d) => Ok(d
+                .pick_slots(rng, picks)?
+                .into_iter()
+                .map(|i| {
+                    let (f, v) = d.entry(i);
+                    (Elem::Blob(f), Elem::Blob(v))
+                })
+                .collect()),
+        }
+    }
+}
+
+fn pair_blobs((f, v): (Elem<'_>, Elem<'_>)) -> (Blob, Blob) {
+    (f.to_blob(), v.to_blob())
+}
+
+/// Commands on hash values, in one database. From [`Store::hashes`] or
+/// [`Db::hashes`](crate::Db::hashes).
+///
+/// A handle is a borrowed view of the store: it holds no lock between calls. Every
+/// command takes one shard lock for its key.
+///
+/// # Examples
+///
+/// ```
+/// let store = embedis::Store::new();
+/// let hashes = store.hashes();
+/// hashes.hset("user:1", [("name", "Ann"), ("lang", "rust")])?;
+/// assert_eq!(hashes.hget("user:1", "name")?.unwrap(), "Ann");
+/// assert_eq!(hashes.hlen("user:1")?, 2);
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Hashes<'s> {
+    store: &'s Store,
+    db: usize,
+}
+
+impl<'s> Hashes<'s> {
+    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
+        Hashes { store, db }
+    }
+
+    fn ks(&self) -> &'s Keyspace {
+        self.store.keyspace()
+    }
+
+    /// Reads the hash at `key` (`None` if absent) under a read lock.
+    fn read<R>(&self, key: &[u8], f: impl FnOnce(Option<&HashValue>) -> R) -> Result<R> {
+        self.ks().read(self.db, key, |v| opt::<HashValue>(v).map(f))
+    }
+
+    /// Edits the hash at `key`, creating it if absent.
+    fn update<R>(&self, key: &[u8], f: impl FnOnce(&mut HashValue) -> Result<R>) -> Result<R> {
+        self.ks().write(self.db, key, |e: &mut EntryMut<'_>| {
+            e.update::<HashValue, R>(f)
+        })
+    }
+
+    /// Sets fields to values, creating the hash if needed, and returns how many fields
+    /// are new (`HSET`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds another type; [`Error::WrongArity`] if
+    /// `pairs` is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.hashes().hset("h", [("a", "1"), ("b", "2")])?, 2);
+    /// assert_eq!(store.hashes().hset("h", [("a", "10"), ("c", "3")])?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hset<F: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        pairs: impl IntoIterator<Item = (F, V)>,
+    ) -> Result<usize> {
+        self.set_pairs(key.as_ref(), pairs, "hset")
+    }
+
+    fn set_pairs<F: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &self,
+        key: &[u8],
+        pairs: impl IntoIterator<Item = (F, V)>,
+        command: &'static str,
+    ) -> Result<usize> {
+        let pairs: Vec<(F, V)> = pairs.into_iter().collect();
+        if pairs.is_empty() {
+            return Err(Error::WrongArity(command));
+        }
+        self.update(key, |h| {
+            Ok(pairs
+                .iter()
+                .filter(|(f, v)| h.set(f.as_ref(), v.as_ref()))
+                .count())
+        })
+    }
+
+    /// Sets fields to values (`HMSET`, the older spelling of [`hset`](Self::hset)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hmset("h", [("a", "1"), ("b", "2")])?;
+    /// assert_eq!(store.hashes().hget("h", "b")?.unwrap(), "2");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hmset<F: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        pairs: impl IntoIterator<Item = (F, V)>,
+    ) -> Result<()> {
+        self.set_pairs(key.as_ref(), pairs, "hmset").map(|_| ())
+    }
+
+    /// Sets `field` only if it does not exist; `true` if it was set (`HSETNX`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert!(store.hashes().hsetnx("h", "f", "first")?);
+    /// assert!(!store.hashes().hsetnx("h", "f", "second")?);
+    /// assert_eq!(store.hashes().hget("h", "f")?.unwrap(), "first");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hsetnx(
+        &self,
+        key: impl AsRef<[u8]>,
+        field: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+    ) -> Result<bool> {
+        let (field, value) = (field.as_ref(), value.as_ref());
+        self.update(key.as_ref(), |h| {
+            Ok(h.get(field).is_none() && h.set(field, value))
+        })
+    }
+
+    /// The value of `field`, `None` if the field or the key is missing (`HGET`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("f", "v")])?;
+    /// assert_eq!(store.hashes().hget("h", "f")?.unwrap(), "v");
+    /// assert_eq!(store.hashes().hget("h", "nope")?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hget(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        let field = field.as_ref();
+        self.read(key.as_ref(), |h| {
+            h.and_then(|h| h.get(field)).map(Elem::to_blob)
+        })
+    }
+
+    /// The values of `fields`, `None` for each missing one (`HMGET`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("a", "1"), ("b", "2")])?;
+    /// let got = store.hashes().hmget("h", ["a", "x", "b"])?;
+    /// assert_eq!(got, [Some("1".into()), None, Some("2".into())]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hmget<F: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        fields: impl IntoIterator<Item = F>,
+    ) -> Result<Vec<Option<Blob>>> {
+        let fields: Vec<F> = fields.into_iter().collect();
+        if fields.is_empty() {
+            return Err(Error::WrongArity("hmget"));
+        }
+        self.read(key.as_ref(), |h| {
+            fields
+                .iter()
+                .map(|f| h.and_then(|h| h.get(f.as_ref())).map(Elem::to_blob))
+                .collect()
+        })
+    }
+
+    /// Every field and value (`HGETALL`); a small hash in insertion order, as Redis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::Blob;
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("a", "1"), ("b", "2")])?;
+    /// let all = store.hashes().hgetall("h")?;
+    /// assert_eq!(all, [(Blob::from("a"), Blob::from("1")), (Blob::from("b"), Blob::from("2"))]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hgetall(&self, key: impl AsRef<[u8]>) -> Result<Vec<(Blob, Blob)>> {
+        self.read(key.as_ref(), |h| {
+            h.map_or_else(Vec::new, |h| h.pairs().map(pair_blobs).collect())
+        })
+    }
+
+    /// Every field (`HKEYS`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("a", "1"), ("b", "2")])?;
+    /// assert_eq!(store.hashes().hkeys("h")?, ["a", "b"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hkeys(&self, key: impl AsRef<[u8]>) -> Result<Vec<Blob>> {
+        self.read(key.as_ref(), |h| {
+            h.map_or_else(Vec::new, |h| h.pairs().map(|(f, _)| f.to_blob()).collect())
+        })
+    }
+
+    /// Every value (`HVALS`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("a", "1"), ("b", "2")])?;
+    /// assert_eq!(store.hashes().hvals("h")?, ["1", "2"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hvals(&self, key: impl AsRef<[u8]>) -> Result<Vec<Blob>> {
+        self.read(key.as_ref(), |h| {
+            h.map_or_else(Vec::new, |h| h.pairs().map(|(_, v)| v.to_blob()).collect())
+        })
+    }
+
+    /// Removes `fields` and returns how many existed (`HDEL`). Removing the last field
+    /// deletes the key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("a", "1"), ("b", "2")])?;
+    /// assert_eq!(store.hashes().hdel("h", ["a", "zz"])?, 1);
+    /// assert_eq!(store.hashes().hdel("h", ["b"])?, 1);
+    /// assert_eq!(store.keys().exists(["h"])?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hdel<F: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        fields: impl IntoIterator<Item = F>,
+    ) -> Result<usize> {
+        let fields: Vec<F> = fields.into_iter().collect();
+        if fields.is_empty() {
+            return Err(Error::WrongArity("hdel"));
+        }
+        self.ks().write(self.db, key.as_ref(), |e| {
+            e.update_existing::<HashValue, _>(|h| {
+                Ok(fields.iter().filter(|f| h.remove(f.as_ref())).count())
+            })
+            .map(Option::unwrap_or_default)
+        })
+    }
+
+    /// Number of fields, 0 if the key is missing (`HLEN`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.hashes().hlen("h")?, 0);
+    /// store.hashes().hset("h", [("a", "1")])?;
+    /// assert_eq!(store.hashes().hlen("h")?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hlen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        self.read(key.as_ref(), |h| h.map_or(0, HashValue::len))
+    }
+
+    /// Length in bytes of the value of `field`, 0 if missing (`HSTRLEN`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("f", "hello")])?;
+    /// assert_eq!(store.hashes().hstrlen("h", "f")?, 5);
+    /// assert_eq!(store.hashes().hstrlen("h", "g")?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hstrlen(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<usize> {
+        let field = field.as_ref();
+        self.read(key.as_ref(), |h| {
+            h.and_then(|h| h.get(field))
+                .map_or(0, |v| v.with_bytes(<[u8]>::len))
+        })
+    }
+
+    /// Whether `field` exists (`HEXISTS`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("f", "v")])?;
+    /// assert!(store.hashes().hexists("h", "f")?);
+    /// assert!(!store.hashes().hexists("h", "g")?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hexists(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<bool> {
+        let field = field.as_ref();
+        self.read(key.as_ref(), |h| h.is_some_and(|h| h.get(field).is_some()))
+    }
+
+    /// Adds `delta` to the integer in `field` (a missing field counts as 0) and returns
+    /// the result (`HINCRBY`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::HashValueNotInteger`] if the field holds no base-10 `i64`;
+    /// [`Error::Overflow`] if the result would not fit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.hashes().hincrby("h", "visits", 5)?, 5);
+    /// assert_eq!(store.hashes().hincrby("h", "visits", -2)?, 3);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hincrby(
+        &self,
+        key: impl AsRef<[u8]>,
+        field: impl AsRef<[u8]>,
+        delta: i64,
+    ) -> Result<i64> {
+        let field = field.as_ref();
+        self.update(key.as_ref(), |h| {
+            let current = match h.get(field) {
+                Some(v) => v
+                    .with_bytes(number::parse_i64)
+                    .ok_or(Error::HashValueNotInteger)?,
+                None => 0,
+            };
+            let sum = current.checked_add(delta).ok_or(Error::Overflow)?;
+            h.set(field, IntBuf::new(sum).as_bytes());
+            Ok(sum)
+        })
+    }
+
+    /// Adds `delta` to the number in `field` (a missing field counts as 0) and returns
+    /// the result (`HINCRBYFLOAT`). The sum is computed and stored exactly as Redis does
+    /// (80-bit arithmetic, up to 17 decimals, no trailing zeros), so `10.5 + 0.1` stores
+    /// `10.6`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFloat`] if `delta` is NaN; [`Error::NotFinite`] if it is infinite;
+    /// [`Error::HashValueNotFloat`] if the field holds no number;
+    /// [`Error::NanOrInfinity`] if the result would not be finite.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("price", "10.5")])?;
+    /// assert_eq!(store.hashes().hincrbyfloat("h", "price", 0.1)?, 10.6);
+    /// assert_eq!(store.hashes().hget("h", "price")?.unwrap(), "10.6");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hincrbyfloat(
+        &self,
+        key: impl AsRef<[u8]>,
+        field: impl AsRef<[u8]>,
+        delta: f64,
+    ) -> Result<f64> {
+        let text = self.hincrbyfloat_text(key.as_ref(), field.as_ref(), delta)?;
+        Ok(text.parse().unwrap_or(f64::NAN))
+    }
+
+    /// `HINCRBYFLOAT` returning the stored text.
+    pub(crate) fn hincrbyfloat_text(&self, key: &[u8], field: &[u8], delta: f64) -> Result<String> {
+        if delta.is_nan() {
+            return Err(Error::NotFloat);
+        }
+        if delta.is_infinite() {
+            return Err(Error::NotFinite);
+        }
+        self.update(key, |h| {
+            let current = h.get(field).map(|v| v.with_bytes(<[u8]>::to_vec));
+            let text = number::incr_by_float(current.as_deref(), delta).map_err(|e| match e {
+                Error::NotFloat => Error::HashValueNotFloat,
+                e => e,
+            })?;
+            h.set(field, text.as_bytes());
+            Ok(text)
+        })
+    }
+
+    /// A random field, `None` if the key is missing (`HRANDFIELD`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.hashes().hrandfield("h")?, None);
+    /// store.hashes().hset("h", [("only", "1")])?;
+    /// assert_eq!(store.hashes().hrandfield("h")?.unwrap(), "only");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hrandfield(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        Ok(self
+            .hrandfield_withvalues_checked(key.as_ref(), Picks::Distinct(1))?
+            .pop()
+            .map(|(f, _)| f))
+    }
+
+    /// Random fields (`HRANDFIELD key count`): with `count >= 0`, that many distinct
+    /// fields (all of them if the hash is smaller); with `count < 0`, `-count` fields
+    /// that may repeat. Each pick is uniform; the cost is O(count), not O(size).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ValueOutOfRange`] for `i64::MIN`, as Redis; [`Error::OutOfRange`] if
+    /// memory cannot hold `-count` picks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("a", "1"), ("b", "2"), ("c", "3")])?;
+    /// assert_eq!(store.hashes().hrandfield_count("h", 2)?.len(), 2);
+    /// assert_eq!(store.hashes().hrandfield_count("h", 10)?.len(), 3);
+    /// assert_eq!(store.hashes().hrandfield_count("h", -10)?.len(), 10);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hrandfield_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
+        let picks = Picks::from_count(count)?;
+        self.read(key.as_ref(), |h| {
+            let Some(h) = h else {
+                return Ok(Vec::new());
+            };
+            let pairs = h.random_pairs(&mut self.ks().rng(), picks)?;
+            Ok(pairs.into_iter().map(|(f, _)| f.to_blob()).collect())
+        })?
+    }
+
+    /// Random fields with their values (`HRANDFIELD key count WITHVALUES`), picked as
+    /// [`hrandfield_count`](Self::hrandfield_count) does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if `count`'s magnitude exceeds `i64::MAX / 2`, as Redis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("a", "1")])?;
+    /// assert_eq!(store.hashes().hrandfield_withvalues("h", 1)?, [("a".into(), "1".into())]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hrandfield_withvalues(
+        &self,
+        key: impl AsRef<[u8]>,
+        count: i64,
+    ) -> Result<Vec<(Blob, Blob)>> {
+        let picks = Picks::from_count(count)?;
+        if count.unsigned_abs() > (i64::MAX / 2).unsigned_abs() {
+            return Err(Error::OutOfRange);
+        }
+        self.hrandfield_withvalues_checked(key.as_ref(), picks)
+    }
+
+    fn hrandfield_withvalues_checked(&self, key: &[u8], picks: Picks) -> Result<Vec<(Blob, Blob)>> {
+        self.read(key, |h| {
+            let Some(h) = h else {
+                return Ok(Vec::new());
+            };
+            let pairs = h.random_pairs(&mut self.ks().rng(), picks)?;
+            Ok(pairs.into_iter().map(pair_blobs).collect())
+        })?
+    }
+
+    /// One step of an incremental walk over the fields (`HSCAN`): returns the cursor for
+    /// the next step (0 when done) and the matching pairs. Start with cursor 0. Every
+    /// field present for the whole walk is returned at least once, however the hash
+    /// changes meanwhile; a small (compact) hash is returned whole in one step, as
+    /// Redis does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Syntax`] if `options` has a key type (only `SCAN` takes `TYPE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::ScanOptions;
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", (0..1000).map(|i| (format!("f{i}"), "v")))?;
+    /// let (mut cursor, mut seen) = (0, 0);
+    /// loop {
+    ///     let (next, pairs) = store.hashes().hscan("h", cursor, &ScanOptions::new().count(100))?;
+    ///     seen += pairs.len();
+    ///     cursor = next;
+    ///     if cursor == 0 { break; }
+    /// }
+    /// assert_eq!(seen, 1000);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hscan(
+        &self,
+        key: impl AsRef<[u8]>,
+        cursor: u64,
+        options: &ScanOptions,
+    ) -> Result<(u64, Vec<(Blob, Blob)>)> {
+        if options.key_type.is_some() {
+            return Err(Error::Syntax);
+        }
+        self.read(key.as_ref(), |h| {
+            let mut out = Vec::new();
+            let next = match h {
+                None => 0,
+                Some(h @ HashValue::Pack(_)) => {
+                    let matching = h
+                        .pairs()
+                        .filter(|(f, _)| f.with_bytes(|f| options.matches(f)));
+                    out.extend(matching.map(pair_blobs));
+                    0
+                }
+                Some(HashValue::Dict(d)) => d.scan(cursor, options.count, |f, v| {
+                    if options.matches(f) {
+                        out.push((f.clone(), v.clone()));
+                    }
+                }),
+            };
+            (next, out)
+        })
+    }
+
+    /// An iterator over the fields and values of `key`, fetched in `HSCAN` steps of
+    /// `options.count`: a huge hash is walked without being copied whole, and no lock
+    /// is held between steps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::ScanOptions;
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", (0..500).map(|i| (format!("f{i}"), i.to_string())))?;
+    /// let sum: u64 = store
+    ///     .hashes()
+    ///     .hscan_iter("h", ScanOptions::new().pattern("f1*"))
+    ///     .map(|(_, v)| v.as_str().unwrap().parse::<u64>().unwrap())
+    ///     .sum();
+    /// assert_eq!(sum, 1 + (10..20).sum::<u64>() + (100..200).sum::<u64>());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hscan_iter(&self, key: impl AsRef<[u8]>, options: ScanOptions) -> HScanIter<'s> {
+        HScanIter {
+            hashes: *self,
+            key: key.as_ref().to_vec(),
+            options,
+            cursor: 0,
+            buffer: VecDeque::new(),
+            done: false,
+        }
+    }
+}
+
+/// The fields and values of a hash, in `HSCAN` steps. From [`Hashes::hscan_iter`].
+///
+/// Ends early (with the pairs seen so far) if the key comes to hold another type.
+#[derive(Debug)]
+pub struct HScanIter<'s> {
+    hashes: Hashes<'s>,
+    key: Vec<u8>,
+    options: ScanOptions,
+    cursor: u64,
+    buffer: VecDeque<(Blob, Blob)>,
+    done: bool,
+}
+
+impl Iterator for HScanIter<'_> {
+    type Item = (Blob, Blob);
+
+    fn next(&mut self) -> Option<(Blob, Blob)> {
+        loop {
+            if let Some(pair) = self.buffer.pop_front() {
+                return Some(pair);
+            }
+            if self.done {
+                return None;
+            }
+            let (next, pairs) = self
+                .hashes
+                .hscan(&self.key, self.cursor, &self.options)
+                .ok()?;
+            self.buffer.extend(pairs);
+            self.cursor = next;
+            self.done = next == 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_converts_to_a_table_past_either_limit_and_keeps_its_pairs() {
+        let mut h = HashValue::Pack(Pack::default());
+        for i in 0..pack::MAX_ENTRIES {
+            h.set(format!("f{i}").as_bytes(), b"v");
+        }
+        assert!(matches!(h, HashValue::Pack(_)));
+        h.set(b"one-more", b"v");
+        assert!(matches!(h, HashValue::Dict(_)));
+        assert_eq!(h.len(), pack::MAX_ENTRIES + 1);
+
+        let mut h = HashValue::Pack(Pack::default());
+        h.set(b"a", b"1");
+        h.set(b"a", &[b'x'; pack::MAX_VALUE + 1]);
+        assert!(matches!(h, HashValue::Dict(_)));
+        assert_eq!(h.get(b"a").unwrap().to_blob().len(), pack::MAX_VALUE + 1);
+        assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn a_packed_hash_edits_in_place_in_insertion_order() {
+        let mut h = HashValue::Pack(Pack::default());
+        assert!(h.set(b"a", b"1"));
+        assert!(h.set(b"b", b"2"));
+        assert!(h.set(b"c", b"3"));
+        assert!(!h.set(b"b", b"twenty"));
+        assert!(h.remove(b"a"));
+        assert!(!h.remove(b"a"));
+        let pairs: Vec<_> = h.pairs().map(pair_blobs).collect();
+        assert_eq!(
+            pairs,
+            [
+                (Blob::from("b"), Blob::from("twenty")),
+                (Blob::from("c"), Blob::from("3"))
+            ]
+        );
+    }
+}

@@ -1,0 +1,179 @@
+//! `Pack`: a short sequence of byte strings in one buffer (Redis's listpack, simplified).
+//!
+//! Small hashes and sets live in a `Pack` instead of a hash table: each string is its
+//! length as a LEB128 varint followed by its bytes, back to back in one `Vec<u8>`. A
+//! 10-field hash of short strings costs about a hundred bytes this way, against several
+//! hundred in a table. Lookups are linear, which is why the owners convert to a table
+//! beyond [`MAX_ENTRIES`] strings or [`MAX_VALUE`] bytes in one string — Redis's own
+//! thresholds (`hash-max-listpack-entries` 128, `hash-max-listpack-value` 64).
+//!
+//! A hash stores field, value, field, value…; a set stores members. Order is insertion
+//! order, kept by every edit, as in Redis's listpacks.
+
+use std::ops::Range;
+
+/// Most pairs (hash) or members (set) a pack holds before its owner converts.
+pub(crate) const MAX_ENTRIES: usize = 128;
+/// Longest string a pack holds before its owner converts.
+pub(crate) const MAX_VALUE: usize = 64;
+
+/// Byte strings back to back, each prefixed with its varint length.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Pack {
+    buf: Vec<u8>,
+    /// How many strings the buffer holds.
+    count: u32,
+}
+
+/// One string of a pack: where it sits (header included) and its bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Item<'a> {
+    pub(crate) span: (usize, usize),
+    pub(crate) bytes: &'a [u8],
+}
+
+impl Item<'_> {
+    pub(crate) fn range(&self) -> Range<usize> {
+        self.span.0..self.span.1
+    }
+}
+
+fn encode(out: &mut Vec<u8>, s: &[u8]) {
+    let mut n = s.len();
+    loop {
+        #[allow(clippy::cast_possible_truncation)] // masked to 7 bits
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend_from_slice(s);
+}
+
+impl Pack {
+    /// How many strings the pack holds.
+    pub(crate) fn count(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Bytes used by the buffer (for memory accounting and tests).
+    #[cfg(test)]
+    pub(crate) fn byte_len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The strings in order, with their positions.
+    pub(crate) fn items(&self) -> Items<'_> {
+        Items {
+            buf: &self.buf,
+            at: 0,
+        }
+    }
+
+    /// The strings in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.items().map(|item| item.bytes)
+    }
+
+    /// Appends `s`.
+    pub(crate) fn push(&mut self, s: &[u8]) {
+        encode(&mut self.buf, s);
+        self.count += 1;
+    }
+
+    /// Replaces the string at `item` with `s`.
+    pub(crate) fn replace(&mut self, item: Range<usize>, s: &[u8]) {
+        let mut encoded = Vec::with_capacity(s.len() + 2);
+        encode(&mut encoded, s);
+        self.buf.splice(item, encoded);
+    }
+
+    /// Removes the `strings` strings that occupy `span`.
+    pub(crate) fn remove(&mut self, span: Range<usize>, strings: usize) {
+        self.buf.drain(span);
+        #[allow(clippy::cast_possible_truncation)] // never more than the count
+        {
+            self.count -= strings as u32;
+        }
+    }
+
+    /// Releases spare capacity (after removals).
+    pub(crate) fn shrink(&mut self) {
+        if self.buf.capacity() > self.buf.len() + self.buf.len() / 4 + 16 {
+            self.buf.shrink_to_fit();
+        }
+    }
+}
+
+/// The strings of a [`Pack`] with their positions.
+#[derive(Debug, Clone)]
+pub(crate) struct Items<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Item<'a>;
+
+    fn next(&mut self) -> Option<Item<'a>> {
+        if self.at >= self.buf.len() {
+            return None;
+        }
+        let start = self.at;
+        let mut len = 0usize;
+        let mut shift = 0;
+        loop {
+            let b = self.buf[self.at];
+            self.at += 1;
+            len |= usize::from(b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let bytes = &self.buf[self.at..self.at + len];
+        self.at += len;
+        Some(Item {
+            span: (start, self.at),
+            bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(p: &Pack) -> Vec<Vec<u8>> {
+        p.iter().map(<[u8]>::to_vec).collect()
+    }
+
+    #[test]
+    fn pushes_replaces_and_removes_in_place_keeping_order() {
+        let mut p = Pack::default();
+        let long = vec![b'x'; 300]; // a two-byte length header
+        for s in [&b"a"[..], b"", &long, b"dd"] {
+            p.push(s);
+        }
+        assert_eq!(p.count(), 4);
+        assert_eq!(
+            strings(&p),
+            [b"a".to_vec(), vec![], long.clone(), b"dd".to_vec()]
+        );
+        let third = p.items().nth(2).unwrap();
+        p.replace(third.range(), b"c");
+        assert_eq!(
+            strings(&p),
+            [b"a".to_vec(), vec![], b"c".to_vec(), b"dd".to_vec()]
+        );
+        let first = p.items().next().unwrap();
+        let second = p.items().nth(1).unwrap();
+        p.remove(first.span.0..second.span.1, 2);
+        assert_eq!(p.count(), 2);
+        assert_eq!(strings(&p), [b"c".to_vec(), b"dd".to_vec()]);
+        assert_eq!(p.byte_len(), 5);
+    }
+}

@@ -1,0 +1,1010 @@
+//! Set commands (Redis's `t_set.c`): the [`Sets`] handle and the set value.
+//!
+//! | Redis | here |
+//! |---|---|
+//! | `SADD` / `SREM` / `SCARD` | [`sadd`](Sets::sadd) / [`srem`](Sets::srem) / [`scard`](Sets::scard) |
+//! | `SISMEMBER` / `SMISMEMBER` / `SMEMBERS` | [`sismember`](Sets::sismember) / [`smismember`](Sets::smismember) / [`smembers`](Sets::smembers) |
+//! | `SPOP` / `SRANDMEMBER` | [`spop`](Sets::spop), [`spop_count`](Sets::spop_count) / [`srandmember`](Sets::srandmember), [`srandmember_count`](Sets::srandmember_count) |
+//! | `SMOVE` | [`smove`](Sets::smove) |
+//! | `SDIFF` / `SINTER` / `SUNION` (+`STORE`) | [`sdiff`](Sets::sdiff) / [`sinter`](Sets::sinter) / [`sunion`](Sets::sunion), [`sdiffstore`](Sets::sdiffstore) / [`sinterstore`](Sets::sinterstore) / [`sunionstore`](Sets::sunionstore) |
+//! | `SINTERCARD` | [`sintercard`](Sets::sintercard) |
+//! | `SSCAN` | [`sscan`](Sets::sscan), [`sscan_iter`](Sets::sscan_iter) |
+//!
+//! # Representation
+//!
+//! As Redis: a set of at most 512 integers (in canonical decimal form) is a sorted
+//! vector of `i64` — an intset, answered by binary search and listed in ascending order;
+//! other sets of at most 128 members of at most 64 bytes are a [`Pack`]; anything larger
+//! is a [`Dict`]. Conversions happen on the way up only, and are invisible but for speed
+//! and memory.
+//!
+//! # Multi-key commands
+//!
+//! `SMOVE`, the set algebra and its `STORE` forms lock every shard involved, in
+//! ascending order, for the whole command: atomic to every other thread. Every key is
+//! type-checked before anything is computed, so a `WRONGTYPE` anywhere changes nothing.
+
+use std::collections::VecDeque;
+
+use crate::dict::{Dict, Picks};
+use crate::keys::ScanOptions;
+use crate::keyspace::{Deadline, Keyspace};
+use crate::number;
+use crate::pack::{self, Pack};
+use crate::value::{Collection, Elem, Value, ValueRef, opt};
+use crate::{Blob, Error, Result, Store};
+
+/// Most members of an intset before it converts (Redis's `set-max-intset-entries`).
+pub(crate) const MAX_INTSET: usize = 512;
+
+/// A set value: an intset, a pack, or a table.
+#[derive(Debug, Clone)]
+pub(crate) enum SetValue {
+    Ints(Vec<i64>),
+    Pack(Pack),
+    Dict(Box<Dict<()>>),
+}
+
+impl Default for SetValue {
+    fn default() -> Self {
+        SetValue::Ints(Vec::new())
+    }
+}
+
+impl Collection for SetValue {
+    fn empty() -> Value {
+        Value::Set(SetValue::default())
+    }
+
+    fn cast(value: ValueRef<'_>) -> Option<&Self> {
+        match value {
+            ValueRef::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn cast_mut(value: &mut Value) -> Option<&mut Self> {
+        match value {
+            Value::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The members of a set, where they are stored.
+pub(crate) enum Members<'a> {
+    Ints(std::slice::Iter<'a, i64>),
+    Pack(pack::Items<'a>),
+    Dict(Box<dyn Iterator<Item = (&'a Blob, &'a ())> + 'a>),
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = Elem<'a>;
+
+    fn next(&mut self) -> Option<Elem<'a>> {
+        match self {
+            Members::Ints(it) => it.next().map(|&i| Elem::Int(i)),
+            Members::Pack(it) => it.next().map(|item| Elem::Bytes(item.bytes)),
+            Members::Dict(it) => it.next().map(|(m, ())| Elem::Blob(m)),
+        }
+    }
+}
+
+impl SetValue {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            SetValue::Ints(v) => v.len(),
+            SetValue::Pack(p) => p.count(),
+            SetValue::Dict(d) => d.len(),
+        }
+    }
+
+    pub(crate) fn members(&self) -> Members<'_> {
+        match self {
+            SetValue::Ints(v) => Members::Ints(v.iter()),
+            SetValue::Pack(p) => Members::Pack(p.items()),
+            SetValue::Dict(d) => Members::Dict(Box::new(d.iter())),
+        }
+    }
+
+    pub(crate) fn contains(&self, member: &[u8]) -> bool {
+        match self {
+            SetValue::Ints(v) => {
+                number::parse_i64(member).is_some_and(|i| v.binary_search(&i).is_ok())
+            }
+            SetValue::Pack(p) => p.iter().any(|m| m == member),
+            SetValue::Dict(d) => d.contains(member),
+        }
+    }
+
+    fn contains_elem(&self, member: Elem<'_>) -> bool {
+        match (self, member) {
+            (SetValue::Ints(v), Elem::Int(i)) => v.binary_search(&i).is_ok(),
+            _ => member.with_bytes(|m| self.contains(m)),
+        }
+    }
+
+    /// Rebuilds the set in the form that holds `extra` more members, one of them `next`.
+    fn grow(&mut self, next: &[u8]) {
+        let len = self.len() + 1;
+        let packable = len <= pack::MAX_ENTRIES
+            && next.len() <= pack::MAX_VALUE
+            && self
+                .members()
+                .all(|m| m.with_bytes(|b| b.len() <= pack::MAX_VALUE));
+        let old = std::mem::take(self);
+        if packable {
+            let mut p = Pack::default();
+            for m in old.members() {
+                m.with_bytes(|b| p.push(b));
+            }
+            *self = SetValue::Pack(p);
+        } else {
+            let mut d = Dict::with_capacity(len);
+            for m in old.members() {
+                m.with_bytes(|b| d.insert(b, ()));
+            }
+            *self = SetValue::Dict(Box::new(d));
+        }
+    }
+
+    /// Adds `member`; `true` if it is new.
+    pub(crate) fn add(&mut self, member: &[u8]) -> bool {
+        match self {
+            SetValue::Ints(v) => {
+                if let Some(i) = number::parse_i64(member) {
+                    if let Err(at) = v.binary_search(&i) {
+                        if v.len() < MAX_INTSET {
+                            v.insert(at, i);
+                            return true;
+                        }
+                    } else {
+                        return false;
+                    }
+                } else if v.is_empty() {
+                    *self = SetValue::Pack(Pack::default());
+                    return self.add(member);
+                }
+            }
+            SetValue::Pack(p) => {
+                if p.iter().any(|m| m == member) {
+                    return false;
+                }
+                if p.count() < pack::MAX_ENTRIES && member.len() <= pack::MAX_VALUE {
+                    p.push(member);
+                    return true;
+                }
+            }
+            SetValue::Dict(d) => return d.insert(member, ()),
+        }
+        self.grow(member);
+        self.add(member)
+    }
+
+    fn add_elem(&mut self, member: Elem<'_>) -> bool {
+        match (&mut *self, member) {
+            (SetValue::Ints(v), Elem::Int(i)) if v.len() < MAX_INTSET => {
+                match v.binary_search(&i) {
+                    Ok(_) => false,
+                    Err(at) => {
+                        v.insert(at, i);
+                        true
+                    }
+                }
+            }
+            _ => member.with_bytes(|m| self.add(m)),
+        }
+    }
+
+    /// Removes `member`; `true` if it was there.
+    pub(crate) fn remove(&mut self, member: &[u8]) -> bool {
+        match self {
+            SetValue::Ints(v) => match number::parse_i64(member).map(|i| v.binary_search(&i)) {
+                Some(Ok(at)) => {
+                    v.remove(at);
+                    true
+                }
+                _ => false,
+            },
+            SetValue::Pack(p) => match p.items().find(|m| m.bytes == member) {
+                Some(item) => {
+                    p.remove(item.range(), 1);
+                    p.shrink();
+                    true
+                }
+                None => false,
+            },
+            SetValue::Dict(d) => d.remove(member).is_some(),
+        }
+    }
+
+    /// Members drawn as `picks` asks (uniform; O(picks) on a table).
+    fn random_members(&self, rng: &mut impl rand::Rng, picks: Picks) -> Result<Vec<Blob>> {
+        if let SetValue::Dict(d) = self {
+            let slots = d.pick_slots(rng, picks)?;
+            return Ok(slots.into_iter().map(|i| d.entry(i).0.clone()).collect());
+        }
+        let all: Vec<Elem<'_>> = self.members().collect();
+        let at = picks.positions(rng, all.len())?;
+        Ok(at.into_iter().map(|i| all[i].to_blob()).collect())
+    }
+
+    #[cfg(test)]
+    fn collect<'a>(members: impl IntoIterator<Item = Elem<'a>>) -> SetValue {
+        let mut set = SetValue::default();
+        for m in members {
+            set.add_elem(m);
+        }
+        set
+    }
+}
+
+/// The set algebra over already type-checked operands (`None`: a missing key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Diff,
+    Inter,
+    Union,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Diff => "sdiff",
+            Op::Inter => "sinter",
+            Op::Union => "sunion",
+        }
+    }
+
+    fn store_name(self) -> &'static str {
+        match self {
+            Op::Diff => "sdiffstore",
+            Op::Inter => "sinterstore",
+            Op::Union => "sunionstore",
+        }
+    }
+
+    /// Calls `f` with each member of the result, stopping after `limit`.
+    fn each<'a>(self, sets: &[Option<&'a SetValue>], limit: usize, mut f: impl FnMut(Elem<'a>)) {
+        match self {
+            Op::Inter => {
+                if sets.iter().any(Option::is_none) {
+                    return;
+                }
+                let mut sets: Vec<&SetValue> = sets.iter().flatten().copied().collect();
+                sets.sort_by_key(|s| s.len());
+                let Some((first, rest)) = sets.split_first() else {
+                    return;
+                };
+                let hits = first
+                    .members()
+                    .filter(|&m| rest.iter().all(|s| s.contains_elem(m)));
+                hits.take(limit).for_each(&mut f);
+            }
+            Op::Diff => {
+                let Some(Some(first)) = sets.first() else {
+                    return;
+                };
+                let rest: Vec<&SetValue> = sets[1..].iter().flatten().copied().collect();
+                let left = first
+                    .members()
+                    .filter(|&m| !rest.iter().any(|s| s.contains_elem(m)));
+                left.take(limit).for_each(&mut f);
+            }
+            Op::Union => sets
+                .iter()
+                .flatten()
+                .flat_map(|s| s.members())
+                .take(limit)
+                .for_each(&mut f),
+        }
+    }
+
+    /// The result as a set (duplicates merged; integers in ascending order as Redis).
+    fn apply(self, sets: &[Option<&SetValue>]) -> SetValue {
+        let mut out = SetValue::default();
+        self.each(sets, usize::MAX, |m| {
+            out.add_elem(m);
+        });
+        out
+    }
+}
+
+/// Type-checks every operand before any is used.
+fn operands<'a>(
+    values: impl Iterator<Item = Option<ValueRef<'a>>>,
+) -> Result<Vec<Option<&'a SetValue>>> {
+    values.map(opt::<SetValue>).collect()
+}
+
+/// Commands on set values, in one database. From [`Store::sets`] or
+/// [`Db::sets`](crate::Db::sets).
+///
+/// A handle is a borrowed view of the store: it holds no lock between calls.
+///
+/// # Examples
+///
+/// ```
+/// let store = embedis::Store::new();
+/// let sets = store.sets();
+/// sets.sadd("tags:rust", ["fast", "safe", "fun"])?;
+/// sets.sadd("tags:c", ["fast", "old"])?;
+/// assert_eq!(sets.sinter(["tags:rust", "tags:c"])?, ["fast"]);
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Sets<'s> {
+    store: &'s Store,
+    db: usize,
+}
+
+impl<'s> Sets<'s> {
+    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
+        Sets { store, db }
+    }
+
+    fn ks(&self) -> &'s Keyspace {
+        self.store.keyspace()
+    }
+
+    fn read<R>(&self, key: &[u8], f: impl FnOnce(Option<&SetValue>) -> R) -> Result<R> {
+        self.ks().read(self.db, key, |v| opt::<SetValue>(v).map(f))
+    }
+
+    fn located<'k, K: AsRef<[u8]>>(&self, keys: &'k [K]) -> Vec<(usize, &'k [u8])> {
+        keys.iter().map(|k| (self.db, k.as_ref())).collect()
+    }
+
+    /// Adds `members` and returns how many were new (`SADD`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds another type; [`Error::WrongArity`] if
+    /// `members` is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.sets().sadd("s", ["a", "b", "a"])?, 2);
+    /// assert_eq!(store.sets().sadd("s", ["b", "c"])?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sadd<M: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        members: impl IntoIterator<Item = M>,
+    ) -> Result<usize> {
+        let members: Vec<M> = members.into_iter().collect();
+        if members.is_empty() {
+            return Err(Error::WrongArity("sadd"));
+        }
+        self.ks().write(self.db, key.as_ref(), |e| {
+            e.update::<SetValue, _>(|s| Ok(members.iter().filter(|m| s.add(m.as_ref())).count()))
+        })
+    }
+
+    /// Removes `members` and returns how many were there (`SREM`). Removing the last
+    /// member deletes the key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("s", ["a", "b"])?;
+    /// assert_eq!(store.sets().srem("s", ["a", "x"])?, 1);
+    /// assert_eq!(store.sets().srem("s", ["b"])?, 1);
+    /// assert_eq!(store.keys().exists(["s"])?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn srem<M: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        members: impl IntoIterator<Item = M>,
+    ) -> Result<usize> {
+        let members: Vec<M> = members.into_iter().collect();
+        if members.is_empty() {
+            return Err(Error::WrongArity("srem"));
+        }
+        self.ks().write(self.db, key.as_ref(), |e| {
+            e.update_existing::<SetValue, _>(|s| {
+                Ok(members.iter().filter(|m| s.remove(m.as_ref())).count())
+            })
+            .map(Option::unwrap_or_default)
+        })
+    }
+
+    /// Number of members, 0 if the key is missing (`SCARD`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("s", ["a", "b"])?;
+    /// assert_eq!(store.sets().scard("s")?, 2);
+    /// assert_eq!(store.sets().scard("missing")?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn scard(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        self.read(key.as_ref(), |s| s.map_or(0, SetValue::len))
+    }
+
+    /// Whether `member` is in the set (`SISMEMBER`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("s", ["a"])?;
+    /// assert!(store.sets().sismember("s", "a")?);
+    /// assert!(!store.sets().sismember("s", "b")?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sismember(&self, key: impl AsRef<[u8]>, member: impl AsRef<[u8]>) -> Result<bool> {
+        let member = member.as_ref();
+        self.read(key.as_ref(), |s| s.is_some_and(|s| s.contains(member)))
+    }
+
+    /// Whether each of `members` is in the set (`SMISMEMBER`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("s", ["a", "c"])?;
+    /// assert_eq!(store.sets().smismember("s", ["a", "b", "c"])?, [true, false, true]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn smismember<M: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        members: impl IntoIterator<Item = M>,
+    ) -> Result<Vec<bool>> {
+        let members: Vec<M> = members.into_iter().collect();
+        if members.is_empty() {
+            return Err(Error::WrongArity("smismember"));
+        }
+        self.read(key.as_ref(), |s| {
+            members
+                .iter()
+                .map(|m| s.is_some_and(|s| s.contains(m.as_ref())))
+                .collect()
+        })
+    }
+
+    /// Every member (`SMEMBERS`); a set of integers lists them in ascending order, as
+    /// Redis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("s", ["3", "1", "2"])?;
+    /// assert_eq!(store.sets().smembers("s")?, ["1", "2", "3"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn smembers(&self, key: impl AsRef<[u8]>) -> Result<Vec<Blob>> {
+        self.read(key.as_ref(), |s| {
+            s.map_or_else(Vec::new, |s| s.members().map(Elem::to_blob).collect())
+        })
+    }
+
+    /// Removes and returns a random member, `None` if the key is missing (`SPOP`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("s", ["only"])?;
+    /// assert_eq!(store.sets().spop("s")?.unwrap(), "only");
+    /// assert_eq!(store.sets().spop("s")?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn spop(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        Ok(self.pop(key.as_ref(), 1)?.and_then(|mut v| v.pop()))
+    }
+
+    /// Removes and returns up to `count` distinct random members (`SPOP key count`);
+    /// all of them, deleting the key, if the set has no more than `count`. Each pick is
+    /// uniform; the cost is O(count), not O(size).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("s", ["a", "b", "c"])?;
+    /// assert_eq!(store.sets().spop_count("s", 2)?.len(), 2);
+    /// assert_eq!(store.sets().scard("s")?, 1);
+    /// assert_eq!(store.sets().spop_count("s", 5)?.len(), 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn spop_count(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<Blob>> {
+        Ok(self.pop(key.as_ref(), count)?.unwrap_or_default())
+    }
+
+    fn pop(&self, key: &[u8], count: usize) -> Result<Option<Vec<Blob>>> {
+        let ks = self.ks();
+        ks.write(self.db, key, |e| {
+            e.update_existing::<SetValue, _>(|s| {
+                if count >= s.len() {
+                    let all = s.members().map(Elem::to_blob).collect();
+                    *s = SetValue::default();
+                    return Ok(all);
+                }
+                let picked = s.random_members(&mut ks.rng(), Picks::Distinct(count))?;
+                for m in &picked {
+                    s.remove(m);
+                }
+                Ok(picked)
+            })
+        })
+    }
+
+    /// A random member, `None` if the key is missing (`SRANDMEMBER`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("s", ["only"])?;
+    /// assert_eq!(store.sets().srandmember("s")?.unwrap(), "only");
+    /// assert_eq!(store.sets().scard("s")?, 1, "not removed");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn srandmember(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        Ok(self.random(key.as_ref(), Picks::Distinct(1))?.pop())
+    }
+
+    /// Random members (`SRANDMEMBER key count`): with `count >= 0`, that many distinct
+    /// members (all of them if the set is smaller); with `count < 0`, `-count` members
+    /// that may repeat. Each pick is uniform; the cost is O(count), not O(size).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ValueOutOfRange`] for `i64::MIN`, as Redis; [`Error::OutOfRange`] if
+    /// memory cannot hold `-count` picks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("s", ["a", "b", "c"])?;
+    /// assert_eq!(store.sets().srandmember_count("s", 2)?.len(), 2);
+    /// assert_eq!(store.sets().srandmember_count("s", 9)?.len(), 3);
+    /// assert_eq!(store.sets().srandmember_count("s", -9)?.len(), 9);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn srandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
+        self.random(key.as_ref(), Picks::from_count(count)?)
+    }
+
+    fn random(&self, key: &[u8], picks: Picks) -> Result<Vec<Blob>> {
+        self.read(key, |s| match s {
+            Some(s) => s.random_members(&mut self.ks().rng(), picks),
+            None => Ok(Vec::new()),
+        })?
+    }
+
+    /// Moves `member` from `src` to `dst` atomically; `true` if it was in `src`
+    /// (`SMOVE`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `src` exists and either key holds another type (a missing
+    /// `src` answers `false` whatever `dst` holds, as Redis).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("todo", ["a", "b"])?;
+    /// assert!(store.sets().smove("todo", "done", "a")?);
+    /// assert!(!store.sets().smove("todo", "done", "zz")?);
+    /// assert_eq!(store.sets().smembers("done")?, ["a"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn smove(
+        &self,
+        src: impl AsRef<[u8]>,
+        dst: impl AsRef<[u8]>,
+        member: impl AsRef<[u8]>,
+    ) -> Result<bool> {
+        let (src, dst, member) = (src.as_ref(), dst.as_ref(), member.as_ref());
+        self.ks()
+            .write_many(&[(self.db, src), (self.db, dst)], |many| {
+                let Some(from) = opt::<SetValue>(many.get(0))? else {
+                    return Ok(false);
+                };
+                opt::<SetValue>(many.get(1))?;
+                if src == dst {
+                    return Ok(from.contains(member));
+                }
+                let removed = many
+                    .entry(0)
+                    .update_existing::<SetValue, _>(|s| Ok(s.remove(member)))?;
+                if removed != Some(true) {
+                    return Ok(false);
+                }
+                many.entry(1).update::<SetValue, _>(|s| Ok(s.add(member)))?;
+                Ok(true)
+            })
+    }
+
+    fn compute<K: AsRef<[u8]>>(&self, op: Op, keys: &[K], limit: usize) -> Result<Vec<Blob>> {
+        if keys.is_empty() {
+            return Err(Error::WrongArity(op.name()));
+        }
+        self.ks().read_many(&self.located(keys), |many| {
+            let sets = operands((0..keys.len()).map(|n| many.get(n)))?;
+            let mut out = Vec::new();
+            if op == Op::Inter {
+                op.each(&sets, limit, |m| out.push(m.to_blob()));
+            } else {
+                out.extend(op.apply(&sets).members().map(Elem::to_blob));
+            }
+            Ok(out)
+        })
+    }
+
+    fn store_result<K: AsRef<[u8]>>(&self, op: Op, dst: &[u8], keys: &[K]) -> Result<usize> {
+        if keys.is_empty() {
+            return Err(Error::WrongArity(op.store_name()));
+        }
+        let mut located = vec![(self.db, dst)];
+        located.extend(self.located(keys));
+        self.ks().write_many(&located, |many| {
+            let result = {
+                let sets = operands((1..located.len()).map(|n| many.get(n)))?;
+                op.apply(&sets)
+            };
+            let len = result.len();
+            let mut entry = many.entry(0);
+            if len == 0 {
+                entry.remove();
+            } else {
+                entry.put(Value::Set(result), Deadline::Clear);
+            }
+            Ok(len)
+        })
+    }
+
+    /// The members of the first set that are in none of the others (`SDIFF`); missing
+    /// keys are empty sets.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if any key holds another type; [`Error::WrongArity`] for no
+    /// keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("a", ["1", "2", "3"])?;
+    /// store.sets().sadd("b", ["2"])?;
+    /// assert_eq!(store.sets().sdiff(["a", "b", "missing"])?, ["1", "3"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sdiff<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<Vec<Blob>> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        self.compute(Op::Diff, &keys, usize::MAX)
+    }
+
+    /// The members in every set (`SINTER`); a missing key makes the result empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("a", ["x", "y"])?;
+    /// store.sets().sadd("b", ["y", "z"])?;
+    /// assert_eq!(store.sets().sinter(["a", "b"])?, ["y"]);
+    /// assert!(store.sets().sinter(["a", "missing"])?.is_empty());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sinter<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<Vec<Blob>> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        self.compute(Op::Inter, &keys, usize::MAX)
+    }
+
+    /// The members in any set (`SUNION`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("a", ["1", "2"])?;
+    /// store.sets().sadd("b", ["2", "3"])?;
+    /// assert_eq!(store.sets().sunion(["a", "b"])?, ["1", "2", "3"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sunion<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<Vec<Blob>> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        self.compute(Op::Union, &keys, usize::MAX)
+    }
+
+    /// Stores [`sdiff`](Self::sdiff) of `keys` at `dst` and returns its size
+    /// (`SDIFFSTORE`). `dst` is overwritten whatever it held (its TTL too), and deleted
+    /// if the result is empty. Atomic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("a", ["1", "2"])?;
+    /// store.sets().sadd("b", ["2"])?;
+    /// assert_eq!(store.sets().sdiffstore("out", ["a", "b"])?, 1);
+    /// assert_eq!(store.sets().smembers("out")?, ["1"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sdiffstore<K: AsRef<[u8]>>(
+        &self,
+        dst: impl AsRef<[u8]>,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<usize> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        self.store_result(Op::Diff, dst.as_ref(), &keys)
+    }
+
+    /// Stores [`sinter`](Self::sinter) of `keys` at `dst` and returns its size
+    /// (`SINTERSTORE`); as [`sdiffstore`](Self::sdiffstore) otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("a", ["1", "2"])?;
+    /// store.sets().sadd("b", ["2", "3"])?;
+    /// store.strings().set("out", "overwritten")?;
+    /// assert_eq!(store.sets().sinterstore("out", ["a", "b"])?, 1);
+    /// assert_eq!(store.sets().smembers("out")?, ["2"]);
+    /// assert_eq!(store.sets().sinterstore("out", ["a", "missing"])?, 0);
+    /// assert_eq!(store.keys().exists(["out"])?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sinterstore<K: AsRef<[u8]>>(
+        &self,
+        dst: impl AsRef<[u8]>,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<usize> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        self.store_result(Op::Inter, dst.as_ref(), &keys)
+    }
+
+    /// Stores [`sunion`](Self::sunion) of `keys` at `dst` and returns its size
+    /// (`SUNIONSTORE`); as [`sdiffstore`](Self::sdiffstore) otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("a", ["1"])?;
+    /// store.sets().sadd("b", ["2"])?;
+    /// assert_eq!(store.sets().sunionstore("a", ["a", "b"])?, 2);
+    /// assert_eq!(store.sets().smembers("a")?, ["1", "2"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sunionstore<K: AsRef<[u8]>>(
+        &self,
+        dst: impl AsRef<[u8]>,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<usize> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        self.store_result(Op::Union, dst.as_ref(), &keys)
+    }
+
+    /// The size of the intersection of `keys` (`SINTERCARD`), counting no further than
+    /// `limit` when it is not 0 (`LIMIT`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NumKeysNotPositive`] for no keys; [`Error::WrongType`] if any key holds
+    /// another type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("a", ["1", "2", "3", "4"])?;
+    /// store.sets().sadd("b", ["2", "3", "4", "5"])?;
+    /// assert_eq!(store.sets().sintercard(["a", "b"], 0)?, 3);
+    /// assert_eq!(store.sets().sintercard(["a", "b"], 2)?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sintercard<K: AsRef<[u8]>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        limit: usize,
+    ) -> Result<usize> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        if keys.is_empty() {
+            return Err(Error::NumKeysNotPositive);
+        }
+        let limit = if limit == 0 { usize::MAX } else { limit };
+        self.ks().read_many(&self.located(&keys), |many| {
+            let sets = operands((0..keys.len()).map(|n| many.get(n)))?;
+            let mut n = 0;
+            Op::Inter.each(&sets, limit, |_| n += 1);
+            Ok(n)
+        })
+    }
+
+    /// One step of an incremental walk over the members (`SSCAN`): returns the cursor
+    /// for the next step (0 when done) and the matching members. Every member present
+    /// for the whole walk is returned at least once; a small (compact) set is returned
+    /// whole in one step, as Redis does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Syntax`] if `options` has a key type (only `SCAN` takes `TYPE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::ScanOptions;
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("s", (0..1000).map(|i| format!("m{i}")))?;
+    /// let (mut cursor, mut seen) = (0, 0);
+    /// loop {
+    ///     let (next, members) = store.sets().sscan("s", cursor, &ScanOptions::new().count(100))?;
+    ///     seen += members.len();
+    ///     cursor = next;
+    ///     if cursor == 0 { break; }
+    /// }
+    /// assert_eq!(seen, 1000);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sscan(
+        &self,
+        key: impl AsRef<[u8]>,
+        cursor: u64,
+        options: &ScanOptions,
+    ) -> Result<(u64, Vec<Blob>)> {
+        if options.key_type.is_some() {
+            return Err(Error::Syntax);
+        }
+        self.read(key.as_ref(), |s| {
+            let mut out = Vec::new();
+            let next = match s {
+                None => 0,
+                Some(SetValue::Dict(d)) => d.scan(cursor, options.count, |m, ()| {
+                    if options.matches(m) {
+                        out.push(m.clone());
+                    }
+                }),
+                Some(s) => {
+                    let matching = s.members().filter(|m| m.with_bytes(|b| options.matches(b)));
+                    out.extend(matching.map(Elem::to_blob));
+                    0
+                }
+            };
+            (next, out)
+        })
+    }
+
+    /// An iterator over the members of `key`, fetched in `SSCAN` steps of
+    /// `options.count`; no lock is held between steps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::ScanOptions;
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("s", (0..300).map(|i| i.to_string()))?;
+    /// assert_eq!(store.sets().sscan_iter("s", ScanOptions::new()).count(), 300);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sscan_iter(&self, key: impl AsRef<[u8]>, options: ScanOptions) -> SScanIter<'s> {
+        SScanIter {
+            sets: *self,
+            key: key.as_ref().to_vec(),
+            options,
+            cursor: 0,
+            buffer: VecDeque::new(),
+            done: false,
+        }
+    }
+}
+
+/// The members of a set, in `SSCAN` steps. From [`Sets::sscan_iter`].
+///
+/// Ends early (with the members seen so far) if the key comes to hold another type.
+#[derive(Debug)]
+pub struct SScanIter<'s> {
+    sets: Sets<'s>,
+    key: Vec<u8>,
+    options: ScanOptions,
+    cursor: u64,
+    buffer: VecDeque<Blob>,
+    done: bool,
+}
+
+impl Iterator for SScanIter<'_> {
+    type Item = Blob;
+
+    fn next(&mut self) -> Option<Blob> {
+        loop {
+            if let Some(m) = self.buffer.pop_front() {
+                return Some(m);
+            }
+            if self.done {
+                return None;
+            }
+            let (next, members) = self
+                .sets
+                .sscan(&self.key, self.cursor, &self.options)
+                .ok()?;
+            self.buffer.extend(members);
+            self.cursor = next;
+            self.done = next == 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(s: &SetValue) -> &'static str {
+        match s {
+            SetValue::Ints(_) => "ints",
+            SetValue::Pack(_) => "pack",
+            SetValue::Dict(_) => "dict",
+        }
+    }
+
+    #[test]
+    fn canonical_integers_stay_an_intset_until_512() {
+        let mut s = SetValue::default();
+        for i in 0..MAX_INTSET {
+            s.add(i.to_string().as_bytes());
+        }
+        assert_eq!(kind(&s), "ints");
+        assert!(s.contains(b"511"));
+        assert!(
+            !s.contains(b"0511"),
+            "not canonical, so not the integer 511"
+        );
+        s.add(b"512");
+        assert_eq!(kind(&s), "dict");
+        assert_eq!(s.len(), MAX_INTSET + 1);
+        assert!(s.contains(b"0") && s.contains(b"512"));
+    }
+
+    #[test]
+    fn a_non_integer_moves_a_small_intset_to_a_pack_then_a_table() {
+        let mut s = SetValue::default();
+        s.add(b"2");
+        s.add(b"1");
+        s.add(b"01");
+        assert_eq!(kind(&s), "pack");
+        assert!(s.contains(b"1") && s.contains(b"01") && s.contains(b"2"));
+        for i in 0..200 {
+            s.add(format!("m{i}").as_bytes());
+        }
+        assert_eq!(kind(&s), "dict");
+        assert_eq!(s.len(), 203);
+        let mut long = SetValue::default();
+        long.add(&[b'x'; pack::MAX_VALUE + 1]);
+        assert_eq!(kind(&long), "dict");
+    }
+
+    #[test]
+    fn algebra_results_use_the_smallest_form() {
+        let a = SetValue::collect([Elem::Int(3), Elem::Int(1)]);
+        let b = SetValue::collect([Elem::Int(2), Elem::Bytes(b"x")]);
+        let u = Op::Union.apply(&[Some(&a), Some(&b)]);
+        assert_eq!(kind(&u), "pack");
+        assert_eq!(u.len(), 4);
+        let i = Op::Inter.apply(&[Some(&a), Some(&u)]);
+        assert_eq!(kind(&i), "ints");
+        let members: Vec<_> = i.members().map(Elem::to_blob).collect();
+        assert_eq!(members, ["1", "3"]);
+        assert_eq!(Op::Inter.apply(&[Some(&a), None]).len(), 0);
+        assert_eq!(Op::Diff.apply(&[Some(&u), Some(&a), None]).len(), 2);
+    }
+}
