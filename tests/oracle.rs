@@ -567,6 +567,328 @@ fn error_messages_match_redis(redis: &mut Redis) {
     );
 }
 
+fn int_resp(r: embedis::Result<usize>) -> Resp {
+    r.map_or_else(|e| Resp::Error(e.to_string()), |n| Resp::Int(n as i64))
+}
+
+fn bool_resp(r: embedis::Result<bool>) -> Resp {
+    int_resp(r.map(usize::from))
+}
+
+fn bulk_resp(r: embedis::Result<Option<embedis::Blob>>) -> Resp {
+    r.map_or_else(
+        |e| Resp::Error(e.to_string()),
+        |b| Resp::Bulk(b.map(|b| b.to_vec())),
+    )
+}
+
+fn array_resp(r: embedis::Result<Vec<embedis::Blob>>) -> Resp {
+    r.map_or_else(
+        |e| Resp::Error(e.to_string()),
+        |v| {
+            Resp::Array(Some(
+                v.iter().map(|b| Resp::Bulk(Some(b.to_vec()))).collect(),
+            ))
+        },
+    )
+}
+
+fn pairs_resp(r: embedis::Result<Vec<(embedis::Blob, embedis::Blob)>>) -> Resp {
+    array_resp(r.map(|v| v.into_iter().flat_map(|(f, v)| [f, v]).collect()))
+}
+
+/// Sorts an array reply (for replies whose order Redis leaves unspecified).
+fn sorted(r: Resp) -> Resp {
+    match r {
+        Resp::Array(Some(mut items)) => {
+            items.sort_by_key(|i| format!("{i:?}"));
+            Resp::Array(Some(items))
+        }
+        other => other,
+    }
+}
+
+/// Sorts the pairs of a flat field/value array reply.
+fn sorted_pairs(r: Resp) -> Resp {
+    match r {
+        Resp::Array(Some(items)) => {
+            let mut pairs: Vec<Vec<Resp>> = items.chunks(2).map(<[Resp]>::to_vec).collect();
+            pairs.sort_by_key(|p| format!("{p:?}"));
+            Resp::Array(Some(pairs.concat()))
+        }
+        other => other,
+    }
+}
+
+/// Random hash and set commands over a few shared keys (one of them a string, so
+/// wrong-type paths are hit), growing collections past their compact forms; every reply
+/// and error must be Redis's.
+fn hash_and_set_commands_match_redis(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    set_both(&store, redis, "str", b"text");
+    let mut rng = SmallRng::seed_from_u64(17);
+    let (h, s) = (store.hashes(), store.sets());
+    let keys = ["h1", "h2", "s1", "s2", "s3", "str", "none"];
+    let member = |rng: &mut SmallRng| -> String {
+        match rng.gen_range(0..4) {
+            0 => rng.gen_range(-3..20).to_string(),
+            1 => ["a", "b", "c", "01", "+1", ""][rng.gen_range(0..6)].to_string(),
+            2 => format!("m{}", rng.gen_range(0..300)),
+            _ => "x".repeat(rng.gen_range(60..70)),
+        }
+    };
+    for round in 0..4000 {
+        let k = keys[rng.gen_range(0..keys.len())];
+        let k2 = keys[rng.gen_range(0..keys.len())];
+        let k3 = keys[rng.gen_range(0..keys.len())];
+        let (f, v) = (member(&mut rng), member(&mut rng));
+        let many: Vec<String> = (0..rng.gen_range(1..4)).map(|_| member(&mut rng)).collect();
+        let bulk: Vec<String> = (0..rng.gen_range(0..150))
+            .map(|_| member(&mut rng))
+            .collect();
+        let n: i64 = rng.gen_range(-5..40);
+        let (ours, args, unordered): (Resp, Vec<String>, bool) = match rng.gen_range(0..24) {
+            0 => (
+                int_resp(h.hset(k, [(&f, &v)])),
+                vec!["HSET".into(), k.into(), f, v],
+                false,
+            ),
+            1 => {
+                let pairs: Vec<(String, String)> =
+                    bulk.iter().map(|m| (m.clone(), format!("v{m}"))).collect();
+                let mut args = vec!["HSET".to_string(), k.into()];
+                args.extend(pairs.iter().flat_map(|(f, v)| [f.clone(), v.clone()]));
+                if pairs.is_empty() {
+                    continue;
+                }
+                (int_resp(h.hset(k, pairs)), args, false)
+            }
+            2 => {
+                let mut args = vec!["HDEL".to_string(), k.into()];
+                args.extend(many.iter().cloned());
+                (int_resp(h.hdel(k, &many)), args, false)
+            }
+            3 => (
+                bulk_resp(h.hget(k, &f)),
+                vec!["HGET".into(), k.into(), f],
+                false,
+            ),
+            4 => (int_resp(h.hlen(k)), vec!["HLEN".into(), k.into()], false),
+            5 => {
+                let ours = sorted_pairs(pairs_resp(h.hgetall(k)));
+                let theirs = sorted_pairs(redis.cmd(&["HGETALL", k]));
+                assert_eq!(ours, theirs, "round {round}: HGETALL {k}");
+                continue;
+            }
+            6 => (
+                h.hincrby(k, &f, n)
+                    .map_or_else(|e| Resp::Error(e.to_string()), Resp::Int),
+                vec!["HINCRBY".into(), k.into(), f, n.to_string()],
+                false,
+            ),
+            7 => (
+                bool_resp(h.hsetnx(k, &f, &v)),
+                vec!["HSETNX".into(), k.into(), f, v],
+                false,
+            ),
+            8 => (
+                int_resp(h.hstrlen(k, &f)),
+                vec!["HSTRLEN".into(), k.into(), f],
+                false,
+            ),
+            9 => (
+                bool_resp(h.hexists(k, &f)),
+                vec!["HEXISTS".into(), k.into(), f],
+                false,
+            ),
+            10 => {
+                let mut args = vec!["SADD".to_string(), k.into()];
+                let members = if rng.gen_bool(0.3) && !bulk.is_empty() {
+                    &bulk
+                } else {
+                    &many
+                };
+                args.extend(members.iter().cloned());
+                (int_resp(s.sadd(k, members)), args, false)
+            }
+            11 => {
+                let mut args = vec!["SREM".to_string(), k.into()];
+                args.extend(many.iter().cloned());
+                (int_resp(s.srem(k, &many)), args, false)
+            }
+            12 => (
+                bool_resp(s.sismember(k, &f)),
+                vec!["SISMEMBER".into(), k.into(), f],
+                false,
+            ),
+            13 => (int_resp(s.scard(k)), vec!["SCARD".into(), k.into()], false),
+            14 => (
+                array_resp(s.smembers(k)),
+                vec!["SMEMBERS".into(), k.into()],
+                true,
+            ),
+            15 => (
+                array_resp(s.sinter([k, k2, k3])),
+                vec!["SINTER".into(), k.into(), k2.into(), k3.into()],
+                true,
+            ),
+            16 => (
+                array_resp(s.sunion([k, k2])),
+                vec!["SUNION".into(), k.into(), k2.into()],
+                true,
+            ),
+            17 => (
+                array_resp(s.sdiff([k, k2, k3])),
+                vec!["SDIFF".into(), k.into(), k2.into(), k3.into()],
+                true,
+            ),
+            18 => {
+                let (op, ours) = match rng.gen_range(0..3) {
+                    0 => ("SINTERSTORE", s.sinterstore(k, [k2, k3])),
+                    1 => ("SUNIONSTORE", s.sunionstore(k, [k2, k3])),
+                    _ => ("SDIFFSTORE", s.sdiffstore(k, [k2, k3])),
+                };
+                (
+                    int_resp(ours),
+                    vec![op.into(), k.into(), k2.into(), k3.into()],
+                    false,
+                )
+            }
+            19 => (
+                bool_resp(s.smove(k, k2, &f)),
+                vec!["SMOVE".into(), k.into(), k2.into(), f],
+                false,
+            ),
+            20 => {
+                let limit = rng.gen_range(0..5usize);
+                (
+                    int_resp(s.sintercard([k, k2], limit)),
+                    vec![
+                        "SINTERCARD".into(),
+                        "2".into(),
+                        k.into(),
+                        k2.into(),
+                        "LIMIT".into(),
+                        limit.to_string(),
+                    ],
+                    false,
+                )
+            }
+            21 => {
+                let mut args = vec!["SMISMEMBER".to_string(), k.into()];
+                args.extend(many.iter().cloned());
+                let ours = s.smismember(k, &many).map_or_else(
+                    |e| Resp::Error(e.to_string()),
+                    |v| Resp::Array(Some(v.into_iter().map(|b| Resp::Int(b.into())).collect())),
+                );
+                (ours, args, false)
+            }
+            22 => {
+                // Counts are random; compare their sizes only.
+                let ours = s.srandmember_count(k, n).map(|v| v.len());
+                let theirs = match redis.cmd(&["SRANDMEMBER", k, &n.to_string()]) {
+                    Resp::Array(Some(v)) => Ok(v.len()),
+                    Resp::Error(e) => Err(e),
+                    other => panic!("unexpected {other:?}"),
+                };
+                assert_eq!(
+                    ours.map_err(|e| e.to_string()),
+                    theirs,
+                    "SRANDMEMBER {k} {n}"
+                );
+                continue;
+            }
+            _ => {
+                let ours = h.hrandfield_withvalues(k, n).map(|v| v.len() * 2);
+                let theirs = match redis.cmd(&["HRANDFIELD", k, &n.to_string(), "WITHVALUES"]) {
+                    Resp::Array(Some(v)) => Ok(v.len()),
+                    Resp::Error(e) => Err(e),
+                    other => panic!("unexpected {other:?}"),
+                };
+                assert_eq!(
+                    ours.map_err(|e| e.to_string()),
+                    theirs,
+                    "HRANDFIELD {k} {n}"
+                );
+                continue;
+            }
+        };
+        let theirs = redis.cmd(&args);
+        let (ours, theirs) = if unordered {
+            (sorted(ours), sorted(theirs))
+        } else {
+            (ours, theirs)
+        };
+        assert_eq!(ours, theirs, "round {round}: {args:?}");
+    }
+    // Integer sets list in ascending order in both.
+    for k in ["s1", "s2", "s3"] {
+        let all_ints = s.smembers(k).unwrap_or_default().iter().all(|m| {
+            m.as_str()
+                .and_then(|t| t.parse::<i64>().ok())
+                .is_some_and(|i| i.to_string() == *m)
+        });
+        if all_ints && s.scard(k).unwrap_or(0) > 0 {
+            assert_eq!(
+                array_resp(s.smembers(k)),
+                redis.cmd(&["SMEMBERS", k]),
+                "{k}"
+            );
+        }
+    }
+}
+
+fn small_hashes_keep_redis_order(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    let h = store.hashes();
+    let mut rng = SmallRng::seed_from_u64(23);
+    for _ in 0..500 {
+        let f = format!("f{}", rng.gen_range(0..40));
+        if rng.gen_bool(0.7) {
+            h.hset("h", [(&f, "v")]).unwrap();
+            redis.cmd(&["HSET", "h", &f, "v"]);
+        } else {
+            h.hdel("h", [&f]).unwrap();
+            redis.cmd(&["HDEL", "h", &f]);
+        }
+        assert_eq!(pairs_resp(h.hgetall("h")), redis.cmd(&["HGETALL", "h"]));
+    }
+}
+
+fn hincrbyfloat_matches_redis(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    let starts = [
+        "0", "10.50", "5.0e3", "-0.1", "1.7e308", "abc", " 1", "inf", "1e-5",
+    ];
+    let incrs = [0.1, -1.1, 1e10, 1.7e308, 2.5, -31.0];
+    for start in starts {
+        for incr in incrs {
+            store.hashes().hset("h", [("f", start)]).unwrap();
+            redis.cmd(&["HSET", "h", "f", start]);
+            let ours = store.hashes().hincrbyfloat("h", "f", incr).map(|_| ());
+            let theirs = redis.cmd(&["HINCRBYFLOAT", "h", "f", &format!("{incr}")]);
+            match (ours, theirs) {
+                (Ok(()), Resp::Bulk(Some(_))) => {}
+                (Err(e), Resp::Error(t)) => assert_eq!(e.to_string(), t, "{start} + {incr}"),
+                (o, t) => panic!("{start} + {incr}: ours {o:?} redis {t:?}"),
+            }
+            let ours = store.hashes().hget("h", "f").unwrap().map(|b| b.to_vec());
+            assert_eq!(ours, redis.bulk(&["HGET", "h", "f"]), "{start} + {incr}");
+        }
+    }
+    for incr in [f64::INFINITY, f64::NEG_INFINITY] {
+        let ours = store.hashes().hincrbyfloat("h", "f", incr).unwrap_err();
+        let text = if incr > 0.0 { "inf" } else { "-inf" };
+        assert_eq!(
+            ours.to_string(),
+            redis.error(&["HINCRBYFLOAT", "h", "f", text])
+        );
+    }
+}
+
 /// One server for every check, run in sequence (parallel servers would race for ports).
 #[test]
 fn typed_api_agrees_with_redis() {
@@ -580,4 +902,7 @@ fn typed_api_agrees_with_redis() {
     glob_patterns_match_redis(&mut redis);
     expire_conditions_match_redis(&mut redis);
     error_messages_match_redis(&mut redis);
+    hash_and_set_commands_match_redis(&mut redis);
+    hincrbyfloat_matches_redis(&mut redis);
+    small_hashes_keep_redis_order(&mut redis);
 }
