@@ -25,7 +25,7 @@ use crate::keyspace::{EntryMut, Keyspace};
 use crate::number::{self, IntBuf};
 use crate::pack::{self, Item, Pack};
 use crate::value::{Collection, Elem, Value, ValueRef, opt};
-use crate::{Blob, Error, Result, Store};
+use crate::{Args, Blob, Error, Result, Store};
 
 /// A hash value: compact while small, a table once large.
 #[derive(Debug, Clone)]
@@ -60,13 +60,8 @@ impl Collection for HashValue {
 
 /// The field and value items of `field` in a packed hash.
 fn find_packed<'p>(p: &'p Pack, field: &[u8]) -> Option<(Item<'p>, Item<'p>)> {
-    let mut items = p.items();
-    while let (Some(f), Some(v)) = (items.next(), items.next()) {
-        if f.bytes == field {
-            return Some((f, v));
-        }
-    }
-    None
+    let (f, mut rest) = p.find(field, 2)?;
+    Some((f, rest.next()?))
 }
 
 fn fits_pack(s: &[u8]) -> bool {
@@ -267,7 +262,7 @@ impl<'s> Hashes<'s> {
         pairs: impl IntoIterator<Item = (F, V)>,
         command: &'static str,
     ) -> Result<usize> {
-        let pairs: Vec<(F, V)> = pairs.into_iter().collect();
+        let pairs: Args<(F, V)> = pairs.into_iter().collect();
         if pairs.is_empty() {
             return Err(Error::WrongArity(command));
         }
@@ -354,7 +349,7 @@ impl<'s> Hashes<'s> {
         key: impl AsRef<[u8]>,
         fields: impl IntoIterator<Item = F>,
     ) -> Result<Vec<Option<Blob>>> {
-        let fields: Vec<F> = fields.into_iter().collect();
+        let fields: Args<F> = fields.into_iter().collect();
         if fields.is_empty() {
             return Err(Error::WrongArity("hmget"));
         }
@@ -434,7 +429,7 @@ impl<'s> Hashes<'s> {
         key: impl AsRef<[u8]>,
         fields: impl IntoIterator<Item = F>,
     ) -> Result<usize> {
-        let fields: Vec<F> = fields.into_iter().collect();
+        let fields: Args<F> = fields.into_iter().collect();
         if fields.is_empty() {
             return Err(Error::WrongArity("hdel"));
         }

@@ -61,6 +61,9 @@ pub use store::{Db, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
 pub use value::KeyType;
 
+/// Arguments gathered from a caller's iterator: the usual handful stay on the stack.
+pub(crate) type Args<T> = smallvec::SmallVec<[T; 4]>;
+
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 struct ReadmeDoctests;

@@ -78,6 +78,25 @@ impl Pack {
         self.items().map(|item| item.bytes)
     }
 
+    /// The first of every `stride`th string (from the first) equal to `s`, with the
+    /// strings after it.
+    #[inline]
+    pub(crate) fn find(&self, s: &[u8], stride: usize) -> Option<(Item<'_>, Items<'_>)> {
+        let mut items = self.items();
+        while let Some(item) = items.next() {
+            // Members often differ only at the end (ids, counters): test the last byte
+            // before comparing the whole.
+            let b = item.bytes;
+            if b.len() == s.len() && b.last() == s.last() && b == s {
+                return Some((item, items));
+            }
+            for _ in 1..stride {
+                items.next();
+            }
+        }
+        None
+    }
+
     /// Appends `s`.
     pub(crate) fn push(&mut self, s: &[u8]) {
         encode(&mut self.buf, s);
@@ -118,27 +137,31 @@ pub(crate) struct Items<'a> {
 impl<'a> Iterator for Items<'a> {
     type Item = Item<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Item<'a>> {
-        if self.at >= self.buf.len() {
-            return None;
-        }
         let start = self.at;
-        let mut len = 0usize;
-        let mut shift = 0;
-        loop {
-            let b = self.buf[self.at];
-            self.at += 1;
-            len |= usize::from(b & 0x7f) << shift;
-            shift += 7;
-            if b & 0x80 == 0 {
-                break;
+        let first = *self.buf.get(start)?;
+        // One header byte for strings under 128 bytes: every string in a pack whose
+        // owner keeps the 64-byte limit.
+        let (len, header) = if first < 0x80 {
+            (usize::from(first), 1)
+        } else {
+            let mut len = 0usize;
+            let mut n = 0;
+            loop {
+                let b = self.buf[start + n];
+                len |= usize::from(b & 0x7f) << (7 * n);
+                n += 1;
+                if b & 0x80 == 0 {
+                    break (len, n);
+                }
             }
-        }
-        let bytes = &self.buf[self.at..self.at + len];
-        self.at += len;
+        };
+        let end = start + header + len;
+        self.at = end;
         Some(Item {
-            span: (start, self.at),
-            bytes,
+            span: (start, end),
+            bytes: &self.buf[start + header..end],
         })
     }
 }

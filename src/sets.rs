@@ -32,7 +32,7 @@ use crate::keyspace::{Deadline, Keyspace};
 use crate::number;
 use crate::pack::{self, Pack};
 use crate::value::{Collection, Elem, Value, ValueRef, opt};
-use crate::{Blob, Error, Result, Store};
+use crate::{Args, Blob, Error, Result, Store};
 
 /// Most members of an intset before it converts (Redis's `set-max-intset-entries`).
 pub(crate) const MAX_INTSET: usize = 512;
@@ -116,7 +116,7 @@ impl SetValue {
             SetValue::Ints(v) => {
                 number::parse_i64(member).is_some_and(|i| v.binary_search(&i).is_ok())
             }
-            SetValue::Pack(p) => p.iter().any(|m| m == member),
+            SetValue::Pack(p) => p.find(member, 1).is_some(),
             SetValue::Dict(d) => d.contains(member),
         }
     }
@@ -171,7 +171,7 @@ impl SetValue {
                 }
             }
             SetValue::Pack(p) => {
-                if p.iter().any(|m| m == member) {
+                if p.find(member, 1).is_some() {
                     return false;
                 }
                 if p.count() < pack::MAX_ENTRIES && member.len() <= pack::MAX_VALUE {
@@ -210,8 +210,8 @@ impl SetValue {
                 }
                 _ => false,
             },
-            SetValue::Pack(p) => match p.items().find(|m| m.bytes == member) {
-                Some(item) => {
+            SetValue::Pack(p) => match p.find(member, 1) {
+                Some((item, _)) => {
                     p.remove(item.range(), 1);
                     p.shrink();
                     true
@@ -379,7 +379,7 @@ impl<'s> Sets<'s> {
         key: impl AsRef<[u8]>,
         members: impl IntoIterator<Item = M>,
     ) -> Result<usize> {
-        let members: Vec<M> = members.into_iter().collect();
+        let members: Args<M> = members.into_iter().collect();
         if members.is_empty() {
             return Err(Error::WrongArity("sadd"));
         }
@@ -406,7 +406,7 @@ impl<'s> Sets<'s> {
         key: impl AsRef<[u8]>,
         members: impl IntoIterator<Item = M>,
     ) -> Result<usize> {
-        let members: Vec<M> = members.into_iter().collect();
+        let members: Args<M> = members.into_iter().collect();
         if members.is_empty() {
             return Err(Error::WrongArity("srem"));
         }
@@ -464,7 +464,7 @@ impl<'s> Sets<'s> {
         key: impl AsRef<[u8]>,
         members: impl IntoIterator<Item = M>,
     ) -> Result<Vec<bool>> {
-        let members: Vec<M> = members.into_iter().collect();
+        let members: Args<M> = members.into_iter().collect();
         if members.is_empty() {
             return Err(Error::WrongArity("smismember"));
         }

@@ -623,6 +623,7 @@ fn sorted_pairs(r: Resp) -> Resp {
 /// Random hash and set commands over a few shared keys (one of them a string, so
 /// wrong-type paths are hit), growing collections past their compact forms; every reply
 /// and error must be Redis's.
+#[allow(clippy::many_single_char_names, clippy::too_many_lines)]
 fn hash_and_set_commands_match_redis(redis: &mut Redis) {
     redis.cmd(&["FLUSHALL"]);
     let store = Store::new();
