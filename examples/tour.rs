@@ -4,7 +4,57 @@
 
 use std::time::Duration;
 
-use embedis::{BitOp, Error, ManualClock, ScanOptions, SetOptions, Store, Ttl};
+use embedis::{BitOp, Blob, Error, ManualClock, ScanOptions, SetOptions, Store, Ttl};
+
+/// A web session kept in a hash, as in the tutorial's `RedisToSession`: it lives 20
+/// minutes after the last access, because every access renews the key's TTL.
+struct Session<'s> {
+    store: &'s Store,
+    id: String,
+}
+
+impl<'s> Session<'s> {
+    const IDLE: Duration = Duration::from_secs(20 * 60);
+
+    /// Resumes session `id` if it still exists, or starts a new one.
+    fn open(store: &'s Store, id: Option<&str>, fresh_id: &str) -> Result<Self, Error> {
+        let id = match id {
+            Some(id) if store.keys().exists([id])? == 1 => id.to_string(),
+            _ => {
+                store.hashes().hset(fresh_id, [("created", "now")])?;
+                fresh_id.to_string()
+            }
+        };
+        let session = Session { store, id };
+        session.touch()?;
+        Ok(session)
+    }
+
+    fn touch(&self) -> Result<(), Error> {
+        self.store.keys().expire(&self.id, Self::IDLE)?;
+        Ok(())
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), Error> {
+        self.store.hashes().hset(&self.id, [(key, value)])?;
+        self.touch()
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Blob>, Error> {
+        self.touch()?;
+        self.store.hashes().hget(&self.id, key)
+    }
+
+    fn remove(&self, key: &str) -> Result<(), Error> {
+        self.store.hashes().hdel(&self.id, [key])?;
+        self.touch()
+    }
+
+    fn all(&self) -> Result<Vec<(Blob, Blob)>, Error> {
+        self.touch()?;
+        self.store.hashes().hgetall(&self.id)
+    }
+}
 
 fn main() -> Result<(), Error> {
     // A clock we move by hand, so the expiry below happens instantly and for sure.
@@ -89,6 +139,52 @@ fn main() -> Result<(), Error> {
     strings.mset([("n1", "abc"), ("n2", "cde"), ("n3", "adc")])?;
     bits.bitop(BitOp::And, "now_key", ["n1", "n2", "n3"])?;
     println!("BITOP AND abc cde adc -> {:?}", strings.get("now_key")?);
+
+    println!("\n== A session store: a hash that expires after 20 idle minutes");
+    let session = Session::open(&store, None, "session:9f2c")?;
+    session.set("user", "ansheng")?;
+    session.set("theme", "dark")?;
+    session.set("cart", "3 items")?;
+    session.remove("cart")?;
+    println!("session {} -> {:?}", session.id, session.all()?);
+    clock.advance(Duration::from_secs(15 * 60));
+    let again = Session::open(&store, Some("session:9f2c"), "session:new")?;
+    println!(
+        "15 minutes later, same session: user = {:?}, TTL renewed to {:?}",
+        again.get("user")?,
+        store.keys().ttl(&again.id)?
+    );
+    clock.advance(Duration::from_secs(20 * 60));
+    let later = Session::open(&store, Some("session:9f2c"), "session:7a1e")?;
+    println!(
+        "20 idle minutes later: a new session {} with user = {:?}",
+        later.id,
+        later.get("user")?
+    );
+
+    println!("\n== Tags: set algebra");
+    let sets = store.sets();
+    sets.sadd("tag:rust", ["post:1", "post:2", "post:4"])?;
+    sets.sadd("tag:redis", ["post:2", "post:3", "post:4"])?;
+    sets.sadd("tag:draft", ["post:4"])?;
+    let mut both = sets.sinter(["tag:rust", "tag:redis"])?;
+    both.sort();
+    println!("SINTER tag:rust tag:redis -> {both:?}");
+    let mut any = sets.sunion(["tag:rust", "tag:redis"])?;
+    any.sort();
+    println!("SUNION tag:rust tag:redis -> {any:?}");
+    sets.sdiffstore("published:rust", ["tag:rust", "tag:draft"])?;
+    let mut published = sets.smembers("published:rust")?;
+    published.sort();
+    println!("SDIFFSTORE published:rust tag:rust tag:draft -> {published:?}");
+    println!(
+        "SMOVE post:4 from tag:draft to tag:published -> {}",
+        sets.smove("tag:draft", "tag:published", "post:4")?
+    );
+    println!(
+        "tag:draft still exists? {}",
+        store.keys().exists(["tag:draft"])? == 1
+    );
 
     println!("\n== Keys");
     let mut users: Vec<_> = store
