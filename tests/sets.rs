@@ -465,3 +465,33 @@ fn sinterstore_sees_each_concurrent_transfer_whole() {
         w.join().unwrap();
     }
 }
+
+#[test]
+fn key_commands_copy_rename_and_type_collections() {
+    let store = Store::new();
+    store.sets().sadd("s", ["a", "b"]).unwrap();
+    store.hashes().hset("h", [("f", "v")]).unwrap();
+    assert!(
+        store
+            .keys()
+            .copy("s", "s2", embedis::CopyOptions::new())
+            .unwrap()
+    );
+    store.sets().sadd("s2", ["c"]).unwrap();
+    assert_eq!(store.sets().scard("s").unwrap(), 2, "a copy is independent");
+    store.keys().rename("h", "h2").unwrap();
+    assert_eq!(store.hashes().hget("h2", "f").unwrap().unwrap(), "v");
+    assert_eq!(store.keys().key_type("s2").unwrap(), Some(KeyType::Set));
+    let sets: Vec<_> = store
+        .keys()
+        .scan_iter(ScanOptions::new().key_type(KeyType::Set))
+        .collect();
+    assert_eq!(sorted(sets), ["s", "s2"]);
+    assert!(store.keys().move_key("s2", 1).unwrap());
+    assert_eq!(store.db(1).unwrap().sets().scard("s2").unwrap(), 3);
+    assert_eq!(
+        store.strings().lcs("s", "h2"),
+        Err(Error::LcsNotString),
+        "LCS names non-strings its own way"
+    );
+}
