@@ -60,8 +60,19 @@ fn main() -> Result<(), Error> {
     // A clock we move by hand, so the expiry below happens instantly and for sure.
     let clock = ManualClock::new();
     let store = Store::builder().clock(clock.clone()).build();
-    let strings = store.strings();
 
+    strings(&store)?;
+    cached_page(&store, &clock)?;
+    counters(&store)?;
+    bit_flags(&store)?;
+    sessions(&store, &clock)?;
+    tags(&store)?;
+    keys(&store)?;
+    Ok(())
+}
+
+fn strings(store: &Store) -> Result<(), Error> {
+    let strings = store.strings();
     println!("== Strings: SET and GET");
     strings.set("name", "ansheng")?;
     strings.set("url", "https://blog.ansheng.me")?;
@@ -81,6 +92,11 @@ fn main() -> Result<(), Error> {
         strings.strlen("chinese")?
     );
 
+    Ok(())
+}
+
+fn cached_page(store: &Store, clock: &ManualClock) -> Result<(), Error> {
+    let strings = store.strings();
     println!("\n== A page cached for 5 seconds (SET EX)");
     let page = "<html><body>Hello</body></html>";
     strings.set_with(
@@ -101,6 +117,11 @@ fn main() -> Result<(), Error> {
     );
     assert_eq!(store.keys().ttl("page:/home")?, Ttl::Missing);
 
+    Ok(())
+}
+
+fn counters(store: &Store) -> Result<(), Error> {
+    let strings = store.strings();
     println!("\n== Counters");
     println!("INCR visits -> {}", strings.incr("visits")?);
     println!("INCRBY visits 10 -> {}", strings.incrby("visits", 10)?);
@@ -114,6 +135,11 @@ fn main() -> Result<(), Error> {
     strings.set("text", "abc")?;
     println!("INCR text -> {}", strings.incr("text").unwrap_err());
 
+    Ok(())
+}
+
+fn bit_flags(store: &Store) -> Result<(), Error> {
+    let strings = store.strings();
     println!("\n== Bit flags: one bit per user id");
     let bits = store.bits();
     for user in [3, 7, 1000] {
@@ -140,28 +166,36 @@ fn main() -> Result<(), Error> {
     bits.bitop(BitOp::And, "now_key", ["n1", "n2", "n3"])?;
     println!("BITOP AND abc cde adc -> {:?}", strings.get("now_key")?);
 
+    Ok(())
+}
+
+fn sessions(store: &Store, clock: &ManualClock) -> Result<(), Error> {
     println!("\n== A session store: a hash that expires after 20 idle minutes");
-    let session = Session::open(&store, None, "session:9f2c")?;
+    let session = Session::open(store, None, "session:9f2c")?;
     session.set("user", "ansheng")?;
     session.set("theme", "dark")?;
     session.set("cart", "3 items")?;
     session.remove("cart")?;
     println!("session {} -> {:?}", session.id, session.all()?);
     clock.advance(Duration::from_secs(15 * 60));
-    let again = Session::open(&store, Some("session:9f2c"), "session:new")?;
+    let again = Session::open(store, Some("session:9f2c"), "session:new")?;
     println!(
         "15 minutes later, same session: user = {:?}, TTL renewed to {:?}",
         again.get("user")?,
         store.keys().ttl(&again.id)?
     );
     clock.advance(Duration::from_secs(20 * 60));
-    let later = Session::open(&store, Some("session:9f2c"), "session:7a1e")?;
+    let later = Session::open(store, Some("session:9f2c"), "session:7a1e")?;
     println!(
         "20 idle minutes later: a new session {} with user = {:?}",
         later.id,
         later.get("user")?
     );
 
+    Ok(())
+}
+
+fn tags(store: &Store) -> Result<(), Error> {
     println!("\n== Tags: set algebra");
     let sets = store.sets();
     sets.sadd("tag:rust", ["post:1", "post:2", "post:4"])?;
@@ -186,6 +220,11 @@ fn main() -> Result<(), Error> {
         store.keys().exists(["tag:draft"])? == 1
     );
 
+    Ok(())
+}
+
+fn keys(store: &Store) -> Result<(), Error> {
+    let strings = store.strings();
     println!("\n== Keys");
     let mut users: Vec<_> = store
         .keys()
@@ -195,9 +234,9 @@ fn main() -> Result<(), Error> {
     println!("SCAN MATCH active:* -> {users:?}");
     store.keys().rename("visits", "hits")?;
     println!("RENAME visits hits, GET hits -> {:?}", strings.get("hits")?);
-    // The expired page is invisible but, like in Redis, counted until it is reclaimed;
-    // the sweeper does that on its own, or on demand:
-    println!("expired keys reclaimed -> {}", store.purge_expired());
+    // Expired keys (the page, the old session) are invisible but, as in Redis, counted
+    // until reclaimed; the sweeper does that on its own, or on demand:
+    store.purge_expired();
     println!("DBSIZE -> {}", store.keys().dbsize()?);
     Ok(())
 }

@@ -17,10 +17,8 @@
 //! listpack encoding; beyond either limit it becomes a [`Dict`] for good. The switch is
 //! invisible except in speed and memory.
 
-use std::collections::VecDeque;
-
 use crate::dict::{Dict, Picks};
-use crate::keys::ScanOptions;
+use crate::keys::{Batches, ScanOptions};
 use crate::keyspace::{EntryMut, Keyspace};
 use crate::number::{self, IntBuf};
 use crate::pack::{self, Item, Pack};
@@ -740,9 +738,7 @@ impl<'s> Hashes<'s> {
             hashes: *self,
             key: key.as_ref().to_vec(),
             options,
-            cursor: 0,
-            buffer: VecDeque::new(),
-            done: false,
+            batches: Batches::new(),
         }
     }
 }
@@ -755,30 +751,16 @@ pub struct HScanIter<'s> {
     hashes: Hashes<'s>,
     key: Vec<u8>,
     options: ScanOptions,
-    cursor: u64,
-    buffer: VecDeque<(Blob, Blob)>,
-    done: bool,
+    batches: Batches<(Blob, Blob)>,
 }
 
 impl Iterator for HScanIter<'_> {
     type Item = (Blob, Blob);
 
     fn next(&mut self) -> Option<(Blob, Blob)> {
-        loop {
-            if let Some(pair) = self.buffer.pop_front() {
-                return Some(pair);
-            }
-            if self.done {
-                return None;
-            }
-            let (next, pairs) = self
-                .hashes
-                .hscan(&self.key, self.cursor, &self.options)
-                .ok()?;
-            self.buffer.extend(pairs);
-            self.cursor = next;
-            self.done = next == 0;
-        }
+        let (hashes, key, options) = (self.hashes, &self.key, &self.options);
+        self.batches
+            .next(|cursor| hashes.hscan(key, cursor, options))
     }
 }
 

@@ -440,9 +440,7 @@ impl<'s> Keys<'s> {
         ScanIter {
             keys: *self,
             options,
-            cursor: 0,
-            buffer: VecDeque::new(),
-            done: false,
+            batches: Batches::new(),
         }
     }
 
@@ -908,32 +906,59 @@ impl<'s> Keys<'s> {
     }
 }
 
+/// The state of an iterator that fetches in cursor steps (`SCAN`, `HSCAN`, `SSCAN`):
+/// the cursor, the current batch, and whether the walk is over.
+#[derive(Debug)]
+pub(crate) struct Batches<T> {
+    cursor: u64,
+    buffer: VecDeque<T>,
+    done: bool,
+}
+
+impl<T> Batches<T> {
+    pub(crate) fn new() -> Self {
+        Batches {
+            cursor: 0,
+            buffer: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    /// The next item, fetching the next step with `fetch(cursor)` when the batch is
+    /// spent; `None` at the end of the walk or on an error.
+    pub(crate) fn next(
+        &mut self,
+        mut fetch: impl FnMut(u64) -> Result<(u64, Vec<T>)>,
+    ) -> Option<T> {
+        loop {
+            if let Some(item) = self.buffer.pop_front() {
+                return Some(item);
+            }
+            if self.done {
+                return None;
+            }
+            let (next, items) = fetch(self.cursor).ok()?;
+            self.buffer.extend(items);
+            self.cursor = next;
+            self.done = next == 0;
+        }
+    }
+}
+
 /// An iterator over the keys of a database, in `SCAN` steps. From
 /// [`Keys::scan_iter`].
 #[derive(Debug)]
 pub struct ScanIter<'s> {
     keys: Keys<'s>,
     options: ScanOptions,
-    cursor: u64,
-    buffer: VecDeque<Blob>,
-    done: bool,
+    batches: Batches<Blob>,
 }
 
 impl Iterator for ScanIter<'_> {
     type Item = Blob;
 
     fn next(&mut self) -> Option<Blob> {
-        loop {
-            if let Some(key) = self.buffer.pop_front() {
-                return Some(key);
-            }
-            if self.done {
-                return None;
-            }
-            let (next, keys) = self.keys.scan(self.cursor, &self.options).ok()?;
-            self.buffer.extend(keys);
-            self.cursor = next;
-            self.done = next == 0;
-        }
+        let (keys, options) = (self.keys, &self.options);
+        self.batches.next(|cursor| keys.scan(cursor, options))
     }
 }

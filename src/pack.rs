@@ -38,18 +38,34 @@ impl Item<'_> {
     }
 }
 
-fn encode(out: &mut Vec<u8>, s: &[u8]) {
-    let mut n = s.len();
+/// Appends `n` as a LEB128 varint (also the keyspace's packed-entry header).
+pub(crate) fn write_varint(out: &mut Vec<u8>, mut n: usize) {
     loop {
         #[allow(clippy::cast_possible_truncation)] // masked to 7 bits
         let byte = (n & 0x7f) as u8;
         n >>= 7;
         if n == 0 {
             out.push(byte);
-            break;
+            return;
         }
         out.push(byte | 0x80);
     }
+}
+
+/// Reads a LEB128 varint at the start of `bytes`: the number and its length in bytes.
+pub(crate) fn read_varint(bytes: &[u8]) -> (usize, usize) {
+    let mut n = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        n |= usize::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return (n, i + 1);
+        }
+    }
+    unreachable!("a varint written by write_varint is complete")
+}
+
+fn encode(out: &mut Vec<u8>, s: &[u8]) {
+    write_varint(out, s.len());
     out.extend_from_slice(s);
 }
 
@@ -146,16 +162,7 @@ impl<'a> Iterator for Items<'a> {
         let (len, header) = if first < 0x80 {
             (usize::from(first), 1)
         } else {
-            let mut len = 0usize;
-            let mut n = 0;
-            loop {
-                let b = self.buf[start + n];
-                len |= usize::from(b & 0x7f) << (7 * n);
-                n += 1;
-                if b & 0x80 == 0 {
-                    break (len, n);
-                }
-            }
+            read_varint(&self.buf[start..])
         };
         let end = start + header + len;
         self.at = end;

@@ -24,10 +24,8 @@
 //! ascending order, for the whole command: atomic to every other thread. Every key is
 //! type-checked before anything is computed, so a `WRONGTYPE` anywhere changes nothing.
 
-use std::collections::VecDeque;
-
 use crate::dict::{Dict, Picks};
-use crate::keys::ScanOptions;
+use crate::keys::{Batches, ScanOptions};
 use crate::keyspace::{Deadline, Keyspace};
 use crate::number;
 use crate::pack::{self, Pack};
@@ -903,9 +901,7 @@ impl<'s> Sets<'s> {
             sets: *self,
             key: key.as_ref().to_vec(),
             options,
-            cursor: 0,
-            buffer: VecDeque::new(),
-            done: false,
+            batches: Batches::new(),
         }
     }
 }
@@ -918,30 +914,15 @@ pub struct SScanIter<'s> {
     sets: Sets<'s>,
     key: Vec<u8>,
     options: ScanOptions,
-    cursor: u64,
-    buffer: VecDeque<Blob>,
-    done: bool,
+    batches: Batches<Blob>,
 }
 
 impl Iterator for SScanIter<'_> {
     type Item = Blob;
 
     fn next(&mut self) -> Option<Blob> {
-        loop {
-            if let Some(m) = self.buffer.pop_front() {
-                return Some(m);
-            }
-            if self.done {
-                return None;
-            }
-            let (next, members) = self
-                .sets
-                .sscan(&self.key, self.cursor, &self.options)
-                .ok()?;
-            self.buffer.extend(members);
-            self.cursor = next;
-            self.done = next == 0;
-        }
+        let (sets, key, options) = (self.sets, &self.key, &self.options);
+        self.batches.next(|cursor| sets.sscan(key, cursor, options))
     }
 }
 

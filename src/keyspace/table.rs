@@ -32,6 +32,7 @@ use hashbrown::HashTable;
 use smallvec::SmallVec;
 
 use crate::Blob;
+use crate::pack::{read_varint, write_varint};
 use crate::value::{StrRef, Value, ValueRef};
 
 /// Strings up to this length are packed beside their key (and read back inline).
@@ -60,30 +61,6 @@ pub(crate) struct Node {
     key: SmallVec<[u8; 24]>,
     value: Value,
     expires_at: Option<u64>,
-}
-
-fn write_varint(out: &mut Vec<u8>, mut n: usize) {
-    loop {
-        #[allow(clippy::cast_possible_truncation)] // masked to 7 bits
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn read_varint(bytes: &[u8]) -> (usize, usize) {
-    let mut n = 0usize;
-    for (i, &b) in bytes.iter().enumerate() {
-        n |= usize::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return (n, i + 1);
-        }
-    }
-    unreachable!("packed entries always hold a complete length")
 }
 
 struct PackedLayout {
