@@ -95,6 +95,21 @@ pub enum Error {
     /// A multi-key command given no key (`SINTERCARD`, …).
     #[error("ERR numkeys should be greater than 0")]
     NumKeysNotPositive,
+    /// A list index beyond either end (`LSET`).
+    #[error("ERR index out of range")]
+    IndexOutOfRange,
+    /// A count of 0 where at least one is needed (`LMPOP`, `BLMPOP`).
+    #[error("ERR count should be greater than 0")]
+    CountNotPositive,
+    /// `LPOS` given a rank of 0.
+    #[error(
+        "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+    )]
+    RankZero,
+    /// A blocking call was cancelled through its [`CancelToken`](crate::CancelToken)
+    /// (Redis's `CLIENT UNBLOCK … ERROR`).
+    #[error("UNBLOCKED client unblocked via CLIENT UNBLOCK")]
+    Unblocked,
     /// Options that Redis rejects as a syntax error.
     #[error("ERR syntax error")]
     Syntax,

@@ -17,6 +17,7 @@
 //! all while they run, so they are atomic and cannot deadlock. Nothing waits or calls
 //! user code while holding a shard lock.
 
+pub(crate) mod blocking;
 pub(crate) mod expiry;
 mod table;
 
@@ -32,6 +33,7 @@ use rand::{Rng, SeedableRng};
 use crate::clock::ClockSource;
 use crate::value::{Collection, StrRef, Value, ValueRef, opt, opt_str};
 use crate::{Error, Result};
+use blocking::Blocking;
 use expiry::Schedule;
 use table::{KeyHasher, Slot, Table, hash_key};
 
@@ -61,6 +63,7 @@ pub(crate) struct Keyspace {
     /// and a counter: reproducible for a fixed seed on one thread, no shared lock.
     seed: u64,
     draws: AtomicU64,
+    blocking: Blocking,
 }
 
 impl Keyspace {
@@ -87,7 +90,13 @@ impl Keyspace {
             schedule,
             seed,
             draws: AtomicU64::new(0),
+            blocking: Blocking::default(),
         }
+    }
+
+    /// The registry of callers blocked on list keys.
+    pub(crate) fn blocking(&self) -> &Blocking {
+        &self.blocking
     }
 
     /// A random generator for one command.
@@ -184,9 +193,14 @@ impl Keyspace {
         f: impl FnOnce(&mut EntryMut<'_>) -> R,
     ) -> R {
         let hash = hash_key(&self.hasher, key);
-        let mut table = self.shards[self.shard_of(db, hash)].0.write();
-        let mut entry = EntryMut::new(self, &mut table, key, hash);
-        f(&mut entry)
+        let out = {
+            let mut table = self.shards[self.shard_of(db, hash)].0.write();
+            let mut entry = EntryMut::new(self, db, &mut table, key, hash);
+            f(&mut entry)
+        };
+        // Waiters on keys this write pushed to are served once its lock is released.
+        self.blocking.serve_signalled(self);
+        out
     }
 
     /// Locks, in ascending order, every shard holding one of `keys` (each a database and
@@ -222,11 +236,14 @@ impl Keyspace {
             .iter()
             .map(|&s| (s, self.shards[s].0.write()))
             .collect();
-        f(&mut Many {
+        let out = f(&mut Many {
             ks: self,
             guards,
             keys: located,
-        })
+        });
+        // The whole command is applied and its locks released: serve waiters now.
+        self.blocking.serve_signalled(self);
+        out
     }
 
     fn locate<'k>(&self, keys: &[(usize, &'k [u8])]) -> Vec<Located<'k>> {
@@ -234,6 +251,7 @@ impl Keyspace {
             .map(|&(db, key)| {
                 let hash = hash_key(&self.hasher, key);
                 Located {
+                    db,
                     key,
                     hash,
                     shard: self.shard_of(db, hash),
@@ -284,6 +302,13 @@ impl Keyspace {
             .collect();
         for (x, y) in low.iter_mut().zip(high.iter_mut()) {
             std::mem::swap(&mut **x, &mut **y);
+        }
+        drop((low, high));
+        // Callers blocked on a key of either database may now find a list there.
+        if self.blocking.has_waiters() {
+            self.blocking.signal_db(a);
+            self.blocking.signal_db(b);
+            self.blocking.serve_signalled(self);
         }
     }
 
@@ -411,6 +436,7 @@ impl Keyspace {
 }
 
 struct Located<'k> {
+    db: usize,
     key: &'k [u8],
     hash: u64,
     shard: usize,
@@ -464,13 +490,14 @@ impl Many<'_> {
     pub(crate) fn entry(&mut self, n: usize) -> EntryMut<'_> {
         let l = &self.keys[n];
         let g = guard_index(&self.guards, l.shard);
-        EntryMut::new(self.ks, &mut self.guards[g].1, l.key, l.hash)
+        EntryMut::new(self.ks, l.db, &mut self.guards[g].1, l.key, l.hash)
     }
 }
 
 /// A key under its shard's write lock: present (and live) or absent.
 pub(crate) struct EntryMut<'a> {
     ks: &'a Keyspace,
+    db: usize,
     table: &'a mut Table,
     key: &'a [u8],
     hash: u64,
@@ -478,7 +505,7 @@ pub(crate) struct EntryMut<'a> {
 }
 
 impl<'a> EntryMut<'a> {
-    fn new(ks: &'a Keyspace, table: &'a mut Table, key: &'a [u8], hash: u64) -> Self {
+    fn new(ks: &'a Keyspace, db: usize, table: &'a mut Table, key: &'a [u8], hash: u64) -> Self {
         let mut slot = table.find(hash, key);
         if let Some(i) = slot {
             if table.slot(i).is_expired(|| ks.now()) {
@@ -488,6 +515,7 @@ impl<'a> EntryMut<'a> {
         }
         EntryMut {
             ks,
+            db,
             table,
             key,
             hash,
@@ -566,7 +594,16 @@ impl<'a> EntryMut<'a> {
     /// Sets the key to `value`.
     pub(crate) fn put(&mut self, value: Value, deadline: Deadline) {
         let expires_at = self.resolve(deadline);
+        let list = matches!(value, Value::List(_));
         self.store(|key, at| Slot::new(key, value, at), expires_at);
+        if list {
+            self.signal_ready();
+        }
+    }
+
+    /// Notes that elements were pushed to this key, for callers blocked on it.
+    pub(crate) fn signal_ready(&self) {
+        self.ks.blocking.signal(self.db, self.key);
     }
 
     /// Edits the string in place (an absent key starts empty, with no deadline), keeping

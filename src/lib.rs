@@ -27,7 +27,8 @@
 //! | `keyspace` | sharded keys, lock order, lazy expiry; `keyspace/expiry` the sweeper | `db.c`, `expire.c` |
 //! | `value` | what a key holds, type checks | `object.c` |
 //! | `strings`, `bits`, `keys` | the command handles [`Strings`], [`Bits`], [`Keys`] | `t_string.c`, `bitops.c` |
-//! | `hashes`, `sets` | the command handles [`Hashes`], [`Sets`] and their values | `t_hash.c`, `t_set.c` |
+//! | `hashes`, `sets`, `lists` | the command handles [`Hashes`], [`Sets`], [`Lists`] and their values | `t_hash.c`, `t_set.c`, `t_list.c` |
+//! | `keyspace/blocking` | blocked callers of `BLPOP` & co., [`CancelToken`] | `blocked.c` |
 //! | `pack`, `dict` | compact small collections; the scannable hash table of large ones | `listpack.c`, `dict.c` |
 //! | `glob`, `index`, `number` | patterns, ranges, numbers as Redis reads and writes them | `util.c` |
 //! | `clock` | [`Clock`], [`SystemClock`], [`ManualClock`] | |
@@ -43,6 +44,7 @@ mod hashes;
 mod index;
 mod keys;
 mod keyspace;
+mod lists;
 mod number;
 mod pack;
 mod sets;
@@ -56,6 +58,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use hashes::{HScanIter, Hashes};
 pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, ScanIter, ScanOptions, Ttl};
+pub use keyspace::blocking::CancelToken;
+pub use lists::{LRangeIter, Lists, LposOptions, Position, Side};
 pub use sets::{SScanIter, Sets};
 pub use store::{Db, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};

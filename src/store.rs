@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::clock::{Clock, ClockSource};
 use crate::keyspace::Keyspace;
 use crate::keyspace::expiry::{self, Schedule, SweeperHandle};
-use crate::{Bits, Hashes, Keys, Result, Sets, Strings};
+use crate::{Bits, Hashes, Keys, Lists, Result, Sets, Strings};
 
 /// An embedded data-structure store with Redis semantics.
 ///
@@ -112,6 +112,20 @@ impl Store {
     /// ```
     pub fn hashes(&self) -> Hashes<'_> {
         Hashes::new(self, 0)
+    }
+
+    /// Commands on list values (`LPUSH`, `LRANGE`, `BLPOP`, `LMOVE`, …) in database 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("queue", ["a", "b"])?;
+    /// assert_eq!(store.lists().lpop("queue")?.unwrap(), "a");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lists(&self) -> Lists<'_> {
+        Lists::new(self, 0)
     }
 
     /// Commands on set values (`SADD`, `SINTER`, `SPOP`, `SSCAN`, …) in database 0.
@@ -265,6 +279,21 @@ impl<'s> Db<'s> {
     /// ```
     pub fn hashes(&self) -> Hashes<'s> {
         Hashes::new(self.store, self.index)
+    }
+
+    /// Commands on list values in this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(1)?.lists().rpush("l", ["x"])?;
+    /// assert_eq!(store.db(1)?.lists().llen("l")?, 1);
+    /// assert_eq!(store.lists().llen("l")?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lists(&self) -> Lists<'s> {
+        Lists::new(self.store, self.index)
     }
 
     /// Commands on set values in this database.

@@ -9,6 +9,7 @@
 use bytes::Bytes;
 
 use crate::hashes::HashValue;
+use crate::lists::ListValue;
 use crate::number::IntBuf;
 use crate::sets::SetValue;
 use crate::{Blob, Error, Result};
@@ -68,6 +69,8 @@ pub(crate) enum Value {
     Hash(HashValue),
     /// A set.
     Set(SetValue),
+    /// A list.
+    List(ListValue),
 }
 
 impl Value {
@@ -76,6 +79,7 @@ impl Value {
             Value::Str(bytes) => ValueRef::Str(StrRef::Shared(bytes)),
             Value::Hash(h) => ValueRef::Hash(h),
             Value::Set(s) => ValueRef::Set(s),
+            Value::List(l) => ValueRef::List(l),
         }
     }
 }
@@ -86,6 +90,7 @@ pub(crate) enum ValueRef<'a> {
     Str(StrRef<'a>),
     Hash(&'a HashValue),
     Set(&'a SetValue),
+    List(&'a ListValue),
 }
 
 impl<'a> ValueRef<'a> {
@@ -94,6 +99,7 @@ impl<'a> ValueRef<'a> {
             ValueRef::Str(_) => KeyType::String,
             ValueRef::Hash(_) => KeyType::Hash,
             ValueRef::Set(_) => KeyType::Set,
+            ValueRef::List(_) => KeyType::List,
         }
     }
 
@@ -110,6 +116,7 @@ impl<'a> ValueRef<'a> {
             ValueRef::Str(s) => Value::Str(s.to_bytes()),
             ValueRef::Hash(h) => Value::Hash(h.clone()),
             ValueRef::Set(s) => Value::Set(s.clone()),
+            ValueRef::List(l) => Value::List(l.clone()),
         }
     }
 }

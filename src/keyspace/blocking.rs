@@ -1,0 +1,378 @@
+//! Blocking pops (Redis's `blocked.c`): who waits for which key, and how a pushed element
+//! reaches exactly one of them.
+//!
+//! # Waiting
+//!
+//! A blocking command that finds nothing registers a [`Waiter`] in the FIFO queue of each
+//! of its keys, then tries once more (a push may have landed in between), then sleeps on
+//! its condition variable — holding no shard lock, using no CPU — until it is served,
+//! times out or is cancelled.
+//!
+//! # Serving
+//!
+//! A write that adds to a list *signals* the key (only if someone waits at all: one atomic
+//! load otherwise). When the command has applied everything and released its locks, the
+//! keys it signalled are served: for each, the waiters in its queue are taken first-come
+//! first-served, and each one's *attempt* (its pop or move, performed here on its behalf,
+//! under the usual shard locks) runs until the list runs dry. So a push inside a
+//! multi-key command wakes waiters only after the whole command, as in Redis.
+//!
+//! # Exactly once
+//!
+//! A waiter's state (`Waiting`, `Served`, `Done`) sits under its own mutex, and an
+//! element is only ever popped for a waiter while that mutex is held and the state is
+//! `Waiting`, which the same critical section leaves. Whoever gets there first — a
+//! serving pusher, or the waiter's own retry — takes the element; the other sees the
+//! state changed and takes nothing. A timeout or cancellation likewise leaves `Waiting`
+//! under the mutex, so an element is never popped for a waiter that has given up.
+//!
+//! Locks are taken in one order — registry, then waiter, then shards — and attempts made
+//! while serving defer the keys *they* signal (a `BLMOVE` pushing to its destination) to
+//! the same serving loop instead of recursing.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Instant;
+
+use hashbrown::HashMap;
+use parking_lot::{Condvar, Mutex};
+
+use super::Keyspace;
+use crate::{Blob, Error, Result};
+
+/// What a served waiter receives: the key it was served from and the elements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Served {
+    pub(crate) key: Blob,
+    pub(crate) items: Vec<Blob>,
+}
+
+/// A waiter's pop or move on one of its keys: `None` if there is nothing to take.
+pub(crate) type Attempt = dyn Fn(&Keyspace, &[u8]) -> Option<Result<Served>> + Send + Sync;
+
+enum State {
+    Waiting,
+    Served(Result<Served>),
+    Done,
+}
+
+pub(crate) struct Waiter {
+    db: usize,
+    keys: Vec<Vec<u8>>,
+    attempt: Box<Attempt>,
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+impl Waiter {
+    fn wake(&self) {
+        let _state = self.state.lock();
+        self.wake.notify_all();
+    }
+}
+
+type Queues = HashMap<(usize, Vec<u8>), VecDeque<Arc<Waiter>>>;
+
+/// The registry of blocked callers, per store.
+#[derive(Default)]
+pub(crate) struct Blocking {
+    queues: Mutex<Queues>,
+    waiting: AtomicUsize,
+}
+
+thread_local! {
+    /// Keys signalled on this thread and not yet served.
+    static SIGNALLED: RefCell<Vec<(usize, Vec<u8>)>> = const { RefCell::new(Vec::new()) };
+    /// Whether this thread is serving (or retrying for itself): signals then wait for
+    /// the loop that is already running instead of starting another.
+    static SERVING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks this thread as serving until dropped (also on unwind).
+struct ServingGuard(bool);
+
+impl ServingGuard {
+    fn enter() -> ServingGuard {
+        ServingGuard(SERVING.with(|s| s.replace(true)))
+    }
+}
+
+impl Drop for ServingGuard {
+    fn drop(&mut self) {
+        SERVING.with(|s| s.set(self.0));
+    }
+}
+
+/// How a blocking wait ended without an element.
+enum Ending {
+    TimedOut,
+    Cancelled,
+}
+
+impl Blocking {
+    /// Whether anyone waits on any key.
+    #[inline]
+    pub(crate) fn has_waiters(&self) -> bool {
+        self.waiting.load(Ordering::SeqCst) > 0
+    }
+
+    /// Notes that `key` of `db` received elements (served once the command is done).
+    pub(crate) fn signal(&self, db: usize, key: &[u8]) {
+        if self.has_waiters() {
+            SIGNALLED.with(|s| s.borrow_mut().push((db, key.to_vec())));
+        }
+    }
+
+    /// Signals every key of `db` that someone waits on (after `SWAPDB`).
+    pub(crate) fn signal_db(&self, db: usize) {
+        let keys: Vec<(usize, Vec<u8>)> = self
+            .queues
+            .lock()
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .cloned()
+            .collect();
+        SIGNALLED.with(|s| s.borrow_mut().extend(keys));
+    }
+
+    /// Serves the waiters of every key signalled on this thread; called by the keyspace
+    /// when a command has released its locks.
+    #[inline]
+    pub(crate) fn serve_signalled(&self, ks: &Keyspace) {
+        if !self.has_waiters() || SERVING.with(Cell::get) {
+            return;
+        }
+        let _serving = ServingGuard::enter();
+        while let Some((db, key)) = SIGNALLED.with(|s| s.borrow_mut().pop()) {
+            self.serve_key(ks, db, &key);
+        }
+    }
+
+    fn serve_key(&self, ks: &Keyspace, db: usize, key: &[u8]) {
+        let mut queues = self.queues.lock();
+        let slot = (db, key.to_vec());
+        let Some(queue) = queues.get_mut(&slot) else {
+            return;
+        };
+        while let Some(waiter) = queue.front().cloned() {
+            let mut state = waiter.state.lock();
+            if matches!(*state, State::Waiting) {
+                match (waiter.attempt)(ks, key) {
+                    Some(result) => *state = State::Served(result),
+                    None => break,
+                }
+                waiter.wake.notify_all();
+            }
+            drop(state);
+            queue.pop_front();
+        }
+        if queue.is_empty() {
+            queues.remove(&slot);
+        }
+    }
+
+    /// Blocks until `attempt` succeeds on one of `keys` (tried in order), `deadline`
+    /// passes (`None`: never) or `cancel` is cancelled.
+    pub(crate) fn block(
+        &self,
+        ks: &Keyspace,
+        db: usize,
+        keys: &[&[u8]],
+        attempt: Box<Attempt>,
+        deadline: Option<Instant>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Option<Served>> {
+        let mut unique: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
+        for k in keys {
+            if !unique.iter().any(|u| u == k) {
+                unique.push(k.to_vec());
+            }
+        }
+        let waiter = Arc::new(Waiter {
+            db,
+            keys: unique,
+            attempt,
+            state: Mutex::new(State::Waiting),
+            wake: Condvar::new(),
+        });
+        self.register(&waiter);
+        if let Some(token) = cancel {
+            token.watch(&waiter);
+        }
+        let outcome = Self::wait(ks, &waiter, deadline, cancel);
+        if let Some(token) = cancel {
+            token.unwatch(&waiter);
+        }
+        self.deregister(&waiter);
+        // Keys our own retry signalled (a move's destination) are served now.
+        self.serve_signalled(ks);
+        match outcome {
+            Ok(served) => served.map(Some),
+            Err(Ending::TimedOut) => Ok(None),
+            Err(Ending::Cancelled) => Err(Error::Unblocked),
+        }
+    }
+
+    fn register(&self, waiter: &Arc<Waiter>) {
+        let mut queues = self.queues.lock();
+        for key in &waiter.keys {
+            queues
+                .entry((waiter.db, key.clone()))
+                .or_default()
+                .push_back(Arc::clone(waiter));
+        }
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn deregister(&self, waiter: &Arc<Waiter>) {
+        let mut queues = self.queues.lock();
+        for key in &waiter.keys {
+            let slot = (waiter.db, key.clone());
+            if let Some(queue) = queues.get_mut(&slot) {
+                queue.retain(|w| !Arc::ptr_eq(w, waiter));
+                if queue.is_empty() {
+                    queues.remove(&slot);
+                }
+            }
+        }
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    fn wait(
+        ks: &Keyspace,
+        waiter: &Waiter,
+        deadline: Option<Instant>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Result<Served>, Ending> {
+        let mut state = waiter.state.lock();
+        // A push may have landed between the caller's first try and our registration:
+        // try again, as the waiter, so that a serving pusher cannot also pop for us.
+        {
+            let _serving = ServingGuard::enter();
+            for key in &waiter.keys {
+                if let Some(result) = (waiter.attempt)(ks, key) {
+                    *state = State::Done;
+                    return Ok(result);
+                }
+            }
+        }
+        loop {
+            match std::mem::replace(&mut *state, State::Done) {
+                State::Served(result) => return Ok(result),
+                State::Done => unreachable!("only this thread leaves a served state"),
+                State::Waiting => {}
+            }
+            if cancel.is_some_and(CancelToken::is_cancelled) {
+                return Err(Ending::Cancelled);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(Ending::TimedOut);
+            }
+            *state = State::Waiting;
+            match deadline {
+                Some(d) => {
+                    waiter.wake.wait_until(&mut state, d);
+                }
+                None => waiter.wake.wait(&mut state),
+            }
+        }
+    }
+}
+
+/// Cancels blocking calls from another thread, so that worker threads blocked in
+/// `BLPOP` and friends can be shut down cleanly (Redis's `CLIENT UNBLOCK … ERROR`).
+///
+/// Give the token to a handle with [`Lists::cancel_with`](crate::Lists::cancel_with);
+/// [`cancel`](Self::cancel) then makes every blocking call made through it — waiting now
+/// or later — return [`Error::Unblocked`] promptly, without taking an element. Clones
+/// share one state.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use embedis::{CancelToken, Error, Store};
+/// let store = Store::new();
+/// let token = CancelToken::new();
+/// let worker = {
+///     let (store, token) = (store.clone(), token.clone());
+///     std::thread::spawn(move || store.lists().cancel_with(&token).brpop(["jobs"], None))
+/// };
+/// std::thread::sleep(Duration::from_millis(50));
+/// token.cancel();
+/// assert_eq!(worker.join().unwrap(), Err(Error::Unblocked));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<TokenInner>);
+
+#[derive(Default)]
+struct TokenInner {
+    cancelled: AtomicBool,
+    waiters: Mutex<Vec<Weak<Waiter>>>,
+}
+
+impl std::fmt::Debug for TokenInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CancelToken")
+            .field("cancelled", &self.cancelled.load(Ordering::SeqCst))
+            .finish_non_exhaustive()
+    }
+}
+
+impl CancelToken {
+    /// A token not cancelled yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!embedis::CancelToken::new().is_cancelled());
+    /// ```
+    pub fn new() -> Self {
+        CancelToken::default()
+    }
+
+    /// Cancels every blocking call using this token, now and from now on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (store, token) = (embedis::Store::new(), embedis::CancelToken::new());
+    /// token.cancel();
+    /// let got = store.lists().cancel_with(&token).blpop(["q"], Some(Duration::from_secs(60)));
+    /// assert_eq!(got, Err(embedis::Error::Unblocked));
+    /// ```
+    pub fn cancel(&self) {
+        self.0.cancelled.store(true, Ordering::SeqCst);
+        let waiters = std::mem::take(&mut *self.0.waiters.lock());
+        for w in waiters.iter().filter_map(Weak::upgrade) {
+            w.wake();
+        }
+    }
+
+    /// Whether [`cancel`](Self::cancel) was called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = embedis::CancelToken::new();
+    /// token.cancel();
+    /// assert!(token.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.0.cancelled.load(Ordering::SeqCst)
+    }
+
+    fn watch(&self, waiter: &Arc<Waiter>) {
+        let mut waiters = self.0.waiters.lock();
+        waiters.retain(|w| w.strong_count() > 0);
+        waiters.push(Arc::downgrade(waiter));
+    }
+
+    fn unwatch(&self, waiter: &Arc<Waiter>) {
+        let target = Arc::downgrade(waiter);
+        self.0.waiters.lock().retain(|w| !w.ptr_eq(&target));
+    }
+}

@@ -1,0 +1,1123 @@
+//! List commands (Redis's `t_list.c`), blocking pops included: the [`Lists`] handle.
+//!
+//! | Redis | here |
+//! |---|---|
+//! | `LPUSH` / `RPUSH` / `LPUSHX` / `RPUSHX` | [`lpush`](Lists::lpush) / [`rpush`](Lists::rpush) / [`lpushx`](Lists::lpushx) / [`rpushx`](Lists::rpushx) |
+//! | `LPOP` / `RPOP` (+count) | [`lpop`](Lists::lpop), [`lpop_count`](Lists::lpop_count) / [`rpop`](Lists::rpop), [`rpop_count`](Lists::rpop_count) |
+//! | `LLEN` / `LINDEX` / `LSET` / `LINSERT` | [`llen`](Lists::llen) / [`lindex`](Lists::lindex) / [`lset`](Lists::lset) / [`linsert`](Lists::linsert) |
+//! | `LRANGE` / `LTRIM` / `LREM` / `LPOS` | [`lrange`](Lists::lrange), [`lrange_iter`](Lists::lrange_iter) / [`ltrim`](Lists::ltrim) / [`lrem`](Lists::lrem) / [`lpos`](Lists::lpos), [`lpos_count`](Lists::lpos_count) |
+//! | `LMOVE` / `RPOPLPUSH` / `LMPOP` | [`lmove`](Lists::lmove) / [`rpoplpush`](Lists::rpoplpush) / [`lmpop`](Lists::lmpop) |
+//! | `BLPOP` / `BRPOP` / `BLMOVE` / `BRPOPLPUSH` / `BLMPOP` | [`blpop`](Lists::blpop) / [`brpop`](Lists::brpop) / [`blmove`](Lists::blmove) / [`brpoplpush`](Lists::brpoplpush) / [`blmpop`](Lists::blmpop) |
+//!
+//! # Blocking
+//!
+//! Threads of one process behave as Redis's clients: a blocking call checks its keys in
+//! order and pops from the first non-empty one; otherwise it waits — holding no lock,
+//! using no CPU — and waiters on a key are served first-come first-served, each pushed
+//! element going to exactly one of them. A push inside a multi-key command (`LMOVE`, a
+//! transaction) serves waiters once the whole command is applied. Timeouts are real time
+//! (`None` waits forever; unlike Redis's `0`, `Some(Duration::ZERO)` does not wait), and
+//! a [`CancelToken`] given with [`cancel_with`](Lists::cancel_with) ends a wait from
+//! another thread.
+//!
+//! One difference from a single-threaded server remains: between a push and the serving
+//! of the waiters (microseconds), a *concurrent* non-blocking pop may take the element.
+//! It is still delivered exactly once.
+
+mod quicklist;
+
+use std::time::{Duration, Instant};
+
+use crate::index::{list_index, list_range};
+use crate::keys::Batches;
+use crate::keyspace::Keyspace;
+use crate::keyspace::blocking::{Attempt, CancelToken, Served};
+use crate::value::{Collection, Elem, Value, ValueRef, opt};
+use crate::{Args, Blob, Error, Result, Store};
+
+pub(crate) use quicklist::ListValue;
+
+impl Collection for ListValue {
+    fn empty() -> Value {
+        Value::List(ListValue::default())
+    }
+
+    fn cast(value: ValueRef<'_>) -> Option<&Self> {
+        match value {
+            ValueRef::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    fn cast_mut(value: &mut Value) -> Option<&mut Self> {
+        match value {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// An end of a list: `LEFT` (the head, index 0) or `RIGHT` (the tail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The head (`LEFT`, where `LPUSH` adds).
+    Left,
+    /// The tail (`RIGHT`, where `RPUSH` adds).
+    Right,
+}
+
+/// Where `LINSERT` puts the element: `BEFORE` or `AFTER` the pivot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Position {
+    /// Before the pivot (`BEFORE`).
+    Before,
+    /// After the pivot (`AFTER`).
+    After,
+}
+
+/// Options of `LPOS`: which match to start from (`RANK`) and how many elements to
+/// compare at most (`MAXLEN`).
+///
+/// # Examples
+///
+/// ```
+/// let opts = embedis::LposOptions::new().rank(-1).maxlen(1000);
+/// ```
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LposOptions {
+    rank: i64,
+    maxlen: usize,
+}
+
+impl Default for LposOptions {
+    fn default() -> Self {
+        LposOptions::new()
+    }
+}
+
+impl LposOptions {
+    /// From the first match at the head, comparing every element.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b", "a"])?;
+    /// assert_eq!(store.lists().lpos("l", "a", embedis::LposOptions::new())?, Some(0));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn new() -> Self {
+        LposOptions { rank: 1, maxlen: 0 }
+    }
+
+    /// Skip to the `rank`th match (`RANK`): 1 is the first from the head, 2 the second,
+    /// -1 the first from the tail. 0 is an error, as in Redis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::LposOptions;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b", "a", "a"])?;
+    /// assert_eq!(store.lists().lpos("l", "a", LposOptions::new().rank(2))?, Some(2));
+    /// assert_eq!(store.lists().lpos("l", "a", LposOptions::new().rank(-1))?, Some(3));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn rank(mut self, rank: i64) -> Self {
+        self.rank = rank;
+        self
+    }
+
+    /// Compare at most `maxlen` elements (`MAXLEN`; 0, the default, means all).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::LposOptions;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b", "c"])?;
+    /// assert_eq!(store.lists().lpos("l", "c", LposOptions::new().maxlen(2))?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn maxlen(mut self, maxlen: usize) -> Self {
+        self.maxlen = maxlen;
+        self
+    }
+}
+
+fn pop(list: &mut ListValue, side: Side) -> Option<Blob> {
+    match side {
+        Side::Left => list.pop_front(),
+        Side::Right => list.pop_back(),
+    }
+}
+
+fn push(list: &mut ListValue, side: Side, elem: &[u8]) {
+    match side {
+        Side::Left => list.push_front(elem),
+        Side::Right => list.push_back(elem),
+    }
+}
+
+/// Pops up to `count` elements from `side` of the list at `key`: `None` if the key is
+/// missing, [`Error::WrongType`] if it holds another type.
+fn pop_n(
+    ks: &Keyspace,
+    db: usize,
+    key: &[u8],
+    side: Side,
+    count: usize,
+) -> Result<Option<Vec<Blob>>> {
+    ks.write(db, key, |e| {
+        e.update_existing::<ListValue, _>(|l| {
+            Ok((0..count.min(l.len()))
+                .filter_map(|_| pop(l, side))
+                .collect())
+        })
+    })
+}
+
+/// `LMOVE`: atomically pops from `from` of `src` and pushes to `to` of `dst`.
+fn move_one(
+    ks: &Keyspace,
+    db: usize,
+    src: &[u8],
+    dst: &[u8],
+    from: Side,
+    to: Side,
+) -> Result<Option<Blob>> {
+    ks.write_many(&[(db, src), (db, dst)], |many| {
+        if opt::<ListValue>(many.get(0))?.is_none() {
+            return Ok(None);
+        }
+        opt::<ListValue>(many.get(1))?;
+        let Some(elem) = many
+            .entry(0)
+            .update_existing::<ListValue, _>(|l| Ok(pop(l, from)))?
+            .flatten()
+        else {
+            return Ok(None);
+        };
+        let mut dst_entry = many.entry(1);
+        dst_entry.update::<ListValue, _>(|l| {
+            push(l, to, &elem);
+            Ok(())
+        })?;
+        dst_entry.signal_ready();
+        Ok(Some(elem))
+    })
+}
+
+/// Commands on list values, in one database. From [`Store::lists`] or
+/// [`Db::lists`](crate::Db::lists).
+///
+/// A handle is a borrowed view of the store: it holds no lock between calls (and none
+/// while a blocking call waits).
+///
+/// # Examples
+///
+/// ```
+/// let store = embedis::Store::new();
+/// let lists = store.lists();
+/// lists.rpush("queue", ["job1", "job2"])?;
+/// assert_eq!(lists.lpop("queue")?.unwrap(), "job1");
+/// assert_eq!(lists.llen("queue")?, 1);
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Lists<'s> {
+    store: &'s Store,
+    db: usize,
+    cancel: Option<&'s CancelToken>,
+}
+
+impl<'s> Lists<'s> {
+    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
+        Lists {
+            store,
+            db,
+            cancel: None,
+        }
+    }
+
+    fn ks(&self) -> &'s Keyspace {
+        self.store.keyspace()
+    }
+
+    fn read<R>(&self, key: &[u8], f: impl FnOnce(Option<&ListValue>) -> R) -> Result<R> {
+        self.ks().read(self.db, key, |v| opt::<ListValue>(v).map(f))
+    }
+
+    /// The same handle, with blocking calls that `token` can cancel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (store, token) = (embedis::Store::new(), embedis::CancelToken::new());
+    /// let lists = store.lists().cancel_with(&token);
+    /// store.lists().rpush("q", ["x"])?;
+    /// assert_eq!(lists.blpop(["q"], None)?.unwrap().1, "x");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[must_use]
+    pub fn cancel_with(self, token: &'s CancelToken) -> Lists<'s> {
+        Lists {
+            cancel: Some(token),
+            ..self
+        }
+    }
+
+    fn push_many<E: AsRef<[u8]>>(
+        &self,
+        key: &[u8],
+        elems: impl IntoIterator<Item = E>,
+        side: Side,
+        create: bool,
+        command: &'static str,
+    ) -> Result<usize> {
+        let elems: Args<E> = elems.into_iter().collect();
+        if elems.is_empty() {
+            return Err(Error::WrongArity(command));
+        }
+        self.ks().write(self.db, key, |e| {
+            let push_all = |l: &mut ListValue| {
+                for x in &elems {
+                    push(l, side, x.as_ref());
+                }
+                Ok(l.len())
+            };
+            let len = if create {
+                e.update::<ListValue, _>(push_all)?
+            } else {
+                e.update_existing::<ListValue, _>(push_all)?.unwrap_or(0)
+            };
+            if len > 0 {
+                e.signal_ready();
+            }
+            Ok(len)
+        })
+    }
+
+    /// Inserts `elems` at the head, one after the other (so the last ends up first), and
+    /// returns the new length (`LPUSH`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds another type; [`Error::WrongArity`] if
+    /// `elems` is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.lists().lpush("l", ["a", "b", "c"])?, 3);
+    /// assert_eq!(store.lists().lrange("l", 0, -1)?, ["c", "b", "a"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lpush<E: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        elems: impl IntoIterator<Item = E>,
+    ) -> Result<usize> {
+        self.push_many(key.as_ref(), elems, Side::Left, true, "lpush")
+    }
+
+    /// Appends `elems` at the tail and returns the new length (`RPUSH`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.lists().rpush("l", ["a", "b"])?, 2);
+    /// assert_eq!(store.lists().lrange("l", 0, -1)?, ["a", "b"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn rpush<E: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        elems: impl IntoIterator<Item = E>,
+    ) -> Result<usize> {
+        self.push_many(key.as_ref(), elems, Side::Right, true, "rpush")
+    }
+
+    /// [`lpush`](Self::lpush) only if the list exists; 0 otherwise (`LPUSHX`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.lists().lpushx("l", ["a"])?, 0);
+    /// store.lists().rpush("l", ["b"])?;
+    /// assert_eq!(store.lists().lpushx("l", ["a"])?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lpushx<E: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        elems: impl IntoIterator<Item = E>,
+    ) -> Result<usize> {
+        self.push_many(key.as_ref(), elems, Side::Left, false, "lpushx")
+    }
+
+    /// [`rpush`](Self::rpush) only if the list exists; 0 otherwise (`RPUSHX`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.lists().rpushx("l", ["a"])?, 0);
+    /// assert_eq!(store.keys().exists(["l"])?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn rpushx<E: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        elems: impl IntoIterator<Item = E>,
+    ) -> Result<usize> {
+        self.push_many(key.as_ref(), elems, Side::Right, false, "rpushx")
+    }
+
+    /// Removes and returns the first element, `None` if the key is missing (`LPOP`).
+    /// Popping the last element deletes the key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b"])?;
+    /// assert_eq!(store.lists().lpop("l")?.unwrap(), "a");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lpop(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        Ok(pop_n(self.ks(), self.db, key.as_ref(), Side::Left, 1)?.and_then(|mut v| v.pop()))
+    }
+
+    /// Removes and returns the last element (`RPOP`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b"])?;
+    /// assert_eq!(store.lists().rpop("l")?.unwrap(), "b");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn rpop(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        Ok(pop_n(self.ks(), self.db, key.as_ref(), Side::Right, 1)?.and_then(|mut v| v.pop()))
+    }
+
+    /// Removes and returns up to `count` elements from the head (`LPOP key count`):
+    /// `None` if the key is missing, as Redis's null reply.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.lists().lpop_count("l", 2)?, None);
+    /// store.lists().rpush("l", ["a", "b", "c"])?;
+    /// assert_eq!(store.lists().lpop_count("l", 2)?.unwrap(), ["a", "b"]);
+    /// assert_eq!(store.lists().lpop_count("l", 5)?.unwrap(), ["c"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lpop_count(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Option<Vec<Blob>>> {
+        pop_n(self.ks(), self.db, key.as_ref(), Side::Left, count)
+    }
+
+    /// Removes and returns up to `count` elements from the tail, last first
+    /// (`RPOP key count`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b", "c"])?;
+    /// assert_eq!(store.lists().rpop_count("l", 2)?.unwrap(), ["c", "b"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn rpop_count(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Option<Vec<Blob>>> {
+        pop_n(self.ks(), self.db, key.as_ref(), Side::Right, count)
+    }
+
+    /// Length of the list, 0 if the key is missing (`LLEN`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b"])?;
+    /// assert_eq!(store.lists().llen("l")?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn llen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        self.read(key.as_ref(), |l| l.map_or(0, ListValue::len))
+    }
+
+    /// The element at `index` (negative: from the tail), `None` if out of range
+    /// (`LINDEX`). O(1) near either end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b", "c"])?;
+    /// assert_eq!(store.lists().lindex("l", 0)?.unwrap(), "a");
+    /// assert_eq!(store.lists().lindex("l", -1)?.unwrap(), "c");
+    /// assert_eq!(store.lists().lindex("l", 3)?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lindex(&self, key: impl AsRef<[u8]>, index: i64) -> Result<Option<Blob>> {
+        self.read(key.as_ref(), |l| {
+            let l = l?;
+            l.get(list_index(index, l.len())?).map(Elem::to_blob)
+        })
+    }
+
+    /// Sets the element at `index` (`LSET`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchKey`] if the key is missing; [`Error::IndexOutOfRange`] if
+    /// `index` is beyond either end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::Error;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b"])?;
+    /// store.lists().lset("l", -1, "z")?;
+    /// assert_eq!(store.lists().lrange("l", 0, -1)?, ["a", "z"]);
+    /// assert_eq!(store.lists().lset("l", 2, "x"), Err(Error::IndexOutOfRange));
+    /// assert_eq!(store.lists().lset("nope", 0, "x"), Err(Error::NoSuchKey));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lset(&self, key: impl AsRef<[u8]>, index: i64, elem: impl AsRef<[u8]>) -> Result<()> {
+        let elem = elem.as_ref();
+        self.ks().write(self.db, key.as_ref(), |e| {
+            e.update_existing::<ListValue, _>(|l| {
+                let i = list_index(index, l.len()).ok_or(Error::IndexOutOfRange)?;
+                l.set(i, elem);
+                Ok(())
+            })?
+            .ok_or(Error::NoSuchKey)
+        })
+    }
+
+    /// Inserts `elem` before or after the first element equal to `pivot` and returns
+    /// Redis's reply: the new length, 0 if the key is missing, -1 if `pivot` is not
+    /// found (`LINSERT`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::Position;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "c"])?;
+    /// assert_eq!(store.lists().linsert("l", Position::Before, "c", "b")?, 3);
+    /// assert_eq!(store.lists().linsert("l", Position::After, "zz", "x")?, -1);
+    /// assert_eq!(store.lists().linsert("nope", Position::After, "a", "x")?, 0);
+    /// assert_eq!(store.lists().lrange("l", 0, -1)?, ["a", "b", "c"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn linsert(
+        &self,
+        key: impl AsRef<[u8]>,
+        position: Position,
+        pivot: impl AsRef<[u8]>,
+        elem: impl AsRef<[u8]>,
+    ) -> Result<i64> {
+        let (pivot, elem) = (pivot.as_ref(), elem.as_ref());
+        self.ks().write(self.db, key.as_ref(), |e| {
+            let len = e.update_existing::<ListValue, _>(|l| {
+                let Some(at) = l.iter().position(|x| x.with_bytes(|x| x == pivot)) else {
+                    return Ok(-1);
+                };
+                let at = if position == Position::After {
+                    at + 1
+                } else {
+                    at
+                };
+                l.insert(at, elem);
+                Ok(i64::try_from(l.len()).unwrap_or(i64::MAX))
+            })?;
+            if len.is_some_and(|n| n > 0) {
+                e.signal_ready();
+            }
+            Ok(len.unwrap_or(0))
+        })
+    }
+
+    /// The elements from `start` to `stop` inclusive (negative: from the tail; out of
+    /// range ends clamped), as `LRANGE`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b", "c", "d"])?;
+    /// assert_eq!(store.lists().lrange("l", 1, 2)?, ["b", "c"]);
+    /// assert_eq!(store.lists().lrange("l", -2, 100)?, ["c", "d"]);
+    /// assert!(store.lists().lrange("l", 3, 1)?.is_empty());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lrange(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<Vec<Blob>> {
+        self.read(key.as_ref(), |l| {
+            let Some(l) = l else {
+                return Vec::new();
+            };
+            let Some((start, end)) = list_range(start, stop, l.len()) else {
+                return Vec::new();
+            };
+            l.iter_from(start)
+                .take(end - start + 1)
+                .map(Elem::to_blob)
+                .collect()
+        })
+    }
+
+    /// An iterator over the list at `key`, fetched `batch` elements at a time with
+    /// `LRANGE`: a long list is walked without being copied whole and without holding a
+    /// lock between batches. Elements pushed at the tail meanwhile are seen; elements
+    /// removed from the head shift the walk, as index-based paging does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", (0..1000).map(|i| i.to_string()))?;
+    /// let total: u64 = store
+    ///     .lists()
+    ///     .lrange_iter("l", 100)
+    ///     .map(|v| v.as_str().unwrap().parse::<u64>().unwrap())
+    ///     .sum();
+    /// assert_eq!(total, 999 * 1000 / 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lrange_iter(&self, key: impl AsRef<[u8]>, batch: usize) -> LRangeIter<'s> {
+        LRangeIter {
+            lists: *self,
+            key: key.as_ref().to_vec(),
+            batch: batch.max(1),
+            batches: Batches::new(),
+        }
+    }
+
+    /// Keeps only the elements from `start` to `stop` inclusive (the rules of
+    /// [`lrange`](Self::lrange)); an empty result deletes the key (`LTRIM`). Costs
+    /// O(removed): `LPUSH` + `LTRIM 0 99` keeps a capped list cheaply.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b", "c", "d"])?;
+    /// store.lists().ltrim("l", 1, -2)?;
+    /// assert_eq!(store.lists().lrange("l", 0, -1)?, ["b", "c"]);
+    /// store.lists().ltrim("l", 5, 10)?;
+    /// assert_eq!(store.keys().exists(["l"])?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn ltrim(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<()> {
+        self.ks().write(self.db, key.as_ref(), |e| {
+            e.update_existing::<ListValue, _>(|l| {
+                let len = l.len();
+                match list_range(start, stop, len) {
+                    Some((s, end)) => l.trim(s, len - 1 - end),
+                    None => l.trim(len, 0),
+                }
+                Ok(())
+            })
+            .map(|_| ())
+        })
+    }
+
+    /// Removes elements equal to `elem` and returns how many (`LREM`): the first
+    /// `count` from the head if `count > 0`, the last `-count` from the tail if
+    /// `count < 0`, all if 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "x", "b", "x", "c", "x"])?;
+    /// assert_eq!(store.lists().lrem("l", -2, "x")?, 2);
+    /// assert_eq!(store.lists().lrange("l", 0, -1)?, ["a", "x", "b", "c"]);
+    /// assert_eq!(store.lists().lrem("l", 0, "x")?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lrem(&self, key: impl AsRef<[u8]>, count: i64, elem: impl AsRef<[u8]>) -> Result<usize> {
+        let elem = elem.as_ref();
+        let limit = if count == 0 {
+            usize::MAX
+        } else {
+            usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX)
+        };
+        self.ks().write(self.db, key.as_ref(), |e| {
+            e.update_existing::<ListValue, _>(|l| {
+                let matches = |x: &Elem<'_>| x.with_bytes(|x| x == elem);
+                // Which elements go, by position from the end counting starts at.
+                let positions: Vec<usize> = if count >= 0 {
+                    l.iter()
+                        .enumerate()
+                        .filter(|(_, x)| matches(x))
+                        .map(|(i, _)| i)
+                        .take(limit)
+                        .collect()
+                } else {
+                    let len = l.len();
+                    l.iter()
+                        .rev()
+                        .enumerate()
+                        .filter(|(_, x)| matches(x))
+                        .map(|(i, _)| len - 1 - i)
+                        .take(limit)
+                        .collect()
+                };
+                if positions.is_empty() {
+                    return Ok(0);
+                }
+                let mut gone = positions.clone();
+                gone.sort_unstable();
+                let kept = ListValue::from_elems(
+                    l.iter()
+                        .enumerate()
+                        .filter(|(i, _)| gone.binary_search(i).is_err())
+                        .map(|(_, x)| x),
+                );
+                *l = kept;
+                Ok(positions.len())
+            })
+            .map(Option::unwrap_or_default)
+        })
+    }
+
+    /// The index of the `rank`th element equal to `elem` (`LPOS`), `None` if there is
+    /// none within `maxlen` comparisons.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RankZero`] for rank 0; [`Error::ValueOutOfRange`] for `i64::MIN`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::LposOptions;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b", "c", "b"])?;
+    /// assert_eq!(store.lists().lpos("l", "b", LposOptions::new())?, Some(1));
+    /// assert_eq!(store.lists().lpos("l", "b", LposOptions::new().rank(-1))?, Some(3));
+    /// assert_eq!(store.lists().lpos("l", "zz", LposOptions::new())?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lpos(
+        &self,
+        key: impl AsRef<[u8]>,
+        elem: impl AsRef<[u8]>,
+        options: LposOptions,
+    ) -> Result<Option<usize>> {
+        Ok(self
+            .positions(key.as_ref(), elem.as_ref(), 1, options)?
+            .pop())
+    }
+
+    /// The indexes of up to `count` elements equal to `elem` (`LPOS … COUNT count`; 0
+    /// means all), from the `rank`th match on, in the order found.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::LposOptions;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b", "a", "a"])?;
+    /// assert_eq!(store.lists().lpos_count("l", "a", 0, LposOptions::new())?, [0, 2, 3]);
+    /// assert_eq!(store.lists().lpos_count("l", "a", 2, LposOptions::new().rank(-1))?, [3, 2]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lpos_count(
+        &self,
+        key: impl AsRef<[u8]>,
+        elem: impl AsRef<[u8]>,
+        count: usize,
+        options: LposOptions,
+    ) -> Result<Vec<usize>> {
+        let count = if count == 0 { usize::MAX } else { count };
+        self.positions(key.as_ref(), elem.as_ref(), count, options)
+    }
+
+    fn positions(
+        &self,
+        key: &[u8],
+        elem: &[u8],
+        count: usize,
+        options: LposOptions,
+    ) -> Result<Vec<usize>> {
+        match options.rank {
+            0 => return Err(Error::RankZero),
+            i64::MIN => {
+                return Err(Error::ValueOutOfRange {
+                    min: -i64::MAX,
+                    max: i64::MAX,
+                });
+            }
+            _ => {}
+        }
+        let skip = usize::try_from(options.rank.unsigned_abs() - 1).unwrap_or(usize::MAX);
+        let maxlen = if options.maxlen == 0 {
+            usize::MAX
+        } else {
+            options.maxlen
+        };
+        self.read(key, |l| {
+            let Some(l) = l else {
+                return Vec::new();
+            };
+            let len = l.len();
+            let hit = |x: &Elem<'_>| x.with_bytes(|x| x == elem);
+            if options.rank > 0 {
+                l.iter()
+                    .take(maxlen)
+                    .enumerate()
+                    .filter(|(_, x)| hit(x))
+                    .map(|(i, _)| i)
+                    .skip(skip)
+                    .take(count)
+                    .collect()
+            } else {
+                l.iter()
+                    .rev()
+                    .take(maxlen)
+                    .enumerate()
+                    .filter(|(_, x)| hit(x))
+                    .map(|(i, _)| len - 1 - i)
+                    .skip(skip)
+                    .take(count)
+                    .collect()
+            }
+        })
+    }
+
+    /// Atomically pops an element from `from` of `src` and pushes it to `to` of `dst`,
+    /// returning it (`LMOVE`); `None` if `src` is missing. With `src == dst` it rotates
+    /// the list.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `src` exists and either key holds another type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::Side;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("todo", ["a", "b"])?;
+    /// assert_eq!(store.lists().lmove("todo", "doing", Side::Left, Side::Right)?.unwrap(), "a");
+    /// assert_eq!(store.lists().lmove("todo", "todo", Side::Left, Side::Right)?.unwrap(), "b");
+    /// assert_eq!(store.lists().lrange("doing", 0, -1)?, ["a"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lmove(
+        &self,
+        src: impl AsRef<[u8]>,
+        dst: impl AsRef<[u8]>,
+        from: Side,
+        to: Side,
+    ) -> Result<Option<Blob>> {
+        move_one(self.ks(), self.db, src.as_ref(), dst.as_ref(), from, to)
+    }
+
+    /// `LMOVE src dst RIGHT LEFT` (`RPOPLPUSH`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("a", ["1", "2"])?;
+    /// assert_eq!(store.lists().rpoplpush("a", "b")?.unwrap(), "2");
+    /// assert_eq!(store.lists().lrange("b", 0, -1)?, ["2"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn rpoplpush(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        self.lmove(src, dst, Side::Right, Side::Left)
+    }
+
+    /// Pops up to `count` elements from `side` of the first non-empty list among `keys`
+    /// and returns its key with them (`LMPOP`); `None` if all are empty.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NumKeysNotPositive`] for no keys; [`Error::CountNotPositive`] for a
+    /// count of 0; [`Error::WrongType`] if a key checked holds another type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::Side;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("b", ["1", "2", "3"])?;
+    /// let (key, got) = store.lists().lmpop(["a", "b"], Side::Right, 2)?.unwrap();
+    /// assert_eq!((key.as_str(), got), (Some("b"), vec!["3".into(), "2".into()]));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lmpop<K: AsRef<[u8]>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        side: Side,
+        count: usize,
+    ) -> Result<Option<(Blob, Vec<Blob>)>> {
+        let keys: Args<K> = keys.into_iter().collect();
+        check_mpop(keys.len(), count)?;
+        for key in &keys {
+            if let Some(s) = self.try_pop(key.as_ref(), side, count)? {
+                return Ok(Some((s.key, s.items)));
+            }
+        }
+        Ok(None)
+    }
+
+    fn try_pop(&self, key: &[u8], side: Side, count: usize) -> Result<Option<Served>> {
+        Ok(
+            pop_n(self.ks(), self.db, key, side, count)?.map(|items| Served {
+                key: Blob::copy_from_slice(key),
+                items,
+            }),
+        )
+    }
+
+    /// Runs a blocking command: `attempt` on each key in order, then waits.
+    fn block(
+        &self,
+        keys: &[&[u8]],
+        timeout: Option<Duration>,
+        attempt: Box<Attempt>,
+    ) -> Result<Option<Served>> {
+        if self.cancel.is_some_and(CancelToken::is_cancelled) {
+            return Err(Error::Unblocked);
+        }
+        let ks = self.ks();
+        for key in keys {
+            if let Some(served) = attempt(ks, key) {
+                return served.map(Some);
+            }
+        }
+        let deadline = timeout.map(|t| Instant::now().checked_add(t));
+        // A timeout too long to represent is no timeout.
+        let deadline = deadline.flatten();
+        ks.blocking()
+            .block(ks, self.db, keys, attempt, deadline, self.cancel)
+    }
+
+    fn pop_attempt(&self, side: Side, count: usize) -> Box<Attempt> {
+        let db = self.db;
+        Box::new(move |ks: &Keyspace, key: &[u8]| {
+            pop_n(ks, db, key, side, count)
+                .map(|popped| {
+                    popped.map(|items| Served {
+                        key: Blob::copy_from_slice(key),
+                        items,
+                    })
+                })
+                .transpose()
+        })
+    }
+
+    fn blocking_pop<K: AsRef<[u8]>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        side: Side,
+        count: usize,
+        timeout: Option<Duration>,
+        command: &'static str,
+    ) -> Result<Option<(Blob, Vec<Blob>)>> {
+        let keys: Args<K> = keys.into_iter().collect();
+        if keys.is_empty() {
+            return Err(Error::WrongArity(command));
+        }
+        let keys: Args<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
+        let served = self.block(&keys, timeout, self.pop_attempt(side, count))?;
+        Ok(served.map(|s| (s.key, s.items)))
+    }
+
+    /// Pops the first element of the first non-empty list among `keys`, waiting up to
+    /// `timeout` (`None`: forever) for one to be pushed (`BLPOP`). Returns the key and
+    /// the element, `None` on timeout.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if a key checked holds another type; [`Error::Unblocked`]
+    /// if cancelled through [`cancel_with`](Self::cancel_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// let consumer = {
+    ///     let store = store.clone();
+    ///     std::thread::spawn(move || store.lists().blpop(["jobs"], Some(Duration::from_secs(5))))
+    /// };
+    /// store.lists().rpush("jobs", ["job-1"])?;
+    /// let (key, job) = consumer.join().unwrap()?.unwrap();
+    /// assert_eq!((key, job), ("jobs".into(), "job-1".into()));
+    /// assert_eq!(store.lists().blpop(["jobs"], Some(Duration::from_millis(10)))?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn blpop<K: AsRef<[u8]>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        timeout: Option<Duration>,
+    ) -> Result<Option<(Blob, Blob)>> {
+        let got = self.blocking_pop(keys, Side::Left, 1, timeout, "blpop")?;
+        Ok(got.and_then(|(k, mut v)| v.pop().map(|e| (k, e))))
+    }
+
+    /// [`blpop`](Self::blpop) from the tail (`BRPOP`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("q", ["a", "b"])?;
+    /// assert_eq!(store.lists().brpop(["q"], None)?.unwrap().1, "b");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn brpop<K: AsRef<[u8]>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        timeout: Option<Duration>,
+    ) -> Result<Option<(Blob, Blob)>> {
+        let got = self.blocking_pop(keys, Side::Right, 1, timeout, "brpop")?;
+        Ok(got.and_then(|(k, mut v)| v.pop().map(|e| (k, e))))
+    }
+
+    /// [`lmpop`](Self::lmpop), waiting up to `timeout` for an element (`BLMPOP`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::Side;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("q", ["a", "b", "c"])?;
+    /// let (_, got) = store.lists().blmpop(["q"], Side::Left, 2, Some(Duration::from_secs(1)))?.unwrap();
+    /// assert_eq!(got, ["a", "b"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn blmpop<K: AsRef<[u8]>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        side: Side,
+        count: usize,
+        timeout: Option<Duration>,
+    ) -> Result<Option<(Blob, Vec<Blob>)>> {
+        let keys: Args<K> = keys.into_iter().collect();
+        check_mpop(keys.len(), count)?;
+        self.blocking_pop(keys, side, count, timeout, "blmpop")
+    }
+
+    /// [`lmove`](Self::lmove), waiting up to `timeout` for `src` to have an element
+    /// (`BLMOVE`). The element never exists in neither list or in both.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::Side;
+    /// let store = embedis::Store::new();
+    /// let worker = {
+    ///     let store = store.clone();
+    ///     std::thread::spawn(move || {
+    ///         store.lists().blmove("jobs", "processing", Side::Right, Side::Left, None)
+    ///     })
+    /// };
+    /// store.lists().lpush("jobs", ["job-1"])?;
+    /// assert_eq!(worker.join().unwrap()?.unwrap(), "job-1");
+    /// assert_eq!(store.lists().lrange("processing", 0, -1)?, ["job-1"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn blmove(
+        &self,
+        src: impl AsRef<[u8]>,
+        dst: impl AsRef<[u8]>,
+        from: Side,
+        to: Side,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Blob>> {
+        let (db, dst) = (self.db, dst.as_ref().to_vec());
+        let attempt: Box<Attempt> = Box::new(move |ks: &Keyspace, key: &[u8]| {
+            move_one(ks, db, key, &dst, from, to)
+                .map(|moved| {
+                    moved.map(|elem| Served {
+                        key: Blob::copy_from_slice(key),
+                        items: vec![elem],
+                    })
+                })
+                .transpose()
+        });
+        let served = self.block(&[src.as_ref()], timeout, attempt)?;
+        Ok(served.and_then(|mut s| s.items.pop()))
+    }
+
+    /// `BLMOVE src dst RIGHT LEFT` (`BRPOPLPUSH`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.lists().brpoplpush("a", "b", Some(Duration::from_millis(10)))?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn brpoplpush(
+        &self,
+        src: impl AsRef<[u8]>,
+        dst: impl AsRef<[u8]>,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Blob>> {
+        self.blmove(src, dst, Side::Right, Side::Left, timeout)
+    }
+}
+
+fn check_mpop(keys: usize, count: usize) -> Result<()> {
+    if keys == 0 {
+        return Err(Error::NumKeysNotPositive);
+    }
+    if count == 0 {
+        return Err(Error::CountNotPositive);
+    }
+    Ok(())
+}
+
+/// The elements of a list, fetched in `LRANGE` batches. From [`Lists::lrange_iter`].
+#[derive(Debug)]
+pub struct LRangeIter<'s> {
+    lists: Lists<'s>,
+    key: Vec<u8>,
+    batch: usize,
+    batches: Batches<Blob>,
+}
+
+impl Iterator for LRangeIter<'_> {
+    type Item = Blob;
+
+    fn next(&mut self) -> Option<Blob> {
+        let (lists, key, batch) = (self.lists, &self.key, self.batch);
+        self.batches.next(|cursor| {
+            let start = i64::try_from(cursor).unwrap_or(i64::MAX);
+            let end = start.saturating_add(i64::try_from(batch).unwrap_or(i64::MAX) - 1);
+            let items = lists.lrange(key, start, end)?;
+            // The cursor is the next index; 0 ends the walk (a full batch never ends at 0).
+            let next = if items.len() < batch {
+                0
+            } else {
+                cursor + items.len() as u64
+            };
+            Ok((next, items))
+        })
+    }
+}
