@@ -215,6 +215,29 @@ impl Store {
         self.shared.keyspace.databases()
     }
 
+    /// How many calls are blocked in `BLPOP` and friends right now (Redis's
+    /// `blocked_clients` in `INFO`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let waiter = {
+    ///     let store = store.clone();
+    ///     std::thread::spawn(move || store.lists().blpop(["q"], None))
+    /// };
+    /// while store.blocked_clients() == 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// store.lists().rpush("q", ["x"])?;
+    /// assert_eq!(waiter.join().unwrap()?.unwrap().1, "x");
+    /// assert_eq!(store.blocked_clients(), 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn blocked_clients(&self) -> usize {
+        self.shared.keyspace.blocking().blocked()
+    }
+
     /// Runs the active-expiry sweep now, on the calling thread, and returns how many
     /// expired keys it removed. With a [`ManualClock`](crate::ManualClock) this makes
     /// expiry fully deterministic.

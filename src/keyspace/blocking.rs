@@ -118,6 +118,11 @@ impl Blocking {
         self.waiting.load(Ordering::SeqCst) > 0
     }
 
+    /// How many callers are blocked now.
+    pub(crate) fn blocked(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
     /// Notes that `key` of `db` received elements (served once the command is done).
     pub(crate) fn signal(&self, db: usize, key: &[u8]) {
         if self.has_waiters() {
@@ -248,8 +253,9 @@ impl Blocking {
     ) -> Result<Result<Served>, Ending> {
         let mut state = waiter.state.lock();
         // A push may have landed between the caller's first try and our registration:
-        // try again, as the waiter, so that a serving pusher cannot also pop for us.
-        {
+        // try again, as the waiter, so that a serving pusher cannot also pop for us —
+        // unless one has served us already.
+        if matches!(*state, State::Waiting) {
             let _serving = ServingGuard::enter();
             for key in &waiter.keys {
                 if let Some(result) = (waiter.attempt)(ks, key) {
@@ -374,5 +380,48 @@ impl CancelToken {
     fn unwatch(&self, waiter: &Arc<Waiter>) {
         let target = Arc::downgrade(waiter);
         self.0.waiters.lock().retain(|w| !w.ptr_eq(&target));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+
+    /// A waiter served between its registration and its own retry must take the served
+    /// element and no other (this once lost one element in ~100 000 handoffs).
+    #[test]
+    fn a_waiter_served_before_its_retry_takes_only_what_it_was_served() {
+        let store = Store::new();
+        let ks = store.keyspace();
+        let pop: Box<Attempt> = Box::new(|ks: &Keyspace, key: &[u8]| {
+            let popped = ks.write(0, key, |e| {
+                e.update_existing::<crate::lists::ListValue, _>(|l| Ok(l.pop_front()))
+            });
+            popped
+                .map(|p| {
+                    p.flatten().map(|item| Served {
+                        key: Blob::copy_from_slice(key),
+                        items: vec![item],
+                    })
+                })
+                .transpose()
+        });
+        let waiter = Arc::new(Waiter {
+            db: 0,
+            keys: vec![b"q".to_vec()],
+            attempt: pop,
+            state: Mutex::new(State::Waiting),
+            wake: Condvar::new(),
+        });
+        ks.blocking().register(&waiter);
+        store.lists().rpush("q", ["first", "second"]).unwrap();
+        // The push served the registered waiter with "first"; its retry must not also
+        // pop "second".
+        let got = Blocking::wait(ks, &waiter, Some(Instant::now()), None);
+        ks.blocking().deregister(&waiter);
+        let got = got.ok().and_then(Result::ok).map(|s| s.items);
+        assert_eq!(got, Some(vec![Blob::from("first")]));
+        assert_eq!(store.lists().lrange("q", 0, -1).unwrap(), ["second"]);
     }
 }

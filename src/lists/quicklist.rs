@@ -380,3 +380,152 @@ impl ListValue {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    fn elem(rng: &mut SmallRng) -> Vec<u8> {
+        let len = match rng.gen_range(0..10) {
+            0 => rng.gen_range(SMALL + 1..300),
+            1 => 0,
+            _ => rng.gen_range(1..=SMALL),
+        };
+        (0..len).map(|_| rng.gen_range(b'a'..=b'z')).collect()
+    }
+
+    fn check(list: &ListValue, model: &VecDeque<Vec<u8>>) {
+        assert_eq!(list.len(), model.len());
+        let all: Vec<Vec<u8>> = list.iter().map(|e| e.to_blob().to_vec()).collect();
+        assert_eq!(all, Vec::from(model.clone()));
+        let back: Vec<Vec<u8>> = list.iter().rev().map(|e| e.to_blob().to_vec()).collect();
+        assert_eq!(back, model.iter().rev().cloned().collect::<Vec<_>>());
+        let counted: usize = list.chunks.iter().map(Chunk::len).sum();
+        assert_eq!(counted, list.len(), "chunk counts add up");
+        for chunk in &list.chunks {
+            match chunk {
+                Chunk::Packed(p) => {
+                    assert!(p.len() > 0 && p.len() <= CHUNK_ENTRIES && p.buf.len() <= CHUNK_BYTES);
+                }
+                Chunk::Big(b) => assert!(b.len() > SMALL),
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_with_a_deque_under_random_edits() {
+        let mut rng = SmallRng::seed_from_u64(9);
+        let mut list = ListValue::default();
+        let mut model: VecDeque<Vec<u8>> = VecDeque::new();
+        for step in 0..8_000 {
+            let e = elem(&mut rng);
+            match rng.gen_range(0..10) {
+                0 | 1 => {
+                    list.push_back(&e);
+                    model.push_back(e);
+                }
+                2 | 3 => {
+                    list.push_front(&e);
+                    model.push_front(e);
+                }
+                4 => assert_eq!(list.pop_front().map(|b| b.to_vec()), model.pop_front()),
+                5 => assert_eq!(list.pop_back().map(|b| b.to_vec()), model.pop_back()),
+                6 if !model.is_empty() => {
+                    let i = rng.gen_range(0..model.len());
+                    list.set(i, &e);
+                    model[i] = e;
+                }
+                7 => {
+                    let i = rng.gen_range(0..=model.len());
+                    list.insert(i, &e);
+                    model.insert(i, e);
+                }
+                8 if step % 50 == 0 => {
+                    let (f, b) = (rng.gen_range(0..5), rng.gen_range(0..5));
+                    list.trim(f, b);
+                    for _ in 0..f.min(model.len()) {
+                        model.pop_front();
+                    }
+                    for _ in 0..b.min(model.len()) {
+                        model.pop_back();
+                    }
+                }
+                _ => {
+                    if !model.is_empty() {
+                        let i = rng.gen_range(0..model.len());
+                        assert_eq!(list.get(i).unwrap().to_blob().to_vec(), model[i]);
+                        let from: Vec<Vec<u8>> =
+                            list.iter_from(i).map(|e| e.to_blob().to_vec()).collect();
+                        assert_eq!(from, model.iter().skip(i).cloned().collect::<Vec<_>>());
+                    }
+                    assert!(list.get(model.len()).is_none());
+                }
+            }
+            if step % 97 == 0 {
+                check(&list, &model);
+            }
+        }
+        check(&list, &model);
+    }
+
+    #[test]
+    fn sixteen_byte_elements_cost_about_eighteen_bytes() {
+        let mut list = ListValue::default();
+        for i in 0..10_000u32 {
+            list.push_back(format!("{i:016}").as_bytes());
+        }
+        let bytes: usize = list
+            .chunks
+            .iter()
+            .map(|c| match c {
+                Chunk::Packed(p) => p.buf.capacity(),
+                Chunk::Big(_) => 0,
+            })
+            .sum();
+        #[allow(clippy::cast_precision_loss)]
+        let per = bytes as f64 / 10_000.0;
+        assert!(per < 19.0, "{per} bytes an element in chunk buffers");
+    }
+}
+
+#[cfg(test)]
+mod short_tests {
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    #[test]
+    fn short_elements_fill_chunks_by_count() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        let mut list = ListValue::default();
+        let mut model: VecDeque<Vec<u8>> = VecDeque::new();
+        for step in 0..200_000u32 {
+            let e = step.to_string().into_bytes();
+            match rng.gen_range(0..4) {
+                0 => {
+                    list.push_back(&e);
+                    model.push_back(e);
+                }
+                1 => {
+                    list.push_front(&e);
+                    model.push_front(e);
+                }
+                2 => assert_eq!(
+                    list.pop_front().map(|b| b.to_vec()),
+                    model.pop_front(),
+                    "step {step}"
+                ),
+                _ => assert_eq!(
+                    list.pop_back().map(|b| b.to_vec()),
+                    model.pop_back(),
+                    "step {step}"
+                ),
+            }
+            assert_eq!(list.len(), model.len());
+        }
+    }
+}
