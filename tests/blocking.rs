@@ -263,10 +263,7 @@ fn a_timeout_returns_none_on_time() {
         waited >= Duration::from_millis(200),
         "returned early: {waited:?}"
     );
-    assert!(
-        waited < Duration::from_secs(1),
-        "returned late: {waited:?}"
-    );
+    assert!(waited < Duration::from_secs(1), "returned late: {waited:?}");
     assert_eq!(
         store
             .lists()

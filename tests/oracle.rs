@@ -10,8 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use embedis::{
-    BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Error, ExpireCondition, Overflow, Store,
-    Ttl,
+    BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Error, ExpireCondition, LposOptions,
+    Overflow, Position, Side, Store, Ttl,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -858,6 +858,169 @@ fn small_hashes_keep_redis_order(redis: &mut Redis) {
     }
 }
 
+fn opt_array_resp(r: embedis::Result<Option<Vec<embedis::Blob>>>) -> Resp {
+    match r {
+        Ok(None) => Resp::Array(None),
+        other => array_resp(other.map(Option::unwrap_or_default)),
+    }
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Left => "LEFT",
+        Side::Right => "RIGHT",
+    }
+}
+
+/// Random list commands over a few shared keys (one a string), with short and long
+/// elements so lists span several chunks; every reply and error must be Redis's.
+#[allow(clippy::too_many_lines)]
+fn list_commands_match_redis(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    set_both(&store, redis, "str", b"text");
+    let lists = store.lists();
+    let mut rng = SmallRng::seed_from_u64(29);
+    let keys = ["l1", "l2", "str", "none"];
+    let elem = |rng: &mut SmallRng| -> String {
+        match rng.gen_range(0..6) {
+            0 => "x".repeat(rng.gen_range(60..80)),
+            1 => String::new(),
+            _ => ["a", "b", "c", "d"][rng.gen_range(0..4)].to_string(),
+        }
+    };
+    let sides = [Side::Left, Side::Right];
+    for round in 0..6000 {
+        let key = keys[rng.gen_range(0..keys.len())];
+        let other = keys[rng.gen_range(0..keys.len())];
+        let (e, pivot) = (elem(&mut rng), elem(&mut rng));
+        let many: Vec<String> = (0..rng.gen_range(1..40)).map(|_| elem(&mut rng)).collect();
+        let (i, j) = (rng.gen_range(-12i64..12), rng.gen_range(-12i64..12));
+        let (from, to) = (sides[rng.gen_range(0..2)], sides[rng.gen_range(0..2)]);
+        let count = rng.gen_range(0..6usize);
+        let (ours, args): (Resp, Vec<String>) = match rng.gen_range(0..16) {
+            0 | 1 => {
+                let mut args = vec!["RPUSH".to_string(), key.into()];
+                args.extend(many.iter().cloned());
+                (int_resp(lists.rpush(key, &many)), args)
+            }
+            2 | 3 => {
+                let mut args = vec!["LPUSH".to_string(), key.into()];
+                args.extend(many.iter().cloned());
+                (int_resp(lists.lpush(key, &many)), args)
+            }
+            4 => (
+                int_resp(lists.rpushx(key, [&e])),
+                vec!["RPUSHX".into(), key.into(), e],
+            ),
+            5 => (
+                array_resp(lists.lrange(key, i, j)),
+                vec!["LRANGE".into(), key.into(), i.to_string(), j.to_string()],
+            ),
+            6 => (
+                bulk_resp(lists.lindex(key, i)),
+                vec!["LINDEX".into(), key.into(), i.to_string()],
+            ),
+            7 => (
+                lists.lset(key, i, &e).map_or_else(
+                    |err| Resp::Error(err.to_string()),
+                    |()| Resp::Simple("OK".into()),
+                ),
+                vec!["LSET".into(), key.into(), i.to_string(), e],
+            ),
+            8 => {
+                let (pos, name) = if rng.gen_bool(0.5) {
+                    (Position::Before, "BEFORE")
+                } else {
+                    (Position::After, "AFTER")
+                };
+                (
+                    lists
+                        .linsert(key, pos, &pivot, &e)
+                        .map_or_else(|err| Resp::Error(err.to_string()), Resp::Int),
+                    vec!["LINSERT".into(), key.into(), name.into(), pivot, e],
+                )
+            }
+            9 => (
+                lists.ltrim(key, i, j).map_or_else(
+                    |err| Resp::Error(err.to_string()),
+                    |()| Resp::Simple("OK".into()),
+                ),
+                vec!["LTRIM".into(), key.into(), i.to_string(), j.to_string()],
+            ),
+            10 => (
+                int_resp(lists.lrem(key, i / 3, &e)),
+                vec!["LREM".into(), key.into(), (i / 3).to_string(), e],
+            ),
+            11 => {
+                let ours = if from == Side::Left {
+                    lists.lpop_count(key, count)
+                } else {
+                    lists.rpop_count(key, count)
+                };
+                let cmd = if from == Side::Left { "LPOP" } else { "RPOP" };
+                (
+                    opt_array_resp(ours),
+                    vec![cmd.into(), key.into(), count.to_string()],
+                )
+            }
+            12 => (
+                bulk_resp(lists.lmove(key, other, from, to)),
+                vec![
+                    "LMOVE".into(),
+                    key.into(),
+                    other.into(),
+                    side_name(from).into(),
+                    side_name(to).into(),
+                ],
+            ),
+            13 => {
+                let rank = if i == 0 { 1 } else { i };
+                let maxlen = usize::try_from(j.abs()).unwrap();
+                let opts = LposOptions::new().rank(rank).maxlen(maxlen);
+                let ours = lists.lpos_count(key, &e, count, opts).map_or_else(
+                    |err| Resp::Error(err.to_string()),
+                    |v| Resp::Array(Some(v.into_iter().map(|p| Resp::Int(p as i64)).collect())),
+                );
+                let args = vec![
+                    "LPOS".into(),
+                    key.into(),
+                    e,
+                    "RANK".into(),
+                    rank.to_string(),
+                    "COUNT".into(),
+                    count.to_string(),
+                    "MAXLEN".into(),
+                    maxlen.to_string(),
+                ];
+                (ours, args)
+            }
+            14 => {
+                let count = count.max(1);
+                let ours = match lists.lmpop([key, other], from, count) {
+                    Ok(Some((k, v))) => {
+                        Resp::Array(Some(vec![Resp::Bulk(Some(k.to_vec())), array_resp(Ok(v))]))
+                    }
+                    Ok(None) => Resp::Array(None),
+                    Err(err) => Resp::Error(err.to_string()),
+                };
+                let args = vec![
+                    "LMPOP".into(),
+                    "2".into(),
+                    key.into(),
+                    other.into(),
+                    side_name(from).into(),
+                    "COUNT".into(),
+                    count.to_string(),
+                ];
+                (ours, args)
+            }
+            _ => (int_resp(lists.llen(key)), vec!["LLEN".into(), key.into()]),
+        };
+        assert_eq!(ours, redis.cmd(&args), "round {round}: {args:?}");
+    }
+}
+
 fn hincrbyfloat_matches_redis(redis: &mut Redis) {
     redis.cmd(&["FLUSHALL"]);
     let store = Store::new();
@@ -906,4 +1069,5 @@ fn typed_api_agrees_with_redis() {
     hash_and_set_commands_match_redis(&mut redis);
     hincrbyfloat_matches_redis(&mut redis);
     small_hashes_keep_redis_order(&mut redis);
+    list_commands_match_redis(&mut redis);
 }
