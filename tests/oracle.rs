@@ -874,7 +874,7 @@ fn side_name(side: Side) -> &'static str {
 
 /// Random list commands over a few shared keys (one a string), with short and long
 /// elements so lists span several chunks; every reply and error must be Redis's.
-#[allow(clippy::too_many_lines)]
+#[allow(clippy::too_many_lines, clippy::many_single_char_names)]
 fn list_commands_match_redis(redis: &mut Redis) {
     redis.cmd(&["FLUSHALL"]);
     let store = Store::new();
