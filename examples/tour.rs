@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use embedis::{BitOp, Blob, Error, ManualClock, ScanOptions, SetOptions, Store, Ttl};
+use embedis::{BitOp, Blob, CancelToken, Error, ManualClock, ScanOptions, SetOptions, Store, Ttl};
 
 /// A web session kept in a hash, as in the tutorial's `RedisToSession`: it lives 20
 /// minutes after the last access, because every access renews the key's TTL.
@@ -67,6 +67,8 @@ fn main() -> Result<(), Error> {
     bit_flags(&store)?;
     sessions(&store, &clock)?;
     tags(&store)?;
+    job_queue(&store)?;
+    recent_items(&store)?;
     keys(&store)?;
     Ok(())
 }
@@ -220,6 +222,77 @@ fn tags(store: &Store) -> Result<(), Error> {
         store.keys().exists(["tag:draft"])? == 1
     );
 
+    Ok(())
+}
+
+fn job_queue(store: &Store) -> Result<(), Error> {
+    println!("\n== A job queue: producers LPUSH, workers BRPOP, every job done once");
+    let token = CancelToken::new();
+    let workers: Vec<_> = (0..3)
+        .map(|w| {
+            let (store, token) = (store.clone(), token.clone());
+            std::thread::spawn(move || {
+                let lists = store.lists().cancel_with(&token);
+                let mut done = Vec::new();
+                // Blocks without using CPU until a job arrives; ends when cancelled.
+                while let Ok(Some((_, job))) = lists.brpop(["jobs"], None) {
+                    store.lists().rpush(
+                        "log",
+                        [format!("worker {w}: {}", job.as_str().unwrap_or("?"))],
+                    )?;
+                    done.push(job);
+                }
+                Ok::<_, Error>(done)
+            })
+        })
+        .collect();
+    let producers: Vec<_> = (0..2)
+        .map(|p| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    store.lists().lpush("jobs", [format!("job {p}-{i}")])?;
+                }
+                Ok::<_, Error>(())
+            })
+        })
+        .collect();
+    for p in producers {
+        p.join().expect("producer")?;
+    }
+    // Wait for the queue to drain, then shut the workers down.
+    while store.lists().llen("jobs")? > 0 || store.lists().llen("log")? < 100 {
+        std::thread::yield_now();
+    }
+    token.cancel();
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.join().expect("worker")?);
+    }
+    all.sort();
+    all.dedup();
+    println!(
+        "jobs pushed 100, jobs done {} (each exactly once)",
+        all.len()
+    );
+    println!(
+        "first log lines -> {:?}",
+        store.lists().lrange("log", 0, 2)?
+    );
+    Ok(())
+}
+
+fn recent_items(store: &Store) -> Result<(), Error> {
+    println!("\n== A capped list of recent items: LPUSH + LTRIM");
+    let lists = store.lists();
+    for page in ["/", "/about", "/blog", "/blog/1", "/blog/2", "/contact"] {
+        lists.lpush("recent:pages", [page])?;
+        lists.ltrim("recent:pages", 0, 3)?;
+    }
+    println!(
+        "LRANGE recent:pages 0 -1 -> {:?}",
+        lists.lrange("recent:pages", 0, -1)?
+    );
     Ok(())
 }
 
