@@ -163,10 +163,37 @@ impl Chunk {
         }
     }
 
-    fn elems(&self) -> Box<dyn DoubleEndedIterator<Item = Elem<'_>> + '_> {
+    fn elems(&self) -> ChunkElems<'_> {
         match self {
-            Chunk::Packed(p) => Box::new(p.spans().map(|s| Elem::Bytes(p.bytes(s)))),
-            Chunk::Big(b) => Box::new(std::iter::once(Elem::Blob(b))),
+            Chunk::Packed(p) => ChunkElems::Packed(p, p.spans()),
+            Chunk::Big(b) => ChunkElems::Big(Some(b)),
+        }
+    }
+}
+
+/// The elements of one chunk, from either end.
+enum ChunkElems<'a> {
+    Packed(&'a Packed, Spans<'a>),
+    Big(Option<&'a Blob>),
+}
+
+impl<'a> Iterator for ChunkElems<'a> {
+    type Item = Elem<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Elem<'a>> {
+        match self {
+            ChunkElems::Packed(p, spans) => spans.next().map(|s| Elem::Bytes(p.bytes(s))),
+            ChunkElems::Big(b) => b.take().map(Elem::Blob),
+        }
+    }
+}
+
+impl DoubleEndedIterator for ChunkElems<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        match self {
+            ChunkElems::Packed(p, spans) => spans.next_back().map(|s| Elem::Bytes(p.bytes(s))),
+            ChunkElems::Big(b) => b.take().map(Elem::Blob),
         }
     }
 }
