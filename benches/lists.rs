@@ -135,7 +135,10 @@ fn handoff(c: &mut Criterion) {
             };
             let start = Instant::now();
             for i in 0..iters {
-                store.lists().lpush("q", [element(usize::try_from(i).unwrap())]).unwrap();
+                store
+                    .lists()
+                    .lpush("q", [element(usize::try_from(i).unwrap())])
+                    .unwrap();
             }
             consumer.join().unwrap();
             start.elapsed()
@@ -170,7 +173,10 @@ fn handoff(c: &mut Criterion) {
             });
             let start = Instant::now();
             for i in 0..iters {
-                tx.send(Bytes::copy_from_slice(&element(usize::try_from(i).unwrap()))).unwrap();
+                tx.send(Bytes::copy_from_slice(&element(
+                    usize::try_from(i).unwrap(),
+                )))
+                .unwrap();
             }
             consumer.join().unwrap();
             start.elapsed()

@@ -385,3 +385,17 @@ fn swapdb_serves_waiters_of_keys_that_become_lists() {
     store.keys().swapdb(0, 1).unwrap();
     assert_eq!(waiter.join().unwrap(), "from db1");
 }
+
+#[test]
+fn a_list_renamed_onto_a_waited_key_serves_the_waiter() {
+    let store = Store::new();
+    store.lists().rpush("staging", ["batch"]).unwrap();
+    let waiter = {
+        let store = store.clone();
+        thread::spawn(move || store.lists().blpop(["live"], None).unwrap().unwrap().1)
+    };
+    until_blocked(&store, 1);
+    store.keys().rename("staging", "live").unwrap();
+    assert_eq!(waiter.join().unwrap(), "batch");
+    assert_eq!(store.keys().exists(["live"]).unwrap(), 0);
+}
