@@ -18,10 +18,9 @@ use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hashbrown::{HashMap, HashSet};
 use parking_lot::RwLock;
-use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+mod common;
 
-#[global_allocator]
-static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+use common::{Picker, live_bytes};
 
 /// The baseline: 16 shards of `RwLock<HashMap<key, C>>`.
 struct Baseline<C> {
@@ -95,27 +94,6 @@ fn sinter(b: &MapOfSets, x: &[u8], y: &[u8]) -> Vec<Bytes> {
         .filter(|m| large.contains(*m))
         .cloned()
         .collect()
-}
-
-/// A cheap random index stream (xorshift), the same for every store.
-struct Picker(u64);
-
-impl Picker {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        usize::try_from(self.0 % n as u64).unwrap()
-    }
-}
-
-fn live_bytes<T>(fill: impl FnOnce() -> T) -> f64 {
-    let region = Region::new(GLOBAL);
-    let held = fill();
-    let s = region.change();
-    let live = s.bytes_allocated as f64 - s.bytes_deallocated as f64;
-    drop(held);
-    live
 }
 
 const HASHES: usize = 100_000;

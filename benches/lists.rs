@@ -13,10 +13,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
-use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+mod common;
 
-#[global_allocator]
-static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+use common::live_bytes;
 
 /// The classic blocking queue: a deque under a mutex, a condition variable for waiters.
 #[derive(Default)]
@@ -47,15 +46,6 @@ impl CondvarQueue {
             items = self.ready.wait(items).unwrap();
         }
     }
-}
-
-fn live_bytes<T>(fill: impl FnOnce() -> T) -> f64 {
-    let region = Region::new(GLOBAL);
-    let held = fill();
-    let s = region.change();
-    let live = s.bytes_allocated as f64 - s.bytes_deallocated as f64;
-    drop(held);
-    live
 }
 
 const N: usize = 1_000_000;

@@ -14,10 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+mod common;
 
-#[global_allocator]
-static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+use common::{Picker, live_bytes};
 
 mod peers {
     //! The baselines: a sharded `RwLock<hashbrown::HashMap>` and `dashmap`, holding the
@@ -98,18 +97,6 @@ fn keys(n: usize) -> Arc<Vec<Vec<u8>>> {
             .map(|i| format!("key:{i:012}").into_bytes())
             .collect(),
     )
-}
-
-/// A cheap per-thread random index stream (xorshift), the same cost for every store.
-struct Picker(u64);
-
-impl Picker {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        usize::try_from(self.0 % n as u64).unwrap()
-    }
 }
 
 /// Runs `op` `iters` times spread over `threads` threads, each picking random keys, and
@@ -298,13 +285,7 @@ fn expiry(c: &mut Criterion) {
 
 /// Bytes held per key for `n` keys set by `fill`, as the counting allocator sees them.
 fn bytes_per_key<T>(n: usize, fill: impl FnOnce() -> T) -> f64 {
-    let region = Region::new(GLOBAL);
-    let held = fill();
-    let s = region.change();
-    // Reallocations are already folded into both totals.
-    let live = s.bytes_allocated as f64 - s.bytes_deallocated as f64;
-    drop(held);
-    live / n as f64
+    live_bytes(fill) / n as f64
 }
 
 fn memory(_: &mut Criterion) {

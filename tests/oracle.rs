@@ -608,6 +608,15 @@ fn sorted(r: Resp) -> Resp {
     }
 }
 
+/// The length of an array reply, or its error.
+fn reply_len(r: Resp) -> Result<usize, String> {
+    match r {
+        Resp::Array(Some(v)) => Ok(v.len()),
+        Resp::Error(e) => Err(e),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
 /// Sorts the pairs of a flat field/value array reply.
 fn sorted_pairs(r: Resp) -> Resp {
     match r {
@@ -788,11 +797,7 @@ fn hash_and_set_commands_match_redis(redis: &mut Redis) {
             22 => {
                 // Counts are random; compare their sizes only.
                 let ours = s.srandmember_count(k, n).map(|v| v.len());
-                let theirs = match redis.cmd(&["SRANDMEMBER", k, &n.to_string()]) {
-                    Resp::Array(Some(v)) => Ok(v.len()),
-                    Resp::Error(e) => Err(e),
-                    other => panic!("unexpected {other:?}"),
-                };
+                let theirs = reply_len(redis.cmd(&["SRANDMEMBER", k, &n.to_string()]));
                 assert_eq!(
                     ours.map_err(|e| e.to_string()),
                     theirs,
@@ -802,11 +807,7 @@ fn hash_and_set_commands_match_redis(redis: &mut Redis) {
             }
             _ => {
                 let ours = h.hrandfield_withvalues(k, n).map(|v| v.len() * 2);
-                let theirs = match redis.cmd(&["HRANDFIELD", k, &n.to_string(), "WITHVALUES"]) {
-                    Resp::Array(Some(v)) => Ok(v.len()),
-                    Resp::Error(e) => Err(e),
-                    other => panic!("unexpected {other:?}"),
-                };
+                let theirs = reply_len(redis.cmd(&["HRANDFIELD", k, &n.to_string(), "WITHVALUES"]));
                 assert_eq!(
                     ours.map_err(|e| e.to_string()),
                     theirs,

@@ -1,0 +1,32 @@
+//! What every benchmark binary shares: the counting allocator, live-byte measurement and a
+//! cheap random index stream.
+#![allow(dead_code)] // each binary uses its own part
+
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+#[global_allocator]
+pub(crate) static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+
+/// Bytes still allocated after `fill` built what it returns, as the counting allocator
+/// sees them (reallocations are folded into both totals).
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn live_bytes<T>(fill: impl FnOnce() -> T) -> f64 {
+    let region = Region::new(GLOBAL);
+    let held = fill();
+    let s = region.change();
+    let live = s.bytes_allocated as f64 - s.bytes_deallocated as f64;
+    drop(held);
+    live
+}
+
+/// A cheap per-thread random index stream (xorshift), the same cost for every store.
+pub(crate) struct Picker(pub(crate) u64);
+
+impl Picker {
+    pub(crate) fn next(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        usize::try_from(self.0 % n as u64).unwrap()
+    }
+}
