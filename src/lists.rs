@@ -659,38 +659,29 @@ impl<'s> Lists<'s> {
         };
         self.ks().write(self.db, key.as_ref(), |e| {
             e.update_existing::<ListValue, _>(|l| {
-                let matches = |x: &Elem<'_>| x.with_bytes(|x| x == elem);
-                // Which elements go, by position from the end counting starts at.
-                let positions: Vec<usize> = if count >= 0 {
+                let len = l.len();
+                let hit = |(_, x): &(usize, Elem<'_>)| x.with_bytes(|x| x == elem);
+                // The positions to remove, counted from the end the command starts at.
+                let mut gone: Vec<usize> = if count >= 0 {
                     l.iter()
                         .enumerate()
-                        .filter(|(_, x)| matches(x))
+                        .filter(hit)
                         .map(|(i, _)| i)
                         .take(limit)
                         .collect()
                 } else {
-                    let len = l.len();
-                    l.iter()
-                        .rev()
-                        .enumerate()
-                        .filter(|(_, x)| matches(x))
-                        .map(|(i, _)| len - 1 - i)
-                        .take(limit)
-                        .collect()
+                    let from_tail = l.iter().rev().enumerate().filter(hit);
+                    from_tail.map(|(i, _)| len - 1 - i).take(limit).collect()
                 };
-                if positions.is_empty() {
-                    return Ok(0);
-                }
-                let mut gone = positions.clone();
-                gone.sort_unstable();
-                let kept = ListValue::from_elems(
-                    l.iter()
+                if !gone.is_empty() {
+                    gone.sort_unstable();
+                    let kept = l
+                        .iter()
                         .enumerate()
-                        .filter(|(i, _)| gone.binary_search(i).is_err())
-                        .map(|(_, x)| x),
-                );
-                *l = kept;
-                Ok(positions.len())
+                        .filter(|(i, _)| gone.binary_search(i).is_err());
+                    *l = ListValue::from_elems(kept.map(|(_, x)| x));
+                }
+                Ok(gone.len())
             })
             .map(Option::unwrap_or_default)
         })

@@ -40,6 +40,7 @@ use hashbrown::HashMap;
 use parking_lot::{Condvar, Mutex};
 
 use super::Keyspace;
+use crate::value::ValueRef;
 use crate::{Blob, Error, Result};
 
 /// What a served waiter receives: the key it was served from and the elements.
@@ -161,6 +162,10 @@ impl Blocking {
         let Some(queue) = queues.get_mut(&slot) else {
             return;
         };
+        // As Redis, serve only from a list (the key may have been overwritten since).
+        if !ks.read(db, key, |v| matches!(v, Some(ValueRef::List(_)))) {
+            return;
+        }
         while let Some(waiter) = queue.front().cloned() {
             let mut state = waiter.state.lock();
             if matches!(*state, State::Waiting) {
