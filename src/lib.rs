@@ -1,8 +1,9 @@
 //! An embedded, single-process data-structure store with Redis semantics.
 //!
 //! Link it and get what you would otherwise run a Redis server for — a cache with TTLs,
-//! counters, flags, a keyspace you can scan — at in-process speed, with Redis's
-//! commands, options, edge cases and error messages.
+//! counters, flags, session hashes, tag sets, job queues with blocking pops, a keyspace
+//! you can scan — at in-process speed, with Redis's commands, options, edge cases and
+//! error messages.
 //!
 //! ```
 //! use std::time::Duration;
@@ -15,7 +16,11 @@
 //! strings.set_with("page", "<html>…</html>", SetOptions::new().ttl(Duration::from_secs(5)))?;
 //! assert_eq!(strings.incrbyfloat("price", 13.5)?, 13.5);
 //! store.bits().setbit("flags", 3, true)?;
-//! assert_eq!(store.keys().dbsize()?, 4);
+//! store.hashes().hset("session:1", [("user", "ann")])?;
+//! store.sets().sadd("tags", ["rust", "redis"])?;
+//! store.lists().lpush("jobs", ["job-1"])?;
+//! assert_eq!(store.lists().brpop(["jobs"], None)?.unwrap().1, "job-1");
+//! assert_eq!(store.keys().dbsize()?, 6);
 //! # Ok::<(), embedis::Error>(())
 //! ```
 //!
