@@ -34,6 +34,7 @@
 //! | `strings`, `bits`, `keys` | the command handles [`Strings`], [`Bits`], [`Keys`] | `t_string.c`, `bitops.c` |
 //! | `hashes`, `sets`, `lists` | the command handles [`Hashes`], [`Sets`], [`Lists`] and their values | `t_hash.c`, `t_set.c`, `t_list.c` |
 //! | `keyspace/blocking` | blocked callers of `BLPOP` & co., [`CancelToken`] | `blocked.c` |
+//! | `sets/set_value`, `lists/quicklist` | the set value (intset, pack, table); the list value (chunks) | `intset.c`, `quicklist.c` |
 //! | `pack`, `dict` | compact small collections; the scannable hash table of large ones | `listpack.c`, `dict.c` |
 //! | `glob`, `index`, `number` | patterns, ranges, numbers as Redis reads and writes them | `util.c` |
 //! | `clock` | [`Clock`], [`SystemClock`], [`ManualClock`] | |
