@@ -336,10 +336,7 @@ fn memory(_: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
+    config = common::config();
     targets = memory, expiry, get_and_set, incr_and_ttl
 }
 criterion_main!(benches);

@@ -22,7 +22,7 @@ use crate::keys::{Batches, ScanOptions};
 use crate::keyspace::{EntryMut, Keyspace};
 use crate::number::{self, IntBuf};
 use crate::pack::{self, Item, Pack};
-use crate::value::{Collection, Elem, Value, ValueRef, opt};
+use crate::value::{Collection, Elem, Value, ValueRef};
 use crate::{Args, Blob, Error, Result, Store};
 
 /// A hash value: compact while small, a table once large.
@@ -220,7 +220,7 @@ impl<'s> Hashes<'s> {
 
     /// Reads the hash at `key` (`None` if absent) under a read lock.
     fn read<R>(&self, key: &[u8], f: impl FnOnce(Option<&HashValue>) -> R) -> Result<R> {
-        self.ks().read(self.db, key, |v| opt::<HashValue>(v).map(f))
+        self.ks().read_as(self.db, key, f)
     }
 
     /// Edits the hash at `key`, creating it if absent.

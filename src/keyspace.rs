@@ -156,6 +156,17 @@ impl Keyspace {
         self.read_with_deadline(db, key, |entry| f(entry.map(|(value, _)| value)))
     }
 
+    /// Calls `f` with the collection `C` at `key` (`None` if absent), under the shard's
+    /// read lock; [`Error::WrongType`] if the key holds another type.
+    pub(crate) fn read_as<C: Collection, R>(
+        &self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<&C>) -> R,
+    ) -> Result<R> {
+        self.read(db, key, |v| opt::<C>(v).map(f))
+    }
+
     /// Like [`read`](Self::read), with the entry's deadline beside its value.
     #[inline]
     pub(crate) fn read_with_deadline<R>(

@@ -250,7 +250,7 @@ impl<'s> Lists<'s> {
     }
 
     fn read<R>(&self, key: &[u8], f: impl FnOnce(Option<&ListValue>) -> R) -> Result<R> {
-        self.ks().read(self.db, key, |v| opt::<ListValue>(v).map(f))
+        self.ks().read_as(self.db, key, f)
     }
 
     /// The same handle, with blocking calls that `token` can cancel.
@@ -880,12 +880,15 @@ impl<'s> Lists<'s> {
     }
 
     /// Runs a blocking command: `attempt` on each key in order, then waits.
-    fn block(
+    fn block<A>(
         &self,
         keys: &[&[u8]],
         timeout: Option<Duration>,
-        attempt: Box<Attempt>,
-    ) -> Result<Option<Served>> {
+        attempt: A,
+    ) -> Result<Option<Served>>
+    where
+        A: Fn(&Keyspace, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static,
+    {
         if self.cancel.is_some_and(CancelToken::is_cancelled) {
             return Err(Error::Unblocked);
         }
@@ -898,13 +901,19 @@ impl<'s> Lists<'s> {
         let deadline = timeout.map(|t| Instant::now().checked_add(t));
         // A timeout too long to represent is no timeout.
         let deadline = deadline.flatten();
+        // Nothing to take now: wait (the attempt is boxed only here, off the fast path).
+        let attempt: Box<Attempt> = Box::new(attempt);
         ks.blocking()
             .block(ks, self.db, keys, attempt, deadline, self.cancel)
     }
 
-    fn pop_attempt(&self, side: Side, count: usize) -> Box<Attempt> {
+    fn pop_attempt(
+        &self,
+        side: Side,
+        count: usize,
+    ) -> impl Fn(&Keyspace, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static {
         let db = self.db;
-        Box::new(move |ks: &Keyspace, key: &[u8]| {
+        move |ks: &Keyspace, key: &[u8]| {
             pop_n(ks, db, key, side, count)
                 .map(|popped| {
                     popped.map(|items| Served {
@@ -913,7 +922,7 @@ impl<'s> Lists<'s> {
                     })
                 })
                 .transpose()
-        })
+        }
     }
 
     fn blocking_pop<K: AsRef<[u8]>>(
@@ -1040,7 +1049,7 @@ impl<'s> Lists<'s> {
         timeout: Option<Duration>,
     ) -> Result<Option<Blob>> {
         let (db, dst) = (self.db, dst.as_ref().to_vec());
-        let attempt: Box<Attempt> = Box::new(move |ks: &Keyspace, key: &[u8]| {
+        let attempt = move |ks: &Keyspace, key: &[u8]| {
             move_one(ks, db, key, &dst, from, to)
                 .map(|moved| {
                     moved.map(|elem| Served {
@@ -1049,7 +1058,7 @@ impl<'s> Lists<'s> {
                     })
                 })
                 .transpose()
-        });
+        };
         let served = self.block(&[src.as_ref()], timeout, attempt)?;
         Ok(served.and_then(|mut s| s.items.pop()))
     }

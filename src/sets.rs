@@ -73,7 +73,7 @@ impl<'s> Sets<'s> {
     }
 
     fn read<R>(&self, key: &[u8], f: impl FnOnce(Option<&SetValue>) -> R) -> Result<R> {
-        self.ks().read(self.db, key, |v| opt::<SetValue>(v).map(f))
+        self.ks().read_as(self.db, key, f)
     }
 
     fn located<'k, K: AsRef<[u8]>>(&self, keys: &'k [K]) -> Vec<(usize, &'k [u8])> {

@@ -2,7 +2,19 @@
 //! cheap random index stream.
 #![allow(dead_code)] // each binary uses its own part
 
+use std::time::Duration;
+
+use criterion::Criterion;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+/// One criterion configuration for every group: short runs, as the machines are shared
+/// and the ratios within a group are what matter.
+pub(crate) fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+}
 
 #[global_allocator]
 pub(crate) static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
