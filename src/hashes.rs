@@ -22,7 +22,7 @@ use crate::keys::{Batches, ScanOptions};
 use crate::keyspace::{EntryMut, Keyspace};
 use crate::number::{self, IntBuf};
 use crate::pack::{self, Item, Pack};
-use crate::value::{Collection, Elem, Value, ValueRef};
+use crate::value::Elem;
 use crate::{Args, Blob, Error, Result, Store};
 
 /// A hash value: compact while small, a table once large.
@@ -32,27 +32,9 @@ pub(crate) enum HashValue {
     Dict(Box<Dict<Blob>>),
 }
 
-impl Collection for HashValue {
-    fn empty() -> Value {
-        Value::Hash(HashValue::Pack(Pack::default()))
-    }
-
-    fn cast(value: ValueRef<'_>) -> Option<&Self> {
-        match value {
-            ValueRef::Hash(h) => Some(h),
-            _ => None,
-        }
-    }
-
-    fn cast_mut(value: &mut Value) -> Option<&mut Self> {
-        match value {
-            Value::Hash(h) => Some(h),
-            _ => None,
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
+impl Default for HashValue {
+    fn default() -> Self {
+        HashValue::Pack(Pack::default())
     }
 }
 
@@ -770,7 +752,7 @@ mod tests {
 
     #[test]
     fn a_hash_converts_to_a_table_past_either_limit_and_keeps_its_pairs() {
-        let mut h = HashValue::Pack(Pack::default());
+        let mut h = HashValue::default();
         for i in 0..pack::MAX_ENTRIES {
             h.set(format!("f{i}").as_bytes(), b"v");
         }
@@ -779,7 +761,7 @@ mod tests {
         assert!(matches!(h, HashValue::Dict(_)));
         assert_eq!(h.len(), pack::MAX_ENTRIES + 1);
 
-        let mut h = HashValue::Pack(Pack::default());
+        let mut h = HashValue::default();
         h.set(b"a", b"1");
         h.set(b"a", &[b'x'; pack::MAX_VALUE + 1]);
         assert!(matches!(h, HashValue::Dict(_)));
@@ -789,7 +771,7 @@ mod tests {
 
     #[test]
     fn a_packed_hash_edits_in_place_in_insertion_order() {
-        let mut h = HashValue::Pack(Pack::default());
+        let mut h = HashValue::default();
         assert!(h.set(b"a", b"1"));
         assert!(h.set(b"b", b"2"));
         assert!(h.set(b"c", b"3"));

@@ -32,34 +32,10 @@ use crate::index::{list_index, list_range};
 use crate::keys::Batches;
 use crate::keyspace::Keyspace;
 use crate::keyspace::blocking::{Attempt, CancelToken, Served};
-use crate::value::{Collection, Elem, Value, ValueRef, opt};
+use crate::value::{Elem, opt};
 use crate::{Args, Blob, Error, Result, Store};
 
 pub(crate) use quicklist::ListValue;
-
-impl Collection for ListValue {
-    fn empty() -> Value {
-        Value::List(ListValue::default())
-    }
-
-    fn cast(value: ValueRef<'_>) -> Option<&Self> {
-        match value {
-            ValueRef::List(l) => Some(l),
-            _ => None,
-        }
-    }
-
-    fn cast_mut(value: &mut Value) -> Option<&mut Self> {
-        match value {
-            Value::List(l) => Some(l),
-            _ => None,
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
 
 /// An end of a list: `LEFT` (the head, index 0) or `RIGHT` (the tail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -150,20 +126,6 @@ impl LposOptions {
     }
 }
 
-fn pop(list: &mut ListValue, side: Side) -> Option<Blob> {
-    match side {
-        Side::Left => list.pop_front(),
-        Side::Right => list.pop_back(),
-    }
-}
-
-fn push(list: &mut ListValue, side: Side, elem: &[u8]) {
-    match side {
-        Side::Left => list.push_front(elem),
-        Side::Right => list.push_back(elem),
-    }
-}
-
 /// Pops up to `count` elements from `side` of the list at `key`: `None` if the key is
 /// missing, [`Error::WrongType`] if it holds another type.
 fn pop_n(
@@ -176,7 +138,7 @@ fn pop_n(
     ks.write(db, key, |e| {
         e.update_existing::<ListValue, _>(|l| {
             Ok((0..count.min(l.len()))
-                .filter_map(|_| pop(l, side))
+                .filter_map(|_| l.pop(side))
                 .collect())
         })
     })
@@ -198,14 +160,14 @@ fn move_one(
         opt::<ListValue>(many.get(1))?;
         let Some(elem) = many
             .entry(0)
-            .update_existing::<ListValue, _>(|l| Ok(pop(l, from)))?
+            .update_existing::<ListValue, _>(|l| Ok(l.pop(from)))?
             .flatten()
         else {
             return Ok(None);
         };
         let mut dst_entry = many.entry(1);
         dst_entry.update::<ListValue, _>(|l| {
-            push(l, to, &elem);
+            l.push(to, &elem);
             Ok(())
         })?;
         dst_entry.signal_ready();
@@ -287,7 +249,7 @@ impl<'s> Lists<'s> {
         self.ks().write(self.db, key, |e| {
             let push_all = |l: &mut ListValue| {
                 for x in &elems {
-                    push(l, side, x.as_ref());
+                    l.push(side, x.as_ref());
                 }
                 Ok(l.len())
             };

@@ -171,6 +171,40 @@ pub(crate) trait Collection: Sized {
     fn is_empty(&self) -> bool;
 }
 
+/// Each collection type is the value variant of the same name; an empty one is its
+/// `Default`.
+macro_rules! collection {
+    ($ty:ty, $variant:ident) => {
+        impl Collection for $ty {
+            fn empty() -> Value {
+                Value::$variant(<$ty>::default())
+            }
+
+            fn cast(value: ValueRef<'_>) -> Option<&Self> {
+                match value {
+                    ValueRef::$variant(c) => Some(c),
+                    _ => None,
+                }
+            }
+
+            fn cast_mut(value: &mut Value) -> Option<&mut Self> {
+                match value {
+                    Value::$variant(c) => Some(c),
+                    _ => None,
+                }
+            }
+
+            fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+        }
+    };
+}
+
+collection!(HashValue, Hash);
+collection!(SetValue, Set);
+collection!(ListValue, List);
+
 /// Type-checks an optional value as the collection `C`: `Ok(None)` when the key is
 /// missing, [`Error::WrongType`] when it holds another type.
 pub(crate) fn opt<C: Collection>(value: Option<ValueRef<'_>>) -> Result<Option<&C>> {

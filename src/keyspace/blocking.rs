@@ -401,7 +401,7 @@ mod tests {
         let ks = store.keyspace();
         let pop: Box<Attempt> = Box::new(|ks: &Keyspace, key: &[u8]| {
             let popped = ks.write(0, key, |e| {
-                e.update_existing::<crate::lists::ListValue, _>(|l| Ok(l.pop_front()))
+                e.update_existing::<crate::lists::ListValue, _>(|l| Ok(l.pop(crate::Side::Left)))
             });
             popped
                 .map(|p| {

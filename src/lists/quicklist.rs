@@ -13,6 +13,7 @@
 
 use std::collections::VecDeque;
 
+use super::Side;
 use crate::Blob;
 use crate::value::Elem;
 
@@ -83,6 +84,13 @@ impl Packed {
         self.buf.truncate(span.0);
         self.count -= 1;
         out
+    }
+
+    fn pop(&mut self, side: Side) -> Blob {
+        match side {
+            Side::Left => self.pop_front(),
+            Side::Right => self.pop_back(),
+        }
     }
 
     /// Spans of the elements, from either end.
@@ -223,67 +231,60 @@ impl ListValue {
                     list.chunks.push_back(Chunk::Big(b.clone()));
                     list.len += 1;
                 }
-                e => e.with_bytes(|b| list.push_back(b)),
+                e => e.with_bytes(|b| list.push(Side::Right, b)),
             }
         }
         list
     }
 
-    pub(crate) fn push_back(&mut self, s: &[u8]) {
+    /// Adds `s` at `side`.
+    pub(crate) fn push(&mut self, side: Side, s: &[u8]) {
         self.len += 1;
-        if s.len() > SMALL {
-            self.chunks.push_back(big(s));
-            return;
-        }
-        if let Some(Chunk::Packed(p)) = self.chunks.back_mut() {
-            if p.fits(s) {
-                p.push_back(s);
-                return;
+        let chunk = if s.len() > SMALL {
+            big(s)
+        } else {
+            let end = match side {
+                Side::Left => self.chunks.front_mut(),
+                Side::Right => self.chunks.back_mut(),
+            };
+            if let Some(Chunk::Packed(p)) = end {
+                if p.fits(s) {
+                    match side {
+                        Side::Left => p.push_front(s),
+                        Side::Right => p.push_back(s),
+                    }
+                    return;
+                }
+                p.buf.shrink_to_fit();
             }
-            p.buf.shrink_to_fit();
-        }
-        let mut p = Packed::default();
-        p.push_back(s);
-        self.chunks.push_back(Chunk::Packed(p));
-    }
-
-    pub(crate) fn push_front(&mut self, s: &[u8]) {
-        self.len += 1;
-        if s.len() > SMALL {
-            self.chunks.push_front(big(s));
-            return;
-        }
-        if let Some(Chunk::Packed(p)) = self.chunks.front_mut() {
-            if p.fits(s) {
-                p.push_front(s);
-                return;
-            }
-            p.buf.shrink_to_fit();
-        }
-        let mut p = Packed::default();
-        p.push_back(s);
-        self.chunks.push_front(Chunk::Packed(p));
-    }
-
-    pub(crate) fn pop_front(&mut self) -> Option<Blob> {
-        let out = match self.chunks.front_mut()? {
-            Chunk::Packed(p) if p.len() > 1 => p.pop_front(),
-            _ => match self.chunks.pop_front()? {
-                Chunk::Packed(mut p) => p.pop_front(),
-                Chunk::Big(b) => b,
-            },
+            let mut p = Packed::default();
+            p.push_back(s);
+            Chunk::Packed(p)
         };
-        self.len -= 1;
-        Some(out)
+        match side {
+            Side::Left => self.chunks.push_front(chunk),
+            Side::Right => self.chunks.push_back(chunk),
+        }
     }
 
-    pub(crate) fn pop_back(&mut self) -> Option<Blob> {
-        let out = match self.chunks.back_mut()? {
-            Chunk::Packed(p) if p.len() > 1 => p.pop_back(),
-            _ => match self.chunks.pop_back()? {
-                Chunk::Packed(mut p) => p.pop_back(),
-                Chunk::Big(b) => b,
-            },
+    /// Removes and returns the element at `side`.
+    pub(crate) fn pop(&mut self, side: Side) -> Option<Blob> {
+        let end = match side {
+            Side::Left => self.chunks.front_mut(),
+            Side::Right => self.chunks.back_mut(),
+        };
+        let out = match end? {
+            Chunk::Packed(p) if p.len() > 1 => p.pop(side),
+            _ => {
+                let chunk = match side {
+                    Side::Left => self.chunks.pop_front(),
+                    Side::Right => self.chunks.pop_back(),
+                };
+                match chunk? {
+                    Chunk::Packed(mut p) => p.pop(side),
+                    Chunk::Big(b) => b,
+                }
+            }
         };
         self.len -= 1;
         Some(out)
@@ -360,10 +361,10 @@ impl ListValue {
     /// Inserts `s` so that it becomes element `i` (<= len).
     pub(crate) fn insert(&mut self, i: usize, s: &[u8]) {
         if i == 0 {
-            return self.push_front(s);
+            return self.push(Side::Left, s);
         }
         if i == self.len {
-            return self.push_back(s);
+            return self.push(Side::Right, s);
         }
         let (c, at) = self.locate(i);
         let mut elems = self.chunk_elems(c);
@@ -451,15 +452,15 @@ mod tests {
             let e = elem(&mut rng);
             match rng.gen_range(0..10) {
                 0 | 1 => {
-                    list.push_back(&e);
+                    list.push(Side::Right, &e);
                     model.push_back(e);
                 }
                 2 | 3 => {
-                    list.push_front(&e);
+                    list.push(Side::Left, &e);
                     model.push_front(e);
                 }
-                4 => assert_eq!(list.pop_front().map(|b| b.to_vec()), model.pop_front()),
-                5 => assert_eq!(list.pop_back().map(|b| b.to_vec()), model.pop_back()),
+                4 => assert_eq!(list.pop(Side::Left).map(|b| b.to_vec()), model.pop_front()),
+                5 => assert_eq!(list.pop(Side::Right).map(|b| b.to_vec()), model.pop_back()),
                 6 if !model.is_empty() => {
                     let i = rng.gen_range(0..model.len());
                     list.set(i, &e);
@@ -502,7 +503,7 @@ mod tests {
     fn sixteen_byte_elements_cost_about_eighteen_bytes() {
         let mut list = ListValue::default();
         for i in 0..10_000u32 {
-            list.push_back(format!("{i:016}").as_bytes());
+            list.push(Side::Right, format!("{i:016}").as_bytes());
         }
         let bytes: usize = list
             .chunks
@@ -534,20 +535,20 @@ mod short_tests {
             let e = step.to_string().into_bytes();
             match rng.gen_range(0..4) {
                 0 => {
-                    list.push_back(&e);
+                    list.push(Side::Right, &e);
                     model.push_back(e);
                 }
                 1 => {
-                    list.push_front(&e);
+                    list.push(Side::Left, &e);
                     model.push_front(e);
                 }
                 2 => assert_eq!(
-                    list.pop_front().map(|b| b.to_vec()),
+                    list.pop(Side::Left).map(|b| b.to_vec()),
                     model.pop_front(),
                     "step {step}"
                 ),
                 _ => assert_eq!(
-                    list.pop_back().map(|b| b.to_vec()),
+                    list.pop(Side::Right).map(|b| b.to_vec()),
                     model.pop_back(),
                     "step {step}"
                 ),

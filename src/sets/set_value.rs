@@ -4,7 +4,7 @@
 use crate::dict::{Dict, Picks};
 use crate::number;
 use crate::pack::{self, Pack};
-use crate::value::{Collection, Elem, Value, ValueRef};
+use crate::value::Elem;
 use crate::{Blob, Result};
 
 /// Most members of an intset before it converts (Redis's `set-max-intset-entries`).
@@ -21,30 +21,6 @@ pub(crate) enum SetValue {
 impl Default for SetValue {
     fn default() -> Self {
         SetValue::Ints(Vec::new())
-    }
-}
-
-impl Collection for SetValue {
-    fn empty() -> Value {
-        Value::Set(SetValue::default())
-    }
-
-    fn cast(value: ValueRef<'_>) -> Option<&Self> {
-        match value {
-            ValueRef::Set(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    fn cast_mut(value: &mut Value) -> Option<&mut Self> {
-        match value {
-            Value::Set(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
