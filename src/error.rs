@@ -113,6 +113,29 @@ pub enum Error {
     /// Options that Redis rejects as a syntax error.
     #[error("ERR syntax error")]
     Syntax,
+    /// A score that is, or an increment that would make one, NaN (`ZADD`, `ZINCRBY`).
+    #[error("ERR resulting score is not a number (NaN)")]
+    ScoreNaN,
+    /// A score range bound that is not a float (`ZRANGEBYSCORE`, `ZCOUNT`, …).
+    #[error("ERR min or max is not a float")]
+    MinMaxNotFloat,
+    /// A lex range bound not of the form `[m`, `(m`, `-` or `+` (`ZRANGEBYLEX`, …).
+    #[error("ERR min or max not valid string range item")]
+    MinMaxNotString,
+    /// A weight that is not a float (`ZUNION`, `ZINTER` and their `STORE` forms).
+    #[error("ERR weight value is not a float")]
+    WeightNotFloat,
+    /// `LIMIT` given to a `ZRANGE` by rank.
+    #[error(
+        "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+    )]
+    LimitWithoutBy,
+    /// `WITHSCORES` asked of a `ZRANGE … BYLEX`.
+    #[error("ERR syntax error, WITHSCORES not supported in combination with BYLEX")]
+    WithScoresByLex,
+    /// A sorted-set algebra command given no input key (`ZUNION`, `ZINTERSTORE`, …).
+    #[error("ERR at least 1 input key is needed for '{0}' command")]
+    NoInputKeys(&'static str),
 }
 
 /// `Result` with [`Error`] as the default error.

@@ -605,7 +605,7 @@ impl<'a> EntryMut<'a> {
     /// Sets the key to `value`.
     pub(crate) fn put(&mut self, value: Value, deadline: Deadline) {
         let expires_at = self.resolve(deadline);
-        let list = matches!(value, Value::List(_));
+        let list = matches!(value, Value::List(_) | Value::ZSet(_));
         self.store(|key, at| Slot::new(key, value, at), expires_at);
         if list {
             self.signal_ready();

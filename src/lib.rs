@@ -57,6 +57,7 @@ mod sets;
 mod store;
 mod strings;
 mod value;
+mod zsets;
 
 pub use bits::{BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Bits, Overflow};
 pub use blob::Blob;
@@ -70,6 +71,10 @@ pub use sets::{SScanIter, Sets};
 pub use store::{Db, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
 pub use value::KeyType;
+pub use zsets::{
+    Aggregate, CombineOptions, LexBound, ScoreBound, ScoreEnd, ZAddCondition, ZAddOptions, ZRange,
+    ZScanIter, ZSets,
+};
 
 /// Arguments gathered from a caller's iterator: the usual handful stay on the stack.
 pub(crate) type Args<T> = smallvec::SmallVec<[T; 4]>;

@@ -26,13 +26,13 @@
 
 mod quicklist;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::index::{list_index, list_range};
 use crate::keys::Batches;
 use crate::keyspace::Keyspace;
-use crate::keyspace::blocking::{Attempt, CancelToken, Served};
-use crate::value::{Elem, opt};
+use crate::keyspace::blocking::{CancelToken, Served};
+use crate::value::{Elem, KeyType, opt};
 use crate::{Args, Blob, Error, Result, Store};
 
 pub(crate) use quicklist::ListValue;
@@ -833,12 +833,7 @@ impl<'s> Lists<'s> {
     }
 
     fn try_pop(&self, key: &[u8], side: Side, count: usize) -> Result<Option<Served>> {
-        Ok(
-            pop_n(self.ks(), self.db, key, side, count)?.map(|items| Served {
-                key: Blob::copy_from_slice(key),
-                items,
-            }),
-        )
+        Ok(pop_n(self.ks(), self.db, key, side, count)?.map(|items| Served::new(key, items)))
     }
 
     /// Runs a blocking command: `attempt` on each key in order, then waits.
@@ -851,22 +846,16 @@ impl<'s> Lists<'s> {
     where
         A: Fn(&Keyspace, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static,
     {
-        if self.cancel.is_some_and(CancelToken::is_cancelled) {
-            return Err(Error::Unblocked);
-        }
         let ks = self.ks();
-        for key in keys {
-            if let Some(served) = attempt(ks, key) {
-                return served.map(Some);
-            }
-        }
-        let deadline = timeout.map(|t| Instant::now().checked_add(t));
-        // A timeout too long to represent is no timeout.
-        let deadline = deadline.flatten();
-        // Nothing to take now: wait (the attempt is boxed only here, off the fast path).
-        let attempt: Box<Attempt> = Box::new(attempt);
-        ks.blocking()
-            .block(ks, self.db, keys, attempt, deadline, self.cancel)
+        ks.blocking().run(
+            ks,
+            self.db,
+            keys,
+            KeyType::List,
+            timeout,
+            self.cancel,
+            attempt,
+        )
     }
 
     fn pop_attempt(
@@ -877,12 +866,7 @@ impl<'s> Lists<'s> {
         let db = self.db;
         move |ks: &Keyspace, key: &[u8]| {
             pop_n(ks, db, key, side, count)
-                .map(|popped| {
-                    popped.map(|items| Served {
-                        key: Blob::copy_from_slice(key),
-                        items,
-                    })
-                })
+                .map(|popped| popped.map(|items| Served::new(key, items)))
                 .transpose()
         }
     }
@@ -1013,12 +997,7 @@ impl<'s> Lists<'s> {
         let (db, dst) = (self.db, dst.as_ref().to_vec());
         let attempt = move |ks: &Keyspace, key: &[u8]| {
             move_one(ks, db, key, &dst, from, to)
-                .map(|moved| {
-                    moved.map(|elem| Served {
-                        key: Blob::copy_from_slice(key),
-                        items: vec![elem],
-                    })
-                })
+                .map(|moved| moved.map(|elem| Served::new(key, vec![elem])))
                 .transpose()
         };
         let served = self.block(&[src.as_ref()], timeout, attempt)?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::clock::{Clock, ClockSource};
 use crate::keyspace::Keyspace;
 use crate::keyspace::expiry::{self, Schedule, SweeperHandle};
-use crate::{Bits, Hashes, Keys, Lists, Result, Sets, Strings};
+use crate::{Bits, Hashes, Keys, Lists, Result, Sets, Strings, ZSets};
 
 /// An embedded data-structure store with Redis semantics.
 ///
@@ -126,6 +126,21 @@ impl Store {
     /// ```
     pub fn lists(&self) -> Lists<'_> {
         Lists::new(self, 0)
+    }
+
+    /// Commands on sorted-set values (`ZADD`, `ZRANGE`, `ZRANK`, `BZPOPMIN`, …) in
+    /// database 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.zsets().zadd("board", [("ann", 10.0), ("bob", 7.0)])?;
+    /// assert_eq!(store.zsets().zrank("board", "ann")?, Some(1));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn zsets(&self) -> ZSets<'_> {
+        ZSets::new(self, 0)
     }
 
     /// Commands on set values (`SADD`, `SINTER`, `SPOP`, `SSCAN`, …) in database 0.
@@ -317,6 +332,21 @@ impl<'s> Db<'s> {
     /// ```
     pub fn lists(&self) -> Lists<'s> {
         Lists::new(self.store, self.index)
+    }
+
+    /// Commands on sorted-set values in this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(1)?.zsets().zadd("z", [("m", 1.0)])?;
+    /// assert_eq!(store.db(1)?.zsets().zcard("z")?, 1);
+    /// assert_eq!(store.zsets().zcard("z")?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn zsets(&self) -> ZSets<'s> {
+        ZSets::new(self.store, self.index)
     }
 
     /// Commands on set values in this database.

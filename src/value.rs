@@ -12,6 +12,7 @@ use crate::hashes::HashValue;
 use crate::lists::ListValue;
 use crate::number::IntBuf;
 use crate::sets::SetValue;
+use crate::zsets::SortedSet;
 use crate::{Blob, Error, Result};
 
 /// What a key holds, as Redis's `TYPE` names it.
@@ -71,6 +72,8 @@ pub(crate) enum Value {
     Set(SetValue),
     /// A list.
     List(ListValue),
+    /// A sorted set.
+    ZSet(SortedSet),
 }
 
 impl Value {
@@ -80,6 +83,7 @@ impl Value {
             Value::Hash(h) => ValueRef::Hash(h),
             Value::Set(s) => ValueRef::Set(s),
             Value::List(l) => ValueRef::List(l),
+            Value::ZSet(z) => ValueRef::ZSet(z),
         }
     }
 }
@@ -91,6 +95,7 @@ pub(crate) enum ValueRef<'a> {
     Hash(&'a HashValue),
     Set(&'a SetValue),
     List(&'a ListValue),
+    ZSet(&'a SortedSet),
 }
 
 impl<'a> ValueRef<'a> {
@@ -100,6 +105,7 @@ impl<'a> ValueRef<'a> {
             ValueRef::Hash(_) => KeyType::Hash,
             ValueRef::Set(_) => KeyType::Set,
             ValueRef::List(_) => KeyType::List,
+            ValueRef::ZSet(_) => KeyType::ZSet,
         }
     }
 
@@ -117,6 +123,7 @@ impl<'a> ValueRef<'a> {
             ValueRef::Hash(h) => Value::Hash(h.clone()),
             ValueRef::Set(s) => Value::Set(s.clone()),
             ValueRef::List(l) => Value::List(l.clone()),
+            ValueRef::ZSet(z) => Value::ZSet(z.clone()),
         }
     }
 }
@@ -204,6 +211,7 @@ macro_rules! collection {
 collection!(HashValue, Hash);
 collection!(SetValue, Set);
 collection!(ListValue, List);
+collection!(SortedSet, ZSet);
 
 /// Type-checks an optional value as the collection `C`: `Ok(None)` when the key is
 /// missing, [`Error::WrongType`] when it holds another type.

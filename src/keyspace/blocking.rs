@@ -34,20 +34,33 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hashbrown::HashMap;
 use parking_lot::{Condvar, Mutex};
 
 use super::Keyspace;
-use crate::value::ValueRef;
+use crate::value::{KeyType, ValueRef};
 use crate::{Blob, Error, Result};
 
-/// What a served waiter receives: the key it was served from and the elements.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a served waiter receives: the key it was served from, the elements and (from a
+/// sorted set) their scores.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Served {
     pub(crate) key: Blob,
     pub(crate) items: Vec<Blob>,
+    pub(crate) scores: Vec<f64>,
+}
+
+impl Served {
+    /// Elements taken from `key`.
+    pub(crate) fn new(key: &[u8], items: Vec<Blob>) -> Self {
+        Served {
+            key: Blob::copy_from_slice(key),
+            items,
+            scores: Vec::new(),
+        }
+    }
 }
 
 /// A waiter's pop or move on one of its keys: `None` if there is nothing to take.
@@ -62,6 +75,8 @@ enum State {
 pub(crate) struct Waiter {
     db: usize,
     keys: Vec<Vec<u8>>,
+    /// The type of value this waiter takes from.
+    kind: KeyType,
     attempt: Box<Attempt>,
     state: Mutex<State>,
     wake: Condvar,
@@ -162,11 +177,18 @@ impl Blocking {
         let Some(queue) = queues.get_mut(&slot) else {
             return;
         };
-        // As Redis, serve only from a list (the key may have been overwritten since).
-        if !ks.read(db, key, |v| matches!(v, Some(ValueRef::List(_)))) {
+        // As Redis, serve only the waiters for the type the key now holds (it may have
+        // been overwritten since the signal): a list's to `BLPOP` & co., a sorted set's
+        // to `BZPOPMIN` & co. The others keep their place.
+        let Some(held) = ks.read(db, key, |v| v.map(ValueRef::key_type)) else {
             return;
-        }
-        while let Some(waiter) = queue.front().cloned() {
+        };
+        let mut i = 0;
+        while let Some(waiter) = queue.get(i).cloned() {
+            if waiter.kind != held {
+                i += 1;
+                continue;
+            }
             let mut state = waiter.state.lock();
             if matches!(*state, State::Waiting) {
                 match (waiter.attempt)(ks, key) {
@@ -176,20 +198,53 @@ impl Blocking {
                 waiter.wake.notify_all();
             }
             drop(state);
-            queue.pop_front();
+            queue.remove(i);
         }
         if queue.is_empty() {
             queues.remove(&slot);
         }
     }
 
-    /// Blocks until `attempt` succeeds on one of `keys` (tried in order), `deadline`
-    /// passes (`None`: never) or `cancel` is cancelled.
+    /// Runs a blocking command: `attempt` on each of `keys` in order, and if none
+    /// yields, waits (as [`block`](Self::block)) up to `timeout` (`None`: forever).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn run<A>(
+        &self,
+        ks: &Keyspace,
+        db: usize,
+        keys: &[&[u8]],
+        kind: KeyType,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+        attempt: A,
+    ) -> Result<Option<Served>>
+    where
+        A: Fn(&Keyspace, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static,
+    {
+        if cancel.is_some_and(CancelToken::is_cancelled) {
+            return Err(Error::Unblocked);
+        }
+        for key in keys {
+            if let Some(served) = attempt(ks, key) {
+                return served.map(Some);
+            }
+        }
+        // A timeout too long to represent is no timeout.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        // Nothing to take now: wait (the attempt is boxed only here, off the fast path).
+        self.block(ks, db, keys, kind, Box::new(attempt), deadline, cancel)
+    }
+
+    /// Blocks until `attempt` succeeds on one of `keys` (tried in order, each holding
+    /// a value of type `kind`), `deadline` passes (`None`: never) or `cancel` is
+    /// cancelled.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn block(
         &self,
         ks: &Keyspace,
         db: usize,
         keys: &[&[u8]],
+        kind: KeyType,
         attempt: Box<Attempt>,
         deadline: Option<Instant>,
         cancel: Option<&CancelToken>,
@@ -203,6 +258,7 @@ impl Blocking {
         let waiter = Arc::new(Waiter {
             db,
             keys: unique,
+            kind,
             attempt,
             state: Mutex::new(State::Waiting),
             wake: Condvar::new(),
@@ -404,17 +460,13 @@ mod tests {
                 e.update_existing::<crate::lists::ListValue, _>(|l| Ok(l.pop(crate::Side::Left)))
             });
             popped
-                .map(|p| {
-                    p.flatten().map(|item| Served {
-                        key: Blob::copy_from_slice(key),
-                        items: vec![item],
-                    })
-                })
+                .map(|p| p.flatten().map(|item| Served::new(key, vec![item])))
                 .transpose()
         });
         let waiter = Arc::new(Waiter {
             db: 0,
             keys: vec![b"q".to_vec()],
+            kind: KeyType::List,
             attempt: pop,
             state: Mutex::new(State::Waiting),
             wake: Condvar::new(),

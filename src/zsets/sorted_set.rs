@@ -1,0 +1,528 @@
+//! `SortedSet`: the value half of a sorted set — everything the commands need, in
+//! terms of ranks.
+//!
+//! Two forms, converted transparently on the way up (as Redis's listpack and skiplist
+//! encodings, with its thresholds `zset-max-listpack-entries` 128 and
+//! `zset-max-listpack-value` 64):
+//!
+//! * **Small**: at most [`MAX_ENTRIES`] members of at most [`MAX_VALUE`] bytes, in one
+//!   sorted vector. Every operation is a binary search or a short linear scan, with no
+//!   per-member allocation (a short member is inline in its [`Blob`]).
+//! * **Big**: a [`SkipList`] (order and ranks) plus a `hashbrown` table of node indexes
+//!   keyed by member (lookups), with a per-set random hasher. Members live once, in the
+//!   skiplist's arena.
+//!
+//! Every range command reduces to a range of ranks: a score or lex bound becomes the
+//! number of elements before it ([`SortedSet::count_while`]), a `LIMIT` or `REV` is
+//! arithmetic on ranks, and the elements are then visited or removed by rank.
+
+use std::hash::BuildHasher;
+use std::ops::Range;
+
+use hashbrown::HashTable;
+
+use super::skiplist::{SkipList, precedes};
+use crate::Blob;
+use crate::pack::{MAX_ENTRIES, MAX_VALUE};
+
+type MemberHasher = hashbrown::DefaultHashBuilder;
+/// A move along level 0 of a skiplist.
+type Step = fn(&SkipList, u32) -> Option<u32>;
+
+/// A sorted set's members with their scores, ordered by `(score, member)`.
+#[derive(Debug, Clone)]
+pub(crate) enum SortedSet {
+    Small(Vec<(Blob, f64)>),
+    Big(Box<Big>),
+}
+
+impl Default for SortedSet {
+    fn default() -> Self {
+        SortedSet::Small(Vec::new())
+    }
+}
+
+/// The large form: order in the skiplist, lookups through the index.
+#[derive(Debug, Clone)]
+pub(crate) struct Big {
+    list: SkipList,
+    index: HashTable<u32>,
+    hasher: MemberHasher,
+}
+
+impl Big {
+    fn new() -> Self {
+        Big {
+            list: SkipList::new(),
+            index: HashTable::new(),
+            hasher: MemberHasher::default(),
+        }
+    }
+
+    fn find(&self, member: &[u8]) -> Option<u32> {
+        let list = &self.list;
+        self.index
+            .find(self.hasher.hash_one(member), |&x| {
+                &list.member(x)[..] == member
+            })
+            .copied()
+    }
+
+    fn insert_new(&mut self, member: Blob, score: f64) {
+        let hash = self.hasher.hash_one(&member[..]);
+        let x = self.list.insert(score, member);
+        let (list, hasher) = (&self.list, &self.hasher);
+        self.index
+            .insert_unique(hash, x, |&i| hasher.hash_one(&list.member(i)[..]));
+    }
+
+    fn unindex(&mut self, member: &[u8], x: u32) {
+        unindex(&mut self.index, self.hasher, member, x);
+    }
+
+    /// Compacts the skiplist if removals left it sparse, following its moves.
+    fn compact(&mut self) {
+        let Big {
+            list,
+            index,
+            hasher,
+        } = self;
+        let mut moves = Vec::new();
+        list.compact_if_sparse(|from, to| moves.push((from, to)));
+        for (from, to) in moves {
+            let hash = hasher.hash_one(&list.member(to)[..]);
+            if let Some(slot) = index.find_mut(hash, |&i| i == from) {
+                *slot = to;
+            }
+        }
+        index.shrink_to_fit(|&i| hasher.hash_one(&list.member(i)[..]));
+    }
+}
+
+/// Drops the index entry of `member`, stored in node `x`.
+fn unindex(index: &mut HashTable<u32>, hasher: MemberHasher, member: &[u8], x: u32) {
+    if let Ok(entry) = index.find_entry(hasher.hash_one(member), |&i| i == x) {
+        entry.remove();
+    }
+}
+
+/// Whether a member of this length can stay in the small form.
+fn fits_small(member: &[u8]) -> bool {
+    member.len() <= MAX_VALUE
+}
+
+impl SortedSet {
+    /// A set of `members`, which must be sorted and distinct, in the form its size
+    /// calls for.
+    pub(crate) fn from_sorted(members: Vec<(Blob, f64)>) -> SortedSet {
+        if members.len() <= MAX_ENTRIES && members.iter().all(|(m, _)| fits_small(m)) {
+            return SortedSet::Small(members);
+        }
+        let mut big = Big::new();
+        for (m, s) in members {
+            big.insert_new(m, s);
+        }
+        SortedSet::Big(Box::new(big))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            SortedSet::Small(v) => v.len(),
+            SortedSet::Big(b) => b.list.len(),
+        }
+    }
+
+    /// The score of `member`.
+    pub(crate) fn score(&self, member: &[u8]) -> Option<f64> {
+        match self {
+            SortedSet::Small(v) => v.iter().find(|(m, _)| &m[..] == member).map(|e| e.1),
+            SortedSet::Big(b) => b.find(member).map(|x| b.list.score(x)),
+        }
+    }
+
+    fn grow(&mut self) {
+        if let SortedSet::Small(v) = self {
+            let mut big = Big::new();
+            for (m, s) in std::mem::take(v) {
+                big.insert_new(m, s);
+            }
+            *self = SortedSet::Big(Box::new(big));
+        }
+    }
+
+    /// Looks `member` up once and gives it the score `decide` returns given the current
+    /// one (`None`: absent), or leaves it as it is if `decide` returns `None`. Returns
+    /// the score before and after.
+    pub(crate) fn upsert<E>(
+        &mut self,
+        member: &[u8],
+        decide: impl FnOnce(Option<f64>) -> Result<Option<f64>, E>,
+    ) -> Result<(Option<f64>, Option<f64>), E> {
+        if let SortedSet::Small(v) = self {
+            let at = v.iter().position(|(m, _)| &m[..] == member);
+            let old = at.map(|i| v[i].1);
+            let Some(new) = decide(old)? else {
+                return Ok((old, old));
+            };
+            match at {
+                Some(i) if old == Some(new) => {
+                    v[i].1 = new;
+                }
+                Some(i) => {
+                    let (m, _) = v.remove(i);
+                    let to = v.partition_point(|(bm, bs)| precedes(*bs, bm, new, &m));
+                    v.insert(to, (m, new));
+                }
+                None if v.len() < MAX_ENTRIES && fits_small(member) => {
+                    let to = v.partition_point(|(bm, bs)| precedes(*bs, bm, new, member));
+                    v.insert(to, (Blob::copy_from_slice(member), new));
+                }
+                None => {
+                    self.grow();
+                    if let SortedSet::Big(b) = self {
+                        b.insert_new(Blob::copy_from_slice(member), new);
+                    }
+                }
+            }
+            return Ok((old, Some(new)));
+        }
+        let SortedSet::Big(b) = self else {
+            unreachable!("the small form returned above")
+        };
+        if let Some(x) = b.find(member) {
+            let old = b.list.score(x);
+            let Some(new) = decide(Some(old))? else {
+                return Ok((Some(old), Some(old)));
+            };
+            // -0 and 0 are the same place; keep the new sign as Redis does.
+            if new.to_bits() != old.to_bits() {
+                b.list.set_score(x, new);
+            }
+            return Ok((Some(old), Some(new)));
+        }
+        let Some(new) = decide(None)? else {
+            return Ok((None, None));
+        };
+        b.insert_new(Blob::copy_from_slice(member), new);
+        Ok((None, Some(new)))
+    }
+
+    /// Removes `member`, returning its score. Call [`shrink`](Self::shrink) after a
+    /// batch of removals.
+    pub(crate) fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        match self {
+            SortedSet::Small(v) => {
+                let i = v.iter().position(|(m, _)| &m[..] == member)?;
+                Some(v.remove(i).1)
+            }
+            SortedSet::Big(b) => {
+                let x = b.find(member)?;
+                b.unindex(member, x);
+                Some(b.list.remove(x).1)
+            }
+        }
+    }
+
+    /// Gives memory back after removals.
+    pub(crate) fn shrink(&mut self) {
+        match self {
+            SortedSet::Small(v) => {
+                if v.capacity() > v.len() * 2 + 4 {
+                    v.shrink_to_fit();
+                }
+            }
+            SortedSet::Big(b) => b.compact(),
+        }
+    }
+
+    /// The 0-based rank and score of `member`.
+    pub(crate) fn rank(&self, member: &[u8]) -> Option<(usize, f64)> {
+        match self {
+            SortedSet::Small(v) => v
+                .iter()
+                .position(|(m, _)| &m[..] == member)
+                .map(|i| (i, v[i].1)),
+            SortedSet::Big(b) => b.find(member).map(|x| (b.list.rank(x), b.list.score(x))),
+        }
+    }
+
+    /// How many elements, from the first, satisfy `before(score, member)` (which must
+    /// hold for a prefix of the order).
+    pub(crate) fn count_while(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
+        match self {
+            SortedSet::Small(v) => v.partition_point(|(m, s)| before(*s, m)),
+            SortedSet::Big(b) => b.list.count_while(before),
+        }
+    }
+
+    /// [`count_while`](Self::count_while) for a test of the score alone.
+    pub(crate) fn count_while_score(&self, before: impl Fn(f64) -> bool) -> usize {
+        match self {
+            SortedSet::Small(v) => v.partition_point(|(_, s)| before(*s)),
+            SortedSet::Big(b) => b.list.count_while_score(before),
+        }
+    }
+
+    /// The element at 0-based rank `r < len`.
+    pub(crate) fn at(&self, r: usize) -> (&Blob, f64) {
+        match self {
+            SortedSet::Small(v) => (&v[r].0, v[r].1),
+            SortedSet::Big(b) => {
+                let x = b.list.at_rank(r);
+                (b.list.member(x), b.list.score(x))
+            }
+        }
+    }
+
+    /// Visits the elements of ranks `ranks` in order, or in reverse order if `rev`.
+    pub(crate) fn visit(&self, ranks: Range<usize>, rev: bool, mut f: impl FnMut(&Blob, f64)) {
+        let ranks = ranks.start..ranks.end.min(self.len());
+        if ranks.is_empty() {
+            return;
+        }
+        match self {
+            SortedSet::Small(v) => {
+                let slice = &v[ranks];
+                if rev {
+                    slice.iter().rev().for_each(|(m, s)| f(m, *s));
+                } else {
+                    for (m, s) in slice {
+                        f(m, *s);
+                    }
+                }
+            }
+            SortedSet::Big(b) => {
+                let list = &b.list;
+                let (first, step): (usize, Step) = if rev {
+                    (ranks.end - 1, SkipList::prev)
+                } else {
+                    (ranks.start, SkipList::next)
+                };
+                let mut x = Some(list.at_rank(first));
+                for _ in ranks {
+                    let Some(node) = x else { break };
+                    f(list.member(node), list.score(node));
+                    x = step(list, node);
+                }
+            }
+        }
+    }
+
+    /// Every element in order.
+    pub(crate) fn for_each(&self, f: impl FnMut(&Blob, f64)) {
+        self.visit(0..self.len(), false, f);
+    }
+
+    /// Removes the elements of ranks `ranks`, handing each to `f` in order.
+    pub(crate) fn remove_ranks(&mut self, ranks: Range<usize>, mut f: impl FnMut(Blob, f64)) {
+        let ranks = ranks.start..ranks.end.min(self.len());
+        if ranks.is_empty() {
+            return;
+        }
+        match self {
+            SortedSet::Small(v) => v.drain(ranks).for_each(|(m, s)| f(m, s)),
+            SortedSet::Big(b) => {
+                let Big {
+                    list,
+                    index,
+                    hasher,
+                } = &mut **b;
+                list.remove_ranks(ranks.start, ranks.end, |x, m, s| {
+                    unindex(index, *hasher, &m, x);
+                    f(m, s);
+                });
+                b.compact();
+            }
+        }
+    }
+
+    /// A `ZSCAN` step: up to about `count` elements from `cursor` (0 to start), and the
+    /// next cursor (0 when done). The small form is returned whole.
+    pub(crate) fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&Blob, f64)) -> u64 {
+        match self {
+            SortedSet::Small(v) => {
+                for (m, s) in v {
+                    f(m, *s);
+                }
+                0
+            }
+            SortedSet::Big(b) => {
+                let list = &b.list;
+                let mut at = match usize::try_from(cursor) {
+                    Ok(0) | Err(_) => list.slots(),
+                    Ok(c) => c.min(list.slots()),
+                };
+                let mut seen = 0;
+                while at > 0 && seen < count {
+                    at -= 1;
+                    if let Some(x) = list.slot(at) {
+                        f(list.member(x), list.score(x));
+                        seen += 1;
+                    }
+                }
+                at as u64
+            }
+        }
+    }
+
+    /// Panics unless the value is consistent (tests).
+    #[cfg(test)]
+    pub(crate) fn check(&self) {
+        match self {
+            SortedSet::Small(v) => {
+                assert!(v.len() <= MAX_ENTRIES);
+                assert!(
+                    v.windows(2)
+                        .all(|w| precedes(w[0].1, &w[0].0, w[1].1, &w[1].0))
+                );
+            }
+            SortedSet::Big(b) => {
+                b.list.check_invariants();
+                assert_eq!(b.index.len(), b.list.len());
+                for &x in &b.index {
+                    assert_eq!(b.find(b.list.member(x)), Some(x));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    fn sorted(model: &BTreeMap<Vec<u8>, f64>) -> Vec<(Vec<u8>, f64)> {
+        let mut v: Vec<(Vec<u8>, f64)> = model.iter().map(|(m, s)| (m.clone(), *s)).collect();
+        v.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap().then_with(|| a.0.cmp(&b.0)));
+        v
+    }
+
+    fn contents(z: &SortedSet) -> Vec<(Vec<u8>, f64)> {
+        let mut v = Vec::new();
+        z.for_each(|m, s| v.push((m.to_vec(), s)));
+        v
+    }
+
+    #[test]
+    fn random_edits_agree_with_a_map_across_both_forms() {
+        let mut rng = SmallRng::seed_from_u64(5);
+        let mut z = SortedSet::default();
+        let mut model: BTreeMap<Vec<u8>, f64> = BTreeMap::new();
+        let mut was_big = false;
+        for step in 0..4000 {
+            let member = format!("member{}", rng.gen_range(0..400)).into_bytes();
+            let score = f64::from(rng.gen_range(-50..50)) / 2.0;
+            let op = if step < 2000 {
+                rng.gen_range(0..3)
+            } else {
+                rng.gen_range(0..6)
+            };
+            match op {
+                0 | 1 => {
+                    let (old, new) = z.upsert(&member, |_| Ok::<_, ()>(Some(score))).unwrap();
+                    assert_eq!(old, model.insert(member, score));
+                    assert_eq!(new, Some(score));
+                }
+                2 | 3 => {
+                    assert_eq!(z.remove(&member), model.remove(&member));
+                    z.shrink();
+                }
+                4 => {
+                    let expected = sorted(&model);
+                    let a = rng.gen_range(0..=expected.len());
+                    let b = (a + rng.gen_range(0..8)).min(expected.len());
+                    let mut got = Vec::new();
+                    z.remove_ranks(a..b, |m, s| got.push((m.to_vec(), s)));
+                    assert_eq!(got, expected[a..b]);
+                    for (m, _) in &got {
+                        model.remove(m);
+                    }
+                }
+                _ => {
+                    let expected = sorted(&model);
+                    if let Some(i) =
+                        (!expected.is_empty()).then(|| rng.gen_range(0..expected.len()))
+                    {
+                        let (m, s) = &expected[i];
+                        assert_eq!(z.rank(m), Some((i, *s)));
+                        assert_eq!(z.at(i).0.to_vec(), *m);
+                        let below = z.count_while_score(|x| x < *s);
+                        assert_eq!(below, expected.iter().filter(|e| e.1 < *s).count());
+                    }
+                }
+            }
+            was_big |= matches!(z, SortedSet::Big(_));
+            z.check();
+            assert_eq!(z.len(), model.len());
+            if step % 50 == 0 {
+                assert_eq!(contents(&z), sorted(&model));
+            }
+        }
+        assert!(was_big, "the set grew past the small form");
+    }
+
+    #[test]
+    fn a_long_member_converts_to_the_big_form() {
+        let mut z = SortedSet::default();
+        z.upsert(b"short", |_| Ok::<_, ()>(Some(1.0))).unwrap();
+        assert!(matches!(z, SortedSet::Small(_)));
+        z.upsert(&[b'x'; 65], |_| Ok::<_, ()>(Some(0.0))).unwrap();
+        assert!(matches!(z, SortedSet::Big(_)));
+        z.check();
+        assert_eq!(z.rank(b"short"), Some((1, 1.0)));
+    }
+
+    #[test]
+    fn a_failed_decision_changes_nothing() {
+        let mut z = SortedSet::default();
+        z.upsert(b"a", |_| Ok::<_, ()>(Some(1.0))).unwrap();
+        assert_eq!(z.upsert(b"a", |_| Err::<Option<f64>, _>("nan")), Err("nan"));
+        assert_eq!(z.score(b"a"), Some(1.0));
+    }
+
+    #[test]
+    fn scan_returns_every_member_present_throughout_while_the_set_churns() {
+        let mut z = SortedSet::default();
+        for i in 0..500 {
+            z.upsert(format!("keep{i}").as_bytes(), |_| {
+                Ok::<_, ()>(Some(f64::from(i)))
+            })
+            .unwrap();
+        }
+        for i in 0..2000 {
+            z.upsert(format!("tmp{i}").as_bytes(), |_| {
+                Ok::<_, ()>(Some(f64::from(i)))
+            })
+            .unwrap();
+        }
+        let mut seen = hashbrown::HashSet::new();
+        let (mut cursor, mut step) = (0, 0);
+        loop {
+            cursor = z.scan(cursor, 7, |m, _| {
+                seen.insert(m.to_vec());
+            });
+            for j in 0..40 {
+                z.remove(format!("tmp{}", step * 40 + j).as_bytes());
+            }
+            z.shrink();
+            z.upsert(format!("new{step}").as_bytes(), |_| Ok::<_, ()>(Some(0.5)))
+                .unwrap();
+            step += 1;
+            if cursor == 0 {
+                break;
+            }
+        }
+        z.check();
+        for i in 0..500 {
+            assert!(
+                seen.contains(format!("keep{i}").as_bytes()),
+                "keep{i} missed"
+            );
+        }
+    }
+}
