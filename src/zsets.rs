@@ -114,6 +114,8 @@ impl ScoreBound {
             [b'(', rest @ ..] => (true, rest),
             _ => (false, text),
         };
+        // `strtod`, as Redis reads bounds, skips leading white space.
+        let number = number.trim_ascii_start();
         let value = std::str::from_utf8(number)
             .ok()
             .and_then(|s| s.parse::<f64>().ok())
@@ -665,7 +667,7 @@ impl ZRange {
         };
         let width = hi - lo;
         let skip = offset.min(width);
-        let take = usize::try_from(count).map_or(width, |c| c.min(width - skip));
+        let take = usize::try_from(count).map_or(width - skip, |c| c.min(width - skip));
         let range = if self.rev {
             hi - skip - take..hi - skip
         } else {
@@ -1953,8 +1955,9 @@ impl ZSets<'_> {
             };
             let len = z.len();
             let ranks = match picks {
-                // The whole set, in order, as Redis replies for a count past the size.
-                Picks::Distinct(k) if k >= len => (0..len).collect(),
+                // The whole set, highest first, as Redis replies for a count past the
+                // size.
+                Picks::Distinct(k) if k >= len => (0..len).rev().collect(),
                 // Few distinct picks from many: draw ranks, rejecting repeats.
                 Picks::Distinct(k) if k.saturating_mul(3) < len => {
                     let mut seen = hashbrown::HashSet::with_capacity(k);

@@ -153,6 +153,7 @@ impl SortedSet {
     /// Looks `member` up once and gives it the score `decide` returns given the current
     /// one (`None`: absent), or leaves it as it is if `decide` returns `None`. Returns
     /// the score before and after.
+    #[allow(clippy::float_cmp)] // -0 and 0 compare equal, as meant
     pub(crate) fn upsert<E>(
         &mut self,
         member: &[u8],
@@ -164,6 +165,8 @@ impl SortedSet {
             let Some(new) = decide(old)? else {
                 return Ok((old, old));
             };
+            // As Redis's listpack, which stores -0 as the integer 0.
+            let new = if new == 0.0 { 0.0 } else { new };
             match at {
                 Some(i) if old == Some(new) => {
                     v[i].1 = new;
