@@ -406,7 +406,9 @@ pub enum Aggregate {
 }
 
 impl Aggregate {
-    /// Folds `v` into `acc`, as Redis's `zunionInterAggregate` (an undefined sum is 0).
+    /// Folds `v` into `acc` exactly as Redis's `zunionInterAggregate`: an undefined sum
+    /// is 0, and `MIN`/`MAX` replace only on a strict comparison (so a NaN is ignored
+    /// and the first of two zeros is kept).
     fn fold(self, acc: &mut f64, v: f64) {
         match self {
             Aggregate::Sum => {
@@ -415,8 +417,16 @@ impl Aggregate {
                     *acc = 0.0;
                 }
             }
-            Aggregate::Min => *acc = acc.min(v),
-            Aggregate::Max => *acc = acc.max(v),
+            Aggregate::Min => {
+                if v < *acc {
+                    *acc = v;
+                }
+            }
+            Aggregate::Max => {
+                if v > *acc {
+                    *acc = v;
+                }
+            }
         }
     }
 }
@@ -601,7 +611,8 @@ impl ZRange {
     }
 
     /// Skips `offset` elements of the selection and returns at most `count` (all if
-    /// negative) — `LIMIT offset count`, for ranges by score or member only.
+    /// negative) — `LIMIT offset count`, for ranges by score or member only (as in
+    /// Redis, a range by rank accepts only a count of -1, and ignores the limit).
     ///
     /// # Examples
     ///
@@ -621,7 +632,10 @@ impl ZRange {
     /// Checks the range against its rules before anything is read.
     fn check(&self, withscores: bool) -> Result<()> {
         match &self.by {
-            By::Rank(..) if self.limit.is_some() => Err(Error::LimitWithoutBy),
+            // As Redis, which only looks at the count (an offset alone is ignored).
+            By::Rank(..) if self.limit.is_some_and(|(_, count)| count != -1) => {
+                Err(Error::LimitWithoutBy)
+            }
             By::Lex(..) if withscores => Err(Error::WithScoresByLex),
             By::Score(min, max) => {
                 min.check()?;
@@ -658,7 +672,7 @@ impl ZRange {
         if hi <= lo {
             return (0..0, self.rev);
         }
-        let Some((offset, count)) = self.limit else {
+        let (Some((offset, count)), false) = (self.limit, matches!(self.by, By::Rank(..))) else {
             return (lo..hi, self.rev);
         };
         // As Redis: a negative offset selects nothing, a negative count everything left.
@@ -740,19 +754,27 @@ impl Op {
     }
 
     /// The result, sorted, of this operation over `inputs` (Redis's
-    /// `zunionInterDiffGenericCommand`).
+    /// `zunionInterDiffGenericCommand`, whose order of evaluation it keeps, so that
+    /// float sums and signed zeros come out the same).
     fn apply(self, inputs: &[Operand<'_>], options: &CombineOptions) -> Vec<(Blob, f64)> {
         let weight = |i: usize| options.weights.as_ref().map_or(1.0, |w| w[i]);
+        // A weighted score of 0 × ±inf is 0.
         let weighted = |i: usize, s: f64| {
             let v = weight(i) * s;
             if v.is_nan() { 0.0 } else { v }
         };
+        // Union and intersection visit the inputs smallest first (a stable sort, as
+        // glibc's `qsort`); a difference starts from its first key.
+        let mut order: Vec<usize> = (0..inputs.len()).collect();
+        if self != Op::Diff {
+            order.sort_by_key(|&i| inputs[i].len());
+        }
         let mut out: Vec<(Blob, f64)> = Vec::new();
         match self {
             Op::Union => {
                 let mut acc: HashMap<Blob, f64> = HashMap::new();
-                for (i, input) in inputs.iter().enumerate() {
-                    input.for_each(|m, s| {
+                for &i in &order {
+                    inputs[i].for_each(|m, s| {
                         let v = weighted(i, s);
                         m.with_bytes(|b| match acc.get_mut(b) {
                             Some(total) => options.aggregate.fold(total, v),
@@ -765,18 +787,16 @@ impl Op {
                 out.extend(acc);
             }
             Op::Inter => {
-                let Some(smallest) = (0..inputs.len()).min_by_key(|&i| inputs[i].len()) else {
+                let Some((&first, rest)) = order.split_first() else {
                     return out;
                 };
-                inputs[smallest].for_each(|m, s| {
+                inputs[first].for_each(|m, s| {
                     m.with_bytes(|b| {
-                        let mut total = weighted(smallest, s);
-                        for (j, other) in inputs.iter().enumerate() {
-                            if j == smallest {
-                                continue;
-                            }
-                            match other.score(b) {
-                                Some(s) => options.aggregate.fold(&mut total, weighted(j, s)),
+                        let mut total = weighted(first, s);
+                        for &j in rest {
+                            // Here Redis does not turn a NaN product into 0.
+                            match inputs[j].score(b) {
+                                Some(s) => options.aggregate.fold(&mut total, s * weight(j)),
                                 None => return,
                             }
                         }
@@ -1034,7 +1054,7 @@ impl<'s> ZSets<'s> {
                     if old.is_some() && condition == ZAddCondition::IfAbsent {
                         return Ok(None);
                     }
-                    let sum = old.unwrap_or(0.0) + delta;
+                    let sum = old.map_or(delta, |old| old + delta);
                     if sum.is_nan() {
                         return Err(Error::ScoreNaN);
                     }
@@ -2314,8 +2334,8 @@ impl<'s> ZSets<'s> {
     ///
     /// # Errors
     ///
-    /// [`Error::NumKeysNotPositive`] for no keys; [`Error::WrongType`] if a key holds
-    /// neither a sorted set nor a set.
+    /// [`Error::NoInputKeys`] for no keys; [`Error::WrongType`] if a key holds neither
+    /// a sorted set nor a set.
     ///
     /// # Examples
     ///
@@ -2334,7 +2354,7 @@ impl<'s> ZSets<'s> {
     ) -> Result<usize> {
         let keys: Vec<K> = keys.into_iter().collect();
         if keys.is_empty() {
-            return Err(Error::NumKeysNotPositive);
+            return Err(Error::NoInputKeys("zintercard"));
         }
         let limit = if limit == 0 { usize::MAX } else { limit };
         self.ks().read_many(&self.located(&keys), |many| {

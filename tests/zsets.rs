@@ -2,6 +2,17 @@
 //! score and member in both directions with LIMIT, the algebra, pops (blocking ones
 //! across threads), ZSCAN's guarantee, errors that change nothing, and a model check of
 //! random operation sequences against a `BTreeMap`.
+#![allow(clippy::float_cmp)] // scores here are exact (integers and halves)
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)]
+#![allow(
+    clippy::too_many_lines,
+    clippy::many_single_char_names,
+    clippy::similar_names
+)]
 
 use std::collections::{BTreeMap, HashSet};
 use std::thread;

@@ -106,6 +106,13 @@ fn unindex(index: &mut HashTable<u32>, hasher: MemberHasher, member: &[u8], x: u
     }
 }
 
+/// A score as the small form stores it: -0 as 0, as Redis's listpack (which stores an
+/// integral score as an integer).
+#[allow(clippy::float_cmp)] // -0 == 0
+fn small_score(s: f64) -> f64 {
+    if s == 0.0 { 0.0 } else { s }
+}
+
 /// Whether a member of this length can stay in the small form.
 fn fits_small(member: &[u8]) -> bool {
     member.len() <= MAX_VALUE
@@ -116,6 +123,10 @@ impl SortedSet {
     /// calls for.
     pub(crate) fn from_sorted(members: Vec<(Blob, f64)>) -> SortedSet {
         if members.len() <= MAX_ENTRIES && members.iter().all(|(m, _)| fits_small(m)) {
+            let mut members = members;
+            for (_, s) in &mut members {
+                *s = small_score(*s);
+            }
             return SortedSet::Small(members);
         }
         let mut big = Big::new();
@@ -153,7 +164,6 @@ impl SortedSet {
     /// Looks `member` up once and gives it the score `decide` returns given the current
     /// one (`None`: absent), or leaves it as it is if `decide` returns `None`. Returns
     /// the score before and after.
-    #[allow(clippy::float_cmp)] // -0 and 0 compare equal, as meant
     pub(crate) fn upsert<E>(
         &mut self,
         member: &[u8],
@@ -165,20 +175,19 @@ impl SortedSet {
             let Some(new) = decide(old)? else {
                 return Ok((old, old));
             };
-            // As Redis's listpack, which stores -0 as the integer 0.
-            let new = if new == 0.0 { 0.0 } else { new };
+            let stored = small_score(new);
             match at {
-                Some(i) if old == Some(new) => {
-                    v[i].1 = new;
+                Some(i) if old == Some(stored) => {
+                    v[i].1 = stored;
                 }
                 Some(i) => {
                     let (m, _) = v.remove(i);
-                    let to = v.partition_point(|(bm, bs)| precedes(*bs, bm, new, &m));
-                    v.insert(to, (m, new));
+                    let to = v.partition_point(|(bm, bs)| precedes(*bs, bm, stored, &m));
+                    v.insert(to, (m, stored));
                 }
                 None if v.len() < MAX_ENTRIES && fits_small(member) => {
-                    let to = v.partition_point(|(bm, bs)| precedes(*bs, bm, new, member));
-                    v.insert(to, (Blob::copy_from_slice(member), new));
+                    let to = v.partition_point(|(bm, bs)| precedes(*bs, bm, stored, member));
+                    v.insert(to, (Blob::copy_from_slice(member), stored));
                 }
                 None => {
                     self.grow();
