@@ -41,6 +41,7 @@
 //! blocking pops do (see [`Lists`](crate::Lists)): first come, first served, an element
 //! handed to exactly one waiter, and cancellable with a [`CancelToken`].
 
+mod member;
 mod skiplist;
 mod sorted_set;
 
@@ -729,7 +730,7 @@ impl<'a> Operand<'a> {
         match self {
             Operand::Missing => {}
             Operand::Set(s) => s.members().for_each(|m| f(m, 1.0)),
-            Operand::ZSet(z) => z.for_each(|m, s| f(Elem::Blob(m), s)),
+            Operand::ZSet(z) => z.for_each(|m, s| f(Elem::Bytes(m), s)),
         }
     }
 }
@@ -1340,7 +1341,7 @@ impl ZSets<'_> {
         key: &[u8],
         range: &ZRange,
         withscores: bool,
-        f: impl Fn(&Blob, f64) -> T,
+        f: impl Fn(&[u8], f64) -> T,
     ) -> Result<Vec<T>> {
         range.check(withscores)?;
         self.read(key, |z| {
@@ -1376,7 +1377,7 @@ impl ZSets<'_> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zrange_by(&self, key: impl AsRef<[u8]>, range: &ZRange) -> Result<Vec<Blob>> {
-        self.range(key.as_ref(), range, false, |m, _| m.clone())
+        self.range(key.as_ref(), range, false, |m, _| Blob::copy_from_slice(m))
     }
 
     /// [`zrange_by`](Self::zrange_by) with scores (`ZRANGE … WITHSCORES`).
@@ -1400,7 +1401,9 @@ impl ZSets<'_> {
         key: impl AsRef<[u8]>,
         range: &ZRange,
     ) -> Result<Vec<(Blob, f64)>> {
-        self.range(key.as_ref(), range, true, |m, s| (m.clone(), s))
+        self.range(key.as_ref(), range, true, |m, s| {
+            (Blob::copy_from_slice(m), s)
+        })
     }
 
     /// Members of ranks `start..=stop`, lowest score first; negative ranks count from
@@ -1626,7 +1629,7 @@ impl ZSets<'_> {
                 if let Some(z) = opt::<SortedSet>(many.get(1))? {
                     let (ranks, _) = range.select(z);
                     out.reserve(ranks.len());
-                    z.visit(ranks, false, |m, s| out.push((m.clone(), s)));
+                    z.visit(ranks, false, |m, s| out.push((Blob::copy_from_slice(m), s)));
                 }
                 out
             };
@@ -1992,7 +1995,7 @@ impl ZSets<'_> {
                 .into_iter()
                 .map(|r| {
                     let (m, s) = z.at(r);
-                    (m.clone(), s)
+                    (Blob::copy_from_slice(m), s)
                 })
                 .collect())
         })?
@@ -2407,7 +2410,7 @@ impl<'s> ZSets<'s> {
             let next = z.map_or(0, |z| {
                 z.scan(cursor, options.count, |m, s| {
                     if options.matches(m) {
-                        out.push((m.clone(), s));
+                        out.push((Blob::copy_from_slice(m), s));
                     }
                 })
             });

@@ -7,7 +7,7 @@
 //!
 //! * **Small**: at most [`MAX_ENTRIES`] members of at most [`MAX_VALUE`] bytes, in one
 //!   sorted vector. Every operation is a binary search or a short linear scan, with no
-//!   per-member allocation (a short member is inline in its [`Blob`]).
+//!   per-member allocation (a short member is inline in its `Member`).
 //! * **Big**: a [`SkipList`] (order and ranks) plus a `hashbrown` table of node indexes
 //!   keyed by member (lookups), with a per-set random hasher. Members live once, in the
 //!   skiplist's arena.
@@ -21,6 +21,7 @@ use std::ops::Range;
 
 use hashbrown::HashTable;
 
+use super::member::Member;
 use super::skiplist::{SkipList, precedes};
 use crate::Blob;
 use crate::pack::{MAX_ENTRIES, MAX_VALUE};
@@ -32,7 +33,7 @@ type Step = fn(&SkipList, u32) -> Option<u32>;
 /// A sorted set's members with their scores, ordered by `(score, member)`.
 #[derive(Debug, Clone)]
 pub(crate) enum SortedSet {
-    Small(Vec<(Blob, f64)>),
+    Small(Vec<(Member, f64)>),
     Big(Box<Big>),
 }
 
@@ -68,7 +69,7 @@ impl Big {
             .copied()
     }
 
-    fn insert_new(&mut self, member: Blob, score: f64) {
+    fn insert_new(&mut self, member: Member, score: f64) {
         let hash = self.hasher.hash_one(&member[..]);
         let x = self.list.insert(score, member);
         let (list, hasher) = (&self.list, &self.hasher);
@@ -123,15 +124,14 @@ impl SortedSet {
     /// calls for.
     pub(crate) fn from_sorted(members: Vec<(Blob, f64)>) -> SortedSet {
         if members.len() <= MAX_ENTRIES && members.iter().all(|(m, _)| fits_small(m)) {
-            let mut members = members;
-            for (_, s) in &mut members {
-                *s = small_score(*s);
-            }
-            return SortedSet::Small(members);
+            let members = members
+                .into_iter()
+                .map(|(m, s)| (Member::new(&m), small_score(s)));
+            return SortedSet::Small(members.collect());
         }
         let mut big = Big::new();
         for (m, s) in members {
-            big.insert_new(m, s);
+            big.insert_new(Member::new(&m), s);
         }
         SortedSet::Big(Box::new(big))
     }
@@ -187,12 +187,12 @@ impl SortedSet {
                 }
                 None if v.len() < MAX_ENTRIES && fits_small(member) => {
                     let to = v.partition_point(|(bm, bs)| precedes(*bs, bm, stored, member));
-                    v.insert(to, (Blob::copy_from_slice(member), stored));
+                    v.insert(to, (Member::new(member), stored));
                 }
                 None => {
                     self.grow();
                     if let SortedSet::Big(b) = self {
-                        b.insert_new(Blob::copy_from_slice(member), new);
+                        b.insert_new(Member::new(member), new);
                     }
                 }
             }
@@ -215,7 +215,7 @@ impl SortedSet {
         let Some(new) = decide(None)? else {
             return Ok((None, None));
         };
-        b.insert_new(Blob::copy_from_slice(member), new);
+        b.insert_new(Member::new(member), new);
         Ok((None, Some(new)))
     }
 
@@ -276,7 +276,7 @@ impl SortedSet {
     }
 
     /// The element at 0-based rank `r < len`.
-    pub(crate) fn at(&self, r: usize) -> (&Blob, f64) {
+    pub(crate) fn at(&self, r: usize) -> (&[u8], f64) {
         match self {
             SortedSet::Small(v) => (&v[r].0, v[r].1),
             SortedSet::Big(b) => {
@@ -287,7 +287,7 @@ impl SortedSet {
     }
 
     /// Visits the elements of ranks `ranks` in order, or in reverse order if `rev`.
-    pub(crate) fn visit(&self, ranks: Range<usize>, rev: bool, mut f: impl FnMut(&Blob, f64)) {
+    pub(crate) fn visit(&self, ranks: Range<usize>, rev: bool, mut f: impl FnMut(&[u8], f64)) {
         let ranks = ranks.start..ranks.end.min(self.len());
         if ranks.is_empty() {
             return;
@@ -321,7 +321,7 @@ impl SortedSet {
     }
 
     /// Every element in order.
-    pub(crate) fn for_each(&self, f: impl FnMut(&Blob, f64)) {
+    pub(crate) fn for_each(&self, f: impl FnMut(&[u8], f64)) {
         self.visit(0..self.len(), false, f);
     }
 
@@ -332,7 +332,7 @@ impl SortedSet {
             return;
         }
         match self {
-            SortedSet::Small(v) => v.drain(ranks).for_each(|(m, s)| f(m, s)),
+            SortedSet::Small(v) => v.drain(ranks).for_each(|(m, s)| f(m.to_blob(), s)),
             SortedSet::Big(b) => {
                 let Big {
                     list,
@@ -341,7 +341,7 @@ impl SortedSet {
                 } = &mut **b;
                 list.remove_ranks(ranks.start, ranks.end, |x, m, s| {
                     unindex(index, *hasher, &m, x);
-                    f(m, s);
+                    f(m.to_blob(), s);
                 });
                 b.compact();
             }
@@ -350,7 +350,7 @@ impl SortedSet {
 
     /// A `ZSCAN` step: up to about `count` elements from `cursor` (0 to start), and the
     /// next cursor (0 when done). The small form is returned whole.
-    pub(crate) fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&Blob, f64)) -> u64 {
+    pub(crate) fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], f64)) -> u64 {
         match self {
             SortedSet::Small(v) => {
                 for (m, s) in v {
