@@ -59,6 +59,7 @@ use crate::sets::SetValue;
 use crate::value::{Elem, KeyType, Value, ValueRef, opt};
 use crate::{Args, Blob, Error, Result, Store};
 
+use skiplist::Lazy;
 pub(crate) use sorted_set::SortedSet;
 
 /// A key and the members (with scores) popped from it.
@@ -536,6 +537,26 @@ enum By {
     Lex(LexBound, LexBound),
 }
 
+impl By {
+    /// Whether an element lies before the start of this range (by score or member).
+    fn before(&self, s: f64, m: Lazy<'_>) -> bool {
+        match self {
+            By::Score(min, _) => min.before_min(s),
+            By::Lex(min, _) => min.before_min(m.get()),
+            By::Rank(..) => unreachable!("ranks are not bounds"),
+        }
+    }
+
+    /// Whether an element lies no later than the end of this range.
+    fn upto(&self, s: f64, m: Lazy<'_>) -> bool {
+        match self {
+            By::Score(_, max) => max.upto_max(s),
+            By::Lex(_, max) => max.upto_max(m.get()),
+            By::Rank(..) => unreachable!("ranks are not bounds"),
+        }
+    }
+}
+
 impl ZRange {
     /// Ranks `start..=stop`, negative ones counting from the end.
     ///
@@ -647,6 +668,33 @@ impl ZRange {
         }
     }
 
+    /// Visits what the range selects in `z`, in its order: by ranks for a range by
+    /// rank, else by walking from the end it starts at (one descent).
+    fn visit(&self, z: &SortedSet, f: impl FnMut(&[u8], f64)) {
+        if matches!(self.by, By::Rank(..)) {
+            let (ranks, rev) = self.select(z);
+            return z.visit(ranks, rev, f);
+        }
+        let (skip, take) = match self.limit {
+            // As Redis: a negative offset selects nothing, a negative count everything.
+            Some((offset, _)) if offset < 0 => return,
+            Some((offset, count)) => (
+                usize::try_from(offset).unwrap_or(usize::MAX),
+                usize::try_from(count).unwrap_or(usize::MAX),
+            ),
+            None => (0, usize::MAX),
+        };
+        let by = &self.by;
+        z.walk(
+            |s, m| by.before(s, m),
+            |s, m| by.upto(s, m),
+            self.rev,
+            skip,
+            take,
+            f,
+        );
+    }
+
     /// The ranks selected in `z`, ascending, and whether to visit them in reverse.
     fn select(&self, z: &SortedSet) -> (std::ops::Range<usize>, bool) {
         let len = z.len();
@@ -661,13 +709,9 @@ impl ZRange {
                     (a, b + 1)
                 }
             }
-            By::Score(min, max) => (
-                z.count_while_score(|s| min.before_min(s)),
-                z.count_while_score(|s| max.upto_max(s)),
-            ),
-            By::Lex(min, max) => (
-                z.count_while(|_, m| min.before_min(m)),
-                z.count_while(|_, m| max.upto_max(m)),
+            By::Score(..) | By::Lex(..) => (
+                z.count_while(|s, m| self.by.before(s, m)),
+                z.count_while(|s, m| self.by.upto(s, m)),
             ),
         };
         if hi <= lo {
@@ -1347,9 +1391,7 @@ impl ZSets<'_> {
         self.read(key, |z| {
             let mut out = Vec::new();
             if let Some(z) = z {
-                let (ranks, rev) = range.select(z);
-                out.reserve(ranks.len());
-                z.visit(ranks, rev, |m, s| out.push(f(m, s)));
+                range.visit(z, |m, s| out.push(f(m, s)));
             }
             out
         })

@@ -91,6 +91,25 @@ impl Path {
     }
 }
 
+/// A member read only when a comparison needs it: bytes at hand, or a node not yet
+/// visited.
+#[derive(Clone, Copy)]
+pub(crate) enum Lazy<'a> {
+    Bytes(&'a [u8]),
+    Node(&'a SkipList, u32),
+}
+
+impl<'a> Lazy<'a> {
+    /// The member's bytes (for a node: a visit).
+    #[inline]
+    pub(crate) fn get(self) -> &'a [u8] {
+        match self {
+            Lazy::Bytes(b) => b,
+            Lazy::Node(list, x) => list.member(x),
+        }
+    }
+}
+
 /// Whether `(a, am)` sorts before `(b, bm)`: by score, then member bytes. Scores are
 /// never NaN.
 #[inline]
@@ -486,22 +505,21 @@ impl SkipList {
     }
 
     /// How many elements, from the first, satisfy `before(score, member)`, which must
-    /// hold for a prefix of the order and fail after it.
-    pub(crate) fn count_while(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
+    /// hold for a prefix of the order and fail after it, and the last of them (`None`
+    /// if none). The member is read only if `before` asks for it, so a test of the
+    /// score alone never visits a node it does not move to.
+    pub(crate) fn count_while(
+        &self,
+        before: impl Fn(f64, Lazy<'_>) -> bool,
+    ) -> (usize, Option<u32>) {
         let mut path = Path::new();
-        let (_, rank) = self.search(
-            |s, i, _| before(s, &self.nodes[i as usize].member),
-            &mut path,
-        );
-        rank as usize
+        let (x, rank) = self.search(|s, i, _| before(s, Lazy::Node(self, i)), &mut path);
+        (rank as usize, (x != HEAD).then_some(x))
     }
 
-    /// Like [`count_while`](Self::count_while) for a test of the score alone, which
-    /// never visits a node it does not move to.
-    pub(crate) fn count_while_score(&self, before: impl Fn(f64) -> bool) -> usize {
-        let mut path = Path::new();
-        let (_, rank) = self.search(|s, _, _| before(s), &mut path);
-        rank as usize
+    /// The first node, if any.
+    pub(crate) fn first(&self) -> Option<u32> {
+        self.next(HEAD)
     }
 
     /// The node at 0-based rank `r < len`.
@@ -511,6 +529,22 @@ impl SkipList {
     /// O(log n) expected.
     pub(crate) fn at_rank(&self, r: usize) -> u32 {
         debug_assert!(r < self.len);
+        // Near either end, a short walk beats a descent (top-N and bottom-N queries).
+        const WALK: usize = 16;
+        if r < WALK {
+            let mut x = self.nodes[HEAD as usize].next;
+            for _ in 0..r {
+                x = self.nodes[x as usize].next;
+            }
+            return x;
+        }
+        if self.len - 1 - r < WALK {
+            let mut x = self.tail;
+            for _ in r..self.len - 1 {
+                x = self.nodes[x as usize].back;
+            }
+            return x;
+        }
         let target = to_u32(r + 1);
         let (x, rank) = self.search(|_, _, rank| rank <= target, &mut Path::new());
         debug_assert_eq!(rank, target);
@@ -800,11 +834,18 @@ mod tests {
                 list.check_invariants();
             }
         }
-        assert_eq!(list.count_while_score(|s| s < 5.0), 50);
-        assert_eq!(list.count_while_score(|s| s <= 5.0), 60);
-        assert_eq!(list.count_while(|_, m| m < &b"0500"[..]), 500);
-        assert_eq!(list.count_while_score(|_| true), 1000);
-        assert_eq!(list.count_while_score(|_| false), 0);
+        let count = |f: &dyn Fn(f64, Lazy<'_>) -> bool| list.count_while(f).0;
+        assert_eq!(count(&|s, _| s < 5.0), 50);
+        assert_eq!(count(&|s, _| s <= 5.0), 60);
+        assert_eq!(count(&|_, m| m.get() < &b"0500"[..]), 500);
+        assert_eq!(count(&|_, _| true), 1000);
+        assert_eq!(list.count_while(|_, _| false), (0, None));
+        let (below, last) = list.count_while(|s, _| s < 5.0);
+        assert_eq!(list.rank(last.unwrap()), below - 1);
+        for r in [0, 1, 15, 16, 500, 983, 984, 998, 999] {
+            let x = list.at_rank(r);
+            assert_eq!(list.rank(x), r);
+        }
         let x = list.at_rank(733);
         assert_eq!(&list.member(x)[..], b"0733");
         assert_eq!(list.rank(x), 733);

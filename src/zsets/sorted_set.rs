@@ -22,7 +22,7 @@ use std::ops::Range;
 use hashbrown::HashTable;
 
 use super::member::Member;
-use super::skiplist::{SkipList, precedes};
+use super::skiplist::{Lazy, SkipList, precedes};
 use crate::Blob;
 use crate::pack::{MAX_ENTRIES, MAX_VALUE};
 
@@ -259,19 +259,83 @@ impl SortedSet {
     }
 
     /// How many elements, from the first, satisfy `before(score, member)` (which must
-    /// hold for a prefix of the order).
-    pub(crate) fn count_while(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
+    /// hold for a prefix of the order; the member is read only if asked for).
+    pub(crate) fn count_while(&self, before: impl Fn(f64, Lazy<'_>) -> bool) -> usize {
         match self {
-            SortedSet::Small(v) => v.partition_point(|(m, s)| before(*s, m)),
-            SortedSet::Big(b) => b.list.count_while(before),
+            SortedSet::Small(v) => v.partition_point(|(m, s)| before(*s, Lazy::Bytes(m))),
+            SortedSet::Big(b) => b.list.count_while(before).0,
         }
     }
 
-    /// [`count_while`](Self::count_while) for a test of the score alone.
-    pub(crate) fn count_while_score(&self, before: impl Fn(f64) -> bool) -> usize {
+    /// Visits a range given by its ends rather than by ranks, the way `ZRANGEBYSCORE`
+    /// reads: forward from the first element not `before` the range, or (`rev`)
+    /// backward from the last element `upto` its end; skipping `skip` elements, then
+    /// visiting at most `take` while they stay in the range. One descent, where ranks
+    /// would take three.
+    #[allow(clippy::too_many_arguments, clippy::many_single_char_names)]
+    pub(crate) fn walk(
+        &self,
+        before: impl Fn(f64, Lazy<'_>) -> bool,
+        upto: impl Fn(f64, Lazy<'_>) -> bool,
+        rev: bool,
+        skip: usize,
+        take: usize,
+        mut f: impl FnMut(&[u8], f64),
+    ) {
+        let inside = |s: f64, m: Lazy<'_>| {
+            if rev { !before(s, m) } else { upto(s, m) }
+        };
         match self {
-            SortedSet::Small(v) => v.partition_point(|(_, s)| before(*s)),
-            SortedSet::Big(b) => b.list.count_while_score(before),
+            SortedSet::Small(v) => {
+                let ranks = if rev {
+                    let end = v.partition_point(|(m, s)| upto(*s, Lazy::Bytes(m)));
+                    let start = end.saturating_sub(skip);
+                    Box::new((0..start).rev()) as Box<dyn Iterator<Item = usize>>
+                } else {
+                    let start = v.partition_point(|(m, s)| before(*s, Lazy::Bytes(m)));
+                    Box::new(start.saturating_add(skip)..v.len())
+                };
+                for i in ranks.take(take) {
+                    let (m, s) = (&v[i].0, v[i].1);
+                    if !inside(s, Lazy::Bytes(m)) {
+                        break;
+                    }
+                    f(m, s);
+                }
+            }
+            SortedSet::Big(b) => {
+                let list = &b.list;
+                let (passed, last) = list.count_while(if rev {
+                    &upto as &dyn Fn(f64, Lazy<'_>) -> bool
+                } else {
+                    &before
+                });
+                // The first element to visit, by rank in the visiting direction.
+                let (mut x, step): (Option<u32>, Step) = if rev {
+                    let x = match skip {
+                        0 => last,
+                        _ if skip >= passed => None,
+                        _ => Some(list.at_rank(passed - 1 - skip)),
+                    };
+                    (x, SkipList::prev)
+                } else {
+                    let x = match skip {
+                        0 => last.map_or_else(|| list.first(), |x| list.next(x)),
+                        _ if passed.saturating_add(skip) >= list.len() => None,
+                        _ => Some(list.at_rank(passed + skip)),
+                    };
+                    (x, SkipList::next)
+                };
+                for _ in 0..take {
+                    let Some(node) = x else { break };
+                    let s = list.score(node);
+                    if !inside(s, Lazy::Node(list, node)) {
+                        break;
+                    }
+                    f(list.member(node), s);
+                    x = step(list, node);
+                }
+            }
         }
     }
 
@@ -463,7 +527,7 @@ mod tests {
                         let (m, s) = &expected[i];
                         assert_eq!(z.rank(m), Some((i, *s)));
                         assert_eq!(z.at(i).0.to_vec(), *m);
-                        let below = z.count_while_score(|x| x < *s);
+                        let below = z.count_while(|x, _| x < *s);
                         assert_eq!(below, expected.iter().filter(|e| e.1 < *s).count());
                     }
                 }
