@@ -43,6 +43,9 @@ const MAX_LEVEL: usize = 32;
 /// The header node, which is never a link's target: index 0 doubles as "no node".
 const HEAD: u32 = 0;
 const NIL: u32 = 0;
+/// Ranks this close to either end are reached by walking from it rather than by a
+/// descent (top-N and bottom-N queries).
+const NEAR_END: usize = 16;
 /// Below this many slots the arena is never compacted.
 const MIN_COMPACT: usize = 64;
 
@@ -529,16 +532,14 @@ impl SkipList {
     /// O(log n) expected.
     pub(crate) fn at_rank(&self, r: usize) -> u32 {
         debug_assert!(r < self.len);
-        // Near either end, a short walk beats a descent (top-N and bottom-N queries).
-        const WALK: usize = 16;
-        if r < WALK {
+        if r < NEAR_END {
             let mut x = self.nodes[HEAD as usize].next;
             for _ in 0..r {
                 x = self.nodes[x as usize].next;
             }
             return x;
         }
-        if self.len - 1 - r < WALK {
+        if self.len - 1 - r < NEAR_END {
             let mut x = self.tail;
             for _ in r..self.len - 1 {
                 x = self.nodes[x as usize].back;
@@ -840,8 +841,8 @@ mod tests {
         assert_eq!(count(&|_, m| m.get() < &b"0500"[..]), 500);
         assert_eq!(count(&|_, _| true), 1000);
         assert_eq!(list.count_while(|_, _| false), (0, None));
-        let (below, last) = list.count_while(|s, _| s < 5.0);
-        assert_eq!(list.rank(last.unwrap()), below - 1);
+        let (below, found) = list.count_while(|s, _| s < 5.0);
+        assert_eq!(list.rank(found.unwrap()), below - 1);
         for r in [0, 1, 15, 16, 500, 983, 984, 998, 999] {
             let x = list.at_rank(r);
             assert_eq!(list.rank(x), r);

@@ -305,7 +305,7 @@ impl SortedSet {
             }
             SortedSet::Big(b) => {
                 let list = &b.list;
-                let (passed, last) = list.count_while(if rev {
+                let (passed, found) = list.count_while(if rev {
                     &upto as &dyn Fn(f64, Lazy<'_>) -> bool
                 } else {
                     &before
@@ -313,14 +313,14 @@ impl SortedSet {
                 // The first element to visit, by rank in the visiting direction.
                 let (mut x, step): (Option<u32>, Step) = if rev {
                     let x = match skip {
-                        0 => last,
+                        0 => found,
                         _ if skip >= passed => None,
                         _ => Some(list.at_rank(passed - 1 - skip)),
                     };
                     (x, SkipList::prev)
                 } else {
                     let x = match skip {
-                        0 => last.map_or_else(|| list.first(), |x| list.next(x)),
+                        0 => found.map_or_else(|| list.first(), |x| list.next(x)),
                         _ if passed.saturating_add(skip) >= list.len() => None,
                         _ => Some(list.at_rank(passed + skip)),
                     };
