@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use embedis::{BitOp, Blob, CancelToken, Error, ManualClock, ScanOptions, SetOptions, Store, Ttl};
+use embedis::{
+    BitOp, Blob, CancelToken, Error, LexBound, ManualClock, ScanOptions, ScoreBound, SetOptions,
+    Store, Ttl, ZRange,
+};
 
 /// A web session kept in a hash, as in the tutorial's `RedisToSession`: it lives 20
 /// minutes after the last access, because every access renews the key's TTL.
@@ -69,6 +72,7 @@ fn main() -> Result<(), Error> {
     tags(&store)?;
     job_queue(&store)?;
     recent_items(&store)?;
+    leaderboard(&store)?;
     keys(&store)?;
     Ok(())
 }
@@ -287,6 +291,46 @@ fn recent_items(store: &Store) -> Result<(), Error> {
     println!(
         "LRANGE recent:pages 0 -1 -> {:?}",
         lists.lrange("recent:pages", 0, -1)?
+    );
+    Ok(())
+}
+
+fn leaderboard(store: &Store) -> Result<(), Error> {
+    println!("\n== A leaderboard: a sorted set");
+    let board = store.zsets();
+    // 1000 players with scores; ZADD adds or updates, ZINCRBY adds to a score.
+    let players: Vec<(String, f64)> = (0..1000)
+        .map(|i| (format!("player:{i}"), f64::from((i * 7919) % 1000)))
+        .collect();
+    board.zadd("board", players)?;
+    board.zadd("board", [("ann", 990.0), ("bob", 400.0)])?;
+    println!(
+        "ZINCRBY board 25 ann -> {}",
+        board.zincrby("board", 25.0, "ann")?
+    );
+    let top3 = board.zrevrange_withscores("board", 0, 2)?;
+    println!("ZREVRANGE board 0 2 WITHSCORES -> {top3:?}");
+    println!(
+        "ZREVRANK board bob -> {:?} (of {})",
+        board.zrevrank("board", "bob")?,
+        board.zcard("board")?
+    );
+    // A score window, paged with LIMIT: the five players just above 500 points.
+    let window = ZRange::score(ScoreBound::Exclusive(500.0), ScoreBound::MAX).limit(0, 5);
+    println!(
+        "ZRANGEBYSCORE board (500 +inf WITHSCORES LIMIT 0 5 -> {:?}",
+        board.zrange_by_withscores("board", &window)?
+    );
+    println!(
+        "ZCOUNT board 400 500 -> {}",
+        board.zcount("board", 400.0, 500.0)?
+    );
+    // The tutorial's ZRANGEBYLEX: members of equal score, ordered by their bytes.
+    let names = ["aa", "ba", "ca", "da", "ea", "fa", "ga"];
+    board.zadd("myzset", names.map(|m| (m, 0.0)))?;
+    println!(
+        "ZRANGEBYLEX myzset - [ca -> {:?}",
+        board.zrangebylex("myzset", LexBound::Min, LexBound::parse("[ca")?)?
     );
     Ok(())
 }

@@ -51,6 +51,7 @@ impl Blob {
     /// let b = embedis::Blob::copy_from_slice(b"abc");
     /// assert_eq!(b.len(), 3);
     /// ```
+    #[inline]
     pub fn copy_from_slice(bytes: &[u8]) -> Self {
         if bytes.len() <= Self::INLINE_CAPACITY {
             let mut buf = [0; Self::INLINE_CAPACITY];

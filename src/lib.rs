@@ -1,8 +1,8 @@
 //! An embedded, single-process data-structure store with Redis semantics.
 //!
 //! Link it and get what you would otherwise run a Redis server for — a cache with TTLs,
-//! counters, flags, session hashes, tag sets, job queues with blocking pops, a keyspace
-//! you can scan — at in-process speed, with Redis's commands, options, edge cases and
+//! counters, flags, session hashes, tag sets, job queues with blocking pops,
+//! leaderboards, a keyspace you can scan — at in-process speed, with Redis's commands, options, edge cases and
 //! error messages.
 //!
 //! ```
@@ -20,7 +20,9 @@
 //! store.sets().sadd("tags", ["rust", "redis"])?;
 //! store.lists().lpush("jobs", ["job-1"])?;
 //! assert_eq!(store.lists().brpop(["jobs"], None)?.unwrap().1, "job-1");
-//! assert_eq!(store.keys().dbsize()?, 6);
+//! store.zsets().zadd("board", [("ann", 31.0), ("bob", 12.0)])?;
+//! assert_eq!(store.zsets().zrevrank("board", "bob")?, Some(1));
+//! assert_eq!(store.keys().dbsize()?, 7);
 //! # Ok::<(), embedis::Error>(())
 //! ```
 //!
@@ -33,6 +35,7 @@
 //! | `value` | what a key holds, type checks | `object.c` |
 //! | `strings`, `bits`, `keys` | the command handles [`Strings`], [`Bits`], [`Keys`] | `t_string.c`, `bitops.c` |
 //! | `hashes`, `sets`, `lists` | the command handles [`Hashes`], [`Sets`], [`Lists`] and their values | `t_hash.c`, `t_set.c`, `t_list.c` |
+//! | `zsets` | the command handle [`ZSets`]; `zsets/sorted_set` the value, `zsets/skiplist` the ranked skiplist | `t_zset.c` |
 //! | `keyspace/blocking` | blocked callers of `BLPOP` & co., [`CancelToken`] | `blocked.c` |
 //! | `sets/set_value`, `lists/quicklist` | the set value (intset, pack, table); the list value (chunks) | `intset.c`, `quicklist.c` |
 //! | `pack`, `dict` | compact small collections; the scannable hash table of large ones | `listpack.c`, `dict.c` |

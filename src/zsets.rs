@@ -695,6 +695,16 @@ impl ZRange {
         );
     }
 
+    /// How many elements a visit will likely see (exact by rank, a guess otherwise), to
+    /// size the reply once.
+    fn size_hint(&self, z: &SortedSet) -> usize {
+        match (&self.by, self.limit) {
+            (By::Rank(..), _) => self.select(z).0.len(),
+            (_, Some((_, count))) => usize::try_from(count).map_or(16, |c| c.min(z.len())),
+            _ => 16,
+        }
+    }
+
     /// The ranks selected in `z`, ascending, and whether to visit them in reverse.
     fn select(&self, z: &SortedSet) -> (std::ops::Range<usize>, bool) {
         let len = z.len();
@@ -1391,6 +1401,7 @@ impl ZSets<'_> {
         self.read(key, |z| {
             let mut out = Vec::new();
             if let Some(z) = z {
+                out.reserve(range.size_hint(z));
                 range.visit(z, |m, s| out.push(f(m, s)));
             }
             out
