@@ -943,6 +943,11 @@ fn unserve(s: Served) -> (Blob, Vec<(Blob, f64)>) {
     (s.key, s.items.into_iter().zip(s.scores).collect())
 }
 
+/// The members of a reply with scores.
+fn members_of(scored: Vec<(Blob, f64)>) -> Vec<Blob> {
+    scored.into_iter().map(|(m, _)| m).collect()
+}
+
 fn check_mpop(keys: usize, count: usize) -> Result<()> {
     if keys == 0 {
         return Err(Error::NumKeysNotPositive);
@@ -1989,11 +1994,7 @@ impl ZSets<'_> {
     /// ```
     pub fn zrandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
         let picks = Picks::from_count(count)?;
-        Ok(self
-            .random(key.as_ref(), picks)?
-            .into_iter()
-            .map(|e| e.0)
-            .collect())
+        Ok(members_of(self.random(key.as_ref(), picks)?))
     }
 
     /// [`zrandmember_count`](Self::zrandmember_count) with scores (`ZRANDMEMBER key
@@ -2130,11 +2131,7 @@ impl<'s> ZSets<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zunion<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<Vec<Blob>> {
-        Ok(self
-            .zunion_withscores(keys)?
-            .into_iter()
-            .map(|e| e.0)
-            .collect())
+        Ok(members_of(self.zunion_withscores(keys)?))
     }
 
     /// [`zunion`](Self::zunion) with scores (`ZUNION … WITHSCORES`).
@@ -2194,11 +2191,7 @@ impl<'s> ZSets<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zinter<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<Vec<Blob>> {
-        Ok(self
-            .zinter_withscores(keys)?
-            .into_iter()
-            .map(|e| e.0)
-            .collect())
+        Ok(members_of(self.zinter_withscores(keys)?))
     }
 
     /// [`zinter`](Self::zinter) with scores (`ZINTER … WITHSCORES`).
@@ -2253,11 +2246,7 @@ impl<'s> ZSets<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zdiff<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<Vec<Blob>> {
-        Ok(self
-            .zdiff_withscores(keys)?
-            .into_iter()
-            .map(|e| e.0)
-            .collect())
+        Ok(members_of(self.zdiff_withscores(keys)?))
     }
 
     /// [`zdiff`](Self::zdiff) with scores (`ZDIFF … WITHSCORES`).

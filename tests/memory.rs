@@ -16,7 +16,9 @@ const N: usize = 1_000_000;
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn bytes_per_key(fill: impl FnOnce(&Store)) -> f64 {
-    let _one_at_a_time = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one_at_a_time = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let region = Region::new(GLOBAL);
     let store = Store::builder()
         .clock(ManualClock::new())
