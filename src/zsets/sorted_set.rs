@@ -60,21 +60,50 @@ impl Big {
         }
     }
 
+    fn hash(&self, member: &[u8]) -> u64 {
+        self.hasher.hash_one(member)
+    }
+
     fn find(&self, member: &[u8]) -> Option<u32> {
+        self.find_hashed(self.hash(member), member)
+    }
+
+    fn find_hashed(&self, hash: u64, member: &[u8]) -> Option<u32> {
         let list = &self.list;
         self.index
-            .find(self.hasher.hash_one(member), |&x| {
-                &list.member(x)[..] == member
-            })
+            .find(hash, |&x| &list.member(x)[..] == member)
             .copied()
     }
 
     fn insert_new(&mut self, member: Member, score: f64) {
-        let hash = self.hasher.hash_one(&member[..]);
+        self.insert_hashed(self.hash(&member), member, score);
+    }
+
+    /// Inserts a member known to be absent, whose hash is `hash`.
+    fn insert_hashed(&mut self, hash: u64, member: Member, score: f64) {
+        self.reserve_one();
         let x = self.list.insert(score, member);
         let (list, hasher) = (&self.list, &self.hasher);
         self.index
             .insert_unique(hash, x, |&i| hasher.hash_one(&list.member(i)[..]));
+    }
+
+    /// Makes room for one more index entry. A full index is rebuilt by one pass over
+    /// the arena in slot order, rather than grown by rehashing in bucket order, which
+    /// would read every member from a node at random (most of a large build's cache
+    /// misses outside the skiplist itself).
+    fn reserve_one(&mut self) {
+        if self.index.len() < self.index.capacity() {
+            return;
+        }
+        let (list, hasher) = (&self.list, &self.hasher);
+        let rehash = |&i: &u32| hasher.hash_one(&list.member(i)[..]);
+        // One more than fits: twice the buckets, as the table would grow itself.
+        let mut index = HashTable::with_capacity(self.index.capacity() + 1);
+        for x in (0..list.slots()).filter_map(|i| list.slot(i)) {
+            index.insert_unique(rehash(&x), x, rehash);
+        }
+        self.index = index;
     }
 
     fn unindex(&mut self, member: &[u8], x: u32) {
@@ -201,7 +230,8 @@ impl SortedSet {
         let SortedSet::Big(b) = self else {
             unreachable!("the small form returned above")
         };
-        if let Some(x) = b.find(member) {
+        let hash = b.hash(member);
+        if let Some(x) = b.find_hashed(hash, member) {
             let old = b.list.score(x);
             let Some(new) = decide(Some(old))? else {
                 return Ok((Some(old), Some(old)));
@@ -215,7 +245,7 @@ impl SortedSet {
         let Some(new) = decide(None)? else {
             return Ok((None, None));
         };
-        b.insert_new(Member::new(member), new);
+        b.insert_hashed(hash, Member::new(member), new);
         Ok((None, Some(new)))
     }
 
