@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use embedis::{
     Aggregate, BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, CombineOptions, Error,
-    ExpireCondition, LexBound, LposOptions, Overflow, Position, ScoreBound, ScoreEnd, Side, Store,
-    Ttl, ZAddCondition, ZAddOptions, ZRange,
+    ExpireCondition, LexBound, LposOptions, Overflow, Position, ScanOptions, ScoreBound, ScoreEnd,
+    Side, Store, Ttl, ZAddCondition, ZAddOptions, ZRange,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -1592,6 +1592,54 @@ fn zset_edge_cases_match_redis(redis: &mut Redis) {
         opt_score_resp(z.zscore("big", "neg")),
         redis.cmd(&["ZSCORE", "big", "neg"])
     );
+    // Walks by score in both directions with LIMIT, on the large set; ZSCAN of a
+    // small set in one step; ZRANDMEMBER's reply sizes.
+    for (lo, hi, o, c) in [
+        ("10", "150", "3", "5"),
+        ("(10", "+inf", "0", "-1"),
+        ("-inf", "(0", "0", "3"),
+    ] {
+        let (l, h) = (
+            ScoreBound::parse(lo).unwrap(),
+            ScoreBound::parse(hi).unwrap(),
+        );
+        let (offset, count) = (o.parse().unwrap(), c.parse().unwrap());
+        let ours = z.zrange_by_withscores("big", &ZRange::score(l, h).rev().limit(offset, count));
+        let theirs = redis.cmd(&[
+            "ZREVRANGEBYSCORE",
+            "big",
+            hi,
+            lo,
+            "WITHSCORES",
+            "LIMIT",
+            o,
+            c,
+        ]);
+        assert_eq!(
+            numeric(scored_resp(ours)),
+            numeric(theirs),
+            "{lo} {hi} {o} {c}"
+        );
+        let ours = z.zrange_by("big", &ZRange::score(l, h).limit(offset, count));
+        let theirs = redis.cmd(&["ZRANGEBYSCORE", "big", lo, hi, "LIMIT", o, c]);
+        assert_eq!(
+            numeric(array_resp(ours)),
+            numeric(theirs),
+            "{lo} {hi} {o} {c}"
+        );
+    }
+    let (cursor, got) = z.zscan("q", 0, &ScanOptions::new()).unwrap();
+    let theirs = redis.cmd(&["ZSCAN", "q", "0"]);
+    let ours = Resp::Array(Some(vec![
+        Resp::Bulk(Some(cursor.to_string().into_bytes())),
+        scored_resp(Ok(got)),
+    ]));
+    assert_eq!(numeric(ours), numeric(theirs));
+    for count in [-5i64, 0, 2, 500] {
+        let ours = reply_len(array_resp(z.zrandmember_count("big", count)));
+        let theirs = reply_len(redis.cmd(&["ZRANDMEMBER", "big", &count.to_string()]));
+        assert_eq!(ours, theirs, "ZRANDMEMBER big {count}");
+    }
     // Errors, word for word.
     z.zincrby("q", f64::NEG_INFINITY, "inf").unwrap();
     redis.cmd(&["ZINCRBY", "q", "-inf", "inf"]);
