@@ -1640,7 +1640,16 @@ fn zset_edge_cases_match_redis(redis: &mut Redis) {
         let theirs = reply_len(redis.cmd(&["ZRANDMEMBER", "big", &count.to_string()]));
         assert_eq!(ours, theirs, "ZRANDMEMBER big {count}");
     }
-    // Errors, word for word.
+}
+
+/// The errors of the sorted-set commands, word for word, and that a failed ZINCRBY
+/// changes nothing.
+fn zset_errors_match_redis(redis: &mut Redis) {
+    redis.cmd(&["FLUSHALL"]);
+    let store = Store::new();
+    let z = store.zsets();
+    z.zadd("q", [("a", 1.0)]).unwrap();
+    redis.cmd(&["ZADD", "q", "1", "a"]);
     z.zincrby("q", f64::NEG_INFINITY, "inf").unwrap();
     redis.cmd(&["ZINCRBY", "q", "-inf", "inf"]);
     let errors: Vec<(Error, Vec<&str>)> = vec![
@@ -1755,4 +1764,5 @@ fn typed_api_agrees_with_redis() {
     zset_commands_match_redis(&mut redis);
     zset_lex_ranges_match_redis(&mut redis);
     zset_edge_cases_match_redis(&mut redis);
+    zset_errors_match_redis(&mut redis);
 }
