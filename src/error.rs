@@ -133,6 +133,11 @@ pub enum Error {
     /// `WITHSCORES` asked of a `ZRANGE … BYLEX`.
     #[error("ERR syntax error, WITHSCORES not supported in combination with BYLEX")]
     WithScoresByLex,
+    /// A [`Subscription`](crate::Subscription) fell further behind than its buffer
+    /// allows: its unread messages were dropped and it receives no more (as Redis closes
+    /// a client over its `client-output-buffer-limit pubsub`).
+    #[error("ERR subscription cut off: its unread messages exceeded the pubsub buffer limit")]
+    SubscriberCutOff,
     /// A sorted-set algebra command given no input key (`ZUNION`, `ZINTERSTORE`, …).
     #[error("ERR at least 1 input key is needed for '{0}' command")]
     NoInputKeys(&'static str),

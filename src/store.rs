@@ -6,7 +6,8 @@ use std::time::Duration;
 use crate::clock::{Clock, ClockSource};
 use crate::keyspace::Keyspace;
 use crate::keyspace::expiry::{self, Schedule, SweeperHandle};
-use crate::{Bits, Hashes, Keys, Lists, Result, Sets, Strings, ZSets};
+use crate::pubsub;
+use crate::{Bits, Hashes, Keys, Lists, PubSub, Result, Sets, Strings, ZSets};
 
 /// An embedded data-structure store with Redis semantics.
 ///
@@ -54,6 +55,7 @@ pub struct Store {
 
 pub(crate) struct Shared {
     pub(crate) keyspace: Keyspace,
+    pub(crate) pubsub: Arc<pubsub::Registry>,
     pub(crate) max_string_size: usize,
     sweeper: SweeperHandle,
 }
@@ -141,6 +143,22 @@ impl Store {
     /// ```
     pub fn zsets(&self) -> ZSets<'_> {
         ZSets::new(self, 0)
+    }
+
+    /// Publish/subscribe between threads (`PUBLISH`, `SUBSCRIBE`, `PSUBSCRIBE`,
+    /// `PUBSUB`); channels are global to the store, not per database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let sub = store.pubsub().subscribe(["events"]);
+    /// assert_eq!(store.pubsub().publish("events", "started")?, 1);
+    /// assert_eq!(sub.recv()?.payload, "started");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn pubsub(&self) -> PubSub<'_> {
+        PubSub::new(self)
     }
 
     /// Commands on set values (`SADD`, `SINTER`, `SPOP`, `SSCAN`, …) in database 0.
@@ -432,6 +450,7 @@ pub struct StoreBuilder {
     clock: ClockSource,
     max_string_size: usize,
     seed: Option<u64>,
+    pubsub_buffer_limit: usize,
 }
 
 impl Default for StoreBuilder {
@@ -442,8 +461,8 @@ impl Default for StoreBuilder {
 
 impl StoreBuilder {
     /// Defaults: 4 × the available cores shards (at least 16) per database, 16
-    /// databases, active expiry on at 10 ms resolution, the system clock, and a 512 MB
-    /// maximum string size.
+    /// databases, active expiry on at 10 ms resolution, the system clock, a 512 MB
+    /// maximum string size, and 32 MiB of unread messages per subscription.
     ///
     /// # Examples
     ///
@@ -461,6 +480,7 @@ impl StoreBuilder {
             clock: ClockSource::System,
             max_string_size: 512 << 20,
             seed: None,
+            pubsub_buffer_limit: 32 << 20,
         }
     }
 
@@ -589,6 +609,27 @@ impl StoreBuilder {
         self
     }
 
+    /// How many bytes of unread messages a pub/sub [`Subscription`](crate::Subscription)
+    /// may hold before it is cut off (Redis's `client-output-buffer-limit pubsub` hard
+    /// limit, 32 MiB by default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{Error, Store};
+    /// let store = Store::builder().pubsub_buffer_limit(1024).build();
+    /// let slow = store.pubsub().subscribe(["firehose"]);
+    /// for _ in 0..100 {
+    ///     store.pubsub().publish("firehose", [0u8; 100])?;
+    /// }
+    /// assert_eq!(slow.recv(), Err(Error::SubscriberCutOff));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn pubsub_buffer_limit(mut self, bytes: usize) -> Self {
+        self.pubsub_buffer_limit = bytes;
+        self
+    }
+
     /// Builds the store and, with active expiry on, starts its sweeper thread.
     ///
     /// # Examples
@@ -609,6 +650,7 @@ impl StoreBuilder {
                 Arc::clone(&schedule),
                 self.seed.unwrap_or_else(rand::random),
             ),
+            pubsub: Arc::new(pubsub::Registry::new(self.pubsub_buffer_limit)),
             max_string_size: self.max_string_size,
             sweeper: SweeperHandle::new(Arc::clone(&schedule)),
         });

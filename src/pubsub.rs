@@ -1,0 +1,663 @@
+//! Publish/subscribe between threads (Redis's `pubsub.c`): the [`PubSub`] handle, the
+//! [`Subscription`] a subscriber reads from, and the registry behind them.
+//!
+//! | Redis | here |
+//! |---|---|
+//! | `PUBLISH` | [`PubSub::publish`] |
+//! | `SUBSCRIBE` / `PSUBSCRIBE` | [`PubSub::subscribe`] / [`PubSub::psubscribe`], then [`Subscription::subscribe`] / [`Subscription::psubscribe`] |
+//! | `UNSUBSCRIBE` / `PUNSUBSCRIBE` | [`Subscription::unsubscribe`] / [`Subscription::punsubscribe`], or drop the subscription |
+//! | `PUBSUB CHANNELS` / `NUMSUB` / `NUMPAT` | [`PubSub::channels`] / [`PubSub::numsub`] / [`PubSub::numpat`] |
+//!
+//! # Delivery
+//!
+//! Each subscription has an inbox: a queue under its own mutex, and a condition variable
+//! its reader sleeps on. `PUBLISH` appends the message to the inbox of every subscription
+//! to the channel, and of every subscription to a matching pattern (so a subscription to
+//! both receives it twice, as a Redis client does), while holding the registry's read
+//! lock: a subscription added or removed concurrently either gets the whole message or
+//! none of it, and one publisher's messages reach every inbox in publish order. A message
+//! is shared, not copied, between inboxes when it is long (a [`Blob`]).
+//!
+//! # Slow subscribers
+//!
+//! A publisher never waits for a subscriber. Instead each inbox holds at most a budget of
+//! bytes ([`StoreBuilder::pubsub_buffer_limit`](crate::StoreBuilder::pubsub_buffer_limit),
+//! 32 MiB by default — Redis's `client-output-buffer-limit pubsub` hard limit). An inbox
+//! that would exceed it is *cut off*, as Redis disconnects such a client: its pending
+//! messages are dropped, it receives nothing more, and every later read returns
+//! [`Error::SubscriberCutOff`]. A subscriber thus never loses messages silently in the
+//! middle of a stream: it reads everything in order, or learns that it fell behind.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hashbrown::HashMap;
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use crate::{Blob, Error, Result, Store, glob};
+
+/// A published message, as a subscription receives it.
+///
+/// # Examples
+///
+/// ```
+/// let store = embedis::Store::new();
+/// let sub = store.pubsub().psubscribe(["news.*"]);
+/// store.pubsub().publish("news.tech", "rust 2.0")?;
+/// let m = sub.try_recv()?.unwrap();
+/// assert_eq!((m.channel, m.pattern, m.payload), ("news.tech".into(), Some("news.*".into()), "rust 2.0".into()));
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Message {
+    /// The channel it was published to.
+    pub channel: Blob,
+    /// The pattern that matched the channel, for a pattern subscription (`pmessage`).
+    pub pattern: Option<Blob>,
+    /// What was published.
+    pub payload: Blob,
+}
+
+impl Message {
+    /// Bytes the message holds against its inbox's budget.
+    fn cost(&self) -> usize {
+        const OVERHEAD: usize = 32;
+        self.channel.len()
+            + self.payload.len()
+            + self.pattern.as_ref().map_or(0, |p| p.len())
+            + OVERHEAD
+    }
+}
+
+/// A subscription's queue of undelivered messages.
+#[derive(Debug, Default)]
+struct Queue {
+    messages: VecDeque<Message>,
+    bytes: usize,
+    cut_off: bool,
+}
+
+/// Where one subscription's messages wait for its reader.
+#[derive(Debug, Default)]
+struct Inbox {
+    queue: Mutex<Queue>,
+    ready: Condvar,
+}
+
+impl Inbox {
+    /// Appends `message` unless the inbox was cut off; cuts it off if the message would
+    /// take it past `limit` bytes. Returns whether the subscription was still
+    /// receiving.
+    fn deliver(&self, message: Message, limit: usize) -> bool {
+        let mut queue = self.queue.lock();
+        if queue.cut_off {
+            return false;
+        }
+        queue.bytes += message.cost();
+        if queue.bytes > limit {
+            queue.cut_off = true;
+            queue.messages = VecDeque::new();
+            queue.bytes = 0;
+        } else {
+            queue.messages.push_back(message);
+        }
+        drop(queue);
+        self.ready.notify_one();
+        true
+    }
+
+    fn live(&self) -> bool {
+        !self.queue.lock().cut_off
+    }
+}
+
+/// Who listens to what: subscriptions by channel and by pattern.
+#[derive(Debug, Default)]
+struct State {
+    channels: HashMap<Blob, Vec<Arc<Inbox>>>,
+    patterns: HashMap<Blob, Vec<Arc<Inbox>>>,
+}
+
+fn add(map: &mut HashMap<Blob, Vec<Arc<Inbox>>>, name: &[u8], inbox: &Arc<Inbox>) -> bool {
+    let subs = map.entry(Blob::copy_from_slice(name)).or_default();
+    if subs.iter().any(|s| Arc::ptr_eq(s, inbox)) {
+        return false;
+    }
+    subs.push(Arc::clone(inbox));
+    true
+}
+
+fn remove(map: &mut HashMap<Blob, Vec<Arc<Inbox>>>, name: &[u8], inbox: &Arc<Inbox>) {
+    if let Some(subs) = map.get_mut(name) {
+        subs.retain(|s| !Arc::ptr_eq(s, inbox));
+        if subs.is_empty() {
+            map.remove(name);
+        }
+    }
+}
+
+/// The store's pub/sub registry.
+#[derive(Debug)]
+pub(crate) struct Registry {
+    state: RwLock<State>,
+    /// Bytes an inbox may hold before it is cut off.
+    limit: usize,
+}
+
+impl Registry {
+    pub(crate) fn new(limit: usize) -> Self {
+        Registry {
+            state: RwLock::new(State::default()),
+            limit,
+        }
+    }
+
+    fn publish(&self, channel: &[u8], payload: &Blob) -> usize {
+        let state = self.state.read();
+        let mut receivers = 0;
+        let channel_blob = Blob::copy_from_slice(channel);
+        let message = |pattern: Option<&Blob>| Message {
+            channel: channel_blob.clone(),
+            pattern: pattern.cloned(),
+            payload: payload.clone(),
+        };
+        if let Some(subs) = state.channels.get(channel) {
+            for inbox in subs {
+                receivers += usize::from(inbox.deliver(message(None), self.limit));
+            }
+        }
+        for (pattern, subs) in &state.patterns {
+            if glob::matches(pattern, channel) {
+                for inbox in subs {
+                    receivers += usize::from(inbox.deliver(message(Some(pattern)), self.limit));
+                }
+            }
+        }
+        receivers
+    }
+}
+
+/// Publish/subscribe: channels between the threads of a process. From
+/// [`Store::pubsub`].
+///
+/// Channels are global to the store (not per database), as in Redis. A message reaches
+/// the subscriptions present when it is published; nothing is stored for later ones.
+///
+/// # Examples
+///
+/// ```
+/// let store = embedis::Store::new();
+/// let sub = store.pubsub().subscribe(["chat"]);
+/// let publisher = {
+///     let store = store.clone();
+///     std::thread::spawn(move || store.pubsub().publish("chat", "hello"))
+/// };
+/// assert_eq!(publisher.join().unwrap()?, 1);
+/// assert_eq!(sub.recv()?.payload, "hello");
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct PubSub<'s> {
+    store: &'s Store,
+}
+
+impl<'s> PubSub<'s> {
+    pub(crate) fn new(store: &'s Store) -> Self {
+        PubSub { store }
+    }
+
+    fn registry(self) -> &'s Arc<Registry> {
+        &self.store.shared.pubsub
+    }
+
+    /// Sends `message` to every subscription to `channel` or to a pattern matching it,
+    /// and returns how many received it (`PUBLISH`). Never blocks on a subscriber.
+    ///
+    /// # Errors
+    ///
+    /// None yet; the `Result` is the API's convention.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.pubsub().publish("nobody", "hi")?, 0);
+    /// let _a = store.pubsub().subscribe(["news"]);
+    /// let _b = store.pubsub().psubscribe(["n*"]);
+    /// assert_eq!(store.pubsub().publish("news", "hi")?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn publish(&self, channel: impl AsRef<[u8]>, message: impl AsRef<[u8]>) -> Result<usize> {
+        let payload = Blob::copy_from_slice(message.as_ref());
+        Ok(self.registry().publish(channel.as_ref(), &payload))
+    }
+
+    /// A subscription to `channels` (`SUBSCRIBE`). Dropping it unsubscribes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let sub = store.pubsub().subscribe(["a", "b"]);
+    /// store.pubsub().publish("b", "x")?;
+    /// assert_eq!(sub.recv()?.channel, "b");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn subscribe<C: AsRef<[u8]>>(&self, channels: impl IntoIterator<Item = C>) -> Subscription {
+        let mut sub = Subscription::new(Arc::clone(self.registry()));
+        sub.subscribe(channels);
+        sub
+    }
+
+    /// A subscription to every channel matching one of the glob `patterns`
+    /// (`PSUBSCRIBE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let sub = store.pubsub().psubscribe(["user:*:login"]);
+    /// store.pubsub().publish("user:42:login", "ok")?;
+    /// assert_eq!(sub.recv()?.channel, "user:42:login");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn psubscribe<P: AsRef<[u8]>>(
+        &self,
+        patterns: impl IntoIterator<Item = P>,
+    ) -> Subscription {
+        let mut sub = Subscription::new(Arc::clone(self.registry()));
+        sub.psubscribe(patterns);
+        sub
+    }
+
+    /// The channels with at least one subscription, optionally only those matching the
+    /// glob `pattern` (`PUBSUB CHANNELS`). Pattern subscriptions do not count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let _s = store.pubsub().subscribe(["news", "sport"]);
+    /// assert_eq!(store.pubsub().channels(Some("n*"))?, ["news"]);
+    /// assert_eq!(store.pubsub().channels(None::<&str>)?.len(), 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[allow(clippy::needless_pass_by_value)] // `Some("n*")` reads better than a reference
+    pub fn channels(&self, pattern: Option<impl AsRef<[u8]>>) -> Result<Vec<Blob>> {
+        let state = self.registry().state.read();
+        let mut out: Vec<Blob> = state
+            .channels
+            .iter()
+            .filter(|(name, subs)| {
+                subs.iter().any(|s| s.live())
+                    && pattern
+                        .as_ref()
+                        .is_none_or(|p| glob::matches(p.as_ref(), name))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// The number of subscriptions to each of `channels`, pattern subscriptions not
+    /// counted (`PUBSUB NUMSUB`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let _a = store.pubsub().subscribe(["news"]);
+    /// let _b = store.pubsub().subscribe(["news"]);
+    /// assert_eq!(store.pubsub().numsub(["news", "sport"])?, [("news".into(), 2), ("sport".into(), 0)]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn numsub<C: AsRef<[u8]>>(
+        &self,
+        channels: impl IntoIterator<Item = C>,
+    ) -> Result<Vec<(Blob, usize)>> {
+        let state = self.registry().state.read();
+        Ok(channels
+            .into_iter()
+            .map(|c| {
+                let c = c.as_ref();
+                let n = state
+                    .channels
+                    .get(c)
+                    .map_or(0, |subs| subs.iter().filter(|s| s.live()).count());
+                (Blob::copy_from_slice(c), n)
+            })
+            .collect())
+    }
+
+    /// The number of distinct patterns subscribed to (`PUBSUB NUMPAT`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let _a = store.pubsub().psubscribe(["a*", "b*"]);
+    /// let _b = store.pubsub().psubscribe(["a*"]);
+    /// assert_eq!(store.pubsub().numpat()?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn numpat(&self) -> Result<usize> {
+        let state = self.registry().state.read();
+        Ok(state
+            .patterns
+            .values()
+            .filter(|subs| subs.iter().any(|s| s.live()))
+            .count())
+    }
+}
+
+/// One subscriber's view of pub/sub: the channels and patterns it listens to, and the
+/// messages published to them since, in order. From [`PubSub::subscribe`] or
+/// [`PubSub::psubscribe`].
+///
+/// It owns its place in the store (it can move to another thread and outlive the handle
+/// that made it); dropping it unsubscribes from everything. Reads take `&self`, changes
+/// to what it listens to `&mut self`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let store = embedis::Store::new();
+/// let mut sub = store.pubsub().subscribe(["a"]);
+/// sub.psubscribe(["b.*"]);
+/// store.pubsub().publish("a", "1")?;
+/// store.pubsub().publish("b.x", "2")?;
+/// let got: Vec<_> = sub.iter_pending().map(|m| m.payload).collect();
+/// assert_eq!(got, ["1", "2"]);
+/// assert_eq!(sub.recv_timeout(Duration::from_millis(10))?, None);
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Subscription {
+    registry: Arc<Registry>,
+    inbox: Arc<Inbox>,
+    channels: Vec<Blob>,
+    patterns: Vec<Blob>,
+}
+
+impl Subscription {
+    fn new(registry: Arc<Registry>) -> Self {
+        Subscription {
+            registry,
+            inbox: Arc::new(Inbox::default()),
+            channels: Vec::new(),
+            patterns: Vec::new(),
+        }
+    }
+
+    /// Also listens to `channels` (`SUBSCRIBE`); those already subscribed are ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut sub = store.pubsub().subscribe(["a"]);
+    /// sub.subscribe(["b", "a"]);
+    /// assert_eq!(sub.channels(), ["a", "b"]);
+    /// ```
+    pub fn subscribe<C: AsRef<[u8]>>(&mut self, channels: impl IntoIterator<Item = C>) {
+        let mut state = self.registry.state.write();
+        for c in channels {
+            if add(&mut state.channels, c.as_ref(), &self.inbox) {
+                self.channels.push(Blob::copy_from_slice(c.as_ref()));
+            }
+        }
+    }
+
+    /// Also listens to channels matching the glob `patterns` (`PSUBSCRIBE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut sub = store.pubsub().subscribe(["a"]);
+    /// sub.psubscribe(["x*"]);
+    /// assert_eq!(sub.patterns(), ["x*"]);
+    /// ```
+    pub fn psubscribe<P: AsRef<[u8]>>(&mut self, patterns: impl IntoIterator<Item = P>) {
+        let mut state = self.registry.state.write();
+        for p in patterns {
+            if add(&mut state.patterns, p.as_ref(), &self.inbox) {
+                self.patterns.push(Blob::copy_from_slice(p.as_ref()));
+            }
+        }
+    }
+
+    /// Stops listening to `channels`, or to every channel if `channels` is empty
+    /// (`UNSUBSCRIBE`). Messages already received stay readable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut sub = store.pubsub().subscribe(["a", "b"]);
+    /// sub.unsubscribe(["a"]);
+    /// assert_eq!(store.pubsub().publish("a", "x")?, 0);
+    /// sub.unsubscribe(Vec::<&str>::new());
+    /// assert!(sub.channels().is_empty());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn unsubscribe<C: AsRef<[u8]>>(&mut self, channels: impl IntoIterator<Item = C>) {
+        let mut names: Vec<Blob> = channels
+            .into_iter()
+            .map(|c| Blob::copy_from_slice(c.as_ref()))
+            .collect();
+        if names.is_empty() {
+            names.clone_from(&self.channels);
+        }
+        let mut state = self.registry.state.write();
+        for name in &names {
+            remove(&mut state.channels, name, &self.inbox);
+        }
+        self.channels.retain(|c| !names.contains(c));
+    }
+
+    /// Stops listening to `patterns`, or to every pattern if `patterns` is empty
+    /// (`PUNSUBSCRIBE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut sub = store.pubsub().psubscribe(["a*"]);
+    /// sub.punsubscribe(["a*"]);
+    /// assert_eq!(store.pubsub().numpat()?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn punsubscribe<P: AsRef<[u8]>>(&mut self, patterns: impl IntoIterator<Item = P>) {
+        let mut names: Vec<Blob> = patterns
+            .into_iter()
+            .map(|p| Blob::copy_from_slice(p.as_ref()))
+            .collect();
+        if names.is_empty() {
+            names.clone_from(&self.patterns);
+        }
+        let mut state = self.registry.state.write();
+        for name in &names {
+            remove(&mut state.patterns, name, &self.inbox);
+        }
+        self.patterns.retain(|p| !names.contains(p));
+    }
+
+    /// The channels listened to, in subscription order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.pubsub().subscribe(["b", "a"]).channels(), ["b", "a"]);
+    /// ```
+    pub fn channels(&self) -> &[Blob] {
+        &self.channels
+    }
+
+    /// The patterns listened to, in subscription order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.pubsub().psubscribe(["p*"]).patterns(), ["p*"]);
+    /// ```
+    pub fn patterns(&self) -> &[Blob] {
+        &self.patterns
+    }
+
+    /// Waits up to `deadline` (`None`: forever) for the next message.
+    fn next(&self, deadline: Option<Instant>) -> Result<Option<Message>> {
+        let mut queue = self.inbox.queue.lock();
+        loop {
+            if let Some(m) = queue.messages.pop_front() {
+                queue.bytes -= m.cost();
+                return Ok(Some(m));
+            }
+            if queue.cut_off {
+                return Err(Error::SubscriberCutOff);
+            }
+            match deadline {
+                None => self.inbox.ready.wait(&mut queue),
+                Some(d) => {
+                    if Instant::now() >= d || self.inbox.ready.wait_until(&mut queue, d).timed_out()
+                    {
+                        return Ok(queue
+                            .messages
+                            .pop_front()
+                            .inspect(|m| queue.bytes -= m.cost()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next message, waiting for one as long as it takes.
+    ///
+    /// **Locking:** sleeps on the subscription's own condition variable; publishers
+    /// never wait for it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SubscriberCutOff`] once the subscription fell further behind than its
+    /// buffer allows (see the [module docs](crate::PubSub)): the messages it had not read
+    /// were dropped, and it receives no more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let sub = store.pubsub().subscribe(["jobs"]);
+    /// store.pubsub().publish("jobs", "j1")?;
+    /// assert_eq!(sub.recv()?.payload, "j1");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn recv(&self) -> Result<Message> {
+        loop {
+            // Without a deadline, `next` returns only with a message or an error.
+            if let Some(m) = self.next(None)? {
+                return Ok(m);
+            }
+        }
+    }
+
+    /// The next message, waiting up to `timeout`; `None` if none came.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// let sub = store.pubsub().subscribe(["quiet"]);
+    /// assert_eq!(sub.recv_timeout(Duration::from_millis(5))?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<Option<Message>> {
+        // A timeout too long to represent is no timeout.
+        self.next(Instant::now().checked_add(timeout))
+    }
+
+    /// The next message if one is waiting, without blocking.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let sub = store.pubsub().subscribe(["c"]);
+    /// assert_eq!(sub.try_recv()?, None);
+    /// store.pubsub().publish("c", "m")?;
+    /// assert!(sub.try_recv()?.is_some());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn try_recv(&self) -> Result<Option<Message>> {
+        let mut queue = self.inbox.queue.lock();
+        match queue.messages.pop_front() {
+            Some(m) => {
+                queue.bytes -= m.cost();
+                Ok(Some(m))
+            }
+            None if queue.cut_off => Err(Error::SubscriberCutOff),
+            None => Ok(None),
+        }
+    }
+
+    /// The messages as they come, waiting for each; ends if the subscription is cut
+    /// off.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let sub = store.pubsub().subscribe(["c"]);
+    /// for i in 0..3 {
+    ///     store.pubsub().publish("c", i.to_string())?;
+    /// }
+    /// let got: Vec<_> = sub.iter().take(3).map(|m| m.payload).collect();
+    /// assert_eq!(got, ["0", "1", "2"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = Message> + '_ {
+        std::iter::from_fn(|| self.recv().ok())
+    }
+
+    /// The messages already waiting, without blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let sub = store.pubsub().subscribe(["c"]);
+    /// store.pubsub().publish("c", "a")?;
+    /// assert_eq!(sub.iter_pending().count(), 1);
+    /// assert_eq!(sub.iter_pending().count(), 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn iter_pending(&self) -> impl Iterator<Item = Message> + '_ {
+        std::iter::from_fn(|| self.try_recv().ok().flatten())
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut state = self.registry.state.write();
+        for c in &self.channels {
+            remove(&mut state.channels, c, &self.inbox);
+        }
+        for p in &self.patterns {
+            remove(&mut state.patterns, p, &self.inbox);
+        }
+    }
+}
