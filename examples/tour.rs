@@ -73,6 +73,7 @@ fn main() -> Result<(), Error> {
     job_queue(&store)?;
     recent_items(&store)?;
     leaderboard(&store)?;
+    chat(&store)?;
     keys(&store)?;
     Ok(())
 }
@@ -331,6 +332,43 @@ fn leaderboard(store: &Store) -> Result<(), Error> {
     println!(
         "ZRANGEBYLEX myzset - [ca -> {:?}",
         board.zrangebylex("myzset", LexBound::Min, LexBound::parse("[ca")?)?
+    );
+    Ok(())
+}
+
+fn chat(store: &Store) -> Result<(), Error> {
+    println!("\n== Pub/sub between two threads");
+    // Subscribe before publishing: a message reaches the subscriptions that exist when
+    // it is published.
+    let room = store.pubsub().subscribe(["chat:lobby"]);
+    let alerts = store.pubsub().psubscribe(["alert:*"]);
+    let listener = std::thread::spawn(move || {
+        for message in room.iter() {
+            let text = String::from_utf8_lossy(&message.payload).into_owned();
+            println!(
+                "  [subscriber] {}: {text}",
+                String::from_utf8_lossy(&message.channel)
+            );
+            if text == "bye" {
+                break;
+            }
+        }
+    });
+    let pubsub = store.pubsub();
+    for line in ["hello", "anyone here?", "bye"] {
+        let receivers = pubsub.publish("chat:lobby", line)?;
+        println!("PUBLISH chat:lobby {line:?} -> {receivers}");
+    }
+    listener.join().expect("the listener ran to the end");
+    pubsub.publish("alert:disk", "90% full")?;
+    let alert = alerts.try_recv()?.expect("published just above");
+    println!(
+        "PSUBSCRIBE alert:* got {:?} on {:?}",
+        alert.payload, alert.channel
+    );
+    println!(
+        "PUBSUB NUMSUB chat:lobby -> {:?} (the listener's subscription ended with it)",
+        pubsub.numsub(["chat:lobby"])?
     );
     Ok(())
 }
