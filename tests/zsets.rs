@@ -669,6 +669,10 @@ fn random_operations_agree_with_a_model() {
                         .unwrap(),
                     expected.len()
                 );
+                // The other direction, a page of it.
+                let page: Vec<String> = expected.iter().rev().skip(1).take(3).cloned().collect();
+                let range = range.rev().limit(1, 3);
+                assert_eq!(texts(z.zrange_by("lex", &range).unwrap()), page);
             }
         }
         if step % 100 == 0 {
