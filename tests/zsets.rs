@@ -682,3 +682,46 @@ fn random_operations_agree_with_a_model() {
         }
     }
 }
+
+/// ZADD of many members is one atomic step, and ZUNIONSTORE reads its inputs in one:
+/// a copy made while another thread rewrites every score never mixes old and new.
+#[test]
+fn zunionstore_never_sees_a_zadd_half_done() {
+    let store = Store::new();
+    let members: Vec<String> = (0..200).map(|i| format!("m{i}")).collect();
+    store
+        .zsets()
+        .zadd("src", members.iter().map(|m| (m, 0.0)))
+        .unwrap();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (store, done, members) = (store.clone(), done.clone(), members.clone());
+        thread::spawn(move || {
+            let mut round = 0.0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                round += 1.0;
+                let all = members.iter().map(|m| (m, round));
+                store.zsets().zadd("src", all).unwrap();
+            }
+        })
+    };
+    for _ in 0..300 {
+        assert_eq!(
+            store
+                .zsets()
+                .zunionstore("copy", ["src", "missing"])
+                .unwrap(),
+            200
+        );
+        let scores: HashSet<u64> = store
+            .zsets()
+            .zrange_withscores("copy", 0, -1)
+            .unwrap()
+            .into_iter()
+            .map(|(_, s)| s.to_bits())
+            .collect();
+        assert_eq!(scores.len(), 1, "a copy mixed two ZADDs");
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+}
