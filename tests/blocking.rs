@@ -399,3 +399,85 @@ fn a_list_renamed_onto_a_waited_key_serves_the_waiter() {
     assert_eq!(waiter.join().unwrap(), "batch");
     assert_eq!(store.keys().exists(["live"]).unwrap(), 0);
 }
+
+/// The same handoff guarantee for sorted sets: BZPOPMIN, BZPOPMAX, BZMPOP and ZPOPMIN
+/// racing producers that ZADD, every member taken exactly once.
+#[test]
+fn every_sorted_set_member_is_handed_off_exactly_once() {
+    let store = Store::new();
+    let keys = ["z0", "z1"];
+    let producers = 2;
+    let per_producer = 15_000;
+    let total = producers * per_producer;
+    let taken = Arc::new(AtomicUsize::new(0));
+    let consumers: Vec<_> = (0..4)
+        .map(|c| {
+            let (store, taken) = (store.clone(), Arc::clone(&taken));
+            thread::spawn(move || {
+                let wait = Some(Duration::from_millis(20));
+                let mut got = Vec::new();
+                while taken.load(Ordering::SeqCst) < total {
+                    let zsets = store.zsets();
+                    let items: Vec<Blob> = match c {
+                        0 => zsets
+                            .bzpopmin(keys, wait)
+                            .unwrap()
+                            .into_iter()
+                            .map(|t| t.1)
+                            .collect(),
+                        1 => zsets
+                            .bzpopmax(keys, wait)
+                            .unwrap()
+                            .into_iter()
+                            .map(|t| t.1)
+                            .collect(),
+                        2 => zsets
+                            .bzmpop(keys, embedis::ScoreEnd::Min, 3, wait)
+                            .unwrap()
+                            .map(|(_, v)| v.into_iter().map(|e| e.0).collect())
+                            .unwrap_or_default(),
+                        _ => zsets
+                            .zpopmin(keys[got.len() % 2], 2)
+                            .unwrap()
+                            .into_iter()
+                            .map(|e| e.0)
+                            .collect(),
+                    };
+                    taken.fetch_add(items.len(), Ordering::SeqCst);
+                    got.extend(items.iter().map(text));
+                }
+                got
+            })
+        })
+        .collect();
+    let producer_threads: Vec<_> = (0..producers)
+        .map(|p| {
+            let store = store.clone();
+            thread::spawn(move || {
+                for i in 0..per_producer {
+                    let member = format!("{p}:{i}");
+                    #[allow(clippy::cast_precision_loss)]
+                    let priority = (i % 100) as f64;
+                    store.zsets().zadd(keys[i % 2], [(member, priority)]).unwrap();
+                }
+            })
+        })
+        .collect();
+    for p in producer_threads {
+        p.join().unwrap();
+    }
+    let mut seen = HashSet::new();
+    for c in consumers {
+        for item in c.join().unwrap() {
+            assert!(seen.insert(item.clone()), "{item} delivered twice");
+        }
+    }
+    assert_eq!(seen.len(), total, "every member delivered");
+    for key in keys {
+        assert_eq!(
+            store.zsets().zcard(key).unwrap(),
+            0,
+            "nothing left in {key}"
+        );
+    }
+}
