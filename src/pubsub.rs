@@ -150,6 +150,22 @@ struct State {
     patterns: HashMap<Blob, Vec<Arc<Inbox>>>,
 }
 
+/// What a subscription name is.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Channel,
+    Pattern,
+}
+
+impl State {
+    fn map(&mut self, kind: Kind) -> &mut HashMap<Blob, Vec<Arc<Inbox>>> {
+        match kind {
+            Kind::Channel => &mut self.channels,
+            Kind::Pattern => &mut self.patterns,
+        }
+    }
+}
+
 fn add(map: &mut HashMap<Blob, Vec<Arc<Inbox>>>, name: &[u8], inbox: &Arc<Inbox>) -> bool {
     let subs = map.entry(Blob::copy_from_slice(name)).or_default();
     if subs.iter().any(|s| Arc::ptr_eq(s, inbox)) {
@@ -438,12 +454,7 @@ impl Subscription {
     /// assert_eq!(sub.channels(), ["a", "b"]);
     /// ```
     pub fn subscribe<C: AsRef<[u8]>>(&mut self, channels: impl IntoIterator<Item = C>) {
-        let mut state = self.registry.state.write();
-        for c in channels {
-            if add(&mut state.channels, c.as_ref(), &self.inbox) {
-                self.channels.push(Blob::copy_from_slice(c.as_ref()));
-            }
-        }
+        self.listen(Kind::Channel, channels);
     }
 
     /// Also listens to channels matching the glob `patterns` (`PSUBSCRIBE`).
@@ -457,12 +468,7 @@ impl Subscription {
     /// assert_eq!(sub.patterns(), ["x*"]);
     /// ```
     pub fn psubscribe<P: AsRef<[u8]>>(&mut self, patterns: impl IntoIterator<Item = P>) {
-        let mut state = self.registry.state.write();
-        for p in patterns {
-            if add(&mut state.patterns, p.as_ref(), &self.inbox) {
-                self.patterns.push(Blob::copy_from_slice(p.as_ref()));
-            }
-        }
+        self.listen(Kind::Pattern, patterns);
     }
 
     /// Stops listening to `channels`, or to every channel if `channels` is empty
@@ -480,18 +486,7 @@ impl Subscription {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn unsubscribe<C: AsRef<[u8]>>(&mut self, channels: impl IntoIterator<Item = C>) {
-        let mut names: Vec<Blob> = channels
-            .into_iter()
-            .map(|c| Blob::copy_from_slice(c.as_ref()))
-            .collect();
-        if names.is_empty() {
-            names.clone_from(&self.channels);
-        }
-        let mut state = self.registry.state.write();
-        for name in &names {
-            remove(&mut state.channels, name, &self.inbox);
-        }
-        self.channels.retain(|c| !names.contains(c));
+        self.stop(Kind::Channel, channels);
     }
 
     /// Stops listening to `patterns`, or to every pattern if `patterns` is empty
@@ -507,18 +502,43 @@ impl Subscription {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn punsubscribe<P: AsRef<[u8]>>(&mut self, patterns: impl IntoIterator<Item = P>) {
-        let mut names: Vec<Blob> = patterns
+        self.stop(Kind::Pattern, patterns);
+    }
+
+    fn names(&mut self, kind: Kind) -> &mut Vec<Blob> {
+        match kind {
+            Kind::Channel => &mut self.channels,
+            Kind::Pattern => &mut self.patterns,
+        }
+    }
+
+    /// Adds `names` (channels or patterns) to what this subscription listens to.
+    fn listen<N: AsRef<[u8]>>(&mut self, kind: Kind, names: impl IntoIterator<Item = N>) {
+        let registry = Arc::clone(&self.registry);
+        let mut state = registry.state.write();
+        for name in names {
+            if add(state.map(kind), name.as_ref(), &self.inbox) {
+                self.names(kind).push(Blob::copy_from_slice(name.as_ref()));
+            }
+        }
+    }
+
+    /// Removes `names` (all of this kind if none) from what this subscription listens
+    /// to.
+    fn stop<N: AsRef<[u8]>>(&mut self, kind: Kind, names: impl IntoIterator<Item = N>) {
+        let mut names: Vec<Blob> = names
             .into_iter()
-            .map(|p| Blob::copy_from_slice(p.as_ref()))
+            .map(|n| Blob::copy_from_slice(n.as_ref()))
             .collect();
         if names.is_empty() {
-            names.clone_from(&self.patterns);
+            names.clone_from(self.names(kind));
         }
-        let mut state = self.registry.state.write();
+        let registry = Arc::clone(&self.registry);
+        let mut state = registry.state.write();
         for name in &names {
-            remove(&mut state.patterns, name, &self.inbox);
+            remove(state.map(kind), name, &self.inbox);
         }
-        self.patterns.retain(|p| !names.contains(p));
+        self.names(kind).retain(|n| !names.contains(n));
     }
 
     /// The channels listened to, in subscription order.
@@ -700,12 +720,7 @@ impl Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        let mut state = self.registry.state.write();
-        for c in &self.channels {
-            remove(&mut state.channels, c, &self.inbox);
-        }
-        for p in &self.patterns {
-            remove(&mut state.patterns, p, &self.inbox);
-        }
+        self.stop(Kind::Channel, Vec::<Blob>::new());
+        self.stop(Kind::Pattern, Vec::<Blob>::new());
     }
 }

@@ -458,7 +458,10 @@ fn every_sorted_set_member_is_handed_off_exactly_once() {
                     let member = format!("{p}:{i}");
                     #[allow(clippy::cast_precision_loss)]
                     let priority = (i % 100) as f64;
-                    store.zsets().zadd(keys[i % 2], [(member, priority)]).unwrap();
+                    store
+                        .zsets()
+                        .zadd(keys[i % 2], [(member, priority)])
+                        .unwrap();
                 }
             })
         })
