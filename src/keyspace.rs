@@ -605,14 +605,15 @@ impl<'a> EntryMut<'a> {
     /// Sets the key to `value`.
     pub(crate) fn put(&mut self, value: Value, deadline: Deadline) {
         let expires_at = self.resolve(deadline);
-        let list = matches!(value, Value::List(_) | Value::ZSet(_));
+        // A list or sorted set put in place may be what blocked callers wait for.
+        let waited_for = matches!(value, Value::List(_) | Value::ZSet(_));
         self.store(|key, at| Slot::new(key, value, at), expires_at);
-        if list {
+        if waited_for {
             self.signal_ready();
         }
     }
 
-    /// Notes that elements were pushed to this key, for callers blocked on it.
+    /// Notes that elements were added to this key, for callers blocked on it.
     pub(crate) fn signal_ready(&self) {
         self.ks.blocking.signal(self.db, self.key);
     }
