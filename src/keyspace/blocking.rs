@@ -10,7 +10,7 @@
 //!
 //! # Serving
 //!
-//! A write that creates a list or a sorted set *signals* the key (only if someone waits at
+//! A write that adds to a list or creates a sorted set *signals* the key (only if someone waits at
 //! all: one atomic load otherwise). When the command has applied everything and released
 //! its locks, the keys it signalled are served: for each, the waiters in its queue that
 //! wait for the type the key now holds (`BLPOP` & co. for a list, `BZPOPMIN` & co. for a
