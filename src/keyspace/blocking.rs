@@ -12,12 +12,12 @@
 //!
 //! A write that adds to a list or creates a sorted set *signals* the key (only if someone
 //! waits at all: one atomic load otherwise). When the command has applied everything and
-//! released its locks, the keys it signalled are served: for each, the waiters in its queue that
-//! wait for the type the key now holds (`BLPOP` & co. for a list, `BZPOPMIN` & co. for a
-//! sorted set) are taken first-come first-served, and each one's *attempt* (its pop or
-//! move, performed here on its behalf, under the usual shard locks) runs until the value
-//! runs dry. So a push inside a multi-key command wakes waiters only after the whole
-//! command, as in Redis.
+//! released its locks, the keys it signalled are served: for each, the waiters in its
+//! queue that wait for the type the key now holds (`BLPOP` & co. for a list, `BZPOPMIN` &
+//! co. for a sorted set) are taken first-come first-served, and each one's *attempt* (its
+//! pop or move, performed here on its behalf, under the usual shard locks) runs until the
+//! value runs dry. So a push inside a multi-key command wakes waiters only after the
+//! whole command, as in Redis.
 //!
 //! # Exactly once
 //!
