@@ -138,6 +138,10 @@ pub enum Error {
     /// a client over its `client-output-buffer-limit pubsub`).
     #[error("ERR subscription cut off: its unread messages exceeded the pubsub buffer limit")]
     SubscriberCutOff,
+    /// A transaction touched a key it did not name, or a whole database; nothing it did
+    /// was applied ([`Store::transaction`](crate::Store::transaction)).
+    #[error("ERR a transaction touched a key it did not name")]
+    KeyNotInTransaction,
     /// A sorted-set algebra command given no input key (`ZUNION`, `ZINTERSTORE`, …).
     #[error("ERR at least 1 input key is needed for '{0}' command")]
     NoInputKeys(&'static str),

@@ -64,6 +64,50 @@ pub(crate) struct Keyspace {
     seed: u64,
     draws: AtomicU64,
     blocking: Blocking,
+    /// Set on a transaction's private keyspace (see `transaction.rs`): the keys it may
+    /// touch, and what it did with them.
+    scope: Option<Box<Scope>>,
+}
+
+/// What a transaction's private keyspace records about the keys it is asked for: whether
+/// anything outside the named keys of database 0 was touched (the transaction then
+/// fails), and which named keys were written (only those are copied back).
+#[derive(Debug, Default)]
+pub(crate) struct Scope {
+    named: hashbrown::HashSet<Vec<u8>>,
+    strayed: std::sync::atomic::AtomicBool,
+    written: parking_lot::Mutex<hashbrown::HashSet<Vec<u8>>>,
+}
+
+impl Scope {
+    pub(crate) fn new(named: impl IntoIterator<Item = Vec<u8>>) -> Self {
+        Scope {
+            named: named.into_iter().collect(),
+            ..Scope::default()
+        }
+    }
+
+    fn touch(&self, db: usize, key: &[u8], write: bool) {
+        if db != 0 || !self.named.contains(key) {
+            self.strayed.store(true, Ordering::Relaxed);
+        } else if write {
+            self.written.lock().insert(key.to_vec());
+        }
+    }
+
+    fn stray(&self) {
+        self.strayed.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a key outside the named ones (or a whole database) was touched.
+    pub(crate) fn strayed(&self) -> bool {
+        self.strayed.load(Ordering::Relaxed)
+    }
+
+    /// The named keys written since the last call, and forgets them.
+    pub(crate) fn take_written(&self) -> hashbrown::HashSet<Vec<u8>> {
+        std::mem::take(&mut *self.written.lock())
+    }
 }
 
 impl Keyspace {
@@ -91,6 +135,39 @@ impl Keyspace {
             seed,
             draws: AtomicU64::new(0),
             blocking: Blocking::default(),
+            scope: None,
+        }
+    }
+
+    /// This keyspace as a transaction's private one, limited to `scope`.
+    pub(crate) fn scoped(mut self, scope: Scope) -> Self {
+        self.scope = Some(Box::new(scope));
+        self
+    }
+
+    /// The limits of a transaction's private keyspace, if this is one.
+    pub(crate) fn scope(&self) -> Option<&Scope> {
+        self.scope.as_deref()
+    }
+
+    /// The clock, to share with a transaction's private keyspace.
+    pub(crate) fn clock(&self) -> &ClockSource {
+        &self.clock
+    }
+
+    /// Notes, in a transaction's private keyspace, that `key` of `db` is read or written.
+    #[inline]
+    fn touch(&self, db: usize, key: &[u8], write: bool) {
+        if let Some(scope) = &self.scope {
+            scope.touch(db, key, write);
+        }
+    }
+
+    /// Notes, in a transaction's private keyspace, a command over a whole database.
+    #[inline]
+    fn touch_all(&self) {
+        if let Some(scope) = &self.scope {
+            scope.stray();
         }
     }
 
@@ -175,6 +252,7 @@ impl Keyspace {
         key: &[u8],
         f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> R,
     ) -> R {
+        self.touch(db, key, false);
         let hash = hash_key(&self.hasher, key);
         let table = self.shards[self.shard_of(db, hash)].0.read();
         f(self.live(&table, hash, key))
@@ -203,6 +281,7 @@ impl Keyspace {
         key: &[u8],
         f: impl FnOnce(&mut EntryMut<'_>) -> R,
     ) -> R {
+        self.touch(db, key, true);
         let hash = hash_key(&self.hasher, key);
         let out = {
             let mut table = self.shards[self.shard_of(db, hash)].0.write();
@@ -221,6 +300,9 @@ impl Keyspace {
         keys: &[(usize, &[u8])],
         f: impl FnOnce(&ManyRead<'_>) -> R,
     ) -> R {
+        for &(db, key) in keys {
+            self.touch(db, key, false);
+        }
         let located = self.locate(keys);
         let order = lock_order(&located);
         let guards: Vec<(usize, RwLockReadGuard<'_, Table>)> = order
@@ -241,6 +323,9 @@ impl Keyspace {
         keys: &[(usize, &[u8])],
         f: impl FnOnce(&mut Many<'_>) -> R,
     ) -> R {
+        for &(db, key) in keys {
+            self.touch(db, key, true);
+        }
         let located = self.locate(keys);
         let order = lock_order(&located);
         let guards: Vec<(usize, RwLockWriteGuard<'_, Table>)> = order
@@ -273,6 +358,7 @@ impl Keyspace {
 
     /// Number of keys in `db`, counting expired keys not yet removed (as Redis's DBSIZE).
     pub(crate) fn len(&self, db: usize) -> usize {
+        self.touch_all();
         self.db_shards(db)
             .map(|s| self.shards[s].0.read().len())
             .sum()
@@ -280,6 +366,7 @@ impl Keyspace {
 
     /// Removes every key of `db`, atomically.
     pub(crate) fn clear(&self, db: usize) {
+        self.touch_all();
         let mut guards: Vec<_> = self
             .db_shards(db)
             .map(|s| self.shards[s].0.write())
@@ -291,6 +378,7 @@ impl Keyspace {
 
     /// Removes every key of every database, atomically.
     pub(crate) fn clear_all(&self) {
+        self.touch_all();
         let mut guards: Vec<_> = self.shards.iter().map(|s| s.0.write()).collect();
         for table in &mut guards {
             table.clear();
@@ -299,6 +387,7 @@ impl Keyspace {
 
     /// Exchanges the contents of databases `a` and `b`, atomically.
     pub(crate) fn swap(&self, a: usize, b: usize) {
+        self.touch_all();
         if a == b {
             return;
         }
@@ -325,6 +414,7 @@ impl Keyspace {
 
     /// Calls `f` for every live key of `db`, one shard (read-locked) at a time.
     pub(crate) fn for_each(&self, db: usize, mut f: impl FnMut(&[u8], ValueRef<'_>)) {
+        self.touch_all();
         let now = self.now();
         for s in self.db_shards(db) {
             let table = self.shards[s].0.read();
@@ -351,6 +441,7 @@ impl Keyspace {
         count: usize,
         mut f: impl FnMut(&[u8], ValueRef<'_>),
     ) -> u64 {
+        self.touch_all();
         let per_db = self.shards_per_db() as u64;
         let (mut shard, mut slot) = (cursor >> 32, cursor & u64::from(u32::MAX));
         let now = self.now();
@@ -386,6 +477,7 @@ impl Keyspace {
         db: usize,
         f: impl FnOnce(&[u8], ValueRef<'_>) -> R,
     ) -> Option<R> {
+        self.touch_all();
         let mut rng = self.rng();
         let range = self.db_shards(db);
         let now = self.now();
@@ -492,9 +584,14 @@ pub(crate) struct Many<'a> {
 impl Many<'_> {
     /// The live value of the `n`th key given (an expired one reads as absent).
     pub(crate) fn get(&self, n: usize) -> Option<ValueRef<'_>> {
+        self.get_with_deadline(n).map(|(value, _)| value)
+    }
+
+    /// The live value of the `n`th key given, with its deadline.
+    pub(crate) fn get_with_deadline(&self, n: usize) -> Option<(ValueRef<'_>, Option<u64>)> {
         let l = &self.keys[n];
         let table = &self.guards[guard_index(&self.guards, l.shard)].1;
-        self.ks.live(table, l.hash, l.key).map(|(value, _)| value)
+        self.ks.live(table, l.hash, l.key)
     }
 
     /// A writable entry for the `n`th key given.

@@ -61,6 +61,7 @@ mod pubsub;
 mod sets;
 mod store;
 mod strings;
+mod transaction;
 mod value;
 mod zsets;
 
@@ -76,6 +77,7 @@ pub use pubsub::{Message, PubSub, Subscription};
 pub use sets::{SScanIter, Sets};
 pub use store::{Db, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
+pub use transaction::Transaction;
 pub use value::KeyType;
 pub use zsets::{
     Aggregate, CombineOptions, LexBound, ScoreBound, ScoreEnd, ZAddCondition, ZAddOptions, ZRange,

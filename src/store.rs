@@ -4,8 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, ClockSource};
-use crate::keyspace::Keyspace;
+use rand::Rng;
+
 use crate::keyspace::expiry::{self, Schedule, SweeperHandle};
+use crate::keyspace::{Keyspace, Scope};
 use crate::pubsub;
 use crate::{Bits, Hashes, Keys, Lists, PubSub, Result, Sets, Strings, ZSets};
 
@@ -300,6 +302,28 @@ impl Store {
     pub(crate) fn max_string_size(&self) -> usize {
         self.shared.max_string_size
     }
+
+    /// A transaction's private store (see `transaction.rs`): one database of one shard,
+    /// this store's clock and limits, no sweeper thread, limited to `scope`.
+    pub(crate) fn scoped(&self, scope: Scope) -> Store {
+        let ks = self.keyspace();
+        let schedule = Arc::new(Schedule::new(Duration::from_millis(10)));
+        let keyspace = Keyspace::new(
+            1,
+            1,
+            ks.clock().clone(),
+            Arc::clone(&schedule),
+            ks.rng().r#gen(),
+        );
+        Store {
+            shared: Arc::new(Shared {
+                keyspace: keyspace.scoped(scope),
+                pubsub: Arc::clone(&self.shared.pubsub),
+                max_string_size: self.shared.max_string_size,
+                sweeper: SweeperHandle::new(schedule),
+            }),
+        }
+    }
 }
 
 /// The handles on one database. Obtained from [`Store::db`].
@@ -310,6 +334,10 @@ pub struct Db<'s> {
 }
 
 impl<'s> Db<'s> {
+    pub(crate) fn store(&self) -> &'s Store {
+        self.store
+    }
+
     /// The database's number.
     ///
     /// # Examples

@@ -231,6 +231,11 @@ impl Blocking {
                 return served.map(Some);
             }
         }
+        // Inside a transaction nothing can arrive: as in Redis's MULTI, a blocking
+        // command that finds nothing returns at once.
+        if ks.scope().is_some() {
+            return Ok(None);
+        }
         // A timeout too long to represent is no timeout.
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         // Nothing to take now: wait (the attempt is boxed only here, off the fast path).

@@ -1,0 +1,291 @@
+//! Closure transactions: several commands over named keys, atomic to every other thread,
+//! all or nothing. The [`Transaction`] handle and [`Store::transaction`].
+//!
+//! # How
+//!
+//! The transaction write-locks the shards of the keys it names (ascending order, the
+//! keyspace's one multi-key helper), copies those keys into a private store, and runs
+//! the closure against the private store with the ordinary typed handles — so every
+//! command behaves inside a transaction exactly as outside, with no second
+//! implementation. If the closure returns `Ok`, the keys it wrote are copied back before
+//! the locks are released; if it returns an error or panics, the private store is simply
+//! dropped and the real keys were never touched: rollback costs nothing.
+//!
+//! The private store knows which keys were named. A command that reaches any other key,
+//! or a whole database (`DBSIZE`, `SCAN`, `FLUSHDB`, …), makes the transaction fail
+//! with [`Error::KeyNotInTransaction`] when the closure returns, and nothing is applied.
+//! (Until then such a key reads as absent: it is not there to be read.) Blocking
+//! commands do not wait inside a transaction — nothing else can change its keys — as in
+//! Redis's `MULTI`.
+//!
+//! # Cost
+//!
+//! Copying in and out is O(size) of the named keys' values (of the written ones, for
+//! copying out), which is nothing for counters and session hashes and noticeable for a
+//! million-member sorted set.
+
+use crate::keyspace::{Deadline, Scope};
+use crate::{Bits, Db, Error, Hashes, Keys, Lists, Sets, Store, Strings, ZSets};
+
+/// The handles of a transaction in progress: the same commands as on a [`Store`], on
+/// the keys the transaction named (in its database). From [`Store::transaction`].
+///
+/// # Examples
+///
+/// ```
+/// let store = embedis::Store::new();
+/// store.strings().set("a", "100")?;
+/// store.transaction(["a", "b"], |tx| {
+///     tx.strings().decrby("a", 30)?;
+///     tx.strings().incrby("b", 30)?;
+///     Ok::<_, embedis::Error>(())
+/// })?;
+/// assert_eq!(store.strings().mget(["a", "b"])?, [Some("70".into()), Some("30".into())]);
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Transaction {
+    private: Store,
+}
+
+impl Transaction {
+    /// String commands inside the transaction.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let n = store.transaction(["n"], |tx| tx.strings().incr("n"))?;
+    /// assert_eq!(n, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn strings(&self) -> Strings<'_> {
+        self.private.strings()
+    }
+
+    /// Bit commands inside the transaction.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.transaction(["f"], |tx| tx.bits().setbit("f", 7, true))?;
+    /// assert_eq!(store.bits().getbit("f", 7)?, true);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn bits(&self) -> Bits<'_> {
+        self.private.bits()
+    }
+
+    /// Hash commands inside the transaction.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.transaction(["h"], |tx| tx.hashes().hset("h", [("f", "v")]))?;
+    /// assert_eq!(store.hashes().hget("h", "f")?.unwrap(), "v");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hashes(&self) -> Hashes<'_> {
+        self.private.hashes()
+    }
+
+    /// List commands inside the transaction; blocking ones do not wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let got = store.transaction(["q"], |tx| tx.lists().blpop(["q"], None))?;
+    /// assert_eq!(got, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lists(&self) -> Lists<'_> {
+        self.private.lists()
+    }
+
+    /// Set commands inside the transaction.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.sets().sadd("a", ["x"])?;
+    /// store.transaction(["a", "b"], |tx| tx.sets().smove("a", "b", "x"))?;
+    /// assert!(store.sets().sismember("b", "x")?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sets(&self) -> Sets<'_> {
+        self.private.sets()
+    }
+
+    /// Sorted-set commands inside the transaction.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.transaction(["board"], |tx| tx.zsets().zadd("board", [("ann", 1.0)]))?;
+    /// assert_eq!(store.zsets().zscore("board", "ann")?, Some(1.0));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn zsets(&self) -> ZSets<'_> {
+        self.private.zsets()
+    }
+
+    /// Key commands inside the transaction (on the named keys; not the whole-database
+    /// ones).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// store.strings().set("tmp", "x")?;
+    /// store.transaction(["tmp", "kept"], |tx| {
+    ///     tx.keys().rename("tmp", "kept")?;
+    ///     tx.keys().expire("kept", Duration::from_secs(60))
+    /// })?;
+    /// assert_eq!(store.keys().exists(["tmp", "kept"])?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn keys(&self) -> Keys<'_> {
+        self.private.keys()
+    }
+}
+
+/// Runs `f` as a transaction over `keys` of database `db` of `store`.
+fn run<K, R, E>(
+    store: &Store,
+    db: usize,
+    keys: impl IntoIterator<Item = K>,
+    f: impl FnOnce(&Transaction) -> Result<R, E>,
+) -> Result<R, E>
+where
+    K: AsRef<[u8]>,
+    E: From<Error>,
+{
+    let mut names: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let located: Vec<(usize, &[u8])> = names.iter().map(|k| (db, k.as_slice())).collect();
+    let ks = store.keyspace();
+    ks.check_db(db)?;
+    ks.write_many(&located, |many| {
+        let tx = Transaction {
+            private: store.scoped(Scope::new(names.iter().cloned())),
+        };
+        let private = tx.private.keyspace();
+        // Copy in.
+        for (n, key) in names.iter().enumerate() {
+            if let Some((value, deadline)) = many.get_with_deadline(n) {
+                let value = value.to_owned();
+                let deadline = deadline.map_or(Deadline::Clear, Deadline::At);
+                private.write(0, key, |e| e.put(value, deadline));
+            }
+        }
+        let scope = private.scope().expect("a private store is scoped");
+        scope.take_written();
+        let out = f(&tx)?;
+        if scope.strayed() {
+            return Err(Error::KeyNotInTransaction.into());
+        }
+        // Copy out what was written.
+        let written = scope.take_written();
+        for (n, key) in names.iter().enumerate() {
+            if !written.contains(key) {
+                continue;
+            }
+            #[allow(clippy::redundant_closure_for_method_calls)]
+            // the method's lifetime is too narrow
+            let taken = private.write(0, key, |e| e.take());
+            let mut entry = many.entry(n);
+            match taken {
+                Some((value, deadline)) => {
+                    entry.put(value, deadline.map_or(Deadline::Clear, Deadline::At));
+                }
+                None => {
+                    entry.remove();
+                }
+            }
+        }
+        Ok(out)
+    })
+}
+
+impl Store {
+    /// Runs `f` as one atomic step over `keys` of database 0: no other thread sees any
+    /// of its effects before all of them, and if `f` returns an error (or panics),
+    /// none of them happen.
+    ///
+    /// Inside, `f` uses the [`Transaction`]'s handles, which work on the named keys.
+    /// **Locking:** the shards of `keys` stay write-locked while `f` runs — keep it
+    /// short, and do not use this store's own handles inside it (a command on a locked
+    /// shard would wait for the transaction itself).
+    ///
+    /// # Errors
+    ///
+    /// What `f` returns; [`Error::KeyNotInTransaction`] (nothing applied) if `f`
+    /// touched a key it did not name, or a whole database.
+    ///
+    /// # Complexity
+    ///
+    /// The commands', plus copying the named keys' values in and the written ones out
+    /// (see the [module docs](crate::Transaction)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{Error, Store};
+    /// let store = Store::new();
+    /// store.strings().set("balance", "10")?;
+    /// // Refuse an overdraft: the error undoes the DECRBY.
+    /// let r = store.transaction(["balance"], |tx| {
+    ///     if tx.strings().decrby("balance", 25)? < 0 {
+    ///         return Err(Error::Syntax); // or any error type with From<embedis::Error>
+    ///     }
+    ///     Ok(())
+    /// });
+    /// assert!(r.is_err());
+    /// assert_eq!(store.strings().get("balance")?.unwrap(), "10");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn transaction<K, R, E>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        f: impl FnOnce(&Transaction) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        K: AsRef<[u8]>,
+        E: From<Error>,
+    {
+        run(self, 0, keys, f)
+    }
+}
+
+impl Db<'_> {
+    /// [`Store::transaction`] over keys of this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let db = store.db(2)?;
+    /// db.transaction(["k"], |tx| tx.strings().set("k", "v"))?;
+    /// assert_eq!(db.strings().get("k")?.unwrap(), "v");
+    /// assert_eq!(store.strings().get("k")?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn transaction<K, R, E>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        f: impl FnOnce(&Transaction) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        K: AsRef<[u8]>,
+        E: From<Error>,
+    {
+        run(self.store(), self.index(), keys, f)
+    }
+}

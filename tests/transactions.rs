@@ -1,0 +1,226 @@
+//! Closure transactions: atomic to other threads (conserved totals under concurrent
+//! transfers), all or nothing on error and on panic, keys outside the named ones
+//! refused, TTLs kept, blocked callers served on commit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use embedis::{Error, ManualClock, Store, Ttl};
+
+fn balance(store: &Store, key: &str) -> i64 {
+    store
+        .strings()
+        .get(key)
+        .unwrap()
+        .map_or(0, |v| v.as_str().unwrap().parse().unwrap())
+}
+
+#[test]
+fn concurrent_transfers_never_change_the_total() {
+    let store = Store::new();
+    let accounts = ["acct:a", "acct:b", "acct:c"];
+    for a in accounts {
+        store.strings().set(a, "1000").unwrap();
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    let movers: Vec<_> = (0..3)
+        .map(|t| {
+            let store = store.clone();
+            thread::spawn(move || {
+                for i in 0..2000 {
+                    let (from, to) = (accounts[(t + i) % 3], accounts[(t + i + 1) % 3]);
+                    store
+                        .transaction([from, to], |tx| {
+                            tx.strings().decrby(from, 7)?;
+                            tx.strings().incrby(to, 7)
+                        })
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    let auditor = {
+        let (store, done) = (store.clone(), Arc::clone(&done));
+        thread::spawn(move || {
+            let mut audits = 0;
+            while !done.load(Ordering::Relaxed) {
+                // Read in a transaction over all three: one consistent moment.
+                let total: i64 = store
+                    .transaction(accounts, |tx| {
+                        let values = tx.strings().mget(accounts)?;
+                        Ok::<_, Error>(
+                            values
+                                .iter()
+                                .map(|v| {
+                                    v.as_ref()
+                                        .unwrap()
+                                        .as_str()
+                                        .unwrap()
+                                        .parse::<i64>()
+                                        .unwrap()
+                                })
+                                .sum(),
+                        )
+                    })
+                    .unwrap();
+                assert_eq!(total, 3000, "a transfer was seen half done");
+                audits += 1;
+            }
+            audits
+        })
+    };
+    for m in movers {
+        m.join().unwrap();
+    }
+    done.store(true, Ordering::Relaxed);
+    assert!(auditor.join().unwrap() > 0);
+    let total: i64 = accounts.iter().map(|a| balance(&store, a)).sum();
+    assert_eq!(total, 3000);
+}
+
+#[test]
+fn an_error_undoes_everything_the_closure_did() {
+    let store = Store::new();
+    store.strings().set("s", "keep").unwrap();
+    store.lists().rpush("l", ["x", "y"]).unwrap();
+    store.zsets().zadd("z", [("m", 1.0)]).unwrap();
+    store.hashes().hset("h", [("f", "v")]).unwrap();
+    let r = store.transaction(["s", "l", "z", "h", "new"], |tx| {
+        tx.strings().set("s", "changed")?;
+        tx.lists().lpop("l")?;
+        tx.zsets().zincrby("z", 5.0, "m")?;
+        tx.keys().del(["h"])?;
+        tx.sets().sadd("new", ["a"])?;
+        tx.strings().incr("l") // WRONGTYPE: aborts
+    });
+    assert_eq!(r, Err(Error::WrongType));
+    assert_eq!(store.strings().get("s").unwrap().unwrap(), "keep");
+    assert_eq!(store.lists().lrange("l", 0, -1).unwrap(), ["x", "y"]);
+    assert_eq!(store.zsets().zscore("z", "m").unwrap(), Some(1.0));
+    assert_eq!(store.hashes().hget("h", "f").unwrap().unwrap(), "v");
+    assert_eq!(store.keys().exists(["new"]).unwrap(), 0);
+}
+
+#[test]
+fn a_panic_inside_leaves_the_store_as_it_was_and_unlocked() {
+    let store = Store::new();
+    store.strings().set("k", "1").unwrap();
+    let inner = store.clone();
+    let outcome = thread::spawn(move || {
+        inner.transaction(["k"], |tx| -> Result<(), Error> {
+            tx.strings().set("k", "2")?;
+            panic!("bug in the closure");
+        })
+    })
+    .join();
+    assert!(outcome.is_err(), "the panic propagates");
+    assert_eq!(store.strings().get("k").unwrap().unwrap(), "1");
+    // The shard is free again.
+    store.strings().set("k", "3").unwrap();
+    assert_eq!(store.strings().get("k").unwrap().unwrap(), "3");
+}
+
+#[test]
+fn touching_a_key_not_named_fails_the_transaction_and_applies_nothing() {
+    let store = Store::new();
+    store.strings().set("other", "x").unwrap();
+    let r = store.transaction(["mine"], |tx| {
+        tx.strings().set("mine", "1")?;
+        // Not named: reads as absent, and dooms the transaction.
+        assert_eq!(tx.strings().get("other")?, None);
+        Ok::<_, Error>(())
+    });
+    assert_eq!(r, Err(Error::KeyNotInTransaction));
+    assert_eq!(store.keys().exists(["mine"]).unwrap(), 0);
+    // A whole-database command is refused the same way.
+    let r = store.transaction(["mine"], |tx| tx.keys().dbsize());
+    assert_eq!(r, Err(Error::KeyNotInTransaction));
+    assert_eq!(
+        Error::KeyNotInTransaction.to_string(),
+        "ERR a transaction touched a key it did not name"
+    );
+}
+
+#[test]
+fn ttls_survive_a_transaction_and_new_ones_apply() {
+    let clock = ManualClock::new();
+    let store = Store::builder().clock(clock.clone()).build();
+    store
+        .strings()
+        .setex("session", Duration::from_secs(100), "v")
+        .unwrap();
+    store
+        .transaction(["session", "token"], |tx| {
+            tx.strings().append("session", "+")?;
+            tx.strings().setex("token", Duration::from_secs(10), "t")
+        })
+        .unwrap();
+    assert_eq!(
+        store.keys().ttl("session").unwrap(),
+        Ttl::Expires(Duration::from_secs(100))
+    );
+    assert_eq!(store.strings().get("session").unwrap().unwrap(), "v+");
+    clock.advance(Duration::from_secs(11));
+    assert_eq!(store.strings().get("token").unwrap(), None);
+    assert!(store.strings().get("session").unwrap().is_some());
+}
+
+#[test]
+fn blocking_commands_do_not_wait_inside_and_a_commit_serves_waiters() {
+    let store = Store::new();
+    let got = store
+        .transaction(["q"], |tx| tx.lists().brpop(["q"], None))
+        .unwrap();
+    assert_eq!(got, None, "nothing can arrive inside a transaction");
+    let waiter = {
+        let store = store.clone();
+        thread::spawn(move || store.lists().blpop(["jobs"], Some(Duration::from_secs(10))))
+    };
+    while store.blocked_clients() == 0 {
+        thread::yield_now();
+    }
+    store
+        .transaction(["jobs", "log"], |tx| {
+            tx.lists().rpush("jobs", ["job-1"])?;
+            tx.lists().rpush("log", ["queued job-1"])
+        })
+        .unwrap();
+    let (key, job) = waiter.join().unwrap().unwrap().unwrap();
+    assert_eq!((key, job), ("jobs".into(), "job-1".into()));
+}
+
+#[test]
+fn a_transaction_on_another_database_stays_there() {
+    let store = Store::new();
+    let db = store.db(5).unwrap();
+    db.transaction(["k"], |tx| tx.strings().set("k", "five"))
+        .unwrap();
+    assert_eq!(db.strings().get("k").unwrap().unwrap(), "five");
+    assert_eq!(store.strings().get("k").unwrap(), None);
+}
+
+#[test]
+fn the_closure_may_fail_with_its_own_error_type() {
+    #[derive(Debug, PartialEq)]
+    enum AppError {
+        Store(Error),
+        Insufficient,
+    }
+    impl From<Error> for AppError {
+        fn from(e: Error) -> Self {
+            AppError::Store(e)
+        }
+    }
+    let store = Store::new();
+    store.strings().set("balance", "10").unwrap();
+    let r = store.transaction(["balance"], |tx| {
+        if tx.strings().decrby("balance", 25)? < 0 {
+            return Err(AppError::Insufficient);
+        }
+        Ok(())
+    });
+    assert_eq!(r, Err(AppError::Insufficient));
+    assert_eq!(balance(&store, "balance"), 10);
+}
