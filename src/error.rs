@@ -142,6 +142,11 @@ pub enum Error {
     /// was applied ([`Store::transaction`](crate::Store::transaction)).
     #[error("ERR a transaction touched a key it did not name")]
     KeyNotInTransaction,
+    /// A watched key changed before the optimistic transaction committed; nothing was
+    /// applied ([`Watch::transaction`](crate::Watch::transaction); Redis's `EXEC` replies
+    /// nil).
+    #[error("ERR a watched key changed: the transaction was not applied")]
+    WatchedKeyChanged,
     /// A sorted-set algebra command given no input key (`ZUNION`, `ZINTERSTORE`, …).
     #[error("ERR at least 1 input key is needed for '{0}' command")]
     NoInputKeys(&'static str),

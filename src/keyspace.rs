@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -67,6 +67,79 @@ pub(crate) struct Keyspace {
     /// Set on a transaction's private keyspace (see `transaction.rs`): the keys it may
     /// touch, and what it did with them.
     scope: Option<Box<Scope>>,
+    watches: Watches,
+}
+
+/// The flags of the watchers of each key, by database.
+type WatchersByKey = hashbrown::HashMap<usize, hashbrown::HashMap<Vec<u8>, Vec<Arc<AtomicBool>>>>;
+
+/// Keys watched by optimistic transactions (`WATCH`): a writer that modifies one raises
+/// the flags of its watchers. Free while nobody watches (one relaxed load per write).
+#[derive(Debug, Default)]
+pub(crate) struct Watches {
+    /// How many (key, watcher) registrations exist.
+    active: AtomicUsize,
+    keys: parking_lot::Mutex<WatchersByKey>,
+}
+
+impl Watches {
+    /// Raises the flags of the watchers of `key` in `db`.
+    #[inline]
+    fn touch(&self, db: usize, key: &[u8]) {
+        if self.active.load(Ordering::Relaxed) > 0 {
+            if let Some(flags) = self.keys.lock().get(&db).and_then(|keys| keys.get(key)) {
+                for flag in flags {
+                    flag.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Raises the flags of every watcher of `db` (`None`: of every database).
+    fn touch_db(&self, db: Option<usize>) {
+        if self.active.load(Ordering::Relaxed) > 0 {
+            for (d, keys) in self.keys.lock().iter() {
+                if db.is_none_or(|db| db == *d) {
+                    keys.values()
+                        .flatten()
+                        .for_each(|f| f.store(true, Ordering::Relaxed));
+                }
+            }
+        }
+    }
+
+    /// Makes writes to `keys` of `db` raise `flag`.
+    pub(crate) fn register(&self, db: usize, keys: &[Vec<u8>], flag: &Arc<AtomicBool>) {
+        let mut map = self.keys.lock();
+        let watched = map.entry(db).or_default();
+        for key in keys {
+            watched
+                .entry(key.clone())
+                .or_default()
+                .push(Arc::clone(flag));
+        }
+        self.active.fetch_add(keys.len(), Ordering::Relaxed);
+    }
+
+    /// Undoes [`register`](Self::register).
+    pub(crate) fn unregister(&self, db: usize, keys: &[Vec<u8>], flag: &Arc<AtomicBool>) {
+        let mut map = self.keys.lock();
+        let Some(watched) = map.get_mut(&db) else {
+            return;
+        };
+        for key in keys {
+            if let Some(flags) = watched.get_mut(key.as_slice()) {
+                flags.retain(|f| !Arc::ptr_eq(f, flag));
+                if flags.is_empty() {
+                    watched.remove(key.as_slice());
+                }
+            }
+        }
+        if watched.is_empty() {
+            map.remove(&db);
+        }
+        self.active.fetch_sub(keys.len(), Ordering::Relaxed);
+    }
 }
 
 /// What a transaction's private keyspace records about the keys it is asked for: whether
@@ -136,7 +209,13 @@ impl Keyspace {
             draws: AtomicU64::new(0),
             blocking: Blocking::default(),
             scope: None,
+            watches: Watches::default(),
         }
+    }
+
+    /// The keys watched by optimistic transactions.
+    pub(crate) fn watches(&self) -> &Watches {
+        &self.watches
     }
 
     /// This keyspace as a transaction's private one, limited to `scope`.
@@ -367,6 +446,7 @@ impl Keyspace {
     /// Removes every key of `db`, atomically.
     pub(crate) fn clear(&self, db: usize) {
         self.touch_all();
+        self.watches.touch_db(Some(db));
         let mut guards: Vec<_> = self
             .db_shards(db)
             .map(|s| self.shards[s].0.write())
@@ -379,6 +459,7 @@ impl Keyspace {
     /// Removes every key of every database, atomically.
     pub(crate) fn clear_all(&self) {
         self.touch_all();
+        self.watches.touch_db(None);
         let mut guards: Vec<_> = self.shards.iter().map(|s| s.0.write()).collect();
         for table in &mut guards {
             table.clear();
@@ -388,6 +469,8 @@ impl Keyspace {
     /// Exchanges the contents of databases `a` and `b`, atomically.
     pub(crate) fn swap(&self, a: usize, b: usize) {
         self.touch_all();
+        self.watches.touch_db(Some(a));
+        self.watches.touch_db(Some(b));
         if a == b {
             return;
         }
@@ -635,6 +718,12 @@ impl<'a> EntryMut<'a> {
         self.slot.is_some()
     }
 
+    /// Tells the key's watchers (`WATCH`) that it changed.
+    #[inline]
+    fn modified(&self) {
+        self.ks.watches.touch(self.db, self.key);
+    }
+
     pub(crate) fn value(&self) -> Option<ValueRef<'_>> {
         self.slot.map(|i| self.table.slot(i).value())
     }
@@ -659,6 +748,7 @@ impl<'a> EntryMut<'a> {
     /// Stores `slot` for this key, keeping the wheel invariant; a deadline already past
     /// deletes the key instead.
     fn store(&mut self, make: impl FnOnce(&[u8], Option<u64>) -> Slot, expires_at: Option<u64>) {
+        self.modified();
         if expires_at.is_some_and(|d| d <= self.ks.now()) {
             self.remove();
             return;
@@ -688,6 +778,7 @@ impl<'a> EntryMut<'a> {
 
     /// Sets the key to the string `bytes`.
     pub(crate) fn put_str(&mut self, bytes: &[u8], deadline: Deadline) {
+        self.modified();
         let expires_at = self.resolve(deadline);
         if deadline == Deadline::Keep {
             if let Some(i) = self.slot {
@@ -763,6 +854,8 @@ impl<'a> EntryMut<'a> {
     /// is empty.
     fn edit<C: Collection, R>(&mut self, f: impl FnOnce(&mut C) -> Result<R>) -> Result<R> {
         let i = self.slot.ok_or(Error::WrongType)?;
+        // Conservatively a modification (the edit may change nothing).
+        self.modified();
         let c = self
             .table
             .slot_mut(i)
@@ -780,6 +873,7 @@ impl<'a> EntryMut<'a> {
     pub(crate) fn remove(&mut self) -> bool {
         match self.slot.take() {
             Some(i) => {
+                self.modified();
                 self.table.remove(i, self.hash);
                 true
             }
@@ -790,6 +884,7 @@ impl<'a> EntryMut<'a> {
     /// Deletes the key and returns its value and deadline.
     pub(crate) fn take(&mut self) -> Option<(Value, Option<u64>)> {
         let i = self.slot.take()?;
+        self.modified();
         let slot = self.table.remove(i, self.hash);
         let expires_at = slot.expires_at();
         Some((slot.into_value(), expires_at))
@@ -809,6 +904,7 @@ impl<'a> EntryMut<'a> {
         if old == expires_at {
             return true;
         }
+        self.modified();
         let slot = std::mem::replace(self.table.slot_mut(i), Slot::free());
         *self.table.slot_mut(i) = slot.with_expires_at(expires_at);
         self.schedule(i, old, expires_at);

@@ -77,7 +77,7 @@ pub use pubsub::{Message, PubSub, Subscription};
 pub use sets::{SScanIter, Sets};
 pub use store::{Db, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
-pub use transaction::Transaction;
+pub use transaction::{Transaction, Watch};
 pub use value::KeyType;
 pub use zsets::{
     Aggregate, CombineOptions, LexBound, ScoreBound, ScoreEnd, ZAddCondition, ZAddOptions, ZRange,

@@ -24,6 +24,9 @@
 //! copying out), which is nothing for counters and session hashes and noticeable for a
 //! million-member sorted set.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::keyspace::{Deadline, Scope};
 use crate::{Bits, Db, Error, Hashes, Keys, Lists, Sets, Store, Strings, ZSets};
 
@@ -155,11 +158,13 @@ impl Transaction {
     }
 }
 
-/// Runs `f` as a transaction over `keys` of database `db` of `store`.
+/// Runs `f` as a transaction over `keys` of database `db` of `store`; with a `watch`,
+/// only if none of its keys changed since it was taken.
 fn run<K, R, E>(
     store: &Store,
     db: usize,
     keys: impl IntoIterator<Item = K>,
+    watch: Option<&Watch>,
     f: impl FnOnce(&Transaction) -> Result<R, E>,
 ) -> Result<R, E>
 where
@@ -169,10 +174,18 @@ where
     let mut names: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
     names.sort_unstable();
     names.dedup();
-    let located: Vec<(usize, &[u8])> = names.iter().map(|k| (db, k.as_slice())).collect();
     let ks = store.keyspace();
     ks.check_db(db)?;
+    // The watched keys are locked too (after the named ones), so that the check below
+    // and the commit are one atomic step.
+    let mut located: Vec<(usize, &[u8])> = names.iter().map(|k| (db, k.as_slice())).collect();
+    if let Some(w) = watch {
+        located.extend(w.keys.iter().map(|k| (w.db, k.as_slice())));
+    }
     ks.write_many(&located, |many| {
+        if watch.is_some_and(|w| w.changed_now(ks.now())) {
+            return Err(Error::WatchedKeyChanged.into());
+        }
         let tx = Transaction {
             private: store.scoped(Scope::new(names.iter().cloned())),
         };
@@ -260,7 +273,23 @@ impl Store {
         K: AsRef<[u8]>,
         E: From<Error>,
     {
-        run(self, 0, keys, f)
+        run(self, 0, keys, None, f)
+    }
+
+    /// Watches `keys` of database 0 for an optimistic transaction (`WATCH`): see
+    /// [`Watch::transaction`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let watch = store.watch(["k"]);
+    /// store.strings().set("k", "changed by someone")?;
+    /// assert!(watch.changed());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn watch<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Watch {
+        Watch::new(self, 0, keys)
     }
 }
 
@@ -286,6 +315,157 @@ impl Db<'_> {
         K: AsRef<[u8]>,
         E: From<Error>,
     {
-        run(self.store(), self.index(), keys, f)
+        run(self.store(), self.index(), keys, None, f)
+    }
+
+    /// [`Store::watch`] on keys of this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let watch = store.db(1)?.watch(["k"]);
+    /// store.strings().set("k", "db 0 is another key")?;
+    /// assert!(!watch.changed());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn watch<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Watch {
+        Watch::new(self.store(), self.index(), keys)
+    }
+}
+
+/// Keys watched for an optimistic transaction (Redis's `WATCH` … `MULTI` … `EXEC`): read
+/// what you need, decide, then commit with [`transaction`](Self::transaction), which
+/// applies nothing and fails with [`Error::WatchedKeyChanged`] if any watched key was
+/// written, deleted, renamed, flushed or expired since the watch began. From
+/// [`Store::watch`]; dropping it stops watching.
+///
+/// Watching costs writers of other keys nothing measurable (one relaxed load); a write
+/// to a watched key looks its watchers up. A command that could have changed a
+/// collection counts as a change even if it did not (an `SREM` of an absent member), so
+/// a conflict is occasionally reported where Redis would not; never the reverse.
+///
+/// # Examples
+///
+/// A check-and-set that retries on conflict:
+///
+/// ```
+/// use embedis::{Error, Store};
+/// let store = Store::new();
+/// store.strings().set("stock", "3")?;
+/// let sold = loop {
+///     let watch = store.watch(["stock"]);
+///     let stock: i64 = store.strings().get("stock")?.unwrap().as_str().unwrap().parse().unwrap();
+///     if stock == 0 {
+///         break false;
+///     }
+///     match watch.transaction(["stock", "orders"], |tx| {
+///         tx.strings().set("stock", (stock - 1).to_string())?;
+///         tx.lists().rpush("orders", ["order-1"])
+///     }) {
+///         Ok(_) => break true,
+///         Err(Error::WatchedKeyChanged) => continue,
+///         Err(e) => return Err(e),
+///     }
+/// };
+/// assert!(sold);
+/// assert_eq!(store.strings().get("stock")?.unwrap(), "2");
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Watch {
+    store: Store,
+    db: usize,
+    keys: Vec<Vec<u8>>,
+    flag: Arc<AtomicBool>,
+    /// Each key's deadline when the watch began: passing it is a change.
+    deadlines: Vec<Option<u64>>,
+}
+
+impl Watch {
+    fn new<K: AsRef<[u8]>>(store: &Store, db: usize, keys: impl IntoIterator<Item = K>) -> Watch {
+        let mut keys: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let flag = Arc::new(AtomicBool::new(false));
+        let ks = store.keyspace();
+        // Register first: a write after this point raises the flag, so reading the
+        // deadlines next cannot miss one.
+        ks.watches().register(db, &keys, &flag);
+        let deadlines = keys
+            .iter()
+            .map(|k| ks.read_with_deadline(db, k, |e| e.and_then(|(_, d)| d)))
+            .collect();
+        Watch {
+            store: store.clone(),
+            db,
+            keys,
+            flag,
+            deadlines,
+        }
+    }
+
+    fn changed_now(&self, now: u64) -> bool {
+        self.flag.load(Ordering::Relaxed) || self.deadlines.iter().flatten().any(|&d| d <= now)
+    }
+
+    /// Whether a watched key changed since the watch began (it may change right after:
+    /// only [`transaction`](Self::transaction) decides atomically).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let watch = store.watch(["a", "b"]);
+    /// assert!(!watch.changed());
+    /// store.keys().del(["a"])?; // deleting an absent key changes nothing
+    /// assert!(!watch.changed());
+    /// store.strings().set("b", "1")?;
+    /// assert!(watch.changed());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn changed(&self) -> bool {
+        self.changed_now(self.store.keyspace().now())
+    }
+
+    /// [`Store::transaction`] over `keys` (of the watched database), run only if no
+    /// watched key changed since the watch began — checked atomically with the commit.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WatchedKeyChanged`] if one did (nothing is applied; read again and
+    /// retry), else as [`Store::transaction`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::Error;
+    /// let store = embedis::Store::new();
+    /// let watch = store.watch(["k"]);
+    /// store.strings().set("k", "v")?;
+    /// let r = watch.transaction(["k"], |tx| tx.strings().set("k", "mine"));
+    /// assert_eq!(r, Err(Error::WatchedKeyChanged));
+    /// assert_eq!(store.strings().get("k")?.unwrap(), "v");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn transaction<K, R, E>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        f: impl FnOnce(&Transaction) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        K: AsRef<[u8]>,
+        E: From<Error>,
+    {
+        run(&self.store, self.db, keys, Some(self), f)
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.store
+            .keyspace()
+            .watches()
+            .unregister(self.db, &self.keys, &self.flag);
     }
 }

@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use embedis::{Error, ManualClock, Store, Ttl};
 
+/// Something done to a key by another client.
+type Change = Box<dyn Fn(&Store)>;
+
 fn balance(store: &Store, key: &str) -> i64 {
     store
         .strings()
@@ -223,4 +226,115 @@ fn the_closure_may_fail_with_its_own_error_type() {
     });
     assert_eq!(r, Err(AppError::Insufficient));
     assert_eq!(balance(&store, "balance"), 10);
+}
+
+#[test]
+fn every_kind_of_change_to_a_watched_key_fails_the_commit() {
+    let clock = ManualClock::new();
+    let store = Store::builder().clock(clock.clone()).build();
+    let changes: Vec<(&str, Change)> = vec![
+        ("write", Box::new(|s| s.strings().set("k", "x").unwrap())),
+        (
+            "delete",
+            Box::new(|s| assert_eq!(s.keys().del(["k"]).unwrap(), 1)),
+        ),
+        (
+            "rename away",
+            Box::new(|s| s.keys().rename("k", "elsewhere").unwrap()),
+        ),
+        (
+            "rename onto",
+            Box::new(|s| {
+                s.strings().set("src", "y").unwrap();
+                s.keys().rename("src", "k").unwrap();
+            }),
+        ),
+        (
+            "expire",
+            Box::new(|s| {
+                s.keys().expire("k", Duration::from_secs(5)).unwrap();
+            }),
+        ),
+        ("flushdb", Box::new(|s| s.keys().flushdb().unwrap())),
+        ("flushall", Box::new(|s| s.keys().flushall().unwrap())),
+        ("swapdb", Box::new(|s| s.keys().swapdb(0, 1).unwrap())),
+        (
+            "in-place edit",
+            Box::new(|s| {
+                s.strings().append("k", "+").unwrap();
+            }),
+        ),
+    ];
+    for (what, change) in changes {
+        store.keys().flushall().unwrap();
+        store.strings().set("k", "v").unwrap();
+        let watch = store.watch(["k"]);
+        change(&store);
+        assert!(watch.changed(), "{what}");
+        let r = watch.transaction(["k"], |tx| tx.strings().set("k", "mine"));
+        assert_eq!(r, Err(Error::WatchedKeyChanged), "{what}");
+    }
+    // Reaching a deadline set before the watch is a change too.
+    store
+        .strings()
+        .setex("k", Duration::from_secs(10), "v")
+        .unwrap();
+    let watch = store.watch(["k"]);
+    clock.advance(Duration::from_secs(11));
+    assert_eq!(
+        watch.transaction(["k"], |tx| tx.strings().set("k", "late")),
+        Err(Error::WatchedKeyChanged)
+    );
+    assert_eq!(store.strings().get("k").unwrap(), None);
+}
+
+#[test]
+fn writes_to_other_keys_do_not_disturb_a_watch() {
+    let store = Store::new();
+    store.strings().set("k", "1").unwrap();
+    let watch = store.watch(["k"]);
+    store.strings().set("other", "x").unwrap();
+    store
+        .db(1)
+        .unwrap()
+        .strings()
+        .set("k", "same name, other db")
+        .unwrap();
+    store.keys().del(["missing"]).unwrap();
+    assert!(!watch.changed());
+    watch
+        .transaction(["k"], |tx| tx.strings().incr("k"))
+        .unwrap();
+    assert_eq!(balance(&store, "k"), 2);
+}
+
+#[test]
+fn check_and_set_with_retries_loses_no_increment() {
+    let store = Store::new();
+    store.strings().set("counter", "0").unwrap();
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            thread::spawn(move || {
+                let mut retries = 0;
+                for _ in 0..300 {
+                    loop {
+                        let watch = store.watch(["counter"]);
+                        let n = balance(&store, "counter");
+                        let r = watch.transaction(["counter"], |tx| {
+                            tx.strings().set("counter", (n + 1).to_string())
+                        });
+                        match r {
+                            Ok(()) => break,
+                            Err(Error::WatchedKeyChanged) => retries += 1,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                }
+                retries
+            })
+        })
+        .collect();
+    let retries: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert_eq!(balance(&store, "counter"), 1200, "after {retries} retries");
 }
