@@ -87,10 +87,16 @@ impl Watches {
     #[inline]
     fn touch(&self, db: usize, key: &[u8]) {
         if self.active.load(Ordering::Relaxed) > 0 {
-            if let Some(flags) = self.keys.lock().get(&db).and_then(|keys| keys.get(key)) {
-                for flag in flags {
-                    flag.store(true, Ordering::Relaxed);
-                }
+            self.raise(db, key);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn raise(&self, db: usize, key: &[u8]) {
+        if let Some(flags) = self.keys.lock().get(&db).and_then(|keys| keys.get(key)) {
+            for flag in flags {
+                flag.store(true, Ordering::Relaxed);
             }
         }
     }
@@ -160,6 +166,8 @@ impl Scope {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn touch(&self, db: usize, key: &[u8], write: bool) {
         if db != 0 || !self.named.contains(key) {
             self.strayed.store(true, Ordering::Relaxed);
