@@ -74,6 +74,7 @@ fn main() -> Result<(), Error> {
     recent_items(&store)?;
     leaderboard(&store)?;
     chat(&store)?;
+    transactions(&store)?;
     keys(&store)?;
     Ok(())
 }
@@ -370,6 +371,48 @@ fn chat(store: &Store) -> Result<(), Error> {
         "PUBSUB NUMSUB chat:lobby -> {:?} (the listener's subscription ended with it)",
         pubsub.numsub(["chat:lobby"])?
     );
+    Ok(())
+}
+
+fn transactions(store: &Store) -> Result<(), Error> {
+    println!("\n== Transactions");
+    let strings = store.strings();
+    strings.mset([("wallet:ann", "50"), ("wallet:bob", "10")])?;
+    // All or nothing: the overdraft check fails the closure, so the DECRBY is undone.
+    let overdraft = store.transaction(["wallet:ann", "wallet:bob"], |tx| {
+        if tx.strings().decrby("wallet:ann", 80)? < 0 {
+            return Err(Error::Syntax);
+        }
+        tx.strings().incrby("wallet:ann", 80)
+    });
+    println!(
+        "transfer 80 from ann -> {:?}; ann still has {:?}",
+        overdraft.map(|_| ()),
+        strings.get("wallet:ann")?
+    );
+    store.transaction(["wallet:ann", "wallet:bob"], |tx| {
+        tx.strings().decrby("wallet:ann", 30)?;
+        tx.strings().incrby("wallet:bob", 30)
+    })?;
+    println!(
+        "transfer 30 from ann to bob -> {:?}",
+        strings.mget(["wallet:ann", "wallet:bob"])?
+    );
+    // WATCH-based check-and-set: double bob's balance, retrying if it moves meanwhile.
+    let doubled = loop {
+        let watch = store.watch(["wallet:bob"]);
+        let bob: i64 = strings
+            .get("wallet:bob")?
+            .and_then(|b| b.as_str()?.parse().ok())
+            .unwrap_or(0);
+        match watch.transaction(["wallet:bob"], |tx| {
+            tx.strings().set("wallet:bob", (bob * 2).to_string())
+        }) {
+            Err(Error::WatchedKeyChanged) => continue,
+            other => break other.map(|()| bob * 2)?,
+        }
+    };
+    println!("WATCH wallet:bob, GET, MULTI, SET, EXEC -> bob now has {doubled}");
     Ok(())
 }
 

@@ -2,8 +2,8 @@
 //!
 //! Link it and get what you would otherwise run a Redis server for — a cache with TTLs,
 //! counters, flags, session hashes, tag sets, job queues with blocking pops,
-//! leaderboards, pub/sub between threads, a keyspace you can scan — at in-process
-//! speed, with Redis's commands, options, edge cases and error messages.
+//! leaderboards, pub/sub between threads, transactions, a keyspace you can scan — at
+//! in-process speed, with Redis's commands, options, edge cases and error messages.
 //!
 //! ```
 //! use std::time::Duration;
@@ -37,6 +37,7 @@
 //! | `hashes`, `sets`, `lists` | the command handles [`Hashes`], [`Sets`], [`Lists`] and their values | `t_hash.c`, `t_set.c`, `t_list.c` |
 //! | `zsets` | the command handle [`ZSets`]; `zsets/sorted_set` the value, `zsets/skiplist` the ranked skiplist | `t_zset.c` |
 //! | `pubsub` | [`PubSub`], [`Subscription`]: channels between threads | `pubsub.c` |
+//! | `transaction` | [`Transaction`], [`Watch`]: atomic closures over named keys, optimistic commits | `multi.c` |
 //! | `keyspace/blocking` | blocked callers of `BLPOP` & co., [`CancelToken`] | `blocked.c` |
 //! | `sets/set_value`, `lists/quicklist` | the set value (intset, pack, table); the list value (chunks) | `intset.c`, `quicklist.c` |
 //! | `pack`, `dict` | compact small collections; the scannable hash table of large ones | `listpack.c`, `dict.c` |
