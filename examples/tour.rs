@@ -405,11 +405,12 @@ fn transactions(store: &Store) -> Result<(), Error> {
             .get("wallet:bob")?
             .and_then(|b| b.as_str()?.parse().ok())
             .unwrap_or(0);
-        match watch.transaction(["wallet:bob"], |tx| {
+        let committed = watch.transaction(["wallet:bob"], |tx| {
             tx.strings().set("wallet:bob", (bob * 2).to_string())
-        }) {
-            Err(Error::WatchedKeyChanged) => continue,
-            other => break other.map(|()| bob * 2)?,
+        });
+        // Someone changed it between GET and the commit: read again and retry.
+        if committed != Err(Error::WatchedKeyChanged) {
+            break committed.map(|()| bob * 2)?;
         }
     };
     println!("WATCH wallet:bob, GET, MULTI, SET, EXEC -> bob now has {doubled}");
