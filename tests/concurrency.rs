@@ -113,10 +113,10 @@ fn moving_value_between_keys_never_changes_the_totals() {
             .lists()
             .rpush(lists[i % 4], [format!("e{i}")])
             .unwrap();
-        let score = f64::from(u32::try_from(i).unwrap());
+        let rank = f64::from(u32::try_from(i).unwrap());
         store
             .zsets()
-            .zadd(zsets[i % 2], [(format!("m{i}"), score)])
+            .zadd(zsets[i % 2], [(format!("m{i}"), rank)])
             .unwrap();
     }
     store.strings().set("r:a", "token").unwrap();
