@@ -12,7 +12,7 @@
 //! of a string see zeros; writes past it grow the string with zero bytes, after checking
 //! the result against the maximum string size.
 
-use crate::keyspace::{Deadline, Keyspace};
+use crate::keyspace::{Deadline, Keyspace, notify};
 use crate::value::{StrRef, opt_str};
 use crate::{Error, Result, Store};
 
@@ -186,6 +186,7 @@ impl<'s> Bits<'s> {
                     buf[byte] &= !mask;
                 }
             })?;
+            e.notify(notify::STRING, "setbit");
             Ok(old)
         })
     }
@@ -404,9 +405,12 @@ impl<'s> Bits<'s> {
             }
             let mut dest = many.entry(0);
             if out.is_empty() {
-                dest.remove();
+                if dest.remove() {
+                    dest.notify(notify::GENERIC, "del");
+                }
             } else {
                 dest.put_str(&out, Deadline::Clear);
+                dest.notify(notify::STRING, "set");
             }
             Ok(len)
         })
@@ -451,12 +455,14 @@ impl<'s> Bits<'s> {
         #[allow(clippy::cast_possible_truncation)] // offsets are below the size limit
         let need = (max_bit >> 3) as usize + 1;
         self.ks().write(self.db, key.as_ref(), |e| {
-            e.update_str(|buf| {
+            let replies = e.update_str(|buf| {
                 if buf.len() < need {
                     buf.resize(need, 0);
                 }
                 plan.iter().map(|p| p.run(buf)).collect()
-            })
+            })?;
+            e.notify(notify::STRING, "setbit");
+            Ok(replies)
         })
     }
 

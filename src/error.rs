@@ -147,6 +147,10 @@ pub enum Error {
     /// nil).
     #[error("ERR a watched key changed: the transaction was not applied")]
     WatchedKeyChanged,
+    /// A keyspace-events class string with a character Redis does not know
+    /// ([`KeyspaceEvents::parse`](crate::KeyspaceEvents::parse)).
+    #[error("ERR Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")]
+    InvalidEventClass,
     /// A sorted-set algebra command given no input key (`ZUNION`, `ZINTERSTORE`, …).
     #[error("ERR at least 1 input key is needed for '{0}' command")]
     NoInputKeys(&'static str),

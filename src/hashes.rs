@@ -19,7 +19,7 @@
 
 use crate::dict::{Dict, Picks};
 use crate::keys::{Batches, ScanOptions};
-use crate::keyspace::{EntryMut, Keyspace};
+use crate::keyspace::{EntryMut, Keyspace, notify};
 use crate::number::{self, IntBuf};
 use crate::pack::{self, Item, Pack};
 use crate::value::Elem;
@@ -206,9 +206,20 @@ impl<'s> Hashes<'s> {
     }
 
     /// Edits the hash at `key`, creating it if absent.
-    fn update<R>(&self, key: &[u8], f: impl FnOnce(&mut HashValue) -> Result<R>) -> Result<R> {
+    /// Edits the hash at `key` (creating it), then publishes the keyspace event `event`
+    /// names for the outcome, if any.
+    fn update<R>(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(&mut HashValue) -> Result<R>,
+        event: impl FnOnce(&R) -> Option<&'static str>,
+    ) -> Result<R> {
         self.ks().write(self.db, key, |e: &mut EntryMut<'_>| {
-            e.update::<HashValue, R>(f)
+            let out = e.update::<HashValue, R>(f)?;
+            if let Some(event) = event(&out) {
+                e.notify(notify::HASH, event);
+            }
+            Ok(out)
         })
     }
 
@@ -246,12 +257,16 @@ impl<'s> Hashes<'s> {
         if pairs.is_empty() {
             return Err(Error::WrongArity(command));
         }
-        self.update(key, |h| {
-            Ok(pairs
-                .iter()
-                .filter(|(f, v)| h.set(f.as_ref(), v.as_ref()))
-                .count())
-        })
+        self.update(
+            key,
+            |h| {
+                Ok(pairs
+                    .iter()
+                    .filter(|(f, v)| h.set(f.as_ref(), v.as_ref()))
+                    .count())
+            },
+            |_| Some("hset"),
+        )
     }
 
     /// Sets fields to values (`HMSET`, the older spelling of [`hset`](Self::hset)).
@@ -290,9 +305,11 @@ impl<'s> Hashes<'s> {
         value: impl AsRef<[u8]>,
     ) -> Result<bool> {
         let (field, value) = (field.as_ref(), value.as_ref());
-        self.update(key.as_ref(), |h| {
-            Ok(h.get(field).is_none() && h.set(field, value))
-        })
+        self.update(
+            key.as_ref(),
+            |h| Ok(h.get(field).is_none() && h.set(field, value)),
+            |&set| set.then_some("hset"),
+        )
     }
 
     /// The value of `field`, `None` if the field or the key is missing (`HGET`).
@@ -414,10 +431,15 @@ impl<'s> Hashes<'s> {
             return Err(Error::WrongArity("hdel"));
         }
         self.ks().write(self.db, key.as_ref(), |e| {
-            e.update_existing::<HashValue, _>(|h| {
-                Ok(fields.iter().filter(|f| h.remove(f.as_ref())).count())
-            })
-            .map(Option::unwrap_or_default)
+            let removed = e
+                .update_existing::<HashValue, _>(|h| {
+                    Ok(fields.iter().filter(|f| h.remove(f.as_ref())).count())
+                })
+                .map(Option::unwrap_or_default)?;
+            if removed > 0 {
+                e.notify_then_del(notify::HASH, "hdel");
+            }
+            Ok(removed)
         })
     }
 
@@ -494,17 +516,21 @@ impl<'s> Hashes<'s> {
         delta: i64,
     ) -> Result<i64> {
         let field = field.as_ref();
-        self.update(key.as_ref(), |h| {
-            let current = match h.get(field) {
-                Some(v) => v
-                    .with_bytes(number::parse_i64)
-                    .ok_or(Error::HashValueNotInteger)?,
-                None => 0,
-            };
-            let sum = current.checked_add(delta).ok_or(Error::Overflow)?;
-            h.set(field, IntBuf::new(sum).as_bytes());
-            Ok(sum)
-        })
+        self.update(
+            key.as_ref(),
+            |h| {
+                let current = match h.get(field) {
+                    Some(v) => v
+                        .with_bytes(number::parse_i64)
+                        .ok_or(Error::HashValueNotInteger)?,
+                    None => 0,
+                };
+                let sum = current.checked_add(delta).ok_or(Error::Overflow)?;
+                h.set(field, IntBuf::new(sum).as_bytes());
+                Ok(sum)
+            },
+            |_| Some("hincrby"),
+        )
     }
 
     /// Adds `delta` to the number in `field` (a missing field counts as 0) and returns
@@ -545,15 +571,20 @@ impl<'s> Hashes<'s> {
         if delta.is_infinite() {
             return Err(Error::NotFinite);
         }
-        self.update(key, |h| {
-            let current = h.get(field).map(|v| v.with_bytes(<[u8]>::to_vec));
-            let text = number::incr_by_float(current.as_deref(), delta).map_err(|e| match e {
-                Error::NotFloat => Error::HashValueNotFloat,
-                e => e,
-            })?;
-            h.set(field, text.as_bytes());
-            Ok(text)
-        })
+        self.update(
+            key,
+            |h| {
+                let current = h.get(field).map(|v| v.with_bytes(<[u8]>::to_vec));
+                let text =
+                    number::incr_by_float(current.as_deref(), delta).map_err(|e| match e {
+                        Error::NotFloat => Error::HashValueNotFloat,
+                        e => e,
+                    })?;
+                h.set(field, text.as_bytes());
+                Ok(text)
+            },
+            |_| Some("hincrbyfloat"),
+        )
     }
 
     /// A random field, `None` if the key is missing (`HRANDFIELD`).

@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
 use crate::clock::{deadline_after, deadline_at, system_time};
-use crate::keyspace::{Deadline, Keyspace};
+use crate::keyspace::{Deadline, Keyspace, notify};
 use crate::value::ValueRef;
 use crate::{Blob, Error, KeyType, Result, Store, glob};
 
@@ -284,7 +284,14 @@ impl<'s> Keys<'s> {
         let located = self.located(&keys);
         Ok(self.ks().write_many(&located, |many| {
             (0..located.len())
-                .filter(|&n| many.entry(n).remove())
+                .filter(|&n| {
+                    let mut e = many.entry(n);
+                    let removed = e.remove();
+                    if removed {
+                        e.notify(notify::GENERIC, "del");
+                    }
+                    removed
+                })
                 .count()
         }))
     }
@@ -516,6 +523,9 @@ impl<'s> Keys<'s> {
                 let (value, expires_at) = many.entry(0).take().ok_or(Error::NoSuchKey)?;
                 many.entry(1)
                     .put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
+                // Redis's order: the destination's `new`, then `rename_from`, `rename_to`.
+                many.entry(0).notify(notify::GENERIC, "rename_from");
+                many.entry(1).notify(notify::GENERIC, "rename_to");
                 Ok(true)
             })
     }
@@ -565,6 +575,7 @@ impl<'s> Keys<'s> {
                     return false;
                 }
                 target.put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
+                target.notify(notify::GENERIC, "copy_to");
                 true
             }))
     }
@@ -602,6 +613,8 @@ impl<'s> Keys<'s> {
             };
             many.entry(1)
                 .put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
+            many.entry(0).notify(notify::GENERIC, "move_from");
+            many.entry(1).notify(notify::GENERIC, "move_to");
             true
         }))
     }
@@ -797,7 +810,12 @@ impl<'s> Keys<'s> {
                 ExpireCondition::Lt => current.is_none_or(|c| at < c),
                 ExpireCondition::XxLt => current.is_some_and(|c| at < c),
             };
-            allowed && e.set_expires_at(Some(at))
+            if !allowed || !e.set_expires_at(Some(at)) {
+                return false;
+            }
+            // A deadline not after "now" deleted the key.
+            e.notify(notify::GENERIC, if e.exists() { "expire" } else { "del" });
+            true
         }))
     }
 
@@ -901,7 +919,11 @@ impl<'s> Keys<'s> {
     /// ```
     pub fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool> {
         Ok(self.ks().write(self.db, key.as_ref(), |e| {
-            e.expires_at().is_some() && e.set_expires_at(None)
+            let persisted = e.expires_at().is_some() && e.set_expires_at(None);
+            if persisted {
+                e.notify(notify::GENERIC, "persist");
+            }
+            persisted
         }))
     }
 }

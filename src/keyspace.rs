@@ -19,6 +19,7 @@
 
 pub(crate) mod blocking;
 pub(crate) mod expiry;
+pub(crate) mod notify;
 mod table;
 
 use std::sync::Arc;
@@ -68,6 +69,7 @@ pub(crate) struct Keyspace {
     /// touch, and what it did with them.
     scope: Option<Box<Scope>>,
     watches: Watches,
+    notifier: notify::Notifier,
 }
 
 /// The flags of the watchers of each key, by database.
@@ -218,7 +220,25 @@ impl Keyspace {
             blocking: Blocking::default(),
             scope: None,
             watches: Watches::default(),
+            notifier: notify::Notifier::default(),
         }
+    }
+
+    /// This keyspace, publishing its keyspace events through `notifier`.
+    pub(crate) fn with_notifier(mut self, notifier: notify::Notifier) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
+    /// Keyspace notifications: what is enabled, and where events go.
+    pub(crate) fn notifier(&self) -> &notify::Notifier {
+        &self.notifier
+    }
+
+    /// Publishes keyspace event `event` (of `class`) on `key` of `db`, if enabled.
+    #[inline]
+    pub(crate) fn notify(&self, class: u32, event: &'static str, db: usize, key: &[u8]) {
+        self.notifier.notify(class, event, db, key);
     }
 
     /// The keys watched by optimistic transactions.
@@ -342,7 +362,11 @@ impl Keyspace {
         self.touch(db, key, false);
         let hash = hash_key(&self.hasher, key);
         let table = self.shards[self.shard_of(db, hash)].0.read();
-        f(self.live(&table, hash, key))
+        let entry = self.live(&table, hash, key);
+        if entry.is_none() {
+            self.notify(notify::KEY_MISS, "keymiss", db, key);
+        }
+        f(entry)
     }
 
     /// The lazy-expiry rule for readers: the value and deadline of `key` unless it is
@@ -602,7 +626,9 @@ impl Keyspace {
     /// bounded batches. Returns how many were removed.
     pub(crate) fn purge_expired(&self) -> usize {
         let mut removed = 0;
-        for shard in &*self.shards {
+        let notify = self.notifier.wants(notify::EXPIRED);
+        let mut expired: Vec<Vec<u8>> = Vec::new();
+        for (s, shard) in self.shards.iter().enumerate() {
             loop {
                 let now = self.now();
                 let out = shard.0.write().sweep(
@@ -610,8 +636,18 @@ impl Keyspace {
                     now,
                     self.schedule.resolution(),
                     expiry::SWEEP_BATCH,
+                    |key| {
+                        if notify {
+                            expired.push(key.to_vec());
+                        }
+                    },
                 );
                 removed += out.removed;
+                // Events go out once the shard's lock is released.
+                let db = s >> self.shard_bits;
+                for key in expired.drain(..) {
+                    self.notify(notify::EXPIRED, "expired", db, &key);
+                }
                 if !out.more {
                     break;
                 }
@@ -710,6 +746,7 @@ impl<'a> EntryMut<'a> {
             if table.slot(i).is_expired(|| ks.now()) {
                 table.remove(i, hash);
                 slot = None;
+                ks.notify(notify::EXPIRED, "expired", db, key);
             }
         }
         EntryMut {
@@ -724,6 +761,22 @@ impl<'a> EntryMut<'a> {
 
     pub(crate) fn exists(&self) -> bool {
         self.slot.is_some()
+    }
+
+    /// Publishes keyspace event `event` (of `class`) on this key, if enabled.
+    #[inline]
+    pub(crate) fn notify(&self, class: u32, event: &'static str) {
+        self.ks.notify(class, event, self.db, self.key);
+    }
+
+    /// [`notify`](Self::notify), then `del` if the command left the key empty (gone),
+    /// as Redis reports an emptied collection.
+    #[inline]
+    pub(crate) fn notify_then_del(&self, class: u32, event: &'static str) {
+        self.notify(class, event);
+        if !self.exists() {
+            self.notify(notify::GENERIC, "del");
+        }
     }
 
     /// Tells the key's watchers (`WATCH`) that it changed.
@@ -756,6 +809,19 @@ impl<'a> EntryMut<'a> {
     /// Stores `slot` for this key, keeping the wheel invariant; a deadline already past
     /// deletes the key instead.
     fn store(&mut self, make: impl FnOnce(&[u8], Option<u64>) -> Slot, expires_at: Option<u64>) {
+        let new = self.slot.is_none();
+        self.store_quietly(make, expires_at);
+        if new && self.exists() {
+            self.notify(notify::NEW, "new");
+        }
+    }
+
+    /// [`store`](Self::store) without the `new` keyspace event.
+    fn store_quietly(
+        &mut self,
+        make: impl FnOnce(&[u8], Option<u64>) -> Slot,
+        expires_at: Option<u64>,
+    ) {
         self.modified();
         if expires_at.is_some_and(|d| d <= self.ks.now()) {
             self.remove();
@@ -840,10 +906,21 @@ impl<'a> EntryMut<'a> {
         f: impl FnOnce(&mut C) -> Result<R>,
     ) -> Result<R> {
         self.get::<C>()?;
-        if !self.exists() {
-            self.put(C::empty(), Deadline::Clear);
+        if self.exists() {
+            return self.edit(f);
         }
-        self.edit(f)
+        // A new key: announced only if the edit leaves it standing.
+        let value = C::empty();
+        let waited_for = matches!(value, Value::List(_) | Value::ZSet(_));
+        self.store_quietly(|key, at| Slot::new(key, value, at), None);
+        let out = self.edit(f);
+        if self.exists() {
+            self.notify(notify::NEW, "new");
+            if waited_for {
+                self.signal_ready();
+            }
+        }
+        out
     }
 
     /// Like [`update`](Self::update), but `Ok(None)` without creating anything when the

@@ -73,6 +73,7 @@ pub use error::{Error, Result};
 pub use hashes::{HScanIter, Hashes};
 pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, ScanIter, ScanOptions, Ttl};
 pub use keyspace::blocking::CancelToken;
+pub use keyspace::notify::KeyspaceEvents;
 pub use lists::{LRangeIter, Lists, LposOptions, Position, Side};
 pub use pubsub::{Message, PubSub, Subscription};
 pub use sets::{SScanIter, Sets};

@@ -30,8 +30,8 @@ use std::time::Duration;
 
 use crate::index::{list_index, list_range};
 use crate::keys::Batches;
-use crate::keyspace::Keyspace;
 use crate::keyspace::blocking::{CancelToken, Served};
+use crate::keyspace::{Keyspace, notify};
 use crate::value::{Elem, KeyType, opt};
 use crate::{Args, Blob, Error, Result, Store};
 
@@ -44,6 +44,24 @@ pub enum Side {
     Left,
     /// The tail (`RIGHT`, where `RPUSH` adds).
     Right,
+}
+
+impl Side {
+    /// The keyspace event of a pop from this end.
+    pub(crate) fn pop_event(self) -> &'static str {
+        match self {
+            Side::Left => "lpop",
+            Side::Right => "rpop",
+        }
+    }
+
+    /// The keyspace event of a push to this end.
+    pub(crate) fn push_event(self) -> &'static str {
+        match self {
+            Side::Left => "lpush",
+            Side::Right => "rpush",
+        }
+    }
 }
 
 /// Where `LINSERT` puts the element: `BEFORE` or `AFTER` the pivot.
@@ -136,11 +154,15 @@ fn pop_n(
     count: usize,
 ) -> Result<Option<Vec<Blob>>> {
     ks.write(db, key, |e| {
-        e.update_existing::<ListValue, _>(|l| {
+        let popped = e.update_existing::<ListValue, _>(|l| {
             Ok((0..count.min(l.len()))
                 .filter_map(|_| l.pop(side))
-                .collect())
-        })
+                .collect::<Vec<_>>())
+        })?;
+        if popped.as_ref().is_some_and(|p| !p.is_empty()) {
+            e.notify_then_del(notify::LIST, side.pop_event());
+        }
+        Ok(popped)
     })
 }
 
@@ -171,6 +193,10 @@ fn move_one(
             Ok(())
         })?;
         dst_entry.signal_ready();
+        // Redis's order: the push, then the pop (and the source's deletion).
+        dst_entry.notify(notify::LIST, to.push_event());
+        many.entry(0)
+            .notify_then_del(notify::LIST, from.pop_event());
         Ok(Some(elem))
     })
 }
@@ -260,6 +286,7 @@ impl<'s> Lists<'s> {
             };
             if len > 0 {
                 e.signal_ready();
+                e.notify(notify::LIST, side.push_event());
             }
             Ok(len)
         })
@@ -466,7 +493,9 @@ impl<'s> Lists<'s> {
                 l.set(i, elem);
                 Ok(())
             })?
-            .ok_or(Error::NoSuchKey)
+            .ok_or(Error::NoSuchKey)?;
+            e.notify(notify::LIST, "lset");
+            Ok(())
         })
     }
 
@@ -509,6 +538,7 @@ impl<'s> Lists<'s> {
             })?;
             if len.is_some_and(|n| n > 0) {
                 e.signal_ready();
+                e.notify(notify::LIST, "linsert");
             }
             Ok(len.unwrap_or(0))
         })
@@ -593,8 +623,11 @@ impl<'s> Lists<'s> {
                     None => l.trim(len, 0),
                 }
                 Ok(())
+            })?
+            .map_or(Ok(()), |()| {
+                e.notify_then_del(notify::LIST, "ltrim");
+                Ok(())
             })
-            .map(|_| ())
         })
     }
 
@@ -620,32 +653,37 @@ impl<'s> Lists<'s> {
             usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX)
         };
         self.ks().write(self.db, key.as_ref(), |e| {
-            e.update_existing::<ListValue, _>(|l| {
-                let len = l.len();
-                let hit = |(_, x): &(usize, Elem<'_>)| x.with_bytes(|x| x == elem);
-                // The positions to remove, counted from the end the command starts at.
-                let mut gone: Vec<usize> = if count >= 0 {
-                    l.iter()
-                        .enumerate()
-                        .filter(hit)
-                        .map(|(i, _)| i)
-                        .take(limit)
-                        .collect()
-                } else {
-                    let from_tail = l.iter().rev().enumerate().filter(hit);
-                    from_tail.map(|(i, _)| len - 1 - i).take(limit).collect()
-                };
-                if !gone.is_empty() {
-                    gone.sort_unstable();
-                    let kept = l
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| gone.binary_search(i).is_err());
-                    *l = ListValue::from_elems(kept.map(|(_, x)| x));
-                }
-                Ok(gone.len())
-            })
-            .map(Option::unwrap_or_default)
+            let removed = e
+                .update_existing::<ListValue, _>(|l| {
+                    let len = l.len();
+                    let hit = |(_, x): &(usize, Elem<'_>)| x.with_bytes(|x| x == elem);
+                    // The positions to remove, counted from the end the command starts at.
+                    let mut gone: Vec<usize> = if count >= 0 {
+                        l.iter()
+                            .enumerate()
+                            .filter(hit)
+                            .map(|(i, _)| i)
+                            .take(limit)
+                            .collect()
+                    } else {
+                        let from_tail = l.iter().rev().enumerate().filter(hit);
+                        from_tail.map(|(i, _)| len - 1 - i).take(limit).collect()
+                    };
+                    if !gone.is_empty() {
+                        gone.sort_unstable();
+                        let kept = l
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| gone.binary_search(i).is_err());
+                        *l = ListValue::from_elems(kept.map(|(_, x)| x));
+                    }
+                    Ok(gone.len())
+                })
+                .map(Option::unwrap_or_default)?;
+            if removed > 0 {
+                e.notify_then_del(notify::LIST, "lrem");
+            }
+            Ok(removed)
         })
     }
 

@@ -200,7 +200,7 @@ impl Registry {
         }
     }
 
-    fn publish(&self, channel: &[u8], payload: &Blob) -> usize {
+    pub(crate) fn publish(&self, channel: &[u8], payload: &Blob) -> usize {
         let state = self.state.read();
         let mut receivers = 0;
         let channel_blob = Blob::copy_from_slice(channel);

@@ -28,7 +28,7 @@ mod set_value;
 
 use crate::dict::Picks;
 use crate::keys::{Batches, ScanOptions};
-use crate::keyspace::{Deadline, Keyspace};
+use crate::keyspace::{Deadline, Keyspace, notify};
 use crate::value::{Elem, Value, ValueRef, opt};
 use crate::{Args, Blob, Error, Result, Store};
 
@@ -105,7 +105,13 @@ impl<'s> Sets<'s> {
             return Err(Error::WrongArity("sadd"));
         }
         self.ks().write(self.db, key.as_ref(), |e| {
-            e.update::<SetValue, _>(|s| Ok(members.iter().filter(|m| s.add(m.as_ref())).count()))
+            let added = e.update::<SetValue, _>(|s| {
+                Ok(members.iter().filter(|m| s.add(m.as_ref())).count())
+            })?;
+            if added > 0 {
+                e.notify(notify::SET, "sadd");
+            }
+            Ok(added)
         })
     }
 
@@ -132,10 +138,15 @@ impl<'s> Sets<'s> {
             return Err(Error::WrongArity("srem"));
         }
         self.ks().write(self.db, key.as_ref(), |e| {
-            e.update_existing::<SetValue, _>(|s| {
-                Ok(members.iter().filter(|m| s.remove(m.as_ref())).count())
-            })
-            .map(Option::unwrap_or_default)
+            let removed = e
+                .update_existing::<SetValue, _>(|s| {
+                    Ok(members.iter().filter(|m| s.remove(m.as_ref())).count())
+                })
+                .map(Option::unwrap_or_default)?;
+            if removed > 0 {
+                e.notify_then_del(notify::SET, "srem");
+            }
+            Ok(removed)
         })
     }
 
@@ -250,9 +261,9 @@ impl<'s> Sets<'s> {
     fn pop(&self, key: &[u8], count: usize) -> Result<Option<Vec<Blob>>> {
         let ks = self.ks();
         ks.write(self.db, key, |e| {
-            e.update_existing::<SetValue, _>(|s| {
+            let popped = e.update_existing::<SetValue, _>(|s| {
                 if count >= s.len() {
-                    let all = s.members().map(Elem::to_blob).collect();
+                    let all: Vec<Blob> = s.members().map(Elem::to_blob).collect();
                     *s = SetValue::default();
                     return Ok(all);
                 }
@@ -261,7 +272,11 @@ impl<'s> Sets<'s> {
                     s.remove(m);
                 }
                 Ok(picked)
-            })
+            })?;
+            if popped.as_ref().is_some_and(|p| !p.is_empty()) {
+                e.notify_then_del(notify::SET, "spop");
+            }
+            Ok(popped)
         })
     }
 
@@ -350,7 +365,11 @@ impl<'s> Sets<'s> {
                 if removed != Some(true) {
                     return Ok(false);
                 }
-                many.entry(1).update::<SetValue, _>(|s| Ok(s.add(member)))?;
+                many.entry(0).notify_then_del(notify::SET, "srem");
+                let mut to = many.entry(1);
+                if to.update::<SetValue, _>(|s| Ok(s.add(member)))? {
+                    to.notify(notify::SET, "sadd");
+                }
                 Ok(true)
             })
     }
@@ -385,9 +404,12 @@ impl<'s> Sets<'s> {
             let len = result.len();
             let mut entry = many.entry(0);
             if len == 0 {
-                entry.remove();
+                if entry.remove() {
+                    entry.notify(notify::GENERIC, "del");
+                }
             } else {
                 entry.put(Value::Set(result), Deadline::Clear);
+                entry.notify(notify::SET, op.store_name());
             }
             Ok(len)
         })

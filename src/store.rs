@@ -7,6 +7,7 @@ use crate::clock::{Clock, ClockSource};
 use rand::Rng;
 
 use crate::keyspace::expiry::{self, Schedule, SweeperHandle};
+use crate::keyspace::notify::{KeyspaceEvents, Notifier};
 use crate::keyspace::{Keyspace, Scope};
 use crate::pubsub;
 use crate::{Bits, Hashes, Keys, Lists, PubSub, Result, Sets, Strings, ZSets};
@@ -163,6 +164,34 @@ impl Store {
         PubSub::new(self)
     }
 
+    /// Changes which keyspace events commands publish (`CONFIG SET
+    /// notify-keyspace-events`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{KeyspaceEvents, Store};
+    /// let store = Store::new();
+    /// store.set_notify_keyspace_events(KeyspaceEvents::parse("Eg")?);
+    /// assert_eq!(store.notify_keyspace_events(), KeyspaceEvents::parse("gE")?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn set_notify_keyspace_events(&self, events: KeyspaceEvents) {
+        self.keyspace().notifier().set(events);
+    }
+
+    /// Which keyspace events commands publish (`CONFIG GET notify-keyspace-events`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.notify_keyspace_events(), embedis::KeyspaceEvents::NONE);
+    /// ```
+    pub fn notify_keyspace_events(&self) -> KeyspaceEvents {
+        self.keyspace().notifier().get()
+    }
+
     /// Commands on set values (`SADD`, `SINTER`, `SPOP`, `SSCAN`, …) in database 0.
     ///
     /// # Examples
@@ -314,7 +343,8 @@ impl Store {
             ks.clock().clone(),
             Arc::clone(&schedule),
             ks.rng().r#gen(),
-        );
+        )
+        .with_notifier(ks.notifier().holding());
         Store {
             shared: Arc::new(Shared {
                 keyspace: keyspace.scoped(scope),
@@ -479,6 +509,7 @@ pub struct StoreBuilder {
     max_string_size: usize,
     seed: Option<u64>,
     pubsub_buffer_limit: usize,
+    events: KeyspaceEvents,
 }
 
 impl Default for StoreBuilder {
@@ -509,6 +540,7 @@ impl StoreBuilder {
             max_string_size: 512 << 20,
             seed: None,
             pubsub_buffer_limit: 32 << 20,
+            events: KeyspaceEvents::NONE,
         }
     }
 
@@ -637,6 +669,25 @@ impl StoreBuilder {
         self
     }
 
+    /// Which keyspace events commands publish (Redis's `notify-keyspace-events`; none
+    /// by default). Changeable later with
+    /// [`Store::set_notify_keyspace_events`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{KeyspaceEvents, Store};
+    /// let store = Store::builder().notify_keyspace_events(KeyspaceEvents::parse("Kl")?).build();
+    /// let events = store.pubsub().subscribe(["__keyspace@0__:jobs"]);
+    /// store.lists().lpush("jobs", ["j1"])?;
+    /// assert_eq!(events.try_recv()?.unwrap().payload, "lpush");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn notify_keyspace_events(mut self, events: KeyspaceEvents) -> Self {
+        self.events = events;
+        self
+    }
+
     /// How many bytes of unread messages a pub/sub [`Subscription`](crate::Subscription)
     /// may hold before it is cut off (Redis's `client-output-buffer-limit pubsub` hard
     /// limit, 32 MiB by default).
@@ -670,6 +721,7 @@ impl StoreBuilder {
     /// ```
     pub fn build(self) -> Store {
         let schedule = Arc::new(Schedule::new(self.resolution));
+        let pubsub = Arc::new(pubsub::Registry::new(self.pubsub_buffer_limit));
         let shared = Arc::new(Shared {
             keyspace: Keyspace::new(
                 self.databases,
@@ -677,8 +729,9 @@ impl StoreBuilder {
                 self.clock.clone(),
                 Arc::clone(&schedule),
                 self.seed.unwrap_or_else(rand::random),
-            ),
-            pubsub: Arc::new(pubsub::Registry::new(self.pubsub_buffer_limit)),
+            )
+            .with_notifier(Notifier::new(self.events, Arc::clone(&pubsub))),
+            pubsub,
             max_string_size: self.max_string_size,
             sweeper: SweeperHandle::new(Arc::clone(&schedule)),
         });

@@ -19,7 +19,7 @@ mod lcs;
 use std::time::{Duration, SystemTime};
 
 use crate::clock::{deadline_after, deadline_at};
-use crate::keyspace::{Deadline, Keyspace};
+use crate::keyspace::{Deadline, EntryMut, Keyspace, notify};
 use crate::number::{self, IntBuf};
 use crate::value::{StrRef, opt_str};
 use crate::{Blob, Error, Result, Store};
@@ -248,6 +248,14 @@ pub(crate) fn deadline(ks: &Keyspace, expiry: Expiry, cmd: &'static str) -> Resu
     })
 }
 
+/// The events of a `SET` that wrote: `set`, and `expire` if it set a deadline.
+fn notify_set(e: &EntryMut<'_>, deadline: Deadline) {
+    e.notify(notify::STRING, "set");
+    if matches!(deadline, Deadline::At(_)) {
+        e.notify(notify::GENERIC, "expire");
+    }
+}
+
 /// Commands on string values. Obtained from [`Store::strings`] or
 /// [`Db::strings`](crate::Db::strings).
 ///
@@ -303,8 +311,10 @@ impl<'s> Strings<'s> {
     #[inline]
     pub fn set(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<()> {
         let value = value.as_ref();
-        self.ks()
-            .write(self.db, key.as_ref(), |e| e.put_str(value, Deadline::Clear));
+        self.ks().write(self.db, key.as_ref(), |e| {
+            e.put_str(value, Deadline::Clear);
+            e.notify(notify::STRING, "set");
+        });
         Ok(())
     }
 
@@ -337,6 +347,7 @@ impl<'s> Strings<'s> {
             let write = options.condition.allows(e.exists());
             if write {
                 e.put_str(value, deadline);
+                notify_set(e, deadline);
             }
             write
         }))
@@ -375,6 +386,7 @@ impl<'s> Strings<'s> {
             let write = options.condition.allows(old.is_some());
             if write {
                 e.put_str(value, deadline);
+                notify_set(e, deadline);
             }
             Ok(old)
         })
@@ -465,8 +477,10 @@ impl<'s> Strings<'s> {
 
     fn setex_impl(&self, key: &[u8], ttl: Duration, value: &[u8], cmd: &'static str) -> Result<()> {
         let deadline = deadline(self.ks(), Expiry::In(ttl), cmd)?;
-        self.ks()
-            .write(self.db, key, |e| e.put_str(value, deadline));
+        self.ks().write(self.db, key, |e| {
+            e.put_str(value, deadline);
+            notify_set(e, deadline);
+        });
         Ok(())
     }
 
@@ -522,7 +536,9 @@ impl<'s> Strings<'s> {
                 return false;
             }
             for (n, (_, v)) in pairs.iter().enumerate() {
-                many.entry(n).put_str(v.as_ref(), Deadline::Clear);
+                let mut e = many.entry(n);
+                e.put_str(v.as_ref(), Deadline::Clear);
+                e.notify(notify::STRING, "set");
             }
             true
         }))
@@ -586,10 +602,17 @@ impl<'s> Strings<'s> {
         self.ks().write(self.db, key.as_ref(), |e| {
             let value = e.str()?.map(StrRef::to_blob);
             if value.is_some() {
+                let had = e.expires_at();
                 e.set_expires_at(match deadline {
                     Deadline::At(at) => Some(at),
                     Deadline::Keep | Deadline::Clear => None,
                 });
+                match deadline {
+                    Deadline::At(_) if !e.exists() => e.notify(notify::GENERIC, "del"),
+                    Deadline::At(_) => e.notify(notify::GENERIC, "expire"),
+                    Deadline::Clear if had.is_some() => e.notify(notify::GENERIC, "persist"),
+                    Deadline::Keep | Deadline::Clear => {}
+                }
             }
             Ok(value)
         })
@@ -615,6 +638,7 @@ impl<'s> Strings<'s> {
             let value = e.str()?.map(StrRef::to_blob);
             if value.is_some() {
                 e.remove();
+                e.notify(notify::GENERIC, "del");
             }
             Ok(value)
         })
@@ -685,13 +709,15 @@ impl<'s> Strings<'s> {
                 .checked_add(value.len())
                 .filter(|&end| end <= max)
                 .ok_or(Error::StringTooLong)?;
-            e.update_str(|buf| {
+            let len = e.update_str(|buf| {
                 if buf.len() < end {
                     buf.resize(end, 0);
                 }
                 buf[offset..end].copy_from_slice(value);
                 buf.len()
-            })
+            })?;
+            e.notify(notify::STRING, "setrange");
+            Ok(len)
         })
     }
 
@@ -739,10 +765,12 @@ impl<'s> Strings<'s> {
             if len.checked_add(value.len()).is_none_or(|n| n > max) {
                 return Err(Error::StringTooLong);
             }
-            e.update_str(|buf| {
+            let len = e.update_str(|buf| {
                 buf.extend_from_slice(value);
                 buf.len()
-            })
+            })?;
+            e.notify(notify::STRING, "append");
+            Ok(len)
         })
     }
 
@@ -800,6 +828,7 @@ impl<'s> Strings<'s> {
             };
             let value = current.checked_add(delta).ok_or(Error::Overflow)?;
             e.put_str(IntBuf::new(value).as_bytes(), Deadline::Keep);
+            e.notify(notify::STRING, "incrby");
             Ok(value)
         })
     }
@@ -855,6 +884,7 @@ impl<'s> Strings<'s> {
         self.ks().write(self.db, key, |e| {
             let text = number::incr_by_float(e.str()?.map(StrRef::bytes), delta)?;
             e.put_str(text.as_bytes(), Deadline::Keep);
+            e.notify(notify::STRING, "incrbyfloat");
             Ok(text)
         })
     }

@@ -27,7 +27,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::keyspace::{Deadline, Scope};
+use crate::keyspace::{Deadline, Scope, notify};
 use crate::{Bits, Db, Error, Hashes, Keys, Lists, Sets, Store, Strings, ZSets};
 
 /// The handles of a transaction in progress: the same commands as on a [`Store`], on
@@ -200,28 +200,35 @@ where
         }
         let scope = private.scope().expect("a private store is scoped");
         scope.take_written();
+        private.notifier().take_held();
         let out = f(&tx)?;
         if scope.strayed() {
             return Err(Error::KeyNotInTransaction.into());
         }
-        // Copy out what was written.
+        // Copy out what was written, quietly: the events the commands raised in the
+        // private store stand for it, and are published next, in their order.
         let written = scope.take_written();
-        for (n, key) in names.iter().enumerate() {
-            if !written.contains(key) {
-                continue;
-            }
-            #[allow(clippy::redundant_closure_for_method_calls)]
-            // the method's lifetime is too narrow
-            let taken = private.write(0, key, |e| e.take());
-            let mut entry = many.entry(n);
-            match taken {
-                Some((value, deadline)) => {
-                    entry.put(value, deadline.map_or(Deadline::Clear, Deadline::At));
+        notify::quietly(|| {
+            for (n, key) in names.iter().enumerate() {
+                if !written.contains(key) {
+                    continue;
                 }
-                None => {
-                    entry.remove();
+                #[allow(clippy::redundant_closure_for_method_calls)]
+                // the method's lifetime is too narrow
+                let taken = private.write(0, key, |e| e.take());
+                let mut entry = many.entry(n);
+                match taken {
+                    Some((value, deadline)) => {
+                        entry.put(value, deadline.map_or(Deadline::Clear, Deadline::At));
+                    }
+                    None => {
+                        entry.remove();
+                    }
                 }
             }
+        });
+        for held in private.notifier().take_held() {
+            ks.notify(held.class, held.event, db, &held.key);
         }
         Ok(out)
     })

@@ -54,7 +54,7 @@ use crate::dict::Picks;
 use crate::index::list_range;
 use crate::keys::{Batches, ScanOptions};
 use crate::keyspace::blocking::{CancelToken, Served};
-use crate::keyspace::{Deadline, Keyspace};
+use crate::keyspace::{Deadline, Keyspace, notify};
 use crate::sets::SetValue;
 use crate::value::{Elem, KeyType, Value, ValueRef, opt};
 use crate::{Args, Blob, Error, Result, Store};
@@ -914,7 +914,7 @@ fn pop_n(
     count: usize,
 ) -> Result<Option<Vec<(Blob, f64)>>> {
     ks.write(db, key, |e| {
-        e.update_existing::<SortedSet, _>(|z| {
+        let popped = e.update_existing::<SortedSet, _>(|z| {
             let len = z.len();
             let n = count.min(len);
             let mut out = Vec::with_capacity(n);
@@ -926,7 +926,15 @@ fn pop_n(
                 }
             }
             Ok(out)
-        })
+        })?;
+        if popped.as_ref().is_some_and(|p| !p.is_empty()) {
+            let event = match end {
+                ScoreEnd::Min => "zpopmin",
+                ScoreEnd::Max => "zpopmax",
+            };
+            e.notify_then_del(notify::ZSET, event);
+        }
+        Ok(popped)
     })
 }
 
@@ -1056,22 +1064,25 @@ impl<'s> ZSets<'s> {
             if options.condition.only_updates() && e.get::<SortedSet>()?.is_none() {
                 return Ok(0);
             }
-            e.update::<SortedSet, _>(|z| {
-                let mut counted = 0;
+            let (counted, changed) = e.update::<SortedSet, _>(|z| {
+                let (mut counted, mut changed) = (0, false);
                 for (m, score) in &members {
                     let (old, new) = z.upsert(m.as_ref(), |old| {
                         // An equal score (0 and -0 included) is left as it is.
                         let write = options.condition.permits(old, *score) && old != Some(*score);
                         Ok::<_, Error>(write.then_some(*score))
                     })?;
-                    let changed = match old {
-                        None => new.is_some(),
-                        Some(_) => options.ch && new != old,
-                    };
-                    counted += usize::from(changed);
+                    let (added, updated) =
+                        (old.is_none() && new.is_some(), old.is_some() && new != old);
+                    counted += usize::from(added || (options.ch && updated));
+                    changed |= added || updated;
                 }
-                Ok(counted)
-            })
+                Ok((counted, changed))
+            })?;
+            if changed {
+                e.notify(notify::ZSET, "zadd");
+            }
+            Ok(counted)
         })
     }
 
@@ -1125,6 +1136,11 @@ impl<'s> ZSets<'s> {
                     Ok((old != Some(sum)).then_some(sum))
                 })?;
                 Ok(result)
+            })
+            .inspect(|result| {
+                if result.is_some() {
+                    e.notify(notify::ZSET, "zincr");
+                }
             })
         })
     }
@@ -1186,15 +1202,20 @@ impl ZSets<'_> {
             return Err(Error::WrongArity("zrem"));
         }
         self.ks().write(self.db, key.as_ref(), |e| {
-            e.update_existing::<SortedSet, _>(|z| {
-                let n = members
-                    .iter()
-                    .filter(|m| z.remove(m.as_ref()).is_some())
-                    .count();
-                z.shrink();
-                Ok(n)
-            })
-            .map(Option::unwrap_or_default)
+            let removed = e
+                .update_existing::<SortedSet, _>(|z| {
+                    let n = members
+                        .iter()
+                        .filter(|m| z.remove(m.as_ref()).is_some())
+                        .count();
+                    z.shrink();
+                    Ok(n)
+                })
+                .map(Option::unwrap_or_default)?;
+            if removed > 0 {
+                e.notify_then_del(notify::ZSET, "zrem");
+            }
+            Ok(removed)
         })
     }
 
@@ -1691,20 +1712,30 @@ impl ZSets<'_> {
                 }
                 out
             };
-            Ok(store_sorted(&mut many.entry(0), selected))
+            Ok(store_sorted(&mut many.entry(0), selected, "zrangestore"))
         })
     }
 
     fn remove_range(&self, key: &[u8], range: &ZRange) -> Result<usize> {
         range.check(false)?;
         self.ks().write(self.db, key, |e| {
-            e.update_existing::<SortedSet, _>(|z| {
-                let (ranks, _) = range.select(z);
-                let n = ranks.len();
-                z.remove_ranks(ranks, |_, _| {});
-                Ok(n)
-            })
-            .map(Option::unwrap_or_default)
+            let removed = e
+                .update_existing::<SortedSet, _>(|z| {
+                    let (ranks, _) = range.select(z);
+                    let n = ranks.len();
+                    z.remove_ranks(ranks, |_, _| {});
+                    Ok(n)
+                })
+                .map(Option::unwrap_or_default)?;
+            if removed > 0 {
+                let event = match range.by {
+                    By::Rank(..) => "zremrangebyrank",
+                    By::Score(..) => "zremrangebyscore",
+                    By::Lex(..) => "zremrangebylex",
+                };
+                e.notify_then_del(notify::ZSET, event);
+            }
+            Ok(removed)
         })
     }
 
@@ -1770,15 +1801,22 @@ impl ZSets<'_> {
 
 /// Stores `members` (sorted, distinct) at the entry, or deletes it if there are none;
 /// returns how many.
-fn store_sorted(entry: &mut crate::keyspace::EntryMut<'_>, members: Vec<(Blob, f64)>) -> usize {
+fn store_sorted(
+    entry: &mut crate::keyspace::EntryMut<'_>,
+    members: Vec<(Blob, f64)>,
+    event: &'static str,
+) -> usize {
     let n = members.len();
     if n == 0 {
-        entry.remove();
+        if entry.remove() {
+            entry.notify(notify::GENERIC, "del");
+        }
     } else {
         entry.put(
             Value::ZSet(SortedSet::from_sorted(members)),
             Deadline::Clear,
         );
+        entry.notify(notify::ZSET, event);
     }
     n
 }
@@ -2110,7 +2148,7 @@ impl<'s> ZSets<'s> {
                     .collect::<Result<Vec<_>>>()?;
                 op.apply(&inputs, options)
             };
-            Ok(store_sorted(&mut many.entry(0), result))
+            Ok(store_sorted(&mut many.entry(0), result, op.name(true)))
         })
     }
 

@@ -10,9 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use embedis::{
-    Aggregate, BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, CombineOptions, Error,
-    ExpireCondition, LexBound, LposOptions, Overflow, Position, ScanOptions, ScoreBound, ScoreEnd,
-    Side, Store, Ttl, ZAddCondition, ZAddOptions, ZRange,
+    Aggregate, BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, CombineOptions, CopyOptions,
+    Error, ExpireCondition, Expiry, LexBound, LposOptions, Overflow, Position, ScanOptions,
+    ScoreBound, ScoreEnd, SetOptions, Side, Store, Ttl, ZAddCondition, ZAddOptions, ZRange,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -28,8 +28,62 @@ enum Resp {
 
 struct Redis {
     child: Child,
+    port: u16,
     reader: BufReader<TcpStream>,
     writer: TcpStream,
+}
+
+/// A second connection to the same server (a subscriber).
+struct Conn {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+fn send<A: AsRef<[u8]>>(writer: &mut TcpStream, args: &[A]) {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        let a = a.as_ref();
+        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+    writer.write_all(&out).unwrap();
+}
+
+fn read_resp(reader: &mut BufReader<TcpStream>) -> Resp {
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let (kind, rest) = line.trim_end().split_at(1);
+    match kind {
+        "+" => Resp::Simple(rest.into()),
+        "-" => Resp::Error(rest.into()),
+        ":" => Resp::Int(rest.parse().unwrap()),
+        "$" => {
+            let n: i64 = rest.parse().unwrap();
+            if n < 0 {
+                return Resp::Bulk(None);
+            }
+            let mut buf = vec![0; usize::try_from(n).unwrap() + 2];
+            reader.read_exact(&mut buf).unwrap();
+            buf.truncate(buf.len() - 2);
+            Resp::Bulk(Some(buf))
+        }
+        "*" => {
+            let n: i64 = rest.parse().unwrap();
+            if n < 0 {
+                return Resp::Array(None);
+            }
+            Resp::Array(Some((0..n).map(|_| read_resp(reader)).collect()))
+        }
+        other => panic!("unexpected reply type {other:?}"),
+    }
+}
+
+impl Conn {
+    fn cmd<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Resp {
+        send(&mut self.writer, args);
+        read_resp(&mut self.reader)
+    }
 }
 
 impl Drop for Redis {
@@ -80,49 +134,23 @@ impl Redis {
         };
         Some(Redis {
             child,
+            port,
             reader: BufReader::new(stream.try_clone().ok()?),
             writer: stream,
         })
     }
 
     fn cmd<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Resp {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            let a = a.as_ref();
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
-        self.writer.write_all(&out).unwrap();
-        self.read()
+        send(&mut self.writer, args);
+        read_resp(&mut self.reader)
     }
 
-    fn read(&mut self) -> Resp {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).unwrap();
-        let (kind, rest) = line.trim_end().split_at(1);
-        match kind {
-            "+" => Resp::Simple(rest.into()),
-            "-" => Resp::Error(rest.into()),
-            ":" => Resp::Int(rest.parse().unwrap()),
-            "$" => {
-                let n: i64 = rest.parse().unwrap();
-                if n < 0 {
-                    return Resp::Bulk(None);
-                }
-                let mut buf = vec![0; usize::try_from(n).unwrap() + 2];
-                self.reader.read_exact(&mut buf).unwrap();
-                buf.truncate(buf.len() - 2);
-                Resp::Bulk(Some(buf))
-            }
-            "*" => {
-                let n: i64 = rest.parse().unwrap();
-                if n < 0 {
-                    return Resp::Array(None);
-                }
-                Resp::Array(Some((0..n).map(|_| self.read()).collect()))
-            }
-            other => panic!("unexpected reply type {other:?}"),
+    /// Another connection to this server.
+    fn connect(&self) -> Conn {
+        let stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        Conn {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
         }
     }
 
@@ -1712,6 +1740,337 @@ fn zset_errors_match_redis(redis: &mut Redis) {
     );
 }
 
+/// What one command did to the store here, for the event comparison.
+type Step = Box<dyn Fn(&Store) -> embedis::Result<()>>;
+
+fn step(f: impl Fn(&Store) -> embedis::Result<()> + 'static) -> Step {
+    Box::new(f)
+}
+
+/// Keyspace notifications (`KEA` plus new keys): after each command, the events
+/// published here — channel and message, in order — are Redis's.
+#[allow(clippy::too_many_lines)]
+fn keyspace_events_match_redis(redis: &mut Redis) {
+    use embedis::KeyspaceEvents;
+    redis.cmd(&["FLUSHALL"]);
+    redis.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEAn"]);
+    let mut listener = redis.connect();
+    listener.cmd(&["PSUBSCRIBE", "__key*__:*"]);
+    listener.cmd(&["SUBSCRIBE", "sync"]);
+    let store = Store::builder()
+        .notify_keyspace_events(KeyspaceEvents::parse("KEAn").unwrap())
+        .build();
+    let ours = store.pubsub().psubscribe(["__key*__:*"]);
+    let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<String>>();
+    let steps: Vec<(Vec<String>, Step)> = vec![
+        (s(&["SET", "k", "v"]), step(|st| st.strings().set("k", "v"))),
+        (
+            s(&["SET", "k", "v", "EX", "100"]),
+            step(|st| {
+                st.strings()
+                    .set_with("k", "v", SetOptions::new().ttl(Duration::from_secs(100)))
+                    .map(|_| ())
+            }),
+        ),
+        (
+            s(&["INCR", "n"]),
+            step(|st| st.strings().incr("n").map(|_| ())),
+        ),
+        (
+            s(&["INCRBYFLOAT", "f", "1.5"]),
+            step(|st| st.strings().incrbyfloat("f", 1.5).map(|_| ())),
+        ),
+        (
+            s(&["APPEND", "k", "x"]),
+            step(|st| st.strings().append("k", "x").map(|_| ())),
+        ),
+        (
+            s(&["SETRANGE", "k", "0", "ab"]),
+            step(|st| st.strings().setrange("k", 0, "ab").map(|_| ())),
+        ),
+        (
+            s(&["GETDEL", "k"]),
+            step(|st| st.strings().getdel("k").map(|_| ())),
+        ),
+        (
+            s(&["MSET", "a", "1", "b", "2"]),
+            step(|st| st.strings().mset([("a", "1"), ("b", "2")])),
+        ),
+        (
+            s(&["EXPIRE", "a", "100"]),
+            step(|st| st.keys().expire("a", Duration::from_secs(100)).map(|_| ())),
+        ),
+        (
+            s(&["PERSIST", "a"]),
+            step(|st| st.keys().persist("a").map(|_| ())),
+        ),
+        (
+            s(&["EXPIRE", "a", "0"]),
+            step(|st| st.keys().expire("a", Duration::ZERO).map(|_| ())),
+        ),
+        (
+            s(&["RENAME", "b", "c"]),
+            step(|st| st.keys().rename("b", "c")),
+        ),
+        (
+            s(&["COPY", "c", "d"]),
+            step(|st| st.keys().copy("c", "d", CopyOptions::new()).map(|_| ())),
+        ),
+        (
+            s(&["MOVE", "d", "1"]),
+            step(|st| st.keys().move_key("d", 1).map(|_| ())),
+        ),
+        (
+            s(&["DEL", "c", "nokey"]),
+            step(|st| st.keys().del(["c", "nokey"]).map(|_| ())),
+        ),
+        (
+            s(&["LPUSH", "l", "a", "b"]),
+            step(|st| st.lists().lpush("l", ["a", "b"]).map(|_| ())),
+        ),
+        (
+            s(&["RPUSH", "l", "c"]),
+            step(|st| st.lists().rpush("l", ["c"]).map(|_| ())),
+        ),
+        (
+            s(&["LPOP", "l"]),
+            step(|st| st.lists().lpop("l").map(|_| ())),
+        ),
+        (
+            s(&["RPOP", "l", "5"]),
+            step(|st| st.lists().rpop_count("l", 5).map(|_| ())),
+        ),
+        (
+            s(&["LPUSHX", "l", "x"]),
+            step(|st| st.lists().lpushx("l", ["x"]).map(|_| ())),
+        ),
+        (
+            s(&["LPUSH", "l", "x", "y"]),
+            step(|st| st.lists().lpush("l", ["x", "y"]).map(|_| ())),
+        ),
+        (
+            s(&["LINSERT", "l", "BEFORE", "x", "w"]),
+            step(|st| {
+                st.lists()
+                    .linsert("l", Position::Before, "x", "w")
+                    .map(|_| ())
+            }),
+        ),
+        (
+            s(&["LSET", "l", "0", "z"]),
+            step(|st| st.lists().lset("l", 0, "z")),
+        ),
+        (
+            s(&["LREM", "l", "0", "z"]),
+            step(|st| st.lists().lrem("l", 0, "z").map(|_| ())),
+        ),
+        (
+            s(&["LTRIM", "l", "0", "0"]),
+            step(|st| st.lists().ltrim("l", 0, 0)),
+        ),
+        (
+            s(&["LMOVE", "l", "l2", "LEFT", "RIGHT"]),
+            step(|st| {
+                st.lists()
+                    .lmove("l", "l2", Side::Left, Side::Right)
+                    .map(|_| ())
+            }),
+        ),
+        (
+            s(&["HSET", "h", "f", "v"]),
+            step(|st| st.hashes().hset("h", [("f", "v")]).map(|_| ())),
+        ),
+        (
+            s(&["HSETNX", "h", "f", "v"]),
+            step(|st| st.hashes().hsetnx("h", "f", "v").map(|_| ())),
+        ),
+        (
+            s(&["HINCRBY", "h", "n", "1"]),
+            step(|st| st.hashes().hincrby("h", "n", 1).map(|_| ())),
+        ),
+        (
+            s(&["HINCRBYFLOAT", "h", "g", "1.5"]),
+            step(|st| st.hashes().hincrbyfloat("h", "g", 1.5).map(|_| ())),
+        ),
+        (
+            s(&["HDEL", "h", "f", "n", "g"]),
+            step(|st| st.hashes().hdel("h", ["f", "n", "g"]).map(|_| ())),
+        ),
+        (
+            s(&["SADD", "s", "a", "b"]),
+            step(|st| st.sets().sadd("s", ["a", "b"]).map(|_| ())),
+        ),
+        (
+            s(&["SADD", "s", "a"]),
+            step(|st| st.sets().sadd("s", ["a"]).map(|_| ())),
+        ),
+        (
+            s(&["SREM", "s", "a"]),
+            step(|st| st.sets().srem("s", ["a"]).map(|_| ())),
+        ),
+        (
+            s(&["SMOVE", "s", "s2", "b"]),
+            step(|st| st.sets().smove("s", "s2", "b").map(|_| ())),
+        ),
+        (
+            s(&["SPOP", "s2"]),
+            step(|st| st.sets().spop("s2").map(|_| ())),
+        ),
+        (
+            s(&["SADD", "s3", "x"]),
+            step(|st| st.sets().sadd("s3", ["x"]).map(|_| ())),
+        ),
+        (
+            s(&["SINTERSTORE", "dst", "s3", "s3"]),
+            step(|st| st.sets().sinterstore("dst", ["s3", "s3"]).map(|_| ())),
+        ),
+        (
+            s(&["SUNIONSTORE", "dst", "nokey"]),
+            step(|st| st.sets().sunionstore("dst", ["nokey"]).map(|_| ())),
+        ),
+        (
+            s(&["ZADD", "z", "1", "a", "2", "b"]),
+            step(|st| st.zsets().zadd("z", [("a", 1.0), ("b", 2.0)]).map(|_| ())),
+        ),
+        (
+            s(&["ZADD", "z", "XX", "1", "a"]),
+            step(|st| {
+                st.zsets()
+                    .zadd_with(
+                        "z",
+                        [("a", 1.0)],
+                        ZAddOptions::new().condition(ZAddCondition::IfPresent),
+                    )
+                    .map(|_| ())
+            }),
+        ),
+        (
+            s(&["ZINCRBY", "z", "1", "a"]),
+            step(|st| st.zsets().zincrby("z", 1.0, "a").map(|_| ())),
+        ),
+        (
+            s(&["ZADD", "z", "INCR", "1", "b"]),
+            step(|st| {
+                st.zsets()
+                    .zadd_incr("z", "b", 1.0, ZAddOptions::new())
+                    .map(|_| ())
+            }),
+        ),
+        (
+            s(&["ZREM", "z", "a"]),
+            step(|st| st.zsets().zrem("z", ["a"]).map(|_| ())),
+        ),
+        (
+            s(&["ZPOPMIN", "z"]),
+            step(|st| st.zsets().zpopmin("z", 1).map(|_| ())),
+        ),
+        (
+            s(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]),
+            step(|st| {
+                st.zsets()
+                    .zadd("z", [("a", 1.0), ("b", 2.0), ("c", 3.0)])
+                    .map(|_| ())
+            }),
+        ),
+        (
+            s(&["ZREMRANGEBYSCORE", "z", "1", "1"]),
+            step(|st| st.zsets().zremrangebyscore("z", 1.0, 1.0).map(|_| ())),
+        ),
+        (
+            s(&["ZREMRANGEBYRANK", "z", "0", "0"]),
+            step(|st| st.zsets().zremrangebyrank("z", 0, 0).map(|_| ())),
+        ),
+        (
+            s(&["ZREMRANGEBYLEX", "z", "-", "+"]),
+            step(|st| {
+                st.zsets()
+                    .zremrangebylex("z", LexBound::Min, LexBound::Max)
+                    .map(|_| ())
+            }),
+        ),
+        (
+            s(&["ZADD", "z2", "1", "x"]),
+            step(|st| st.zsets().zadd("z2", [("x", 1.0)]).map(|_| ())),
+        ),
+        (
+            s(&["ZUNIONSTORE", "z3", "1", "z2"]),
+            step(|st| st.zsets().zunionstore("z3", ["z2"]).map(|_| ())),
+        ),
+        (
+            s(&["ZRANGESTORE", "z4", "z2", "0", "-1"]),
+            step(|st| {
+                st.zsets()
+                    .zrangestore("z4", "z2", &ZRange::rank(0, -1))
+                    .map(|_| ())
+            }),
+        ),
+        (
+            s(&["ZINTERSTORE", "z4", "2", "z2", "nokey"]),
+            step(|st| st.zsets().zinterstore("z4", ["z2", "nokey"]).map(|_| ())),
+        ),
+        (
+            s(&["SETBIT", "bits", "3", "1"]),
+            step(|st| st.bits().setbit("bits", 3, true).map(|_| ())),
+        ),
+        (
+            s(&["SETBIT", "bits", "3", "1"]),
+            step(|st| st.bits().setbit("bits", 3, true).map(|_| ())),
+        ),
+        (
+            s(&["BITOP", "OR", "bits2", "bits"]),
+            step(|st| st.bits().bitop(BitOp::Or, "bits2", ["bits"]).map(|_| ())),
+        ),
+        (s(&["SET", "g", "v"]), step(|st| st.strings().set("g", "v"))),
+        (
+            s(&["GETEX", "g", "EX", "100"]),
+            step(|st| {
+                st.strings()
+                    .getex("g", Expiry::In(Duration::from_secs(100)))
+                    .map(|_| ())
+            }),
+        ),
+        (
+            s(&["GETEX", "g", "PERSIST"]),
+            step(|st| st.strings().getex("g", Expiry::Persist).map(|_| ())),
+        ),
+        (
+            s(&["GETEX", "g", "PERSIST"]),
+            step(|st| st.strings().getex("g", Expiry::Persist).map(|_| ())),
+        ),
+    ];
+    for (n, (args, apply)) in steps.iter().enumerate() {
+        redis.cmd(args);
+        redis.cmd(&["PUBLISH", "sync", &n.to_string()]);
+        let mut theirs = Vec::new();
+        loop {
+            match read_resp(&mut listener.reader) {
+                Resp::Array(Some(m)) if m[0] == Resp::Bulk(Some(b"pmessage".to_vec())) => {
+                    theirs.push((m[2].clone(), m[3].clone()));
+                }
+                Resp::Array(Some(m)) if m[0] == Resp::Bulk(Some(b"message".to_vec())) => break,
+                other => panic!("unexpected push {other:?}"),
+            }
+        }
+        apply(&store).unwrap();
+        let mine: Vec<(Resp, Resp)> = ours
+            .iter_pending()
+            .map(|m| {
+                (
+                    Resp::Bulk(Some(m.channel.to_vec())),
+                    Resp::Bulk(Some(m.payload.to_vec())),
+                )
+            })
+            .collect();
+        let show_all = |v: &[(Resp, Resp)]| {
+            v.iter()
+                .map(|(c, p)| format!("{} {}", show(c), show(p)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(show_all(&mine), show_all(&theirs), "{args:?}");
+    }
+    redis.cmd(&["CONFIG", "SET", "notify-keyspace-events", ""]);
+}
+
 fn hincrbyfloat_matches_redis(redis: &mut Redis) {
     redis.cmd(&["FLUSHALL"]);
     let store = Store::new();
@@ -1765,4 +2124,5 @@ fn typed_api_agrees_with_redis() {
     zset_lex_ranges_match_redis(&mut redis);
     zset_edge_cases_match_redis(&mut redis);
     zset_errors_match_redis(&mut redis);
+    keyspace_events_match_redis(&mut redis);
 }

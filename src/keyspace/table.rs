@@ -331,6 +331,7 @@ impl Table {
         now: u64,
         resolution: u64,
         mut budget: usize,
+        mut removed_key: impl FnMut(&[u8]),
     ) -> SweepOutcome {
         let now_tick = now / resolution;
         let mut removed = 0;
@@ -353,6 +354,7 @@ impl Table {
                 };
                 if deadline <= now {
                     let hash = hash_key(hasher, self.slots[i as usize].key());
+                    removed_key(self.slots[i as usize].key());
                     self.remove(i, hash);
                     removed += 1;
                 } else if deadline / resolution == tick {
@@ -456,12 +458,12 @@ mod tests {
         insert(&mut t, b"a", 100, 10);
         insert(&mut t, b"b", 105, 10);
         insert(&mut t, b"c", 500, 10); // record earlier than its deadline: moved on
-        let out = t.sweep(&hasher, 102, res, 100);
+        let out = t.sweep(&hasher, 102, res, 100, |_| {});
         assert_eq!(out.removed, 1);
         assert!(!out.more);
         assert!(t.find(hash_key(&hasher, b"a"), b"a").is_none());
         assert_eq!(t.first_tick(), Some(10), "b is kept in its tick");
-        let out = t.sweep(&hasher, 1000, res, 100);
+        let out = t.sweep(&hasher, 1000, res, 100, |_| {});
         assert_eq!(out.removed, 2);
         assert_eq!(t.len(), 0);
         assert_eq!(t.first_tick(), None);
@@ -480,9 +482,9 @@ mod tests {
             );
             t.schedule(i, 0);
         }
-        let out = t.sweep(&hasher, 1000, 10, 30);
+        let out = t.sweep(&hasher, 1000, 10, 30, |_| {});
         assert_eq!((out.removed, out.more), (30, true));
-        let out = t.sweep(&hasher, 1000, 10, 1000);
+        let out = t.sweep(&hasher, 1000, 10, 1000, |_| {});
         assert_eq!((out.removed, out.more), (70, false));
     }
 }
