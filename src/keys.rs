@@ -521,8 +521,10 @@ impl<'s> Keys<'s> {
                     return Ok(false);
                 }
                 let (value, expires_at) = many.entry(0).take().ok_or(Error::NoSuchKey)?;
-                many.entry(1)
-                    .put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
+                // As Redis: the destination is deleted, then added (a `new` key).
+                let mut target = many.entry(1);
+                target.remove();
+                target.put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
                 // Redis's order: the destination's `new`, then `rename_from`, `rename_to`.
                 many.entry(0).notify(notify::GENERIC, "rename_from");
                 many.entry(1).notify(notify::GENERIC, "rename_to");
@@ -574,6 +576,8 @@ impl<'s> Keys<'s> {
                 if target.exists() && !options.replace {
                     return false;
                 }
+                // As Redis: a replaced destination is deleted, then added (a `new` key).
+                target.remove();
                 target.put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
                 target.notify(notify::GENERIC, "copy_to");
                 true

@@ -359,14 +359,30 @@ impl Keyspace {
         key: &[u8],
         f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> R,
     ) -> R {
+        let miss = std::cell::Cell::new(false);
+        let out = self.peek(db, key, |entry| {
+            miss.set(entry.is_none());
+            f(entry)
+        });
+        if miss.get() {
+            self.notify(notify::KEY_MISS, "keymiss", db, key);
+        }
+        out
+    }
+
+    /// [`read_with_deadline`](Self::read_with_deadline) for the store's own look-ups
+    /// (no `keymiss` event).
+    #[inline]
+    pub(crate) fn peek<R>(
+        &self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> R,
+    ) -> R {
         self.touch(db, key, false);
         let hash = hash_key(&self.hasher, key);
         let table = self.shards[self.shard_of(db, hash)].0.read();
-        let entry = self.live(&table, hash, key);
-        if entry.is_none() {
-            self.notify(notify::KEY_MISS, "keymiss", db, key);
-        }
-        f(entry)
+        f(self.live(&table, hash, key))
     }
 
     /// The lazy-expiry rule for readers: the value and deadline of `key` unless it is

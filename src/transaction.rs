@@ -401,7 +401,7 @@ impl Watch {
         ks.watches().register(db, &keys, &flag);
         let deadlines = keys
             .iter()
-            .map(|k| ks.read_with_deadline(db, k, |e| e.and_then(|(_, d)| d)))
+            .map(|k| ks.peek(db, k, |e| e.and_then(|(_, d)| d)))
             .collect();
         Watch {
             store: store.clone(),

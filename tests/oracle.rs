@@ -2037,6 +2037,30 @@ fn keyspace_events_match_redis(redis: &mut Redis) {
             s(&["GETEX", "g", "PERSIST"]),
             step(|st| st.strings().getex("g", Expiry::Persist).map(|_| ())),
         ),
+        (
+            s(&["MSET", "e1", "x", "e2", "y"]),
+            step(|st| st.strings().mset([("e1", "x"), ("e2", "y")])),
+        ),
+        (
+            s(&["RENAME", "e1", "e2"]),
+            step(|st| st.keys().rename("e1", "e2")),
+        ),
+        (
+            s(&["COPY", "e2", "e3"]),
+            step(|st| st.keys().copy("e2", "e3", CopyOptions::new()).map(|_| ())),
+        ),
+        (
+            s(&["COPY", "e2", "e3", "REPLACE"]),
+            step(|st| {
+                st.keys()
+                    .copy("e2", "e3", CopyOptions::new().replace())
+                    .map(|_| ())
+            }),
+        ),
+        (
+            s(&["GET", "nokey"]),
+            step(|st| st.strings().get("nokey").map(|_| ())),
+        ),
     ];
     for (n, (args, apply)) in steps.iter().enumerate() {
         redis.cmd(args);

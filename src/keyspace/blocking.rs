@@ -182,7 +182,7 @@ impl Blocking {
         // As Redis, serve only the waiters for the type the key now holds (it may have
         // been overwritten since the signal): a list's to `BLPOP` & co., a sorted set's
         // to `BZPOPMIN` & co. The others keep their place.
-        let Some(held) = ks.read(db, key, |v| v.map(ValueRef::key_type)) else {
+        let Some(held) = ks.peek(db, key, |v| v.map(|(v, _)| ValueRef::key_type(v))) else {
             return;
         };
         let mut i = 0;
