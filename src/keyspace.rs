@@ -359,15 +359,14 @@ impl Keyspace {
         key: &[u8],
         f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> R,
     ) -> R {
-        let miss = std::cell::Cell::new(false);
-        let out = self.peek(db, key, |entry| {
-            miss.set(entry.is_none());
-            f(entry)
-        });
-        if miss.get() {
+        self.touch(db, key, false);
+        let hash = hash_key(&self.hasher, key);
+        let table = self.shards[self.shard_of(db, hash)].0.read();
+        let entry = self.live(&table, hash, key);
+        if entry.is_none() {
             self.notify(notify::KEY_MISS, "keymiss", db, key);
         }
-        out
+        f(entry)
     }
 
     /// [`read_with_deadline`](Self::read_with_deadline) for the store's own look-ups
