@@ -39,6 +39,7 @@
 //! | `pubsub` | [`PubSub`], [`Subscription`]: channels between threads | `pubsub.c` |
 //! | `transaction` | [`Transaction`], [`Watch`]: atomic closures over named keys, optimistic commits | `multi.c` |
 //! | `keyspace/blocking` | blocked callers of `BLPOP` & co., [`CancelToken`] | `blocked.c` |
+//! | `keyspace/notify` | keyspace notifications, [`KeyspaceEvents`] | `notify.c` |
 //! | `sets/set_value`, `lists/quicklist` | the set value (intset, pack, table); the list value (chunks) | `intset.c`, `quicklist.c` |
 //! | `pack`, `dict` | compact small collections; the scannable hash table of large ones | `listpack.c`, `dict.c` |
 //! | `glob`, `index`, `number` | patterns, ranges, numbers as Redis reads and writes them | `util.c` |
