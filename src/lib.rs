@@ -37,7 +37,7 @@
 //! | `hashes`, `sets`, `lists` | the command handles [`Hashes`], [`Sets`], [`Lists`] and their values | `t_hash.c`, `t_set.c`, `t_list.c` |
 //! | `zsets` | the command handle [`ZSets`]; `zsets/sorted_set` the value, `zsets/skiplist` the ranked skiplist | `t_zset.c` |
 //! | `pubsub` | [`PubSub`], [`Subscription`]: channels between threads | `pubsub.c` |
-//! | `transaction` | [`Transaction`], [`Watch`]: atomic closures over named keys, optimistic commits | `multi.c` |
+//! | `transaction` | [`Transaction`], [`Watch`], [`Pipeline`]: atomic closures, optimistic commits, `MULTI`/`EXEC` batches | `multi.c` |
 //! | `keyspace/blocking` | blocked callers of `BLPOP` & co., [`CancelToken`] | `blocked.c` |
 //! | `keyspace/notify` | keyspace notifications, [`KeyspaceEvents`] | `notify.c` |
 //! | `sets/set_value`, `lists/quicklist` | the set value (intset, pack, table); the list value (chunks) | `intset.c`, `quicklist.c` |
@@ -80,7 +80,7 @@ pub use pubsub::{Message, PubSub, Subscription};
 pub use sets::{SScanIter, Sets};
 pub use store::{Db, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
-pub use transaction::{Transaction, Watch};
+pub use transaction::{Pipeline, Queued, Replies, Transaction, Watch};
 pub use value::KeyType;
 pub use zsets::{
     Aggregate, CombineOptions, LexBound, ScoreBound, ScoreEnd, ZAddCondition, ZAddOptions, ZRange,

@@ -1,5 +1,11 @@
-//! Closure transactions: several commands over named keys, atomic to every other thread,
-//! all or nothing. The [`Transaction`] handle and [`Store::transaction`].
+//! Transactions (Redis's `multi.c`), three ways over one mechanism:
+//!
+//! * [`Store::transaction`]: a closure over named keys, atomic to every other thread,
+//!   all or nothing (an error or a panic undoes everything).
+//! * [`Store::watch`] + [`Watch::transaction`]: the same, committed only if no watched
+//!   key changed since the watch began (`WATCH` … `EXEC`).
+//! * [`Store::pipeline`]: commands queued, then run atomically with one reply each; a
+//!   failing command does not stop or undo the others (`MULTI` … `EXEC`).
 //!
 //! # How
 //!
@@ -24,6 +30,8 @@
 //! copying out), which is nothing for counters and session hashes and noticeable for a
 //! million-member sorted set.
 
+use std::any::Any;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -283,6 +291,27 @@ impl Store {
         run(self, 0, keys, None, f)
     }
 
+    /// A [`Pipeline`] over `keys` of database 0: commands queued now, run later as one
+    /// atomic unit with a reply each (`MULTI` … `EXEC`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut p = store.pipeline(["views"]);
+    /// let v = p.queue(|tx| tx.strings().incr("views"));
+    /// assert_eq!(p.execute()?.take(v)?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn pipeline<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Pipeline<'_> {
+        Pipeline {
+            store: self,
+            db: 0,
+            keys: keys.into_iter().map(|k| k.as_ref().to_vec()).collect(),
+            commands: Vec::new(),
+        }
+    }
+
     /// Watches `keys` of database 0 for an optimistic transaction (`WATCH`): see
     /// [`Watch::transaction`].
     ///
@@ -300,7 +329,7 @@ impl Store {
     }
 }
 
-impl Db<'_> {
+impl<'s> Db<'s> {
     /// [`Store::transaction`] over keys of this database.
     ///
     /// # Examples
@@ -323,6 +352,28 @@ impl Db<'_> {
         E: From<Error>,
     {
         run(self.store(), self.index(), keys, None, f)
+    }
+
+    /// [`Store::pipeline`] over keys of this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let db = store.db(3)?;
+    /// let mut p = db.pipeline(["k"]);
+    /// p.queue(|tx| tx.strings().set("k", "v"));
+    /// p.execute()?;
+    /// assert_eq!(db.strings().get("k")?.unwrap(), "v");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn pipeline<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Pipeline<'s> {
+        Pipeline {
+            store: self.store(),
+            db: self.index(),
+            keys: keys.into_iter().map(|k| k.as_ref().to_vec()).collect(),
+            commands: Vec::new(),
+        }
     }
 
     /// [`Store::watch`] on keys of this database.
@@ -474,5 +525,182 @@ impl Drop for Watch {
             .keyspace()
             .watches()
             .unregister(self.db, &self.keys, &self.flag);
+    }
+}
+
+/// A batch of commands run as one atomic unit with one reply per command (Redis's
+/// `MULTI` … `EXEC`, redis-py's `pipeline(transaction=True)`). From
+/// [`Store::pipeline`].
+///
+/// Commands are queued as closures over a [`Transaction`] and run, in order, when
+/// [`execute`](Self::execute) is called — atomically, on the keys named when the
+/// pipeline was made. As in `EXEC`, a command that fails does not stop the others or
+/// undo them: its own reply is the error. (For all or nothing, use
+/// [`Store::transaction`].)
+///
+/// # Examples
+///
+/// ```
+/// use embedis::Error;
+/// let store = embedis::Store::new();
+/// store.strings().set("name", "ann")?;
+/// let mut p = store.pipeline(["hits", "name"]);
+/// let hits = p.queue(|tx| tx.strings().incr("hits"));
+/// let bad = p.queue(|tx| tx.strings().incr("name"));
+/// let name = p.queue(|tx| tx.strings().get("name"));
+/// let mut replies = p.execute()?;
+/// assert_eq!(replies.take(hits), Ok(1));
+/// assert_eq!(replies.take(bad), Err(Error::NotInteger));
+/// assert_eq!(replies.take(name)?.unwrap(), "ann");
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[must_use]
+pub struct Pipeline<'s> {
+    store: &'s Store,
+    db: usize,
+    keys: Vec<Vec<u8>>,
+    commands: Vec<Command<'s>>,
+}
+
+/// A queued command: runs on the transaction and boxes its `Result<T>`.
+type Command<'s> = Box<dyn FnOnce(&Transaction) -> Box<dyn Any> + 's>;
+
+impl std::fmt::Debug for Pipeline<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("db", &self.db)
+            .field("keys", &self.keys.len())
+            .field("commands", &self.commands.len())
+            .finish()
+    }
+}
+
+/// Where a queued command's reply will be, in [`Replies`]. From [`Pipeline::queue`].
+#[derive(Debug)]
+pub struct Queued<T> {
+    index: usize,
+    reply: PhantomData<fn() -> T>,
+}
+
+/// The replies of an executed [`Pipeline`], one per queued command.
+#[derive(Debug)]
+pub struct Replies {
+    replies: Vec<Option<Box<dyn Any>>>,
+}
+
+impl<'s> Pipeline<'s> {
+    /// Queues `command`; its reply will be at the returned place.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut p = store.pipeline(["q"]);
+    /// let len = p.queue(|tx| tx.lists().rpush("q", ["a", "b"]));
+    /// assert_eq!(p.execute()?.take(len)?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn queue<T: 'static>(
+        &mut self,
+        command: impl FnOnce(&Transaction) -> Result<T, Error> + 's,
+    ) -> Queued<T> {
+        self.commands.push(Box::new(move |tx: &Transaction| {
+            Box::new(command(tx)) as Box<dyn Any>
+        }));
+        Queued {
+            index: self.commands.len() - 1,
+            reply: PhantomData,
+        }
+    }
+
+    /// Runs every queued command, in order, as one atomic step, and returns their
+    /// replies.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyNotInTransaction`] (and nothing applied) if a command touched a key
+    /// the pipeline did not name. A command's own error is its reply, not this.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut p = store.pipeline(["a"]);
+    /// p.queue(|tx| tx.strings().set("a", "1"));
+    /// p.execute()?;
+    /// assert_eq!(store.strings().get("a")?.unwrap(), "1");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn execute(self) -> Result<Replies, Error> {
+        let Pipeline {
+            store,
+            db,
+            keys,
+            commands,
+        } = self;
+        run(store, db, keys, None, |tx| {
+            Ok(Replies {
+                replies: commands.into_iter().map(|c| Some(c(tx))).collect(),
+            })
+        })
+    }
+}
+
+impl Replies {
+    /// The reply of a queued command: what it returned, error included.
+    ///
+    /// # Panics
+    ///
+    /// If `queued` belongs to another pipeline, or its reply was taken already.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut p = store.pipeline(["n"]);
+    /// let first = p.queue(|tx| tx.strings().incrby("n", 5));
+    /// let second = p.queue(|tx| tx.strings().incrby("n", 5));
+    /// let mut replies = p.execute()?;
+    /// assert_eq!((replies.take(first)?, replies.take(second)?), (5, 10));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[allow(clippy::needless_pass_by_value)] // consumed on purpose: a reply is taken once
+    pub fn take<T: 'static>(&mut self, queued: Queued<T>) -> Result<T, Error> {
+        let reply = self
+            .replies
+            .get_mut(queued.index)
+            .and_then(Option::take)
+            .expect("a reply of this pipeline, taken once");
+        *reply
+            .downcast::<Result<T, Error>>()
+            .expect("a reply of this pipeline, taken once")
+    }
+
+    /// How many replies there are (one per queued command).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut p = store.pipeline(["a"]);
+    /// p.queue(|tx| tx.strings().set("a", "1"));
+    /// assert_eq!(p.execute()?.len(), 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.replies.len()
+    }
+
+    /// Whether no command was queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert!(store.pipeline(["a"]).execute()?.is_empty());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.replies.is_empty()
     }
 }

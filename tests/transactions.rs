@@ -338,3 +338,75 @@ fn check_and_set_with_retries_loses_no_increment() {
     let retries: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
     assert_eq!(balance(&store, "counter"), 1200, "after {retries} retries");
 }
+
+#[test]
+fn a_pipeline_runs_atomically_and_a_failing_command_does_not_stop_the_others() {
+    let store = Store::new();
+    store.strings().set("name", "ann").unwrap();
+    let mut p = store.pipeline(["n", "name", "l"]);
+    let first = p.queue(|tx| tx.strings().incr("n"));
+    let failing = p.queue(|tx| tx.lists().rpush("name", ["x"]));
+    let second = p.queue(|tx| tx.strings().incrby("n", 10));
+    let len = p.queue(|tx| tx.lists().rpush("l", ["a", "b"]));
+    let mut replies = p.execute().unwrap();
+    assert_eq!(replies.len(), 4);
+    assert_eq!(replies.take(first), Ok(1));
+    assert_eq!(replies.take(failing), Err(Error::WrongType));
+    assert_eq!(replies.take(second), Ok(11));
+    assert_eq!(replies.take(len), Ok(2));
+    // Everything but the failed command applied, as with EXEC.
+    assert_eq!(balance(&store, "n"), 11);
+    assert_eq!(store.lists().llen("l").unwrap(), 2);
+    assert_eq!(store.strings().get("name").unwrap().unwrap(), "ann");
+}
+
+#[test]
+fn a_pipeline_touching_an_undeclared_key_applies_nothing() {
+    let store = Store::new();
+    let mut p = store.pipeline(["a"]);
+    p.queue(|tx| tx.strings().set("a", "1"));
+    p.queue(|tx| tx.strings().set("b", "2"));
+    assert_eq!(
+        p.execute().map(|r| r.len()),
+        Err(Error::KeyNotInTransaction)
+    );
+    assert_eq!(store.keys().exists(["a", "b"]).unwrap(), 0);
+}
+
+#[test]
+fn pipelined_transfers_keep_the_total() {
+    let store = Store::new();
+    store.strings().mset([("x", "500"), ("y", "500")]).unwrap();
+    thread::scope(|s| {
+        for t in 0..2 {
+            let store = &store;
+            s.spawn(move || {
+                for _ in 0..500 {
+                    let (from, to) = if t == 0 { ("x", "y") } else { ("y", "x") };
+                    let mut p = store.pipeline([from, to]);
+                    p.queue(move |tx| tx.strings().decrby(from, 1));
+                    p.queue(move |tx| tx.strings().incrby(to, 1));
+                    p.execute().unwrap();
+                }
+            });
+        }
+        let store = &store;
+        s.spawn(move || {
+            for _ in 0..500 {
+                let both = store.strings().mget(["x", "y"]).unwrap();
+                let total: i64 = both
+                    .iter()
+                    .map(|v| {
+                        v.as_ref()
+                            .unwrap()
+                            .as_str()
+                            .unwrap()
+                            .parse::<i64>()
+                            .unwrap()
+                    })
+                    .sum();
+                assert_eq!(total, 1000);
+            }
+        });
+    });
+}
