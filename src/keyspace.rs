@@ -359,9 +359,7 @@ impl Keyspace {
         key: &[u8],
         f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> R,
     ) -> R {
-        self.touch(db, key, false);
-        let hash = hash_key(&self.hasher, key);
-        let table = self.shards[self.shard_of(db, hash)].0.read();
+        let (hash, table) = self.read_locked(db, key);
         let entry = self.live(&table, hash, key);
         if entry.is_none() {
             self.notify(notify::KEY_MISS, "keymiss", db, key);
@@ -378,10 +376,16 @@ impl Keyspace {
         key: &[u8],
         f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> R,
     ) -> R {
+        let (hash, table) = self.read_locked(db, key);
+        f(self.live(&table, hash, key))
+    }
+
+    /// The hash of `key` and its shard, read-locked.
+    #[inline]
+    fn read_locked(&self, db: usize, key: &[u8]) -> (u64, RwLockReadGuard<'_, Table>) {
         self.touch(db, key, false);
         let hash = hash_key(&self.hasher, key);
-        let table = self.shards[self.shard_of(db, hash)].0.read();
-        f(self.live(&table, hash, key))
+        (hash, self.shards[self.shard_of(db, hash)].0.read())
     }
 
     /// The lazy-expiry rule for readers: the value and deadline of `key` unless it is
