@@ -382,6 +382,7 @@ impl<'s> Bits<'s> {
         let mut keys = vec![(self.db, dest.as_ref())];
         keys.extend(sources.iter().map(|k| (self.db, k.as_ref())));
         self.ks().write_many(&keys, |many| {
+            many.note_misses(1..keys.len());
             let mut inputs = Vec::with_capacity(sources.len());
             for n in 1..keys.len() {
                 inputs.push(

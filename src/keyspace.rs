@@ -439,11 +439,19 @@ impl Keyspace {
             .iter()
             .map(|&s| (s, self.shards[s].0.read()))
             .collect();
-        f(&ManyRead {
+        let many = ManyRead {
             ks: self,
             guards,
             keys: located,
-        })
+        };
+        if self.notifier.wants(notify::KEY_MISS) {
+            for (n, &(db, key)) in keys.iter().enumerate() {
+                if many.get(n).is_none() {
+                    self.notify(notify::KEY_MISS, "keymiss", db, key);
+                }
+            }
+        }
+        f(&many)
     }
 
     /// Locks, in ascending order, every shard holding one of `keys` (each a database and
@@ -738,6 +746,20 @@ impl Many<'_> {
         let l = &self.keys[n];
         let table = &self.guards[guard_index(&self.guards, l.shard)].1;
         self.ks.live(table, l.hash, l.key)
+    }
+
+    /// Raises `keymiss` for each of the keys numbered `ns` that is missing: a command
+    /// that reads them as sources (`SUNIONSTORE`, `BITOP`, …), as Redis's
+    /// `lookupKeyRead` does.
+    pub(crate) fn note_misses(&self, ns: impl IntoIterator<Item = usize>) {
+        if self.ks.notifier.wants(notify::KEY_MISS) {
+            for n in ns {
+                if self.get(n).is_none() {
+                    let l = &self.keys[n];
+                    self.ks.notify(notify::KEY_MISS, "keymiss", l.db, l.key);
+                }
+            }
+        }
     }
 
     /// A writable entry for the `n`th key given.

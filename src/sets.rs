@@ -397,6 +397,7 @@ impl<'s> Sets<'s> {
         let mut located = vec![(self.db, dst)];
         located.extend(self.located(keys));
         self.ks().write_many(&located, |many| {
+            many.note_misses(1..located.len());
             let result = {
                 let sets = operands((1..located.len()).map(|n| many.get(n)))?;
                 op.apply(&sets)

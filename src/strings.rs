@@ -613,6 +613,8 @@ impl<'s> Strings<'s> {
                     Deadline::Clear if had.is_some() => e.notify(notify::GENERIC, "persist"),
                     Deadline::Keep | Deadline::Clear => {}
                 }
+            } else {
+                e.notify(notify::KEY_MISS, "keymiss");
             }
             Ok(value)
         })
@@ -639,6 +641,9 @@ impl<'s> Strings<'s> {
             if value.is_some() {
                 e.remove();
                 e.notify(notify::GENERIC, "del");
+            } else {
+                // A read, as Redis looks the key up.
+                e.notify(notify::KEY_MISS, "keymiss");
             }
             Ok(value)
         })

@@ -1703,6 +1703,7 @@ impl ZSets<'_> {
         range.check(false)?;
         let located = [(self.db, dst.as_ref()), (self.db, src.as_ref())];
         self.ks().write_many(&located, |many| {
+            many.note_misses([1]);
             let selected = {
                 let mut out = Vec::new();
                 if let Some(z) = opt::<SortedSet>(many.get(1))? {
@@ -2142,6 +2143,7 @@ impl<'s> ZSets<'s> {
         let mut located = vec![(self.db, dst)];
         located.extend(self.located(keys));
         self.ks().write_many(&located, |many| {
+            many.note_misses(1..located.len());
             let result = {
                 let inputs = (1..located.len())
                     .map(|n| Operand::of(many.get(n)))

@@ -1753,12 +1753,12 @@ fn step(f: impl Fn(&Store) -> embedis::Result<()> + 'static) -> Step {
 fn keyspace_events_match_redis(redis: &mut Redis) {
     use embedis::KeyspaceEvents;
     redis.cmd(&["FLUSHALL"]);
-    redis.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEAn"]);
+    redis.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEAnm"]);
     let mut listener = redis.connect();
     listener.cmd(&["PSUBSCRIBE", "__key*__:*"]);
     listener.cmd(&["SUBSCRIBE", "sync"]);
     let store = Store::builder()
-        .notify_keyspace_events(KeyspaceEvents::parse("KEAn").unwrap())
+        .notify_keyspace_events(KeyspaceEvents::parse("KEAnm").unwrap())
         .build();
     let ours = store.pubsub().psubscribe(["__key*__:*"]);
     let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<String>>();
@@ -2060,6 +2060,58 @@ fn keyspace_events_match_redis(redis: &mut Redis) {
         (
             s(&["GET", "nokey"]),
             step(|st| st.strings().get("nokey").map(|_| ())),
+        ),
+        (
+            s(&["MGET", "e2", "nokey"]),
+            step(|st| st.strings().mget(["e2", "nokey"]).map(|_| ())),
+        ),
+        (
+            s(&["EXISTS", "nokey", "e2"]),
+            step(|st| st.keys().exists(["nokey", "e2"]).map(|_| ())),
+        ),
+        (
+            s(&["TTL", "nokey"]),
+            step(|st| st.keys().ttl("nokey").map(|_| ())),
+        ),
+        (
+            s(&["TYPE", "nokey"]),
+            step(|st| st.keys().key_type("nokey").map(|_| ())),
+        ),
+        (
+            s(&["SINTER", "s3", "nokey"]),
+            step(|st| st.sets().sinter(["s3", "nokey"]).map(|_| ())),
+        ),
+        (
+            s(&["ZSCORE", "nokey", "m"]),
+            step(|st| st.zsets().zscore("nokey", "m").map(|_| ())),
+        ),
+        (
+            s(&["HGET", "nokey", "f"]),
+            step(|st| st.hashes().hget("nokey", "f").map(|_| ())),
+        ),
+        (
+            s(&["LRANGE", "nokey", "0", "-1"]),
+            step(|st| st.lists().lrange("nokey", 0, -1).map(|_| ())),
+        ),
+        (
+            s(&["GETDEL", "nokey"]),
+            step(|st| st.strings().getdel("nokey").map(|_| ())),
+        ),
+        (
+            s(&["STRLEN", "nokey"]),
+            step(|st| st.strings().strlen("nokey").map(|_| ())),
+        ),
+        (
+            s(&["GETEX", "nokey", "EX", "5"]),
+            step(|st| {
+                st.strings()
+                    .getex("nokey", Expiry::In(Duration::from_secs(5)))
+                    .map(|_| ())
+            }),
+        ),
+        (
+            s(&["ZUNION", "2", "nokey", "z2"]),
+            step(|st| st.zsets().zunion(["nokey", "z2"]).map(|_| ())),
         ),
     ];
     for (n, (args, apply)) in steps.iter().enumerate() {
