@@ -1,0 +1,95 @@
+//! The cache workload beside `moka` (`moka::sync::Cache`), the Rust cache most programs
+//! would use instead, in the same run: 1 M keys inserted with a 60 s time to live, then
+//! read back at random. moka is measured with and without `time_to_live`.
+//!
+//! `cargo bench --bench cache`.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bytes::Bytes;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use embedis::{SetOptions, Store};
+mod common;
+
+use common::Picker;
+
+const KEYS: usize = 1_000_000;
+const TTL: Duration = Duration::from_secs(60);
+
+fn keys() -> Vec<String> {
+    (0..KEYS).map(|i| format!("session:{i:09}")).collect()
+}
+
+const VALUE: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+fn moka_cache(ttl: bool) -> moka::sync::Cache<String, Bytes> {
+    let builder = moka::sync::Cache::builder().max_capacity(2 * KEYS as u64);
+    if ttl {
+        builder.time_to_live(TTL).build()
+    } else {
+        builder.build()
+    }
+}
+
+fn insert(c: &mut Criterion) {
+    let keys = keys();
+    let mut g = c.benchmark_group("cache/insert_with_ttl");
+    let opts = SetOptions::new().ttl(TTL);
+    let mut pick = Picker(3);
+    let store = Store::new();
+    g.bench_function("embedis", |b| {
+        b.iter(|| {
+            store
+                .strings()
+                .set_with(&keys[pick.next(KEYS)], VALUE, opts)
+                .unwrap()
+        });
+    });
+    for (name, ttl) in [("moka time_to_live", true), ("moka", false)] {
+        let cache = moka_cache(ttl);
+        let mut pick = Picker(3);
+        g.bench_function(name, |b| {
+            b.iter(|| cache.insert(keys[pick.next(KEYS)].clone(), Bytes::from_static(VALUE)));
+        });
+    }
+    g.finish();
+}
+
+fn get(c: &mut Criterion) {
+    let keys = keys();
+    let store = Store::new();
+    let opts = SetOptions::new().ttl(TTL);
+    for k in &keys {
+        store.strings().set_with(k, VALUE, opts).unwrap();
+    }
+    let mut g = c.benchmark_group("cache/get_1M");
+    let mut pick = Picker(5);
+    g.bench_function("embedis", |b| {
+        b.iter(|| black_box(store.strings().get(&keys[pick.next(KEYS)]).unwrap()));
+    });
+    for (name, ttl) in [("moka time_to_live", true), ("moka", false)] {
+        let cache = moka_cache(ttl);
+        for k in &keys {
+            cache.insert(k.clone(), Bytes::from_static(VALUE));
+        }
+        cache.run_pending_tasks();
+        let mut pick = Picker(5);
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || pick.next(KEYS),
+                |i| black_box(cache.get(&keys[i])),
+                BatchSize::SmallInput,
+            );
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = common::config();
+    targets = insert, get
+}
+criterion_main!(benches);
