@@ -8,15 +8,16 @@
 #![allow(missing_docs)]
 #![allow(clippy::cast_precision_loss)]
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use embedis::Store;
 mod common;
+#[path = "../tests/common/redis_server.rs"]
+mod redis_server;
 
 use common::Picker;
+use redis_server::Server;
 
 const KEYS: usize = 100_000;
 
@@ -44,50 +45,6 @@ static NAMES: std::sync::LazyLock<Names> = std::sync::LazyLock::new(|| Names {
 });
 const DEPTH: usize = 64;
 const VALUE: [u8; 100] = [b'v'; 100];
-
-/// A `redis-server` of our own, stopped on drop.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> Option<Server> {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .ok()?;
-    let server = Server { child, port };
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if start.elapsed() > Duration::from_secs(10) {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(server)
-}
 
 /// One command of the comparison, as an embedis call and as a Redis command, for a
 /// random index `i`.
@@ -222,7 +179,7 @@ fn fill(store: &Store, con: Option<&mut redis::Connection>) {
 }
 
 fn versus_redis(c: &mut Criterion) {
-    let server = start();
+    let server = Server::start().map(|(server, _)| server);
     if server.is_none() {
         println!("redis-server not installed (or did not start): embedis runs alone");
     }

@@ -5,9 +5,8 @@
 #![allow(clippy::cast_possible_wrap)] // small lengths and indexes as RESP integers
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
+use std::time::Duration;
 
 use embedis::{
     Aggregate, BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, CombineOptions, CopyOptions,
@@ -16,6 +15,11 @@ use embedis::{
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+
+#[path = "common/redis_server.rs"]
+mod redis_server;
+
+use redis_server::Server;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Resp {
@@ -27,7 +31,8 @@ enum Resp {
 }
 
 struct Redis {
-    child: Child,
+    /// Stopped when the connection is dropped.
+    _server: Server,
     port: u16,
     reader: BufReader<TcpStream>,
     writer: TcpStream,
@@ -86,55 +91,17 @@ impl Conn {
     }
 }
 
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Redis {
     fn start() -> Option<Redis> {
-        if Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .is_err()
-        {
-            eprintln!("redis-server not installed: skipping the differential tests");
+        let Some((server, stream)) = Server::start() else {
+            eprintln!(
+                "redis-server not installed (or not starting): skipping the differential tests"
+            );
             return None;
-        }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .ok()?;
-        let start = Instant::now();
-        let stream = loop {
-            match TcpStream::connect(("127.0.0.1", port)) {
-                Ok(s) => break s,
-                Err(_) if start.elapsed() < Duration::from_secs(10) => {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                Err(e) => panic!("redis-server did not start: {e}"),
-            }
         };
         Some(Redis {
-            child,
-            port,
+            port: server.port,
+            _server: server,
             reader: BufReader::new(stream.try_clone().ok()?),
             writer: stream,
         })
