@@ -170,12 +170,17 @@ impl Scope {
 
     #[cold]
     #[inline(never)]
-    fn touch(&self, db: usize, key: &[u8], write: bool) {
+    fn touch(&self, db: usize, key: &[u8]) {
         if db != 0 || !self.named.contains(key) {
             self.strayed.store(true, Ordering::Relaxed);
-        } else if write {
-            self.written.lock().insert(key.to_vec());
         }
+    }
+
+    /// Notes that `key` was modified (only those are copied back).
+    #[cold]
+    #[inline(never)]
+    fn wrote(&self, key: &[u8]) {
+        self.written.lock().insert(key.to_vec());
     }
 
     fn stray(&self) {
@@ -262,11 +267,11 @@ impl Keyspace {
         &self.clock
     }
 
-    /// Notes, in a transaction's private keyspace, that `key` of `db` is read or written.
+    /// Notes, in a transaction's private keyspace, that `key` of `db` is reached.
     #[inline]
-    fn touch(&self, db: usize, key: &[u8], write: bool) {
+    fn touch(&self, db: usize, key: &[u8]) {
         if let Some(scope) = &self.scope {
-            scope.touch(db, key, write);
+            scope.touch(db, key);
         }
     }
 
@@ -383,7 +388,7 @@ impl Keyspace {
     /// The hash of `key` and its shard, read-locked.
     #[inline]
     fn read_locked(&self, db: usize, key: &[u8]) -> (u64, RwLockReadGuard<'_, Table>) {
-        self.touch(db, key, false);
+        self.touch(db, key);
         let hash = hash_key(&self.hasher, key);
         (hash, self.shards[self.shard_of(db, hash)].0.read())
     }
@@ -411,7 +416,7 @@ impl Keyspace {
         key: &[u8],
         f: impl FnOnce(&mut EntryMut<'_>) -> R,
     ) -> R {
-        self.touch(db, key, true);
+        self.touch(db, key);
         let hash = hash_key(&self.hasher, key);
         let out = {
             let mut table = self.shards[self.shard_of(db, hash)].0.write();
@@ -431,7 +436,7 @@ impl Keyspace {
         f: impl FnOnce(&ManyRead<'_>) -> R,
     ) -> R {
         for &(db, key) in keys {
-            self.touch(db, key, false);
+            self.touch(db, key);
         }
         let located = self.locate(keys);
         let order = lock_order(&located);
@@ -462,7 +467,7 @@ impl Keyspace {
         f: impl FnOnce(&mut Many<'_>) -> R,
     ) -> R {
         for &(db, key) in keys {
-            self.touch(db, key, true);
+            self.touch(db, key);
         }
         let located = self.locate(keys);
         let order = lock_order(&located);
@@ -820,10 +825,13 @@ impl<'a> EntryMut<'a> {
         }
     }
 
-    /// Tells the key's watchers (`WATCH`) that it changed.
+    /// Tells the key's watchers (`WATCH`), and a transaction's scope, that it changed.
     #[inline]
     fn modified(&self) {
         self.ks.watches.touch(self.db, self.key);
+        if let Some(scope) = &self.ks.scope {
+            scope.wrote(self.key);
+        }
     }
 
     pub(crate) fn value(&self) -> Option<ValueRef<'_>> {

@@ -410,3 +410,18 @@ fn pipelined_transfers_keep_the_total() {
         });
     });
 }
+
+#[test]
+fn a_transaction_that_changes_nothing_writes_nothing_back() {
+    let store = Store::new();
+    store.strings().set("k", "v").unwrap();
+    let watch = store.watch(["k"]);
+    // A write command that declines (the key exists) changes nothing: nothing is copied
+    // back, so nobody watching the key sees a change.
+    let set = store
+        .transaction(["k"], |tx| tx.strings().setnx("k", "other"))
+        .unwrap();
+    assert!(!set);
+    assert!(!watch.changed());
+    assert_eq!(store.strings().get("k").unwrap().unwrap(), "v");
+}
