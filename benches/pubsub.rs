@@ -46,6 +46,24 @@ fn fan_out<R: Send + 'static>(
     start.elapsed()
 }
 
+/// [`fan_out`] over one channel per subscriber (made by `make`), the publisher sending
+/// a `Bytes` clone to each.
+fn channel_fan_out<S, R: Send + 'static>(
+    iters: u64,
+    subscribers: usize,
+    make: fn() -> (S, R),
+    send: fn(&S, Bytes),
+    take: fn(&R),
+) -> Duration {
+    let (txs, rxs): (Vec<S>, Vec<R>) = (0..subscribers).map(|_| make()).unzip();
+    let payload = Bytes::from_static(PAYLOAD);
+    fan_out(iters, rxs, take, || {
+        for tx in &txs {
+            send(tx, payload.clone());
+        }
+    })
+}
+
 fn fanout(c: &mut Criterion) {
     let mut g = c.benchmark_group("pubsub/fanout");
     for subscribers in [1usize, 8] {
@@ -71,39 +89,26 @@ fn fanout(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("mpsc", subscribers), |b| {
             b.iter_custom(|iters| {
-                let (txs, rxs): (Vec<_>, Vec<_>) =
-                    (0..subscribers).map(|_| mpsc::channel::<Bytes>()).unzip();
-                let payload = Bytes::from_static(PAYLOAD);
-                fan_out(
+                channel_fan_out(
                     iters,
-                    rxs,
+                    subscribers,
+                    mpsc::channel::<Bytes>,
+                    |tx, m| tx.send(m).unwrap(),
                     |r| {
                         r.recv().unwrap();
-                    },
-                    || {
-                        for tx in &txs {
-                            tx.send(payload.clone()).unwrap();
-                        }
                     },
                 )
             });
         });
         g.bench_function(BenchmarkId::new("crossbeam-channel", subscribers), |b| {
             b.iter_custom(|iters| {
-                let (txs, rxs): (Vec<_>, Vec<_>) = (0..subscribers)
-                    .map(|_| crossbeam_channel::unbounded::<Bytes>())
-                    .unzip();
-                let payload = Bytes::from_static(PAYLOAD);
-                fan_out(
+                channel_fan_out(
                     iters,
-                    rxs,
+                    subscribers,
+                    crossbeam_channel::unbounded::<Bytes>,
+                    |tx, m| tx.send(m).unwrap(),
                     |r| {
                         r.recv().unwrap();
-                    },
-                    || {
-                        for tx in &txs {
-                            tx.send(payload.clone()).unwrap();
-                        }
                     },
                 )
             });
