@@ -151,6 +151,42 @@ pub enum Error {
     /// ([`KeyspaceEvents::parse`](crate::KeyspaceEvents::parse)).
     #[error("ERR Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")]
     InvalidEventClass,
+    /// A count that must not be negative (`SPOP`, `LPOP`, … with a count).
+    #[error("ERR value is out of range, must be positive")]
+    NotPositive,
+    /// A blocking command's timeout that is not a float.
+    #[error("ERR timeout is not a float or out of range")]
+    TimeoutNotFloat,
+    /// A blocking command's timeout below zero.
+    #[error("ERR timeout is negative")]
+    TimeoutNegative,
+    /// A blocking command's timeout too far in the future.
+    #[error("ERR timeout is out of range")]
+    TimeoutOutOfRange,
+    /// A `numkeys` larger than the keys that follow it (`SINTERCARD`).
+    #[error("ERR Number of keys can't be greater than number of args")]
+    NumKeysTooMany,
+    /// A `SETBIT` value other than 0 or 1.
+    #[error("ERR bit is not an integer or out of range")]
+    BitNotBinary,
+    /// A `BITPOS` bit other than 0 or 1.
+    #[error("ERR The bit argument must be 1 or 0.")]
+    BitArgumentNotBinary,
+    /// A `BITFIELD … OVERFLOW` mode other than `WRAP`, `SAT` or `FAIL`.
+    #[error("ERR Invalid OVERFLOW type specified")]
+    InvalidOverflowType,
+    /// A negative `LIMIT` (`SINTERCARD`, `ZINTERCARD`).
+    #[error("ERR LIMIT can't be negative")]
+    LimitNegative,
+    /// A negative `COUNT` (`LPOS`).
+    #[error("ERR COUNT can't be negative")]
+    CountNegative,
+    /// A negative `MAXLEN` (`LPOS`).
+    #[error("ERR MAXLEN can't be negative")]
+    MaxLenNegative,
+    /// A `SCAN`-family cursor that is not an unsigned integer.
+    #[error("ERR invalid cursor")]
+    InvalidCursor,
     /// A sorted-set algebra command given no input key (`ZUNION`, `ZINTERSTORE`, …).
     #[error("ERR at least 1 input key is needed for '{0}' command")]
     NoInputKeys(&'static str),

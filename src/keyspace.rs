@@ -507,6 +507,18 @@ impl Keyspace {
             .sum()
     }
 
+    /// Number of keys in `db` and how many of them have a TTL (`INFO keyspace`); the
+    /// second walks the database's entries.
+    pub(crate) fn counts(&self, db: usize) -> (usize, usize) {
+        self.touch_all();
+        self.db_shards(db)
+            .map(|s| {
+                let t = self.shards[s].0.read();
+                (t.len(), t.volatile())
+            })
+            .fold((0, 0), |(k, e), (k2, e2)| (k + k2, e + e2))
+    }
+
     /// Removes every key of `db`, atomically.
     pub(crate) fn clear(&self, db: usize) {
         self.touch_all();

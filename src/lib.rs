@@ -44,11 +44,13 @@
 //! | `pack`, `dict` | compact small collections; the scannable hash table of large ones | `listpack.c`, `dict.c` |
 //! | `glob`, `index`, `number` | patterns, ranges, numbers as Redis reads and writes them | `util.c` |
 //! | `clock` | [`Clock`], [`SystemClock`], [`ManualClock`] | |
+//! | `command` | [`Connection`], [`Reply`]: Redis's command syntax over the handles; `command/table` the command table | `server.c`, `networking.c` |
 //! | `error` | [`Error`], [`Result`] | |
 
 mod bits;
 mod blob;
 mod clock;
+mod command;
 mod dict;
 mod error;
 mod glob;
@@ -70,6 +72,7 @@ mod zsets;
 pub use bits::{BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Bits, Overflow};
 pub use blob::Blob;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use command::{Connection, Reply};
 pub use error::{Error, Result};
 pub use hashes::{HScanIter, Hashes};
 pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, ScanIter, ScanOptions, Ttl};

@@ -59,6 +59,7 @@ pub struct Store {
 pub(crate) struct Shared {
     pub(crate) keyspace: Keyspace,
     pub(crate) pubsub: Arc<pubsub::Registry>,
+    pub(crate) clients: Arc<crate::command::Clients>,
     pub(crate) max_string_size: usize,
     sweeper: SweeperHandle,
 }
@@ -349,6 +350,7 @@ impl Store {
             shared: Arc::new(Shared {
                 keyspace: keyspace.scoped(scope),
                 pubsub: Arc::clone(&self.shared.pubsub),
+                clients: Arc::clone(&self.shared.clients),
                 max_string_size: self.shared.max_string_size,
                 sweeper: SweeperHandle::new(schedule),
             }),
@@ -732,6 +734,7 @@ impl StoreBuilder {
             )
             .with_notifier(Notifier::new(self.events, Arc::clone(&pubsub))),
             pubsub,
+            clients: Arc::default(),
             max_string_size: self.max_string_size,
             sweeper: SweeperHandle::new(Arc::clone(&schedule)),
         });

@@ -172,7 +172,7 @@ fn run<K, R, E>(
     store: &Store,
     db: usize,
     keys: impl IntoIterator<Item = K>,
-    watch: Option<&Watch>,
+    watches: &[Watch],
     f: impl FnOnce(&Transaction) -> Result<R, E>,
 ) -> Result<R, E>
 where
@@ -187,11 +187,11 @@ where
     // The watched keys are locked too (after the named ones), so that the check below
     // and the commit are one atomic step.
     let mut located: Vec<(usize, &[u8])> = names.iter().map(|k| (db, k.as_slice())).collect();
-    if let Some(w) = watch {
+    for w in watches {
         located.extend(w.keys.iter().map(|k| (w.db, k.as_slice())));
     }
     ks.write_many(&located, |many| {
-        if watch.is_some_and(|w| w.changed_now(ks.now())) {
+        if watches.iter().any(|w| w.changed_now(ks.now())) {
             return Err(Error::WatchedKeyChanged.into());
         }
         let tx = Transaction {
@@ -242,6 +242,18 @@ where
     })
 }
 
+/// `EXEC`: runs `f` on the private store of a transaction over `keys` of `db` (the
+/// keys in database 0 there), committed unless a watched key changed.
+pub(crate) fn run_queue<R>(
+    store: &Store,
+    db: usize,
+    keys: &[&[u8]],
+    watches: &[Watch],
+    f: impl FnOnce(&Store) -> R,
+) -> Result<R, Error> {
+    run(store, db, keys, watches, |tx| Ok(f(&tx.private)))
+}
+
 impl Store {
     /// Runs `f` as one atomic step over `keys` of database 0: no other thread sees any
     /// of its effects before all of them, and if `f` returns an error (or panics),
@@ -288,7 +300,7 @@ impl Store {
         K: AsRef<[u8]>,
         E: From<Error>,
     {
-        run(self, 0, keys, None, f)
+        run(self, 0, keys, &[], f)
     }
 
     /// A [`Pipeline`] over `keys` of database 0: commands queued now, run later as one
@@ -351,7 +363,7 @@ impl<'s> Db<'s> {
         K: AsRef<[u8]>,
         E: From<Error>,
     {
-        run(self.store(), self.index(), keys, None, f)
+        run(self.store(), self.index(), keys, &[], f)
     }
 
     /// [`Store::pipeline`] over keys of this database.
@@ -515,7 +527,7 @@ impl Watch {
         K: AsRef<[u8]>,
         E: From<Error>,
     {
-        run(&self.store, self.db, keys, Some(self), f)
+        run(&self.store, self.db, keys, std::slice::from_ref(self), f)
     }
 }
 
@@ -638,7 +650,7 @@ impl<'s> Pipeline<'s> {
             keys,
             commands,
         } = self;
-        run(store, db, keys, None, |tx| {
+        run(store, db, keys, &[], |tx| {
             Ok(Replies {
                 replies: commands.into_iter().map(|c| Some(c(tx))).collect(),
             })

@@ -108,6 +108,41 @@ impl KeyspaceEvents {
     }
 }
 
+/// The classes as Redis writes them back (`CONFIG GET notify-keyspace-events`).
+impl std::fmt::Display for KeyspaceEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let flags = self.0;
+        let mut s = String::new();
+        if flags & ALL == ALL {
+            s.push('A');
+        } else {
+            for (bit, c) in [
+                (GENERIC, 'g'),
+                (STRING, '$'),
+                (LIST, 'l'),
+                (SET, 's'),
+                (HASH, 'h'),
+                (ZSET, 'z'),
+                (EXPIRED, 'x'),
+                (EVICTED, 'e'),
+                (STREAM, 't'),
+                (MODULE, 'd'),
+                (NEW, 'n'),
+            ] {
+                if flags & bit != 0 {
+                    s.push(c);
+                }
+            }
+        }
+        for (bit, c) in [(KEYSPACE, 'K'), (KEYEVENT, 'E'), (KEY_MISS, 'm')] {
+            if flags & bit != 0 {
+                s.push(c);
+            }
+        }
+        f.write_str(&s)
+    }
+}
+
 thread_local! {
     /// Set while a transaction copies its keys back: the replayed events stand for them.
     static QUIET: Cell<bool> = const { Cell::new(false) };

@@ -259,6 +259,14 @@ impl Table {
         self.index.len()
     }
 
+    /// How many entries have a deadline (O(entries)).
+    pub(crate) fn volatile(&self) -> usize {
+        self.index
+            .iter()
+            .filter(|&&i| self.slots[i as usize].expires_at().is_some())
+            .count()
+    }
+
     pub(crate) fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
         let slots = &self.slots;
         self.index

@@ -1,0 +1,209 @@
+//! A redis-cli-like shell over an embedded store.
+//!
+//! ```sh
+//! cargo run --example cli                          # interactive
+//! echo 'SET a 1
+//! INCR a' | cargo run --example cli                # a script on standard input
+//! ```
+//!
+//! Arguments are split as redis-cli splits them: white space separates them,
+//! `"…"` quotes with escapes (`\n`, `\t`, `\"`, `\xhh`, …), `'…'` quotes literally
+//! (only `\'` escaped). `HELP <command>` shows a command's syntax; `QUIT` or end of
+//! input leaves. After `SUBSCRIBE`, messages print as they arrive until end of input.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use embedis::{Connection, Reply, Store};
+
+fn main() {
+    let store = Store::new();
+    let mut conn = store.connection();
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    let mut out = std::io::stdout();
+    let mut line = String::new();
+    loop {
+        if interactive {
+            let db = conn.db();
+            let prompt = if db == 0 {
+                "embedis> ".to_owned()
+            } else {
+                format!("embedis[{db}]> ")
+            };
+            let _ = write!(out, "{prompt}");
+            let _ = out.flush();
+        }
+        line.clear();
+        match stdin.lock().read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let args = match split_args(line.trim_end_matches(['\n', '\r'])) {
+            Ok(args) if args.is_empty() => continue,
+            Ok(args) => args,
+            Err(e) => {
+                println!("Invalid argument(s): {e}");
+                continue;
+            }
+        };
+        if args[0].eq_ignore_ascii_case(b"help") {
+            help(&mut conn, &args[1..]);
+            continue;
+        }
+        if args[0].eq_ignore_ascii_case(b"quit") || args[0].eq_ignore_ascii_case(b"exit") {
+            break;
+        }
+        let reply = conn.execute(&args);
+        let failed = reply.is_error();
+        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+        let raw = name == "info"
+            || name == "client" && args.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"info"));
+        match reply {
+            // As redis-cli, INFO prints its text as is.
+            Reply::Bulk(text) if raw => println!("{}", String::from_utf8_lossy(&text)),
+            reply => println!("{reply}"),
+        }
+        if name.ends_with("unsubscribe") {
+            // The confirmations of the other channels.
+            while let Some(push) = conn.next_push(Duration::ZERO) {
+                println!("{push}");
+            }
+        } else if name.ends_with("subscribe") && !failed {
+            if interactive {
+                println!("Reading messages... (press Ctrl-C to quit)");
+            }
+            // Confirmations of further channels, then messages as they come.
+            let wait = Duration::from_millis(if interactive { 3_600_000 } else { 50 });
+            while let Some(push) = conn.next_push(wait) {
+                println!("{push}");
+            }
+        }
+    }
+}
+
+/// `HELP <command>`: the syntax, summary and group from `COMMAND DOCS`.
+fn help(conn: &mut Connection, args: &[Vec<u8>]) {
+    if args.is_empty() {
+        println!("Type: \"help <command>\" for help on <command>");
+        return;
+    }
+    let mut query: Vec<&[u8]> = vec![b"COMMAND", b"DOCS"];
+    query.extend(args.iter().map(Vec::as_slice));
+    let Reply::Array(docs) = conn.execute(&query) else {
+        return;
+    };
+    for pair in docs.chunks_exact(2) {
+        let (Reply::Bulk(name), Reply::Array(fields)) = (&pair[0], &pair[1]) else {
+            continue;
+        };
+        let field = |want: &str| {
+            fields.chunks_exact(2).find_map(|f| match (&f[0], &f[1]) {
+                (Reply::Bulk(k), Reply::Bulk(v)) if k.as_ref() == want.as_bytes() => {
+                    Some(String::from_utf8_lossy(v).into_owned())
+                }
+                _ => None,
+            })
+        };
+        let name = String::from_utf8_lossy(name).to_uppercase();
+        println!();
+        println!("  {name} {}", field("syntax").unwrap_or_default());
+        println!("  summary: {}", field("summary").unwrap_or_default());
+        println!("  group: {}", field("group").unwrap_or_default());
+        println!();
+    }
+}
+
+/// Splits a line into arguments as redis-cli does (`sdssplitargs`).
+fn split_args(line: &str) -> Result<Vec<Vec<u8>>, &'static str> {
+    let bytes = line.as_bytes();
+    let mut args = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i == bytes.len() {
+            return Ok(args);
+        }
+        let mut current = Vec::new();
+        let (mut in_double, mut in_single) = (false, false);
+        loop {
+            let c = bytes.get(i).copied();
+            if in_double {
+                match c {
+                    None => return Err("unbalanced quotes"),
+                    Some(b'\\')
+                        if bytes.get(i + 1) == Some(&b'x')
+                            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+                            && bytes.get(i + 3).is_some_and(u8::is_ascii_hexdigit) =>
+                    {
+                        let hex = std::str::from_utf8(&bytes[i + 2..i + 4]).expect("hex digits");
+                        current.push(u8::from_str_radix(hex, 16).expect("hex digits"));
+                        i += 3;
+                    }
+                    Some(b'\\') if i + 1 < bytes.len() => {
+                        i += 1;
+                        current.push(match bytes[i] {
+                            b'n' => b'\n',
+                            b'r' => b'\r',
+                            b't' => b'\t',
+                            b'b' => 8,
+                            b'a' => 7,
+                            other => other,
+                        });
+                    }
+                    Some(b'"') => {
+                        // The closing quote must be followed by a space or the end.
+                        if bytes.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
+                            return Err("closing quote must be followed by a space");
+                        }
+                        i += 1;
+                        break;
+                    }
+                    Some(other) => current.push(other),
+                }
+            } else if in_single {
+                match c {
+                    None => return Err("unbalanced quotes"),
+                    Some(b'\\') if bytes.get(i + 1) == Some(&b'\'') => {
+                        current.push(b'\'');
+                        i += 1;
+                    }
+                    Some(b'\'') => {
+                        if bytes.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
+                            return Err("closing quote must be followed by a space");
+                        }
+                        i += 1;
+                        break;
+                    }
+                    Some(other) => current.push(other),
+                }
+            } else {
+                match c {
+                    None => break,
+                    Some(b) if b.is_ascii_whitespace() => break,
+                    Some(b'"') => in_double = true,
+                    Some(b'\'') => in_single = true,
+                    Some(other) => current.push(other),
+                }
+            }
+            i += 1;
+        }
+        args.push(current);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_args;
+
+    #[test]
+    fn arguments_split_as_redis_cli_splits_them() {
+        let args = split_args(r#"SET "a b" 'c d' "\x41\n" plain"#).unwrap();
+        assert_eq!(args, [&b"SET"[..], b"a b", b"c d", b"A\n", b"plain"]);
+        assert!(split_args(r#"GET "open"#).is_err());
+        assert!(split_args(r#"GET "a"b"#).is_err());
+        assert_eq!(split_args("  ").unwrap(), Vec::<Vec<u8>>::new());
+    }
+}

@@ -1,0 +1,724 @@
+//! [`Connection`]: one caller's session, as Redis keeps a client (`networking.c`,
+//! `multi.c`, `pubsub.c`).
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+use parking_lot::Mutex;
+
+use super::parse::{int, is};
+use super::table::{self, Command};
+use super::{Ctx, Reply, unknown_subcommand};
+use crate::{CancelToken, Error, Message, Store, Subscription, Watch};
+
+/// The connections of a store, for `CLIENT UNBLOCK` and `INFO clients`.
+#[derive(Default, Debug)]
+pub(crate) struct Clients {
+    next_id: AtomicU64,
+    live: Mutex<HashMap<u64, Arc<Client>>>,
+}
+
+impl Clients {
+    pub(crate) fn count(&self) -> usize {
+        self.live.lock().len()
+    }
+
+    fn register(&self) -> Arc<Client> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let client = Arc::new(Client {
+            id,
+            name: Mutex::new(None),
+            blocked: Mutex::new(None),
+            unblock_error: AtomicBool::new(false),
+        });
+        self.live.lock().insert(id, Arc::clone(&client));
+        client
+    }
+
+    /// `CLIENT UNBLOCK`: cancels the blocking call `id` is in, if any.
+    fn unblock(&self, id: u64, error: bool) -> bool {
+        let Some(client) = self.live.lock().get(&id).cloned() else {
+            return false;
+        };
+        let blocked = client.blocked.lock();
+        match blocked.as_ref() {
+            Some(token) => {
+                client.unblock_error.store(error, Ordering::Relaxed);
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Client {
+    id: u64,
+    name: Mutex<Option<Bytes>>,
+    /// The token of the blocking call in progress.
+    blocked: Mutex<Option<CancelToken>>,
+    /// Whether the last `CLIENT UNBLOCK` asked for an error rather than a timeout.
+    unblock_error: AtomicBool,
+}
+
+/// A transaction being queued (`MULTI`).
+#[derive(Default)]
+struct Multi {
+    queue: Vec<Vec<Bytes>>,
+    /// A command was refused while queuing: `EXEC` will abort.
+    dirty: bool,
+}
+
+/// One caller's session with the store, as a Redis client has with a server: the
+/// selected database, a `MULTI` queue, `WATCH`ed keys, subscriptions and the protocol
+/// version (RESP2 until `HELLO 3`). From [`Store::connection`].
+///
+/// [`execute`](Self::execute) runs any command as a client would send it. Blocking
+/// commands (`BLPOP` & co.) block the calling thread; another thread can wake it with
+/// `CLIENT UNBLOCK <id>`. After `SUBSCRIBE`, messages are read with
+/// [`next_push`](Self::next_push).
+///
+/// # Examples
+///
+/// ```
+/// use embedis::{Reply, Store};
+/// let store = Store::new();
+/// let mut conn = store.connection();
+/// assert_eq!(conn.execute(&["SET", "page", "<html>", "EX", "10"]), Reply::ok());
+/// assert_eq!(conn.execute(&["TTL", "page"]), Reply::Integer(10));
+/// assert_eq!(conn.execute(&["MULTI"]), Reply::ok());
+/// assert_eq!(conn.execute(&["INCR", "hits"]), Reply::Simple("QUEUED".into()));
+/// assert_eq!(conn.execute(&["EXEC"]), Reply::Array(vec![Reply::Integer(1)]));
+/// // The typed API sees the same data.
+/// assert_eq!(store.strings().get("hits")?.unwrap(), "1");
+/// # Ok::<(), embedis::Error>(())
+/// ```
+pub struct Connection {
+    store: Store,
+    db: usize,
+    resp3: bool,
+    multi: Option<Multi>,
+    watches: Vec<Watch>,
+    subscription: Option<Subscription>,
+    /// Replies pushed but not read yet (`SUBSCRIBE a b` confirms `b` here).
+    pushes: VecDeque<Reply>,
+    client: Arc<Client>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("id", &self.client.id)
+            .field("db", &self.db)
+            .field("resp3", &self.resp3)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// A new [`Connection`] to this store, on database 0, speaking RESP2.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut conn = store.connection();
+    /// assert_eq!(conn.execute(&["PING"]), embedis::Reply::Simple("PONG".into()));
+    /// ```
+    pub fn connection(&self) -> Connection {
+        Connection {
+            store: self.clone(),
+            db: 0,
+            resp3: false,
+            multi: None,
+            watches: Vec::new(),
+            subscription: None,
+            pushes: VecDeque::new(),
+            client: self.shared.clients.register(),
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.store
+            .shared
+            .clients
+            .live
+            .lock()
+            .remove(&self.client.id);
+    }
+}
+
+fn error(text: impl Into<String>) -> Reply {
+    Reply::Error(text.into())
+}
+
+/// Redis's reply to an unknown command: the name and up to 128 bytes of arguments.
+fn unknown_command(args: &[&[u8]]) -> Reply {
+    let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(['\r', '\n'], " ");
+    let mut shown = String::new();
+    for a in &args[1..] {
+        if shown.len() >= 128 {
+            break;
+        }
+        let room = 128 - shown.len();
+        let a = clean(&a[..a.len().min(room)]);
+        let _ = write!(shown, "'{a}' ");
+    }
+    let name = clean(&args[0][..args[0].len().min(128)]);
+    error(format!(
+        "ERR unknown command '{name}', with args beginning with: {shown}"
+    ))
+}
+
+impl Connection {
+    /// Runs one command, given as a client sends it (the name in any case, then the
+    /// arguments), and returns its reply — `Reply::Error` with Redis's text when it
+    /// fails. In RESP2 (the default) replies use RESP2's types only; `HELLO 3`
+    /// switches to RESP3's maps, sets, doubles and booleans.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{Reply, Store};
+    /// let mut conn = Store::new().connection();
+    /// conn.execute(&["ZADD", "board", "31", "ann", "12", "bob"]);
+    /// assert_eq!(
+    ///     conn.execute(&["ZRANGE", "board", "0", "-1", "WITHSCORES"]),
+    ///     Reply::Array(vec!["bob".into(), "12".into(), "ann".into(), "31".into()]),
+    /// );
+    /// assert_eq!(
+    ///     conn.execute(&["LPUSH", "board", "x"]).to_string(),
+    ///     "(error) WRONGTYPE Operation against a key holding the wrong kind of value",
+    /// );
+    /// assert_eq!(
+    ///     conn.execute(&["GET"]),
+    ///     Reply::Error("ERR wrong number of arguments for 'get' command".into()),
+    /// );
+    /// ```
+    pub fn execute<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Reply {
+        let args: Vec<&[u8]> = args.iter().map(AsRef::as_ref).collect();
+        let reply = self.dispatch(&args);
+        if self.resp3 {
+            reply
+        } else {
+            reply.into_resp2()
+        }
+    }
+
+    /// The next pushed reply — a subscription's confirmation or message, as
+    /// `["message", channel, payload]` or `["pmessage", pattern, channel, payload]` —
+    /// waiting up to `timeout`; `None` if none came.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{Reply, Store};
+    /// let store = Store::new();
+    /// let mut conn = store.connection();
+    /// conn.execute(&["SUBSCRIBE", "news"]);
+    /// store.pubsub().publish("news", "hello")?;
+    /// assert_eq!(
+    ///     conn.next_push(Duration::from_secs(1)),
+    ///     Some(Reply::Array(vec!["message".into(), "news".into(), "hello".into()])),
+    /// );
+    /// assert_eq!(conn.next_push(Duration::ZERO), None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn next_push(&mut self, timeout: Duration) -> Option<Reply> {
+        let reply = if let Some(r) = self.pushes.pop_front() {
+            r
+        } else {
+            let sub = self.subscription.as_ref()?;
+            match sub.recv_timeout(timeout) {
+                Ok(m) => message_reply(m?),
+                Err(e) => e.into(),
+            }
+        };
+        Some(if self.resp3 {
+            reply
+        } else {
+            reply.into_resp2()
+        })
+    }
+
+    /// This connection's id (`CLIENT ID`), which `CLIENT UNBLOCK` takes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut conn = store.connection();
+    /// let id = conn.id() as i64;
+    /// assert_eq!(conn.execute(&["CLIENT", "ID"]), embedis::Reply::Integer(id));
+    /// ```
+    pub fn id(&self) -> u64 {
+        self.client.id
+    }
+
+    /// The selected database (`SELECT`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut conn = embedis::Store::new().connection();
+    /// conn.execute(&["SELECT", "3"]);
+    /// assert_eq!(conn.db(), 3);
+    /// ```
+    pub fn db(&self) -> usize {
+        self.db
+    }
+
+    fn dispatch(&mut self, args: &[&[u8]]) -> Reply {
+        if args.is_empty() {
+            return error("ERR empty command");
+        }
+        let Some(cmd) = table::lookup(args[0]) else {
+            self.flag_multi();
+            return unknown_command(args);
+        };
+        if !cmd.arity_ok(args.len()) {
+            self.flag_multi();
+            return error(format!(
+                "ERR wrong number of arguments for '{}' command",
+                cmd.name
+            ));
+        }
+        if !self.resp3 && self.subscribed() && !cmd.has(table::SUB_OK) {
+            return error(format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                cmd.name
+            ));
+        }
+        if let Some(multi) = &mut self.multi {
+            if !cmd.has(table::NO_QUEUE) {
+                multi
+                    .queue
+                    .push(args.iter().map(|a| Bytes::copy_from_slice(a)).collect());
+                return Reply::Simple("QUEUED".into());
+            }
+        }
+        self.run(cmd, args)
+    }
+
+    fn flag_multi(&mut self) {
+        if let Some(m) = &mut self.multi {
+            m.dirty = true;
+        }
+    }
+
+    fn subscribed(&self) -> bool {
+        self.subscription
+            .as_ref()
+            .is_some_and(|s| !s.channels().is_empty() || !s.patterns().is_empty())
+    }
+
+    /// Runs a command that passed the checks, outside any queue.
+    fn run(&mut self, cmd: &'static Command, args: &[&[u8]]) -> Reply {
+        match cmd.run {
+            Some(handler) => {
+                if cmd.name == "ping" && self.subscribed() && !self.resp3 {
+                    let msg = args.get(1).map_or(Reply::from(""), |m| Reply::from(*m));
+                    return Reply::Array(vec![Reply::from("pong"), msg]);
+                }
+                if cmd.has(table::BLOCKING) {
+                    return self.run_blocking(handler, args);
+                }
+                let ctx = Ctx {
+                    store: &self.store,
+                    db: self.db,
+                    resp3: self.resp3,
+                    cancel: None,
+                };
+                handler(&ctx, args).unwrap_or_else(Reply::from)
+            }
+            None => self.connection_command(cmd, args),
+        }
+    }
+
+    fn run_blocking(&mut self, handler: table::Handler, args: &[&[u8]]) -> Reply {
+        let token = CancelToken::new();
+        *self.client.blocked.lock() = Some(token.clone());
+        self.client.unblock_error.store(false, Ordering::Relaxed);
+        let ctx = Ctx {
+            store: &self.store,
+            db: self.db,
+            resp3: self.resp3,
+            cancel: Some(&token),
+        };
+        let result = handler(&ctx, args);
+        *self.client.blocked.lock() = None;
+        match result {
+            Ok(r) => r,
+            // CLIENT UNBLOCK … TIMEOUT (the default) reads as a timeout.
+            Err(Error::Unblocked) if !self.client.unblock_error.load(Ordering::Relaxed) => {
+                Reply::Nil
+            }
+            Err(e) => e.into(),
+        }
+    }
+
+    fn connection_command(&mut self, cmd: &'static Command, args: &[&[u8]]) -> Reply {
+        match cmd.name {
+            "select" => self.select(args[1]),
+            "multi" => {
+                if self.multi.is_some() {
+                    return error("ERR MULTI calls can not be nested");
+                }
+                self.multi = Some(Multi::default());
+                Reply::ok()
+            }
+            "exec" => self.exec(),
+            "discard" => {
+                if self.multi.take().is_none() {
+                    return error("ERR DISCARD without MULTI");
+                }
+                self.watches.clear();
+                Reply::ok()
+            }
+            "watch" => {
+                if self.multi.is_some() {
+                    return error("ERR WATCH inside MULTI is not allowed");
+                }
+                match self.store.db(self.db) {
+                    Ok(db) => self.watches.push(db.watch(&args[1..])),
+                    Err(e) => return e.into(),
+                }
+                Reply::ok()
+            }
+            "unwatch" => {
+                self.watches.clear();
+                Reply::ok()
+            }
+            "hello" => self.hello(args),
+            "reset" => {
+                self.multi = None;
+                self.watches.clear();
+                self.subscription = None;
+                self.pushes.clear();
+                self.resp3 = false;
+                self.db = 0;
+                *self.client.name.lock() = None;
+                Reply::Simple("RESET".into())
+            }
+            "quit" => Reply::ok(),
+            "client" => self.client_command(args),
+            "subscribe" | "psubscribe" => self.subscribe(cmd.name, &args[1..]),
+            "unsubscribe" | "punsubscribe" => self.unsubscribe(cmd.name, &args[1..]),
+            _ => unreachable!("every connection command is handled"),
+        }
+    }
+
+    fn select(&mut self, arg: &[u8]) -> Reply {
+        let index = match int(arg).and_then(|i| i32::try_from(i).map_err(|_| Error::NotInteger)) {
+            Ok(i) => i,
+            Err(e) => return e.into(),
+        };
+        match usize::try_from(index)
+            .map_err(|_| Error::DbIndexOutOfRange)
+            .and_then(|i| {
+                self.store.db(i)?;
+                Ok(i)
+            }) {
+            Ok(i) => {
+                self.db = i;
+                Reply::ok()
+            }
+            Err(e) => e.into(),
+        }
+    }
+
+    fn hello(&mut self, args: &[&[u8]]) -> Reply {
+        let mut resp3 = self.resp3;
+        if let Some(v) = args.get(1) {
+            match crate::number::parse_i64(v) {
+                None => return error("ERR Protocol version is not an integer or out of range"),
+                Some(2) => resp3 = false,
+                Some(3) => resp3 = true,
+                Some(_) => return error("NOPROTO unsupported protocol version"),
+            }
+        }
+        let mut name = None;
+        let mut i = 2;
+        while i < args.len() {
+            let left = args.len() - i - 1;
+            if is(args[i], "AUTH") && left >= 2 {
+                i += 3; // no users or passwords in-process: any credentials pass
+            } else if is(args[i], "SETNAME") && left >= 1 {
+                if let Err(e) = check_client_name(args[i + 1]) {
+                    return e;
+                }
+                name = Some(Bytes::copy_from_slice(args[i + 1]));
+                i += 2;
+            } else {
+                let opt = String::from_utf8_lossy(args[i]);
+                return error(format!("ERR Syntax error in HELLO option '{opt}'"));
+            }
+        }
+        self.resp3 = resp3;
+        if name.is_some() {
+            *self.client.name.lock() = name;
+        }
+        Reply::Map(vec![
+            (Reply::from("server"), Reply::from("redis")),
+            (Reply::from("version"), Reply::from("7.0.15")),
+            (
+                Reply::from("proto"),
+                Reply::Integer(if resp3 { 3 } else { 2 }),
+            ),
+            (
+                Reply::from("id"),
+                Reply::Integer(i64::try_from(self.client.id).unwrap_or(i64::MAX)),
+            ),
+            (Reply::from("mode"), Reply::from("standalone")),
+            (Reply::from("role"), Reply::from("master")),
+            (Reply::from("modules"), Reply::Array(Vec::new())),
+        ])
+    }
+
+    fn client_command(&mut self, args: &[&[u8]]) -> Reply {
+        let sub = args[1];
+        let wrong_arity = |name: &str| {
+            error(format!(
+                "ERR wrong number of arguments for 'client|{name}' command"
+            ))
+        };
+        if is(sub, "ID") {
+            if args.len() != 2 {
+                return wrong_arity("id");
+            }
+            return Reply::Integer(i64::try_from(self.client.id).unwrap_or(i64::MAX));
+        }
+        if is(sub, "GETNAME") {
+            if args.len() != 2 {
+                return wrong_arity("getname");
+            }
+            return self
+                .client
+                .name
+                .lock()
+                .clone()
+                .map_or(Reply::Nil, Reply::Bulk);
+        }
+        if is(sub, "SETNAME") {
+            if args.len() != 3 {
+                return wrong_arity("setname");
+            }
+            if let Err(e) = check_client_name(args[2]) {
+                return e;
+            }
+            let name = (!args[2].is_empty()).then(|| Bytes::copy_from_slice(args[2]));
+            *self.client.name.lock() = name;
+            return Reply::ok();
+        }
+        if is(sub, "UNBLOCK") {
+            if !(3..=4).contains(&args.len()) {
+                return wrong_arity("unblock");
+            }
+            let id = match int(args[2]) {
+                Ok(id) => id,
+                Err(e) => return e.into(),
+            };
+            let as_error = match args.get(3) {
+                None => false,
+                Some(m) if is(m, "TIMEOUT") => false,
+                Some(m) if is(m, "ERROR") => true,
+                Some(_) => return error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+            };
+            let id = u64::try_from(id).unwrap_or(0);
+            return self.store.shared.clients.unblock(id, as_error).into();
+        }
+        if is(sub, "INFO") && args.len() == 2 {
+            return Reply::Bulk(Bytes::from(format!("{}\n", self.client_info())));
+        }
+        unknown_subcommand(sub, "CLIENT")
+    }
+
+    fn client_info(&self) -> String {
+        let name = self.client.name.lock().clone().unwrap_or_default();
+        let (sub, psub) = self
+            .subscription
+            .as_ref()
+            .map_or((0, 0), |s| (s.channels().len(), s.patterns().len()));
+        format!(
+            "id={} name={} db={} sub={} psub={} multi={} resp={}",
+            self.client.id,
+            String::from_utf8_lossy(&name),
+            self.db,
+            sub,
+            psub,
+            self.multi
+                .as_ref()
+                .map_or(-1, |m| i64::try_from(m.queue.len()).unwrap_or(i64::MAX)),
+            if self.resp3 { 3 } else { 2 },
+        )
+    }
+
+    fn subscription_count(&self) -> usize {
+        self.subscription
+            .as_ref()
+            .map_or(0, |s| s.channels().len() + s.patterns().len())
+    }
+
+    /// Replies to a (un)subscription: the first is returned, the rest pushed.
+    fn confirm(&mut self, replies: Vec<Reply>) -> Reply {
+        let mut replies = replies.into_iter();
+        let first = replies.next().unwrap_or(Reply::Nil);
+        self.pushes.extend(replies);
+        first
+    }
+
+    fn subscribe(&mut self, kind: &'static str, names: &[&[u8]]) -> Reply {
+        let store = self.store.clone();
+        let mut replies = Vec::new();
+        for name in names {
+            let sub = self
+                .subscription
+                .get_or_insert_with(|| store.pubsub().subscribe(std::iter::empty::<&[u8]>()));
+            if kind == "subscribe" {
+                sub.subscribe([name]);
+            } else {
+                sub.psubscribe([name]);
+            }
+            let count = self.subscription_count();
+            replies.push(Reply::Push(vec![
+                Reply::from(kind),
+                Reply::from(*name),
+                count.into(),
+            ]));
+        }
+        self.confirm(replies)
+    }
+
+    fn unsubscribe(&mut self, kind: &'static str, names: &[&[u8]]) -> Reply {
+        let channels = kind == "unsubscribe";
+        let names: Vec<Bytes> = if names.is_empty() {
+            self.subscription.as_ref().map_or_else(Vec::new, |s| {
+                let current = if channels { s.channels() } else { s.patterns() };
+                current.iter().map(|b| b.clone().into_bytes()).collect()
+            })
+        } else {
+            names.iter().map(|n| Bytes::copy_from_slice(n)).collect()
+        };
+        if names.is_empty() {
+            let count = self.subscription_count();
+            return Reply::Push(vec![Reply::from(kind), Reply::Nil, count.into()]);
+        }
+        let mut replies = Vec::new();
+        for name in names {
+            if let Some(sub) = &mut self.subscription {
+                if channels {
+                    sub.unsubscribe([&name]);
+                } else {
+                    sub.punsubscribe([&name]);
+                }
+            }
+            let count = self.subscription_count();
+            replies.push(Reply::Push(vec![
+                Reply::from(kind),
+                Reply::Bulk(name),
+                count.into(),
+            ]));
+        }
+        self.confirm(replies)
+    }
+
+    fn exec(&mut self) -> Reply {
+        let Some(multi) = self.multi.take() else {
+            return error("ERR EXEC without MULTI");
+        };
+        let watches = std::mem::take(&mut self.watches);
+        if multi.dirty {
+            return error("EXECABORT Transaction discarded because of previous errors.");
+        }
+        let queue: Vec<Vec<&[u8]>> = multi
+            .queue
+            .iter()
+            .map(|args| args.iter().map(AsRef::as_ref).collect())
+            .collect();
+        match self.exec_atomic(&queue, &watches) {
+            Ok(replies) => Reply::Array(replies),
+            Err(Error::WatchedKeyChanged) => Reply::Nil,
+            Err(_) => {
+                // A command reaches a whole database or changes the connection: run the
+                // queue in order on the real store (not isolated from other threads).
+                if watches.iter().any(Watch::changed) {
+                    return Reply::Nil;
+                }
+                drop(watches);
+                Reply::Array(
+                    queue
+                        .iter()
+                        .map(|args| {
+                            let cmd = table::lookup(args[0]).expect("queued commands exist");
+                            let r = self.run(cmd, args);
+                            if self.resp3 { r } else { r.into_resp2() }
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// Runs the queue as one transaction over the keys its commands name.
+    fn exec_atomic(&self, queue: &[Vec<&[u8]>], watches: &[Watch]) -> Result<Vec<Reply>, Error> {
+        let mut keys: Vec<&[u8]> = Vec::new();
+        for args in queue {
+            let cmd = table::lookup(args[0]).expect("queued commands exist");
+            if cmd.has(table::WHOLE_DB) || cmd.run.is_none() || cmd.name == "object" {
+                return Err(Error::KeyNotInTransaction);
+            }
+            keys.extend(cmd.keys(args).ok_or(Error::KeyNotInTransaction)?);
+        }
+        crate::transaction::run_queue(&self.store, self.db, &keys, watches, |private| {
+            queue
+                .iter()
+                .map(|args| {
+                    let cmd = table::lookup(args[0]).expect("queued commands exist");
+                    let ctx = Ctx {
+                        store: private,
+                        db: 0,
+                        resp3: self.resp3,
+                        cancel: None,
+                    };
+                    let handler = cmd.run.expect("checked above");
+                    handler(&ctx, args).unwrap_or_else(Reply::from)
+                })
+                .collect()
+        })
+    }
+}
+
+fn check_client_name(name: &[u8]) -> Result<(), Reply> {
+    if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+        return Err(error(
+            "ERR Client names cannot contain spaces, newlines or special characters.",
+        ));
+    }
+    Ok(())
+}
+
+fn message_reply(m: Message) -> Reply {
+    let payload = Reply::from(m.payload);
+    match m.pattern {
+        Some(p) => Reply::Push(vec![
+            Reply::from("pmessage"),
+            Reply::from(p),
+            Reply::from(m.channel),
+            payload,
+        ]),
+        None => Reply::Push(vec![
+            Reply::from("message"),
+            Reply::from(m.channel),
+            payload,
+        ]),
+    }
+}

@@ -1,0 +1,372 @@
+//! Generic key commands (`db.c`, `expire.c`, `object.c`): argument parsing and reply
+//! shaping over [`Keys`](crate::Keys).
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::parse::{db_index, int, is};
+use super::{Ctx, Reply};
+use crate::value::ValueRef;
+use crate::{CopyOptions, Error, ExpireCondition, ExpireTime, KeyType, Result, ScanOptions, Ttl};
+
+pub(super) fn del(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.keys().del(&a[1..])?.into())
+}
+
+pub(super) fn unlink(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.keys().unlink(&a[1..])?.into())
+}
+
+pub(super) fn exists(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.keys().exists(&a[1..])?.into())
+}
+
+pub(super) fn touch(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.keys().touch(&a[1..])?.into())
+}
+
+pub(super) fn type_(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let t = c.keys().key_type(a[1])?;
+    Ok(Reply::Simple(t.map_or("none", KeyType::as_str).into()))
+}
+
+pub(super) fn keys(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.keys().keys(a[1])?.into())
+}
+
+/// A cursor as `parseScanCursorOrReply` reads it (an unsigned decimal).
+pub(super) fn cursor(arg: &[u8]) -> Result<u64> {
+    if arg.is_empty() || !arg.iter().all(u8::is_ascii_digit) {
+        return Err(Error::InvalidCursor);
+    }
+    std::str::from_utf8(arg)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or(Error::InvalidCursor)
+}
+
+fn key_type(name: &[u8]) -> Option<KeyType> {
+    [
+        KeyType::String,
+        KeyType::List,
+        KeyType::Set,
+        KeyType::ZSet,
+        KeyType::Hash,
+    ]
+    .into_iter()
+    .find(|t| is(name, t.as_str()))
+}
+
+/// The options of the `SCAN` family from `a[from]`: `MATCH`, `COUNT`, and `TYPE` where
+/// `with_type`. An unknown type matches nothing, as in Redis: the second value says so.
+pub(super) fn scan_options(
+    a: &[&[u8]],
+    from: usize,
+    with_type: bool,
+) -> Result<(ScanOptions, bool)> {
+    let mut options = ScanOptions::new();
+    let mut matches_nothing = false;
+    let mut i = from;
+    while i < a.len() {
+        let (o, value) = (a[i], a.get(i + 1).ok_or(Error::Syntax)?);
+        if is(o, "COUNT") {
+            let n = int(value)?;
+            if n < 1 {
+                return Err(Error::Syntax);
+            }
+            options = options.count(usize::try_from(n).unwrap_or(usize::MAX));
+        } else if is(o, "MATCH") {
+            options = options.pattern(value);
+        } else if is(o, "TYPE") && with_type {
+            match key_type(value) {
+                Some(t) => options = options.key_type(t),
+                None => matches_nothing = true,
+            }
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 2;
+    }
+    Ok((options, matches_nothing))
+}
+
+pub(super) fn scan_reply(next: u64, items: Vec<Reply>) -> Reply {
+    Reply::Array(vec![
+        Reply::from(next.to_string().as_str()),
+        Reply::Array(items),
+    ])
+}
+
+pub(super) fn scan(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let at = cursor(a[1])?;
+    let (options, nothing) = scan_options(a, 2, true)?;
+    let (next, keys) = c.keys().scan(at, &options)?;
+    let keys = if nothing { Vec::new() } else { keys };
+    Ok(scan_reply(
+        next,
+        keys.into_iter().map(Reply::from).collect(),
+    ))
+}
+
+pub(super) fn randomkey(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
+    Ok(c.keys().randomkey()?.into())
+}
+
+pub(super) fn rename(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    c.keys().rename(a[1], a[2])?;
+    Ok(Reply::ok())
+}
+
+pub(super) fn renamenx(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.keys().renamenx(a[1], a[2])?.into())
+}
+
+pub(super) fn copy(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let mut options = CopyOptions::new();
+    let mut i = 3;
+    while i < a.len() {
+        if is(a[i], "REPLACE") {
+            options = options.replace();
+        } else if is(a[i], "DB") && i + 1 < a.len() {
+            let db = i32::try_from(int(a[i + 1])?).map_err(|_| Error::NotInteger)?;
+            options = options.db(usize::try_from(db).map_err(|_| Error::DbIndexOutOfRange)?);
+            i += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 1;
+    }
+    Ok(c.keys().copy(a[1], a[2], options)?.into())
+}
+
+pub(super) fn move_(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let db = db_index(a[2])?;
+    Ok(c.keys().move_key(a[1], db)?.into())
+}
+
+pub(super) fn swapdb(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let index = |arg: &[u8], which: &str| {
+        let i = crate::number::parse_i64(arg)
+            .and_then(|i| i32::try_from(i).ok())
+            .ok_or_else(|| Reply::Error(format!("ERR invalid {which} DB index")))?;
+        Ok::<_, Reply>(usize::try_from(i).unwrap_or(usize::MAX))
+    };
+    let (x, y) = match (index(a[1], "first"), index(a[2], "second")) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(e), _) | (_, Err(e)) => return Ok(e),
+    };
+    c.keys().swapdb(x, y)?;
+    Ok(Reply::ok())
+}
+
+pub(super) fn dbsize(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
+    Ok(c.keys().dbsize()?.into())
+}
+
+fn flush_mode(a: &[&[u8]]) -> Result<()> {
+    match a.get(1) {
+        None => Ok(()),
+        Some(m) if a.len() == 2 && (is(m, "ASYNC") || is(m, "SYNC")) => Ok(()),
+        Some(_) => Err(Error::Syntax),
+    }
+}
+
+pub(super) fn flushdb(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    flush_mode(a)?;
+    c.keys().flushdb()?;
+    Ok(Reply::ok())
+}
+
+pub(super) fn flushall(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    flush_mode(a)?;
+    c.keys().flushall()?;
+    Ok(Reply::ok())
+}
+
+fn expire_generic(
+    c: &Ctx<'_>,
+    a: &[&[u8]],
+    unit_ms: i64,
+    absolute: bool,
+    name: &'static str,
+) -> Result<Reply> {
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for o in &a[3..] {
+        match o {
+            o if is(o, "NX") => nx = true,
+            o if is(o, "XX") => xx = true,
+            o if is(o, "GT") => gt = true,
+            o if is(o, "LT") => lt = true,
+            o => {
+                let o = String::from_utf8_lossy(o);
+                return Ok(Reply::Error(format!("ERR Unsupported option {o}")));
+            }
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return Ok(Reply::Error(
+            "ERR NX and XX, GT or LT options at the same time are not compatible".into(),
+        ));
+    }
+    if gt && lt {
+        return Ok(Reply::Error(
+            "ERR GT and LT options at the same time are not compatible".into(),
+        ));
+    }
+    let condition = match (nx, xx, gt, lt) {
+        (true, ..) => ExpireCondition::Nx,
+        (_, _, true, _) => ExpireCondition::Gt,
+        (_, true, _, true) => ExpireCondition::XxLt,
+        (_, false, _, true) => ExpireCondition::Lt,
+        (_, true, ..) => ExpireCondition::Xx,
+        _ => ExpireCondition::Always,
+    };
+    let invalid = || Error::InvalidExpireTime(name);
+    let when = int(a[2])?.checked_mul(unit_ms).ok_or_else(invalid)?;
+    let base = if absolute { 0 } else { c.now_ms() };
+    let when = when.checked_add(base).ok_or_else(invalid)?;
+    if !absolute && when > base {
+        // A relative TTL goes through the relative form, measured from the store's clock.
+        let ttl = Duration::from_millis(u64::try_from(when - base).unwrap_or(u64::MAX));
+        return Ok(c.keys().expire_with(a[1], ttl, condition)?.into());
+    }
+    let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(when).unwrap_or(0));
+    Ok(c.keys().expireat_with(a[1], at, condition)?.into())
+}
+
+pub(super) fn expire(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    expire_generic(c, a, 1000, false, "expire")
+}
+
+pub(super) fn pexpire(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    expire_generic(c, a, 1, false, "pexpire")
+}
+
+pub(super) fn expireat(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    expire_generic(c, a, 1000, true, "expireat")
+}
+
+pub(super) fn pexpireat(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    expire_generic(c, a, 1, true, "pexpireat")
+}
+
+fn ttl_reply(t: Ttl, unit_ms: u128) -> Reply {
+    match t {
+        Ttl::Missing => Reply::Integer(-2),
+        Ttl::Persistent => Reply::Integer(-1),
+        Ttl::Expires(d) => {
+            let ms = d.as_millis();
+            let n = if unit_ms == 1 { ms } else { (ms + 500) / 1000 };
+            Reply::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+        }
+    }
+}
+
+pub(super) fn ttl(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(ttl_reply(c.keys().pttl(a[1])?, 1000))
+}
+
+pub(super) fn pttl(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(ttl_reply(c.keys().pttl(a[1])?, 1))
+}
+
+fn expiretime_reply(t: ExpireTime, unit_ms: u128) -> Reply {
+    match t {
+        ExpireTime::Missing => Reply::Integer(-2),
+        ExpireTime::Persistent => Reply::Integer(-1),
+        ExpireTime::At(at) => {
+            let ms = at
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis();
+            Reply::Integer(i64::try_from(ms / unit_ms).unwrap_or(i64::MAX))
+        }
+    }
+}
+
+pub(super) fn expiretime(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(expiretime_reply(c.keys().pexpiretime(a[1])?, 1000))
+}
+
+pub(super) fn pexpiretime(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(expiretime_reply(c.keys().pexpiretime(a[1])?, 1))
+}
+
+pub(super) fn persist(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.keys().persist(a[1])?.into())
+}
+
+/// The encoding Redis would report for a value (`OBJECT ENCODING`).
+fn encoding(v: ValueRef<'_>) -> &'static str {
+    use crate::hashes::HashValue;
+    use crate::sets::SetValue;
+    use crate::zsets::SortedSet;
+    match v {
+        ValueRef::Str(s) => {
+            let bytes = s.bytes();
+            if bytes.len() <= 20 && crate::number::parse_i64(bytes).is_some() {
+                "int"
+            } else if bytes.len() <= 44 {
+                "embstr"
+            } else {
+                "raw"
+            }
+        }
+        ValueRef::Hash(HashValue::Pack(_))
+        | ValueRef::ZSet(SortedSet::Small(_))
+        | ValueRef::Set(SetValue::Pack(_)) => "listpack",
+        ValueRef::Hash(HashValue::Dict(_)) | ValueRef::Set(SetValue::Dict(_)) => "hashtable",
+        ValueRef::Set(SetValue::Ints(_)) => "intset",
+        ValueRef::List(_) => "quicklist",
+        ValueRef::ZSet(SortedSet::Big(_)) => "skiplist",
+    }
+}
+
+const OBJECT_HELP: &[&str] = &[
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Print this help.",
+];
+
+pub(super) fn help(lines: &[&str]) -> Reply {
+    Reply::Array(lines.iter().map(|l| Reply::Simple((*l).into())).collect())
+}
+
+pub(super) fn object(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let sub = a[1];
+    if is(sub, "HELP") && a.len() == 2 {
+        return Ok(help(OBJECT_HELP));
+    }
+    let known = ["ENCODING", "FREQ", "IDLETIME", "REFCOUNT"]
+        .iter()
+        .any(|n| is(sub, n));
+    if !known || a.len() != 3 {
+        return Ok(super::unknown_subcommand(sub, "OBJECT"));
+    }
+    let ks = c.store.keyspace();
+    let found = ks.peek(c.db, a[2], |e| e.map(|(v, _)| encoding(v)));
+    let Some(enc) = found else {
+        return Ok(Reply::Nil);
+    };
+    Ok(if is(sub, "ENCODING") {
+        Reply::from(enc)
+    } else if is(sub, "FREQ") {
+        Reply::Error(
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into(),
+        )
+    } else {
+        // No access clock is kept yet: every key counts as just used, referenced once.
+        Reply::Integer(i64::from(is(sub, "REFCOUNT")))
+    })
+}

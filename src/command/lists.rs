@@ -1,0 +1,210 @@
+//! List commands (`t_list.c`): argument parsing and reply shaping over
+//! [`Lists`](crate::Lists); blocking forms block the calling thread.
+
+use super::parse::{NumKeys, count, int, is, numkeys, timeout};
+use super::{Ctx, Reply};
+use crate::{Blob, Error, LposOptions, Position, Result, Side};
+
+pub(super) fn lpush(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.lists().lpush(a[1], &a[2..])?.into())
+}
+
+pub(super) fn rpush(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.lists().rpush(a[1], &a[2..])?.into())
+}
+
+pub(super) fn lpushx(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.lists().lpushx(a[1], &a[2..])?.into())
+}
+
+pub(super) fn rpushx(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.lists().rpushx(a[1], &a[2..])?.into())
+}
+
+fn pop(c: &Ctx<'_>, a: &[&[u8]], side: Side) -> Result<Reply> {
+    let lists = c.lists();
+    match a.len() {
+        2 => Ok(match side {
+            Side::Left => lists.lpop(a[1])?,
+            Side::Right => lists.rpop(a[1])?,
+        }
+        .into()),
+        3 => {
+            let n = count(a[2])?;
+            let got = match side {
+                Side::Left => lists.lpop_count(a[1], n)?,
+                Side::Right => lists.rpop_count(a[1], n)?,
+            };
+            Ok(got.map_or(Reply::Nil, Reply::from))
+        }
+        _ => Err(Error::Syntax),
+    }
+}
+
+pub(super) fn lpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    pop(c, a, Side::Left)
+}
+
+pub(super) fn rpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    pop(c, a, Side::Right)
+}
+
+pub(super) fn llen(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.lists().llen(a[1])?.into())
+}
+
+pub(super) fn lindex(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.lists().lindex(a[1], int(a[2])?)?.into())
+}
+
+pub(super) fn lset(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    c.lists().lset(a[1], int(a[2])?, a[3])?;
+    Ok(Reply::ok())
+}
+
+pub(super) fn linsert(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let position = match a[2] {
+        p if is(p, "BEFORE") => Position::Before,
+        p if is(p, "AFTER") => Position::After,
+        _ => return Err(Error::Syntax),
+    };
+    Ok(Reply::Integer(
+        c.lists().linsert(a[1], position, a[3], a[4])?,
+    ))
+}
+
+pub(super) fn lrange(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let (start, stop) = (int(a[2])?, int(a[3])?);
+    Ok(c.lists().lrange(a[1], start, stop)?.into())
+}
+
+pub(super) fn ltrim(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let (start, stop) = (int(a[2])?, int(a[3])?);
+    c.lists().ltrim(a[1], start, stop)?;
+    Ok(Reply::ok())
+}
+
+pub(super) fn lrem(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.lists().lrem(a[1], int(a[2])?, a[3])?.into())
+}
+
+pub(super) fn lpos(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let mut options = LposOptions::new();
+    let mut count_opt = None;
+    let mut i = 3;
+    while i < a.len() {
+        let (o, value) = (a[i], a.get(i + 1).ok_or(Error::Syntax)?);
+        if is(o, "RANK") {
+            let rank = int(value)?;
+            if rank == i64::MIN {
+                return Err(Error::ValueOutOfRange {
+                    min: -i64::MAX,
+                    max: i64::MAX,
+                });
+            }
+            if rank == 0 {
+                return Err(Error::RankZero);
+            }
+            options = options.rank(rank);
+        } else if is(o, "COUNT") {
+            let n = crate::number::parse_i64(value).and_then(|n| usize::try_from(n).ok());
+            count_opt = Some(n.ok_or(Error::CountNegative)?);
+        } else if is(o, "MAXLEN") {
+            let n = crate::number::parse_i64(value).and_then(|n| usize::try_from(n).ok());
+            options = options.maxlen(n.ok_or(Error::MaxLenNegative)?);
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 2;
+    }
+    Ok(match count_opt {
+        None => c
+            .lists()
+            .lpos(a[1], a[2], options)?
+            .map_or(Reply::Nil, Reply::from),
+        Some(n) => Reply::Array(
+            c.lists()
+                .lpos_count(a[1], a[2], n, options)?
+                .into_iter()
+                .map(Reply::from)
+                .collect(),
+        ),
+    })
+}
+
+fn side(arg: &[u8]) -> Result<Side> {
+    match arg {
+        s if is(s, "LEFT") => Ok(Side::Left),
+        s if is(s, "RIGHT") => Ok(Side::Right),
+        _ => Err(Error::Syntax),
+    }
+}
+
+pub(super) fn lmove(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let (from, to) = (side(a[3])?, side(a[4])?);
+    Ok(c.lists().lmove(a[1], a[2], from, to)?.into())
+}
+
+pub(super) fn rpoplpush(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.lists().rpoplpush(a[1], a[2])?.into())
+}
+
+/// `LEFT|RIGHT [COUNT n]` of `LMPOP` and `BLMPOP`, from `a[at]`.
+fn mpop_options(a: &[&[u8]], at: usize) -> Result<(Side, usize)> {
+    let side = side(a.get(at).ok_or(Error::Syntax)?)?;
+    match &a[at + 1..] {
+        [] => Ok((side, 1)),
+        [o, n] if is(o, "COUNT") => {
+            let n = crate::number::parse_i64(n)
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|&n| n > 0)
+                .ok_or(Error::CountNotPositive)?;
+            Ok((side, n))
+        }
+        _ => Err(Error::Syntax),
+    }
+}
+
+fn mpop_reply(got: Option<(Blob, Vec<Blob>)>) -> Reply {
+    got.map_or(Reply::Nil, |(key, elems)| {
+        Reply::Array(vec![key.into(), elems.into()])
+    })
+}
+
+pub(super) fn lmpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let (keys, rest) = numkeys(a, 1, NumKeys::Pop)?;
+    let (side, n) = mpop_options(a, rest)?;
+    Ok(mpop_reply(c.lists().lmpop(keys, side, n)?))
+}
+
+fn pair_reply(got: Option<(Blob, Blob)>) -> Reply {
+    got.map_or(Reply::Nil, |(k, v)| Reply::Array(vec![k.into(), v.into()]))
+}
+
+pub(super) fn blpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let t = timeout(a[a.len() - 1])?;
+    Ok(pair_reply(c.lists().blpop(&a[1..a.len() - 1], t)?))
+}
+
+pub(super) fn brpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let t = timeout(a[a.len() - 1])?;
+    Ok(pair_reply(c.lists().brpop(&a[1..a.len() - 1], t)?))
+}
+
+pub(super) fn blmpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let t = timeout(a[1])?;
+    let (keys, rest) = numkeys(a, 2, NumKeys::Pop)?;
+    let (side, n) = mpop_options(a, rest)?;
+    Ok(mpop_reply(c.lists().blmpop(keys, side, n, t)?))
+}
+
+pub(super) fn blmove(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let (from, to) = (side(a[3])?, side(a[4])?);
+    let t = timeout(a[5])?;
+    Ok(c.lists().blmove(a[1], a[2], from, to, t)?.into())
+}
+
+pub(super) fn brpoplpush(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let t = timeout(a[3])?;
+    Ok(c.lists().brpoplpush(a[1], a[2], t)?.into())
+}

@@ -1,0 +1,146 @@
+//! Arguments as Redis reads them: numbers (`string2ll`, `strtod`), timeouts, options.
+
+use std::time::Duration;
+
+use crate::number::parse_i64;
+use crate::{Error, Result};
+
+/// An integer argument (`getLongLongFromObjectOrReply`).
+pub(crate) fn int(arg: &[u8]) -> Result<i64> {
+    parse_i64(arg).ok_or(Error::NotInteger)
+}
+
+/// A non-negative count: `ERR value is out of range, must be positive` otherwise
+/// (`getPositiveLongFromObjectOrReply`, which admits 0).
+pub(crate) fn count(arg: &[u8]) -> Result<usize> {
+    let n = int(arg)?;
+    usize::try_from(n).map_err(|_| Error::NotPositive)
+}
+
+/// A float argument as `getDoubleFromObject` reads it: all of the text, no leading
+/// space, no NaN, no overflow to infinity or underflow to zero from a finite literal.
+pub(crate) fn float(arg: &[u8]) -> Result<f64> {
+    parse_float(arg).ok_or(Error::NotFloat)
+}
+
+pub(crate) fn parse_float(arg: &[u8]) -> Option<f64> {
+    if arg.first().is_none_or(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let s = std::str::from_utf8(arg).ok()?;
+    let v: f64 = s.parse().ok()?;
+    if v.is_nan() {
+        return None;
+    }
+    let spelled_infinite = s.trim_start_matches(['+', '-']).starts_with(['i', 'I']);
+    if v.is_infinite() && !spelled_infinite {
+        return None; // ERANGE
+    }
+    if v == 0.0
+        && s.bytes()
+            .take_while(|&b| b != b'e' && b != b'E')
+            .any(|b| (b'1'..=b'9').contains(&b))
+    {
+        return None; // underflow
+    }
+    Some(v)
+}
+
+/// A blocking command's timeout in seconds (a float, truncated to whole milliseconds
+/// as Redis does; 0 waits forever).
+pub(crate) fn timeout(arg: &[u8]) -> Result<Option<Duration>> {
+    let secs = parse_float(arg).ok_or(Error::TimeoutNotFloat)?;
+    let ms = (secs * 1000.0).trunc();
+    if ms < 0.0 {
+        return Err(Error::TimeoutNegative);
+    }
+    if ms >= 9.2e18 {
+        return Err(Error::TimeoutOutOfRange);
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked above
+    let ms = ms as u64;
+    Ok((ms > 0).then(|| Duration::from_millis(ms)))
+}
+
+/// Whether `arg` is the option `name`, case-insensitively.
+pub(crate) fn is(arg: &[u8], name: &str) -> bool {
+    arg.eq_ignore_ascii_case(name.as_bytes())
+}
+
+/// How a command reports a bad `numkeys`.
+#[derive(Clone, Copy)]
+pub(crate) enum NumKeys {
+    /// `SINTERCARD`: not a positive integer, or more than the arguments.
+    Card,
+    /// `LMPOP`, `ZMPOP` and their blocking forms: a syntax error when too many.
+    Pop,
+    /// `ZUNION`, `ZINTERSTORE`, `ZINTERCARD`, …: at least one input key.
+    Algebra(&'static str),
+}
+
+/// `numkeys` at `args[at]` followed by that many keys: the keys and the index after them.
+pub(crate) fn numkeys<'a>(
+    args: &'a [&'a [u8]],
+    at: usize,
+    style: NumKeys,
+) -> Result<(&'a [&'a [u8]], usize)> {
+    let n = match style {
+        NumKeys::Card | NumKeys::Pop => parse_i64(args[at])
+            .filter(|&n| n >= 1)
+            .ok_or(Error::NumKeysNotPositive)?,
+        NumKeys::Algebra(name) => match int(args[at])? {
+            n if n < 1 => return Err(Error::NoInputKeys(name)),
+            n => n,
+        },
+    };
+    let start = at + 1;
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    if n > args.len() - start {
+        return Err(match style {
+            NumKeys::Card => Error::NumKeysTooMany,
+            NumKeys::Pop | NumKeys::Algebra(_) => Error::Syntax,
+        });
+    }
+    Ok((&args[start..start + n], start + n))
+}
+
+/// A database index (`SELECT`, `MOVE`, `COPY … DB`): not an integer is
+/// `ERR value is not an integer or out of range`; out of range, `ERR DB index is out of range`.
+pub(crate) fn db_index(arg: &[u8]) -> Result<usize> {
+    let i = int(arg)?;
+    usize::try_from(i).map_err(|_| Error::DbIndexOutOfRange)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_are_read_as_strtod_with_redis_checks() {
+        assert_eq!(parse_float(b"1.5"), Some(1.5));
+        assert_eq!(parse_float(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_float(b"+inf"), Some(f64::INFINITY));
+        assert_eq!(parse_float(b".5"), Some(0.5));
+        assert_eq!(parse_float(b"0e5"), Some(0.0));
+        for bad in [
+            &b""[..],
+            b" 1",
+            b"1 ",
+            b"nan",
+            b"1e400",
+            b"1e-400",
+            b"abc",
+            b"1x",
+        ] {
+            assert_eq!(parse_float(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn timeouts_are_seconds_with_zero_forever() {
+        assert_eq!(timeout(b"0").unwrap(), None);
+        assert_eq!(timeout(b"0.1").unwrap(), Some(Duration::from_millis(100)));
+        assert_eq!(timeout(b"-1"), Err(Error::TimeoutNegative));
+        assert_eq!(timeout(b"x"), Err(Error::TimeoutNotFloat));
+    }
+}
