@@ -87,10 +87,15 @@ pub(crate) fn incr_by_float(current: Option<&[u8]>, incr: f64) -> Result<String>
     if current.is_empty() || current.len() > 5 * 1024 || current[0].is_ascii_whitespace() {
         return Err(Error::NotFloat);
     }
-    if incr.is_infinite() || is_infinity(current) {
+    // The stored value is read first: a non-number there is reported before an
+    // infinite increment.
+    if is_infinity(current) {
         return Err(Error::NanOrInfinity);
     }
     let value = LongDouble::parse(current).ok_or(Error::NotFloat)?;
+    if incr.is_infinite() {
+        return Err(Error::NanOrInfinity);
+    }
     let incr = LongDouble::parse(format!("{incr}").as_bytes()).ok_or(Error::NotFloat)?;
     let sum = value.add(incr).ok_or(Error::NanOrInfinity)?;
     Ok(sum.to_redis_string())

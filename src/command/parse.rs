@@ -10,11 +10,12 @@ pub(crate) fn int(arg: &[u8]) -> Result<i64> {
     parse_i64(arg).ok_or(Error::NotInteger)
 }
 
-/// A non-negative count: `ERR value is out of range, must be positive` otherwise
-/// (`getPositiveLongFromObjectOrReply`, which admits 0).
+/// A non-negative count: `ERR value is out of range, must be positive` otherwise, for
+/// a non-integer too (`getPositiveLongFromObjectOrReply`, which admits 0).
 pub(crate) fn count(arg: &[u8]) -> Result<usize> {
-    let n = int(arg)?;
-    usize::try_from(n).map_err(|_| Error::NotPositive)
+    parse_i64(arg)
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or(Error::NotPositive)
 }
 
 /// A float argument as `getDoubleFromObject` reads it: all of the text, no leading

@@ -231,7 +231,14 @@ pub(super) fn decrby(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn incrbyfloat(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let delta = float(a[2])?;
+    // Redis type-checks the key before it reads the increment.
+    let delta = match float(a[2]) {
+        Ok(d) => d,
+        Err(e) => {
+            string_exists(c, a[1])?;
+            return Err(e);
+        }
+    };
     c.strings().incrbyfloat(a[1], delta)?;
     // The reply is the stored text, which keeps Redis's long-double digits.
     Ok(c.strings().get(a[1])?.into())
@@ -318,11 +325,27 @@ fn unit(arg: Option<&&[u8]>) -> Result<BitUnit> {
     }
 }
 
+/// Whether `key` holds a string (`WRONGTYPE` if it holds something else). `BITCOUNT` and
+/// `BITPOS` look the key up before they read their range.
+fn string_exists(c: &Ctx<'_>, key: &[u8]) -> Result<bool> {
+    match c.keys().key_type(key)? {
+        None => Ok(false),
+        Some(crate::KeyType::String) => Ok(true),
+        Some(_) => Err(Error::WrongType),
+    }
+}
+
 pub(super) fn bitcount(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    if a.len() > 2 && !string_exists(c, a[1])? {
+        return Ok(Reply::Integer(0));
+    }
     let n = match a.len() {
         2 => c.bits().bitcount(a[1])?,
         4 | 5 => {
             let (start, end) = (int(a[2])?, int(a[3])?);
+            if start < 0 && end < 0 && start > end {
+                return Ok(Reply::Integer(0));
+            }
             let unit = unit(a.get(4))?;
             c.bits().bitcount_range(a[1], start, end, unit)?
         }
@@ -337,6 +360,9 @@ pub(super) fn bitpos(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         1 => true,
         _ => return Err(Error::BitArgumentNotBinary),
     };
+    if a.len() > 3 && !string_exists(c, a[1])? {
+        return Ok(Reply::Integer(if bit { -1 } else { 0 }));
+    }
     let found = match a.len() {
         3 => c.bits().bitpos(a[1], bit)?,
         4..=6 => {

@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running `redis-server` and a first connection to it.
+#[allow(dead_code)] // not every user reads the port
 pub(crate) struct Server {
     child: Child,
     pub(crate) port: u16,
