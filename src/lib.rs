@@ -45,6 +45,7 @@
 //! | `glob`, `index`, `number` | patterns, ranges, numbers as Redis reads and writes them | `util.c` |
 //! | `clock` | [`Clock`], [`SystemClock`], [`ManualClock`] | |
 //! | `command` | [`Connection`], [`Reply`]: Redis's command syntax over the handles; `command/table` the command table | `server.c`, `networking.c` |
+//! | `redis_rs` | (feature `redis-rs`) redis-rs's `ConnectionLike` for [`Connection`] | |
 //! | `error` | [`Error`], [`Result`] | |
 
 mod bits;
@@ -62,6 +63,8 @@ mod lists;
 mod number;
 mod pack;
 mod pubsub;
+#[cfg(feature = "redis-rs")]
+mod redis_rs;
 mod sets;
 mod store;
 mod strings;

@@ -1,0 +1,419 @@
+//! `Connection::execute`: Redis's command syntax, per-connection state (databases,
+//! `MULTI`, `WATCH`, subscriptions, protocol), blocking and unblocking.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use embedis::{Reply, Store};
+
+fn bulk(s: &str) -> Reply {
+    Reply::from(s)
+}
+
+fn queued() -> Reply {
+    Reply::Simple("QUEUED".into())
+}
+
+#[test]
+fn errors_carry_redis_texts() {
+    let mut c = Store::new().connection();
+    assert_eq!(
+        c.execute(&["NOSUCH", "a", "b"]),
+        Reply::Error("ERR unknown command 'NOSUCH', with args beginning with: 'a' 'b' ".into())
+    );
+    assert_eq!(
+        c.execute(&["get", "a", "b"]),
+        Reply::Error("ERR wrong number of arguments for 'get' command".into())
+    );
+    c.execute(&["RPUSH", "l", "x"]);
+    assert_eq!(
+        c.execute(&["GET", "l"]),
+        Reply::Error("WRONGTYPE Operation against a key holding the wrong kind of value".into())
+    );
+    assert_eq!(
+        c.execute(&["SET", "k", "v", "NX", "XX"]),
+        Reply::Error("ERR syntax error".into())
+    );
+    assert_eq!(
+        c.execute(&["EXPIRE", "k", "10", "NX", "GT"]),
+        Reply::Error("ERR NX and XX, GT or LT options at the same time are not compatible".into())
+    );
+    assert_eq!(
+        c.execute(&["OBJECT", "NOPE", "k"]),
+        Reply::Error("ERR unknown subcommand 'NOPE'. Try OBJECT HELP.".into())
+    );
+}
+
+#[test]
+fn exec_runs_the_queue_with_a_reply_each() {
+    let store = Store::new();
+    let mut c = store.connection();
+    c.execute(&["SET", "name", "ann"]);
+    assert_eq!(c.execute(&["MULTI"]), Reply::ok());
+    assert_eq!(c.execute(&["INCR", "hits"]), queued());
+    assert_eq!(c.execute(&["INCR", "name"]), queued());
+    assert_eq!(c.execute(&["GET", "name"]), queued());
+    assert_eq!(
+        c.execute(&["EXEC"]),
+        Reply::Array(vec![
+            Reply::Integer(1),
+            Reply::Error("ERR value is not an integer or out of range".into()),
+            bulk("ann"),
+        ])
+    );
+    assert_eq!(
+        c.execute(&["EXEC"]),
+        Reply::Error("ERR EXEC without MULTI".into())
+    );
+}
+
+#[test]
+fn a_queuing_error_aborts_the_transaction() {
+    let store = Store::new();
+    let mut c = store.connection();
+    c.execute(&["MULTI"]);
+    c.execute(&["SET", "a", "1"]);
+    assert!(c.execute(&["GET"]).is_error());
+    assert_eq!(
+        c.execute(&["EXEC"]),
+        Reply::Error("EXECABORT Transaction discarded because of previous errors.".into())
+    );
+    assert_eq!(store.keys().dbsize().unwrap(), 0);
+    c.execute(&["MULTI"]);
+    c.execute(&["SET", "a", "1"]);
+    assert_eq!(c.execute(&["DISCARD"]), Reply::ok());
+    assert_eq!(store.keys().dbsize().unwrap(), 0);
+}
+
+#[test]
+fn watch_aborts_exec_when_a_watched_key_changes() {
+    let store = Store::new();
+    let mut c = store.connection();
+    c.execute(&["SET", "stock", "3"]);
+    c.execute(&["WATCH", "stock"]);
+    store.strings().set("stock", "2").unwrap(); // another client
+    c.execute(&["MULTI"]);
+    c.execute(&["SET", "stock", "100"]);
+    assert_eq!(c.execute(&["EXEC"]), Reply::Nil);
+    assert_eq!(store.strings().get("stock").unwrap().unwrap(), "2");
+    // Unchanged, the transaction goes through; EXEC also ends the watch.
+    c.execute(&["WATCH", "stock"]);
+    c.execute(&["MULTI"]);
+    c.execute(&["DECR", "stock"]);
+    assert_eq!(c.execute(&["EXEC"]), Reply::Array(vec![Reply::Integer(1)]));
+    c.execute(&["MULTI"]);
+    store.strings().set("stock", "9").unwrap();
+    c.execute(&["DECR", "stock"]);
+    assert_eq!(c.execute(&["EXEC"]), Reply::Array(vec![Reply::Integer(8)]));
+}
+
+#[test]
+fn exec_of_whole_database_commands_runs_in_order() {
+    let store = Store::new();
+    let mut c = store.connection();
+    c.execute(&["MULTI"]);
+    c.execute(&["SET", "a", "1"]);
+    c.execute(&["DBSIZE"]);
+    c.execute(&["SELECT", "2"]);
+    c.execute(&["SET", "b", "2"]);
+    c.execute(&["FLUSHDB"]);
+    assert_eq!(
+        c.execute(&["EXEC"]),
+        Reply::Array(vec![
+            Reply::ok(),
+            Reply::Integer(1),
+            Reply::ok(),
+            Reply::ok(),
+            Reply::ok()
+        ])
+    );
+    assert_eq!(c.db(), 2);
+    assert_eq!(store.keys().dbsize().unwrap(), 1);
+    assert_eq!(store.db(2).unwrap().keys().dbsize().unwrap(), 0);
+}
+
+#[test]
+fn exec_is_atomic_to_other_threads() {
+    let store = Store::new();
+    store.strings().mset([("a", "1000"), ("b", "0")]).unwrap();
+    let mover = {
+        let store = store.clone();
+        thread::spawn(move || {
+            let mut c = store.connection();
+            for _ in 0..500 {
+                c.execute(&["MULTI"]);
+                c.execute(&["DECRBY", "a", "1"]);
+                c.execute(&["INCRBY", "b", "1"]);
+                c.execute(&["EXEC"]);
+            }
+        })
+    };
+    let mut c = store.connection();
+    while !mover.is_finished() {
+        let Reply::Array(v) = c.execute(&["MGET", "a", "b"]) else {
+            panic!("MGET answers an array");
+        };
+        let n = |r: &Reply| match r {
+            Reply::Bulk(b) => std::str::from_utf8(b).unwrap().parse::<i64>().unwrap(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(n(&v[0]) + n(&v[1]), 1000, "a transfer was seen half done");
+    }
+    mover.join().unwrap();
+    assert_eq!(store.strings().get("b").unwrap().unwrap(), "500");
+}
+
+#[test]
+fn select_keeps_a_database_per_connection() {
+    let store = Store::new();
+    let mut one = store.connection();
+    let mut two = store.connection();
+    assert_eq!(one.execute(&["SELECT", "1"]), Reply::ok());
+    one.execute(&["SET", "k", "in db 1"]);
+    assert_eq!(two.execute(&["GET", "k"]), Reply::Nil);
+    assert_eq!(
+        two.execute(&["SELECT", "16"]),
+        Reply::Error("ERR DB index is out of range".into())
+    );
+    assert_eq!(two.execute(&["SWAPDB", "0", "1"]), Reply::ok());
+    assert_eq!(two.execute(&["GET", "k"]), bulk("in db 1"));
+}
+
+#[test]
+fn hello_3_switches_to_resp3_shapes() {
+    let mut c = Store::new().connection();
+    c.execute(&["HSET", "h", "f", "v"]);
+    c.execute(&["ZADD", "z", "1.5", "m"]);
+    c.execute(&["SADD", "s", "x"]);
+    assert_eq!(
+        c.execute(&["HGETALL", "h"]),
+        Reply::Array(vec![bulk("f"), bulk("v")])
+    );
+    assert_eq!(c.execute(&["ZSCORE", "z", "m"]), bulk("1.5"));
+    assert_eq!(
+        c.execute(&["ZRANGE", "z", "0", "-1", "WITHSCORES"]),
+        Reply::Array(vec![bulk("m"), bulk("1.5")])
+    );
+    let Reply::Map(hello) = c.execute(&["HELLO", "3"]) else {
+        panic!("HELLO 3 answers a map");
+    };
+    assert!(hello.contains(&(bulk("proto"), Reply::Integer(3))));
+    assert_eq!(
+        c.execute(&["HGETALL", "h"]),
+        Reply::Map(vec![(bulk("f"), bulk("v"))])
+    );
+    assert_eq!(c.execute(&["ZSCORE", "z", "m"]), Reply::Double(1.5));
+    assert_eq!(c.execute(&["SMEMBERS", "s"]), Reply::Set(vec![bulk("x")]));
+    assert_eq!(
+        c.execute(&["ZRANGE", "z", "0", "-1", "WITHSCORES"]),
+        Reply::Array(vec![Reply::Array(vec![bulk("m"), Reply::Double(1.5)])])
+    );
+    assert_eq!(
+        c.execute(&["HELLO", "4"]),
+        Reply::Error("NOPROTO unsupported protocol version".into())
+    );
+    assert_eq!(c.execute(&["RESET"]), Reply::Simple("RESET".into()));
+    assert_eq!(c.execute(&["ZSCORE", "z", "m"]), bulk("1.5"));
+}
+
+#[test]
+fn subscriptions_deliver_messages_as_pushes() {
+    let store = Store::new();
+    let mut sub = store.connection();
+    let mut publisher = store.connection();
+    assert_eq!(
+        sub.execute(&["SUBSCRIBE", "news", "sport"]),
+        Reply::Array(vec![bulk("subscribe"), bulk("news"), Reply::Integer(1)])
+    );
+    let wait = Duration::from_secs(5);
+    assert_eq!(
+        sub.next_push(wait),
+        Some(Reply::Array(vec![
+            bulk("subscribe"),
+            bulk("sport"),
+            Reply::Integer(2)
+        ]))
+    );
+    assert!(
+        sub.execute(&["GET", "k"]).is_error(),
+        "only (un)subscribing while subscribed"
+    );
+    assert_eq!(
+        sub.execute(&["PING"]),
+        Reply::Array(vec![bulk("pong"), bulk("")])
+    );
+    sub.execute(&["PSUBSCRIBE", "s*"]);
+    assert_eq!(
+        publisher.execute(&["PUBLISH", "sport", "goal"]),
+        Reply::Integer(2)
+    );
+    let mut got = vec![sub.next_push(wait).unwrap(), sub.next_push(wait).unwrap()];
+    got.sort_by_key(|r| format!("{r:?}"));
+    assert_eq!(
+        got,
+        [
+            Reply::Array(vec![bulk("message"), bulk("sport"), bulk("goal")]),
+            Reply::Array(vec![
+                bulk("pmessage"),
+                bulk("s*"),
+                bulk("sport"),
+                bulk("goal")
+            ]),
+        ]
+    );
+    assert_eq!(
+        publisher.execute(&["PUBSUB", "NUMSUB", "news"]),
+        Reply::Array(vec![bulk("news"), Reply::Integer(1)])
+    );
+    sub.execute(&["UNSUBSCRIBE"]);
+    sub.next_push(wait); // the second channel's confirmation
+    sub.execute(&["PUNSUBSCRIBE"]);
+    assert_eq!(sub.execute(&["GET", "k"]), Reply::Nil);
+    assert_eq!(sub.next_push(Duration::ZERO), None);
+}
+
+#[test]
+fn keyspace_events_are_configured_and_received_through_commands() {
+    let store = Store::new();
+    let mut c = store.connection();
+    assert_eq!(
+        c.execute(&["CONFIG", "SET", "notify-keyspace-events", "E$"]),
+        Reply::ok()
+    );
+    assert_eq!(
+        c.execute(&["CONFIG", "GET", "notify-keyspace-events"]),
+        Reply::Array(vec![bulk("notify-keyspace-events"), bulk("$E")])
+    );
+    let mut sub = store.connection();
+    sub.execute(&["SUBSCRIBE", "__keyevent@0__:set"]);
+    c.execute(&["SET", "k", "v"]);
+    assert_eq!(
+        sub.next_push(Duration::from_secs(5)),
+        Some(Reply::Array(vec![
+            bulk("message"),
+            bulk("__keyevent@0__:set"),
+            bulk("k")
+        ]))
+    );
+}
+
+fn blocked_in(store: &Store, n: usize) {
+    let start = Instant::now();
+    while store.blocked_clients() < n {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the client never blocked"
+        );
+        thread::yield_now();
+    }
+}
+
+#[test]
+fn blocking_commands_block_and_client_unblock_wakes_them() {
+    let store = Store::new();
+    let mut c = store.connection();
+    let id = c.id().to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = thread::spawn(move || {
+        // Long timeouts, so that a wake-up that does not come fails the test, not hangs it.
+        for cmd in [
+            ["BLPOP", "q", "20"],
+            ["BRPOP", "q", "20"],
+            ["BZPOPMIN", "z", "20"],
+        ] {
+            let start = Instant::now();
+            let reply = c.execute(&cmd);
+            tx.send((reply, start.elapsed())).unwrap();
+        }
+    });
+    let mut other = store.connection();
+    blocked_in(&store, 1);
+    assert_eq!(other.execute(&["RPUSH", "q", "job"]), Reply::Integer(1));
+    let (first, _) = rx.recv().unwrap();
+    assert_eq!(first, Reply::Array(vec![bulk("q"), bulk("job")]));
+    blocked_in(&store, 1);
+    assert_eq!(
+        other.execute(&["CLIENT", "UNBLOCK", &id]),
+        Reply::Integer(1)
+    );
+    let (second, took) = rx.recv().unwrap();
+    assert_eq!(second, Reply::Nil, "TIMEOUT reads as a timeout");
+    assert!(took < Duration::from_secs(10));
+    blocked_in(&store, 1);
+    assert_eq!(
+        other.execute(&["CLIENT", "UNBLOCK", &id, "ERROR"]),
+        Reply::Integer(1)
+    );
+    let (third, took) = rx.recv().unwrap();
+    assert_eq!(
+        third,
+        Reply::Error("UNBLOCKED client unblocked via CLIENT UNBLOCK".into())
+    );
+    assert!(took < Duration::from_secs(10));
+    waiter.join().unwrap();
+    assert_eq!(
+        other.execute(&["CLIENT", "UNBLOCK", &id]),
+        Reply::Integer(0)
+    );
+}
+
+#[test]
+fn blocking_commands_time_out() {
+    let mut c = Store::new().connection();
+    assert_eq!(c.execute(&["BLPOP", "q", "0.01"]), Reply::Nil);
+    assert_eq!(
+        c.execute(&["BLPOP", "q", "-1"]),
+        Reply::Error("ERR timeout is negative".into())
+    );
+}
+
+#[test]
+fn ttls_follow_the_stores_clock() {
+    let (store, clock) = {
+        let clock = embedis::ManualClock::new();
+        (
+            Store::builder()
+                .clock(clock.clone())
+                .active_expiry(false)
+                .build(),
+            clock,
+        )
+    };
+    let mut c = store.connection();
+    c.execute(&["SET", "page", "<html>", "EX", "10"]);
+    assert_eq!(c.execute(&["TTL", "page"]), Reply::Integer(10));
+    clock.advance(Duration::from_millis(9_400));
+    assert_eq!(c.execute(&["TTL", "page"]), Reply::Integer(1));
+    assert_eq!(c.execute(&["PTTL", "page"]), Reply::Integer(600));
+    clock.advance(Duration::from_millis(600));
+    assert_eq!(c.execute(&["GET", "page"]), Reply::Nil);
+    assert_eq!(c.execute(&["EXPIRE", "nope", "-1"]), Reply::Integer(0));
+    c.execute(&["SET", "k", "v"]);
+    assert_eq!(c.execute(&["EXPIRE", "k", "-1"]), Reply::Integer(1));
+    assert_eq!(c.execute(&["EXISTS", "k"]), Reply::Integer(0));
+}
+
+#[test]
+fn command_and_info_describe_the_server() {
+    let mut c = Store::new().connection();
+    let Reply::Integer(n) = c.execute(&["COMMAND", "COUNT"]) else {
+        panic!("COMMAND COUNT answers an integer");
+    };
+    assert!(n > 150);
+    let Reply::Array(info) = c.execute(&["COMMAND", "INFO", "get"]) else {
+        panic!("COMMAND INFO answers an array");
+    };
+    let Reply::Array(get) = &info[0] else {
+        panic!("one entry per command");
+    };
+    assert_eq!(get[..2], [bulk("get"), Reply::Integer(2)]);
+    c.execute(&["SET", "a", "1", "EX", "100"]);
+    c.execute(&["SET", "b", "1"]);
+    let Reply::Bulk(text) = c.execute(&["INFO", "keyspace"]) else {
+        panic!("INFO answers text");
+    };
+    let text = String::from_utf8(text.to_vec()).unwrap();
+    assert!(text.contains("db0:keys=2,expires=1"), "{text}");
+    assert_eq!(c.execute(&["OBJECT", "ENCODING", "a"]), bulk("int"));
+    assert_eq!(c.execute(&["ECHO", "hi"]), bulk("hi"));
+}
