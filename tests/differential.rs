@@ -262,7 +262,7 @@ impl Gen {
     fn command(&mut self) -> (Vec<String>, Compare) {
         use Compare::{Exact, Near, Scan, Shape, Unordered, UnorderedPairs};
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<String>>();
-        let r = self.rng.gen_range(0..100);
+        let r = self.rng.gen_range(0..125);
         let (mut args, how): (Vec<String>, Compare) = match r {
             // strings
             0 => (vec!["SET".into(), self.key(&STRINGS), self.int()], Exact),
@@ -954,7 +954,232 @@ impl Gen {
                 vec![self.pick(&["FOO", "GET", "SET", "HSET", "ZADD"]).into()],
                 Exact,
             ),
-            _ => (vec!["MULTI".into()], Exact),
+            99 => (vec!["MULTI".into()], Exact),
+            // less common forms
+            100 => (
+                vec![
+                    self.pick(&["EXPIRETIME", "PEXPIRETIME"]).into(),
+                    self.key(&ALL),
+                ],
+                Near(1000),
+            ),
+            101 => {
+                let mut a = vec!["SCAN".into(), "0".into(), "COUNT".into(), "1000".into()];
+                if self.rng.gen_bool(0.5) {
+                    a.extend(["MATCH".into(), self.pick(&["*0", "?1", "[st]*"]).into()]);
+                }
+                if self.rng.gen_bool(0.5) {
+                    a.extend([
+                        "TYPE".into(),
+                        self.pick(&["string", "hash", "ZSET", "nosuch"]).into(),
+                    ]);
+                }
+                (a, Scan(false))
+            }
+            102 => (
+                vec![
+                    "ZREVRANGE".into(),
+                    self.key(&ZSETS),
+                    self.small(),
+                    self.small(),
+                    "WITHSCORES".into(),
+                ],
+                Exact,
+            ),
+            103 => (
+                vec![
+                    "ZREVRANGEBYSCORE".into(),
+                    self.key(&ZSETS),
+                    self.score_bound(),
+                    self.score_bound(),
+                    "LIMIT".into(),
+                    self.small(),
+                    self.small(),
+                ],
+                Exact,
+            ),
+            104 => (
+                vec![
+                    "SUBSTR".into(),
+                    self.key(&STRINGS),
+                    self.small(),
+                    self.small(),
+                ],
+                Exact,
+            ),
+            105 => {
+                let mut a = vec!["BITFIELD".into(), self.key(&STRINGS)];
+                for _ in 0..self.rng.gen_range(1..4) {
+                    let ty = self
+                        .pick(&["u8", "i5", "u63", "i64", "u64", "x3"])
+                        .to_string();
+                    let offset = self.pick(&["0", "#1", "7", "-1", "100"]).to_string();
+                    match self.rng.gen_range(0..4) {
+                        0 => a.extend(["GET".into(), ty, offset]),
+                        1 => a.extend(["SET".into(), ty, offset, self.int()]),
+                        2 => a.extend(["INCRBY".into(), ty, offset, self.int()]),
+                        _ => a.extend([
+                            "OVERFLOW".into(),
+                            self.pick(&["WRAP", "SAT", "FAIL", "NO"]).into(),
+                        ]),
+                    }
+                }
+                (a, Exact)
+            }
+            106 => (
+                vec![
+                    "BITFIELD_RO".into(),
+                    self.key(&STRINGS),
+                    self.pick(&["GET", "SET"]).into(),
+                    "u4".into(),
+                    self.small(),
+                ],
+                Exact,
+            ),
+            107 => (
+                vec![
+                    "SETRANGE".into(),
+                    self.key(&STRINGS),
+                    self.pick(&["-1", "536870912", "3"]).into(),
+                    "x".into(),
+                ],
+                Exact,
+            ),
+            108 => (
+                vec![
+                    "MOVE".into(),
+                    self.key(&ALL),
+                    self.pick(&["1", "0", "16", "x"]).into(),
+                ],
+                Exact,
+            ),
+            109 => (
+                vec![
+                    "LCS".into(),
+                    self.key(&STRINGS),
+                    self.key(&STRINGS),
+                    self.pick(&["LEN", "IDX", "WITHMATCHLEN"]).into(),
+                ],
+                Exact,
+            ),
+            110 => (
+                vec![
+                    "LCS".into(),
+                    self.key(&STRINGS),
+                    self.key(&STRINGS),
+                    "IDX".into(),
+                    "MINMATCHLEN".into(),
+                    self.small(),
+                    "WITHMATCHLEN".into(),
+                ],
+                Exact,
+            ),
+            111 => (
+                vec![
+                    "ZRANDMEMBER".into(),
+                    self.key(&ZSETS),
+                    self.small(),
+                    "WITHSCORES".into(),
+                ],
+                Shape,
+            ),
+            112 => (
+                vec![
+                    "SRANDMEMBER".into(),
+                    self.key(&SETS),
+                    self.pick(&["-5", "5", "0"]).into(),
+                ],
+                Shape,
+            ),
+            113 => (
+                vec![
+                    "HRANDFIELD".into(),
+                    self.key(&HASHES),
+                    self.pick(&["-5", "5", "0"]).into(),
+                    "WITHVALUES".into(),
+                ],
+                Shape,
+            ),
+            114 => (vec!["PUBLISH".into(), "ch".into(), "msg".into()], Exact),
+            115 => (
+                vec![
+                    "PUBSUB".into(),
+                    self.pick(&["NUMSUB", "NUMPAT", "CHANNELS", "NOPE"]).into(),
+                ],
+                Exact,
+            ),
+            116 => (
+                vec![
+                    "GETEX".into(),
+                    self.key(&STRINGS),
+                    self.pick(&["EX", "PX", "EXAT", "PXAT", "PERSIST", "KEEPTTL"])
+                        .into(),
+                    self.pick(&["0", "-1", "x", "100000"]).into(),
+                ],
+                Exact,
+            ),
+            117 => (
+                vec![
+                    "SET".into(),
+                    self.key(&STRINGS),
+                    "v".into(),
+                    self.pick(&["EX", "KEEPTTL", "NX"]).into(),
+                    self.pick(&["PX", "EX", "GET", "XX"]).into(),
+                    "100000".into(),
+                ],
+                Exact,
+            ),
+            118 => (
+                vec![
+                    "ZADD".into(),
+                    self.key(&ZSETS),
+                    self.pick(&["NX", "XX", "GT", "LT", "INCR", "CH"]).into(),
+                    self.pick(&["NX", "XX", "GT", "LT", "INCR"]).into(),
+                    self.float(),
+                    self.member(),
+                ],
+                Exact,
+            ),
+            119 => (
+                vec![
+                    "ZINTERCARD".into(),
+                    "2".into(),
+                    self.key(&ZSETS),
+                    self.key(&SETS),
+                    "LIMIT".into(),
+                    self.pick(&["0", "1", "-1", "x"]).into(),
+                ],
+                Exact,
+            ),
+            120 => (
+                vec![
+                    "SINTERCARD".into(),
+                    "1".into(),
+                    self.key(&SETS),
+                    "LIMIT".into(),
+                    self.pick(&["0", "1", "-1", "x"]).into(),
+                ],
+                Exact,
+            ),
+            121 => (
+                vec![
+                    "OBJECT".into(),
+                    self.pick(&["FREQ", "NOPE", "HELP"]).into(),
+                    self.key(&ALL),
+                ],
+                Exact,
+            ),
+            122 => (vec!["TOUCH".into(), self.key(&ALL), self.key(&ALL)], Exact),
+            123 => (
+                vec![
+                    "EXPIREAT".into(),
+                    self.key(&ALL),
+                    self.pick(&["1", "4102444800", "x", "-5"]).into(),
+                    self.pick(&["NX", "XX", "GT", "LT"]).into(),
+                ],
+                Exact,
+            ),
+            _ => (vec!["ECHO".into()], Exact),
         };
         if args[0] == "ECHO" {
             args.push("hi".into());

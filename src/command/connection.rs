@@ -292,6 +292,20 @@ impl Connection {
                 cmd.name
             ));
         }
+        if let (Some(subs), Some(sub)) = (table::subcommands(cmd.name), args.get(1)) {
+            let Some(&(name, arity)) = subs.iter().find(|(n, _)| is(sub, n)) else {
+                self.flag_multi();
+                return unknown_subcommand(sub, &cmd.name.to_ascii_uppercase());
+            };
+            let n = i32::try_from(args.len()).unwrap_or(i32::MAX);
+            if if arity >= 0 { n != arity } else { n < -arity } {
+                self.flag_multi();
+                return error(format!(
+                    "ERR wrong number of arguments for '{}|{name}' command",
+                    cmd.name
+                ));
+            }
+        }
         if !self.resp3 && self.subscribed() && !cmd.has(table::SUB_OK) {
             return error(format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -535,6 +549,23 @@ impl Connection {
             };
             let id = u64::try_from(id).unwrap_or(0);
             return self.store.shared.clients.unblock(id, as_error).into();
+        }
+        if is(sub, "HELP") {
+            return super::keys::help(&[
+                "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GETNAME",
+                "    Return the name of the current connection.",
+                "ID",
+                "    Return the ID of the current connection.",
+                "INFO",
+                "    Return information about the current client connection.",
+                "SETNAME <name>",
+                "    Assign the name <name> to the current connection.",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "    Unblock the specified blocked client.",
+                "HELP",
+                "    Print this help.",
+            ]);
         }
         if is(sub, "INFO") && args.len() == 2 {
             return Reply::Bulk(Bytes::from(format!("{}\n", self.client_info())));

@@ -355,8 +355,15 @@ pub(super) fn object(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         return Ok(super::unknown_subcommand(sub, "OBJECT"));
     }
     let ks = c.store.keyspace();
-    let found = ks.peek(c.db, a[2], |e| e.map(|(v, _)| encoding(v)));
-    let Some(enc) = found else {
+    let found = ks.peek(c.db, a[2], |e| {
+        e.map(|(v, _)| {
+            // Redis shares the integers 0..10000 among all keys (a refcount of INT_MAX).
+            let shared = matches!(v, ValueRef::Str(s)
+                if crate::number::parse_i64(s.bytes()).is_some_and(|n| (0..10_000).contains(&n)));
+            (encoding(v), shared)
+        })
+    });
+    let Some((enc, shared)) = found else {
         return Ok(Reply::Nil);
     };
     Ok(if is(sub, "ENCODING") {
@@ -365,8 +372,10 @@ pub(super) fn object(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         Reply::Error(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into(),
         )
+    } else if is(sub, "REFCOUNT") {
+        Reply::Integer(if shared { i64::from(i32::MAX) } else { 1 })
     } else {
-        // No access clock is kept yet: every key counts as just used, referenced once.
-        Reply::Integer(i64::from(is(sub, "REFCOUNT")))
+        // No access clock is kept yet: every key counts as just used.
+        Reply::Integer(0)
     })
 }

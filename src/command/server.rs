@@ -172,6 +172,20 @@ pub(super) fn pubsub(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     if is(sub, "NUMPAT") && a.len() == 2 {
         return Ok(ps.numpat()?.into());
     }
+    if is(sub, "HELP") {
+        return Ok(help(&[
+            "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "HELP",
+            "    Print this help.",
+        ]));
+    }
     Ok(super::unknown_subcommand(sub, "PUBSUB"))
 }
 
@@ -197,6 +211,21 @@ pub(super) fn command(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     match a.get(1) {
         None => Ok(Reply::Array(all.iter().map(command_info).collect())),
         Some(s) if is(s, "COUNT") && a.len() == 2 => Ok(all.len().into()),
+        Some(s) if is(s, "HELP") => Ok(help(&[
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all commands.",
+            "COUNT",
+            "    Return the total number of commands in this server.",
+            "LIST",
+            "    Return a list of all commands in this server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple commands.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple commands.",
+            "HELP",
+            "    Print this help.",
+        ])),
         Some(s) if is(s, "LIST") && a.len() == 2 => Ok(Reply::Array(
             all.iter().map(|c| Reply::from(c.name)).collect(),
         )),

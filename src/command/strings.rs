@@ -188,6 +188,10 @@ pub(super) fn mget(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 
 pub(super) fn getex(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let x = Extended::parse(a, 2, false)?;
+    // Redis looks the key up before it reads the expiry's value.
+    if !string_exists(c, a[1])? {
+        return Ok(Reply::Nil);
+    }
     let expiry = x.expiry(c, "getex")?;
     Ok(c.strings().getex(a[1], expiry)?.into())
 }
@@ -425,8 +429,6 @@ fn bitfield_ops(a: &[&[u8]], read_only: bool) -> Result<Vec<BitFieldOp>> {
                 field_offset(a[i + 2])?,
             ));
             i += 3;
-        } else if read_only {
-            return Err(Error::BitfieldReadOnly);
         } else if is(o, "SET") && left >= 3 {
             let (t, off) = (field_type(a[i + 1])?, field_offset(a[i + 2])?);
             ops.push(BitFieldOp::Set(t, off, int(a[i + 3])?));
@@ -447,6 +449,13 @@ fn bitfield_ops(a: &[&[u8]], read_only: bool) -> Result<Vec<BitFieldOp>> {
         } else {
             return Err(Error::Syntax);
         }
+    }
+    // As Redis, every operation is read before the read-only form refuses a write.
+    let writes = ops
+        .iter()
+        .any(|op| matches!(op, BitFieldOp::Set(..) | BitFieldOp::IncrBy(..)));
+    if read_only && writes {
+        return Err(Error::BitfieldReadOnly);
     }
     Ok(ops)
 }

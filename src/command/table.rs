@@ -121,6 +121,38 @@ impl Command {
     }
 }
 
+/// The subcommands of a container command, with their arities (Redis checks both
+/// before running, or queuing, the command).
+pub(crate) fn subcommands(name: &str) -> Option<&'static [(&'static str, i32)]> {
+    Some(match name {
+        "client" => &[
+            ("getname", 2),
+            ("help", 2),
+            ("id", 2),
+            ("info", 2),
+            ("setname", 3),
+            ("unblock", -3),
+        ],
+        "command" => &[
+            ("count", 2),
+            ("docs", -2),
+            ("help", 2),
+            ("info", -2),
+            ("list", -2),
+        ],
+        "config" => &[("get", -3), ("help", 2), ("resetstat", 2), ("set", -4)],
+        "object" => &[
+            ("encoding", 3),
+            ("freq", 3),
+            ("help", 2),
+            ("idletime", 3),
+            ("refcount", 3),
+        ],
+        "pubsub" => &[("channels", -2), ("help", 2), ("numpat", 2), ("numsub", -2)],
+        _ => return None,
+    })
+}
+
 /// The command named `name`, in any case.
 pub(crate) fn lookup(name: &[u8]) -> Option<&'static Command> {
     let mut buf = [0u8; 24];
