@@ -2,6 +2,9 @@
 //! `redis` crate one command at a time and pipelined 64 deep, in the same run. 100-byte
 //! values over a 100 k key space; time per command.
 //!
+//! Beside both, embedis driven by the same `redis::Cmd` values through its redis-rs
+//! drop-in (`Connection`'s `ConnectionLike`): the cost of the command layer.
+//!
 //! `cargo bench --bench redis`. Starts `redis-server` on a free 127.0.0.1 port with
 //! persistence off (and stops it); without `redis-server` only embedis runs, with a
 //! message.
@@ -190,11 +193,19 @@ fn versus_redis(c: &mut Criterion) {
             .unwrap()
     });
     let store = Store::new();
+    let mut drop_in = store.connection();
     fill(&store, con.as_mut());
     for op in ops() {
         let mut g = c.benchmark_group(format!("vs_redis/{}", op.name));
         let mut pick = Picker(0x5eed);
         g.bench_function("embedis", |b| b.iter(|| (op.ours)(&store, pick.next(KEYS))));
+        // The same redis-rs command objects, run in-process by the drop-in.
+        let mut pick = Picker(0x5eed);
+        g.bench_function("embedis via redis-rs", |b| {
+            b.iter(|| {
+                let _: redis::Value = (op.theirs)(pick.next(KEYS)).query(&mut drop_in).unwrap();
+            });
+        });
         if let Some(con) = con.as_mut() {
             let mut pick = Picker(0x5eed);
             g.bench_function("redis", |b| {
