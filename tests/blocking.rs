@@ -10,17 +10,8 @@ use std::time::{Duration, Instant};
 
 use embedis::{Blob, CancelToken, Error, Side, Store};
 
-/// Waits (yielding) until `n` calls are blocked in the store.
-fn until_blocked(store: &Store, n: usize) {
-    let start = Instant::now();
-    while store.blocked_clients() < n {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "waiters never blocked"
-        );
-        thread::yield_now();
-    }
-}
+mod common;
+use common::until_blocked;
 
 fn text(b: &Blob) -> String {
     String::from_utf8(b.to_vec()).unwrap()

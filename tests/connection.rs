@@ -6,6 +6,9 @@ use std::time::{Duration, Instant};
 
 use embedis::{Reply, Store};
 
+mod common;
+use common::until_blocked;
+
 fn bulk(s: &str) -> Reply {
     Reply::from(s)
 }
@@ -297,17 +300,6 @@ fn keyspace_events_are_configured_and_received_through_commands() {
     );
 }
 
-fn blocked_in(store: &Store, n: usize) {
-    let start = Instant::now();
-    while store.blocked_clients() < n {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the client never blocked"
-        );
-        thread::yield_now();
-    }
-}
-
 #[test]
 fn blocking_commands_block_and_client_unblock_wakes_them() {
     let store = Store::new();
@@ -327,11 +319,11 @@ fn blocking_commands_block_and_client_unblock_wakes_them() {
         }
     });
     let mut other = store.connection();
-    blocked_in(&store, 1);
+    until_blocked(&store, 1);
     assert_eq!(other.execute(&["RPUSH", "q", "job"]), Reply::Integer(1));
     let (first, _) = rx.recv().unwrap();
     assert_eq!(first, Reply::Array(vec![bulk("q"), bulk("job")]));
-    blocked_in(&store, 1);
+    until_blocked(&store, 1);
     assert_eq!(
         other.execute(&["CLIENT", "UNBLOCK", &id]),
         Reply::Integer(1)
@@ -339,7 +331,7 @@ fn blocking_commands_block_and_client_unblock_wakes_them() {
     let (second, took) = rx.recv().unwrap();
     assert_eq!(second, Reply::Nil, "TIMEOUT reads as a timeout");
     assert!(took < Duration::from_secs(10));
-    blocked_in(&store, 1);
+    until_blocked(&store, 1);
     assert_eq!(
         other.execute(&["CLIENT", "UNBLOCK", &id, "ERROR"]),
         Reply::Integer(1)

@@ -1,7 +1,7 @@
 //! List commands (`t_list.c`): argument parsing and reply shaping over
 //! [`Lists`](crate::Lists); blocking forms block the calling thread.
 
-use super::parse::{NumKeys, count, int, is, numkeys, timeout};
+use super::parse::{NumKeys, count, int, is, mpop_count, numkeys, timeout};
 use super::{Ctx, Reply};
 use crate::{Blob, Error, LposOptions, Position, Result, Side};
 
@@ -152,17 +152,7 @@ pub(super) fn rpoplpush(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 /// `LEFT|RIGHT [COUNT n]` of `LMPOP` and `BLMPOP`, from `a[at]`.
 fn mpop_options(a: &[&[u8]], at: usize) -> Result<(Side, usize)> {
     let side = side(a.get(at).ok_or(Error::Syntax)?)?;
-    match &a[at + 1..] {
-        [] => Ok((side, 1)),
-        [o, n] if is(o, "COUNT") => {
-            let n = crate::number::parse_i64(n)
-                .and_then(|n| usize::try_from(n).ok())
-                .filter(|&n| n > 0)
-                .ok_or(Error::CountNotPositive)?;
-            Ok((side, n))
-        }
-        _ => Err(Error::Syntax),
-    }
+    Ok((side, mpop_count(&a[at + 1..])?))
 }
 
 fn mpop_reply(got: Option<(Blob, Vec<Blob>)>) -> Reply {

@@ -105,6 +105,19 @@ pub(crate) fn numkeys<'a>(
     Ok((&args[start..start + n], start + n))
 }
 
+/// The optional `COUNT n` that ends `LMPOP`, `ZMPOP` and their blocking forms: 1 if
+/// absent, `ERR count should be greater than 0` unless positive.
+pub(crate) fn mpop_count(rest: &[&[u8]]) -> Result<usize> {
+    match rest {
+        [] => Ok(1),
+        [o, n] if is(o, "COUNT") => parse_i64(n)
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0)
+            .ok_or(Error::CountNotPositive),
+        _ => Err(Error::Syntax),
+    }
+}
+
 /// A database index (`SELECT`, `MOVE`, `COPY … DB`): not an integer is
 /// `ERR value is not an integer or out of range`; out of range, `ERR DB index is out of range`.
 pub(crate) fn db_index(arg: &[u8]) -> Result<usize> {

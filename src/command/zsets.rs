@@ -3,7 +3,7 @@
 
 use super::hashes::pairs;
 use super::keys::{cursor, scan_options, scan_reply};
-use super::parse::{NumKeys, count, float, int, is, numkeys, timeout};
+use super::parse::{NumKeys, count, float, int, is, mpop_count, numkeys, timeout};
 use super::reply::format_double;
 use super::sets::card_limit;
 use super::{Ctx, Reply};
@@ -303,17 +303,7 @@ fn mpop_options(a: &[&[u8]], at: usize) -> Result<(ScoreEnd, usize)> {
         Some(e) if is(e, "MAX") => ScoreEnd::Max,
         _ => return Err(Error::Syntax),
     };
-    match &a[at + 1..] {
-        [] => Ok((end, 1)),
-        [o, n] if is(o, "COUNT") => {
-            let n = crate::number::parse_i64(n)
-                .and_then(|n| usize::try_from(n).ok())
-                .filter(|&n| n > 0)
-                .ok_or(Error::CountNotPositive)?;
-            Ok((end, n))
-        }
-        _ => Err(Error::Syntax),
-    }
+    Ok((end, mpop_count(&a[at + 1..])?))
 }
 
 fn mpop_reply(got: Option<(Blob, Vec<(Blob, f64)>)>) -> Reply {
