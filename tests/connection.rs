@@ -136,6 +136,22 @@ fn exec_of_whole_database_commands_runs_in_order() {
 }
 
 #[test]
+fn blocking_commands_in_multi_never_wait() {
+    let mut c = Store::new().connection();
+    c.execute(&["MULTI"]);
+    c.execute(&["BLPOP", "q", "0"]);
+    c.execute(&["DBSIZE"]); // a whole-database command: the queue runs in order
+    c.execute(&["BZPOPMIN", "z", "0"]);
+    assert_eq!(
+        c.execute(&["EXEC"]),
+        Reply::Array(vec![Reply::Nil, Reply::Integer(0), Reply::Nil])
+    );
+    c.execute(&["MULTI"]);
+    c.execute(&["BRPOP", "q", "0"]);
+    assert_eq!(c.execute(&["EXEC"]), Reply::Array(vec![Reply::Nil]));
+}
+
+#[test]
 fn exec_is_atomic_to_other_threads() {
     let store = Store::new();
     store.strings().mset([("a", "1000"), ("b", "0")]).unwrap();

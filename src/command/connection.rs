@@ -685,16 +685,19 @@ impl Connection {
                     return Reply::Nil;
                 }
                 drop(watches);
-                Reply::Array(
-                    queue
-                        .iter()
-                        .map(|args| {
-                            let cmd = table::lookup(args[0]).expect("queued commands exist");
-                            let r = self.run(cmd, args);
-                            if self.resp3 { r } else { r.into_resp2() }
-                        })
-                        .collect(),
-                )
+                // As inside MULTI, blocking commands answer at once.
+                crate::keyspace::blocking::without_waiting(|| {
+                    Reply::Array(
+                        queue
+                            .iter()
+                            .map(|args| {
+                                let cmd = table::lookup(args[0]).expect("queued commands exist");
+                                let r = self.run(cmd, args);
+                                if self.resp3 { r } else { r.into_resp2() }
+                            })
+                            .collect(),
+                    )
+                })
             }
         }
     }

@@ -210,6 +210,7 @@ impl Blocking {
     /// Runs a blocking command: `attempt` on each of `keys` in order, and if none
     /// yields, waits (as [`block`](Self::block)) up to `timeout` (`None`: forever).
     #[allow(clippy::too_many_arguments)]
+    /// [`run`](Self::run), or the attempt alone within [`without_waiting`].
     pub(crate) fn run<A>(
         &self,
         ks: &Keyspace,
@@ -233,7 +234,7 @@ impl Blocking {
         }
         // Inside a transaction nothing can arrive: as in Redis's MULTI, a blocking
         // command that finds nothing returns at once.
-        if ks.scope().is_some() {
+        if ks.scope().is_some() || NO_WAIT.with(Cell::get) {
             return Ok(None);
         }
         // A timeout too long to represent is no timeout.
@@ -449,6 +450,20 @@ impl CancelToken {
         let target = Arc::downgrade(waiter);
         self.0.waiters.lock().retain(|w| !w.ptr_eq(&target));
     }
+}
+
+thread_local! {
+    /// Set while a `MULTI` queue runs outside a transaction: blocking commands do not wait.
+    static NO_WAIT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with blocking commands answering at once instead of waiting, as they do
+/// inside `MULTI` (for an `EXEC` that cannot run as one transaction).
+pub(crate) fn without_waiting<R>(f: impl FnOnce() -> R) -> R {
+    let before = NO_WAIT.with(|w| w.replace(true));
+    let out = f();
+    NO_WAIT.with(|w| w.set(before));
+    out
 }
 
 #[cfg(test)]
