@@ -20,6 +20,7 @@
 pub(crate) mod blocking;
 pub(crate) mod expiry;
 pub(crate) mod notify;
+pub(crate) mod stats;
 mod table;
 
 use std::sync::Arc;
@@ -70,6 +71,7 @@ pub(crate) struct Keyspace {
     scope: Option<Box<Scope>>,
     watches: Watches,
     notifier: notify::Notifier,
+    stats: Arc<stats::Stats>,
 }
 
 /// The flags of the watchers of each key, by database.
@@ -226,6 +228,7 @@ impl Keyspace {
             scope: None,
             watches: Watches::default(),
             notifier: notify::Notifier::default(),
+            stats: Arc::default(),
         }
     }
 
@@ -233,6 +236,18 @@ impl Keyspace {
     pub(crate) fn with_notifier(mut self, notifier: notify::Notifier) -> Self {
         self.notifier = notifier;
         self
+    }
+
+    /// This keyspace, counting into `stats` (a transaction's private keyspace counts
+    /// into its store's).
+    pub(crate) fn with_stats(mut self, stats: Arc<stats::Stats>) -> Self {
+        self.stats = stats;
+        self
+    }
+
+    /// The `INFO stats` counters.
+    pub(crate) fn stats(&self) -> &Arc<stats::Stats> {
+        &self.stats
     }
 
     /// Keyspace notifications: what is enabled, and where events go.
@@ -367,7 +382,10 @@ impl Keyspace {
         let (hash, table) = self.read_locked(db, key);
         let entry = self.live(&table, hash, key);
         if entry.is_none() {
+            self.stats.miss();
             self.notify(notify::KEY_MISS, "keymiss", db, key);
+        } else {
+            self.stats.hit();
         }
         f(entry)
     }
@@ -449,11 +467,15 @@ impl Keyspace {
             guards,
             keys: located,
         };
-        if self.notifier.wants(notify::KEY_MISS) {
-            for (n, &(db, key)) in keys.iter().enumerate() {
-                if many.get(n).is_none() {
+        let events = self.notifier.wants(notify::KEY_MISS);
+        for (n, &(db, key)) in keys.iter().enumerate() {
+            if many.get(n).is_none() {
+                self.stats.miss();
+                if events {
                     self.notify(notify::KEY_MISS, "keymiss", db, key);
                 }
+            } else {
+                self.stats.hit();
             }
         }
         f(&many)
@@ -687,6 +709,7 @@ impl Keyspace {
                     },
                 );
                 removed += out.removed;
+                self.stats.expired(out.removed as u64);
                 // Events go out once the shard's lock is released.
                 let db = s >> self.shard_bits;
                 for key in expired.drain(..) {
@@ -769,12 +792,16 @@ impl Many<'_> {
     /// that reads them as sources (`SUNIONSTORE`, `BITOP`, …), as Redis's
     /// `lookupKeyRead` does.
     pub(crate) fn note_misses(&self, ns: impl IntoIterator<Item = usize>) {
-        if self.ks.notifier.wants(notify::KEY_MISS) {
-            for n in ns {
-                if self.get(n).is_none() {
+        let events = self.ks.notifier.wants(notify::KEY_MISS);
+        for n in ns {
+            if self.get(n).is_none() {
+                self.ks.stats.miss();
+                if events {
                     let l = &self.keys[n];
                     self.ks.notify(notify::KEY_MISS, "keymiss", l.db, l.key);
                 }
+            } else {
+                self.ks.stats.hit();
             }
         }
     }
@@ -804,6 +831,7 @@ impl<'a> EntryMut<'a> {
             if table.slot(i).is_expired(|| ks.now()) {
                 table.remove(i, hash);
                 slot = None;
+                ks.stats.expired(1);
                 ks.notify(notify::EXPIRED, "expired", db, key);
             }
         }

@@ -329,6 +329,33 @@ impl Store {
         &self.shared.keyspace
     }
 
+    /// The store's counters, as Redis's `INFO stats` and `INFO clients` report them.
+    /// Reading them costs a few loads; keeping them costs a read one uncontended add.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "v")?;
+    /// store.strings().get("k")?;
+    /// store.strings().get("nope")?;
+    /// let info = store.info();
+    /// assert_eq!((info.keyspace_hits, info.keyspace_misses), (1, 1));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn info(&self) -> Info {
+        let t = self.keyspace().stats().totals();
+        Info {
+            keyspace_hits: t.hits,
+            keyspace_misses: t.misses,
+            expired_keys: t.expired,
+            evicted_keys: 0,
+            total_commands_processed: t.commands,
+            connected_clients: self.shared.clients.count(),
+            blocked_clients: self.blocked_clients(),
+        }
+    }
+
     pub(crate) fn max_string_size(&self) -> usize {
         self.shared.max_string_size
     }
@@ -345,7 +372,8 @@ impl Store {
             Arc::clone(&schedule),
             ks.rng().r#gen(),
         )
-        .with_notifier(ks.notifier().holding());
+        .with_notifier(ks.notifier().holding())
+        .with_stats(Arc::clone(ks.stats()));
         Store {
             shared: Arc::new(Shared {
                 keyspace: keyspace.scoped(scope),
@@ -356,6 +384,26 @@ impl Store {
             }),
         }
     }
+}
+
+/// A store's counters, with Redis's `INFO` names: from [`Store::info`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Info {
+    /// Look-ups by read commands that found their key.
+    pub keyspace_hits: u64,
+    /// Look-ups by read commands that did not.
+    pub keyspace_misses: u64,
+    /// Keys removed because their TTL passed (on access or by the sweeper).
+    pub expired_keys: u64,
+    /// Keys removed to stay under a memory limit (none: the store has no limit yet).
+    pub evicted_keys: u64,
+    /// Commands run through [`Connection`](crate::Connection)s.
+    pub total_commands_processed: u64,
+    /// Open [`Connection`](crate::Connection)s.
+    pub connected_clients: usize,
+    /// Calls blocked in `BLPOP` & co. right now.
+    pub blocked_clients: usize,
 }
 
 /// The handles on one database. Obtained from [`Store::db`].

@@ -425,3 +425,35 @@ fn command_and_info_describe_the_server() {
     assert_eq!(c.execute(&["OBJECT", "ENCODING", "a"]), bulk("int"));
     assert_eq!(c.execute(&["ECHO", "hi"]), bulk("hi"));
 }
+
+#[test]
+fn info_stats_count_hits_misses_expiries_and_commands() {
+    let clock = embedis::ManualClock::new();
+    let store = Store::builder()
+        .clock(clock.clone())
+        .active_expiry(false)
+        .build();
+    let mut c = store.connection();
+    c.execute(&["SET", "a", "1", "PX", "100"]);
+    c.execute(&["GET", "a"]);
+    c.execute(&["MGET", "a", "nope"]);
+    c.execute(&["HGET", "nope", "f"]);
+    clock.advance(Duration::from_millis(100));
+    c.execute(&["SET", "a", "2"]); // replaces the expired key: one expiry
+    let info = store.info();
+    assert_eq!((info.keyspace_hits, info.keyspace_misses), (2, 2));
+    assert_eq!(info.expired_keys, 1);
+    assert_eq!(info.total_commands_processed, 5);
+    assert_eq!(info.connected_clients, 1);
+    let Reply::Bulk(text) = c.execute(&["INFO", "stats"]) else {
+        panic!("INFO answers text");
+    };
+    let text = String::from_utf8(text.to_vec()).unwrap();
+    assert!(
+        text.contains("keyspace_hits:2\r\nkeyspace_misses:2"),
+        "{text}"
+    );
+    assert!(text.contains("expired_keys:1\r\n"), "{text}");
+    assert_eq!(c.execute(&["CONFIG", "RESETSTAT"]), Reply::ok());
+    assert_eq!(store.info().keyspace_hits, 0);
+}

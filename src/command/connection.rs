@@ -337,6 +337,7 @@ impl Connection {
 
     /// Runs a command that passed the checks, outside any queue.
     fn run(&mut self, cmd: &'static Command, args: &[&[u8]]) -> Reply {
+        self.store.keyspace().stats().command();
         match cmd.run {
             Some(handler) => {
                 if cmd.name == "ping" && self.subscribed() && !self.resp3 {
@@ -724,6 +725,7 @@ impl Connection {
                         cancel: None,
                     };
                     let handler = cmd.run.expect("checked above");
+                    self.store.keyspace().stats().command();
                     handler(&ctx, args).unwrap_or_else(Reply::from)
                 })
                 .collect()

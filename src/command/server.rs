@@ -47,14 +47,26 @@ pub(super) fn info(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         let _ = write!(text, "process_id:{}\r\n", std::process::id());
         let _ = write!(text, "databases:{}\r\n\r\n", store.databases());
     }
+    let info = store.info();
     if wants("clients") {
         text.push_str("# Clients\r\n");
         let _ = write!(
             text,
-            "connected_clients:{}\r\n",
-            store.shared.clients.count()
+            "connected_clients:{}\r\nblocked_clients:{}\r\n\r\n",
+            info.connected_clients, info.blocked_clients
         );
-        let _ = write!(text, "blocked_clients:{}\r\n\r\n", store.blocked_clients());
+    }
+    if wants("stats") {
+        text.push_str("# Stats\r\n");
+        let _ = write!(
+            text,
+            "total_commands_processed:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n\r\n",
+            info.total_commands_processed,
+            info.expired_keys,
+            info.evicted_keys,
+            info.keyspace_hits,
+            info.keyspace_misses,
+        );
     }
     if wants("keyspace") {
         text.push_str("# Keyspace\r\n");
@@ -145,6 +157,7 @@ pub(super) fn config(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         return Ok(Reply::ok());
     }
     if is(sub, "RESETSTAT") && a.len() == 2 {
+        c.store.keyspace().stats().reset();
         return Ok(Reply::ok());
     }
     Ok(super::unknown_subcommand(sub, "CONFIG"))

@@ -217,7 +217,7 @@ commands! {
     "bzpopmin", -3, DF | BLOCKING, k(1, -2, 1), Some(zsets::bzpopmin), "sorted_set", "key [key ...] timeout", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise.";
     "client", -2, CONN_FLAGS, NONE, None, "connection", "subcommand [arg ...]", "A container for client connection commands (ID, GETNAME, SETNAME, UNBLOCK, INFO, LIST, REPLY).";
     "command", -1, LOADING | STALE, NONE, Some(server::command), "server", "[COUNT|LIST|INFO [command-name ...]|DOCS [command-name ...]]", "Returns detailed information about all commands.";
-    "config", -2, NOSCRIPT | LOADING | STALE, NONE, Some(server::config), "server", "GET parameter [parameter ...]|SET parameter value [parameter value ...]|RESETSTAT", "A container for server configuration commands.";
+    "config", -2, NOSCRIPT | LOADING | STALE | WHOLE_DB, NONE, Some(server::config), "server", "GET parameter [parameter ...]|SET parameter value [parameter value ...]|RESETSTAT", "A container for server configuration commands.";
     "copy", -3, W, K12, Some(keys::copy), "generic", "source destination [DB destination-db] [REPLACE]", "Copies the value of a key to a new key.";
     "dbsize", 1, RF | WHOLE_DB, NONE, Some(keys::dbsize), "server", "", "Returns the number of keys in the database.";
     "decr", 2, WF, K1, Some(strings::decr), "string", "key", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.";
@@ -258,7 +258,7 @@ commands! {
     "incr", 2, WF, K1, Some(strings::incr), "string", "key", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.";
     "incrby", 3, WF, K1, Some(strings::incrby), "string", "key increment", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.";
     "incrbyfloat", 3, WF, K1, Some(strings::incrbyfloat), "string", "key increment", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.";
-    "info", -1, LOADING | STALE, NONE, Some(server::info), "server", "[section [section ...]]", "Returns information and statistics about the server.";
+    "info", -1, LOADING | STALE | WHOLE_DB, NONE, Some(server::info), "server", "[section [section ...]]", "Returns information and statistics about the server.";
     "keys", 2, R | WHOLE_DB, NONE, Some(keys::keys), "generic", "pattern", "Returns all key names that match a pattern.";
     "lcs", -3, R, K12, Some(strings::lcs), "string", "key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]", "Finds the longest common substring.";
     "lindex", 3, R, K1, Some(lists::lindex), "list", "key index", "Returns an element from a list by its index.";
