@@ -262,7 +262,7 @@ impl Gen {
     fn command(&mut self) -> (Vec<String>, Compare) {
         use Compare::{Exact, Near, Scan, Shape, Unordered, UnorderedPairs};
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<String>>();
-        let r = self.rng.gen_range(0..125);
+        let r = self.rng.gen_range(0..132);
         let (mut args, how): (Vec<String>, Compare) = match r {
             // strings
             0 => (vec!["SET".into(), self.key(&STRINGS), self.int()], Exact),
@@ -544,7 +544,7 @@ impl Gen {
                     self.key(&HASHES),
                     "0".into(),
                     "COUNT".into(),
-                    "1000".into(),
+                    "100000".into(),
                 ],
                 Scan(true),
             ),
@@ -623,7 +623,7 @@ impl Gen {
                 vec![
                     "SPOP".into(),
                     self.key(&SETS),
-                    self.pick(&["100", "-1", "0"]).into(),
+                    self.pick(&["1000", "-1", "0"]).into(), // beyond any set: random picks would make the stores differ
                 ],
                 Unordered,
             ),
@@ -633,7 +633,7 @@ impl Gen {
                     self.key(&SETS),
                     "0".into(),
                     "COUNT".into(),
-                    "1000".into(),
+                    "100000".into(),
                 ],
                 Scan(false),
             ),
@@ -936,7 +936,7 @@ impl Gen {
                     self.key(&ZSETS),
                     "0".into(),
                     "COUNT".into(),
-                    "1000".into(),
+                    "100000".into(),
                 ],
                 Scan(true),
             ),
@@ -964,7 +964,7 @@ impl Gen {
                 Near(1000),
             ),
             101 => {
-                let mut a = vec!["SCAN".into(), "0".into(), "COUNT".into(), "1000".into()];
+                let mut a = vec!["SCAN".into(), "0".into(), "COUNT".into(), "100000".into()];
                 if self.rng.gen_bool(0.5) {
                     a.extend(["MATCH".into(), self.pick(&["*0", "?1", "[st]*"]).into()]);
                 }
@@ -1176,6 +1176,83 @@ impl Gen {
                     self.key(&ALL),
                     self.pick(&["1", "4102444800", "x", "-5"]).into(),
                     self.pick(&["NX", "XX", "GT", "LT"]).into(),
+                ],
+                Exact,
+            ),
+            // Big collections: the other encodings (dict, skiplist, quicklist chunks).
+            124 => {
+                let mut a = vec!["ZADD".into(), self.key(&ZSETS)];
+                for i in 0..self.rng.gen_range(100..200) {
+                    a.extend([self.rng.gen_range(-50..50).to_string(), format!("m{i}")]);
+                }
+                (a, Exact)
+            }
+            125 => {
+                let mut a = vec!["HSET".into(), self.key(&HASHES)];
+                for i in 0..self.rng.gen_range(100..200) {
+                    a.extend([format!("f{i}"), i.to_string()]);
+                }
+                (a, Exact)
+            }
+            126 => {
+                let mut a = vec!["SADD".into(), self.key(&SETS)];
+                let strings = self.rng.gen_bool(0.5);
+                for i in 0..self.rng.gen_range(100..600) {
+                    a.push(if strings {
+                        format!("s{i}")
+                    } else {
+                        i.to_string()
+                    });
+                }
+                (a, Exact)
+            }
+            127 => {
+                let mut a = vec!["RPUSH".into(), self.key(&LISTS)];
+                for i in 0..self.rng.gen_range(100..300) {
+                    a.push(format!("e{}", i % 7));
+                }
+                (a, Exact)
+            }
+            128 => (
+                vec![
+                    "MSETNX".into(),
+                    self.key(&STRINGS),
+                    self.int(),
+                    self.key(&ALL),
+                    "x".into(),
+                ],
+                Exact,
+            ),
+            129 => (
+                vec![
+                    self.pick(&["LMOVE", "BLMOVE"]).into(),
+                    self.key(&LISTS),
+                    self.key(&LISTS),
+                    self.pick(&["LEFT", "RIGHT"]).into(),
+                    self.pick(&["LEFT", "RIGHT"]).into(),
+                    "0.01".into(),
+                ],
+                Exact,
+            ),
+            130 => (
+                vec![
+                    self.pick(&["SSCAN", "ZSCAN", "HSCAN"]).into(),
+                    self.key(&ALL),
+                    self.pick(&["0", "x", "+0", ""]).into(),
+                    "MATCH".into(),
+                    self.pick(&["*1*", "m?", "[a-c]*", "*"]).into(),
+                    "COUNT".into(),
+                    "100000".into(),
+                ],
+                Scan(false),
+            ),
+            131 => (
+                vec![
+                    "ZRANGE".into(),
+                    self.key(&ZSETS),
+                    self.small(),
+                    self.pick(&["-1", "20", "150"]).into(),
+                    "WITHSCORES".into(),
                 ],
                 Exact,
             ),

@@ -33,15 +33,25 @@ pub(super) fn keys(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(c.keys().keys(a[1])?.into())
 }
 
-/// A cursor as `parseScanCursorOrReply` reads it (an unsigned decimal).
+/// A cursor as `parseScanCursorOrReply` reads it, with `strtoul`: an optional sign and
+/// decimal digits, all of the argument (an empty one is 0, and `-n` wraps around).
 pub(super) fn cursor(arg: &[u8]) -> Result<u64> {
-    if arg.is_empty() || !arg.iter().all(u8::is_ascii_digit) {
+    let (negative, digits) = match arg {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, arg),
+    };
+    if arg.is_empty() {
+        return Ok(0);
+    }
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return Err(Error::InvalidCursor);
     }
-    std::str::from_utf8(arg)
+    let n: u64 = std::str::from_utf8(digits)
         .ok()
         .and_then(|s| s.parse().ok())
-        .ok_or(Error::InvalidCursor)
+        .ok_or(Error::InvalidCursor)?;
+    Ok(if negative { n.wrapping_neg() } else { n })
 }
 
 fn key_type(name: &[u8]) -> Option<KeyType> {
