@@ -182,6 +182,44 @@ fn get_and_set(c: &mut Criterion) {
                     b.iter_custom(|i| run_threads(&dash, &keys, threads, i, |s, k| s.set(k, &v)))
                 });
                 g.finish();
+                // 90% GET, 10% SET: the key's last digit decides, so every store sees
+                // the same sequence.
+                let writes = |k: &[u8]| k.last() == Some(&b'0');
+                let mut g = c.benchmark_group(format!("mix90-10/{size}/{vlen}B/{threads}t"));
+                g.bench_function("embedis", |b| {
+                    b.iter_custom(|i| {
+                        run_threads(&store, &keys, threads, i, |s, k| {
+                            if writes(k) {
+                                s.strings().set(k, &v).unwrap();
+                            } else {
+                                black_box(s.strings().get(k).unwrap());
+                            }
+                        })
+                    })
+                });
+                g.bench_function("sharded-rwlock", |b| {
+                    b.iter_custom(|i| {
+                        run_threads(&sharded, &keys, threads, i, |s, k| {
+                            if writes(k) {
+                                s.set(k, &v);
+                            } else {
+                                black_box(s.get(k));
+                            }
+                        })
+                    })
+                });
+                g.bench_function("dashmap", |b| {
+                    b.iter_custom(|i| {
+                        run_threads(&dash, &keys, threads, i, |s, k| {
+                            if writes(k) {
+                                s.set(k, &v);
+                            } else {
+                                black_box(s.get(k));
+                            }
+                        })
+                    })
+                });
+                g.finish();
             }
         }
     }

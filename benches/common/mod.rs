@@ -8,12 +8,24 @@ use criterion::Criterion;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 /// One criterion configuration for every group: short runs, as the machines are shared
-/// and the ratios within a group are what matter.
+/// and the ratios within a group are what matter. `EMBEDIS_BENCH_QUICK=1` shortens them
+/// further (10 samples, 0.3 s each group) for a first look.
 pub(crate) fn config() -> Criterion {
+    if quick() {
+        return Criterion::default()
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(100))
+            .measurement_time(Duration::from_millis(300));
+    }
     Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
+}
+
+/// Whether the quick mode is on (`EMBEDIS_BENCH_QUICK=1`).
+pub(crate) fn quick() -> bool {
+    std::env::var_os("EMBEDIS_BENCH_QUICK").is_some_and(|v| v != "0")
 }
 
 #[global_allocator]
