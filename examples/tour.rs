@@ -76,6 +76,7 @@ fn main() -> Result<(), Error> {
     chat(&store)?;
     transactions(&store)?;
     keys(&store)?;
+    commands(&store);
     Ok(())
 }
 
@@ -433,4 +434,25 @@ fn keys(store: &Store) -> Result<(), Error> {
     store.purge_expired();
     println!("DBSIZE -> {}", store.keys().dbsize()?);
     Ok(())
+}
+
+/// The same store through Redis's own command syntax, as a client (or redis-rs, with
+/// the `redis-rs` feature) would send it.
+fn commands(store: &Store) {
+    println!("\n== Redis commands: store.connection().execute([...])");
+    let mut conn = store.connection();
+    for cmd in [
+        &["ZREVRANGE", "board", "0", "2", "WITHSCORES"][..],
+        &["HSET", "user:1", "name", "ann", "lang", "rust"],
+        &["HGETALL", "user:1"],
+        &["MULTI"],
+        &["INCR", "hits"],
+        &["EXPIRE", "hits", "60"],
+        &["EXEC"],
+        &["TTL", "hits"],
+        &["LPUSH", "board", "oops"],
+        &["NOSUCH", "command"],
+    ] {
+        println!("> {}\n{}", cmd.join(" "), conn.execute(cmd));
+    }
 }
