@@ -269,7 +269,7 @@ impl Gen {
     fn command(&mut self) -> (Vec<String>, Compare) {
         use Compare::{Exact, Near, Scan, Shape, Unordered, UnorderedPairs};
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<String>>();
-        let r = self.rng.gen_range(0..132);
+        let r = self.rng.gen_range(0..140);
         let (mut args, how): (Vec<String>, Compare) = match r {
             // strings
             0 => (vec!["SET".into(), self.key(&STRINGS), self.int()], Exact),
@@ -1263,6 +1263,96 @@ impl Gen {
                 ],
                 Exact,
             ),
+            132 => {
+                let by = self.rng.gen_range(0..2);
+                let (lo, hi) = if by == 0 {
+                    (self.score_bound(), self.score_bound())
+                } else {
+                    (self.small(), self.small())
+                };
+                let mut a = vec![
+                    "ZRANGESTORE".into(),
+                    self.key(&ZSETS),
+                    self.key(&ZSETS),
+                    lo,
+                    hi,
+                ];
+                if by == 0 {
+                    a.push("BYSCORE".into());
+                }
+                if self.rng.gen_bool(0.4) {
+                    a.push("REV".into());
+                }
+                if self.rng.gen_bool(0.4) {
+                    a.extend(["LIMIT".into(), self.small(), self.small()]);
+                }
+                (a, Exact)
+            }
+            133 => {
+                let k = self.key(&ALL);
+                (
+                    vec![
+                        self.pick(&["RENAME", "RENAMENX", "COPY", "SMOVE"]).into(),
+                        k.clone(),
+                        k,
+                        "a".into(),
+                    ],
+                    Exact,
+                )
+            }
+            134 => (
+                vec![
+                    "SELECT".into(),
+                    self.pick(&["0", "1", "0", "x", "99"]).into(),
+                ],
+                Exact,
+            ),
+            135 => (
+                vec![
+                    "SWAPDB".into(),
+                    self.pick(&["0", "1", "x"]).into(),
+                    self.pick(&["1", "0", "-1"]).into(),
+                ],
+                Exact,
+            ),
+            136 => (
+                vec!["FLUSHDB".into(), self.pick(&["ASYNC", "SYNC", "x"]).into()],
+                Exact,
+            ),
+            137 => (
+                vec![
+                    "ZUNIONSTORE".into(),
+                    self.key(&ZSETS),
+                    "2".into(),
+                    self.key(&ZSETS),
+                    self.key(&ZSETS),
+                    "WEIGHTS".into(),
+                    self.pick(&["inf", "-inf", "0"]).into(),
+                    self.pick(&["inf", "0", "nan"]).into(),
+                    "AGGREGATE".into(),
+                    self.pick(&["SUM", "MIN", "MAX"]).into(),
+                ],
+                Exact,
+            ),
+            138 => (
+                vec![
+                    "ZINCRBY".into(),
+                    self.key(&ZSETS),
+                    self.pick(&["inf", "-inf"]).into(),
+                    self.member(),
+                ],
+                Exact,
+            ),
+            139 => (
+                vec![
+                    "GETRANGE".into(),
+                    self.key(&STRINGS),
+                    self.pick(&["-100", "0", "9223372036854775807", "-9223372036854775808"])
+                        .into(),
+                    self.pick(&["-1", "100", "-9223372036854775808"]).into(),
+                ],
+                Exact,
+            ),
             _ => (vec!["ECHO".into()], Exact),
         };
         if args[0] == "ECHO" {
@@ -1291,8 +1381,8 @@ fn first_mismatch(
     redis: &mut Redis,
     cmds: &[(Vec<String>, Compare)],
 ) -> Option<(usize, Reply, Reply)> {
-    redis.cmd(&["DISCARD".into()]); // a shrunk sequence may have left a MULTI open
-    redis.cmd(&["HELLO".into(), "2".into()]); // a round may have switched to RESP3
+    // A round may leave a MULTI open, another database selected, RESP3 on.
+    assert_eq!(redis.cmd(&["RESET".into()]), Reply::Simple("RESET".into()));
     assert_eq!(redis.cmd(&["FLUSHALL".into()]), Reply::ok());
     let store = Store::new();
     let mut conn = store.connection();
