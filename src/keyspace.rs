@@ -462,22 +462,32 @@ impl Keyspace {
             .iter()
             .map(|&s| (s, self.shards[s].0.read()))
             .collect();
+        // Each key is looked up once, here: the command's reads reuse the slot, and the
+        // hit or miss is counted once.
+        let events = self.notifier.wants(notify::KEY_MISS);
+        let found = located
+            .iter()
+            .map(|l| {
+                let table = &guards[guard_index(&guards, l.shard)].1;
+                let slot = table
+                    .find(l.hash, l.key)
+                    .filter(|&i| table.slot(i).parts().0.is_none_or(|d| d > self.now()));
+                if slot.is_some() {
+                    self.stats.hit();
+                } else {
+                    self.stats.miss();
+                    if events {
+                        self.notify(notify::KEY_MISS, "keymiss", l.db, l.key);
+                    }
+                }
+                slot
+            })
+            .collect();
         let many = ManyRead {
-            ks: self,
             guards,
             keys: located,
+            found,
         };
-        let events = self.notifier.wants(notify::KEY_MISS);
-        for (n, &(db, key)) in keys.iter().enumerate() {
-            if many.get(n).is_none() {
-                self.stats.miss();
-                if events {
-                    self.notify(notify::KEY_MISS, "keymiss", db, key);
-                }
-            } else {
-                self.stats.hit();
-            }
-        }
         f(&many)
     }
 
@@ -754,9 +764,10 @@ fn guard_index<G>(guards: &[(usize, G)], shard: usize) -> usize {
 
 /// Shards read-locked by [`Keyspace::read_many`].
 pub(crate) struct ManyRead<'a> {
-    ks: &'a Keyspace,
     guards: Vec<(usize, RwLockReadGuard<'a, Table>)>,
     keys: Vec<Located<'a>>,
+    /// The slot of each key, if it is live.
+    found: Vec<Option<u32>>,
 }
 
 impl ManyRead<'_> {
@@ -764,7 +775,7 @@ impl ManyRead<'_> {
     pub(crate) fn get(&self, n: usize) -> Option<ValueRef<'_>> {
         let l = &self.keys[n];
         let table = &self.guards[guard_index(&self.guards, l.shard)].1;
-        self.ks.live(table, l.hash, l.key).map(|(value, _)| value)
+        self.found[n].map(|i| table.slot(i).parts().1)
     }
 }
 
