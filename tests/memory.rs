@@ -15,10 +15,15 @@ const N: usize = 1_000_000;
 /// One measurement at a time: the counting allocator sees every thread.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn bytes_per_key(fill: impl FnOnce(&Store)) -> f64 {
-    let _one_at_a_time = SERIAL
+/// Holds the measurement lock; every test takes it first, before it allocates its
+/// inputs (which the other test's region would count).
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn bytes_per_key(fill: impl FnOnce(&Store)) -> f64 {
     let region = Region::new(GLOBAL);
     let store = Store::builder()
         .clock(ManualClock::new())
@@ -34,6 +39,7 @@ fn bytes_per_key(fill: impl FnOnce(&Store)) -> f64 {
 
 #[test]
 fn small_string_keys_fit_the_memory_budget() {
+    let _serial = one_at_a_time();
     let keys: Vec<Vec<u8>> = (0..N)
         .map(|i| format!("key:{i:012}").into_bytes())
         .collect();
@@ -60,6 +66,7 @@ fn small_string_keys_fit_the_memory_budget() {
 /// spends about 126).
 #[test]
 fn sorted_set_members_fit_the_memory_budget() {
+    let _serial = one_at_a_time();
     let members: Vec<Vec<u8>> = (0..N)
         .map(|i| format!("player:{i:09}").into_bytes())
         .collect();
