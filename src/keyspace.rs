@@ -420,10 +420,15 @@ impl Keyspace {
         hash: u64,
         key: &[u8],
     ) -> Option<(ValueRef<'t>, Option<u64>)> {
-        let (deadline, value) = table.slot(table.find(hash, key)?).parts();
-        deadline
-            .is_none_or(|d| d > self.now())
-            .then_some((value, deadline))
+        let (deadline, value) = table.slot(self.live_slot(table, hash, key)?).parts();
+        Some((value, deadline))
+    }
+
+    /// The slot of `key` unless it is absent or its deadline has passed.
+    fn live_slot(&self, table: &Table, hash: u64, key: &[u8]) -> Option<u32> {
+        table
+            .find(hash, key)
+            .filter(|&i| table.slot(i).parts().0.is_none_or(|d| d > self.now()))
     }
 
     /// Calls `f` with a writable entry for `key` in `db`, under the shard's write lock.
@@ -469,9 +474,7 @@ impl Keyspace {
             .iter()
             .map(|l| {
                 let table = &guards[guard_index(&guards, l.shard)].1;
-                let slot = table
-                    .find(l.hash, l.key)
-                    .filter(|&i| table.slot(i).parts().0.is_none_or(|d| d > self.now()));
+                let slot = self.live_slot(table, l.hash, l.key);
                 if slot.is_some() {
                     self.stats.hit();
                 } else {
