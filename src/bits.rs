@@ -166,6 +166,7 @@ impl<'s> Bits<'s> {
         #[allow(clippy::cast_possible_truncation)] // below the maximum string size
         let byte = (offset >> 3) as usize;
         let mask = 0x80u8 >> (offset & 7);
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             let (old, covered) = e
                 .str()?
@@ -381,6 +382,7 @@ impl<'s> Bits<'s> {
         }
         let mut keys = vec![(self.db, dest.as_ref())];
         keys.extend(sources.iter().map(|k| (self.db, k.as_ref())));
+        self.ks().admit()?;
         self.ks().write_many(&keys, |many| {
             many.note_misses(1..keys.len());
             let mut inputs = Vec::with_capacity(sources.len());
@@ -455,6 +457,7 @@ impl<'s> Bits<'s> {
         };
         #[allow(clippy::cast_possible_truncation)] // offsets are below the size limit
         let need = (max_bit >> 3) as usize + 1;
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             let replies = e.update_str(|buf| {
                 if buf.len() < need {

@@ -94,6 +94,15 @@ impl Blob {
     }
 }
 
+impl crate::mem::Heap for Blob {
+    fn heap(&self) -> usize {
+        match &self.0 {
+            Repr::Inline { .. } => 0,
+            Repr::Shared(bytes) => bytes.len(),
+        }
+    }
+}
+
 impl Deref for Blob {
     type Target = [u8];
 

@@ -27,6 +27,7 @@ use hashbrown::hash_table::Entry;
 use rand::Rng;
 
 use crate::Blob;
+use crate::mem::Heap;
 
 type KeyHasher = hashbrown::DefaultHashBuilder;
 
@@ -37,15 +38,17 @@ pub(crate) struct Dict<V> {
     index: HashTable<u32>,
     slots: Vec<Option<(Blob, V)>>,
     free: Vec<u32>,
+    /// Heap bytes owned by the keys and values (see `mem.rs`).
+    heap: usize,
 }
 
-impl<V> std::fmt::Debug for Dict<V> {
+impl<V: Heap> std::fmt::Debug for Dict<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dict").field("len", &self.len()).finish()
     }
 }
 
-impl<V> Default for Dict<V> {
+impl<V: Heap> Default for Dict<V> {
     fn default() -> Self {
         Dict::with_capacity(0)
     }
@@ -58,14 +61,23 @@ fn rehash<V>(hasher: &KeyHasher, slots: &[Option<(Blob, V)>]) -> impl Fn(&u32) -
     }
 }
 
-impl<V> Dict<V> {
+impl<V: Heap> Dict<V> {
     pub(crate) fn with_capacity(n: usize) -> Self {
         Dict {
             hasher: KeyHasher::default(),
             index: HashTable::with_capacity(n),
             slots: Vec::with_capacity(n),
             free: Vec::new(),
+            heap: 0,
         }
+    }
+
+    /// Bytes this table allocates, in O(1) (see `mem.rs`).
+    pub(crate) fn mem(&self) -> usize {
+        crate::mem::table_bytes::<u32>(self.index.capacity())
+            + crate::mem::vec_bytes::<Option<(Blob, V)>>(self.slots.capacity())
+            + crate::mem::vec_bytes::<u32>(self.free.capacity())
+            + self.heap
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -117,6 +129,7 @@ impl<V> Dict<V> {
             index,
             slots,
             free,
+            heap,
         } = self;
         let entry = index.entry(
             hash,
@@ -130,12 +143,16 @@ impl<V> Dict<V> {
         match entry {
             Entry::Occupied(o) => {
                 if let Some((_, v)) = &mut slots[*o.get() as usize] {
+                    *heap -= v.heap();
                     update(v);
+                    *heap += v.heap();
                 }
                 false
             }
             Entry::Vacant(v) => {
-                let item = Some((Blob::copy_from_slice(key), make()));
+                let item = (Blob::copy_from_slice(key), make());
+                *heap += item.0.heap() + item.1.heap();
+                let item = Some(item);
                 let i = if let Some(i) = free.pop() {
                     slots[i as usize] = item;
                     i
@@ -172,6 +189,7 @@ impl<V> Dict<V> {
     /// Removes the entry in live slot `i`.
     pub(crate) fn remove_slot(&mut self, i: u32) -> (Blob, V) {
         let (key, value) = self.slots[i as usize].take().expect("a live slot");
+        self.heap -= key.heap() + value.heap();
         let hash = self.hash(&key);
         if let Ok(entry) = self.index.find_entry(hash, |&j| j == i) {
             entry.remove();
@@ -293,6 +311,8 @@ impl<V> Dict<V> {
                 assert_eq!(self.find(k), Some(u32::try_from(i).unwrap()));
             }
         }
+        let heap: usize = self.iter().map(|(k, v)| k.heap() + v.heap()).sum();
+        assert_eq!(heap, self.heap, "heap bytes counted");
     }
 }
 
@@ -354,7 +374,7 @@ impl Picks {
     }
 }
 
-impl<V> Dict<V> {
+impl<V: Heap> Dict<V> {
     /// Live slots drawn as `picks` asks, in O(picks) expected time.
     pub(crate) fn pick_slots(&self, rng: &mut impl Rng, picks: Picks) -> crate::Result<Vec<u32>> {
         let mut out = picks.output(self.len())?;

@@ -8,6 +8,15 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The store is over its memory limit and eviction could not make room (the policy
+    /// is `noeviction`, or a `volatile-*` policy found no key with a TTL): a command
+    /// that could grow memory is refused; reads and deletions still work. See
+    /// [`StoreBuilder::max_memory`](crate::StoreBuilder::max_memory).
+    #[error("OOM command not allowed when used memory > 'maxmemory'.")]
+    OutOfMemory,
+    /// An eviction policy name Redis does not know (`CONFIG SET maxmemory-policy`).
+    #[error("ERR unknown eviction policy")]
+    UnknownPolicy,
     /// The key holds a value of another type (Redis `WRONGTYPE`).
     #[error("WRONGTYPE Operation against a key holding the wrong kind of value")]
     WrongType,

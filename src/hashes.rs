@@ -32,6 +32,16 @@ pub(crate) enum HashValue {
     Dict(Box<Dict<Blob>>),
 }
 
+impl HashValue {
+    /// Bytes this hash allocates, in O(1) (see `mem.rs`).
+    pub(crate) fn mem(&self) -> usize {
+        match self {
+            HashValue::Pack(p) => p.mem(),
+            HashValue::Dict(d) => std::mem::size_of::<Dict<Blob>>() + d.mem(),
+        }
+    }
+}
+
 impl Default for HashValue {
     fn default() -> Self {
         HashValue::Pack(Pack::default())
@@ -214,6 +224,7 @@ impl<'s> Hashes<'s> {
         f: impl FnOnce(&mut HashValue) -> Result<R>,
         event: impl FnOnce(&R) -> Option<&'static str>,
     ) -> Result<R> {
+        self.ks().admit()?;
         self.ks().write(self.db, key, |e: &mut EntryMut<'_>| {
             let out = e.update::<HashValue, R>(f)?;
             if let Some(event) = event(&out) {

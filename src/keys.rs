@@ -564,6 +564,7 @@ impl<'s> Keys<'s> {
         if to_db == self.db && src == dst {
             return Err(Error::SameObject);
         }
+        self.ks().admit()?;
         Ok(self
             .ks()
             .write_many(&[(self.db, src), (to_db, dst)], |many| {

@@ -18,6 +18,7 @@
 //! user code while holding a shard lock.
 
 pub(crate) mod blocking;
+pub(crate) mod evict;
 pub(crate) mod expiry;
 pub(crate) mod notify;
 pub(crate) mod stats;
@@ -52,7 +53,23 @@ pub(crate) enum Deadline {
 }
 
 #[repr(align(128))] // keeps neighbouring shard locks off one cache line
-struct Shard(RwLock<Table>);
+struct Shard {
+    table: RwLock<Table>,
+    /// The table's keys and keys with a TTL as of its last write, for eviction's
+    /// sampling to skip empty shards without locking them.
+    keys: AtomicUsize,
+    volatile: AtomicUsize,
+}
+
+impl Shard {
+    fn new() -> Self {
+        Shard {
+            table: RwLock::new(Table::default()),
+            keys: AtomicUsize::new(0),
+            volatile: AtomicUsize::new(0),
+        }
+    }
+}
 
 pub(crate) struct Keyspace {
     shards: Box<[Shard]>,
@@ -72,6 +89,7 @@ pub(crate) struct Keyspace {
     watches: Watches,
     notifier: notify::Notifier,
     stats: Arc<stats::Stats>,
+    memory: evict::Memory,
 }
 
 /// The flags of the watchers of each key, by database.
@@ -215,7 +233,7 @@ impl Keyspace {
         }
         Keyspace {
             shards: (0..databases * shards_per_db)
-                .map(|_| Shard(RwLock::new(Table::default())))
+                .map(|_| Shard::new())
                 .collect(),
             shard_bits: shards_per_db.trailing_zeros(),
             databases,
@@ -229,6 +247,28 @@ impl Keyspace {
             watches: Watches::default(),
             notifier: notify::Notifier::default(),
             stats: Arc::default(),
+            memory: evict::Memory::default(),
+        }
+    }
+
+    /// The memory limit, the eviction policy and the bytes in use.
+    pub(crate) fn memory(&self) -> &evict::Memory {
+        &self.memory
+    }
+
+    /// Accounts for a write to shard `s`, whose table's footprint was `before`.
+    fn publish(&self, s: usize, table: &Table, before: usize) {
+        self.memory.account(before, table.footprint());
+        let shard = &self.shards[s];
+        shard.keys.store(table.len(), Ordering::Relaxed);
+        shard.volatile.store(table.volatile(), Ordering::Relaxed);
+    }
+
+    /// After a write: evicts if the store is over its memory limit.
+    #[inline]
+    fn after_write(&self) {
+        if self.memory.over() {
+            self.evict_to_limit();
         }
     }
 
@@ -380,14 +420,21 @@ impl Keyspace {
         f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> R,
     ) -> R {
         let (hash, table) = self.read_locked(db, key);
-        let entry = self.live(&table, hash, key);
-        if entry.is_none() {
-            self.stats.miss();
-            self.notify(notify::KEY_MISS, "keymiss", db, key);
-        } else {
-            self.stats.hit();
+        let slot = self.live_slot(&table, hash, key);
+        match slot {
+            None => {
+                self.stats.miss();
+                self.notify(notify::KEY_MISS, "keymiss", db, key);
+            }
+            Some(i) => {
+                self.stats.hit();
+                self.memory.touch(&table, i, || self.now());
+            }
         }
-        f(entry)
+        f(slot.map(|i| {
+            let (deadline, value) = table.slot(i).parts();
+            (value, deadline)
+        }))
     }
 
     /// [`read_with_deadline`](Self::read_with_deadline) for the store's own look-ups
@@ -408,7 +455,7 @@ impl Keyspace {
     fn read_locked(&self, db: usize, key: &[u8]) -> (u64, RwLockReadGuard<'_, Table>) {
         self.touch(db, key);
         let hash = hash_key(&self.hasher, key);
-        (hash, self.shards[self.shard_of(db, hash)].0.read())
+        (hash, self.shards[self.shard_of(db, hash)].table.read())
     }
 
     /// The lazy-expiry rule for readers: the value and deadline of `key` unless it is
@@ -441,13 +488,17 @@ impl Keyspace {
     ) -> R {
         self.touch(db, key);
         let hash = hash_key(&self.hasher, key);
+        let s = self.shard_of(db, hash);
         let out = {
-            let mut table = self.shards[self.shard_of(db, hash)].0.write();
-            let mut entry = EntryMut::new(self, db, &mut table, key, hash);
-            f(&mut entry)
+            let mut table = self.shards[s].table.write();
+            let before = table.footprint();
+            let out = f(&mut EntryMut::new(self, db, &mut table, key, hash));
+            self.publish(s, &table, before);
+            out
         };
         // Waiters on keys this write pushed to are served once its lock is released.
         self.blocking.serve_signalled(self);
+        self.after_write();
         out
     }
 
@@ -465,7 +516,7 @@ impl Keyspace {
         let order = lock_order(&located);
         let guards: Vec<(usize, RwLockReadGuard<'_, Table>)> = order
             .iter()
-            .map(|&s| (s, self.shards[s].0.read()))
+            .map(|&s| (s, self.shards[s].table.read()))
             .collect();
         // Each key is looked up once, here: the command's reads reuse the slot, and the
         // hit or miss is counted once.
@@ -475,8 +526,9 @@ impl Keyspace {
             .map(|l| {
                 let table = &guards[guard_index(&guards, l.shard)].1;
                 let slot = self.live_slot(table, l.hash, l.key);
-                if slot.is_some() {
+                if let Some(i) = slot {
                     self.stats.hit();
+                    self.memory.touch(table, i, || self.now());
                 } else {
                     self.stats.miss();
                     if events {
@@ -508,15 +560,22 @@ impl Keyspace {
         let order = lock_order(&located);
         let guards: Vec<(usize, RwLockWriteGuard<'_, Table>)> = order
             .iter()
-            .map(|&s| (s, self.shards[s].0.write()))
+            .map(|&s| (s, self.shards[s].table.write()))
             .collect();
-        let out = f(&mut Many {
+        let before: Vec<usize> = guards.iter().map(|(_, t)| t.footprint()).collect();
+        let mut many = Many {
             ks: self,
             guards,
             keys: located,
-        });
+        };
+        let out = f(&mut many);
+        for ((s, table), before) in many.guards.iter().zip(before) {
+            self.publish(*s, table, before);
+        }
+        drop(many);
         // The whole command is applied and its locks released: serve waiters now.
         self.blocking.serve_signalled(self);
+        self.after_write();
         out
     }
 
@@ -538,7 +597,7 @@ impl Keyspace {
     pub(crate) fn len(&self, db: usize) -> usize {
         self.touch_all();
         self.db_shards(db)
-            .map(|s| self.shards[s].0.read().len())
+            .map(|s| self.shards[s].table.read().len())
             .sum()
     }
 
@@ -548,7 +607,7 @@ impl Keyspace {
         self.touch_all();
         self.db_shards(db)
             .map(|s| {
-                let t = self.shards[s].0.read();
+                let t = self.shards[s].table.read();
                 (t.len(), t.volatile())
             })
             .fold((0, 0), |(k, e), (k2, e2)| (k + k2, e + e2))
@@ -560,10 +619,12 @@ impl Keyspace {
         self.watches.touch_db(Some(db));
         let mut guards: Vec<_> = self
             .db_shards(db)
-            .map(|s| self.shards[s].0.write())
+            .map(|s| (s, self.shards[s].table.write()))
             .collect();
-        for table in &mut guards {
+        for (s, table) in &mut guards {
+            let before = table.footprint();
             table.clear();
+            self.publish(*s, table, before);
         }
     }
 
@@ -571,9 +632,11 @@ impl Keyspace {
     pub(crate) fn clear_all(&self) {
         self.touch_all();
         self.watches.touch_db(None);
-        let mut guards: Vec<_> = self.shards.iter().map(|s| s.0.write()).collect();
-        for table in &mut guards {
+        let mut guards: Vec<_> = self.shards.iter().map(|s| s.table.write()).collect();
+        for (s, table) in guards.iter_mut().enumerate() {
+            let before = table.footprint();
             table.clear();
+            self.publish(s, table, before);
         }
     }
 
@@ -588,14 +651,18 @@ impl Keyspace {
         let (lo, hi) = (a.min(b), a.max(b));
         let mut low: Vec<_> = self
             .db_shards(lo)
-            .map(|s| self.shards[s].0.write())
+            .map(|s| self.shards[s].table.write())
             .collect();
         let mut high: Vec<_> = self
             .db_shards(hi)
-            .map(|s| self.shards[s].0.write())
+            .map(|s| self.shards[s].table.write())
             .collect();
-        for (x, y) in low.iter_mut().zip(high.iter_mut()) {
+        let shards = self.db_shards(lo).zip(self.db_shards(hi));
+        for ((x, y), (sx, sy)) in low.iter_mut().zip(high.iter_mut()).zip(shards) {
+            let (bx, by) = (x.footprint(), y.footprint());
             std::mem::swap(&mut **x, &mut **y);
+            self.publish(sx, x, bx);
+            self.publish(sy, y, by);
         }
         drop((low, high));
         // Callers blocked on a key of either database may now find a list there.
@@ -611,7 +678,7 @@ impl Keyspace {
         self.touch_all();
         let now = self.now();
         for s in self.db_shards(db) {
-            let table = self.shards[s].0.read();
+            let table = self.shards[s].table.read();
             for i in 0..table.slot_count() {
                 #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
                 let slot = table.slot(i as u32);
@@ -643,7 +710,7 @@ impl Keyspace {
         let count = count.max(1);
         while shard < per_db {
             let global = self.db_shards(db).start + usize::try_from(shard).unwrap_or(0);
-            let table = self.shards[global].0.read();
+            let table = self.shards[global].table.read();
             while usize::try_from(slot).is_ok_and(|s| s < table.slot_count()) {
                 if seen >= count || visited >= count.saturating_mul(10) {
                     return (shard << 32) | slot;
@@ -678,7 +745,7 @@ impl Keyspace {
         let start = rng.gen_range(range.clone());
         let mut f = Some(f);
         for s in (start..range.end).chain(range.start..start) {
-            let table = self.shards[s].0.read();
+            let table = self.shards[s].table.read();
             if table.len() == 0 {
                 continue;
             }
@@ -710,7 +777,9 @@ impl Keyspace {
         for (s, shard) in self.shards.iter().enumerate() {
             loop {
                 let now = self.now();
-                let out = shard.0.write().sweep(
+                let mut table = shard.table.write();
+                let before = table.footprint();
+                let out = table.sweep(
                     &self.hasher,
                     now,
                     self.schedule.resolution(),
@@ -721,6 +790,8 @@ impl Keyspace {
                         }
                     },
                 );
+                self.publish(s, &table, before);
+                drop(table);
                 removed += out.removed;
                 self.stats.expired(out.removed as u64);
                 // Events go out once the shard's lock is released.
@@ -740,7 +811,7 @@ impl Keyspace {
     pub(crate) fn first_tick(&self) -> Option<u64> {
         self.shards
             .iter()
-            .filter_map(|s| s.0.read().first_tick())
+            .filter_map(|s| s.table.read().first_tick())
             .min()
     }
 }
@@ -847,6 +918,8 @@ impl<'a> EntryMut<'a> {
                 slot = None;
                 ks.stats.expired(1);
                 ks.notify(notify::EXPIRED, "expired", db, key);
+            } else {
+                ks.memory.stamp(table, i, false, || ks.now());
             }
         }
         EntryMut {
@@ -934,10 +1007,14 @@ impl<'a> EntryMut<'a> {
         let slot = make(self.key, expires_at);
         let i = match self.slot {
             Some(i) => {
-                *self.table.slot_mut(i) = slot;
+                self.table.replace(i, slot);
                 i
             }
-            None => self.table.insert(&self.ks.hasher, self.hash, slot),
+            None => {
+                let i = self.table.insert(&self.ks.hasher, self.hash, slot);
+                self.ks.memory.stamp(self.table, i, true, || self.ks.now());
+                i
+            }
         };
         self.slot = Some(i);
         self.schedule(i, old, expires_at);
@@ -959,7 +1036,7 @@ impl<'a> EntryMut<'a> {
         let expires_at = self.resolve(deadline);
         if deadline == Deadline::Keep {
             if let Some(i) = self.slot {
-                if self.table.slot_mut(i).overwrite_packed(bytes) {
+                if self.table.edit(i, |slot| slot.overwrite_packed(bytes)) {
                     return;
                 }
             }
@@ -988,7 +1065,7 @@ impl<'a> EntryMut<'a> {
     pub(crate) fn update_str<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> Result<R> {
         self.str()?;
         let mut buf = match self.slot {
-            Some(i) => self.table.slot_mut(i).take_str_buf(),
+            Some(i) => self.table.edit(i, Slot::take_str_buf),
             None => BytesMut::new(),
         };
         let out = f(&mut buf);
@@ -1044,14 +1121,15 @@ impl<'a> EntryMut<'a> {
         let i = self.slot.ok_or(Error::WrongType)?;
         // Conservatively a modification (the edit may change nothing).
         self.modified();
-        let c = self
-            .table
-            .slot_mut(i)
-            .boxed_value_mut()
-            .and_then(C::cast_mut)
-            .ok_or(Error::WrongType)?;
-        let out = f(c);
-        if c.is_empty() {
+        let (out, empty) = self.table.edit(i, |slot| {
+            let c = slot
+                .boxed_value_mut()
+                .and_then(C::cast_mut)
+                .ok_or(Error::WrongType)?;
+            let out = f(c);
+            Ok((out, c.is_empty()))
+        })?;
+        if empty {
             self.remove();
         }
         out
@@ -1093,8 +1171,10 @@ impl<'a> EntryMut<'a> {
             return true;
         }
         self.modified();
-        let slot = std::mem::replace(self.table.slot_mut(i), Slot::free());
-        *self.table.slot_mut(i) = slot.with_expires_at(expires_at);
+        self.table.edit(i, |slot| {
+            let old = std::mem::replace(slot, Slot::free());
+            *slot = old.with_expires_at(expires_at);
+        });
         self.schedule(i, old, expires_at);
         true
     }

@@ -272,6 +272,7 @@ impl<'s> Lists<'s> {
         if elems.is_empty() {
             return Err(Error::WrongArity(command));
         }
+        self.ks().admit()?;
         self.ks().write(self.db, key, |e| {
             let push_all = |l: &mut ListValue| {
                 for x in &elems {
@@ -487,6 +488,7 @@ impl<'s> Lists<'s> {
     /// ```
     pub fn lset(&self, key: impl AsRef<[u8]>, index: i64, elem: impl AsRef<[u8]>) -> Result<()> {
         let elem = elem.as_ref();
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             e.update_existing::<ListValue, _>(|l| {
                 let i = list_index(index, l.len()).ok_or(Error::IndexOutOfRange)?;
@@ -523,6 +525,7 @@ impl<'s> Lists<'s> {
         elem: impl AsRef<[u8]>,
     ) -> Result<i64> {
         let (pivot, elem) = (pivot.as_ref(), elem.as_ref());
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             let len = e.update_existing::<ListValue, _>(|l| {
                 let Some(at) = l.iter().position(|x| x.with_bytes(|x| x == pivot)) else {
@@ -818,6 +821,7 @@ impl<'s> Lists<'s> {
         from: Side,
         to: Side,
     ) -> Result<Option<Blob>> {
+        self.ks().admit()?;
         move_one(self.ks(), self.db, src.as_ref(), dst.as_ref(), from, to)
     }
 
@@ -1032,6 +1036,7 @@ impl<'s> Lists<'s> {
         to: Side,
         timeout: Option<Duration>,
     ) -> Result<Option<Blob>> {
+        self.ks().admit()?;
         let (db, dst) = (self.db, dst.as_ref().to_vec());
         let attempt = move |ks: &Keyspace, key: &[u8]| {
             move_one(ks, db, key, &dst, from, to)

@@ -75,7 +75,12 @@ impl Pack {
         self.count as usize
     }
 
-    /// Bytes used by the buffer (for memory accounting and tests).
+    /// Bytes the pack allocates (see `mem.rs`).
+    pub(crate) fn mem(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Bytes used by the buffer (for tests).
     #[cfg(test)]
     pub(crate) fn byte_len(&self) -> usize {
         self.buf.len()

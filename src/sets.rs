@@ -104,6 +104,7 @@ impl<'s> Sets<'s> {
         if members.is_empty() {
             return Err(Error::WrongArity("sadd"));
         }
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             let added = e.update::<SetValue, _>(|s| {
                 Ok(members.iter().filter(|m| s.add(m.as_ref())).count())
@@ -396,6 +397,7 @@ impl<'s> Sets<'s> {
         }
         let mut located = vec![(self.db, dst)];
         located.extend(self.located(keys));
+        self.ks().admit()?;
         self.ks().write_many(&located, |many| {
             many.note_misses(1..located.len());
             let result = {

@@ -10,7 +10,7 @@ use crate::keyspace::expiry::{self, Schedule, SweeperHandle};
 use crate::keyspace::notify::{KeyspaceEvents, Notifier};
 use crate::keyspace::{Keyspace, Scope};
 use crate::pubsub;
-use crate::{Bits, Hashes, Keys, Lists, PubSub, Result, Sets, Strings, ZSets};
+use crate::{Bits, EvictionPolicy, Hashes, Keys, Lists, PubSub, Result, Sets, Strings, ZSets};
 
 /// An embedded data-structure store with Redis semantics.
 ///
@@ -349,11 +349,101 @@ impl Store {
             keyspace_hits: t.hits,
             keyspace_misses: t.misses,
             expired_keys: t.expired,
-            evicted_keys: 0,
+            evicted_keys: t.evicted,
+            used_memory: self.used_memory(),
+            maxmemory: self.max_memory(),
+            keys: self.keyspace().key_count(),
+            expires: self.keyspace().volatile_count(),
             total_commands_processed: t.commands,
             connected_clients: self.shared.clients.count(),
             blocked_clients: self.blocked_clients(),
         }
+    }
+
+    /// Bytes the store holds: every entry's key, value and deadline, with the tables
+    /// that index them, as a counting allocator sees them (within a few percent; the
+    /// allocator's own overhead is not included). Kept up to date by every write, so
+    /// reading it is one load (Redis's `used_memory`, without the server's own buffers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let empty = store.used_memory();
+    /// store.strings().set("k", [0u8; 1000])?;
+    /// assert!(store.used_memory() >= empty + 1000);
+    /// store.keys().del(["k"])?;
+    /// assert!(store.used_memory() < empty + 1000);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn used_memory(&self) -> usize {
+        self.keyspace().memory().used()
+    }
+
+    /// The memory limit in bytes (0: none); see [`StoreBuilder::max_memory`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::builder().max_memory(100 << 20).build();
+    /// assert_eq!(store.max_memory(), 100 << 20);
+    /// ```
+    pub fn max_memory(&self) -> usize {
+        self.keyspace().memory().limit()
+    }
+
+    /// Changes the memory limit (0: none). A store over the new limit evicts at once
+    /// (as far as its policy allows).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{EvictionPolicy, Store};
+    /// let store = Store::builder().eviction_policy(EvictionPolicy::AllKeysRandom).build();
+    /// for i in 0..1000 {
+    ///     store.strings().set(format!("k{i}"), [0u8; 100])?;
+    /// }
+    /// store.set_max_memory(store.used_memory() / 2);
+    /// assert!(store.used_memory() <= store.max_memory());
+    /// assert!(store.keys().dbsize()? < 1000);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn set_max_memory(&self, bytes: usize) {
+        self.keyspace().memory().set_limit(bytes);
+        self.keyspace().shrink_to_limit();
+    }
+
+    /// The eviction policy; see [`StoreBuilder::eviction_policy`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.eviction_policy(), embedis::EvictionPolicy::NoEviction);
+    /// ```
+    pub fn eviction_policy(&self) -> EvictionPolicy {
+        self.keyspace().memory().policy()
+    }
+
+    /// Changes the eviction policy. Switching to an LRU or LFU policy starts keeping
+    /// access stamps; keys not accessed since count as accessed at the switch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{Error, EvictionPolicy, Store};
+    /// let store = Store::builder().max_memory(10_000).build();
+    /// store.strings().set("a", [0u8; 20_000])?; // under the limit before: accepted
+    /// assert_eq!(store.strings().set("b", "v"), Err(Error::OutOfMemory));
+    /// assert_eq!(store.strings().get("a")?.map(|v| v.len()), Some(20_000)); // reads work
+    /// store.set_eviction_policy(EvictionPolicy::AllKeysLru);
+    /// assert_eq!(store.keys().exists(["a"])?, 0); // evicted to get under the limit
+    /// store.strings().set("b", "v")?;
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn set_eviction_policy(&self, policy: EvictionPolicy) {
+        self.keyspace().memory().set_policy(policy);
+        self.keyspace().shrink_to_limit();
     }
 
     pub(crate) fn max_string_size(&self) -> usize {
@@ -396,8 +486,16 @@ pub struct Info {
     pub keyspace_misses: u64,
     /// Keys removed because their TTL passed (on access or by the sweeper).
     pub expired_keys: u64,
-    /// Keys removed to stay under a memory limit (none: the store has no limit yet).
+    /// Keys removed to stay under the memory limit.
     pub evicted_keys: u64,
+    /// Bytes the store holds ([`Store::used_memory`]).
+    pub used_memory: usize,
+    /// The memory limit (0: none).
+    pub maxmemory: usize,
+    /// Keys in all databases, counting expired keys not yet removed.
+    pub keys: usize,
+    /// Keys with a TTL in all databases.
+    pub expires: usize,
     /// Commands run through [`Connection`](crate::Connection)s.
     pub total_commands_processed: u64,
     /// Open [`Connection`](crate::Connection)s.
@@ -560,6 +658,8 @@ pub struct StoreBuilder {
     seed: Option<u64>,
     pubsub_buffer_limit: usize,
     events: KeyspaceEvents,
+    max_memory: usize,
+    policy: EvictionPolicy,
 }
 
 impl Default for StoreBuilder {
@@ -591,6 +691,8 @@ impl StoreBuilder {
             seed: None,
             pubsub_buffer_limit: 32 << 20,
             events: KeyspaceEvents::NONE,
+            max_memory: 0,
+            policy: EvictionPolicy::NoEviction,
         }
     }
 
@@ -759,6 +861,47 @@ impl StoreBuilder {
         self
     }
 
+    /// The most bytes the store may hold (Redis's `maxmemory`; 0, the default, means no
+    /// limit), as [`Store::used_memory`] counts them. Over it, the
+    /// [eviction policy](Self::eviction_policy) decides what happens. Changeable later
+    /// with [`Store::set_max_memory`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{EvictionPolicy, Store};
+    /// let store = Store::builder()
+    ///     .max_memory(1 << 20)
+    ///     .eviction_policy(EvictionPolicy::AllKeysLru)
+    ///     .build();
+    /// for i in 0..100_000 {
+    ///     store.strings().set(format!("page:{i}"), [0u8; 100])?;
+    /// }
+    /// assert!(store.used_memory() <= 1 << 20);
+    /// assert!(store.info().evicted_keys > 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn max_memory(mut self, bytes: usize) -> Self {
+        self.max_memory = bytes;
+        self
+    }
+
+    /// What the store does when it is over its [memory limit](Self::max_memory)
+    /// (Redis's `maxmemory-policy`; [`EvictionPolicy::NoEviction`] by default).
+    /// Changeable later with [`Store::set_eviction_policy`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{EvictionPolicy, Store};
+    /// let store = Store::builder().eviction_policy(EvictionPolicy::AllKeysLfu).build();
+    /// assert_eq!(store.eviction_policy(), EvictionPolicy::AllKeysLfu);
+    /// ```
+    pub fn eviction_policy(mut self, policy: EvictionPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Builds the store and, with active expiry on, starts its sweeper thread.
     ///
     /// # Examples
@@ -786,6 +929,8 @@ impl StoreBuilder {
             max_string_size: self.max_string_size,
             sweeper: SweeperHandle::new(Arc::clone(&schedule)),
         });
+        shared.keyspace.memory().set_limit(self.max_memory);
+        shared.keyspace.memory().set_policy(self.policy);
         if self.active_expiry {
             // Without a thread the store still works: expiry stays lazy.
             if let Ok(thread) = expiry::spawn(Arc::downgrade(&shared), schedule, self.clock) {

@@ -311,6 +311,7 @@ impl<'s> Strings<'s> {
     #[inline]
     pub fn set(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<()> {
         let value = value.as_ref();
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             e.put_str(value, Deadline::Clear);
             e.notify(notify::STRING, "set");
@@ -343,6 +344,7 @@ impl<'s> Strings<'s> {
     ) -> Result<bool> {
         let deadline = deadline(self.ks(), options.expiry, "set")?;
         let value = value.as_ref();
+        self.ks().admit()?;
         Ok(self.ks().write(self.db, key.as_ref(), |e| {
             let write = options.condition.allows(e.exists());
             if write {
@@ -381,6 +383,7 @@ impl<'s> Strings<'s> {
     ) -> Result<Option<Blob>> {
         let deadline = deadline(self.ks(), options.expiry, "set")?;
         let value = value.as_ref();
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             let old = e.str()?.map(StrRef::to_blob);
             let write = options.condition.allows(old.is_some());
@@ -477,6 +480,7 @@ impl<'s> Strings<'s> {
 
     fn setex_impl(&self, key: &[u8], ttl: Duration, value: &[u8], cmd: &'static str) -> Result<()> {
         let deadline = deadline(self.ks(), Expiry::In(ttl), cmd)?;
+        self.ks().admit()?;
         self.ks().write(self.db, key, |e| {
             e.put_str(value, deadline);
             notify_set(e, deadline);
@@ -531,6 +535,7 @@ impl<'s> Strings<'s> {
     ) -> Result<bool> {
         let pairs: Vec<(K, V)> = pairs.into_iter().collect();
         let keys: Vec<(usize, &[u8])> = pairs.iter().map(|(k, _)| (self.db, k.as_ref())).collect();
+        self.ks().admit()?;
         Ok(self.ks().write_many(&keys, |many| {
             if nx && (0..pairs.len()).any(|n| many.entry(n).exists()) {
                 return false;
@@ -705,6 +710,7 @@ impl<'s> Strings<'s> {
     ) -> Result<usize> {
         let value = value.as_ref();
         let max = self.store.max_string_size();
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             let len = e.str()?.map_or(0, |s| s.bytes().len());
             if value.is_empty() {
@@ -765,6 +771,7 @@ impl<'s> Strings<'s> {
     pub fn append(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<usize> {
         let value = value.as_ref();
         let max = self.store.max_string_size();
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             let len = e.str()?.map_or(0, |s| s.bytes().len());
             if len.checked_add(value.len()).is_none_or(|n| n > max) {
@@ -826,6 +833,7 @@ impl<'s> Strings<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn incrby(&self, key: impl AsRef<[u8]>, delta: i64) -> Result<i64> {
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             let current = match e.str()? {
                 Some(s) => number::parse_i64(s.bytes()).ok_or(Error::NotInteger)?,
@@ -886,6 +894,7 @@ impl<'s> Strings<'s> {
 
     /// `INCRBYFLOAT` returning the stored text.
     pub(crate) fn incrbyfloat_text(&self, key: &[u8], delta: f64) -> Result<String> {
+        self.ks().admit()?;
         self.ks().write(self.db, key, |e| {
             let text = number::incr_by_float(e.str()?.map(StrRef::bytes), delta)?;
             e.put_str(text.as_bytes(), Deadline::Keep);

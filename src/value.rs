@@ -77,6 +77,17 @@ pub(crate) enum Value {
 }
 
 impl Value {
+    /// Bytes the value allocates beyond its own size, in O(1) (see `mem.rs`).
+    pub(crate) fn mem(&self) -> usize {
+        match self {
+            Value::Str(bytes) => bytes.len(),
+            Value::Hash(h) => h.mem(),
+            Value::Set(s) => s.mem(),
+            Value::List(l) => l.mem(),
+            Value::ZSet(z) => z.mem(),
+        }
+    }
+
     pub(crate) fn as_ref(&self) -> ValueRef<'_> {
         match self {
             Value::Str(bytes) => ValueRef::Str(StrRef::Shared(bytes)),

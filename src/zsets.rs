@@ -1060,6 +1060,7 @@ impl<'s> ZSets<'s> {
         if members.iter().any(|(_, s)| s.is_nan()) {
             return Err(Error::ScoreNaN);
         }
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             if options.condition.only_updates() && e.get::<SortedSet>()?.is_none() {
                 return Ok(0);
@@ -1118,6 +1119,7 @@ impl<'s> ZSets<'s> {
         }
         let member = member.as_ref();
         let condition = options.condition;
+        self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             e.update::<SortedSet, _>(|z| {
                 let mut result = None;
@@ -1702,6 +1704,7 @@ impl ZSets<'_> {
     ) -> Result<usize> {
         range.check(false)?;
         let located = [(self.db, dst.as_ref()), (self.db, src.as_ref())];
+        self.ks().admit()?;
         self.ks().write_many(&located, |many| {
             many.note_misses([1]);
             let selected = {
@@ -2142,6 +2145,7 @@ impl<'s> ZSets<'s> {
         Self::check_combine(op, keys.len(), options, true)?;
         let mut located = vec![(self.db, dst)];
         located.extend(self.located(keys));
+        self.ks().admit()?;
         self.ks().write_many(&located, |many| {
             many.note_misses(1..located.len());
             let result = {

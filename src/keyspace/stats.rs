@@ -18,6 +18,7 @@ struct Stripe {
     hits: AtomicU64,
     misses: AtomicU64,
     expired: AtomicU64,
+    evicted: AtomicU64,
     commands: AtomicU64,
 }
 
@@ -49,6 +50,7 @@ pub(crate) struct Totals {
     pub(crate) hits: u64,
     pub(crate) misses: u64,
     pub(crate) expired: u64,
+    pub(crate) evicted: u64,
     pub(crate) commands: u64,
 }
 
@@ -81,6 +83,11 @@ impl Stats {
         add(&self.mine().expired, n);
     }
 
+    /// Keys removed to stay under the memory limit (`evicted_keys`).
+    pub(crate) fn evicted(&self, n: u64) {
+        add(&self.mine().evicted, n);
+    }
+
     /// A command ran through a connection (`total_commands_processed`).
     pub(crate) fn command(&self) {
         add(&self.mine().commands, 1);
@@ -92,6 +99,7 @@ impl Stats {
             t.hits += s.hits.load(Ordering::Relaxed);
             t.misses += s.misses.load(Ordering::Relaxed);
             t.expired += s.expired.load(Ordering::Relaxed);
+            t.evicted += s.evicted.load(Ordering::Relaxed);
             t.commands += s.commands.load(Ordering::Relaxed);
         }
         t
@@ -100,7 +108,7 @@ impl Stats {
     /// `CONFIG RESETSTAT`.
     pub(crate) fn reset(&self) {
         for s in &self.stripes {
-            for c in [&s.hits, &s.misses, &s.expired, &s.commands] {
+            for c in [&s.hits, &s.misses, &s.expired, &s.evicted, &s.commands] {
                 c.store(0, Ordering::Relaxed);
             }
         }

@@ -135,6 +135,18 @@ impl Slot {
         }
     }
 
+    /// Bytes the entry allocates (see `mem.rs`): the packed box, or the node with its
+    /// key's spill and its value's allocations.
+    pub(crate) fn mem(&self) -> usize {
+        match self {
+            Slot::Packed(b) => b.len(),
+            Slot::Boxed(n) => {
+                let spill = if n.key.spilled() { n.key.capacity() } else { 0 };
+                std::mem::size_of::<Node>() + spill + n.value.mem()
+            }
+        }
+    }
+
     pub(crate) fn key(&self) -> &[u8] {
         match self {
             Slot::Packed(b) => &b[packed_layout(b).key],
@@ -246,7 +258,20 @@ pub(crate) struct Table {
     slots: Vec<Slot>,
     free: Vec<u32>,
     wheel: BTreeMap<u64, Vec<u32>>,
+    /// Bytes the entries allocate, kept up to date by every change to a slot.
+    entry_bytes: usize,
+    /// Bytes the wheel allocates (records, and an estimate per tick).
+    wheel_bytes: usize,
+    /// Entries with a deadline.
+    volatile: usize,
+    /// Access stamps by slot, for LRU and LFU eviction (see `evict.rs`); empty while no
+    /// such policy is chosen.
+    pub(crate) access: Vec<std::sync::atomic::AtomicU32>,
 }
+
+/// What the wheel costs per tick beyond its records: a B-tree entry (key and `Vec`)
+/// with its share of node overhead.
+const TICK_BYTES: usize = 40;
 
 /// What the sweeper did to one shard in one batch.
 pub(crate) struct SweepOutcome {
@@ -259,12 +284,51 @@ impl Table {
         self.index.len()
     }
 
-    /// How many entries have a deadline (O(entries)).
+    /// How many entries have a deadline.
     pub(crate) fn volatile(&self) -> usize {
-        self.index
-            .iter()
-            .filter(|&&i| self.slots[i as usize].expires_at().is_some())
-            .count()
+        self.volatile
+    }
+
+    /// Bytes this table allocates, its entries' included, in O(1) (see `mem.rs`).
+    pub(crate) fn footprint(&self) -> usize {
+        crate::mem::table_bytes::<u32>(self.index.capacity())
+            + crate::mem::vec_bytes::<Slot>(self.slots.capacity())
+            + crate::mem::vec_bytes::<u32>(self.free.capacity())
+            + crate::mem::vec_bytes::<std::sync::atomic::AtomicU32>(self.access.capacity())
+            + self.entry_bytes
+            + self.wheel_bytes
+    }
+
+    /// Notes that `slot` arrives (`+`) or leaves (`-`).
+    fn count(&mut self, slot: &Slot, arrives: bool) {
+        let volatile = usize::from(slot.expires_at().is_some());
+        if arrives {
+            self.entry_bytes += slot.mem();
+            self.volatile += volatile;
+        } else {
+            self.entry_bytes -= slot.mem();
+            self.volatile -= volatile;
+        }
+    }
+
+    /// Puts `slot` in live slot `i` and returns the entry it held.
+    pub(crate) fn replace(&mut self, i: u32, slot: Slot) -> Slot {
+        self.count(&slot, true);
+        let old = std::mem::replace(&mut self.slots[i as usize], slot);
+        self.count(&old, false);
+        old
+    }
+
+    /// Lets `f` change the entry in slot `i` in place (its key stays), keeping the
+    /// counts.
+    pub(crate) fn edit<R>(&mut self, i: u32, f: impl FnOnce(&mut Slot) -> R) -> R {
+        let slot = &mut self.slots[i as usize];
+        let (bytes, volatile) = (slot.mem(), usize::from(slot.expires_at().is_some()));
+        let out = f(slot);
+        let (bytes2, volatile2) = (slot.mem(), usize::from(slot.expires_at().is_some()));
+        self.entry_bytes = self.entry_bytes - bytes + bytes2;
+        self.volatile = self.volatile - volatile + volatile2;
+        out
     }
 
     pub(crate) fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
@@ -278,10 +342,6 @@ impl Table {
         &self.slots[i as usize]
     }
 
-    pub(crate) fn slot_mut(&mut self, i: u32) -> &mut Slot {
-        &mut self.slots[i as usize]
-    }
-
     /// Stores a new entry (the key must be absent) and returns its slot number.
     #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn insert(&mut self, hasher: &KeyHasher, hash: u64, slot: Slot) -> u32 {
@@ -289,6 +349,7 @@ impl Table {
             self.slots.push(Slot::free());
             u32::try_from(self.slots.len() - 1).expect("a shard holds fewer than 2^32 keys")
         });
+        self.count(&slot, true);
         self.slots[i as usize] = slot;
         let slots = &self.slots;
         self.index
@@ -302,7 +363,9 @@ impl Table {
             found.remove();
         }
         self.free.push(i);
-        std::mem::replace(&mut self.slots[i as usize], Slot::free())
+        let old = std::mem::replace(&mut self.slots[i as usize], Slot::free());
+        self.count(&old, false);
+        old
     }
 
     pub(crate) fn clear(&mut self) {
@@ -311,13 +374,36 @@ impl Table {
 
     /// Records that slot `i` has a deadline in `tick`.
     pub(crate) fn schedule(&mut self, i: u32, tick: u64) {
-        let records = self.wheel.entry(tick).or_default();
+        let records = self.wheel.entry(tick).or_insert_with(|| {
+            self.wheel_bytes += TICK_BYTES;
+            Vec::new()
+        });
+        let before = records.capacity();
         if records.len() == records.capacity() {
             // Grow by a quarter, not the default doubling: a tick's list is built once
             // and then only drained, so slack would be memory held per volatile key.
             records.reserve_exact(records.len() / 4 + 4);
         }
         records.push(i);
+        self.wheel_bytes += (records.capacity() - before) * 4;
+    }
+
+    /// Calls `f` with the key and deadline of up to `n` entries recorded in the
+    /// earliest ticks of the wheel: the nearest deadlines of this table.
+    pub(crate) fn earliest_deadlines(&self, n: usize, mut f: impl FnMut(&[u8], u64)) {
+        let mut left = n;
+        for records in self.wheel.values() {
+            for &i in records.iter().rev() {
+                if left == 0 {
+                    return;
+                }
+                let slot = &self.slots[i as usize];
+                if let Some(deadline) = slot.expires_at() {
+                    f(slot.key(), deadline);
+                    left -= 1;
+                }
+            }
+        }
     }
 
     /// The earliest tick with a wheel record.
@@ -351,6 +437,7 @@ impl Table {
                 self.wheel.insert(tick, records);
                 break;
             }
+            self.wheel_bytes -= TICK_BYTES + records.capacity() * 4;
             let mut keep = Vec::new();
             while budget > 0 {
                 let Some(i) = records.pop() else { break };
@@ -373,6 +460,7 @@ impl Table {
             }
             records.append(&mut keep);
             if !records.is_empty() {
+                self.wheel_bytes += TICK_BYTES + records.capacity() * 4;
                 self.wheel.insert(tick, records);
             }
             if budget == 0 || tick == now_tick {

@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 
 use super::Side;
 use crate::Blob;
+use crate::mem::Heap;
 use crate::value::Elem;
 
 /// Longest element packed into a chunk; longer ones are chunks of their own.
@@ -157,6 +158,14 @@ enum Chunk {
 }
 
 impl Chunk {
+    /// Heap bytes the chunk owns (see `mem.rs`).
+    fn heap(&self) -> usize {
+        match self {
+            Chunk::Packed(p) => p.buf.capacity(),
+            Chunk::Big(b) => b.heap(),
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             Chunk::Packed(p) => p.len(),
@@ -211,6 +220,8 @@ impl DoubleEndedIterator for ChunkElems<'_> {
 pub(crate) struct ListValue {
     chunks: VecDeque<Chunk>,
     len: usize,
+    /// Heap bytes owned by the chunks (see `mem.rs`).
+    heap: usize,
 }
 
 fn big(s: &[u8]) -> Chunk {
@@ -222,12 +233,18 @@ impl ListValue {
         self.len
     }
 
+    /// Bytes this list allocates, in O(1) (see `mem.rs`).
+    pub(crate) fn mem(&self) -> usize {
+        crate::mem::vec_bytes::<Chunk>(self.chunks.capacity()) + self.heap
+    }
+
     /// A list holding `elems` in order.
     pub(crate) fn from_elems<'a>(elems: impl IntoIterator<Item = Elem<'a>>) -> ListValue {
         let mut list = ListValue::default();
         for e in elems {
             match e {
                 Elem::Blob(b) if b.len() > SMALL => {
+                    list.heap += b.heap();
                     list.chunks.push_back(Chunk::Big(b.clone()));
                     list.len += 1;
                 }
@@ -248,19 +265,26 @@ impl ListValue {
                 Side::Right => self.chunks.back_mut(),
             };
             if let Some(Chunk::Packed(p)) = end {
-                if p.fits(s) {
+                let before = p.buf.capacity();
+                let pushed = p.fits(s);
+                if pushed {
                     match side {
                         Side::Left => p.push_front(s),
                         Side::Right => p.push_back(s),
                     }
+                } else {
+                    p.buf.shrink_to_fit();
+                }
+                self.heap = self.heap - before + p.buf.capacity();
+                if pushed {
                     return;
                 }
-                p.buf.shrink_to_fit();
             }
             let mut p = Packed::default();
             p.push_back(s);
             Chunk::Packed(p)
         };
+        self.heap += chunk.heap();
         match side {
             Side::Left => self.chunks.push_front(chunk),
             Side::Right => self.chunks.push_back(chunk),
@@ -280,7 +304,9 @@ impl ListValue {
                     Side::Left => self.chunks.pop_front(),
                     Side::Right => self.chunks.pop_back(),
                 };
-                match chunk? {
+                let chunk = chunk?;
+                self.heap -= chunk.heap();
+                match chunk {
                     Chunk::Packed(mut p) => p.pop(side),
                     Chunk::Big(b) => b,
                 }
@@ -340,7 +366,10 @@ impl ListValue {
     /// Replaces chunk `c` with the chunks holding `elems`.
     fn rebuild_chunk(&mut self, c: usize, elems: &[Blob]) {
         let rebuilt = ListValue::from_elems(elems.iter().map(Elem::Blob));
-        self.chunks.remove(c);
+        if let Some(old) = self.chunks.remove(c) {
+            self.heap -= old.heap();
+        }
+        self.heap += rebuilt.heap;
         for (k, chunk) in rebuilt.chunks.into_iter().enumerate() {
             self.chunks.insert(c + k, chunk);
         }
@@ -381,7 +410,9 @@ impl ListValue {
         while front > 0 {
             let n = self.chunks[0].len();
             if n <= front {
-                self.chunks.pop_front();
+                if let Some(old) = self.chunks.pop_front() {
+                    self.heap -= old.heap();
+                }
                 front -= n;
             } else {
                 if let Some(Chunk::Packed(p)) = self.chunks.front_mut() {
@@ -395,7 +426,9 @@ impl ListValue {
         while back > 0 {
             let n = self.chunks[self.chunks.len() - 1].len();
             if n <= back {
-                self.chunks.pop_back();
+                if let Some(old) = self.chunks.pop_back() {
+                    self.heap -= old.heap();
+                }
                 back -= n;
             } else {
                 if let Some(Chunk::Packed(p)) = self.chunks.back_mut() {
@@ -433,6 +466,8 @@ mod tests {
         assert_eq!(back, model.iter().rev().cloned().collect::<Vec<_>>());
         let counted: usize = list.chunks.iter().map(Chunk::len).sum();
         assert_eq!(counted, list.len(), "chunk counts add up");
+        let heap: usize = list.chunks.iter().map(Chunk::heap).sum();
+        assert_eq!(heap, list.heap, "heap bytes counted");
         for chunk in &list.chunks {
             match chunk {
                 Chunk::Packed(p) => {

@@ -18,6 +18,17 @@ pub(crate) enum SetValue {
     Dict(Box<Dict<()>>),
 }
 
+impl SetValue {
+    /// Bytes this set allocates, in O(1) (see `mem.rs`).
+    pub(crate) fn mem(&self) -> usize {
+        match self {
+            SetValue::Ints(v) => crate::mem::vec_bytes::<i64>(v.capacity()),
+            SetValue::Pack(p) => p.mem(),
+            SetValue::Dict(d) => std::mem::size_of::<Dict<()>>() + d.mem(),
+        }
+    }
+}
+
 impl Default for SetValue {
     fn default() -> Self {
         SetValue::Ints(Vec::new())

@@ -40,6 +40,15 @@ impl Member {
     }
 }
 
+impl crate::mem::Heap for Member {
+    fn heap(&self) -> usize {
+        match &self.0 {
+            Repr::Inline(..) => 0,
+            Repr::Heap(b) => b.len(),
+        }
+    }
+}
+
 impl Default for Member {
     fn default() -> Self {
         Member(Repr::Inline(0, [0; Self::INLINE]))

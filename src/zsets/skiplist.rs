@@ -37,6 +37,7 @@
 //! and the free slots; the unit tests and the fuzz target call it after every mutation.
 
 use super::member::Member;
+use crate::mem::Heap;
 
 /// Most levels a node can have.
 const MAX_LEVEL: usize = 32;
@@ -134,6 +135,8 @@ pub(crate) struct SkipList {
     len: usize,
     tail: u32,
     rng: u64,
+    /// Heap bytes owned by members (see `mem.rs`).
+    heap: usize,
 }
 
 impl Default for SkipList {
@@ -166,6 +169,7 @@ impl SkipList {
             len: 0,
             tail: NIL,
             rng: rand::random::<u64>() | 1,
+            heap: 0,
         }
     }
 
@@ -323,6 +327,7 @@ impl SkipList {
     }
 
     fn alloc(&mut self, score: f64, member: Member, height: usize) -> u32 {
+        self.heap += member.heap();
         let upper = self.alloc_upper(height - 1);
         #[allow(clippy::cast_possible_truncation)] // at most MAX_LEVEL
         let node = Node {
@@ -347,6 +352,7 @@ impl SkipList {
         let node = &mut self.nodes[x as usize];
         let links = usize::from(node.height) - 1;
         let (member, score) = (std::mem::take(&mut node.member), node.score);
+        self.heap -= member.heap();
         node.height = 0;
         if links > 0 {
             let at = node.upper;
@@ -580,6 +586,14 @@ impl SkipList {
         }
     }
 
+    /// Bytes this list allocates, in O(1) (see `mem.rs`).
+    pub(crate) fn mem(&self) -> usize {
+        crate::mem::vec_bytes::<Node>(self.nodes.capacity())
+            + crate::mem::vec_bytes::<Link>(self.upper.capacity())
+            + crate::mem::vec_bytes::<u32>(self.free_nodes.capacity())
+            + self.heap
+    }
+
     /// Slots (live or free) in the arena, the header included.
     pub(crate) fn slots(&self) -> usize {
         self.nodes.len()
@@ -670,6 +684,12 @@ impl SkipList {
     #[cfg(test)]
     pub(crate) fn check_invariants(&self) {
         let slots = self.nodes.len();
+        let heap: usize = self.nodes[1..]
+            .iter()
+            .filter(|n| n.height > 0)
+            .map(|n| n.member.heap())
+            .sum();
+        assert_eq!(heap, self.heap, "heap bytes counted");
         assert_eq!(
             usize::from(self.nodes[0].height),
             MAX_LEVEL,

@@ -24,6 +24,7 @@ use hashbrown::HashTable;
 use super::member::Member;
 use super::skiplist::{Lazy, SkipList, precedes};
 use crate::Blob;
+use crate::mem::Heap;
 use crate::pack::{MAX_ENTRIES, MAX_VALUE};
 
 type MemberHasher = hashbrown::DefaultHashBuilder;
@@ -163,6 +164,22 @@ impl SortedSet {
             big.insert_new(Member::new(&m), s);
         }
         SortedSet::Big(Box::new(big))
+    }
+
+    /// Bytes this set allocates (see `mem.rs`): O(1) for the large form, a walk of at
+    /// most `MAX_ENTRIES` members for the small one.
+    pub(crate) fn mem(&self) -> usize {
+        match self {
+            SortedSet::Small(v) => {
+                crate::mem::vec_bytes::<(Member, f64)>(v.capacity())
+                    + v.iter().map(|(m, _)| m.heap()).sum::<usize>()
+            }
+            SortedSet::Big(b) => {
+                std::mem::size_of::<Big>()
+                    + b.list.mem()
+                    + crate::mem::table_bytes::<u32>(b.index.capacity())
+            }
+        }
     }
 
     pub(crate) fn len(&self) -> usize {

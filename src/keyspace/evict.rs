@@ -1,0 +1,692 @@
+//! Bounded memory (Redis's `evict.c`): the memory limit, the eviction policies, the
+//! per-key access stamps they rank keys by, and eviction itself.
+//!
+//! # Accounting
+//!
+//! Each shard's table knows the bytes it allocates (`Table::footprint`, O(1)). Every
+//! write compares the footprint of the shards it locked before and after, and adds the
+//! difference to one counter, [`Memory::used`]: `used_memory` is a load, and a write
+//! that does not change sizes (an overwrite in place, a read) does not touch it.
+//!
+//! # Access stamps
+//!
+//! While an LRU or LFU policy is chosen, each table keeps a `u32` per slot beside its
+//! entries (`Table::access`): the last access in milliseconds (LRU, wrapping every 49
+//! days), or Redis's LFU word — minutes of the last decrement in the high bits and a
+//! logarithmic counter in the low 8 (it grows with probability `1 / ((c - 5) ×
+//! lfu-log-factor + 1)` and loses one per `lfu-decay-time` minutes unused). A read
+//! updates the stamp with a relaxed store only when it changes — once per millisecond
+//! for LRU, rarely for LFU — so a `GET` stays a read under a read lock. No stamps are
+//! kept (no memory, no stores) under the other policies.
+//!
+//! # Eviction
+//!
+//! After every write, and before any command that may grow memory, a store over its
+//! limit evicts until it is under it again, one key at a time, at most
+//! [`EVICTIONS_PER_WRITE`] per call — so it overshoots by at most what one write adds.
+//! A key is chosen as Redis does: sample `maxmemory-samples` entries (from random
+//! shards), merge them into a pool of the 16 best candidates kept between evictions,
+//! evict the best. `volatile-ttl` samples the shard's earliest expiry ticks, so it takes
+//! the nearest deadlines first; the random policies pick one random entry.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicUsize, Ordering};
+
+use parking_lot::Mutex;
+use rand::Rng;
+
+use super::Keyspace;
+use super::table::{Table, hash_key};
+use crate::{Error, Result};
+
+/// Most keys one write evicts before it gives up (the limit is then still exceeded, and
+/// the next write carries on).
+pub(crate) const EVICTIONS_PER_WRITE: usize = 1024;
+
+/// Candidates kept between evictions (Redis's `EVPOOL_SIZE`).
+const POOL_SIZE: usize = 16;
+
+/// A new key's LFU counter (Redis's `LFU_INIT_VAL`), so it is not evicted at once.
+const LFU_INIT: u32 = 5;
+
+/// What to do when the store is over its memory limit (Redis's `maxmemory-policy`).
+///
+/// # Examples
+///
+/// ```
+/// use embedis::EvictionPolicy;
+/// let policy: EvictionPolicy = "allkeys-lru".parse()?;
+/// assert_eq!(policy, EvictionPolicy::AllKeysLru);
+/// assert_eq!(policy.as_str(), "allkeys-lru");
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum EvictionPolicy {
+    /// Evict nothing: commands that may grow memory fail with
+    /// [`Error::OutOfMemory`]; reads and deletions keep working. Redis's default.
+    #[default]
+    NoEviction,
+    /// Evict the least recently used keys.
+    AllKeysLru,
+    /// Evict the least frequently used keys.
+    AllKeysLfu,
+    /// Evict random keys.
+    AllKeysRandom,
+    /// Evict the least recently used keys among those with a TTL.
+    VolatileLru,
+    /// Evict the least frequently used keys among those with a TTL.
+    VolatileLfu,
+    /// Evict random keys among those with a TTL.
+    VolatileRandom,
+    /// Evict the keys with the nearest deadline.
+    VolatileTtl,
+}
+
+const POLICIES: [EvictionPolicy; 8] = [
+    EvictionPolicy::NoEviction,
+    EvictionPolicy::AllKeysLru,
+    EvictionPolicy::AllKeysLfu,
+    EvictionPolicy::AllKeysRandom,
+    EvictionPolicy::VolatileLru,
+    EvictionPolicy::VolatileLfu,
+    EvictionPolicy::VolatileRandom,
+    EvictionPolicy::VolatileTtl,
+];
+
+/// What the access stamps hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tracking {
+    None,
+    Lru,
+    Lfu,
+}
+
+impl EvictionPolicy {
+    /// The name Redis's `maxmemory-policy` uses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(embedis::EvictionPolicy::VolatileTtl.as_str(), "volatile-ttl");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvictionPolicy::NoEviction => "noeviction",
+            EvictionPolicy::AllKeysLru => "allkeys-lru",
+            EvictionPolicy::AllKeysLfu => "allkeys-lfu",
+            EvictionPolicy::AllKeysRandom => "allkeys-random",
+            EvictionPolicy::VolatileLru => "volatile-lru",
+            EvictionPolicy::VolatileLfu => "volatile-lfu",
+            EvictionPolicy::VolatileRandom => "volatile-random",
+            EvictionPolicy::VolatileTtl => "volatile-ttl",
+        }
+    }
+
+    /// Whether only keys with a TTL are candidates.
+    fn volatile(self) -> bool {
+        matches!(
+            self,
+            EvictionPolicy::VolatileLru
+                | EvictionPolicy::VolatileLfu
+                | EvictionPolicy::VolatileRandom
+                | EvictionPolicy::VolatileTtl
+        )
+    }
+
+    pub(crate) fn tracking(self) -> Tracking {
+        match self {
+            EvictionPolicy::AllKeysLru | EvictionPolicy::VolatileLru => Tracking::Lru,
+            EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => Tracking::Lfu,
+            _ => Tracking::None,
+        }
+    }
+
+    fn index(self) -> u8 {
+        #[allow(clippy::cast_possible_truncation)] // eight policies
+        let i = POLICIES.iter().position(|&p| p == self).unwrap_or(0) as u8;
+        i
+    }
+}
+
+impl FromStr for EvictionPolicy {
+    type Err = Error;
+
+    /// Parses a Redis policy name, ignoring case; [`Error::UnknownPolicy`] otherwise.
+    fn from_str(s: &str) -> Result<Self> {
+        POLICIES
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
+            .ok_or(Error::UnknownPolicy)
+    }
+}
+
+impl std::fmt::Display for EvictionPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A key worth evicting, and how much (higher: sooner).
+#[derive(Debug)]
+struct Candidate {
+    score: u64,
+    db: usize,
+    key: Vec<u8>,
+}
+
+/// The memory limit, the policy and its settings, and the bytes in use.
+#[derive(Debug)]
+pub(crate) struct Memory {
+    used: AtomicUsize,
+    /// Bytes allowed (0: no limit).
+    limit: AtomicUsize,
+    policy: AtomicU8,
+    samples: AtomicUsize,
+    log_factor: AtomicU32,
+    decay_minutes: AtomicU32,
+    pool: Mutex<Vec<Candidate>>,
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Memory {
+            used: AtomicUsize::new(0),
+            limit: AtomicUsize::new(0),
+            policy: AtomicU8::new(0),
+            samples: AtomicUsize::new(5),
+            log_factor: AtomicU32::new(10),
+            decay_minutes: AtomicU32::new(1),
+            pool: Mutex::new(Vec::with_capacity(POOL_SIZE + 8)),
+        }
+    }
+}
+
+impl Memory {
+    /// Bytes in use.
+    pub(crate) fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// Adds the change of a footprint from `before` to `after`.
+    #[inline]
+    pub(crate) fn account(&self, before: usize, after: usize) {
+        if before != after {
+            self.used
+                .fetch_add(after.wrapping_sub(before), Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn limit(&self) -> usize {
+        self.limit.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_limit(&self, bytes: usize) {
+        self.limit.store(bytes, Ordering::Relaxed);
+    }
+
+    pub(crate) fn policy(&self) -> EvictionPolicy {
+        POLICIES[usize::from(self.policy.load(Ordering::Relaxed)) % POLICIES.len()]
+    }
+
+    pub(crate) fn set_policy(&self, policy: EvictionPolicy) {
+        self.policy.store(policy.index(), Ordering::Relaxed);
+        // Candidates were ranked by another measure.
+        self.pool.lock().clear();
+    }
+
+    pub(crate) fn samples(&self) -> usize {
+        self.samples.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_samples(&self, n: usize) {
+        self.samples.store(n.clamp(1, 64), Ordering::Relaxed);
+    }
+
+    pub(crate) fn log_factor(&self) -> u32 {
+        self.log_factor.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_log_factor(&self, n: u32) {
+        self.log_factor.store(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn decay_minutes(&self) -> u32 {
+        self.decay_minutes.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_decay_minutes(&self, n: u32) {
+        self.decay_minutes.store(n, Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub(crate) fn tracking(&self) -> Tracking {
+        self.policy().tracking()
+    }
+
+    /// Whether the store is over its limit.
+    #[inline]
+    pub(crate) fn over(&self) -> bool {
+        let limit = self.limit();
+        limit != 0 && self.used() > limit
+    }
+
+    /// A fresh stamp for a new key.
+    fn new_stamp(&self, tracking: Tracking, now_ms: u64) -> u32 {
+        match tracking {
+            Tracking::Lfu => (minutes(now_ms) << 8) | LFU_INIT,
+            _ => lru_clock(now_ms),
+        }
+    }
+
+    /// Notes an access to the entry in slot `i` (a read under a read lock: the stamp
+    /// is stored only if it changes).
+    #[inline]
+    pub(crate) fn touch(&self, table: &Table, i: u32, now_ms: impl FnOnce() -> u64) {
+        let tracking = self.tracking();
+        if tracking == Tracking::None {
+            return;
+        }
+        let Some(stamp) = table.access.get(i as usize) else {
+            return;
+        };
+        let old = stamp.load(Ordering::Relaxed);
+        let new = match tracking {
+            Tracking::Lfu => self.lfu_touch(old, now_ms()),
+            _ => lru_clock(now_ms()),
+        };
+        if new != old {
+            stamp.store(new, Ordering::Relaxed);
+        }
+    }
+
+    /// Gives slot `i` a stamp, as a new key (`fresh`) or as an access, under the
+    /// shard's write lock; keeps the stamps as long as the slots while tracking, and
+    /// drops them when no policy needs them.
+    pub(crate) fn stamp(
+        &self,
+        table: &mut Table,
+        i: u32,
+        fresh: bool,
+        now_ms: impl FnOnce() -> u64,
+    ) {
+        let tracking = self.tracking();
+        if tracking == Tracking::None {
+            if !table.access.is_empty() {
+                table.access = Vec::new();
+            }
+            return;
+        }
+        let now_ms = now_ms();
+        let init = self.new_stamp(tracking, now_ms);
+        if table.access.len() < table.slot_count() {
+            table
+                .access
+                .resize_with(table.slot_count(), || AtomicU32::new(init));
+        }
+        let stamp = &table.access[i as usize];
+        if fresh {
+            stamp.store(init, Ordering::Relaxed);
+        } else {
+            self.touch(table, i, || now_ms);
+        }
+    }
+
+    /// Redis's `updateLFU`: decay, then a logarithmic increment.
+    fn lfu_touch(&self, old: u32, now_ms: u64) -> u32 {
+        let counter = self.lfu_decayed(old, now_ms);
+        let counter = log_incr(counter, self.log_factor());
+        (minutes(now_ms) << 8) | counter
+    }
+
+    /// Redis's `LFUDecrAndReturn`: the counter less one per decay period elapsed.
+    fn lfu_decayed(&self, stamp: u32, now_ms: u64) -> u32 {
+        let counter = stamp & 0xff;
+        let decay = self.decay_minutes();
+        if decay == 0 {
+            return counter;
+        }
+        let elapsed = minutes(now_ms).wrapping_sub(stamp >> 8) & 0xffff;
+        counter.saturating_sub(elapsed / decay)
+    }
+
+    /// The access frequency `OBJECT FREQ` reports for a stamp.
+    pub(crate) fn frequency(&self, stamp: u32, now_ms: u64) -> u32 {
+        self.lfu_decayed(stamp, now_ms)
+    }
+
+    /// How much evicting an entry with `stamp` is worth under `policy` (higher: sooner).
+    fn score(&self, policy: EvictionPolicy, stamp: Option<u32>, now_ms: u64) -> u64 {
+        match policy.tracking() {
+            Tracking::Lru => stamp.map_or(0, |s| u64::from(lru_clock(now_ms).wrapping_sub(s))),
+            Tracking::Lfu => {
+                255 - u64::from(stamp.map_or(LFU_INIT, |s| self.lfu_decayed(s, now_ms)))
+            }
+            Tracking::None => 0,
+        }
+    }
+}
+
+/// The LRU clock: milliseconds, wrapping.
+#[allow(clippy::cast_possible_truncation)] // wraps on purpose
+fn lru_clock(now_ms: u64) -> u32 {
+    now_ms as u32
+}
+
+/// The LFU clock: minutes, 16 bits.
+#[allow(clippy::cast_possible_truncation)] // masked
+fn minutes(now_ms: u64) -> u32 {
+    ((now_ms / 60_000) & 0xffff) as u32
+}
+
+/// Redis's `LFULogIncr`.
+fn log_incr(counter: u32, factor: u32) -> u32 {
+    if counter >= 255 {
+        return 255;
+    }
+    let base = counter.saturating_sub(LFU_INIT);
+    let p = 1.0 / (f64::from(base) * f64::from(factor) + 1.0);
+    if fast_random() < p {
+        counter + 1
+    } else {
+        counter
+    }
+}
+
+/// A uniform draw in [0, 1) from a per-thread generator (xorshift), cheap enough for the
+/// read path.
+fn fast_random() -> f64 {
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(rand::random::<u64>() | 1);
+    }
+    STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.set(x);
+        #[allow(clippy::cast_precision_loss)] // 53 bits
+        let f = (x >> 11) as f64 / (1u64 << 53) as f64;
+        f
+    })
+}
+
+impl Keyspace {
+    /// Makes room before a command that may grow memory: evicts while over the limit;
+    /// [`Error::OutOfMemory`] if still over it.
+    pub(crate) fn admit(&self) -> Result<()> {
+        if !self.memory.over() {
+            return Ok(());
+        }
+        self.evict_to_limit();
+        if self.memory.over() {
+            Err(Error::OutOfMemory)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Evicts until the store is under its limit (or nothing is left to evict), after
+    /// the limit or the policy changed.
+    pub(crate) fn shrink_to_limit(&self) {
+        while self.memory.over() && self.memory.policy() != EvictionPolicy::NoEviction {
+            let used = self.memory.used();
+            self.evict_to_limit();
+            if self.memory.used() >= used {
+                return;
+            }
+        }
+    }
+
+    /// Keys in all databases (as of each shard's last write).
+    pub(crate) fn key_count(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.keys.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Keys with a TTL in all databases.
+    pub(crate) fn volatile_count(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.volatile.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Evicts keys while the store is over its limit, at most [`EVICTIONS_PER_WRITE`].
+    pub(crate) fn evict_to_limit(&self) {
+        let policy = self.memory.policy();
+        if policy == EvictionPolicy::NoEviction {
+            return;
+        }
+        for _ in 0..EVICTIONS_PER_WRITE {
+            if !self.memory.over() || !self.evict_one(policy) {
+                return;
+            }
+        }
+    }
+
+    /// Evicts one key chosen by `policy`; `false` if there is none to evict.
+    fn evict_one(&self, policy: EvictionPolicy) -> bool {
+        let mut rng = self.rng();
+        if matches!(
+            policy,
+            EvictionPolicy::AllKeysRandom | EvictionPolicy::VolatileRandom
+        ) {
+            // A few tries: the picked key may be gone by the time its shard is locked.
+            for _ in 0..4 {
+                let mut picked = Vec::new();
+                self.sample(policy, 1, &mut rng, &mut picked);
+                let Some(c) = picked.pop() else {
+                    return false;
+                };
+                if self.evict_key(c.db, &c.key, policy.volatile()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        let mut sampled = Vec::new();
+        self.sample(policy, self.memory.samples(), &mut rng, &mut sampled);
+        let mut pool = self.memory.pool.lock();
+        for c in sampled {
+            merge(&mut pool, c);
+        }
+        // Best first; a candidate gone since it was sampled is skipped.
+        while let Some(c) = pool.pop() {
+            if self.evict_key(c.db, &c.key, policy.volatile()) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Collects up to `want` candidates under `policy`, from shards visited in order from
+    /// a random one (skipping shards with nothing to offer).
+    fn sample(
+        &self,
+        policy: EvictionPolicy,
+        want: usize,
+        rng: &mut impl Rng,
+        out: &mut Vec<Candidate>,
+    ) {
+        let volatile = policy.volatile();
+        let n = self.shards.len();
+        let start = rng.gen_range(0..n);
+        let now = self.now();
+        for s in (start..n).chain(0..start) {
+            if out.len() >= want {
+                return;
+            }
+            let shard = &self.shards[s];
+            let offered = if volatile {
+                shard.volatile.load(Ordering::Relaxed)
+            } else {
+                shard.keys.load(Ordering::Relaxed)
+            };
+            if offered == 0 {
+                continue;
+            }
+            let db = s >> self.shard_bits;
+            let table = shard.table.read();
+            let take = want - out.len();
+            if policy == EvictionPolicy::VolatileTtl {
+                table.earliest_deadlines(take, |key, deadline| {
+                    out.push(Candidate {
+                        score: u64::MAX - deadline,
+                        db,
+                        key: key.to_vec(),
+                    });
+                });
+                continue;
+            }
+            let slots = table.slot_count();
+            let mut found = 0;
+            // Random probes; a table of mostly free slots (or, for the volatile
+            // policies, of keys without TTL) falls back to its wheel.
+            for _ in 0..take * 4 {
+                if found == take {
+                    break;
+                }
+                #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
+                let i = rng.gen_range(0..slots) as u32;
+                let slot = table.slot(i);
+                if slot.is_free() || (volatile && slot.expires_at().is_none()) {
+                    continue;
+                }
+                found += 1;
+                let stamp = table
+                    .access
+                    .get(i as usize)
+                    .map(|a| a.load(Ordering::Relaxed));
+                out.push(Candidate {
+                    score: self.memory.score(policy, stamp, now),
+                    db,
+                    key: slot.key().to_vec(),
+                });
+            }
+            if found == 0 && volatile {
+                table.earliest_deadlines(take, |key, _| {
+                    let stamp = table
+                        .find(hash_key(&self.hasher, key), key)
+                        .and_then(|i| table.access.get(i as usize))
+                        .map(|a| a.load(Ordering::Relaxed));
+                    out.push(Candidate {
+                        score: self.memory.score(policy, stamp, now),
+                        db,
+                        key: key.to_vec(),
+                    });
+                });
+            }
+        }
+    }
+
+    /// Removes `key` of `db` (if `volatile`, only if it has a TTL), as an eviction.
+    fn evict_key(&self, db: usize, key: &[u8], volatile: bool) -> bool {
+        let hash = hash_key(&self.hasher, key);
+        let s = self.shard_of(db, hash);
+        {
+            let mut table = self.shards[s].table.write();
+            let before = table.footprint();
+            let Some(i) = table.find(hash, key) else {
+                return false;
+            };
+            if volatile && table.slot(i).expires_at().is_none() {
+                return false;
+            }
+            table.remove(i, hash);
+            self.publish(s, &table, before);
+        }
+        self.watches.touch(db, key);
+        self.stats.evicted(1);
+        self.notify(super::notify::EVICTED, "evicted", db, key);
+        true
+    }
+}
+
+/// Adds `c` to the pool (sorted by score, best last, at most [`POOL_SIZE`]) if it ranks
+/// high enough; a key already there takes the new score.
+fn merge(pool: &mut Vec<Candidate>, c: Candidate) {
+    if let Some(at) = pool.iter().position(|p| p.db == c.db && p.key == c.key) {
+        pool.remove(at);
+    }
+    if pool.len() >= POOL_SIZE {
+        if pool[0].score >= c.score {
+            return;
+        }
+        pool.remove(0);
+    }
+    let at = pool.partition_point(|p| p.score <= c.score);
+    pool.insert(at, c);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_round_trip_through_their_names() {
+        for p in POLICIES {
+            assert_eq!(p.as_str().parse::<EvictionPolicy>(), Ok(p));
+            assert_eq!(p.as_str().to_uppercase().parse::<EvictionPolicy>(), Ok(p));
+            assert_eq!(POLICIES[usize::from(p.index())], p);
+        }
+        assert_eq!("lru".parse::<EvictionPolicy>(), Err(Error::UnknownPolicy));
+    }
+
+    #[test]
+    fn the_pool_keeps_the_best_candidates() {
+        let mut pool = Vec::new();
+        for score in [
+            5u64, 1, 9, 3, 7, 20, 0, 11, 13, 2, 4, 6, 8, 10, 12, 14, 15, 16,
+        ] {
+            merge(
+                &mut pool,
+                Candidate {
+                    score,
+                    db: 0,
+                    key: score.to_string().into_bytes(),
+                },
+            );
+        }
+        assert_eq!(pool.len(), POOL_SIZE);
+        let scores: Vec<u64> = pool.iter().map(|c| c.score).collect();
+        assert!(scores.windows(2).all(|w| w[0] <= w[1]), "{scores:?}");
+        assert_eq!(pool.last().map(|c| c.score), Some(20));
+        assert!(!scores.contains(&0) && !scores.contains(&1));
+        // A key sampled again takes its new score.
+        merge(
+            &mut pool,
+            Candidate {
+                score: 100,
+                db: 0,
+                key: b"5".to_vec(),
+            },
+        );
+        assert_eq!(pool.len(), POOL_SIZE);
+        assert_eq!(pool.last().map(|c| c.key.as_slice()), Some(&b"5"[..]));
+    }
+
+    #[test]
+    fn lfu_counters_grow_logarithmically_and_decay() {
+        let m = Memory::default();
+        let mut stamp = m.new_stamp(Tracking::Lfu, 0);
+        for _ in 0..1_000 {
+            stamp = m.lfu_touch(stamp, 0);
+        }
+        let after_1k = stamp & 0xff;
+        // Redis's table for factor 10: ~18 after 1 000 hits (from 5: fewer here).
+        assert!((12..=24).contains(&after_1k), "{after_1k}");
+        for _ in 0..100_000 {
+            stamp = m.lfu_touch(stamp, 0);
+        }
+        let after_100k = stamp & 0xff;
+        assert!(after_100k > after_1k + 40, "{after_100k}");
+        // Ten minutes unused: ten less.
+        assert_eq!(m.frequency(stamp, 10 * 60_000), after_100k - 10);
+        m.set_decay_minutes(0);
+        assert_eq!(m.frequency(stamp, 10 * 60_000), after_100k);
+    }
+}
