@@ -14,6 +14,16 @@ pub enum Error {
     /// [`StoreBuilder::max_memory`](crate::StoreBuilder::max_memory).
     #[error("OOM command not allowed when used memory > 'maxmemory'.")]
     OutOfMemory,
+    /// `OBJECT FREQ` while no LFU policy keeps access frequencies.
+    #[error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+    )]
+    NoLfuPolicy,
+    /// `OBJECT IDLETIME` while an LFU policy keeps frequencies instead of access times.
+    #[error(
+        "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+    )]
+    LfuPolicy,
     /// An eviction policy name Redis does not know (`CONFIG SET maxmemory-policy`).
     #[error("ERR unknown eviction policy")]
     UnknownPolicy,

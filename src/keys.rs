@@ -931,6 +931,79 @@ impl<'s> Keys<'s> {
             persisted
         }))
     }
+
+    /// The bytes `key` takes (Redis's `MEMORY USAGE`): its entry — key, value, deadline
+    /// — and its share of the table; `None` if absent. O(1) for every type (Redis
+    /// samples collections; the estimate here is kept exact by every write). Not an
+    /// access: LRU and LFU stamps are left alone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("small", "v")?;
+    /// store.strings().set("big", [0u8; 10_000])?;
+    /// let small = store.keys().memory_usage("small")?.unwrap();
+    /// let big = store.keys().memory_usage("big")?.unwrap();
+    /// assert!(small < 64 && big > 10_000);
+    /// assert_eq!(store.keys().memory_usage("nope")?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn memory_usage(&self, key: impl AsRef<[u8]>) -> Result<Option<usize>> {
+        Ok(self.ks().memory_usage(self.db, key.as_ref()))
+    }
+
+    /// The logarithmic access-frequency counter of `key` (Redis's `OBJECT FREQ`: 0 to
+    /// 255, decayed by the minutes it was not used); `None` if absent. Kept only under
+    /// an LFU policy: [`Error::NoLfuPolicy`](crate::Error::NoLfuPolicy) otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{EvictionPolicy, Store};
+    /// let store = Store::builder().eviction_policy(EvictionPolicy::AllKeysLfu).build();
+    /// store.strings().set("hot", "v")?;
+    /// store.strings().set("cold", "v")?;
+    /// for _ in 0..1000 {
+    ///     store.strings().get("hot")?;
+    /// }
+    /// let (hot, cold) = (store.keys().object_freq("hot")?, store.keys().object_freq("cold")?);
+    /// assert!(hot > cold, "{hot:?} {cold:?}");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn object_freq(&self, key: impl AsRef<[u8]>) -> Result<Option<u32>> {
+        self.ks().object_freq(self.db, key.as_ref())
+    }
+
+    /// How long since `key` was last read or written (Redis's `OBJECT IDLETIME`, to the
+    /// millisecond); `None` if absent. Access times are kept under an LRU policy; under
+    /// the policies that keep none every key reads as just used (Redis keeps them under
+    /// every non-LFU policy), and under an LFU policy this is
+    /// [`Error::LfuPolicy`](crate::Error::LfuPolicy).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{EvictionPolicy, ManualClock, Store};
+    /// let clock = ManualClock::new();
+    /// let store = Store::builder()
+    ///     .clock(clock.clone())
+    ///     .eviction_policy(EvictionPolicy::AllKeysLru)
+    ///     .build();
+    /// store.strings().set("k", "v")?;
+    /// clock.advance(Duration::from_secs(90));
+    /// assert_eq!(store.keys().object_idletime("k")?, Some(Duration::from_secs(90)));
+    /// store.strings().get("k")?;
+    /// assert_eq!(store.keys().object_idletime("k")?, Some(Duration::ZERO));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn object_idletime(&self, key: impl AsRef<[u8]>) -> Result<Option<Duration>> {
+        Ok(self
+            .ks()
+            .object_idle_ms(self.db, key.as_ref())?
+            .map(Duration::from_millis))
+    }
 }
 
 /// The state of an iterator that fetches in cursor steps (`SCAN`, `HSCAN`, `SSCAN`):

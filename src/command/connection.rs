@@ -306,6 +306,14 @@ impl Connection {
                 ));
             }
         }
+        // Over the memory limit, a command that may grow memory first makes room, or is
+        // refused (and dirties a transaction being queued), as in Redis.
+        if cmd.has(table::DENYOOM) {
+            if let Err(e) = self.store.keyspace().admit() {
+                self.flag_multi();
+                return e.into();
+            }
+        }
         if !self.resp3 && self.subscribed() && !cmd.has(table::SUB_OK) {
             return error(format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",

@@ -379,13 +379,12 @@ pub(super) fn object(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(if is(sub, "ENCODING") {
         Reply::from(enc)
     } else if is(sub, "FREQ") {
-        Reply::Error(
-            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into(),
-        )
+        ks.object_freq(c.db, a[2])?.map_or(Reply::Nil, |f| Reply::Integer(f.into()))
     } else if is(sub, "REFCOUNT") {
         Reply::Integer(if shared { i64::from(i32::MAX) } else { 1 })
     } else {
-        // No access clock is kept yet: every key counts as just used.
-        Reply::Integer(0)
+        ks.object_idle_ms(c.db, a[2])?.map_or(Reply::Nil, |ms| {
+            Reply::Integer(i64::try_from(ms / 1000).unwrap_or(i64::MAX))
+        })
     })
 }

@@ -68,6 +68,18 @@ pub(super) fn info(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             info.keyspace_misses,
         );
     }
+    if wants("memory") {
+        text.push_str("# Memory\r\n");
+        let _ = write!(
+            text,
+            "used_memory:{}\r\nused_memory_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n\r\n",
+            info.used_memory,
+            human_bytes(info.used_memory),
+            info.maxmemory,
+            human_bytes(info.maxmemory),
+            store.eviction_policy(),
+        );
+    }
     if wants("keyspace") {
         text.push_str("# Keyspace\r\n");
         for db in 0..store.databases() {
@@ -80,14 +92,117 @@ pub(super) fn info(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(Reply::Bulk(text.trim_end_matches("\r\n").to_owned().into()))
 }
 
+/// Redis's `bytesToHuman`.
+#[allow(clippy::cast_precision_loss)] // two decimals
+fn human_bytes(n: usize) -> String {
+    let units = ["K", "M", "G", "T", "P"];
+    if n < 1024 {
+        return format!("{n}B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.2}{}", units[unit])
+}
+
+/// Redis's `memtoull`: a byte count with an optional unit (`k` 1000, `kb` 1024, `m`,
+/// `mb`, `g`, `gb`), in any case.
+fn memory_value(v: &[u8]) -> Option<usize> {
+    let text = std::str::from_utf8(v).ok()?.to_ascii_lowercase();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let mul: usize = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1_000_000,
+        "mb" => 1 << 20,
+        "g" => 1_000_000_000,
+        "gb" => 1 << 30,
+        _ => return None,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    digits.parse::<usize>().ok()?.checked_mul(mul)
+}
+
+/// `CONFIG SET`'s error for a bad value of `name`.
+fn config_error(name: &str, why: &str) -> Reply {
+    Reply::Error(format!(
+        "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+    ))
+}
+
+/// Applies one eviction setting; `None` if `name` is not one.
+fn set_memory_option(c: &Ctx<'_>, name: &[u8], value: &[u8]) -> Option<std::result::Result<(), Reply>> {
+    let memory = c.store.keyspace().memory();
+    let int = |lo: i64, hi: i64| {
+        crate::number::parse_i64(value).filter(|n| (lo..=hi).contains(n))
+    };
+    let bounded = |n: &str, lo: i64, hi: i64| {
+        config_error(n, &format!("argument must be between {lo} and {hi} inclusive"))
+    };
+    Some(if is(name, "maxmemory") {
+        match memory_value(value) {
+            Some(bytes) => {
+                c.store.set_max_memory(bytes);
+                Ok(())
+            }
+            None => Err(config_error("maxmemory", "argument must be a memory value")),
+        }
+    } else if is(name, "maxmemory-policy") {
+        match std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) {
+            Some(policy) => {
+                c.store.set_eviction_policy(policy);
+                Ok(())
+            }
+            None => Err(config_error(
+                "maxmemory-policy",
+                "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
+            )),
+        }
+    } else if is(name, "maxmemory-samples") {
+        match int(1, i64::from(i32::MAX)) {
+            Some(n) => {
+                memory.set_samples(usize::try_from(n).unwrap_or(5));
+                Ok(())
+            }
+            None => Err(bounded("maxmemory-samples", 1, i64::from(i32::MAX))),
+        }
+    } else if is(name, "lfu-log-factor") || is(name, "lfu-decay-time") {
+        let max = i64::from(i32::MAX);
+        let log = is(name, "lfu-log-factor");
+        match int(0, max).and_then(|n| u32::try_from(n).ok()) {
+            Some(n) if log => {
+                memory.set_log_factor(n);
+                Ok(())
+            }
+            Some(n) => {
+                memory.set_decay_minutes(n);
+                Ok(())
+            }
+            None => Err(bounded(if log { "lfu-log-factor" } else { "lfu-decay-time" }, 0, max)),
+        }
+    } else {
+        return None;
+    })
+}
+
 /// The settings `CONFIG GET` knows, with their current values.
 fn config_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
     let store = c.store;
     vec![
         ("databases", store.databases().to_string()),
         ("hz", "10".into()),
-        ("maxmemory", "0".into()),
-        ("maxmemory-policy", "noeviction".into()),
+        ("lfu-decay-time", store.keyspace().memory().decay_minutes().to_string()),
+        ("lfu-log-factor", store.keyspace().memory().log_factor().to_string()),
+        ("maxmemory", store.max_memory().to_string()),
+        ("maxmemory-policy", store.eviction_policy().to_string()),
+        ("maxmemory-samples", store.keyspace().memory().samples().to_string()),
         (
             "notify-keyspace-events",
             store.notify_keyspace_events().to_string(),
@@ -142,11 +257,12 @@ pub(super) fn config(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
                     ));
                 };
                 c.store.set_notify_keyspace_events(events);
-            } else if is(name, "hz")
-                || is(name, "maxmemory-policy") && is(value, "noeviction")
-                || is(name, "maxmemory") && value == b"0"
-            {
-                // Accepted: the store's behaviour already is this.
+            } else if let Some(applied) = set_memory_option(c, name, value) {
+                if let Err(reply) = applied {
+                    return Ok(reply);
+                }
+            } else if is(name, "hz") {
+                // Accepted: the sweeper's pace is the store's resolution.
             } else {
                 let name = String::from_utf8_lossy(name).into_owned();
                 return Ok(Reply::Error(format!(
@@ -161,6 +277,39 @@ pub(super) fn config(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         return Ok(Reply::ok());
     }
     Ok(super::unknown_subcommand(sub, "CONFIG"))
+}
+
+const MEMORY_HELP: &[&str] = &[
+    "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "USAGE <key> [SAMPLES <count>]",
+    "    Return memory in bytes used by <key> and its value. Nested values are",
+    "    sampled up to <count> times (default: 5, 0 means sample all).",
+    "HELP",
+    "    Print this help.",
+];
+
+pub(super) fn memory(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let sub = a[1];
+    if is(sub, "HELP") && a.len() == 2 {
+        return Ok(help(MEMORY_HELP));
+    }
+    if is(sub, "USAGE") {
+        // SAMPLES is accepted and checked; the estimate is exact without sampling.
+        let mut rest = a[3..].iter();
+        while let Some(opt) = rest.next() {
+            match rest.next() {
+                Some(n) if is(opt, "SAMPLES") => {
+                    super::parse::int(n)?;
+                }
+                _ => return Err(Error::Syntax),
+            }
+        }
+        return Ok(c
+            .keys()
+            .memory_usage(a[2])?
+            .map_or(Reply::Nil, |n| Reply::Integer(i64::try_from(n).unwrap_or(i64::MAX))));
+    }
+    Ok(super::unknown_subcommand(sub, "MEMORY"))
 }
 
 pub(super) fn publish(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {

@@ -141,6 +141,7 @@ pub(crate) fn subcommands(name: &str) -> Option<&'static [(&'static str, i32)]> 
             ("list", -2),
         ],
         "config" => &[("get", -3), ("help", 2), ("resetstat", 2), ("set", -4)],
+        "memory" => &[("help", 2), ("usage", -3)],
         "object" => &[
             ("encoding", 3),
             ("freq", 3),
@@ -274,6 +275,7 @@ commands! {
     "lrem", 4, D, K1, Some(lists::lrem), "list", "key count element", "Removes elements from a list. Deletes the list if the last element was removed.";
     "lset", 4, W, K1, Some(lists::lset), "list", "key index element", "Sets the value of an element in a list by its index.";
     "ltrim", 4, D, K1, Some(lists::ltrim), "list", "key start stop", "Removes elements from both ends a list. Deletes the list if all elements were trimmed.";
+    "memory", -2, R, NONE, Some(server::memory), "server", "USAGE key [SAMPLES count]", "A container for memory diagnostics commands.";
     "mget", -2, RF, KALL, Some(strings::mget), "string", "key [key ...]", "Atomically returns the string values of one or more keys.";
     "move", 3, DF | WHOLE_DB, K1, Some(keys::move_), "generic", "key db", "Moves a key to another database.";
     "mset", -3, W, k(1, -1, 2), Some(strings::mset), "string", "key value [key value ...]", "Atomically creates or modifies the string values of one or more keys.";

@@ -240,7 +240,7 @@ impl Memory {
     }
 
     pub(crate) fn set_samples(&self, n: usize) {
-        self.samples.store(n.clamp(1, 64), Ordering::Relaxed);
+        self.samples.store(n.max(1), Ordering::Relaxed);
     }
 
     pub(crate) fn log_factor(&self) -> u32 {
@@ -439,6 +439,51 @@ impl Keyspace {
         }
     }
 
+    /// `MEMORY USAGE`: the bytes of `key`'s entry with its share of the table (slot,
+    /// index bucket, expiry record); `None` if absent. Not an access.
+    pub(crate) fn memory_usage(&self, db: usize, key: &[u8]) -> Option<usize> {
+        let hash = hash_key(&self.hasher, key);
+        let table = self.shards[self.shard_of(db, hash)].table.read();
+        let slot = table.slot(self.live_slot(&table, hash, key)?);
+        let wheel = if slot.expires_at().is_some() { 4 } else { 0 };
+        Some(slot.mem() + std::mem::size_of_val(slot) + 6 + wheel)
+    }
+
+    /// The access stamp of `key` (`Some(None)`: present, none kept); `None` if absent.
+    /// Not an access.
+    pub(crate) fn access_stamp(&self, db: usize, key: &[u8]) -> Option<Option<u32>> {
+        let hash = hash_key(&self.hasher, key);
+        let table = self.shards[self.shard_of(db, hash)].table.read();
+        let i = self.live_slot(&table, hash, key)?;
+        Some(table.access.get(i as usize).map(|a| a.load(Ordering::Relaxed)))
+    }
+
+    /// `OBJECT FREQ`: the key's LFU counter; [`Error::NoLfuPolicy`] unless an LFU
+    /// policy is chosen.
+    pub(crate) fn object_freq(&self, db: usize, key: &[u8]) -> Result<Option<u32>> {
+        if self.memory.tracking() != Tracking::Lfu {
+            return Err(Error::NoLfuPolicy);
+        }
+        let now = self.now();
+        Ok(self
+            .access_stamp(db, key)
+            .map(|s| s.map_or(LFU_INIT, |s| self.memory.frequency(s, now))))
+    }
+
+    /// `OBJECT IDLETIME`: milliseconds since the key was last accessed (0 while no
+    /// LRU policy keeps stamps); [`Error::LfuPolicy`] under an LFU policy.
+    pub(crate) fn object_idle_ms(&self, db: usize, key: &[u8]) -> Result<Option<u64>> {
+        let tracking = self.memory.tracking();
+        if tracking == Tracking::Lfu {
+            return Err(Error::LfuPolicy);
+        }
+        let now = lru_clock(self.now());
+        Ok(self.access_stamp(db, key).map(|s| match (tracking, s) {
+            (Tracking::Lru, Some(s)) => u64::from(now.wrapping_sub(s)),
+            _ => 0,
+        }))
+    }
+
     /// Keys in all databases (as of each shard's last write).
     pub(crate) fn key_count(&self) -> usize {
         self.shards
@@ -489,7 +534,9 @@ impl Keyspace {
             return false;
         }
         let mut sampled = Vec::new();
-        self.sample(policy, self.memory.samples(), &mut rng, &mut sampled);
+        // More than 64 samples per eviction buys nothing but time.
+        let samples = self.memory.samples().min(64);
+        self.sample(policy, samples, &mut rng, &mut sampled);
         let mut pool = self.memory.pool.lock();
         for c in sampled {
             merge(&mut pool, c);
