@@ -1005,16 +1005,13 @@ impl<'a> EntryMut<'a> {
         }
         let old = self.expires_at();
         let slot = make(self.key, expires_at);
-        let i = match self.slot {
-            Some(i) => {
-                self.table.replace(i, slot);
-                i
-            }
-            None => {
-                let i = self.table.insert(&self.ks.hasher, self.hash, slot);
-                self.ks.memory.stamp(self.table, i, true, || self.ks.now());
-                i
-            }
+        let i = if let Some(i) = self.slot {
+            self.table.replace(i, slot);
+            i
+        } else {
+            let i = self.table.insert(&self.ks.hasher, self.hash, slot);
+            self.ks.memory.stamp(self.table, i, true, || self.ks.now());
+            i
         };
         self.slot = Some(i);
         self.schedule(i, old, expires_at);

@@ -442,8 +442,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn set_eviction_policy(&self, policy: EvictionPolicy) {
-        self.keyspace().memory().set_policy(policy);
-        self.keyspace().shrink_to_limit();
+        self.keyspace().set_policy(policy);
     }
 
     pub(crate) fn max_string_size(&self) -> usize {

@@ -379,7 +379,8 @@ pub(super) fn object(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(if is(sub, "ENCODING") {
         Reply::from(enc)
     } else if is(sub, "FREQ") {
-        ks.object_freq(c.db, a[2])?.map_or(Reply::Nil, |f| Reply::Integer(f.into()))
+        ks.object_freq(c.db, a[2])?
+            .map_or(Reply::Nil, |f| Reply::Integer(f.into()))
     } else if is(sub, "REFCOUNT") {
         Reply::Integer(if shared { i64::from(i32::MAX) } else { 1 })
     } else {

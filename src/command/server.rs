@@ -112,7 +112,9 @@ fn human_bytes(n: usize) -> String {
 /// `mb`, `g`, `gb`), in any case.
 fn memory_value(v: &[u8]) -> Option<usize> {
     let text = std::str::from_utf8(v).ok()?.to_ascii_lowercase();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let mul: usize = match unit {
         "" | "b" => 1,
@@ -138,13 +140,18 @@ fn config_error(name: &str, why: &str) -> Reply {
 }
 
 /// Applies one eviction setting; `None` if `name` is not one.
-fn set_memory_option(c: &Ctx<'_>, name: &[u8], value: &[u8]) -> Option<std::result::Result<(), Reply>> {
+fn set_memory_option(
+    c: &Ctx<'_>,
+    name: &[u8],
+    value: &[u8],
+) -> Option<std::result::Result<(), Reply>> {
     let memory = c.store.keyspace().memory();
-    let int = |lo: i64, hi: i64| {
-        crate::number::parse_i64(value).filter(|n| (lo..=hi).contains(n))
-    };
+    let int = |lo: i64, hi: i64| crate::number::parse_i64(value).filter(|n| (lo..=hi).contains(n));
     let bounded = |n: &str, lo: i64, hi: i64| {
-        config_error(n, &format!("argument must be between {lo} and {hi} inclusive"))
+        config_error(
+            n,
+            &format!("argument must be between {lo} and {hi} inclusive"),
+        )
     };
     Some(if is(name, "maxmemory") {
         match memory_value(value) {
@@ -185,7 +192,15 @@ fn set_memory_option(c: &Ctx<'_>, name: &[u8], value: &[u8]) -> Option<std::resu
                 memory.set_decay_minutes(n);
                 Ok(())
             }
-            None => Err(bounded(if log { "lfu-log-factor" } else { "lfu-decay-time" }, 0, max)),
+            None => Err(bounded(
+                if log {
+                    "lfu-log-factor"
+                } else {
+                    "lfu-decay-time"
+                },
+                0,
+                max,
+            )),
         }
     } else {
         return None;
@@ -198,11 +213,20 @@ fn config_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
     vec![
         ("databases", store.databases().to_string()),
         ("hz", "10".into()),
-        ("lfu-decay-time", store.keyspace().memory().decay_minutes().to_string()),
-        ("lfu-log-factor", store.keyspace().memory().log_factor().to_string()),
+        (
+            "lfu-decay-time",
+            store.keyspace().memory().decay_minutes().to_string(),
+        ),
+        (
+            "lfu-log-factor",
+            store.keyspace().memory().log_factor().to_string(),
+        ),
         ("maxmemory", store.max_memory().to_string()),
         ("maxmemory-policy", store.eviction_policy().to_string()),
-        ("maxmemory-samples", store.keyspace().memory().samples().to_string()),
+        (
+            "maxmemory-samples",
+            store.keyspace().memory().samples().to_string(),
+        ),
         (
             "notify-keyspace-events",
             store.notify_keyspace_events().to_string(),
@@ -304,10 +328,9 @@ pub(super) fn memory(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
                 _ => return Err(Error::Syntax),
             }
         }
-        return Ok(c
-            .keys()
-            .memory_usage(a[2])?
-            .map_or(Reply::Nil, |n| Reply::Integer(i64::try_from(n).unwrap_or(i64::MAX))));
+        return Ok(c.keys().memory_usage(a[2])?.map_or(Reply::Nil, |n| {
+            Reply::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+        }));
     }
     Ok(super::unknown_subcommand(sub, "MEMORY"))
 }

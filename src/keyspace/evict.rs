@@ -272,7 +272,7 @@ impl Memory {
     }
 
     /// A fresh stamp for a new key.
-    fn new_stamp(&self, tracking: Tracking, now_ms: u64) -> u32 {
+    fn new_stamp(tracking: Tracking, now_ms: u64) -> u32 {
         match tracking {
             Tracking::Lfu => (minutes(now_ms) << 8) | LFU_INIT,
             _ => lru_clock(now_ms),
@@ -318,7 +318,7 @@ impl Memory {
             return;
         }
         let now_ms = now_ms();
-        let init = self.new_stamp(tracking, now_ms);
+        let init = Self::new_stamp(tracking, now_ms);
         if table.access.len() < table.slot_count() {
             table
                 .access
@@ -451,11 +451,17 @@ impl Keyspace {
 
     /// The access stamp of `key` (`Some(None)`: present, none kept); `None` if absent.
     /// Not an access.
+    #[allow(clippy::option_option)] // absent key vs. no stamp kept
     pub(crate) fn access_stamp(&self, db: usize, key: &[u8]) -> Option<Option<u32>> {
         let hash = hash_key(&self.hasher, key);
         let table = self.shards[self.shard_of(db, hash)].table.read();
         let i = self.live_slot(&table, hash, key)?;
-        Some(table.access.get(i as usize).map(|a| a.load(Ordering::Relaxed)))
+        Some(
+            table
+                .access
+                .get(i as usize)
+                .map(|a| a.load(Ordering::Relaxed)),
+        )
     }
 
     /// `OBJECT FREQ`: the key's LFU counter; [`Error::NoLfuPolicy`] unless an LFU
@@ -482,6 +488,22 @@ impl Keyspace {
             (Tracking::Lru, Some(s)) => u64::from(now.wrapping_sub(s)),
             _ => 0,
         }))
+    }
+
+    /// Changes the policy; a change of what the access stamps measure (LRU times, LFU
+    /// counters) drops them, so every key starts afresh rather than being misread.
+    pub(crate) fn set_policy(&self, policy: EvictionPolicy) {
+        let before = self.memory.tracking();
+        self.memory.set_policy(policy);
+        if before != policy.tracking() {
+            for (s, shard) in self.shards.iter().enumerate() {
+                let mut table = shard.table.write();
+                let footprint = table.footprint();
+                table.access = Vec::new();
+                self.publish(s, &table, footprint);
+            }
+        }
+        self.shrink_to_limit();
     }
 
     /// Keys in all databases (as of each shard's last write).
@@ -535,8 +557,8 @@ impl Keyspace {
         }
         let mut sampled = Vec::new();
         // More than 64 samples per eviction buys nothing but time.
-        let samples = self.memory.samples().min(64);
-        self.sample(policy, samples, &mut rng, &mut sampled);
+        let want = self.memory.samples().min(64);
+        self.sample(policy, want, &mut rng, &mut sampled);
         let mut pool = self.memory.pool.lock();
         for c in sampled {
             merge(&mut pool, c);
@@ -560,22 +582,33 @@ impl Keyspace {
         out: &mut Vec<Candidate>,
     ) {
         let volatile = policy.volatile();
+        let offers = |s: usize| {
+            let shard = &self.shards[s];
+            if volatile {
+                shard.volatile.load(Ordering::Relaxed) > 0
+            } else {
+                shard.keys.load(Ordering::Relaxed) > 0
+            }
+        };
         let n = self.shards.len();
-        let start = rng.gen_range(0..n);
+        // Start at a random shard with candidates (random tries, so that empty
+        // databases and shards do not favour the shard after them), then walk on.
+        let mut start = rng.gen_range(0..n);
+        for _ in 0..256 {
+            if offers(start) {
+                break;
+            }
+            start = rng.gen_range(0..n);
+        }
         let now = self.now();
         for s in (start..n).chain(0..start) {
             if out.len() >= want {
                 return;
             }
-            let shard = &self.shards[s];
-            let offered = if volatile {
-                shard.volatile.load(Ordering::Relaxed)
-            } else {
-                shard.keys.load(Ordering::Relaxed)
-            };
-            if offered == 0 {
+            if !offers(s) {
                 continue;
             }
+            let shard = &self.shards[s];
             let db = s >> self.shard_bits;
             let table = shard.table.read();
             let take = want - out.len();
@@ -719,7 +752,7 @@ mod tests {
     #[test]
     fn lfu_counters_grow_logarithmically_and_decay() {
         let m = Memory::default();
-        let mut stamp = m.new_stamp(Tracking::Lfu, 0);
+        let mut stamp = Memory::new_stamp(Tracking::Lfu, 0);
         for _ in 0..1_000 {
             stamp = m.lfu_touch(stamp, 0);
         }

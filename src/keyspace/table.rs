@@ -262,6 +262,8 @@ pub(crate) struct Table {
     entry_bytes: usize,
     /// Bytes the wheel allocates (records, and an estimate per tick).
     wheel_bytes: usize,
+    /// Records in the wheel, stale ones included.
+    wheel_records: usize,
     /// Entries with a deadline.
     volatile: usize,
     /// Access stamps by slot, for LRU and LFU eviction (see `evict.rs`); empty while no
@@ -316,7 +318,38 @@ impl Table {
         self.count(&slot, true);
         let old = std::mem::replace(&mut self.slots[i as usize], slot);
         self.count(&old, false);
+        self.tidy_wheel();
         old
+    }
+
+    /// Drops the wheel's stale records once they outnumber the entries with a deadline
+    /// (plus some slack): deleted, evicted or persisted keys leave records behind until
+    /// their tick comes, and with long TTLs that would be memory held for hours.
+    /// Amortised O(1) per stale record.
+    fn tidy_wheel(&mut self) {
+        if self.wheel_records <= 2 * self.volatile + 64 {
+            return;
+        }
+        let mut seen = vec![0u64; self.slots.len().div_ceil(64)];
+        let wheel = std::mem::take(&mut self.wheel);
+        self.wheel_bytes = 0;
+        self.wheel_records = 0;
+        for (tick, mut records) in wheel {
+            // Ticks ascend: the first record kept for a slot is its earliest, which
+            // keeps the invariant (a record no later than the deadline's tick).
+            records.retain(|&i| {
+                let (word, bit) = (i as usize / 64, 1u64 << (i % 64));
+                let keep = self.slots[i as usize].expires_at().is_some() && seen[word] & bit == 0;
+                seen[word] |= bit;
+                keep
+            });
+            if !records.is_empty() {
+                records.shrink_to_fit();
+                self.wheel_bytes += TICK_BYTES + records.capacity() * 4;
+                self.wheel_records += records.len();
+                self.wheel.insert(tick, records);
+            }
+        }
     }
 
     /// Lets `f` change the entry in slot `i` in place (its key stays), keeping the
@@ -328,6 +361,7 @@ impl Table {
         let (bytes2, volatile2) = (slot.mem(), usize::from(slot.expires_at().is_some()));
         self.entry_bytes = self.entry_bytes - bytes + bytes2;
         self.volatile = self.volatile - volatile + volatile2;
+        self.tidy_wheel();
         out
     }
 
@@ -365,6 +399,7 @@ impl Table {
         self.free.push(i);
         let old = std::mem::replace(&mut self.slots[i as usize], Slot::free());
         self.count(&old, false);
+        self.tidy_wheel();
         old
     }
 
@@ -386,6 +421,7 @@ impl Table {
         }
         records.push(i);
         self.wheel_bytes += (records.capacity() - before) * 4;
+        self.wheel_records += 1;
     }
 
     /// Calls `f` with the key and deadline of up to `n` entries recorded in the
@@ -438,6 +474,7 @@ impl Table {
                 break;
             }
             self.wheel_bytes -= TICK_BYTES + records.capacity() * 4;
+            self.wheel_records -= records.len();
             let mut keep = Vec::new();
             while budget > 0 {
                 let Some(i) = records.pop() else { break };
@@ -461,6 +498,7 @@ impl Table {
             records.append(&mut keep);
             if !records.is_empty() {
                 self.wheel_bytes += TICK_BYTES + records.capacity() * 4;
+                self.wheel_records += records.len();
                 self.wheel.insert(tick, records);
             }
             if budget == 0 || tick == now_tick {
