@@ -23,7 +23,9 @@
 //!
 //! After every write, and before any command that may grow memory, a store over its
 //! limit evicts until it is under it again, one key at a time, at most
-//! [`EVICTIONS_PER_WRITE`] per call — so it overshoots by at most what one write adds.
+//! [`EVICTIONS_PER_WRITE`] per call — so it overshoots by at most what one write adds
+//! (an entry, or a table growing: tables keep their capacity when keys leave, as Redis's
+//! dictionaries do until they are resized).
 //! A key is chosen as Redis does: sample `maxmemory-samples` entries (from random
 //! shards), merge them into a pool of the 16 best candidates kept between evictions,
 //! evict the best. `volatile-ttl` samples the shard's earliest expiry ticks, so it takes
@@ -413,30 +415,23 @@ fn fast_random() -> f64 {
 }
 
 impl Keyspace {
-    /// Makes room before a command that may grow memory: evicts while over the limit;
-    /// [`Error::OutOfMemory`] if still over it.
+    /// Makes room before a command that may grow memory: evicts while over the limit.
+    /// [`Error::OutOfMemory`] if the store is over it and nothing can be evicted (the
+    /// policy is `noeviction`, or no key is a candidate), as Redis refuses; a store that
+    /// evicted its per-write share and is still over lets the command run, as Redis does
+    /// when its eviction time slice runs out.
     pub(crate) fn admit(&self) -> Result<()> {
-        if !self.memory.over() {
-            return Ok(());
-        }
-        self.evict_to_limit();
-        if self.memory.over() {
-            Err(Error::OutOfMemory)
-        } else {
+        if !self.memory.over() || self.evict_to_limit() {
             Ok(())
+        } else {
+            Err(Error::OutOfMemory)
         }
     }
 
     /// Evicts until the store is under its limit (or nothing is left to evict), after
     /// the limit or the policy changed.
     pub(crate) fn shrink_to_limit(&self) {
-        while self.memory.over() && self.memory.policy() != EvictionPolicy::NoEviction {
-            let used = self.memory.used();
-            self.evict_to_limit();
-            if self.memory.used() >= used {
-                return;
-            }
-        }
+        while self.memory.over() && self.evict_to_limit() {}
     }
 
     /// `MEMORY USAGE`: the bytes of `key`'s entry with its share of the table (slot,
@@ -522,17 +517,22 @@ impl Keyspace {
             .sum()
     }
 
-    /// Evicts keys while the store is over its limit, at most [`EVICTIONS_PER_WRITE`].
-    pub(crate) fn evict_to_limit(&self) {
+    /// Evicts keys while the store is over its limit, at most [`EVICTIONS_PER_WRITE`];
+    /// `false` if it is over the limit with nothing left to evict.
+    pub(crate) fn evict_to_limit(&self) -> bool {
         let policy = self.memory.policy();
         if policy == EvictionPolicy::NoEviction {
-            return;
+            return !self.memory.over();
         }
         for _ in 0..EVICTIONS_PER_WRITE {
-            if !self.memory.over() || !self.evict_one(policy) {
-                return;
+            if !self.memory.over() {
+                return true;
+            }
+            if !self.evict_one(policy) {
+                return false;
             }
         }
+        true
     }
 
     /// Evicts one key chosen by `policy`; `false` if there is none to evict.
