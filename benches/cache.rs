@@ -2,6 +2,10 @@
 //! would use instead, in the same run: 1 M keys inserted with a 60 s time to live, then
 //! read back at random. moka is measured with and without `time_to_live`.
 //!
+//! A third group fills a cache bounded to 100 K entries with inserts of random keys out
+//! of 1 M, so nearly every insert evicts: embedis under a memory limit (LRU, LFU)
+//! beside moka with a capacity.
+//!
 //! `cargo bench --bench cache`.
 #![allow(missing_docs)]
 
@@ -10,7 +14,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use embedis::{SetOptions, Store};
+use embedis::{EvictionPolicy, SetOptions, Store};
 mod common;
 
 use common::Picker;
@@ -87,9 +91,40 @@ fn get(c: &mut Criterion) {
     g.finish();
 }
 
+/// A full cache: inserts of random keys (1 M) into a cache of 100 K entries, so nearly
+/// every insert evicts. embedis's limit is the memory of 100 K such entries.
+fn insert_evicting(c: &mut Criterion) {
+    const CAPACITY: usize = KEYS / 10;
+    let keys = keys();
+    let limit = {
+        let store = Store::builder().active_expiry(false).build();
+        for k in &keys[..CAPACITY] {
+            store.strings().set(k, VALUE).unwrap();
+        }
+        store.used_memory()
+    };
+    let mut g = c.benchmark_group("cache/insert_evicting_100K_of_1M");
+    for policy in [EvictionPolicy::AllKeysLru, EvictionPolicy::AllKeysLfu] {
+        let store = Store::builder()
+            .max_memory(limit)
+            .eviction_policy(policy)
+            .build();
+        let mut pick = Picker(7);
+        g.bench_function(format!("embedis {policy}"), |b| {
+            b.iter(|| store.strings().set(&keys[pick.next(KEYS)], VALUE).unwrap());
+        });
+    }
+    let cache: moka::sync::Cache<String, Bytes> = moka::sync::Cache::new(CAPACITY as u64);
+    let mut pick = Picker(7);
+    g.bench_function("moka", |b| {
+        b.iter(|| cache.insert(keys[pick.next(KEYS)].clone(), Bytes::from_static(VALUE)));
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::config();
-    targets = insert, get
+    targets = insert, get, insert_evicting
 }
 criterion_main!(benches);

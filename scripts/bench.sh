@@ -14,14 +14,17 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(store collections lists zsets pubsub transactions redis cache kevy)
+  targets=(store collections lists zsets pubsub transactions redis cache kevy hit_ratio)
 fi
 
 mkdir -p target/bench-logs
 start=$(date +%s)
 for t in "${targets[@]}"; do
   echo "== cargo bench --bench $t"
-  cargo bench --bench "$t" 2>&1 | tee "target/bench-logs/$t.txt" | grep -E "^[a-z].*time:|bytes|B/" || true
+  cargo bench --bench "$t" 2>&1 | tee "target/bench-logs/$t.txt" | grep -E "^[a-z].*time:|bytes|B/|^\|" || true
 done
 python3 scripts/bench_table.py target/criterion > target/bench-summary.md
+if [ -f target/bench-logs/hit_ratio.txt ]; then
+  { echo; echo "## Hit ratio"; echo; grep -E "^\|" target/bench-logs/hit_ratio.txt; } >> target/bench-summary.md
+fi
 echo "== $(($(date +%s) - start)) s; tables in target/bench-summary.md, logs in target/bench-logs/"

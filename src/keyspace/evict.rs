@@ -169,11 +169,13 @@ impl std::fmt::Display for EvictionPolicy {
     }
 }
 
-/// A key worth evicting, and how much (higher: sooner).
+/// A key worth evicting, and how much (higher: sooner), with where it was found (its
+/// identity in the pool).
 #[derive(Debug)]
 struct Candidate {
     score: u64,
     db: usize,
+    at: (usize, u32),
     key: Vec<u8>,
 }
 
@@ -358,9 +360,15 @@ impl Memory {
     }
 
     /// How much evicting an entry with `stamp` is worth under `policy` (higher: sooner).
+    /// Scores taken at different times compare: LRU ranks by the time of the last access
+    /// (earlier: higher), not by the idle time at sampling, which grows while a
+    /// candidate waits in the pool.
     fn score(&self, policy: EvictionPolicy, stamp: Option<u32>, now_ms: u64) -> u64 {
         match policy.tracking() {
-            Tracking::Lru => stamp.map_or(0, |s| u64::from(lru_clock(now_ms).wrapping_sub(s))),
+            Tracking::Lru => stamp.map_or(0, |s| {
+                let accessed = now_ms.saturating_sub(u64::from(lru_clock(now_ms).wrapping_sub(s)));
+                u64::MAX - accessed
+            }),
             Tracking::Lfu => {
                 255 - u64::from(stamp.map_or(LFU_INIT, |s| self.lfu_decayed(s, now_ms)))
             }
@@ -545,7 +553,7 @@ impl Keyspace {
             // A few tries: the picked key may be gone by the time its shard is locked.
             for _ in 0..4 {
                 let mut picked = Vec::new();
-                self.sample(policy, 1, &mut rng, &mut picked);
+                self.sample(policy, 1, None, &mut rng, &mut picked);
                 let Some(c) = picked.pop() else {
                     return false;
                 };
@@ -558,7 +566,11 @@ impl Keyspace {
         let mut sampled = Vec::new();
         // More than 64 samples per eviction buys nothing but time.
         let want = self.memory.samples().min(64);
-        self.sample(policy, want, &mut rng, &mut sampled);
+        let floor = {
+            let pool = self.memory.pool.lock();
+            (pool.len() >= POOL_SIZE).then(|| pool[0].score)
+        };
+        self.sample(policy, want, floor, &mut rng, &mut sampled);
         let mut pool = self.memory.pool.lock();
         for c in sampled {
             merge(&mut pool, c);
@@ -574,10 +586,12 @@ impl Keyspace {
 
     /// Collects up to `want` candidates under `policy`, from shards visited in order from
     /// a random one (skipping shards with nothing to offer).
+    /// Samples scoring at most `floor` are counted but not collected (`None`: all are).
     fn sample(
         &self,
         policy: EvictionPolicy,
         want: usize,
+        floor: Option<u64>,
         rng: &mut impl Rng,
         out: &mut Vec<Candidate>,
     ) {
@@ -613,10 +627,11 @@ impl Keyspace {
             let table = shard.table.read();
             let take = want - out.len();
             if policy == EvictionPolicy::VolatileTtl {
-                table.earliest_deadlines(take, |key, deadline| {
+                table.earliest_deadlines(take, |i, key, deadline| {
                     out.push(Candidate {
                         score: u64::MAX - deadline,
                         db,
+                        at: (s, i),
                         key: key.to_vec(),
                     });
                 });
@@ -632,30 +647,40 @@ impl Keyspace {
                 }
                 #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
                 let i = rng.gen_range(0..slots) as u32;
+                let stamp = table
+                    .access
+                    .get(i as usize)
+                    .map(|a| a.load(Ordering::Relaxed));
+                let score = self.memory.score(policy, stamp, now);
+                // A sample that would not enter the pool is counted without reading its
+                // entry (the stamps sit apart from the entries: one cache miss, not
+                // three). Only the volatile policies need the entry to qualify.
+                if !volatile && floor.is_some_and(|f| score <= f) {
+                    found += 1;
+                    continue;
+                }
                 let slot = table.slot(i);
                 if slot.is_free() || (volatile && slot.expires_at().is_none()) {
                     continue;
                 }
                 found += 1;
-                let stamp = table
-                    .access
-                    .get(i as usize)
-                    .map(|a| a.load(Ordering::Relaxed));
                 out.push(Candidate {
-                    score: self.memory.score(policy, stamp, now),
+                    score,
                     db,
+                    at: (s, i),
                     key: slot.key().to_vec(),
                 });
             }
             if found == 0 && volatile {
-                table.earliest_deadlines(take, |key, _| {
+                table.earliest_deadlines(take, |i, key, _| {
                     let stamp = table
-                        .find(hash_key(&self.hasher, key), key)
-                        .and_then(|i| table.access.get(i as usize))
+                        .access
+                        .get(i as usize)
                         .map(|a| a.load(Ordering::Relaxed));
                     out.push(Candidate {
                         score: self.memory.score(policy, stamp, now),
                         db,
+                        at: (s, i),
                         key: key.to_vec(),
                     });
                 });
@@ -689,7 +714,7 @@ impl Keyspace {
 /// Adds `c` to the pool (sorted by score, best last, at most [`POOL_SIZE`]) if it ranks
 /// high enough; a key already there takes the new score.
 fn merge(pool: &mut Vec<Candidate>, c: Candidate) {
-    if let Some(at) = pool.iter().position(|p| p.db == c.db && p.key == c.key) {
+    if let Some(at) = pool.iter().position(|p| p.at == c.at) {
         pool.remove(at);
     }
     if pool.len() >= POOL_SIZE {
@@ -727,6 +752,7 @@ mod tests {
                 Candidate {
                     score,
                     db: 0,
+                    at: (0, u32::try_from(score).unwrap()),
                     key: score.to_string().into_bytes(),
                 },
             );
@@ -742,6 +768,7 @@ mod tests {
             Candidate {
                 score: 100,
                 db: 0,
+                at: (0, 5),
                 key: b"5".to_vec(),
             },
         );

@@ -426,7 +426,7 @@ impl Table {
 
     /// Calls `f` with the key and deadline of up to `n` entries recorded in the
     /// earliest ticks of the wheel: the nearest deadlines of this table.
-    pub(crate) fn earliest_deadlines(&self, n: usize, mut f: impl FnMut(&[u8], u64)) {
+    pub(crate) fn earliest_deadlines(&self, n: usize, mut f: impl FnMut(u32, &[u8], u64)) {
         let mut left = n;
         for records in self.wheel.values() {
             for &i in records.iter().rev() {
@@ -435,7 +435,7 @@ impl Table {
                 }
                 let slot = &self.slots[i as usize];
                 if let Some(deadline) = slot.expires_at() {
-                    f(slot.key(), deadline);
+                    f(i, slot.key(), deadline);
                     left -= 1;
                 }
             }
