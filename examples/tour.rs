@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use embedis::{
-    BitOp, Blob, CancelToken, Error, LexBound, ManualClock, ScanOptions, ScoreBound, SetOptions,
-    Store, Ttl, ZRange,
+    BitOp, Blob, CancelToken, Error, EvictionPolicy, LexBound, ManualClock, ScanOptions,
+    ScoreBound, SetOptions, Store, Ttl, ZRange,
 };
 
 /// A web session kept in a hash, as in the tutorial's `RedisToSession`: it lives 20
@@ -77,6 +77,7 @@ fn main() -> Result<(), Error> {
     transactions(&store)?;
     keys(&store)?;
     commands(&store);
+    bounded_cache()?;
     Ok(())
 }
 
@@ -433,6 +434,42 @@ fn keys(store: &Store) -> Result<(), Error> {
     // until reclaimed; the sweeper does that on its own, or on demand:
     store.purge_expired();
     println!("DBSIZE -> {}", store.keys().dbsize()?);
+    Ok(())
+}
+
+/// A cache with a memory budget: a separate store bounded to 1 MiB that evicts its
+/// least frequently used pages, as Redis does with `maxmemory` and `allkeys-lfu`.
+fn bounded_cache() -> Result<(), Error> {
+    println!("\n== A cache with a memory budget (maxmemory 1 MiB, allkeys-lfu)");
+    let cache = Store::builder()
+        .max_memory(1 << 20)
+        .eviction_policy(EvictionPolicy::AllKeysLfu)
+        .build();
+    // A popular page, read often...
+    cache.strings().set("page:/home", [b'h'; 500])?;
+    for _ in 0..1000 {
+        cache.strings().get("page:/home")?;
+    }
+    // ...then a crawler fetching 20 000 pages once each.
+    for i in 0..20_000 {
+        cache
+            .strings()
+            .set(format!("page:/crawl/{i}"), [b'c'; 500])?;
+    }
+    let info = cache.info();
+    println!(
+        "used_memory {} of {} bytes, {} keys held, {} evicted",
+        info.used_memory, info.maxmemory, info.keys, info.evicted_keys
+    );
+    println!(
+        "the popular page survived the crawl? {} (OBJECT FREQ {:?})",
+        cache.strings().get("page:/home")?.is_some(),
+        cache.keys().object_freq("page:/home")?
+    );
+    println!(
+        "MEMORY USAGE page:/home -> {:?}",
+        cache.keys().memory_usage("page:/home")?
+    );
     Ok(())
 }
 
