@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use embedis::EvictionPolicy;
 mod common;
 
 use common::{Picker, live_bytes};
@@ -287,6 +288,46 @@ fn incr_and_ttl(c: &mut Criterion) {
     }
 }
 
+/// GET under each kind of access bookkeeping: none (`noeviction`), LRU stamps (a
+/// relaxed store at most once per millisecond per key) and LFU counters (a random draw
+/// per read, a store when the counter moves). The limit is far above the data, so
+/// nothing is evicted: this is the cost a read pays for eviction to be possible.
+fn get_tracked(c: &mut Criterion) {
+    for (n, size) in SIZES {
+        let keys = keys(n);
+        let stores: Vec<(EvictionPolicy, embedis::Store)> = [
+            EvictionPolicy::NoEviction,
+            EvictionPolicy::AllKeysLru,
+            EvictionPolicy::AllKeysLfu,
+        ]
+        .into_iter()
+        .map(|p| {
+            let store = embedis::Store::builder()
+                .max_memory(1 << 40)
+                .eviction_policy(p)
+                .build();
+            for k in keys.iter() {
+                store.strings().set(k, "0123456789abcdef").unwrap();
+            }
+            (p, store)
+        })
+        .collect();
+        for threads in [1, 2] {
+            let mut g = c.benchmark_group(format!("get-tracked/{size}/{threads}t"));
+            for (policy, store) in &stores {
+                g.bench_function(format!("embedis {policy}"), |b| {
+                    b.iter_custom(|i| {
+                        run_threads(store, &keys, threads, i, |s, k| {
+                            black_box(s.strings().get(k).unwrap());
+                        })
+                    })
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
 /// The active sweep: removing expired keys costs this per key; a shard lock is held for
 /// at most `SWEEP_BATCH` (512) of them at a time.
 fn expiry(c: &mut Criterion) {
@@ -375,6 +416,6 @@ fn memory(_: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = common::config();
-    targets = memory, expiry, get_and_set, incr_and_ttl
+    targets = memory, expiry, get_and_set, incr_and_ttl, get_tracked
 }
 criterion_main!(benches);

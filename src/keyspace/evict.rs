@@ -389,36 +389,38 @@ fn minutes(now_ms: u64) -> u32 {
     ((now_ms / 60_000) & 0xffff) as u32
 }
 
-/// Redis's `LFULogIncr`.
+/// Redis's `LFULogIncr`: one more with probability `1 / ((counter - 5) × factor + 1)`,
+/// drawn in integers (no division on the read path).
 fn log_incr(counter: u32, factor: u32) -> u32 {
     if counter >= 255 {
         return 255;
     }
-    let base = counter.saturating_sub(LFU_INIT);
-    let p = 1.0 / (f64::from(base) * f64::from(factor) + 1.0);
-    if fast_random() < p {
+    let odds = u64::from(counter.saturating_sub(LFU_INIT)) * u64::from(factor) + 1;
+    if u64::from(fast_random()) * odds < 1 << 32 {
         counter + 1
     } else {
         counter
     }
 }
 
-/// A uniform draw in [0, 1) from a per-thread generator (xorshift), cheap enough for the
-/// read path.
-fn fast_random() -> f64 {
+/// A uniform `u32` from a per-thread xorshift generator, cheap enough for the read path.
+fn fast_random() -> u32 {
     use std::cell::Cell;
     thread_local! {
-        static STATE: Cell<u64> = Cell::new(rand::random::<u64>() | 1);
+        static STATE: Cell<u64> = const { Cell::new(0) };
     }
     STATE.with(|s| {
         let mut x = s.get();
+        if x == 0 {
+            x = rand::random::<u64>() | 1;
+        }
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
         s.set(x);
-        #[allow(clippy::cast_precision_loss)] // 53 bits
-        let f = (x >> 11) as f64 / (1u64 << 53) as f64;
-        f
+        #[allow(clippy::cast_possible_truncation)] // the high half
+        let r = (x >> 32) as u32;
+        r
     })
 }
 
