@@ -14,7 +14,7 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(store collections lists zsets pubsub transactions redis cache kevy hit_ratio)
+  targets=(store collections lists zsets pubsub transactions redis cache kevy hit_ratio memory)
 fi
 
 mkdir -p target/bench-logs
@@ -24,7 +24,9 @@ for t in "${targets[@]}"; do
   cargo bench --bench "$t" 2>&1 | tee "target/bench-logs/$t.txt" | grep -E "^[a-z].*time:|bytes|B/|^\|" || true
 done
 python3 scripts/bench_table.py target/criterion > target/bench-summary.md
-if [ -f target/bench-logs/hit_ratio.txt ]; then
-  { echo; echo "## Hit ratio"; echo; grep -E "^\|" target/bench-logs/hit_ratio.txt; } >> target/bench-summary.md
-fi
+for t in hit_ratio memory; do
+  if [ -f "target/bench-logs/$t.txt" ]; then
+    { echo; echo "## $t"; echo; grep -E "^\|" "target/bench-logs/$t.txt"; } >> target/bench-summary.md
+  fi
+done
 echo "== $(($(date +%s) - start)) s; tables in target/bench-summary.md, logs in target/bench-logs/"
