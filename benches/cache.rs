@@ -19,17 +19,20 @@ mod common;
 
 use common::Picker;
 
-const KEYS: usize = 1_000_000;
+/// Keys of the workload (a tenth in quick mode).
+fn n_keys() -> usize {
+    common::scaled(1_000_000)
+}
 const TTL: Duration = Duration::from_secs(60);
 
 fn keys() -> Vec<String> {
-    (0..KEYS).map(|i| format!("session:{i:09}")).collect()
+    (0..n_keys()).map(|i| format!("session:{i:09}")).collect()
 }
 
 const VALUE: &[u8] = b"0123456789abcdef0123456789abcdef";
 
 fn moka_cache(ttl: bool) -> moka::sync::Cache<String, Bytes> {
-    let builder = moka::sync::Cache::builder().max_capacity(2 * KEYS as u64);
+    let builder = moka::sync::Cache::builder().max_capacity(2 * n_keys() as u64);
     if ttl {
         builder.time_to_live(TTL).build()
     } else {
@@ -47,7 +50,7 @@ fn insert(c: &mut Criterion) {
         b.iter(|| {
             store
                 .strings()
-                .set_with(&keys[pick.next(KEYS)], VALUE, opts)
+                .set_with(&keys[pick.next(n_keys())], VALUE, opts)
                 .unwrap()
         });
     });
@@ -55,7 +58,7 @@ fn insert(c: &mut Criterion) {
         let cache = moka_cache(ttl);
         let mut pick = Picker(3);
         g.bench_function(name, |b| {
-            b.iter(|| cache.insert(keys[pick.next(KEYS)].clone(), Bytes::from_static(VALUE)));
+            b.iter(|| cache.insert(keys[pick.next(n_keys())].clone(), Bytes::from_static(VALUE)));
         });
     }
     g.finish();
@@ -68,10 +71,10 @@ fn get(c: &mut Criterion) {
     for k in &keys {
         store.strings().set_with(k, VALUE, opts).unwrap();
     }
-    let mut g = c.benchmark_group("cache/get_1M");
+    let mut g = c.benchmark_group(format!("cache/get_{}", common::label(n_keys())));
     let mut pick = Picker(5);
     g.bench_function("embedis", |b| {
-        b.iter(|| black_box(store.strings().get(&keys[pick.next(KEYS)]).unwrap()));
+        b.iter(|| black_box(store.strings().get(&keys[pick.next(n_keys())]).unwrap()));
     });
     for (name, ttl) in [("moka time_to_live", true), ("moka", false)] {
         let cache = moka_cache(ttl);
@@ -82,7 +85,7 @@ fn get(c: &mut Criterion) {
         let mut pick = Picker(5);
         g.bench_function(name, |b| {
             b.iter_batched(
-                || pick.next(KEYS),
+                || pick.next(n_keys()),
                 |i| black_box(cache.get(&keys[i])),
                 BatchSize::SmallInput,
             );
@@ -94,16 +97,20 @@ fn get(c: &mut Criterion) {
 /// A full cache: inserts of random keys (1 M) into a cache of 100 K entries, so nearly
 /// every insert evicts. embedis's limit is the memory of 100 K such entries.
 fn insert_evicting(c: &mut Criterion) {
-    const CAPACITY: usize = KEYS / 10;
+    let capacity = n_keys() / 10;
     let keys = keys();
     let limit = {
         let store = Store::builder().active_expiry(false).build();
-        for k in &keys[..CAPACITY] {
+        for k in &keys[..capacity] {
             store.strings().set(k, VALUE).unwrap();
         }
         store.used_memory()
     };
-    let mut g = c.benchmark_group("cache/insert_evicting_100K_of_1M");
+    let mut g = c.benchmark_group(format!(
+        "cache/insert_evicting_{}_of_{}",
+        common::label(capacity),
+        common::label(n_keys())
+    ));
     for policy in [EvictionPolicy::AllKeysLru, EvictionPolicy::AllKeysLfu] {
         let store = Store::builder()
             .max_memory(limit)
@@ -111,13 +118,18 @@ fn insert_evicting(c: &mut Criterion) {
             .build();
         let mut pick = Picker(7);
         g.bench_function(format!("embedis {policy}"), |b| {
-            b.iter(|| store.strings().set(&keys[pick.next(KEYS)], VALUE).unwrap());
+            b.iter(|| {
+                store
+                    .strings()
+                    .set(&keys[pick.next(n_keys())], VALUE)
+                    .unwrap();
+            });
         });
     }
-    let cache: moka::sync::Cache<String, Bytes> = moka::sync::Cache::new(CAPACITY as u64);
+    let cache: moka::sync::Cache<String, Bytes> = moka::sync::Cache::new(capacity as u64);
     let mut pick = Picker(7);
     g.bench_function("moka", |b| {
-        b.iter(|| cache.insert(keys[pick.next(KEYS)].clone(), Bytes::from_static(VALUE)));
+        b.iter(|| cache.insert(keys[pick.next(n_keys())].clone(), Bytes::from_static(VALUE)));
     });
     g.finish();
 }

@@ -96,7 +96,10 @@ fn sinter(b: &MapOfSets, x: &[u8], y: &[u8]) -> Vec<Bytes> {
 }
 
 const HASHES: usize = 100_000;
-const MEMBERS: usize = 1_000_000;
+/// Members of the big set (a tenth in quick mode).
+fn members_n() -> usize {
+    common::scaled(1_000_000)
+}
 
 fn session_key(i: usize) -> String {
     format!("session:{i:08}")
@@ -135,33 +138,39 @@ fn memory(_: &mut Criterion) {
     }) / HASHES as f64;
     let set_embedis = live_bytes(|| {
         let store = embedis::Store::builder().active_expiry(false).build();
-        for i in 0..MEMBERS {
+        for i in 0..members_n() {
             store.sets().sadd("s", [member(i)]).unwrap();
         }
         store
-    }) / MEMBERS as f64;
+    }) / members_n() as f64;
     let set_base = live_bytes(|| {
         let b = MapOfSets::new();
-        for i in 0..MEMBERS {
+        for i in 0..members_n() {
             sadd(&b, b"s", member(i).as_bytes());
         }
         b
-    }) / MEMBERS as f64;
+    }) / members_n() as f64;
     let ints_embedis = live_bytes(|| {
         let store = embedis::Store::builder().active_expiry(false).build();
-        for i in 0..MEMBERS {
+        for i in 0..members_n() {
             store.sets().sadd("s", [i.to_string()]).unwrap();
         }
         store
-    }) / MEMBERS as f64;
+    }) / members_n() as f64;
     println!("memory, counted by the global allocator:");
     println!("  100k hashes of 10 short fields, bytes per hash (key included):");
     println!("    embedis        {hash_embedis:7.1}");
     println!("    map of maps    {hash_base:7.1}");
-    println!("  one set of 1M 19-byte members, bytes per member:");
+    println!(
+        "  one set of {} 19-byte members, bytes per member:",
+        common::label(members_n())
+    );
     println!("    embedis        {set_embedis:7.1}");
     println!("    map of sets    {set_base:7.1}");
-    println!("  one set of the integers 0..1M, bytes per member:");
+    println!(
+        "  one set of the integers 0..{}, bytes per member:",
+        common::label(members_n())
+    );
     println!("    embedis        {ints_embedis:7.1}");
 }
 
@@ -222,16 +231,23 @@ fn hashes(c: &mut Criterion) {
 }
 
 fn sets(c: &mut Criterion) {
-    let members: Vec<String> = (0..MEMBERS).map(member).collect();
+    let members: Vec<String> = (0..members_n()).map(member).collect();
     let store = embedis::Store::new();
     let base = MapOfSets::new();
     let mut p = Picker(11);
-    let mut g = c.benchmark_group("sadd/1M-member set");
+    let mut g = c.benchmark_group(format!("sadd/{}-member set", common::label(members_n())));
     g.bench_function("embedis", |b| {
-        b.iter(|| black_box(store.sets().sadd("s", [&members[p.next(MEMBERS)]]).unwrap()))
+        b.iter(|| {
+            black_box(
+                store
+                    .sets()
+                    .sadd("s", [&members[p.next(members_n())]])
+                    .unwrap(),
+            )
+        })
     });
     g.bench_function("map of sets", |b| {
-        b.iter(|| black_box(sadd(&base, b"s", members[p.next(MEMBERS)].as_bytes())))
+        b.iter(|| black_box(sadd(&base, b"s", members[p.next(members_n())].as_bytes())))
     });
     g.finish();
     // Fill both completely for lookups.
@@ -239,19 +255,28 @@ fn sets(c: &mut Criterion) {
     for m in &members {
         sadd(&base, b"s", m.as_bytes());
     }
-    let mut g = c.benchmark_group("sismember/1M-member set");
+    let mut g = c.benchmark_group(format!(
+        "sismember/{}-member set",
+        common::label(members_n())
+    ));
     g.bench_function("embedis", |b| {
         b.iter(|| {
             black_box(
                 store
                     .sets()
-                    .sismember("s", &members[p.next(MEMBERS)])
+                    .sismember("s", &members[p.next(members_n())])
                     .unwrap(),
             )
         })
     });
     g.bench_function("map of sets", |b| {
-        b.iter(|| black_box(sismember(&base, b"s", members[p.next(MEMBERS)].as_bytes())))
+        b.iter(|| {
+            black_box(sismember(
+                &base,
+                b"s",
+                members[p.next(members_n())].as_bytes(),
+            ))
+        })
     });
     g.finish();
     // Small sets: 1000 sets of 100 members (compact in embedis).

@@ -48,7 +48,10 @@ impl CondvarQueue {
     }
 }
 
-const N: usize = 1_000_000;
+/// Elements of the big list (a tenth in quick mode).
+fn n() -> usize {
+    common::scaled(1_000_000)
+}
 
 fn element(i: usize) -> [u8; 16] {
     let mut e = [b'0'; 16];
@@ -60,19 +63,22 @@ fn element(i: usize) -> [u8; 16] {
 fn memory(_: &mut Criterion) {
     let ours = live_bytes(|| {
         let store = embedis::Store::builder().active_expiry(false).build();
-        for i in 0..N {
+        for i in 0..n() {
             store.lists().rpush("l", [element(i)]).unwrap();
         }
         store
-    }) / N as f64;
+    }) / n() as f64;
     let deque = live_bytes(|| {
         let mut q = VecDeque::new();
-        for i in 0..N {
+        for i in 0..n() {
             q.push_back(Bytes::copy_from_slice(&element(i)));
         }
         q
-    }) / N as f64;
-    println!("memory, one list of 1M 16-byte elements, bytes per element:");
+    }) / n() as f64;
+    println!(
+        "memory, one list of {} 16-byte elements, bytes per element:",
+        common::label(n())
+    );
     println!("  embedis            {ours:6.1}");
     println!("  VecDeque<Bytes>    {deque:6.1}");
 }
@@ -177,8 +183,8 @@ fn handoff(c: &mut Criterion) {
 
 fn access(c: &mut Criterion) {
     let store = embedis::Store::new();
-    store.lists().rpush("big", (0..N).map(element)).unwrap();
-    let mut g = c.benchmark_group("list of 1M");
+    store.lists().rpush("big", (0..n()).map(element)).unwrap();
+    let mut g = c.benchmark_group(format!("list of {}", common::label(n())));
     g.bench_function("lindex head", |b| {
         b.iter(|| black_box(store.lists().lindex("big", 3).unwrap()))
     });

@@ -135,7 +135,11 @@ fn fill(set: &str, store: &str, keys: &[Vec<u8>]) -> Option<Box<dyn std::any::An
 /// Runs one case in this process and prints `counted rss` (bytes).
 fn run_case(case: &str) {
     let (set, store) = case.split_once('/').expect("set/store");
-    let keys = names(if set.starts_with("string") { "key" } else { "mem" });
+    let keys = names(if set.starts_with("string") {
+        "key"
+    } else {
+        "mem"
+    });
     let region = Region::new(common::GLOBAL);
     let before = rss();
     let held = fill(set, store, &keys);
@@ -159,7 +163,11 @@ fn redis(set: &str, con: &mut redis::Connection) -> Option<f64> {
     };
     redis::cmd("FLUSHALL").query::<()>(con).ok()?;
     let before = used(con)?;
-    let keys = names(if set.starts_with("string") { "key" } else { "mem" });
+    let keys = names(if set.starts_with("string") {
+        "key"
+    } else {
+        "mem"
+    });
     for (n, chunk) in keys.chunks(1000).enumerate() {
         let mut pipe = redis::pipe();
         for (j, k) in chunk.iter().enumerate() {
@@ -205,7 +213,9 @@ fn main() {
         "memory per entry, {} entries of 16-byte keys/members and values (bytes; counted by the allocator, RSS in brackets)\n",
         entries()
     );
-    println!("| data | embedis | std collections | dashmap | moka | kevy-embedded (RSS only) | Redis used_memory |");
+    println!(
+        "| data | embedis | std collections | dashmap | moka | kevy-embedded (RSS only) | Redis used_memory |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for set in SETS {
         let mut row = format!("| {set} |");
@@ -215,7 +225,9 @@ fn main() {
                 .output()
                 .expect("run one case");
             let text = String::from_utf8_lossy(&out.stdout);
-            let mut nums = text.split_whitespace().filter_map(|t| t.parse::<f64>().ok());
+            let mut nums = text
+                .split_whitespace()
+                .filter_map(|t| t.parse::<f64>().ok());
             let cell = match (nums.next(), nums.next()) {
                 (Some(_), Some(rss)) if store == "kevy" => format!(" {:.1} |", rss / n),
                 (Some(counted), Some(rss)) => {

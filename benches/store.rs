@@ -125,14 +125,18 @@ fn run_threads<S: Sync>(
     start.elapsed()
 }
 
-const SIZES: [(usize, &str); 2] = [(1_000, "1K"), (1_000_000, "1M")];
+/// Key counts, named for the groups (the large one a tenth in quick mode).
+fn sizes() -> [(usize, String); 2] {
+    let big = common::scaled(1_000_000);
+    [(1_000, "1K".into()), (big, common::label(big))]
+}
 
 fn value(len: usize) -> Vec<u8> {
     vec![b'v'; len]
 }
 
 fn get_and_set(c: &mut Criterion) {
-    for (n, size) in SIZES {
+    for (n, size) in sizes() {
         let keys = keys(n);
         for vlen in [16, 100] {
             let v = value(vlen);
@@ -227,7 +231,7 @@ fn get_and_set(c: &mut Criterion) {
 }
 
 fn incr_and_ttl(c: &mut Criterion) {
-    for (n, size) in SIZES {
+    for (n, size) in sizes() {
         let keys = keys(n);
         let store = embedis::Store::new();
         let sharded = peers::Sharded::new(16);
@@ -293,7 +297,7 @@ fn incr_and_ttl(c: &mut Criterion) {
 /// per read, a store when the counter moves). The limit is far above the data, so
 /// nothing is evicted: this is the cost a read pays for eviction to be possible.
 fn get_tracked(c: &mut Criterion) {
-    for (n, size) in SIZES {
+    for (n, size) in sizes() {
         let keys = keys(n);
         let stores: Vec<(EvictionPolicy, embedis::Store)> = [
             EvictionPolicy::NoEviction,
@@ -368,19 +372,19 @@ fn bytes_per_key<T>(n: usize, fill: impl FnOnce() -> T) -> f64 {
 }
 
 fn memory(_: &mut Criterion) {
-    const N: usize = 1_000_000;
-    let keys: Vec<Vec<u8>> = (0..N)
+    let n = common::scaled(1_000_000);
+    let keys: Vec<Vec<u8>> = (0..n)
         .map(|i| format!("key:{i:012}").into_bytes())
         .collect();
     let value = b"0123456789abcdef";
-    let plain = bytes_per_key(N, || {
+    let plain = bytes_per_key(n, || {
         let store = embedis::Store::builder().active_expiry(false).build();
         for k in &keys {
             store.strings().set(k, value).unwrap();
         }
         store
     });
-    let with_ttl = bytes_per_key(N, || {
+    let with_ttl = bytes_per_key(n, || {
         let store = embedis::Store::builder().active_expiry(false).build();
         for k in &keys {
             store
@@ -390,14 +394,14 @@ fn memory(_: &mut Criterion) {
         }
         store
     });
-    let sharded = bytes_per_key(N, || {
+    let sharded = bytes_per_key(n, || {
         let map = peers::Sharded::new(16);
         for k in &keys {
             map.set(k, value);
         }
         map
     });
-    let dash = bytes_per_key(N, || {
+    let dash = bytes_per_key(n, || {
         let map = peers::Dash(dashmap::DashMap::new());
         for k in &keys {
             map.set(k, value);
@@ -405,7 +409,8 @@ fn memory(_: &mut Criterion) {
         map
     });
     println!(
-        "memory/1M keys (16 B key, 16 B value), bytes per key, counted by the global allocator:"
+        "memory/{} keys (16 B key, 16 B value), bytes per key, counted by the global allocator:",
+        common::label(n)
     );
     println!("  embedis           {plain:6.1}");
     println!("  embedis with TTL  {with_ttl:6.1}");

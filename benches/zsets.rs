@@ -18,7 +18,10 @@ mod common;
 
 use common::{Picker, live_bytes};
 
-const N: usize = 1_000_000;
+/// Members of the big sorted set (a tenth in quick mode).
+fn n() -> usize {
+    common::scaled(1_000_000)
+}
 
 /// Member `i`: 16 bytes.
 fn member(i: usize) -> [u8; 16] {
@@ -34,9 +37,9 @@ fn score(i: usize) -> f64 {
 
 /// Members in a random order, so inserts land all over the structure.
 fn shuffled() -> Vec<usize> {
-    let mut order: Vec<usize> = (0..N).collect();
+    let mut order: Vec<usize> = (0..n()).collect();
     let mut pick = Picker(0x2545_f491);
-    for i in (1..N).rev() {
+    for i in (1..n()).rev() {
         order.swap(i, pick.next(i + 1));
     }
     order
@@ -106,9 +109,12 @@ fn fill_baseline(order: &[usize]) -> Baseline {
 
 fn memory(_: &mut Criterion) {
     let order = shuffled();
-    let ours = live_bytes(|| fill_ours(&order)) / N as f64;
-    let baseline = live_bytes(|| fill_baseline(&order)) / N as f64;
-    println!("memory, one sorted set of 1M 16-byte members, bytes per member:");
+    let ours = live_bytes(|| fill_ours(&order)) / n() as f64;
+    let baseline = live_bytes(|| fill_baseline(&order)) / n() as f64;
+    println!(
+        "memory, one sorted set of {} 16-byte members, bytes per member:",
+        common::label(n())
+    );
     println!("  embedis               {ours:6.1}");
     println!("  BTreeSet + HashMap    {baseline:6.1}");
 }
@@ -116,7 +122,7 @@ fn memory(_: &mut Criterion) {
 /// Building the whole 1M-member set, random order.
 fn zadd(c: &mut Criterion) {
     let order = shuffled();
-    let mut g = c.benchmark_group("zset/zadd_1M_random");
+    let mut g = c.benchmark_group(format!("zset/zadd_{}_random", common::label(n())));
     g.sample_size(10);
     g.bench_function("embedis", |b| {
         b.iter_batched(|| (), |()| fill_ours(&order), BatchSize::PerIteration)
@@ -133,19 +139,19 @@ fn queries(c: &mut Criterion) {
     let baseline = fill_baseline(&order);
     let z = store.zsets();
 
-    let mut g = c.benchmark_group("zset/zrank_1M");
+    let mut g = c.benchmark_group(format!("zset/zrank_{}", common::label(n())));
     let mut pick = Picker(7);
     g.bench_function("embedis", |b| {
-        b.iter(|| black_box(z.zrank("board", member(pick.next(N))).unwrap()))
+        b.iter(|| black_box(z.zrank("board", member(pick.next(n()))).unwrap()))
     });
     g.sample_size(10);
     let mut pick = Picker(7);
     g.bench_function("btreeset+hashmap (walk)", |b| {
-        b.iter(|| black_box(baseline.zrank(&member(pick.next(N)))))
+        b.iter(|| black_box(baseline.zrank(&member(pick.next(n())))))
     });
     g.finish();
 
-    let mut g = c.benchmark_group("zset/top10_1M");
+    let mut g = c.benchmark_group(format!("zset/top10_{}", common::label(n())));
     g.bench_function("embedis", |b| {
         b.iter(|| black_box(z.zrevrange_withscores("board", 0, 9).unwrap()))
     });
@@ -154,42 +160,42 @@ fn queries(c: &mut Criterion) {
     });
     g.finish();
 
-    let mut g = c.benchmark_group("zset/rangebyscore_limit10_1M");
+    let mut g = c.benchmark_group(format!("zset/rangebyscore_limit10_{}", common::label(n())));
     let mut pick = Picker(11);
     g.bench_function("embedis", |b| {
         b.iter(|| {
-            let min = pick.next(1_000_000) as f64;
+            let min = pick.next(n()) as f64;
             let range = ZRange::score(min, ScoreBound::MAX).limit(0, 10);
             black_box(z.zrange_by_withscores("board", &range).unwrap())
         })
     });
     let mut pick = Picker(11);
     g.bench_function("btreeset+hashmap", |b| {
-        b.iter(|| black_box(baseline.range_by_score(pick.next(1_000_000) as f64, 10)))
+        b.iter(|| black_box(baseline.range_by_score(pick.next(n()) as f64, 10)))
     });
     g.finish();
 
-    let mut g = c.benchmark_group("zset/zscore_1M");
+    let mut g = c.benchmark_group(format!("zset/zscore_{}", common::label(n())));
     let mut pick = Picker(13);
     g.bench_function("embedis", |b| {
-        b.iter(|| black_box(z.zscore("board", member(pick.next(N))).unwrap()))
+        b.iter(|| black_box(z.zscore("board", member(pick.next(n()))).unwrap()))
     });
     let mut pick = Picker(13);
     g.bench_function("btreeset+hashmap", |b| {
-        b.iter(|| black_box(baseline.scores.get(&member(pick.next(N))[..]).copied()))
+        b.iter(|| black_box(baseline.scores.get(&member(pick.next(n()))[..]).copied()))
     });
     g.finish();
 
-    let mut g = c.benchmark_group("zset/zincrby_1M");
+    let mut g = c.benchmark_group(format!("zset/zincrby_{}", common::label(n())));
     let mut pick = Picker(17);
     g.bench_function("embedis", |b| {
-        b.iter(|| black_box(z.zincrby("board", 1.0, member(pick.next(N))).unwrap()))
+        b.iter(|| black_box(z.zincrby("board", 1.0, member(pick.next(n()))).unwrap()))
     });
     let mut baseline = baseline;
     let mut pick = Picker(17);
     g.bench_function("btreeset+hashmap", |b| {
         b.iter(|| {
-            let m = member(pick.next(N));
+            let m = member(pick.next(n()));
             let s = baseline.scores.get(&m[..]).copied().unwrap_or(0.0) + 1.0;
             baseline.zadd(&m, s);
         })

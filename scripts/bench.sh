@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every benchmark, then writes target/bench-summary.md: one table per group with
-# each store's time and its ratio to embedis (the numbers BENCHMARKS.md quotes).
+# Runs every benchmark, then writes target/bench-summary.md (one table per group with
+# each store's time and its ratio to embedis: the numbers BENCHMARKS.md quotes) and
+# target/bench-chart.png (embedis beside each peer; BENCHMARKS.png is a copy of it).
 #
 #   scripts/bench.sh            # the full suite
 #   scripts/bench.sh --quick    # shorter runs (EMBEDIS_BENCH_QUICK=1), for a first look
@@ -17,6 +18,8 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(store collections lists zsets pubsub transactions redis cache kevy hit_ratio memory)
 fi
 
+# One run's results only: the tables and the chart compare what ran together.
+rm -rf target/criterion
 mkdir -p target/bench-logs
 start=$(date +%s)
 for t in "${targets[@]}"; do
@@ -29,4 +32,9 @@ for t in hit_ratio memory; do
     { echo; echo "## $t"; echo; grep -E "^\|" "target/bench-logs/$t.txt"; } >> target/bench-summary.md
   fi
 done
-echo "== $(($(date +%s) - start)) s; tables in target/bench-summary.md, logs in target/bench-logs/"
+if python3 -c "import matplotlib" 2>/dev/null; then
+  python3 scripts/bench_chart.py target/criterion target/bench-chart.png
+else
+  echo "matplotlib not installed (pip install matplotlib): no chart"
+fi
+echo "== $(($(date +%s) - start)) s; tables in target/bench-summary.md, chart in target/bench-chart.png, logs in target/bench-logs/"

@@ -9,18 +9,34 @@ use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 /// One criterion configuration for every group: short runs, as the machines are shared
 /// and the ratios within a group are what matter. `EMBEDIS_BENCH_QUICK=1` shortens them
-/// further (10 samples, 0.3 s each group) for a first look.
+/// further (10 samples, 0.2 s a function, a tenth of the large fills) for a first look.
 pub(crate) fn config() -> Criterion {
     if quick() {
         return Criterion::default()
             .sample_size(10)
-            .warm_up_time(Duration::from_millis(100))
-            .measurement_time(Duration::from_millis(300));
+            .warm_up_time(Duration::from_millis(50))
+            .measurement_time(Duration::from_millis(200));
     }
     Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
+}
+
+/// `n` entries, or a tenth of them in quick mode: the large fills dominate a quick run.
+pub(crate) fn scaled(n: usize) -> usize {
+    if quick() { n / 10 } else { n }
+}
+
+/// `n` for a group name: `1M`, `100K`, `1K`.
+pub(crate) fn label(n: usize) -> String {
+    if n >= 1_000_000 && n.is_multiple_of(1_000_000) {
+        format!("{}M", n / 1_000_000)
+    } else if n >= 1000 && n.is_multiple_of(1000) {
+        format!("{}K", n / 1000)
+    } else {
+        n.to_string()
+    }
 }
 
 /// Whether the quick mode is on (`EMBEDIS_BENCH_QUICK=1`).
