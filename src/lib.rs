@@ -80,6 +80,25 @@ pub use command::{Connection, Reply};
 pub use error::{Error, Result};
 pub use hashes::{HScanIter, Hashes};
 pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, ScanIter, ScanOptions, Ttl};
+/// Entry points for the fuzz targets in `fuzz/`: internal model checks driven by the
+/// fuzzer's bytes. Not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// The skiplist's model check (inserts, score updates, removals, rank ranges,
+    /// compaction, each step compared with an ordered model and the invariants
+    /// checked), with every choice drawn from `data`.
+    pub fn skiplist(data: &[u8]) {
+        let mut bytes = data.chunks_exact(2);
+        let steps = data.len() / 8;
+        crate::zsets::skiplist_check::exercise(steps, |n| {
+            bytes.next().map_or(0, |b| {
+                u32::from(u16::from_le_bytes([b[0], b[1]])) % n.max(1)
+            })
+        });
+    }
+}
+
 pub use keyspace::blocking::CancelToken;
 pub use keyspace::evict::EvictionPolicy;
 pub use keyspace::notify::KeyspaceEvents;

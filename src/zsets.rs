@@ -43,6 +43,8 @@
 
 mod member;
 mod skiplist;
+#[cfg(feature = "fuzzing")]
+pub(crate) use skiplist::check as skiplist_check;
 mod sorted_set;
 
 use std::time::Duration;

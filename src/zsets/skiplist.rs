@@ -681,7 +681,7 @@ impl SkipList {
     }
 
     /// Panics unless every structural invariant holds (for tests and fuzzing).
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn check_invariants(&self) {
         let slots = self.nodes.len();
         let heap: usize = self.nodes[1..]
@@ -762,17 +762,15 @@ impl SkipList {
     }
 }
 
-#[cfg(test)]
-mod tests {
+/// A model check shared by the unit tests and the `skiplist` fuzz target.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod check {
     use std::collections::BTreeSet;
 
-    use ordered_float::OrderedFloat;
-    use rand::rngs::SmallRng;
-    use rand::{Rng, SeedableRng};
+    use super::{Member, SkipList};
 
-    use super::*;
-
-    type Model = BTreeSet<(OrderedFloat<f64>, Vec<u8>)>;
+    /// Scores are small integers here, so the model orders them exactly.
+    type Model = BTreeSet<(i32, Vec<u8>)>;
 
     fn find(list: &SkipList, member: &[u8]) -> Option<u32> {
         (0..list.slots())
@@ -786,51 +784,62 @@ mod tests {
         let mut x = (list.len() > 0).then(|| list.at_rank(0));
         for (r, (s, m)) in model.iter().enumerate() {
             let node = x.expect("as long as the model");
-            assert_eq!((list.score(node), &list.member(node)[..]), (s.0, &m[..]));
+            assert_eq!(
+                (list.score(node), &list.member(node)[..]),
+                (f64::from(*s), &m[..])
+            );
             assert_eq!(list.rank(node), r);
             x = list.next(node);
         }
         assert_eq!(x, None);
     }
 
-    #[test]
-    fn random_operations_agree_with_an_ordered_model() {
-        let mut rng = SmallRng::seed_from_u64(11);
+    /// `steps` operations — inserts, score updates, removals, rank-range removals, then
+    /// compaction — with every choice drawn from `draw(n)` (a number below `n`), applied
+    /// to a list and to an ordered model and compared after each step. Returns how many
+    /// compactions ran.
+    #[allow(clippy::missing_panics_doc)]
+    pub(crate) fn exercise(steps: usize, mut draw: impl FnMut(u32) -> u32) -> usize {
         let mut list = SkipList::new();
         let mut model = Model::new();
         let mut compactions = 0;
-        for step in 0..3000 {
-            let member = format!("m{}", rng.gen_range(0..300)).into_bytes();
-            let score = f64::from(rng.gen_range(-20..20));
+        for step in 0..steps {
+            let member = format!("m{}", draw(300)).into_bytes();
+            let score = i32::try_from(draw(40)).unwrap_or(0) - 20;
             let existing = find(&list, &member);
             // Grow, then shrink (so that compaction runs), then churn.
-            let op = match step {
-                0..1000 => [0, 0, 0, 1, 1, 1, 2, 3][rng.gen_range(0..8)],
-                1000..2000 => 2 + rng.gen_range(0..2),
-                _ => rng.gen_range(0..4),
+            let op = match step * 3 / steps.max(1) {
+                0 => [0, 0, 0, 1, 1, 1, 2, 3][draw(8) as usize % 8],
+                1 => 2 + draw(2),
+                _ => draw(4),
             };
             match (op, existing) {
                 (0 | 1, None) => {
-                    list.insert(score, Member::new(&member));
-                    model.insert((OrderedFloat(score), member));
+                    list.insert(f64::from(score), Member::new(&member));
+                    model.insert((score, member));
                 }
                 (0 | 1, Some(x)) => {
-                    let old = list.score(x);
-                    list.set_score(x, score);
-                    model.remove(&(OrderedFloat(old), member.clone()));
-                    model.insert((OrderedFloat(score), member));
+                    #[allow(clippy::cast_possible_truncation)] // small integers
+                    let old = list.score(x) as i32;
+                    list.set_score(x, f64::from(score));
+                    model.remove(&(old, member.clone()));
+                    model.insert((score, member));
                 }
                 (2, Some(x)) => {
                     let (m, s) = list.remove(x);
                     assert_eq!(&m[..], &member[..]);
-                    assert!(model.remove(&(OrderedFloat(s), member)));
+                    #[allow(clippy::cast_possible_truncation)] // small integers
+                    let s = s as i32;
+                    assert!(model.remove(&(s, member)));
                 }
                 (3, _) if list.len() > 0 => {
-                    let a = rng.gen_range(0..list.len());
-                    let b = (a + rng.gen_range(0..5)).min(list.len());
+                    let len = u32::try_from(list.len()).unwrap_or(u32::MAX);
+                    let a = draw(len) as usize;
+                    let b = (a + draw(5) as usize).min(list.len());
                     let expected: Vec<_> = model.iter().skip(a).take(b - a).cloned().collect();
                     let mut got = Vec::new();
-                    list.remove_ranks(a, b, |_, m, s| got.push((OrderedFloat(s), m.to_vec())));
+                    #[allow(clippy::cast_possible_truncation)] // small integers
+                    list.remove_ranks(a, b, |_, m, s| got.push((s as i32, m.to_vec())));
                     assert_eq!(got, expected);
                     for e in &expected {
                         model.remove(e);
@@ -843,6 +852,21 @@ mod tests {
             compactions += usize::from(list.slots() < slots);
             agree(&list, &model);
         }
+        compactions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    #[test]
+    fn random_operations_agree_with_an_ordered_model() {
+        let mut rng = SmallRng::seed_from_u64(11);
+        let compactions = check::exercise(3000, |n| rng.gen_range(0..n));
         assert!(compactions > 0, "the shrinking phase compacts");
     }
 
