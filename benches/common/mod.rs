@@ -19,8 +19,8 @@ pub(crate) fn config() -> Criterion {
     }
     Criterion::default()
         .sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(1500))
 }
 
 /// `n` entries, or a tenth of them in quick mode: the large fills dominate a quick run.
