@@ -8,76 +8,16 @@
 
 mod common;
 
+#[path = "common/redis_client.rs"]
+mod redis_client;
 #[path = "common/redis_server.rs"]
 mod redis_server;
+use redis_client::Redis;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-
-use bytes::Bytes;
 use embedis::{Reply, Store};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-
-struct Redis {
-    _server: redis_server::Server,
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-impl Redis {
-    fn start() -> Option<Redis> {
-        let (server, stream) = redis_server::Server::start()?;
-        Some(Redis {
-            _server: server,
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            writer: stream,
-        })
-    }
-
-    fn cmd(&mut self, args: &[String]) -> Reply {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a.as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
-        self.writer.write_all(&out).unwrap();
-        read_reply(&mut self.reader)
-    }
-}
-
-fn read_reply(r: &mut BufReader<TcpStream>) -> Reply {
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    let (kind, rest) = line.trim_end_matches("\r\n").split_at(1);
-    let n = || rest.parse::<i64>().unwrap();
-    match kind {
-        "+" => Reply::Simple(rest.into()),
-        "-" => Reply::Error(rest.into()),
-        ":" => Reply::Integer(n()),
-        "$" | "*" if n() < 0 => Reply::Nil,
-        "_" => Reply::Nil,
-        "," => Reply::Double(match rest {
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            other => other.parse().unwrap(),
-        }),
-        "#" => Reply::Boolean(rest == "t"),
-        "%" => Reply::Map((0..n()).map(|_| (read_reply(r), read_reply(r))).collect()),
-        "~" => Reply::Set((0..n()).map(|_| read_reply(r)).collect()),
-        ">" => Reply::Push((0..n()).map(|_| read_reply(r)).collect()),
-        "$" => {
-            let mut buf = vec![0; usize::try_from(n()).unwrap() + 2];
-            r.read_exact(&mut buf).unwrap();
-            buf.truncate(buf.len() - 2);
-            Reply::Bulk(Bytes::from(buf))
-        }
-        "*" => Reply::Array((0..n()).map(|_| read_reply(r)).collect()),
-        other => panic!("unexpected reply type {other:?}"),
-    }
-}
 
 /// How two replies are compared.
 #[derive(Clone, Copy, PartialEq, Debug)]

@@ -11,7 +11,6 @@ use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-
 fn arg(rng: &mut SmallRng) -> String {
     match rng.gen_range(0..20) {
         0 => "x".repeat(rng.gen_range(0..200)),

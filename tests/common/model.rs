@@ -202,7 +202,10 @@ impl Pair {
             }
             Op::Expire(k, secs) => {
                 let secs = u64::from(secs % 100) + 1;
-                let got = store.keys().expire(key(k), Duration::from_secs(secs)).unwrap();
+                let got = store
+                    .keys()
+                    .expire(key(k), Duration::from_secs(secs))
+                    .unwrap();
                 let now = self.now;
                 let want = match self.live(k) {
                     None => false,
