@@ -10,6 +10,8 @@ mod redis_client;
 #[path = "common/redis_server.rs"]
 mod redis_server;
 
+use std::fmt::Write as _;
+
 use embedis::{Connection, Reply, Store};
 use redis_client::Redis;
 
@@ -393,7 +395,7 @@ fn snapshot(c: &mut Connection) -> String {
             other => panic!("type {other}"),
         };
         let ttl = matches!(c.execute(&["PTTL", &key]), Reply::Integer(n) if n > 0);
-        out.push_str(&format!("{key} {kind} {content} ttl={ttl}\n"));
+        let _ = writeln!(out, "{key} {kind} {content} ttl={ttl}");
     }
     out
 }
