@@ -58,7 +58,7 @@ def main() -> None:
             ref = "embedis" if "embedis" in times else ours[0]
             for peer, t in sorted(times.items()):
                 if peer != ref and not peer.startswith("embedis"):
-                    rows.append((title, g.split("/", 1)[-1], peer, t / times[ref]))
+                    rows.append((title, g, peer, t / times[ref]))
     if not rows:
         sys.exit(f"no criterion results with peers under {root}")
     peers = sorted({r[2] for r in rows})
@@ -67,7 +67,7 @@ def main() -> None:
     labels, y, last_title = [], 0, None
     for title, group, peer, ratio in rows:
         if title != last_title:
-            ax.text(1.0, y - 0.3, title, transform=ax.get_yaxis_transform(), ha="right",
+            ax.text(0.99, y - 0.3, title, transform=ax.get_yaxis_transform(), ha="right",
                     va="bottom", fontsize=8, fontweight="bold")
             y += 0.8
             last_title = title
@@ -81,8 +81,8 @@ def main() -> None:
     ax.set_xlabel("peer time / embedis time (> 1: embedis faster)")
     ax.set_title("embedis beside each peer (criterion means; ratios from one run)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=colours[p]) for p in peers]
-    ax.legend(handles, peers, fontsize=7, loc="lower right")
-    fig.tight_layout()
+    fig.legend(handles, peers, fontsize=7, loc="lower center", ncol=4, frameon=False)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(out, dpi=110)
     print(f"{len(rows)} bars written to {out}")
 
