@@ -1031,11 +1031,13 @@ impl<'a> EntryMut<'a> {
     pub(crate) fn put_str(&mut self, bytes: &[u8], deadline: Deadline) {
         self.modified();
         let expires_at = self.resolve(deadline);
-        if deadline == Deadline::Keep {
-            if let Some(i) = self.slot {
-                if self.table.edit(i, |slot| slot.overwrite_packed(bytes)) {
-                    return;
-                }
+        // A packed string of the same length and the same deadline (the common SET of
+        // a key without TTL, and every KEEPTTL) is rewritten in place.
+        if let Some(i) = self.slot {
+            if expires_at == self.expires_at()
+                && self.table.edit(i, |slot| slot.overwrite_packed(bytes))
+            {
+                return;
             }
         }
         self.store(|key, at| Slot::new_str(key, bytes, at), expires_at);

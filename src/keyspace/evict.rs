@@ -318,6 +318,7 @@ impl Memory {
         if tracking == Tracking::None {
             if !table.access.is_empty() {
                 table.access = Vec::new();
+                table.restructure();
             }
             return;
         }
@@ -327,6 +328,7 @@ impl Memory {
             table
                 .access
                 .resize_with(table.slot_count(), || AtomicU32::new(init));
+            table.restructure();
         }
         let stamp = &table.access[i as usize];
         if fresh {
@@ -505,6 +507,7 @@ impl Keyspace {
                 let mut table = shard.table.write();
                 let footprint = table.footprint();
                 table.access = Vec::new();
+                table.restructure();
                 self.publish(s, &table, footprint);
             }
         }

@@ -135,6 +135,17 @@ impl Slot {
         }
     }
 
+    /// [`mem`](Self::mem), and whether the entry has a deadline: what the table counts,
+    /// read with one look at a packed entry's header.
+    #[inline]
+    fn accounting(&self) -> (usize, bool) {
+        match self {
+            Slot::Packed(b) if b.is_empty() => (0, false),
+            Slot::Packed(b) => (b.len(), read_varint(b).0 & HAS_DEADLINE != 0),
+            Slot::Boxed(n) => (self.mem(), n.expires_at.is_some()),
+        }
+    }
+
     /// Bytes the entry allocates (see `mem.rs`): the packed box, or the node with its
     /// key's spill and its value's allocations.
     pub(crate) fn mem(&self) -> usize {
@@ -266,6 +277,9 @@ pub(crate) struct Table {
     wheel_records: usize,
     /// Entries with a deadline.
     volatile: usize,
+    /// Bytes of the index, the slots, the free list and the access stamps, recomputed
+    /// (by [`restructure`](Self::restructure)) wherever one of them may change capacity.
+    structure: usize,
     /// Access stamps by slot, for LRU and LFU eviction (see `evict.rs`); empty while no
     /// such policy is chosen.
     pub(crate) access: Vec<std::sync::atomic::AtomicU32>,
@@ -292,23 +306,29 @@ impl Table {
     }
 
     /// Bytes this table allocates, its entries' included, in O(1) (see `mem.rs`).
+    #[inline]
     pub(crate) fn footprint(&self) -> usize {
-        crate::mem::table_bytes::<u32>(self.index.capacity())
+        self.structure + self.entry_bytes + self.wheel_bytes
+    }
+
+    /// Recomputes the bytes of the index, slots, free list and access stamps.
+    pub(crate) fn restructure(&mut self) {
+        self.structure = crate::mem::table_bytes::<u32>(self.index.capacity())
             + crate::mem::vec_bytes::<Slot>(self.slots.capacity())
             + crate::mem::vec_bytes::<u32>(self.free.capacity())
-            + crate::mem::vec_bytes::<std::sync::atomic::AtomicU32>(self.access.capacity())
-            + self.entry_bytes
-            + self.wheel_bytes
+            + crate::mem::vec_bytes::<std::sync::atomic::AtomicU32>(self.access.capacity());
     }
 
     /// Notes that `slot` arrives (`+`) or leaves (`-`).
+    #[inline]
     fn count(&mut self, slot: &Slot, arrives: bool) {
-        let volatile = usize::from(slot.expires_at().is_some());
+        let (bytes, volatile) = slot.accounting();
+        let volatile = usize::from(volatile);
         if arrives {
-            self.entry_bytes += slot.mem();
+            self.entry_bytes += bytes;
             self.volatile += volatile;
         } else {
-            self.entry_bytes -= slot.mem();
+            self.entry_bytes -= bytes;
             self.volatile -= volatile;
         }
     }
@@ -326,10 +346,16 @@ impl Table {
     /// (plus some slack): deleted, evicted or persisted keys leave records behind until
     /// their tick comes, and with long TTLs that would be memory held for hours.
     /// Amortised O(1) per stale record.
+    #[inline]
     fn tidy_wheel(&mut self) {
-        if self.wheel_records <= 2 * self.volatile + 64 {
-            return;
+        if self.wheel_records > 2 * self.volatile + 64 {
+            self.rebuild_wheel();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn rebuild_wheel(&mut self) {
         let mut seen = vec![0u64; self.slots.len().div_ceil(64)];
         let wheel = std::mem::take(&mut self.wheel);
         self.wheel_bytes = 0;
@@ -356,11 +382,11 @@ impl Table {
     /// counts.
     pub(crate) fn edit<R>(&mut self, i: u32, f: impl FnOnce(&mut Slot) -> R) -> R {
         let slot = &mut self.slots[i as usize];
-        let (bytes, volatile) = (slot.mem(), usize::from(slot.expires_at().is_some()));
+        let (bytes, volatile) = slot.accounting();
         let out = f(slot);
-        let (bytes2, volatile2) = (slot.mem(), usize::from(slot.expires_at().is_some()));
+        let (bytes2, volatile2) = slot.accounting();
         self.entry_bytes = self.entry_bytes - bytes + bytes2;
-        self.volatile = self.volatile - volatile + volatile2;
+        self.volatile = self.volatile - usize::from(volatile) + usize::from(volatile2);
         self.tidy_wheel();
         out
     }
@@ -388,6 +414,7 @@ impl Table {
         let slots = &self.slots;
         self.index
             .insert_unique(hash, i, |&j| hash_key(hasher, slots[j as usize].key()));
+        self.restructure();
         i
     }
 
@@ -399,6 +426,7 @@ impl Table {
         self.free.push(i);
         let old = std::mem::replace(&mut self.slots[i as usize], Slot::free());
         self.count(&old, false);
+        self.restructure();
         self.tidy_wheel();
         old
     }
