@@ -354,6 +354,25 @@ fn args(line: &str) -> Vec<String> {
     out
 }
 
+/// An array reply's elements (in groups of `n`: a hash's pairs) in sorted order, for
+/// the types whose order is unspecified.
+fn unordered(reply: &Reply, n: usize) -> String {
+    let Reply::Array(items) = reply else {
+        return reply.to_string();
+    };
+    let mut groups: Vec<String> = items
+        .chunks(n)
+        .map(|g| {
+            g.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("=")
+        })
+        .collect();
+    groups.sort();
+    groups.join(",")
+}
+
 /// Everything in database 0, as text: each key with its type, contents and whether it
 /// has a TTL.
 fn snapshot(c: &mut Connection) -> String {
@@ -369,29 +388,11 @@ fn snapshot(c: &mut Connection) -> String {
         let content = match kind.as_str() {
             "string" => c.execute(&["GET", &key]).to_string(),
             "list" => c.execute(&["LRANGE", &key, "0", "-1"]).to_string(),
-            "set" => {
-                let mut m: Vec<String> = c
-                    .execute(&["SMEMBERS", &key])
-                    .to_string()
-                    .lines()
-                    .map(str::to_owned)
-                    .collect();
-                m.sort();
-                m.join(",")
-            }
+            "set" => unordered(&c.execute(&["SMEMBERS", &key]), 1),
             "zset" => c
                 .execute(&["ZRANGE", &key, "0", "-1", "WITHSCORES"])
                 .to_string(),
-            "hash" => {
-                let mut m: Vec<String> = c
-                    .execute(&["HGETALL", &key])
-                    .to_string()
-                    .lines()
-                    .map(str::to_owned)
-                    .collect();
-                m.sort();
-                m.join(",")
-            }
+            "hash" => unordered(&c.execute(&["HGETALL", &key]), 2),
             other => panic!("type {other}"),
         };
         let ttl = matches!(c.execute(&["PTTL", &key]), Reply::Integer(n) if n > 0);

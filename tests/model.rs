@@ -68,52 +68,39 @@ proptest! {
         let want: BTreeSet<String> = stay.iter().map(|&i| name(i)).collect();
         let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
 
-        let mut seen = BTreeSet::new();
-        let mut cursor = 0;
-        loop {
-            let (next, keys) = store
-                .keys()
-                .scan(cursor, &ScanOptions::new().count(count).pattern("e*"))
-                .unwrap();
-            seen.extend(keys.iter().map(|k| text(k)));
-            churn_once(&store);
-            if next == 0 { break; }
-            cursor = next;
+        // Each scan command, as one step: the next cursor and the names it returned.
+        type Step<'a> = Box<dyn Fn(&Store, u64) -> (u64, Vec<String>) + 'a>;
+        let opts = ScanOptions::new().count(count);
+        let steps: [(&str, Step<'_>); 4] = [
+            ("SCAN", Box::new(|st, cur| {
+                let (next, keys) = st.keys().scan(cur, &opts.clone().pattern("e*")).unwrap();
+                (next, keys.iter().map(|k| text(k)).collect())
+            })),
+            ("HSCAN", Box::new(|st, cur| {
+                let (next, pairs) = st.hashes().hscan("h", cur, &opts).unwrap();
+                (next, pairs.iter().map(|(f, _)| text(f)).collect())
+            })),
+            ("SSCAN", Box::new(|st, cur| {
+                let (next, members) = st.sets().sscan("s", cur, &opts).unwrap();
+                (next, members.iter().map(|m| text(m)).collect())
+            })),
+            ("ZSCAN", Box::new(|st, cur| {
+                let (next, members) = st.zsets().zscan("z", cur, &opts).unwrap();
+                (next, members.iter().map(|(m, _)| text(m)).collect())
+            })),
+        ];
+        for (name, step) in &steps {
+            let mut seen = BTreeSet::new();
+            let mut cursor = 0;
+            loop {
+                let (next, names) = step(&store, cursor);
+                seen.extend(names);
+                churn_once(&store);
+                if next == 0 { break; }
+                cursor = next;
+            }
+            prop_assert!(want.is_subset(&seen), "{} missed {:?}", name, want.difference(&seen).collect::<Vec<_>>());
         }
-        prop_assert!(want.is_subset(&seen), "SCAN missed {:?}", want.difference(&seen).collect::<Vec<_>>());
-
-        let mut seen = BTreeSet::new();
-        let mut cursor = 0;
-        loop {
-            let (next, pairs) = store.hashes().hscan("h", cursor, &ScanOptions::new().count(count)).unwrap();
-            seen.extend(pairs.iter().map(|(f, _)| text(f)));
-            churn_once(&store);
-            if next == 0 { break; }
-            cursor = next;
-        }
-        prop_assert!(want.is_subset(&seen), "HSCAN missed {:?}", want.difference(&seen).collect::<Vec<_>>());
-
-        let mut seen = BTreeSet::new();
-        let mut cursor = 0;
-        loop {
-            let (next, members) = store.sets().sscan("s", cursor, &ScanOptions::new().count(count)).unwrap();
-            seen.extend(members.iter().map(|m| text(m)));
-            churn_once(&store);
-            if next == 0 { break; }
-            cursor = next;
-        }
-        prop_assert!(want.is_subset(&seen), "SSCAN missed {:?}", want.difference(&seen).collect::<Vec<_>>());
-
-        let mut seen = BTreeSet::new();
-        let mut cursor = 0;
-        loop {
-            let (next, members) = store.zsets().zscan("z", cursor, &ScanOptions::new().count(count)).unwrap();
-            seen.extend(members.iter().map(|(m, _)| text(m)));
-            churn_once(&store);
-            if next == 0 { break; }
-            cursor = next;
-        }
-        prop_assert!(want.is_subset(&seen), "ZSCAN missed {:?}", want.difference(&seen).collect::<Vec<_>>());
     }
 
     #[test]
