@@ -19,6 +19,9 @@ use proptest::prelude::*;
 #[path = "common/model.rs"]
 mod model;
 
+/// One step of a scan command: the next cursor and the names it returned.
+type Step<'a> = Box<dyn Fn(&Store, u64) -> (u64, Vec<String>) + 'a>;
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(
         std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200)
@@ -69,7 +72,6 @@ proptest! {
         let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
 
         // Each scan command, as one step: the next cursor and the names it returned.
-        type Step<'a> = Box<dyn Fn(&Store, u64) -> (u64, Vec<String>) + 'a>;
         let opts = ScanOptions::new().count(count);
         let steps: [(&str, Step<'_>); 4] = [
             ("SCAN", Box::new(|st, cur| {
