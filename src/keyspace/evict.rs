@@ -26,10 +26,13 @@
 //! [`EVICTIONS_PER_WRITE`] per call — so it overshoots by at most what one write adds
 //! (an entry, or a table growing: tables keep their capacity when keys leave, as Redis's
 //! dictionaries do until they are resized).
-//! A key is chosen as Redis does: sample `maxmemory-samples` entries (from random
-//! shards), merge them into a pool of the 16 best candidates kept between evictions,
-//! evict the best. `volatile-ttl` samples the shard's earliest expiry ticks, so it takes
-//! the nearest deadlines first; the random policies pick one random entry.
+//! A key is chosen as Redis does: sample `maxmemory-samples` entries (from a random
+//! non-empty shard), merge them into a pool of the 16 best candidates kept between
+//! evictions, evict the best. A sample is scored from its stamp alone, and its entry is
+//! read only if that score would enter the pool. LRU scores by the time of the last
+//! access, so candidates sampled at different times compare fairly. `volatile-ttl`
+//! samples the shard's earliest expiry ticks, so it takes the nearest deadlines first;
+//! the random policies pick one random entry.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicUsize, Ordering};
