@@ -325,7 +325,10 @@ pub(crate) enum Picks {
 }
 
 impl Picks {
-    pub(crate) fn from_count(count: i64) -> crate::Result<Picks> {
+    /// More than `max_repeated` repeated picks (a reply larger than the store's
+    /// maximum string size) is [`Error::OutOfRange`](crate::Error::OutOfRange): the reply
+    /// is built in memory, so its size is bounded like a string's.
+    pub(crate) fn from_count(count: i64, max_repeated: usize) -> crate::Result<Picks> {
         if count == i64::MIN {
             return Err(crate::Error::ValueOutOfRange {
                 min: -i64::MAX,
@@ -335,6 +338,8 @@ impl Picks {
         let n = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
         Ok(if count >= 0 {
             Picks::Distinct(n)
+        } else if n > max_repeated {
+            return Err(crate::Error::OutOfRange);
         } else {
             Picks::Repeated(n)
         })

@@ -99,8 +99,9 @@ pub enum Error {
     /// An increment is infinite (`HINCRBYFLOAT`).
     #[error("ERR value is NaN or Infinity")]
     NotFinite,
-    /// A count is outside what the command can serve (`HRANDFIELD … WITHVALUES`, or
-    /// more repeated picks than memory can hold).
+    /// A count is outside what the command can serve (`HRANDFIELD … WITHVALUES`), or
+    /// asks for more repeated random picks than one reply may hold (their elements'
+    /// size past the [maximum string size](crate::StoreBuilder::max_string_size)).
     #[error("ERR value is out of range")]
     OutOfRange,
     /// An integer argument outside the range the command accepts.

@@ -636,7 +636,7 @@ impl<'s> Hashes<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn hrandfield_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
-        let picks = Picks::from_count(count)?;
+        let picks = Picks::from_count(count, self.store.max_picks())?;
         self.read(key.as_ref(), |h| {
             let Some(h) = h else {
                 return Ok(Vec::new());
@@ -666,7 +666,7 @@ impl<'s> Hashes<'s> {
         key: impl AsRef<[u8]>,
         count: i64,
     ) -> Result<Vec<(Blob, Blob)>> {
-        let picks = Picks::from_count(count)?;
+        let picks = Picks::from_count(count, self.store.max_picks())?;
         if count.unsigned_abs() > (i64::MAX / 2).unsigned_abs() {
             return Err(Error::OutOfRange);
         }

@@ -445,6 +445,13 @@ impl Store {
         self.keyspace().set_policy(policy);
     }
 
+    /// The most repeated random picks one reply may hold (`SRANDMEMBER`, `HRANDFIELD`,
+    /// `ZRANDMEMBER` with a negative count): as many elements as fit in the maximum
+    /// string size.
+    pub(crate) fn max_picks(&self) -> usize {
+        self.max_string_size() / std::mem::size_of::<crate::Blob>()
+    }
+
     pub(crate) fn max_string_size(&self) -> usize {
         self.shared.max_string_size
     }

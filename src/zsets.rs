@@ -2037,7 +2037,7 @@ impl ZSets<'_> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zrandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
-        let picks = Picks::from_count(count)?;
+        let picks = Picks::from_count(count, self.store.max_picks())?;
         Ok(members_of(self.random(key.as_ref(), picks)?))
     }
 
@@ -2065,7 +2065,7 @@ impl ZSets<'_> {
         if count < -i64::MAX / 2 {
             return Err(Error::OutOfRange);
         }
-        self.random(key.as_ref(), Picks::from_count(count)?)
+        self.random(key.as_ref(), Picks::from_count(count, self.store.max_picks())?)
     }
 
     fn random(&self, key: &[u8], picks: Picks) -> Result<Vec<(Blob, f64)>> {

@@ -467,3 +467,34 @@ fn odd_but_valid_inputs_work() {
         assert_eq!(c.execute(&cmd).to_string(), reply, "{cmd:?}");
     }
 }
+
+/// Found by the `commands` fuzz target: `HRANDFIELD h -<huge>` asked for a reply of
+/// billions of repeated picks and allocated it. A reply of repeated random picks is now
+/// bounded like a string (`StoreBuilder::max_string_size`): past it, Redis's "value is
+/// out of range", before any allocation.
+#[test]
+fn repeated_random_picks_are_bounded_like_a_string() {
+    let store = Store::builder().max_string_size(1 << 20).build();
+    let mut c = store.connection();
+    c.execute(&["HSET", "h", "f", "v"]);
+    c.execute(&["SADD", "s", "a"]);
+    c.execute(&["ZADD", "z", "1", "a"]);
+    let out_of_range = Reply::Error("ERR value is out of range".into());
+    for cmd in [
+        &["HRANDFIELD", "h", "-4155023616"][..],
+        &["HRANDFIELD", "h", "-100000", "WITHVALUES"],
+        &["SRANDMEMBER", "s", "-100000"],
+        &["ZRANDMEMBER", "z", "-100000"],
+    ] {
+        assert_eq!(c.execute(cmd), out_of_range, "{cmd:?}");
+    }
+    // Within the bound, repeats are served as Redis serves them.
+    let Reply::Array(picks) = c.execute(&["SRANDMEMBER", "s", "-20000"]) else {
+        panic!("an array");
+    };
+    assert_eq!(picks.len(), 20_000);
+    assert_eq!(
+        store.sets().srandmember_count("s", -20_000).unwrap().len(),
+        20_000
+    );
+}
