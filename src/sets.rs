@@ -316,7 +316,10 @@ impl<'s> Sets<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn srandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
-        self.random(key.as_ref(), Picks::from_count(count, self.store.max_picks())?)
+        self.random(
+            key.as_ref(),
+            Picks::from_count(count, self.store.max_picks())?,
+        )
     }
 
     fn random(&self, key: &[u8], picks: Picks) -> Result<Vec<Blob>> {

@@ -2065,7 +2065,10 @@ impl ZSets<'_> {
         if count < -i64::MAX / 2 {
             return Err(Error::OutOfRange);
         }
-        self.random(key.as_ref(), Picks::from_count(count, self.store.max_picks())?)
+        self.random(
+            key.as_ref(),
+            Picks::from_count(count, self.store.max_picks())?,
+        )
     }
 
     fn random(&self, key: &[u8], picks: Picks) -> Result<Vec<(Blob, f64)>> {
