@@ -1,4 +1,5 @@
-//! Hash commands (Redis's `t_hash.c`): the [`Hashes`] handle and the hash value.
+//! Hash commands (Redis's `t_hash.c`): the [`Hashes`] handle. The hash value lives in
+//! `value/hash.rs`.
 //!
 //! | Redis | here |
 //! |---|---|
@@ -9,175 +10,14 @@
 //! | `HINCRBY` / `HINCRBYFLOAT` | [`hincrby`](Hashes::hincrby) / [`hincrbyfloat`](Hashes::hincrbyfloat) |
 //! | `HRANDFIELD` | [`hrandfield`](Hashes::hrandfield), [`hrandfield_count`](Hashes::hrandfield_count), [`hrandfield_withvalues`](Hashes::hrandfield_withvalues) |
 //! | `HSCAN` | [`hscan`](Hashes::hscan), [`hscan_iter`](Hashes::hscan_iter) |
-//!
-//! # Representation
-//!
-//! A hash of at most 128 fields whose fields and values are at most 64 bytes is a
-//! [`Pack`] (field, value, field, value… in one buffer, insertion order), as Redis's
-//! listpack encoding; beyond either limit it becomes a [`Dict`] for good. The switch is
-//! invisible except in speed and memory.
 
-use crate::dict::{Dict, Picks};
 use crate::keys::{Batches, ScanOptions};
 use crate::keyspace::{EntryMut, Keyspace, notify};
 use crate::number::{self, IntBuf};
-use crate::pack::{self, Item, Pack};
-use crate::value::Elem;
+use crate::value::dict::Picks;
+use crate::value::hash::pair_blobs;
+use crate::value::{Elem, HashValue};
 use crate::{Args, Blob, Error, Result, Store};
-
-/// A hash value: compact while small, a table once large.
-#[derive(Debug, Clone)]
-pub(crate) enum HashValue {
-    Pack(Pack),
-    Dict(Box<Dict<Blob>>),
-}
-
-impl HashValue {
-    /// Bytes this hash allocates, in O(1) (see `mem.rs`).
-    pub(crate) fn mem(&self) -> usize {
-        match self {
-            HashValue::Pack(p) => p.mem(),
-            HashValue::Dict(d) => std::mem::size_of::<Dict<Blob>>() + d.mem(),
-        }
-    }
-}
-
-impl Default for HashValue {
-    fn default() -> Self {
-        HashValue::Pack(Pack::default())
-    }
-}
-
-/// The field and value items of `field` in a packed hash.
-fn find_packed<'p>(p: &'p Pack, field: &[u8]) -> Option<(Item<'p>, Item<'p>)> {
-    let (f, mut rest) = p.find(field, 2)?;
-    Some((f, rest.next()?))
-}
-
-fn fits_pack(s: &[u8]) -> bool {
-    s.len() <= pack::MAX_VALUE
-}
-
-/// The pairs of a hash, where they are stored.
-pub(crate) enum Pairs<'a> {
-    Pack(pack::Items<'a>),
-    Dict(Box<dyn Iterator<Item = (&'a Blob, &'a Blob)> + 'a>),
-}
-
-impl<'a> Iterator for Pairs<'a> {
-    type Item = (Elem<'a>, Elem<'a>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            Pairs::Pack(items) => {
-                let f = items.next()?;
-                let v = items.next()?;
-                Some((Elem::Bytes(f.bytes), Elem::Bytes(v.bytes)))
-            }
-            Pairs::Dict(it) => it.next().map(|(f, v)| (Elem::Blob(f), Elem::Blob(v))),
-        }
-    }
-}
-
-impl HashValue {
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            HashValue::Pack(p) => p.count() / 2,
-            HashValue::Dict(d) => d.len(),
-        }
-    }
-
-    pub(crate) fn get(&self, field: &[u8]) -> Option<Elem<'_>> {
-        match self {
-            HashValue::Pack(p) => find_packed(p, field).map(|(_, v)| Elem::Bytes(v.bytes)),
-            HashValue::Dict(d) => d.get(field).map(Elem::Blob),
-        }
-    }
-
-    pub(crate) fn pairs(&self) -> Pairs<'_> {
-        match self {
-            HashValue::Pack(p) => Pairs::Pack(p.items()),
-            HashValue::Dict(d) => Pairs::Dict(Box::new(d.iter())),
-        }
-    }
-
-    /// Converts a packed hash to a table.
-    fn unpack(&mut self) -> &mut Dict<Blob> {
-        if let HashValue::Pack(p) = self {
-            let p = std::mem::take(p);
-            let mut d = Dict::with_capacity(p.count() / 2 + 1);
-            let mut items = p.iter();
-            while let (Some(f), Some(v)) = (items.next(), items.next()) {
-                d.insert(f, Blob::copy_from_slice(v));
-            }
-            *self = HashValue::Dict(Box::new(d));
-        }
-        match self {
-            HashValue::Dict(d) => d,
-            HashValue::Pack(_) => unreachable!("just converted"),
-        }
-    }
-
-    /// Sets `field` to `value`; `true` if the field is new.
-    pub(crate) fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
-        if let HashValue::Pack(p) = self {
-            if fits_pack(value) {
-                if let Some((_, v)) = find_packed(p, field) {
-                    p.replace(v.range(), value);
-                    return false;
-                }
-                if fits_pack(field) && p.count() / 2 < pack::MAX_ENTRIES {
-                    p.push(field);
-                    p.push(value);
-                    return true;
-                }
-            }
-        }
-        self.unpack().insert(field, Blob::copy_from_slice(value))
-    }
-
-    /// Removes `field`; `true` if it was there.
-    pub(crate) fn remove(&mut self, field: &[u8]) -> bool {
-        match self {
-            HashValue::Pack(p) => match find_packed(p, field) {
-                Some((f, v)) => {
-                    p.remove(f.span.0..v.span.1, 2);
-                    p.shrink();
-                    true
-                }
-                None => false,
-            },
-            HashValue::Dict(d) => d.remove(field).is_some(),
-        }
-    }
-
-    /// `count` pairs drawn as `HRANDFIELD` does.
-    fn random_pairs(
-        &self,
-        rng: &mut impl rand::Rng,
-        picks: Picks,
-    ) -> Result<Vec<(Elem<'_>, Elem<'_>)>> {
-        match self {
-            HashValue::Pack(_) => {
-                let all: Vec<_> = self.pairs().collect();
-                let at = picks.positions(rng, all.len())?;
-                Ok(at.into_iter().map(|i| all[i]).collect())
-            }
-            HashValue::Dict(d) => Ok(d
-                .pick_slots(rng, picks)?
-                .into_iter()
-                .map(|i| {
-                    let (f, v) = d.entry(i);
-                    (Elem::Blob(f), Elem::Blob(v))
-                })
-                .collect()),
-        }
-    }
-}
-
-fn pair_blobs((f, v): (Elem<'_>, Elem<'_>)) -> (Blob, Blob) {
-    (f.to_blob(), v.to_blob())
-}
 
 /// Commands on hash values, in one database. From [`Store::hashes`] or
 /// [`Db::hashes`](crate::Db::hashes).
@@ -785,48 +625,5 @@ impl Iterator for HScanIter<'_> {
         let (hashes, key, options) = (self.hashes, &self.key, &self.options);
         self.batches
             .next(|cursor| hashes.hscan(key, cursor, options))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_hash_converts_to_a_table_past_either_limit_and_keeps_its_pairs() {
-        let mut h = HashValue::default();
-        for i in 0..pack::MAX_ENTRIES {
-            h.set(format!("f{i}").as_bytes(), b"v");
-        }
-        assert!(matches!(h, HashValue::Pack(_)));
-        h.set(b"one-more", b"v");
-        assert!(matches!(h, HashValue::Dict(_)));
-        assert_eq!(h.len(), pack::MAX_ENTRIES + 1);
-
-        let mut h = HashValue::default();
-        h.set(b"a", b"1");
-        h.set(b"a", &[b'x'; pack::MAX_VALUE + 1]);
-        assert!(matches!(h, HashValue::Dict(_)));
-        assert_eq!(h.get(b"a").unwrap().to_blob().len(), pack::MAX_VALUE + 1);
-        assert_eq!(h.len(), 1);
-    }
-
-    #[test]
-    fn a_packed_hash_edits_in_place_in_insertion_order() {
-        let mut h = HashValue::default();
-        assert!(h.set(b"a", b"1"));
-        assert!(h.set(b"b", b"2"));
-        assert!(h.set(b"c", b"3"));
-        assert!(!h.set(b"b", b"twenty"));
-        assert!(h.remove(b"a"));
-        assert!(!h.remove(b"a"));
-        let pairs: Vec<_> = h.pairs().map(pair_blobs).collect();
-        assert_eq!(
-            pairs,
-            [
-                (Blob::from("b"), Blob::from("twenty")),
-                (Blob::from("c"), Blob::from("3"))
-            ]
-        );
     }
 }

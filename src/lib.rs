@@ -33,15 +33,16 @@
 //! | `store` | [`Store`], [`StoreBuilder`], [`Db`] and the handle accessors | `server.c` |
 //! | `keyspace` | sharded keys, lock order, lazy expiry; `keyspace/expiry` the sweeper | `db.c`, `expire.c` |
 //! | `value` | what a key holds, type checks | `object.c` |
+//! | `value/hash`, `value/set`, `value/list` | the hash value (pack, table); the set value (intset, pack, table); the list value (chunks) | `t_hash.c`, `t_set.c`, `intset.c`, `quicklist.c` |
+//! | `value/zset` | the sorted-set value; `value/zset/skiplist` the ranked skiplist | `t_zset.c` |
+//! | `value/pack`, `value/dict` | compact small collections; the scannable hash table of large ones | `listpack.c`, `dict.c` |
 //! | `strings`, `bits`, `keys` | the command handles [`Strings`], [`Bits`], [`Keys`] | `t_string.c`, `bitops.c` |
-//! | `hashes`, `sets`, `lists` | the command handles [`Hashes`], [`Sets`], [`Lists`] and their values | `t_hash.c`, `t_set.c`, `t_list.c` |
-//! | `zsets` | the command handle [`ZSets`]; `zsets/sorted_set` the value, `zsets/skiplist` the ranked skiplist | `t_zset.c` |
+//! | `hashes`, `sets`, `lists` | the command handles [`Hashes`], [`Sets`], [`Lists`] | `t_hash.c`, `t_set.c`, `t_list.c` |
+//! | `zsets` | the command handle [`ZSets`] | `t_zset.c` |
 //! | `pubsub` | [`PubSub`], [`Subscription`]: channels between threads | `pubsub.c` |
 //! | `transaction` | [`Transaction`], [`Watch`], [`Pipeline`]: atomic closures, optimistic commits, `MULTI`/`EXEC` batches | `multi.c` |
 //! | `keyspace/blocking` | blocked callers of `BLPOP` & co., [`CancelToken`] | `blocked.c` |
 //! | `keyspace/notify` | keyspace notifications, [`KeyspaceEvents`] | `notify.c` |
-//! | `sets/set_value`, `lists/quicklist` | the set value (intset, pack, table); the list value (chunks) | `intset.c`, `quicklist.c` |
-//! | `pack`, `dict` | compact small collections; the scannable hash table of large ones | `listpack.c`, `dict.c` |
 //! | `glob`, `index`, `number` | patterns, ranges, numbers as Redis reads and writes them | `util.c` |
 //! | `clock` | [`Clock`], [`SystemClock`], [`ManualClock`] | |
 //! | `command` | [`Connection`], [`Reply`]: Redis's command syntax over the handles; `command/table` the command table | `server.c`, `networking.c` |
@@ -52,7 +53,6 @@ mod bits;
 mod blob;
 mod clock;
 mod command;
-mod dict;
 mod error;
 mod glob;
 mod hashes;
@@ -62,7 +62,6 @@ mod keyspace;
 mod lists;
 mod mem;
 mod number;
-mod pack;
 mod pubsub;
 #[cfg(feature = "redis-rs")]
 mod redis_rs;
@@ -91,7 +90,7 @@ pub mod fuzzing {
     pub fn skiplist(data: &[u8]) {
         let mut bytes = data.chunks_exact(2);
         let steps = data.len() / 8;
-        crate::zsets::skiplist_check::exercise(steps, |n| {
+        crate::value::zset::skiplist_check::exercise(steps, |n| {
             bytes.next().map_or(0, |b| {
                 u32::from(u16::from_le_bytes([b[0], b[1]])) % n.max(1)
             })

@@ -1,4 +1,5 @@
 //! List commands (Redis's `t_list.c`), blocking pops included: the [`Lists`] handle.
+//! The list value lives in `value/list.rs`.
 //!
 //! | Redis | here |
 //! |---|---|
@@ -24,8 +25,6 @@
 //! of the waiters (microseconds), a *concurrent* non-blocking pop may take the element.
 //! It is still delivered exactly once.
 
-mod quicklist;
-
 use std::time::Duration;
 
 use crate::index::{list_index, list_range};
@@ -35,16 +34,8 @@ use crate::keyspace::{Keyspace, notify};
 use crate::value::{Elem, KeyType, opt};
 use crate::{Args, Blob, Error, Result, Store};
 
-pub(crate) use quicklist::ListValue;
-
-/// An end of a list: `LEFT` (the head, index 0) or `RIGHT` (the tail).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Side {
-    /// The head (`LEFT`, where `LPUSH` adds).
-    Left,
-    /// The tail (`RIGHT`, where `RPUSH` adds).
-    Right,
-}
+pub(crate) use crate::value::ListValue;
+pub use crate::value::list::Side;
 
 impl Side {
     /// The keyspace event of a pop from this end.

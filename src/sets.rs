@@ -1,4 +1,5 @@
-//! Set commands (Redis's `t_set.c`): the [`Sets`] handle and the set value.
+//! Set commands (Redis's `t_set.c`): the [`Sets`] handle. The set value lives in
+//! `value/set.rs`.
 //!
 //! | Redis | here |
 //! |---|---|
@@ -10,36 +11,43 @@
 //! | `SINTERCARD` | [`sintercard`](Sets::sintercard) |
 //! | `SSCAN` | [`sscan`](Sets::sscan), [`sscan_iter`](Sets::sscan_iter) |
 //!
-//! # Representation
-//!
-//! As Redis: a set of at most 512 integers (in canonical decimal form) is a sorted
-//! vector of `i64` — an intset, answered by binary search and listed in ascending order;
-//! other sets of at most 128 members of at most 64 bytes are a [`Pack`]; anything larger
-//! is a [`Dict`]. Conversions happen on the way up only, and are invisible but for speed
-//! and memory.
-//!
 //! # Multi-key commands
 //!
 //! `SMOVE`, the set algebra and its `STORE` forms lock every shard involved, in
 //! ascending order, for the whole command: atomic to every other thread. Every key is
 //! type-checked before anything is computed, so a `WRONGTYPE` anywhere changes nothing.
 
-mod set_value;
-
-use crate::dict::Picks;
 use crate::keys::{Batches, ScanOptions};
 use crate::keyspace::{Deadline, Keyspace, notify};
-use crate::value::{Elem, Value, ValueRef, opt};
+use crate::value::dict::Picks;
+use crate::value::set::Op;
+use crate::value::{Elem, SetValue, Value, ValueRef, opt};
 use crate::{Args, Blob, Error, Result, Store};
-
-use set_value::Op;
-pub(crate) use set_value::SetValue;
 
 /// Type-checks every operand before any is used.
 fn operands<'a>(
     values: impl Iterator<Item = Option<ValueRef<'a>>>,
 ) -> Result<Vec<Option<&'a SetValue>>> {
     values.map(opt::<SetValue>).collect()
+}
+
+/// The command names of the operations (for errors and keyspace events).
+impl Op {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Op::Diff => "sdiff",
+            Op::Inter => "sinter",
+            Op::Union => "sunion",
+        }
+    }
+
+    pub(crate) fn store_name(self) -> &'static str {
+        match self {
+            Op::Diff => "sdiffstore",
+            Op::Inter => "sinterstore",
+            Op::Union => "sunionstore",
+        }
+    }
 }
 
 /// Commands on set values, in one database. From [`Store::sets`] or

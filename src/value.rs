@@ -6,14 +6,22 @@
 //! [`Value`] in a boxed node. Commands see a [`ValueRef`] when reading and a [`Value`]
 //! when they need ownership.
 
+pub(crate) mod dict;
+pub(crate) mod hash;
+pub(crate) mod list;
+pub(crate) mod pack;
+pub(crate) mod set;
+pub(crate) mod zset;
+
 use bytes::Bytes;
 
-use crate::hashes::HashValue;
-use crate::lists::ListValue;
 use crate::number::IntBuf;
-use crate::sets::SetValue;
-use crate::zsets::SortedSet;
 use crate::{Blob, Error, Result};
+
+pub(crate) use hash::HashValue;
+pub(crate) use list::ListValue;
+pub(crate) use set::SetValue;
+pub(crate) use zset::SortedSet;
 
 /// What a key holds, as Redis's `TYPE` names it.
 ///
@@ -176,8 +184,8 @@ pub(crate) fn opt_str(value: Option<ValueRef<'_>>) -> Result<Option<StrRef<'_>>>
     value.map(ValueRef::as_str).transpose()
 }
 
-/// A collection type: what [`EntryMut::update`](crate::keyspace::EntryMut::update) and
-/// [`opt`] need to type-check, create and drop it. A collection never stays empty: the
+/// A collection type: what the keyspace's `EntryMut::update` and [`opt`] need to
+/// type-check, create and drop it. A collection never stays empty: the
 /// keyspace deletes a key whose collection an update emptied.
 pub(crate) trait Collection: Sized {
     /// An empty collection, as a value.

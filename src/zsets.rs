@@ -20,8 +20,8 @@
 //! # Design
 //!
 //! A sorted set is a map from member to score plus the members in `(score, member)`
-//! order; `zsets/sorted_set.rs` keeps both, small sets in one sorted vector and large
-//! ones in a ranked skiplist (`zsets/skiplist.rs`, whose essay explains its layout).
+//! order; `value/zset.rs` keeps both, small sets in one sorted vector and large ones in
+//! a ranked skiplist (`value/zset/skiplist.rs`, whose essay explains its layout).
 //!
 //! Every range command is answered in ranks. A [`ScoreBound`] or [`LexBound`] becomes
 //! the number of elements before it — one O(log n) descent of the skiplist — so a range
@@ -41,28 +41,19 @@
 //! blocking pops do (see [`Lists`](crate::Lists)): first come, first served, an element
 //! handed to exactly one waiter, and cancellable with a [`CancelToken`].
 
-mod member;
-mod skiplist;
-#[cfg(feature = "fuzzing")]
-pub(crate) use skiplist::check as skiplist_check;
-mod sorted_set;
-
 use std::time::Duration;
 
 use hashbrown::HashMap;
 use rand::Rng;
 
-use crate::dict::Picks;
 use crate::index::list_range;
 use crate::keys::{Batches, ScanOptions};
 use crate::keyspace::blocking::{CancelToken, Served};
 use crate::keyspace::{Deadline, Keyspace, notify};
-use crate::sets::SetValue;
-use crate::value::{Elem, KeyType, Value, ValueRef, opt};
+use crate::value::dict::Picks;
+use crate::value::zset::Lazy;
+use crate::value::{Elem, KeyType, SetValue, SortedSet, Value, ValueRef, opt};
 use crate::{Args, Blob, Error, Result, Store};
-
-use skiplist::Lazy;
-pub(crate) use sorted_set::SortedSet;
 
 /// A key and the members (with scores) popped from it.
 type Popped = (Blob, Vec<(Blob, f64)>);

@@ -307,9 +307,9 @@ pub(super) fn persist(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 
 /// The encoding Redis would report for a value (`OBJECT ENCODING`).
 fn encoding(v: ValueRef<'_>) -> &'static str {
-    use crate::hashes::HashValue;
-    use crate::sets::SetValue;
-    use crate::zsets::SortedSet;
+    use crate::value::HashValue;
+    use crate::value::SetValue;
+    use crate::value::SortedSet;
     match v {
         ValueRef::Str(s) => {
             let bytes = s.bytes();

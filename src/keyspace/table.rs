@@ -32,7 +32,7 @@ use hashbrown::HashTable;
 use smallvec::SmallVec;
 
 use crate::Blob;
-use crate::pack::{read_varint, write_varint};
+use crate::value::pack::{read_varint, write_varint};
 use crate::value::{StrRef, Value, ValueRef};
 
 /// Strings up to this length are packed beside their key (and read back inline).

@@ -13,10 +13,9 @@
 
 use std::collections::VecDeque;
 
-use super::Side;
+use super::Elem;
 use crate::Blob;
 use crate::mem::Heap;
-use crate::value::Elem;
 
 /// Longest element packed into a chunk; longer ones are chunks of their own.
 pub(crate) const SMALL: usize = 64;
@@ -213,6 +212,15 @@ impl DoubleEndedIterator for ChunkElems<'_> {
             ChunkElems::Big(b) => b.take().map(Elem::Blob),
         }
     }
+}
+
+/// An end of a list: `LEFT` (the head, index 0) or `RIGHT` (the tail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The head (`LEFT`, where `LPUSH` adds).
+    Left,
+    /// The tail (`RIGHT`, where `RPUSH` adds).
+    Right,
 }
 
 /// A list value.

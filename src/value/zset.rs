@@ -16,16 +16,22 @@
 //! number of elements before it ([`SortedSet::count_while`]), a `LIMIT` or `REV` is
 //! arithmetic on ranks, and the elements are then visited or removed by rank.
 
+mod member;
+mod skiplist;
+#[cfg(feature = "fuzzing")]
+pub(crate) use skiplist::check as skiplist_check;
+
 use std::hash::BuildHasher;
 use std::ops::Range;
 
 use hashbrown::HashTable;
 
-use super::member::Member;
-use super::skiplist::{Lazy, SkipList, precedes};
+use super::pack::{MAX_ENTRIES, MAX_VALUE};
 use crate::Blob;
 use crate::mem::Heap;
-use crate::pack::{MAX_ENTRIES, MAX_VALUE};
+use member::Member;
+pub(crate) use skiplist::Lazy;
+use skiplist::{SkipList, precedes};
 
 type MemberHasher = hashbrown::DefaultHashBuilder;
 /// A move along level 0 of a skiplist.

@@ -1,10 +1,18 @@
 //! The set value (Redis's `t_set.c` encodings): an intset, a pack or a table, and the set
 //! algebra over values.
+//!
+//! # Representation
+//!
+//! As Redis: a set of at most 512 integers (in canonical decimal form) is a sorted
+//! vector of `i64` — an intset, answered by binary search and listed in ascending order;
+//! other sets of at most 128 members of at most 64 bytes are a [`Pack`]; anything larger
+//! is a [`Dict`]. Conversions happen on the way up only, and are invisible but for speed
+//! and memory.
 
-use crate::dict::{Dict, Picks};
+use super::Elem;
+use super::dict::{Dict, Picks};
+use super::pack::{self, Pack};
 use crate::number;
-use crate::pack::{self, Pack};
-use crate::value::Elem;
 use crate::{Blob, Result};
 
 /// Most members of an intset before it converts (Redis's `set-max-intset-entries`).
@@ -216,22 +224,6 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Op::Diff => "sdiff",
-            Op::Inter => "sinter",
-            Op::Union => "sunion",
-        }
-    }
-
-    pub(crate) fn store_name(self) -> &'static str {
-        match self {
-            Op::Diff => "sdiffstore",
-            Op::Inter => "sinterstore",
-            Op::Union => "sunionstore",
-        }
-    }
-
     /// Calls `f` with each member of the result, stopping after `limit`.
     pub(crate) fn each<'a>(
         self,
