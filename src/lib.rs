@@ -65,6 +65,7 @@ mod number;
 mod pubsub;
 #[cfg(feature = "redis-rs")]
 mod redis_rs;
+mod scan;
 mod sets;
 mod store;
 mod strings;
@@ -78,7 +79,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Connection, Reply};
 pub use error::{Error, Result};
 pub use hashes::{HScanIter, Hashes};
-pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, ScanIter, ScanOptions, Ttl};
+pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, ScanIter, Ttl};
 /// Entry points for the fuzz targets in `fuzz/`: internal model checks driven by the
 /// fuzzer's bytes. Not part of the API.
 #[cfg(feature = "fuzzing")]
@@ -103,6 +104,7 @@ pub use keyspace::evict::EvictionPolicy;
 pub use keyspace::notify::KeyspaceEvents;
 pub use lists::{LRangeIter, Lists, LposOptions, Position, Side};
 pub use pubsub::{Message, PubSub, Subscription};
+pub use scan::ScanOptions;
 pub use sets::{SScanIter, Sets};
 pub use store::{Db, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
