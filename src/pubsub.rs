@@ -90,7 +90,7 @@ struct Queue {
 
 /// Where one subscription's messages wait for its reader.
 #[derive(Debug, Default)]
-struct Inbox {
+pub(crate) struct Inbox {
     queue: Mutex<Queue>,
     ready: Condvar,
     /// Set (under the lock) whenever the queue has something to report — a message or
@@ -141,6 +141,58 @@ impl Inbox {
     fn live(&self) -> bool {
         !self.queue.lock().cut_off
     }
+
+    /// Moves every waiting message to `into` (which is empty), without blocking. Returns
+    /// whether there were any; the cut-off once the queue is empty and cut off.
+    pub(crate) fn take(&self, into: &mut VecDeque<Message>) -> Result<bool> {
+        self.drain(&mut self.queue.lock(), into)
+    }
+
+    /// Waits up to `deadline` (`None`: forever) for messages, then moves every waiting
+    /// one to `into` (which is empty). Returns whether any came; the cut-off as
+    /// [`take`](Self::take).
+    pub(crate) fn wait(
+        &self,
+        into: &mut VecDeque<Message>,
+        deadline: Option<Instant>,
+    ) -> Result<bool> {
+        // A reader that keeps up finds its inbox empty most of the time, and a message is
+        // usually microseconds away: spin and yield a little before sleeping, so that a
+        // stream of messages does not cost a wake-up (a context switch) each.
+        const SPINS: u32 = 6;
+        const YIELDS: u32 = 10;
+        let mut round = 0;
+        loop {
+            let mut queue = self.queue.lock();
+            if self.drain(&mut queue, into)? {
+                return Ok(true);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(false);
+            }
+            if round < SPINS + YIELDS {
+                drop(queue);
+                while round < SPINS + YIELDS && !self.news.load(Ordering::Acquire) {
+                    if round < SPINS {
+                        for _ in 0..1 << round {
+                            std::hint::spin_loop();
+                        }
+                    } else {
+                        std::thread::yield_now();
+                    }
+                    round += 1;
+                }
+                round += 1;
+                continue;
+            }
+            match deadline {
+                None => self.ready.wait(&mut queue),
+                Some(d) => {
+                    self.ready.wait_until(&mut queue, d);
+                }
+            }
+        }
+    }
 }
 
 /// Who listens to what: subscriptions by channel and by pattern.
@@ -152,7 +204,7 @@ struct State {
 
 /// What a subscription name is.
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+pub(crate) enum Kind {
     Channel,
     Pattern,
 }
@@ -222,6 +274,79 @@ impl Registry {
             }
         }
         receivers
+    }
+
+    /// Adds `inbox` to the subscribers of each of `names` (channels or patterns, as
+    /// `kind` says), all under one lock: a message published meanwhile reaches it on all
+    /// of them or on none. Returns the names it was not subscribed to yet, in order.
+    pub(crate) fn listen<N: AsRef<[u8]>>(
+        &self,
+        kind: Kind,
+        names: impl IntoIterator<Item = N>,
+        inbox: &Arc<Inbox>,
+    ) -> Vec<Blob> {
+        let mut state = self.state.write();
+        let mut added = Vec::new();
+        for name in names {
+            if add(state.map(kind), name.as_ref(), inbox) {
+                added.push(Blob::copy_from_slice(name.as_ref()));
+            }
+        }
+        added
+    }
+
+    /// Removes `inbox` from the subscribers of each of `names` (channels or patterns, as
+    /// `kind` says), all under one lock.
+    pub(crate) fn stop(&self, kind: Kind, names: &[Blob], inbox: &Arc<Inbox>) {
+        let mut state = self.state.write();
+        for name in names {
+            remove(state.map(kind), name, inbox);
+        }
+    }
+
+    /// The channels with at least one subscription not cut off, optionally only those
+    /// matching the glob `pattern`, sorted.
+    pub(crate) fn channels(&self, pattern: Option<&[u8]>) -> Vec<Blob> {
+        let state = self.state.read();
+        let mut out: Vec<Blob> = state
+            .channels
+            .iter()
+            .filter(|(name, subs)| {
+                subs.iter().any(|s| s.live()) && pattern.is_none_or(|p| glob::matches(p, name))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The number of subscriptions not cut off to each of `channels`.
+    pub(crate) fn numsub<C: AsRef<[u8]>>(
+        &self,
+        channels: impl IntoIterator<Item = C>,
+    ) -> Vec<(Blob, usize)> {
+        let state = self.state.read();
+        channels
+            .into_iter()
+            .map(|c| {
+                let c = c.as_ref();
+                let n = state
+                    .channels
+                    .get(c)
+                    .map_or(0, |subs| subs.iter().filter(|s| s.live()).count());
+                (Blob::copy_from_slice(c), n)
+            })
+            .collect()
+    }
+
+    /// The number of patterns with at least one subscription not cut off.
+    pub(crate) fn numpat(&self) -> usize {
+        let state = self.state.read();
+        state
+            .patterns
+            .values()
+            .filter(|subs| subs.iter().any(|s| s.live()))
+            .count()
     }
 }
 
@@ -332,20 +457,9 @@ impl<'s> PubSub<'s> {
     /// ```
     #[allow(clippy::needless_pass_by_value)] // `Some("n*")` reads better than a reference
     pub fn channels(&self, pattern: Option<impl AsRef<[u8]>>) -> Result<Vec<Blob>> {
-        let state = self.registry().state.read();
-        let mut out: Vec<Blob> = state
-            .channels
-            .iter()
-            .filter(|(name, subs)| {
-                subs.iter().any(|s| s.live())
-                    && pattern
-                        .as_ref()
-                        .is_none_or(|p| glob::matches(p.as_ref(), name))
-            })
-            .map(|(name, _)| name.clone())
-            .collect();
-        out.sort();
-        Ok(out)
+        Ok(self
+            .registry()
+            .channels(pattern.as_ref().map(AsRef::as_ref)))
     }
 
     /// The number of subscriptions to each of `channels`, pattern subscriptions not
@@ -364,18 +478,7 @@ impl<'s> PubSub<'s> {
         &self,
         channels: impl IntoIterator<Item = C>,
     ) -> Result<Vec<(Blob, usize)>> {
-        let state = self.registry().state.read();
-        Ok(channels
-            .into_iter()
-            .map(|c| {
-                let c = c.as_ref();
-                let n = state
-                    .channels
-                    .get(c)
-                    .map_or(0, |subs| subs.iter().filter(|s| s.live()).count());
-                (Blob::copy_from_slice(c), n)
-            })
-            .collect())
+        Ok(self.registry().numsub(channels))
     }
 
     /// The number of distinct patterns subscribed to (`PUBSUB NUMPAT`).
@@ -390,12 +493,7 @@ impl<'s> PubSub<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn numpat(&self) -> Result<usize> {
-        let state = self.registry().state.read();
-        Ok(state
-            .patterns
-            .values()
-            .filter(|subs| subs.iter().any(|s| s.live()))
-            .count())
+        Ok(self.registry().numpat())
     }
 }
 
@@ -514,13 +612,8 @@ impl Subscription {
 
     /// Adds `names` (channels or patterns) to what this subscription listens to.
     fn listen<N: AsRef<[u8]>>(&mut self, kind: Kind, names: impl IntoIterator<Item = N>) {
-        let registry = Arc::clone(&self.registry);
-        let mut state = registry.state.write();
-        for name in names {
-            if add(state.map(kind), name.as_ref(), &self.inbox) {
-                self.names(kind).push(Blob::copy_from_slice(name.as_ref()));
-            }
-        }
+        let added = self.registry.listen(kind, names, &self.inbox);
+        self.names(kind).extend(added);
     }
 
     /// Removes `names` (all of this kind if none) from what this subscription listens
@@ -533,11 +626,7 @@ impl Subscription {
         if names.is_empty() {
             names.clone_from(self.names(kind));
         }
-        let registry = Arc::clone(&self.registry);
-        let mut state = registry.state.write();
-        for name in &names {
-            remove(state.map(kind), name, &self.inbox);
-        }
+        self.registry.stop(kind, &names, &self.inbox);
         self.names(kind).retain(|n| !names.contains(n));
     }
 
@@ -567,46 +656,11 @@ impl Subscription {
 
     /// Waits up to `deadline` (`None`: forever) for the next message.
     fn next(&self, deadline: Option<Instant>) -> Result<Option<Message>> {
-        // A reader that keeps up finds its inbox empty most of the time, and a message is
-        // usually microseconds away: spin and yield a little before sleeping, so that a
-        // stream of messages does not cost a wake-up (a context switch) each.
-        const SPINS: u32 = 6;
-        const YIELDS: u32 = 10;
-        let mut round = 0;
         let mut taken = self.taken.lock();
-        loop {
-            if let Some(m) = taken.pop_front() {
-                return Ok(Some(m));
-            }
-            let mut queue = self.inbox.queue.lock();
-            if self.inbox.drain(&mut queue, &mut taken)? {
-                continue;
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Ok(None);
-            }
-            if round < SPINS + YIELDS {
-                drop(queue);
-                while round < SPINS + YIELDS && !self.inbox.news.load(Ordering::Acquire) {
-                    if round < SPINS {
-                        for _ in 0..1 << round {
-                            std::hint::spin_loop();
-                        }
-                    } else {
-                        std::thread::yield_now();
-                    }
-                    round += 1;
-                }
-                round += 1;
-                continue;
-            }
-            match deadline {
-                None => self.inbox.ready.wait(&mut queue),
-                Some(d) => {
-                    self.inbox.ready.wait_until(&mut queue, d);
-                }
-            }
+        if taken.is_empty() && !self.inbox.wait(&mut taken, deadline)? {
+            return Ok(None);
         }
+        Ok(taken.pop_front())
     }
 
     /// The next message, waiting for one as long as it takes.
@@ -677,7 +731,7 @@ impl Subscription {
     pub fn try_recv(&self) -> Result<Option<Message>> {
         let mut taken = self.taken.lock();
         if taken.is_empty() {
-            self.inbox.drain(&mut self.inbox.queue.lock(), &mut taken)?;
+            self.inbox.take(&mut taken)?;
         }
         Ok(taken.pop_front())
     }
