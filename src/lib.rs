@@ -102,8 +102,9 @@ pub mod fuzzing {
 pub use keyspace::blocking::CancelToken;
 pub use keyspace::evict::EvictionPolicy;
 pub use keyspace::notify::KeyspaceEvents;
+pub use keyspace::pubsub::Message;
 pub use lists::{LRangeIter, Lists, LposOptions, Position, Side};
-pub use pubsub::{Message, PubSub, Subscription};
+pub use pubsub::{PubSub, Subscription};
 pub use scan::ScanOptions;
 pub use sets::{SScanIter, Sets};
 pub use store::{Db, Store, StoreBuilder};

@@ -1,5 +1,5 @@
-//! Publish/subscribe between threads (Redis's `pubsub.c`): the [`PubSub`] handle, the
-//! [`Subscription`] a subscriber reads from, and the registry behind them.
+//! Publish/subscribe between threads (Redis's `pubsub.c`): the [`PubSub`] handle and the
+//! [`Subscription`] a subscriber reads from, on the registry in `keyspace/pubsub.rs`.
 //!
 //! | Redis | here |
 //! |---|---|
@@ -8,222 +8,17 @@
 //! | `UNSUBSCRIBE` / `PUNSUBSCRIBE` | [`Subscription::unsubscribe`] / [`Subscription::punsubscribe`], or drop the subscription |
 //! | `PUBSUB CHANNELS` / `NUMSUB` / `NUMPAT` | [`PubSub::channels`] / [`PubSub::numsub`] / [`PubSub::numpat`] |
 //!
-//! # Delivery
-//!
-//! Each subscription has an inbox: a queue under its own mutex, and a condition variable
-//! its reader sleeps on. `PUBLISH` appends the message to the inbox of every subscription
-//! to the channel, and of every subscription to a matching pattern (so a subscription to
-//! both receives it twice, as a Redis client does), while holding the registry's read
-//! lock: a subscription added or removed concurrently either gets the whole message or
-//! none of it, and one publisher's messages reach every inbox in publish order. A message
-//! is shared, not copied, between inboxes when it is long (a [`Blob`]).
-//!
-//! The reader takes the whole queue at once (a swap under the lock) and then reads from
-//! its own batch, so publisher and reader meet on the lock once per batch, not once per
-//! message; and a reader that finds nothing spins and yields briefly before it sleeps,
-//! so a steady stream does not cost a wake-up per message. (Both measured in
-//! `benches/pubsub.rs`: with 8 subscribers, 19 µs a message became 0.5 µs.)
-//!
-//! # Slow subscribers
-//!
-//! A publisher never waits for a subscriber. Instead each inbox holds at most a budget of
-//! bytes ([`StoreBuilder::pubsub_buffer_limit`](crate::StoreBuilder::pubsub_buffer_limit),
-//! 32 MiB by default — Redis's `client-output-buffer-limit pubsub` hard limit). An inbox
-//! that would exceed it is *cut off*, as Redis disconnects such a client: its pending
-//! messages are dropped, it receives nothing more, and once it has read the batch it
-//! already took, every read returns [`Error::SubscriberCutOff`]. A subscriber thus never
-//! loses messages silently in the middle of a stream: it reads everything in order, or
-//! learns that it fell behind. (With the batch it holds, a subscription's messages never
-//! take more than twice the budget.)
+//! How a message reaches the subscriptions, and what becomes of one that falls behind,
+//! is described in `keyspace/pubsub.rs` ("Delivery" and "Slow subscribers").
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use hashbrown::HashMap;
-use parking_lot::{Condvar, Mutex, RwLock};
+use parking_lot::Mutex;
 
-use crate::{Blob, Error, Result, Store, glob};
-
-/// A published message, as a subscription receives it.
-///
-/// # Examples
-///
-/// ```
-/// let store = embedis::Store::new();
-/// let sub = store.pubsub().psubscribe(["news.*"]);
-/// store.pubsub().publish("news.tech", "rust 2.0")?;
-/// let m = sub.try_recv()?.unwrap();
-/// assert_eq!((m.channel, m.pattern, m.payload), ("news.tech".into(), Some("news.*".into()), "rust 2.0".into()));
-/// # Ok::<(), embedis::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Message {
-    /// The channel it was published to.
-    pub channel: Blob,
-    /// The pattern that matched the channel, for a pattern subscription (`pmessage`).
-    pub pattern: Option<Blob>,
-    /// What was published.
-    pub payload: Blob,
-}
-
-impl Message {
-    /// Bytes the message holds against its inbox's budget.
-    fn cost(&self) -> usize {
-        const OVERHEAD: usize = 32;
-        self.channel.len()
-            + self.payload.len()
-            + self.pattern.as_ref().map_or(0, |p| p.len())
-            + OVERHEAD
-    }
-}
-
-/// A subscription's queue of undelivered messages.
-#[derive(Debug, Default)]
-struct Queue {
-    messages: VecDeque<Message>,
-    bytes: usize,
-    cut_off: bool,
-}
-
-/// Where one subscription's messages wait for its reader.
-#[derive(Debug, Default)]
-struct Inbox {
-    queue: Mutex<Queue>,
-    ready: Condvar,
-    /// Set (under the lock) whenever the queue has something to report — a message or
-    /// the cut-off — so that a spinning reader can watch it without taking the lock.
-    news: AtomicBool,
-}
-
-impl Inbox {
-    /// Appends `message` unless the inbox was cut off; cuts it off if the message would
-    /// take it past `limit` bytes. Returns whether the subscription was still
-    /// receiving.
-    fn deliver(&self, message: Message, limit: usize) -> bool {
-        let mut queue = self.queue.lock();
-        if queue.cut_off {
-            return false;
-        }
-        queue.bytes += message.cost();
-        if queue.bytes > limit {
-            queue.cut_off = true;
-            queue.messages = VecDeque::new();
-            queue.bytes = 0;
-        } else {
-            queue.messages.push_back(message);
-        }
-        self.news.store(true, Ordering::Release);
-        drop(queue);
-        self.ready.notify_one();
-        true
-    }
-
-    /// Moves every waiting message from the locked `queue` to `into` (which is empty)
-    /// in O(1), so the reader takes the lock once per batch rather than per message.
-    /// Returns whether there were any; the cut-off once the queue is empty and cut off.
-    fn drain(&self, queue: &mut Queue, into: &mut VecDeque<Message>) -> Result<bool> {
-        if queue.messages.is_empty() {
-            return if queue.cut_off {
-                Err(Error::SubscriberCutOff)
-            } else {
-                Ok(false)
-            };
-        }
-        std::mem::swap(&mut queue.messages, into);
-        queue.bytes = 0;
-        self.news.store(false, Ordering::Relaxed);
-        Ok(true)
-    }
-
-    fn live(&self) -> bool {
-        !self.queue.lock().cut_off
-    }
-}
-
-/// Who listens to what: subscriptions by channel and by pattern.
-#[derive(Debug, Default)]
-struct State {
-    channels: HashMap<Blob, Vec<Arc<Inbox>>>,
-    patterns: HashMap<Blob, Vec<Arc<Inbox>>>,
-}
-
-/// What a subscription name is.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Channel,
-    Pattern,
-}
-
-impl State {
-    fn map(&mut self, kind: Kind) -> &mut HashMap<Blob, Vec<Arc<Inbox>>> {
-        match kind {
-            Kind::Channel => &mut self.channels,
-            Kind::Pattern => &mut self.patterns,
-        }
-    }
-}
-
-fn add(map: &mut HashMap<Blob, Vec<Arc<Inbox>>>, name: &[u8], inbox: &Arc<Inbox>) -> bool {
-    let subs = map.entry(Blob::copy_from_slice(name)).or_default();
-    if subs.iter().any(|s| Arc::ptr_eq(s, inbox)) {
-        return false;
-    }
-    subs.push(Arc::clone(inbox));
-    true
-}
-
-fn remove(map: &mut HashMap<Blob, Vec<Arc<Inbox>>>, name: &[u8], inbox: &Arc<Inbox>) {
-    if let Some(subs) = map.get_mut(name) {
-        subs.retain(|s| !Arc::ptr_eq(s, inbox));
-        if subs.is_empty() {
-            map.remove(name);
-        }
-    }
-}
-
-/// The store's pub/sub registry.
-#[derive(Debug)]
-pub(crate) struct Registry {
-    state: RwLock<State>,
-    /// Bytes an inbox may hold before it is cut off.
-    limit: usize,
-}
-
-impl Registry {
-    pub(crate) fn new(limit: usize) -> Self {
-        Registry {
-            state: RwLock::new(State::default()),
-            limit,
-        }
-    }
-
-    pub(crate) fn publish(&self, channel: &[u8], payload: &Blob) -> usize {
-        let state = self.state.read();
-        let mut receivers = 0;
-        let channel_blob = Blob::copy_from_slice(channel);
-        let message = |pattern: Option<&Blob>| Message {
-            channel: channel_blob.clone(),
-            pattern: pattern.cloned(),
-            payload: payload.clone(),
-        };
-        if let Some(subs) = state.channels.get(channel) {
-            for inbox in subs {
-                receivers += usize::from(inbox.deliver(message(None), self.limit));
-            }
-        }
-        for (pattern, subs) in &state.patterns {
-            if glob::matches(pattern, channel) {
-                for inbox in subs {
-                    receivers += usize::from(inbox.deliver(message(Some(pattern)), self.limit));
-                }
-            }
-        }
-        receivers
-    }
-}
+use crate::keyspace::pubsub::{Inbox, Kind, Message, Registry};
+use crate::{Blob, Result, Store};
 
 /// Publish/subscribe: channels between the threads of a process. From
 /// [`Store::pubsub`].
@@ -332,20 +127,9 @@ impl<'s> PubSub<'s> {
     /// ```
     #[allow(clippy::needless_pass_by_value)] // `Some("n*")` reads better than a reference
     pub fn channels(&self, pattern: Option<impl AsRef<[u8]>>) -> Result<Vec<Blob>> {
-        let state = self.registry().state.read();
-        let mut out: Vec<Blob> = state
-            .channels
-            .iter()
-            .filter(|(name, subs)| {
-                subs.iter().any(|s| s.live())
-                    && pattern
-                        .as_ref()
-                        .is_none_or(|p| glob::matches(p.as_ref(), name))
-            })
-            .map(|(name, _)| name.clone())
-            .collect();
-        out.sort();
-        Ok(out)
+        Ok(self
+            .registry()
+            .channels(pattern.as_ref().map(AsRef::as_ref)))
     }
 
     /// The number of subscriptions to each of `channels`, pattern subscriptions not
@@ -364,18 +148,7 @@ impl<'s> PubSub<'s> {
         &self,
         channels: impl IntoIterator<Item = C>,
     ) -> Result<Vec<(Blob, usize)>> {
-        let state = self.registry().state.read();
-        Ok(channels
-            .into_iter()
-            .map(|c| {
-                let c = c.as_ref();
-                let n = state
-                    .channels
-                    .get(c)
-                    .map_or(0, |subs| subs.iter().filter(|s| s.live()).count());
-                (Blob::copy_from_slice(c), n)
-            })
-            .collect())
+        Ok(self.registry().numsub(channels))
     }
 
     /// The number of distinct patterns subscribed to (`PUBSUB NUMPAT`).
@@ -390,12 +163,7 @@ impl<'s> PubSub<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn numpat(&self) -> Result<usize> {
-        let state = self.registry().state.read();
-        Ok(state
-            .patterns
-            .values()
-            .filter(|subs| subs.iter().any(|s| s.live()))
-            .count())
+        Ok(self.registry().numpat())
     }
 }
 
@@ -514,13 +282,8 @@ impl Subscription {
 
     /// Adds `names` (channels or patterns) to what this subscription listens to.
     fn listen<N: AsRef<[u8]>>(&mut self, kind: Kind, names: impl IntoIterator<Item = N>) {
-        let registry = Arc::clone(&self.registry);
-        let mut state = registry.state.write();
-        for name in names {
-            if add(state.map(kind), name.as_ref(), &self.inbox) {
-                self.names(kind).push(Blob::copy_from_slice(name.as_ref()));
-            }
-        }
+        let added = self.registry.listen(kind, names, &self.inbox);
+        self.names(kind).extend(added);
     }
 
     /// Removes `names` (all of this kind if none) from what this subscription listens
@@ -533,11 +296,7 @@ impl Subscription {
         if names.is_empty() {
             names.clone_from(self.names(kind));
         }
-        let registry = Arc::clone(&self.registry);
-        let mut state = registry.state.write();
-        for name in &names {
-            remove(state.map(kind), name, &self.inbox);
-        }
+        self.registry.stop(kind, &names, &self.inbox);
         self.names(kind).retain(|n| !names.contains(n));
     }
 
@@ -567,46 +326,11 @@ impl Subscription {
 
     /// Waits up to `deadline` (`None`: forever) for the next message.
     fn next(&self, deadline: Option<Instant>) -> Result<Option<Message>> {
-        // A reader that keeps up finds its inbox empty most of the time, and a message is
-        // usually microseconds away: spin and yield a little before sleeping, so that a
-        // stream of messages does not cost a wake-up (a context switch) each.
-        const SPINS: u32 = 6;
-        const YIELDS: u32 = 10;
-        let mut round = 0;
         let mut taken = self.taken.lock();
-        loop {
-            if let Some(m) = taken.pop_front() {
-                return Ok(Some(m));
-            }
-            let mut queue = self.inbox.queue.lock();
-            if self.inbox.drain(&mut queue, &mut taken)? {
-                continue;
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Ok(None);
-            }
-            if round < SPINS + YIELDS {
-                drop(queue);
-                while round < SPINS + YIELDS && !self.inbox.news.load(Ordering::Acquire) {
-                    if round < SPINS {
-                        for _ in 0..1 << round {
-                            std::hint::spin_loop();
-                        }
-                    } else {
-                        std::thread::yield_now();
-                    }
-                    round += 1;
-                }
-                round += 1;
-                continue;
-            }
-            match deadline {
-                None => self.inbox.ready.wait(&mut queue),
-                Some(d) => {
-                    self.inbox.ready.wait_until(&mut queue, d);
-                }
-            }
+        if taken.is_empty() && !self.inbox.wait(&mut taken, deadline)? {
+            return Ok(None);
         }
+        Ok(taken.pop_front())
     }
 
     /// The next message, waiting for one as long as it takes.
@@ -616,9 +340,9 @@ impl Subscription {
     ///
     /// # Errors
     ///
-    /// [`Error::SubscriberCutOff`] once the subscription fell further behind than its
-    /// buffer allows (see the [module docs](crate::PubSub)): the messages it had not read
-    /// were dropped, and it receives no more.
+    /// [`Error::SubscriberCutOff`](crate::Error::SubscriberCutOff) once the subscription
+    /// fell further behind than its buffer allows (see the [module docs](crate::PubSub)):
+    /// the messages it had not read were dropped, and it receives no more.
     ///
     /// # Examples
     ///
@@ -677,7 +401,7 @@ impl Subscription {
     pub fn try_recv(&self) -> Result<Option<Message>> {
         let mut taken = self.taken.lock();
         if taken.is_empty() {
-            self.inbox.drain(&mut self.inbox.queue.lock(), &mut taken)?;
+            self.inbox.take(&mut taken)?;
         }
         Ok(taken.pop_front())
     }

@@ -8,8 +8,8 @@ use rand::Rng;
 
 use crate::keyspace::expiry::{self, Schedule, SweeperHandle};
 use crate::keyspace::notify::{KeyspaceEvents, Notifier};
+use crate::keyspace::pubsub;
 use crate::keyspace::{Keyspace, Scope};
-use crate::pubsub;
 use crate::{Bits, EvictionPolicy, Hashes, Keys, Lists, PubSub, Result, Sets, Strings, ZSets};
 
 /// An embedded data-structure store with Redis semantics.

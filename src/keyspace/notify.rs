@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use parking_lot::Mutex;
 
-use crate::pubsub::Registry;
+use crate::keyspace::pubsub::Registry;
 use crate::{Blob, Error, Result};
 
 /// Publish to `__keyspace@<db>__:<key>` (`K`).
