@@ -12,7 +12,7 @@
 //! of a string see zeros; writes past it grow the string with zero bytes, after checking
 //! the result against the maximum string size.
 
-use crate::keyspace::{Deadline, Keyspace, notify};
+use crate::keyspace::{Access, Deadline, notify};
 use crate::value::{StrRef, opt_str};
 use crate::{Error, Result, Store};
 
@@ -122,21 +122,21 @@ pub enum BitFieldOp {
 /// A handle is a borrowed view of the store: it holds no lock between calls.
 #[derive(Clone, Copy, Debug)]
 pub struct Bits<'s> {
-    store: &'s Store,
+    ks: Access<'s>,
     db: usize,
 }
 
 impl<'s> Bits<'s> {
-    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
-        Bits { store, db }
+    pub(crate) fn new(ks: Access<'s>, db: usize) -> Self {
+        Bits { ks, db }
     }
 
-    fn ks(&self) -> &'s Keyspace {
-        self.store.keyspace()
+    fn ks(&self) -> Access<'s> {
+        self.ks
     }
 
     fn check_offset(&self, offset: u64) -> Result<u64> {
-        if offset >> 3 < self.store.max_string_size() as u64 {
+        if offset >> 3 < self.ks.max_string_size() as u64 {
             Ok(offset)
         } else {
             Err(Error::BitOffsetOutOfRange)

@@ -22,16 +22,18 @@ mod strings;
 mod table;
 mod zsets;
 
-pub(crate) use connection::Clients;
 pub use connection::Connection;
 pub use reply::Reply;
 
+use crate::keyspace::Access;
 use crate::{Bits, CancelToken, Hashes, Keys, Lists, Sets, Store, Strings, ZSets};
 
-/// What a handler runs against: a store (the real one, or a transaction's private
-/// one), a database, the protocol, and the token that unblocks a blocking command.
+/// What a handler runs against: the store, the keyspace as the command reaches it
+/// (live, or through the shards an `EXEC` holds), a database, the protocol, and the
+/// token that unblocks a blocking command.
 pub(crate) struct Ctx<'a> {
     store: &'a Store,
+    access: Access<'a>,
     db: usize,
     resp3: bool,
     cancel: Option<&'a CancelToken>,
@@ -39,27 +41,27 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     fn strings(&self) -> Strings<'a> {
-        Strings::new(self.store, self.db)
+        Strings::new(self.access, self.db)
     }
 
     fn bits(&self) -> Bits<'a> {
-        Bits::new(self.store, self.db)
+        Bits::new(self.access, self.db)
     }
 
     fn keys(&self) -> Keys<'a> {
-        Keys::new(self.store, self.db)
+        Keys::new(self.access, self.db)
     }
 
     fn hashes(&self) -> Hashes<'a> {
-        Hashes::new(self.store, self.db)
+        Hashes::new(self.access, self.db)
     }
 
     fn sets(&self) -> Sets<'a> {
-        Sets::new(self.store, self.db)
+        Sets::new(self.access, self.db)
     }
 
     fn lists(&self) -> Lists<'a> {
-        let lists = Lists::new(self.store, self.db);
+        let lists = Lists::new(self.access, self.db);
         match self.cancel {
             Some(token) => lists.cancel_with(token),
             None => lists,
@@ -67,7 +69,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn zsets(&self) -> ZSets<'a> {
-        let zsets = ZSets::new(self.store, self.db);
+        let zsets = ZSets::new(self.access, self.db);
         match self.cancel {
             Some(token) => zsets.cancel_with(token),
             None => zsets,
@@ -76,7 +78,7 @@ impl<'a> Ctx<'a> {
 
     /// The store's clock, in Unix milliseconds.
     fn now_ms(&self) -> i64 {
-        i64::try_from(self.store.keyspace().now()).unwrap_or(i64::MAX)
+        i64::try_from(self.access.now()).unwrap_or(i64::MAX)
     }
 }
 

@@ -158,10 +158,15 @@ pub enum Error {
     /// a client over its `client-output-buffer-limit pubsub`).
     #[error("ERR subscription cut off: its unread messages exceeded the pubsub buffer limit")]
     SubscriberCutOff,
-    /// A transaction touched a key it did not name, or a whole database; nothing it did
-    /// was applied ([`Store::transaction`](crate::Store::transaction)).
+    /// A command in a transaction reached a key the transaction did not name, or a
+    /// whole database; the command did nothing
+    /// ([`Store::transaction`](crate::Store::transaction), [`Pipeline`](crate::Pipeline)).
     #[error("ERR a transaction touched a key it did not name")]
     KeyNotInTransaction,
+    /// The store's own handles were used inside one of its transactions, whose locks
+    /// they would wait for: use the [`Transaction`](crate::Transaction)'s handles.
+    #[error("ERR the store is locked by a transaction on this thread: use the transaction's handles")]
+    InsideTransaction,
     /// A watched key changed before the optimistic transaction committed; nothing was
     /// applied ([`Watch::transaction`](crate::Watch::transaction); Redis's `EXEC` replies
     /// nil).

@@ -11,7 +11,7 @@
 //! | `HRANDFIELD` | [`hrandfield`](Hashes::hrandfield), [`hrandfield_count`](Hashes::hrandfield_count), [`hrandfield_withvalues`](Hashes::hrandfield_withvalues) |
 //! | `HSCAN` | [`hscan`](Hashes::hscan), [`hscan_iter`](Hashes::hscan_iter) |
 
-use crate::keyspace::{EntryMut, Keyspace, notify};
+use crate::keyspace::{Access, EntryMut, notify};
 use crate::number::{self, IntBuf};
 use crate::scan::{Batches, ScanOptions};
 use crate::value::dict::Picks;
@@ -37,17 +37,17 @@ use crate::{Args, Blob, Error, Result, Store};
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Hashes<'s> {
-    store: &'s Store,
+    ks: Access<'s>,
     db: usize,
 }
 
 impl<'s> Hashes<'s> {
-    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
-        Hashes { store, db }
+    pub(crate) fn new(ks: Access<'s>, db: usize) -> Self {
+        Hashes { ks, db }
     }
 
-    fn ks(&self) -> &'s Keyspace {
-        self.store.keyspace()
+    fn ks(&self) -> Access<'s> {
+        self.ks
     }
 
     /// Reads the hash at `key` (`None` if absent) under a read lock.
@@ -476,7 +476,7 @@ impl<'s> Hashes<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn hrandfield_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
-        let picks = Picks::from_count(count, self.store.max_picks())?;
+        let picks = Picks::from_count(count, self.ks.max_picks())?;
         self.read(key.as_ref(), |h| {
             let Some(h) = h else {
                 return Ok(Vec::new());
@@ -506,7 +506,7 @@ impl<'s> Hashes<'s> {
         key: impl AsRef<[u8]>,
         count: i64,
     ) -> Result<Vec<(Blob, Blob)>> {
-        let picks = Picks::from_count(count, self.store.max_picks())?;
+        let picks = Picks::from_count(count, self.ks.max_picks())?;
         if count.unsigned_abs() > (i64::MAX / 2).unsigned_abs() {
             return Err(Error::OutOfRange);
         }

@@ -16,7 +16,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::clock::{deadline_after, deadline_at, system_time};
-use crate::keyspace::{Deadline, Keyspace, notify};
+use crate::keyspace::{Access, Deadline, notify};
 use crate::scan::{Batches, ScanOptions};
 use crate::value::ValueRef;
 use crate::{Blob, Error, KeyType, Result, Store, glob};
@@ -148,17 +148,17 @@ impl CopyOptions {
 /// A handle is a borrowed view of the store: it holds no lock between calls.
 #[derive(Clone, Copy, Debug)]
 pub struct Keys<'s> {
-    store: &'s Store,
+    ks: Access<'s>,
     db: usize,
 }
 
 impl<'s> Keys<'s> {
-    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
-        Keys { store, db }
+    pub(crate) fn new(ks: Access<'s>, db: usize) -> Self {
+        Keys { ks, db }
     }
 
-    fn ks(&self) -> &'s Keyspace {
-        self.store.keyspace()
+    fn ks(&self) -> Access<'s> {
+        self.ks
     }
 
     fn located<'k, K: AsRef<[u8]>>(&self, keys: &'k [K]) -> Vec<(usize, &'k [u8])> {
@@ -180,8 +180,8 @@ impl<'s> Keys<'s> {
     pub fn del<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
         let keys: Vec<K> = keys.into_iter().collect();
         let located = self.located(&keys);
-        Ok(self.ks().write_many(&located, |many| {
-            (0..located.len())
+        self.ks().write_many(&located, |many| {
+            Ok((0..located.len())
                 .filter(|&n| {
                     let mut e = many.entry(n);
                     let removed = e.remove();
@@ -190,8 +190,8 @@ impl<'s> Keys<'s> {
                     }
                     removed
                 })
-                .count()
-        }))
+                .count())
+        })
     }
 
     /// Deletes `keys` (`UNLINK`; the same as [`del`](Self::del): values are freed on
@@ -222,11 +222,11 @@ impl<'s> Keys<'s> {
     pub fn exists<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
         let keys: Vec<K> = keys.into_iter().collect();
         let located = self.located(&keys);
-        Ok(self.ks().read_many(&located, |many| {
-            (0..located.len())
+        self.ks().read_many(&located, |many| {
+            Ok((0..located.len())
                 .filter(|&n| many.get(n).is_some())
-                .count()
-        }))
+                .count())
+        })
     }
 
     /// How many of `keys` exist (`TOUCH`).
@@ -257,9 +257,8 @@ impl<'s> Keys<'s> {
     /// ```
     #[doc(alias = "TYPE")]
     pub fn key_type(&self, key: impl AsRef<[u8]>) -> Result<Option<KeyType>> {
-        Ok(self
-            .ks()
-            .read(self.db, key.as_ref(), |v| v.map(ValueRef::key_type)))
+        self.ks()
+            .read(self.db, key.as_ref(), |v| Ok(v.map(ValueRef::key_type)))
     }
 
     /// Every key matching the glob `pattern` (`KEYS`).
@@ -286,7 +285,7 @@ impl<'s> Keys<'s> {
             if all || glob::matches(pattern, key) {
                 out.push(Blob::copy_from_slice(key));
             }
-        });
+        })?;
         Ok(out)
     }
 
@@ -323,7 +322,7 @@ impl<'s> Keys<'s> {
                 if pattern_ok && type_ok {
                     out.push(Blob::copy_from_slice(key));
                 }
-            });
+            })?;
         Ok((next, out))
     }
 
@@ -361,9 +360,8 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn randomkey(&self) -> Result<Option<Blob>> {
-        Ok(self
-            .ks()
-            .random(self.db, |key, _| Blob::copy_from_slice(key)))
+        self.ks()
+            .random(self.db, |key, _| Blob::copy_from_slice(key))
     }
 
     /// Renames `src` to `dst`, overwriting `dst` and keeping the TTL (`RENAME`).
@@ -463,24 +461,23 @@ impl<'s> Keys<'s> {
             return Err(Error::SameObject);
         }
         self.ks().admit()?;
-        Ok(self
-            .ks()
+        self.ks()
             .write_many(&[(self.db, src), (to_db, dst)], |many| {
                 let source = many.entry(0);
                 let Some(value) = source.value().map(ValueRef::to_owned) else {
-                    return false;
+                    return Ok(false);
                 };
                 let expires_at = source.expires_at();
                 let mut target = many.entry(1);
                 if target.exists() && !options.replace {
-                    return false;
+                    return Ok(false);
                 }
                 // As Redis: a replaced destination is deleted, then added (a `new` key).
                 target.remove();
                 target.put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
                 target.notify(notify::GENERIC, "copy_to");
-                true
-            }))
+                Ok(true)
+            })
     }
 
     /// Moves `key` (with its TTL) to database `db`; returns whether it moved (`MOVE`).
@@ -507,19 +504,19 @@ impl<'s> Keys<'s> {
             return Err(Error::SameObject);
         }
         let key = key.as_ref();
-        Ok(self.ks().write_many(&[(self.db, key), (db, key)], |many| {
+        self.ks().write_many(&[(self.db, key), (db, key)], |many| {
             if !many.entry(0).exists() || many.entry(1).exists() {
-                return false;
+                return Ok(false);
             }
             let Some((value, expires_at)) = many.entry(0).take() else {
-                return false;
+                return Ok(false);
             };
             many.entry(1)
                 .put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
             many.entry(0).notify(notify::GENERIC, "move_from");
             many.entry(1).notify(notify::GENERIC, "move_to");
-            true
-        }))
+            Ok(true)
+        })
     }
 
     /// Exchanges the contents of databases `a` and `b`, atomically (`SWAPDB`).
@@ -540,8 +537,7 @@ impl<'s> Keys<'s> {
     pub fn swapdb(&self, a: usize, b: usize) -> Result<()> {
         self.ks().check_db(a)?;
         self.ks().check_db(b)?;
-        self.ks().swap(a, b);
-        Ok(())
+        self.ks().swap(a, b)
     }
 
     /// The number of keys in this database (`DBSIZE`); like Redis, it may count expired
@@ -556,7 +552,7 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn dbsize(&self) -> Result<usize> {
-        Ok(self.ks().len(self.db))
+        self.ks().len(self.db)
     }
 
     /// Deletes every key in this database (`FLUSHDB`).
@@ -571,8 +567,7 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn flushdb(&self) -> Result<()> {
-        self.ks().clear(self.db);
-        Ok(())
+        self.ks().clear(Some(self.db))
     }
 
     /// Deletes every key in every database (`FLUSHALL`).
@@ -587,8 +582,7 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn flushall(&self) -> Result<()> {
-        self.ks().clear_all();
-        Ok(())
+        self.ks().clear(None)
     }
 
     /// Sets `key` to expire after `ttl`; returns whether the key exists (`EXPIRE` /
@@ -700,9 +694,9 @@ impl<'s> Keys<'s> {
     /// The common core of the `EXPIRE` family, in Redis's order: the key must exist,
     /// then the condition must hold, then a deadline not after "now" deletes the key.
     fn expire_at_ms(&self, key: &[u8], at: u64, condition: ExpireCondition) -> Result<bool> {
-        Ok(self.ks().write(self.db, key, |e| {
+        self.ks().write(self.db, key, |e| {
             if !e.exists() {
-                return false;
+                return Ok(false);
             }
             let current = e.expires_at();
             let allowed = match condition {
@@ -714,12 +708,12 @@ impl<'s> Keys<'s> {
                 ExpireCondition::XxLt => current.is_some_and(|c| at < c),
             };
             if !allowed || !e.set_expires_at(Some(at)) {
-                return false;
+                return Ok(false);
             }
             // A deadline not after "now" deleted the key.
             e.notify(notify::GENERIC, if e.exists() { "expire" } else { "del" });
-            true
-        }))
+            Ok(true)
+        })
     }
 
     /// The remaining time to live of `key`, rounded to whole seconds as Redis's `TTL`
@@ -757,13 +751,16 @@ impl<'s> Keys<'s> {
     /// ```
     pub fn pttl(&self, key: impl AsRef<[u8]>) -> Result<Ttl> {
         let now = self.ks().now();
-        Ok(self
-            .ks()
-            .read_with_deadline(self.db, key.as_ref(), |entry| match entry {
-                None => Ttl::Missing,
-                Some((_, None)) => Ttl::Persistent,
-                Some((_, Some(at))) => Ttl::Expires(Duration::from_millis(at.saturating_sub(now))),
-            }))
+        self.ks()
+            .read_with_deadline(self.db, key.as_ref(), |entry| {
+                Ok(match entry {
+                    None => Ttl::Missing,
+                    Some((_, None)) => Ttl::Persistent,
+                    Some((_, Some(at))) => {
+                        Ttl::Expires(Duration::from_millis(at.saturating_sub(now)))
+                    }
+                })
+            })
     }
 
     /// When `key` expires, rounded to whole seconds as Redis's `EXPIRETIME` does.
@@ -781,7 +778,7 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn expiretime(&self, key: impl AsRef<[u8]>) -> Result<ExpireTime> {
-        Ok(self.expire_time(key.as_ref(), |ms| (ms + 500) / 1000 * 1000))
+        self.expire_time(key.as_ref(), |ms| (ms + 500) / 1000 * 1000)
     }
 
     /// When `key` expires, to the millisecond (`PEXPIRETIME`).
@@ -795,17 +792,18 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn pexpiretime(&self, key: impl AsRef<[u8]>) -> Result<ExpireTime> {
-        Ok(self.expire_time(key.as_ref(), |ms| ms))
+        self.expire_time(key.as_ref(), |ms| ms)
     }
 
     /// The deadline of `key`, rounded by `round` (in ms).
-    fn expire_time(&self, key: &[u8], round: fn(u64) -> u64) -> ExpireTime {
-        self.ks()
-            .read_with_deadline(self.db, key, |entry| match entry {
+    fn expire_time(&self, key: &[u8], round: fn(u64) -> u64) -> Result<ExpireTime> {
+        self.ks().read_with_deadline(self.db, key, |entry| {
+            Ok(match entry {
                 None => ExpireTime::Missing,
                 Some((_, None)) => ExpireTime::Persistent,
                 Some((_, Some(at))) => ExpireTime::At(system_time(round(at))),
             })
+        })
     }
 
     /// Removes the TTL of `key`; returns whether it had one (`PERSIST`).
@@ -821,13 +819,13 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool> {
-        Ok(self.ks().write(self.db, key.as_ref(), |e| {
+        self.ks().write(self.db, key.as_ref(), |e| {
             let persisted = e.expires_at().is_some() && e.set_expires_at(None);
             if persisted {
                 e.notify(notify::GENERIC, "persist");
             }
-            persisted
-        }))
+            Ok(persisted)
+        })
     }
 
     /// The bytes `key` takes (Redis's `MEMORY USAGE`): its entry — key, value, deadline
@@ -848,7 +846,7 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn memory_usage(&self, key: impl AsRef<[u8]>) -> Result<Option<usize>> {
-        Ok(self.ks().memory_usage(self.db, key.as_ref()))
+        self.ks().memory_usage(self.db, key.as_ref())
     }
 
     /// The logarithmic access-frequency counter of `key` (Redis's `OBJECT FREQ`: 0 to

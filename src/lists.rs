@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use crate::index::{list_index, list_range};
 use crate::keyspace::blocking::{CancelToken, Served};
-use crate::keyspace::{Keyspace, notify};
+use crate::keyspace::{Access, notify};
 use crate::scan::Batches;
 use crate::value::{Elem, KeyType, opt};
 use crate::{Args, Blob, Error, Result, Store};
@@ -138,7 +138,7 @@ impl LposOptions {
 /// Pops up to `count` elements from `side` of the list at `key`: `None` if the key is
 /// missing, [`Error::WrongType`] if it holds another type.
 fn pop_n(
-    ks: &Keyspace,
+    ks: Access<'_>,
     db: usize,
     key: &[u8],
     side: Side,
@@ -159,7 +159,7 @@ fn pop_n(
 
 /// `LMOVE`: atomically pops from `from` of `src` and pushes to `to` of `dst`.
 fn move_one(
-    ks: &Keyspace,
+    ks: Access<'_>,
     db: usize,
     src: &[u8],
     dst: &[u8],
@@ -210,22 +210,22 @@ fn move_one(
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Lists<'s> {
-    store: &'s Store,
+    ks: Access<'s>,
     db: usize,
     cancel: Option<&'s CancelToken>,
 }
 
 impl<'s> Lists<'s> {
-    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
+    pub(crate) fn new(ks: Access<'s>, db: usize) -> Self {
         Lists {
-            store,
+            ks,
             db,
             cancel: None,
         }
     }
 
-    fn ks(&self) -> &'s Keyspace {
-        self.store.keyspace()
+    fn ks(&self) -> Access<'s> {
+        self.ks
     }
 
     fn read<R>(&self, key: &[u8], f: impl FnOnce(Option<&ListValue>) -> R) -> Result<R> {
@@ -877,10 +877,10 @@ impl<'s> Lists<'s> {
         attempt: A,
     ) -> Result<Option<Served>>
     where
-        A: Fn(&Keyspace, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static,
+        A: Fn(Access<'_>, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static,
     {
         let ks = self.ks();
-        ks.blocking().run(
+        ks.keyspace().blocking().run(
             ks,
             self.db,
             keys,
@@ -895,9 +895,9 @@ impl<'s> Lists<'s> {
         &self,
         side: Side,
         count: usize,
-    ) -> impl Fn(&Keyspace, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static {
+    ) -> impl Fn(Access<'_>, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static {
         let db = self.db;
-        move |ks: &Keyspace, key: &[u8]| {
+        move |ks: Access<'_>, key: &[u8]| {
             pop_n(ks, db, key, side, count)
                 .map(|popped| popped.map(|items| Served::new(key, items)))
                 .transpose()
@@ -1029,7 +1029,7 @@ impl<'s> Lists<'s> {
     ) -> Result<Option<Blob>> {
         self.ks().admit()?;
         let (db, dst) = (self.db, dst.as_ref().to_vec());
-        let attempt = move |ks: &Keyspace, key: &[u8]| {
+        let attempt = move |ks: Access<'_>, key: &[u8]| {
             move_one(ks, db, key, &dst, from, to)
                 .map(|moved| moved.map(|elem| Served::new(key, vec![elem])))
                 .transpose()

@@ -50,7 +50,7 @@ impl<'s> PubSub<'s> {
     }
 
     fn registry(self) -> &'s Arc<Registry> {
-        &self.store.shared.pubsub
+        &self.store.core.pubsub
     }
 
     /// Sends `message` to every subscription to `channel` or to a pattern matching it,

@@ -17,7 +17,7 @@
 //! ascending order, for the whole command: atomic to every other thread. Every key is
 //! type-checked before anything is computed, so a `WRONGTYPE` anywhere changes nothing.
 
-use crate::keyspace::{Deadline, Keyspace, notify};
+use crate::keyspace::{Access, Deadline, notify};
 use crate::scan::{Batches, ScanOptions};
 use crate::value::dict::Picks;
 use crate::value::set::Op;
@@ -67,17 +67,17 @@ impl Op {
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Sets<'s> {
-    store: &'s Store,
+    ks: Access<'s>,
     db: usize,
 }
 
 impl<'s> Sets<'s> {
-    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
-        Sets { store, db }
+    pub(crate) fn new(ks: Access<'s>, db: usize) -> Self {
+        Sets { ks, db }
     }
 
-    fn ks(&self) -> &'s Keyspace {
-        self.store.keyspace()
+    fn ks(&self) -> Access<'s> {
+        self.ks
     }
 
     fn read<R>(&self, key: &[u8], f: impl FnOnce(Option<&SetValue>) -> R) -> Result<R> {
@@ -326,7 +326,7 @@ impl<'s> Sets<'s> {
     pub fn srandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
         self.random(
             key.as_ref(),
-            Picks::from_count(count, self.store.max_picks())?,
+            Picks::from_count(count, self.ks.max_picks())?,
         )
     }
 

@@ -4,12 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, ClockSource};
-use rand::Rng;
 
-use crate::keyspace::expiry::{self, Schedule, SweeperHandle};
+use crate::core::Core;
+use crate::keyspace::expiry::Schedule;
 use crate::keyspace::notify::{KeyspaceEvents, Notifier};
-use crate::keyspace::pubsub;
-use crate::keyspace::{Keyspace, Scope};
+use crate::keyspace::pubsub::Registry;
+use crate::keyspace::{Access, Keyspace};
 use crate::{Bits, EvictionPolicy, Hashes, Keys, Lists, PubSub, Result, Sets, Strings, ZSets};
 
 /// An embedded data-structure store with Redis semantics.
@@ -53,24 +53,7 @@ use crate::{Bits, EvictionPolicy, Hashes, Keys, Lists, PubSub, Result, Sets, Str
 /// exit.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pub(crate) shared: Arc<Shared>,
-}
-
-pub(crate) struct Shared {
-    pub(crate) keyspace: Keyspace,
-    pub(crate) pubsub: Arc<pubsub::Registry>,
-    pub(crate) clients: Arc<crate::command::Clients>,
-    pub(crate) max_string_size: usize,
-    sweeper: SweeperHandle,
-}
-
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("databases", &self.keyspace.databases())
-            .field("max_string_size", &self.max_string_size)
-            .finish_non_exhaustive()
-    }
+    pub(crate) core: Arc<Core>,
 }
 
 impl Default for Store {
@@ -117,7 +100,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn hashes(&self) -> Hashes<'_> {
-        Hashes::new(self, 0)
+        Hashes::new(self.access(), 0)
     }
 
     /// Commands on list values (`LPUSH`, `LRANGE`, `BLPOP`, `LMOVE`, …) in database 0.
@@ -131,7 +114,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn lists(&self) -> Lists<'_> {
-        Lists::new(self, 0)
+        Lists::new(self.access(), 0)
     }
 
     /// Commands on sorted-set values (`ZADD`, `ZRANGE`, `ZRANK`, `BZPOPMIN`, …) in
@@ -146,7 +129,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zsets(&self) -> ZSets<'_> {
-        ZSets::new(self, 0)
+        ZSets::new(self.access(), 0)
     }
 
     /// Publish/subscribe between threads (`PUBLISH`, `SUBSCRIBE`, `PSUBSCRIBE`,
@@ -204,7 +187,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn sets(&self) -> Sets<'_> {
-        Sets::new(self, 0)
+        Sets::new(self.access(), 0)
     }
 
     /// Commands on string values (`GET`, `SET`, `INCR`, `APPEND`, …) in database 0.
@@ -217,7 +200,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn strings(&self) -> Strings<'_> {
-        Strings::new(self, 0)
+        Strings::new(self.access(), 0)
     }
 
     /// Commands on strings as bit arrays (`SETBIT`, `BITCOUNT`, `BITFIELD`, …) in
@@ -232,7 +215,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn bits(&self) -> Bits<'_> {
-        Bits::new(self, 0)
+        Bits::new(self.access(), 0)
     }
 
     /// Generic key commands (`DEL`, `EXPIRE`, `TTL`, `SCAN`, …) in database 0.
@@ -246,7 +229,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn keys(&self) -> Keys<'_> {
-        Keys::new(self, 0)
+        Keys::new(self.access(), 0)
     }
 
     /// The handles on database `index` (Redis's `SELECT`).
@@ -265,7 +248,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn db(&self, index: usize) -> Result<Db<'_>> {
-        self.shared.keyspace.check_db(index)?;
+        self.core.keyspace.check_db(index)?;
         Ok(Db { store: self, index })
     }
 
@@ -277,7 +260,7 @@ impl Store {
     /// assert_eq!(embedis::Store::new().databases(), 16);
     /// ```
     pub fn databases(&self) -> usize {
-        self.shared.keyspace.databases()
+        self.core.keyspace.databases()
     }
 
     /// How many calls are blocked in `BLPOP` and friends right now (Redis's
@@ -300,7 +283,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn blocked_clients(&self) -> usize {
-        self.shared.keyspace.blocking().blocked()
+        self.core.keyspace.blocking().blocked()
     }
 
     /// Runs the active-expiry sweep now, on the calling thread, and returns how many
@@ -322,11 +305,11 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn purge_expired(&self) -> usize {
-        self.shared.keyspace.purge_expired()
+        self.core.keyspace.purge_expired()
     }
 
     pub(crate) fn keyspace(&self) -> &Keyspace {
-        &self.shared.keyspace
+        &self.core.keyspace
     }
 
     /// The store's counters, as Redis's `INFO stats` and `INFO clients` report them.
@@ -355,7 +338,7 @@ impl Store {
             keys: self.keyspace().key_count(),
             expires: self.keyspace().volatile_count(),
             total_commands_processed: t.commands,
-            connected_clients: self.shared.clients.count(),
+            connected_clients: self.core.clients.count(),
             blocked_clients: self.blocked_clients(),
         }
     }
@@ -410,7 +393,8 @@ impl Store {
     /// ```
     pub fn set_max_memory(&self, bytes: usize) {
         self.keyspace().memory().set_limit(bytes);
-        self.keyspace().shrink_to_limit();
+        // Outside a transaction this cannot fail; inside one, the commit evicts.
+        let _ = self.access().shrink_to_limit();
     }
 
     /// The eviction policy; see [`StoreBuilder::eviction_policy`].
@@ -442,43 +426,13 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn set_eviction_policy(&self, policy: EvictionPolicy) {
-        self.keyspace().set_policy(policy);
+        // Outside a transaction this cannot fail.
+        let _ = self.access().set_policy(policy);
     }
 
-    /// The most repeated random picks one reply may hold (`SRANDMEMBER`, `HRANDFIELD`,
-    /// `ZRANDMEMBER` with a negative count): as many elements as fit in the maximum
-    /// string size.
-    pub(crate) fn max_picks(&self) -> usize {
-        self.max_string_size() / std::mem::size_of::<crate::Blob>()
-    }
-
-    pub(crate) fn max_string_size(&self) -> usize {
-        self.shared.max_string_size
-    }
-
-    /// A transaction's private store (see `transaction.rs`): one database of one shard,
-    /// this store's clock and limits, no sweeper thread, limited to `scope`.
-    pub(crate) fn scoped(&self, scope: Scope) -> Store {
-        let ks = self.keyspace();
-        let schedule = Arc::new(Schedule::new(Duration::from_millis(10)));
-        let keyspace = Keyspace::new(
-            1,
-            1,
-            ks.clock().clone(),
-            Arc::clone(&schedule),
-            ks.rng().r#gen(),
-        )
-        .with_notifier(ks.notifier().holding())
-        .with_stats(Arc::clone(ks.stats()));
-        Store {
-            shared: Arc::new(Shared {
-                keyspace: keyspace.scoped(scope),
-                pubsub: Arc::clone(&self.shared.pubsub),
-                clients: Arc::clone(&self.shared.clients),
-                max_string_size: self.shared.max_string_size,
-                sweeper: SweeperHandle::new(schedule),
-            }),
-        }
+    /// The keyspace as the command handles reach it, outside any transaction.
+    pub(crate) fn access(&self) -> Access<'_> {
+        self.core.access()
     }
 }
 
@@ -546,7 +500,7 @@ impl<'s> Db<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn hashes(&self) -> Hashes<'s> {
-        Hashes::new(self.store, self.index)
+        Hashes::new(self.store.access(), self.index)
     }
 
     /// Commands on list values in this database.
@@ -561,7 +515,7 @@ impl<'s> Db<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn lists(&self) -> Lists<'s> {
-        Lists::new(self.store, self.index)
+        Lists::new(self.store.access(), self.index)
     }
 
     /// Commands on sorted-set values in this database.
@@ -576,7 +530,7 @@ impl<'s> Db<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zsets(&self) -> ZSets<'s> {
-        ZSets::new(self.store, self.index)
+        ZSets::new(self.store.access(), self.index)
     }
 
     /// Commands on set values in this database.
@@ -590,7 +544,7 @@ impl<'s> Db<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn sets(&self) -> Sets<'s> {
-        Sets::new(self.store, self.index)
+        Sets::new(self.store.access(), self.index)
     }
 
     /// Commands on string values in this database.
@@ -604,7 +558,7 @@ impl<'s> Db<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn strings(&self) -> Strings<'s> {
-        Strings::new(self.store, self.index)
+        Strings::new(self.store.access(), self.index)
     }
 
     /// Bit commands in this database.
@@ -618,7 +572,7 @@ impl<'s> Db<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn bits(&self) -> Bits<'s> {
-        Bits::new(self.store, self.index)
+        Bits::new(self.store.access(), self.index)
     }
 
     /// Generic key commands in this database.
@@ -632,7 +586,7 @@ impl<'s> Db<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn keys(&self) -> Keys<'s> {
-        Keys::new(self.store, self.index)
+        Keys::new(self.store.access(), self.index)
     }
 }
 
@@ -919,31 +873,22 @@ impl StoreBuilder {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn build(self) -> Store {
-        let schedule = Arc::new(Schedule::new(self.resolution));
-        let pubsub = Arc::new(pubsub::Registry::new(self.pubsub_buffer_limit));
-        let shared = Arc::new(Shared {
-            keyspace: Keyspace::new(
-                self.databases,
-                self.shards,
-                self.clock.clone(),
-                Arc::clone(&schedule),
-                self.seed.unwrap_or_else(rand::random),
-            )
-            .with_notifier(Notifier::new(self.events, Arc::clone(&pubsub))),
-            pubsub,
-            clients: Arc::default(),
-            max_string_size: self.max_string_size,
-            sweeper: SweeperHandle::new(Arc::clone(&schedule)),
-        });
-        shared.keyspace.memory().set_limit(self.max_memory);
-        shared.keyspace.memory().set_policy(self.policy);
-        if self.active_expiry {
-            // Without a thread the store still works: expiry stays lazy.
-            if let Ok(thread) = expiry::spawn(Arc::downgrade(&shared), schedule, self.clock) {
-                shared.sweeper.set_thread(thread);
-            }
+        let schedule = Arc::new(Schedule::new(self.resolution, self.clock.clone()));
+        let pubsub = Arc::new(Registry::new(self.pubsub_buffer_limit));
+        let keyspace = Keyspace::new(
+            self.databases,
+            self.shards,
+            self.clock,
+            Arc::clone(&schedule),
+            self.seed.unwrap_or_else(rand::random),
+        )
+        .with_notifier(Notifier::new(self.events, Arc::clone(&pubsub)))
+        .with_max_string_size(self.max_string_size);
+        keyspace.memory().set_limit(self.max_memory);
+        keyspace.memory().set_policy(self.policy);
+        Store {
+            core: Core::start(keyspace, pubsub, &schedule, self.active_expiry),
         }
-        Store { shared }
     }
 }
 
@@ -962,8 +907,8 @@ mod tests {
     fn dropping_the_last_clone_stops_the_sweeper() {
         let store = Store::new();
         let clone = store.clone();
-        let id = store.shared.sweeper.thread_id().expect("sweeper running");
-        let schedule = Arc::downgrade(store.shared.keyspace.schedule());
+        let id = store.core.sweeper_thread().expect("sweeper running");
+        let schedule = Arc::downgrade(store.core.keyspace.schedule());
         drop(store);
         assert!(
             schedule.upgrade().is_some(),

@@ -19,7 +19,7 @@ mod lcs;
 use std::time::{Duration, SystemTime};
 
 use crate::clock::{deadline_after, deadline_at};
-use crate::keyspace::{Deadline, EntryMut, Keyspace, notify};
+use crate::keyspace::{Access, Deadline, EntryMut, notify};
 use crate::number::{self, IntBuf};
 use crate::value::{StrRef, opt_str};
 use crate::{Blob, Error, Result, Store};
@@ -236,7 +236,7 @@ impl SetOptions {
 
 /// The deadline an [`Expiry`] asks for, validated as Redis does (`cmd` names the
 /// command in the error).
-pub(crate) fn deadline(ks: &Keyspace, expiry: Expiry, cmd: &'static str) -> Result<Deadline> {
+pub(crate) fn deadline(ks: Access<'_>, expiry: Expiry, cmd: &'static str) -> Result<Deadline> {
     let invalid = Error::InvalidExpireTime(cmd);
     Ok(match expiry {
         Expiry::Keep => Deadline::Keep,
@@ -263,17 +263,17 @@ fn notify_set(e: &EntryMut<'_>, deadline: Deadline) {
 /// method locks only its keys' shards, for the duration of the call.
 #[derive(Clone, Copy, Debug)]
 pub struct Strings<'s> {
-    store: &'s Store,
+    ks: Access<'s>,
     db: usize,
 }
 
 impl<'s> Strings<'s> {
-    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
-        Strings { store, db }
+    pub(crate) fn new(ks: Access<'s>, db: usize) -> Self {
+        Strings { ks, db }
     }
 
-    fn ks(&self) -> &'s Keyspace {
-        self.store.keyspace()
+    fn ks(&self) -> Access<'s> {
+        self.ks
     }
 
     /// The string at `key`, or `None` if the key does not exist (`GET`).
@@ -315,8 +315,8 @@ impl<'s> Strings<'s> {
         self.ks().write(self.db, key.as_ref(), |e| {
             e.put_str(value, Deadline::Clear);
             e.notify(notify::STRING, "set");
-        });
-        Ok(())
+            Ok(())
+        })
     }
 
     /// `SET` with options; returns whether the value was written (`false` when `NX` or
@@ -345,14 +345,14 @@ impl<'s> Strings<'s> {
         let deadline = deadline(self.ks(), options.expiry, "set")?;
         let value = value.as_ref();
         self.ks().admit()?;
-        Ok(self.ks().write(self.db, key.as_ref(), |e| {
+        self.ks().write(self.db, key.as_ref(), |e| {
             let write = options.condition.allows(e.exists());
             if write {
                 e.put_str(value, deadline);
                 notify_set(e, deadline);
             }
-            write
-        }))
+            Ok(write)
+        })
     }
 
     /// `SET … GET`: sets `key` as [`set_with`](Self::set_with) does and returns the old
@@ -484,8 +484,8 @@ impl<'s> Strings<'s> {
         self.ks().write(self.db, key, |e| {
             e.put_str(value, deadline);
             notify_set(e, deadline);
-        });
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Sets every pair, atomically, clearing their TTLs (`MSET`). A key given twice takes
@@ -536,17 +536,17 @@ impl<'s> Strings<'s> {
         let pairs: Vec<(K, V)> = pairs.into_iter().collect();
         let keys: Vec<(usize, &[u8])> = pairs.iter().map(|(k, _)| (self.db, k.as_ref())).collect();
         self.ks().admit()?;
-        Ok(self.ks().write_many(&keys, |many| {
+        self.ks().write_many(&keys, |many| {
             if nx && (0..pairs.len()).any(|n| many.entry(n).exists()) {
-                return false;
+                return Ok(false);
             }
             for (n, (_, v)) in pairs.iter().enumerate() {
                 let mut e = many.entry(n);
                 e.put_str(v.as_ref(), Deadline::Clear);
                 e.notify(notify::STRING, "set");
             }
-            true
-        }))
+            Ok(true)
+        })
     }
 
     /// The strings at `keys`, `None` for a missing key or one holding another type
@@ -567,15 +567,15 @@ impl<'s> Strings<'s> {
     ) -> Result<Vec<Option<Blob>>> {
         let keys: Vec<K> = keys.into_iter().collect();
         let located: Vec<(usize, &[u8])> = keys.iter().map(|k| (self.db, k.as_ref())).collect();
-        Ok(self.ks().read_many(&located, |many| {
-            (0..located.len())
+        self.ks().read_many(&located, |many| {
+            Ok((0..located.len())
                 .map(|n| {
                     many.get(n)
                         .and_then(|v| v.as_str().ok())
                         .map(StrRef::to_blob)
                 })
-                .collect()
-        }))
+                .collect())
+        })
     }
 
     /// Gets the string at `key` and changes its TTL (`GETEX`). [`Expiry::Keep`] changes
@@ -709,7 +709,7 @@ impl<'s> Strings<'s> {
         value: impl AsRef<[u8]>,
     ) -> Result<usize> {
         let value = value.as_ref();
-        let max = self.store.max_string_size();
+        let max = self.ks.max_string_size();
         self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             let len = e.str()?.map_or(0, |s| s.bytes().len());
@@ -770,7 +770,7 @@ impl<'s> Strings<'s> {
     /// ```
     pub fn append(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<usize> {
         let value = value.as_ref();
-        let max = self.store.max_string_size();
+        let max = self.ks.max_string_size();
         self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             let len = e.str()?.map_or(0, |s| s.bytes().len());
@@ -994,8 +994,8 @@ impl<'s> Strings<'s> {
                     .map(StrRef::to_bytes)
                     .unwrap_or_default())
             };
-            Ok::<_, Error>((get(0)?, get(1)?))
+            Ok((get(0)?, get(1)?))
         })?;
-        f(&a, &b, self.store.max_string_size())
+        f(&a, &b, self.ks.max_string_size())
     }
 }

@@ -9,33 +9,36 @@
 //!
 //! # How
 //!
-//! The transaction write-locks the shards of the keys it names (ascending order, the
-//! keyspace's one multi-key helper), copies those keys into a private store, and runs
-//! the closure against the private store with the ordinary typed handles — so every
-//! command behaves inside a transaction exactly as outside, with no second
-//! implementation. If the closure returns `Ok`, the keys it wrote are copied back before
-//! the locks are released; if it returns an error or panics, the private store is simply
-//! dropped and the real keys were never touched: rollback costs nothing.
+//! A transaction runs its commands in place, on the live shards it holds locked
+//! (`keyspace/txn.rs`): it write-locks the shards of the keys it names (and of the keys
+//! it watches) in the store's one ascending order, checks the watches under those
+//! locks, and runs the closure with handles that reach those tables directly — the
+//! ordinary typed handles, so every command behaves inside a transaction exactly as
+//! outside, with no second implementation. Before a key's first change its old entry
+//! is recorded; returning `Ok` commits (the locks are released, then keyspace events,
+//! `WATCH` flags and blocked callers see the changes at once), returning an error or
+//! panicking puts the records back before the locks are released.
 //!
-//! The private store knows which keys were named. A command that reaches any other key,
-//! or a whole database (`DBSIZE`, `SCAN`, `FLUSHDB`, …), makes the transaction fail
-//! with [`Error::KeyNotInTransaction`] when the closure returns, and nothing is applied.
-//! (Until then such a key reads as absent: it is not there to be read.) Blocking
-//! commands do not wait inside a transaction — nothing else can change its keys — as in
-//! Redis's `MULTI`.
+//! A command on a key the transaction did not name is refused at once with
+//! [`Error::KeyNotInTransaction`], as is a command over a whole database (`DBSIZE`,
+//! `SCAN`, `FLUSHDB`, …). Blocking commands do not wait inside a transaction — nothing
+//! else can change its keys — as in Redis's `MULTI`. The store's own handles must not
+//! be used inside the closure: their shards are the transaction's, so they answer
+//! [`Error::InsideTransaction`] instead of waiting for it.
 //!
 //! # Cost
 //!
-//! Copying in and out is O(size) of the named keys' values (of the written ones, for
-//! copying out), which is nothing for counters and session hashes and noticeable for a
-//! million-member sorted set.
+//! Locking the named keys' shards, plus a copy of each key's entry before its first
+//! change (for the rollback) — nothing for counters and session hashes, noticeable for
+//! a million-member sorted set. Pipelines and `EXEC` cannot roll back and copy nothing.
 
 use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::keyspace::{Deadline, Scope, notify};
+use crate::keyspace::{Access, Locked, Rollback};
+pub(crate) use crate::keyspace::Whole;
 use crate::{Bits, Db, Error, Hashes, Keys, Lists, Sets, Store, Strings, ZSets};
 
 /// The handles of a transaction in progress: the same commands as on a [`Store`], on
@@ -55,11 +58,12 @@ use crate::{Bits, Db, Error, Hashes, Keys, Lists, Sets, Store, Strings, ZSets};
 /// # Ok::<(), embedis::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct Transaction {
-    private: Store,
+pub struct Transaction<'t> {
+    access: Access<'t>,
+    db: usize,
 }
 
-impl Transaction {
+impl Transaction<'_> {
     /// String commands inside the transaction.
     ///
     /// # Examples
@@ -71,7 +75,7 @@ impl Transaction {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn strings(&self) -> Strings<'_> {
-        self.private.strings()
+        Strings::new(self.access, self.db)
     }
 
     /// Bit commands inside the transaction.
@@ -85,7 +89,7 @@ impl Transaction {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn bits(&self) -> Bits<'_> {
-        self.private.bits()
+        Bits::new(self.access, self.db)
     }
 
     /// Hash commands inside the transaction.
@@ -99,7 +103,7 @@ impl Transaction {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn hashes(&self) -> Hashes<'_> {
-        self.private.hashes()
+        Hashes::new(self.access, self.db)
     }
 
     /// List commands inside the transaction; blocking ones do not wait.
@@ -113,7 +117,7 @@ impl Transaction {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn lists(&self) -> Lists<'_> {
-        self.private.lists()
+        Lists::new(self.access, self.db)
     }
 
     /// Set commands inside the transaction.
@@ -128,7 +132,7 @@ impl Transaction {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn sets(&self) -> Sets<'_> {
-        self.private.sets()
+        Sets::new(self.access, self.db)
     }
 
     /// Sorted-set commands inside the transaction.
@@ -142,7 +146,7 @@ impl Transaction {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zsets(&self) -> ZSets<'_> {
-        self.private.zsets()
+        ZSets::new(self.access, self.db)
     }
 
     /// Key commands inside the transaction (on the named keys; not the whole-database
@@ -162,18 +166,19 @@ impl Transaction {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn keys(&self) -> Keys<'_> {
-        self.private.keys()
+        Keys::new(self.access, self.db)
     }
 }
 
-/// Runs `f` as a transaction over `keys` of database `db` of `store`; with a `watch`,
-/// only if none of its keys changed since it was taken.
+/// Runs `f` as a transaction over `keys` of database `db` of `store`; with `watches`,
+/// only if none of their keys changed since they were taken.
 fn run<K, R, E>(
     store: &Store,
     db: usize,
     keys: impl IntoIterator<Item = K>,
     watches: &[Watch],
-    f: impl FnOnce(&Transaction) -> Result<R, E>,
+    rollback: Rollback,
+    f: impl FnOnce(&Transaction<'_>) -> Result<R, E>,
 ) -> Result<R, E>
 where
     K: AsRef<[u8]>,
@@ -184,74 +189,68 @@ where
     names.dedup();
     let ks = store.keyspace();
     ks.check_db(db)?;
-    // The watched keys are locked too (after the named ones), so that the check below
-    // and the commit are one atomic step.
-    let mut located: Vec<(usize, &[u8])> = names.iter().map(|k| (db, k.as_slice())).collect();
-    for w in watches {
-        located.extend(w.keys.iter().map(|k| (w.db, k.as_slice())));
+    let named: Vec<(usize, &[u8])> = names.iter().map(|k| (db, k.as_slice())).collect();
+    let mut keys = named.clone();
+    keys.extend(watched(watches));
+    let locked = Locked::new(ks, &keys, &Whole::Nothing, Some(&named), rollback)?;
+    // The watched keys' shards are locked too: this check and the commit are one step.
+    if watches.iter().any(|w| w.changed_now(ks.now())) {
+        locked.rollback();
+        return Err(Error::WatchedKeyChanged.into());
     }
-    ks.write_many(&located, |many| {
-        if watches.iter().any(|w| w.changed_now(ks.now())) {
-            return Err(Error::WatchedKeyChanged.into());
+    let tx = Transaction {
+        access: Access::held(ks, &locked),
+        db,
+    };
+    let out = f(&tx);
+    drop(tx);
+    match out {
+        Ok(out) => {
+            locked.commit();
+            Ok(out)
         }
-        let tx = Transaction {
-            private: store.scoped(Scope::new(names.iter().cloned())),
-        };
-        let private = tx.private.keyspace();
-        // Copy in.
-        for (n, key) in names.iter().enumerate() {
-            if let Some((value, deadline)) = many.get_with_deadline(n) {
-                let value = value.to_owned();
-                let deadline = deadline.map_or(Deadline::Clear, Deadline::At);
-                private.write(0, key, |e| e.put(value, deadline));
-            }
+        Err(e) => {
+            locked.rollback();
+            Err(e)
         }
-        let scope = private.scope().expect("a private store is scoped");
-        scope.take_written();
-        private.notifier().take_held();
-        let out = f(&tx)?;
-        if scope.strayed() {
-            return Err(Error::KeyNotInTransaction.into());
-        }
-        // Copy out what was written, quietly: the events the commands raised in the
-        // private store stand for it, and are published next, in their order.
-        let written = scope.take_written();
-        notify::quietly(|| {
-            for (n, key) in names.iter().enumerate() {
-                if !written.contains(key) {
-                    continue;
-                }
-                #[allow(clippy::redundant_closure_for_method_calls)]
-                // the method's lifetime is too narrow
-                let taken = private.write(0, key, |e| e.take());
-                let mut entry = many.entry(n);
-                match taken {
-                    Some((value, deadline)) => {
-                        entry.put(value, deadline.map_or(Deadline::Clear, Deadline::At));
-                    }
-                    None => {
-                        entry.remove();
-                    }
-                }
-            }
-        });
-        for held in private.notifier().take_held() {
-            ks.notify(held.class, held.event, db, &held.key);
-        }
-        Ok(out)
-    })
+    }
 }
 
-/// `EXEC`: runs `f` on the private store of a transaction over `keys` of `db` (the
-/// keys in database 0 there), committed unless a watched key changed.
+/// The watched keys, each with its database.
+fn watched(watches: &[Watch]) -> Vec<(usize, &[u8])> {
+    watches
+        .iter()
+        .flat_map(|w| w.keys.iter().map(|k| (w.db, k.as_slice())))
+        .collect()
+}
+
+/// What an `EXEC` queue needs locked: the keys its commands name (each with its
+/// database), and whole databases.
+pub(crate) struct Span<'a> {
+    pub(crate) keys: Vec<(usize, &'a [u8])>,
+    pub(crate) whole: Whole,
+}
+
+/// `EXEC`: locks `span` (and the watched keys), checks the watches, and runs `f` on the
+/// held shards; nothing is rolled back. [`Error::WatchedKeyChanged`] (and `f` not run)
+/// if a watched key changed.
 pub(crate) fn run_queue<R>(
     store: &Store,
-    db: usize,
-    keys: &[&[u8]],
+    span: &Span<'_>,
     watches: &[Watch],
-    f: impl FnOnce(&Store) -> R,
+    f: impl FnOnce(Access<'_>) -> R,
 ) -> Result<R, Error> {
-    run(store, db, keys, watches, |tx| Ok(f(&tx.private)))
+    let ks = store.keyspace();
+    let mut keys = span.keys.clone();
+    keys.extend(watched(watches));
+    let locked = Locked::new(ks, &keys, &span.whole, None, Rollback::No)?;
+    if watches.iter().any(|w| w.changed_now(ks.now())) {
+        locked.rollback();
+        return Err(Error::WatchedKeyChanged);
+    }
+    let out = f(Access::held(ks, &locked));
+    locked.commit();
+    Ok(out)
 }
 
 impl Store {
@@ -259,19 +258,20 @@ impl Store {
     /// of its effects before all of them, and if `f` returns an error (or panics),
     /// none of them happen.
     ///
-    /// Inside, `f` uses the [`Transaction`]'s handles, which work on the named keys.
-    /// **Locking:** the shards of `keys` stay write-locked while `f` runs — keep it
-    /// short, and do not use this store's own handles inside it (a command on a locked
-    /// shard would wait for the transaction itself).
+    /// Inside, `f` uses the [`Transaction`]'s handles, which work on the named keys, in
+    /// place. **Locking:** the shards of `keys` stay write-locked while `f` runs — keep
+    /// it short. This store's own handles answer [`Error::InsideTransaction`] inside it
+    /// (their shards are the transaction's), and a command on a key `f` did not name
+    /// answers [`Error::KeyNotInTransaction`]; either error, returned by `f`, undoes
+    /// everything like any other.
     ///
     /// # Errors
     ///
-    /// What `f` returns; [`Error::KeyNotInTransaction`] (nothing applied) if `f`
-    /// touched a key it did not name, or a whole database.
+    /// What `f` returns.
     ///
     /// # Complexity
     ///
-    /// The commands', plus copying the named keys' values in and the written ones out
+    /// The commands', plus a copy of each changed key's value before its first change
     /// (see the [module docs](crate::Transaction)).
     ///
     /// # Examples
@@ -294,13 +294,13 @@ impl Store {
     pub fn transaction<K, R, E>(
         &self,
         keys: impl IntoIterator<Item = K>,
-        f: impl FnOnce(&Transaction) -> Result<R, E>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<R, E>,
     ) -> Result<R, E>
     where
         K: AsRef<[u8]>,
         E: From<Error>,
     {
-        run(self, 0, keys, &[], f)
+        run(self, 0, keys, &[], Rollback::Yes, f)
     }
 
     /// A [`Pipeline`] over `keys` of database 0: commands queued now, run later as one
@@ -357,13 +357,13 @@ impl<'s> Db<'s> {
     pub fn transaction<K, R, E>(
         &self,
         keys: impl IntoIterator<Item = K>,
-        f: impl FnOnce(&Transaction) -> Result<R, E>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<R, E>,
     ) -> Result<R, E>
     where
         K: AsRef<[u8]>,
         E: From<Error>,
     {
-        run(self.store(), self.index(), keys, &[], f)
+        run(self.store(), self.index(), keys, &[], Rollback::Yes, f)
     }
 
     /// [`Store::pipeline`] over keys of this database.
@@ -464,7 +464,13 @@ impl Watch {
         ks.watches().register(db, &keys, &flag);
         let deadlines = keys
             .iter()
-            .map(|k| ks.peek(db, k, |e| e.and_then(|(_, d)| d)))
+            .map(|k| {
+                // Inside a transaction's closure the key cannot be read: no deadline.
+                store
+                    .access()
+                    .peek(db, k, |e| Ok(e.and_then(|(_, d)| d)))
+                    .unwrap_or(None)
+            })
             .collect();
         Watch {
             store: store.clone(),
@@ -521,13 +527,20 @@ impl Watch {
     pub fn transaction<K, R, E>(
         &self,
         keys: impl IntoIterator<Item = K>,
-        f: impl FnOnce(&Transaction) -> Result<R, E>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<R, E>,
     ) -> Result<R, E>
     where
         K: AsRef<[u8]>,
         E: From<Error>,
     {
-        run(&self.store, self.db, keys, std::slice::from_ref(self), f)
+        run(
+            &self.store,
+            self.db,
+            keys,
+            std::slice::from_ref(self),
+            Rollback::Yes,
+            f,
+        )
     }
 }
 
@@ -575,7 +588,7 @@ pub struct Pipeline<'s> {
 }
 
 /// A queued command: runs on the transaction and boxes its `Result<T>`.
-type Command<'s> = Box<dyn FnOnce(&Transaction) -> Box<dyn Any> + 's>;
+type Command<'s> = Box<dyn FnOnce(&Transaction<'_>) -> Box<dyn Any> + 's>;
 
 impl std::fmt::Debug for Pipeline<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -614,9 +627,9 @@ impl<'s> Pipeline<'s> {
     /// ```
     pub fn queue<T: 'static>(
         &mut self,
-        command: impl FnOnce(&Transaction) -> Result<T, Error> + 's,
+        command: impl FnOnce(&Transaction<'_>) -> Result<T, Error> + 's,
     ) -> Queued<T> {
-        self.commands.push(Box::new(move |tx: &Transaction| {
+        self.commands.push(Box::new(move |tx: &Transaction<'_>| {
             Box::new(command(tx)) as Box<dyn Any>
         }));
         Queued {
@@ -626,12 +639,14 @@ impl<'s> Pipeline<'s> {
     }
 
     /// Runs every queued command, in order, as one atomic step, and returns their
-    /// replies.
+    /// replies. As in `EXEC`, a command's error is its own reply and undoes nothing — a
+    /// command on a key the pipeline did not name answers
+    /// [`Error::KeyNotInTransaction`].
     ///
     /// # Errors
     ///
-    /// [`Error::KeyNotInTransaction`] (and nothing applied) if a command touched a key
-    /// the pipeline did not name. A command's own error is its reply, not this.
+    /// [`Error::InsideTransaction`] if called inside a transaction's closure on the
+    /// same store.
     ///
     /// # Examples
     ///
@@ -650,7 +665,7 @@ impl<'s> Pipeline<'s> {
             keys,
             commands,
         } = self;
-        run(store, db, keys, &[], |tx| {
+        run(store, db, keys, &[], Rollback::No, |tx| {
             Ok(Replies {
                 replies: commands.into_iter().map(|c| Some(c(tx))).collect(),
             })

@@ -126,17 +126,21 @@ fn a_panic_inside_leaves_the_store_as_it_was_and_unlocked() {
 }
 
 #[test]
-fn touching_a_key_not_named_fails_the_transaction_and_applies_nothing() {
+fn a_key_not_named_is_refused_at_once_and_the_error_undoes_everything() {
     let store = Store::new();
     store.strings().set("other", "x").unwrap();
     let r = store.transaction(["mine"], |tx| {
         tx.strings().set("mine", "1")?;
-        // Not named: reads as absent, and dooms the transaction.
-        assert_eq!(tx.strings().get("other")?, None);
+        // Not named: refused at once, and nothing is read or written.
+        assert_eq!(tx.strings().get("other"), Err(Error::KeyNotInTransaction));
+        assert_eq!(tx.strings().set("other", "y"), Err(Error::KeyNotInTransaction));
+        // Returned, the error undoes the SET of "mine" too.
+        tx.strings().get("other")?;
         Ok::<_, Error>(())
     });
     assert_eq!(r, Err(Error::KeyNotInTransaction));
     assert_eq!(store.keys().exists(["mine"]).unwrap(), 0);
+    assert_eq!(store.strings().get("other").unwrap().unwrap(), "x");
     // A whole-database command is refused the same way.
     let r = store.transaction(["mine"], |tx| tx.keys().dbsize());
     assert_eq!(r, Err(Error::KeyNotInTransaction));
@@ -144,6 +148,45 @@ fn touching_a_key_not_named_fails_the_transaction_and_applies_nothing() {
         Error::KeyNotInTransaction.to_string(),
         "ERR a transaction touched a key it did not name"
     );
+}
+
+/// Runs `f` on a thread and fails the test if it has not finished within 10 s (the
+/// failure mode under test is a thread waiting for itself).
+fn within_deadline<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || tx.send(f()).unwrap());
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the store's own handle waited for its transaction's locks")
+}
+
+#[test]
+fn the_stores_own_handles_inside_a_transaction_get_an_error_not_a_hang() {
+    within_deadline(|| {
+        let store = Store::new();
+        store.strings().set("k", "1").unwrap();
+        let r = store.transaction(["k"], |tx| {
+            tx.strings().incr("k")?;
+            // The same store's handle: its shard is the transaction's.
+            assert_eq!(store.strings().get("k"), Err(Error::InsideTransaction));
+            assert_eq!(store.strings().set("other", "v"), Err(Error::InsideTransaction));
+            assert_eq!(store.keys().dbsize(), Err(Error::InsideTransaction));
+            assert_eq!(store.lists().blpop(["q"], None), Err(Error::InsideTransaction));
+            // A nested transaction on the same store is refused the same way.
+            assert_eq!(
+                store.transaction(["z"], |tx| tx.strings().incr("z")),
+                Err(Error::InsideTransaction)
+            );
+            // Another store is independent.
+            let other = Store::new();
+            other.strings().set("k", "elsewhere")?;
+            Ok::<_, Error>(())
+        });
+        assert_eq!(r, Ok(()));
+        assert_eq!(store.strings().get("k").unwrap().unwrap(), "2");
+        assert_eq!(store.strings().get("other").unwrap(), None);
+        // After the transaction the handles work again.
+        store.strings().set("other", "v").unwrap();
+    });
 }
 
 #[test]
@@ -361,16 +404,16 @@ fn a_pipeline_runs_atomically_and_a_failing_command_does_not_stop_the_others() {
 }
 
 #[test]
-fn a_pipeline_touching_an_undeclared_key_applies_nothing() {
+fn a_pipeline_command_on_an_undeclared_key_fails_alone() {
     let store = Store::new();
     let mut p = store.pipeline(["a"]);
-    p.queue(|tx| tx.strings().set("a", "1"));
-    p.queue(|tx| tx.strings().set("b", "2"));
-    assert_eq!(
-        p.execute().map(|r| r.len()),
-        Err(Error::KeyNotInTransaction)
-    );
-    assert_eq!(store.keys().exists(["a", "b"]).unwrap(), 0);
+    let a = p.queue(|tx| tx.strings().set("a", "1"));
+    let b = p.queue(|tx| tx.strings().set("b", "2"));
+    let mut replies = p.execute().unwrap();
+    assert_eq!(replies.take(a), Ok(()));
+    assert_eq!(replies.take(b), Err(Error::KeyNotInTransaction));
+    // As in EXEC, one command's error neither stops nor undoes the others.
+    assert_eq!(store.keys().exists(["a", "b"]).unwrap(), 1);
 }
 
 #[test]

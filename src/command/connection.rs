@@ -4,68 +4,18 @@
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
-use hashbrown::HashMap;
-use parking_lot::Mutex;
 
 use super::parse::{int, is};
 use super::table::{self, Command};
 use super::{Ctx, Reply, unknown_subcommand};
+use crate::core::Client;
+use crate::keyspace::Access;
+use crate::transaction::{self, Span, Whole};
 use crate::{CancelToken, Error, Message, Store, Subscription, Watch};
-
-/// The connections of a store, for `CLIENT UNBLOCK` and `INFO clients`.
-#[derive(Default, Debug)]
-pub(crate) struct Clients {
-    next_id: AtomicU64,
-    live: Mutex<HashMap<u64, Arc<Client>>>,
-}
-
-impl Clients {
-    pub(crate) fn count(&self) -> usize {
-        self.live.lock().len()
-    }
-
-    fn register(&self) -> Arc<Client> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let client = Arc::new(Client {
-            id,
-            name: Mutex::new(None),
-            blocked: Mutex::new(None),
-            unblock_error: AtomicBool::new(false),
-        });
-        self.live.lock().insert(id, Arc::clone(&client));
-        client
-    }
-
-    /// `CLIENT UNBLOCK`: cancels the blocking call `id` is in, if any.
-    fn unblock(&self, id: u64, error: bool) -> bool {
-        let Some(client) = self.live.lock().get(&id).cloned() else {
-            return false;
-        };
-        let blocked = client.blocked.lock();
-        match blocked.as_ref() {
-            Some(token) => {
-                client.unblock_error.store(error, Ordering::Relaxed);
-                token.cancel();
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-#[derive(Debug)]
-struct Client {
-    id: u64,
-    name: Mutex<Option<Bytes>>,
-    /// The token of the blocking call in progress.
-    blocked: Mutex<Option<CancelToken>>,
-    /// Whether the last `CLIENT UNBLOCK` asked for an error rather than a timeout.
-    unblock_error: AtomicBool,
-}
 
 /// A transaction being queued (`MULTI`).
 #[derive(Default)]
@@ -140,19 +90,14 @@ impl Store {
             watches: Vec::new(),
             subscription: None,
             pushes: VecDeque::new(),
-            client: self.shared.clients.register(),
+            client: self.core.clients.register(),
         }
     }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.store
-            .shared
-            .clients
-            .live
-            .lock()
-            .remove(&self.client.id);
+        self.store.core.clients.deregister(self.client.id);
     }
 }
 
@@ -309,7 +254,7 @@ impl Connection {
         // Over the memory limit, a command that may grow memory first makes room, or is
         // refused (and dirties a transaction being queued), as in Redis.
         if cmd.has(table::DENYOOM) {
-            if let Err(e) = self.store.keyspace().admit() {
+            if let Err(e) = self.store.access().admit() {
                 self.flag_multi();
                 return e.into();
             }
@@ -357,6 +302,7 @@ impl Connection {
                 }
                 let ctx = Ctx {
                     store: &self.store,
+                    access: self.store.access(),
                     db: self.db,
                     resp3: self.resp3,
                     cancel: None,
@@ -373,6 +319,7 @@ impl Connection {
         self.client.unblock_error.store(false, Ordering::Relaxed);
         let ctx = Ctx {
             store: &self.store,
+            access: self.store.access(),
             db: self.db,
             resp3: self.resp3,
             cancel: Some(&token),
@@ -557,7 +504,7 @@ impl Connection {
                 Some(_) => return error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
             };
             let id = u64::try_from(id).unwrap_or(0);
-            return self.store.shared.clients.unblock(id, as_error).into();
+            return self.store.core.clients.unblock(id, as_error).into();
         }
         if is(sub, "HELP") {
             return super::keys::help(&[
@@ -684,60 +631,104 @@ impl Connection {
             .iter()
             .map(|args| args.iter().map(AsRef::as_ref).collect())
             .collect();
-        match self.exec_atomic(&queue, &watches) {
+        let commands: Vec<&'static Command> = queue
+            .iter()
+            .map(|args| table::lookup(args[0]).expect("queued commands exist"))
+            .collect();
+        // As Redis, a queue that may grow memory is refused whole while the store is
+        // over its limit with nothing to evict.
+        if commands.iter().any(|c| c.has(table::DENYOOM)) {
+            if let Err(e) = self.store.access().admit() {
+                return error(format!(
+                    "EXECABORT Transaction discarded because of: {}",
+                    e.to_string().trim_end()
+                ));
+            }
+        }
+        let store = self.store.clone();
+        let span = self.span(&commands, &queue);
+        let ran = transaction::run_queue(&store, &span, &watches, |access| {
+            commands
+                .iter()
+                .zip(&queue)
+                .map(|(cmd, args)| self.run_queued(cmd, args, access))
+                .collect()
+        });
+        match ran {
             Ok(replies) => Reply::Array(replies),
             Err(Error::WatchedKeyChanged) => Reply::Nil,
-            Err(_) => {
-                // A command reaches a whole database or changes the connection: run the
-                // queue in order on the real store (not isolated from other threads).
-                if watches.iter().any(Watch::changed) {
-                    return Reply::Nil;
-                }
-                drop(watches);
-                // As inside MULTI, blocking commands answer at once.
-                crate::keyspace::blocking::without_waiting(|| {
-                    Reply::Array(
-                        queue
-                            .iter()
-                            .map(|args| {
-                                let cmd = table::lookup(args[0]).expect("queued commands exist");
-                                let r = self.run(cmd, args);
-                                if self.resp3 { r } else { r.into_resp2() }
-                            })
-                            .collect(),
-                    )
-                })
-            }
+            Err(e) => e.into(),
         }
     }
 
-    /// Runs the queue as one transaction over the keys its commands name.
-    fn exec_atomic(&self, queue: &[Vec<&[u8]>], watches: &[Watch]) -> Result<Vec<Reply>, Error> {
-        let mut keys: Vec<&[u8]> = Vec::new();
-        for args in queue {
-            let cmd = table::lookup(args[0]).expect("queued commands exist");
-            if cmd.has(table::WHOLE_DB) || cmd.run.is_none() || cmd.name == "object" {
-                return Err(Error::KeyNotInTransaction);
+    /// What an `EXEC` queue needs locked: the keys its commands name, each in the
+    /// database selected when it runs (a queued `SELECT` changes it), and every shard of
+    /// the databases a command reaches whole (`DBSIZE`, `FLUSHDB`, `SWAPDB`, …); all of
+    /// them for `FLUSHALL`, `INFO` and `CONFIG`.
+    fn span<'q>(&self, commands: &[&'static Command], queue: &'q [Vec<&'q [u8]>]) -> Span<'q> {
+        let databases = self.store.databases();
+        let index = |arg: &[u8]| {
+            crate::number::parse_i64(arg)
+                .and_then(|i| usize::try_from(i).ok())
+                .filter(|&i| i < databases)
+        };
+        let mut db = self.db;
+        let mut keys: Vec<(usize, &[u8])> = Vec::new();
+        let mut whole: Vec<usize> = Vec::new();
+        let mut all = false;
+        for (cmd, args) in commands.iter().zip(queue) {
+            match cmd.name {
+                "select" => db = index(args[1]).unwrap_or(db),
+                "flushall" | "info" | "config" => all = true,
+                "swapdb" => whole.extend(args[1..].iter().filter_map(|a| index(a))),
+                "move" => {
+                    keys.push((db, args[1]));
+                    keys.extend(index(args[2]).map(|to| (to, args[1])));
+                }
+                "copy" => {
+                    // COPY source destination [DB destination-db] [REPLACE]
+                    let to = args[3..]
+                        .windows(2)
+                        .find(|w| is(w[0], "db"))
+                        .and_then(|w| index(w[1]))
+                        .unwrap_or(db);
+                    keys.extend([(db, args[1]), (to, args[2])]);
+                }
+                "object" if args.len() > 2 => keys.push((db, args[2])),
+                _ if cmd.has(table::WHOLE_DB) => whole.push(db),
+                _ => keys.extend(cmd.keys(args).unwrap_or_default().into_iter().map(|k| (db, k))),
             }
-            keys.extend(cmd.keys(args).ok_or(Error::KeyNotInTransaction)?);
         }
-        crate::transaction::run_queue(&self.store, self.db, &keys, watches, |private| {
-            queue
-                .iter()
-                .map(|args| {
-                    let cmd = table::lookup(args[0]).expect("queued commands exist");
-                    let ctx = Ctx {
-                        store: private,
-                        db: 0,
-                        resp3: self.resp3,
-                        cancel: None,
-                    };
-                    let handler = cmd.run.expect("checked above");
-                    self.store.keyspace().stats().command();
-                    handler(&ctx, args).unwrap_or_else(Reply::from)
-                })
-                .collect()
-        })
+        whole.sort_unstable();
+        whole.dedup();
+        Span {
+            keys,
+            whole: if all {
+                Whole::All
+            } else if whole.is_empty() {
+                Whole::Nothing
+            } else {
+                Whole::Databases(whole)
+            },
+        }
+    }
+
+    /// Runs one queued command on the shards `EXEC` holds.
+    fn run_queued(&mut self, cmd: &'static Command, args: &[&[u8]], access: Access<'_>) -> Reply {
+        self.store.keyspace().stats().command();
+        match cmd.run {
+            Some(handler) => {
+                let ctx = Ctx {
+                    store: &self.store,
+                    access,
+                    db: self.db,
+                    resp3: self.resp3,
+                    cancel: None,
+                };
+                handler(&ctx, args).unwrap_or_else(Reply::from)
+            }
+            None => self.connection_command(cmd, args),
+        }
     }
 }
 

@@ -364,15 +364,15 @@ pub(super) fn object(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     if !known || a.len() != 3 {
         return Ok(super::unknown_subcommand(sub, "OBJECT"));
     }
-    let ks = c.store.keyspace();
+    let ks = c.access;
     let found = ks.peek(c.db, a[2], |e| {
-        e.map(|(v, _)| {
+        Ok(e.map(|(v, _)| {
             // Redis shares the integers 0..10000 among all keys (a refcount of INT_MAX).
             let shared = matches!(v, ValueRef::Str(s)
                 if crate::number::parse_i64(s.bytes()).is_some_and(|n| (0..10_000).contains(&n)));
             (encoding(v), shared)
-        })
-    });
+        }))
+    })?;
     let Some((enc, shared)) = found else {
         return Ok(Reply::Nil);
     };

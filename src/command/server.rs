@@ -83,7 +83,7 @@ pub(super) fn info(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     if wants("keyspace") {
         text.push_str("# Keyspace\r\n");
         for db in 0..store.databases() {
-            let (keys, expires) = store.keyspace().counts(db);
+            let (keys, expires) = c.access.counts(db)?;
             if keys > 0 {
                 let _ = write!(text, "db{db}:keys={keys},expires={expires},avg_ttl=0\r\n");
             }
@@ -156,17 +156,14 @@ fn set_memory_option(
     Some(if is(name, "maxmemory") {
         match memory_value(value) {
             Some(bytes) => {
-                c.store.set_max_memory(bytes);
-                Ok(())
+                memory.set_limit(bytes);
+                c.access.shrink_to_limit().map_err(Reply::from)
             }
             None => Err(config_error("maxmemory", "argument must be a memory value")),
         }
     } else if is(name, "maxmemory-policy") {
         match std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) {
-            Some(policy) => {
-                c.store.set_eviction_policy(policy);
-                Ok(())
-            }
+            Some(policy) => c.access.set_policy(policy).map_err(Reply::from),
             None => Err(config_error(
                 "maxmemory-policy",
                 "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
@@ -233,7 +230,7 @@ fn config_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
         ),
         (
             "proto-max-bulk-len",
-            store.shared.max_string_size.to_string(),
+            store.keyspace().max_string_size().to_string(),
         ),
     ]
 }

@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use hashbrown::HashMap;
 use parking_lot::{Condvar, Mutex};
 
-use super::Keyspace;
+use super::{Access, Keyspace};
 use crate::value::{KeyType, ValueRef};
 use crate::{Blob, Error, Result};
 
@@ -66,7 +66,7 @@ impl Served {
 }
 
 /// A waiter's pop or move on one of its keys: `None` if there is nothing to take.
-pub(crate) type Attempt = dyn Fn(&Keyspace, &[u8]) -> Option<Result<Served>> + Send + Sync;
+pub(crate) type Attempt = dyn Fn(Access<'_>, &[u8]) -> Option<Result<Served>> + Send + Sync;
 
 enum State {
     Waiting,
@@ -182,7 +182,10 @@ impl Blocking {
         // As Redis, serve only the waiters for the type the key now holds (it may have
         // been overwritten since the signal): a list's to `BLPOP` & co., a sorted set's
         // to `BZPOPMIN` & co. The others keep their place.
-        let Some(held) = ks.peek(db, key, |v| v.map(|(v, _)| ValueRef::key_type(v))) else {
+        let held = ks
+            .access()
+            .peek(db, key, |v| Ok(v.map(|(v, _)| ValueRef::key_type(v))));
+        let Ok(Some(held)) = held else {
             return;
         };
         let mut i = 0;
@@ -193,7 +196,7 @@ impl Blocking {
             }
             let mut state = waiter.state.lock();
             if matches!(*state, State::Waiting) {
-                match (waiter.attempt)(ks, key) {
+                match (waiter.attempt)(ks.access(), key) {
                     Some(result) => *state = State::Served(result),
                     None => break,
                 }
@@ -213,7 +216,7 @@ impl Blocking {
     /// [`run`](Self::run), or the attempt alone within [`without_waiting`].
     pub(crate) fn run<A>(
         &self,
-        ks: &Keyspace,
+        access: Access<'_>,
         db: usize,
         keys: &[&[u8]],
         kind: KeyType,
@@ -222,21 +225,22 @@ impl Blocking {
         attempt: A,
     ) -> Result<Option<Served>>
     where
-        A: Fn(&Keyspace, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static,
+        A: Fn(Access<'_>, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static,
     {
         if cancel.is_some_and(CancelToken::is_cancelled) {
             return Err(Error::Unblocked);
         }
         for key in keys {
-            if let Some(served) = attempt(ks, key) {
+            if let Some(served) = attempt(access, key) {
                 return served.map(Some);
             }
         }
         // Inside a transaction nothing can arrive: as in Redis's MULTI, a blocking
         // command that finds nothing returns at once.
-        if ks.scope().is_some() || NO_WAIT.with(Cell::get) {
+        if access.in_transaction() {
             return Ok(None);
         }
+        let ks = access.keyspace();
         // A timeout too long to represent is no timeout.
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         // Nothing to take now: wait (the attempt is boxed only here, off the fast path).
@@ -327,7 +331,7 @@ impl Blocking {
         if matches!(*state, State::Waiting) {
             let _serving = ServingGuard::enter();
             for key in &waiter.keys {
-                if let Some(result) = (waiter.attempt)(ks, key) {
+                if let Some(result) = (waiter.attempt)(ks.access(), key) {
                     *state = State::Done;
                     return Ok(result);
                 }
@@ -452,20 +456,6 @@ impl CancelToken {
     }
 }
 
-thread_local! {
-    /// Set while a `MULTI` queue runs outside a transaction: blocking commands do not wait.
-    static NO_WAIT: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `f` with blocking commands answering at once instead of waiting, as they do
-/// inside `MULTI` (for an `EXEC` that cannot run as one transaction).
-pub(crate) fn without_waiting<R>(f: impl FnOnce() -> R) -> R {
-    let before = NO_WAIT.with(|w| w.replace(true));
-    let out = f();
-    NO_WAIT.with(|w| w.set(before));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,7 +467,7 @@ mod tests {
     fn a_waiter_served_before_its_retry_takes_only_what_it_was_served() {
         let store = Store::new();
         let ks = store.keyspace();
-        let pop: Box<Attempt> = Box::new(|ks: &Keyspace, key: &[u8]| {
+        let pop: Box<Attempt> = Box::new(|ks: Access<'_>, key: &[u8]| {
             let popped = ks.write(0, key, |e| {
                 e.update_existing::<crate::lists::ListValue, _>(|l| Ok(l.pop(crate::Side::Left)))
             });

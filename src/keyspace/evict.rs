@@ -443,80 +443,6 @@ impl Keyspace {
         }
     }
 
-    /// Evicts until the store is under its limit (or nothing is left to evict), after
-    /// the limit or the policy changed.
-    pub(crate) fn shrink_to_limit(&self) {
-        while self.memory.over() && self.evict_to_limit() {}
-    }
-
-    /// `MEMORY USAGE`: the bytes of `key`'s entry with its share of the table (slot,
-    /// index bucket, expiry record); `None` if absent. Not an access.
-    pub(crate) fn memory_usage(&self, db: usize, key: &[u8]) -> Option<usize> {
-        let hash = hash_key(&self.hasher, key);
-        let table = self.shards[self.shard_of(db, hash)].table.read();
-        let slot = table.slot(self.live_slot(&table, hash, key)?);
-        let wheel = if slot.expires_at().is_some() { 4 } else { 0 };
-        Some(slot.mem() + std::mem::size_of_val(slot) + 6 + wheel)
-    }
-
-    /// The access stamp of `key` (`Some(None)`: present, none kept); `None` if absent.
-    /// Not an access.
-    #[allow(clippy::option_option)] // absent key vs. no stamp kept
-    pub(crate) fn access_stamp(&self, db: usize, key: &[u8]) -> Option<Option<u32>> {
-        let hash = hash_key(&self.hasher, key);
-        let table = self.shards[self.shard_of(db, hash)].table.read();
-        let i = self.live_slot(&table, hash, key)?;
-        Some(
-            table
-                .access
-                .get(i as usize)
-                .map(|a| a.load(Ordering::Relaxed)),
-        )
-    }
-
-    /// `OBJECT FREQ`: the key's LFU counter; [`Error::NoLfuPolicy`] unless an LFU
-    /// policy is chosen.
-    pub(crate) fn object_freq(&self, db: usize, key: &[u8]) -> Result<Option<u32>> {
-        if self.memory.tracking() != Tracking::Lfu {
-            return Err(Error::NoLfuPolicy);
-        }
-        let now = self.now();
-        Ok(self
-            .access_stamp(db, key)
-            .map(|s| s.map_or(LFU_INIT, |s| self.memory.frequency(s, now))))
-    }
-
-    /// `OBJECT IDLETIME`: milliseconds since the key was last accessed (0 while no
-    /// LRU policy keeps stamps); [`Error::LfuPolicy`] under an LFU policy.
-    pub(crate) fn object_idle_ms(&self, db: usize, key: &[u8]) -> Result<Option<u64>> {
-        let tracking = self.memory.tracking();
-        if tracking == Tracking::Lfu {
-            return Err(Error::LfuPolicy);
-        }
-        let now = lru_clock(self.now());
-        Ok(self.access_stamp(db, key).map(|s| match (tracking, s) {
-            (Tracking::Lru, Some(s)) => u64::from(now.wrapping_sub(s)),
-            _ => 0,
-        }))
-    }
-
-    /// Changes the policy; a change of what the access stamps measure (LRU times, LFU
-    /// counters) drops them, so every key starts afresh rather than being misread.
-    pub(crate) fn set_policy(&self, policy: EvictionPolicy) {
-        let before = self.memory.tracking();
-        self.memory.set_policy(policy);
-        if before != policy.tracking() {
-            for (s, shard) in self.shards.iter().enumerate() {
-                let mut table = shard.table.write();
-                let footprint = table.footprint();
-                table.access = Vec::new();
-                table.restructure();
-                self.publish(s, &table, footprint);
-            }
-        }
-        self.shrink_to_limit();
-    }
-
     /// Keys in all databases (as of each shard's last write).
     pub(crate) fn key_count(&self) -> usize {
         self.shards
@@ -630,9 +556,8 @@ impl Keyspace {
             if !offers(s) {
                 continue;
             }
-            let shard = &self.shards[s];
             let db = s >> self.shard_bits;
-            let table = shard.table.read();
+            let table = self.read_shard(s);
             let take = want - out.len();
             if policy == EvictionPolicy::VolatileTtl {
                 table.earliest_deadlines(take, |i, key, deadline| {
@@ -701,7 +626,7 @@ impl Keyspace {
         let hash = hash_key(&self.hasher, key);
         let s = self.shard_of(db, hash);
         {
-            let mut table = self.shards[s].table.write();
+            let mut table = self.write_shard(s);
             let before = table.footprint();
             let Some(i) = table.find(hash, key) else {
                 return false;
@@ -733,6 +658,37 @@ fn merge(pool: &mut Vec<Candidate>, c: Candidate) {
     }
     let at = pool.partition_point(|p| p.score <= c.score);
     pool.insert(at, c);
+}
+
+
+impl super::Access<'_> {
+    /// `OBJECT FREQ`: the key's LFU counter; [`Error::NoLfuPolicy`] unless an LFU
+    /// policy is chosen.
+    pub(crate) fn object_freq(self, db: usize, key: &[u8]) -> Result<Option<u32>> {
+        let ks = self.keyspace();
+        if ks.memory.tracking() != Tracking::Lfu {
+            return Err(Error::NoLfuPolicy);
+        }
+        let now = ks.now();
+        Ok(self
+            .access_stamp(db, key)?
+            .map(|s| s.map_or(LFU_INIT, |s| ks.memory.frequency(s, now))))
+    }
+
+    /// `OBJECT IDLETIME`: milliseconds since the key was last accessed (0 while no
+    /// LRU policy keeps stamps); [`Error::LfuPolicy`] under an LFU policy.
+    pub(crate) fn object_idle_ms(self, db: usize, key: &[u8]) -> Result<Option<u64>> {
+        let ks = self.keyspace();
+        let tracking = ks.memory.tracking();
+        if tracking == Tracking::Lfu {
+            return Err(Error::LfuPolicy);
+        }
+        let now = lru_clock(ks.now());
+        Ok(self.access_stamp(db, key)?.map(|s| match (tracking, s) {
+            (Tracking::Lru, Some(s)) => u64::from(now.wrapping_sub(s)),
+            _ => 0,
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -24,14 +24,14 @@
 //! clone sets the shutdown flag, wakes the thread and joins it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
 use crate::clock::ClockSource;
-use crate::store::Shared;
+
 
 /// Most wheel records one shard checks per lock hold.
 pub(crate) const SWEEP_BATCH: usize = 512;
@@ -40,6 +40,7 @@ pub(crate) const SWEEP_BATCH: usize = 512;
 #[derive(Debug)]
 pub(crate) struct Schedule {
     resolution: u64,
+    clock: ClockSource,
     /// The sweeper's planned wake-up, in clock milliseconds (`u64::MAX`: none).
     next_wake: AtomicU64,
     shutdown: Mutex<bool>,
@@ -47,8 +48,9 @@ pub(crate) struct Schedule {
 }
 
 impl Schedule {
-    pub(crate) fn new(resolution: Duration) -> Self {
+    pub(crate) fn new(resolution: Duration, clock: ClockSource) -> Self {
         Schedule {
+            clock,
             resolution: u64::try_from(resolution.as_millis())
                 .unwrap_or(u64::MAX)
                 .max(1),
@@ -56,6 +58,11 @@ impl Schedule {
             shutdown: Mutex::new(false),
             wake: Condvar::new(),
         }
+    }
+
+    /// The store's clock, in milliseconds.
+    fn now(&self) -> u64 {
+        self.clock.now_ms()
     }
 
     pub(crate) fn resolution(&self) -> u64 {
@@ -91,37 +98,35 @@ impl Schedule {
     }
 }
 
-/// Starts the sweeper for `shared`.
+/// Starts the sweeper thread. Each round it calls `sweep`, which removes what is due
+/// and returns the earliest tick left (`None` from `sweep`: the store is gone, and the
+/// thread ends).
 pub(crate) fn spawn(
-    shared: Weak<Shared>,
+    sweep: impl Fn() -> Option<Option<u64>> + Send + 'static,
     schedule: Arc<Schedule>,
-    clock: ClockSource,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("embedis-sweeper".into())
-        .spawn(move || run(&shared, &schedule, &clock))
+        .spawn(move || run(&sweep, &schedule))
 }
 
-fn run(shared: &Weak<Shared>, schedule: &Schedule, clock: &ClockSource) {
+fn run(sweep: &dyn Fn() -> Option<Option<u64>>, schedule: &Schedule) {
     loop {
-        {
-            let Some(store) = shared.upgrade() else {
-                return;
-            };
-            schedule.next_wake.store(u64::MAX, Ordering::SeqCst);
-            store.keyspace.purge_expired();
-            if let Some(tick) = store.keyspace.first_tick() {
-                schedule
-                    .next_wake
-                    .fetch_min(schedule.tick_end(tick), Ordering::SeqCst);
-            }
+        schedule.next_wake.store(u64::MAX, Ordering::SeqCst);
+        let Some(first) = sweep() else {
+            return;
+        };
+        if let Some(tick) = first {
+            schedule
+                .next_wake
+                .fetch_min(schedule.tick_end(tick), Ordering::SeqCst);
         }
         let mut shutdown = schedule.shutdown.lock();
         if *shutdown {
             return;
         }
         let wake = schedule.next_wake.load(Ordering::SeqCst);
-        let now = clock.now_ms();
+        let now = schedule.now();
         if wake <= now {
             continue;
         }

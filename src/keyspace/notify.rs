@@ -4,16 +4,13 @@
 //!
 //! Off by default, and free when off: each command that could notify reads one atomic
 //! word, and everything else is behind a cold call. Events are published as they
-//! happen, in the order Redis publishes them; a transaction's private store holds its
-//! events back and the transaction replays them on commit (and drops them on rollback).
+//! happen, in the order Redis publishes them; a transaction holds its events back in
+//! its log and publishes them on commit (and drops them on rollback).
 
-use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use parking_lot::Mutex;
-
-use crate::keyspace::pubsub::Registry;
+use super::pubsub::Registry;
 use crate::{Blob, Error, Result};
 
 /// Publish to `__keyspace@<db>__:<key>` (`K`).
@@ -143,26 +140,11 @@ impl std::fmt::Display for KeyspaceEvents {
     }
 }
 
-thread_local! {
-    /// Set while a transaction copies its keys back: the replayed events stand for them.
-    static QUIET: Cell<bool> = const { Cell::new(false) };
-}
-
-/// One event held back by a transaction's private store.
-#[derive(Debug, Clone)]
-pub(crate) struct Held {
-    pub(crate) class: u32,
-    pub(crate) event: &'static str,
-    pub(crate) key: Vec<u8>,
-}
-
 /// The keyspace's side of notifications: what is enabled, and where it goes.
 #[derive(Debug, Default)]
 pub(crate) struct Notifier {
     flags: AtomicU32,
     registry: Option<Arc<Registry>>,
-    /// In a transaction's private store: events held back until commit.
-    held: Option<Mutex<Vec<Held>>>,
 }
 
 impl Notifier {
@@ -170,16 +152,6 @@ impl Notifier {
         Notifier {
             flags: AtomicU32::new(events.0),
             registry: Some(registry),
-            held: None,
-        }
-    }
-
-    /// A private store's notifier: same classes, events held back.
-    pub(crate) fn holding(&self) -> Self {
-        Notifier {
-            flags: AtomicU32::new(self.flags.load(Ordering::Relaxed)),
-            registry: None,
-            held: Some(Mutex::new(Vec::new())),
         }
     }
 
@@ -202,24 +174,13 @@ impl Notifier {
     #[inline]
     pub(crate) fn notify(&self, class: u32, event: &'static str, db: usize, key: &[u8]) {
         if self.wants(class) {
-            self.publish(class, event, db, key);
+            self.publish(event, db, key);
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn publish(&self, class: u32, event: &'static str, db: usize, key: &[u8]) {
-        if let Some(held) = &self.held {
-            held.lock().push(Held {
-                class,
-                event,
-                key: key.to_vec(),
-            });
-            return;
-        }
-        if QUIET.with(Cell::get) {
-            return;
-        }
+    fn publish(&self, event: &'static str, db: usize, key: &[u8]) {
         let Some(registry) = &self.registry else {
             return;
         };
@@ -234,24 +195,4 @@ impl Notifier {
             registry.publish(channel.as_bytes(), &Blob::copy_from_slice(key));
         }
     }
-
-    /// The events held back so far, and forgets them.
-    pub(crate) fn take_held(&self) -> Vec<Held> {
-        self.held
-            .as_ref()
-            .map(|h| std::mem::take(&mut *h.lock()))
-            .unwrap_or_default()
-    }
-}
-
-/// Runs `f` with this thread's notifications silenced.
-pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            QUIET.with(|q| q.set(self.0));
-        }
-    }
-    let _restore = Restore(QUIET.with(|q| q.replace(true)));
-    f()
 }

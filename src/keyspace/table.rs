@@ -50,11 +50,13 @@ pub(crate) fn hash_key(hasher: &KeyHasher, key: &[u8]) -> u64 {
     hasher.hash_one(key)
 }
 
+#[derive(Clone)]
 pub(crate) enum Slot {
     Packed(Box<[u8]>),
     Boxed(Box<Node>),
 }
 
+#[derive(Clone)]
 pub(crate) struct Node {
     /// Keys up to 24 bytes sit in the node itself, so comparing one on lookup costs no
     /// further pointer chase.

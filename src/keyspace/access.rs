@@ -1,0 +1,342 @@
+//! [`Access`]: how a command handle reaches the keyspace — the one door, outside a
+//! transaction and inside one.
+//!
+//! Outside, each method locks what it needs (one shard, or several in ascending order)
+//! for the duration of the call. Inside a transaction ([`Held`]), the shards are locked
+//! already: the method finds its tables among the transaction's and edits them in
+//! place, and the entry reports its changes to the transaction's log. The commands'
+//! code is the same either way.
+//!
+//! Every method returns a `Result`: inside a transaction a key it did not name is
+//! refused with [`Error::KeyNotInTransaction`], and outside, a call from a thread whose
+//! own transaction holds the store's shards is refused with
+//! [`Error::InsideTransaction`] instead of waiting for itself forever.
+
+use smallvec::SmallVec;
+
+use super::many::{Located, lock_order};
+use super::table::Table;
+use super::txn::{Held, TxLog};
+use super::{EntryMut, Keyspace, Many, ManyRead};
+use crate::value::{Collection, ValueRef, opt};
+use crate::{Error, Result};
+
+/// The keyspace as a command handle sees it: live, or through a transaction's held
+/// shards. `Copy`, two words and a tag.
+#[derive(Clone, Copy)]
+pub(crate) struct Access<'a> {
+    ks: &'a Keyspace,
+    held: Option<&'a dyn Held>,
+}
+
+impl std::fmt::Debug for Access<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access")
+            .field("in_transaction", &self.held.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Access<'a> {
+    pub(super) fn live(ks: &'a Keyspace) -> Self {
+        Access { ks, held: None }
+    }
+
+    /// Access through the shards a transaction holds.
+    pub(crate) fn held(ks: &'a Keyspace, held: &'a dyn Held) -> Self {
+        Access {
+            ks,
+            held: Some(held),
+        }
+    }
+
+    /// The keyspace itself, for what needs no shard: the clock, the counters, the
+    /// limits, the registries.
+    pub(crate) fn keyspace(self) -> &'a Keyspace {
+        self.ks
+    }
+
+    /// Whether commands run inside a transaction (blocking ones then never wait).
+    pub(crate) fn in_transaction(self) -> bool {
+        self.held.is_some()
+    }
+
+    /// The store's clock, in milliseconds.
+    pub(crate) fn now(self) -> u64 {
+        self.ks.now()
+    }
+
+    /// The longest string a command may make.
+    pub(crate) fn max_string_size(self) -> usize {
+        self.ks.max_string_size
+    }
+
+    /// The most repeated random picks one reply may hold.
+    pub(crate) fn max_picks(self) -> usize {
+        self.ks.max_picks()
+    }
+
+    /// A random generator for one command.
+    pub(crate) fn rng(self) -> rand::rngs::SmallRng {
+        self.ks.rng()
+    }
+
+    /// Checks that the database exists.
+    pub(crate) fn check_db(self, db: usize) -> Result<()> {
+        self.ks.check_db(db)
+    }
+
+    /// Makes room before a command that may grow memory (see
+    /// [`Keyspace::admit`]). Inside a transaction nothing is evicted while its shards
+    /// are held (the commit evicts): the command is refused only if the store is over
+    /// its limit under `noeviction`.
+    pub(crate) fn admit(self) -> Result<()> {
+        match self.held {
+            None => {
+                self.ks.check_not_held()?;
+                self.ks.admit()
+            }
+            Some(_) => {
+                let memory = &self.ks.memory;
+                if memory.over() && memory.policy() == super::evict::EvictionPolicy::NoEviction
+                {
+                    Err(Error::OutOfMemory)
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// Calls `f` with the tables of `shards` (ascending, deduplicated), in that order,
+    /// write-locked or held. Outside a transaction the memory accounting follows.
+    pub(super) fn tables_mut<R>(
+        self,
+        shards: &[usize],
+        f: impl FnOnce(&mut [&mut Table], Option<&TxLog>) -> R,
+    ) -> Result<R> {
+        match self.held {
+            None => {
+                self.ks.check_not_held()?;
+                let mut guards: SmallVec<[_; 4]> =
+                    shards.iter().map(|&s| self.ks.write_shard(s)).collect();
+                let before: SmallVec<[usize; 4]> =
+                    guards.iter().map(|t| t.footprint()).collect();
+                let mut tables: SmallVec<[&mut Table; 4]> =
+                    guards.iter_mut().map(|g| &mut **g).collect();
+                let out = f(&mut tables, None);
+                drop(tables);
+                for ((s, table), before) in shards.iter().zip(&guards).zip(before) {
+                    self.ks.publish(*s, table, before);
+                }
+                Ok(out)
+            }
+            Some(held) => {
+                let mut f = Some(f);
+                let mut out = None;
+                let log = held.log();
+                let all = held.with_tables(shards, &mut |tables| {
+                    if let Some(f) = f.take() {
+                        out = Some(f(tables, Some(log)));
+                    }
+                });
+                match out {
+                    Some(out) if all => Ok(out),
+                    _ => Err(Error::KeyNotInTransaction),
+                }
+            }
+        }
+    }
+
+    /// Calls `f` with table `s`, read-locked or held.
+    pub(super) fn table<R>(self, s: usize, f: impl FnOnce(&Table) -> R) -> Result<R> {
+        match self.held {
+            None => {
+                self.ks.check_not_held()?;
+                Ok(f(&self.ks.read_shard(s)))
+            }
+            Some(_) => self.tables_mut(&[s], |tables, _| f(tables[0])),
+        }
+    }
+
+    /// [`Error::KeyNotInTransaction`] if a transaction did not name `key` of `db`.
+    fn check_named(self, db: usize, key: &[u8]) -> Result<()> {
+        match self.held {
+            Some(held) if !held.allows(db, key) => Err(Error::KeyNotInTransaction),
+            _ => Ok(()),
+        }
+    }
+
+    /// Calls `f` with the live value of `key` in `db` (counted as a hit or a miss).
+    #[inline]
+    pub(crate) fn read<R>(
+        self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<ValueRef<'_>>) -> Result<R>,
+    ) -> Result<R> {
+        self.read_with_deadline(db, key, |entry| f(entry.map(|(value, _)| value)))
+    }
+
+    /// Calls `f` with the collection `C` at `key` (`None` if absent);
+    /// [`Error::WrongType`] if the key holds another type.
+    pub(crate) fn read_as<C: Collection, R>(
+        self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<&C>) -> R,
+    ) -> Result<R> {
+        self.read(db, key, |v| opt::<C>(v).map(f))
+    }
+
+    /// Like [`read`](Self::read), with the entry's deadline beside its value.
+    #[inline]
+    pub(crate) fn read_with_deadline<R>(
+        self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> Result<R>,
+    ) -> Result<R> {
+        self.check_named(db, key)?;
+        let ks = self.ks;
+        let (hash, s) = ks.locate_one(db, key);
+        self.table(s, |table| {
+            let slot = ks.live_slot(table, hash, key);
+            ks.note_lookup(table, slot, db, key);
+            f(slot.map(|i| {
+                let (deadline, value) = table.slot(i).parts();
+                (value, deadline)
+            }))
+        })?
+    }
+
+    /// [`read_with_deadline`](Self::read_with_deadline) for the store's own look-ups:
+    /// not counted, no `keymiss` event.
+    pub(crate) fn peek<R>(
+        self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> Result<R>,
+    ) -> Result<R> {
+        self.check_named(db, key)?;
+        let ks = self.ks;
+        let (hash, s) = ks.locate_one(db, key);
+        self.table(s, |table| f(ks.live(table, hash, key)))?
+    }
+
+    /// Calls `f` with a writable entry for `key` in `db`. Outside a transaction, the
+    /// callers blocked on keys the write pushed to are served once its lock is
+    /// released, and the store evicts if it is over its limit.
+    #[inline]
+    pub(crate) fn write<R>(
+        self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(&mut EntryMut<'_>) -> Result<R>,
+    ) -> Result<R> {
+        self.check_named(db, key)?;
+        let ks = self.ks;
+        let (hash, s) = ks.locate_one(db, key);
+        let out = match self.held {
+            None => {
+                ks.check_not_held()?;
+                let mut table = ks.write_shard(s);
+                let before = table.footprint();
+                let out = f(&mut EntryMut::new(ks, (db, s), &mut table, key, hash, None));
+                ks.publish(s, &table, before);
+                out
+            }
+            Some(_) => {
+                return self.tables_mut(&[s], |tables, log| {
+                    f(&mut EntryMut::new(ks, (db, s), tables[0], key, hash, log))
+                })?;
+            }
+        };
+        ks.blocking.serve_signalled(ks);
+        ks.after_write();
+        out
+    }
+
+    /// Locks every shard holding one of `keys` (each a database and a key) for reading,
+    /// in ascending order, and calls `f` with them. Each key is looked up once, here:
+    /// the command's reads reuse the slot, and the hit or miss is counted once.
+    pub(crate) fn read_many<R>(
+        self,
+        keys: &[(usize, &[u8])],
+        f: impl FnOnce(&ManyRead<'_>) -> Result<R>,
+    ) -> Result<R> {
+        for &(db, key) in keys {
+            self.check_named(db, key)?;
+        }
+        let ks = self.ks;
+        let located = ks.locate(keys);
+        let order = lock_order(&located);
+        match self.held {
+            None => {
+                ks.check_not_held()?;
+                let guards: SmallVec<[_; 4]> = order.iter().map(|&s| ks.read_shard(s)).collect();
+                let tables = guards.iter().map(|g| &**g).collect();
+                read_many_in(ks, &located, &order, tables, f)
+            }
+            Some(_) => self.tables_mut(&order, |tables, _| {
+                let tables = tables.iter().map(|t| &**t).collect();
+                read_many_in(ks, &located, &order, tables, f)
+            })?,
+        }
+    }
+
+    /// Locks every shard holding one of `keys` (each a database and a key) for writing,
+    /// in ascending order, and calls `f` with them.
+    pub(crate) fn write_many<R>(
+        self,
+        keys: &[(usize, &[u8])],
+        f: impl FnOnce(&mut Many<'_>) -> Result<R>,
+    ) -> Result<R> {
+        for &(db, key) in keys {
+            self.check_named(db, key)?;
+        }
+        let ks = self.ks;
+        let located: Vec<Located<'_>> = ks.locate(keys);
+        let order = lock_order(&located);
+        let out = self.tables_mut(&order, |tables, tx| {
+            f(&mut Many {
+                ks,
+                order: &order,
+                tables: tables.iter_mut().map(|t| &mut **t).collect(),
+                keys: &located,
+                tx,
+            })
+        })?;
+        if self.held.is_none() {
+            // The whole command is applied and its locks released: serve waiters now.
+            ks.blocking.serve_signalled(ks);
+            ks.after_write();
+        }
+        out
+    }
+}
+
+/// [`Access::read_many`] on its tables: looks each key up and calls `f`.
+fn read_many_in<'t, R>(
+    ks: &Keyspace,
+    located: &'t [Located<'t>],
+    order: &'t [usize],
+    tables: SmallVec<[&'t Table; 4]>,
+    f: impl FnOnce(&ManyRead<'_>) -> R,
+) -> R {
+    let found = located
+        .iter()
+        .map(|l| {
+            let table = tables[order.binary_search(&l.shard).unwrap_or(0)];
+            let slot = ks.live_slot(table, l.hash, l.key);
+            ks.note_lookup(table, slot, l.db, l.key);
+            slot
+        })
+        .collect();
+    f(&ManyRead {
+        order,
+        tables,
+        keys: located,
+        found,
+    })
+}

@@ -1,0 +1,338 @@
+//! A key under its shard's write lock: what every write command edits.
+//!
+//! Inside a transaction the entry reports to the transaction's log instead of acting at
+//! once: the first change of each key records the key's old entry (when the transaction
+//! can roll back), and keyspace events and `WATCH` flags wait for the commit.
+
+use bytes::BytesMut;
+
+use super::table::{Slot, Table};
+use super::txn::TxLog;
+use super::{Deadline, Keyspace, notify};
+use crate::value::{Collection, StrRef, Value, ValueRef, opt, opt_str};
+use crate::{Error, Result};
+
+/// A key under its shard's write lock: present (and live) or absent.
+pub(crate) struct EntryMut<'a> {
+    ks: &'a Keyspace,
+    db: usize,
+    /// The shard of the key (a transaction's undo records name it).
+    shard: usize,
+    table: &'a mut Table,
+    key: &'a [u8],
+    hash: u64,
+    slot: Option<u32>,
+    /// The log of the transaction this entry is edited in, if any.
+    tx: Option<&'a TxLog>,
+}
+
+impl<'a> EntryMut<'a> {
+    pub(super) fn new(
+        ks: &'a Keyspace,
+        (db, shard): (usize, usize),
+        table: &'a mut Table,
+        key: &'a [u8],
+        hash: u64,
+        tx: Option<&'a TxLog>,
+    ) -> Self {
+        let mut slot = table.find(hash, key);
+        if let Some(i) = slot {
+            if table.slot(i).is_expired(|| ks.now()) {
+                table.remove(i, hash);
+                slot = None;
+                ks.stats.expired(1);
+                ks.notify(notify::EXPIRED, "expired", db, key);
+            } else {
+                ks.memory.stamp(table, i, false, || ks.now());
+            }
+        }
+        EntryMut {
+            ks,
+            db,
+            shard,
+            table,
+            key,
+            hash,
+            slot,
+            tx,
+        }
+    }
+
+    pub(crate) fn exists(&self) -> bool {
+        self.slot.is_some()
+    }
+
+    /// Publishes keyspace event `event` (of `class`) on this key, if enabled.
+    #[inline]
+    pub(crate) fn notify(&self, class: u32, event: &'static str) {
+        match self.tx {
+            Some(log) if self.ks.notifier.wants(class) => {
+                log.hold_event(class, event, self.db, self.key);
+            }
+            Some(_) => {}
+            None => self.ks.notify(class, event, self.db, self.key),
+        }
+    }
+
+    /// [`notify`](Self::notify), then `del` if the command left the key empty (gone),
+    /// as Redis reports an emptied collection.
+    #[inline]
+    pub(crate) fn notify_then_del(&self, class: u32, event: &'static str) {
+        self.notify(class, event);
+        if !self.exists() {
+            self.notify(notify::GENERIC, "del");
+        }
+    }
+
+    /// Called before every change: tells the key's watchers (`WATCH`) that it changed,
+    /// or, in a transaction, records the key's entry as it was before its first change
+    /// and holds the watchers' flags back until the commit.
+    #[inline]
+    fn modified(&mut self) {
+        match self.tx {
+            None => self.ks.watches.touch(self.db, self.key),
+            Some(log) => {
+                let old = self.slot.map(|i| self.table.slot(i));
+                log.before_change(self.shard, self.db, self.key, self.hash, old);
+            }
+        }
+    }
+
+    /// Puts back `old` (a recorded entry, or nothing) in place of whatever the key holds
+    /// now: a transaction's rollback.
+    pub(super) fn restore(&mut self, old: Option<Slot>) {
+        if let Some(i) = self.slot.take() {
+            self.table.remove(i, self.hash);
+        }
+        if let Some(slot) = old {
+            let at = slot.expires_at();
+            let i = self.table.insert(&self.ks.hasher, self.hash, slot);
+            self.ks.memory.stamp(self.table, i, true, || self.ks.now());
+            self.slot = Some(i);
+            self.schedule(i, None, at);
+        }
+    }
+
+    pub(crate) fn value(&self) -> Option<ValueRef<'_>> {
+        self.slot.map(|i| self.table.slot(i).value())
+    }
+
+    /// The string held, `None` if absent, [`Error::WrongType`] for another type.
+    pub(crate) fn str(&self) -> Result<Option<StrRef<'_>>> {
+        opt_str(self.value())
+    }
+
+    pub(crate) fn expires_at(&self) -> Option<u64> {
+        self.slot.and_then(|i| self.table.slot(i).expires_at())
+    }
+
+    fn resolve(&self, deadline: Deadline) -> Option<u64> {
+        match deadline {
+            Deadline::Keep => self.expires_at(),
+            Deadline::Clear => None,
+            Deadline::At(at) => Some(at),
+        }
+    }
+
+    /// Stores `slot` for this key, keeping the wheel invariant; a deadline already past
+    /// deletes the key instead.
+    fn store(&mut self, make: impl FnOnce(&[u8], Option<u64>) -> Slot, expires_at: Option<u64>) {
+        let new = self.slot.is_none();
+        self.store_quietly(make, expires_at);
+        if new && self.exists() {
+            self.notify(notify::NEW, "new");
+        }
+    }
+
+    /// [`store`](Self::store) without the `new` keyspace event.
+    fn store_quietly(
+        &mut self,
+        make: impl FnOnce(&[u8], Option<u64>) -> Slot,
+        expires_at: Option<u64>,
+    ) {
+        self.modified();
+        if expires_at.is_some_and(|d| d <= self.ks.now()) {
+            self.remove();
+            return;
+        }
+        let old = self.expires_at();
+        let slot = make(self.key, expires_at);
+        let i = if let Some(i) = self.slot {
+            self.table.replace(i, slot);
+            i
+        } else {
+            let i = self.table.insert(&self.ks.hasher, self.hash, slot);
+            self.ks.memory.stamp(self.table, i, true, || self.ks.now());
+            i
+        };
+        self.slot = Some(i);
+        self.schedule(i, old, expires_at);
+    }
+
+    fn schedule(&mut self, i: u32, old: Option<u64>, new: Option<u64>) {
+        if let Some(new) = new {
+            let tick = self.ks.schedule.tick(new);
+            if old.is_none_or(|old| tick < self.ks.schedule.tick(old)) {
+                self.table.schedule(i, tick);
+                self.ks.schedule.note(tick);
+            }
+        }
+    }
+
+    /// Sets the key to the string `bytes`.
+    pub(crate) fn put_str(&mut self, bytes: &[u8], deadline: Deadline) {
+        self.modified();
+        let expires_at = self.resolve(deadline);
+        // A packed string of the same length and the same deadline (the common SET of
+        // a key without TTL, and every KEEPTTL) is rewritten in place.
+        if let Some(i) = self.slot {
+            if expires_at == self.expires_at()
+                && self.table.edit(i, |slot| slot.overwrite_packed(bytes))
+            {
+                return;
+            }
+        }
+        self.store(|key, at| Slot::new_str(key, bytes, at), expires_at);
+    }
+
+    /// Sets the key to `value`.
+    pub(crate) fn put(&mut self, value: Value, deadline: Deadline) {
+        let expires_at = self.resolve(deadline);
+        // A list or sorted set put in place may be what blocked callers wait for.
+        let waited_for = matches!(value, Value::List(_) | Value::ZSet(_));
+        self.store(|key, at| Slot::new(key, value, at), expires_at);
+        if waited_for {
+            self.signal_ready();
+        }
+    }
+
+    /// Notes that elements were added to this key, for callers blocked on it.
+    pub(crate) fn signal_ready(&self) {
+        self.ks.blocking.signal(self.db, self.key);
+    }
+
+    /// The database of the key.
+    pub(crate) fn db(&self) -> usize {
+        self.db
+    }
+
+    /// Edits the string in place (an absent key starts empty, with no deadline), keeping
+    /// the deadline. [`Error::WrongType`] if the key holds another type.
+    pub(crate) fn update_str<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> Result<R> {
+        self.str()?;
+        self.modified();
+        let mut buf = match self.slot {
+            Some(i) => self.table.edit(i, Slot::take_str_buf),
+            None => BytesMut::new(),
+        };
+        let out = f(&mut buf);
+        self.put(Value::Str(buf.freeze()), Deadline::Keep);
+        Ok(out)
+    }
+
+    /// The collection `C` held, `None` if absent, [`Error::WrongType`] for another type.
+    pub(crate) fn get<C: Collection>(&self) -> Result<Option<&C>> {
+        opt(self.value())
+    }
+
+    /// Edits the collection `C` held here in place, starting from an empty one if the key
+    /// is absent, and deletes the key if `f` leaves the collection empty (so a failed
+    /// edit of a new key leaves no key behind). [`Error::WrongType`] for another type.
+    pub(crate) fn update<C: Collection, R>(
+        &mut self,
+        f: impl FnOnce(&mut C) -> Result<R>,
+    ) -> Result<R> {
+        self.get::<C>()?;
+        if self.exists() {
+            return self.edit(f);
+        }
+        // A new key: announced only if the edit leaves it standing.
+        let value = C::empty();
+        let waited_for = matches!(value, Value::List(_) | Value::ZSet(_));
+        self.store_quietly(|key, at| Slot::new(key, value, at), None);
+        let out = self.edit(f);
+        if self.exists() {
+            self.notify(notify::NEW, "new");
+            if waited_for {
+                self.signal_ready();
+            }
+        }
+        out
+    }
+
+    /// Like [`update`](Self::update), but `Ok(None)` without creating anything when the
+    /// key is absent.
+    pub(crate) fn update_existing<C: Collection, R>(
+        &mut self,
+        f: impl FnOnce(&mut C) -> Result<R>,
+    ) -> Result<Option<R>> {
+        if self.get::<C>()?.is_none() {
+            return Ok(None);
+        }
+        self.edit(f).map(Some)
+    }
+
+    /// Applies `f` to the (present, type-checked) collection, then drops the key if it
+    /// is empty.
+    fn edit<C: Collection, R>(&mut self, f: impl FnOnce(&mut C) -> Result<R>) -> Result<R> {
+        let i = self.slot.ok_or(Error::WrongType)?;
+        // Conservatively a modification (the edit may change nothing).
+        self.modified();
+        let (out, empty) = self.table.edit(i, |slot| {
+            let c = slot
+                .boxed_value_mut()
+                .and_then(C::cast_mut)
+                .ok_or(Error::WrongType)?;
+            let out = f(c);
+            Ok((out, c.is_empty()))
+        })?;
+        if empty {
+            self.remove();
+        }
+        out
+    }
+
+    /// Deletes the key; `true` if it existed.
+    pub(crate) fn remove(&mut self) -> bool {
+        match self.slot.take() {
+            Some(i) => {
+                self.modified();
+                self.table.remove(i, self.hash);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Deletes the key and returns its value and deadline.
+    pub(crate) fn take(&mut self) -> Option<(Value, Option<u64>)> {
+        let i = self.slot.take()?;
+        self.modified();
+        let slot = self.table.remove(i, self.hash);
+        let expires_at = slot.expires_at();
+        Some((slot.into_value(), expires_at))
+    }
+
+    /// Sets (or with `None` removes) the deadline of an existing key; a time not after
+    /// "now" deletes the key. Returns `false` if the key is absent.
+    pub(crate) fn set_expires_at(&mut self, expires_at: Option<u64>) -> bool {
+        let Some(i) = self.slot else {
+            return false;
+        };
+        if expires_at.is_some_and(|d| d <= self.ks.now()) {
+            self.remove();
+            return true;
+        }
+        let old = self.expires_at();
+        if old == expires_at {
+            return true;
+        }
+        self.modified();
+        self.table.edit(i, |slot| {
+            let old = std::mem::replace(slot, Slot::free());
+            *slot = old.with_expires_at(expires_at);
+        });
+        self.schedule(i, old, expires_at);
+        true
+    }
+}

@@ -1,0 +1,312 @@
+//! Whole databases (Redis's `db.c` `DBSIZE`, `FLUSHDB`, `SWAPDB`, `SCAN`, `RANDOMKEY`)
+//! and the store-wide maintenance (the expiry sweep, policy changes).
+//!
+//! Outside a transaction a reading walk locks one shard at a time; a change to whole
+//! databases locks all their shards at once, so it is atomic. Inside a transaction the
+//! databases' shards are held already (a queue that needs them locks them all).
+
+use rand::Rng;
+
+use super::access::Access;
+use super::evict::EvictionPolicy;
+use super::{Keyspace, expiry, notify};
+use crate::Result;
+use crate::value::ValueRef;
+
+impl Access<'_> {
+    /// Number of keys in `db`, counting expired keys not yet removed (as Redis's DBSIZE).
+    pub(crate) fn len(self, db: usize) -> Result<usize> {
+        Ok(self.counts(db)?.0)
+    }
+
+    /// Number of keys in `db` and how many of them have a TTL (`INFO keyspace`).
+    pub(crate) fn counts(self, db: usize) -> Result<(usize, usize)> {
+        let mut total = (0, 0);
+        for s in self.keyspace().db_shards(db) {
+            let (k, e) = self.table(s, |t| (t.len(), t.volatile()))?;
+            total = (total.0 + k, total.1 + e);
+        }
+        Ok(total)
+    }
+
+    /// Removes every key of `db` (`None`: of every database), atomically.
+    pub(crate) fn clear(self, db: Option<usize>) -> Result<()> {
+        let ks = self.keyspace();
+        let shards: Vec<usize> = match db {
+            Some(db) => ks.db_shards(db).collect(),
+            None => (0..ks.shards.len()).collect(),
+        };
+        let old = self.tables_mut(&shards, |tables, tx| {
+            let mut old = Vec::new();
+            for (s, table) in shards.iter().zip(tables.iter_mut()) {
+                let taken = std::mem::take(&mut **table);
+                match tx {
+                    Some(log) => log.cleared(*s, taken),
+                    None => old.push(taken),
+                }
+            }
+            if let Some(log) = tx {
+                log.touched_db(db);
+            }
+            old
+        })?;
+        if !self.in_transaction() {
+            ks.watches.touch_db(db);
+        }
+        // The old tables are freed once the locks are released.
+        drop(old);
+        Ok(())
+    }
+
+    /// Exchanges the contents of databases `a` and `b`, atomically.
+    pub(crate) fn swap(self, a: usize, b: usize) -> Result<()> {
+        let ks = self.keyspace();
+        if a == b {
+            // Nothing moves, but watchers of the database are told, as Redis does.
+            let shards: Vec<usize> = ks.db_shards(a).collect();
+            self.tables_mut(&shards, |_, tx| match tx {
+                Some(log) => log.touched_db(Some(a)),
+                None => ks.watches.touch_db(Some(a)),
+            })?;
+            return Ok(());
+        }
+        let (lo, hi) = (a.min(b), a.max(b));
+        let shards: Vec<usize> = ks.db_shards(lo).chain(ks.db_shards(hi)).collect();
+        let n = ks.shards_per_db();
+        self.tables_mut(&shards, |tables, tx| {
+            let (low, high) = tables.split_at_mut(n);
+            for (x, y) in low.iter_mut().zip(high.iter_mut()) {
+                std::mem::swap(&mut **x, &mut **y);
+            }
+            if let Some(log) = tx {
+                log.swapped(a, b);
+            }
+        })?;
+        if !self.in_transaction() {
+            ks.watches.touch_db(Some(a));
+            ks.watches.touch_db(Some(b));
+            // Callers blocked on a key of either database may now find a value there.
+            if ks.blocking.has_waiters() {
+                ks.blocking.signal_db(a);
+                ks.blocking.signal_db(b);
+                ks.blocking.serve_signalled(ks);
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `f` for every live key of `db`, one shard at a time.
+    pub(crate) fn for_each(self, db: usize, mut f: impl FnMut(&[u8], ValueRef<'_>)) -> Result<()> {
+        let ks = self.keyspace();
+        let now = ks.now();
+        for s in ks.db_shards(db) {
+            self.table(s, |table| {
+                for i in 0..table.slot_count() {
+                    #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
+                    let slot = table.slot(i as u32);
+                    if slot.is_live_at(now) {
+                        f(slot.key(), slot.value());
+                    }
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// One step of `SCAN` over `db`: visits live entries from `cursor` on, until `count`
+    /// entries (or ten times as many slots) have been looked at, and returns the next
+    /// cursor (0 when done).
+    ///
+    /// A cursor is a shard number (high 32 bits) and a slot number (low 32 bits). Entries
+    /// never change slot, so every key present for the whole scan is visited exactly once.
+    pub(crate) fn scan(
+        self,
+        db: usize,
+        cursor: u64,
+        count: usize,
+        mut f: impl FnMut(&[u8], ValueRef<'_>),
+    ) -> Result<u64> {
+        let ks = self.keyspace();
+        let per_db = ks.shards_per_db() as u64;
+        let (mut shard, mut slot) = (cursor >> 32, cursor & u64::from(u32::MAX));
+        let now = ks.now();
+        let (mut seen, mut visited) = (0usize, 0usize);
+        let count = count.max(1);
+        while shard < per_db {
+            let global = ks.db_shards(db).start + usize::try_from(shard).unwrap_or(0);
+            let stopped = self.table(global, |table| {
+                while usize::try_from(slot).is_ok_and(|s| s < table.slot_count()) {
+                    if seen >= count || visited >= count.saturating_mul(10) {
+                        return true;
+                    }
+                    #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
+                    let entry = table.slot(slot as u32);
+                    visited += 1;
+                    if !entry.is_free() {
+                        seen += 1;
+                        if entry.is_live_at(now) {
+                            f(entry.key(), entry.value());
+                        }
+                    }
+                    slot += 1;
+                }
+                false
+            })?;
+            if stopped {
+                return Ok((shard << 32) | slot);
+            }
+            shard += 1;
+            slot = 0;
+        }
+        Ok(0)
+    }
+
+    /// A live key of `db` chosen at random, with its value.
+    pub(crate) fn random<R>(
+        self,
+        db: usize,
+        f: impl FnOnce(&[u8], ValueRef<'_>) -> R,
+    ) -> Result<Option<R>> {
+        let ks = self.keyspace();
+        let mut rng = ks.rng();
+        let range = ks.db_shards(db);
+        let now = ks.now();
+        let start = rng.gen_range(range.clone());
+        let mut f = Some(f);
+        for s in (start..range.end).chain(range.start..start) {
+            let found = self.table(s, |table| {
+                if table.len() == 0 {
+                    return None;
+                }
+                let n = table.slot_count();
+                // Random probes find a live entry quickly unless the slots are mostly
+                // free or expired; then walk from a random point.
+                let probes: Vec<usize> = (0..64).map(|_| rng.gen_range(0..n)).collect();
+                let walk = {
+                    let from = rng.gen_range(0..n);
+                    (from..n).chain(0..from)
+                };
+                for i in probes.into_iter().chain(walk) {
+                    #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
+                    let slot = table.slot(i as u32);
+                    if slot.is_live_at(now) {
+                        return f.take().map(|f| f(slot.key(), slot.value()));
+                    }
+                }
+                None
+            })?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
+    /// `MEMORY USAGE`: the bytes of `key`'s entry with its share of the table (slot,
+    /// index bucket, expiry record); `None` if absent. Not an access.
+    pub(crate) fn memory_usage(self, db: usize, key: &[u8]) -> Result<Option<usize>> {
+        let ks = self.keyspace();
+        let (hash, s) = ks.locate_one(db, key);
+        self.table(s, |table| {
+            let slot = table.slot(ks.live_slot(table, hash, key)?);
+            let wheel = if slot.expires_at().is_some() { 4 } else { 0 };
+            Some(slot.mem() + std::mem::size_of_val(slot) + 6 + wheel)
+        })
+    }
+
+    /// The access stamp of `key` (`Some(None)`: present, none kept); `None` if absent.
+    /// Not an access.
+    #[allow(clippy::option_option)] // absent key vs. no stamp kept
+    pub(crate) fn access_stamp(self, db: usize, key: &[u8]) -> Result<Option<Option<u32>>> {
+        let ks = self.keyspace();
+        let (hash, s) = ks.locate_one(db, key);
+        self.table(s, |table| {
+            let i = ks.live_slot(table, hash, key)?;
+            Some(
+                table
+                    .access
+                    .get(i as usize)
+                    .map(|a| a.load(std::sync::atomic::Ordering::Relaxed)),
+            )
+        })
+    }
+
+    /// Changes the eviction policy; a change of what the access stamps measure (LRU
+    /// times, LFU counters) drops them, so every key starts afresh rather than being
+    /// misread. Outside a transaction the store then evicts down to its limit (inside,
+    /// the commit does).
+    pub(crate) fn set_policy(self, policy: EvictionPolicy) -> Result<()> {
+        let ks = self.keyspace();
+        let before = ks.memory.tracking();
+        if before != policy.tracking() {
+            let shards: Vec<usize> = (0..ks.shards.len()).collect();
+            self.tables_mut(&shards, |tables, _| {
+                for table in tables.iter_mut() {
+                    table.access = Vec::new();
+                    table.restructure();
+                }
+            })?;
+        }
+        ks.memory.set_policy(policy);
+        self.shrink_to_limit()
+    }
+
+    /// Evicts until the store is under its limit (or nothing is left to evict), after
+    /// the limit or the policy changed; inside a transaction, the commit does.
+    pub(crate) fn shrink_to_limit(self) -> Result<()> {
+        if !self.in_transaction() {
+            let ks = self.keyspace();
+            ks.check_not_held()?;
+            while ks.memory.over() && ks.evict_to_limit() {}
+        }
+        Ok(())
+    }
+}
+
+impl Keyspace {
+    /// Removes every expired entry that the wheels say is due, shard by shard, in
+    /// bounded batches. Returns how many were removed.
+    pub(crate) fn purge_expired(&self) -> usize {
+        let mut removed = 0;
+        let notify = self.notifier.wants(notify::EXPIRED);
+        let mut expired: Vec<Vec<u8>> = Vec::new();
+        for s in 0..self.shards.len() {
+            loop {
+                let now = self.now();
+                let mut table = self.write_shard(s);
+                let before = table.footprint();
+                let out = table.sweep(
+                    &self.hasher,
+                    now,
+                    self.schedule.resolution(),
+                    expiry::SWEEP_BATCH,
+                    |key| {
+                        if notify {
+                            expired.push(key.to_vec());
+                        }
+                    },
+                );
+                self.publish(s, &table, before);
+                drop(table);
+                removed += out.removed;
+                self.stats.expired(out.removed as u64);
+                // Events go out once the shard's lock is released.
+                let db = s >> self.shard_bits;
+                for key in expired.drain(..) {
+                    self.notify(notify::EXPIRED, "expired", db, &key);
+                }
+                if !out.more {
+                    break;
+                }
+            }
+        }
+        removed
+    }
+
+    /// The earliest tick any shard's wheel holds.
+    pub(crate) fn first_tick(&self) -> Option<u64> {
+        (0..self.shards.len())
+            .filter_map(|s| self.read_shard(s).first_tick())
+            .min()
+    }
+}
