@@ -11,9 +11,9 @@
 //! | `HRANDFIELD` | [`hrandfield`](Hashes::hrandfield), [`hrandfield_count`](Hashes::hrandfield_count), [`hrandfield_withvalues`](Hashes::hrandfield_withvalues) |
 //! | `HSCAN` | [`hscan`](Hashes::hscan), [`hscan_iter`](Hashes::hscan_iter) |
 
-use crate::keys::{Batches, ScanOptions};
 use crate::keyspace::{EntryMut, Keyspace, notify};
 use crate::number::{self, IntBuf};
+use crate::scan::{Batches, ScanOptions};
 use crate::value::dict::Picks;
 use crate::value::hash::pair_blobs;
 use crate::value::{Elem, HashValue};

@@ -39,6 +39,7 @@
 //! | `strings`, `bits`, `keys` | the command handles [`Strings`], [`Bits`], [`Keys`] | `t_string.c`, `bitops.c` |
 //! | `hashes`, `sets`, `lists` | the command handles [`Hashes`], [`Sets`], [`Lists`] | `t_hash.c`, `t_set.c`, `t_list.c` |
 //! | `zsets` | the command handle [`ZSets`] | `t_zset.c` |
+//! | `scan` | [`ScanOptions`] and the cursor-step batching behind the scan iterators | `db.c` |
 //! | `pubsub` | [`PubSub`], [`Subscription`]: channels between threads | `pubsub.c` |
 //! | `transaction` | [`Transaction`], [`Watch`], [`Pipeline`]: atomic closures, optimistic commits, `MULTI`/`EXEC` batches | `multi.c` |
 //! | `keyspace/blocking` | blocked callers of `BLPOP` & co., [`CancelToken`] | `blocked.c` |
@@ -65,6 +66,7 @@ mod number;
 mod pubsub;
 #[cfg(feature = "redis-rs")]
 mod redis_rs;
+mod scan;
 mod sets;
 mod store;
 mod strings;
@@ -78,7 +80,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Connection, Reply};
 pub use error::{Error, Result};
 pub use hashes::{HScanIter, Hashes};
-pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, ScanIter, ScanOptions, Ttl};
+pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, ScanIter, Ttl};
 /// Entry points for the fuzz targets in `fuzz/`: internal model checks driven by the
 /// fuzzer's bytes. Not part of the API.
 #[cfg(feature = "fuzzing")]
@@ -103,6 +105,7 @@ pub use keyspace::evict::EvictionPolicy;
 pub use keyspace::notify::KeyspaceEvents;
 pub use lists::{LRangeIter, Lists, LposOptions, Position, Side};
 pub use pubsub::{Message, PubSub, Subscription};
+pub use scan::ScanOptions;
 pub use sets::{SScanIter, Sets};
 pub use store::{Db, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};

@@ -28,9 +28,9 @@
 use std::time::Duration;
 
 use crate::index::{list_index, list_range};
-use crate::keys::Batches;
 use crate::keyspace::blocking::{CancelToken, Served};
 use crate::keyspace::{Keyspace, notify};
+use crate::scan::Batches;
 use crate::value::{Elem, KeyType, opt};
 use crate::{Args, Blob, Error, Result, Store};
 

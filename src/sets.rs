@@ -17,8 +17,8 @@
 //! ascending order, for the whole command: atomic to every other thread. Every key is
 //! type-checked before anything is computed, so a `WRONGTYPE` anywhere changes nothing.
 
-use crate::keys::{Batches, ScanOptions};
 use crate::keyspace::{Deadline, Keyspace, notify};
+use crate::scan::{Batches, ScanOptions};
 use crate::value::dict::Picks;
 use crate::value::set::Op;
 use crate::value::{Elem, SetValue, Value, ValueRef, opt};

@@ -47,9 +47,9 @@ use hashbrown::HashMap;
 use rand::Rng;
 
 use crate::index::list_range;
-use crate::keys::{Batches, ScanOptions};
 use crate::keyspace::blocking::{CancelToken, Served};
 use crate::keyspace::{Deadline, Keyspace, notify};
+use crate::scan::{Batches, ScanOptions};
 use crate::value::dict::Picks;
 use crate::value::zset::Lazy;
 use crate::value::{Elem, KeyType, SetValue, SortedSet, Value, ValueRef, opt};
