@@ -38,7 +38,8 @@
 //! | `value/pack`, `value/dict` | compact small collections; the scannable hash table of large ones | `listpack.c`, `dict.c` |
 //! | `strings`, `bits`, `keys` | the command handles [`Strings`], [`Bits`], [`Keys`] | `t_string.c`, `bitops.c` |
 //! | `hashes`, `sets`, `lists` | the command handles [`Hashes`], [`Sets`], [`Lists`] | `t_hash.c`, `t_set.c`, `t_list.c` |
-//! | `zsets` | the command handle [`ZSets`] | `t_zset.c` |
+//! | `zsets` | the command handle [`ZSets`]; `zsets/range`, `zsets/options`, `zsets/algebra`, `zsets/blocking` its commands and option types by concern | `t_zset.c` |
+//! | `scan` | [`ScanOptions`] and the cursor-step batching behind the scan iterators | `db.c` |
 //! | `pubsub` | [`PubSub`], [`Subscription`]: channels between threads | `pubsub.c` |
 //! | `transaction` | [`Transaction`], [`Watch`], [`Pipeline`]: atomic closures, optimistic commits, `MULTI`/`EXEC` batches | `multi.c` |
 //! | `keyspace/blocking` | blocked callers of `BLPOP` & co., [`CancelToken`] | `blocked.c` |
