@@ -14,7 +14,7 @@
 
 use crate::keyspace::{Access, Deadline, notify};
 use crate::value::{StrRef, opt_str};
-use crate::{Error, Result, Store};
+use crate::{Error, Result};
 
 /// The unit of a `BITCOUNT` / `BITPOS` range.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

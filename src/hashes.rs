@@ -17,7 +17,7 @@ use crate::scan::{Batches, ScanOptions};
 use crate::value::dict::Picks;
 use crate::value::hash::pair_blobs;
 use crate::value::{Elem, HashValue};
-use crate::{Args, Blob, Error, Result, Store};
+use crate::{Args, Blob, Error, Result};
 
 /// Commands on hash values, in one database. From [`Store::hashes`] or
 /// [`Db::hashes`](crate::Db::hashes).

@@ -19,7 +19,7 @@ use crate::clock::{deadline_after, deadline_at, system_time};
 use crate::keyspace::{Access, Deadline, notify};
 use crate::scan::{Batches, ScanOptions};
 use crate::value::ValueRef;
-use crate::{Blob, Error, KeyType, Result, Store, glob};
+use crate::{Blob, Error, KeyType, Result, glob};
 
 /// The condition of an `EXPIRE`-family command.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -32,7 +32,7 @@ use crate::keyspace::blocking::{CancelToken, Served};
 use crate::keyspace::{Access, notify};
 use crate::scan::Batches;
 use crate::value::{Elem, KeyType, opt};
-use crate::{Args, Blob, Error, Result, Store};
+use crate::{Args, Blob, Error, Result};
 
 pub(crate) use crate::value::ListValue;
 pub use crate::value::list::Side;

@@ -22,7 +22,7 @@ use crate::scan::{Batches, ScanOptions};
 use crate::value::dict::Picks;
 use crate::value::set::Op;
 use crate::value::{Elem, SetValue, Value, ValueRef, opt};
-use crate::{Args, Blob, Error, Result, Store};
+use crate::{Args, Blob, Error, Result};
 
 /// Type-checks every operand before any is used.
 fn operands<'a>(

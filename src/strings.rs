@@ -22,7 +22,7 @@ use crate::clock::{deadline_after, deadline_at};
 use crate::keyspace::{Access, Deadline, EntryMut, notify};
 use crate::number::{self, IntBuf};
 use crate::value::{StrRef, opt_str};
-use crate::{Blob, Error, Result, Store};
+use crate::{Blob, Error, Result};
 
 pub use lcs::{LcsIdx, LcsMatch};
 

@@ -53,11 +53,11 @@ mod range;
 use rand::Rng;
 
 use crate::keyspace::blocking::CancelToken;
-use crate::keyspace::{Deadline, Keyspace, notify};
+use crate::keyspace::{Access, Deadline, notify};
 use crate::scan::{Batches, ScanOptions};
 use crate::value::dict::Picks;
 use crate::value::{SortedSet, Value};
-use crate::{Args, Blob, Error, Result, Store};
+use crate::{Args, Blob, Error, Result};
 
 pub use algebra::{Aggregate, CombineOptions};
 pub use blocking::ScoreEnd;
@@ -83,7 +83,7 @@ pub use range::{LexBound, ScoreBound, ZRange};
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct ZSets<'s> {
-    store: &'s Store,
+    ks: Access<'s>,
     db: usize,
     cancel: Option<&'s CancelToken>,
 }
@@ -91,7 +91,7 @@ pub struct ZSets<'s> {
 /// Pops up to `count` elements from `end` of the sorted set at `key`; `None` if the key
 /// is missing.
 fn pop_n(
-    ks: &Keyspace,
+    ks: Access<'_>,
     db: usize,
     key: &[u8],
     end: ScoreEnd,
@@ -128,16 +128,16 @@ fn members_of(scored: Vec<(Blob, f64)>) -> Vec<Blob> {
 }
 
 impl<'s> ZSets<'s> {
-    pub(crate) fn new(store: &'s Store, db: usize) -> Self {
+    pub(crate) fn new(ks: Access<'s>, db: usize) -> Self {
         ZSets {
-            store,
+            ks,
             db,
             cancel: None,
         }
     }
 
-    fn ks(&self) -> &'s Keyspace {
-        self.store.keyspace()
+    fn ks(&self) -> Access<'s> {
+        self.ks
     }
 
     fn read<R>(&self, key: &[u8], f: impl FnOnce(Option<&SortedSet>) -> R) -> Result<R> {
@@ -622,7 +622,7 @@ impl ZSets<'_> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zrandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
-        let picks = Picks::from_count(count, self.store.max_picks())?;
+        let picks = Picks::from_count(count, self.ks.max_picks())?;
         Ok(members_of(self.random(key.as_ref(), picks)?))
     }
 
@@ -652,7 +652,7 @@ impl ZSets<'_> {
         }
         self.random(
             key.as_ref(),
-            Picks::from_count(count, self.store.max_picks())?,
+            Picks::from_count(count, self.ks.max_picks())?,
         )
     }
 

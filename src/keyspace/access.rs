@@ -56,6 +56,11 @@ impl<'a> Access<'a> {
         self.ks
     }
 
+    /// The registry of blocked callers.
+    pub(crate) fn blocking(self) -> &'a super::blocking::Blocking {
+        &self.ks.blocking
+    }
+
     /// Whether commands run inside a transaction (blocking ones then never wait).
     pub(crate) fn in_transaction(self) -> bool {
         self.held.is_some()

@@ -211,11 +211,6 @@ impl<'a> EntryMut<'a> {
         self.ks.blocking.signal(self.db, self.key);
     }
 
-    /// The database of the key.
-    pub(crate) fn db(&self) -> usize {
-        self.db
-    }
-
     /// Edits the string in place (an absent key starts empty, with no deadline), keeping
     /// the deadline. [`Error::WrongType`] if the key holds another type.
     pub(crate) fn update_str<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> Result<R> {

@@ -433,10 +433,6 @@ impl Table {
         old
     }
 
-    pub(crate) fn clear(&mut self) {
-        *self = Table::default();
-    }
-
     /// Records that slot `i` has a deadline in `tick`.
     pub(crate) fn schedule(&mut self, i: u32, tick: u64) {
         let records = self.wheel.entry(tick).or_insert_with(|| {

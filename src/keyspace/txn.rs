@@ -269,11 +269,6 @@ impl<'k> Locked<'k> {
         })
     }
 
-    /// The keyspace whose shards are held.
-    pub(crate) fn keyspace(&self) -> &'k Keyspace {
-        self.ks
-    }
-
     /// Makes every change visible: releases the locks, then publishes the held events,
     /// raises watchers' flags and serves blocked callers.
     pub(crate) fn commit(self) {

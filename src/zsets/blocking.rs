@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{ZSets, pop_n};
-use crate::keyspace::Keyspace;
+use crate::keyspace::Access;
 use crate::keyspace::blocking::Served;
 use crate::value::KeyType;
 use crate::{Args, Blob, Error, Result};
@@ -94,7 +94,7 @@ impl ZSets<'_> {
         }
         let keys: Args<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
         let db = self.db;
-        let attempt = move |ks: &Keyspace, key: &[u8]| {
+        let attempt = move |ks: Access<'_>, key: &[u8]| {
             pop_n(ks, db, key, end, count)
                 .map(|popped| popped.map(|p| served(key, p)))
                 .transpose()
