@@ -289,9 +289,12 @@ impl<'a> EntryMut<'a> {
 
     /// Deletes the key; `true` if it existed.
     pub(crate) fn remove(&mut self) -> bool {
+        if self.slot.is_none() {
+            return false;
+        }
+        self.modified();
         match self.slot.take() {
             Some(i) => {
-                self.modified();
                 self.table.remove(i, self.hash);
                 true
             }
@@ -301,8 +304,9 @@ impl<'a> EntryMut<'a> {
 
     /// Deletes the key and returns its value and deadline.
     pub(crate) fn take(&mut self) -> Option<(Value, Option<u64>)> {
-        let i = self.slot.take()?;
+        self.slot?;
         self.modified();
+        let i = self.slot.take()?;
         let slot = self.table.remove(i, self.hash);
         let expires_at = slot.expires_at();
         Some((slot.into_value(), expires_at))
