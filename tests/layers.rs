@@ -342,6 +342,10 @@ struct Parsed {
     /// Names imported at the file's top level (`use` items outside any block), which
     /// other modules may reach through this one: name -> path.
     imports: BTreeMap<String, PathRef>,
+    /// The modules it glob-imports at its top level (`use a::*`).
+    globs: Vec<PathRef>,
+    /// Names of the items it defines at its top level (`fn`, `struct`, `mod`, …).
+    defined: BTreeSet<String>,
 }
 
 struct Parser<'a> {
@@ -396,6 +400,11 @@ impl Parser<'_> {
                 }
             }
             let in_inline_mod = here.len() > self.module.len();
+            if frames.is_empty() {
+                if let Some(name) = self.defined_at(i) {
+                    self.out.defined.insert(name.to_string());
+                }
+            }
             let mut next = i + 1;
             match &toks[i].0 {
                 Tok::Punct('#') if self.cfg_test_at(i) => {
@@ -459,6 +468,23 @@ impl Parser<'_> {
             && !visibility
     }
 
+    /// The name an item defined at `i` takes (`struct Name`, `macro_rules! name`).
+    fn defined_at(&self, i: usize) -> Option<&str> {
+        const ITEMS: [&str; 9] = [
+            "fn", "struct", "enum", "union", "trait", "type", "const", "static", "mod",
+        ];
+        let kw = self.ident(i)?;
+        if kw == "macro_rules" && self.punct(i + 1, '!') {
+            return self.ident(i + 2);
+        }
+        if !ITEMS.contains(&kw) {
+            return None;
+        }
+        let skip = usize::from(self.ident(i + 1) == Some("mut"));
+        self.ident(i + 1 + skip)
+            .filter(|n| *n != "_" && !ITEMS.contains(n))
+    }
+
     /// `pub use` or `pub(…) use`, for the `use` at `i`.
     fn reexport_at(&self, i: usize) -> bool {
         if i > 0 && self.ident(i - 1) == Some("pub") {
@@ -484,8 +510,12 @@ impl Parser<'_> {
         let next = self.use_tree(i + 1, here, None, test, &mut leaves);
         for (name, mut path) in leaves {
             path.reexport = reexport;
-            if let Some(name) = name.filter(|_| top_level && !test) {
-                self.out.imports.insert(name, path.clone());
+            match name.filter(|_| top_level && !test) {
+                Some(name) if name == "*" => self.out.globs.push(path.clone()),
+                Some(name) => {
+                    self.out.imports.insert(name, path.clone());
+                }
+                None => {}
             }
             self.out.paths.push(path);
         }
@@ -493,8 +523,8 @@ impl Parser<'_> {
     }
 
     /// Reads a use tree (or a plain path) starting at `i`, in module `here`, continuing
-    /// `prefix` inside a group; pushes (bound name, path) per leaf. Returns the index
-    /// after the tree.
+    /// `prefix` inside a group; pushes (bound name, path) per leaf, the name `*` for a
+    /// glob. Returns the index after the tree.
     fn use_tree(
         &self,
         mut i: usize,
@@ -522,7 +552,7 @@ impl Parser<'_> {
                 return i + 1;
             }
             if self.punct(i, '*') {
-                leaves.extend(path.map(|p| (None, p)));
+                leaves.extend(path.map(|p| (Some("*".to_string()), p)));
                 return i + 1;
             }
             let Some(word) = self.ident(i) else { break };
@@ -644,19 +674,45 @@ impl Crate {
             child.push(seg.clone());
             if self.modules.contains_key(&child) {
                 cur = child;
-            } else if let Some(import) =
-                self.modules.get(&cur).and_then(|(_, p)| p.imports.get(seg))
-            {
-                let mut via = import.clone();
-                via.segs.extend(path.segs[k + 1..].iter().cloned());
-                return self.resolve(&via, depth + 1);
-            } else if scope && k == 0 {
-                return None;
-            } else {
-                break; // an item (or an inline module) of `cur`
+                continue;
             }
+            let Some((_, parsed)) = self.modules.get(&cur) else {
+                break;
+            };
+            let via = |import: &PathRef, from: usize| {
+                let mut via = import.clone();
+                via.segs.extend(path.segs[from..].iter().cloned());
+                self.resolve(&via, depth + 1)
+            };
+            if let Some(import) = parsed.imports.get(seg) {
+                return via(import, k + 1);
+            }
+            if parsed.defined.contains(seg) {
+                break;
+            }
+            if let Some(glob) = parsed.globs.iter().find(|g| self.knows(g, seg, depth)) {
+                return via(glob, k);
+            }
+            if scope && k == 0 {
+                return None;
+            }
+            break; // an item of `cur` (one a macro defines, say)
         }
         Some(cur)
+    }
+
+    /// Whether the module a glob import brings in has something named `name`.
+    fn knows(&self, glob: &PathRef, name: &str, depth: usize) -> bool {
+        let Some(module) = self.resolve(glob, depth + 1) else {
+            return false;
+        };
+        let mut child = module.clone();
+        child.push(name.to_string());
+        self.modules.contains_key(&child)
+            || self
+                .modules
+                .get(&module)
+                .is_some_and(|(_, p)| p.imports.contains_key(name) || p.defined.contains(name))
     }
 }
 
@@ -922,14 +978,21 @@ fn m() { let r#type = crate::f::g; let _ = ('\'', "\"", '"'); }
 #[test]
 fn parser_follows_reexports_and_child_paths() {
     let got = edge_list(&[
-        ("lib.rs", "mod w; mod x; mod y; pub use x::Conn;\n"),
+        (
+            "lib.rs",
+            "mod v; mod w; mod x; mod y; pub use x::Conn;\npub use v::*;\n",
+        ),
+        ("v.rs", "pub enum Kind { A }\nmacro_rules! m { () => {} }\n"),
         // Re-exporting a child's item is no dependency; any other re-export is.
         (
             "x.rs",
             "mod inner;\npub use inner::Conn;\nfn f() { inner::g(); }\npub(crate) use crate::w::W;\n",
         ),
         ("x/inner.rs", "pub struct Conn; pub(crate) fn g() {}\n"),
-        ("y.rs", "use crate::Conn;\nuse super::w::{self as ww};\n"),
+        (
+            "y.rs",
+            "use crate::Conn;\nuse super::w::{self as ww};\nfn f(_: crate::Kind) {}\n",
+        ),
         (
             "w.rs",
             "use std::collections::HashMap;\nfn f() { let _ = ::std::mem::take(&mut 0); }\npub(crate) struct W;\n",
@@ -940,6 +1003,7 @@ fn parser_follows_reexports_and_child_paths() {
         [
             "x -> w @ 4",
             "x -> x/inner @ 3",
+            "y -> v @ 3",
             "y -> w @ 2",
             "y -> x/inner @ 1"
         ]
