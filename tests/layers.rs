@@ -2,6 +2,8 @@
 //! module may use only modules of its own layer or of lower layers, and modules never
 //! use each other in a cycle.
 //!
+//! Modules are the files under `src/` (`a.rs`, `a/b.rs`, `a/mod.rs`; `#[path]`
+//! attributes are not followed); inline modules belong to their file's module.
 //! Dependencies are the module paths written in `src/**/*.rs`: `use crate::…`,
 //! `use super::…`, `use self::…`, `use child::…` (grouped and multi-line imports
 //! included), and `crate::a::b`, `super::…`, `self::…`, `child::…` paths anywhere in
