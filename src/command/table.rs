@@ -1,5 +1,9 @@
 //! The command table (Redis's `commands.def`): each command's name, arity, flags, key
-//! positions and handler, sorted by name for lookup.
+//! positions and handler, sorted by name for lookup. `COMMAND`, which reads the table,
+//! lives in its child `introspect`, so the family modules the table points to never need
+//! the table back.
+
+mod introspect;
 
 use super::{Ctx, Reply, hashes, keys, lists, server, sets, strings, zsets};
 use crate::Result;
@@ -217,7 +221,7 @@ commands! {
     "bzpopmax", -3, DF | BLOCKING, k(1, -2, 1), Some(zsets::bzpopmax), "sorted_set", "key [key ...] timeout", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise.";
     "bzpopmin", -3, DF | BLOCKING, k(1, -2, 1), Some(zsets::bzpopmin), "sorted_set", "key [key ...] timeout", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise.";
     "client", -2, CONN_FLAGS, NONE, None, "connection", "subcommand [arg ...]", "A container for client connection commands (ID, GETNAME, SETNAME, UNBLOCK, INFO, LIST, REPLY).";
-    "command", -1, LOADING | STALE, NONE, Some(server::command), "server", "[COUNT|LIST|INFO [command-name ...]|DOCS [command-name ...]]", "Returns detailed information about all commands.";
+    "command", -1, LOADING | STALE, NONE, Some(introspect::command), "server", "[COUNT|LIST|INFO [command-name ...]|DOCS [command-name ...]]", "Returns detailed information about all commands.";
     "config", -2, NOSCRIPT | LOADING | STALE | WHOLE_DB, NONE, Some(server::config), "server", "GET parameter [parameter ...]|SET parameter value [parameter value ...]|RESETSTAT", "A container for server configuration commands.";
     "copy", -3, W, K12, Some(keys::copy), "generic", "source destination [DB destination-db] [REPLACE]", "Copies the value of a key to a new key.";
     "dbsize", 1, RF | WHOLE_DB, NONE, Some(keys::dbsize), "server", "", "Returns the number of keys in the database.";
