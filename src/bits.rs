@@ -116,7 +116,7 @@ pub enum BitFieldOp {
     Overflow(Overflow),
 }
 
-/// Commands on strings as bit arrays. Obtained from [`Store::bits`] or
+/// Commands on strings as bit arrays. Obtained from [`Store::bits`](crate::Store::bits) or
 /// [`Db::bits`](crate::Db::bits).
 ///
 /// A handle is a borrowed view of the store: it holds no lock between calls.

@@ -165,7 +165,9 @@ pub enum Error {
     KeyNotInTransaction,
     /// The store's own handles were used inside one of its transactions, whose locks
     /// they would wait for: use the [`Transaction`](crate::Transaction)'s handles.
-    #[error("ERR the store is locked by a transaction on this thread: use the transaction's handles")]
+    #[error(
+        "ERR the store is locked by a transaction on this thread: use the transaction's handles"
+    )]
     InsideTransaction,
     /// A watched key changed before the optimistic transaction committed; nothing was
     /// applied ([`Watch::transaction`](crate::Watch::transaction); Redis's `EXEC` replies

@@ -19,7 +19,7 @@ use crate::value::hash::pair_blobs;
 use crate::value::{Elem, HashValue};
 use crate::{Args, Blob, Error, Result};
 
-/// Commands on hash values, in one database. From [`Store::hashes`] or
+/// Commands on hash values, in one database. From [`Store::hashes`](crate::Store::hashes) or
 /// [`Db::hashes`](crate::Db::hashes).
 ///
 /// A handle is a borrowed view of the store: it holds no lock between calls. Every

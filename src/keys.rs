@@ -143,7 +143,7 @@ impl CopyOptions {
     }
 }
 
-/// Generic key commands. Obtained from [`Store::keys`] or [`Db::keys`](crate::Db::keys).
+/// Generic key commands. Obtained from [`Store::keys`](crate::Store::keys) or [`Db::keys`](crate::Db::keys).
 ///
 /// A handle is a borrowed view of the store: it holds no lock between calls.
 #[derive(Clone, Copy, Debug)]

@@ -29,6 +29,7 @@ pub(crate) mod blocking;
 mod entry;
 pub(crate) mod evict;
 pub(crate) mod expiry;
+mod log;
 mod many;
 pub(crate) mod notify;
 pub(crate) mod pubsub;
@@ -55,8 +56,9 @@ use table::{KeyHasher, Table, hash_key};
 
 pub(crate) use access::Access;
 pub(crate) use entry::EntryMut;
+pub(crate) use log::Rollback;
 pub(crate) use many::{Many, ManyRead};
-pub(crate) use txn::{Locked, Rollback, Whole};
+pub(crate) use txn::{Locked, Whole};
 pub(crate) use watch::Watches;
 
 /// What a write does to the key's deadline.
@@ -308,22 +310,14 @@ impl Keyspace {
     /// policy changes) must not be called from inside a transaction's closure.
     #[inline]
     fn read_shard(&self, s: usize) -> RwLockReadGuard<'_, Table> {
-        assert!(
-            !self.held_by_this_thread(),
-            "{}",
-            Error::InsideTransaction
-        );
+        assert!(!self.held_by_this_thread(), "{}", Error::InsideTransaction);
         self.shards[s].table.read()
     }
 
     /// Shard `s`, write-locked; see [`read_shard`](Self::read_shard).
     #[inline]
     fn write_shard(&self, s: usize) -> RwLockWriteGuard<'_, Table> {
-        assert!(
-            !self.held_by_this_thread(),
-            "{}",
-            Error::InsideTransaction
-        );
+        assert!(!self.held_by_this_thread(), "{}", Error::InsideTransaction);
         self.shards[s].table.write()
     }
 

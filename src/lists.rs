@@ -192,7 +192,7 @@ fn move_one(
     })
 }
 
-/// Commands on list values, in one database. From [`Store::lists`] or
+/// Commands on list values, in one database. From [`Store::lists`](crate::Store::lists) or
 /// [`Db::lists`](crate::Db::lists).
 ///
 /// A handle is a borrowed view of the store: it holds no lock between calls (and none

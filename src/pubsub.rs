@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use crate::core::Core;
 use crate::keyspace::pubsub::{Inbox, Kind, Message, Registry};
-use crate::{Blob, Result, Store};
+use crate::{Blob, Result};
 
 /// Publish/subscribe: channels between the threads of a process. From
-/// [`Store::pubsub`].
+/// [`Store::pubsub`](crate::Store::pubsub).
 ///
 /// Channels are global to the store (not per database), as in Redis. A message reaches
 /// the subscriptions present when it is published; nothing is stored for later ones.
@@ -41,16 +42,16 @@ use crate::{Blob, Result, Store};
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct PubSub<'s> {
-    store: &'s Store,
+    core: &'s Core,
 }
 
 impl<'s> PubSub<'s> {
-    pub(crate) fn new(store: &'s Store) -> Self {
-        PubSub { store }
+    pub(crate) fn new(core: &'s Core) -> Self {
+        PubSub { core }
     }
 
     fn registry(self) -> &'s Arc<Registry> {
-        &self.store.core.pubsub
+        &self.core.pubsub
     }
 
     /// Sends `message` to every subscription to `channel` or to a pattern matching it,

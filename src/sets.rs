@@ -50,7 +50,7 @@ impl Op {
     }
 }
 
-/// Commands on set values, in one database. From [`Store::sets`] or
+/// Commands on set values, in one database. From [`Store::sets`](crate::Store::sets) or
 /// [`Db::sets`](crate::Db::sets).
 ///
 /// A handle is a borrowed view of the store: it holds no lock between calls.
@@ -324,10 +324,7 @@ impl<'s> Sets<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn srandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
-        self.random(
-            key.as_ref(),
-            Picks::from_count(count, self.ks.max_picks())?,
-        )
+        self.random(key.as_ref(), Picks::from_count(count, self.ks.max_picks())?)
     }
 
     fn random(&self, key: &[u8], picks: Picks) -> Result<Vec<Blob>> {

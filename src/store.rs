@@ -6,11 +6,15 @@ use std::time::Duration;
 use crate::clock::{Clock, ClockSource};
 
 use crate::core::Core;
+use crate::keyspace::Rollback;
 use crate::keyspace::expiry::Schedule;
 use crate::keyspace::notify::{KeyspaceEvents, Notifier};
 use crate::keyspace::pubsub::Registry;
 use crate::keyspace::{Access, Keyspace};
-use crate::{Bits, EvictionPolicy, Hashes, Keys, Lists, PubSub, Result, Sets, Strings, ZSets};
+use crate::transaction::{self, Pipeline, Transaction, Watch};
+use crate::{
+    Bits, Error, EvictionPolicy, Hashes, Keys, Lists, PubSub, Result, Sets, Strings, ZSets,
+};
 
 /// An embedded data-structure store with Redis semantics.
 ///
@@ -145,7 +149,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn pubsub(&self) -> PubSub<'_> {
-        PubSub::new(self)
+        PubSub::new(&self.core)
     }
 
     /// Changes which keyspace events commands publish (`CONFIG SET
@@ -436,7 +440,148 @@ impl Store {
     }
 }
 
-/// A store's counters, with Redis's `INFO` names: from [`Store::info`].
+impl Store {
+    /// Runs `f` as one atomic step over `keys` of database 0: no other thread sees any
+    /// of its effects before all of them, and if `f` returns an error (or panics),
+    /// none of them happen.
+    ///
+    /// Inside, `f` uses the [`Transaction`]'s handles, which work on the named keys, in
+    /// place. **Locking:** the shards of `keys` stay write-locked while `f` runs — keep
+    /// it short. This store's own handles answer [`Error::InsideTransaction`] inside it
+    /// (their shards are the transaction's), and a command on a key `f` did not name
+    /// answers [`Error::KeyNotInTransaction`]; either error, returned by `f`, undoes
+    /// everything like any other.
+    ///
+    /// # Errors
+    ///
+    /// What `f` returns.
+    ///
+    /// # Complexity
+    ///
+    /// The commands', plus a copy of each changed key's value before its first change
+    /// (see the [module docs](crate::Transaction)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{Error, Store};
+    /// let store = Store::new();
+    /// store.strings().set("balance", "10")?;
+    /// // Refuse an overdraft: the error undoes the DECRBY.
+    /// let r = store.transaction(["balance"], |tx| {
+    ///     if tx.strings().decrby("balance", 25)? < 0 {
+    ///         return Err(Error::Syntax); // or any error type with From<embedis::Error>
+    ///     }
+    ///     Ok(())
+    /// });
+    /// assert!(r.is_err());
+    /// assert_eq!(store.strings().get("balance")?.unwrap(), "10");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn transaction<K, R, E>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        K: AsRef<[u8]>,
+        E: From<Error>,
+    {
+        transaction::run(&self.core, 0, keys, &[], Rollback::Yes, f)
+    }
+
+    /// A [`Pipeline`] over `keys` of database 0: commands queued now, run later as one
+    /// atomic unit with a reply each (`MULTI` … `EXEC`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut p = store.pipeline(["views"]);
+    /// let v = p.queue(|tx| tx.strings().incr("views"));
+    /// assert_eq!(p.execute()?.take(v)?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn pipeline<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Pipeline<'_> {
+        Pipeline::new(&self.core, 0, keys)
+    }
+
+    /// Watches `keys` of database 0 for an optimistic transaction (`WATCH`): see
+    /// [`Watch::transaction`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let watch = store.watch(["k"]);
+    /// store.strings().set("k", "changed by someone")?;
+    /// assert!(watch.changed());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn watch<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Watch {
+        Watch::new(&self.core, 0, keys)
+    }
+}
+
+impl<'s> Db<'s> {
+    /// [`Store::transaction`](crate::Store::transaction) over keys of this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let db = store.db(2)?;
+    /// db.transaction(["k"], |tx| tx.strings().set("k", "v"))?;
+    /// assert_eq!(db.strings().get("k")?.unwrap(), "v");
+    /// assert_eq!(store.strings().get("k")?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn transaction<K, R, E>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        K: AsRef<[u8]>,
+        E: From<Error>,
+    {
+        transaction::run(&self.store.core, self.index, keys, &[], Rollback::Yes, f)
+    }
+
+    /// [`Store::pipeline`](crate::Store::pipeline) over keys of this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let db = store.db(3)?;
+    /// let mut p = db.pipeline(["k"]);
+    /// p.queue(|tx| tx.strings().set("k", "v"));
+    /// p.execute()?;
+    /// assert_eq!(db.strings().get("k")?.unwrap(), "v");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn pipeline<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Pipeline<'s> {
+        Pipeline::new(&self.store.core, self.index, keys)
+    }
+
+    /// [`Store::watch`](crate::Store::watch) on keys of this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let watch = store.db(1)?.watch(["k"]);
+    /// store.strings().set("k", "db 0 is another key")?;
+    /// assert!(!watch.changed());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn watch<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Watch {
+        Watch::new(&self.store.core, self.index, keys)
+    }
+}
+
+/// A store's counters, with Redis's `INFO` names: from [`Store::info`](crate::Store::info).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Info {
@@ -448,7 +593,7 @@ pub struct Info {
     pub expired_keys: u64,
     /// Keys removed to stay under the memory limit.
     pub evicted_keys: u64,
-    /// Bytes the store holds ([`Store::used_memory`]).
+    /// Bytes the store holds ([`Store::used_memory`](crate::Store::used_memory)).
     pub used_memory: usize,
     /// The memory limit (0: none).
     pub maxmemory: usize,
@@ -464,7 +609,7 @@ pub struct Info {
     pub blocked_clients: usize,
 }
 
-/// The handles on one database. Obtained from [`Store::db`].
+/// The handles on one database. Obtained from [`Store::db`](crate::Store::db).
 #[derive(Clone, Copy, Debug)]
 pub struct Db<'s> {
     store: &'s Store,
@@ -472,10 +617,6 @@ pub struct Db<'s> {
 }
 
 impl<'s> Db<'s> {
-    pub(crate) fn store(&self) -> &'s Store {
-        self.store
-    }
-
     /// The database's number.
     ///
     /// # Examples
@@ -688,7 +829,7 @@ impl StoreBuilder {
 
     /// Whether a background thread removes expired keys that nobody touches (default:
     /// on). Off, expired keys are invisible but hold memory until touched or until
-    /// [`Store::purge_expired`] runs.
+    /// [`Store::purge_expired`](crate::Store::purge_expired) runs.
     ///
     /// # Examples
     ///
@@ -783,7 +924,7 @@ impl StoreBuilder {
 
     /// Which keyspace events commands publish (Redis's `notify-keyspace-events`; none
     /// by default). Changeable later with
-    /// [`Store::set_notify_keyspace_events`].
+    /// [`Store::set_notify_keyspace_events`](crate::Store::set_notify_keyspace_events).
     ///
     /// # Examples
     ///
@@ -822,9 +963,9 @@ impl StoreBuilder {
     }
 
     /// The most bytes the store may hold (Redis's `maxmemory`; 0, the default, means no
-    /// limit), as [`Store::used_memory`] counts them. Over it, the
+    /// limit), as [`Store::used_memory`](crate::Store::used_memory) counts them. Over it, the
     /// [eviction policy](Self::eviction_policy) decides what happens. Changeable later
-    /// with [`Store::set_max_memory`].
+    /// with [`Store::set_max_memory`](crate::Store::set_max_memory).
     ///
     /// # Examples
     ///
@@ -848,7 +989,7 @@ impl StoreBuilder {
 
     /// What the store does when it is over its [memory limit](Self::max_memory)
     /// (Redis's `maxmemory-policy`; [`EvictionPolicy::NoEviction`] by default).
-    /// Changeable later with [`Store::set_eviction_policy`].
+    /// Changeable later with [`Store::set_eviction_policy`](crate::Store::set_eviction_policy).
     ///
     /// # Examples
     ///

@@ -256,7 +256,7 @@ fn notify_set(e: &EntryMut<'_>, deadline: Deadline) {
     }
 }
 
-/// Commands on string values. Obtained from [`Store::strings`] or
+/// Commands on string values. Obtained from [`Store::strings`](crate::Store::strings) or
 /// [`Db::strings`](crate::Db::strings).
 ///
 /// A handle is a borrowed view of the store: it holds no lock between calls, and each

@@ -1,10 +1,10 @@
 //! Transactions (Redis's `multi.c`), three ways over one mechanism:
 //!
-//! * [`Store::transaction`]: a closure over named keys, atomic to every other thread,
+//! * [`Store::transaction`](crate::Store::transaction): a closure over named keys, atomic to every other thread,
 //!   all or nothing (an error or a panic undoes everything).
-//! * [`Store::watch`] + [`Watch::transaction`]: the same, committed only if no watched
+//! * [`Store::watch`](crate::Store::watch) + [`Watch::transaction`]: the same, committed only if no watched
 //!   key changed since the watch began (`WATCH` … `EXEC`).
-//! * [`Store::pipeline`]: commands queued, then run atomically with one reply each; a
+//! * [`Store::pipeline`](crate::Store::pipeline): commands queued, then run atomically with one reply each; a
 //!   failing command does not stop or undo the others (`MULTI` … `EXEC`).
 //!
 //! # How
@@ -37,12 +37,13 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::keyspace::{Access, Locked, Rollback};
+use crate::core::Core;
 pub(crate) use crate::keyspace::Whole;
-use crate::{Bits, Db, Error, Hashes, Keys, Lists, Sets, Store, Strings, ZSets};
+use crate::keyspace::{Access, Locked, Rollback};
+use crate::{Bits, Error, Hashes, Keys, Lists, Sets, Strings, ZSets};
 
-/// The handles of a transaction in progress: the same commands as on a [`Store`], on
-/// the keys the transaction named (in its database). From [`Store::transaction`].
+/// The handles of a transaction in progress: the same commands as on a [`Store`](crate::Store), on
+/// the keys the transaction named (in its database). From [`Store::transaction`](crate::Store::transaction).
 ///
 /// # Examples
 ///
@@ -172,8 +173,8 @@ impl Transaction<'_> {
 
 /// Runs `f` as a transaction over `keys` of database `db` of `store`; with `watches`,
 /// only if none of their keys changed since they were taken.
-fn run<K, R, E>(
-    store: &Store,
+pub(crate) fn run<K, R, E>(
+    core: &Core,
     db: usize,
     keys: impl IntoIterator<Item = K>,
     watches: &[Watch],
@@ -187,12 +188,12 @@ where
     let mut names: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
     names.sort_unstable();
     names.dedup();
-    let ks = store.keyspace();
+    let ks = &core.keyspace;
     ks.check_db(db)?;
-    let named: Vec<(usize, &[u8])> = names.iter().map(|k| (db, k.as_slice())).collect();
-    let mut keys = named.clone();
+    let located: Vec<(usize, &[u8])> = names.iter().map(|k| (db, k.as_slice())).collect();
+    let mut keys = located.clone();
     keys.extend(watched(watches));
-    let locked = Locked::new(ks, &keys, &Whole::Nothing, Some(&named), rollback)?;
+    let locked = Locked::new(ks, &keys, &Whole::Nothing, Some(&located), rollback)?;
     // The watched keys' shards are locked too: this check and the commit are one step.
     if watches.iter().any(|w| w.changed_now(ks.now())) {
         locked.rollback();
@@ -203,7 +204,6 @@ where
         db,
     };
     let out = f(&tx);
-    drop(tx);
     match out {
         Ok(out) => {
             locked.commit();
@@ -235,12 +235,12 @@ pub(crate) struct Span<'a> {
 /// held shards; nothing is rolled back. [`Error::WatchedKeyChanged`] (and `f` not run)
 /// if a watched key changed.
 pub(crate) fn run_queue<R>(
-    store: &Store,
+    core: &Core,
     span: &Span<'_>,
     watches: &[Watch],
     f: impl FnOnce(Access<'_>) -> R,
 ) -> Result<R, Error> {
-    let ks = store.keyspace();
+    let ks = &core.keyspace;
     let mut keys = span.keys.clone();
     keys.extend(watched(watches));
     let locked = Locked::new(ks, &keys, &span.whole, None, Rollback::No)?;
@@ -253,162 +253,11 @@ pub(crate) fn run_queue<R>(
     Ok(out)
 }
 
-impl Store {
-    /// Runs `f` as one atomic step over `keys` of database 0: no other thread sees any
-    /// of its effects before all of them, and if `f` returns an error (or panics),
-    /// none of them happen.
-    ///
-    /// Inside, `f` uses the [`Transaction`]'s handles, which work on the named keys, in
-    /// place. **Locking:** the shards of `keys` stay write-locked while `f` runs — keep
-    /// it short. This store's own handles answer [`Error::InsideTransaction`] inside it
-    /// (their shards are the transaction's), and a command on a key `f` did not name
-    /// answers [`Error::KeyNotInTransaction`]; either error, returned by `f`, undoes
-    /// everything like any other.
-    ///
-    /// # Errors
-    ///
-    /// What `f` returns.
-    ///
-    /// # Complexity
-    ///
-    /// The commands', plus a copy of each changed key's value before its first change
-    /// (see the [module docs](crate::Transaction)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use embedis::{Error, Store};
-    /// let store = Store::new();
-    /// store.strings().set("balance", "10")?;
-    /// // Refuse an overdraft: the error undoes the DECRBY.
-    /// let r = store.transaction(["balance"], |tx| {
-    ///     if tx.strings().decrby("balance", 25)? < 0 {
-    ///         return Err(Error::Syntax); // or any error type with From<embedis::Error>
-    ///     }
-    ///     Ok(())
-    /// });
-    /// assert!(r.is_err());
-    /// assert_eq!(store.strings().get("balance")?.unwrap(), "10");
-    /// # Ok::<(), embedis::Error>(())
-    /// ```
-    pub fn transaction<K, R, E>(
-        &self,
-        keys: impl IntoIterator<Item = K>,
-        f: impl FnOnce(&Transaction<'_>) -> Result<R, E>,
-    ) -> Result<R, E>
-    where
-        K: AsRef<[u8]>,
-        E: From<Error>,
-    {
-        run(self, 0, keys, &[], Rollback::Yes, f)
-    }
-
-    /// A [`Pipeline`] over `keys` of database 0: commands queued now, run later as one
-    /// atomic unit with a reply each (`MULTI` … `EXEC`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let store = embedis::Store::new();
-    /// let mut p = store.pipeline(["views"]);
-    /// let v = p.queue(|tx| tx.strings().incr("views"));
-    /// assert_eq!(p.execute()?.take(v)?, 1);
-    /// # Ok::<(), embedis::Error>(())
-    /// ```
-    pub fn pipeline<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Pipeline<'_> {
-        Pipeline {
-            store: self,
-            db: 0,
-            keys: keys.into_iter().map(|k| k.as_ref().to_vec()).collect(),
-            commands: Vec::new(),
-        }
-    }
-
-    /// Watches `keys` of database 0 for an optimistic transaction (`WATCH`): see
-    /// [`Watch::transaction`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let store = embedis::Store::new();
-    /// let watch = store.watch(["k"]);
-    /// store.strings().set("k", "changed by someone")?;
-    /// assert!(watch.changed());
-    /// # Ok::<(), embedis::Error>(())
-    /// ```
-    pub fn watch<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Watch {
-        Watch::new(self, 0, keys)
-    }
-}
-
-impl<'s> Db<'s> {
-    /// [`Store::transaction`] over keys of this database.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let store = embedis::Store::new();
-    /// let db = store.db(2)?;
-    /// db.transaction(["k"], |tx| tx.strings().set("k", "v"))?;
-    /// assert_eq!(db.strings().get("k")?.unwrap(), "v");
-    /// assert_eq!(store.strings().get("k")?, None);
-    /// # Ok::<(), embedis::Error>(())
-    /// ```
-    pub fn transaction<K, R, E>(
-        &self,
-        keys: impl IntoIterator<Item = K>,
-        f: impl FnOnce(&Transaction<'_>) -> Result<R, E>,
-    ) -> Result<R, E>
-    where
-        K: AsRef<[u8]>,
-        E: From<Error>,
-    {
-        run(self.store(), self.index(), keys, &[], Rollback::Yes, f)
-    }
-
-    /// [`Store::pipeline`] over keys of this database.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let store = embedis::Store::new();
-    /// let db = store.db(3)?;
-    /// let mut p = db.pipeline(["k"]);
-    /// p.queue(|tx| tx.strings().set("k", "v"));
-    /// p.execute()?;
-    /// assert_eq!(db.strings().get("k")?.unwrap(), "v");
-    /// # Ok::<(), embedis::Error>(())
-    /// ```
-    pub fn pipeline<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Pipeline<'s> {
-        Pipeline {
-            store: self.store(),
-            db: self.index(),
-            keys: keys.into_iter().map(|k| k.as_ref().to_vec()).collect(),
-            commands: Vec::new(),
-        }
-    }
-
-    /// [`Store::watch`] on keys of this database.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let store = embedis::Store::new();
-    /// let watch = store.db(1)?.watch(["k"]);
-    /// store.strings().set("k", "db 0 is another key")?;
-    /// assert!(!watch.changed());
-    /// # Ok::<(), embedis::Error>(())
-    /// ```
-    pub fn watch<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Watch {
-        Watch::new(self.store(), self.index(), keys)
-    }
-}
-
 /// Keys watched for an optimistic transaction (Redis's `WATCH` … `MULTI` … `EXEC`): read
 /// what you need, decide, then commit with [`transaction`](Self::transaction), which
 /// applies nothing and fails with [`Error::WatchedKeyChanged`] if any watched key was
 /// written, deleted, renamed, flushed or expired since the watch began. From
-/// [`Store::watch`]; dropping it stops watching.
+/// [`Store::watch`](crate::Store::watch); dropping it stops watching.
 ///
 /// Watching costs writers of other keys nothing measurable (one relaxed load); a write
 /// to a watched key looks its watchers up. A command that could have changed a
@@ -444,7 +293,7 @@ impl<'s> Db<'s> {
 /// ```
 #[derive(Debug)]
 pub struct Watch {
-    store: Store,
+    core: Arc<Core>,
     db: usize,
     keys: Vec<Vec<u8>>,
     flag: Arc<AtomicBool>,
@@ -453,12 +302,16 @@ pub struct Watch {
 }
 
 impl Watch {
-    fn new<K: AsRef<[u8]>>(store: &Store, db: usize, keys: impl IntoIterator<Item = K>) -> Watch {
+    pub(crate) fn new<K: AsRef<[u8]>>(
+        core: &Arc<Core>,
+        db: usize,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Watch {
         let mut keys: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
         keys.sort_unstable();
         keys.dedup();
         let flag = Arc::new(AtomicBool::new(false));
-        let ks = store.keyspace();
+        let ks = &core.keyspace;
         // Register first: a write after this point raises the flag, so reading the
         // deadlines next cannot miss one.
         ks.watches().register(db, &keys, &flag);
@@ -466,14 +319,13 @@ impl Watch {
             .iter()
             .map(|k| {
                 // Inside a transaction's closure the key cannot be read: no deadline.
-                store
-                    .access()
+                core.access()
                     .peek(db, k, |e| Ok(e.and_then(|(_, d)| d)))
                     .unwrap_or(None)
             })
             .collect();
         Watch {
-            store: store.clone(),
+            core: Arc::clone(core),
             db,
             keys,
             flag,
@@ -501,16 +353,16 @@ impl Watch {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn changed(&self) -> bool {
-        self.changed_now(self.store.keyspace().now())
+        self.changed_now(self.core.keyspace.now())
     }
 
-    /// [`Store::transaction`] over `keys` (of the watched database), run only if no
+    /// [`Store::transaction`](crate::Store::transaction) over `keys` (of the watched database), run only if no
     /// watched key changed since the watch began — checked atomically with the commit.
     ///
     /// # Errors
     ///
     /// [`Error::WatchedKeyChanged`] if one did (nothing is applied; read again and
-    /// retry), else as [`Store::transaction`].
+    /// retry), else as [`Store::transaction`](crate::Store::transaction).
     ///
     /// # Examples
     ///
@@ -534,7 +386,7 @@ impl Watch {
         E: From<Error>,
     {
         run(
-            &self.store,
+            &self.core,
             self.db,
             keys,
             std::slice::from_ref(self),
@@ -546,8 +398,8 @@ impl Watch {
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        self.store
-            .keyspace()
+        self.core
+            .keyspace
             .watches()
             .unregister(self.db, &self.keys, &self.flag);
     }
@@ -555,13 +407,13 @@ impl Drop for Watch {
 
 /// A batch of commands run as one atomic unit with one reply per command (Redis's
 /// `MULTI` … `EXEC`, redis-py's `pipeline(transaction=True)`). From
-/// [`Store::pipeline`].
+/// [`Store::pipeline`](crate::Store::pipeline).
 ///
 /// Commands are queued as closures over a [`Transaction`] and run, in order, when
 /// [`execute`](Self::execute) is called — atomically, on the keys named when the
 /// pipeline was made. As in `EXEC`, a command that fails does not stop the others or
 /// undo them: its own reply is the error. (For all or nothing, use
-/// [`Store::transaction`].)
+/// [`Store::transaction`](crate::Store::transaction).)
 ///
 /// # Examples
 ///
@@ -581,7 +433,7 @@ impl Drop for Watch {
 /// ```
 #[must_use]
 pub struct Pipeline<'s> {
-    store: &'s Store,
+    core: &'s Core,
     db: usize,
     keys: Vec<Vec<u8>>,
     commands: Vec<Command<'s>>,
@@ -614,6 +466,19 @@ pub struct Replies {
 }
 
 impl<'s> Pipeline<'s> {
+    pub(crate) fn new<K: AsRef<[u8]>>(
+        core: &'s Core,
+        db: usize,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Self {
+        Pipeline {
+            core,
+            db,
+            keys: keys.into_iter().map(|k| k.as_ref().to_vec()).collect(),
+            commands: Vec::new(),
+        }
+    }
+
     /// Queues `command`; its reply will be at the returned place.
     ///
     /// # Examples
@@ -660,12 +525,12 @@ impl<'s> Pipeline<'s> {
     /// ```
     pub fn execute(self) -> Result<Replies, Error> {
         let Pipeline {
-            store,
+            core,
             db,
             keys,
             commands,
         } = self;
-        run(store, db, keys, &[], Rollback::No, |tx| {
+        run(core, db, keys, &[], Rollback::No, |tx| {
             Ok(Replies {
                 replies: commands.into_iter().map(|c| Some(c(tx))).collect(),
             })

@@ -64,7 +64,7 @@ pub use blocking::ScoreEnd;
 pub use options::{ZAddCondition, ZAddOptions};
 pub use range::{LexBound, ScoreBound, ZRange};
 
-/// Commands on sorted-set values, in one database. From [`Store::zsets`] or
+/// Commands on sorted-set values, in one database. From [`Store::zsets`](crate::Store::zsets) or
 /// [`Db::zsets`](crate::Db::zsets).
 ///
 /// A handle is a borrowed view of the store: it holds no lock between calls (and none
@@ -650,10 +650,7 @@ impl ZSets<'_> {
         if count < -i64::MAX / 2 {
             return Err(Error::OutOfRange);
         }
-        self.random(
-            key.as_ref(),
-            Picks::from_count(count, self.ks.max_picks())?,
-        )
+        self.random(key.as_ref(), Picks::from_count(count, self.ks.max_picks())?)
     }
 
     fn random(&self, key: &[u8], picks: Picks) -> Result<Vec<(Blob, f64)>> {

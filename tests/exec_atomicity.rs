@@ -10,6 +10,7 @@ use std::thread;
 use embedis::{Reply, Store};
 
 const ROUNDS: usize = 2_000;
+const ROUNDS_I64: i64 = 2_000;
 
 fn bulk(s: &str) -> Reply {
     Reply::Bulk(s.as_bytes().to_vec().into())
@@ -39,7 +40,11 @@ fn never_half_applied(store: &Store, queue: &[&[&str]]) -> Reply {
             assert_eq!(conn.execute(&["MULTI"]), Reply::ok());
             assert_eq!(conn.execute(&["INCR", "x"]), Reply::Simple("QUEUED".into()));
             for args in queue {
-                assert_eq!(conn.execute(args), Reply::Simple("QUEUED".into()), "{args:?}");
+                assert_eq!(
+                    conn.execute(args),
+                    Reply::Simple("QUEUED".into()),
+                    "{args:?}"
+                );
             }
             assert_eq!(conn.execute(&["INCR", "x"]), Reply::Simple("QUEUED".into()));
             last = conn.execute(&["EXEC"]);
@@ -61,9 +66,9 @@ fn a_queue_with_dbsize_is_atomic() {
     assert_eq!(
         last,
         Reply::Array(vec![
-            Reply::Integer(2 * ROUNDS as i64 - 1),
+            Reply::Integer(2 * ROUNDS_I64 - 1),
             Reply::Integer(1),
-            Reply::Integer(2 * ROUNDS as i64),
+            Reply::Integer(2 * ROUNDS_I64),
         ])
     );
 }
@@ -93,11 +98,16 @@ fn a_queue_that_selects_another_database_is_atomic() {
     );
     // The queue's SELECT applied to the commands after it, and the connection ends
     // where the queue left it.
-    assert_eq!(store.db(1).unwrap().strings().get("y").unwrap().unwrap(), ROUNDS.to_string().as_str());
+    assert_eq!(
+        store.db(1).unwrap().strings().get("y").unwrap().unwrap(),
+        ROUNDS.to_string().as_str()
+    );
     assert_eq!(store.strings().get("y").unwrap(), None);
-    let Reply::Array(replies) = last else { panic!() };
+    let Reply::Array(replies) = last else {
+        panic!()
+    };
     assert_eq!(replies[1], Reply::ok());
-    assert_eq!(replies[2], Reply::Integer(ROUNDS as i64));
+    assert_eq!(replies[2], Reply::Integer(ROUNDS_I64));
 }
 
 #[test]
@@ -106,7 +116,12 @@ fn a_queue_that_flushes_another_database_is_atomic() {
     store.db(2).unwrap().strings().set("junk", "1").unwrap();
     never_half_applied(
         &store,
-        &[&["SELECT", "2"], &["SET", "junk", "1"], &["FLUSHDB"], &["SELECT", "0"]],
+        &[
+            &["SELECT", "2"],
+            &["SET", "junk", "1"],
+            &["FLUSHDB"],
+            &["SELECT", "0"],
+        ],
     );
     assert_eq!(store.db(2).unwrap().keys().dbsize().unwrap(), 0);
 }
@@ -143,7 +158,10 @@ fn move_and_copy_to_another_database_work_inside_multi() {
     );
     assert_eq!(conn.db(), 3);
     assert_eq!(store.strings().get("a").unwrap(), None);
-    assert_eq!(store.db(4).unwrap().strings().get("c").unwrap().unwrap(), "2");
+    assert_eq!(
+        store.db(4).unwrap().strings().get("c").unwrap().unwrap(),
+        "2"
+    );
 }
 
 #[test]
@@ -182,7 +200,9 @@ fn watch_is_checked_under_the_locks_that_run_the_queue() {
                     let mut ok = 0;
                     for _ in 0..1_000 {
                         conn.execute(&["WATCH", "x"]);
-                        let Reply::Bulk(v) = conn.execute(&["GET", "x"]) else { panic!() };
+                        let Reply::Bulk(v) = conn.execute(&["GET", "x"]) else {
+                            panic!()
+                        };
                         let n: i64 = std::str::from_utf8(&v).unwrap().parse().unwrap();
                         conn.execute(&["MULTI"]);
                         conn.execute(&["SET", "x", &(n + 1).to_string()]);
@@ -207,7 +227,10 @@ fn exec_is_refused_whole_when_over_the_memory_limit() {
     store.strings().set("big", [b'x'; 1000]).unwrap();
     let mut conn = store.connection();
     conn.execute(&["MULTI"]);
-    assert_eq!(conn.execute(&["SET", "k", "v"]), Reply::Simple("QUEUED".into()));
+    assert_eq!(
+        conn.execute(&["SET", "k", "v"]),
+        Reply::Simple("QUEUED".into())
+    );
     // The limit bites after queuing: EXEC checks again, as Redis does.
     store.set_max_memory(1);
     assert_eq!(

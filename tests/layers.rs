@@ -50,10 +50,7 @@ use std::path::Path;
 #[rustfmt::skip]
 const LAYERS: &[(u8, &str, &[&str])] = &[
     (0, "leaves", &["lib", "error", "blob", "number", "number/*", "glob", "index", "mem", "clock"]),
-    (2, "values", &["value", "value/*",
-                    // Value types not yet moved under `value/`.
-                    "lists/quicklist", "sets/set_value", "zsets/sorted_set", "zsets/skiplist",
-                    "zsets/member", "pack", "dict"]),
+    (2, "values", &["value", "value/*"]),
     (3, "engine", &["keyspace", "keyspace/*"]),
     (4, "core", &["core"]),
     (5, "commands", &["strings", "strings/*", "bits", "keys", "hashes", "lists", "lists/*",
@@ -743,6 +740,12 @@ fn layer_of(module: &str, layers: &[(u8, &str, &[&str])]) -> Option<u8> {
 }
 
 /// One is the other or an ancestor of it: `keyspace` and `keyspace/blocking`.
+/// `a/b/c`'s ancestors: `a` and `a/b`.
+fn ancestors(module: &str) -> BTreeSet<String> {
+    let parts: Vec<&str> = module.split('/').collect();
+    (1..parts.len()).map(|n| parts[..n].join("/")).collect()
+}
+
 fn same_family(a: &str, b: &str) -> bool {
     let within =
         |x: &str, y: &str| x == "lib" || y.strip_prefix(x).is_some_and(|r| r.starts_with('/'));
@@ -843,7 +846,14 @@ fn check(
         if same_family(from, to) {
             continue;
         }
-        // The shortest way from `to` back to `from`.
+        // The shortest way from `to` back to `from`. Between two modules of one
+        // family (siblings, cousins), the way back must not pass through the family's
+        // own root: a parent and its children may use each other, so every sibling
+        // import would otherwise close a loop through the parent.
+        let banned: BTreeSet<String> = ancestors(from)
+            .intersection(&ancestors(to))
+            .cloned()
+            .collect();
         let mut prev: BTreeMap<&str, &str> = BTreeMap::new();
         let mut queue = VecDeque::from([to.as_str()]);
         while let Some(n) = queue.pop_front() {
@@ -851,7 +861,7 @@ fn check(
                 break;
             }
             for &m in graph.get(n).into_iter().flatten() {
-                if m != to && !prev.contains_key(m) {
+                if m != to && !prev.contains_key(m) && !banned.contains(m) {
                     prev.insert(m, n);
                     queue.push_back(m);
                 }
@@ -1067,6 +1077,33 @@ fn cycles_through_a_family_are_cycles() {
         [
             "cycle: p -> p/c -> q -> p (p -> p/c at src/p.rs:2; p/c -> q at src/p/c.rs:2; q -> p at src/q.rs:2)"
         ]
+    );
+}
+
+#[test]
+fn siblings_may_close_a_loop_through_their_parent_but_not_among_themselves() {
+    const TABLE: &[(u8, &str, &[&str])] = &[(0, "all", &["lib", "p", "p/*"])];
+    // The parent holds its children's types, and the children use the parent's: `a`
+    // using `b` closes a loop only through `p`, which is allowed.
+    let through_parent = synthetic(&[
+        ("lib.rs", "mod p;\n"),
+        (
+            "p.rs",
+            "mod a; mod b;\nuse a::A;\nuse b::B;\npub(crate) struct P;\n",
+        ),
+        (
+            "p/a.rs",
+            "use super::P;\nuse super::b::B;\npub(crate) struct A;\n",
+        ),
+        ("p/b.rs", "use super::P;\npub(crate) struct B;\n"),
+    ]);
+    assert_eq!(check(&through_parent, TABLE, true), Vec::<String>::new());
+    // `b` using `a` back is a cycle between the siblings themselves.
+    let mut between = through_parent.clone();
+    between[3].1 = "use super::P;\nuse super::a::A;\npub(crate) struct B;\n".into();
+    assert_eq!(
+        check(&between, TABLE, true),
+        ["cycle: p/a -> p/b -> p/a (p/a -> p/b at src/p/a.rs:2; p/b -> p/a at src/p/b.rs:2)"]
     );
 }
 

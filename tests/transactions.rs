@@ -133,7 +133,10 @@ fn a_key_not_named_is_refused_at_once_and_the_error_undoes_everything() {
         tx.strings().set("mine", "1")?;
         // Not named: refused at once, and nothing is read or written.
         assert_eq!(tx.strings().get("other"), Err(Error::KeyNotInTransaction));
-        assert_eq!(tx.strings().set("other", "y"), Err(Error::KeyNotInTransaction));
+        assert_eq!(
+            tx.strings().set("other", "y"),
+            Err(Error::KeyNotInTransaction)
+        );
         // Returned, the error undoes the SET of "mine" too.
         tx.strings().get("other")?;
         Ok::<_, Error>(())
@@ -168,9 +171,15 @@ fn the_stores_own_handles_inside_a_transaction_get_an_error_not_a_hang() {
             tx.strings().incr("k")?;
             // The same store's handle: its shard is the transaction's.
             assert_eq!(store.strings().get("k"), Err(Error::InsideTransaction));
-            assert_eq!(store.strings().set("other", "v"), Err(Error::InsideTransaction));
+            assert_eq!(
+                store.strings().set("other", "v"),
+                Err(Error::InsideTransaction)
+            );
             assert_eq!(store.keys().dbsize(), Err(Error::InsideTransaction));
-            assert_eq!(store.lists().blpop(["q"], None), Err(Error::InsideTransaction));
+            assert_eq!(
+                store.lists().blpop(["q"], None),
+                Err(Error::InsideTransaction)
+            );
             // A nested transaction on the same store is refused the same way.
             assert_eq!(
                 store.transaction(["z"], |tx| tx.strings().incr("z")),

@@ -27,7 +27,7 @@ struct Multi {
 
 /// One caller's session with the store, as a Redis client has with a server: the
 /// selected database, a `MULTI` queue, `WATCH`ed keys, subscriptions and the protocol
-/// version (RESP2 until `HELLO 3`). From [`Store::connection`].
+/// version (RESP2 until `HELLO 3`). From [`Store::connection`](crate::Store::connection).
 ///
 /// [`execute`](Self::execute) runs any command as a client would send it. Blocking
 /// commands (`BLPOP` & co.) block the calling thread; another thread can wake it with
@@ -647,7 +647,7 @@ impl Connection {
         }
         let store = self.store.clone();
         let span = self.span(&commands, &queue);
-        let ran = transaction::run_queue(&store, &span, &watches, |access| {
+        let ran = transaction::run_queue(&store.core, &span, &watches, |access| {
             commands
                 .iter()
                 .zip(&queue)
@@ -696,7 +696,12 @@ impl Connection {
                 }
                 "object" if args.len() > 2 => keys.push((db, args[2])),
                 _ if cmd.has(table::WHOLE_DB) => whole.push(db),
-                _ => keys.extend(cmd.keys(args).unwrap_or_default().into_iter().map(|k| (db, k))),
+                _ => keys.extend(
+                    cmd.keys(args)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|k| (db, k)),
+                ),
             }
         }
         whole.sort_unstable();

@@ -14,9 +14,10 @@
 
 use smallvec::SmallVec;
 
+use super::log::TxLog;
 use super::many::{Located, lock_order};
 use super::table::Table;
-use super::txn::{Held, TxLog};
+use super::txn::Held;
 use super::{EntryMut, Keyspace, Many, ManyRead};
 use crate::value::{Collection, ValueRef, opt};
 use crate::{Error, Result};
@@ -54,11 +55,6 @@ impl<'a> Access<'a> {
     /// limits, the registries.
     pub(crate) fn keyspace(self) -> &'a Keyspace {
         self.ks
-    }
-
-    /// The registry of blocked callers.
-    pub(crate) fn blocking(self) -> &'a super::blocking::Blocking {
-        &self.ks.blocking
     }
 
     /// Whether commands run inside a transaction (blocking ones then never wait).
@@ -101,15 +97,7 @@ impl<'a> Access<'a> {
                 self.ks.check_not_held()?;
                 self.ks.admit()
             }
-            Some(_) => {
-                let memory = &self.ks.memory;
-                if memory.over() && memory.policy() == super::evict::EvictionPolicy::NoEviction
-                {
-                    Err(Error::OutOfMemory)
-                } else {
-                    Ok(())
-                }
-            }
+            Some(_) => self.ks.admit_without_evicting(),
         }
     }
 
@@ -125,8 +113,7 @@ impl<'a> Access<'a> {
                 self.ks.check_not_held()?;
                 let mut guards: SmallVec<[_; 4]> =
                     shards.iter().map(|&s| self.ks.write_shard(s)).collect();
-                let before: SmallVec<[usize; 4]> =
-                    guards.iter().map(|t| t.footprint()).collect();
+                let before: SmallVec<[usize; 4]> = guards.iter().map(|t| t.footprint()).collect();
                 let mut tables: SmallVec<[&mut Table; 4]> =
                     guards.iter_mut().map(|g| &mut **g).collect();
                 let out = f(&mut tables, None);

@@ -6,8 +6,8 @@
 
 use bytes::BytesMut;
 
+use super::log::TxLog;
 use super::table::{Slot, Table};
-use super::txn::TxLog;
 use super::{Deadline, Keyspace, notify};
 use crate::value::{Collection, StrRef, Value, ValueRef, opt, opt_str};
 use crate::{Error, Result};

@@ -459,6 +459,16 @@ impl Keyspace {
             .sum()
     }
 
+    /// [`admit`](Self::admit) for a command inside a transaction, which must not lock
+    /// shards: refused only over the limit under `noeviction` (the commit evicts).
+    pub(crate) fn admit_without_evicting(&self) -> Result<()> {
+        if self.memory.over() && self.memory.policy() == EvictionPolicy::NoEviction {
+            Err(Error::OutOfMemory)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Evicts keys while the store is over its limit, at most [`EVICTIONS_PER_WRITE`];
     /// `false` if it is over the limit with nothing left to evict.
     pub(crate) fn evict_to_limit(&self) -> bool {
@@ -660,7 +670,6 @@ fn merge(pool: &mut Vec<Candidate>, c: Candidate) {
     pool.insert(at, c);
 }
 
-
 impl super::Access<'_> {
     /// `OBJECT FREQ`: the key's LFU counter; [`Error::NoLfuPolicy`] unless an LFU
     /// policy is chosen.
@@ -748,8 +757,10 @@ mod tests {
             stamp = m.lfu_touch(stamp, 0);
         }
         let after_1k = stamp & 0xff;
-        // Redis's table for factor 10: ~18 after 1 000 hits (from 5: fewer here).
-        assert!((12..=24).contains(&after_1k), "{after_1k}");
+        // Redis's table for factor 10: ~18 after 1 000 hits (from 5: fewer here). The
+        // count is random: 12..=29 held in 20 000 simulated runs, 25..=29 in 1.3% of
+        // them (so a tighter bound fails now and then).
+        assert!((10..=34).contains(&after_1k), "{after_1k}");
         for _ in 0..100_000 {
             stamp = m.lfu_touch(stamp, 0);
         }

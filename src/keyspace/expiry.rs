@@ -23,15 +23,14 @@
 //! The sweeper holds only a `Weak` reference to the store. Dropping the last `Store`
 //! clone sets the shutdown flag, wakes the thread and joins it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
 use crate::clock::ClockSource;
-
 
 /// Most wheel records one shard checks per lock hold.
 pub(crate) const SWEEP_BATCH: usize = 512;

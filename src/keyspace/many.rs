@@ -5,8 +5,8 @@
 
 use smallvec::SmallVec;
 
+use super::log::TxLog;
 use super::table::Table;
-use super::txn::TxLog;
 use super::{EntryMut, Keyspace, notify};
 use crate::value::ValueRef;
 

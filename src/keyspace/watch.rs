@@ -82,4 +82,3 @@ impl Watches {
         self.active.fetch_sub(keys.len(), Ordering::Relaxed);
     }
 }
-

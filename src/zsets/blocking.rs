@@ -100,9 +100,15 @@ impl ZSets<'_> {
                 .transpose()
         };
         let ks = self.ks();
-        let got = ks
-            .blocking()
-            .run(ks, db, &keys, KeyType::ZSet, timeout, self.cancel, attempt)?;
+        let got = ks.keyspace().blocking().run(
+            ks,
+            db,
+            &keys,
+            KeyType::ZSet,
+            timeout,
+            self.cancel,
+            attempt,
+        )?;
         Ok(got.map(unserve))
     }
 
