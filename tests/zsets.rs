@@ -19,7 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use embedis::{
-    Aggregate, Blob, CancelToken, CombineOptions, Error, KeyType, LexBound, ScanOptions,
+    Aggregate, Blob, CancelToken, CombineOptions, Error, KeyType, LexBound, Reply, ScanOptions,
     ScoreBound, ScoreEnd, Store, ZAddCondition, ZAddOptions, ZRange,
 };
 use rand::rngs::SmallRng;
@@ -528,13 +528,23 @@ fn commands_on_another_type_are_wrongtype_and_change_nothing() {
     assert_eq!(store.lists().lrange("l", 0, -1).unwrap(), ["x"]);
 }
 
+/// A sorted set leaves the compact form where Redis's does (`OBJECT ENCODING`): past
+/// 128 members (`zset-max-listpack-entries`) or with a member longer than 64 bytes
+/// (`zset-max-listpack-value`), and never goes back; it answers the same either way.
 #[test]
 fn large_sets_convert_and_keep_answering() {
     let store = Store::new();
     let z = store.zsets();
+    let mut conn = store.connection();
+    let mut encoding = |key: &str| match conn.execute(&["OBJECT", "ENCODING", key]) {
+        Reply::Bulk(b) => String::from_utf8(b.to_vec()).unwrap(),
+        other => panic!("OBJECT ENCODING {key}: {other:?}"),
+    };
     for i in 0..1000 {
         z.zadd("z", [(format!("m{i:04}"), f64::from(i % 100))])
             .unwrap();
+        let expected = if i < 128 { "listpack" } else { "skiplist" };
+        assert_eq!(encoding("z"), expected, "with {} members", i + 1);
     }
     assert_eq!(z.zcard("z").unwrap(), 1000);
     assert_eq!(
@@ -551,6 +561,19 @@ fn large_sets_convert_and_keep_answering() {
     );
     assert_eq!(z.zrange("z", 0, 0).unwrap(), ["m0050"]);
     assert_eq!(z.zpopmax("z", 1).unwrap(), [("m0999".into(), 99.0)]);
+    // Down to 100 members, below the threshold: still the large form, as in Redis.
+    assert_eq!(z.zremrangebyrank("z", 0, 398).unwrap(), 399);
+    assert_eq!(z.zcard("z").unwrap(), 100);
+    assert_eq!(encoding("z"), "skiplist");
+    assert_eq!(z.zrange("z", 0, 0).unwrap(), ["m0989"]);
+
+    // A member of 64 bytes fits the compact form; one of 65 does not.
+    let (fits, too_long) = ("x".repeat(64), "y".repeat(65));
+    z.zadd("long", [(&fits, 1.0)]).unwrap();
+    assert_eq!(encoding("long"), "listpack");
+    z.zadd("long", [(&too_long, 2.0)]).unwrap();
+    assert_eq!(encoding("long"), "skiplist");
+    assert_eq!(z.zrange("long", 0, -1).unwrap(), [fits, too_long]);
 }
 
 /// Random operation sequences against a `BTreeMap` model (member → score), across the
