@@ -9,6 +9,9 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
+mod common;
+use common::{WORKLOAD, within};
+
 #[global_allocator]
 static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
 
@@ -650,29 +653,33 @@ fn threads_evicting_at_once_keep_the_limit_and_never_deadlock() {
     let (store, _clock) = bounded(EvictionPolicy::AllKeysLru);
     let limit = 1 << 20;
     store.set_max_memory(limit);
-    std::thread::scope(|s| {
-        for t in 0..4u64 {
-            let store = store.clone();
-            s.spawn(move || {
-                let mut rng = SmallRng::seed_from_u64(t);
-                for i in 0..20_000 {
-                    let key = format!("t{t}:{}", rng.gen_range(0..50_000));
-                    match i % 4 {
-                        0 => store.lists().rpush(&key, [[1u8; 64]]).map(drop),
-                        1 => store.keys().del([&key]).map(drop),
-                        _ => store.strings().set(&key, [2u8; 200]).map(drop),
-                    }
-                    .or_else(|e| {
-                        if e == Error::WrongType {
-                            Ok(())
-                        } else {
-                            Err(e)
+    // Under a deadline: a deadlock fails the test instead of hanging it.
+    let writers = store.clone();
+    within(WORKLOAD, "threads evicting at once", move || {
+        std::thread::scope(|s| {
+            for t in 0..4u64 {
+                let store = writers.clone();
+                s.spawn(move || {
+                    let mut rng = SmallRng::seed_from_u64(t);
+                    for i in 0..20_000 {
+                        let key = format!("t{t}:{}", rng.gen_range(0..50_000));
+                        match i % 4 {
+                            0 => store.lists().rpush(&key, [[1u8; 64]]).map(drop),
+                            1 => store.keys().del([&key]).map(drop),
+                            _ => store.strings().set(&key, [2u8; 200]).map(drop),
                         }
-                    })
-                    .unwrap();
-                }
-            });
-        }
+                        .or_else(|e| {
+                            if e == Error::WrongType {
+                                Ok(())
+                            } else {
+                                Err(e)
+                            }
+                        })
+                        .unwrap();
+                    }
+                });
+            }
+        });
     });
     assert!(store.used_memory() <= limit, "{}", store.used_memory());
     assert!(store.info().evicted_keys > 0);

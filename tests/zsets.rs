@@ -25,6 +25,9 @@ use embedis::{
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+mod common;
+use common::{PROMPTLY, join_within, until_blocked, within};
+
 fn texts(v: Vec<Blob>) -> Vec<String> {
     v.into_iter()
         .map(|b| String::from_utf8(b.to_vec()).unwrap())
@@ -35,14 +38,6 @@ fn scored(v: Vec<(Blob, f64)>) -> Vec<(String, f64)> {
     v.into_iter()
         .map(|(b, s)| (String::from_utf8(b.to_vec()).unwrap(), s))
         .collect()
-}
-
-fn until_blocked(store: &Store, n: usize) {
-    let start = Instant::now();
-    while store.blocked_clients() < n {
-        assert!(start.elapsed() < Duration::from_secs(10), "never blocked");
-        thread::yield_now();
-    }
 }
 
 #[test]
@@ -390,7 +385,9 @@ fn a_blocked_zpop_is_served_by_a_later_zadd_exactly_once() {
     let mut got: Vec<String> = consumers
         .into_iter()
         .map(|c| {
-            let (_, m, _) = c.join().unwrap().unwrap().unwrap();
+            let (_, m, _) = join_within(c, PROMPTLY, "a waiter the ZADD should serve")
+                .unwrap()
+                .unwrap();
             String::from_utf8(m.to_vec()).unwrap()
         })
         .collect();
@@ -418,28 +415,33 @@ fn a_zpop_waiter_is_not_served_by_a_list_push_and_vice_versa() {
     store.keys().del(["k"]).unwrap();
     store.zsets().zadd("k", [("m", 7.0)]).unwrap();
     assert_eq!(
-        zwaiter.join().unwrap().unwrap(),
+        join_within(zwaiter, PROMPTLY, "the sorted-set waiter, after the ZADD").unwrap(),
         Some(("k".into(), "m".into(), 7.0))
     );
     store.zsets().zadd("k2", [("m", 1.0)]).unwrap();
     assert_eq!(store.blocked_clients(), 1, "the list waiter still waits");
     store.keys().del(["k2"]).unwrap();
     store.lists().rpush("k2", ["e"]).unwrap();
-    assert_eq!(lwaiter.join().unwrap().unwrap().unwrap().1, "e");
+    let got = join_within(lwaiter, PROMPTLY, "the list waiter, after the RPUSH");
+    assert_eq!(got.unwrap().unwrap().1, "e");
 }
 
 #[test]
 fn bzmpop_times_out_and_is_cancellable() {
     let store = Store::new();
-    let start = Instant::now();
-    assert_eq!(
-        store
-            .zsets()
-            .bzmpop(["z"], ScoreEnd::Max, 2, Some(Duration::from_millis(30)))
-            .unwrap(),
-        None
-    );
-    assert!(start.elapsed() >= Duration::from_millis(30));
+    let (got, waited) = {
+        let store = store.clone();
+        within(PROMPTLY, "BZMPOP with a 30 ms timeout", move || {
+            let start = Instant::now();
+            let got = store
+                .zsets()
+                .bzmpop(["z"], ScoreEnd::Max, 2, Some(Duration::from_millis(30)))
+                .unwrap();
+            (got, start.elapsed())
+        })
+    };
+    assert_eq!(got, None);
+    assert!(waited >= Duration::from_millis(30), "{waited:?}");
     let token = CancelToken::new();
     let waiter = {
         let (store, token) = (store.clone(), token.clone());
@@ -447,9 +449,18 @@ fn bzmpop_times_out_and_is_cancellable() {
     };
     until_blocked(&store, 1);
     token.cancel();
-    assert_eq!(waiter.join().unwrap(), Err(Error::Unblocked));
+    assert_eq!(
+        join_within(waiter, PROMPTLY, "the cancelled waiter"),
+        Err(Error::Unblocked)
+    );
     store.strings().set("s", "x").unwrap();
-    assert_eq!(store.zsets().bzpopmin(["s"], None), Err(Error::WrongType));
+    let got = {
+        let store = store.clone();
+        within(PROMPTLY, "BZPOPMIN on a string", move || {
+            store.zsets().bzpopmin(["s"], None)
+        })
+    };
+    assert_eq!(got, Err(Error::WrongType));
 }
 
 #[test]
