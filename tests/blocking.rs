@@ -1,6 +1,8 @@
 //! Blocking pops across threads: every element handed off exactly once, waiters served
 //! first-come first-served and in Redis's order across keys, timeouts without CPU use,
-//! cancellation, and no lock held while waiting.
+//! cancellation, and no lock held while waiting. A wait that should end, and a call
+//! that should not block, run under a deadline: a lost wake-up fails the test, saying
+//! which wait hung, instead of hanging it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use std::time::{Duration, Instant};
 use embedis::{Blob, CancelToken, Error, Side, Store};
 
 mod common;
-use common::until_blocked;
+use common::{PROMPTLY, WORKLOAD, join_within, until_blocked, within};
 
 fn text(b: &Blob) -> String {
     String::from_utf8(b.to_vec()).unwrap()
@@ -71,12 +73,12 @@ fn every_element_is_handed_off_exactly_once_among_many_producers_and_consumers()
         })
         .collect();
     for p in producer_threads {
-        p.join().unwrap();
+        join_within(p, WORKLOAD, "a producer");
     }
     let mut seen = HashSet::new();
     let mut count = 0;
     for c in consumers {
-        for item in c.join().unwrap() {
+        for item in join_within(c, WORKLOAD, "a consumer (an element lost?)") {
             assert!(seen.insert(item.clone()), "{item} delivered twice");
             count += 1;
         }
@@ -112,7 +114,7 @@ fn waiters_on_a_key_are_served_first_come_first_served() {
         .rpush("q", ["e0", "e1", "e2", "e3", "e4"])
         .unwrap();
     for w in waiters {
-        let (i, v) = w.join().unwrap();
+        let (i, v) = join_within(w, PROMPTLY, "a waiter the push should serve");
         assert_eq!(v, format!("e{i}"), "waiter {i} got {v}");
     }
     assert_eq!(store.lists().llen("q").unwrap(), 0);
@@ -123,7 +125,12 @@ fn keys_are_checked_in_order_and_a_waiter_is_served_by_the_key_that_gets_data() 
     let store = Store::new();
     store.lists().rpush("b", ["b1"]).unwrap();
     store.lists().rpush("c", ["c1"]).unwrap();
-    let (key, v) = store.lists().blpop(["a", "b", "c"], None).unwrap().unwrap();
+    let (key, v) = {
+        let store = store.clone();
+        within(PROMPTLY, "BLPOP with data in b", move || {
+            store.lists().blpop(["a", "b", "c"], None).unwrap().unwrap()
+        })
+    };
     assert_eq!((text(&key), text(&v)), ("b".into(), "b1".into()));
 
     // A waits on [x, y], then B on [y]: a push to y serves A (first in y's queue), the
@@ -139,11 +146,11 @@ fn keys_are_checked_in_order_and_a_waiter_is_served_by_the_key_that_gets_data() 
     };
     until_blocked(&store, 2);
     store.lists().rpush("y", ["first"]).unwrap();
-    let (ka, va) = a.join().unwrap();
+    let (ka, va) = join_within(a, PROMPTLY, "A, served by the first push to y");
     assert_eq!((text(&ka), text(&va)), ("y".into(), "first".into()));
     store.lists().rpush("x", ["for nobody"]).unwrap();
     store.lists().rpush("y", ["second"]).unwrap();
-    let (kb, vb) = b.join().unwrap();
+    let (kb, vb) = join_within(b, PROMPTLY, "B, served by the second push to y");
     assert_eq!((text(&kb), text(&vb)), ("y".into(), "second".into()));
     assert_eq!(store.lists().llen("x").unwrap(), 1);
     assert_eq!(store.blocked_clients(), 0);
@@ -164,7 +171,7 @@ fn one_push_of_many_elements_serves_several_waiters_in_order() {
     assert_eq!(store.lists().lpush("q", ["a", "b", "c", "d"]).unwrap(), 4);
     let got: Vec<String> = handles
         .into_iter()
-        .map(|h| text(&h.join().unwrap()))
+        .map(|h| text(&join_within(h, PROMPTLY, "a waiter the push should serve")))
         .collect();
     assert_eq!(got, ["a", "b", "c"]);
     assert_eq!(store.lists().lrange("q", 0, -1).unwrap(), ["d"]);
@@ -188,7 +195,10 @@ fn a_push_inside_lmove_wakes_waiters_after_the_move_is_complete() {
         .lmove("src", "dst", Side::Left, Side::Right)
         .unwrap();
     assert_eq!(moved.unwrap(), "job");
-    assert_eq!(waiter.join().unwrap(), ("job".into(), 0));
+    assert_eq!(
+        join_within(waiter, PROMPTLY, "the waiter on the LMOVE's destination"),
+        ("job".into(), 0)
+    );
     assert_eq!(store.lists().llen("dst").unwrap(), 0, "taken by the waiter");
 }
 
@@ -228,7 +238,10 @@ fn blmove_never_loses_an_element_between_the_lists() {
         thread::yield_now();
     }
     stop.store(true, Ordering::SeqCst);
-    let moved: usize = movers.into_iter().map(|m| m.join().unwrap()).sum();
+    let moved: usize = movers
+        .into_iter()
+        .map(|m| join_within(m, PROMPTLY, "a mover told to stop"))
+        .sum();
     assert_eq!(moved, n);
     let done: HashSet<Blob> = store
         .lists()
@@ -243,25 +256,33 @@ fn blmove_never_loses_an_element_between_the_lists() {
 #[test]
 fn a_timeout_returns_none_on_time() {
     let store = Store::new();
-    let start = Instant::now();
-    let got = store
-        .lists()
-        .blpop(["q"], Some(Duration::from_millis(200)))
-        .unwrap();
-    let waited = start.elapsed();
+    let (got, waited) = {
+        let store = store.clone();
+        within(PROMPTLY, "BLPOP with a 200 ms timeout", move || {
+            let start = Instant::now();
+            let got = store
+                .lists()
+                .blpop(["q"], Some(Duration::from_millis(200)))
+                .unwrap();
+            (got, start.elapsed())
+        })
+    };
     assert_eq!(got, None);
     assert!(
         waited >= Duration::from_millis(200),
         "returned early: {waited:?}"
     );
     assert!(waited < Duration::from_secs(1), "returned late: {waited:?}");
-    assert_eq!(
-        store
-            .lists()
-            .brpoplpush("q", "d", Some(Duration::ZERO))
-            .unwrap(),
-        None
-    );
+    let got = {
+        let store = store.clone();
+        within(PROMPTLY, "BRPOPLPUSH with a zero timeout", move || {
+            store
+                .lists()
+                .brpoplpush("q", "d", Some(Duration::ZERO))
+                .unwrap()
+        })
+    };
+    assert_eq!(got, None);
     assert_eq!(store.blocked_clients(), 0);
 }
 
@@ -285,7 +306,7 @@ fn a_waiting_thread_uses_no_cpu() {
             .unwrap();
         (got, cpu().saturating_sub(before))
     });
-    let (got, used) = waiter.join().unwrap();
+    let (got, used) = join_within(waiter, PROMPTLY, "a waiter with a 500 ms timeout");
     assert_eq!(got, None);
     assert!(
         used < Duration::from_millis(50),
@@ -311,14 +332,19 @@ fn a_cancelled_waiter_returns_promptly_and_takes_nothing() {
     };
     until_blocked(&store, 1);
     token.cancel();
-    let (got, _) = waiter.join().unwrap();
+    let (got, _) = join_within(waiter, PROMPTLY, "the cancelled waiter");
     assert_eq!(got, Err(Error::Unblocked));
     assert_eq!(store.blocked_clients(), 0);
     store.lists().rpush("q", ["kept"]).unwrap();
     assert_eq!(store.lists().lrange("q", 0, -1).unwrap(), ["kept"]);
     assert_eq!(store.lists().llen("d").unwrap(), 0);
     // The token stays cancelled: later calls through it return at once.
-    let got = store.lists().cancel_with(&token).blpop(["q"], None);
+    let got = {
+        let store = store.clone();
+        within(PROMPTLY, "BLPOP through a cancelled token", move || {
+            store.lists().cancel_with(&token).blpop(["q"], None)
+        })
+    };
     assert_eq!(got, Err(Error::Unblocked));
     assert_eq!(store.lists().llen("q").unwrap(), 1);
 }
@@ -337,25 +363,35 @@ fn a_waiter_holds_no_lock_so_writers_to_its_shard_proceed() {
         })
     };
     until_blocked(&store, 1);
-    for i in 0..1000 {
-        store.strings().set(format!("k{i}"), "v").unwrap();
-        store.lists().rpush("other", ["x"]).unwrap();
+    // Were the waiter holding the shard's lock, these writes would wait for it.
+    {
+        let store = store.clone();
+        within(PROMPTLY, "writes to the waiter's shard", move || {
+            for i in 0..1000 {
+                store.strings().set(format!("k{i}"), "v").unwrap();
+                store.lists().rpush("other", ["x"]).unwrap();
+            }
+        });
     }
     assert_eq!(store.keys().dbsize().unwrap(), 1001);
     store.lists().rpush("q", ["done"]).unwrap();
-    assert_eq!(waiter.join().unwrap().unwrap().1, "done");
+    let got = join_within(waiter, PROMPTLY, "the waiter, after the push to q");
+    assert_eq!(got.unwrap().1, "done");
 }
 
 #[test]
 fn blocking_on_a_key_of_another_type_is_wrongtype_at_once() {
     let store = Store::new();
     store.strings().set("s", "x").unwrap();
-    let start = Instant::now();
-    assert_eq!(
-        store.lists().blpop(["missing", "s"], None),
-        Err(Error::WrongType)
-    );
-    assert!(start.elapsed() < Duration::from_secs(1));
+    let (got, took) = {
+        let store = store.clone();
+        within(PROMPTLY, "BLPOP on a string", move || {
+            let start = Instant::now();
+            (store.lists().blpop(["missing", "s"], None), start.elapsed())
+        })
+    };
+    assert_eq!(got, Err(Error::WrongType));
+    assert!(took < Duration::from_secs(1), "{took:?}");
     assert_eq!(store.blocked_clients(), 0);
 }
 
@@ -374,7 +410,10 @@ fn swapdb_serves_waiters_of_keys_that_become_lists() {
     };
     until_blocked(&store, 1);
     store.keys().swapdb(0, 1).unwrap();
-    assert_eq!(waiter.join().unwrap(), "from db1");
+    assert_eq!(
+        join_within(waiter, PROMPTLY, "the waiter, after SWAPDB"),
+        "from db1"
+    );
 }
 
 #[test]
@@ -387,7 +426,10 @@ fn a_list_renamed_onto_a_waited_key_serves_the_waiter() {
     };
     until_blocked(&store, 1);
     store.keys().rename("staging", "live").unwrap();
-    assert_eq!(waiter.join().unwrap(), "batch");
+    assert_eq!(
+        join_within(waiter, PROMPTLY, "the waiter, after RENAME"),
+        "batch"
+    );
     assert_eq!(store.keys().exists(["live"]).unwrap(), 0);
 }
 
@@ -458,11 +500,11 @@ fn every_sorted_set_member_is_handed_off_exactly_once() {
         })
         .collect();
     for p in producer_threads {
-        p.join().unwrap();
+        join_within(p, WORKLOAD, "a producer");
     }
     let mut seen = HashSet::new();
     for c in consumers {
-        for item in c.join().unwrap() {
+        for item in join_within(c, WORKLOAD, "a consumer (a member lost?)") {
             assert!(seen.insert(item.clone()), "{item} delivered twice");
         }
     }

@@ -1322,8 +1322,8 @@ fn first_mismatch(
     cmds: &[(Vec<String>, Compare)],
 ) -> Option<(usize, Reply, Reply)> {
     // A round may leave a MULTI open, another database selected, RESP3 on.
-    assert_eq!(redis.cmd(&["RESET".into()]), Reply::Simple("RESET".into()));
-    assert_eq!(redis.cmd(&["FLUSHALL".into()]), Reply::ok());
+    assert_eq!(redis.cmd(&["RESET"]), Reply::Simple("RESET".into()));
+    assert_eq!(redis.cmd(&["FLUSHALL"]), Reply::ok());
     let store = Store::new();
     let mut conn = store.connection();
     // The comparisons of the commands queued by an open MULTI, for its EXEC.

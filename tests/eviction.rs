@@ -4,10 +4,13 @@
 
 use std::time::Duration;
 
-use embedis::{Error, EvictionPolicy, KeyspaceEvents, ManualClock, Reply, Store};
+use embedis::{Error, EvictionPolicy, KeyType, KeyspaceEvents, ManualClock, Reply, Store};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+mod common;
+use common::{WORKLOAD, within};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
@@ -402,44 +405,164 @@ fn random_policies_evict_and_stay_under_the_limit() {
     }
 }
 
+/// A long random workload of writes and deletes at a limit far below what it writes,
+/// under each policy that evicts: the writes are made room for, not refused, and memory
+/// is back under the limit after each.
+///
+/// Under the `allkeys` policies every write succeeds (or is WRONGTYPE, on a key of
+/// another type) and memory is under the limit after every command. Under the
+/// `volatile` ones all keys but a hundred get a TTL. Were none left, a write could take
+/// memory over the limit (as in Redis, which evicts before a command, not after), and
+/// the writes that follow would be refused until there is room. So: a write is refused
+/// only when no key with a TTL is left to evict, memory is over the limit only then, and
+/// a write done while it was over first evicted.
 #[test]
+#[allow(clippy::too_many_lines)]
 fn memory_stays_under_the_limit_across_a_random_workload() {
     let _serial = one_at_a_time();
     for policy in [
         EvictionPolicy::AllKeysLru,
         EvictionPolicy::AllKeysLfu,
         EvictionPolicy::AllKeysRandom,
+        EvictionPolicy::VolatileLru,
+        EvictionPolicy::VolatileLfu,
+        EvictionPolicy::VolatileRandom,
+        EvictionPolicy::VolatileTtl,
     ] {
+        let volatile = !matches!(
+            policy,
+            EvictionPolicy::AllKeysLru | EvictionPolicy::AllKeysLfu | EvictionPolicy::AllKeysRandom
+        );
         let (store, clock) = bounded(policy);
         let limit = 2 << 20;
         store.set_max_memory(limit);
         let mut rng = SmallRng::seed_from_u64(11);
         let value = vec![b'x'; 2000];
+        let (mut attempted, mut written, mut wrong_type, mut refused) = (0, 0, 0, 0);
+        let hour = Duration::from_secs(3600);
         for step in 0..100_000 {
-            let key = format!("key{}", rng.gen_range(0..20_000));
+            let n = rng.gen_range(0..20_000);
+            let key = format!("key{n}");
             let v = &value[..rng.gen_range(0..2000)];
-            let _ = match rng.gen_range(0..8) {
-                0..=2 => store.strings().set(&key, v).map(drop),
-                3 => store
-                    .hashes()
-                    .hset(&key, [(&v[..v.len() % 50], v)])
-                    .map(drop),
-                4 => store.lists().rpush(&key, [v]).map(drop),
-                5 => store.sets().sadd(&key, [v]).map(drop),
-                6 => store.zsets().zadd(&key, [(v, 1.0)]).map(drop),
-                _ => store.keys().del([&key]).map(drop),
+            let op = rng.gen_range(0..8);
+            // Under a volatile policy, all but the first 100 keys get a TTL.
+            let ttl = volatile && n >= 100;
+            // (`info` only where needed: it visits every shard.)
+            let over_before = store.used_memory() > limit;
+            let evicted_before = over_before.then(|| store.info().evicted_keys);
+            let (result, written_type) = match op {
+                0..=2 if ttl => (
+                    store.strings().setex(&key, hour, v).map(drop),
+                    KeyType::String,
+                ),
+                0..=2 => (store.strings().set(&key, v).map(drop), KeyType::String),
+                3 => (
+                    store
+                        .hashes()
+                        .hset(&key, [(&v[..v.len() % 50], v)])
+                        .map(drop),
+                    KeyType::Hash,
+                ),
+                4 => (store.lists().rpush(&key, [v]).map(drop), KeyType::List),
+                5 => (store.sets().sadd(&key, [v]).map(drop), KeyType::Set),
+                6 => (
+                    store.zsets().zadd(&key, [(v, 1.0)]).map(drop),
+                    KeyType::ZSet,
+                ),
+                _ => {
+                    store.keys().del([&key]).unwrap();
+                    (Ok(()), KeyType::String)
+                }
             };
+            let is_write = op < 7;
+            attempted += usize::from(is_write);
+            let expires = || store.info().expires;
+            match result {
+                Ok(()) if is_write => {
+                    written += 1;
+                    assert!(
+                        evicted_before.is_none_or(|before| store.info().evicted_keys > before),
+                        "{policy} step {step}: a write done over the limit without evicting"
+                    );
+                }
+                Ok(()) => {}
+                Err(Error::WrongType) => {
+                    // A refused write changes nothing: the key still holds another type.
+                    let held = store.keys().key_type(&key).unwrap();
+                    assert!(
+                        held.is_some_and(|t| t != written_type),
+                        "{policy} step {step}: WRONGTYPE writing a {written_type:?} to {held:?}"
+                    );
+                    wrong_type += 1;
+                }
+                Err(Error::OutOfMemory) if volatile => {
+                    let expires = expires();
+                    assert_eq!(
+                        expires, 0,
+                        "{policy} step {step}: a write refused with {expires} keys with a TTL \
+                         left to evict"
+                    );
+                    refused += 1;
+                }
+                Err(e) => panic!("{policy} step {step}: a {written_type:?} write failed: {e}"),
+            }
+            // Evicted back under the limit after every command, or nothing is left to
+            // evict.
+            let used = store.used_memory();
+            if used > limit {
+                let expires = expires();
+                assert!(
+                    volatile && expires == 0,
+                    "{policy} step {step}: {used} > {limit}, {expires} keys with a TTL"
+                );
+            }
+            if ttl && written_type != KeyType::String && result.is_ok() && is_write {
+                // (The key may be gone already: evicted to make room after the write.)
+                store.keys().expire(&key, hour).unwrap();
+            }
             if step % 7 == 0 {
                 clock.advance(Duration::from_millis(1));
             }
-            // Evicted back under the limit after every write.
+        }
+        let keys = store.keys().dbsize().unwrap();
+        eprintln!(
+            "{policy}: {written} of {attempted} writes done, {wrong_type} WRONGTYPE, \
+             {refused} refused; {keys} keys at the end, {} evicted",
+            store.info().evicted_keys
+        );
+        assert_eq!(written + wrong_type + refused, attempted, "{policy}");
+        // The workload really wrote, and the store holds what the limit allows.
+        assert!(
+            written * 10 >= attempted * 8,
+            "{policy}: {written} of {attempted} writes"
+        );
+        assert!(keys >= 500, "{policy}: {keys} keys left");
+        assert!(store.info().evicted_keys > 0, "{policy}");
+        if volatile {
+            // Writes of keys without a TTL, until one is refused: only once no key with
+            // a TTL is left.
+            let mut done = 0;
+            let refused = loop {
+                match store.strings().set(format!("persistent{done}"), &value) {
+                    Ok(()) => done += 1,
+                    Err(e) => break e,
+                }
+                assert!(
+                    done < 10_000,
+                    "{policy}: {done} persistent writes, none refused"
+                );
+            };
+            assert_eq!(refused, Error::OutOfMemory, "{policy}");
+            assert_eq!(
+                store.info().expires,
+                0,
+                "{policy}: refused with keys to evict"
+            );
             assert!(
-                store.used_memory() <= limit,
-                "{policy} step {step}: {} > {limit}",
-                store.used_memory()
+                done >= 100,
+                "{policy}: refused after {done} persistent writes"
             );
         }
-        assert!(store.info().evicted_keys > 0, "{policy}");
     }
 }
 
@@ -530,29 +653,33 @@ fn threads_evicting_at_once_keep_the_limit_and_never_deadlock() {
     let (store, _clock) = bounded(EvictionPolicy::AllKeysLru);
     let limit = 1 << 20;
     store.set_max_memory(limit);
-    std::thread::scope(|s| {
-        for t in 0..4u64 {
-            let store = store.clone();
-            s.spawn(move || {
-                let mut rng = SmallRng::seed_from_u64(t);
-                for i in 0..20_000 {
-                    let key = format!("t{t}:{}", rng.gen_range(0..50_000));
-                    match i % 4 {
-                        0 => store.lists().rpush(&key, [[1u8; 64]]).map(drop),
-                        1 => store.keys().del([&key]).map(drop),
-                        _ => store.strings().set(&key, [2u8; 200]).map(drop),
-                    }
-                    .or_else(|e| {
-                        if e == Error::WrongType {
-                            Ok(())
-                        } else {
-                            Err(e)
+    // Under a deadline: a deadlock fails the test instead of hanging it.
+    let writers = store.clone();
+    within(WORKLOAD, "threads evicting at once", move || {
+        std::thread::scope(|s| {
+            for t in 0..4u64 {
+                let store = writers.clone();
+                s.spawn(move || {
+                    let mut rng = SmallRng::seed_from_u64(t);
+                    for i in 0..20_000 {
+                        let key = format!("t{t}:{}", rng.gen_range(0..50_000));
+                        match i % 4 {
+                            0 => store.lists().rpush(&key, [[1u8; 64]]).map(drop),
+                            1 => store.keys().del([&key]).map(drop),
+                            _ => store.strings().set(&key, [2u8; 200]).map(drop),
                         }
-                    })
-                    .unwrap();
-                }
-            });
-        }
+                        .or_else(|e| {
+                            if e == Error::WrongType {
+                                Ok(())
+                            } else {
+                                Err(e)
+                            }
+                        })
+                        .unwrap();
+                    }
+                });
+            }
+        });
     });
     assert!(store.used_memory() <= limit, "{}", store.used_memory());
     assert!(store.info().evicted_keys > 0);

@@ -2,6 +2,7 @@
 //! lists across many chunks, and the capped-list pattern.
 
 mod common;
+use common::{PROMPTLY, within};
 
 use std::time::Duration;
 
@@ -53,7 +54,13 @@ fn the_tutorials_list_examples_work() {
     assert_eq!(l.rpoplpush("li1", "li2").unwrap().unwrap(), "1");
     l.lpush("ll", ["a", "b", "c"]).unwrap();
     l.lpush("aa", ["a", "b", "c"]).unwrap();
-    assert_eq!(l.brpoplpush("ll", "aa", None).unwrap().unwrap(), "a");
+    let got = {
+        let store = store.clone();
+        within(PROMPTLY, "BRPOPLPUSH of a non-empty list", move || {
+            store.lists().brpoplpush("ll", "aa", None)
+        })
+    };
+    assert_eq!(got.unwrap().unwrap(), "a");
     // The tutorial's hand-written incremental iteration is `lrange_iter`.
     let walked: Vec<Blob> = l.lrange_iter("aa", 2).collect();
     assert_eq!(walked, ["a", "c", "b", "a"]);
@@ -104,11 +111,18 @@ fn every_list_command_refuses_another_type_and_changes_nothing() {
         l.lmpop(["none", "s", "l"], Side::Left, 1).map(|_| ()),
         wrong
     );
-    assert_eq!(l.blpop(["s"], None).map(|_| ()), wrong);
-    assert_eq!(
-        l.blmove("s", "l", Side::Left, Side::Left, None).map(|_| ()),
-        wrong
-    );
+    // The blocking forms must refuse at once, not wait.
+    let blocking = {
+        let store = store.clone();
+        within(PROMPTLY, "BLPOP and BLMOVE on a string", move || {
+            let l = store.lists();
+            [
+                l.blpop(["s"], None).map(|_| ()),
+                l.blmove("s", "l", Side::Left, Side::Left, None).map(|_| ()),
+            ]
+        })
+    };
+    assert_eq!(blocking, [wrong.clone(), wrong]);
     assert_eq!(common::get(&store, "s"), "text");
     assert_eq!(all(&store, "l"), ["a"]);
     assert_eq!(store.keys().key_type("l").unwrap(), Some(KeyType::List));
@@ -127,10 +141,13 @@ fn errors_and_counts_follow_redis() {
         l.lpush("l", Vec::<&str>::new()),
         Err(Error::WrongArity("lpush"))
     );
-    assert_eq!(
-        l.blpop(Vec::<&str>::new(), None),
-        Err(Error::WrongArity("blpop"))
-    );
+    let got = {
+        let store = store.clone();
+        within(PROMPTLY, "BLPOP of no keys", move || {
+            store.lists().blpop(Vec::<&str>::new(), None)
+        })
+    };
+    assert_eq!(got, Err(Error::WrongArity("blpop")));
     assert_eq!(
         l.lmpop(Vec::<&str>::new(), Side::Left, 1),
         Err(Error::NumKeysNotPositive)

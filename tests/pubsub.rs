@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use embedis::{Blob, Error, Message, Store};
 
+mod common;
+use common::{PROMPTLY, join_within, within};
+
 fn text(b: &Blob) -> String {
     String::from_utf8(b.to_vec()).unwrap()
 }
@@ -71,7 +74,7 @@ fn a_blocked_reader_wakes_for_a_message_from_another_thread() {
     // reaches it either way.
     thread::sleep(Duration::from_millis(20));
     assert_eq!(store.pubsub().publish("wake", "now").unwrap(), 1);
-    let m = reader.join().unwrap().unwrap();
+    let m = join_within(reader, PROMPTLY, "the reader, after the PUBLISH").unwrap();
     assert_eq!(
         (text(&m.channel), text(&m.payload)),
         ("wake".into(), "now".into())
@@ -82,14 +85,17 @@ fn a_blocked_reader_wakes_for_a_message_from_another_thread() {
 fn recv_timeout_returns_none_when_nothing_comes() {
     let store = Store::new();
     let sub = store.pubsub().subscribe(["quiet"]);
-    let start = Instant::now();
-    assert_eq!(sub.recv_timeout(Duration::from_millis(30)).unwrap(), None);
-    assert!(start.elapsed() >= Duration::from_millis(30));
-    store.pubsub().publish("quiet", "late").unwrap();
-    assert!(sub.recv_timeout(Duration::from_secs(5)).unwrap().is_some());
-    // A timeout too long to represent waits as `recv` does.
-    store.pubsub().publish("quiet", "again").unwrap();
-    assert!(sub.recv_timeout(Duration::MAX).unwrap().is_some());
+    // On a thread of its own: a timeout not kept would hang the test.
+    within(PROMPTLY, "recv_timeout", move || {
+        let start = Instant::now();
+        assert_eq!(sub.recv_timeout(Duration::from_millis(30)).unwrap(), None);
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        store.pubsub().publish("quiet", "late").unwrap();
+        assert!(sub.recv_timeout(Duration::from_secs(5)).unwrap().is_some());
+        // A timeout too long to represent waits as `recv` does.
+        store.pubsub().publish("quiet", "again").unwrap();
+        assert!(sub.recv_timeout(Duration::MAX).unwrap().is_some());
+    });
 }
 
 #[test]
@@ -116,11 +122,13 @@ fn a_slow_subscriber_is_cut_off_without_slowing_publishers_or_others() {
     for i in 1..=10_000 {
         delivered_to.push(store.pubsub().publish("firehose", payload).unwrap());
         if i % 100 == 0 {
-            acked.recv().unwrap();
+            acked
+                .recv_timeout(PROMPTLY)
+                .expect("the fast subscriber stopped acknowledging");
         }
     }
     assert_eq!(
-        reader.join().unwrap(),
+        join_within(reader, PROMPTLY, "the fast subscriber"),
         10_000,
         "the fast subscriber got everything"
     );
@@ -133,8 +141,11 @@ fn a_slow_subscriber_is_cut_off_without_slowing_publishers_or_others() {
     assert!(delivered_to[cut_at..].iter().all(|&n| n == 1));
     // Its next read says so, every time; nothing from the middle is handed out.
     assert_eq!(slow.try_recv(), Err(Error::SubscriberCutOff));
-    assert_eq!(slow.recv(), Err(Error::SubscriberCutOff));
-    assert_eq!(slow.iter().count(), 0);
+    let (recv, left) = within(PROMPTLY, "recv on a cut-off subscription", move || {
+        (slow.recv(), slow.iter().count())
+    });
+    assert_eq!(recv, Err(Error::SubscriberCutOff));
+    assert_eq!(left, 0);
     // A cut-off subscription no longer counts as a subscriber.
     assert_eq!(store.pubsub().numsub(["firehose"]).unwrap()[0].1, 0);
 }
@@ -211,8 +222,10 @@ fn channels_and_payloads_are_binary_and_long_payloads_are_shared() {
         .collect();
     let payload = vec![0xabu8; 1 << 20];
     assert_eq!(store.pubsub().publish(channel, &payload).unwrap(), 3);
-    for s in &subs {
-        let m = s.recv().unwrap();
+    let got = within(PROMPTLY, "recv of a published message", move || {
+        subs.iter().map(|s| s.recv().unwrap()).collect::<Vec<_>>()
+    });
+    for m in got {
         assert_eq!(&m.channel[..], &channel[..]);
         assert_eq!(m.payload.len(), payload.len());
     }
@@ -231,6 +244,9 @@ fn a_subscription_can_move_to_another_thread_and_outlive_its_handle() {
     let ps = store.pubsub();
     assert_eq!(ps.publish("c", "a").unwrap(), 1);
     assert_eq!(ps.publish("c", "b").unwrap(), 1);
-    assert_eq!(handle.join().unwrap(), ["a", "b"]);
+    assert_eq!(
+        join_within(handle, PROMPTLY, "the subscription's thread"),
+        ["a", "b"]
+    );
     assert_eq!(ps.numsub(["c"]).unwrap()[0].1, 0, "dropped with its thread");
 }

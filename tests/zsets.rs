@@ -19,11 +19,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use embedis::{
-    Aggregate, Blob, CancelToken, CombineOptions, Error, KeyType, LexBound, ScanOptions,
+    Aggregate, Blob, CancelToken, CombineOptions, Error, KeyType, LexBound, Reply, ScanOptions,
     ScoreBound, ScoreEnd, Store, ZAddCondition, ZAddOptions, ZRange,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+
+mod common;
+use common::{PROMPTLY, join_within, until_blocked, within};
 
 fn texts(v: Vec<Blob>) -> Vec<String> {
     v.into_iter()
@@ -35,14 +38,6 @@ fn scored(v: Vec<(Blob, f64)>) -> Vec<(String, f64)> {
     v.into_iter()
         .map(|(b, s)| (String::from_utf8(b.to_vec()).unwrap(), s))
         .collect()
-}
-
-fn until_blocked(store: &Store, n: usize) {
-    let start = Instant::now();
-    while store.blocked_clients() < n {
-        assert!(start.elapsed() < Duration::from_secs(10), "never blocked");
-        thread::yield_now();
-    }
 }
 
 #[test]
@@ -390,7 +385,9 @@ fn a_blocked_zpop_is_served_by_a_later_zadd_exactly_once() {
     let mut got: Vec<String> = consumers
         .into_iter()
         .map(|c| {
-            let (_, m, _) = c.join().unwrap().unwrap().unwrap();
+            let (_, m, _) = join_within(c, PROMPTLY, "a waiter the ZADD should serve")
+                .unwrap()
+                .unwrap();
             String::from_utf8(m.to_vec()).unwrap()
         })
         .collect();
@@ -418,28 +415,33 @@ fn a_zpop_waiter_is_not_served_by_a_list_push_and_vice_versa() {
     store.keys().del(["k"]).unwrap();
     store.zsets().zadd("k", [("m", 7.0)]).unwrap();
     assert_eq!(
-        zwaiter.join().unwrap().unwrap(),
+        join_within(zwaiter, PROMPTLY, "the sorted-set waiter, after the ZADD").unwrap(),
         Some(("k".into(), "m".into(), 7.0))
     );
     store.zsets().zadd("k2", [("m", 1.0)]).unwrap();
     assert_eq!(store.blocked_clients(), 1, "the list waiter still waits");
     store.keys().del(["k2"]).unwrap();
     store.lists().rpush("k2", ["e"]).unwrap();
-    assert_eq!(lwaiter.join().unwrap().unwrap().unwrap().1, "e");
+    let got = join_within(lwaiter, PROMPTLY, "the list waiter, after the RPUSH");
+    assert_eq!(got.unwrap().unwrap().1, "e");
 }
 
 #[test]
 fn bzmpop_times_out_and_is_cancellable() {
     let store = Store::new();
-    let start = Instant::now();
-    assert_eq!(
-        store
-            .zsets()
-            .bzmpop(["z"], ScoreEnd::Max, 2, Some(Duration::from_millis(30)))
-            .unwrap(),
-        None
-    );
-    assert!(start.elapsed() >= Duration::from_millis(30));
+    let (got, waited) = {
+        let store = store.clone();
+        within(PROMPTLY, "BZMPOP with a 30 ms timeout", move || {
+            let start = Instant::now();
+            let got = store
+                .zsets()
+                .bzmpop(["z"], ScoreEnd::Max, 2, Some(Duration::from_millis(30)))
+                .unwrap();
+            (got, start.elapsed())
+        })
+    };
+    assert_eq!(got, None);
+    assert!(waited >= Duration::from_millis(30), "{waited:?}");
     let token = CancelToken::new();
     let waiter = {
         let (store, token) = (store.clone(), token.clone());
@@ -447,9 +449,18 @@ fn bzmpop_times_out_and_is_cancellable() {
     };
     until_blocked(&store, 1);
     token.cancel();
-    assert_eq!(waiter.join().unwrap(), Err(Error::Unblocked));
+    assert_eq!(
+        join_within(waiter, PROMPTLY, "the cancelled waiter"),
+        Err(Error::Unblocked)
+    );
     store.strings().set("s", "x").unwrap();
-    assert_eq!(store.zsets().bzpopmin(["s"], None), Err(Error::WrongType));
+    let got = {
+        let store = store.clone();
+        within(PROMPTLY, "BZPOPMIN on a string", move || {
+            store.zsets().bzpopmin(["s"], None)
+        })
+    };
+    assert_eq!(got, Err(Error::WrongType));
 }
 
 #[test]
@@ -528,13 +539,23 @@ fn commands_on_another_type_are_wrongtype_and_change_nothing() {
     assert_eq!(store.lists().lrange("l", 0, -1).unwrap(), ["x"]);
 }
 
+/// A sorted set leaves the compact form where Redis's does (`OBJECT ENCODING`): past
+/// 128 members (`zset-max-listpack-entries`) or with a member longer than 64 bytes
+/// (`zset-max-listpack-value`), and never goes back; it answers the same either way.
 #[test]
 fn large_sets_convert_and_keep_answering() {
     let store = Store::new();
     let z = store.zsets();
+    let mut conn = store.connection();
+    let mut encoding = |key: &str| match conn.execute(&["OBJECT", "ENCODING", key]) {
+        Reply::Bulk(b) => String::from_utf8(b.to_vec()).unwrap(),
+        other => panic!("OBJECT ENCODING {key}: {other:?}"),
+    };
     for i in 0..1000 {
         z.zadd("z", [(format!("m{i:04}"), f64::from(i % 100))])
             .unwrap();
+        let expected = if i < 128 { "listpack" } else { "skiplist" };
+        assert_eq!(encoding("z"), expected, "with {} members", i + 1);
     }
     assert_eq!(z.zcard("z").unwrap(), 1000);
     assert_eq!(
@@ -551,6 +572,19 @@ fn large_sets_convert_and_keep_answering() {
     );
     assert_eq!(z.zrange("z", 0, 0).unwrap(), ["m0050"]);
     assert_eq!(z.zpopmax("z", 1).unwrap(), [("m0999".into(), 99.0)]);
+    // Down to 100 members, below the threshold: still the large form, as in Redis.
+    assert_eq!(z.zremrangebyrank("z", 0, 398).unwrap(), 399);
+    assert_eq!(z.zcard("z").unwrap(), 100);
+    assert_eq!(encoding("z"), "skiplist");
+    assert_eq!(z.zrange("z", 0, 0).unwrap(), ["m0989"]);
+
+    // A member of 64 bytes fits the compact form; one of 65 does not.
+    let (fits, too_long) = ("x".repeat(64), "y".repeat(65));
+    z.zadd("long", [(&fits, 1.0)]).unwrap();
+    assert_eq!(encoding("long"), "listpack");
+    z.zadd("long", [(&too_long, 2.0)]).unwrap();
+    assert_eq!(encoding("long"), "skiplist");
+    assert_eq!(z.zrange("long", 0, -1).unwrap(), [fits, too_long]);
 }
 
 /// Random operation sequences against a `BTreeMap` model (member → score), across the

@@ -1,6 +1,8 @@
 //! A minimal RESP client for our own `redis-server` (see `redis_server.rs`): commands
 //! out, `Reply` values back, so answers compare with `Connection::execute`'s directly.
 //! A test that uses it also declares `mod redis_server` at its root.
+//!
+//! RESP2's null bulk string and null array both read as `Reply::Nil`, as in `Reply`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -8,8 +10,14 @@ use std::net::TcpStream;
 use bytes::Bytes;
 use embedis::Reply;
 
+/// Our own server and a first connection to it; the server stops when this is dropped.
 pub(crate) struct Redis {
-    _server: crate::redis_server::Server,
+    conn: Conn,
+    server: crate::redis_server::Server,
+}
+
+/// One connection to a server.
+pub(crate) struct Conn {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
 }
@@ -19,21 +27,46 @@ impl Redis {
     pub(crate) fn start() -> Option<Redis> {
         let (server, stream) = crate::redis_server::Server::start()?;
         Some(Redis {
-            _server: server,
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            writer: stream,
+            conn: Conn::new(stream),
+            server,
         })
     }
 
     /// Sends one command and reads its reply.
-    pub(crate) fn cmd(&mut self, args: &[String]) -> Reply {
+    pub(crate) fn cmd<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Reply {
+        self.conn.cmd(args)
+    }
+
+    /// Another connection to the same server (a subscriber, say).
+    #[allow(dead_code)] // not every test uses a second connection
+    pub(crate) fn connect(&self) -> Conn {
+        Conn::new(TcpStream::connect(("127.0.0.1", self.server.port)).unwrap())
+    }
+}
+
+impl Conn {
+    fn new(stream: TcpStream) -> Conn {
+        Conn {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
+        }
+    }
+
+    /// Sends one command and reads its reply.
+    pub(crate) fn cmd<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Reply {
         let mut out = format!("*{}\r\n", args.len()).into_bytes();
         for a in args {
+            let a = a.as_ref();
             out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a.as_bytes());
+            out.extend_from_slice(a);
             out.extend_from_slice(b"\r\n");
         }
         self.writer.write_all(&out).unwrap();
+        self.read()
+    }
+
+    /// Reads the next reply or pushed message.
+    pub(crate) fn read(&mut self) -> Reply {
         read_reply(&mut self.reader)
     }
 }
