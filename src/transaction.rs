@@ -185,15 +185,14 @@ where
     K: AsRef<[u8]>,
     E: From<Error>,
 {
-    let mut names: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
-    names.sort_unstable();
-    names.dedup();
+    let keys: crate::Args<K> = keys.into_iter().collect();
     let ks = &core.keyspace;
     ks.check_db(db)?;
-    let located: Vec<(usize, &[u8])> = names.iter().map(|k| (db, k.as_slice())).collect();
-    let mut keys = located.clone();
-    keys.extend(watched(watches));
-    let locked = Locked::new(ks, &keys, &Whole::Nothing, Some(&located), rollback)?;
+    let mut named: crate::Args<(usize, &[u8])> = keys.iter().map(|k| (db, k.as_ref())).collect();
+    named.sort_unstable();
+    named.dedup();
+    let watched = watched(watches);
+    let locked = Locked::new(ks, (&named, true), &watched, &Whole::Nothing, rollback)?;
     // The watched keys' shards are locked too: this check and the commit are one step.
     if watches.iter().any(|w| w.changed_now(ks.now())) {
         locked.rollback();
@@ -241,9 +240,8 @@ pub(crate) fn run_queue<R>(
     f: impl FnOnce(Access<'_>) -> R,
 ) -> Result<R, Error> {
     let ks = &core.keyspace;
-    let mut keys = span.keys.clone();
-    keys.extend(watched(watches));
-    let locked = Locked::new(ks, &keys, &span.whole, None, Rollback::No)?;
+    let watched = watched(watches);
+    let locked = Locked::new(ks, (&span.keys, false), &watched, &span.whole, Rollback::No)?;
     if watches.iter().any(|w| w.changed_now(ks.now())) {
         locked.rollback();
         return Err(Error::WatchedKeyChanged);

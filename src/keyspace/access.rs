@@ -151,12 +151,29 @@ impl<'a> Access<'a> {
         }
     }
 
-    /// [`Error::KeyNotInTransaction`] if a transaction did not name `key` of `db`.
-    fn check_named(self, db: usize, key: &[u8]) -> Result<()> {
+    /// The hash and shard of `key` in `db`; [`Error::KeyNotInTransaction`] if a
+    /// transaction did not name it.
+    #[inline]
+    pub(super) fn locate(self, db: usize, key: &[u8]) -> Result<(u64, usize)> {
         match self.held {
-            Some(held) if !held.allows(db, key) => Err(Error::KeyNotInTransaction),
-            _ => Ok(()),
+            None => Ok(self.ks.locate_one(db, key)),
+            Some(held) => held.locate(db, key).ok_or(Error::KeyNotInTransaction),
         }
+    }
+
+    /// [`locate`](Self::locate) for each of `keys`.
+    fn locate_all<'k>(self, keys: &[(usize, &'k [u8])]) -> Result<Vec<Located<'k>>> {
+        keys.iter()
+            .map(|&(db, key)| {
+                let (hash, shard) = self.locate(db, key)?;
+                Ok(Located {
+                    db,
+                    key,
+                    hash,
+                    shard,
+                })
+            })
+            .collect()
     }
 
     /// Calls `f` with the live value of `key` in `db` (counted as a hit or a miss).
@@ -189,9 +206,8 @@ impl<'a> Access<'a> {
         key: &[u8],
         f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> Result<R>,
     ) -> Result<R> {
-        self.check_named(db, key)?;
         let ks = self.ks;
-        let (hash, s) = ks.locate_one(db, key);
+        let (hash, s) = self.locate(db, key)?;
         self.table(s, |table| {
             let slot = ks.live_slot(table, hash, key);
             ks.note_lookup(table, slot, db, key);
@@ -210,9 +226,8 @@ impl<'a> Access<'a> {
         key: &[u8],
         f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> Result<R>,
     ) -> Result<R> {
-        self.check_named(db, key)?;
         let ks = self.ks;
-        let (hash, s) = ks.locate_one(db, key);
+        let (hash, s) = self.locate(db, key)?;
         self.table(s, |table| f(ks.live(table, hash, key)))?
     }
 
@@ -226,9 +241,8 @@ impl<'a> Access<'a> {
         key: &[u8],
         f: impl FnOnce(&mut EntryMut<'_>) -> Result<R>,
     ) -> Result<R> {
-        self.check_named(db, key)?;
         let ks = self.ks;
-        let (hash, s) = ks.locate_one(db, key);
+        let (hash, s) = self.locate(db, key)?;
         let out = match self.held {
             None => {
                 ks.check_not_held()?;
@@ -257,11 +271,8 @@ impl<'a> Access<'a> {
         keys: &[(usize, &[u8])],
         f: impl FnOnce(&ManyRead<'_>) -> Result<R>,
     ) -> Result<R> {
-        for &(db, key) in keys {
-            self.check_named(db, key)?;
-        }
         let ks = self.ks;
-        let located = ks.locate(keys);
+        let located = self.locate_all(keys)?;
         let order = lock_order(&located);
         match self.held {
             None => {
@@ -284,11 +295,8 @@ impl<'a> Access<'a> {
         keys: &[(usize, &[u8])],
         f: impl FnOnce(&mut Many<'_>) -> Result<R>,
     ) -> Result<R> {
-        for &(db, key) in keys {
-            self.check_named(db, key)?;
-        }
         let ks = self.ks;
-        let located: Vec<Located<'_>> = ks.locate(keys);
+        let located = self.locate_all(keys)?;
         let order = lock_order(&located);
         let out = self.tables_mut(&order, |tables, tx| {
             f(&mut Many {

@@ -89,12 +89,12 @@ impl<'a> EntryMut<'a> {
     /// and holds the watchers' flags back until the commit.
     #[inline]
     fn modified(&mut self) {
-        match self.tx {
-            None => self.ks.watches.touch(self.db, self.key),
-            Some(log) => {
-                let old = self.slot.map(|i| self.table.slot(i));
-                log.before_change(self.shard, self.db, self.key, self.hash, old);
-            }
+        let held = self.tx.is_some_and(|log| {
+            let old = self.slot.map(|i| self.table.slot(i));
+            log.before_change((self.db, self.shard), self.key, self.hash, old)
+        });
+        if !held {
+            self.ks.watches.touch(self.db, self.key);
         }
     }
 

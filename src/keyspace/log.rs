@@ -2,11 +2,12 @@
 //! before its commit — held-back keyspace events and `WATCH` flags, and the records
 //! that undo its changes.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
-use hashbrown::HashSet;
+use hashbrown::HashTable;
+use smallvec::SmallVec;
 
-use super::table::{Slot, Table};
+use super::table::{SavedSlot, Slot, Table};
 
 /// Whether a transaction can undo its changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,20 +18,28 @@ pub(crate) enum Rollback {
     No,
 }
 
+/// Changed keys up to this many are found by a linear scan, more through an index.
+const INDEX_FROM: usize = 8;
+
 /// One change to undo.
 pub(super) enum Undo {
-    /// The key's entry before its first change (`None`: it was absent).
-    Key {
-        shard: usize,
-        db: usize,
-        hash: u64,
-        key: Vec<u8>,
-        old: Option<Slot>,
-    },
+    /// The entry of the `n`th changed key (see [`TxLog`]) before its first change since
+    /// the last whole-table change (`None`: it was absent).
+    Key { n: usize, old: Option<SavedSlot> },
     /// A whole table before it was cleared.
-    Table { shard: usize, old: Table },
+    Table { shard: usize, old: Box<Table> },
     /// Two databases' tables were exchanged.
     Swap { a: usize, b: usize },
+}
+
+/// A key the transaction changed.
+pub(super) struct Changed {
+    pub(super) db: usize,
+    pub(super) shard: usize,
+    pub(super) hash: u64,
+    pub(super) key: SmallVec<[u8; 24]>,
+    /// The whole-table change count when its old entry was last recorded.
+    epoch: u32,
 }
 
 /// A keyspace event held back until the commit.
@@ -41,16 +50,18 @@ pub(super) struct HeldEvent {
     pub(super) key: Vec<u8>,
 }
 
-/// What a transaction keeps while it runs (see the module doc).
+/// What a transaction keeps while it runs (see the module doc). A transaction that
+/// cannot roll back keeps only its held-back events: it raises watchers' flags as it
+/// goes (nobody can commit against its keys before it releases them).
 pub(crate) struct TxLog {
     pub(super) rollback: Rollback,
-    pub(super) undo: RefCell<Vec<Undo>>,
-    /// Keys recorded since the last whole-table change (a later change of one of them
-    /// needs no new record).
-    pub(super) recorded: RefCell<HashSet<(usize, Vec<u8>)>>,
+    pub(super) undo: RefCell<SmallVec<[Undo; 2]>>,
+    /// The keys changed (with rollback); past a few, found by their hash in `index`.
+    pub(super) changed: RefCell<SmallVec<[Changed; 2]>>,
+    index: RefCell<HashTable<usize>>,
+    /// Whole-table changes so far: a key changed again after one needs a new record.
+    epoch: Cell<u32>,
     pub(super) events: RefCell<Vec<HeldEvent>>,
-    /// Keys changed, for their watchers.
-    pub(super) touched: RefCell<Vec<(usize, Vec<u8>)>>,
     /// Databases changed wholesale (`None`: all), for their watchers.
     pub(super) touched_dbs: RefCell<Vec<Option<usize>>>,
     /// Databases whose blocked callers may find a value now (after `SWAPDB`).
@@ -62,56 +73,90 @@ impl TxLog {
         TxLog {
             rollback,
             undo: RefCell::default(),
-            recorded: RefCell::default(),
+            changed: RefCell::default(),
+            index: RefCell::default(),
+            epoch: Cell::new(0),
             events: RefCell::default(),
-            touched: RefCell::default(),
             touched_dbs: RefCell::default(),
             signalled_dbs: RefCell::default(),
         }
     }
 
-    /// Called before each change of `key`: records `old`, the entry as it is, on the
-    /// key's first change.
+    /// Called before each change of `key`; `old` is its entry as it is. With rollback,
+    /// records `old` on the key's first change (since the last whole-table change) and
+    /// holds its watchers' flags back; else raises them now. `false` if nothing was
+    /// recorded and the caller should raise the flags itself.
     pub(super) fn before_change(
         &self,
-        shard: usize,
-        db: usize,
+        (db, shard): (usize, usize),
         key: &[u8],
         hash: u64,
         old: Option<&Slot>,
-    ) {
-        let mut recorded = self.recorded.borrow_mut();
-        if recorded.contains(&(db, key.to_vec())) {
-            return;
+    ) -> bool {
+        if self.rollback == Rollback::No {
+            return false;
         }
-        recorded.insert((db, key.to_vec()));
-        self.touched.borrow_mut().push((db, key.to_vec()));
-        if self.rollback == Rollback::Yes {
-            self.undo.borrow_mut().push(Undo::Key {
-                shard,
-                db,
-                hash,
-                key: key.to_vec(),
-                old: old.cloned(),
-            });
-        }
+        let epoch = self.epoch.get();
+        let mut changed = self.changed.borrow_mut();
+        let mut index = self.index.borrow_mut();
+        let same = |c: &Changed| c.hash == hash && c.db == db && c.key.as_slice() == key;
+        let found = if changed.len() <= INDEX_FROM {
+            changed.iter().position(same)
+        } else {
+            index.find(hash, |&n| same(&changed[n])).copied()
+        };
+        let n = match found {
+            Some(n) if changed[n].epoch == epoch => return true,
+            Some(n) => {
+                changed[n].epoch = epoch;
+                n
+            }
+            None => {
+                let n = changed.len();
+                changed.push(Changed {
+                    db,
+                    shard,
+                    hash,
+                    key: SmallVec::from_slice(key),
+                    epoch,
+                });
+                if changed.len() > INDEX_FROM {
+                    if index.is_empty() {
+                        for (m, c) in changed.iter().enumerate() {
+                            index.insert_unique(c.hash, m, |&m| changed[m].hash);
+                        }
+                    } else {
+                        index.insert_unique(hash, n, |&m| changed[m].hash);
+                    }
+                }
+                n
+            }
+        };
+        self.undo.borrow_mut().push(Undo::Key {
+            n,
+            old: old.map(Slot::save),
+        });
+        true
     }
 
     /// Records that table `shard` is about to be replaced by an empty one (`old` is
     /// what it held).
     pub(super) fn cleared(&self, shard: usize, old: Table) {
-        self.recorded.borrow_mut().clear();
         if self.rollback == Rollback::Yes {
-            self.undo.borrow_mut().push(Undo::Table { shard, old });
+            self.epoch.set(self.epoch.get() + 1);
+            self.undo.borrow_mut().push(Undo::Table {
+                shard,
+                old: Box::new(old),
+            });
         }
     }
 
     /// Records that databases `a` and `b` were exchanged.
     pub(super) fn swapped(&self, a: usize, b: usize) {
-        self.recorded.borrow_mut().clear();
         self.touched_dbs.borrow_mut().extend([Some(a), Some(b)]);
         self.signalled_dbs.borrow_mut().extend([a, b]);
         if self.rollback == Rollback::Yes {
+            self.epoch.set(self.epoch.get() + 1);
             self.undo.borrow_mut().push(Undo::Swap { a, b });
         }
     }

@@ -18,22 +18,6 @@ pub(super) struct Located<'k> {
     pub(super) shard: usize,
 }
 
-impl Keyspace {
-    pub(super) fn locate<'k>(&self, keys: &[(usize, &'k [u8])]) -> Vec<Located<'k>> {
-        keys.iter()
-            .map(|&(db, key)| {
-                let (hash, shard) = self.locate_one(db, key);
-                Located {
-                    db,
-                    key,
-                    hash,
-                    shard,
-                }
-            })
-            .collect()
-    }
-}
-
 /// The shards of `located`, ascending and deduplicated: the lock order.
 pub(super) fn lock_order(located: &[Located<'_>]) -> Vec<usize> {
     let mut order: Vec<usize> = located.iter().map(|l| l.shard).collect();

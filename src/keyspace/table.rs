@@ -50,6 +50,25 @@ pub(crate) fn hash_key(hasher: &KeyHasher, key: &[u8]) -> u64 {
     hasher.hash_one(key)
 }
 
+/// Packed entries up to this many bytes are saved inline by [`Slot::save`].
+const SAVED_INLINE: usize = 40;
+
+/// An entry kept aside by [`Slot::save`].
+pub(crate) enum SavedSlot {
+    Packed(SmallVec<[u8; SAVED_INLINE]>),
+    Slot(Slot),
+}
+
+impl SavedSlot {
+    /// The entry again.
+    pub(crate) fn restore(self) -> Slot {
+        match self {
+            SavedSlot::Packed(b) => Slot::Packed(b.as_slice().into()),
+            SavedSlot::Slot(slot) => slot,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub(crate) enum Slot {
     Packed(Box<[u8]>),
@@ -97,6 +116,15 @@ impl Slot {
 
     pub(crate) fn is_free(&self) -> bool {
         matches!(self, Slot::Packed(b) if b.is_empty())
+    }
+
+    /// A copy of the entry to keep aside (a transaction's undo record): a short packed
+    /// entry is copied inline, with no allocation.
+    pub(crate) fn save(&self) -> SavedSlot {
+        match self {
+            Slot::Packed(b) if b.len() <= SAVED_INLINE => SavedSlot::Packed(SmallVec::from_slice(b)),
+            other => SavedSlot::Slot(other.clone()),
+        }
     }
 
     fn pack(key: &[u8], value: &[u8], expires_at: Option<u64>) -> Slot {

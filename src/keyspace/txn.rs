@@ -27,12 +27,11 @@
 
 use std::cell::{Cell, RefCell};
 
-use hashbrown::HashSet;
 use parking_lot::RwLockWriteGuard;
 use smallvec::SmallVec;
 
 use super::log::{Rollback, TxLog, Undo};
-use super::table::Table;
+use super::table::{SavedSlot, Table};
 use super::{EntryMut, HELD_BY_THIS_THREAD, Keyspace};
 use crate::Result;
 
@@ -53,9 +52,9 @@ pub(crate) trait Held {
     /// The transaction's log.
     fn log(&self) -> &TxLog;
 
-    /// Whether the transaction may touch `key` of `db` (the closure API names its
-    /// keys; `EXEC` may touch any key of a shard it holds).
-    fn allows(&self, db: usize, key: &[u8]) -> bool;
+    /// The hash and shard of `key` in `db`, if the transaction may touch it (the
+    /// closure API names its keys; `EXEC` may touch any key of a shard it holds).
+    fn locate(&self, db: usize, key: &[u8]) -> Option<(u64, usize)>;
 
     /// Calls `f` with the tables of `shards` (ascending, deduplicated), in that order;
     /// `false` (and `f` not called) unless every one is held.
@@ -65,12 +64,13 @@ pub(crate) trait Held {
 /// The shards of one transaction, write-locked until it commits or rolls back.
 pub(crate) struct Locked<'k> {
     ks: &'k Keyspace,
-    shards: Vec<usize>,
-    guards: RefCell<Vec<RwLockWriteGuard<'k, Table>>>,
+    shards: SmallVec<[usize; 4]>,
+    guards: RefCell<SmallVec<[RwLockWriteGuard<'k, Table>; 4]>>,
     /// Each table's footprint when locked, for the memory accounting at the end.
-    before: Vec<usize>,
-    /// The keys the transaction may touch (`None`: any key of a held shard).
-    named: Option<HashSet<(usize, Vec<u8>)>>,
+    before: SmallVec<[usize; 4]>,
+    /// The keys the transaction may touch, sorted, with their hashes (`None`: any key
+    /// of a held shard).
+    named: Option<SmallVec<[(usize, &'k [u8], u64); 4]>>,
     log: TxLog,
     /// What [`HELD_BY_THIS_THREAD`] said before this transaction.
     outer: usize,
@@ -82,10 +82,19 @@ impl Held for Locked<'_> {
         &self.log
     }
 
-    fn allows(&self, db: usize, key: &[u8]) -> bool {
-        self.named
-            .as_ref()
-            .is_none_or(|named| named.contains(&(db, key.to_vec())))
+    fn locate(&self, db: usize, key: &[u8]) -> Option<(u64, usize)> {
+        let Some(named) = &self.named else {
+            return Some(self.ks.locate_one(db, key));
+        };
+        let found = if named.len() <= 8 {
+            named.iter().find(|&&(d, k, _)| d == db && k == key)
+        } else {
+            named
+                .binary_search_by(|&(d, k, _)| (d, k).cmp(&(db, key)))
+                .ok()
+                .map(|i| &named[i])
+        };
+        found.map(|&(_, _, hash)| (hash, self.ks.shard_of(db, hash)))
     }
 
     fn with_tables(&self, shards: &[usize], f: &mut dyn FnMut(&mut [&mut Table])) -> bool {
@@ -107,19 +116,19 @@ impl Held for Locked<'_> {
 }
 
 impl<'k> Locked<'k> {
-    /// Locks the shards of `keys` (each a database and a key) and every shard of the
-    /// databases `whole` names. With `named`, only those keys may be touched; else any
-    /// key of a locked shard.
+    /// Locks the shards of `keys` (each a database and a key; sorted), of `watched`, and
+    /// every shard of the databases `whole` names. With `strict`, only `keys` may be
+    /// touched; else any key of a locked shard.
     pub(crate) fn new(
         ks: &'k Keyspace,
-        keys: &[(usize, &[u8])],
+        (keys, strict): (&'k [(usize, &'k [u8])], bool),
+        watched: &[(usize, &[u8])],
         whole: &Whole,
-        named: Option<&[(usize, &[u8])]>,
         rollback: Rollback,
     ) -> Result<Self> {
         ks.check_not_held()?;
-        let mut shards: Vec<usize> = match whole {
-            Whole::Nothing => Vec::new(),
+        let mut shards: SmallVec<[usize; 4]> = match whole {
+            Whole::Nothing => SmallVec::new(),
             Whole::Databases(dbs) => dbs
                 .iter()
                 .filter(|&&db| db < ks.databases)
@@ -127,11 +136,16 @@ impl<'k> Locked<'k> {
                 .collect(),
             Whole::All => (0..ks.shards.len()).collect(),
         };
-        shards.extend(ks.locate(keys).iter().map(|l| l.shard));
+        let hashed: SmallVec<[(usize, &[u8], u64); 4]> = keys
+            .iter()
+            .map(|&(db, key)| (db, key, ks.locate_one(db, key).0))
+            .collect();
+        shards.extend(hashed.iter().map(|&(db, _, hash)| ks.shard_of(db, hash)));
+        shards.extend(watched.iter().map(|&(db, key)| ks.locate_one(db, key).1));
         shards.sort_unstable();
         shards.dedup();
-        let named = named.map(|keys| keys.iter().map(|&(db, k)| (db, k.to_vec())).collect());
-        let guards: Vec<_> = shards.iter().map(|&s| ks.shards[s].table.write()).collect();
+        let named = strict.then_some(hashed);
+        let guards: SmallVec<[_; 4]> = shards.iter().map(|&s| ks.shards[s].table.write()).collect();
         let before = guards.iter().map(|t| t.footprint()).collect();
         let outer = HELD_BY_THIS_THREAD.with(|h| h.replace(ks.address()));
         Ok(Locked {
@@ -178,8 +192,8 @@ impl<'k> Locked<'k> {
             return;
         }
         let log = &self.log;
-        for (db, key) in log.touched.borrow().iter() {
-            ks.watches.touch(*db, key);
+        for c in log.changed.borrow().iter() {
+            ks.watches.touch(c.db, &c.key);
         }
         for db in log.touched_dbs.borrow().iter() {
             ks.watches.touch_db(*db);
@@ -205,19 +219,16 @@ impl<'k> Locked<'k> {
                 .expect("an undo record names a held shard")
         };
         let undo = std::mem::take(&mut *self.log.undo.borrow_mut());
+        let changed = self.log.changed.borrow();
         for step in undo.into_iter().rev() {
             match step {
-                Undo::Key {
-                    shard,
-                    db,
-                    hash,
-                    key,
-                    old,
-                } => {
-                    let table = &mut *guards[index(shard)];
-                    EntryMut::new(ks, (db, shard), table, &key, hash, None).restore(old);
+                Undo::Key { n, old } => {
+                    let c = &changed[n];
+                    let table = &mut *guards[index(c.shard)];
+                    EntryMut::new(ks, (c.db, c.shard), table, &c.key, c.hash, None)
+                        .restore(old.map(SavedSlot::restore));
                 }
-                Undo::Table { shard, old } => *guards[index(shard)] = old,
+                Undo::Table { shard, old } => *guards[index(shard)] = *old,
                 Undo::Swap { a, b } => {
                     for (x, y) in ks.db_shards(a.min(b)).zip(ks.db_shards(a.max(b))) {
                         let (i, j) = (index(x), index(y));

@@ -206,7 +206,7 @@ impl Access<'_> {
     /// index bucket, expiry record); `None` if absent. Not an access.
     pub(crate) fn memory_usage(self, db: usize, key: &[u8]) -> Result<Option<usize>> {
         let ks = self.keyspace();
-        let (hash, s) = ks.locate_one(db, key);
+        let (hash, s) = self.locate(db, key)?;
         self.table(s, |table| {
             let slot = table.slot(ks.live_slot(table, hash, key)?);
             let wheel = if slot.expires_at().is_some() { 4 } else { 0 };
@@ -219,7 +219,7 @@ impl Access<'_> {
     #[allow(clippy::option_option)] // absent key vs. no stamp kept
     pub(crate) fn access_stamp(self, db: usize, key: &[u8]) -> Result<Option<Option<u32>>> {
         let ks = self.keyspace();
-        let (hash, s) = ks.locate_one(db, key);
+        let (hash, s) = self.locate(db, key)?;
         self.table(s, |table| {
             let i = ks.live_slot(table, hash, key)?;
             Some(
