@@ -141,11 +141,12 @@ impl<'a> Access<'a> {
     }
 
     /// Calls `f` with table `s`, read-locked or held.
+    #[inline]
     pub(super) fn table<R>(self, s: usize, f: impl FnOnce(&Table) -> R) -> Result<R> {
         match self.held {
             None => {
                 self.ks.check_not_held()?;
-                Ok(f(&self.ks.read_shard(s)))
+                Ok(f(&self.ks.shards[s].table.read()))
             }
             Some(_) => self.tables_mut(&[s], |tables, _| f(tables[0])),
         }
@@ -189,6 +190,7 @@ impl<'a> Access<'a> {
 
     /// Calls `f` with the collection `C` at `key` (`None` if absent);
     /// [`Error::WrongType`] if the key holds another type.
+    #[inline]
     pub(crate) fn read_as<C: Collection, R>(
         self,
         db: usize,
@@ -246,7 +248,7 @@ impl<'a> Access<'a> {
         let out = match self.held {
             None => {
                 ks.check_not_held()?;
-                let mut table = ks.write_shard(s);
+                let mut table = ks.shards[s].table.write();
                 let before = table.footprint();
                 let out = f(&mut EntryMut::new(ks, (db, s), &mut table, key, hash, None));
                 ks.publish(s, &table, before);

@@ -185,6 +185,16 @@ impl<'k> Locked<'k> {
             for ((s, table), before) in self.shards.iter().zip(guards.iter()).zip(&self.before) {
                 ks.publish(*s, table, *before);
             }
+            if !undo {
+                // Watchers' flags go up while the keys are still held: a watcher that
+                // locks one of them next must see its flag.
+                for c in self.log.changed.borrow().iter() {
+                    ks.watches.touch(c.db, &c.key);
+                }
+                for db in self.log.touched_dbs.borrow().iter() {
+                    ks.watches.touch_db(*db);
+                }
+            }
             guards.clear();
         }
         HELD_BY_THIS_THREAD.with(|h| h.set(self.outer));
@@ -192,12 +202,6 @@ impl<'k> Locked<'k> {
             return;
         }
         let log = &self.log;
-        for c in log.changed.borrow().iter() {
-            ks.watches.touch(c.db, &c.key);
-        }
-        for db in log.touched_dbs.borrow().iter() {
-            ks.watches.touch_db(*db);
-        }
         for e in log.events.borrow().iter() {
             ks.notify(e.class, e.event, e.db, &e.key);
         }

@@ -45,14 +45,13 @@ impl Access<'_> {
                     None => old.push(taken),
                 }
             }
-            if let Some(log) = tx {
-                log.touched_db(db);
+            // Watchers are told while the tables are still held.
+            match tx {
+                Some(log) => log.touched_db(db),
+                None => ks.watches.touch_db(db),
             }
             old
         })?;
-        if !self.in_transaction() {
-            ks.watches.touch_db(db);
-        }
         // The old tables are freed once the locks are released.
         drop(old);
         Ok(())
@@ -78,13 +77,15 @@ impl Access<'_> {
             for (x, y) in low.iter_mut().zip(high.iter_mut()) {
                 std::mem::swap(&mut **x, &mut **y);
             }
-            if let Some(log) = tx {
-                log.swapped(a, b);
+            match tx {
+                Some(log) => log.swapped(a, b),
+                None => {
+                    ks.watches.touch_db(Some(a));
+                    ks.watches.touch_db(Some(b));
+                }
             }
         })?;
         if !self.in_transaction() {
-            ks.watches.touch_db(Some(a));
-            ks.watches.touch_db(Some(b));
             // Callers blocked on a key of either database may now find a value there.
             if ks.blocking.has_waiters() {
                 ks.blocking.signal_db(a);
