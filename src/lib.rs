@@ -113,6 +113,7 @@ pub use store::{Db, Info, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
 pub use transaction::{Pipeline, Queued, Replies, Transaction, Watch};
 pub use value::KeyType;
+pub use value::dict::Picks;
 pub use zsets::{
     Aggregate, CombineOptions, LexBound, ScoreBound, ScoreEnd, ZAddCondition, ZAddOptions, ZRange,
     ZScanIter, ZSets,

@@ -19,10 +19,9 @@
 
 use crate::keyspace::{Access, Deadline, notify};
 use crate::scan::{Batches, ScanOptions};
-use crate::value::dict::Picks;
 use crate::value::set::Op;
 use crate::value::{Elem, SetValue, Value, ValueRef, opt};
-use crate::{Args, Blob, Error, Result};
+use crate::{Args, Blob, Error, Picks, Result};
 
 /// Type-checks every operand before any is used.
 fn operands<'a>(
@@ -304,27 +303,30 @@ impl<'s> Sets<'s> {
         Ok(self.random(key.as_ref(), Picks::Distinct(1))?.pop())
     }
 
-    /// Random members (`SRANDMEMBER key count`): with `count >= 0`, that many distinct
-    /// members (all of them if the set is smaller); with `count < 0`, `-count` members
-    /// that may repeat. Each pick is uniform; the cost is O(count), not O(size).
+    /// Random members (`SRANDMEMBER key count`): with [`Picks::Distinct`], that many
+    /// different members (all of them if the set is smaller); with [`Picks::Repeated`],
+    /// that many members drawn independently, so they may repeat. Each pick is
+    /// uniform; the cost is O(picks), not O(size).
     ///
     /// # Errors
     ///
-    /// [`Error::ValueOutOfRange`] for `i64::MIN`, as Redis; [`Error::OutOfRange`] if
-    /// memory cannot hold `-count` picks.
+    /// [`Error::OutOfRange`] for more repeated picks than a reply may hold (see
+    /// [`StoreBuilder::max_string_size`](crate::StoreBuilder::max_string_size));
+    /// [`Error::WrongType`] if `key` holds another type.
     ///
     /// # Examples
     ///
     /// ```
+    /// use embedis::Picks;
     /// let store = embedis::Store::new();
     /// store.sets().sadd("s", ["a", "b", "c"])?;
-    /// assert_eq!(store.sets().srandmember_count("s", 2)?.len(), 2);
-    /// assert_eq!(store.sets().srandmember_count("s", 9)?.len(), 3);
-    /// assert_eq!(store.sets().srandmember_count("s", -9)?.len(), 9);
+    /// assert_eq!(store.sets().srandmember_count("s", Picks::Distinct(2))?.len(), 2);
+    /// assert_eq!(store.sets().srandmember_count("s", Picks::Distinct(9))?.len(), 3);
+    /// assert_eq!(store.sets().srandmember_count("s", Picks::Repeated(9))?.len(), 9);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn srandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
-        self.random(key.as_ref(), Picks::from_count(count, self.ks.max_picks())?)
+    pub fn srandmember_count(&self, key: impl AsRef<[u8]>, picks: Picks) -> Result<Vec<Blob>> {
+        self.random(key.as_ref(), picks.bounded(self.ks.max_picks())?)
     }
 
     fn random(&self, key: &[u8], picks: Picks) -> Result<Vec<Blob>> {

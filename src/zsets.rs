@@ -604,25 +604,28 @@ impl ZSets<'_> {
             .map(|e| e.0))
     }
 
-    /// `count` distinct random members (all if fewer) when `count` ≥ 0, or `-count`
-    /// members with possible repeats (`ZRANDMEMBER key count`).
+    /// Random members (`ZRANDMEMBER key count`): with [`Picks::Distinct`], that many
+    /// different members (all of them, highest first, if the set is smaller); with
+    /// [`Picks::Repeated`], that many members drawn independently, so they may repeat.
     ///
     /// # Errors
     ///
-    /// [`Error::ValueOutOfRange`] for `i64::MIN`; [`Error::OutOfRange`] if the picks
-    /// cannot fit in memory.
+    /// [`Error::OutOfRange`] for more repeated picks than a reply may hold (see
+    /// [`StoreBuilder::max_string_size`](crate::StoreBuilder::max_string_size));
+    /// [`Error::WrongType`] if `key` holds another type.
     ///
     /// # Examples
     ///
     /// ```
+    /// use embedis::Picks;
     /// let store = embedis::Store::new();
     /// store.zsets().zadd("z", [("a", 1.0), ("b", 2.0)])?;
-    /// assert_eq!(store.zsets().zrandmember_count("z", 5)?.len(), 2);
-    /// assert_eq!(store.zsets().zrandmember_count("z", -5)?.len(), 5);
+    /// assert_eq!(store.zsets().zrandmember_count("z", Picks::Distinct(5))?, ["b", "a"]);
+    /// assert_eq!(store.zsets().zrandmember_count("z", Picks::Repeated(5))?.len(), 5);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn zrandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
-        let picks = Picks::from_count(count, self.ks.max_picks())?;
+    pub fn zrandmember_count(&self, key: impl AsRef<[u8]>, picks: Picks) -> Result<Vec<Blob>> {
+        let picks = picks.bounded(self.ks.max_picks())?;
         Ok(members_of(self.random(key.as_ref(), picks)?))
     }
 
@@ -632,25 +635,28 @@ impl ZSets<'_> {
     /// # Errors
     ///
     /// As [`zrandmember_count`](Self::zrandmember_count), and [`Error::OutOfRange`] for
-    /// a count below `-i64::MAX / 2` (Redis's limit for this form).
+    /// more than `i64::MAX / 2` repeated picks (Redis's limit for this form).
     ///
     /// # Examples
     ///
     /// ```
+    /// use embedis::Picks;
     /// let store = embedis::Store::new();
     /// store.zsets().zadd("z", [("a", 1.0)])?;
-    /// assert_eq!(store.zsets().zrandmember_withscores("z", -2)?, [("a".into(), 1.0), ("a".into(), 1.0)]);
+    /// let got = store.zsets().zrandmember_withscores("z", Picks::Repeated(2))?;
+    /// assert_eq!(got, [("a".into(), 1.0), ("a".into(), 1.0)]);
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zrandmember_withscores(
         &self,
         key: impl AsRef<[u8]>,
-        count: i64,
+        picks: Picks,
     ) -> Result<Vec<(Blob, f64)>> {
-        if count < -i64::MAX / 2 {
+        let half = (i64::MAX / 2).unsigned_abs();
+        if matches!(picks, Picks::Repeated(n) if u64::try_from(n).map_or(true, |n| n > half)) {
             return Err(Error::OutOfRange);
         }
-        self.random(key.as_ref(), Picks::from_count(count, self.ks.max_picks())?)
+        self.random(key.as_ref(), picks.bounded(self.ks.max_picks())?)
     }
 
     fn random(&self, key: &[u8], picks: Picks) -> Result<Vec<(Blob, f64)>> {

@@ -16,6 +16,8 @@ use embedis::{
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+#[path = "common/redis_args.rs"]
+mod redis_args;
 #[path = "common/redis_server.rs"]
 mod redis_server;
 
@@ -792,7 +794,9 @@ fn hash_and_set_commands_match_redis(redis: &mut Redis) {
             }
             22 => {
                 // Counts are random; compare their sizes only.
-                let ours = s.srandmember_count(k, n).map(|v| v.len());
+                let ours = s
+                    .srandmember_count(k, redis_args::picks(n))
+                    .map(|v| v.len());
                 let theirs = reply_len(redis.cmd(&["SRANDMEMBER", k, &n.to_string()]));
                 assert_eq!(
                     ours.map_err(|e| e.to_string()),
@@ -802,7 +806,9 @@ fn hash_and_set_commands_match_redis(redis: &mut Redis) {
                 continue;
             }
             _ => {
-                let ours = h.hrandfield_withvalues(k, n).map(|v| v.len() * 2);
+                let ours = h
+                    .hrandfield_withvalues(k, redis_args::picks(n))
+                    .map(|v| v.len() * 2);
                 let theirs = reply_len(redis.cmd(&["HRANDFIELD", k, &n.to_string(), "WITHVALUES"]));
                 assert_eq!(
                     ours.map_err(|e| e.to_string()),
@@ -1566,7 +1572,9 @@ fn zset_edge_cases_match_redis(redis: &mut Redis) {
     z.zadd("q", [("e", 5.0), ("a", 1.0), ("c", 3.0)]).unwrap();
     redis.cmd(&["ZADD", "q", "5", "e", "1", "a", "3", "c"]);
     assert_eq!(
-        numeric(scored_resp(z.zrandmember_withscores("q", 10))),
+        numeric(scored_resp(
+            z.zrandmember_withscores("q", embedis::Picks::Distinct(10))
+        )),
         numeric(redis.cmd(&["ZRANDMEMBER", "q", "10", "WITHSCORES"]))
     );
     // -0: the compact form stores 0, the skiplist keeps the sign.
@@ -1631,7 +1639,9 @@ fn zset_edge_cases_match_redis(redis: &mut Redis) {
     ]));
     assert_eq!(numeric(ours), numeric(theirs));
     for count in [-5i64, 0, 2, 500] {
-        let ours = reply_len(array_resp(z.zrandmember_count("big", count)));
+        let ours = reply_len(array_resp(
+            z.zrandmember_count("big", redis_args::picks(count)),
+        ));
         let theirs = reply_len(redis.cmd(&["ZRANDMEMBER", "big", &count.to_string()]));
         assert_eq!(ours, theirs, "ZRANDMEMBER big {count}");
     }

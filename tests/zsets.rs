@@ -19,7 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use embedis::{
-    Aggregate, Blob, CancelToken, CombineOptions, Error, KeyType, LexBound, ScanOptions,
+    Aggregate, Blob, CancelToken, CombineOptions, Error, KeyType, LexBound, Picks, ScanOptions,
     ScoreBound, ScoreEnd, Store, ZAddCondition, ZAddOptions, ZRange,
 };
 use rand::rngs::SmallRng;
@@ -459,24 +459,32 @@ fn zrandmember_draws_distinct_or_repeated_members() {
     let members: Vec<(String, f64)> = (0..1000).map(|i| (format!("m{i}"), f64::from(i))).collect();
     z.zadd("z", members).unwrap();
     for count in [1, 10, 400, 999] {
-        let got = z.zrandmember_count("z", count).unwrap();
+        let got = z.zrandmember_count("z", Picks::Distinct(count)).unwrap();
         let distinct: HashSet<Blob> = got.iter().cloned().collect();
-        assert_eq!(
-            (got.len(), distinct.len()),
-            (count as usize, count as usize)
-        );
+        assert_eq!((got.len(), distinct.len()), (count, count));
     }
-    assert_eq!(z.zrandmember_count("z", 5000).unwrap().len(), 1000);
-    let with = z.zrandmember_withscores("z", -50).unwrap();
+    let all = z.zrandmember_count("z", Picks::Distinct(5000)).unwrap();
+    assert_eq!(all.len(), 1000);
+    let with = z.zrandmember_withscores("z", Picks::Repeated(50)).unwrap();
     assert_eq!(with.len(), 50);
     for (m, s) in with {
         assert_eq!(z.zscore("z", &m).unwrap(), Some(s));
     }
+    // More repeated picks than members: some must repeat.
+    z.zadd("few", [("a", 1.0), ("b", 2.0)]).unwrap();
+    let got = z.zrandmember_count("few", Picks::Repeated(5)).unwrap();
+    assert_eq!(got.len(), 5);
+    assert!(got.iter().collect::<HashSet<_>>().len() <= 2);
+    let past_half = usize::try_from(i64::MAX / 2 + 1).unwrap();
     assert_eq!(
-        z.zrandmember_withscores("z", i64::MIN / 2 - 1),
+        z.zrandmember_withscores("z", Picks::Repeated(past_half)),
         Err(Error::OutOfRange)
     );
-    assert!(z.zrandmember_count("missing", 3).unwrap().is_empty());
+    assert!(
+        z.zrandmember_count("missing", Picks::Distinct(3))
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
