@@ -938,9 +938,10 @@ fn list_commands_match_redis(redis: &mut Redis) {
                     (Position::After, "AFTER")
                 };
                 (
-                    lists
-                        .linsert(key, pos, &pivot, &e)
-                        .map_or_else(|err| Resp::Error(err.to_string()), Resp::Int),
+                    lists.linsert(key, pos, &pivot, &e).map_or_else(
+                        |err| Resp::Error(err.to_string()),
+                        |r| Resp::Int(redis_args::linsert_reply(r)),
+                    ),
                     vec!["LINSERT".into(), key.into(), name.into(), pivot, e],
                 )
             }
@@ -952,7 +953,7 @@ fn list_commands_match_redis(redis: &mut Redis) {
                 vec!["LTRIM".into(), key.into(), i.to_string(), j.to_string()],
             ),
             10 => (
-                int_resp(lists.lrem(key, i / 3, &e)),
+                int_resp(lists.lrem(key, redis_args::matches(i / 3), &e)),
                 vec!["LREM".into(), key.into(), (i / 3).to_string(), e],
             ),
             11 => {
@@ -980,7 +981,7 @@ fn list_commands_match_redis(redis: &mut Redis) {
             13 => {
                 let rank = if i == 0 { 1 } else { i };
                 let maxlen = usize::try_from(j.abs()).unwrap();
-                let opts = LposOptions::new().rank(rank).maxlen(maxlen);
+                let opts = redis_args::rank(LposOptions::new(), rank).maxlen(maxlen);
                 let ours = lists.lpos_count(key, &e, count, opts).map_or_else(
                     |err| Resp::Error(err.to_string()),
                     |v| Resp::Array(Some(v.into_iter().map(|p| Resp::Int(p as i64)).collect())),
@@ -1839,7 +1840,7 @@ fn keyspace_events_match_redis(redis: &mut Redis) {
         ),
         (
             s(&["LREM", "l", "0", "z"]),
-            step(|st| st.lists().lrem("l", 0, "z").map(|_| ())),
+            step(|st| st.lists().lrem("l", embedis::Matches::All, "z").map(|_| ())),
         ),
         (
             s(&["LTRIM", "l", "0", "0"]),
