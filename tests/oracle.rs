@@ -1260,7 +1260,8 @@ fn zset_commands_match_redis(redis: &mut Redis) {
                     .gen_bool(0.4)
                     .then(|| (rng.gen_range(-1..6), rng.gen_range(-2..8)));
                 let mut args = vec!["ZRANGE".to_string(), key.into()];
-                let mut range = if rng.gen_bool(0.5) {
+                let by_rank = rng.gen_bool(0.5);
+                let mut range = if by_rank {
                     args.extend([i.to_string(), j.to_string()]);
                     ZRange::rank(i, j)
                 } else {
@@ -1278,7 +1279,7 @@ fn zset_commands_match_redis(redis: &mut Redis) {
                 }
                 if let Some((o, c)) = limit {
                     args.extend(["LIMIT".into(), o.to_string(), c.to_string()]);
-                    range = range.limit(o, c);
+                    range = redis_args::limit(range, by_rank, o, c);
                 }
                 let ours = if withscores {
                     args.push("WITHSCORES".into());
@@ -1290,7 +1291,7 @@ fn zset_commands_match_redis(redis: &mut Redis) {
             }
             14 => {
                 let count = rng.gen_range(-1..5);
-                let range = ZRange::score(lo, hi).limit(0, count);
+                let range = redis_args::limit(ZRange::score(lo, hi), false, 0, count);
                 let args = vec![
                     "ZRANGESTORE".into(),
                     other.into(),
@@ -1519,7 +1520,10 @@ fn zset_lex_ranges_match_redis(redis: &mut Redis) {
             let (o, c) = (rng.gen_range(0..4), rng.gen_range(-1..6));
             let checks = [
                 (
-                    array_resp(z.zrange_by("lex", &ZRange::lex(l.clone(), h.clone()).limit(o, c))),
+                    array_resp(z.zrange_by(
+                        "lex",
+                        &redis_args::limit(ZRange::lex(l.clone(), h.clone()), false, o, c),
+                    )),
                     vec![
                         "ZRANGEBYLEX".to_string(),
                         "lex".into(),
@@ -1608,7 +1612,10 @@ fn zset_edge_cases_match_redis(redis: &mut Redis) {
             ScoreBound::parse(hi).unwrap(),
         );
         let (offset, count) = (o.parse().unwrap(), c.parse().unwrap());
-        let ours = z.zrange_by_withscores("big", &ZRange::score(l, h).rev().limit(offset, count));
+        let ours = z.zrange_by_withscores(
+            "big",
+            &redis_args::limit(ZRange::score(l, h).rev(), false, offset, count),
+        );
         let theirs = redis.cmd(&[
             "ZREVRANGEBYSCORE",
             "big",
@@ -1624,7 +1631,10 @@ fn zset_edge_cases_match_redis(redis: &mut Redis) {
             numeric(theirs),
             "{lo} {hi} {o} {c}"
         );
-        let ours = z.zrange_by("big", &ZRange::score(l, h).limit(offset, count));
+        let ours = z.zrange_by(
+            "big",
+            &redis_args::limit(ZRange::score(l, h), false, offset, count),
+        );
         let theirs = redis.cmd(&["ZRANGEBYSCORE", "big", lo, hi, "LIMIT", o, c]);
         assert_eq!(
             numeric(array_resp(ours)),
