@@ -11,6 +11,8 @@
 //! | `HRANDFIELD` | [`hrandfield`](Hashes::hrandfield), [`hrandfield_count`](Hashes::hrandfield_count), [`hrandfield_withvalues`](Hashes::hrandfield_withvalues) |
 //! | `HSCAN` | [`hscan`](Hashes::hscan), [`hscan_iter`](Hashes::hscan_iter) |
 
+use std::iter::FusedIterator;
+
 use crate::keyspace::{Access, EntryMut, notify};
 use crate::number::{self, IntBuf};
 use crate::scan::{Batches, ScanOptions};
@@ -587,7 +589,8 @@ impl<'s> Hashes<'s> {
 
     /// An iterator over the fields and values of `key`, fetched in `HSCAN` steps of
     /// `options.count`: a huge hash is walked without being copied whole, and no lock
-    /// is held between steps.
+    /// is held between steps. A step that fails ([`Error::WrongType`] if the key holds
+    /// or comes to hold another type) is yielded as an error, which ends the iteration.
     ///
     /// # Examples
     ///
@@ -595,11 +598,10 @@ impl<'s> Hashes<'s> {
     /// use embedis::ScanOptions;
     /// let store = embedis::Store::new();
     /// store.hashes().hset("h", (0..500).map(|i| (format!("f{i}"), i.to_string())))?;
-    /// let sum: u64 = store
-    ///     .hashes()
-    ///     .hscan_iter("h", ScanOptions::new().pattern("f1*"))
-    ///     .map(|(_, v)| v.as_str().unwrap().parse::<u64>().unwrap())
-    ///     .sum();
+    /// let mut sum = 0;
+    /// for pair in store.hashes().hscan_iter("h", ScanOptions::new().pattern("f1*")) {
+    ///     sum += pair?.1.as_str().unwrap().parse::<u64>().unwrap();
+    /// }
     /// assert_eq!(sum, 1 + (10..20).sum::<u64>() + (100..200).sum::<u64>());
     /// # Ok::<(), embedis::Error>(())
     /// ```
@@ -615,7 +617,9 @@ impl<'s> Hashes<'s> {
 
 /// The fields and values of a hash, in `HSCAN` steps. From [`Hashes::hscan_iter`].
 ///
-/// Ends early (with the pairs seen so far) if the key comes to hold another type.
+/// Each pair comes as a `Result`: a step that fails ([`Error::WrongType`] if the key
+/// holds or comes to hold another type) is yielded as the error, and then the iterator
+/// ends.
 #[derive(Debug)]
 pub struct HScanIter<'s> {
     hashes: Hashes<'s>,
@@ -625,11 +629,13 @@ pub struct HScanIter<'s> {
 }
 
 impl Iterator for HScanIter<'_> {
-    type Item = (Blob, Blob);
+    type Item = Result<(Blob, Blob)>;
 
-    fn next(&mut self) -> Option<(Blob, Blob)> {
+    fn next(&mut self) -> Option<Result<(Blob, Blob)>> {
         let (hashes, key, options) = (self.hashes, &self.key, &self.options);
         self.batches
             .next(|cursor| hashes.hscan(key, cursor, options))
     }
 }
+
+impl FusedIterator for HScanIter<'_> {}

@@ -25,6 +25,8 @@
 //! of the waiters (microseconds), a *concurrent* non-blocking pop may take the element.
 //! It is still delivered exactly once.
 
+use std::iter::FusedIterator;
+
 use std::time::Duration;
 
 use crate::index::{list_index, list_range};
@@ -668,18 +670,19 @@ impl<'s> Lists<'s> {
     /// An iterator over the list at `key`, fetched `batch` elements at a time with
     /// `LRANGE`: a long list is walked without being copied whole and without holding a
     /// lock between batches. Elements pushed at the tail meanwhile are seen; elements
-    /// removed from the head shift the walk, as index-based paging does.
+    /// removed from the head shift the walk, as index-based paging does. A batch that
+    /// fails ([`Error::WrongType`] if the key holds or comes to hold another type) is
+    /// yielded as an error, which ends the iteration.
     ///
     /// # Examples
     ///
     /// ```
     /// let store = embedis::Store::new();
     /// store.lists().rpush("l", (0..1000).map(|i| i.to_string()))?;
-    /// let total: u64 = store
-    ///     .lists()
-    ///     .lrange_iter("l", 100)
-    ///     .map(|v| v.as_str().unwrap().parse::<u64>().unwrap())
-    ///     .sum();
+    /// let mut total = 0;
+    /// for elem in store.lists().lrange_iter("l", 100) {
+    ///     total += elem?.as_str().unwrap().parse::<u64>().unwrap();
+    /// }
     /// assert_eq!(total, 999 * 1000 / 2);
     /// # Ok::<(), embedis::Error>(())
     /// ```
@@ -1169,6 +1172,10 @@ fn check_mpop(keys: usize, count: usize) -> Result<()> {
 }
 
 /// The elements of a list, fetched in `LRANGE` batches. From [`Lists::lrange_iter`].
+///
+/// Each element comes as a `Result`: a batch that fails ([`Error::WrongType`] if the
+/// key holds or comes to hold another type) is yielded as the error, and then the
+/// iterator ends.
 #[derive(Debug)]
 pub struct LRangeIter<'s> {
     lists: Lists<'s>,
@@ -1178,9 +1185,9 @@ pub struct LRangeIter<'s> {
 }
 
 impl Iterator for LRangeIter<'_> {
-    type Item = Blob;
+    type Item = Result<Blob>;
 
-    fn next(&mut self) -> Option<Blob> {
+    fn next(&mut self) -> Option<Result<Blob>> {
         let (lists, key, batch) = (self.lists, &self.key, self.batch);
         self.batches.next(|cursor| {
             let start = i64::try_from(cursor).unwrap_or(i64::MAX);
@@ -1196,3 +1203,5 @@ impl Iterator for LRangeIter<'_> {
         })
     }
 }
+
+impl FusedIterator for LRangeIter<'_> {}

@@ -17,6 +17,8 @@
 //! ascending order, for the whole command: atomic to every other thread. Every key is
 //! type-checked before anything is computed, so a `WRONGTYPE` anywhere changes nothing.
 
+use std::iter::FusedIterator;
+
 use crate::keyspace::{Access, Deadline, notify};
 use crate::scan::{Batches, ScanOptions};
 use crate::value::set::Op;
@@ -643,15 +645,21 @@ impl<'s> Sets<'s> {
     }
 
     /// An iterator over the members of `key`, fetched in `SSCAN` steps of
-    /// `options.count`; no lock is held between steps.
+    /// `options.count`; no lock is held between steps. A step that fails
+    /// ([`Error::WrongType`] if the key holds or comes to hold another type) is yielded
+    /// as an error, which ends the iteration.
     ///
     /// # Examples
     ///
     /// ```
-    /// use embedis::ScanOptions;
+    /// use embedis::{Error, ScanOptions};
     /// let store = embedis::Store::new();
     /// store.sets().sadd("s", (0..300).map(|i| i.to_string()))?;
-    /// assert_eq!(store.sets().sscan_iter("s", ScanOptions::new()).count(), 300);
+    /// let members = store.sets().sscan_iter("s", ScanOptions::new()).collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(members.len(), 300);
+    /// store.strings().set("str", "v")?;
+    /// let mut wrong = store.sets().sscan_iter("str", ScanOptions::new());
+    /// assert_eq!((wrong.next(), wrong.next()), (Some(Err(Error::WrongType)), None));
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn sscan_iter(&self, key: impl AsRef<[u8]>, options: ScanOptions) -> SScanIter<'s> {
@@ -666,7 +674,9 @@ impl<'s> Sets<'s> {
 
 /// The members of a set, in `SSCAN` steps. From [`Sets::sscan_iter`].
 ///
-/// Ends early (with the members seen so far) if the key comes to hold another type.
+/// Each member comes as a `Result`: a step that fails ([`Error::WrongType`] if the key
+/// holds or comes to hold another type) is yielded as the error, and then the iterator
+/// ends.
 #[derive(Debug)]
 pub struct SScanIter<'s> {
     sets: Sets<'s>,
@@ -676,10 +686,12 @@ pub struct SScanIter<'s> {
 }
 
 impl Iterator for SScanIter<'_> {
-    type Item = Blob;
+    type Item = Result<Blob>;
 
-    fn next(&mut self) -> Option<Blob> {
+    fn next(&mut self) -> Option<Result<Blob>> {
         let (sets, key, options) = (self.sets, &self.key, &self.options);
         self.batches.next(|cursor| sets.sscan(key, cursor, options))
     }
 }
+
+impl FusedIterator for SScanIter<'_> {}

@@ -50,6 +50,8 @@ mod blocking;
 mod options;
 mod range;
 
+use std::iter::FusedIterator;
+
 use rand::Rng;
 
 use crate::keyspace::blocking::CancelToken;
@@ -734,7 +736,9 @@ impl<'s> ZSets<'s> {
         })
     }
 
-    /// Every member with its score, in `ZSCAN` steps (fetched as the iterator goes).
+    /// Every member with its score, in `ZSCAN` steps (fetched as the iterator goes). A
+    /// step that fails ([`Error::WrongType`] if the key holds or comes to hold another
+    /// type) is yielded as an error, which ends the iteration.
     ///
     /// # Examples
     ///
@@ -743,8 +747,8 @@ impl<'s> ZSets<'s> {
     /// let store = embedis::Store::new();
     /// let members: Vec<(String, f64)> = (0..500).map(|i| (format!("m{i}"), f64::from(i))).collect();
     /// store.zsets().zadd("z", members)?;
-    /// let total: f64 = store.zsets().zscan_iter("z", ScanOptions::new().count(50)).map(|(_, s)| s).sum();
-    /// assert_eq!(total, (0..500).map(f64::from).sum::<f64>());
+    /// let all = store.zsets().zscan_iter("z", ScanOptions::new().count(50)).collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(all.iter().map(|(_, s)| s).sum::<f64>(), (0..500).map(f64::from).sum::<f64>());
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zscan_iter(&self, key: impl AsRef<[u8]>, options: ScanOptions) -> ZScanIter<'s> {
@@ -760,7 +764,9 @@ impl<'s> ZSets<'s> {
 /// The members of a sorted set with their scores, in `ZSCAN` steps. From
 /// [`ZSets::zscan_iter`].
 ///
-/// Ends early (with the members seen so far) if the key comes to hold another type.
+/// Each member comes as a `Result`: a step that fails ([`Error::WrongType`] if the key
+/// holds or comes to hold another type) is yielded as the error, and then the iterator
+/// ends.
 #[derive(Debug)]
 pub struct ZScanIter<'s> {
     zsets: ZSets<'s>,
@@ -770,11 +776,13 @@ pub struct ZScanIter<'s> {
 }
 
 impl Iterator for ZScanIter<'_> {
-    type Item = (Blob, f64);
+    type Item = Result<(Blob, f64)>;
 
-    fn next(&mut self) -> Option<(Blob, f64)> {
+    fn next(&mut self) -> Option<Result<(Blob, f64)>> {
         let (zsets, key, options) = (self.zsets, &self.key, &self.options);
         self.batches
             .next(|cursor| zsets.zscan(key, cursor, options))
     }
 }
+
+impl FusedIterator for ZScanIter<'_> {}

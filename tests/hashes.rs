@@ -44,7 +44,10 @@ fn the_tutorials_hash_examples_work() {
     assert!((h.hincrbyfloat("dic", "float", 1.0).unwrap() - 1.0).abs() < f64::EPSILON);
     assert!((h.hincrbyfloat("dic", "float", 0.3).unwrap() - 1.3).abs() < f64::EPSILON);
     assert_eq!(h.hget("dic", "float").unwrap().unwrap(), "1.3");
-    let all: Vec<_> = h.hscan_iter("dic", ScanOptions::new()).collect();
+    let all: Vec<_> = h
+        .hscan_iter("dic", ScanOptions::new())
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(all.len(), 3);
 }
 
@@ -369,7 +372,8 @@ fn hscan_filters_by_pattern_and_refuses_a_type_filter() {
     h.hset("big", big.iter().map(|(f, v)| (f, v))).unwrap();
     let matched: Vec<_> = h
         .hscan_iter("big", ScanOptions::new().pattern("f2??"))
-        .collect();
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(matched.len(), 100);
 }
 
@@ -463,4 +467,26 @@ fn hrandfield_is_uniform_over_small_and_large_hashes() {
             "{key}: chi-square {chi:.1} for {df} degrees of freedom"
         );
     }
+}
+
+#[test]
+fn hscan_iter_yields_a_wrong_type_once_then_ends() {
+    let store = Store::new();
+    let h = store.hashes();
+    store.strings().set("s", "v").unwrap();
+    let mut it = h.hscan_iter("s", ScanOptions::new());
+    assert_eq!(it.next(), Some(Err(Error::WrongType)));
+    assert_eq!(it.next(), None);
+    // A large hash, walked in steps, that comes to hold a string mid-walk: the rest of
+    // the step fetched, then the error, then the end.
+    h.hset("h", (0..1000).map(|i| (format!("f{i}"), "v")))
+        .unwrap();
+    let mut it = h.hscan_iter("h", ScanOptions::new().count(10));
+    assert!(matches!(it.next(), Some(Ok(_))));
+    store.strings().set("h", "v").unwrap();
+    let rest: Vec<_> = it.by_ref().collect();
+    let (last, before) = rest.split_last().unwrap();
+    assert_eq!(last, &Err(Error::WrongType));
+    assert!(before.iter().all(Result::is_ok));
+    assert_eq!(it.next(), None);
 }

@@ -60,7 +60,7 @@ fn the_tutorials_list_examples_work() {
     l.lpush("aa", ["a", "b", "c"]).unwrap();
     assert_eq!(l.brpoplpush("ll", "aa", None).unwrap().unwrap(), "a");
     // The tutorial's hand-written incremental iteration is `lrange_iter`.
-    let walked: Vec<Blob> = l.lrange_iter("aa", 2).collect();
+    let walked: Vec<Blob> = l.lrange_iter("aa", 2).collect::<Result<_, _>>().unwrap();
     assert_eq!(walked, ["a", "c", "b", "a"]);
 }
 
@@ -241,6 +241,24 @@ fn linsert_tells_apart_a_missing_key_a_missing_pivot_and_an_insertion() {
 }
 
 #[test]
+fn lrange_iter_yields_a_wrong_type_once_then_ends() {
+    let store = Store::new();
+    store.strings().set("s", "v").unwrap();
+    let mut it = store.lists().lrange_iter("s", 10);
+    assert_eq!(it.next(), Some(Err(Error::WrongType)));
+    assert_eq!(it.next(), None);
+    // A key that comes to hold another type mid-walk: the batch fetched, then the error.
+    store.lists().rpush("l", ["a", "b", "c"]).unwrap();
+    let mut it = store.lists().lrange_iter("l", 2);
+    assert_eq!(it.next(), Some(Ok("a".into())));
+    store.strings().set("l", "v").unwrap();
+    assert_eq!(it.next(), Some(Ok("b".into())));
+    assert_eq!(it.next(), Some(Err(Error::WrongType)));
+    assert_eq!(it.next(), None);
+    assert_eq!(it.next(), None);
+}
+
+#[test]
 fn lrem_counts_from_either_end() {
     let store = Store::new();
     let l = store.lists();
@@ -371,7 +389,7 @@ fn a_large_list_keeps_order_through_edits_in_the_middle() {
     );
     let page = l.lrange("big", 9_999, 10_001).unwrap();
     assert_eq!(page, ["00009998", "00009999", "00010000"]);
-    let walked = l.lrange_iter("big", 777).count();
+    let walked = l.lrange_iter("big", 777).map(Result::unwrap).count();
     assert_eq!(walked, 20_003);
     l.ltrim("big", 1, 100).unwrap();
     assert_eq!(l.llen("big").unwrap(), 100);

@@ -329,7 +329,10 @@ fn sscan_of_an_integer_set_returns_it_whole_and_filters_by_pattern() {
     s.sadd("i", (0..300).map(|i| i.to_string())).unwrap();
     let (cursor, all) = s.sscan("i", 0, &ScanOptions::new().count(1)).unwrap();
     assert_eq!((cursor, all.len()), (0, 300));
-    let tens = s.sscan_iter("i", ScanOptions::new().pattern("1?")).count();
+    let tens = s
+        .sscan_iter("i", ScanOptions::new().pattern("1?"))
+        .map(Result::unwrap)
+        .count();
     assert_eq!(tens, 10);
 }
 
@@ -513,7 +516,8 @@ fn key_commands_copy_rename_and_type_collections() {
     let sets: Vec<_> = store
         .keys()
         .scan_iter(ScanOptions::new().key_type(KeyType::Set))
-        .collect();
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(sorted(sets), ["s", "s2"]);
     assert!(store.keys().move_key("s2", 1).unwrap());
     assert_eq!(store.db(1).unwrap().sets().scard("s2").unwrap(), 3);
@@ -522,6 +526,27 @@ fn key_commands_copy_rename_and_type_collections() {
         Err(Error::LcsNotString),
         "LCS names non-strings its own way"
     );
+}
+
+#[test]
+fn sscan_iter_yields_a_wrong_type_once_then_ends() {
+    let store = Store::new();
+    let s = store.sets();
+    store.strings().set("str", "v").unwrap();
+    let mut it = s.sscan_iter("str", ScanOptions::new());
+    assert_eq!(it.next(), Some(Err(Error::WrongType)));
+    assert_eq!(it.next(), None);
+    // A large set, walked in steps, that comes to hold a string mid-walk: the rest of
+    // the step fetched, then the error, then the end.
+    s.sadd("s", (0..1000).map(|i| format!("m{i}"))).unwrap();
+    let mut it = s.sscan_iter("s", ScanOptions::new().count(10));
+    assert!(matches!(it.next(), Some(Ok(_))));
+    store.strings().set("s", "v").unwrap();
+    let rest: Vec<_> = it.by_ref().collect();
+    let (last, before) = rest.split_last().unwrap();
+    assert_eq!(last, &Err(Error::WrongType));
+    assert!(before.iter().all(Result::is_ok));
+    assert_eq!(it.next(), None);
 }
 
 #[test]

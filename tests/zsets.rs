@@ -543,6 +543,7 @@ fn zscan_returns_every_member_present_throughout_while_the_set_changes() {
     }
     let total = z
         .zscan_iter("z", ScanOptions::new().pattern("keep*"))
+        .map(Result::unwrap)
         .count();
     assert_eq!(total, 300);
 }
@@ -760,4 +761,26 @@ fn zunionstore_never_sees_a_zadd_half_done() {
     }
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     writer.join().unwrap();
+}
+
+#[test]
+fn zscan_iter_yields_a_wrong_type_once_then_ends() {
+    let store = Store::new();
+    let z = store.zsets();
+    store.strings().set("s", "v").unwrap();
+    let mut it = z.zscan_iter("s", ScanOptions::new());
+    assert_eq!(it.next(), Some(Err(Error::WrongType)));
+    assert_eq!(it.next(), None);
+    // A large sorted set, walked in steps, that comes to hold a string mid-walk: the
+    // rest of the step fetched, then the error, then the end.
+    let members: Vec<(String, f64)> = (0..1000).map(|i| (format!("m{i}"), f64::from(i))).collect();
+    z.zadd("z", members).unwrap();
+    let mut it = z.zscan_iter("z", ScanOptions::new().count(10));
+    assert!(matches!(it.next(), Some(Ok(_))));
+    store.strings().set("z", "v").unwrap();
+    let rest: Vec<_> = it.by_ref().collect();
+    let (last, before) = rest.split_last().unwrap();
+    assert_eq!(last, &Err(Error::WrongType));
+    assert!(before.iter().all(Result::is_ok));
+    assert_eq!(it.next(), None);
 }
