@@ -422,10 +422,10 @@ fn transactions(store: &Store) -> Result<(), Error> {
 fn keys(store: &Store) -> Result<(), Error> {
     let strings = store.strings();
     println!("\n== Keys");
-    let mut users: Vec<_> = store
+    let mut users = store
         .keys()
         .scan_iter(ScanOptions::new().pattern("active:*"))
-        .collect();
+        .collect::<Result<Vec<_>, _>>()?;
     users.sort();
     println!("SCAN MATCH active:* -> {users:?}");
     store.keys().rename("visits", "hits")?;

@@ -11,6 +11,8 @@
 //! | `HRANDFIELD` | [`hrandfield`](Hashes::hrandfield), [`hrandfield_count`](Hashes::hrandfield_count), [`hrandfield_withvalues`](Hashes::hrandfield_withvalues) |
 //! | `HSCAN` | [`hscan`](Hashes::hscan), [`hscan_iter`](Hashes::hscan_iter) |
 
+use std::iter::FusedIterator;
+
 use crate::keyspace::{Access, EntryMut, notify};
 use crate::number::{self, IntBuf};
 use crate::scan::{Batches, ScanOptions};
@@ -456,27 +458,30 @@ impl<'s> Hashes<'s> {
             .map(|(f, _)| f))
     }
 
-    /// Random fields (`HRANDFIELD key count`): with `count >= 0`, that many distinct
-    /// fields (all of them if the hash is smaller); with `count < 0`, `-count` fields
-    /// that may repeat. Each pick is uniform; the cost is O(count), not O(size).
+    /// Random fields (`HRANDFIELD key count`): with [`Picks::Distinct`], that many
+    /// different fields (all of them if the hash is smaller); with [`Picks::Repeated`],
+    /// that many fields drawn independently, so they may repeat. Each pick is uniform;
+    /// the cost is O(picks), not O(size).
     ///
     /// # Errors
     ///
-    /// [`Error::ValueOutOfRange`] for `i64::MIN`, as Redis; [`Error::OutOfRange`] if
-    /// memory cannot hold `-count` picks.
+    /// [`Error::OutOfRange`] for more repeated picks than a reply may hold (see
+    /// [`StoreBuilder::max_string_size`](crate::StoreBuilder::max_string_size));
+    /// [`Error::WrongType`] if `key` holds another type.
     ///
     /// # Examples
     ///
     /// ```
+    /// use embedis::Picks;
     /// let store = embedis::Store::new();
     /// store.hashes().hset("h", [("a", "1"), ("b", "2"), ("c", "3")])?;
-    /// assert_eq!(store.hashes().hrandfield_count("h", 2)?.len(), 2);
-    /// assert_eq!(store.hashes().hrandfield_count("h", 10)?.len(), 3);
-    /// assert_eq!(store.hashes().hrandfield_count("h", -10)?.len(), 10);
+    /// assert_eq!(store.hashes().hrandfield_count("h", Picks::Distinct(2))?.len(), 2);
+    /// assert_eq!(store.hashes().hrandfield_count("h", Picks::Distinct(10))?.len(), 3);
+    /// assert_eq!(store.hashes().hrandfield_count("h", Picks::Repeated(10))?.len(), 10);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn hrandfield_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
-        let picks = Picks::from_count(count, self.ks.max_picks())?;
+    pub fn hrandfield_count(&self, key: impl AsRef<[u8]>, picks: Picks) -> Result<Vec<Blob>> {
+        let picks = picks.bounded(self.ks.max_picks())?;
         self.read(key.as_ref(), |h| {
             let Some(h) = h else {
                 return Ok(Vec::new());
@@ -491,23 +496,26 @@ impl<'s> Hashes<'s> {
     ///
     /// # Errors
     ///
-    /// [`Error::OutOfRange`] if `count`'s magnitude exceeds `i64::MAX / 2`, as Redis.
+    /// As [`hrandfield_count`](Self::hrandfield_count), and [`Error::OutOfRange`] for
+    /// more than `i64::MAX / 2` picks of either kind, as Redis.
     ///
     /// # Examples
     ///
     /// ```
+    /// use embedis::Picks;
     /// let store = embedis::Store::new();
     /// store.hashes().hset("h", [("a", "1")])?;
-    /// assert_eq!(store.hashes().hrandfield_withvalues("h", 1)?, [("a".into(), "1".into())]);
+    /// let pairs = store.hashes().hrandfield_withvalues("h", Picks::Repeated(2))?;
+    /// assert_eq!(pairs, [("a".into(), "1".into()), ("a".into(), "1".into())]);
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn hrandfield_withvalues(
         &self,
         key: impl AsRef<[u8]>,
-        count: i64,
+        picks: Picks,
     ) -> Result<Vec<(Blob, Blob)>> {
-        let picks = Picks::from_count(count, self.ks.max_picks())?;
-        if count.unsigned_abs() > (i64::MAX / 2).unsigned_abs() {
+        let picks = picks.bounded(self.ks.max_picks())?;
+        if u64::try_from(picks.count()).map_or(true, |n| n > (i64::MAX / 2).unsigned_abs()) {
             return Err(Error::OutOfRange);
         }
         self.hrandfield_withvalues_checked(key.as_ref(), picks)
@@ -581,7 +589,8 @@ impl<'s> Hashes<'s> {
 
     /// An iterator over the fields and values of `key`, fetched in `HSCAN` steps of
     /// `options.count`: a huge hash is walked without being copied whole, and no lock
-    /// is held between steps.
+    /// is held between steps. A step that fails ([`Error::WrongType`] if the key holds
+    /// or comes to hold another type) is yielded as an error, which ends the iteration.
     ///
     /// # Examples
     ///
@@ -589,11 +598,10 @@ impl<'s> Hashes<'s> {
     /// use embedis::ScanOptions;
     /// let store = embedis::Store::new();
     /// store.hashes().hset("h", (0..500).map(|i| (format!("f{i}"), i.to_string())))?;
-    /// let sum: u64 = store
-    ///     .hashes()
-    ///     .hscan_iter("h", ScanOptions::new().pattern("f1*"))
-    ///     .map(|(_, v)| v.as_str().unwrap().parse::<u64>().unwrap())
-    ///     .sum();
+    /// let mut sum = 0;
+    /// for pair in store.hashes().hscan_iter("h", ScanOptions::new().pattern("f1*")) {
+    ///     sum += pair?.1.as_str().unwrap().parse::<u64>().unwrap();
+    /// }
     /// assert_eq!(sum, 1 + (10..20).sum::<u64>() + (100..200).sum::<u64>());
     /// # Ok::<(), embedis::Error>(())
     /// ```
@@ -609,7 +617,9 @@ impl<'s> Hashes<'s> {
 
 /// The fields and values of a hash, in `HSCAN` steps. From [`Hashes::hscan_iter`].
 ///
-/// Ends early (with the pairs seen so far) if the key comes to hold another type.
+/// Each pair comes as a `Result`: a step that fails ([`Error::WrongType`] if the key
+/// holds or comes to hold another type) is yielded as the error, and then the iterator
+/// ends.
 #[derive(Debug)]
 pub struct HScanIter<'s> {
     hashes: Hashes<'s>,
@@ -619,11 +629,13 @@ pub struct HScanIter<'s> {
 }
 
 impl Iterator for HScanIter<'_> {
-    type Item = (Blob, Blob);
+    type Item = Result<(Blob, Blob)>;
 
-    fn next(&mut self) -> Option<(Blob, Blob)> {
+    fn next(&mut self) -> Option<Result<(Blob, Blob)>> {
         let (hashes, key, options) = (self.hashes, &self.key, &self.options);
         self.batches
             .next(|cursor| hashes.hscan(key, cursor, options))
     }
 }
+
+impl FusedIterator for HScanIter<'_> {}

@@ -13,6 +13,7 @@
 //! | `EXPIRETIME` / `PEXPIRETIME` | [`expiretime`](Keys::expiretime) / [`pexpiretime`](Keys::pexpiretime) |
 //! | `PERSIST` | [`persist`](Keys::persist) |
 
+use std::iter::FusedIterator;
 use std::time::{Duration, SystemTime};
 
 use crate::clock::{deadline_after, deadline_at, system_time};
@@ -327,7 +328,8 @@ impl<'s> Keys<'s> {
     }
 
     /// An iterator over every key, scanning in steps of `options.count` (`SCAN` in a
-    /// loop). It holds no lock between steps, with `SCAN`'s guarantees.
+    /// loop). It holds no lock between steps, with `SCAN`'s guarantees. A step that
+    /// fails is yielded as an error, which ends the iteration.
     ///
     /// # Examples
     ///
@@ -335,7 +337,7 @@ impl<'s> Keys<'s> {
     /// use embedis::ScanOptions;
     /// let store = embedis::Store::new();
     /// store.strings().mset([("user:1", "a"), ("user:2", "b"), ("page:1", "c")])?;
-    /// let mut users: Vec<_> = store.keys().scan_iter(ScanOptions::new().pattern("user:*")).collect();
+    /// let mut users = store.keys().scan_iter(ScanOptions::new().pattern("user:*")).collect::<Result<Vec<_>, _>>()?;
     /// users.sort();
     /// assert_eq!(users, ["user:1", "user:2"]);
     /// # Ok::<(), embedis::Error>(())
@@ -904,6 +906,10 @@ impl<'s> Keys<'s> {
 
 /// An iterator over the keys of a database, in `SCAN` steps. From
 /// [`Keys::scan_iter`].
+///
+/// Each key comes as a `Result`: a step that fails (for instance
+/// [`Error::InsideTransaction`], from the store's own handle used inside a
+/// transaction's closure) is yielded as the error, and then the iterator ends.
 #[derive(Debug)]
 pub struct ScanIter<'s> {
     keys: Keys<'s>,
@@ -912,10 +918,12 @@ pub struct ScanIter<'s> {
 }
 
 impl Iterator for ScanIter<'_> {
-    type Item = Blob;
+    type Item = Result<Blob>;
 
-    fn next(&mut self) -> Option<Blob> {
+    fn next(&mut self) -> Option<Result<Blob>> {
         let (keys, options) = (self.keys, &self.options);
         self.batches.next(|cursor| keys.scan(cursor, options))
     }
 }
+
+impl FusedIterator for ScanIter<'_> {}

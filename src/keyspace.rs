@@ -170,8 +170,8 @@ impl Keyspace {
     }
 
     /// The most repeated random picks one reply may hold (`SRANDMEMBER`, `HRANDFIELD`,
-    /// `ZRANDMEMBER` with a negative count): as many elements as fit in the maximum
-    /// string size.
+    /// `ZRANDMEMBER` with [`Picks::Repeated`](crate::Picks)): as many elements as fit in
+    /// the maximum string size.
     pub(crate) fn max_picks(&self) -> usize {
         self.max_string_size / std::mem::size_of::<crate::Blob>()
     }

@@ -105,7 +105,7 @@ pub use keyspace::blocking::CancelToken;
 pub use keyspace::evict::EvictionPolicy;
 pub use keyspace::notify::KeyspaceEvents;
 pub use keyspace::pubsub::Message;
-pub use lists::{LRangeIter, Lists, LposOptions, Position, Side};
+pub use lists::{Insertion, LRangeIter, Lists, LposOptions, Matches, Position, Side};
 pub use pubsub::{PubSub, Subscription};
 pub use scan::ScanOptions;
 pub use sets::{SScanIter, Sets};
@@ -113,6 +113,7 @@ pub use store::{Db, Info, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
 pub use transaction::{Pipeline, Queued, Replies, Transaction, Watch};
 pub use value::KeyType;
+pub use value::dict::Picks;
 pub use zsets::{
     Aggregate, CombineOptions, LexBound, ScoreBound, ScoreEnd, ZAddCondition, ZAddOptions, ZRange,
     ZScanIter, ZSets,

@@ -25,6 +25,8 @@
 //! of the waiters (microseconds), a *concurrent* non-blocking pop may take the element.
 //! It is still delivered exactly once.
 
+use std::iter::FusedIterator;
+
 use std::time::Duration;
 
 use crate::index::{list_index, list_range};
@@ -64,18 +66,88 @@ pub enum Position {
     After,
 }
 
-/// Options of `LPOS`: which match to start from (`RANK`) and how many elements to
-/// compare at most (`MAXLEN`).
+/// What [`linsert`](Lists::linsert) did (`LINSERT`'s reply).
 ///
 /// # Examples
 ///
 /// ```
-/// let opts = embedis::LposOptions::new().rank(-1).maxlen(1000);
+/// use embedis::{Insertion, Position};
+/// let store = embedis::Store::new();
+/// store.lists().rpush("l", ["a"])?;
+/// assert_eq!(store.lists().linsert("l", Position::After, "a", "b")?, Insertion::Len(2));
+/// assert_eq!(store.lists().linsert("l", Position::After, "zz", "c")?, Insertion::NoPivot);
+/// assert_eq!(store.lists().linsert("nope", Position::After, "a", "c")?, Insertion::Missing);
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Insertion {
+    /// The element was inserted; the list's new length.
+    Len(usize),
+    /// No element equals the pivot, so nothing was inserted (Redis's -1).
+    NoPivot,
+    /// The key does not exist, so nothing was inserted (Redis's 0).
+    Missing,
+}
+
+impl Insertion {
+    /// The list's new length, if the element was inserted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::Insertion;
+    /// assert_eq!(Insertion::Len(3).new_len(), Some(3));
+    /// assert_eq!(Insertion::NoPivot.new_len(), None);
+    /// ```
+    pub fn new_len(self) -> Option<usize> {
+        match self {
+            Insertion::Len(n) => Some(n),
+            Insertion::NoPivot | Insertion::Missing => None,
+        }
+    }
+}
+
+/// Which elements equal to the one given [`lrem`](Lists::lrem) removes.
+///
+/// Redis says this with the sign of `count`: `LREM key 2 x` is `First(2)`,
+/// `LREM key -2 x` is `Last(2)`, `LREM key 0 x` is `All`.
+///
+/// # Examples
+///
+/// ```
+/// use embedis::Matches;
+/// let store = embedis::Store::new();
+/// store.lists().rpush("l", ["x", "a", "x", "b", "x"])?;
+/// assert_eq!(store.lists().lrem("l", Matches::Last(1), "x")?, 1);
+/// assert_eq!(store.lists().lrange("l", 0, -1)?, ["x", "a", "x", "b"]);
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Matches {
+    /// Every match.
+    All,
+    /// Up to this many matches, the first ones from the head.
+    First(usize),
+    /// Up to this many matches, the last ones from the tail.
+    Last(usize),
+}
+
+/// Options of `LPOS`: which match to start from (`RANK`), searching from which end,
+/// and how many elements to compare at most (`MAXLEN`).
+///
+/// Redis's `RANK r` is [`skip(r - 1)`](Self::skip) and `RANK -r` is
+/// [`from_tail()`](Self::from_tail)`.skip(r - 1)`.
+///
+/// # Examples
+///
+/// ```
+/// let opts = embedis::LposOptions::new().from_tail().maxlen(1000);
 /// ```
 #[must_use]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LposOptions {
-    rank: i64,
+    from_tail: bool,
+    skip: usize,
     maxlen: usize,
 }
 
@@ -97,11 +169,15 @@ impl LposOptions {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn new() -> Self {
-        LposOptions { rank: 1, maxlen: 0 }
+        LposOptions {
+            from_tail: false,
+            skip: 0,
+            maxlen: 0,
+        }
     }
 
-    /// Skip to the `rank`th match (`RANK`): 1 is the first from the head, 2 the second,
-    /// -1 the first from the tail. 0 is an error, as in Redis.
+    /// Search from the tail: matches are counted, compared and returned from the last
+    /// element backwards (a negative `RANK`).
     ///
     /// # Examples
     ///
@@ -109,12 +185,32 @@ impl LposOptions {
     /// use embedis::LposOptions;
     /// let store = embedis::Store::new();
     /// store.lists().rpush("l", ["a", "b", "a", "a"])?;
-    /// assert_eq!(store.lists().lpos("l", "a", LposOptions::new().rank(2))?, Some(2));
-    /// assert_eq!(store.lists().lpos("l", "a", LposOptions::new().rank(-1))?, Some(3));
+    /// assert_eq!(store.lists().lpos("l", "a", LposOptions::new().from_tail())?, Some(3));
+    /// assert_eq!(store.lists().lpos_count("l", "a", 2, LposOptions::new().from_tail())?, [3, 2]);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn rank(mut self, rank: i64) -> Self {
-        self.rank = rank;
+    #[doc(alias = "RANK")]
+    pub fn from_tail(mut self) -> Self {
+        self.from_tail = true;
+        self
+    }
+
+    /// Pass over the first `n` matches (from the end searched from) and start at the
+    /// next one (`RANK n + 1`, or `RANK -(n + 1)` [from the tail](Self::from_tail)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::LposOptions;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("l", ["a", "b", "a", "a"])?;
+    /// assert_eq!(store.lists().lpos("l", "a", LposOptions::new().skip(1))?, Some(2));
+    /// assert_eq!(store.lists().lpos("l", "a", LposOptions::new().from_tail().skip(2))?, Some(0));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[doc(alias = "RANK")]
+    pub fn skip(mut self, n: usize) -> Self {
+        self.skip = n;
         self
     }
 
@@ -492,19 +588,23 @@ impl<'s> Lists<'s> {
         })
     }
 
-    /// Inserts `elem` before or after the first element equal to `pivot` and returns
-    /// Redis's reply: the new length, 0 if the key is missing, -1 if `pivot` is not
-    /// found (`LINSERT`).
+    /// Inserts `elem` before or after the first element equal to `pivot` (`LINSERT`):
+    /// [`Insertion::Len`] with the new length, [`Insertion::NoPivot`] if no element
+    /// equals `pivot`, [`Insertion::Missing`] if the key is missing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds another type.
     ///
     /// # Examples
     ///
     /// ```
-    /// use embedis::Position;
+    /// use embedis::{Insertion, Position};
     /// let store = embedis::Store::new();
     /// store.lists().rpush("l", ["a", "c"])?;
-    /// assert_eq!(store.lists().linsert("l", Position::Before, "c", "b")?, 3);
-    /// assert_eq!(store.lists().linsert("l", Position::After, "zz", "x")?, -1);
-    /// assert_eq!(store.lists().linsert("nope", Position::After, "a", "x")?, 0);
+    /// assert_eq!(store.lists().linsert("l", Position::Before, "c", "b")?, Insertion::Len(3));
+    /// assert_eq!(store.lists().linsert("l", Position::After, "zz", "x")?, Insertion::NoPivot);
+    /// assert_eq!(store.lists().linsert("nope", Position::After, "a", "x")?, Insertion::Missing);
     /// assert_eq!(store.lists().lrange("l", 0, -1)?, ["a", "b", "c"]);
     /// # Ok::<(), embedis::Error>(())
     /// ```
@@ -514,13 +614,13 @@ impl<'s> Lists<'s> {
         position: Position,
         pivot: impl AsRef<[u8]>,
         elem: impl AsRef<[u8]>,
-    ) -> Result<i64> {
+    ) -> Result<Insertion> {
         let (pivot, elem) = (pivot.as_ref(), elem.as_ref());
         self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
-            let len = e.update_existing::<ListValue, _>(|l| {
+            let done = e.update_existing::<ListValue, _>(|l| {
                 let Some(at) = l.iter().position(|x| x.with_bytes(|x| x == pivot)) else {
-                    return Ok(-1);
+                    return Ok(Insertion::NoPivot);
                 };
                 let at = if position == Position::After {
                     at + 1
@@ -528,13 +628,14 @@ impl<'s> Lists<'s> {
                     at
                 };
                 l.insert(at, elem);
-                Ok(i64::try_from(l.len()).unwrap_or(i64::MAX))
+                Ok(Insertion::Len(l.len()))
             })?;
-            if len.is_some_and(|n| n > 0) {
+            let done = done.unwrap_or(Insertion::Missing);
+            if let Insertion::Len(_) = done {
                 e.signal_ready();
                 e.notify(notify::LIST, "linsert");
             }
-            Ok(len.unwrap_or(0))
+            Ok(done)
         })
     }
 
@@ -569,18 +670,19 @@ impl<'s> Lists<'s> {
     /// An iterator over the list at `key`, fetched `batch` elements at a time with
     /// `LRANGE`: a long list is walked without being copied whole and without holding a
     /// lock between batches. Elements pushed at the tail meanwhile are seen; elements
-    /// removed from the head shift the walk, as index-based paging does.
+    /// removed from the head shift the walk, as index-based paging does. A batch that
+    /// fails ([`Error::WrongType`] if the key holds or comes to hold another type) is
+    /// yielded as an error, which ends the iteration.
     ///
     /// # Examples
     ///
     /// ```
     /// let store = embedis::Store::new();
     /// store.lists().rpush("l", (0..1000).map(|i| i.to_string()))?;
-    /// let total: u64 = store
-    ///     .lists()
-    ///     .lrange_iter("l", 100)
-    ///     .map(|v| v.as_str().unwrap().parse::<u64>().unwrap())
-    ///     .sum();
+    /// let mut total = 0;
+    /// for elem in store.lists().lrange_iter("l", 100) {
+    ///     total += elem?.as_str().unwrap().parse::<u64>().unwrap();
+    /// }
     /// assert_eq!(total, 999 * 1000 / 2);
     /// # Ok::<(), embedis::Error>(())
     /// ```
@@ -625,26 +727,37 @@ impl<'s> Lists<'s> {
         })
     }
 
-    /// Removes elements equal to `elem` and returns how many (`LREM`): the first
-    /// `count` from the head if `count > 0`, the last `-count` from the tail if
-    /// `count < 0`, all if 0.
+    /// Removes elements equal to `elem` and returns how many (`LREM`): every one with
+    /// [`Matches::All`], the first `n` from the head with [`Matches::First`], the last
+    /// `n` from the tail with [`Matches::Last`]. Removing the last element deletes the
+    /// key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds another type.
     ///
     /// # Examples
     ///
     /// ```
+    /// use embedis::Matches;
     /// let store = embedis::Store::new();
     /// store.lists().rpush("l", ["a", "x", "b", "x", "c", "x"])?;
-    /// assert_eq!(store.lists().lrem("l", -2, "x")?, 2);
+    /// assert_eq!(store.lists().lrem("l", Matches::Last(2), "x")?, 2);
     /// assert_eq!(store.lists().lrange("l", 0, -1)?, ["a", "x", "b", "c"]);
-    /// assert_eq!(store.lists().lrem("l", 0, "x")?, 1);
+    /// assert_eq!(store.lists().lrem("l", Matches::All, "x")?, 1);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn lrem(&self, key: impl AsRef<[u8]>, count: i64, elem: impl AsRef<[u8]>) -> Result<usize> {
+    pub fn lrem(
+        &self,
+        key: impl AsRef<[u8]>,
+        matches: Matches,
+        elem: impl AsRef<[u8]>,
+    ) -> Result<usize> {
         let elem = elem.as_ref();
-        let limit = if count == 0 {
-            usize::MAX
-        } else {
-            usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX)
+        let (from_tail, limit) = match matches {
+            Matches::All => (false, usize::MAX),
+            Matches::First(n) => (false, n),
+            Matches::Last(n) => (true, n),
         };
         self.ks().write(self.db, key.as_ref(), |e| {
             let removed = e
@@ -652,16 +765,16 @@ impl<'s> Lists<'s> {
                     let len = l.len();
                     let hit = |(_, x): &(usize, Elem<'_>)| x.with_bytes(|x| x == elem);
                     // The positions to remove, counted from the end the command starts at.
-                    let mut gone: Vec<usize> = if count >= 0 {
+                    let mut gone: Vec<usize> = if from_tail {
+                        let from_tail = l.iter().rev().enumerate().filter(hit);
+                        from_tail.map(|(i, _)| len - 1 - i).take(limit).collect()
+                    } else {
                         l.iter()
                             .enumerate()
                             .filter(hit)
                             .map(|(i, _)| i)
                             .take(limit)
                             .collect()
-                    } else {
-                        let from_tail = l.iter().rev().enumerate().filter(hit);
-                        from_tail.map(|(i, _)| len - 1 - i).take(limit).collect()
                     };
                     if !gone.is_empty() {
                         gone.sort_unstable();
@@ -681,12 +794,12 @@ impl<'s> Lists<'s> {
         })
     }
 
-    /// The index of the `rank`th element equal to `elem` (`LPOS`), `None` if there is
-    /// none within `maxlen` comparisons.
+    /// The index of the first element equal to `elem`, after the matches `options`
+    /// skips (`LPOS`); `None` if there is none within `maxlen` comparisons.
     ///
     /// # Errors
     ///
-    /// [`Error::RankZero`] for rank 0; [`Error::ValueOutOfRange`] for `i64::MIN`.
+    /// [`Error::WrongType`] if `key` holds another type.
     ///
     /// # Examples
     ///
@@ -695,7 +808,7 @@ impl<'s> Lists<'s> {
     /// let store = embedis::Store::new();
     /// store.lists().rpush("l", ["a", "b", "c", "b"])?;
     /// assert_eq!(store.lists().lpos("l", "b", LposOptions::new())?, Some(1));
-    /// assert_eq!(store.lists().lpos("l", "b", LposOptions::new().rank(-1))?, Some(3));
+    /// assert_eq!(store.lists().lpos("l", "b", LposOptions::new().from_tail())?, Some(3));
     /// assert_eq!(store.lists().lpos("l", "zz", LposOptions::new())?, None);
     /// # Ok::<(), embedis::Error>(())
     /// ```
@@ -711,7 +824,7 @@ impl<'s> Lists<'s> {
     }
 
     /// The indexes of up to `count` elements equal to `elem` (`LPOS … COUNT count`; 0
-    /// means all), from the `rank`th match on, in the order found.
+    /// means all), after the matches `options` skips, in the order found.
     ///
     /// # Examples
     ///
@@ -720,7 +833,7 @@ impl<'s> Lists<'s> {
     /// let store = embedis::Store::new();
     /// store.lists().rpush("l", ["a", "b", "a", "a"])?;
     /// assert_eq!(store.lists().lpos_count("l", "a", 0, LposOptions::new())?, [0, 2, 3]);
-    /// assert_eq!(store.lists().lpos_count("l", "a", 2, LposOptions::new().rank(-1))?, [3, 2]);
+    /// assert_eq!(store.lists().lpos_count("l", "a", 2, LposOptions::new().from_tail())?, [3, 2]);
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn lpos_count(
@@ -741,17 +854,7 @@ impl<'s> Lists<'s> {
         count: usize,
         options: LposOptions,
     ) -> Result<Vec<usize>> {
-        match options.rank {
-            0 => return Err(Error::RankZero),
-            i64::MIN => {
-                return Err(Error::ValueOutOfRange {
-                    min: -i64::MAX,
-                    max: i64::MAX,
-                });
-            }
-            _ => {}
-        }
-        let skip = usize::try_from(options.rank.unsigned_abs() - 1).unwrap_or(usize::MAX);
+        let skip = options.skip;
         let maxlen = if options.maxlen == 0 {
             usize::MAX
         } else {
@@ -763,22 +866,22 @@ impl<'s> Lists<'s> {
             };
             let len = l.len();
             let hit = |x: &Elem<'_>| x.with_bytes(|x| x == elem);
-            if options.rank > 0 {
-                l.iter()
-                    .take(maxlen)
-                    .enumerate()
-                    .filter(|(_, x)| hit(x))
-                    .map(|(i, _)| i)
-                    .skip(skip)
-                    .take(count)
-                    .collect()
-            } else {
+            if options.from_tail {
                 l.iter()
                     .rev()
                     .take(maxlen)
                     .enumerate()
                     .filter(|(_, x)| hit(x))
                     .map(|(i, _)| len - 1 - i)
+                    .skip(skip)
+                    .take(count)
+                    .collect()
+            } else {
+                l.iter()
+                    .take(maxlen)
+                    .enumerate()
+                    .filter(|(_, x)| hit(x))
+                    .map(|(i, _)| i)
                     .skip(skip)
                     .take(count)
                     .collect()
@@ -1069,6 +1172,10 @@ fn check_mpop(keys: usize, count: usize) -> Result<()> {
 }
 
 /// The elements of a list, fetched in `LRANGE` batches. From [`Lists::lrange_iter`].
+///
+/// Each element comes as a `Result`: a batch that fails ([`Error::WrongType`] if the
+/// key holds or comes to hold another type) is yielded as the error, and then the
+/// iterator ends.
 #[derive(Debug)]
 pub struct LRangeIter<'s> {
     lists: Lists<'s>,
@@ -1078,9 +1185,9 @@ pub struct LRangeIter<'s> {
 }
 
 impl Iterator for LRangeIter<'_> {
-    type Item = Blob;
+    type Item = Result<Blob>;
 
-    fn next(&mut self) -> Option<Blob> {
+    fn next(&mut self) -> Option<Result<Blob>> {
         let (lists, key, batch) = (self.lists, &self.key, self.batch);
         self.batches.next(|cursor| {
             let start = i64::try_from(cursor).unwrap_or(i64::MAX);
@@ -1096,3 +1203,5 @@ impl Iterator for LRangeIter<'_> {
         })
     }
 }
+
+impl FusedIterator for LRangeIter<'_> {}

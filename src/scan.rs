@@ -43,7 +43,8 @@ impl ScanOptions {
     /// ```
     /// let store = embedis::Store::new();
     /// store.strings().mset([("a", "1"), ("b", "2")])?;
-    /// assert_eq!(store.keys().scan_iter(embedis::ScanOptions::new()).count(), 2);
+    /// let keys = store.keys().scan_iter(embedis::ScanOptions::new()).collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(keys.len(), 2);
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn new() -> Self {
@@ -63,7 +64,7 @@ impl ScanOptions {
     /// use embedis::{ScanOptions, Store};
     /// let store = Store::new();
     /// store.strings().mset([("user:1", "a"), ("page:1", "b")])?;
-    /// let users: Vec<_> = store.keys().scan_iter(ScanOptions::new().pattern("user:*")).collect();
+    /// let users = store.keys().scan_iter(ScanOptions::new().pattern("user:*")).collect::<Result<Vec<_>, _>>()?;
     /// assert_eq!(users, ["user:1"]);
     /// # Ok::<(), embedis::Error>(())
     /// ```
@@ -99,7 +100,8 @@ impl ScanOptions {
     /// use embedis::{KeyType, ScanOptions, Store};
     /// let store = Store::new();
     /// store.strings().set("s", "v")?;
-    /// assert_eq!(store.keys().scan_iter(ScanOptions::new().key_type(KeyType::String)).count(), 1);
+    /// let strings = store.keys().scan_iter(ScanOptions::new().key_type(KeyType::String));
+    /// assert_eq!(strings.collect::<Result<Vec<_>, _>>()?, ["s"]);
     /// assert_eq!(store.keys().scan_iter(ScanOptions::new().key_type(KeyType::Hash)).count(), 0);
     /// # Ok::<(), embedis::Error>(())
     /// ```
@@ -129,22 +131,30 @@ impl<T> Batches<T> {
     }
 
     /// The next item, fetching the next step with `fetch(cursor)` when the batch is
-    /// spent; `None` at the end of the walk or on an error.
+    /// spent; `None` at the end of the walk. A failed step is returned once and ends
+    /// the walk, so the iterators built on this are fused.
     pub(crate) fn next(
         &mut self,
         mut fetch: impl FnMut(u64) -> Result<(u64, Vec<T>)>,
-    ) -> Option<T> {
+    ) -> Option<Result<T>> {
         loop {
             if let Some(item) = self.buffer.pop_front() {
-                return Some(item);
+                return Some(Ok(item));
             }
             if self.done {
                 return None;
             }
-            let (next, items) = fetch(self.cursor).ok()?;
-            self.buffer.extend(items);
-            self.cursor = next;
-            self.done = next == 0;
+            match fetch(self.cursor) {
+                Ok((next, items)) => {
+                    self.buffer.extend(items);
+                    self.cursor = next;
+                    self.done = next == 0;
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
         }
     }
 }

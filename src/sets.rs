@@ -17,12 +17,13 @@
 //! ascending order, for the whole command: atomic to every other thread. Every key is
 //! type-checked before anything is computed, so a `WRONGTYPE` anywhere changes nothing.
 
+use std::iter::FusedIterator;
+
 use crate::keyspace::{Access, Deadline, notify};
 use crate::scan::{Batches, ScanOptions};
-use crate::value::dict::Picks;
 use crate::value::set::Op;
 use crate::value::{Elem, SetValue, Value, ValueRef, opt};
-use crate::{Args, Blob, Error, Result};
+use crate::{Args, Blob, Error, Picks, Result};
 
 /// Type-checks every operand before any is used.
 fn operands<'a>(
@@ -304,27 +305,30 @@ impl<'s> Sets<'s> {
         Ok(self.random(key.as_ref(), Picks::Distinct(1))?.pop())
     }
 
-    /// Random members (`SRANDMEMBER key count`): with `count >= 0`, that many distinct
-    /// members (all of them if the set is smaller); with `count < 0`, `-count` members
-    /// that may repeat. Each pick is uniform; the cost is O(count), not O(size).
+    /// Random members (`SRANDMEMBER key count`): with [`Picks::Distinct`], that many
+    /// different members (all of them if the set is smaller); with [`Picks::Repeated`],
+    /// that many members drawn independently, so they may repeat. Each pick is
+    /// uniform; the cost is O(picks), not O(size).
     ///
     /// # Errors
     ///
-    /// [`Error::ValueOutOfRange`] for `i64::MIN`, as Redis; [`Error::OutOfRange`] if
-    /// memory cannot hold `-count` picks.
+    /// [`Error::OutOfRange`] for more repeated picks than a reply may hold (see
+    /// [`StoreBuilder::max_string_size`](crate::StoreBuilder::max_string_size));
+    /// [`Error::WrongType`] if `key` holds another type.
     ///
     /// # Examples
     ///
     /// ```
+    /// use embedis::Picks;
     /// let store = embedis::Store::new();
     /// store.sets().sadd("s", ["a", "b", "c"])?;
-    /// assert_eq!(store.sets().srandmember_count("s", 2)?.len(), 2);
-    /// assert_eq!(store.sets().srandmember_count("s", 9)?.len(), 3);
-    /// assert_eq!(store.sets().srandmember_count("s", -9)?.len(), 9);
+    /// assert_eq!(store.sets().srandmember_count("s", Picks::Distinct(2))?.len(), 2);
+    /// assert_eq!(store.sets().srandmember_count("s", Picks::Distinct(9))?.len(), 3);
+    /// assert_eq!(store.sets().srandmember_count("s", Picks::Repeated(9))?.len(), 9);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn srandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
-        self.random(key.as_ref(), Picks::from_count(count, self.ks.max_picks())?)
+    pub fn srandmember_count(&self, key: impl AsRef<[u8]>, picks: Picks) -> Result<Vec<Blob>> {
+        self.random(key.as_ref(), picks.bounded(self.ks.max_picks())?)
     }
 
     fn random(&self, key: &[u8], picks: Picks) -> Result<Vec<Blob>> {
@@ -641,15 +645,21 @@ impl<'s> Sets<'s> {
     }
 
     /// An iterator over the members of `key`, fetched in `SSCAN` steps of
-    /// `options.count`; no lock is held between steps.
+    /// `options.count`; no lock is held between steps. A step that fails
+    /// ([`Error::WrongType`] if the key holds or comes to hold another type) is yielded
+    /// as an error, which ends the iteration.
     ///
     /// # Examples
     ///
     /// ```
-    /// use embedis::ScanOptions;
+    /// use embedis::{Error, ScanOptions};
     /// let store = embedis::Store::new();
     /// store.sets().sadd("s", (0..300).map(|i| i.to_string()))?;
-    /// assert_eq!(store.sets().sscan_iter("s", ScanOptions::new()).count(), 300);
+    /// let members = store.sets().sscan_iter("s", ScanOptions::new()).collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(members.len(), 300);
+    /// store.strings().set("str", "v")?;
+    /// let mut wrong = store.sets().sscan_iter("str", ScanOptions::new());
+    /// assert_eq!((wrong.next(), wrong.next()), (Some(Err(Error::WrongType)), None));
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn sscan_iter(&self, key: impl AsRef<[u8]>, options: ScanOptions) -> SScanIter<'s> {
@@ -664,7 +674,9 @@ impl<'s> Sets<'s> {
 
 /// The members of a set, in `SSCAN` steps. From [`Sets::sscan_iter`].
 ///
-/// Ends early (with the members seen so far) if the key comes to hold another type.
+/// Each member comes as a `Result`: a step that fails ([`Error::WrongType`] if the key
+/// holds or comes to hold another type) is yielded as the error, and then the iterator
+/// ends.
 #[derive(Debug)]
 pub struct SScanIter<'s> {
     sets: Sets<'s>,
@@ -674,10 +686,12 @@ pub struct SScanIter<'s> {
 }
 
 impl Iterator for SScanIter<'_> {
-    type Item = Blob;
+    type Item = Result<Blob>;
 
-    fn next(&mut self) -> Option<Blob> {
+    fn next(&mut self) -> Option<Result<Blob>> {
         let (sets, key, options) = (self.sets, &self.key, &self.options);
         self.batches.next(|cursor| sets.sscan(key, cursor, options))
     }
 }
+
+impl FusedIterator for SScanIter<'_> {}

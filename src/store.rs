@@ -908,11 +908,11 @@ impl StoreBuilder {
     /// # Examples
     ///
     /// ```
-    /// use embedis::Store;
+    /// use embedis::{Picks, Store};
     /// let pick = |seed| {
     ///     let store = Store::builder().seed(seed).build();
     ///     store.sets().sadd("s", (0..100).map(|i| i.to_string()))?;
-    ///     store.sets().srandmember_count("s", 5)
+    ///     store.sets().srandmember_count("s", Picks::Distinct(5))
     /// };
     /// assert_eq!(pick(42)?, pick(42)?);
     /// # Ok::<(), embedis::Error>(())

@@ -50,6 +50,8 @@ mod blocking;
 mod options;
 mod range;
 
+use std::iter::FusedIterator;
+
 use rand::Rng;
 
 use crate::keyspace::blocking::CancelToken;
@@ -604,25 +606,28 @@ impl ZSets<'_> {
             .map(|e| e.0))
     }
 
-    /// `count` distinct random members (all if fewer) when `count` ≥ 0, or `-count`
-    /// members with possible repeats (`ZRANDMEMBER key count`).
+    /// Random members (`ZRANDMEMBER key count`): with [`Picks::Distinct`], that many
+    /// different members (all of them, highest first, if the set is smaller); with
+    /// [`Picks::Repeated`], that many members drawn independently, so they may repeat.
     ///
     /// # Errors
     ///
-    /// [`Error::ValueOutOfRange`] for `i64::MIN`; [`Error::OutOfRange`] if the picks
-    /// cannot fit in memory.
+    /// [`Error::OutOfRange`] for more repeated picks than a reply may hold (see
+    /// [`StoreBuilder::max_string_size`](crate::StoreBuilder::max_string_size));
+    /// [`Error::WrongType`] if `key` holds another type.
     ///
     /// # Examples
     ///
     /// ```
+    /// use embedis::Picks;
     /// let store = embedis::Store::new();
     /// store.zsets().zadd("z", [("a", 1.0), ("b", 2.0)])?;
-    /// assert_eq!(store.zsets().zrandmember_count("z", 5)?.len(), 2);
-    /// assert_eq!(store.zsets().zrandmember_count("z", -5)?.len(), 5);
+    /// assert_eq!(store.zsets().zrandmember_count("z", Picks::Distinct(5))?, ["b", "a"]);
+    /// assert_eq!(store.zsets().zrandmember_count("z", Picks::Repeated(5))?.len(), 5);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    pub fn zrandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Blob>> {
-        let picks = Picks::from_count(count, self.ks.max_picks())?;
+    pub fn zrandmember_count(&self, key: impl AsRef<[u8]>, picks: Picks) -> Result<Vec<Blob>> {
+        let picks = picks.bounded(self.ks.max_picks())?;
         Ok(members_of(self.random(key.as_ref(), picks)?))
     }
 
@@ -632,25 +637,28 @@ impl ZSets<'_> {
     /// # Errors
     ///
     /// As [`zrandmember_count`](Self::zrandmember_count), and [`Error::OutOfRange`] for
-    /// a count below `-i64::MAX / 2` (Redis's limit for this form).
+    /// more than `i64::MAX / 2` repeated picks (Redis's limit for this form).
     ///
     /// # Examples
     ///
     /// ```
+    /// use embedis::Picks;
     /// let store = embedis::Store::new();
     /// store.zsets().zadd("z", [("a", 1.0)])?;
-    /// assert_eq!(store.zsets().zrandmember_withscores("z", -2)?, [("a".into(), 1.0), ("a".into(), 1.0)]);
+    /// let got = store.zsets().zrandmember_withscores("z", Picks::Repeated(2))?;
+    /// assert_eq!(got, [("a".into(), 1.0), ("a".into(), 1.0)]);
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zrandmember_withscores(
         &self,
         key: impl AsRef<[u8]>,
-        count: i64,
+        picks: Picks,
     ) -> Result<Vec<(Blob, f64)>> {
-        if count < -i64::MAX / 2 {
+        let half = (i64::MAX / 2).unsigned_abs();
+        if matches!(picks, Picks::Repeated(n) if u64::try_from(n).map_or(true, |n| n > half)) {
             return Err(Error::OutOfRange);
         }
-        self.random(key.as_ref(), Picks::from_count(count, self.ks.max_picks())?)
+        self.random(key.as_ref(), picks.bounded(self.ks.max_picks())?)
     }
 
     fn random(&self, key: &[u8], picks: Picks) -> Result<Vec<(Blob, f64)>> {
@@ -728,7 +736,9 @@ impl<'s> ZSets<'s> {
         })
     }
 
-    /// Every member with its score, in `ZSCAN` steps (fetched as the iterator goes).
+    /// Every member with its score, in `ZSCAN` steps (fetched as the iterator goes). A
+    /// step that fails ([`Error::WrongType`] if the key holds or comes to hold another
+    /// type) is yielded as an error, which ends the iteration.
     ///
     /// # Examples
     ///
@@ -737,8 +747,8 @@ impl<'s> ZSets<'s> {
     /// let store = embedis::Store::new();
     /// let members: Vec<(String, f64)> = (0..500).map(|i| (format!("m{i}"), f64::from(i))).collect();
     /// store.zsets().zadd("z", members)?;
-    /// let total: f64 = store.zsets().zscan_iter("z", ScanOptions::new().count(50)).map(|(_, s)| s).sum();
-    /// assert_eq!(total, (0..500).map(f64::from).sum::<f64>());
+    /// let all = store.zsets().zscan_iter("z", ScanOptions::new().count(50)).collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(all.iter().map(|(_, s)| s).sum::<f64>(), (0..500).map(f64::from).sum::<f64>());
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn zscan_iter(&self, key: impl AsRef<[u8]>, options: ScanOptions) -> ZScanIter<'s> {
@@ -754,7 +764,9 @@ impl<'s> ZSets<'s> {
 /// The members of a sorted set with their scores, in `ZSCAN` steps. From
 /// [`ZSets::zscan_iter`].
 ///
-/// Ends early (with the members seen so far) if the key comes to hold another type.
+/// Each member comes as a `Result`: a step that fails ([`Error::WrongType`] if the key
+/// holds or comes to hold another type) is yielded as the error, and then the iterator
+/// ends.
 #[derive(Debug)]
 pub struct ZScanIter<'s> {
     zsets: ZSets<'s>,
@@ -764,11 +776,13 @@ pub struct ZScanIter<'s> {
 }
 
 impl Iterator for ZScanIter<'_> {
-    type Item = (Blob, f64);
+    type Item = Result<(Blob, f64)>;
 
-    fn next(&mut self) -> Option<(Blob, f64)> {
+    fn next(&mut self) -> Option<Result<(Blob, f64)>> {
         let (zsets, key, options) = (self.zsets, &self.key, &self.options);
         self.batches
             .next(|cursor| zsets.zscan(key, cursor, options))
     }
 }
+
+impl FusedIterator for ZScanIter<'_> {}

@@ -494,7 +494,11 @@ fn repeated_random_picks_are_bounded_like_a_string() {
     };
     assert_eq!(picks.len(), 20_000);
     assert_eq!(
-        store.sets().srandmember_count("s", -20_000).unwrap().len(),
+        store
+            .sets()
+            .srandmember_count("s", embedis::Picks::Repeated(20_000))
+            .unwrap()
+            .len(),
         20_000
     );
 }

@@ -6,7 +6,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use embedis::{Blob, Error, KeyType, ScanOptions, Store, Ttl};
+use embedis::{Blob, Error, KeyType, Picks, Reply, ScanOptions, Store, Ttl};
 
 fn text(b: &Blob) -> String {
     String::from_utf8(b.to_vec()).unwrap()
@@ -44,7 +44,10 @@ fn the_tutorials_hash_examples_work() {
     assert!((h.hincrbyfloat("dic", "float", 1.0).unwrap() - 1.0).abs() < f64::EPSILON);
     assert!((h.hincrbyfloat("dic", "float", 0.3).unwrap() - 1.3).abs() < f64::EPSILON);
     assert_eq!(h.hget("dic", "float").unwrap().unwrap(), "1.3");
-    let all: Vec<_> = h.hscan_iter("dic", ScanOptions::new()).collect();
+    let all: Vec<_> = h
+        .hscan_iter("dic", ScanOptions::new())
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(all.len(), 3);
 }
 
@@ -95,7 +98,11 @@ fn missing_keys_read_as_empty_hashes() {
     assert_eq!(h.hstrlen("none", "f").unwrap(), 0);
     assert_eq!(h.hdel("none", ["f"]).unwrap(), 0);
     assert_eq!(h.hrandfield("none").unwrap(), None);
-    assert!(h.hrandfield_count("none", -5).unwrap().is_empty());
+    assert!(
+        h.hrandfield_count("none", Picks::Repeated(5))
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         h.hscan("none", 0, &ScanOptions::new()).unwrap(),
         (0, vec![])
@@ -118,7 +125,10 @@ fn every_hash_command_refuses_another_type_and_changes_nothing() {
     assert_eq!(h.hlen("s").map(|_| ()), wrong);
     assert_eq!(h.hincrby("s", "f", 1).map(|_| ()), wrong);
     assert_eq!(h.hincrbyfloat("s", "f", 1.0).map(|_| ()), wrong);
-    assert_eq!(h.hrandfield_count("s", 3).map(|_| ()), wrong);
+    assert_eq!(
+        h.hrandfield_count("s", Picks::Distinct(3)).map(|_| ()),
+        wrong
+    );
     assert_eq!(h.hscan("s", 0, &ScanOptions::new()).map(|_| ()), wrong);
     assert_eq!(common::get(&store, "s"), "text");
     h.hset("h", [("f", "v")]).unwrap();
@@ -362,7 +372,8 @@ fn hscan_filters_by_pattern_and_refuses_a_type_filter() {
     h.hset("big", big.iter().map(|(f, v)| (f, v))).unwrap();
     let matched: Vec<_> = h
         .hscan_iter("big", ScanOptions::new().pattern("f2??"))
-        .collect();
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(matched.len(), 100);
 }
 
@@ -371,28 +382,47 @@ fn hrandfield_counts_follow_redis() {
     let store = Store::new();
     let h = store.hashes();
     h.hset("h", [("a", "1"), ("b", "2"), ("c", "3")]).unwrap();
-    let distinct: HashSet<_> = h.hrandfield_count("h", 3).unwrap().into_iter().collect();
+    let distinct: HashSet<_> = h
+        .hrandfield_count("h", Picks::Distinct(3))
+        .unwrap()
+        .into_iter()
+        .collect();
     assert_eq!(distinct.len(), 3);
-    assert_eq!(h.hrandfield_count("h", 100).unwrap().len(), 3);
-    assert!(h.hrandfield_count("h", 0).unwrap().is_empty());
-    assert_eq!(h.hrandfield_count("h", -100).unwrap().len(), 100);
-    for (f, v) in h.hrandfield_withvalues("h", -20).unwrap() {
+    let all = h.hrandfield_count("h", Picks::Distinct(100)).unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(
+        h.hrandfield_count("h", Picks::Distinct(0))
+            .unwrap()
+            .is_empty()
+    );
+    let repeated = h.hrandfield_count("h", Picks::Repeated(100)).unwrap();
+    assert_eq!(repeated.len(), 100);
+    assert!(repeated.iter().collect::<HashSet<_>>().len() <= 3);
+    for (f, v) in h.hrandfield_withvalues("h", Picks::Repeated(20)).unwrap() {
         assert_eq!(h.hget("h", &f).unwrap().unwrap(), v);
     }
+    // Redis's bound for WITHVALUES, for either kind of pick.
+    let past_half = usize::try_from(i64::MAX / 2 + 1).unwrap();
+    for picks in [Picks::Repeated(past_half), Picks::Distinct(past_half)] {
+        assert_eq!(h.hrandfield_withvalues("h", picks), Err(Error::OutOfRange));
+    }
+    // Through Redis's syntax, the count's sign picks the kind; i64::MIN has no magnitude.
+    let mut c = store.connection();
+    let min = i64::MIN.to_string();
     assert_eq!(
-        h.hrandfield_count("h", i64::MIN),
-        Err(Error::ValueOutOfRange {
-            min: -i64::MAX,
-            max: i64::MAX
-        })
+        c.execute(&["HRANDFIELD", "h", &min]),
+        Reply::Error(
+            Error::ValueOutOfRange {
+                min: -i64::MAX,
+                max: i64::MAX
+            }
+            .to_string()
+        )
     );
+    let past_minus_half = (-(i64::MAX / 2) - 1).to_string();
     assert_eq!(
-        h.hrandfield_withvalues("h", -(i64::MAX / 2) - 1),
-        Err(Error::OutOfRange)
-    );
-    assert_eq!(
-        h.hrandfield_withvalues("h", i64::MAX / 2 + 1),
-        Err(Error::OutOfRange)
+        c.execute(&["HRANDFIELD", "h", &past_minus_half, "WITHVALUES"]),
+        Reply::Error(Error::OutOfRange.to_string())
     );
 }
 
@@ -425,10 +455,7 @@ fn hrandfield_is_uniform_over_small_and_large_hashes() {
         assert_eq!(h.hlen(key).unwrap(), n);
         let draws = n * 200;
         let mut counts: HashMap<Blob, usize> = HashMap::new();
-        for f in h
-            .hrandfield_count(key, -i64::try_from(draws).unwrap())
-            .unwrap()
-        {
+        for f in h.hrandfield_count(key, Picks::Repeated(draws)).unwrap() {
             *counts.entry(f).or_default() += 1;
         }
         let chi = chi_square(&counts, n, draws);
@@ -440,4 +467,26 @@ fn hrandfield_is_uniform_over_small_and_large_hashes() {
             "{key}: chi-square {chi:.1} for {df} degrees of freedom"
         );
     }
+}
+
+#[test]
+fn hscan_iter_yields_a_wrong_type_once_then_ends() {
+    let store = Store::new();
+    let h = store.hashes();
+    store.strings().set("s", "v").unwrap();
+    let mut it = h.hscan_iter("s", ScanOptions::new());
+    assert_eq!(it.next(), Some(Err(Error::WrongType)));
+    assert_eq!(it.next(), None);
+    // A large hash, walked in steps, that comes to hold a string mid-walk: the rest of
+    // the step fetched, then the error, then the end.
+    h.hset("h", (0..1000).map(|i| (format!("f{i}"), "v")))
+        .unwrap();
+    let mut it = h.hscan_iter("h", ScanOptions::new().count(10));
+    assert!(matches!(it.next(), Some(Ok(_))));
+    store.strings().set("h", "v").unwrap();
+    let rest: Vec<_> = it.by_ref().collect();
+    let (last, before) = rest.split_last().unwrap();
+    assert_eq!(last, &Err(Error::WrongType));
+    assert!(before.iter().all(Result::is_ok));
+    assert_eq!(it.next(), None);
 }

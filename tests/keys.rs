@@ -69,9 +69,22 @@ fn scan_returns_every_key_exactly_once() {
     let all: Vec<Blob> = store
         .keys()
         .scan_iter(ScanOptions::new().count(7))
-        .collect();
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(all.len(), 1000);
     assert_eq!(all.iter().collect::<HashSet<_>>().len(), 1000);
+}
+
+#[test]
+fn scan_iter_yields_a_failed_step_once_then_ends() {
+    let store = Store::new();
+    store.strings().set("k", "v").unwrap();
+    // The store's own handle, used inside a transaction's closure, is refused.
+    let got = store.transaction(["k"], |_tx| {
+        let mut it = store.keys().scan_iter(ScanOptions::new());
+        Ok::<_, Error>((it.next(), it.next()))
+    });
+    assert_eq!(got, Ok((Some(Err(Error::InsideTransaction)), None)));
 }
 
 #[test]
@@ -124,7 +137,7 @@ fn scan_filters_by_pattern_and_type() {
             ("", "empty"),
         ])
         .unwrap();
-    let count = |opts: ScanOptions| store.keys().scan_iter(opts).count();
+    let count = |opts: ScanOptions| store.keys().scan_iter(opts).map(Result::unwrap).count();
     assert_eq!(count(ScanOptions::new().pattern("user:*")), 2);
     assert_eq!(
         count(ScanOptions::new().pattern("*")),

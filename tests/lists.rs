@@ -6,7 +6,9 @@ use common::{PROMPTLY, within};
 
 use std::time::Duration;
 
-use embedis::{Blob, Error, KeyType, LposOptions, Position, Side, Store, Ttl};
+use embedis::{
+    Blob, Error, Insertion, KeyType, LposOptions, Matches, Position, Reply, Side, Store, Ttl,
+};
 
 fn all(store: &Store, key: &str) -> Vec<String> {
     store
@@ -31,14 +33,17 @@ fn the_tutorials_list_examples_work() {
     assert_eq!(l.rpushx("li", ["bb"]).unwrap(), 5);
     assert_eq!(l.lindex("li", 4).unwrap().unwrap(), "bb");
     assert_eq!(l.llen("li").unwrap(), 5);
-    assert_eq!(l.linsert("li", Position::After, "11", "cc").unwrap(), 6);
+    assert_eq!(
+        l.linsert("li", Position::After, "11", "cc").unwrap(),
+        Insertion::Len(6)
+    );
     assert_eq!(l.lindex("li", 3).unwrap().unwrap(), "11");
     assert_eq!(l.lindex("li", 4).unwrap().unwrap(), "cc");
     l.lset("li", 4, "hello").unwrap();
     assert_eq!(l.lindex("li", 4).unwrap().unwrap(), "hello");
-    assert_eq!(l.lrem("li", 0, "hello").unwrap(), 1);
+    assert_eq!(l.lrem("li", Matches::All, "hello").unwrap(), 1);
     assert_eq!(l.llen("li").unwrap(), 5);
-    assert_eq!(l.lrem("li", 2, "22").unwrap(), 1);
+    assert_eq!(l.lrem("li", Matches::First(2), "22").unwrap(), 1);
     assert_eq!(all(&store, "li"), ["aa", "33", "11", "bb"]);
     assert_eq!(l.lpop("li").unwrap().unwrap(), "aa");
     assert_eq!(l.rpop("li").unwrap().unwrap(), "bb");
@@ -62,7 +67,7 @@ fn the_tutorials_list_examples_work() {
     };
     assert_eq!(got.unwrap().unwrap(), "a");
     // The tutorial's hand-written incremental iteration is `lrange_iter`.
-    let walked: Vec<Blob> = l.lrange_iter("aa", 2).collect();
+    let walked: Vec<Blob> = l.lrange_iter("aa", 2).collect::<Result<_, _>>().unwrap();
     assert_eq!(walked, ["a", "c", "b", "a"]);
 }
 
@@ -75,7 +80,7 @@ fn missing_keys_read_as_empty_lists() {
     assert!(l.lrange("none", 0, -1).unwrap().is_empty());
     assert_eq!(l.lpop("none").unwrap(), None);
     assert_eq!(l.rpop_count("none", 3).unwrap(), None);
-    assert_eq!(l.lrem("none", 0, "x").unwrap(), 0);
+    assert_eq!(l.lrem("none", Matches::All, "x").unwrap(), 0);
     l.ltrim("none", 0, 1).unwrap();
     assert_eq!(
         l.lmove("none", "dst", Side::Left, Side::Left).unwrap(),
@@ -100,7 +105,7 @@ fn every_list_command_refuses_another_type_and_changes_nothing() {
     assert_eq!(l.lset("s", 0, "x"), wrong);
     assert_eq!(l.lrange("s", 0, -1).map(|_| ()), wrong);
     assert_eq!(l.lpop("s").map(|_| ()), wrong);
-    assert_eq!(l.lrem("s", 0, "x").map(|_| ()), wrong);
+    assert_eq!(l.lrem("s", Matches::All, "x").map(|_| ()), wrong);
     assert_eq!(
         l.linsert("s", Position::Before, "a", "b").map(|_| ()),
         wrong
@@ -153,16 +158,21 @@ fn errors_and_counts_follow_redis() {
         Err(Error::NumKeysNotPositive)
     );
     assert_eq!(l.lmpop(["l"], Side::Left, 0), Err(Error::CountNotPositive));
+    // RANK's sign is a direction: 0 has none, and i64::MIN no magnitude.
+    let mut c = store.connection();
     assert_eq!(
-        l.lpos("l", "a", LposOptions::new().rank(0)),
-        Err(Error::RankZero)
+        c.execute(&["LPOS", "l", "a", "RANK", "0"]),
+        Reply::Error(Error::RankZero.to_string())
     );
     assert_eq!(
-        l.lpos("l", "a", LposOptions::new().rank(i64::MIN)),
-        Err(Error::ValueOutOfRange {
-            min: -i64::MAX,
-            max: i64::MAX
-        })
+        c.execute(&["LPOS", "l", "a", "RANK", &i64::MIN.to_string()]),
+        Reply::Error(
+            Error::ValueOutOfRange {
+                min: -i64::MAX,
+                max: i64::MAX
+            }
+            .to_string()
+        )
     );
     assert_eq!(l.lpop_count("l", 0).unwrap(), Some(vec![]));
     assert_eq!(all(&store, "l"), ["a", "b"]);
@@ -184,7 +194,7 @@ fn removing_the_last_element_deletes_the_key_and_its_ttl() {
     assert_eq!(store.keys().exists(["l"]).unwrap(), 0);
     l.rpush("l", ["new"]).unwrap();
     assert_eq!(store.keys().ttl("l").unwrap(), Ttl::Persistent);
-    l.lrem("l", 0, "new").unwrap();
+    l.lrem("l", Matches::All, "new").unwrap();
     assert_eq!(store.keys().exists(["l"]).unwrap(), 0);
     l.rpush("l", ["x"]).unwrap();
     l.ltrim("l", 1, 0).unwrap();
@@ -207,17 +217,89 @@ fn lrange_and_lindex_clamp_and_count_from_the_end() {
 }
 
 #[test]
+fn linsert_tells_apart_a_missing_key_a_missing_pivot_and_an_insertion() {
+    let store = Store::new();
+    let l = store.lists();
+    assert_eq!(
+        l.linsert("l", Position::Before, "a", "x").unwrap(),
+        Insertion::Missing
+    );
+    assert_eq!(store.keys().exists(["l"]).unwrap(), 0);
+    l.rpush("l", ["a", "c"]).unwrap();
+    assert_eq!(
+        l.linsert("l", Position::After, "zz", "x").unwrap(),
+        Insertion::NoPivot
+    );
+    assert_eq!(
+        l.linsert("l", Position::After, "a", "b").unwrap(),
+        Insertion::Len(3)
+    );
+    assert_eq!(
+        l.linsert("l", Position::Before, "a", "0")
+            .unwrap()
+            .new_len(),
+        Some(4)
+    );
+    assert_eq!(all(&store, "l"), ["0", "a", "b", "c"]);
+    // Through Redis's syntax: -1, 0 and the new length.
+    let mut c = store.connection();
+    assert_eq!(
+        c.execute(&["LINSERT", "l", "BEFORE", "zz", "x"]),
+        Reply::Integer(-1)
+    );
+    assert_eq!(
+        c.execute(&["LINSERT", "none", "BEFORE", "a", "x"]),
+        Reply::Integer(0)
+    );
+    assert_eq!(
+        c.execute(&["LINSERT", "l", "AFTER", "c", "d"]),
+        Reply::Integer(5)
+    );
+}
+
+#[test]
+fn lrange_iter_yields_a_wrong_type_once_then_ends() {
+    let store = Store::new();
+    store.strings().set("s", "v").unwrap();
+    let mut it = store.lists().lrange_iter("s", 10);
+    assert_eq!(it.next(), Some(Err(Error::WrongType)));
+    assert_eq!(it.next(), None);
+    // A key that comes to hold another type mid-walk: the batch fetched, then the error.
+    store.lists().rpush("l", ["a", "b", "c"]).unwrap();
+    let mut it = store.lists().lrange_iter("l", 2);
+    assert_eq!(it.next(), Some(Ok("a".into())));
+    store.strings().set("l", "v").unwrap();
+    assert_eq!(it.next(), Some(Ok("b".into())));
+    assert_eq!(it.next(), Some(Err(Error::WrongType)));
+    assert_eq!(it.next(), None);
+    assert_eq!(it.next(), None);
+}
+
+#[test]
 fn lrem_counts_from_either_end() {
     let store = Store::new();
     let l = store.lists();
     l.rpush("l", ["x", "a", "x", "b", "x", "c", "x"]).unwrap();
-    assert_eq!(l.lrem("l", 2, "x").unwrap(), 2);
+    assert_eq!(l.lrem("l", Matches::First(2), "x").unwrap(), 2);
     assert_eq!(all(&store, "l"), ["a", "b", "x", "c", "x"]);
-    assert_eq!(l.lrem("l", -1, "x").unwrap(), 1);
+    assert_eq!(l.lrem("l", Matches::Last(1), "x").unwrap(), 1);
     assert_eq!(all(&store, "l"), ["a", "b", "x", "c"]);
-    assert_eq!(l.lrem("l", i64::MIN, "x").unwrap(), 1);
-    assert_eq!(l.lrem("l", 0, "zz").unwrap(), 0);
+    assert_eq!(l.lrem("l", Matches::First(0), "x").unwrap(), 0);
+    assert_eq!(l.lrem("l", Matches::Last(usize::MAX), "x").unwrap(), 1);
+    assert_eq!(l.lrem("l", Matches::All, "zz").unwrap(), 0);
     assert_eq!(all(&store, "l"), ["a", "b", "c"]);
+    // Through Redis's syntax, the count's sign picks the end and 0 means every match.
+    l.rpush("l", ["x", "a", "x"]).unwrap();
+    let mut c = store.connection();
+    assert_eq!(c.execute(&["LREM", "l", "-1", "a"]), Reply::Integer(1));
+    assert_eq!(all(&store, "l"), ["a", "b", "c", "x", "x"]);
+    assert_eq!(
+        c.execute(&["LREM", "l", &i64::MIN.to_string(), "x"]),
+        Reply::Integer(2)
+    );
+    assert_eq!(c.execute(&["LREM", "l", "1", "c"]), Reply::Integer(1));
+    assert_eq!(c.execute(&["LREM", "l", "0", "b"]), Reply::Integer(1));
+    assert_eq!(all(&store, "l"), ["a"]);
 }
 
 #[test]
@@ -228,15 +310,29 @@ fn lpos_ranks_counts_and_maxlen() {
         .unwrap();
     let o = LposOptions::new;
     assert_eq!(l.lpos("l", "c", o()).unwrap(), Some(2));
-    assert_eq!(l.lpos("l", "c", o().rank(2)).unwrap(), Some(6));
-    assert_eq!(l.lpos("l", "c", o().rank(-1)).unwrap(), Some(7));
-    assert_eq!(l.lpos("l", "c", o().rank(4)).unwrap(), None);
+    assert_eq!(l.lpos("l", "c", o().skip(1)).unwrap(), Some(6));
+    assert_eq!(l.lpos("l", "c", o().from_tail()).unwrap(), Some(7));
+    assert_eq!(l.lpos("l", "c", o().from_tail().skip(2)).unwrap(), Some(2));
+    assert_eq!(l.lpos("l", "c", o().skip(3)).unwrap(), None);
+    assert_eq!(l.lpos("l", "c", o().skip(usize::MAX)).unwrap(), None);
     assert_eq!(l.lpos_count("l", "c", 0, o()).unwrap(), [2, 6, 7]);
-    assert_eq!(l.lpos_count("l", "c", 2, o().rank(-1)).unwrap(), [7, 6]);
+    assert_eq!(l.lpos_count("l", "c", 2, o().from_tail()).unwrap(), [7, 6]);
     assert_eq!(l.lpos_count("l", "c", 0, o().maxlen(3)).unwrap(), [2]);
     assert_eq!(
-        l.lpos_count("l", "c", 0, o().rank(-1).maxlen(2)).unwrap(),
+        l.lpos_count("l", "c", 0, o().from_tail().maxlen(2))
+            .unwrap(),
         [7, 6]
+    );
+    // Through Redis's syntax, RANK's sign picks the end; the last RANK given counts.
+    let mut c = store.connection();
+    let ints = |v: &[i64]| Reply::Array(v.iter().map(|&i| Reply::Integer(i)).collect());
+    let lpos = |c: &mut embedis::Connection, args: &[&str]| {
+        c.execute(&[&["LPOS", "l", "c"][..], args].concat())
+    };
+    assert_eq!(lpos(&mut c, &["RANK", "-2", "COUNT", "0"]), ints(&[6, 2]));
+    assert_eq!(
+        lpos(&mut c, &["RANK", "-1", "RANK", "2", "COUNT", "0"]),
+        ints(&[6, 7])
     );
     assert!(l.lpos_count("l", "zz", 0, o()).unwrap().is_empty());
 }
@@ -301,7 +397,7 @@ fn a_large_list_keeps_order_through_edits_in_the_middle() {
     assert_eq!(
         l.linsert("big", Position::Before, "00012345", "ins")
             .unwrap(),
-        20_003
+        Insertion::Len(20_003)
     );
     assert_eq!(l.lindex("big", 12_346).unwrap().unwrap(), "ins");
     assert_eq!(
@@ -310,7 +406,7 @@ fn a_large_list_keeps_order_through_edits_in_the_middle() {
     );
     let page = l.lrange("big", 9_999, 10_001).unwrap();
     assert_eq!(page, ["00009998", "00009999", "00010000"]);
-    let walked = l.lrange_iter("big", 777).count();
+    let walked = l.lrange_iter("big", 777).map(Result::unwrap).count();
     assert_eq!(walked, 20_003);
     l.ltrim("big", 1, 100).unwrap();
     assert_eq!(l.llen("big").unwrap(), 100);
@@ -349,6 +445,6 @@ fn binary_and_empty_elements_round_trip() {
         .map(|b| b.to_vec())
         .collect();
     assert_eq!(back, elems);
-    assert_eq!(l.lrem("bin", 0, []).unwrap(), 1);
+    assert_eq!(l.lrem("bin", Matches::All, []).unwrap(), 1);
     assert_eq!(l.rpop("bin").unwrap().unwrap().len(), 5000);
 }

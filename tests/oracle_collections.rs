@@ -11,6 +11,8 @@ use rand::{Rng, SeedableRng};
 
 #[path = "common/oracle.rs"]
 mod oracle;
+#[path = "common/redis_args.rs"]
+mod redis_args;
 #[path = "common/redis_client.rs"]
 mod redis_client;
 #[path = "common/redis_server.rs"]
@@ -192,7 +194,9 @@ fn hash_and_set_commands_match_redis() {
             }
             22 => {
                 // Counts are random; compare their sizes only.
-                let ours = s.srandmember_count(k, n).map(|v| v.len());
+                let ours = s
+                    .srandmember_count(k, redis_args::picks(n))
+                    .map(|v| v.len());
                 let theirs = reply_len(redis.cmd(&["SRANDMEMBER", k, &n.to_string()]));
                 assert_eq!(
                     ours.map_err(|e| e.to_string()),
@@ -202,7 +206,9 @@ fn hash_and_set_commands_match_redis() {
                 continue;
             }
             _ => {
-                let ours = h.hrandfield_withvalues(k, n).map(|v| v.len() * 2);
+                let ours = h
+                    .hrandfield_withvalues(k, redis_args::picks(n))
+                    .map(|v| v.len() * 2);
                 let theirs = reply_len(redis.cmd(&["HRANDFIELD", k, &n.to_string(), "WITHVALUES"]));
                 assert_eq!(
                     ours.map_err(|e| e.to_string()),
@@ -369,9 +375,10 @@ fn list_commands_match_redis() {
                     (Position::After, "AFTER")
                 };
                 (
-                    lists
-                        .linsert(key, pos, &pivot, &e)
-                        .map_or_else(|err| Reply::Error(err.to_string()), Reply::Integer),
+                    lists.linsert(key, pos, &pivot, &e).map_or_else(
+                        |err| Reply::Error(err.to_string()),
+                        |r| Reply::Integer(redis_args::linsert_reply(r)),
+                    ),
                     vec!["LINSERT".into(), key.into(), name.into(), pivot, e],
                 )
             }
@@ -383,7 +390,7 @@ fn list_commands_match_redis() {
                 vec!["LTRIM".into(), key.into(), i.to_string(), j.to_string()],
             ),
             10 => (
-                int_resp(lists.lrem(key, i / 3, &e)),
+                int_resp(lists.lrem(key, redis_args::matches(i / 3), &e)),
                 vec!["LREM".into(), key.into(), (i / 3).to_string(), e],
             ),
             11 => {
@@ -411,7 +418,7 @@ fn list_commands_match_redis() {
             13 => {
                 let rank = if i == 0 { 1 } else { i };
                 let maxlen = usize::try_from(j.abs()).unwrap();
-                let opts = LposOptions::new().rank(rank).maxlen(maxlen);
+                let opts = redis_args::rank(LposOptions::new(), rank).maxlen(maxlen);
                 let ours = lists.lpos_count(key, &e, count, opts).map_or_else(
                     |err| Reply::Error(err.to_string()),
                     |v| Reply::Array(v.into_iter().map(|p| Reply::Integer(p as i64)).collect()),

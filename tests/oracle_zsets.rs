@@ -13,6 +13,8 @@ use rand::{Rng, SeedableRng};
 
 #[path = "common/oracle.rs"]
 mod oracle;
+#[path = "common/redis_args.rs"]
+mod redis_args;
 #[path = "common/redis_client.rs"]
 mod redis_client;
 #[path = "common/redis_server.rs"]
@@ -237,7 +239,8 @@ fn zset_commands_match_redis() {
                     .gen_bool(0.4)
                     .then(|| (rng.gen_range(-1..6), rng.gen_range(-2..8)));
                 let mut args = vec!["ZRANGE".to_string(), key.into()];
-                let mut range = if rng.gen_bool(0.5) {
+                let by_rank = rng.gen_bool(0.5);
+                let mut range = if by_rank {
                     args.extend([i.to_string(), j.to_string()]);
                     ZRange::rank(i, j)
                 } else {
@@ -255,7 +258,7 @@ fn zset_commands_match_redis() {
                 }
                 if let Some((o, c)) = limit {
                     args.extend(["LIMIT".into(), o.to_string(), c.to_string()]);
-                    range = range.limit(o, c);
+                    range = redis_args::limit(range, by_rank, o, c);
                 }
                 let ours = if withscores {
                     args.push("WITHSCORES".into());
@@ -267,7 +270,7 @@ fn zset_commands_match_redis() {
             }
             14 => {
                 let count = rng.gen_range(-1..5);
-                let range = ZRange::score(lo, hi).limit(0, count);
+                let range = redis_args::limit(ZRange::score(lo, hi), false, 0, count);
                 let args = vec![
                     "ZRANGESTORE".into(),
                     other.into(),
@@ -485,7 +488,10 @@ fn zset_lex_ranges_match_redis() {
             let (o, c) = (rng.gen_range(0..4), rng.gen_range(-1..6));
             let checks = [
                 (
-                    array_resp(z.zrange_by("lex", &ZRange::lex(l.clone(), h.clone()).limit(o, c))),
+                    array_resp(z.zrange_by(
+                        "lex",
+                        &redis_args::limit(ZRange::lex(l.clone(), h.clone()), false, o, c),
+                    )),
                     vec![
                         "ZRANGEBYLEX".to_string(),
                         "lex".into(),
@@ -543,7 +549,9 @@ fn zset_edge_cases_match_redis() {
     z.zadd("q", [("e", 5.0), ("a", 1.0), ("c", 3.0)]).unwrap();
     redis.cmd(&["ZADD", "q", "5", "e", "1", "a", "3", "c"]);
     assert_eq!(
-        numeric(scored_resp(z.zrandmember_withscores("q", 10))),
+        numeric(scored_resp(
+            z.zrandmember_withscores("q", embedis::Picks::Distinct(10))
+        )),
         numeric(redis.cmd(&["ZRANDMEMBER", "q", "10", "WITHSCORES"]))
     );
     // -0: the compact form stores 0, the skiplist keeps the sign.
@@ -576,7 +584,10 @@ fn zset_edge_cases_match_redis() {
             ScoreBound::parse(hi).unwrap(),
         );
         let (offset, count) = (o.parse().unwrap(), c.parse().unwrap());
-        let ours = z.zrange_by_withscores("big", &ZRange::score(l, h).rev().limit(offset, count));
+        let ours = z.zrange_by_withscores(
+            "big",
+            &redis_args::limit(ZRange::score(l, h).rev(), false, offset, count),
+        );
         let theirs = redis.cmd(&[
             "ZREVRANGEBYSCORE",
             "big",
@@ -592,7 +603,10 @@ fn zset_edge_cases_match_redis() {
             numeric(theirs),
             "{lo} {hi} {o} {c}"
         );
-        let ours = z.zrange_by("big", &ZRange::score(l, h).limit(offset, count));
+        let ours = z.zrange_by(
+            "big",
+            &redis_args::limit(ZRange::score(l, h), false, offset, count),
+        );
         let theirs = redis.cmd(&["ZRANGEBYSCORE", "big", lo, hi, "LIMIT", o, c]);
         assert_eq!(
             numeric(array_resp(ours)),
@@ -605,7 +619,9 @@ fn zset_edge_cases_match_redis() {
     let ours = Reply::Array(vec![bulk(cursor.to_string()), scored_resp(Ok(got))]);
     assert_eq!(numeric(ours), numeric(theirs));
     for count in [-5i64, 0, 2, 500] {
-        let ours = reply_len(array_resp(z.zrandmember_count("big", count)));
+        let ours = reply_len(array_resp(
+            z.zrandmember_count("big", redis_args::picks(count)),
+        ));
         let theirs = reply_len(redis.cmd(&["ZRANDMEMBER", "big", &count.to_string()]));
         assert_eq!(ours, theirs, "ZRANDMEMBER big {count}");
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use embedis::{Blob, Error, KeyType, ScanOptions, Store, Ttl};
+use embedis::{Blob, Error, KeyType, Picks, Reply, ScanOptions, Store, Ttl};
 
 fn sorted(v: Vec<Blob>) -> Vec<String> {
     let mut v: Vec<String> = v
@@ -49,7 +49,10 @@ fn the_tutorials_set_examples_work() {
     assert!(left.is_empty());
     let m = s.srandmember("s1").unwrap().unwrap();
     assert!(s.sismember("s1", &m).unwrap());
-    assert_eq!(s.srandmember_count("s1", 2).unwrap().len(), 2);
+    assert_eq!(
+        s.srandmember_count("s1", Picks::Distinct(2)).unwrap().len(),
+        2
+    );
     assert_eq!(s.srem("s1", ["1", "2"]).unwrap(), 2);
     assert_eq!(sorted(s.smembers("s1").unwrap()), ["3", "a", "c"]);
     s.sadd("a1", ["1", "2", "3"]).unwrap();
@@ -91,7 +94,10 @@ fn every_set_command_refuses_another_type_and_changes_nothing() {
     assert_eq!(s.sismember("str", "a").map(|_| ()), wrong);
     assert_eq!(s.smembers("str").map(|_| ()), wrong);
     assert_eq!(s.spop("str").map(|_| ()), wrong);
-    assert_eq!(s.srandmember_count("str", 2).map(|_| ()), wrong);
+    assert_eq!(
+        s.srandmember_count("str", Picks::Distinct(2)).map(|_| ()),
+        wrong
+    );
     assert_eq!(s.sscan("str", 0, &ScanOptions::new()).map(|_| ()), wrong);
     // Multi-key commands type-check every key, even after a missing one.
     assert_eq!(s.sinter(["missing", "str"]).map(|_| ()), wrong);
@@ -171,18 +177,43 @@ fn spop_and_srandmember_counts_follow_redis() {
     let s = store.sets();
     assert_eq!(s.spop("missing").unwrap(), None);
     assert!(s.spop_count("missing", 3).unwrap().is_empty());
-    assert!(s.srandmember_count("missing", -3).unwrap().is_empty());
+    assert!(
+        s.srandmember_count("missing", Picks::Repeated(3))
+            .unwrap()
+            .is_empty()
+    );
     s.sadd("s", ["a", "b", "c", "d"]).unwrap();
     assert!(s.spop_count("s", 0).unwrap().is_empty());
-    assert!(s.srandmember_count("s", 0).unwrap().is_empty());
-    assert_eq!(s.srandmember_count("s", 10).unwrap().len(), 4);
-    assert_eq!(s.srandmember_count("s", -10).unwrap().len(), 10);
+    assert!(
+        s.srandmember_count("s", Picks::Distinct(0))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.srandmember_count("s", Picks::Repeated(0))
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
-        s.srandmember_count("s", i64::MIN),
-        Err(Error::ValueOutOfRange {
-            min: -i64::MAX,
-            max: i64::MAX
-        })
+        s.srandmember_count("s", Picks::Distinct(10)).unwrap().len(),
+        4
+    );
+    assert_eq!(
+        s.srandmember_count("s", Picks::Repeated(10)).unwrap().len(),
+        10
+    );
+    // Redis's count with its sign: -n asks for repeats; i64::MIN has no magnitude.
+    let mut c = store.connection();
+    assert!(matches!(c.execute(&["SRANDMEMBER", "s", "-10"]), Reply::Array(v) if v.len() == 10));
+    assert_eq!(
+        c.execute(&["SRANDMEMBER", "s", &i64::MIN.to_string()]),
+        Reply::Error(
+            Error::ValueOutOfRange {
+                min: -i64::MAX,
+                max: i64::MAX
+            }
+            .to_string()
+        )
     );
     let popped = s.spop_count("s", 3).unwrap();
     assert_eq!(popped.len(), 3);
@@ -298,7 +329,10 @@ fn sscan_of_an_integer_set_returns_it_whole_and_filters_by_pattern() {
     s.sadd("i", (0..300).map(|i| i.to_string())).unwrap();
     let (cursor, all) = s.sscan("i", 0, &ScanOptions::new().count(1)).unwrap();
     assert_eq!((cursor, all.len()), (0, 300));
-    let tens = s.sscan_iter("i", ScanOptions::new().pattern("1?")).count();
+    let tens = s
+        .sscan_iter("i", ScanOptions::new().pattern("1?"))
+        .map(Result::unwrap)
+        .count();
     assert_eq!(tens, 10);
 }
 
@@ -328,10 +362,7 @@ fn srandmember_and_spop_pick_uniformly_in_every_form() {
         // Repeated single picks.
         let draws = n * 300;
         let mut counts: HashMap<Blob, usize> = HashMap::new();
-        for m in s
-            .srandmember_count(key, -i64::try_from(draws).unwrap())
-            .unwrap()
-        {
+        for m in s.srandmember_count(key, Picks::Repeated(draws)).unwrap() {
             *counts.entry(m).or_default() += 1;
         }
         assert!(chi_square_ok(&counts, n, draws), "{key}: repeated picks");
@@ -339,10 +370,7 @@ fn srandmember_and_spop_pick_uniformly_in_every_form() {
         let mut counts: HashMap<Blob, usize> = HashMap::new();
         let rounds = 3000;
         for _ in 0..rounds {
-            for m in s
-                .srandmember_count(key, i64::try_from(n / 10).unwrap())
-                .unwrap()
-            {
+            for m in s.srandmember_count(key, Picks::Distinct(n / 10)).unwrap() {
                 *counts.entry(m).or_default() += 1;
             }
         }
@@ -371,7 +399,10 @@ fn the_same_seed_makes_the_same_choices() {
             .sets()
             .sadd("s", (0..500).map(|i| format!("m{i}")))
             .unwrap();
-        let a = store.sets().srandmember_count("s", 5).unwrap();
+        let a = store
+            .sets()
+            .srandmember_count("s", Picks::Distinct(5))
+            .unwrap();
         let b = store.sets().spop_count("s", 5).unwrap();
         (a, b)
     };
@@ -485,7 +516,8 @@ fn key_commands_copy_rename_and_type_collections() {
     let sets: Vec<_> = store
         .keys()
         .scan_iter(ScanOptions::new().key_type(KeyType::Set))
-        .collect();
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(sorted(sets), ["s", "s2"]);
     assert!(store.keys().move_key("s2", 1).unwrap());
     assert_eq!(store.db(1).unwrap().sets().scard("s2").unwrap(), 3);
@@ -494,4 +526,48 @@ fn key_commands_copy_rename_and_type_collections() {
         Err(Error::LcsNotString),
         "LCS names non-strings its own way"
     );
+}
+
+#[test]
+fn sscan_iter_yields_a_wrong_type_once_then_ends() {
+    let store = Store::new();
+    let s = store.sets();
+    store.strings().set("str", "v").unwrap();
+    let mut it = s.sscan_iter("str", ScanOptions::new());
+    assert_eq!(it.next(), Some(Err(Error::WrongType)));
+    assert_eq!(it.next(), None);
+    // A large set, walked in steps, that comes to hold a string mid-walk: the rest of
+    // the step fetched, then the error, then the end.
+    s.sadd("s", (0..1000).map(|i| format!("m{i}"))).unwrap();
+    let mut it = s.sscan_iter("s", ScanOptions::new().count(10));
+    assert!(matches!(it.next(), Some(Ok(_))));
+    store.strings().set("s", "v").unwrap();
+    let rest: Vec<_> = it.by_ref().collect();
+    let (last, before) = rest.split_last().unwrap();
+    assert_eq!(last, &Err(Error::WrongType));
+    assert!(before.iter().all(Result::is_ok));
+    assert_eq!(it.next(), None);
+}
+
+#[test]
+fn distinct_picks_never_repeat_and_repeated_ones_may() {
+    let store = Store::builder().seed(7).build();
+    let s = store.sets();
+    s.sadd("small", ["a", "b", "c"]).unwrap();
+    s.sadd("large", (0..1000).map(|i| format!("m{i}"))).unwrap();
+    for key in ["small", "large"] {
+        for n in [1, 2, 3, 50] {
+            let got = s.srandmember_count(key, Picks::Distinct(n)).unwrap();
+            let size = s.scard(key).unwrap();
+            assert_eq!(got.len(), n.min(size));
+            assert_eq!(got.iter().collect::<HashSet<_>>().len(), got.len());
+        }
+    }
+    // More repeated picks than members: some must come up twice.
+    let got = s.srandmember_count("small", Picks::Repeated(10)).unwrap();
+    assert_eq!(got.len(), 10);
+    assert!(got.iter().collect::<HashSet<_>>().len() <= 3);
+    // From many members, a few thousand repeated picks repeat (by the birthday bound).
+    let got = s.srandmember_count("large", Picks::Repeated(3000)).unwrap();
+    assert!(got.iter().collect::<HashSet<_>>().len() < 3000);
 }

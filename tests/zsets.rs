@@ -19,8 +19,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use embedis::{
-    Aggregate, Blob, CancelToken, CombineOptions, Error, KeyType, LexBound, Reply, ScanOptions,
-    ScoreBound, ScoreEnd, Store, ZAddCondition, ZAddOptions, ZRange,
+    Aggregate, Blob, CancelToken, CombineOptions, Error, KeyType, LexBound, Picks, Reply,
+    ScanOptions, ScoreBound, ScoreEnd, Store, ZAddCondition, ZAddOptions, ZRange,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -245,11 +245,8 @@ fn ranges_select_like_redis_with_rev_and_limit() {
     assert_eq!(get(ZRange::score(5.0, 3.0)), Vec::<String>::new());
     assert_eq!(get(ZRange::score(2.0, 8.0).limit(1, 2)), ["m3", "m4"]);
     assert_eq!(get(ZRange::score(2.0, 8.0).rev().limit(1, 2)), ["m7", "m6"]);
-    assert_eq!(get(ZRange::score(2.0, 8.0).limit(5, -1)), ["m7", "m8"]);
-    assert_eq!(
-        get(ZRange::score(2.0, 8.0).limit(-1, 5)),
-        Vec::<String>::new()
-    );
+    assert_eq!(get(ZRange::score(2.0, 8.0).offset(5)), ["m7", "m8"]);
+    assert_eq!(get(ZRange::score(2.0, 8.0).rev().offset(5)), ["m3", "m2"]);
     assert_eq!(
         get(ZRange::score(2.0, 8.0).limit(1, 0)),
         Vec::<String>::new()
@@ -261,6 +258,33 @@ fn ranges_select_like_redis_with_rev_and_limit() {
     assert_eq!(
         z.zrange_by("z", &ZRange::rank(0, 1).limit(0, 1)),
         Err(Error::LimitWithoutBy)
+    );
+    assert_eq!(
+        z.zrange_by("z", &ZRange::rank(0, 1).offset(1)),
+        Err(Error::LimitWithoutBy)
+    );
+    // Through Redis's syntax, a negative count means the rest and a negative offset
+    // nothing; a range by rank takes (and ignores) only a count of -1.
+    let mut c = store.connection();
+    let members = |v: &[&str]| Reply::Array(v.iter().map(|&m| Reply::from(m)).collect());
+    let zrange = |c: &mut embedis::Connection, args: &[&str]| {
+        c.execute(&[&["ZRANGE", "z"][..], args].concat())
+    };
+    assert_eq!(
+        zrange(&mut c, &["2", "8", "BYSCORE", "LIMIT", "5", "-3"]),
+        members(&["m7", "m8"])
+    );
+    assert_eq!(
+        zrange(&mut c, &["2", "8", "BYSCORE", "LIMIT", "-1", "5"]),
+        members(&[])
+    );
+    assert_eq!(
+        zrange(&mut c, &["0", "1", "LIMIT", "-1", "-1"]),
+        members(&["m0", "m1"])
+    );
+    assert_eq!(
+        zrange(&mut c, &["0", "1", "LIMIT", "0", "-2"]),
+        Reply::Error(Error::LimitWithoutBy.to_string())
     );
     assert_eq!(
         z.zrange_by_withscores("z", &ZRange::lex(LexBound::Min, LexBound::Max)),
@@ -470,24 +494,32 @@ fn zrandmember_draws_distinct_or_repeated_members() {
     let members: Vec<(String, f64)> = (0..1000).map(|i| (format!("m{i}"), f64::from(i))).collect();
     z.zadd("z", members).unwrap();
     for count in [1, 10, 400, 999] {
-        let got = z.zrandmember_count("z", count).unwrap();
+        let got = z.zrandmember_count("z", Picks::Distinct(count)).unwrap();
         let distinct: HashSet<Blob> = got.iter().cloned().collect();
-        assert_eq!(
-            (got.len(), distinct.len()),
-            (count as usize, count as usize)
-        );
+        assert_eq!((got.len(), distinct.len()), (count, count));
     }
-    assert_eq!(z.zrandmember_count("z", 5000).unwrap().len(), 1000);
-    let with = z.zrandmember_withscores("z", -50).unwrap();
+    let all = z.zrandmember_count("z", Picks::Distinct(5000)).unwrap();
+    assert_eq!(all.len(), 1000);
+    let with = z.zrandmember_withscores("z", Picks::Repeated(50)).unwrap();
     assert_eq!(with.len(), 50);
     for (m, s) in with {
         assert_eq!(z.zscore("z", &m).unwrap(), Some(s));
     }
+    // More repeated picks than members: some must repeat.
+    z.zadd("few", [("a", 1.0), ("b", 2.0)]).unwrap();
+    let got = z.zrandmember_count("few", Picks::Repeated(5)).unwrap();
+    assert_eq!(got.len(), 5);
+    assert!(got.iter().collect::<HashSet<_>>().len() <= 2);
+    let past_half = usize::try_from(i64::MAX / 2 + 1).unwrap();
     assert_eq!(
-        z.zrandmember_withscores("z", i64::MIN / 2 - 1),
+        z.zrandmember_withscores("z", Picks::Repeated(past_half)),
         Err(Error::OutOfRange)
     );
-    assert!(z.zrandmember_count("missing", 3).unwrap().is_empty());
+    assert!(
+        z.zrandmember_count("missing", Picks::Distinct(3))
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -522,6 +554,7 @@ fn zscan_returns_every_member_present_throughout_while_the_set_changes() {
     }
     let total = z
         .zscan_iter("z", ScanOptions::new().pattern("keep*"))
+        .map(Result::unwrap)
         .count();
     assert_eq!(total, 300);
 }
@@ -625,7 +658,11 @@ fn random_operations_agree_with_a_model() {
                 let (lo, hi) = (score, score + f64::from(rng.gen_range(0..20)));
                 let (offset, count) = (rng.gen_range(0..5), rng.gen_range(-1..6));
                 let rev = rng.gen_bool(0.5);
-                let mut range = ZRange::score(lo, ScoreBound::Exclusive(hi)).limit(offset, count);
+                let range = ZRange::score(lo, ScoreBound::Exclusive(hi));
+                let mut range = match usize::try_from(count) {
+                    Ok(count) => range.limit(offset, count),
+                    Err(_) => range.offset(offset),
+                };
                 let mut expected: Vec<(String, f64)> = ordered(&model)
                     .into_iter()
                     .filter(|e| e.1 >= lo && e.1 < hi)
@@ -636,7 +673,7 @@ fn random_operations_agree_with_a_model() {
                 }
                 let expected: Vec<(String, f64)> = expected
                     .into_iter()
-                    .skip(offset as usize)
+                    .skip(offset)
                     .take(if count < 0 {
                         usize::MAX
                     } else {
@@ -758,4 +795,26 @@ fn zunionstore_never_sees_a_zadd_half_done() {
     }
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     writer.join().unwrap();
+}
+
+#[test]
+fn zscan_iter_yields_a_wrong_type_once_then_ends() {
+    let store = Store::new();
+    let z = store.zsets();
+    store.strings().set("s", "v").unwrap();
+    let mut it = z.zscan_iter("s", ScanOptions::new());
+    assert_eq!(it.next(), Some(Err(Error::WrongType)));
+    assert_eq!(it.next(), None);
+    // A large sorted set, walked in steps, that comes to hold a string mid-walk: the
+    // rest of the step fetched, then the error, then the end.
+    let members: Vec<(String, f64)> = (0..1000).map(|i| (format!("m{i}"), f64::from(i))).collect();
+    z.zadd("z", members).unwrap();
+    let mut it = z.zscan_iter("z", ScanOptions::new().count(10));
+    assert!(matches!(it.next(), Some(Ok(_))));
+    store.strings().set("z", "v").unwrap();
+    let rest: Vec<_> = it.by_ref().collect();
+    let (last, before) = rest.split_last().unwrap();
+    assert_eq!(last, &Err(Error::WrongType));
+    assert!(before.iter().all(Result::is_ok));
+    assert_eq!(it.next(), None);
 }

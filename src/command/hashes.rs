@@ -2,7 +2,7 @@
 //! [`Hashes`](crate::Hashes).
 
 use super::keys::{cursor, scan_options, scan_reply};
-use super::parse::{float, int, is};
+use super::parse::{float, int, is, picks};
 use super::{Ctx, Reply};
 use crate::{Blob, Error, Result};
 
@@ -105,9 +105,9 @@ pub(super) fn pairs(c: &Ctx<'_>, pairs: impl IntoIterator<Item = (Reply, Reply)>
 pub(super) fn hrandfield(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     match a.len() {
         2 => Ok(c.hashes().hrandfield(a[1])?.into()),
-        3 => Ok(c.hashes().hrandfield_count(a[1], int(a[2])?)?.into()),
+        3 => Ok(c.hashes().hrandfield_count(a[1], picks(a[2])?)?.into()),
         4 if is(a[3], "WITHVALUES") => {
-            let got = c.hashes().hrandfield_withvalues(a[1], int(a[2])?)?;
+            let got = c.hashes().hrandfield_withvalues(a[1], picks(a[2])?)?;
             Ok(pairs(c, got.into_iter().map(|(f, v)| (f.into(), v.into()))))
         }
         _ => Err(Error::Syntax),

@@ -3,7 +3,7 @@
 
 use super::parse::{NumKeys, count, int, is, mpop_count, numkeys, timeout};
 use super::{Ctx, Reply};
-use crate::{Blob, Error, LposOptions, Position, Result, Side};
+use crate::{Blob, Error, Insertion, LposOptions, Matches, Position, Result, Side};
 
 pub(super) fn lpush(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(c.lists().lpush(a[1], &a[2..])?.into())
@@ -68,9 +68,11 @@ pub(super) fn linsert(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         p if is(p, "AFTER") => Position::After,
         _ => return Err(Error::Syntax),
     };
-    Ok(Reply::Integer(
-        c.lists().linsert(a[1], position, a[3], a[4])?,
-    ))
+    Ok(match c.lists().linsert(a[1], position, a[3], a[4])? {
+        Insertion::Len(n) => n.into(),
+        Insertion::NoPivot => Reply::Integer(-1),
+        Insertion::Missing => Reply::Integer(0),
+    })
 }
 
 pub(super) fn lrange(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -85,17 +87,24 @@ pub(super) fn ltrim(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn lrem(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    Ok(c.lists().lrem(a[1], int(a[2])?, a[3])?.into())
+    // The sign of the count picks the end; 0 removes every match.
+    let count = int(a[2])?;
+    let n = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
+    let matches = match count {
+        0 => Matches::All,
+        1.. => Matches::First(n),
+        _ => Matches::Last(n),
+    };
+    Ok(c.lists().lrem(a[1], matches, a[3])?.into())
 }
 
 pub(super) fn lpos(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let mut options = LposOptions::new();
-    let mut count_opt = None;
+    let (mut rank, mut maxlen, mut count_opt) = (1, 0, None);
     let mut i = 3;
     while i < a.len() {
         let (o, value) = (a[i], a.get(i + 1).ok_or(Error::Syntax)?);
         if is(o, "RANK") {
-            let rank = int(value)?;
+            rank = int(value)?;
             if rank == i64::MIN {
                 return Err(Error::ValueOutOfRange {
                     min: -i64::MAX,
@@ -105,17 +114,22 @@ pub(super) fn lpos(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             if rank == 0 {
                 return Err(Error::RankZero);
             }
-            options = options.rank(rank);
         } else if is(o, "COUNT") {
             let n = crate::number::parse_i64(value).and_then(|n| usize::try_from(n).ok());
             count_opt = Some(n.ok_or(Error::CountNegative)?);
         } else if is(o, "MAXLEN") {
             let n = crate::number::parse_i64(value).and_then(|n| usize::try_from(n).ok());
-            options = options.maxlen(n.ok_or(Error::MaxLenNegative)?);
+            maxlen = n.ok_or(Error::MaxLenNegative)?;
         } else {
             return Err(Error::Syntax);
         }
         i += 2;
+    }
+    // RANK r starts at the r-th match from the head, RANK -r at the r-th from the tail.
+    let skip = usize::try_from(rank.unsigned_abs() - 1).unwrap_or(usize::MAX);
+    let mut options = LposOptions::new().skip(skip).maxlen(maxlen);
+    if rank < 0 {
+        options = options.from_tail();
     }
     Ok(match count_opt {
         None => c

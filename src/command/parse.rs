@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::number::parse_i64;
-use crate::{Error, Result};
+use crate::{Error, Picks, Result};
 
 /// An integer argument (`getLongLongFromObjectOrReply`).
 pub(crate) fn int(arg: &[u8]) -> Result<i64> {
@@ -16,6 +16,25 @@ pub(crate) fn count(arg: &[u8]) -> Result<usize> {
     parse_i64(arg)
         .and_then(|n| usize::try_from(n).ok())
         .ok_or(Error::NotPositive)
+}
+
+/// The count of `SRANDMEMBER`, `HRANDFIELD` and `ZRANDMEMBER`: `n >= 0` asks for `n`
+/// distinct elements, `-n` for `n` that may repeat. `i64::MIN`, whose magnitude is no
+/// `i64`, is out of range (`getRangeLongFromObjectOrReply` from `-LONG_MAX`).
+pub(crate) fn picks(arg: &[u8]) -> Result<Picks> {
+    let n = int(arg)?;
+    if n == i64::MIN {
+        return Err(Error::ValueOutOfRange {
+            min: -i64::MAX,
+            max: i64::MAX,
+        });
+    }
+    let magnitude = usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX);
+    Ok(if n >= 0 {
+        Picks::Distinct(magnitude)
+    } else {
+        Picks::Repeated(magnitude)
+    })
 }
 
 /// A float argument as `getDoubleFromObject` reads it: all of the text, no leading

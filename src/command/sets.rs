@@ -2,7 +2,7 @@
 //! [`Sets`](crate::Sets).
 
 use super::keys::{cursor, scan_options, scan_reply};
-use super::parse::{NumKeys, count, int, is, numkeys};
+use super::parse::{NumKeys, count, is, numkeys, picks};
 use super::{Ctx, Reply};
 use crate::{Blob, Error, Result};
 
@@ -47,16 +47,7 @@ pub(super) fn spop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 pub(super) fn srandmember(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     match a.len() {
         2 => Ok(c.sets().srandmember(a[1])?.into()),
-        3 => {
-            let n = int(a[2])?;
-            if n == i64::MIN {
-                return Err(Error::ValueOutOfRange {
-                    min: -i64::MAX,
-                    max: i64::MAX,
-                });
-            }
-            Ok(c.sets().srandmember_count(a[1], n)?.into())
-        }
+        3 => Ok(c.sets().srandmember_count(a[1], picks(a[2])?)?.into()),
         _ => Err(Error::Syntax),
     }
 }

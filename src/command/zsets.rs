@@ -3,7 +3,7 @@
 
 use super::hashes::pairs;
 use super::keys::{cursor, scan_options, scan_reply};
-use super::parse::{NumKeys, count, float, int, is, mpop_count, numkeys, timeout};
+use super::parse::{NumKeys, count, float, int, is, mpop_count, numkeys, picks, timeout};
 use super::reply::format_double;
 use super::sets::card_limit;
 use super::{Ctx, Reply};
@@ -209,9 +209,16 @@ fn parse_range(
     if rev {
         range = range.rev();
     }
-    if let Some((offset, count)) = limit.filter(|_| by != By::Rank) {
-        range = range.limit(offset, count);
-    }
+    // A range by rank ignores a limit with a count of -1, as Redis. A negative offset
+    // selects nothing; a negative count, everything after the offset.
+    range = match limit.filter(|_| by != By::Rank) {
+        None => range,
+        Some((offset, count)) => match (usize::try_from(offset), usize::try_from(count)) {
+            (Err(_), _) => range.limit(0, 0),
+            (Ok(offset), Err(_)) => range.offset(offset),
+            (Ok(offset), Ok(count)) => range.limit(offset, count),
+        },
+    };
     Ok((range, withscores))
 }
 
@@ -349,8 +356,14 @@ pub(super) fn zrandmember(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let z = c.zsets();
     match a.len() {
         2 => Ok(z.zrandmember(a[1])?.into()),
-        3 => Ok(z.zrandmember_count(a[1], int(a[2])?)?.into()),
-        4 if is(a[3], "WITHSCORES") => Ok(scored(c, z.zrandmember_withscores(a[1], int(a[2])?)?)),
+        3 => Ok(z.zrandmember_count(a[1], picks(a[2])?)?.into()),
+        4 if is(a[3], "WITHSCORES") => {
+            // This form's bound is checked first, so even `i64::MIN` is out of range.
+            if int(a[2])? < -i64::MAX / 2 {
+                return Err(Error::OutOfRange);
+            }
+            Ok(scored(c, z.zrandmember_withscores(a[1], picks(a[2])?)?))
+        }
         _ => Err(Error::Syntax),
     }
 }

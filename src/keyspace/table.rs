@@ -122,7 +122,9 @@ impl Slot {
     /// entry is copied inline, with no allocation.
     pub(crate) fn save(&self) -> SavedSlot {
         match self {
-            Slot::Packed(b) if b.len() <= SAVED_INLINE => SavedSlot::Packed(SmallVec::from_slice(b)),
+            Slot::Packed(b) if b.len() <= SAVED_INLINE => {
+                SavedSlot::Packed(SmallVec::from_slice(b))
+            }
             other => SavedSlot::Slot(other.clone()),
         }
     }

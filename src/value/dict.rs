@@ -316,33 +316,51 @@ impl<V: Heap> Dict<V> {
     }
 }
 
-/// How `SRANDMEMBER` / `HRANDFIELD` read a count: a non-negative count asks for that
-/// many distinct elements (at most all), a negative one for its magnitude with repeats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Picks {
+/// How many random elements to pick, and whether one may be picked twice
+/// ([`srandmember_count`](crate::Sets::srandmember_count),
+/// [`hrandfield_count`](crate::Hashes::hrandfield_count),
+/// [`zrandmember_count`](crate::ZSets::zrandmember_count) and their `WITH…` forms).
+///
+/// Redis says this with the sign of `count`: `SRANDMEMBER key 3` is `Distinct(3)`,
+/// `SRANDMEMBER key -3` is `Repeated(3)`.
+///
+/// # Examples
+///
+/// ```
+/// use embedis::Picks;
+/// let store = embedis::Store::new();
+/// store.sets().sadd("s", ["a", "b"])?;
+/// assert_eq!(store.sets().srandmember_count("s", Picks::Distinct(5))?.len(), 2);
+/// assert_eq!(store.sets().srandmember_count("s", Picks::Repeated(5))?.len(), 5);
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Picks {
+    /// Up to this many different elements: all of them if there are fewer (Redis's
+    /// count `n >= 0`).
     Distinct(usize),
+    /// Exactly this many elements (none from a missing key), each drawn on its own, so
+    /// one may come up more than once (Redis's count `-n`).
     Repeated(usize),
 }
 
 impl Picks {
-    /// More than `max_repeated` repeated picks (a reply larger than the store's
-    /// maximum string size) is [`Error::OutOfRange`](crate::Error::OutOfRange): the reply
-    /// is built in memory, so its size is bounded like a string's.
-    pub(crate) fn from_count(count: i64, max_repeated: usize) -> crate::Result<Picks> {
-        if count == i64::MIN {
-            return Err(crate::Error::ValueOutOfRange {
-                min: -i64::MAX,
-                max: i64::MAX,
-            });
+    /// The picks, refused with [`Error::OutOfRange`](crate::Error::OutOfRange) if more
+    /// than `max_repeated` repeated ones are asked for (a reply larger than the store's
+    /// maximum string size): the reply is built in memory, so its size is bounded like a
+    /// string's, and this is checked before anything is allocated.
+    pub(crate) fn bounded(self, max_repeated: usize) -> crate::Result<Picks> {
+        match self {
+            Picks::Repeated(n) if n > max_repeated => Err(crate::Error::OutOfRange),
+            picks => Ok(picks),
         }
-        let n = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
-        Ok(if count >= 0 {
-            Picks::Distinct(n)
-        } else if n > max_repeated {
-            return Err(crate::Error::OutOfRange);
-        } else {
-            Picks::Repeated(n)
-        })
+    }
+
+    /// How many picks are asked for, whatever their kind.
+    pub(crate) fn count(self) -> usize {
+        match self {
+            Picks::Distinct(n) | Picks::Repeated(n) => n,
+        }
     }
 
     /// An empty vector with room for the picks from `len` elements, or
