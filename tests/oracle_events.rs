@@ -247,7 +247,7 @@ fn list_command_events_match_redis() {
         ),
         (
             s(&["LREM", "l", "0", "z"]),
-            step(|st| st.lists().lrem("l", 0, "z").map(|_| ())),
+            step(|st| st.lists().lrem("l", embedis::Matches::All, "z").map(|_| ())),
         ),
         (
             s(&["LTRIM", "l", "0", "0"]),
