@@ -28,26 +28,18 @@
 //!
 //! # Architecture
 //!
-//! | module | what | Redis |
-//! |---|---|---|
-//! | `store` | [`Store`], [`StoreBuilder`], [`Db`] and the handle accessors | `server.c` |
-//! | `keyspace` | sharded keys, lock order, lazy expiry; `keyspace/expiry` the sweeper | `db.c`, `expire.c` |
-//! | `value` | what a key holds, type checks | `object.c` |
-//! | `value/hash`, `value/set`, `value/list` | the hash value (pack, table); the set value (intset, pack, table); the list value (chunks) | `t_hash.c`, `t_set.c`, `intset.c`, `quicklist.c` |
-//! | `value/zset` | the sorted-set value; `value/zset/skiplist` the ranked skiplist | `t_zset.c` |
-//! | `value/pack`, `value/dict` | compact small collections; the scannable hash table of large ones | `listpack.c`, `dict.c` |
-//! | `strings`, `bits`, `keys` | the command handles [`Strings`], [`Bits`], [`Keys`] | `t_string.c`, `bitops.c` |
-//! | `hashes`, `sets`, `lists` | the command handles [`Hashes`], [`Sets`], [`Lists`] | `t_hash.c`, `t_set.c`, `t_list.c` |
-//! | `zsets` | the command handle [`ZSets`]; `zsets/range`, `zsets/options`, `zsets/algebra`, `zsets/blocking` its commands and option types by concern | `t_zset.c` |
-//! | `scan` | [`ScanOptions`] and the cursor-step batching behind the scan iterators | `db.c` |
-//! | `pubsub` | [`PubSub`], [`Subscription`]: channels between threads | `pubsub.c` |
-//! | `transaction` | [`Transaction`], [`Watch`], [`Pipeline`]: atomic closures, optimistic commits, `MULTI`/`EXEC` batches | `multi.c` |
-//! | `keyspace/blocking` | blocked callers of `BLPOP` & co., [`CancelToken`] | `blocked.c` |
-//! | `keyspace/notify` | keyspace notifications, [`KeyspaceEvents`] | `notify.c` |
-//! | `glob`, `index`, `number` | patterns, ranges, numbers as Redis reads and writes them | `util.c` |
-//! | `clock` | [`Clock`], [`SystemClock`], [`ManualClock`] | |
-//! | `command` | [`Connection`], [`Reply`]: Redis's command syntax over the handles; `command/table` the command table | `server.c`, `networking.c` |
-//! | `redis_rs` | (feature `redis-rs`) redis-rs's `ConnectionLike` for [`Connection`] | |
+//! Seven layers; a module imports only from its own layer or below (a module and its
+//! own children excepted), which `tests/layers.rs` checks on every `cargo test`.
+//!
+//! | layer | modules | what | Redis |
+//! |---|---|---|---|
+//! | L0 leaves | `error`, `blob`, `number`, `glob`, `index`, `mem`, `clock` | [`Error`], [`Blob`], [`Clock`], [`ManualClock`]; numbers, patterns and ranges as Redis reads and writes them | `util.c` |
+//! | L2 values | `value` + `value/` (`hash`, `list`, `set`, `zset`, `zset/skiplist`, `pack`, `dict`) | what a key holds, and each type's representation — no lock, no clock; [`KeyType`], [`Side`] | `object.c`, `t_*.c`'s type API, `listpack.c`, `intset.c`, `quicklist.c`, `dict.c` |
+//! | L3 engine | `keyspace` + `keyspace/` (`access`, `entry`, `many`, `whole`, `txn`, `log`, `watch`, `expiry`, `evict`, `notify`, `pubsub`, `blocking`, `stats`, `table`) | sharded keys and lock order; the one door handles use (live, or through a transaction's held shards); transactions in place with their undo log; expiry, eviction ([`EvictionPolicy`]), notifications ([`KeyspaceEvents`]), the pub/sub registry ([`Message`]), blocked callers ([`CancelToken`]) | `db.c`, `multi.c`, `expire.c`, `evict.c`, `notify.c`, `pubsub.c`, `blocked.c` |
+//! | L4 core | `core` | what a [`Store`] shares: keyspace, pub/sub and client registries, limits, the sweeper | `server.c` |
+//! | L5 commands | `strings`, `bits`, `keys`, `hashes`, `lists`, `sets`, `zsets` (+ `zsets/range`, `options`, `algebra`, `blocking`), `pubsub`, `transaction`, `scan` | the handles [`Strings`], [`Bits`], [`Keys`], [`Hashes`], [`Lists`], [`Sets`], [`ZSets`], [`PubSub`]: look up, type-check, call the value; [`Transaction`], [`Watch`], [`Pipeline`]; [`ScanOptions`] | `t_string.c`, `bitops.c`, `t_hash.c`, `t_list.c`, `t_set.c`, `t_zset.c`, `multi.c` |
+//! | L6 facade | `store` | [`Store`], [`StoreBuilder`], [`Db`], [`Info`] and the handle accessors | `server.c` |
+//! | L7 wire | `command` (+ `command/table`, one file per family), `redis_rs` | [`Connection`], [`Reply`]: Redis's command syntax over the handles; (feature `redis-rs`) redis-rs's `ConnectionLike` | `server.c`, `networking.c` |
 //! | `error` | [`Error`], [`Result`] | |
 
 mod bits;

@@ -191,8 +191,8 @@ where
     let mut named: crate::Args<(usize, &[u8])> = keys.iter().map(|k| (db, k.as_ref())).collect();
     named.sort_unstable();
     named.dedup();
-    let watched = watched(watches);
-    let locked = Locked::new(ks, (&named, true), &watched, &Whole::Nothing, rollback)?;
+    let watched_keys = watched(watches);
+    let locked = Locked::new(ks, (&named, true), &watched_keys, &Whole::Nothing, rollback)?;
     // The watched keys' shards are locked too: this check and the commit are one step.
     if watches.iter().any(|w| w.changed_now(ks.now())) {
         locked.rollback();
@@ -240,8 +240,14 @@ pub(crate) fn run_queue<R>(
     f: impl FnOnce(Access<'_>) -> R,
 ) -> Result<R, Error> {
     let ks = &core.keyspace;
-    let watched = watched(watches);
-    let locked = Locked::new(ks, (&span.keys, false), &watched, &span.whole, Rollback::No)?;
+    let watched_keys = watched(watches);
+    let locked = Locked::new(
+        ks,
+        (&span.keys, false),
+        &watched_keys,
+        &span.whole,
+        Rollback::No,
+    )?;
     if watches.iter().any(|w| w.changed_now(ks.now())) {
         locked.rollback();
         return Err(Error::WatchedKeyChanged);

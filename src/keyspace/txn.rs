@@ -61,6 +61,9 @@ pub(crate) trait Held {
     fn with_tables(&self, shards: &[usize], f: &mut dyn FnMut(&mut [&mut Table])) -> bool;
 }
 
+/// A key a transaction named: its database, the key, its hash.
+type Named<'k> = (usize, &'k [u8], u64);
+
 /// The shards of one transaction, write-locked until it commits or rolls back.
 pub(crate) struct Locked<'k> {
     ks: &'k Keyspace,
@@ -70,7 +73,7 @@ pub(crate) struct Locked<'k> {
     before: SmallVec<[usize; 4]>,
     /// The keys the transaction may touch, sorted, with their hashes (`None`: any key
     /// of a held shard).
-    named: Option<SmallVec<[(usize, &'k [u8], u64); 4]>>,
+    named: Option<SmallVec<[Named<'k>; 4]>>,
     log: TxLog,
     /// What [`HELD_BY_THIS_THREAD`] said before this transaction.
     outer: usize,
@@ -136,7 +139,7 @@ impl<'k> Locked<'k> {
                 .collect(),
             Whole::All => (0..ks.shards.len()).collect(),
         };
-        let hashed: SmallVec<[(usize, &[u8], u64); 4]> = keys
+        let hashed: SmallVec<[Named<'k>; 4]> = keys
             .iter()
             .map(|&(db, key)| (db, key, ks.locate_one(db, key).0))
             .collect();

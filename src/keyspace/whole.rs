@@ -77,12 +77,11 @@ impl Access<'_> {
             for (x, y) in low.iter_mut().zip(high.iter_mut()) {
                 std::mem::swap(&mut **x, &mut **y);
             }
-            match tx {
-                Some(log) => log.swapped(a, b),
-                None => {
-                    ks.watches.touch_db(Some(a));
-                    ks.watches.touch_db(Some(b));
-                }
+            if let Some(log) = tx {
+                log.swapped(a, b);
+            } else {
+                ks.watches.touch_db(Some(a));
+                ks.watches.touch_db(Some(b));
             }
         })?;
         if !self.in_transaction() {
@@ -309,5 +308,90 @@ impl Keyspace {
         (0..self.shards.len())
             .filter_map(|s| self.read_shard(s).first_tick())
             .min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crate::clock::ClockSource;
+    use crate::keyspace::expiry::Schedule;
+    use crate::keyspace::{Access, Deadline, Keyspace, Locked, Rollback, Whole};
+
+    fn keyspace() -> Keyspace {
+        let clock = ClockSource::System;
+        let schedule = Arc::new(Schedule::new(Duration::from_millis(10), clock.clone()));
+        Keyspace::new(4, 4, clock, schedule, 1)
+    }
+
+    fn set(ks: Access<'_>, db: usize, key: &str, value: &str) {
+        ks.write(db, key.as_bytes(), |e| {
+            e.put_str(value.as_bytes(), Deadline::Keep);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    fn get(ks: Access<'_>, db: usize, key: &str) -> Option<Vec<u8>> {
+        ks.read(db, key.as_bytes(), |v| {
+            Ok(v.map(|v| v.as_str().unwrap().bytes().to_vec()))
+        })
+        .unwrap()
+    }
+
+    /// Key changes, a FLUSHDB, changes after it and a SWAPDB, all undone in order.
+    #[test]
+    fn a_rollback_undoes_key_and_whole_database_changes_newest_first() {
+        let ks = keyspace();
+        for db in 0..2 {
+            for k in 0..20 {
+                set(ks.access(), db, &format!("k{k}"), &format!("db{db}"));
+            }
+        }
+        let used = ks.memory().used();
+        let locked = Locked::new(&ks, (&[], false), &[], &Whole::All, Rollback::Yes).unwrap();
+        let tx = Access::held(&ks, &locked);
+        set(tx, 0, "k1", "changed");
+        set(tx, 0, "new", "x");
+        tx.clear(Some(0)).unwrap();
+        set(tx, 0, "k1", "after flush");
+        tx.swap(0, 1).unwrap();
+        set(tx, 0, "k2", "after swap");
+        assert_eq!(get(tx, 1, "k1").as_deref(), Some(&b"after flush"[..]));
+        assert_eq!(tx.len(0).unwrap(), 20);
+        locked.rollback();
+        let live = ks.access();
+        for db in 0..2 {
+            assert_eq!(live.len(db).unwrap(), 20, "db {db}");
+            for k in 0..20 {
+                let want = format!("db{db}");
+                assert_eq!(get(live, db, &format!("k{k}")), Some(want.into_bytes()));
+            }
+        }
+        assert_eq!(get(live, 0, "new"), None);
+        // The same entries again; only the slot freed by "new" stays on a free list.
+        let now = ks.memory().used();
+        assert!(now >= used && now - used <= 256, "{used} -> {now}");
+    }
+
+    /// Without rollback the same steps stay, and the store's own access works again.
+    #[test]
+    fn a_commit_keeps_everything_and_releases_the_shards() {
+        let ks = keyspace();
+        set(ks.access(), 1, "a", "1");
+        let locked = Locked::new(&ks, (&[], false), &[], &Whole::All, Rollback::No).unwrap();
+        let tx = Access::held(&ks, &locked);
+        assert_eq!(
+            ks.access().read(0, b"a", |_| Ok(())),
+            Err(crate::Error::InsideTransaction)
+        );
+        tx.swap(0, 1).unwrap();
+        set(tx, 0, "b", "2");
+        locked.commit();
+        assert_eq!(get(ks.access(), 0, "a").as_deref(), Some(&b"1"[..]));
+        assert_eq!(get(ks.access(), 0, "b").as_deref(), Some(&b"2"[..]));
+        assert_eq!(ks.access().len(1).unwrap(), 0);
     }
 }
