@@ -105,20 +105,15 @@ impl Clients {
         self.live.lock().remove(&id);
     }
 
-    /// `CLIENT UNBLOCK`: cancels the blocking call `id` is in, if any.
-    pub(crate) fn unblock(&self, id: u64, error: bool) -> bool {
-        let Some(client) = self.live.lock().get(&id).cloned() else {
-            return false;
-        };
+    /// `CLIENT UNBLOCK`: the token of the blocking call `id` is in, if any, for the
+    /// caller to cancel (an `EXEC` cancels once it has released its shards: a waking
+    /// waiter may be retrying on one of them).
+    pub(crate) fn unblock(&self, id: u64, error: bool) -> Option<CancelToken> {
+        let client = self.live.lock().get(&id).cloned()?;
         let blocked = client.blocked.lock();
-        match blocked.as_ref() {
-            Some(token) => {
-                client.unblock_error.store(error, Ordering::Relaxed);
-                token.cancel();
-                true
-            }
-            None => false,
-        }
+        let token = blocked.as_ref()?;
+        client.unblock_error.store(error, Ordering::Relaxed);
+        Some(token.clone())
     }
 }
 

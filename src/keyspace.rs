@@ -97,6 +97,9 @@ thread_local! {
     /// none). A lock this thread takes on that keyspace outside the transaction would
     /// wait for the transaction itself.
     static HELD_BY_THIS_THREAD: Cell<usize> = const { Cell::new(0) };
+    /// The keyspaces of the transactions this one is nested in (a transaction on another
+    /// store, started inside a transaction's closure).
+    static HELD_OUTSIDE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 pub(crate) struct Keyspace {
@@ -292,7 +295,9 @@ impl Keyspace {
     /// taken outside it would wait for the transaction itself.
     #[inline]
     fn held_by_this_thread(&self) -> bool {
-        HELD_BY_THIS_THREAD.with(Cell::get) == self.address()
+        let held = HELD_BY_THIS_THREAD.with(Cell::get);
+        held == self.address()
+            || (held != 0 && HELD_OUTSIDE.with(|h| h.borrow().contains(&self.address())))
     }
 
     /// [`Error::InsideTransaction`] if this thread's transaction holds this keyspace.

@@ -185,9 +185,16 @@ fn the_stores_own_handles_inside_a_transaction_get_an_error_not_a_hang() {
                 store.transaction(["z"], |tx| tx.strings().incr("z")),
                 Err(Error::InsideTransaction)
             );
-            // Another store is independent.
+            // Another store is independent, also in a transaction of its own, inside
+            // which this store still refuses its own handles.
             let other = Store::new();
             other.strings().set("k", "elsewhere")?;
+            other.transaction(["k"], |inner| {
+                inner.strings().set("k", "inner")?;
+                assert_eq!(store.strings().get("k"), Err(Error::InsideTransaction));
+                Ok::<_, Error>(())
+            })?;
+            assert_eq!(other.strings().get("k")?.unwrap(), "inner");
             Ok::<_, Error>(())
         });
         assert_eq!(r, Ok(()));

@@ -59,6 +59,8 @@ pub struct Connection {
     /// Replies pushed but not read yet (`SUBSCRIBE a b` confirms `b` here).
     pushes: VecDeque<Reply>,
     client: Arc<Client>,
+    /// While an `EXEC` runs: the `CLIENT UNBLOCK`s to carry out once it is done.
+    deferred_cancels: Option<Vec<CancelToken>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -91,6 +93,7 @@ impl Store {
             subscription: None,
             pushes: VecDeque::new(),
             client: self.core.clients.register(),
+            deferred_cancels: None,
         }
     }
 }
@@ -504,7 +507,14 @@ impl Connection {
                 Some(_) => return error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
             };
             let id = u64::try_from(id).unwrap_or(0);
-            return self.store.core.clients.unblock(id, as_error).into();
+            let Some(token) = self.store.core.clients.unblock(id, as_error) else {
+                return Reply::Integer(0);
+            };
+            match &mut self.deferred_cancels {
+                Some(deferred) => deferred.push(token),
+                None => token.cancel(),
+            }
+            return Reply::Integer(1);
         }
         if is(sub, "HELP") {
             return super::keys::help(&[
@@ -647,6 +657,7 @@ impl Connection {
         }
         let store = self.store.clone();
         let span = self.span(&commands, &queue);
+        self.deferred_cancels = Some(Vec::new());
         let ran = transaction::run_queue(&store.core, &span, &watches, |access| {
             commands
                 .iter()
@@ -654,6 +665,9 @@ impl Connection {
                 .map(|(cmd, args)| self.run_queued(cmd, args, access))
                 .collect()
         });
+        for token in self.deferred_cancels.take().into_iter().flatten() {
+            token.cancel();
+        }
         match ran {
             Ok(replies) => Reply::Array(replies),
             Err(Error::WatchedKeyChanged) => Reply::Nil,
@@ -687,14 +701,15 @@ impl Connection {
                 }
                 "copy" => {
                     // COPY source destination [DB destination-db] [REPLACE]
+                    // The last DB given wins, as in the command.
                     let to = args[3..]
                         .windows(2)
-                        .find(|w| is(w[0], "db"))
+                        .rfind(|w| is(w[0], "db"))
                         .and_then(|w| index(w[1]))
                         .unwrap_or(db);
                     keys.extend([(db, args[1]), (to, args[2])]);
                 }
-                "object" if args.len() > 2 => keys.push((db, args[2])),
+                "object" | "memory" if args.len() > 2 => keys.push((db, args[2])),
                 _ if cmd.has(table::WHOLE_DB) => whole.push(db),
                 _ => keys.extend(
                     cmd.keys(args)

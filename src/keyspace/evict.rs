@@ -515,17 +515,23 @@ impl Keyspace {
             (pool.len() >= POOL_SIZE).then(|| pool[0].score)
         };
         self.sample(policy, want, floor, &mut rng, &mut sampled);
-        let mut pool = self.memory.pool.lock();
-        for c in sampled {
-            merge(&mut pool, c);
+        {
+            let mut pool = self.memory.pool.lock();
+            for c in sampled {
+                merge(&mut pool, c);
+            }
         }
-        // Best first; a candidate gone since it was sampled is skipped.
-        while let Some(c) = pool.pop() {
+        // Best first; a candidate gone since it was sampled is skipped. The pool is not
+        // held while a shard is locked: a transaction holding shards may need the pool
+        // (a policy change clears it).
+        loop {
+            let Some(c) = self.memory.pool.lock().pop() else {
+                return false;
+            };
             if self.evict_key(c.db, &c.key, policy.volatile()) {
                 return true;
             }
         }
-        false
     }
 
     /// Collects up to `want` candidates under `policy`, from shards visited in order from
@@ -646,8 +652,9 @@ impl Keyspace {
             }
             table.remove(i, hash);
             self.publish(s, &table, before);
+            // Watchers are told while the key's shard is held, as by every write.
+            self.watches.touch(db, key);
         }
-        self.watches.touch(db, key);
         self.stats.evicted(1);
         self.notify(super::notify::EVICTED, "evicted", db, key);
         true

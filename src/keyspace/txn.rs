@@ -32,7 +32,7 @@ use smallvec::SmallVec;
 
 use super::log::{Rollback, TxLog, Undo};
 use super::table::{SavedSlot, Table};
-use super::{EntryMut, HELD_BY_THIS_THREAD, Keyspace};
+use super::{EntryMut, HELD_BY_THIS_THREAD, HELD_OUTSIDE, Keyspace};
 use crate::Result;
 
 /// Whole databases a transaction locks, besides its keys' shards.
@@ -151,6 +151,9 @@ impl<'k> Locked<'k> {
         let guards: SmallVec<[_; 4]> = shards.iter().map(|&s| ks.shards[s].table.write()).collect();
         let before = guards.iter().map(|t| t.footprint()).collect();
         let outer = HELD_BY_THIS_THREAD.with(|h| h.replace(ks.address()));
+        if outer != 0 {
+            HELD_OUTSIDE.with(|h| h.borrow_mut().push(outer));
+        }
         Ok(Locked {
             ks,
             shards,
@@ -198,16 +201,23 @@ impl<'k> Locked<'k> {
                     ks.watches.touch_db(*db);
                 }
             }
+            if !undo {
+                // Events go out in the order of the changes: before another thread can
+                // change the same keys.
+                for e in self.log.events.borrow().iter() {
+                    ks.notify(e.class, e.event, e.db, &e.key);
+                }
+            }
             guards.clear();
         }
         HELD_BY_THIS_THREAD.with(|h| h.set(self.outer));
+        if self.outer != 0 {
+            HELD_OUTSIDE.with(|h| h.borrow_mut().pop());
+        }
         if undo {
             return;
         }
         let log = &self.log;
-        for e in log.events.borrow().iter() {
-            ks.notify(e.class, e.event, e.db, &e.key);
-        }
         if ks.blocking.has_waiters() {
             for db in log.signalled_dbs.borrow().iter() {
                 ks.blocking.signal_db(*db);
