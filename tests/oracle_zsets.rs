@@ -239,8 +239,7 @@ fn zset_commands_match_redis() {
                     .gen_bool(0.4)
                     .then(|| (rng.gen_range(-1..6), rng.gen_range(-2..8)));
                 let mut args = vec!["ZRANGE".to_string(), key.into()];
-                let by_rank = rng.gen_bool(0.5);
-                let mut range = if by_rank {
+                let mut range = if rng.gen_bool(0.5) {
                     args.extend([i.to_string(), j.to_string()]);
                     ZRange::rank(i, j)
                 } else {
@@ -258,7 +257,7 @@ fn zset_commands_match_redis() {
                 }
                 if let Some((o, c)) = limit {
                     args.extend(["LIMIT".into(), o.to_string(), c.to_string()]);
-                    range = redis_args::limit(range, by_rank, o, c);
+                    range = range.limit(o, c);
                 }
                 let ours = if withscores {
                     args.push("WITHSCORES".into());
@@ -270,7 +269,7 @@ fn zset_commands_match_redis() {
             }
             14 => {
                 let count = rng.gen_range(-1..5);
-                let range = redis_args::limit(ZRange::score(lo, hi), false, 0, count);
+                let range = ZRange::score(lo, hi).limit(0, count);
                 let args = vec![
                     "ZRANGESTORE".into(),
                     other.into(),
@@ -488,10 +487,7 @@ fn zset_lex_ranges_match_redis() {
             let (o, c) = (rng.gen_range(0..4), rng.gen_range(-1..6));
             let checks = [
                 (
-                    array_resp(z.zrange_by(
-                        "lex",
-                        &redis_args::limit(ZRange::lex(l.clone(), h.clone()), false, o, c),
-                    )),
+                    array_resp(z.zrange_by("lex", &ZRange::lex(l.clone(), h.clone()).limit(o, c))),
                     vec![
                         "ZRANGEBYLEX".to_string(),
                         "lex".into(),
@@ -584,10 +580,7 @@ fn zset_edge_cases_match_redis() {
             ScoreBound::parse(hi).unwrap(),
         );
         let (offset, count) = (o.parse().unwrap(), c.parse().unwrap());
-        let ours = z.zrange_by_withscores(
-            "big",
-            &redis_args::limit(ZRange::score(l, h).rev(), false, offset, count),
-        );
+        let ours = z.zrange_by_withscores("big", &ZRange::score(l, h).rev().limit(offset, count));
         let theirs = redis.cmd(&[
             "ZREVRANGEBYSCORE",
             "big",
@@ -603,10 +596,7 @@ fn zset_edge_cases_match_redis() {
             numeric(theirs),
             "{lo} {hi} {o} {c}"
         );
-        let ours = z.zrange_by(
-            "big",
-            &redis_args::limit(ZRange::score(l, h), false, offset, count),
-        );
+        let ours = z.zrange_by("big", &ZRange::score(l, h).limit(offset, count));
         let theirs = redis.cmd(&["ZRANGEBYSCORE", "big", lo, hi, "LIMIT", o, c]);
         assert_eq!(
             numeric(array_resp(ours)),

@@ -209,16 +209,9 @@ fn parse_range(
     if rev {
         range = range.rev();
     }
-    // A range by rank ignores a limit with a count of -1, as Redis. A negative offset
-    // selects nothing; a negative count, everything after the offset.
-    range = match limit.filter(|_| by != By::Rank) {
-        None => range,
-        Some((offset, count)) => match (usize::try_from(offset), usize::try_from(count)) {
-            (Err(_), _) => range.limit(0, 0),
-            (Ok(offset), Err(_)) => range.offset(offset),
-            (Ok(offset), Ok(count)) => range.limit(offset, count),
-        },
-    };
+    if let Some((offset, count)) = limit.filter(|_| by != By::Rank) {
+        range = range.limit(offset, count);
+    }
     Ok((range, withscores))
 }
 

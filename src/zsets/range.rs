@@ -225,8 +225,7 @@ impl LexBound {
 pub struct ZRange {
     by: By,
     rev: bool,
-    /// `(skip, take)`: `take` is `usize::MAX` for no bound.
-    limit: Option<(usize, usize)>,
+    limit: Option<(i64, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -331,8 +330,9 @@ impl ZRange {
         self
     }
 
-    /// Skips `offset` elements of the selection and returns at most `count` of the
-    /// rest (`LIMIT offset count`), for ranges by score or member only.
+    /// Skips `offset` elements of the selection and returns at most `count` (all if
+    /// negative) — `LIMIT offset count`, for ranges by score or member only (as in
+    /// Redis, a range by rank accepts only a count of -1, and ignores the limit).
     ///
     /// # Examples
     ///
@@ -344,35 +344,18 @@ impl ZRange {
     /// assert_eq!(store.zsets().zrange_by("z", &page)?, ["b"]);
     /// # Ok::<(), embedis::Error>(())
     /// ```
-    #[doc(alias = "LIMIT")]
-    pub fn limit(mut self, offset: usize, count: usize) -> Self {
+    pub fn limit(mut self, offset: i64, count: i64) -> Self {
         self.limit = Some((offset, count));
-        self
-    }
-
-    /// Skips `offset` elements of the selection and returns all the rest (`LIMIT offset
-    /// -1`), for ranges by score or member only.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use embedis::{ScoreBound, ZRange};
-    /// let store = embedis::Store::new();
-    /// store.zsets().zadd("z", [("a", 1.0), ("b", 2.0), ("c", 3.0)])?;
-    /// let rest = ZRange::score(ScoreBound::MIN, ScoreBound::MAX).offset(1);
-    /// assert_eq!(store.zsets().zrange_by("z", &rest)?, ["b", "c"]);
-    /// # Ok::<(), embedis::Error>(())
-    /// ```
-    #[doc(alias = "LIMIT")]
-    pub fn offset(mut self, offset: usize) -> Self {
-        self.limit = Some((offset, usize::MAX));
         self
     }
 
     /// Checks the range against its rules before anything is read.
     fn check(&self, withscores: bool) -> Result<()> {
         match &self.by {
-            By::Rank(..) if self.limit.is_some() => Err(Error::LimitWithoutBy),
+            // As Redis, which only looks at the count (an offset alone is ignored).
+            By::Rank(..) if self.limit.is_some_and(|(_, count)| count != -1) => {
+                Err(Error::LimitWithoutBy)
+            }
             By::Lex(..) if withscores => Err(Error::WithScoresByLex),
             By::Score(min, max) => {
                 min.check()?;
@@ -390,7 +373,15 @@ impl ZRange {
             let (ranks, rev) = self.select(z);
             return z.visit(ranks, rev, f);
         }
-        let (skip, take) = self.limit.unwrap_or((0, usize::MAX));
+        let (skip, take) = match self.limit {
+            // As Redis: a negative offset selects nothing, a negative count everything.
+            Some((offset, _)) if offset < 0 => return,
+            Some((offset, count)) => (
+                usize::try_from(offset).unwrap_or(usize::MAX),
+                usize::try_from(count).unwrap_or(usize::MAX),
+            ),
+            None => (0, usize::MAX),
+        };
         let by = &self.by;
         z.walk(
             |s, m| by.before(s, m),
@@ -407,8 +398,7 @@ impl ZRange {
     fn size_hint(&self, z: &SortedSet) -> usize {
         match (&self.by, self.limit) {
             (By::Rank(..), _) => self.select(z).0.len(),
-            (_, Some((_, usize::MAX))) => 16,
-            (_, Some((_, count))) => count.min(z.len()),
+            (_, Some((_, count))) => usize::try_from(count).map_or(16, |c| c.min(z.len())),
             _ => 16,
         }
     }
@@ -438,9 +428,13 @@ impl ZRange {
         let (Some((offset, count)), false) = (self.limit, matches!(self.by, By::Rank(..))) else {
             return (lo..hi, self.rev);
         };
+        // As Redis: a negative offset selects nothing, a negative count everything left.
+        let Ok(offset) = usize::try_from(offset) else {
+            return (0..0, self.rev);
+        };
         let width = hi - lo;
         let skip = offset.min(width);
-        let take = count.min(width - skip);
+        let take = usize::try_from(count).map_or(width - skip, |c| c.min(width - skip));
         let range = if self.rev {
             hi - skip - take..hi - skip
         } else {

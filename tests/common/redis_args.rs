@@ -3,7 +3,7 @@
 //! its argument as the command layer (`src/command/`) does.
 #![allow(dead_code)]
 
-use embedis::{Insertion, LposOptions, Matches, Picks, ZRange};
+use embedis::{Insertion, LposOptions, Matches, Picks};
 
 /// The count of `SRANDMEMBER`, `HRANDFIELD`, `ZRANDMEMBER`: `-n` asks for repeats.
 pub(crate) fn picks(count: i64) -> Picks {
@@ -33,18 +33,6 @@ pub(crate) fn rank(options: LposOptions, rank: i64) -> LposOptions {
         options.from_tail()
     } else {
         options
-    }
-}
-
-/// `LIMIT offset count` on `range`: a negative offset selects nothing, a negative count
-/// everything after the offset; a range by rank (`by_rank`) takes only a count of -1,
-/// and ignores it.
-pub(crate) fn limit(range: ZRange, by_rank: bool, offset: i64, count: i64) -> ZRange {
-    match (usize::try_from(offset), usize::try_from(count)) {
-        _ if by_rank && count == -1 => range,
-        (Err(_), _) => range.limit(0, 0),
-        (Ok(offset), Err(_)) => range.offset(offset),
-        (Ok(offset), Ok(count)) => range.limit(offset, count),
     }
 }
 
