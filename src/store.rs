@@ -397,7 +397,8 @@ impl Store {
     /// ```
     pub fn set_max_memory(&self, bytes: usize) {
         self.keyspace().memory().set_limit(bytes);
-        // Outside a transaction this cannot fail; inside one, the commit evicts.
+        // Inside a transaction's closure this cannot evict now (the shards are the
+        // transaction's): the limit holds, and the next write evicts.
         let _ = self.access().shrink_to_limit();
     }
 
@@ -416,6 +417,12 @@ impl Store {
     /// Changes the eviction policy. Switching to an LRU or LFU policy starts keeping
     /// access stamps; keys not accessed since count as accessed at the switch.
     ///
+    /// # Panics
+    ///
+    /// Inside a closure of [`Store::transaction`] on this store, whose shards a change
+    /// of what the access stamps measure needs (`CONFIG SET maxmemory-policy` inside
+    /// `MULTI` works).
+    ///
     /// # Examples
     ///
     /// ```
@@ -430,8 +437,9 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn set_eviction_policy(&self, policy: EvictionPolicy) {
-        // Outside a transaction this cannot fail.
-        let _ = self.access().set_policy(policy);
+        if let Err(e) = self.access().set_policy(policy) {
+            panic!("{e}");
+        }
     }
 
     /// The keyspace as the command handles reach it, outside any transaction.

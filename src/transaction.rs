@@ -191,13 +191,7 @@ where
     let mut named: crate::Args<(usize, &[u8])> = keys.iter().map(|k| (db, k.as_ref())).collect();
     named.sort_unstable();
     named.dedup();
-    let watched_keys = watched(watches);
-    let locked = Locked::new(ks, (&named, true), &watched_keys, &Whole::Nothing, rollback)?;
-    // The watched keys' shards are locked too: this check and the commit are one step.
-    if watches.iter().any(|w| w.changed_now(ks.now())) {
-        locked.rollback();
-        return Err(Error::WatchedKeyChanged.into());
-    }
+    let locked = lock(core, (&named, true), &Whole::Nothing, watches, rollback)?;
     let tx = Transaction {
         access: Access::held(ks, &locked),
         db,
@@ -215,12 +209,29 @@ where
     }
 }
 
-/// The watched keys, each with its database.
-fn watched(watches: &[Watch]) -> Vec<(usize, &[u8])> {
-    watches
+/// Locks `keys` (strictly: only they may be touched), `whole` databases and the
+/// watched keys' shards, then checks the watches under those locks, so that the check
+/// and the commit are one step. [`Error::WatchedKeyChanged`] (nothing locked) if a
+/// watched key changed.
+fn lock<'k>(
+    core: &'k Core,
+    keys: (&'k [(usize, &'k [u8])], bool),
+    whole: &Whole,
+    watches: &[Watch],
+    rollback: Rollback,
+) -> Result<Locked<'k>, Error> {
+    let ks = &core.keyspace;
+    let watched_keys: Vec<(usize, &[u8])> = watches
         .iter()
         .flat_map(|w| w.keys.iter().map(|k| (w.db, k.as_slice())))
-        .collect()
+        .collect();
+    let locked = Locked::new(ks, keys, &watched_keys, whole, rollback)?;
+    let now = ks.now();
+    if watches.iter().any(|w| w.changed_now(now)) {
+        locked.rollback();
+        return Err(Error::WatchedKeyChanged);
+    }
+    Ok(locked)
 }
 
 /// What an `EXEC` queue needs locked: the keys its commands name (each with its
@@ -239,20 +250,14 @@ pub(crate) fn run_queue<R>(
     watches: &[Watch],
     f: impl FnOnce(Access<'_>) -> R,
 ) -> Result<R, Error> {
-    let ks = &core.keyspace;
-    let watched_keys = watched(watches);
-    let locked = Locked::new(
-        ks,
+    let locked = lock(
+        core,
         (&span.keys, false),
-        &watched_keys,
         &span.whole,
+        watches,
         Rollback::No,
     )?;
-    if watches.iter().any(|w| w.changed_now(ks.now())) {
-        locked.rollback();
-        return Err(Error::WatchedKeyChanged);
-    }
-    let out = f(Access::held(ks, &locked));
+    let out = f(Access::held(&core.keyspace, &locked));
     locked.commit();
     Ok(out)
 }

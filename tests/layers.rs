@@ -53,8 +53,8 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
     (2, "values", &["value", "value/*"]),
     (3, "engine", &["keyspace", "keyspace/*"]),
     (4, "core", &["core"]),
-    (5, "commands", &["strings", "strings/*", "bits", "keys", "hashes", "lists", "lists/*",
-                      "sets", "sets/*", "zsets", "zsets/*", "pubsub", "transaction", "scan"]),
+    (5, "commands", &["strings", "strings/*", "bits", "keys", "hashes", "lists", "sets",
+                      "zsets", "zsets/*", "pubsub", "transaction", "scan"]),
     (6, "facade", &["store"]),
     (7, "wire", &["command", "command/*", "redis_rs"]),
 ];

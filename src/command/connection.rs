@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::parse::{int, is};
+use super::parse::{db_index, int, is};
 use super::table::{self, Command};
 use super::{Ctx, Reply, unknown_subcommand};
 use crate::core::Client;
@@ -681,11 +681,8 @@ impl Connection {
     /// them for `FLUSHALL`, `INFO` and `CONFIG`.
     fn span<'q>(&self, commands: &[&'static Command], queue: &'q [Vec<&'q [u8]>]) -> Span<'q> {
         let databases = self.store.databases();
-        let index = |arg: &[u8]| {
-            crate::number::parse_i64(arg)
-                .and_then(|i| usize::try_from(i).ok())
-                .filter(|&i| i < databases)
-        };
+        // A database the command may reach (one it would refuse reaches none).
+        let index = |arg: &[u8]| db_index(arg).ok().filter(|&i| i < databases);
         let mut db = self.db;
         let mut keys: Vec<(usize, &[u8])> = Vec::new();
         let mut whole: Vec<usize> = Vec::new();

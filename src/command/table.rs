@@ -281,7 +281,7 @@ commands! {
     "ltrim", 4, D, K1, Some(lists::ltrim), "list", "key start stop", "Removes elements from both ends a list. Deletes the list if all elements were trimmed.";
     "memory", -2, R, NONE, Some(server::memory), "server", "USAGE key [SAMPLES count]", "A container for memory diagnostics commands.";
     "mget", -2, RF, KALL, Some(strings::mget), "string", "key [key ...]", "Atomically returns the string values of one or more keys.";
-    "move", 3, DF | WHOLE_DB, K1, Some(keys::move_), "generic", "key db", "Moves a key to another database.";
+    "move", 3, DF, K1, Some(keys::move_), "generic", "key db", "Moves a key to another database.";
     "mset", -3, W, k(1, -1, 2), Some(strings::mset), "string", "key value [key value ...]", "Atomically creates or modifies the string values of one or more keys.";
     "msetnx", -3, W, k(1, -1, 2), Some(strings::msetnx), "string", "key value [key value ...]", "Atomically modifies the string values of one or more keys only when all keys don't exist.";
     "multi", 1, CONN_FLAGS | NO_QUEUE, NONE, None, "transactions", "", "Starts a transaction.";

@@ -94,7 +94,10 @@ impl<'a> Access<'a> {
     pub(crate) fn admit(self) -> Result<()> {
         match self.held {
             None => {
-                self.ks.check_not_held()?;
+                // Only eviction locks shards; the command's own access checks the rest.
+                if self.ks.memory.over() {
+                    self.ks.check_not_held()?;
+                }
                 self.ks.admit()
             }
             Some(_) => self.ks.admit_without_evicting(),
@@ -111,8 +114,10 @@ impl<'a> Access<'a> {
         match self.held {
             None => {
                 self.ks.check_not_held()?;
-                let mut guards: SmallVec<[_; 4]> =
-                    shards.iter().map(|&s| self.ks.write_shard(s)).collect();
+                let mut guards: SmallVec<[_; 4]> = shards
+                    .iter()
+                    .map(|&s| self.ks.shards[s].table.write())
+                    .collect();
                 let before: SmallVec<[usize; 4]> = guards.iter().map(|t| t.footprint()).collect();
                 let mut tables: SmallVec<[&mut Table; 4]> =
                     guards.iter_mut().map(|g| &mut **g).collect();
@@ -279,7 +284,8 @@ impl<'a> Access<'a> {
         match self.held {
             None => {
                 ks.check_not_held()?;
-                let guards: SmallVec<[_; 4]> = order.iter().map(|&s| ks.read_shard(s)).collect();
+                let guards: SmallVec<[_; 4]> =
+                    order.iter().map(|&s| ks.shards[s].table.read()).collect();
                 let tables = guards.iter().map(|g| &**g).collect();
                 read_many_in(ks, &located, &order, tables, f)
             }

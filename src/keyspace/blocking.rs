@@ -212,8 +212,9 @@ impl Blocking {
 
     /// Runs a blocking command: `attempt` on each of `keys` in order, and if none
     /// yields, waits (as [`block`](Self::block)) up to `timeout` (`None`: forever).
+    /// Inside a transaction only the attempts run: nothing can arrive while it holds
+    /// its keys, so a blocking command answers at once, as in Redis's `MULTI`.
     #[allow(clippy::too_many_arguments)]
-    /// [`run`](Self::run), or the attempt alone within [`without_waiting`].
     pub(crate) fn run<A>(
         &self,
         access: Access<'_>,

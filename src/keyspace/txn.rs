@@ -200,8 +200,6 @@ impl<'k> Locked<'k> {
                 for db in self.log.touched_dbs.borrow().iter() {
                     ks.watches.touch_db(*db);
                 }
-            }
-            if !undo {
                 // Events go out in the order of the changes: before another thread can
                 // change the same keys.
                 for e in self.log.events.borrow().iter() {
