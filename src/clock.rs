@@ -20,12 +20,14 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
 
 /// The system's real-time clock (the default).
 ///
-/// On Linux it reads the kernel's coarse real-time clock (`CLOCK_REALTIME_COARSE`): the
-/// time as of the last scheduler tick, 1–4 ms behind, read in a few nanoseconds from the
-/// vDSO instead of the tens of nanoseconds a precise read costs on virtual machines. That
-/// is what keeps a lookup of a key with a TTL nearly as cheap as one without. Deadlines
-/// are therefore honoured to within a few milliseconds, much as Redis checks them against
-/// a time cached once per event-loop iteration. Elsewhere it reads `SystemTime::now()`.
+/// [`now_ms`](Clock::now_ms) reads the precise real-time clock. The store itself reads it
+/// only where a millisecond matters: to turn a relative TTL into a deadline, to answer
+/// `TTL`, and to decide about a deadline within a second of the present. Every other
+/// expiry check reads the kernel's coarse real-time clock on Linux
+/// (`CLOCK_REALTIME_COARSE`: the time as of the last tick, read in a few nanoseconds from
+/// the vDSO), which is enough when the deadline is further away. So a key
+/// is gone for every read in the millisecond after its deadline, as in Redis, while a
+/// lookup of a key with a far TTL costs nearly what one without costs.
 ///
 /// # Examples
 ///
@@ -41,27 +43,55 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     #[inline]
     fn now_ms(&self) -> u64 {
-        system_now_ms()
+        system_precise_ms()
     }
 }
 
+/// Milliseconds since the epoch of a `Timespec` (the epoch for earlier times).
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[inline]
-pub(crate) fn system_now_ms() -> u64 {
-    let ts = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
-    // A clock set before 1970 reads as the epoch.
+fn timespec_ms(ts: rustix::time::Timespec) -> u64 {
     u64::try_from(ts.tv_sec).map_or(0, |s| {
         s * 1000 + u64::try_from(ts.tv_nsec / 1_000_000).unwrap_or(0)
     })
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+/// The coarse real-time clock: behind the precise one by up to a tick, or more (see
+/// [`COARSE_LAG_MS`]).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[inline]
 pub(crate) fn system_now_ms() -> u64 {
+    timespec_ms(rustix::time::clock_gettime(
+        rustix::time::ClockId::RealtimeCoarse,
+    ))
+}
+
+/// The precise real-time clock.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[inline]
+pub(crate) fn system_precise_ms() -> u64 {
+    timespec_ms(rustix::time::clock_gettime(rustix::time::ClockId::Realtime))
+}
+
+/// How far (ms) the coarse clock is trusted to read behind the precise one. Its
+/// resolution is a scheduler tick (4 ms here), but on tickless kernels it lags further
+/// after a wake-up from idle (7 ms measured on a 4 ms-tick VM), with no documented
+/// bound: a deadline within a second of the coarse time is decided by a precise read.
+const COARSE_LAG_MS: u64 = 1000;
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[inline]
+pub(crate) fn system_precise_ms() -> u64 {
     // A clock set before 1970 reads as the epoch rather than panicking.
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[inline]
+pub(crate) fn system_now_ms() -> u64 {
+    system_precise_ms()
 }
 
 /// A clock that moves only when told to: for deterministic tests of TTLs.
@@ -79,6 +109,10 @@ pub(crate) fn system_now_ms() -> u64 {
 /// let store = Store::builder().clock(clock.clone()).build();
 /// store.strings().set_with("page", "<html>", SetOptions::new().ttl(Duration::from_secs(5)))?;
 /// clock.advance(Duration::from_secs(5));
+/// // A key lives through the millisecond of its deadline, as in Redis …
+/// assert!(store.strings().get("page")?.is_some());
+/// clock.advance(Duration::from_millis(1));
+/// // … and is gone the next.
 /// assert_eq!(store.strings().get("page")?, None);
 /// # Ok::<(), embedis::Error>(())
 /// ```
@@ -181,11 +215,43 @@ pub(crate) enum ClockSource {
 }
 
 impl ClockSource {
+    /// The time, cheaply: for the system clock the coarse one (up to a tick behind), for
+    /// statistics and access stamps, and for the sweeper, which may be late but never
+    /// early.
     #[inline]
     pub(crate) fn now_ms(&self) -> u64 {
         match self {
             ClockSource::System => system_now_ms(),
             ClockSource::Custom(clock) => clock.now_ms(),
+        }
+    }
+
+    /// The time to the millisecond: for new deadlines, TTLs and walks of a whole table.
+    #[inline]
+    pub(crate) fn precise_ms(&self) -> u64 {
+        match self {
+            ClockSource::System => system_precise_ms(),
+            ClockSource::Custom(clock) => clock.now_ms(),
+        }
+    }
+
+    /// Whether a key with this deadline has expired: Redis's `now > deadline`, with the
+    /// precise time. The coarse clock decides unless the deadline lies within
+    /// [`COARSE_LAG_MS`] of it.
+    #[inline]
+    pub(crate) fn passed(&self, deadline: u64) -> bool {
+        match self {
+            ClockSource::System => {
+                let coarse = system_now_ms();
+                if coarse > deadline {
+                    true
+                } else if deadline > coarse.saturating_add(COARSE_LAG_MS) {
+                    false
+                } else {
+                    system_precise_ms() > deadline
+                }
+            }
+            ClockSource::Custom(clock) => clock.now_ms() > deadline,
         }
     }
 }
@@ -214,4 +280,39 @@ pub(crate) fn deadline_at(time: SystemTime) -> Option<u64> {
 /// The `SystemTime` for `ms` milliseconds since the epoch.
 pub(crate) fn system_time(ms: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_passes_the_millisecond_after_it_as_in_redis() {
+        let clock = ManualClock::new();
+        let source = ClockSource::Custom(Arc::new(clock.clone()));
+        let d = clock.now_ms() + 5;
+        clock.advance(Duration::from_millis(5));
+        assert!(
+            !source.passed(d),
+            "a key lives through its deadline's millisecond"
+        );
+        clock.advance(Duration::from_millis(1));
+        assert!(source.passed(d));
+    }
+
+    #[test]
+    fn the_system_clock_decides_near_deadlines_precisely() {
+        let source = ClockSource::System;
+        let now = system_precise_ms();
+        assert!(source.passed(now - 1));
+        assert!(!source.passed(now + 60_000));
+        // Within the coarse clock's lag: decided by the precise time, both ways.
+        assert!(!source.passed(system_precise_ms() + 200));
+        let soon = system_precise_ms() + 3;
+        while system_precise_ms() <= soon {
+            std::hint::spin_loop();
+        }
+        assert!(source.passed(soon));
+        assert!(system_now_ms() <= system_precise_ms());
+    }
 }

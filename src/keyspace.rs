@@ -255,8 +255,21 @@ impl Keyspace {
         &self.schedule
     }
 
+    /// The time to the millisecond: for new deadlines, TTLs and walks.
     pub(crate) fn now(&self) -> u64 {
+        self.clock.precise_ms()
+    }
+
+    /// The time as cheaply as it can be read (up to a tick behind): for access stamps.
+    #[inline]
+    pub(crate) fn coarse_now(&self) -> u64 {
         self.clock.now_ms()
+    }
+
+    /// Whether a key with this deadline has expired (Redis's `now > deadline`).
+    #[inline]
+    pub(crate) fn passed(&self, deadline: u64) -> bool {
+        self.clock.passed(deadline)
     }
 
     pub(crate) fn check_db(&self, db: usize) -> Result<()> {
@@ -341,23 +354,33 @@ impl Keyspace {
 
     /// The slot of `key` unless it is absent or its deadline has passed.
     fn live_slot(&self, table: &Table, hash: u64, key: &[u8]) -> Option<u32> {
-        table
-            .find(hash, key)
-            .filter(|&i| table.slot(i).parts().0.is_none_or(|d| d > self.now()))
+        self.lookup(table, hash, key).slot()
     }
 
-    /// Counts a read's hit or miss (raising `keymiss` on a miss) and stamps a hit for
-    /// LRU/LFU.
+    /// What a reader finds at `key`.
     #[inline]
-    fn note_lookup(&self, table: &Table, slot: Option<u32>, db: usize, key: &[u8]) {
-        match slot {
-            None => {
+    fn lookup(&self, table: &Table, hash: u64, key: &[u8]) -> Lookup {
+        match table.find(hash, key) {
+            None => Lookup::Missing,
+            Some(i) if table.slot(i).is_expired(|d| self.passed(d)) => Lookup::Expired,
+            Some(i) => Lookup::Live(i),
+        }
+    }
+
+    /// Counts a read's hit or miss and stamps a hit for LRU/LFU. A missing key raises
+    /// `keymiss` here; an expired one is the reader's to delete first (see
+    /// [`Access::expire_after_read`]).
+    #[inline]
+    fn note_lookup(&self, table: &Table, found: Lookup, db: usize, key: &[u8]) {
+        match found {
+            Lookup::Missing => {
                 self.stats.miss();
                 self.notify(notify::KEY_MISS, "keymiss", db, key);
             }
-            Some(i) => {
+            Lookup::Expired => self.stats.miss(),
+            Lookup::Live(i) => {
                 self.stats.hit();
-                self.memory.touch(table, i, || self.now());
+                self.memory.touch(table, i, || self.coarse_now());
             }
         }
     }
@@ -367,5 +390,25 @@ impl Keyspace {
     fn locate_one(&self, db: usize, key: &[u8]) -> (u64, usize) {
         let hash = hash_key(&self.hasher, key);
         (hash, self.shard_of(db, hash))
+    }
+}
+
+/// What a reader finds at a key: a live entry's slot, nothing, or an entry whose
+/// deadline has passed (which a read under a shared lock cannot delete).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Lookup {
+    Live(u32),
+    Missing,
+    Expired,
+}
+
+impl Lookup {
+    /// The live entry's slot.
+    #[inline]
+    pub(crate) fn slot(self) -> Option<u32> {
+        match self {
+            Lookup::Live(i) => Some(i),
+            _ => None,
+        }
     }
 }

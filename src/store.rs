@@ -302,7 +302,7 @@ impl Store {
     /// let clock = ManualClock::new();
     /// let store = Store::builder().clock(clock.clone()).active_expiry(false).build();
     /// store.strings().setex("k", Duration::from_secs(1), "v")?;
-    /// clock.advance(Duration::from_secs(1));
+    /// clock.advance(Duration::from_millis(1001)); // past the deadline's millisecond
     /// assert_eq!(store.keys().dbsize()?, 1, "expired but not yet removed");
     /// assert_eq!(store.purge_expired(), 1);
     /// assert_eq!(store.keys().dbsize()?, 0);
@@ -847,9 +847,11 @@ impl StoreBuilder {
     /// let clock = ManualClock::new();
     /// let store = Store::builder().clock(clock.clone()).active_expiry(false).build();
     /// store.strings().setex("k", Duration::from_secs(1), "v")?;
-    /// clock.advance(Duration::from_secs(1));
+    /// store.strings().setex("k2", Duration::from_secs(1), "v")?;
+    /// clock.advance(Duration::from_millis(1001)); // past the deadline's millisecond
+    /// assert_eq!(store.keys().dbsize()?, 2, "held until touched or purged");
     /// assert_eq!(store.strings().get("k")?, None);
-    /// assert_eq!(store.keys().dbsize()?, 1, "invisible, but held until purged");
+    /// assert_eq!(store.keys().dbsize()?, 1, "a read deletes what it finds expired");
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn active_expiry(mut self, on: bool) -> Self {

@@ -343,7 +343,7 @@ impl Watch {
     }
 
     fn changed_now(&self, now: u64) -> bool {
-        self.flag.load(Ordering::Relaxed) || self.deadlines.iter().flatten().any(|&d| d <= now)
+        self.flag.load(Ordering::Relaxed) || self.deadlines.iter().flatten().any(|&d| d < now)
     }
 
     /// Whether a watched key changed since the watch began (it may change right after:

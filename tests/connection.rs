@@ -393,7 +393,14 @@ fn ttls_follow_the_stores_clock() {
     clock.advance(Duration::from_millis(9_400));
     assert_eq!(c.execute(&["TTL", "page"]), Reply::Integer(1));
     assert_eq!(c.execute(&["PTTL", "page"]), Reply::Integer(600));
+    // Through the millisecond of its deadline the key lives, with a TTL of 0 (Redis's
+    // `now > deadline`); one millisecond later it is gone.
     clock.advance(Duration::from_millis(600));
+    assert_eq!(c.execute(&["PTTL", "page"]), Reply::Integer(0));
+    assert_eq!(c.execute(&["TTL", "page"]), Reply::Integer(0));
+    assert_eq!(c.execute(&["GET", "page"]), bulk("<html>"));
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(c.execute(&["TTL", "page"]), Reply::Integer(-2));
     assert_eq!(c.execute(&["GET", "page"]), Reply::Nil);
     assert_eq!(c.execute(&["EXPIRE", "nope", "-1"]), Reply::Integer(0));
     c.execute(&["SET", "k", "v"]);
@@ -438,7 +445,7 @@ fn info_stats_count_hits_misses_expiries_and_commands() {
     c.execute(&["GET", "a"]);
     c.execute(&["MGET", "a", "nope"]);
     c.execute(&["HGET", "nope", "f"]);
-    clock.advance(Duration::from_millis(100));
+    clock.advance(Duration::from_millis(101));
     c.execute(&["SET", "a", "2"]); // replaces the expired key: one expiry
     let info = store.info();
     assert_eq!((info.keyspace_hits, info.keyspace_misses), (2, 2));

@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::manual_store;
-use embedis::{SetOptions, Store, Ttl};
+use embedis::{Reply, SetOptions, Store, Ttl};
 
 #[test]
 fn a_page_cached_for_five_seconds_expires_on_time() {
@@ -14,6 +14,13 @@ fn a_page_cached_for_five_seconds_expires_on_time() {
     store.strings().set_with("page:/", "<html>", opts).unwrap();
     clock.advance(Duration::from_millis(4999));
     assert_eq!(store.strings().get("page:/").unwrap().unwrap(), "<html>");
+    // Through the millisecond of its deadline it lives (Redis's `now > deadline`).
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(store.strings().get("page:/").unwrap().unwrap(), "<html>");
+    assert_eq!(
+        store.keys().pttl("page:/").unwrap(),
+        Ttl::Expires(Duration::ZERO)
+    );
     clock.advance(Duration::from_millis(1));
     assert_eq!(store.strings().get("page:/").unwrap(), None);
     assert_eq!(store.keys().ttl("page:/").unwrap(), Ttl::Missing);
@@ -25,15 +32,15 @@ fn writes_never_see_an_expired_value() {
     let (store, clock) = manual_store();
     let s = store.strings();
     s.setex("n", Duration::from_secs(1), "41").unwrap();
-    clock.advance(Duration::from_secs(1));
+    clock.advance(Duration::from_millis(1001));
     assert_eq!(s.incr("n").unwrap(), 1, "an expired counter starts again");
     assert_eq!(store.keys().ttl("n").unwrap(), Ttl::Persistent);
     s.setex("a", Duration::from_secs(1), "abc").unwrap();
-    clock.advance(Duration::from_secs(1));
+    clock.advance(Duration::from_millis(1001));
     assert_eq!(s.append("a", "x").unwrap(), 1);
     assert!(s.setnx("a2", "v").unwrap());
     s.setex("b", Duration::from_secs(1), "v").unwrap();
-    clock.advance(Duration::from_secs(1));
+    clock.advance(Duration::from_millis(1001));
     assert!(
         s.setnx("b", "new").unwrap(),
         "NX sees an expired key as absent"
@@ -50,7 +57,8 @@ fn purge_removes_every_untouched_expired_key_and_nothing_else() {
     }
     s.set("forever", "v").unwrap();
     assert_eq!(store.keys().dbsize().unwrap(), 10_001);
-    clock.advance(Duration::from_millis(500));
+    // Deadlines up to 500 ms have passed 501 ms on.
+    clock.advance(Duration::from_millis(501));
     assert_eq!(store.purge_expired(), 5000);
     assert_eq!(store.keys().dbsize().unwrap(), 5001);
     clock.advance(Duration::from_millis(500));
@@ -81,7 +89,7 @@ fn extended_and_shortened_ttls_are_honoured_by_the_sweep() {
     clock.advance(Duration::from_secs(3));
     assert_eq!(store.purge_expired(), 1, "only the shortened key is due");
     assert_eq!(k.exists(["extended", "persisted", "shortened"]).unwrap(), 2);
-    clock.advance(Duration::from_secs(7));
+    clock.advance(Duration::from_millis(7001));
     assert_eq!(store.purge_expired(), 1);
     assert_eq!(k.dbsize().unwrap(), 1);
 }
@@ -99,7 +107,7 @@ fn renamed_and_moved_keys_keep_expiring() {
         .unwrap();
     store.keys().rename("a", "a2").unwrap();
     store.keys().move_key("b", 3).unwrap();
-    clock.advance(Duration::from_secs(1));
+    clock.advance(Duration::from_millis(1001));
     assert_eq!(store.purge_expired(), 2);
     assert_eq!(store.db(3).unwrap().keys().dbsize().unwrap(), 0);
 }
@@ -146,5 +154,63 @@ fn an_earlier_deadline_wakes_a_sleeping_sweeper() {
             "sweeper was not woken"
         );
         std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The precise time, as the store's system clock reads it.
+fn precise_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    i64::try_from(d.as_millis()).unwrap()
+}
+
+/// Expiry class 1 of the fidelity work: on the real clock a key is gone for every read
+/// in the millisecond after its deadline (not a coarse tick later), and a TTL never
+/// exceeds what was set (relative deadlines count from the precise time).
+#[test]
+fn on_the_real_clock_a_key_is_gone_the_millisecond_after_its_deadline() {
+    let store = Store::builder().active_expiry(false).build();
+    let mut c = store.connection();
+    for round in 0..40 {
+        let before = precise_ms();
+        c.execute(&["SET", "k", "v", "PX", "3"]);
+        let Reply::Integer(at) = c.execute(&["PEXPIRETIME", "k"]) else {
+            panic!("k has a deadline");
+        };
+        assert!(
+            (before + 3..=precise_ms() + 3).contains(&at),
+            "round {round}: a relative deadline counts from the precise time"
+        );
+        while precise_ms() <= at {
+            std::hint::spin_loop();
+        }
+        assert_eq!(
+            c.execute(&["TTL", "k"]),
+            Reply::Integer(-2),
+            "round {round}"
+        );
+        assert_eq!(c.execute(&["EXISTS", "k"]), Reply::Integer(0));
+        assert_eq!(c.execute(&["DBSIZE"]), Reply::Integer(0));
+
+        let target = precise_ms() + 10_000;
+        c.execute(&["SET", "g", "v"]);
+        c.execute(&["GETEX", "g", "PXAT", &target.to_string()]);
+        let Reply::Integer(pttl) = c.execute(&["PTTL", "g"]) else {
+            panic!("g has a TTL");
+        };
+        assert!(
+            pttl <= 10_000,
+            "round {round}: PTTL {pttl} above what was set"
+        );
+        c.execute(&["PSETEX", "p", "1000", "v"]);
+        let Reply::Integer(pttl) = c.execute(&["PTTL", "p"]) else {
+            panic!("p has a TTL");
+        };
+        assert!(
+            pttl <= 1000,
+            "round {round}: PTTL {pttl} above what was set"
+        );
+        c.execute(&["DEL", "g", "p"]);
     }
 }

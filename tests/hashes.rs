@@ -68,7 +68,8 @@ fn the_tutorials_expiring_hash_disappears_at_its_deadline() {
         store.hashes().hget("info", "BlogUrl").unwrap().unwrap(),
         "https://blog.ansheng.me"
     );
-    clock.advance(Duration::from_secs(10));
+    // Gone once its deadline's millisecond has passed.
+    clock.advance(Duration::from_millis(10_001));
     assert_eq!(store.hashes().hget("info", "BlogUrl").unwrap(), None);
     assert_eq!(store.hashes().hlen("info").unwrap(), 0);
 }

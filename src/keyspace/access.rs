@@ -18,7 +18,7 @@ use super::log::TxLog;
 use super::many::{Located, lock_order};
 use super::table::Table;
 use super::txn::Held;
-use super::{EntryMut, Keyspace, Many, ManyRead};
+use super::{EntryMut, Keyspace, Lookup, Many, ManyRead, notify};
 use crate::value::{Collection, ValueRef, opt};
 use crate::{Error, Result};
 
@@ -215,14 +215,30 @@ impl<'a> Access<'a> {
     ) -> Result<R> {
         let ks = self.ks;
         let (hash, s) = self.locate(db, key)?;
-        self.table(s, |table| {
-            let slot = ks.live_slot(table, hash, key);
-            ks.note_lookup(table, slot, db, key);
-            f(slot.map(|i| {
+        let mut expired = false;
+        let out = self.table(s, |table| {
+            let found = ks.lookup(table, hash, key);
+            ks.note_lookup(table, found, db, key);
+            expired = found == Lookup::Expired;
+            f(found.slot().map(|i| {
                 let (deadline, value) = table.slot(i).parts();
                 (value, deadline)
             }))
-        })?
+        })?;
+        if expired {
+            self.expire_after_read(db, key);
+        }
+        out
+    }
+
+    /// What Redis's look-up does to a key it finds expired, for a read that found one
+    /// under a shared lock: deletes it (if still expired: the `expired` event, the
+    /// count), then raises the read's `keymiss`.
+    #[cold]
+    fn expire_after_read(self, db: usize, key: &[u8]) {
+        // Opening the entry for writing deletes it; the entry itself is not changed.
+        let _ = self.write(db, key, |_| Ok(()));
+        self.ks.notify(notify::KEY_MISS, "keymiss", db, key);
     }
 
     /// [`read_with_deadline`](Self::read_with_deadline) for the store's own look-ups:
@@ -281,19 +297,24 @@ impl<'a> Access<'a> {
         let ks = self.ks;
         let located = self.locate_all(keys)?;
         let order = lock_order(&located);
-        match self.held {
+        let mut expired = Vec::new();
+        let out = match self.held {
             None => {
                 ks.check_not_held()?;
                 let guards: SmallVec<[_; 4]> =
                     order.iter().map(|&s| ks.shards[s].table.read()).collect();
                 let tables = guards.iter().map(|g| &**g).collect();
-                read_many_in(ks, &located, &order, tables, f)
+                read_many_in(ks, &located, &order, tables, &mut expired, f)
             }
             Some(_) => self.tables_mut(&order, |tables, _| {
                 let tables = tables.iter().map(|t| &**t).collect();
-                read_many_in(ks, &located, &order, tables, f)
+                read_many_in(ks, &located, &order, tables, &mut expired, f)
             })?,
+        };
+        for n in expired {
+            self.expire_after_read(located[n].db, located[n].key);
         }
+        out
     }
 
     /// Locks every shard holding one of `keys` (each a database and a key) for writing,
@@ -307,13 +328,19 @@ impl<'a> Access<'a> {
         let located = self.locate_all(keys)?;
         let order = lock_order(&located);
         let out = self.tables_mut(&order, |tables, tx| {
-            f(&mut Many {
+            let mut many = Many {
                 ks,
                 order: &order,
                 tables: tables.iter_mut().map(|t| &mut **t).collect(),
                 keys: &located,
                 tx,
-            })
+            };
+            // Each key is looked up as Redis's look-ups do: one found expired is
+            // deleted first, sources included.
+            for n in 0..located.len() {
+                many.entry(n);
+            }
+            f(&mut many)
         })?;
         if self.held.is_none() {
             // The whole command is applied and its locks released: serve waiters now.
@@ -330,15 +357,20 @@ fn read_many_in<'t, R>(
     located: &'t [Located<'t>],
     order: &'t [usize],
     tables: SmallVec<[&'t Table; 4]>,
+    expired: &mut Vec<usize>,
     f: impl FnOnce(&ManyRead<'_>) -> R,
 ) -> R {
     let found = located
         .iter()
-        .map(|l| {
+        .enumerate()
+        .map(|(n, l)| {
             let table = tables[order.binary_search(&l.shard).unwrap_or(0)];
-            let slot = ks.live_slot(table, l.hash, l.key);
-            ks.note_lookup(table, slot, l.db, l.key);
-            slot
+            let found = ks.lookup(table, l.hash, l.key);
+            ks.note_lookup(table, found, l.db, l.key);
+            if found == Lookup::Expired {
+                expired.push(n);
+            }
+            found.slot()
         })
         .collect();
     f(&ManyRead {

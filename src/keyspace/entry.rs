@@ -37,13 +37,13 @@ impl<'a> EntryMut<'a> {
     ) -> Self {
         let mut slot = table.find(hash, key);
         if let Some(i) = slot {
-            if table.slot(i).is_expired(|| ks.now()) {
+            if table.slot(i).is_expired(|d| ks.passed(d)) {
                 table.remove(i, hash);
                 slot = None;
                 ks.stats.expired(1);
                 ks.notify(notify::EXPIRED, "expired", db, key);
             } else {
-                ks.memory.stamp(table, i, false, || ks.now());
+                ks.memory.stamp(table, i, false, || ks.coarse_now());
             }
         }
         EntryMut {
@@ -107,7 +107,9 @@ impl<'a> EntryMut<'a> {
         if let Some(slot) = old {
             let at = slot.expires_at();
             let i = self.table.insert(&self.ks.hasher, self.hash, slot);
-            self.ks.memory.stamp(self.table, i, true, || self.ks.now());
+            self.ks
+                .memory
+                .stamp(self.table, i, true, || self.ks.coarse_now());
             self.slot = Some(i);
             self.schedule(i, None, at);
         }
@@ -162,7 +164,9 @@ impl<'a> EntryMut<'a> {
             i
         } else {
             let i = self.table.insert(&self.ks.hasher, self.hash, slot);
-            self.ks.memory.stamp(self.table, i, true, || self.ks.now());
+            self.ks
+                .memory
+                .stamp(self.table, i, true, || self.ks.coarse_now());
             i
         };
         self.slot = Some(i);

@@ -564,7 +564,7 @@ impl Keyspace {
             }
             start = rng.gen_range(0..n);
         }
-        let now = self.now();
+        let now = self.coarse_now();
         for s in (start..n).chain(0..start) {
             if out.len() >= want {
                 return;
@@ -685,7 +685,7 @@ impl super::Access<'_> {
         if ks.memory.tracking() != Tracking::Lfu {
             return Err(Error::NoLfuPolicy);
         }
-        let now = ks.now();
+        let now = ks.coarse_now();
         Ok(self
             .access_stamp(db, key)?
             .map(|s| s.map_or(LFU_INIT, |s| ks.memory.frequency(s, now))))
@@ -699,7 +699,7 @@ impl super::Access<'_> {
         if tracking == Tracking::Lfu {
             return Err(Error::LfuPolicy);
         }
-        let now = lru_clock(ks.now());
+        let now = lru_clock(ks.coarse_now());
         Ok(self.access_stamp(db, key)?.map(|s| match (tracking, s) {
             (Tracking::Lru, Some(s)) => u64::from(now.wrapping_sub(s)),
             _ => 0,

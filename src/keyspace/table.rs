@@ -234,15 +234,17 @@ impl Slot {
         }
     }
 
-    /// Whether the entry is expired at `now` (read only if the entry has a deadline).
+    /// Whether the entry is expired, `passed` telling whether a deadline has passed (it
+    /// is asked only if the entry has one).
     #[inline]
-    pub(crate) fn is_expired(&self, now: impl FnOnce() -> u64) -> bool {
-        self.expires_at().is_some_and(|d| d <= now())
+    pub(crate) fn is_expired(&self, passed: impl FnOnce(u64) -> bool) -> bool {
+        self.expires_at().is_some_and(passed)
     }
 
-    /// Whether the slot holds an entry that is not expired at `now`.
+    /// Whether the slot holds an entry that is not expired at `now` (a key lives through
+    /// the millisecond of its deadline, as in Redis).
     pub(crate) fn is_live_at(&self, now: u64) -> bool {
-        !self.is_free() && !self.is_expired(|| now)
+        !self.is_free() && !self.is_expired(|d| now > d)
     }
 
     /// Rewrites a packed string of the same length in place; `false` if it cannot.
@@ -540,7 +542,7 @@ impl Table {
                 let Some(deadline) = self.slots[i as usize].expires_at() else {
                     continue;
                 };
-                if deadline <= now {
+                if deadline < now {
                     let hash = hash_key(hasher, self.slots[i as usize].key());
                     removed_key(self.slots[i as usize].key());
                     self.remove(i, hash);

@@ -104,7 +104,7 @@ impl Pair {
         if self
             .keys
             .get(&k)
-            .is_some_and(|e| e.deadline.is_some_and(|d| d <= self.now))
+            .is_some_and(|e| e.deadline.is_some_and(|d| d < self.now))
         {
             self.keys.remove(&k);
         }
