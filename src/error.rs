@@ -187,9 +187,6 @@ pub enum Error {
     /// A blocking command's timeout below zero.
     #[error("ERR timeout is negative")]
     TimeoutNegative,
-    /// A blocking command's timeout too far in the future.
-    #[error("ERR timeout is out of range")]
-    TimeoutOutOfRange,
     /// A `numkeys` larger than the keys that follow it (`SINTERCARD`).
     #[error("ERR Number of keys can't be greater than number of args")]
     NumKeysTooMany,

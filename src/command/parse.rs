@@ -66,16 +66,17 @@ pub(crate) fn parse_float(arg: &[u8]) -> Option<f64> {
     Some(v)
 }
 
-/// A blocking command's timeout in seconds (a float, truncated to whole milliseconds
-/// as Redis does; 0 waits forever).
+/// A blocking command's timeout in seconds (`getTimeoutFromObjectOrReply`): a float,
+/// rounded up to whole milliseconds, so any positive timeout waits at least 1 ms; 0
+/// (or a negative fraction of a millisecond) waits forever. A value whose milliseconds
+/// do not fit a signed 64-bit integer converts, as in Redis on x86, to the most
+/// negative one: "timeout is negative".
 pub(crate) fn timeout(arg: &[u8]) -> Result<Option<Duration>> {
     let secs = parse_float(arg).ok_or(Error::TimeoutNotFloat)?;
-    let ms = (secs * 1000.0).trunc();
-    if ms < 0.0 {
+    let ms = (secs * 1000.0).ceil();
+    #[allow(clippy::cast_precision_loss)] // 2^63 is exact in an f64
+    if !(ms < i64::MAX as f64) || ms < 0.0 {
         return Err(Error::TimeoutNegative);
-    }
-    if ms >= 9.2e18 {
-        return Err(Error::TimeoutOutOfRange);
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked above
     let ms = ms as u64;
@@ -173,6 +174,12 @@ mod tests {
     fn timeouts_are_seconds_with_zero_forever() {
         assert_eq!(timeout(b"0").unwrap(), None);
         assert_eq!(timeout(b"0.1").unwrap(), Some(Duration::from_millis(100)));
+        // Rounded up: a sub-millisecond timeout waits 1 ms, not forever.
+        assert_eq!(timeout(b"0.0001").unwrap(), Some(Duration::from_millis(1)));
+        assert_eq!(timeout(b"0.0011").unwrap(), Some(Duration::from_millis(2)));
+        assert_eq!(timeout(b"-0.0001").unwrap(), None);
+        assert_eq!(timeout(b"1e30"), Err(Error::TimeoutNegative));
+        assert_eq!(timeout(b"inf"), Err(Error::TimeoutNegative));
         assert_eq!(timeout(b"-1"), Err(Error::TimeoutNegative));
         assert_eq!(timeout(b"x"), Err(Error::TimeoutNotFloat));
     }
