@@ -82,7 +82,7 @@ fn push_kind(name: &[u8]) -> PushKind {
 /// A [`Reply`] as redis-rs's [`Value`].
 fn to_value(reply: Reply) -> Value {
     match reply {
-        Reply::Nil => Value::Nil,
+        Reply::Nil | Reply::NilArray => Value::Nil,
         Reply::Simple(s) if s == "OK" => Value::Okay,
         Reply::Simple(s) => Value::SimpleString(s),
         // redis-rs builds server errors only from the wire: give it the error line.

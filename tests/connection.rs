@@ -97,7 +97,8 @@ fn watch_aborts_exec_when_a_watched_key_changes() {
     store.strings().set("stock", "2").unwrap(); // another client
     c.execute(&["MULTI"]);
     c.execute(&["SET", "stock", "100"]);
-    assert_eq!(c.execute(&["EXEC"]), Reply::Nil);
+    // RESP2's null array, as Redis answers an aborted EXEC.
+    assert_eq!(c.execute(&["EXEC"]), Reply::NilArray);
     assert_eq!(store.strings().get("stock").unwrap().unwrap(), "2");
     // Unchanged, the transaction goes through; EXEC also ends the watch.
     c.execute(&["WATCH", "stock"]);
@@ -144,11 +145,20 @@ fn blocking_commands_in_multi_never_wait() {
     c.execute(&["BZPOPMIN", "z", "0"]);
     assert_eq!(
         c.execute(&["EXEC"]),
-        Reply::Array(vec![Reply::Nil, Reply::Integer(0), Reply::Nil])
+        Reply::Array(vec![Reply::NilArray, Reply::Integer(0), Reply::NilArray])
     );
     c.execute(&["MULTI"]);
     c.execute(&["BRPOP", "q", "0"]);
-    assert_eq!(c.execute(&["EXEC"]), Reply::Array(vec![Reply::Nil]));
+    // BLMOVE and BRPOPLPUSH answer a null bulk string where they cannot block.
+    c.execute(&["BLMOVE", "q", "d", "LEFT", "LEFT", "0"]);
+    c.execute(&["BRPOPLPUSH", "q", "d", "0"]);
+    assert_eq!(
+        c.execute(&["EXEC"]),
+        Reply::Array(vec![Reply::NilArray, Reply::Nil, Reply::Nil])
+    );
+    // Under RESP3 there is one null.
+    c.execute(&["HELLO", "3"]);
+    assert_eq!(c.execute(&["LPOP", "q", "2"]), Reply::Nil);
 }
 
 #[test]
@@ -345,7 +355,7 @@ fn blocking_commands_block_and_client_unblock_wakes_them() {
         Reply::Integer(1)
     );
     let (second, took) = rx.recv().unwrap();
-    assert_eq!(second, Reply::Nil, "TIMEOUT reads as a timeout");
+    assert_eq!(second, Reply::NilArray, "TIMEOUT reads as a timeout");
     assert!(took < Duration::from_secs(10));
     until_blocked(&store, 1);
     assert_eq!(
@@ -368,7 +378,13 @@ fn blocking_commands_block_and_client_unblock_wakes_them() {
 #[test]
 fn blocking_commands_time_out() {
     let mut c = Store::new().connection();
-    assert_eq!(c.execute(&["BLPOP", "q", "0.01"]), Reply::Nil);
+    assert_eq!(c.execute(&["BLPOP", "q", "0.01"]), Reply::NilArray);
+    assert_eq!(
+        c.execute(&["BRPOPLPUSH", "q", "d", "0.01"]),
+        Reply::NilArray
+    );
+    // A sub-millisecond timeout waits a millisecond, not forever.
+    assert_eq!(c.execute(&["BLPOP", "q", "0.0001"]), Reply::NilArray);
     assert_eq!(
         c.execute(&["BLPOP", "q", "-1"]),
         Reply::Error("ERR timeout is negative".into())

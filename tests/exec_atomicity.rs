@@ -211,7 +211,7 @@ fn watch_is_checked_under_the_locks_that_run_the_queue() {
                         conn.execute(&["MULTI"]);
                         conn.execute(&["SET", "x", &(n + 1).to_string()]);
                         conn.execute(&["DBSIZE"]);
-                        if conn.execute(&["EXEC"]) != Reply::Nil {
+                        if conn.execute(&["EXEC"]) != Reply::NilArray {
                             ok += 1;
                         }
                     }

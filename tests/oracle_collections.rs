@@ -440,7 +440,7 @@ fn list_commands_match_redis() {
                 let count = count.max(1);
                 let ours = match lists.lmpop([key, other], from, count) {
                     Ok(Some((k, v))) => Reply::Array(vec![bulk(k), array_resp(Ok(v))]),
-                    Ok(None) => Reply::Nil,
+                    Ok(None) => Reply::NilArray,
                     Err(err) => Reply::Error(err.to_string()),
                 };
                 let args = vec![

@@ -329,7 +329,7 @@ fn zset_commands_match_redis() {
                 };
                 let ours = match z.zmpop([key, other], end, count) {
                     Ok(Some((k, v))) => Reply::Array(vec![bulk(k), scored_nested(v)]),
-                    Ok(None) => Reply::Nil,
+                    Ok(None) => Reply::NilArray,
                     Err(e) => Reply::Error(e.to_string()),
                 };
                 let end = if end == ScoreEnd::Min { "MIN" } else { "MAX" };

@@ -155,7 +155,7 @@ impl Connection {
         let args: Vec<&[u8]> = args.iter().map(AsRef::as_ref).collect();
         let reply = self.dispatch(&args);
         if self.resp3 {
-            reply
+            reply.into_resp3()
         } else {
             reply.into_resp2()
         }
@@ -229,44 +229,43 @@ impl Connection {
         if args.is_empty() {
             return error("ERR empty command");
         }
+        // The checks of Redis's `processCommand`, in its order. Each refusal dirties a
+        // transaction being queued.
         let Some(cmd) = table::lookup(args[0]) else {
-            self.flag_multi();
-            return unknown_command(args);
+            return self.reject(None, unknown_command(args));
         };
         if !cmd.arity_ok(args.len()) {
-            self.flag_multi();
-            return error(format!(
-                "ERR wrong number of arguments for '{}' command",
-                cmd.name
-            ));
+            return self.reject(Some(cmd), arity_error(cmd.name));
         }
         if let (Some(subs), Some(sub)) = (table::subcommands(cmd.name), args.get(1)) {
             let Some(&(name, arity)) = subs.iter().find(|(n, _)| is(sub, n)) else {
-                self.flag_multi();
-                return unknown_subcommand(sub, &cmd.name.to_ascii_uppercase());
+                let reply = unknown_subcommand(sub, &cmd.name.to_ascii_uppercase());
+                return self.reject(Some(cmd), reply);
             };
             let n = i32::try_from(args.len()).unwrap_or(i32::MAX);
             if if arity >= 0 { n != arity } else { n < -arity } {
-                self.flag_multi();
-                return error(format!(
-                    "ERR wrong number of arguments for '{}|{name}' command",
-                    cmd.name
-                ));
+                let reply = arity_error(&format!("{}|{name}", cmd.name));
+                return self.reject(Some(cmd), reply);
             }
+        }
+        if self.multi.is_some() && cmd.has(table::NO_MULTI) {
+            return self.reject(
+                Some(cmd),
+                error("ERR Command not allowed inside a transaction"),
+            );
         }
         // Over the memory limit, a command that may grow memory first makes room, or is
         // refused (and dirties a transaction being queued), as in Redis.
         if cmd.has(table::DENYOOM) {
             if let Err(e) = self.store.access().admit() {
-                self.flag_multi();
-                return e.into();
+                return self.reject(Some(cmd), e.into());
             }
         }
         if !self.resp3 && self.subscribed() && !cmd.has(table::SUB_OK) {
-            return error(format!(
+            return self.reject(Some(cmd), error(format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
                 cmd.name
-            ));
+            )));
         }
         if let Some(multi) = &mut self.multi {
             if !cmd.has(table::NO_QUEUE) {
@@ -279,9 +278,21 @@ impl Connection {
         self.run(cmd, args)
     }
 
-    fn flag_multi(&mut self) {
+    /// A command refused before it runs (`rejectCommand`): a transaction being queued
+    /// is dirtied, and a refused `EXEC` discards the transaction (and the watches) with
+    /// `EXECABORT` (`execCommandAbort`).
+    fn reject(&mut self, cmd: Option<&Command>, reply: Reply) -> Reply {
         if let Some(m) = &mut self.multi {
             m.dirty = true;
+        }
+        match (cmd, reply) {
+            (Some(cmd), Reply::Error(e)) if cmd.name == "exec" => {
+                self.multi = None;
+                self.watches.clear();
+                let e = e.strip_prefix("ERR ").unwrap_or(&e);
+                error(format!("EXECABORT Transaction discarded because of: {e}"))
+            }
+            (_, reply) => reply,
         }
     }
 
@@ -333,7 +344,7 @@ impl Connection {
             Ok(r) => r,
             // CLIENT UNBLOCK … TIMEOUT (the default) reads as a timeout.
             Err(Error::Unblocked) if !self.client.unblock_error.load(Ordering::Relaxed) => {
-                Reply::Nil
+                Reply::NilArray
             }
             Err(e) => e.into(),
         }
@@ -670,7 +681,7 @@ impl Connection {
         }
         match ran {
             Ok(replies) => Reply::Array(replies),
-            Err(Error::WatchedKeyChanged) => Reply::Nil,
+            Err(Error::WatchedKeyChanged) => Reply::NilArray,
             Err(e) => e.into(),
         }
     }
@@ -773,4 +784,11 @@ fn message_reply(m: Message) -> Reply {
             payload,
         ]),
     }
+}
+
+/// `ERR wrong number of arguments for 'name' command`.
+fn arity_error(name: &str) -> Reply {
+    error(format!(
+        "ERR wrong number of arguments for '{name}' command"
+    ))
 }

@@ -35,9 +35,13 @@ fn pop(c: &Ctx<'_>, a: &[&[u8]], side: Side) -> Result<Reply> {
                 Side::Left => lists.lpop_count(a[1], n)?,
                 Side::Right => lists.rpop_count(a[1], n)?,
             };
-            Ok(got.map_or(Reply::Nil, Reply::from))
+            Ok(got.map_or(Reply::NilArray, Reply::from))
         }
-        _ => Err(Error::Syntax),
+        // Checked when it runs (the table's arity is -2), as `popGenericCommand` does.
+        _ => Err(Error::WrongArity(match side {
+            Side::Left => "lpop",
+            Side::Right => "rpop",
+        })),
     }
 }
 
@@ -170,7 +174,7 @@ fn mpop_options(a: &[&[u8]], at: usize) -> Result<(Side, usize)> {
 }
 
 fn mpop_reply(got: Option<(Blob, Vec<Blob>)>) -> Reply {
-    got.map_or(Reply::Nil, |(key, elems)| {
+    got.map_or(Reply::NilArray, |(key, elems)| {
         Reply::Array(vec![key.into(), elems.into()])
     })
 }
@@ -182,7 +186,9 @@ pub(super) fn lmpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 fn pair_reply(got: Option<(Blob, Blob)>) -> Reply {
-    got.map_or(Reply::Nil, |(k, v)| Reply::Array(vec![k.into(), v.into()]))
+    got.map_or(Reply::NilArray, |(k, v)| {
+        Reply::Array(vec![k.into(), v.into()])
+    })
 }
 
 pub(super) fn blpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -205,10 +211,20 @@ pub(super) fn blmpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 pub(super) fn blmove(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let (from, to) = (side(a[3])?, side(a[4])?);
     let t = timeout(a[5])?;
-    Ok(c.lists().blmove(a[1], a[2], from, to, t)?.into())
+    Ok(moved_reply(c, c.lists().blmove(a[1], a[2], from, to, t)?))
+}
+
+/// What `BLMOVE` and `BRPOPLPUSH` answer: the element; on a timeout the null array (a
+/// blocked client's timeout), but nil where they could not block (inside `EXEC`).
+fn moved_reply(c: &Ctx<'_>, got: Option<Blob>) -> Reply {
+    match got {
+        Some(v) => v.into(),
+        None if c.cancel.is_some() => Reply::NilArray,
+        None => Reply::Nil,
+    }
 }
 
 pub(super) fn brpoplpush(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let t = timeout(a[3])?;
-    Ok(c.lists().brpoplpush(a[1], a[2], t)?.into())
+    Ok(moved_reply(c, c.lists().brpoplpush(a[1], a[2], t)?))
 }

@@ -19,8 +19,12 @@ use bytes::Bytes;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
-    /// No value: a missing key, or a timeout (RESP2's null bulk string and null array).
+    /// No value: a missing key (RESP2's null bulk string `$-1`, RESP3's `_`).
     Nil,
+    /// No array: a blocking pop's timeout, a pop with a count on a missing key, an
+    /// `EXEC` whose watched keys changed (RESP2's null array `*-1`). RESP3 has a single
+    /// null, so a [`Connection`](crate::Connection) speaking it answers [`Reply::Nil`].
+    NilArray,
     /// A status such as `OK` or `QUEUED`.
     Simple(String),
     /// An error, with Redis's text and prefix (`ERR …`, `WRONGTYPE …`).
@@ -85,6 +89,15 @@ impl Reply {
         }
     }
 
+    /// The reply as RESP3 tells it: the one null for both of RESP2's.
+    pub(crate) fn into_resp3(self) -> Reply {
+        match self {
+            Reply::NilArray => Reply::Nil,
+            Reply::Array(v) => Reply::Array(v.into_iter().map(Reply::into_resp3).collect()),
+            other => other,
+        }
+    }
+
     /// Whether this is an error reply.
     ///
     /// # Examples
@@ -119,8 +132,9 @@ impl Reply {
             out.extend_from_slice(b"\r\n");
         }
         match self {
-            Reply::Nil if resp3 => out.extend_from_slice(b"_\r\n"),
+            Reply::Nil | Reply::NilArray if resp3 => out.extend_from_slice(b"_\r\n"),
             Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
+            Reply::NilArray => out.extend_from_slice(b"*-1\r\n"),
             Reply::Simple(s) => {
                 out.push(b'+');
                 out.extend_from_slice(s.as_bytes());
@@ -199,7 +213,7 @@ impl Reply {
             Ok(())
         }
         match self {
-            Reply::Nil => f.write_str("(nil)"),
+            Reply::Nil | Reply::NilArray => f.write_str("(nil)"),
             Reply::Simple(s) => f.write_str(s),
             Reply::Error(e) => write!(f, "(error) {e}"),
             Reply::Integer(i) => write!(f, "(integer) {i}"),
@@ -388,5 +402,13 @@ mod tests {
         assert_eq!(m.to_resp(false), b"*2\r\n$1\r\nk\r\n$1\r\n2\r\n");
         assert_eq!(Reply::Boolean(true).to_resp(false), b":1\r\n");
         assert_eq!(Reply::Nil.to_resp(true), b"_\r\n");
+        assert_eq!(Reply::NilArray.to_resp(false), b"*-1\r\n");
+        assert_eq!(Reply::NilArray.to_resp(true), b"_\r\n");
+        let exec = Reply::Array(vec![Reply::NilArray, Reply::Nil]);
+        assert_eq!(
+            exec.clone().into_resp3(),
+            Reply::Array(vec![Reply::Nil, Reply::Nil])
+        );
+        assert_eq!(exec.to_resp(false), b"*2\r\n*-1\r\n$-1\r\n");
     }
 }

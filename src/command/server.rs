@@ -17,6 +17,15 @@ pub(super) fn ping(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     })
 }
 
+/// A server command an embedded store has no use for yet (persistence, replication,
+/// shutdown): known, so that `MULTI` refuses it as Redis does, but refused when run.
+pub(super) fn unsupported(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let name = String::from_utf8_lossy(a[0]).to_ascii_uppercase();
+    Ok(Reply::Error(format!(
+        "ERR {name} is not supported by an embedded store"
+    )))
+}
+
 pub(super) fn echo(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(Reply::from(a[1]))
 }

@@ -26,8 +26,10 @@ pub(crate) const CONN: u16 = 1 << 9;
 pub(crate) const WHOLE_DB: u16 = 1 << 10;
 /// Allowed while a RESP2 connection is subscribed.
 pub(crate) const SUB_OK: u16 = 1 << 11;
-/// Not queued by `MULTI` (`EXEC`, `DISCARD`, `MULTI`, `WATCH`, …).
+/// Not queued by `MULTI`: `EXEC`, `DISCARD`, `MULTI`, `WATCH`, `QUIT` and `RESET`.
 pub(crate) const NO_QUEUE: u16 = 1 << 12;
+/// Refused inside `MULTI` ("Command not allowed inside a transaction").
+pub(crate) const NO_MULTI: u16 = 1 << 13;
 
 const FLAG_NAMES: [(u16, &str); 9] = [
     (WRITE, "write"),
@@ -244,7 +246,7 @@ commands! {
     "getrange", 4, R, K1, Some(strings::getrange), "string", "key start end", "Returns a substring of the string stored at a key.";
     "getset", 3, WF, K1, Some(strings::getset), "string", "key value", "Returns the previous string value of a key after setting it to a new value.";
     "hdel", -3, DF, K1, Some(hashes::hdel), "hash", "key field [field ...]", "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.";
-    "hello", -1, CONN_FLAGS | NO_QUEUE, NONE, None, "connection", "[protover [AUTH username password] [SETNAME clientname]]", "Handshakes with the Redis server.";
+    "hello", -1, CONN_FLAGS, NONE, None, "connection", "[protover [AUTH username password] [SETNAME clientname]]", "Handshakes with the Redis server.";
     "hexists", 3, RF, K1, Some(hashes::hexists), "hash", "key field", "Determines whether a field exists in a hash.";
     "hget", 3, RF, K1, Some(hashes::hget), "hash", "key field", "Returns the value of a field in a hash.";
     "hgetall", 2, R, K1, Some(hashes::hgetall), "hash", "key", "Returns all fields and values in a hash.";
@@ -293,6 +295,7 @@ commands! {
     "ping", -1, FAST | SUB_OK, NONE, Some(server::ping), "connection", "[message]", "Returns the server's liveliness response.";
     "psetex", 4, W, K1, Some(strings::psetex), "string", "key milliseconds value", "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.";
     "psubscribe", -2, CONN_FLAGS | PUBSUB | SUB_OK, NONE, None, "pubsub", "pattern [pattern ...]", "Listens for messages published to channels that match one or more patterns.";
+    "psync", -3, NO_MULTI | NOSCRIPT, NONE, Some(server::unsupported), "server", "replicationid offset", "An internal command used in replication.";
     "pttl", 2, RF, K1, Some(keys::pttl), "generic", "key", "Returns the expiration time in milliseconds of a key.";
     "publish", 3, PUBSUB | LOADING | STALE | FAST, NONE, Some(server::publish), "pubsub", "channel message", "Posts a message to a channel.";
     "pubsub", -2, PUBSUB | LOADING | STALE, NONE, Some(server::pubsub), "pubsub", "CHANNELS [pattern]|NUMSUB [channel ...]|NUMPAT", "A container for Pub/Sub commands.";
@@ -307,6 +310,7 @@ commands! {
     "rpush", -3, WF, K1, Some(lists::rpush), "list", "key element [element ...]", "Appends one or more elements to a list. Creates the key if it doesn't exist.";
     "rpushx", -3, WF, K1, Some(lists::rpushx), "list", "key element [element ...]", "Appends an element to a list only when the list exists.";
     "sadd", -3, WF, K1, Some(sets::sadd), "set", "key member [member ...]", "Adds one or more members to a set. Creates the key if it doesn't exist.";
+    "save", 1, NO_MULTI | NOSCRIPT, NONE, Some(server::unsupported), "server", "", "Synchronously saves the database(s) to disk.";
     "scan", -2, R | WHOLE_DB, NONE, Some(keys::scan), "generic", "cursor [MATCH pattern] [COUNT count] [TYPE type]", "Iterates over the key names in the database.";
     "scard", 2, RF, K1, Some(sets::scard), "set", "key", "Returns the number of members in a set.";
     "sdiff", -2, R, KALL, Some(sets::sdiff), "set", "key [key ...]", "Returns the difference of multiple sets.";
@@ -317,6 +321,7 @@ commands! {
     "setex", 4, W, K1, Some(strings::setex), "string", "key seconds value", "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.";
     "setnx", 3, WF, K1, Some(strings::setnx), "string", "key value", "Set the string value of a key only when the key doesn't exist.";
     "setrange", 4, W, K1, Some(strings::setrange), "string", "key offset value", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.";
+    "shutdown", -1, NO_MULTI | NOSCRIPT | LOADING | STALE, NONE, Some(server::unsupported), "server", "[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]", "Synchronously saves the database(s) to disk and shuts down the Redis server.";
     "sinter", -2, R, KALL, Some(sets::sinter), "set", "key [key ...]", "Returns the intersect of multiple sets.";
     "sintercard", -3, R, KeySpec::NumKeys { at: 1, dest: false }, Some(sets::sintercard), "set", "numkeys key [key ...] [LIMIT limit]", "Returns the number of members of the intersect of multiple sets.";
     "sinterstore", -3, W, KALL, Some(sets::sinterstore), "set", "destination key [key ...]", "Stores the intersect of multiple sets in a key.";
@@ -334,13 +339,14 @@ commands! {
     "sunion", -2, R, KALL, Some(sets::sunion), "set", "key [key ...]", "Returns the union of multiple sets.";
     "sunionstore", -3, W, KALL, Some(sets::sunionstore), "set", "destination key [key ...]", "Stores the union of multiple sets in a key.";
     "swapdb", 3, DF | WHOLE_DB, NONE, Some(keys::swapdb), "server", "index1 index2", "Swaps two Redis databases.";
+    "sync", 1, NO_MULTI | NOSCRIPT, NONE, Some(server::unsupported), "server", "", "An internal command used in replication.";
     "time", 1, FAST | LOADING | STALE, NONE, Some(server::time), "server", "", "Returns the server time.";
     "touch", -2, RF, KALL, Some(keys::touch), "generic", "key [key ...]", "Returns the number of existing keys out of those specified after updating the time they were last accessed.";
     "ttl", 2, RF, K1, Some(keys::ttl), "generic", "key", "Returns the expiration time in seconds of a key.";
     "type", 2, RF, K1, Some(keys::type_), "generic", "key", "Determines the type of value stored at a key.";
     "unlink", -2, DF, KALL, Some(keys::unlink), "generic", "key [key ...]", "Asynchronously deletes one or more keys.";
     "unsubscribe", -1, CONN_FLAGS | PUBSUB | SUB_OK, NONE, None, "pubsub", "[channel [channel ...]]", "Stops listening to messages posted to channels.";
-    "unwatch", 1, CONN_FLAGS | NO_QUEUE, NONE, None, "transactions", "", "Forgets about watched keys of a transaction.";
+    "unwatch", 1, CONN_FLAGS, NONE, None, "transactions", "", "Forgets about watched keys of a transaction.";
     "watch", -2, CONN_FLAGS | NO_QUEUE, KALL, None, "transactions", "key [key ...]", "Monitors changes to keys to determine the execution of a transaction.";
     "zadd", -4, WF, K1, Some(zsets::zadd), "sorted_set", "key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]", "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.";
     "zcard", 2, RF, K1, Some(zsets::zcard), "sorted_set", "key", "Returns the number of members in a sorted set.";
@@ -361,7 +367,7 @@ commands! {
     "zrangebylex", -4, R, K1, Some(zsets::zrangebylex), "sorted_set", "key min max [LIMIT offset count]", "Returns members in a sorted set within a lexicographical range.";
     "zrangebyscore", -4, R, K1, Some(zsets::zrangebyscore), "sorted_set", "key min max [WITHSCORES] [LIMIT offset count]", "Returns members in a sorted set within a range of scores.";
     "zrangestore", -5, W, K12, Some(zsets::zrangestore), "sorted_set", "dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]", "Stores a range of members from sorted set in a key.";
-    "zrank", -3, RF, K1, Some(zsets::zrank), "sorted_set", "key member [WITHSCORE]", "Returns the index of a member in a sorted set ordered by ascending scores.";
+    "zrank", 3, RF, K1, Some(zsets::zrank), "sorted_set", "key member", "Returns the index of a member in a sorted set ordered by ascending scores.";
     "zrem", -3, DF, K1, Some(zsets::zrem), "sorted_set", "key member [member ...]", "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.";
     "zremrangebylex", 4, D, K1, Some(zsets::zremrangebylex), "sorted_set", "key min max", "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.";
     "zremrangebyrank", 4, D, K1, Some(zsets::zremrangebyrank), "sorted_set", "key start stop", "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.";
@@ -369,7 +375,7 @@ commands! {
     "zrevrange", -4, R, K1, Some(zsets::zrevrange), "sorted_set", "key start stop [WITHSCORES]", "Returns members in a sorted set within a range of indexes in reverse order.";
     "zrevrangebylex", -4, R, K1, Some(zsets::zrevrangebylex), "sorted_set", "key max min [LIMIT offset count]", "Returns members in a sorted set within a lexicographical range in reverse order.";
     "zrevrangebyscore", -4, R, K1, Some(zsets::zrevrangebyscore), "sorted_set", "key max min [WITHSCORES] [LIMIT offset count]", "Returns members in a sorted set within a range of scores in reverse order.";
-    "zrevrank", -3, RF, K1, Some(zsets::zrevrank), "sorted_set", "key member [WITHSCORE]", "Returns the index of a member in a sorted set ordered by descending scores.";
+    "zrevrank", 3, RF, K1, Some(zsets::zrevrank), "sorted_set", "key member", "Returns the index of a member in a sorted set ordered by descending scores.";
     "zscan", -3, R, K1, Some(zsets::zscan), "sorted_set", "key cursor [MATCH pattern] [COUNT count]", "Iterates over members and scores of a sorted set.";
     "zscore", 3, RF, K1, Some(zsets::zscore), "sorted_set", "key member", "Returns the score of a member in a sorted set.";
     "zunion", -3, R, KeySpec::NumKeys { at: 1, dest: false }, Some(zsets::zunion), "sorted_set", "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]", "Returns the union of multiple sorted sets.";

@@ -105,28 +105,15 @@ pub(super) fn zmscore(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 fn rank_generic(c: &Ctx<'_>, a: &[&[u8]], rev: bool) -> Result<Reply> {
+    // Redis 7.0's ZRANK and ZREVRANK take exactly a key and a member (the table's
+    // arity); WITHSCORE came later.
     let z = c.zsets();
-    match a.len() {
-        3 => {
-            let r = if rev {
-                z.zrevrank(a[1], a[2])?
-            } else {
-                z.zrank(a[1], a[2])?
-            };
-            Ok(r.map_or(Reply::Nil, Reply::from))
-        }
-        4 if is(a[3], "WITHSCORE") => {
-            let r = if rev {
-                z.zrevrank_withscore(a[1], a[2])?
-            } else {
-                z.zrank_withscore(a[1], a[2])?
-            };
-            Ok(r.map_or(Reply::Nil, |(rank, s)| {
-                Reply::Array(vec![rank.into(), Reply::Double(s)])
-            }))
-        }
-        _ => Err(Error::Syntax),
-    }
+    let r = if rev {
+        z.zrevrank(a[1], a[2])?
+    } else {
+        z.zrank(a[1], a[2])?
+    };
+    Ok(r.map_or(Reply::Nil, Reply::from))
 }
 
 pub(super) fn zrank(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -307,7 +294,7 @@ fn mpop_options(a: &[&[u8]], at: usize) -> Result<(ScoreEnd, usize)> {
 }
 
 fn mpop_reply(got: Option<(Blob, Vec<(Blob, f64)>)>) -> Reply {
-    got.map_or(Reply::Nil, |(key, members)| {
+    got.map_or(Reply::NilArray, |(key, members)| {
         let members = members
             .into_iter()
             .map(|(m, s)| Reply::Array(vec![m.into(), Reply::Double(s)]))
@@ -330,7 +317,7 @@ pub(super) fn bzmpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 fn bpop_reply(got: Option<(Blob, Blob, f64)>) -> Reply {
-    got.map_or(Reply::Nil, |(k, m, s)| {
+    got.map_or(Reply::NilArray, |(k, m, s)| {
         Reply::Array(vec![k.into(), m.into(), Reply::Double(s)])
     })
 }

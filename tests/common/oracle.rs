@@ -113,10 +113,10 @@ pub(crate) fn array_resp(r: embedis::Result<Vec<Blob>>) -> Reply {
     )
 }
 
-/// A missing list is a nil reply.
+/// A missing list is a null array (`LPOP key count`).
 pub(crate) fn opt_array_resp(r: embedis::Result<Option<Vec<Blob>>>) -> Reply {
     match r {
-        Ok(None) => Reply::Nil,
+        Ok(None) => Reply::NilArray,
         other => array_resp(other.map(Option::unwrap_or_default)),
     }
 }

@@ -2,7 +2,7 @@
 //! out, `Reply` values back, so answers compare with `Connection::execute`'s directly.
 //! A test that uses it also declares `mod redis_server` at its root.
 //!
-//! RESP2's null bulk string and null array both read as `Reply::Nil`, as in `Reply`.
+//! RESP2's null bulk string reads as `Reply::Nil`, its null array as `Reply::NilArray`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -80,7 +80,8 @@ fn read_reply(r: &mut BufReader<TcpStream>) -> Reply {
         "+" => Reply::Simple(rest.into()),
         "-" => Reply::Error(rest.into()),
         ":" => Reply::Integer(n()),
-        "$" | "*" if n() < 0 => Reply::Nil,
+        "$" if n() < 0 => Reply::Nil,
+        "*" if n() < 0 => Reply::NilArray,
         "_" => Reply::Nil,
         "," => Reply::Double(match rest {
             "inf" => f64::INFINITY,
