@@ -75,7 +75,7 @@ pub(crate) fn timeout(arg: &[u8]) -> Result<Option<Duration>> {
     let secs = parse_float(arg).ok_or(Error::TimeoutNotFloat)?;
     let ms = (secs * 1000.0).ceil();
     #[allow(clippy::cast_precision_loss)] // 2^63 is exact in an f64
-    if !(ms < i64::MAX as f64) || ms < 0.0 {
+    if ms.is_nan() || ms >= i64::MAX as f64 || ms < 0.0 {
         return Err(Error::TimeoutNegative);
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked above
