@@ -14,7 +14,7 @@
 use std::iter::FusedIterator;
 
 use crate::keyspace::{Access, EntryMut, notify};
-use crate::number::{self, IntBuf};
+use crate::number::{self, IntBuf, Ld};
 use crate::scan::{Batches, ScanOptions};
 use crate::value::dict::Picks;
 use crate::value::hash::pair_blobs;
@@ -412,17 +412,16 @@ impl<'s> Hashes<'s> {
         field: impl AsRef<[u8]>,
         delta: f64,
     ) -> Result<f64> {
-        let text = self.hincrbyfloat_text(key.as_ref(), field.as_ref(), delta)?;
+        let text = self.hincrbyfloat_text(key.as_ref(), field.as_ref(), Ld::from_f64(delta))?;
         Ok(text.parse().unwrap_or(f64::NAN))
     }
 
     /// `HINCRBYFLOAT` returning the stored text.
-    pub(crate) fn hincrbyfloat_text(&self, key: &[u8], field: &[u8], delta: f64) -> Result<String> {
-        if delta.is_nan() {
-            return Err(Error::NotFloat);
-        }
-        if delta.is_infinite() {
-            return Err(Error::NotFinite);
+    pub(crate) fn hincrbyfloat_text(&self, key: &[u8], field: &[u8], delta: Ld) -> Result<String> {
+        match delta {
+            Ld::Nan => return Err(Error::NotFloat),
+            Ld::Infinite(_) => return Err(Error::NotFinite),
+            Ld::Finite(_) => {}
         }
         self.update(
             key,

@@ -7,8 +7,11 @@
 //! while `3000 + 0.1` reads back, as in Redis, as `3000.10000000000000009`.
 
 mod long_double;
+mod strtod;
 
 use long_double::LongDouble;
+pub(crate) use strtod::Ld;
+use strtod::is_c_space;
 
 use crate::{Error, Result};
 
@@ -75,40 +78,84 @@ impl IntBuf {
     }
 }
 
-/// `INCRBYFLOAT`: the text of `current` (absent: `0`) plus `incr`, as Redis on `x86_64`
-/// stores it. The increment is taken as the shortest decimal that reads back as `incr`
-/// (what the caller wrote, in practice), and the sum is done in 80-bit `long double` as
-/// Redis does, so the digits agree with Redis's.
-pub(crate) fn incr_by_float(current: Option<&[u8]>, incr: f64) -> Result<String> {
-    if incr.is_nan() {
-        return Err(Error::NotFloat);
+/// A float argument as `getDoubleFromObject` reads it (`strtod`): all of the text, no
+/// leading space, no NaN, no overflow to infinity or underflow to zero from a finite
+/// literal. Hex (`0x10`) and `inf` are numbers.
+pub(crate) fn parse_double(s: &[u8]) -> Option<f64> {
+    if s.first().is_none_or(|&b| is_c_space(b)) {
+        return None;
     }
-    let current = current.unwrap_or(b"0");
-    if current.is_empty() || current.len() > 5 * 1024 || current[0].is_ascii_whitespace() {
-        return Err(Error::NotFloat);
-    }
-    // The stored value is read first: a non-number there is reported before an
-    // infinite increment.
-    if is_infinity(current) {
-        return Err(Error::NanOrInfinity);
-    }
-    let value = LongDouble::parse(current).ok_or(Error::NotFloat)?;
-    if incr.is_infinite() {
-        return Err(Error::NanOrInfinity);
-    }
-    let incr = LongDouble::parse(format!("{incr}").as_bytes()).ok_or(Error::NotFloat)?;
-    let sum = value.add(incr).ok_or(Error::NanOrInfinity)?;
-    Ok(sum.to_redis_string())
+    let sc = strtod::scan(s).filter(|sc| sc.end == s.len())?;
+    let (v, erange) = strtod::to_f64(s, &sc);
+    (!v.is_nan() && !erange).then_some(v)
 }
 
-/// Whether `s` spells an infinity, which `strtold` reads (and `INCRBYFLOAT` then refuses
-/// as producing infinity).
-fn is_infinity(s: &[u8]) -> bool {
-    let t = s
-        .strip_prefix(b"-")
-        .or_else(|| s.strip_prefix(b"+"))
-        .unwrap_or(s);
-    t.eq_ignore_ascii_case(b"inf") || t.eq_ignore_ascii_case(b"infinity")
+/// A score bound as `zslParseRange` reads it: `strtod` up to the end or a NUL byte,
+/// whatever it converts (nothing reads as 0, so `""` and `"("` are 0; leading space is
+/// skipped; overflow is infinity), only NaN refused.
+pub(crate) fn parse_range_double(s: &[u8]) -> Option<f64> {
+    let (v, end) = match strtod::scan(s) {
+        Some(sc) => (strtod::to_f64(s, &sc).0, sc.end),
+        None => (0.0, 0),
+    };
+    (matches!(s.get(end), None | Some(0)) && !v.is_nan()).then_some(v)
+}
+
+/// A `long double` as Redis's `string2ld` reads one (`strtold`): 1 to 5119 bytes, all
+/// of them read, no leading space, in range, not NaN.
+pub(crate) fn parse_long_double(s: &[u8]) -> Option<Ld> {
+    if s.is_empty() || s.len() >= 5 * 1024 || is_c_space(s[0]) {
+        return None;
+    }
+    let sc = strtod::scan(s).filter(|sc| sc.end == s.len())?;
+    strtod::to_long_double(s, &sc).filter(|&ld| ld != Ld::Nan)
+}
+
+impl Ld {
+    /// An increment given as an `f64` through the typed API: the shortest decimal that
+    /// reads back as it (what the caller wrote, in practice), read as Redis would read
+    /// that text.
+    pub(crate) fn from_f64(v: f64) -> Ld {
+        if v.is_nan() {
+            Ld::Nan
+        } else if v.is_infinite() {
+            Ld::Infinite(v < 0.0)
+        } else {
+            LongDouble::parse(format!("{v}").as_bytes()).map_or(Ld::Nan, Ld::Finite)
+        }
+    }
+
+    /// The nearest `f64`.
+    pub(crate) fn to_f64(self) -> f64 {
+        match self {
+            Ld::Finite(v) => v.to_f64(),
+            Ld::Infinite(true) => f64::NEG_INFINITY,
+            Ld::Infinite(false) => f64::INFINITY,
+            Ld::Nan => f64::NAN,
+        }
+    }
+}
+
+/// `INCRBYFLOAT` and `HINCRBYFLOAT`'s sum: the text of `current` (absent: `0`) plus
+/// `incr`, both read as `long double` (`current` through `string2ld`; a stored value
+/// that is no number is [`Error::NotFloat`]), added in 80 bits and printed as Redis
+/// prints it on `x86_64` (`%.17Lf`, trailing zeros trimmed): `13.5 + 1.1` is `14.6`,
+/// `3000 + 0.1` is `3000.10000000000000009`.
+pub(crate) fn incr_by_float(current: Option<&[u8]>, incr: Ld) -> Result<String> {
+    if incr == Ld::Nan {
+        return Err(Error::NotFloat);
+    }
+    let value = match current {
+        None => Ld::Finite(LongDouble::ZERO),
+        Some(c) => parse_long_double(c).ok_or(Error::NotFloat)?,
+    };
+    match (value, incr) {
+        (Ld::Finite(a), Ld::Finite(b)) => a
+            .add(b)
+            .map(LongDouble::to_redis_string)
+            .ok_or(Error::NanOrInfinity),
+        _ => Err(Error::NanOrInfinity),
+    }
 }
 
 #[cfg(test)]
@@ -146,7 +193,9 @@ mod tests {
 
     #[test]
     fn floats_add_and_print_like_redis() {
-        let f = |cur: Option<&str>, inc: f64| incr_by_float(cur.map(str::as_bytes), inc).unwrap();
+        let f = |cur: Option<&str>, inc: f64| {
+            incr_by_float(cur.map(str::as_bytes), Ld::from_f64(inc)).unwrap()
+        };
         assert_eq!(f(Some("13.5"), 1.1), "14.6");
         assert_eq!(f(Some("0.1"), 0.2), "0.3");
         assert_eq!(f(Some("10.50"), 0.1), "10.6");
@@ -164,20 +213,55 @@ mod tests {
 
     #[test]
     fn bad_floats_are_rejected() {
-        assert_eq!(incr_by_float(Some(b"abc"), 1.0), Err(Error::NotFloat));
-        assert_eq!(incr_by_float(Some(b" 1"), 1.0), Err(Error::NotFloat));
-        assert_eq!(incr_by_float(Some(b"nan"), 1.0), Err(Error::NotFloat));
-        assert_eq!(incr_by_float(Some(b"1e5000"), 1.0), Err(Error::NotFloat));
-        assert_eq!(incr_by_float(Some(b"0x10"), 1.0), Err(Error::NotFloat));
-        assert_eq!(incr_by_float(Some(b"1"), f64::NAN), Err(Error::NotFloat));
-        assert_eq!(incr_by_float(Some(b"inf"), 1.0), Err(Error::NanOrInfinity));
+        let one = Ld::from_f64(1.0);
+        assert_eq!(incr_by_float(Some(b"abc"), one), Err(Error::NotFloat));
+        assert_eq!(incr_by_float(Some(b" 1"), one), Err(Error::NotFloat));
+        assert_eq!(incr_by_float(Some(b"nan"), one), Err(Error::NotFloat));
+        assert_eq!(incr_by_float(Some(b"1e5000"), one), Err(Error::NotFloat));
+        assert_eq!(incr_by_float(Some(b"1"), Ld::Nan), Err(Error::NotFloat));
+        assert_eq!(incr_by_float(Some(b"inf"), one), Err(Error::NanOrInfinity));
         assert_eq!(
-            incr_by_float(Some(b"1"), f64::INFINITY),
+            incr_by_float(Some(b"1"), Ld::from_f64(f64::INFINITY)),
             Err(Error::NanOrInfinity)
         );
         assert_eq!(
-            incr_by_float(Some(&[b'1'; 6000]), 1.0),
+            incr_by_float(Some(&[b'1'; 6000]), one),
             Err(Error::NotFloat)
         );
+    }
+
+    #[test]
+    fn long_doubles_read_as_strtold_reads_them() {
+        let one = Ld::from_f64(1.0);
+        // Values read from Redis 7.0 on x86_64.
+        assert_eq!(incr_by_float(Some(b"0x10"), one).unwrap(), "17");
+        assert_eq!(incr_by_float(Some(b"1\x002"), one), Err(Error::NotFloat));
+        assert_eq!(incr_by_float(Some(b"\x00"), one), Err(Error::NotFloat));
+        let incr = |s: &str| parse_long_double(s.as_bytes()).unwrap();
+        assert_eq!(incr_by_float(None, incr("0x1p-2")).unwrap(), "0.25");
+        assert_eq!(
+            incr_by_float(None, incr("123456789.123456789")).unwrap(),
+            "123456789.12345678899873747"
+        );
+        assert_eq!(
+            incr_by_float(None, incr("637921340293417570")).unwrap(),
+            "637921340293417570"
+        );
+        assert_eq!(incr_by_float(None, incr("1e400")).unwrap().len(), 401);
+        assert_eq!(parse_long_double(b"nan"), None);
+        assert_eq!(parse_long_double(b""), None);
+        assert_eq!(parse_long_double(b" 1"), None);
+    }
+
+    #[test]
+    fn score_bounds_read_whatever_strtod_converts() {
+        assert_eq!(parse_range_double(b""), Some(0.0));
+        assert_eq!(parse_range_double(b" 2"), Some(2.0));
+        assert_eq!(parse_range_double(b"1\x00abc"), Some(1.0));
+        assert_eq!(parse_range_double(b"1e400"), Some(f64::INFINITY));
+        assert_eq!(parse_range_double(b"0x10"), Some(16.0));
+        assert_eq!(parse_range_double(b"abc"), None);
+        assert_eq!(parse_range_double(b"nan"), None);
+        assert_eq!(parse_range_double(b"1 "), None);
     }
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::clock::{deadline_after, deadline_at};
 use crate::keyspace::{Access, Deadline, EntryMut, notify};
-use crate::number::{self, IntBuf};
+use crate::number::{self, IntBuf, Ld};
 use crate::value::{StrRef, opt_str};
 use crate::{Blob, Error, Result};
 
@@ -888,12 +888,12 @@ impl<'s> Strings<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn incrbyfloat(&self, key: impl AsRef<[u8]>, delta: f64) -> Result<f64> {
-        let text = self.incrbyfloat_text(key.as_ref(), delta)?;
+        let text = self.incrbyfloat_text(key.as_ref(), Ld::from_f64(delta))?;
         Ok(text.parse().unwrap_or(f64::NAN))
     }
 
     /// `INCRBYFLOAT` returning the stored text.
-    pub(crate) fn incrbyfloat_text(&self, key: &[u8], delta: f64) -> Result<String> {
+    pub(crate) fn incrbyfloat_text(&self, key: &[u8], delta: Ld) -> Result<String> {
         self.ks().admit()?;
         self.ks().write(self.db, key, |e| {
             let text = number::incr_by_float(e.str()?.map(StrRef::bytes), delta)?;

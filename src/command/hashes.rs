@@ -2,7 +2,7 @@
 //! [`Hashes`](crate::Hashes).
 
 use super::keys::{cursor, scan_options, scan_reply};
-use super::parse::{float, int, is, picks};
+use super::parse::{int, is, picks};
 use super::{Ctx, Reply};
 use crate::{Blob, Error, Result};
 
@@ -81,10 +81,11 @@ pub(super) fn hincrby(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn hincrbyfloat(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let delta = float(a[3])?;
-    c.hashes().hincrbyfloat(a[1], a[2], delta)?;
+    let delta = crate::number::parse_long_double(a[3]).ok_or(Error::NotFloat)?;
     // The stored text carries Redis's long-double digits.
-    Ok(c.hashes().hget(a[1], a[2])?.into())
+    Ok(Reply::from(
+        c.hashes().hincrbyfloat_text(a[1], a[2], delta)?.as_str(),
+    ))
 }
 
 /// Pairs as `HRANDFIELD … WITHVALUES` and `ZRANDMEMBER … WITHSCORES` answer: nested

@@ -37,33 +37,14 @@ pub(crate) fn picks(arg: &[u8]) -> Result<Picks> {
     })
 }
 
-/// A float argument as `getDoubleFromObject` reads it: all of the text, no leading
-/// space, no NaN, no overflow to infinity or underflow to zero from a finite literal.
+/// A float argument as `getDoubleFromObject` reads it (see
+/// [`parse_double`](crate::number::parse_double)).
 pub(crate) fn float(arg: &[u8]) -> Result<f64> {
     parse_float(arg).ok_or(Error::NotFloat)
 }
 
 pub(crate) fn parse_float(arg: &[u8]) -> Option<f64> {
-    if arg.first().is_none_or(u8::is_ascii_whitespace) {
-        return None;
-    }
-    let s = std::str::from_utf8(arg).ok()?;
-    let v: f64 = s.parse().ok()?;
-    if v.is_nan() {
-        return None;
-    }
-    let spelled_infinite = s.trim_start_matches(['+', '-']).starts_with(['i', 'I']);
-    if v.is_infinite() && !spelled_infinite {
-        return None; // ERANGE
-    }
-    if v == 0.0
-        && s.bytes()
-            .take_while(|&b| b != b'e' && b != b'E')
-            .any(|b| (b'1'..=b'9').contains(&b))
-    {
-        return None; // underflow
-    }
-    Some(v)
+    crate::number::parse_double(arg)
 }
 
 /// A blocking command's timeout in seconds (`getTimeoutFromObjectOrReply`): a float,
@@ -72,7 +53,9 @@ pub(crate) fn parse_float(arg: &[u8]) -> Option<f64> {
 /// do not fit a signed 64-bit integer converts, as in Redis on x86, to the most
 /// negative one: "timeout is negative".
 pub(crate) fn timeout(arg: &[u8]) -> Result<Option<Duration>> {
-    let secs = parse_float(arg).ok_or(Error::TimeoutNotFloat)?;
+    let secs = crate::number::parse_long_double(arg)
+        .ok_or(Error::TimeoutNotFloat)?
+        .to_f64();
     let ms = (secs * 1000.0).ceil();
     #[allow(clippy::cast_precision_loss)] // 2^63 is exact in an f64
     if ms.is_nan() || ms >= i64::MAX as f64 || ms < 0.0 {
@@ -156,6 +139,7 @@ mod tests {
         assert_eq!(parse_float(b"+inf"), Some(f64::INFINITY));
         assert_eq!(parse_float(b".5"), Some(0.5));
         assert_eq!(parse_float(b"0e5"), Some(0.0));
+        assert_eq!(parse_float(b"0x10"), Some(16.0), "strtod reads hex");
         for bad in [
             &b""[..],
             b" 1",
@@ -165,6 +149,8 @@ mod tests {
             b"1e-400",
             b"abc",
             b"1x",
+            b"1\x002",
+            b"\x0b1",
         ] {
             assert_eq!(parse_float(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }

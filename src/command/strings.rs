@@ -3,7 +3,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::parse::{float, int, is};
+use super::parse::{int, is};
 use super::{Ctx, Reply};
 use crate::{
     BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Error, Expiry, Overflow, Result,
@@ -235,17 +235,15 @@ pub(super) fn decrby(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn incrbyfloat(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    // Redis type-checks the key before it reads the increment.
-    let delta = match float(a[2]) {
-        Ok(d) => d,
-        Err(e) => {
-            string_exists(c, a[1])?;
-            return Err(e);
-        }
+    // Redis type-checks the key before it reads the increment (as a `long double`).
+    let Some(delta) = crate::number::parse_long_double(a[2]) else {
+        string_exists(c, a[1])?;
+        return Err(Error::NotFloat);
     };
-    c.strings().incrbyfloat(a[1], delta)?;
     // The reply is the stored text, which keeps Redis's long-double digits.
-    Ok(c.strings().get(a[1])?.into())
+    Ok(Reply::from(
+        c.strings().incrbyfloat_text(a[1], delta)?.as_str(),
+    ))
 }
 
 pub(super) fn lcs(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {

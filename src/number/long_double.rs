@@ -186,6 +186,21 @@ impl Big {
     }
 }
 
+/// `v × 2^e`, in steps that stay within `f64`'s exponent range.
+pub(crate) fn ldexp(mut v: f64, mut e: i64) -> f64 {
+    while e > 0 && v.is_finite() {
+        let step = e.min(1000);
+        v *= 2f64.powi(i32::try_from(step).unwrap_or(1000));
+        e -= step;
+    }
+    while e < 0 && v != 0.0 {
+        let step = (-e).min(1000);
+        v /= 2f64.powi(i32::try_from(step).unwrap_or(1000));
+        e += step;
+    }
+    v
+}
+
 /// An 80-bit extended-precision value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct LongDouble {
@@ -239,6 +254,12 @@ fn round(neg: bool, q: u128, exp: i64, sticky: bool) -> LongDouble {
 }
 
 impl LongDouble {
+    pub(crate) const ZERO: LongDouble = LongDouble {
+        neg: false,
+        mant: 0,
+        exp: 0,
+    };
+
     /// Parses `[-+]digits[.digits][(e|E)[-+]digits]`, correctly rounded; `None` for
     /// other forms, or a magnitude outside the normal range (`strtold`'s `ERANGE`).
     pub(crate) fn parse(s: &[u8]) -> Option<LongDouble> {
@@ -314,6 +335,20 @@ impl LongDouble {
             round(neg, q, -i64::try_from(shift).ok()?, sticky)
         };
         (value.mant == 0 || (MIN_EXP..=MAX_EXP).contains(&value.exp)).then_some(value)
+    }
+
+    /// `q × 2^exp` (`sticky`: nonzero bits dropped below `q`), rounded; `None` outside
+    /// the normal range.
+    pub(crate) fn from_bits(neg: bool, q: u128, exp: i64, sticky: bool) -> Option<LongDouble> {
+        let value = round(neg, q, exp, sticky);
+        (value.mant == 0 || (MIN_EXP..=MAX_EXP).contains(&value.exp)).then_some(value)
+    }
+
+    /// The nearest `f64` (infinite beyond its range).
+    pub(crate) fn to_f64(self) -> f64 {
+        #[allow(clippy::cast_precision_loss)] // rounded once, to nearest
+        let v = ldexp(self.mant as f64, self.exp);
+        if self.neg { -v } else { v }
     }
 
     /// `self + other`, rounded; `None` if the result overflows.

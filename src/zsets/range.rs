@@ -53,6 +53,9 @@ impl ScoreBound {
     /// assert_eq!(ScoreBound::parse("+inf")?, ScoreBound::MAX);
     /// assert_eq!(ScoreBound::parse("(0")?, ScoreBound::Exclusive(0.0));
     /// assert_eq!(ScoreBound::parse("nan"), Err(Error::MinMaxNotFloat));
+    /// // `strtod`'s forms, and what it reads from nothing.
+    /// assert_eq!(ScoreBound::parse("0x10")?, ScoreBound::Inclusive(16.0));
+    /// assert_eq!(ScoreBound::parse("")?, ScoreBound::Inclusive(0.0));
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn parse(text: impl AsRef<[u8]>) -> Result<ScoreBound> {
@@ -61,13 +64,9 @@ impl ScoreBound {
             [b'(', rest @ ..] => (true, rest),
             _ => (false, text),
         };
-        // `strtod`, as Redis reads bounds, skips leading white space.
-        let number = number.trim_ascii_start();
-        let value = std::str::from_utf8(number)
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-            .filter(|v| !v.is_nan())
-            .ok_or(Error::MinMaxNotFloat)?;
+        // As `zslParseRange`: `strtod` up to the end or a NUL byte (`"("` and `""` read
+        // as 0, leading space is skipped), NaN refused.
+        let value = crate::number::parse_range_double(number).ok_or(Error::MinMaxNotFloat)?;
         Ok(if exclusive {
             ScoreBound::Exclusive(value)
         } else {
