@@ -76,16 +76,62 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Whether `key` holds a `ty` (`false`: missing); [`Error::WrongType`] if it
+    /// holds another type. For commands that Redis type-checks before it reads their
+    /// other arguments: called when an argument fails, to report what Redis reports
+    /// first.
+    fn holds(&self, key: &[u8], ty: crate::KeyType) -> crate::Result<bool> {
+        match self.keys().key_type(key)? {
+            None => Ok(false),
+            Some(t) if t == ty => Ok(true),
+            Some(_) => Err(crate::Error::WrongType),
+        }
+    }
+
     /// The store's clock, in Unix milliseconds.
     fn now_ms(&self) -> i64 {
         i64::try_from(self.access.now()).unwrap_or(i64::MAX)
     }
 }
 
-/// `ERR unknown subcommand 'x'. Try OBJECT HELP.`
+/// `ERR unknown subcommand 'x'. Try OBJECT HELP.`, with up to 128 bytes of the
+/// subcommand as given.
 fn unknown_subcommand(sub: &[u8], command: &str) -> Reply {
-    let sub = String::from_utf8_lossy(sub);
-    Reply::Error(format!(
-        "ERR unknown subcommand '{sub}'. Try {command} HELP."
-    ))
+    let sub = c_str(sub);
+    reply_error(&[
+        b"ERR unknown subcommand '",
+        &sub[..sub.len().min(128)],
+        b"'. Try ",
+        command.as_bytes(),
+        b" HELP.",
+    ])
+}
+
+/// A known subcommand given the wrong arguments (`addReplySubcommandSyntaxError`).
+fn subcommand_syntax_error(sub: &[u8], command: &str) -> Reply {
+    let sub = c_str(sub);
+    reply_error(&[
+        b"ERR unknown subcommand or wrong number of arguments for '",
+        &sub[..sub.len().min(128)],
+        b"'. Try ",
+        command.as_bytes(),
+        b" HELP.",
+    ])
+}
+
+/// An argument as C's `%s` prints it: up to its first NUL byte.
+pub(crate) fn c_str(arg: &[u8]) -> &[u8] {
+    &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())]
+}
+
+/// An error reply made of `parts` (arguments among them, echoed as given), with the
+/// newlines in it turned into spaces as Redis does so the reply stays one line.
+pub(crate) fn reply_error(parts: &[&[u8]]) -> Reply {
+    let mut text = parts.concat();
+    for b in &mut text {
+        if matches!(*b, b'\r' | b'\n') {
+            *b = b' ';
+        }
+    }
+    Reply::Error(text.into())
 }

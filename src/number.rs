@@ -11,7 +11,7 @@ mod strtod;
 
 use long_double::LongDouble;
 pub(crate) use strtod::Ld;
-use strtod::is_c_space;
+pub(crate) use strtod::is_c_space;
 
 use crate::{Error, Result};
 

@@ -86,8 +86,8 @@ fn to_value(reply: Reply) -> Value {
         Reply::Simple(s) if s == "OK" => Value::Okay,
         Reply::Simple(s) => Value::SimpleString(s),
         // redis-rs builds server errors only from the wire: give it the error line.
-        Reply::Error(e) => redis::parse_redis_value(format!("-{e}\r\n").as_bytes())
-            .unwrap_or_else(|_| Value::SimpleString(e)),
+        Reply::Error(e) => redis::parse_redis_value(&[b"-".as_slice(), &e, b"\r\n"].concat())
+            .unwrap_or_else(|_| Value::SimpleString(String::from_utf8_lossy(&e).into_owned())),
         Reply::Integer(i) => Value::Int(i),
         Reply::Bulk(b) => Value::BulkString(b.into()),
         Reply::Double(d) => Value::Double(d),

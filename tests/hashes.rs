@@ -418,12 +418,13 @@ fn hrandfield_counts_follow_redis() {
                 max: i64::MAX
             }
             .to_string()
+            .into()
         )
     );
     let past_minus_half = (-(i64::MAX / 2) - 1).to_string();
     assert_eq!(
         c.execute(&["HRANDFIELD", "h", &past_minus_half, "WITHVALUES"]),
-        Reply::Error(Error::OutOfRange.to_string())
+        Reply::Error(Error::OutOfRange.to_string().into())
     );
 }
 

@@ -162,7 +162,7 @@ fn errors_and_counts_follow_redis() {
     let mut c = store.connection();
     assert_eq!(
         c.execute(&["LPOS", "l", "a", "RANK", "0"]),
-        Reply::Error(Error::RankZero.to_string())
+        Reply::Error(Error::RankZero.to_string().into())
     );
     assert_eq!(
         c.execute(&["LPOS", "l", "a", "RANK", &i64::MIN.to_string()]),
@@ -172,6 +172,7 @@ fn errors_and_counts_follow_redis() {
                 max: i64::MAX
             }
             .to_string()
+            .into()
         )
     );
     assert_eq!(l.lpop_count("l", 0).unwrap(), Some(vec![]));

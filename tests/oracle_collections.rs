@@ -90,8 +90,7 @@ fn hash_and_set_commands_match_redis() {
                 continue;
             }
             6 => (
-                h.hincrby(k, &f, n)
-                    .map_or_else(|e| Reply::Error(e.to_string()), Reply::Integer),
+                h.hincrby(k, &f, n).map_or_else(Reply::from, Reply::Integer),
                 vec!["HINCRBY".into(), k.into(), f, n.to_string()],
                 false,
             ),
@@ -186,10 +185,9 @@ fn hash_and_set_commands_match_redis() {
             21 => {
                 let mut args = vec!["SMISMEMBER".to_string(), k.into()];
                 args.extend(many.iter().cloned());
-                let ours = s.smismember(k, &many).map_or_else(
-                    |e| Reply::Error(e.to_string()),
-                    |v| Reply::Array(v.into_iter().map(|b| Reply::Integer(b.into())).collect()),
-                );
+                let ours = s.smismember(k, &many).map_or_else(Reply::from, |v| {
+                    Reply::Array(v.into_iter().map(|b| Reply::Integer(b.into())).collect())
+                });
                 (ours, args, false)
             }
             22 => {
@@ -362,10 +360,9 @@ fn list_commands_match_redis() {
                 vec!["LINDEX".into(), key.into(), i.to_string()],
             ),
             7 => (
-                lists.lset(key, i, &e).map_or_else(
-                    |err| Reply::Error(err.to_string()),
-                    |()| Reply::Simple("OK".into()),
-                ),
+                lists
+                    .lset(key, i, &e)
+                    .map_or_else(Reply::from, |()| Reply::Simple("OK".into())),
                 vec!["LSET".into(), key.into(), i.to_string(), e],
             ),
             8 => {
@@ -375,18 +372,18 @@ fn list_commands_match_redis() {
                     (Position::After, "AFTER")
                 };
                 (
-                    lists.linsert(key, pos, &pivot, &e).map_or_else(
-                        |err| Reply::Error(err.to_string()),
-                        |r| Reply::Integer(redis_args::linsert_reply(r)),
-                    ),
+                    lists
+                        .linsert(key, pos, &pivot, &e)
+                        .map_or_else(Reply::from, |r| {
+                            Reply::Integer(redis_args::linsert_reply(r))
+                        }),
                     vec!["LINSERT".into(), key.into(), name.into(), pivot, e],
                 )
             }
             9 => (
-                lists.ltrim(key, i, j).map_or_else(
-                    |err| Reply::Error(err.to_string()),
-                    |()| Reply::Simple("OK".into()),
-                ),
+                lists
+                    .ltrim(key, i, j)
+                    .map_or_else(Reply::from, |()| Reply::Simple("OK".into())),
                 vec!["LTRIM".into(), key.into(), i.to_string(), j.to_string()],
             ),
             10 => (
@@ -419,10 +416,11 @@ fn list_commands_match_redis() {
                 let rank = if i == 0 { 1 } else { i };
                 let maxlen = usize::try_from(j.abs()).unwrap();
                 let opts = redis_args::rank(LposOptions::new(), rank).maxlen(maxlen);
-                let ours = lists.lpos_count(key, &e, count, opts).map_or_else(
-                    |err| Reply::Error(err.to_string()),
-                    |v| Reply::Array(v.into_iter().map(|p| Reply::Integer(p as i64)).collect()),
-                );
+                let ours = lists
+                    .lpos_count(key, &e, count, opts)
+                    .map_or_else(Reply::from, |v| {
+                        Reply::Array(v.into_iter().map(|p| Reply::Integer(p as i64)).collect())
+                    });
                 let args = vec![
                     "LPOS".into(),
                     key.into(),
@@ -441,7 +439,7 @@ fn list_commands_match_redis() {
                 let ours = match lists.lmpop([key, other], from, count) {
                     Ok(Some((k, v))) => Reply::Array(vec![bulk(k), array_resp(Ok(v))]),
                     Ok(None) => Reply::NilArray,
-                    Err(err) => Reply::Error(err.to_string()),
+                    Err(err) => Reply::from(err),
                 };
                 let args = vec![
                     "LMPOP".into(),

@@ -27,23 +27,19 @@ fn score_text(s: f64) -> String {
 }
 
 fn scored_resp(r: embedis::Result<Vec<(embedis::Blob, f64)>>) -> Reply {
-    r.map_or_else(
-        |e| Reply::Error(e.to_string()),
-        |v| {
-            Reply::Array(
-                v.into_iter()
-                    .flat_map(|(m, s)| [bulk(m), bulk(score_text(s))])
-                    .collect(),
-            )
-        },
-    )
+    r.map_or_else(Reply::from, |v| {
+        Reply::Array(
+            v.into_iter()
+                .flat_map(|(m, s)| [bulk(m), bulk(score_text(s))])
+                .collect(),
+        )
+    })
 }
 
 fn opt_score_resp(r: embedis::Result<Option<f64>>) -> Reply {
-    r.map_or_else(
-        |e| Reply::Error(e.to_string()),
-        |s| s.map_or(Reply::Nil, |s| bulk(score_text(s))),
-    )
+    r.map_or_else(Reply::from, |s| {
+        s.map_or(Reply::Nil, |s| bulk(score_text(s)))
+    })
 }
 
 fn scored_nested(v: Vec<(embedis::Blob, f64)>) -> Reply {
@@ -183,7 +179,7 @@ fn zset_commands_match_redis() {
                 let delta = score(&mut rng);
                 let ours = z
                     .zincrby(key, delta, &m)
-                    .map_or_else(|e| Reply::Error(e.to_string()), |s| bulk(score_text(s)));
+                    .map_or_else(Reply::from, |s| bulk(score_text(s)));
                 (
                     ours,
                     vec!["ZINCRBY".into(), key.into(), score_text(delta), m],
@@ -197,16 +193,13 @@ fn zset_commands_match_redis() {
             }
             8 => {
                 let ms: Vec<String> = (0..rng.gen_range(1..4)).map(|_| member(&mut rng)).collect();
-                let ours = z.zmscore(key, &ms).map_or_else(
-                    |e| Reply::Error(e.to_string()),
-                    |v| {
-                        Reply::Array(
-                            v.into_iter()
-                                .map(|s| s.map_or(Reply::Nil, |s| bulk(score_text(s))))
-                                .collect(),
-                        )
-                    },
-                );
+                let ours = z.zmscore(key, &ms).map_or_else(Reply::from, |v| {
+                    Reply::Array(
+                        v.into_iter()
+                            .map(|s| s.map_or(Reply::Nil, |s| bulk(score_text(s))))
+                            .collect(),
+                    )
+                });
                 let mut args = vec!["ZMSCORE".to_string(), key.into()];
                 args.extend(ms);
                 (ours, args)
@@ -218,10 +211,9 @@ fn zset_commands_match_redis() {
                 } else {
                     z.zrank(key, &m)
                 };
-                let ours = ours.map_or_else(
-                    |e| Reply::Error(e.to_string()),
-                    |r| r.map_or(Reply::Nil, |r| Reply::Integer(r as i64)),
-                );
+                let ours = ours.map_or_else(Reply::from, |r| {
+                    r.map_or(Reply::Nil, |r| Reply::Integer(r as i64))
+                });
                 (
                     ours,
                     vec![if rev { "ZREVRANK" } else { "ZRANK" }.into(), key.into(), m],
@@ -330,7 +322,7 @@ fn zset_commands_match_redis() {
                 let ours = match z.zmpop([key, other], end, count) {
                     Ok(Some((k, v))) => Reply::Array(vec![bulk(k), scored_nested(v)]),
                     Ok(None) => Reply::NilArray,
-                    Err(e) => Reply::Error(e.to_string()),
+                    Err(e) => Reply::from(e),
                 };
                 let end = if end == ScoreEnd::Min { "MIN" } else { "MAX" };
                 (
@@ -682,7 +674,7 @@ fn zset_errors_match_redis() {
         ),
     ];
     for (ours, args) in errors {
-        assert_eq!(Reply::Error(ours.to_string()), redis.cmd(&args), "{args:?}");
+        assert_eq!(Reply::from(ours), redis.cmd(&args), "{args:?}");
     }
     // The failed ZINCRBY changed nothing.
     assert_eq!(

@@ -213,6 +213,7 @@ fn spop_and_srandmember_counts_follow_redis() {
                 max: i64::MAX
             }
             .to_string()
+            .into()
         )
     );
     let popped = s.spop_count("s", 3).unwrap();

@@ -2,7 +2,6 @@
 //! `multi.c`, `pubsub.c`).
 
 use std::collections::VecDeque;
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -11,7 +10,7 @@ use bytes::Bytes;
 
 use super::parse::{db_index, int, is};
 use super::table::{self, Command};
-use super::{Ctx, Reply, unknown_subcommand};
+use super::{Ctx, Reply, c_str, reply_error, subcommand_syntax_error, unknown_subcommand};
 use crate::core::Client;
 use crate::keyspace::Access;
 use crate::transaction::{self, Span, Whole};
@@ -105,25 +104,28 @@ impl Drop for Connection {
 }
 
 fn error(text: impl Into<String>) -> Reply {
-    Reply::Error(text.into())
+    Reply::Error(text.into().into())
 }
 
 /// Redis's reply to an unknown command: the name and up to 128 bytes of arguments.
+/// (Each as C's `%.*s` prints it: cut at a NUL byte.)
 fn unknown_command(args: &[&[u8]]) -> Reply {
-    let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(['\r', '\n'], " ");
-    let mut shown = String::new();
+    let mut shown = Vec::new();
     for a in &args[1..] {
         if shown.len() >= 128 {
             break;
         }
-        let room = 128 - shown.len();
-        let a = clean(&a[..a.len().min(room)]);
-        let _ = write!(shown, "'{a}' ");
+        let a = c_str(a);
+        let a = &a[..a.len().min(128 - shown.len())];
+        shown.extend_from_slice(&[b"'".as_slice(), a, b"' "].concat());
     }
-    let name = clean(&args[0][..args[0].len().min(128)]);
-    error(format!(
-        "ERR unknown command '{name}', with args beginning with: {shown}"
-    ))
+    let name = c_str(args[0]);
+    reply_error(&[
+        b"ERR unknown command '",
+        &name[..name.len().min(128)],
+        b"', with args beginning with: ",
+        &shown,
+    ])
 }
 
 impl Connection {
@@ -289,8 +291,15 @@ impl Connection {
             (Some(cmd), Reply::Error(e)) if cmd.name == "exec" => {
                 self.multi = None;
                 self.watches.clear();
-                let e = e.strip_prefix("ERR ").unwrap_or(&e);
-                error(format!("EXECABORT Transaction discarded because of: {e}"))
+                let e = e.strip_prefix(b"ERR ".as_slice()).unwrap_or(&e);
+                Reply::Error(
+                    [
+                        b"EXECABORT Transaction discarded because of: ".as_slice(),
+                        e,
+                    ]
+                    .concat()
+                    .into(),
+                )
             }
             (_, reply) => reply,
         }
@@ -307,7 +316,7 @@ impl Connection {
         self.store.keyspace().stats().command();
         match cmd.run {
             Some(handler) => {
-                if cmd.name == "ping" && self.subscribed() && !self.resp3 {
+                if cmd.name == "ping" && args.len() <= 2 && self.subscribed() && !self.resp3 {
                     let msg = args.get(1).map_or(Reply::from(""), |m| Reply::from(*m));
                     return Reply::Array(vec![Reply::from("pong"), msg]);
                 }
@@ -402,16 +411,10 @@ impl Connection {
     }
 
     fn select(&mut self, arg: &[u8]) -> Reply {
-        let index = match int(arg).and_then(|i| i32::try_from(i).map_err(|_| Error::NotInteger)) {
-            Ok(i) => i,
-            Err(e) => return e.into(),
-        };
-        match usize::try_from(index)
-            .map_err(|_| Error::DbIndexOutOfRange)
-            .and_then(|i| {
-                self.store.db(i)?;
-                Ok(i)
-            }) {
+        match db_index(arg).and_then(|i| {
+            self.store.db(i)?;
+            Ok(i)
+        }) {
             Ok(i) => {
                 self.db = i;
                 Reply::ok()
@@ -547,7 +550,7 @@ impl Connection {
         if is(sub, "INFO") && args.len() == 2 {
             return Reply::Bulk(Bytes::from(format!("{}\n", self.client_info())));
         }
-        unknown_subcommand(sub, "CLIENT")
+        subcommand_syntax_error(sub, "CLIENT")
     }
 
     fn client_info(&self) -> String {

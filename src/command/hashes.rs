@@ -1,10 +1,10 @@
 //! Hash commands (`t_hash.c`): argument parsing and reply shaping over
 //! [`Hashes`](crate::Hashes).
 
-use super::keys::{cursor, scan_options, scan_reply};
-use super::parse::{int, is, picks};
+use super::keys::{cursor, member_scan_options, scan_reply};
+use super::parse::{int, rand_count};
 use super::{Ctx, Reply};
-use crate::{Blob, Error, Result};
+use crate::{Blob, Error, KeyType, Result};
 
 fn field_values<'a>(
     a: &'a [&'a [u8]],
@@ -104,20 +104,23 @@ pub(super) fn pairs(c: &Ctx<'_>, pairs: impl IntoIterator<Item = (Reply, Reply)>
 }
 
 pub(super) fn hrandfield(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    match a.len() {
-        2 => Ok(c.hashes().hrandfield(a[1])?.into()),
-        3 => Ok(c.hashes().hrandfield_count(a[1], picks(a[2])?)?.into()),
-        4 if is(a[3], "WITHVALUES") => {
-            let got = c.hashes().hrandfield_withvalues(a[1], picks(a[2])?)?;
+    if a.len() == 2 {
+        return Ok(c.hashes().hrandfield(a[1])?.into());
+    }
+    match rand_count(a, "WITHVALUES")? {
+        (n, false) => Ok(c.hashes().hrandfield_count(a[1], n)?.into()),
+        (n, true) => {
+            let got = c.hashes().hrandfield_withvalues(a[1], n)?;
             Ok(pairs(c, got.into_iter().map(|(f, v)| (f.into(), v.into()))))
         }
-        _ => Err(Error::Syntax),
     }
 }
 
 pub(super) fn hscan(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let at = cursor(a[2])?;
-    let (options, _) = scan_options(a, 3, false)?;
+    let Some(options) = member_scan_options(c, a, KeyType::Hash)? else {
+        return Ok(scan_reply(0, Vec::new()));
+    };
     let (next, found) = c.hashes().hscan(a[1], at, &options)?;
     let items = found
         .into_iter()

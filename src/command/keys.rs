@@ -4,7 +4,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::parse::{db_index, int, is};
-use super::{Ctx, Reply};
+use super::{Ctx, Reply, c_str, reply_error};
 use crate::value::ValueRef;
 use crate::{CopyOptions, Error, ExpireCondition, ExpireTime, KeyType, Result, ScanOptions, Ttl};
 
@@ -33,24 +33,32 @@ pub(super) fn keys(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(c.keys().keys(a[1])?.into())
 }
 
-/// A cursor as `parseScanCursorOrReply` reads it, with `strtoul`: an optional sign and
-/// decimal digits, all of the argument (an empty one is 0, and `-n` wraps around).
+/// A scan cursor as `parseScanCursorOrReply` reads it (`strtoul`): an optional sign and
+/// decimal digits (a `-` wraps around), up to the end or a NUL byte; nothing converted
+/// reads as 0. Leading space, other trailing bytes and values past `u64` are an invalid
+/// cursor.
 pub(super) fn cursor(arg: &[u8]) -> Result<u64> {
-    let (negative, digits) = match arg {
+    if arg.first().is_some_and(|&b| crate::number::is_c_space(b)) {
+        return Err(Error::InvalidCursor);
+    }
+    let (negative, signed) = match arg {
         [b'-', rest @ ..] => (true, rest),
         [b'+', rest @ ..] => (false, rest),
         _ => (false, arg),
     };
-    if arg.is_empty() {
-        return Ok(0);
-    }
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    let digits = signed.iter().take_while(|b| b.is_ascii_digit()).count();
+    // With no digits, strtoul converts nothing and points at the start.
+    let rest = if digits == 0 { arg } else { &signed[digits..] };
+    if rest.first().is_some_and(|&b| b != 0) {
         return Err(Error::InvalidCursor);
     }
-    let n: u64 = std::str::from_utf8(digits)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or(Error::InvalidCursor)?;
+    let mut n: u64 = 0;
+    for &d in &signed[..digits] {
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(d - b'0')))
+            .ok_or(Error::InvalidCursor)?;
+    }
     Ok(if negative { n.wrapping_neg() } else { n })
 }
 
@@ -106,6 +114,21 @@ pub(super) fn scan_reply(next: u64, items: Vec<Reply>) -> Reply {
     ])
 }
 
+/// The options of `HSCAN`, `SSCAN` and `ZSCAN`, which Redis reads after the cursor
+/// and the key: a missing key answers an empty scan (`None`) and a key of another type
+/// `WRONGTYPE` before a bad option is reported.
+pub(super) fn member_scan_options(
+    c: &Ctx<'_>,
+    a: &[&[u8]],
+    ty: KeyType,
+) -> Result<Option<ScanOptions>> {
+    match scan_options(a, 3, false) {
+        Ok((options, _)) => Ok(Some(options)),
+        Err(_) if !c.holds(a[1], ty)? => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 pub(super) fn scan(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let at = cursor(a[1])?;
     let (options, nothing) = scan_options(a, 2, true)?;
@@ -137,8 +160,7 @@ pub(super) fn copy(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         if is(a[i], "REPLACE") {
             options = options.replace();
         } else if is(a[i], "DB") && i + 1 < a.len() {
-            let db = i32::try_from(int(a[i + 1])?).map_err(|_| Error::NotInteger)?;
-            options = options.db(usize::try_from(db).map_err(|_| Error::DbIndexOutOfRange)?);
+            options = options.db(db_index(a[i + 1])?);
             i += 1;
         } else {
             return Err(Error::Syntax);
@@ -157,7 +179,7 @@ pub(super) fn swapdb(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let index = |arg: &[u8], which: &str| {
         let i = crate::number::parse_i64(arg)
             .and_then(|i| i32::try_from(i).ok())
-            .ok_or_else(|| Reply::Error(format!("ERR invalid {which} DB index")))?;
+            .ok_or_else(|| Reply::Error(format!("ERR invalid {which} DB index").into()))?;
         Ok::<_, Reply>(usize::try_from(i).unwrap_or(usize::MAX))
     };
     let (x, y) = match (index(a[1], "first"), index(a[2], "second")) {
@@ -206,9 +228,16 @@ fn expire_generic(
             o if is(o, "XX") => xx = true,
             o if is(o, "GT") => gt = true,
             o if is(o, "LT") => lt = true,
+            // `addReplyErrorFormat` with `%s`: the option's bytes up to a NUL, with
+            // newlines at the end trimmed.
             o => {
-                let o = String::from_utf8_lossy(o);
-                return Ok(Reply::Error(format!("ERR Unsupported option {o}")));
+                let o = c_str(o);
+                let end = o.len()
+                    - o.iter()
+                        .rev()
+                        .take_while(|b| matches!(b, b'\r' | b'\n'))
+                        .count();
+                return Ok(reply_error(&[b"ERR Unsupported option ", &o[..end]]));
             }
         }
     }
@@ -362,7 +391,7 @@ pub(super) fn object(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         .iter()
         .any(|n| is(sub, n));
     if !known || a.len() != 3 {
-        return Ok(super::unknown_subcommand(sub, "OBJECT"));
+        return Ok(super::subcommand_syntax_error(sub, "OBJECT"));
     }
     let ks = c.access;
     let found = ks.peek(c.db, a[2], |e| {

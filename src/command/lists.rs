@@ -3,7 +3,7 @@
 
 use super::parse::{NumKeys, count, int, is, mpop_count, numkeys, timeout};
 use super::{Ctx, Reply};
-use crate::{Blob, Error, Insertion, LposOptions, Matches, Position, Result, Side};
+use crate::{Blob, Error, Insertion, KeyType, LposOptions, Matches, Position, Result, Side};
 
 pub(super) fn lpush(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(c.lists().lpush(a[1], &a[2..])?.into())
@@ -58,11 +58,22 @@ pub(super) fn llen(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn lindex(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    Ok(c.lists().lindex(a[1], int(a[2])?)?.into())
+    // The key is looked up before the index is read.
+    let i = match int(a[2]) {
+        Ok(i) => i,
+        Err(_) if !c.holds(a[1], KeyType::List)? => return Ok(Reply::Nil),
+        Err(e) => return Err(e),
+    };
+    Ok(c.lists().lindex(a[1], i)?.into())
 }
 
 pub(super) fn lset(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    c.lists().lset(a[1], int(a[2])?, a[3])?;
+    let i = match int(a[2]) {
+        Ok(i) => i,
+        Err(_) if !c.holds(a[1], KeyType::List)? => return Err(Error::NoSuchKey),
+        Err(e) => return Err(e),
+    };
+    c.lists().lset(a[1], i, a[3])?;
     Ok(Reply::ok())
 }
 
@@ -202,9 +213,10 @@ pub(super) fn brpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn blmpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let t = timeout(a[1])?;
+    // The timeout is read last, as `lmpopGenericCommand` does.
     let (keys, rest) = numkeys(a, 2, NumKeys::Pop)?;
     let (side, n) = mpop_options(a, rest)?;
+    let t = timeout(a[1])?;
     Ok(mpop_reply(c.lists().blmpop(keys, side, n, t)?))
 }
 

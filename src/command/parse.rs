@@ -37,6 +37,26 @@ pub(crate) fn picks(arg: &[u8]) -> Result<Picks> {
     })
 }
 
+/// The count and flag of `SRANDMEMBER`-like commands with a `WITH…` form
+/// (`HRANDFIELD … WITHVALUES`, `ZRANDMEMBER … WITHSCORES`), checked in Redis's order:
+/// the count's range, then the syntax, then the tighter range of the `WITH…` form
+/// (whose replies are twice as long).
+pub(crate) fn rand_count(a: &[&[u8]], with: &str) -> Result<(Picks, bool)> {
+    let picks = picks(a[2])?;
+    let with = match a.len() {
+        3 => false,
+        4 if is(a[3], with) => true,
+        _ => return Err(Error::Syntax),
+    };
+    let n = match picks {
+        Picks::Distinct(n) | Picks::Repeated(n) => n,
+    };
+    if with && u64::try_from(n).unwrap_or(u64::MAX) > i64::MAX.unsigned_abs() / 2 {
+        return Err(Error::OutOfRange);
+    }
+    Ok((picks, with))
+}
+
 /// A float argument as `getDoubleFromObject` reads it (see
 /// [`parse_double`](crate::number::parse_double)).
 pub(crate) fn float(arg: &[u8]) -> Result<f64> {
@@ -121,10 +141,16 @@ pub(crate) fn mpop_count(rest: &[&[u8]]) -> Result<usize> {
     }
 }
 
-/// A database index (`SELECT`, `MOVE`, `COPY … DB`): not an integer is
-/// `ERR value is not an integer or out of range`; out of range, `ERR DB index is out of range`.
+/// A database index as `getIntFromObjectOrReply` reads it (`SELECT`, `MOVE`,
+/// `COPY … DB`): an integer, within C's `int` ("value is out of range, value must
+/// between …"), then not negative ([`Error::DbIndexOutOfRange`]; the caller checks the
+/// upper end against the store's databases).
 pub(crate) fn db_index(arg: &[u8]) -> Result<usize> {
     let i = int(arg)?;
+    let i = i32::try_from(i).map_err(|_| Error::ValueOutOfRange {
+        min: i32::MIN.into(),
+        max: i32::MAX.into(),
+    })?;
     usize::try_from(i).map_err(|_| Error::DbIndexOutOfRange)
 }
 

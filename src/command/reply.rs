@@ -27,8 +27,9 @@ pub enum Reply {
     NilArray,
     /// A status such as `OK` or `QUEUED`.
     Simple(String),
-    /// An error, with Redis's text and prefix (`ERR …`, `WRONGTYPE …`).
-    Error(String),
+    /// An error, with Redis's text and prefix (`ERR …`, `WRONGTYPE …`), as bytes:
+    /// Redis echoes arguments into some errors as they were given.
+    Error(Bytes),
     /// An integer.
     Integer(i64),
     /// A binary-safe string.
@@ -142,7 +143,7 @@ impl Reply {
             }
             Reply::Error(e) => {
                 out.push(b'-');
-                out.extend_from_slice(e.as_bytes());
+                out.extend_from_slice(e);
                 out.extend_from_slice(b"\r\n");
             }
             Reply::Integer(i) => {
@@ -215,7 +216,7 @@ impl Reply {
         match self {
             Reply::Nil | Reply::NilArray => f.write_str("(nil)"),
             Reply::Simple(s) => f.write_str(s),
-            Reply::Error(e) => write!(f, "(error) {e}"),
+            Reply::Error(e) => write!(f, "(error) {}", String::from_utf8_lossy(e)),
             Reply::Integer(i) => write!(f, "(integer) {i}"),
             Reply::Bulk(b) => f.write_str(&quote(b)),
             Reply::Double(d) => write!(f, "(double) {}", format_double(*d)),
@@ -290,7 +291,7 @@ impl From<bool> for Reply {
 
 impl From<crate::Error> for Reply {
     fn from(e: crate::Error) -> Self {
-        Reply::Error(e.to_string())
+        Reply::Error(e.to_string().into())
     }
 }
 

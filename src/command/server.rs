@@ -11,9 +11,11 @@ use super::{Ctx, Reply};
 use crate::{Error, KeyspaceEvents, Result};
 
 pub(super) fn ping(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    Ok(match a.get(1) {
-        None => Reply::Simple("PONG".into()),
-        Some(m) => Reply::from(*m),
+    Ok(match a {
+        [_] => Reply::Simple("PONG".into()),
+        [_, m] => Reply::from(*m),
+        // The table's arity is -1; `pingCommand` refuses more than a message.
+        _ => return Err(Error::WrongArity("ping")),
     })
 }
 
@@ -21,9 +23,9 @@ pub(super) fn ping(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 /// shutdown): known, so that `MULTI` refuses it as Redis does, but refused when run.
 pub(super) fn unsupported(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let name = String::from_utf8_lossy(a[0]).to_ascii_uppercase();
-    Ok(Reply::Error(format!(
-        "ERR {name} is not supported by an embedded store"
-    )))
+    Ok(Reply::Error(
+        format!("ERR {name} is not supported by an embedded store").into(),
+    ))
 }
 
 pub(super) fn echo(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -143,9 +145,9 @@ fn memory_value(v: &[u8]) -> Option<usize> {
 
 /// `CONFIG SET`'s error for a bad value of `name`.
 fn config_error(name: &str, why: &str) -> Reply {
-    Reply::Error(format!(
-        "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
-    ))
+    Reply::Error(
+        format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}").into(),
+    )
 }
 
 /// Applies one eviction setting; `None` if `name` is not one.
@@ -295,9 +297,10 @@ pub(super) fn config(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
                 // Accepted: the sweeper's pace is the store's resolution.
             } else {
                 let name = String::from_utf8_lossy(name).into_owned();
-                return Ok(Reply::Error(format!(
-                    "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
-                )));
+                return Ok(Reply::Error(
+                    format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'")
+                        .into(),
+                ));
             }
         }
         return Ok(Reply::ok());
@@ -306,7 +309,7 @@ pub(super) fn config(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         c.store.keyspace().stats().reset();
         return Ok(Reply::ok());
     }
-    Ok(super::unknown_subcommand(sub, "CONFIG"))
+    Ok(super::subcommand_syntax_error(sub, "CONFIG"))
 }
 
 const MEMORY_HELP: &[&str] = &[
@@ -338,7 +341,7 @@ pub(super) fn memory(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             Reply::Integer(i64::try_from(n).unwrap_or(i64::MAX))
         }));
     }
-    Ok(super::unknown_subcommand(sub, "MEMORY"))
+    Ok(super::subcommand_syntax_error(sub, "MEMORY"))
 }
 
 pub(super) fn publish(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -377,5 +380,5 @@ pub(super) fn pubsub(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             "    Print this help.",
         ]));
     }
-    Ok(super::unknown_subcommand(sub, "PUBSUB"))
+    Ok(super::subcommand_syntax_error(sub, "PUBSUB"))
 }

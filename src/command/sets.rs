@@ -1,10 +1,10 @@
 //! Set commands (`t_set.c`): argument parsing and reply shaping over
 //! [`Sets`](crate::Sets).
 
-use super::keys::{cursor, scan_options, scan_reply};
+use super::keys::{cursor, member_scan_options, scan_reply};
 use super::parse::{NumKeys, count, is, numkeys, picks};
 use super::{Ctx, Reply};
-use crate::{Blob, Error, Result};
+use crate::{Blob, Error, KeyType, Result};
 
 /// Members as a set: RESP3's set type, an array in RESP2.
 fn set(members: Vec<Blob>) -> Reply {
@@ -105,7 +105,9 @@ pub(super) fn sintercard(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 
 pub(super) fn sscan(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let at = cursor(a[2])?;
-    let (options, _) = scan_options(a, 3, false)?;
+    let Some(options) = member_scan_options(c, a, KeyType::Set)? else {
+        return Ok(scan_reply(0, Vec::new()));
+    };
     let (next, found) = c.sets().sscan(a[1], at, &options)?;
     Ok(scan_reply(
         next,

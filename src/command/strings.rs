@@ -247,6 +247,12 @@ pub(super) fn incrbyfloat(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn lcs(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    // The keys' types are checked before the options are read.
+    for key in [a[1], a[2]] {
+        if c.holds(key, crate::KeyType::String).is_err() {
+            return Err(Error::LcsNotString);
+        }
+    }
     let (mut len, mut idx, mut min_len, mut with_len) = (false, false, 0usize, false);
     let mut i = 3;
     while i < a.len() {
@@ -297,14 +303,23 @@ pub(super) fn lcs(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 
 // ---- bits ----
 
-fn bit_offset(arg: &[u8]) -> Result<u64> {
-    crate::number::parse_i64(arg)
+/// A bit offset as `getBitOffsetFromArgument` reads it: an integer from 0 to the last
+/// bit of the largest string the store allows, checked before anything else.
+fn bit_offset(c: &Ctx<'_>, arg: &[u8]) -> Result<u64> {
+    offset_within(c, crate::number::parse_i64(arg))
+}
+
+/// `offset` if it is a bit of a string the store allows.
+fn offset_within(c: &Ctx<'_>, offset: Option<i64>) -> Result<u64> {
+    let max_bytes = u64::try_from(c.access.max_string_size()).unwrap_or(u64::MAX);
+    offset
         .and_then(|n| u64::try_from(n).ok())
+        .filter(|n| n >> 3 < max_bytes)
         .ok_or(Error::BitOffsetOutOfRange)
 }
 
 pub(super) fn setbit(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let offset = bit_offset(a[2])?;
+    let offset = bit_offset(c, a[2])?;
     let value = match a[3] {
         b"0" => false,
         b"1" => true,
@@ -314,7 +329,7 @@ pub(super) fn setbit(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn getbit(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let offset = bit_offset(a[2])?;
+    let offset = bit_offset(c, a[2])?;
     Ok(c.bits().getbit(a[1], offset)?.into())
 }
 
@@ -330,11 +345,7 @@ fn unit(arg: Option<&&[u8]>) -> Result<BitUnit> {
 /// Whether `key` holds a string (`WRONGTYPE` if it holds something else). `BITCOUNT` and
 /// `BITPOS` look the key up before they read their range.
 fn string_exists(c: &Ctx<'_>, key: &[u8]) -> Result<bool> {
-    match c.keys().key_type(key)? {
-        None => Ok(false),
-        Some(crate::KeyType::String) => Ok(true),
-        Some(_) => Err(Error::WrongType),
-    }
+    c.holds(key, crate::KeyType::String)
 }
 
 pub(super) fn bitcount(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -391,55 +402,61 @@ pub(super) fn bitop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(c.bits().bitop(op, a[2], &a[3..])?.into())
 }
 
-fn field_type(arg: &[u8]) -> Result<BitFieldType> {
+fn field_type(arg: &[u8]) -> Result<(BitFieldType, u8)> {
     let (signed, bits) = match arg {
-        [b'i' | b'I', rest @ ..] => (true, rest),
-        [b'u' | b'U', rest @ ..] => (false, rest),
+        // Lower case only, as `getBitfieldTypeFromArgument` reads it.
+        [b'i', rest @ ..] => (true, rest),
+        [b'u', rest @ ..] => (false, rest),
         _ => return Err(Error::InvalidBitfieldType),
     };
     let bits = crate::number::parse_i64(bits)
         .and_then(|b| u8::try_from(b).ok())
         .filter(|&b| (1..=if signed { 64 } else { 63 }).contains(&b))
         .ok_or(Error::InvalidBitfieldType)?;
-    Ok(if signed {
+    let t = if signed {
         BitFieldType::signed(bits)
     } else {
         BitFieldType::unsigned(bits)
-    })
+    };
+    Ok((t, bits))
 }
 
-fn field_offset(arg: &[u8]) -> Result<BitOffset> {
-    Ok(match arg {
-        [b'#', rest @ ..] => BitOffset::Field(bit_offset(rest)?),
-        _ => BitOffset::Bit(bit_offset(arg)?),
-    })
+/// A BITFIELD operation's type, then its offset (`#n` counts fields of the type), as
+/// `getBitOffsetFromArgument` reads it: within the largest string allowed.
+fn field(c: &Ctx<'_>, t: &[u8], offset: &[u8]) -> Result<(BitFieldType, BitOffset)> {
+    let (t, bits) = field_type(t)?;
+    let offset = match offset {
+        [b'#', rest @ ..] => {
+            crate::number::parse_i64(rest).and_then(|n| n.checked_mul(bits.into()))
+        }
+        _ => crate::number::parse_i64(offset),
+    };
+    Ok((t, BitOffset::Bit(offset_within(c, offset)?)))
 }
 
-fn bitfield_ops(a: &[&[u8]], read_only: bool) -> Result<Vec<BitFieldOp>> {
+fn bitfield_ops(c: &Ctx<'_>, a: &[&[u8]], read_only: bool) -> Result<Vec<BitFieldOp>> {
     let mut ops = Vec::new();
     let mut i = 2;
     while i < a.len() {
-        let o = a[i];
+        let op = a[i];
         let left = a.len() - i - 1;
-        if is(o, "GET") && left >= 2 {
-            ops.push(BitFieldOp::Get(
-                field_type(a[i + 1])?,
-                field_offset(a[i + 2])?,
-            ));
+        if is(op, "GET") && left >= 2 {
+            let (ty, off) = field(c, a[i + 1], a[i + 2])?;
+            ops.push(BitFieldOp::Get(ty, off));
             i += 3;
-        } else if is(o, "SET") && left >= 3 {
-            let (t, off) = (field_type(a[i + 1])?, field_offset(a[i + 2])?);
-            ops.push(BitFieldOp::Set(t, off, int(a[i + 3])?));
+        } else if is(op, "SET") && left >= 3 {
+            let (ty, off) = field(c, a[i + 1], a[i + 2])?;
+            ops.push(BitFieldOp::Set(ty, off, int(a[i + 3])?));
             i += 4;
-        } else if is(o, "INCRBY") && left >= 3 {
-            let (t, off) = (field_type(a[i + 1])?, field_offset(a[i + 2])?);
-            ops.push(BitFieldOp::IncrBy(t, off, int(a[i + 3])?));
+        } else if is(op, "INCRBY") && left >= 3 {
+            let (ty, off) = field(c, a[i + 1], a[i + 2])?;
+            ops.push(BitFieldOp::IncrBy(ty, off, int(a[i + 3])?));
             i += 4;
-        } else if is(o, "OVERFLOW") && left >= 1 {
+        } else if is(op, "OVERFLOW") && left >= 1 {
             let mode = match a[i + 1] {
-                m if is(m, "WRAP") => Overflow::Wrap,
-                m if is(m, "SAT") => Overflow::Sat,
-                m if is(m, "FAIL") => Overflow::Fail,
+                mode if is(mode, "WRAP") => Overflow::Wrap,
+                mode if is(mode, "SAT") => Overflow::Sat,
+                mode if is(mode, "FAIL") => Overflow::Fail,
                 _ => return Err(Error::InvalidOverflowType),
             };
             ops.push(BitFieldOp::Overflow(mode));
@@ -468,11 +485,11 @@ fn bitfield_reply(values: Vec<Option<i64>>) -> Reply {
 }
 
 pub(super) fn bitfield(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let ops = bitfield_ops(a, false)?;
+    let ops = bitfield_ops(c, a, false)?;
     Ok(bitfield_reply(c.bits().bitfield(a[1], &ops)?))
 }
 
 pub(super) fn bitfield_ro(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let ops = bitfield_ops(a, true)?;
+    let ops = bitfield_ops(c, a, true)?;
     Ok(bitfield_reply(c.bits().bitfield_ro(a[1], &ops)?))
 }

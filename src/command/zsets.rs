@@ -2,8 +2,8 @@
 //! [`ZSets`](crate::ZSets); blocking forms block the calling thread.
 
 use super::hashes::pairs;
-use super::keys::{cursor, scan_options, scan_reply};
-use super::parse::{NumKeys, count, float, int, is, mpop_count, numkeys, picks, timeout};
+use super::keys::{cursor, member_scan_options, scan_reply};
+use super::parse::{NumKeys, count, float, int, is, mpop_count, numkeys, rand_count, timeout};
 use super::reply::format_double;
 use super::sets::card_limit;
 use super::{Ctx, Reply};
@@ -83,6 +83,12 @@ pub(super) fn zadd(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn zincrby(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    // ZINCRBY is ZADD's INCR form in Redis: a flag name where the increment goes is
+    // read as a flag, leaving an odd number of score–member arguments.
+    let flags = ["NX", "XX", "GT", "LT", "CH", "INCR"];
+    if flags.iter().any(|f| is(a[2], f)) {
+        return Err(Error::Syntax);
+    }
     let delta = float(a[2])?;
     Ok(Reply::Double(c.zsets().zincrby(a[1], delta, a[3])?))
 }
@@ -310,9 +316,10 @@ pub(super) fn zmpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn bzmpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let t = timeout(a[1])?;
+    // The timeout is read last, as `zmpopGenericCommand` does.
     let (keys, rest) = numkeys(a, 2, NumKeys::Pop)?;
     let (end, n) = mpop_options(a, rest)?;
+    let t = timeout(a[1])?;
     Ok(mpop_reply(c.zsets().bzmpop(keys, end, n, t)?))
 }
 
@@ -334,17 +341,12 @@ pub(super) fn bzpopmax(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 
 pub(super) fn zrandmember(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let z = c.zsets();
-    match a.len() {
-        2 => Ok(z.zrandmember(a[1])?.into()),
-        3 => Ok(z.zrandmember_count(a[1], picks(a[2])?)?.into()),
-        4 if is(a[3], "WITHSCORES") => {
-            // This form's bound is checked first, so even `i64::MIN` is out of range.
-            if int(a[2])? < -i64::MAX / 2 {
-                return Err(Error::OutOfRange);
-            }
-            Ok(scored(c, z.zrandmember_withscores(a[1], picks(a[2])?)?))
-        }
-        _ => Err(Error::Syntax),
+    if a.len() == 2 {
+        return Ok(z.zrandmember(a[1])?.into());
+    }
+    match rand_count(a, "WITHSCORES")? {
+        (n, false) => Ok(z.zrandmember_count(a[1], n)?.into()),
+        (n, true) => Ok(scored(c, z.zrandmember_withscores(a[1], n)?)),
     }
 }
 
@@ -470,7 +472,9 @@ pub(super) fn zintercard(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 
 pub(super) fn zscan(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let at = cursor(a[2])?;
-    let (options, _) = scan_options(a, 3, false)?;
+    let Some(options) = member_scan_options(c, a, KeyType::ZSet)? else {
+        return Ok(scan_reply(0, Vec::new()));
+    };
     let (next, found) = c.zsets().zscan(a[1], at, &options)?;
     let items = found
         .into_iter()

@@ -161,7 +161,8 @@ impl Access<'_> {
         Ok(0)
     }
 
-    /// A live key of `db` chosen at random, with its value.
+    /// A live key of `db` chosen at random, with its value. Expired keys the search
+    /// meets are deleted, as Redis's `dbRandomKey` does.
     pub(crate) fn random<R>(
         self,
         db: usize,
@@ -173,8 +174,10 @@ impl Access<'_> {
         let now = ks.now();
         let start = rng.gen_range(range.clone());
         let mut f = Some(f);
+        let mut expired: Vec<Vec<u8>> = Vec::new();
+        let mut found = None;
         for s in (start..range.end).chain(range.start..start) {
-            let found = self.table(s, |table| {
+            found = self.table(s, |table| {
                 if table.len() == 0 {
                     return None;
                 }
@@ -192,14 +195,21 @@ impl Access<'_> {
                     if slot.is_live_at(now) {
                         return f.take().map(|f| f(slot.key(), slot.value()));
                     }
+                    if !slot.is_free() && expired.len() < 16 {
+                        expired.push(slot.key().to_vec());
+                    }
                 }
                 None
             })?;
             if found.is_some() {
-                return Ok(found);
+                break;
             }
         }
-        Ok(None)
+        for key in expired {
+            // Opening the entry for writing deletes it if it is still expired.
+            self.write(db, &key, |_| Ok(()))?;
+        }
+        Ok(found)
     }
 
     /// `MEMORY USAGE`: the bytes of `key`'s entry with its share of the table (slot,

@@ -61,7 +61,7 @@ impl Oracle {
     /// An error reply's text; panics on any other reply.
     pub(crate) fn error<A: AsRef<[u8]>>(&mut self, args: &[A]) -> String {
         match self.cmd(args) {
-            Reply::Error(e) => e,
+            Reply::Error(e) => String::from_utf8_lossy(&e).into_owned(),
             other => panic!("expected an error reply, got {other:?}"),
         }
     }
@@ -91,7 +91,7 @@ pub(crate) fn bulk(b: impl AsRef<[u8]>) -> Reply {
 }
 
 pub(crate) fn error_reply(e: &embedis::Error) -> Reply {
-    Reply::Error(e.to_string())
+    Reply::from(e.clone())
 }
 
 pub(crate) fn int_resp(r: embedis::Result<usize>) -> Reply {
@@ -152,7 +152,7 @@ pub(crate) fn sorted_pairs(r: Reply) -> Reply {
 pub(crate) fn reply_len(r: Reply) -> Result<usize, String> {
     match r {
         Reply::Array(v) => Ok(v.len()),
-        Reply::Error(e) => Err(e),
+        Reply::Error(e) => Err(String::from_utf8_lossy(&e).into_owned()),
         other => panic!("unexpected {other:?}"),
     }
 }

@@ -72,13 +72,19 @@ impl Conn {
 }
 
 fn read_reply(r: &mut BufReader<TcpStream>) -> Reply {
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    let (kind, rest) = line.trim_end_matches("\r\n").split_at(1);
+    let mut raw = Vec::new();
+    r.read_until(b'\n', &mut raw).unwrap();
+    assert!(raw.ends_with(b"\r\n"), "the server closed the connection");
+    raw.truncate(raw.len() - 2);
+    // An error echoes arguments as they were given: binary, so taken as bytes.
+    if raw.first() == Some(&b'-') {
+        return Reply::Error(Bytes::copy_from_slice(&raw[1..]));
+    }
+    let line = String::from_utf8(raw).unwrap();
+    let (kind, rest) = line.split_at(1);
     let n = || rest.parse::<i64>().unwrap();
     match kind {
         "+" => Reply::Simple(rest.into()),
-        "-" => Reply::Error(rest.into()),
         ":" => Reply::Integer(n()),
         "$" if n() < 0 => Reply::Nil,
         "*" if n() < 0 => Reply::NilArray,
