@@ -379,6 +379,11 @@ impl<'s> Sets<'s> {
                     return Ok(false);
                 }
                 many.entry(0).notify_then_del(notify::SET, "srem");
+                // A member the destination already holds leaves it untouched: its
+                // watchers are not told.
+                if opt::<SetValue>(many.get(1))?.is_some_and(|s| s.contains(member)) {
+                    return Ok(true);
+                }
                 let mut to = many.entry(1);
                 if to.update::<SetValue, _>(|s| Ok(s.add(member)))? {
                     to.notify(notify::SET, "sadd");

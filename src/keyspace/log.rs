@@ -63,7 +63,7 @@ pub(crate) struct TxLog {
     epoch: Cell<u32>,
     pub(super) events: RefCell<Vec<HeldEvent>>,
     /// Databases changed wholesale (`None`: all), for their watchers.
-    pub(super) touched_dbs: RefCell<Vec<Option<usize>>>,
+    pub(super) touched: RefCell<Vec<(usize, Vec<u8>)>>,
     /// Databases whose blocked callers may find a value now (after `SWAPDB`).
     pub(super) signalled_dbs: RefCell<Vec<usize>>,
 }
@@ -77,7 +77,7 @@ impl TxLog {
             index: RefCell::default(),
             epoch: Cell::new(0),
             events: RefCell::default(),
-            touched_dbs: RefCell::default(),
+            touched: RefCell::default(),
             signalled_dbs: RefCell::default(),
         }
     }
@@ -153,7 +153,6 @@ impl TxLog {
 
     /// Records that databases `a` and `b` were exchanged.
     pub(super) fn swapped(&self, a: usize, b: usize) {
-        self.touched_dbs.borrow_mut().extend([Some(a), Some(b)]);
         self.signalled_dbs.borrow_mut().extend([a, b]);
         if self.rollback == Rollback::Yes {
             self.epoch.set(self.epoch.get() + 1);
@@ -161,9 +160,10 @@ impl TxLog {
         }
     }
 
-    /// Records that `db` (`None`: every database) changed wholesale, for its watchers.
-    pub(super) fn touched_db(&self, db: Option<usize>) {
-        self.touched_dbs.borrow_mut().push(db);
+    /// Records watched keys a wholesale change (FLUSHDB, SWAPDB) touched, for their
+    /// watchers at the commit.
+    pub(super) fn touched(&self, keys: Vec<(usize, Vec<u8>)>) {
+        self.touched.borrow_mut().extend(keys);
     }
 
     /// Holds a keyspace event back until the commit.

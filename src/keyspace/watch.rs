@@ -36,17 +36,16 @@ impl Watches {
         }
     }
 
-    /// Raises the flags of every watcher of `db` (`None`: of every database).
-    pub(crate) fn touch_db(&self, db: Option<usize>) {
-        if self.active.load(Ordering::Relaxed) > 0 {
-            for (d, keys) in self.keys.lock().iter() {
-                if db.is_none_or(|db| db == *d) {
-                    keys.values()
-                        .flatten()
-                        .for_each(|f| f.store(true, Ordering::Relaxed));
-                }
-            }
+    /// The keys of `db` that someone watches (none while nobody watches).
+    pub(crate) fn watched_in(&self, db: usize) -> Vec<Vec<u8>> {
+        if self.active.load(Ordering::Relaxed) == 0 {
+            return Vec::new();
         }
+        self.keys
+            .lock()
+            .get(&db)
+            .map(|keys| keys.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Makes writes to `keys` of `db` raise `flag`.

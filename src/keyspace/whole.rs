@@ -36,7 +36,23 @@ impl Access<'_> {
             Some(db) => ks.db_shards(db).collect(),
             None => (0..ks.shards.len()).collect(),
         };
+        let dbs = match db {
+            Some(db) => db..db + 1,
+            None => 0..ks.databases(),
+        };
         let old = self.tables_mut(&shards, |tables, tx| {
+            // Watchers of the keys that exist are told (`touchAllWatchedKeysInDb`), while
+            // the tables are still held.
+            let touched: Vec<(usize, Vec<u8>)> = dbs
+                .flat_map(|db| ks.watches.watched_in(db).into_iter().map(move |k| (db, k)))
+                .filter(|(db, key)| ks.present(&shards, tables, *db, key))
+                .collect();
+            match tx {
+                Some(log) => log.touched(touched),
+                None => touched
+                    .iter()
+                    .for_each(|(db, key)| ks.watches.touch(*db, key)),
+            }
             let mut old = Vec::new();
             for (s, table) in shards.iter().zip(tables.iter_mut()) {
                 let taken = std::mem::take(&mut **table);
@@ -44,11 +60,6 @@ impl Access<'_> {
                     Some(log) => log.cleared(*s, taken),
                     None => old.push(taken),
                 }
-            }
-            // Watchers are told while the tables are still held.
-            match tx {
-                Some(log) => log.touched_db(db),
-                None => ks.watches.touch_db(db),
             }
             old
         })?;
@@ -61,27 +72,33 @@ impl Access<'_> {
     pub(crate) fn swap(self, a: usize, b: usize) -> Result<()> {
         let ks = self.keyspace();
         if a == b {
-            // Nothing moves, but watchers of the database are told, as Redis does.
-            let shards: Vec<usize> = ks.db_shards(a).collect();
-            self.tables_mut(&shards, |_, tx| match tx {
-                Some(log) => log.touched_db(Some(a)),
-                None => ks.watches.touch_db(Some(a)),
-            })?;
+            // Nothing moves, and no watcher is told (`dbSwapDatabases`).
             return Ok(());
         }
         let (lo, hi) = (a.min(b), a.max(b));
         let shards: Vec<usize> = ks.db_shards(lo).chain(ks.db_shards(hi)).collect();
         let n = ks.shards_per_db();
         self.tables_mut(&shards, |tables, tx| {
+            // A watched key of either database that exists in either is touched.
+            let touched: Vec<(usize, Vec<u8>)> = [a, b]
+                .into_iter()
+                .flat_map(|db| ks.watches.watched_in(db).into_iter().map(move |k| (db, k)))
+                .filter(|(_, key)| {
+                    ks.present(&shards, tables, a, key) || ks.present(&shards, tables, b, key)
+                })
+                .collect();
+            match tx {
+                Some(log) => log.touched(touched),
+                None => touched
+                    .iter()
+                    .for_each(|(db, key)| ks.watches.touch(*db, key)),
+            }
             let (low, high) = tables.split_at_mut(n);
             for (x, y) in low.iter_mut().zip(high.iter_mut()) {
                 std::mem::swap(&mut **x, &mut **y);
             }
             if let Some(log) = tx {
                 log.swapped(a, b);
-            } else {
-                ks.watches.touch_db(Some(a));
-                ks.watches.touch_db(Some(b));
             }
         })?;
         if !self.in_transaction() {
@@ -274,6 +291,22 @@ impl Access<'_> {
 }
 
 impl Keyspace {
+    /// Whether `key` has an entry in `db` (expired or not), among the held `tables` of
+    /// `shards`.
+    fn present<T: std::ops::Deref<Target = super::table::Table>>(
+        &self,
+        shards: &[usize],
+        tables: &[T],
+        db: usize,
+        key: &[u8],
+    ) -> bool {
+        let (hash, shard) = self.locate_one(db, key);
+        shards
+            .iter()
+            .position(|&s| s == shard)
+            .is_some_and(|i| tables[i].find(hash, key).is_some())
+    }
+
     /// Removes every expired entry that the wheels say is due, shard by shard, in
     /// bounded batches. Returns how many were removed.
     pub(crate) fn purge_expired(&self) -> usize {

@@ -1,0 +1,287 @@
+//! Redis 7.0's answers where the store once answered otherwise, one test per class of
+//! difference. Every expected reply here was read from redis-server 7.0.15; the
+//! differential tests (`tests/differential.rs`) keep comparing against it live.
+//! (Exact expiry on the real clock: `tests/expiry.rs`,
+//! `on_the_real_clock_a_key_is_gone_the_millisecond_after_its_deadline`.)
+
+use embedis::{Reply, Store};
+
+fn bulk(s: &str) -> Reply {
+    Reply::from(s)
+}
+
+fn err(s: &str) -> Reply {
+    Reply::Error(s.to_string().into())
+}
+
+/// Runs `cmds` and returns the last reply.
+fn run(c: &mut embedis::Connection, cmds: &[&[&str]]) -> Reply {
+    let mut last = Reply::Nil;
+    for cmd in cmds {
+        last = c.execute(cmd);
+    }
+    last
+}
+
+#[test]
+fn class_2_sub_millisecond_blocking_timeouts_return() {
+    let mut c = Store::new().connection();
+    for cmd in [
+        &["BLPOP", "l", "0.0001"][..],
+        &["BRPOP", "l", "0.0001"],
+        &["BLMPOP", "0.0001", "1", "l", "LEFT"],
+        &["BZPOPMIN", "z", "0.0001"],
+        &["BZMPOP", "0.0001", "1", "z", "MIN"],
+        &["BRPOPLPUSH", "l", "d", "0.0001"],
+        &["BLMOVE", "l", "d", "LEFT", "LEFT", "0.0001"],
+    ] {
+        assert_eq!(c.execute(cmd), Reply::NilArray, "{cmd:?}");
+    }
+    // A timeout whose milliseconds overflow reads, as on x86, as negative.
+    assert_eq!(
+        c.execute(&["BLPOP", "l", "1e30"]),
+        err("ERR timeout is negative")
+    );
+}
+
+#[test]
+fn class_3_arity_is_checked_where_redis_checks_it() {
+    let mut c = Store::new().connection();
+    c.execute(&["RPUSH", "l", "a", "b"]);
+    c.execute(&["ZADD", "z", "1", "m"]);
+    let arity = |name: &str| {
+        err(&format!(
+            "ERR wrong number of arguments for '{name}' command"
+        ))
+    };
+    assert_eq!(c.execute(&["LPOP", "l", "1", "2"]), arity("lpop"));
+    assert_eq!(c.execute(&["RPOP", "l", "0", "x", "y"]), arity("rpop"));
+    assert_eq!(c.execute(&["ZRANK", "z", "m", "x", "y"]), arity("zrank"));
+    assert_eq!(c.execute(&["PING", "a", "b"]), arity("ping"));
+    // Outside MULTI, a refused EXEC is an EXECABORT.
+    assert_eq!(
+        c.execute(&["EXEC", "x"]),
+        err(
+            "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command"
+        )
+    );
+    // Inside, the table's arity errors dirty the transaction; LPOP's own check runs
+    // inside EXEC.
+    let queued = run(&mut c, &[&["MULTI"], &["ZRANK", "z", "m", "x"], &["EXEC"]]);
+    assert_eq!(
+        queued,
+        err("EXECABORT Transaction discarded because of previous errors.")
+    );
+    let inside = run(&mut c, &[&["MULTI"], &["LPOP", "l", "1", "2"], &["EXEC"]]);
+    assert_eq!(inside, Reply::Array(vec![arity("lpop")]));
+    c.execute(&["MULTI"]);
+    assert_eq!(
+        c.execute(&["MULTI", "x"]),
+        arity("multi"),
+        "refused, and the transaction dirtied"
+    );
+    assert_eq!(
+        c.execute(&["EXEC", "x"]),
+        err(
+            "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command"
+        )
+    );
+    assert_eq!(c.execute(&["EXEC"]), err("ERR EXEC without MULTI"));
+}
+
+#[test]
+fn class_4_checks_run_in_redis_order() {
+    let mut c = Store::new().connection();
+    c.execute(&["SET", "str", "v"]);
+    c.execute(&["SADD", "set", "a"]);
+    assert_eq!(c.execute(&["LINDEX", "missing", "abc"]), Reply::Nil);
+    assert_eq!(
+        c.execute(&["LSET", "missing", "x", "v"]),
+        err("ERR no such key")
+    );
+    let empty_scan = Reply::Array(vec![bulk("0"), Reply::Array(vec![])]);
+    assert_eq!(c.execute(&["HSCAN", "missing", "0", "MATCH"]), empty_scan);
+    assert_eq!(
+        c.execute(&["ZSCAN", "missing", "0", "COUNT", "0"]),
+        empty_scan
+    );
+    let wrongtype = err("WRONGTYPE Operation against a key holding the wrong kind of value");
+    assert_eq!(c.execute(&["HSCAN", "str", "0", "BOGUS"]), wrongtype);
+    assert_eq!(c.execute(&["ZCOUNT", "set", "", "1"]), wrongtype);
+    assert_eq!(
+        c.execute(&["LCS", "set", "str", "BOGUS"]),
+        err("ERR The specified keys must contain string values")
+    );
+    assert_eq!(
+        c.execute(&["SETBIT", "str", "4294967296", "2"]),
+        err("ERR bit offset is not an integer or out of range")
+    );
+    assert_eq!(
+        c.execute(&["BITFIELD_RO", "str", "SET", "i8", "0", "1", "GET", "x", "0"]),
+        err(
+            "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+        )
+    );
+    assert_eq!(
+        c.execute(&["BLMPOP", "x", "0", "l", "LEFT"]),
+        err("ERR numkeys should be greater than 0")
+    );
+    assert_eq!(
+        c.execute(&["ZINCRBY", "z", "XX", "m"]),
+        err("ERR syntax error")
+    );
+    assert_eq!(
+        c.execute(&["HRANDFIELD", "h", "x", "WITHVALUES", "y"]),
+        err("ERR value is not an integer or out of range")
+    );
+    assert_eq!(
+        c.execute(&["ZRANDMEMBER", "z", "-9223372036854775807", "WITHSCORES"]),
+        err("ERR value is out of range")
+    );
+}
+
+#[test]
+fn class_5_numbers_are_read_as_redis_reads_them() {
+    let mut c = Store::new().connection();
+    c.execute(&["ZADD", "z", "1", "a", "2", "b", "20", "c"]);
+    assert_eq!(c.execute(&["ZCOUNT", "z", "", "2.5"]), Reply::Integer(2));
+    assert_eq!(c.execute(&["ZCOUNT", "z", "0x10", "20"]), Reply::Integer(1));
+    assert_eq!(c.execute(&["ZCOUNT", "z", "(", "1"]), Reply::Integer(1));
+    assert_eq!(c.execute(&["ZADD", "z", "0x10", "d"]), Reply::Integer(1));
+    assert_eq!(
+        c.execute(&["HINCRBYFLOAT", "h", "f", "123456789.123456789"]),
+        bulk("123456789.12345678899873747")
+    );
+    assert_eq!(
+        c.execute(&["INCRBYFLOAT", "n", "637921340293417570"]),
+        bulk("637921340293417570")
+    );
+    let Reply::Bulk(big) = c.execute(&["INCRBYFLOAT", "big", "1e400"]) else {
+        panic!("1e400 is within a long double");
+    };
+    assert_eq!(big.len(), 401);
+    let out_of_int =
+        err("ERR value is out of range, value must between -2147483648 and 2147483647");
+    assert_eq!(c.execute(&["SELECT", "4294967296"]), out_of_int);
+    assert_eq!(c.execute(&["MOVE", "z", "4294967296"]), out_of_int);
+    assert_eq!(
+        c.execute(&["BITFIELD", "s", "GET", "I8", "0"]),
+        err(
+            "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+        )
+    );
+}
+
+#[test]
+fn class_6_resp2_null_arrays() {
+    let mut c = Store::new().connection();
+    assert_eq!(c.execute(&["LPOP", "none", "1"]).to_resp(false), b"*-1\r\n");
+    assert_eq!(c.execute(&["LMPOP", "1", "none", "LEFT"]), Reply::NilArray);
+    assert_eq!(c.execute(&["ZMPOP", "1", "none", "MIN"]), Reply::NilArray);
+    assert_eq!(c.execute(&["BLPOP", "none", "0.001"]), Reply::NilArray);
+    // An EXEC aborted by a WATCH.
+    c.execute(&["WATCH", "w"]);
+    c.execute(&["SET", "w", "1"]);
+    assert_eq!(
+        run(&mut c, &[&["MULTI"], &["PING"], &["EXEC"]]),
+        Reply::NilArray
+    );
+    // Inside EXEC too; BLMOVE there answers a null bulk string.
+    let exec = run(
+        &mut c,
+        &[
+            &["MULTI"],
+            &["RPOP", "none", "2"],
+            &["BLMOVE", "none", "d", "LEFT", "LEFT", "0"],
+            &["EXEC"],
+        ],
+    );
+    assert_eq!(exec.to_resp(false), b"*2\r\n*-1\r\n$-1\r\n");
+    // RESP3 has one null.
+    c.execute(&["HELLO", "3"]);
+    assert_eq!(c.execute(&["LPOP", "none", "1"]).to_resp(true), b"_\r\n");
+}
+
+#[test]
+fn class_7_error_texts_are_binary_safe() {
+    let mut c = Store::new().connection();
+    c.execute(&["SET", "k", "v"]);
+    let reply = c.execute(&[&b"EXPIRE"[..], b"k", b"10", b"NX", b"\xff\xfe"]);
+    assert_eq!(
+        reply.to_resp(false),
+        b"-ERR Unsupported option \xff\xfe\r\n"
+    );
+    // `%s` stops at a NUL byte; newlines become spaces.
+    let reply = c.execute(&[&b"EXPIRE"[..], b"k", b"10", b"a\x00b"]);
+    assert_eq!(reply.to_resp(false), b"-ERR Unsupported option a\r\n");
+    let reply = c.execute(&[&b"NOSUCH\xff"[..], b"x\r\ny"]);
+    assert_eq!(
+        reply.to_resp(false),
+        b"-ERR unknown command 'NOSUCH\xff', with args beginning with: 'x  y' \r\n"
+    );
+}
+
+#[test]
+fn class_8_watch_is_touched_only_by_real_changes() {
+    let store = Store::new();
+    let mut c = store.connection();
+    let mut other = store.connection();
+    let exec_ok = |c: &mut embedis::Connection| {
+        run(c, &[&["MULTI"], &["PING"], &["EXEC"]]) != Reply::NilArray
+    };
+    // FLUSHDB of a database without the key: not a change of it.
+    c.execute(&["WATCH", "absent"]);
+    other.execute(&["FLUSHDB"]);
+    assert!(exec_ok(&mut c));
+    // With the key: a change.
+    other.execute(&["SET", "k", "1"]);
+    c.execute(&["WATCH", "k"]);
+    other.execute(&["FLUSHALL"]);
+    assert!(!exec_ok(&mut c));
+    // SWAPDB of a database with itself changes nothing.
+    other.execute(&["SET", "k", "1"]);
+    c.execute(&["WATCH", "k"]);
+    other.execute(&["SWAPDB", "0", "0"]);
+    assert!(exec_ok(&mut c));
+    // SMOVE of a member the destination holds touches the source only.
+    other.execute(&["SADD", "src", "m"]);
+    other.execute(&["SADD", "dst", "m"]);
+    c.execute(&["WATCH", "dst"]);
+    assert_eq!(
+        other.execute(&["SMOVE", "src", "dst", "m"]),
+        Reply::Integer(1)
+    );
+    assert!(exec_ok(&mut c));
+    other.execute(&["SADD", "src", "m"]);
+    c.execute(&["WATCH", "src"]);
+    other.execute(&["SMOVE", "src", "dst", "m"]);
+    assert!(!exec_ok(&mut c));
+}
+
+#[test]
+fn class_10_commands_refused_inside_multi() {
+    let mut c = Store::new().connection();
+    c.execute(&["MULTI"]);
+    for cmd in [
+        &["SAVE"][..],
+        &["SHUTDOWN"],
+        &["SYNC"],
+        &["PSYNC", "x", "1"],
+    ] {
+        assert_eq!(
+            c.execute(cmd),
+            err("ERR Command not allowed inside a transaction"),
+            "{cmd:?}"
+        );
+    }
+    assert_eq!(
+        c.execute(&["WATCH", "k"]),
+        err("ERR WATCH inside MULTI is not allowed")
+    );
+    // HELLO and UNWATCH are queued, as in Redis.
+    assert_eq!(c.execute(&["UNWATCH"]), Reply::Simple("QUEUED".into()));
+    assert_eq!(
+        c.execute(&["EXEC"]),
+        err("EXECABORT Transaction discarded because of previous errors.")
+    );
+}
