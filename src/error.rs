@@ -187,6 +187,18 @@ pub enum Error {
     /// A blocking command's timeout below zero.
     #[error("ERR timeout is negative")]
     TimeoutNegative,
+    /// A timeout in milliseconds that is not an integer (`WAIT`, `CLIENT PAUSE`).
+    #[error("ERR timeout is not an integer or out of range")]
+    TimeoutNotInteger,
+    /// `AUTH` or `HELLO … AUTH` of a user the store does not have (it has only
+    /// `default`, without a password, as a Redis without ACLs).
+    #[error("WRONGPASS invalid username-password pair or user is disabled.")]
+    WrongPass,
+    /// `AUTH <password>` while the default user has no password.
+    #[error(
+        "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+    )]
+    NoPasswordConfigured,
     /// A `numkeys` larger than the keys that follow it (`SINTERCARD`).
     #[error("ERR Number of keys can't be greater than number of args")]
     NumKeysTooMany,

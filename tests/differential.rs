@@ -1605,8 +1605,10 @@ fn hostile_arguments_match_redis() {
         if std::env::var("EMBEDIS_HOSTILE_TRACE").is_ok() {
             eprintln!("{i} {args:?}");
         }
-        let blocking =
-            name.starts_with("bl") || name.starts_with("bz") || name.starts_with("brpop");
+        let blocking = name.starts_with("bl")
+            || name.starts_with("bz")
+            || name.starts_with("brpop")
+            || name == "wait";
         let (ours, theirs) = if blocking {
             // Inside MULTI nothing waits: the reply is EXEC's only element.
             redis.cmd(&["MULTI"]);

@@ -434,11 +434,13 @@ impl Connection {
             }
         }
         let mut name = None;
+        let mut user = None;
         let mut i = 2;
         while i < args.len() {
             let left = args.len() - i - 1;
             if is(args[i], "AUTH") && left >= 2 {
-                i += 3; // no users or passwords in-process: any credentials pass
+                user = Some(args[i + 1]);
+                i += 3;
             } else if is(args[i], "SETNAME") && left >= 1 {
                 if let Err(e) = check_client_name(args[i + 1]) {
                     return e;
@@ -446,8 +448,12 @@ impl Connection {
                 name = Some(Bytes::copy_from_slice(args[i + 1]));
                 i += 2;
             } else {
-                let opt = String::from_utf8_lossy(args[i]);
-                return error(format!("ERR Syntax error in HELLO option '{opt}'"));
+                return reply_error(&[b"ERR Syntax error in HELLO option '", c_str(args[i]), b"'"]);
+            }
+        }
+        if let Some(user) = user {
+            if let Err(e) = authenticate(user) {
+                return e.into();
             }
         }
         self.resp3 = resp3;
@@ -506,6 +512,25 @@ impl Connection {
             *self.client.name.lock() = name;
             return Reply::ok();
         }
+        // Client eviction and tracking are a server's: a connection is never evicted
+        // and tracks nothing.
+        if is(sub, "NO-EVICT") {
+            return if is(args[2], "ON") || is(args[2], "OFF") {
+                Reply::ok()
+            } else {
+                Error::Syntax.into()
+            };
+        }
+        if is(sub, "GETREDIR") {
+            return Reply::Integer(-1);
+        }
+        if is(sub, "TRACKINGINFO") {
+            return Reply::Map(vec![
+                (Reply::from("flags"), Reply::Set(vec![Reply::from("off")])),
+                (Reply::from("redirect"), Reply::Integer(-1)),
+                (Reply::from("prefixes"), Reply::Array(Vec::new())),
+            ]);
+        }
         if is(sub, "UNBLOCK") {
             if !(3..=4).contains(&args.len()) {
                 return wrong_arity("unblock");
@@ -544,7 +569,7 @@ impl Connection {
                 "UNBLOCK <clientid> [TIMEOUT|ERROR]",
                 "    Unblock the specified blocked client.",
                 "HELP",
-                "    Print this help.",
+                "    Prints this help.",
             ]);
         }
         if is(sub, "INFO") && args.len() == 2 {
@@ -794,4 +819,14 @@ fn arity_error(name: &str) -> Reply {
     error(format!(
         "ERR wrong number of arguments for '{name}' command"
     ))
+}
+
+/// Checks credentials as a Redis whose only user is `default` without a password
+/// (`nopass`) does: any password of `default` passes, any other user is refused.
+fn authenticate(user: &[u8]) -> crate::Result<()> {
+    if user == b"default" {
+        Ok(())
+    } else {
+        Err(Error::WrongPass)
+    }
 }

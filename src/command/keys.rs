@@ -350,10 +350,11 @@ fn encoding(v: ValueRef<'_>) -> &'static str {
                 "raw"
             }
         }
-        ValueRef::Hash(HashValue::Pack(_))
-        | ValueRef::ZSet(SortedSet::Small(_))
-        | ValueRef::Set(SetValue::Pack(_)) => "listpack",
-        ValueRef::Hash(HashValue::Dict(_)) | ValueRef::Set(SetValue::Dict(_)) => "hashtable",
+        ValueRef::Hash(HashValue::Pack(_)) | ValueRef::ZSet(SortedSet::Small(_)) => "listpack",
+        // Redis 7.0 keeps a set of other members than integers in a hash table, however
+        // small (listpack sets came with 7.2); the store's small packed sets report so.
+        ValueRef::Hash(HashValue::Dict(_))
+        | ValueRef::Set(SetValue::Pack(_) | SetValue::Dict(_)) => "hashtable",
         ValueRef::Set(SetValue::Ints(_)) => "intset",
         ValueRef::List(_) => "quicklist",
         ValueRef::ZSet(SortedSet::Big(_)) => "skiplist",
@@ -375,7 +376,7 @@ const OBJECT_HELP: &[&str] = &[
     "    Return the number of references of the value associated with the specified",
     "    <key>.",
     "HELP",
-    "    Print this help.",
+    "    Prints this help.",
 ];
 
 pub(super) fn help(lines: &[&str]) -> Reply {

@@ -28,6 +28,37 @@ pub(super) fn unsupported(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     ))
 }
 
+/// `AUTH [username] password` against a Redis without ACLs: the `default` user, with
+/// no password.
+pub(super) fn auth(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    match a {
+        [_, _] => Err(Error::NoPasswordConfigured),
+        [_, b"default", _] => Ok(Reply::ok()),
+        [_, _, _] => Err(Error::WrongPass),
+        _ => Err(Error::Syntax),
+    }
+}
+
+/// `WAIT numreplicas timeout`: a store has no replicas, so 0 acknowledge. Asked for
+/// more, it waits out the timeout (0: until unblocked), as a Redis master without
+/// replicas does.
+pub(super) fn wait(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let replicas = super::parse::int(a[1])?;
+    let timeout = crate::number::parse_i64(a[2]).ok_or(Error::TimeoutNotInteger)?;
+    if timeout < 0 {
+        return Err(Error::TimeoutNegative);
+    }
+    let Some(token) = c.cancel.filter(|_| replicas > 0) else {
+        return Ok(Reply::Integer(0));
+    };
+    let start = std::time::Instant::now();
+    let limit = (timeout > 0).then(|| std::time::Duration::from_millis(timeout.unsigned_abs()));
+    while !token.is_cancelled() && limit.is_none_or(|l| start.elapsed() < l) {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    Ok(Reply::Integer(0))
+}
+
 pub(super) fn echo(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(Reply::from(a[1]))
 }
@@ -255,7 +286,7 @@ const CONFIG_HELP: &[&str] = &[
     "RESETSTAT",
     "    Reset statistics reported by the INFO command.",
     "HELP",
-    "    Print this help.",
+    "    Prints this help.",
 ];
 
 pub(super) fn config(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -318,7 +349,7 @@ const MEMORY_HELP: &[&str] = &[
     "    Return memory in bytes used by <key> and its value. Nested values are",
     "    sampled up to <count> times (default: 5, 0 means sample all).",
     "HELP",
-    "    Print this help.",
+    "    Prints this help.",
 ];
 
 pub(super) fn memory(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -377,7 +408,7 @@ pub(super) fn pubsub(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             "    Return the number of subscribers for the specified channels, excluding",
             "    pattern subscriptions(default: no channels).",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         ]));
     }
     Ok(super::subcommand_syntax_error(sub, "PUBSUB"))

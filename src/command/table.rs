@@ -133,10 +133,13 @@ pub(crate) fn subcommands(name: &str) -> Option<&'static [(&'static str, i32)]> 
     Some(match name {
         "client" => &[
             ("getname", 2),
+            ("getredir", 2),
             ("help", 2),
             ("id", 2),
             ("info", 2),
+            ("no-evict", 3),
             ("setname", 3),
+            ("trackinginfo", 2),
             ("unblock", -3),
         ],
         "command" => &[
@@ -209,6 +212,7 @@ const CONN_FLAGS: u16 = CONN | NOSCRIPT | LOADING | STALE | FAST;
 
 commands! {
     "append", 3, WF, K1, Some(strings::append), "string", "key value", "Appends a string to the value of a key. Creates the key if it doesn't exist.";
+    "auth", -2, NOSCRIPT | LOADING | STALE | FAST, NONE, Some(server::auth), "connection", "[username] password", "Authenticates the connection.";
     "bitcount", -2, R, K1, Some(strings::bitcount), "bitmap", "key [start end [BYTE|BIT]]", "Counts the number of set bits (population counting) in a string.";
     "bitfield", -2, W, K1, Some(strings::bitfield), "bitmap", "key [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] SET encoding offset value|INCRBY encoding offset increment ...]", "Performs arbitrary bitfield integer operations on strings.";
     "bitfield_ro", -2, RF, K1, Some(strings::bitfield_ro), "bitmap", "key [GET encoding offset ...]", "Performs arbitrary read-only bitfield integer operations on strings.";
@@ -347,6 +351,7 @@ commands! {
     "unlink", -2, DF, KALL, Some(keys::unlink), "generic", "key [key ...]", "Asynchronously deletes one or more keys.";
     "unsubscribe", -1, CONN_FLAGS | PUBSUB | SUB_OK, NONE, None, "pubsub", "[channel [channel ...]]", "Stops listening to messages posted to channels.";
     "unwatch", 1, CONN_FLAGS, NONE, None, "transactions", "", "Forgets about watched keys of a transaction.";
+    "wait", 3, NOSCRIPT | BLOCKING, NONE, Some(server::wait), "generic", "numreplicas timeout", "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.";
     "watch", -2, CONN_FLAGS | NO_QUEUE, KALL, None, "transactions", "key [key ...]", "Monitors changes to keys to determine the execution of a transaction.";
     "zadd", -4, WF, K1, Some(zsets::zadd), "sorted_set", "key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]", "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.";
     "zcard", 2, RF, K1, Some(zsets::zcard), "sorted_set", "key", "Returns the number of members in a sorted set.";

@@ -42,7 +42,7 @@ pub(super) fn command(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             "DOCS [<command-name> ...]",
             "    Return documentation details about multiple commands.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         ])),
         Some(s) if is(s, "LIST") && a.len() == 2 => Ok(Reply::Array(
             all.iter().map(|c| Reply::from(c.name)).collect(),
