@@ -130,7 +130,7 @@ impl<'s> PubSub<'s> {
     pub fn channels(&self, pattern: Option<impl AsRef<[u8]>>) -> Result<Vec<Blob>> {
         Ok(self
             .registry()
-            .channels(pattern.as_ref().map(AsRef::as_ref)))
+            .channels(false, pattern.as_ref().map(AsRef::as_ref)))
     }
 
     /// The number of subscriptions to each of `channels`, pattern subscriptions not
@@ -149,7 +149,94 @@ impl<'s> PubSub<'s> {
         &self,
         channels: impl IntoIterator<Item = C>,
     ) -> Result<Vec<(Blob, usize)>> {
-        Ok(self.registry().numsub(channels))
+        Ok(self.registry().numsub(false, channels))
+    }
+
+    /// Publishes `message` to the shard channel `channel` (`SPUBLISH`): a namespace of
+    /// its own, which pattern subscriptions do not see. Returns how many subscribers
+    /// received it.
+    ///
+    /// # Errors
+    ///
+    /// None yet; the `Result` is the API's convention.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let sub = store.pubsub().ssubscribe(["orders"]);
+    /// let _plain = store.pubsub().subscribe(["orders"]);
+    /// assert_eq!(store.pubsub().spublish("orders", "new")?, 1);
+    /// let m = sub.try_recv()?.unwrap();
+    /// assert!(m.sharded);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn spublish(&self, channel: impl AsRef<[u8]>, message: impl AsRef<[u8]>) -> Result<usize> {
+        let payload = Blob::copy_from_slice(message.as_ref());
+        Ok(self.registry().publish_shard(channel.as_ref(), &payload))
+    }
+
+    /// A subscription to the shard `channels` (`SSUBSCRIBE`). Dropping it unsubscribes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let sub = store.pubsub().ssubscribe(["orders"]);
+    /// assert_eq!(sub.shard_channels(), ["orders"]);
+    /// ```
+    pub fn ssubscribe<C: AsRef<[u8]>>(
+        &self,
+        channels: impl IntoIterator<Item = C>,
+    ) -> Subscription {
+        let mut sub = Subscription::new(Arc::clone(self.registry()));
+        sub.ssubscribe(channels);
+        sub
+    }
+
+    /// The shard channels with at least one subscription, optionally only those
+    /// matching the glob `pattern` (`PUBSUB SHARDCHANNELS`).
+    ///
+    /// # Errors
+    ///
+    /// None yet; the `Result` is the API's convention.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let _s = store.pubsub().ssubscribe(["orders"]);
+    /// assert_eq!(store.pubsub().shard_channels(None::<&str>)?, ["orders"]);
+    /// assert!(store.pubsub().channels(None::<&str>)?.is_empty());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[allow(clippy::needless_pass_by_value)] // as `channels`
+    pub fn shard_channels(&self, pattern: Option<impl AsRef<[u8]>>) -> Result<Vec<Blob>> {
+        Ok(self
+            .registry()
+            .channels(true, pattern.as_ref().map(AsRef::as_ref)))
+    }
+
+    /// The number of subscriptions to each of the shard `channels`
+    /// (`PUBSUB SHARDNUMSUB`).
+    ///
+    /// # Errors
+    ///
+    /// None yet; the `Result` is the API's convention.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let _s = store.pubsub().ssubscribe(["orders"]);
+    /// assert_eq!(store.pubsub().shard_numsub(["orders"])?, [("orders".into(), 1)]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn shard_numsub<C: AsRef<[u8]>>(
+        &self,
+        channels: impl IntoIterator<Item = C>,
+    ) -> Result<Vec<(Blob, usize)>> {
+        Ok(self.registry().numsub(true, channels))
     }
 
     /// The number of distinct patterns subscribed to (`PUBSUB NUMPAT`).
@@ -199,6 +286,7 @@ pub struct Subscription {
     taken: Mutex<VecDeque<Message>>,
     channels: Vec<Blob>,
     patterns: Vec<Blob>,
+    shard_channels: Vec<Blob>,
 }
 
 impl Subscription {
@@ -209,6 +297,7 @@ impl Subscription {
             taken: Mutex::new(VecDeque::new()),
             channels: Vec::new(),
             patterns: Vec::new(),
+            shard_channels: Vec::new(),
         }
     }
 
@@ -274,10 +363,41 @@ impl Subscription {
         self.stop(Kind::Pattern, patterns);
     }
 
+    /// Also listens to the shard `channels` (`SSUBSCRIBE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut sub = store.pubsub().subscribe(["a"]);
+    /// sub.ssubscribe(["s"]);
+    /// assert_eq!((sub.channels(), sub.shard_channels()), (&["a".into()][..], &["s".into()][..]));
+    /// ```
+    pub fn ssubscribe<C: AsRef<[u8]>>(&mut self, channels: impl IntoIterator<Item = C>) {
+        self.listen(Kind::Shard, channels);
+    }
+
+    /// Stops listening to the shard `channels`, or to every shard channel if
+    /// `channels` is empty (`SUNSUBSCRIBE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let mut sub = store.pubsub().ssubscribe(["s"]);
+    /// sub.sunsubscribe(Vec::<&str>::new());
+    /// assert_eq!(store.pubsub().spublish("s", "x")?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn sunsubscribe<C: AsRef<[u8]>>(&mut self, channels: impl IntoIterator<Item = C>) {
+        self.stop(Kind::Shard, channels);
+    }
+
     fn names(&mut self, kind: Kind) -> &mut Vec<Blob> {
         match kind {
             Kind::Channel => &mut self.channels,
             Kind::Pattern => &mut self.patterns,
+            Kind::Shard => &mut self.shard_channels,
         }
     }
 
@@ -323,6 +443,18 @@ impl Subscription {
     /// ```
     pub fn patterns(&self) -> &[Blob] {
         &self.patterns
+    }
+
+    /// The shard channels listened to, in subscription order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert_eq!(store.pubsub().ssubscribe(["s"]).shard_channels(), ["s"]);
+    /// ```
+    pub fn shard_channels(&self) -> &[Blob] {
+        &self.shard_channels
     }
 
     /// Waits up to `deadline` (`None`: forever) for the next message.
@@ -447,5 +579,6 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         self.stop(Kind::Channel, Vec::<Blob>::new());
         self.stop(Kind::Pattern, Vec::<Blob>::new());
+        self.stop(Kind::Shard, Vec::<Blob>::new());
     }
 }

@@ -75,6 +75,9 @@ fn push_kind(name: &[u8]) -> PushKind {
         b"psubscribe" => PushKind::PSubscribe,
         b"unsubscribe" => PushKind::Unsubscribe,
         b"punsubscribe" => PushKind::PUnsubscribe,
+        b"smessage" => PushKind::SMessage,
+        b"ssubscribe" => PushKind::SSubscribe,
+        b"sunsubscribe" => PushKind::SUnsubscribe,
         other => PushKind::Other(String::from_utf8_lossy(other).into_owned()),
     }
 }

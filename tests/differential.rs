@@ -1453,7 +1453,8 @@ fn hostile_compare(name: &str, args: &[String]) -> Option<Compare> {
     Some(match name {
         "client" | "command" | "config" | "info" | "memory" | "hello" | "quit" | "reset"
         | "save" | "shutdown" | "sync" | "psync" | "time" | "multi" | "exec" | "discard"
-        | "watch" | "unwatch" | "subscribe" | "psubscribe" | "unsubscribe" | "punsubscribe" => {
+        | "watch" | "unwatch" | "subscribe" | "psubscribe" | "unsubscribe" | "punsubscribe"
+        | "ssubscribe" | "sunsubscribe" => {
             return None;
         }
         // Access times and frequencies are the server's own.
@@ -1558,10 +1559,48 @@ fn hostile_command(rng: &mut SmallRng, commands: &[(String, i64)]) -> Vec<String
     args
 }
 
+/// Both sides back to the same fixture.
+fn reset_both(redis: &mut Redis, c: &mut embedis::Connection) {
+    for f in hostile_fixture() {
+        redis.cmd(&f);
+        c.execute(&f);
+    }
+}
+
+/// A key just given a TTL of under a second expires while both sides are asked about
+/// it, a few microseconds apart: waits until it is gone from both (and deleted, rather
+/// than whenever each side's sweep runs).
+fn settle_short_ttl(
+    redis: &mut Redis,
+    c: &mut embedis::Connection,
+    args: &[String],
+    theirs: &Reply,
+) {
+    let sets_ttl = [
+        "psetex",
+        "set",
+        "setex",
+        "pexpire",
+        "pexpireat",
+        "expire",
+        "expireat",
+        "getex",
+    ];
+    if !sets_ttl.contains(&args[0].as_str()) || theirs.is_error() {
+        return;
+    }
+    if let Reply::Integer(ms @ 0..1000) = redis.cmd(&["PTTL", &args[1]]) {
+        std::thread::sleep(std::time::Duration::from_millis(ms.unsigned_abs() + 3));
+        assert_eq!(redis.cmd(&["EXISTS", &args[1]]), Reply::Integer(0));
+        assert_eq!(c.execute(&["EXISTS", &args[1]]), Reply::Integer(0));
+    }
+}
+
 /// Every command the store knows (from `COMMAND LIST` and `COMMAND INFO`), fed random
 /// and hostile arguments in every position — mostly the right count, the first
-/// mostly a key of some type — on the same data as a real Redis: the replies must be
-/// the same, errors included (which error, in which order of checks).
+/// mostly a key of some type — on the same data as a real Redis, in RESP2 and RESP3:
+/// the replies must be the same, errors included (which error, in which order of
+/// checks).
 /// `EMBEDIS_HOSTILE_ROUNDS` sets the number of commands.
 #[test]
 fn hostile_arguments_match_redis() {
@@ -1586,11 +1625,14 @@ fn hostile_arguments_match_redis() {
     let mut history: Vec<Vec<String>> = Vec::new();
     for i in 0..rounds {
         if i % 40 == 0 {
-            for f in hostile_fixture() {
-                redis.cmd(&f);
-                c.execute(&f);
-            }
+            reset_both(&mut redis, &mut c);
             history.clear();
+            // Every other stretch speaks RESP3.
+            if (i / 40) % 2 == 1 {
+                redis.cmd(&["HELLO", "3"]);
+                c.execute(&["HELLO", "3"]);
+                history.push(vec!["HELLO".into(), "3".into()]);
+            }
         }
         let args = hostile_command(&mut rng, &commands);
         let name = args[0].clone();
@@ -1624,32 +1666,10 @@ fn hostile_arguments_match_redis() {
             (c.execute(&args), redis.cmd(&args))
         };
         history.push(args.clone());
-        // A key given a TTL of under a second expires while both sides are asked about
-        // it, a few microseconds apart: wait until it is gone from both.
-        let sets_ttl = [
-            "psetex",
-            "set",
-            "setex",
-            "pexpire",
-            "pexpireat",
-            "expire",
-            "expireat",
-            "getex",
-        ];
-        if sets_ttl.contains(&name.as_str()) && !theirs.is_error() {
-            if let Reply::Integer(ms @ 0..1000) = redis.cmd(&["PTTL", &args[1]]) {
-                std::thread::sleep(std::time::Duration::from_millis(ms.unsigned_abs() + 3));
-                // And deleted from both, rather than whenever each side's sweep runs.
-                assert_eq!(redis.cmd(&["EXISTS", &args[1]]), Reply::Integer(0));
-                assert_eq!(c.execute(&["EXISTS", &args[1]]), Reply::Integer(0));
-            }
-        }
+        settle_short_ttl(&mut redis, &mut c, &args, &theirs);
         // A random removal leaves the two sides with different data: start again.
         if name == "spop" && !theirs.is_error() {
-            for f in hostile_fixture() {
-                redis.cmd(&f);
-                c.execute(&f);
-            }
+            reset_both(&mut redis, &mut c);
         }
         if !agree(&ours, &theirs, how) && failed_commands.insert(name.clone()) {
             failures.push(format!(

@@ -285,3 +285,90 @@ fn class_10_commands_refused_inside_multi() {
         err("EXECABORT Transaction discarded because of previous errors.")
     );
 }
+
+#[test]
+fn class_9_introspection_as_7_0_answers_it() {
+    let store = Store::new();
+    let mut c = store.connection();
+    // A server whose default user has no password.
+    assert_eq!(
+        c.execute(&["AUTH", "x"]),
+        err(
+            "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+        )
+    );
+    assert_eq!(c.execute(&["AUTH", "default", "x"]), Reply::ok());
+    let wrongpass = err("WRONGPASS invalid username-password pair or user is disabled.");
+    assert_eq!(c.execute(&["AUTH", "other", "x"]), wrongpass);
+    assert_eq!(c.execute(&["HELLO", "2", "AUTH", "other", "x"]), wrongpass);
+    // No replicas acknowledge.
+    assert_eq!(c.execute(&["WAIT", "0", "0"]), Reply::Integer(0));
+    assert_eq!(c.execute(&["WAIT", "1", "5"]), Reply::Integer(0));
+    assert_eq!(
+        c.execute(&["WAIT", "0", "-1"]),
+        err("ERR timeout is negative")
+    );
+    // Sets of other members than integers are hash tables in 7.0.
+    c.execute(&["SADD", "ints", "1", "2"]);
+    c.execute(&["SADD", "words", "a", "b"]);
+    assert_eq!(c.execute(&["OBJECT", "ENCODING", "ints"]), bulk("intset"));
+    assert_eq!(
+        c.execute(&["OBJECT", "ENCODING", "words"]),
+        bulk("hashtable")
+    );
+    assert_eq!(c.execute(&["CLIENT", "NO-EVICT", "on"]), Reply::ok());
+    assert_eq!(
+        c.execute(&["CLIENT", "NO-EVICT", "maybe"]),
+        err("ERR syntax error")
+    );
+    let Reply::Array(help) = c.execute(&["OBJECT", "HELP"]) else {
+        panic!("OBJECT HELP answers lines");
+    };
+    assert_eq!(
+        help.last(),
+        Some(&Reply::Simple("    Prints this help.".into()))
+    );
+    // Sharded pub/sub as a single node serves it: its own namespace.
+    let mut sub = store.connection();
+    assert_eq!(
+        sub.execute(&["SSUBSCRIBE", "orders"]),
+        Reply::Array(vec![bulk("ssubscribe"), bulk("orders"), Reply::Integer(1)])
+    );
+    assert_eq!(c.execute(&["PUBLISH", "orders", "x"]), Reply::Integer(0));
+    assert_eq!(c.execute(&["SPUBLISH", "orders", "new"]), Reply::Integer(1));
+    assert_eq!(
+        sub.next_push(std::time::Duration::from_secs(1)),
+        Some(Reply::Array(vec![
+            bulk("smessage"),
+            bulk("orders"),
+            bulk("new")
+        ]))
+    );
+    assert_eq!(
+        c.execute(&["PUBSUB", "SHARDCHANNELS"]),
+        Reply::Array(vec![bulk("orders")])
+    );
+    assert_eq!(
+        c.execute(&["PUBSUB", "SHARDNUMSUB", "orders", "none"]),
+        Reply::Array(vec![
+            bulk("orders"),
+            Reply::Integer(1),
+            bulk("none"),
+            Reply::Integer(0)
+        ])
+    );
+    assert_eq!(
+        sub.execute(&["PUBSUB", "SHARDCHANNELS"]),
+        err(
+            "ERR Can't execute 'pubsub|shardchannels': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+        )
+    );
+    assert_eq!(
+        sub.execute(&["SUNSUBSCRIBE"]),
+        Reply::Array(vec![
+            bulk("sunsubscribe"),
+            bulk("orders"),
+            Reply::Integer(0)
+        ])
+    );
+}

@@ -264,9 +264,16 @@ impl Connection {
             }
         }
         if !self.resp3 && self.subscribed() && !cmd.has(table::SUB_OK) {
+            // The command's full name: `pubsub|channels` for a subcommand.
+            let mut name = cmd.name.to_string();
+            if let (Some(_), Some(sub)) = (table::subcommands(cmd.name), args.get(1)) {
+                name = format!(
+                    "{name}|{}",
+                    String::from_utf8_lossy(sub).to_ascii_lowercase()
+                );
+            }
             return self.reject(Some(cmd), error(format!(
-                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                cmd.name
+                "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
             )));
         }
         if let Some(multi) = &mut self.multi {
@@ -306,9 +313,9 @@ impl Connection {
     }
 
     fn subscribed(&self) -> bool {
-        self.subscription
-            .as_ref()
-            .is_some_and(|s| !s.channels().is_empty() || !s.patterns().is_empty())
+        self.subscription.as_ref().is_some_and(|s| {
+            !s.channels().is_empty() || !s.patterns().is_empty() || !s.shard_channels().is_empty()
+        })
     }
 
     /// Runs a command that passed the checks, outside any queue.
@@ -404,8 +411,10 @@ impl Connection {
             }
             "quit" => Reply::ok(),
             "client" => self.client_command(args),
-            "subscribe" | "psubscribe" => self.subscribe(cmd.name, &args[1..]),
-            "unsubscribe" | "punsubscribe" => self.unsubscribe(cmd.name, &args[1..]),
+            "subscribe" | "psubscribe" | "ssubscribe" => self.subscribe(cmd.name, &args[1..]),
+            "unsubscribe" | "punsubscribe" | "sunsubscribe" => {
+                self.unsubscribe(cmd.name, &args[1..])
+            }
             _ => unreachable!("every connection command is handled"),
         }
     }
@@ -598,10 +607,16 @@ impl Connection {
         )
     }
 
-    fn subscription_count(&self) -> usize {
-        self.subscription
-            .as_ref()
-            .map_or(0, |s| s.channels().len() + s.patterns().len())
+    /// The count a (un)subscription reply carries: channels and patterns, or for the
+    /// shard forms, shard channels (Redis counts them apart).
+    fn subscription_count(&self, kind: &str) -> usize {
+        self.subscription.as_ref().map_or(0, |s| {
+            if kind.starts_with('s') {
+                s.shard_channels().len()
+            } else {
+                s.channels().len() + s.patterns().len()
+            }
+        })
     }
 
     /// Replies to a (un)subscription: the first is returned, the rest pushed.
@@ -619,12 +634,12 @@ impl Connection {
             let sub = self
                 .subscription
                 .get_or_insert_with(|| store.pubsub().subscribe(std::iter::empty::<&[u8]>()));
-            if kind == "subscribe" {
-                sub.subscribe([name]);
-            } else {
-                sub.psubscribe([name]);
+            match kind {
+                "subscribe" => sub.subscribe([name]),
+                "ssubscribe" => sub.ssubscribe([name]),
+                _ => sub.psubscribe([name]),
             }
-            let count = self.subscription_count();
+            let count = self.subscription_count(kind);
             replies.push(Reply::Push(vec![
                 Reply::from(kind),
                 Reply::from(*name),
@@ -635,29 +650,32 @@ impl Connection {
     }
 
     fn unsubscribe(&mut self, kind: &'static str, names: &[&[u8]]) -> Reply {
-        let channels = kind == "unsubscribe";
         let names: Vec<Bytes> = if names.is_empty() {
             self.subscription.as_ref().map_or_else(Vec::new, |s| {
-                let current = if channels { s.channels() } else { s.patterns() };
+                let current = match kind {
+                    "unsubscribe" => s.channels(),
+                    "sunsubscribe" => s.shard_channels(),
+                    _ => s.patterns(),
+                };
                 current.iter().map(|b| b.clone().into_bytes()).collect()
             })
         } else {
             names.iter().map(|n| Bytes::copy_from_slice(n)).collect()
         };
         if names.is_empty() {
-            let count = self.subscription_count();
+            let count = self.subscription_count(kind);
             return Reply::Push(vec![Reply::from(kind), Reply::Nil, count.into()]);
         }
         let mut replies = Vec::new();
         for name in names {
             if let Some(sub) = &mut self.subscription {
-                if channels {
-                    sub.unsubscribe([&name]);
-                } else {
-                    sub.punsubscribe([&name]);
+                match kind {
+                    "unsubscribe" => sub.unsubscribe([&name]),
+                    "sunsubscribe" => sub.sunsubscribe([&name]),
+                    _ => sub.punsubscribe([&name]),
                 }
             }
-            let count = self.subscription_count();
+            let count = self.subscription_count(kind);
             replies.push(Reply::Push(vec![
                 Reply::from(kind),
                 Reply::Bulk(name),
@@ -799,6 +817,13 @@ fn check_client_name(name: &[u8]) -> Result<(), Reply> {
 
 fn message_reply(m: Message) -> Reply {
     let payload = Reply::from(m.payload);
+    if m.sharded {
+        return Reply::Push(vec![
+            Reply::from("smessage"),
+            Reply::from(m.channel),
+            payload,
+        ]);
+    }
     match m.pattern {
         Some(p) => Reply::Push(vec![
             Reply::from("pmessage"),

@@ -160,7 +160,10 @@ pub(super) fn copy(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         if is(a[i], "REPLACE") {
             options = options.replace();
         } else if is(a[i], "DB") && i + 1 < a.len() {
-            options = options.db(db_index(a[i + 1])?);
+            // The database is checked where it is read, before later options.
+            let db = db_index(a[i + 1])?;
+            c.store.db(db)?;
+            options = options.db(db);
             i += 1;
         } else {
             return Err(Error::Syntax);

@@ -120,12 +120,6 @@ pub(super) fn lpos(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         let (o, value) = (a[i], a.get(i + 1).ok_or(Error::Syntax)?);
         if is(o, "RANK") {
             rank = int(value)?;
-            if rank == i64::MIN {
-                return Err(Error::ValueOutOfRange {
-                    min: -i64::MAX,
-                    max: i64::MAX,
-                });
-            }
             if rank == 0 {
                 return Err(Error::RankZero);
             }
@@ -141,6 +135,12 @@ pub(super) fn lpos(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         i += 2;
     }
     // RANK r starts at the r-th match from the head, RANK -r at the r-th from the tail.
+    // Redis negates RANK i64::MIN into itself: the first match from the tail, and a
+    // COUNT that its overflowing comparison never reaches (all matches).
+    if rank == i64::MIN {
+        rank = -1;
+        count_opt = count_opt.map(|_| 0);
+    }
     let skip = usize::try_from(rank.unsigned_abs() - 1).unwrap_or(usize::MAX);
     let mut options = LposOptions::new().skip(skip).maxlen(maxlen);
     if rank < 0 {

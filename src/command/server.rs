@@ -379,14 +379,25 @@ pub(super) fn publish(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(c.store.pubsub().publish(a[1], a[2])?.into())
 }
 
+pub(super) fn spublish(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.store.pubsub().spublish(a[1], a[2])?.into())
+}
+
 pub(super) fn pubsub(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let sub = a[1];
     let ps = c.store.pubsub();
     if is(sub, "CHANNELS") && a.len() <= 3 {
         return Ok(ps.channels(a.get(2))?.into());
     }
-    if is(sub, "NUMSUB") {
-        let counts = ps.numsub(&a[2..])?;
+    if is(sub, "SHARDCHANNELS") && a.len() <= 3 {
+        return Ok(ps.shard_channels(a.get(2))?.into());
+    }
+    if is(sub, "NUMSUB") || is(sub, "SHARDNUMSUB") {
+        let counts = if is(sub, "NUMSUB") {
+            ps.numsub(&a[2..])?
+        } else {
+            ps.shard_numsub(&a[2..])?
+        };
         return Ok(Reply::Array(
             counts
                 .into_iter()
@@ -407,6 +418,10 @@ pub(super) fn pubsub(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             "NUMSUB [<channel> ...]",
             "    Return the number of subscribers for the specified channels, excluding",
             "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
             "HELP",
             "    Prints this help.",
         ]));

@@ -158,7 +158,14 @@ pub(crate) fn subcommands(name: &str) -> Option<&'static [(&'static str, i32)]> 
             ("idletime", 3),
             ("refcount", 3),
         ],
-        "pubsub" => &[("channels", -2), ("help", 2), ("numpat", 2), ("numsub", -2)],
+        "pubsub" => &[
+            ("channels", -2),
+            ("help", 2),
+            ("numpat", 2),
+            ("numsub", -2),
+            ("shardchannels", -2),
+            ("shardnumsub", -2),
+        ],
         _ => return None,
     })
 }
@@ -334,14 +341,17 @@ commands! {
     "smismember", -3, RF, K1, Some(sets::smismember), "set", "key member [member ...]", "Determines whether multiple members belong to a set.";
     "smove", 4, DF, K12, Some(sets::smove), "set", "source destination member", "Moves a member from one set to another.";
     "spop", -2, DF, K1, Some(sets::spop), "set", "key [count]", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.";
+    "spublish", 3, PUBSUB | LOADING | STALE | FAST, NONE, Some(server::spublish), "pubsub", "shardchannel message", "Post a message to a shard channel";
     "srandmember", -2, R, K1, Some(sets::srandmember), "set", "key [count]", "Get one or multiple random members from a set.";
     "srem", -3, DF, K1, Some(sets::srem), "set", "key member [member ...]", "Removes one or more members from a set. Deletes the set if the last member was removed.";
     "sscan", -3, R, K1, Some(sets::sscan), "set", "key cursor [MATCH pattern] [COUNT count]", "Iterates over members of a set.";
+    "ssubscribe", -2, CONN_FLAGS | PUBSUB | SUB_OK, NONE, None, "pubsub", "shardchannel [shardchannel ...]", "Listens for messages published to shard channels.";
     "strlen", 2, RF, K1, Some(strings::strlen), "string", "key", "Returns the length of a string value.";
     "subscribe", -2, CONN_FLAGS | PUBSUB | SUB_OK, NONE, None, "pubsub", "channel [channel ...]", "Listens for messages published to channels.";
     "substr", 4, R, K1, Some(strings::getrange), "string", "key start end", "Returns a substring from a string value.";
     "sunion", -2, R, KALL, Some(sets::sunion), "set", "key [key ...]", "Returns the union of multiple sets.";
     "sunionstore", -3, W, KALL, Some(sets::sunionstore), "set", "destination key [key ...]", "Stores the union of multiple sets in a key.";
+    "sunsubscribe", -1, CONN_FLAGS | PUBSUB | SUB_OK, NONE, None, "pubsub", "[shardchannel [shardchannel ...]]", "Stops listening to messages posted to shard channels.";
     "swapdb", 3, DF | WHOLE_DB, NONE, Some(keys::swapdb), "server", "index1 index2", "Swaps two Redis databases.";
     "sync", 1, NO_MULTI | NOSCRIPT, NONE, Some(server::unsupported), "server", "", "An internal command used in replication.";
     "time", 1, FAST | LOADING | STALE, NONE, Some(server::time), "server", "", "Returns the server time.";

@@ -61,6 +61,9 @@ pub struct Message {
     pub channel: Blob,
     /// The pattern that matched the channel, for a pattern subscription (`pmessage`).
     pub pattern: Option<Blob>,
+    /// Whether it was published to a shard channel (`SPUBLISH`, delivered as
+    /// `smessage`).
+    pub sharded: bool,
     /// What was published.
     pub payload: Blob,
 }
@@ -196,6 +199,8 @@ impl Inbox {
 struct State {
     channels: HashMap<Blob, Vec<Arc<Inbox>>>,
     patterns: HashMap<Blob, Vec<Arc<Inbox>>>,
+    /// Shard channels (`SSUBSCRIBE`): a namespace of their own, one shard here.
+    shard_channels: HashMap<Blob, Vec<Arc<Inbox>>>,
 }
 
 /// What a subscription name is.
@@ -203,6 +208,7 @@ struct State {
 pub(crate) enum Kind {
     Channel,
     Pattern,
+    Shard,
 }
 
 impl State {
@@ -210,6 +216,16 @@ impl State {
         match kind {
             Kind::Channel => &mut self.channels,
             Kind::Pattern => &mut self.patterns,
+            Kind::Shard => &mut self.shard_channels,
+        }
+    }
+
+    /// The channels of a kind that has them (shard channels, or else channels).
+    fn channel_map(&self, shard: bool) -> &HashMap<Blob, Vec<Arc<Inbox>>> {
+        if shard {
+            &self.shard_channels
+        } else {
+            &self.channels
         }
     }
 }
@@ -256,6 +272,7 @@ impl Registry {
             channel: channel_blob.clone(),
             pattern: pattern.cloned(),
             payload: payload.clone(),
+            sharded: false,
         };
         if let Some(subs) = state.channels.get(channel) {
             for inbox in subs {
@@ -270,6 +287,24 @@ impl Registry {
             }
         }
         receivers
+    }
+
+    /// Publishes to the subscribers of the shard channel `channel` (patterns do not see
+    /// shard channels).
+    pub(crate) fn publish_shard(&self, channel: &[u8], payload: &Blob) -> usize {
+        let state = self.state.read();
+        let Some(subs) = state.shard_channels.get(channel) else {
+            return 0;
+        };
+        let message = Message {
+            channel: Blob::copy_from_slice(channel),
+            pattern: None,
+            payload: payload.clone(),
+            sharded: true,
+        };
+        subs.iter()
+            .map(|inbox| usize::from(inbox.deliver(message.clone(), self.limit)))
+            .sum()
     }
 
     /// Adds `inbox` to the subscribers of each of `names` (channels or patterns, as
@@ -302,10 +337,10 @@ impl Registry {
 
     /// The channels with at least one subscription not cut off, optionally only those
     /// matching the glob `pattern`, sorted.
-    pub(crate) fn channels(&self, pattern: Option<&[u8]>) -> Vec<Blob> {
+    pub(crate) fn channels(&self, shard: bool, pattern: Option<&[u8]>) -> Vec<Blob> {
         let state = self.state.read();
         let mut out: Vec<Blob> = state
-            .channels
+            .channel_map(shard)
             .iter()
             .filter(|(name, subs)| {
                 subs.iter().any(|s| s.live()) && pattern.is_none_or(|p| glob::matches(p, name))
@@ -316,9 +351,11 @@ impl Registry {
         out
     }
 
-    /// The number of subscriptions not cut off to each of `channels`.
+    /// The number of subscriptions not cut off to each of `channels` (shard channels
+    /// if `shard`).
     pub(crate) fn numsub<C: AsRef<[u8]>>(
         &self,
+        shard: bool,
         channels: impl IntoIterator<Item = C>,
     ) -> Vec<(Blob, usize)> {
         let state = self.state.read();
@@ -327,7 +364,7 @@ impl Registry {
             .map(|c| {
                 let c = c.as_ref();
                 let n = state
-                    .channels
+                    .channel_map(shard)
                     .get(c)
                     .map_or(0, |subs| subs.iter().filter(|s| s.live()).count());
                 (Blob::copy_from_slice(c), n)
