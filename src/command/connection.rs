@@ -611,7 +611,7 @@ impl Connection {
     /// shard forms, shard channels (Redis counts them apart).
     fn subscription_count(&self, kind: &str) -> usize {
         self.subscription.as_ref().map_or(0, |s| {
-            if kind.starts_with('s') {
+            if kind == "ssubscribe" || kind == "sunsubscribe" {
                 s.shard_channels().len()
             } else {
                 s.channels().len() + s.patterns().len()
