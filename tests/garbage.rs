@@ -1,6 +1,6 @@
 //! Every command, fed random and hostile arguments through `Connection::execute`: no
-//! panic, no hang, and the store keeps answering. (Blocking commands run inside
-//! `MULTI`, where they never wait.)
+//! panic, no hang, and the store keeps answering. (Blocking commands and `WAIT` run
+//! inside `MULTI`, where they never wait.)
 
 use embedis::{Reply, Store};
 
@@ -76,7 +76,8 @@ fn hostile_arguments_never_panic() {
         let blocking = name.starts_with("bl")
             || name.starts_with("bz")
             || name == "brpop"
-            || name == "brpoplpush";
+            || name == "brpoplpush"
+            || name == "wait";
         if blocking {
             c.execute(&["MULTI"]);
         }

@@ -73,8 +73,12 @@ fn run(data: &[u8]) -> Result<()> {
         for _ in 0..u.int_in_range(0..=7u8)? {
             args.push(arg(&mut u)?);
         }
-        // Blocking commands would wait for real outside a transaction.
-        let blocking = name.starts_with("bl") || name.starts_with("bz") || name == "brpop" || name == "brpoplpush";
+        // Blocking commands (and WAIT) would wait for real outside a transaction.
+        let blocking = name.starts_with("bl")
+            || name.starts_with("bz")
+            || name == "brpop"
+            || name == "brpoplpush"
+            || name == "wait";
         if blocking {
             c.execute(&["MULTI"]);
         }
