@@ -73,17 +73,17 @@ pub(crate) fn parse_float(arg: &[u8]) -> Option<f64> {
 /// do not fit a signed 64-bit integer converts, as in Redis on x86, to the most
 /// negative one: "timeout is negative".
 pub(crate) fn timeout(arg: &[u8]) -> Result<Option<Duration>> {
-    let secs = crate::number::parse_long_double(arg)
-        .ok_or(Error::TimeoutNotFloat)?
-        .to_f64();
-    let ms = (secs * 1000.0).ceil();
-    #[allow(clippy::cast_precision_loss)] // 2^63 is exact in an f64
-    if ms.is_nan() || ms >= i64::MAX as f64 || ms < 0.0 {
+    let secs = crate::number::parse_long_double(arg).ok_or(Error::TimeoutNotFloat)?;
+    let ms = match secs {
+        crate::number::Ld::Finite(v) => v.mul_ceil(1000),
+        _ => None,
+    };
+    // Out of a long long's range, the conversion gives the most negative one.
+    let ms = ms.and_then(|ms| i64::try_from(ms).ok()).unwrap_or(i64::MIN);
+    if ms < 0 {
         return Err(Error::TimeoutNegative);
     }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked above
-    let ms = ms as u64;
-    Ok((ms > 0).then(|| Duration::from_millis(ms)))
+    Ok((ms > 0).then(|| Duration::from_millis(ms.unsigned_abs())))
 }
 
 /// Whether `arg` is the option `name`, case-insensitively.
@@ -192,6 +192,20 @@ mod tests {
         assert_eq!(timeout(b"-0.0001").unwrap(), None);
         assert_eq!(timeout(b"1e30"), Err(Error::TimeoutNegative));
         assert_eq!(timeout(b"inf"), Err(Error::TimeoutNegative));
+        // In long double, as Redis computes it: these fit a long long of milliseconds.
+        assert_eq!(
+            timeout(b"9223372036854775.807").unwrap(),
+            Some(Duration::from_millis(i64::MAX.unsigned_abs()))
+        );
+        assert!(timeout(b"9223372036854775").unwrap().is_some());
+        assert_eq!(
+            timeout(b"9223372036854775.808"),
+            Err(Error::TimeoutNegative)
+        );
+        assert_eq!(
+            timeout(b"1.0000000000000000001").unwrap(),
+            Some(Duration::from_millis(1001))
+        );
         assert_eq!(timeout(b"-1"), Err(Error::TimeoutNegative));
         assert_eq!(timeout(b"x"), Err(Error::TimeoutNotFloat));
     }

@@ -344,6 +344,38 @@ impl LongDouble {
         (value.mant == 0 || (MIN_EXP..=MAX_EXP).contains(&value.exp)).then_some(value)
     }
 
+    /// `ceill(self × factor)` as an integer, the product rounded to a `long double`
+    /// first, as C computes `ceill(x * 1000.0L)`; `None` beyond `i128`.
+    pub(crate) fn mul_ceil(self, factor: u32) -> Option<i128> {
+        if self.mant == 0 {
+            return Some(0);
+        }
+        let p = round(
+            self.neg,
+            u128::from(self.mant) * u128::from(factor),
+            self.exp,
+            false,
+        );
+        let m = i128::from(p.mant);
+        let magnitude_ceil = |truncated: i128, fraction: bool| {
+            if p.neg {
+                -truncated
+            } else {
+                truncated + i128::from(fraction)
+            }
+        };
+        if p.exp >= 0 {
+            // At most 64 + 62 bits: fits an i128.
+            (p.exp <= 62).then(|| magnitude_ceil(m << p.exp, false))
+        } else if p.exp <= -128 {
+            Some(magnitude_ceil(0, true))
+        } else {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // 0 < -exp < 128
+            let shift = (-p.exp) as u32;
+            Some(magnitude_ceil(m >> shift, m & ((1 << shift) - 1) != 0))
+        }
+    }
+
     /// The nearest `f64` (infinite beyond its range).
     pub(crate) fn to_f64(self) -> f64 {
         #[allow(clippy::cast_precision_loss)] // rounded once, to nearest
