@@ -124,16 +124,6 @@ impl Ld {
             LongDouble::parse(format!("{v}").as_bytes()).map_or(Ld::Nan, Ld::Finite)
         }
     }
-
-    /// The nearest `f64`.
-    pub(crate) fn to_f64(self) -> f64 {
-        match self {
-            Ld::Finite(v) => v.to_f64(),
-            Ld::Infinite(true) => f64::NEG_INFINITY,
-            Ld::Infinite(false) => f64::INFINITY,
-            Ld::Nan => f64::NAN,
-        }
-    }
 }
 
 /// `INCRBYFLOAT` and `HINCRBYFLOAT`'s sum: the text of `current` (absent: `0`) plus

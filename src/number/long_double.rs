@@ -376,13 +376,6 @@ impl LongDouble {
         }
     }
 
-    /// The nearest `f64` (infinite beyond its range).
-    pub(crate) fn to_f64(self) -> f64 {
-        #[allow(clippy::cast_precision_loss)] // rounded once, to nearest
-        let v = ldexp(self.mant as f64, self.exp);
-        if self.neg { -v } else { v }
-    }
-
     /// `self + other`, rounded; `None` if the result overflows.
     pub(crate) fn add(self, other: LongDouble) -> Option<LongDouble> {
         if other.mant == 0 {
