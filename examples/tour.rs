@@ -121,8 +121,14 @@ fn cached_page(store: &Store, clock: &ManualClock) -> Result<(), Error> {
         strings.get("page:/home")?.is_some()
     );
     clock.advance(Duration::from_secs(2));
+    // As in Redis, a key lives through the millisecond of its deadline.
     println!(
         "after 5 s: cached? {}",
+        strings.get("page:/home")?.is_some()
+    );
+    clock.advance(Duration::from_millis(1));
+    println!(
+        "a millisecond later: cached? {}",
         strings.get("page:/home")?.is_some()
     );
     assert_eq!(store.keys().ttl("page:/home")?, Ttl::Missing);
