@@ -121,4 +121,9 @@ pub(crate) const NASTY: &[&str] = &[
     "ASYNC",
     "SYNC",
     "\u{0}\u{1}\u{ff}",
+    // C strings end at a NUL; C's isspace includes the vertical tab.
+    "1\u{0}2",
+    "a\u{0}",
+    "\u{b}1",
+    "1\r\n",
 ];
