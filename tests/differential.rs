@@ -1514,25 +1514,9 @@ fn hostile_fixture() -> Vec<Vec<&'static str>> {
 /// Each command the store knows with its arity (`COMMAND LIST`, `COMMAND INFO`), less
 /// those `hostile_compare` leaves out, sorted.
 fn known_commands(c: &mut embedis::Connection) -> Vec<(String, i64)> {
-    let Reply::Array(names) = c.execute(&["COMMAND", "LIST"]) else {
-        panic!("COMMAND LIST answers an array");
-    };
-    let mut commands: Vec<(String, i64)> = names
+    let mut commands: Vec<(String, i64)> = hostile::command_arities(c)
         .into_iter()
-        .filter_map(|n| {
-            let Reply::Bulk(b) = n else { return None };
-            let name = String::from_utf8(b.to_vec()).unwrap();
-            let Reply::Array(info) = c.execute(&["COMMAND", "INFO", &name]) else {
-                return None;
-            };
-            let Some(Reply::Array(fields)) = info.into_iter().next() else {
-                return None;
-            };
-            let Reply::Integer(arity) = fields[1] else {
-                return None;
-            };
-            (name == "object" || hostile_compare(&name, &[]).is_some()).then_some((name, arity))
-        })
+        .filter(|(name, _)| name == "object" || hostile_compare(name, &[]).is_some())
         .collect();
     commands.sort();
     commands

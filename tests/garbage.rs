@@ -24,26 +24,9 @@ fn arg(rng: &mut SmallRng) -> String {
 fn hostile_arguments_never_panic() {
     let store = Store::new();
     let mut c = store.connection();
-    let Reply::Array(names) = c.execute(&["COMMAND", "LIST"]) else {
-        panic!("COMMAND LIST answers an array");
-    };
     // Each command with its arity, from COMMAND INFO.
-    let commands: Vec<(String, i64)> = names
+    let commands: Vec<(String, i64)> = hostile::command_arities(&mut c)
         .into_iter()
-        .filter_map(|n| {
-            let Reply::Bulk(b) = n else { return None };
-            let name = String::from_utf8(b.to_vec()).unwrap();
-            let Reply::Array(info) = c.execute(&["COMMAND", "INFO", &name]) else {
-                return None;
-            };
-            let Some(Reply::Array(fields)) = info.into_iter().next() else {
-                return None;
-            };
-            let Reply::Integer(arity) = fields[1] else {
-                return None;
-            };
-            Some((name, arity))
-        })
         .filter(|(n, _)| n != "quit")
         .collect();
     let rounds: usize = std::env::var("EMBEDIS_GARBAGE_ROUNDS")

@@ -9,6 +9,7 @@ use rand::Rng;
 
 use super::access::Access;
 use super::evict::EvictionPolicy;
+use super::log::TxLog;
 use super::{Keyspace, expiry, notify};
 use crate::Result;
 use crate::value::ValueRef;
@@ -43,16 +44,7 @@ impl Access<'_> {
         let old = self.tables_mut(&shards, |tables, tx| {
             // Watchers of the keys that exist are told (`touchAllWatchedKeysInDb`), while
             // the tables are still held.
-            let touched: Vec<(usize, Vec<u8>)> = dbs
-                .flat_map(|db| ks.watches.watched_in(db).into_iter().map(move |k| (db, k)))
-                .filter(|(db, key)| ks.present(&shards, tables, *db, key))
-                .collect();
-            match tx {
-                Some(log) => log.touched(touched),
-                None => touched
-                    .iter()
-                    .for_each(|(db, key)| ks.watches.touch(*db, key)),
-            }
+            ks.touch_watched(dbs, tx, |db, key| ks.present(&shards, tables, db, key));
             let mut old = Vec::new();
             for (s, table) in shards.iter().zip(tables.iter_mut()) {
                 let taken = std::mem::take(&mut **table);
@@ -80,19 +72,9 @@ impl Access<'_> {
         let n = ks.shards_per_db();
         self.tables_mut(&shards, |tables, tx| {
             // A watched key of either database that exists in either is touched.
-            let touched: Vec<(usize, Vec<u8>)> = [a, b]
-                .into_iter()
-                .flat_map(|db| ks.watches.watched_in(db).into_iter().map(move |k| (db, k)))
-                .filter(|(_, key)| {
-                    ks.present(&shards, tables, a, key) || ks.present(&shards, tables, b, key)
-                })
-                .collect();
-            match tx {
-                Some(log) => log.touched(touched),
-                None => touched
-                    .iter()
-                    .for_each(|(db, key)| ks.watches.touch(*db, key)),
-            }
+            ks.touch_watched([a, b], tx, |_, key| {
+                ks.present(&shards, tables, a, key) || ks.present(&shards, tables, b, key)
+            });
             let (low, high) = tables.split_at_mut(n);
             for (x, y) in low.iter_mut().zip(high.iter_mut()) {
                 std::mem::swap(&mut **x, &mut **y);
@@ -292,6 +274,32 @@ impl Access<'_> {
 }
 
 impl Keyspace {
+    /// Tells the watchers of the watched keys of `dbs` for which `changed` holds (in a
+    /// transaction, at its commit): a wholesale change's `touchAllWatchedKeysInDb`.
+    fn touch_watched(
+        &self,
+        dbs: impl IntoIterator<Item = usize>,
+        tx: Option<&TxLog>,
+        changed: impl Fn(usize, &[u8]) -> bool,
+    ) {
+        let touched: Vec<(usize, Vec<u8>)> = dbs
+            .into_iter()
+            .flat_map(|db| {
+                self.watches
+                    .watched_in(db)
+                    .into_iter()
+                    .map(move |k| (db, k))
+            })
+            .filter(|(db, key)| changed(*db, key))
+            .collect();
+        match tx {
+            Some(log) => log.touched(touched),
+            None => touched
+                .iter()
+                .for_each(|(db, key)| self.watches.touch(*db, key)),
+        }
+    }
+
     /// Whether `key` has an entry in `db` (expired or not), among the held `tables` of
     /// `shards`.
     fn present<T: std::ops::Deref<Target = super::table::Table>>(

@@ -127,3 +127,29 @@ pub(crate) const NASTY: &[&str] = &[
     "\u{b}1",
     "1\r\n",
 ];
+
+/// Each command the store knows, with its arity (`COMMAND LIST`, then `COMMAND INFO`).
+#[allow(dead_code)] // not every includer walks the table
+pub(crate) fn command_arities(c: &mut embedis::Connection) -> Vec<(String, i64)> {
+    use embedis::Reply;
+    let Reply::Array(names) = c.execute(&["COMMAND", "LIST"]) else {
+        panic!("COMMAND LIST answers an array");
+    };
+    names
+        .into_iter()
+        .filter_map(|n| {
+            let Reply::Bulk(b) = n else { return None };
+            let name = String::from_utf8(b.to_vec()).unwrap();
+            let Reply::Array(info) = c.execute(&["COMMAND", "INFO", &name]) else {
+                return None;
+            };
+            let Some(Reply::Array(fields)) = info.into_iter().next() else {
+                return None;
+            };
+            let Reply::Integer(arity) = fields[1] else {
+                return None;
+            };
+            Some((name, arity))
+        })
+        .collect()
+}
