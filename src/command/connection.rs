@@ -240,14 +240,22 @@ impl Connection {
             return self.reject(Some(cmd), arity_error(cmd.name));
         }
         if let (Some(subs), Some(sub)) = (table::subcommands(cmd.name), args.get(1)) {
-            let Some(&(name, arity)) = subs.iter().find(|(n, _)| is(sub, n)) else {
+            let spec = subs
+                .iter()
+                .any(|n| is(sub, n))
+                .then(|| table::spec::find(cmd.name.as_bytes())?.sub(sub))
+                .flatten();
+            let Some(spec) = spec else {
                 let reply = unknown_subcommand(sub, &cmd.name.to_ascii_uppercase());
                 return self.reject(Some(cmd), reply);
             };
             let n = i32::try_from(args.len()).unwrap_or(i32::MAX);
-            if if arity >= 0 { n != arity } else { n < -arity } {
-                let reply = arity_error(&format!("{}|{name}", cmd.name));
-                return self.reject(Some(cmd), reply);
+            if if spec.arity >= 0 {
+                n != spec.arity
+            } else {
+                n < -spec.arity
+            } {
+                return self.reject(Some(cmd), arity_error(spec.name));
             }
         }
         if self.multi.is_some() && cmd.has(table::NO_MULTI) {
