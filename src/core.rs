@@ -7,10 +7,11 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
+use std::time::Instant;
 
 use bytes::Bytes;
 use hashbrown::HashMap;
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 use crate::keyspace::blocking::CancelToken;
 use crate::keyspace::expiry::{self, Schedule, SweeperHandle};
@@ -75,11 +76,24 @@ impl Core {
     }
 }
 
-/// The connections of a store, for `CLIENT UNBLOCK` and `INFO clients`.
+/// The connections of a store, for `CLIENT LIST`, `KILL`, `PAUSE`, `UNBLOCK` and
+/// `INFO clients`.
 #[derive(Default, Debug)]
 pub(crate) struct Clients {
     next_id: AtomicU64,
     live: Mutex<HashMap<u64, Arc<Client>>>,
+    /// Whether a `CLIENT PAUSE` may be in force (the cheap check every command makes).
+    paused: AtomicBool,
+    pause: Mutex<Pause>,
+    pause_changed: Condvar,
+}
+
+/// A `CLIENT PAUSE` in force.
+#[derive(Default, Debug, Clone, Copy)]
+struct Pause {
+    until: Option<Instant>,
+    /// `WRITE`: only commands that may change data wait.
+    writes_only: bool,
 }
 
 impl Clients {
@@ -87,14 +101,20 @@ impl Clients {
         self.live.lock().len()
     }
 
-    /// A new client, with the next id.
-    pub(crate) fn register(&self) -> Arc<Client> {
+    /// A new client, with the next id, made at `now` (Unix milliseconds).
+    pub(crate) fn register(&self, now: u64) -> Arc<Client> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let client = Arc::new(Client {
             id,
             name: Mutex::new(None),
             blocked: Mutex::new(None),
             unblock_error: AtomicBool::new(false),
+            created: now,
+            shown: Mutex::new(Shown {
+                last_interaction: now,
+                ..Shown::default()
+            }),
+            killed: AtomicBool::new(false),
         });
         self.live.lock().insert(id, Arc::clone(&client));
         client
@@ -103,6 +123,18 @@ impl Clients {
     /// Forgets client `id` (its connection closed).
     pub(crate) fn deregister(&self, id: u64) {
         self.live.lock().remove(&id);
+    }
+
+    /// Every connection, oldest first.
+    pub(crate) fn all(&self) -> Vec<Arc<Client>> {
+        let mut all: Vec<Arc<Client>> = self.live.lock().values().cloned().collect();
+        all.sort_by_key(|c| c.id);
+        all
+    }
+
+    /// The connection `id`, if open.
+    pub(crate) fn get(&self, id: u64) -> Option<Arc<Client>> {
+        self.live.lock().get(&id).cloned()
     }
 
     /// `CLIENT UNBLOCK`: the token of the blocking call `id` is in, if any, for the
@@ -115,6 +147,63 @@ impl Clients {
         client.unblock_error.store(error, Ordering::Relaxed);
         Some(token.clone())
     }
+
+    /// `CLIENT PAUSE`: until `until`, every command waits (or, `writes_only`, every
+    /// command that may change data). A pause in force is extended, never shortened,
+    /// and made no less strict (`pauseClients`).
+    pub(crate) fn pause(&self, until: Instant, writes_only: bool) {
+        let mut p = self.pause.lock();
+        let live = p.until.is_some_and(|u| u > Instant::now());
+        *p = if live {
+            Pause {
+                until: p.until.max(Some(until)),
+                writes_only: p.writes_only && writes_only,
+            }
+        } else {
+            Pause {
+                until: Some(until),
+                writes_only,
+            }
+        };
+        self.paused.store(true, Ordering::Release);
+        self.pause_changed.notify_all();
+    }
+
+    /// `CLIENT UNPAUSE`.
+    pub(crate) fn unpause(&self) {
+        *self.pause.lock() = Pause::default();
+        self.paused.store(false, Ordering::Release);
+        self.pause_changed.notify_all();
+    }
+
+    /// Waits while a pause holds `client`'s command (`write()`: whether it may change
+    /// data); meanwhile `CLIENT LIST` shows the client blocked.
+    pub(crate) fn wait_while_paused(&self, client: &Client, write: impl FnOnce() -> bool) {
+        if !self.paused.load(Ordering::Acquire) {
+            return;
+        }
+        let write = write();
+        let mut p = self.pause.lock();
+        let mut waited = false;
+        while let Some(until) = p.until {
+            if Instant::now() >= until {
+                *p = Pause::default();
+                self.paused.store(false, Ordering::Release);
+                break;
+            }
+            if p.writes_only && !write {
+                break;
+            }
+            if !waited {
+                waited = true;
+                client.shown.lock().postponed = true;
+            }
+            self.pause_changed.wait_until(&mut p, until);
+        }
+        if waited {
+            client.shown.lock().postponed = false;
+        }
+    }
 }
 
 /// One connection, as the registry knows it.
@@ -126,4 +215,34 @@ pub(crate) struct Client {
     pub(crate) blocked: Mutex<Option<CancelToken>>,
     /// Whether the last `CLIENT UNBLOCK` asked for an error rather than a timeout.
     pub(crate) unblock_error: AtomicBool,
+    /// When it was made (Unix milliseconds).
+    pub(crate) created: u64,
+    /// What `CLIENT LIST` shows of it, kept by its connection as it runs commands.
+    pub(crate) shown: Mutex<Shown>,
+    /// Closed by `CLIENT KILL`: its next command fails, and it starts afresh.
+    pub(crate) killed: AtomicBool,
+}
+
+/// A connection's state as others see it (`CLIENT LIST`).
+#[derive(Debug, Default)]
+pub(crate) struct Shown {
+    pub(crate) db: usize,
+    /// Channels, patterns and shard channels subscribed to.
+    pub(crate) subscriptions: [usize; 3],
+    /// Commands queued by `MULTI`, and their arguments' bytes; `None` outside it.
+    pub(crate) multi: Option<(usize, usize)>,
+    /// The flags of the watches of a `WATCH` in force: set once a key changed.
+    pub(crate) watched: Vec<Arc<AtomicBool>>,
+    pub(crate) no_evict: bool,
+    pub(crate) resp3: bool,
+    /// The full name of the last command (`client|list`); `None` if unknown.
+    pub(crate) last_command: Option<&'static str>,
+    /// When it last sent a command (Unix milliseconds).
+    pub(crate) last_interaction: u64,
+    /// The command running: its size in RESP and its arguments' bytes.
+    pub(crate) running: (usize, usize),
+    /// The bytes of its reply made so far (inside `EXEC`).
+    pub(crate) buffered: usize,
+    /// Its command waits for a `CLIENT PAUSE` to end.
+    pub(crate) postponed: bool,
 }

@@ -85,7 +85,8 @@ fn push_kind(name: &[u8]) -> PushKind {
 /// A [`Reply`] as redis-rs's [`Value`].
 fn to_value(reply: Reply) -> Value {
     match reply {
-        Reply::Nil | Reply::NilArray => Value::Nil,
+        // A silenced reply (CLIENT REPLY OFF) reads as nil: redis-rs has no "nothing".
+        Reply::Nil | Reply::NilArray | Reply::NoReply => Value::Nil,
         Reply::Simple(s) if s == "OK" => Value::Okay,
         Reply::Simple(s) => Value::SimpleString(s),
         // redis-rs builds server errors only from the wire: give it the error line.
@@ -93,6 +94,10 @@ fn to_value(reply: Reply) -> Value {
             .unwrap_or_else(|_| Value::SimpleString(String::from_utf8_lossy(&e).into_owned())),
         Reply::Integer(i) => Value::Int(i),
         Reply::Bulk(b) => Value::BulkString(b.into()),
+        Reply::Verbatim(text) => Value::VerbatimString {
+            format: redis::VerbatimFormat::Text,
+            text: String::from_utf8_lossy(&text).into_owned(),
+        },
         Reply::Double(d) => Value::Double(d),
         Reply::Boolean(b) => Value::Boolean(b),
         Reply::Array(v) => Value::Array(v.into_iter().map(to_value).collect()),

@@ -311,6 +311,10 @@ pub struct Watch {
 }
 
 impl Watch {
+    /// The flag raised when a watched key changes.
+    pub(crate) fn changed_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.flag)
+    }
     pub(crate) fn new<K: AsRef<[u8]>>(
         core: &Arc<Core>,
         db: usize,

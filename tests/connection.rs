@@ -480,3 +480,126 @@ fn info_stats_count_hits_misses_expiries_and_commands() {
     assert_eq!(c.execute(&["CONFIG", "RESETSTAT"]), Reply::ok());
     assert_eq!(store.info().keyspace_hits, 0);
 }
+
+/// The line `CLIENT LIST` gives connection `id`, if listed.
+fn listed(c: &mut embedis::Connection, id: u64) -> Option<String> {
+    let Reply::Bulk(text) = c.execute(&["CLIENT", "LIST"]) else {
+        panic!("CLIENT LIST");
+    };
+    String::from_utf8_lossy(&text)
+        .lines()
+        .find(|l| l.starts_with(&format!("id={id} ")))
+        .map(str::to_string)
+}
+
+#[test]
+fn client_kill_closes_a_connection_which_then_starts_afresh() {
+    let store = Store::new();
+    let mut killer = store.connection();
+    let mut victim = store.connection();
+    victim.execute(&["SELECT", "2"]);
+    victim.execute(&["MULTI"]);
+    let id = victim.id();
+    assert!(listed(&mut killer, id).is_some());
+    let kill = killer.execute(&["CLIENT", "KILL", "ID", &id.to_string()]);
+    assert_eq!(kill, Reply::Integer(1));
+    // Gone from the list at once; its next command fails, and it is new again.
+    assert_eq!(listed(&mut killer, id), None);
+    assert_eq!(
+        victim.execute(&["PING"]),
+        Reply::Error("ERR Connection closed by CLIENT KILL".into())
+    );
+    assert_ne!(victim.id(), id);
+    assert_eq!(victim.db(), 0);
+    assert_eq!(victim.execute(&["PING"]), Reply::Simple("PONG".into()));
+    // Killing no one: a count of 0, or the old form's error.
+    assert_eq!(
+        killer.execute(&["CLIENT", "KILL", "ID", "999999"]),
+        Reply::Integer(0)
+    );
+    assert_eq!(
+        killer.execute(&["CLIENT", "KILL", "10.0.0.1:6379"]),
+        Reply::Error("ERR No such client".into())
+    );
+    // SKIPME NO kills the caller too, after its reply; the old form kills all at the
+    // connections' address (a connection has no socket: `?:0`).
+    let mut third = store.connection();
+    assert_eq!(
+        killer.execute(&["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "no"]),
+        Reply::Integer(3)
+    );
+    assert!(killer.execute(&["PING"]).is_error());
+    assert!(third.execute(&["PING"]).is_error());
+    assert_eq!(killer.execute(&["CLIENT", "KILL", "?:0"]), Reply::ok());
+    assert!(killer.execute(&["PING"]).is_error());
+}
+
+#[test]
+fn client_kill_ends_a_blocked_call() {
+    let store = Store::new();
+    let mut waiter = store.connection();
+    let id = waiter.id();
+    let blocked = thread::spawn(move || waiter.execute(&["BLPOP", "jobs", "0"]));
+    until_blocked(&store, 1);
+    let mut killer = store.connection();
+    assert_eq!(
+        killer.execute(&["CLIENT", "KILL", "ID", &id.to_string()]),
+        Reply::Integer(1)
+    );
+    let reply = common::join_within(blocked, common::PROMPTLY, "BLPOP of a killed client");
+    assert_eq!(
+        reply,
+        Reply::Error("ERR Connection closed by CLIENT KILL".into())
+    );
+}
+
+#[test]
+fn client_pause_holds_commands_until_it_ends() {
+    let store = Store::new();
+    let mut admin = store.connection();
+    assert_eq!(
+        admin.execute(&["CLIENT", "PAUSE", "60000", "WRITE"]),
+        Reply::ok()
+    );
+    // Reads pass a WRITE pause; writes wait, shown blocked (`b`) on their command.
+    let mut writer = store.connection();
+    assert_eq!(writer.execute(&["GET", "k"]), Reply::Nil);
+    let id = writer.id();
+    let write = thread::spawn(move || writer.execute(&["SET", "k", "v"]));
+    let deadline = Instant::now() + common::PROMPTLY;
+    loop {
+        let line = listed(&mut admin, id).unwrap();
+        if line.contains(" flags=b ") && line.contains(" cmd=set ") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the write never waited: {line}");
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(store.strings().get("k").unwrap(), None);
+    assert_eq!(admin.execute(&["CLIENT", "UNPAUSE"]), Reply::ok());
+    let reply = common::join_within(write, common::PROMPTLY, "a write after UNPAUSE");
+    assert_eq!(reply, Reply::ok());
+    // A pause whose time is over holds nothing.
+    assert_eq!(admin.execute(&["CLIENT", "PAUSE", "1"]), Reply::ok());
+    thread::sleep(Duration::from_millis(2));
+    assert_eq!(admin.execute(&["GET", "k"]), bulk("v"));
+}
+
+#[test]
+fn client_reply_off_and_skip_silence_replies() {
+    let mut c = Store::new().connection();
+    assert_eq!(c.execute(&["CLIENT", "REPLY", "OFF"]), Reply::NoReply);
+    assert_eq!(c.execute(&["SET", "k", "v"]), Reply::NoReply);
+    assert_eq!(c.execute(&["GET", "nope", "extra"]), Reply::NoReply);
+    assert_eq!(c.execute(&["CLIENT", "REPLY", "ON"]), Reply::ok());
+    assert_eq!(c.execute(&["GET", "k"]), bulk("v"));
+    // SKIP silences itself and the next command only.
+    assert_eq!(c.execute(&["CLIENT", "REPLY", "SKIP"]), Reply::NoReply);
+    assert_eq!(c.execute(&["PING", "a"]), Reply::NoReply);
+    assert_eq!(c.execute(&["PING", "b"]), bulk("b"));
+    // ON right after SKIP answers.
+    c.execute(&["CLIENT", "REPLY", "SKIP"]);
+    assert_eq!(c.execute(&["CLIENT", "REPLY", "ON"]), Reply::ok());
+    // Nothing on the wire.
+    assert!(Reply::NoReply.to_resp(false).is_empty());
+}

@@ -370,3 +370,149 @@ fn redis_cases() -> Vec<Vec<String>> {
     .map(|l| l.split(' ').map(String::from).collect())
     .collect()
 }
+
+/// `CLIENT INFO`'s fields, less those of a socket, a buffer or the clock (a
+/// connection has no socket: `addr=?:0 laddr=?:0 fd=-1`).
+fn client_fields(r: &Reply) -> Vec<(String, String)> {
+    let (Reply::Bulk(text) | Reply::Verbatim(text)) = r else {
+        panic!("not CLIENT INFO's text: {r:?}");
+    };
+    let text = String::from_utf8_lossy(text);
+    assert!(text.ends_with('\n'), "{text:?}");
+    text.trim_end()
+        .split(' ')
+        .map(|f| {
+            let (k, v) = f.split_once('=').unwrap();
+            let own = [
+                "id",
+                "addr",
+                "laddr",
+                "fd",
+                "age",
+                "idle",
+                "qbuf-free",
+                "rbs",
+                "rbp",
+                "tot-mem",
+            ];
+            let v = if own.contains(&k) { "*" } else { v };
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn client_answers_as_redis_does() {
+    let Some(mut redis) = Redis::start() else {
+        eprintln!("\n*** redis-server is not installed: the introspection tests are SKIPPED ***\n");
+        return;
+    };
+    let store = Store::new();
+    let mut c = store.connection();
+    let mut other = store.connection();
+    let mut redis_other = redis.connect();
+    let info = &["CLIENT", "INFO"][..];
+    let steps: Vec<(&[&str], bool)> = vec![
+        (info, true),
+        (&["SELECT", "3"], false),
+        (&["CLIENT", "SETNAME", "worker-1"], false),
+        (info, true),
+        (&["CLIENT", "NO-EVICT", "on"], false),
+        (&["MULTI"], false),
+        (&["SET", "a", "b"], false),
+        (&["CLIENT", "INFO"], false),
+        (&["EXEC"], false),
+        (&["WATCH", "k"], false),
+        (info, true),
+        (&["UNWATCH"], false),
+        (info, true),
+        (&["HELLO", "3"], false),
+        (&["SUBSCRIBE", "x"], false),
+        (&["PSUBSCRIBE", "y*"], false),
+        (&["SSUBSCRIBE", "z"], false),
+        (info, true),
+        (&["RESET"], false),
+        (info, true),
+        (&["CLIENT", "LIST", "TYPE", "pubsub"], false),
+        (&["CLIENT", "GETNAME"], false),
+    ];
+    for (cmd, fields) in steps {
+        if cmd == ["EXEC"] {
+            // The queued CLIENT INFO runs inside EXEC: in a transaction of one command.
+            let (Reply::Array(a), Reply::Array(b)) = (c.execute(cmd), redis.cmd(cmd)) else {
+                panic!("EXEC");
+            };
+            assert_eq!(a.len(), b.len());
+            assert_eq!(a[0], b[0]);
+            assert_eq!(client_fields(&a[1]), client_fields(&b[1]));
+            continue;
+        }
+        if cmd == ["WATCH", "k"] {
+            c.execute(cmd);
+            redis.cmd(cmd);
+            // Another client changes the watched key: this one is dirty (`d`).
+            redis_other.cmd(&["SELECT", "3"]);
+            redis_other.cmd(&["SET", "k", "1"]);
+            other.execute(&["SELECT", "3"]);
+            other.execute(&["SET", "k", "1"]);
+            continue;
+        }
+        let (a, b) = (c.execute(cmd), redis.cmd(cmd));
+        if fields {
+            assert_eq!(client_fields(&a), client_fields(&b), "{cmd:?}");
+        } else if cmd[0] != "HELLO" {
+            assert_eq!(a, b, "{cmd:?}");
+        }
+    }
+    // Arguments Redis refuses, in Redis's words.
+    for line in REFUSED {
+        let cmd: Vec<&str> = line.split(' ').collect();
+        assert_eq!(c.execute(&cmd), redis.cmd(&cmd), "{line}");
+    }
+}
+
+/// `CLIENT` lines Redis refuses (or answers without a change).
+const REFUSED: &[&str] = &[
+    "CLIENT KILL",
+    "CLIENT KILL id 10 wrong_arg",
+    "CLIENT KILL id str",
+    "CLIENT KILL id -1",
+    "CLIENT KILL id 0",
+    "CLIENT KILL type wrong_type",
+    "CLIENT KILL user wrong_user",
+    "CLIENT KILL skipme yes_or_no",
+    "CLIENT KILL id 99999",
+    "CLIENT KILL 1.2.3.4:5",
+    "CLIENT KILL id 99999 type",
+    "CLIENT KILL type master",
+    "CLIENT KILL type normal id 9999 skipme yes",
+    "CLIENT LIST TYPE",
+    "CLIENT LIST TYPE foo",
+    "CLIENT LIST TYPE master",
+    "CLIENT LIST ID",
+    "CLIENT LIST ID x",
+    "CLIENT LIST ID 99999",
+    "CLIENT LIST foo bar",
+    "CLIENT PAUSE",
+    "CLIENT PAUSE x",
+    "CLIENT PAUSE -1",
+    "CLIENT PAUSE 10 foo",
+    "CLIENT PAUSE x foo",
+    "CLIENT PAUSE 9223372036854775807",
+    "CLIENT PAUSE 10 write x",
+    "CLIENT UNPAUSE",
+    "CLIENT UNPAUSE x",
+    "CLIENT REPLY",
+    "CLIENT REPLY foo",
+    "CLIENT REPLY ON",
+    "CLIENT NO-EVICT maybe",
+    "CLIENT UNBLOCK 1 TIMEOUT x",
+    "CLIENT UNBLOCK x foo",
+    "CLIENT UNBLOCK x",
+    "CLIENT HELP",
+    "CLIENT GETNAME x",
+    "CLIENT SETNAME a b",
+    "CLIENT SETNAME a\nb",
+    "CLIENT CACHING yes",
+    "CLIENT FOO",
+];

@@ -1,6 +1,8 @@
 //! [`Connection`]: one caller's session, as Redis keeps a client (`networking.c`,
 //! `multi.c`, `pubsub.c`).
 
+mod client;
+
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -8,9 +10,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::parse::{db_index, int, is};
+use super::parse::{db_index, is};
 use super::table::{self, Command};
-use super::{Ctx, Reply, c_str, reply_error, subcommand_syntax_error, unknown_subcommand};
+use super::{Ctx, Reply, c_str, reply_error, unknown_subcommand};
 use crate::core::Client;
 use crate::keyspace::Access;
 use crate::transaction::{self, Span, Whole};
@@ -20,8 +22,21 @@ use crate::{CancelToken, Error, Message, Store, Subscription, Watch};
 #[derive(Default)]
 struct Multi {
     queue: Vec<Vec<Bytes>>,
+    /// The queued arguments' bytes, and a pointer's for each (`multi-mem`).
+    memory: usize,
     /// A command was refused while queuing: `EXEC` will abort.
     dirty: bool,
+}
+
+/// Which replies a connection is sent (`CLIENT REPLY`).
+#[derive(Default)]
+struct Replies {
+    /// `OFF`: none.
+    off: bool,
+    /// Not this command's (the one after `SKIP`).
+    skip: bool,
+    /// Not the next command's (`SKIP` was just run).
+    skip_next: bool,
 }
 
 /// One caller's session with the store, as a Redis client has with a server: the
@@ -60,6 +75,7 @@ pub struct Connection {
     client: Arc<Client>,
     /// While an `EXEC` runs: the `CLIENT UNBLOCK`s to carry out once it is done.
     deferred_cancels: Option<Vec<CancelToken>>,
+    replies: Replies,
 }
 
 impl std::fmt::Debug for Connection {
@@ -91,8 +107,9 @@ impl Store {
             watches: Vec::new(),
             subscription: None,
             pushes: VecDeque::new(),
-            client: self.core.clients.register(),
+            client: self.core.clients.register(self.keyspace().now()),
             deferred_cancels: None,
+            replies: Replies::default(),
         }
     }
 }
@@ -134,6 +151,11 @@ impl Connection {
     /// fails. In RESP2 (the default) replies use RESP2's types only; `HELLO 3`
     /// switches to RESP3's maps, sets, doubles and booleans.
     ///
+    /// After `CLIENT REPLY OFF` (or `SKIP`, for the next command) the reply is
+    /// [`Reply::NoReply`]. A connection closed by `CLIENT KILL` answers its next
+    /// command with an error, without running it, and is then new again (a new id,
+    /// database 0, no transaction or subscription), as a client that reconnects.
+    ///
     /// # Examples
     ///
     /// ```
@@ -154,18 +176,89 @@ impl Connection {
     /// );
     /// ```
     pub fn execute<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Reply {
+        if self.client.killed.load(Ordering::Acquire) {
+            return self.reconnect();
+        }
         let args: Vec<&[u8]> = args.iter().map(AsRef::as_ref).collect();
         let reply = self.dispatch(&args);
-        if self.resp3 {
+        self.show();
+        // `CLIENT REPLY`: `resetClient`'s order — this command's reply is silenced by
+        // `OFF` or a `SKIP` before it; a `SKIP` now silences the next one.
+        let silenced = self.replies.off || self.replies.skip;
+        self.replies.skip = std::mem::take(&mut self.replies.skip_next);
+        if silenced {
+            Reply::NoReply
+        } else if self.resp3 {
             reply.into_resp3()
         } else {
             reply.into_resp2()
         }
     }
 
+    /// A connection closed by `CLIENT KILL` starts afresh, and the command it was
+    /// given fails (a client sees its connection closed).
+    fn reconnect(&mut self) -> Reply {
+        *self = self.store.connection();
+        error("ERR Connection closed by CLIENT KILL")
+    }
+
+    /// Whether a command may change data, as `CLIENT PAUSE WRITE` judges (Redis's
+    /// `write` or `may_replicate` flags; for `EXEC`, any queued command's).
+    fn may_write(&self, cmd: &Command, spec: Option<&table::spec::Spec>) -> bool {
+        let flags =
+            |name: &str| table::spec::find(name.as_bytes()).map_or(0, table::spec::Spec::flags);
+        let writes = table::spec::F_WRITE | table::spec::F_MAY_REPLICATE;
+        if cmd.name == "exec" {
+            return self.multi.as_ref().is_some_and(|m| {
+                m.queue
+                    .iter()
+                    .any(|q| table::lookup(&q[0]).is_some_and(|c| flags(c.name) & writes != 0))
+            });
+        }
+        spec.map_or_else(|| flags(cmd.name), table::spec::Spec::flags) & writes != 0
+    }
+
+    /// Notes for `CLIENT LIST` the command arriving: its full name (`None`: unknown)
+    /// and its size, in RESP and in argument bytes.
+    fn note(&self, args: &[&[u8]], name: Option<&'static str>) {
+        fn resp_len(n: usize) -> usize {
+            n.checked_ilog10().map_or(1, |d| d as usize + 1) + 3
+        }
+        let bytes: usize = args.iter().map(|a| a.len()).sum();
+        let framing: usize = args.iter().map(|a| resp_len(a.len()) + 2).sum();
+        let now = self.store.keyspace().coarse_now();
+        let mut s = self.client.shown.lock();
+        s.last_command = name;
+        s.last_interaction = now;
+        s.running = (resp_len(args.len()) + framing + bytes, bytes);
+    }
+
+    /// Publishes this connection's state for `CLIENT LIST` once a command ran.
+    fn show(&self) {
+        let sub = self.subscription.as_ref();
+        let mut s = self.client.shown.lock();
+        s.db = self.db;
+        s.resp3 = self.resp3;
+        s.subscriptions = sub.map_or([0; 3], |s| {
+            [
+                s.channels().len(),
+                s.patterns().len(),
+                s.shard_channels().len(),
+            ]
+        });
+        s.multi = self.multi.as_ref().map(|m| (m.queue.len(), m.memory));
+        if s.watched.len() != self.watches.len() {
+            s.watched = self.watches.iter().map(Watch::changed_flag).collect();
+        }
+        s.running = (0, 0);
+        s.buffered = 0;
+    }
+
     /// The next pushed reply — a subscription's confirmation or message, as
     /// `["message", channel, payload]` or `["pmessage", pattern, channel, payload]` —
-    /// waiting up to `timeout`; `None` if none came.
+    /// waiting up to `timeout`; `None` if none came. After `CLIENT REPLY OFF`, what
+    /// arrives is dropped and this is `None`; after `CLIENT KILL`, it is the error a
+    /// closed connection gives, once (see [`execute`](Self::execute)).
     ///
     /// # Examples
     ///
@@ -184,6 +277,17 @@ impl Connection {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn next_push(&mut self, timeout: Duration) -> Option<Reply> {
+        if self.client.killed.load(Ordering::Acquire) {
+            return Some(self.reconnect());
+        }
+        if self.replies.off {
+            // Nothing is sent: what arrives is dropped.
+            self.pushes.clear();
+            if let Some(sub) = &self.subscription {
+                while let Ok(Some(_)) = sub.try_recv() {}
+            }
+            return None;
+        }
         let reply = if let Some(r) = self.pushes.pop_front() {
             r
         } else {
@@ -234,29 +338,28 @@ impl Connection {
         // The checks of Redis's `processCommand`, in its order. Each refusal dirties a
         // transaction being queued.
         let Some(cmd) = table::lookup(args[0]) else {
+            self.note(args, None);
             return self.reject(None, unknown_command(args));
         };
-        if !cmd.arity_ok(args.len()) {
-            return self.reject(Some(cmd), arity_error(cmd.name));
-        }
+        let mut spec = None;
         if let (Some(subs), Some(sub)) = (table::subcommands(cmd.name), args.get(1)) {
-            let spec = subs
+            spec = subs
                 .iter()
                 .any(|n| is(sub, n))
                 .then(|| table::spec::find(cmd.name.as_bytes())?.sub(sub))
                 .flatten();
-            let Some(spec) = spec else {
+            if spec.is_none() {
+                self.note(args, None);
                 let reply = unknown_subcommand(sub, &cmd.name.to_ascii_uppercase());
                 return self.reject(Some(cmd), reply);
-            };
-            let n = i32::try_from(args.len()).unwrap_or(i32::MAX);
-            if if spec.arity >= 0 {
-                n != spec.arity
-            } else {
-                n < -spec.arity
-            } {
-                return self.reject(Some(cmd), arity_error(spec.name));
             }
+        }
+        let (name, arity) = spec.map_or((cmd.name, cmd.arity), |s| (s.name, s.arity));
+        self.note(args, Some(name));
+        let n = i64::try_from(args.len()).unwrap_or(i64::MAX);
+        let arity = i64::from(arity);
+        if if arity >= 0 { n != arity } else { n < -arity } {
+            return self.reject(Some(cmd), arity_error(name));
         }
         if self.multi.is_some() && cmd.has(table::NO_MULTI) {
             return self.reject(
@@ -284,8 +387,15 @@ impl Connection {
                 "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
             )));
         }
+        // `CLIENT PAUSE`: every command waits, or (`WRITE`) those that may change data.
+        self.store
+            .core
+            .clients
+            .wait_while_paused(&self.client, || self.may_write(cmd, spec));
         if let Some(multi) = &mut self.multi {
             if !cmd.has(table::NO_QUEUE) {
+                let bytes: usize = args.iter().map(|a| a.len()).sum();
+                multi.memory += bytes + args.len() * std::mem::size_of::<usize>();
                 multi
                     .queue
                     .push(args.iter().map(|a| Bytes::copy_from_slice(a)).collect());
@@ -364,6 +474,9 @@ impl Connection {
         };
         let result = handler(&ctx, args);
         *self.client.blocked.lock() = None;
+        if self.client.killed.load(Ordering::Acquire) {
+            return self.reconnect();
+        }
         match result {
             Ok(r) => r,
             // CLIENT UNBLOCK … TIMEOUT (the default) reads as a timeout.
@@ -415,6 +528,9 @@ impl Connection {
                 self.resp3 = false;
                 self.db = 0;
                 *self.client.name.lock() = None;
+                // `SKIP`'s hold on this very reply stays, as in Redis.
+                self.replies.off = false;
+                self.replies.skip_next = false;
                 Reply::Simple("RESET".into())
             }
             "quit" => Reply::ok(),
@@ -492,127 +608,6 @@ impl Connection {
             (Reply::from("role"), Reply::from("master")),
             (Reply::from("modules"), Reply::Array(Vec::new())),
         ])
-    }
-
-    fn client_command(&mut self, args: &[&[u8]]) -> Reply {
-        let sub = args[1];
-        let wrong_arity = |name: &str| {
-            error(format!(
-                "ERR wrong number of arguments for 'client|{name}' command"
-            ))
-        };
-        if is(sub, "ID") {
-            if args.len() != 2 {
-                return wrong_arity("id");
-            }
-            return Reply::Integer(i64::try_from(self.client.id).unwrap_or(i64::MAX));
-        }
-        if is(sub, "GETNAME") {
-            if args.len() != 2 {
-                return wrong_arity("getname");
-            }
-            return self
-                .client
-                .name
-                .lock()
-                .clone()
-                .map_or(Reply::Nil, Reply::Bulk);
-        }
-        if is(sub, "SETNAME") {
-            if args.len() != 3 {
-                return wrong_arity("setname");
-            }
-            if let Err(e) = check_client_name(args[2]) {
-                return e;
-            }
-            let name = (!args[2].is_empty()).then(|| Bytes::copy_from_slice(args[2]));
-            *self.client.name.lock() = name;
-            return Reply::ok();
-        }
-        // Client eviction and tracking are a server's: a connection is never evicted
-        // and tracks nothing.
-        if is(sub, "NO-EVICT") {
-            return if is(args[2], "ON") || is(args[2], "OFF") {
-                Reply::ok()
-            } else {
-                Error::Syntax.into()
-            };
-        }
-        if is(sub, "GETREDIR") {
-            return Reply::Integer(-1);
-        }
-        if is(sub, "TRACKINGINFO") {
-            return Reply::Map(vec![
-                (Reply::from("flags"), Reply::Set(vec![Reply::from("off")])),
-                (Reply::from("redirect"), Reply::Integer(-1)),
-                (Reply::from("prefixes"), Reply::Array(Vec::new())),
-            ]);
-        }
-        if is(sub, "UNBLOCK") {
-            if !(3..=4).contains(&args.len()) {
-                return wrong_arity("unblock");
-            }
-            let id = match int(args[2]) {
-                Ok(id) => id,
-                Err(e) => return e.into(),
-            };
-            let as_error = match args.get(3) {
-                None => false,
-                Some(m) if is(m, "TIMEOUT") => false,
-                Some(m) if is(m, "ERROR") => true,
-                Some(_) => return error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
-            };
-            let id = u64::try_from(id).unwrap_or(0);
-            let Some(token) = self.store.core.clients.unblock(id, as_error) else {
-                return Reply::Integer(0);
-            };
-            match &mut self.deferred_cancels {
-                Some(deferred) => deferred.push(token),
-                None => token.cancel(),
-            }
-            return Reply::Integer(1);
-        }
-        if is(sub, "HELP") {
-            return super::keys::help(&[
-                "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "GETNAME",
-                "    Return the name of the current connection.",
-                "ID",
-                "    Return the ID of the current connection.",
-                "INFO",
-                "    Return information about the current client connection.",
-                "SETNAME <name>",
-                "    Assign the name <name> to the current connection.",
-                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
-                "    Unblock the specified blocked client.",
-                "HELP",
-                "    Prints this help.",
-            ]);
-        }
-        if is(sub, "INFO") && args.len() == 2 {
-            return Reply::Bulk(Bytes::from(format!("{}\n", self.client_info())));
-        }
-        subcommand_syntax_error(sub, "CLIENT")
-    }
-
-    fn client_info(&self) -> String {
-        let name = self.client.name.lock().clone().unwrap_or_default();
-        let (sub, psub) = self
-            .subscription
-            .as_ref()
-            .map_or((0, 0), |s| (s.channels().len(), s.patterns().len()));
-        format!(
-            "id={} name={} db={} sub={} psub={} multi={} resp={}",
-            self.client.id,
-            String::from_utf8_lossy(&name),
-            self.db,
-            sub,
-            psub,
-            self.multi
-                .as_ref()
-                .map_or(-1, |m| i64::try_from(m.queue.len()).unwrap_or(i64::MAX)),
-            if self.resp3 { 3 } else { 2 },
-        )
     }
 
     /// The count a (un)subscription reply carries: channels and patterns, or for the
@@ -724,11 +719,26 @@ impl Connection {
         let span = self.span(&commands, &queue);
         self.deferred_cancels = Some(Vec::new());
         let ran = transaction::run_queue(&store.core, &span, &watches, |access| {
-            commands
-                .iter()
-                .zip(&queue)
-                .map(|(cmd, args)| self.run_queued(cmd, args, access))
-                .collect()
+            let mut replies = Vec::with_capacity(queue.len());
+            for (cmd, args) in commands.iter().zip(&queue) {
+                if cmd.name == "client" {
+                    // What a server has buffered of this reply so far (`obl`).
+                    let header = format!("*{}\r\n", queue.len()).len();
+                    let wire = |r: &Reply| {
+                        let r = r.clone();
+                        let r = if self.resp3 {
+                            r.into_resp3()
+                        } else {
+                            r.into_resp2()
+                        };
+                        r.to_resp(self.resp3).len()
+                    };
+                    let so_far: usize = replies.iter().map(wire).sum();
+                    self.client.shown.lock().buffered = header + so_far;
+                }
+                replies.push(self.run_queued(cmd, args, access));
+            }
+            replies
         });
         for token in self.deferred_cancels.take().into_iter().flatten() {
             token.cancel();

@@ -46,6 +46,12 @@ pub enum Reply {
     Set(Vec<Reply>),
     /// Out-of-band data such as a pub/sub message (RESP3; an array in RESP2).
     Push(Vec<Reply>),
+    /// Text meant to be shown as it is, such as `INFO`'s or `CLIENT LIST`'s (RESP3's
+    /// verbatim string, of format `txt`; a bulk string in RESP2).
+    Verbatim(Bytes),
+    /// Nothing at all: the connection turned its replies off (`CLIENT REPLY OFF`, or
+    /// `SKIP` for one command), so a server would send no bytes.
+    NoReply,
 }
 
 impl Reply {
@@ -77,6 +83,7 @@ impl Reply {
         match self {
             Reply::Double(d) => Reply::Bulk(Bytes::from(format_double(d))),
             Reply::Boolean(b) => Reply::Integer(i64::from(b)),
+            Reply::Verbatim(text) => Reply::Bulk(text),
             Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => {
                 Reply::Array(v.into_iter().map(Reply::into_resp2).collect())
             }
@@ -135,6 +142,13 @@ impl Reply {
         match self {
             Reply::Nil | Reply::NilArray if resp3 => out.extend_from_slice(b"_\r\n"),
             Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
+            Reply::NoReply => {}
+            Reply::Verbatim(text) if resp3 => {
+                header(out, b'=', text.len() + 4);
+                out.extend_from_slice(b"txt:");
+                out.extend_from_slice(text);
+                out.extend_from_slice(b"\r\n");
+            }
             Reply::NilArray => out.extend_from_slice(b"*-1\r\n"),
             Reply::Simple(s) => {
                 out.push(b'+');
@@ -219,6 +233,8 @@ impl Reply {
             Reply::Error(e) => write!(f, "(error) {}", String::from_utf8_lossy(e)),
             Reply::Integer(i) => write!(f, "(integer) {i}"),
             Reply::Bulk(b) => f.write_str(&quote(b)),
+            Reply::Verbatim(text) => f.write_str(&String::from_utf8_lossy(text)),
+            Reply::NoReply => Ok(()),
             Reply::Double(d) => write!(f, "(double) {}", format_double(*d)),
             Reply::Boolean(b) => write!(f, "({})", if *b { "true" } else { "false" }),
             Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => {

@@ -131,7 +131,9 @@ pub(super) fn info(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             }
         }
     }
-    Ok(Reply::Bulk(text.trim_end_matches("\r\n").to_owned().into()))
+    Ok(Reply::Verbatim(
+        text.trim_end_matches("\r\n").to_owned().into(),
+    ))
 }
 
 /// Redis's `bytesToHuman`.

@@ -57,13 +57,6 @@ impl Command {
         self.flags & flag != 0
     }
 
-    /// Whether `n` arguments (the name included) satisfy the arity.
-    pub(crate) fn arity_ok(&self, n: usize) -> bool {
-        let n = i64::try_from(n).unwrap_or(i64::MAX);
-        let arity = i64::from(self.arity);
-        if arity >= 0 { n == arity } else { n >= -arity }
-    }
-
     /// The keys among `args` (which passed the arity check); `None` when they cannot
     /// be told (a bad `numkeys`: the command will fail without touching a key).
     pub(crate) fn keys<'a>(&self, args: &[&'a [u8]]) -> Option<Vec<&'a [u8]>> {
@@ -101,15 +94,21 @@ impl Command {
 pub(crate) fn subcommands(name: &str) -> Option<&'static [&'static str]> {
     Some(match name {
         "client" => &[
+            "caching",
             "getname",
             "getredir",
             "help",
             "id",
             "info",
+            "kill",
+            "list",
             "no-evict",
+            "pause",
+            "reply",
             "setname",
             "trackinginfo",
             "unblock",
+            "unpause",
         ],
         "command" => &[
             "count",

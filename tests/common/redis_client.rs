@@ -2,7 +2,8 @@
 //! out, `Reply` values back, so answers compare with `Connection::execute`'s directly.
 //! A test that uses it also declares `mod redis_server` at its root.
 //!
-//! RESP2's null bulk string reads as `Reply::Nil`, its null array as `Reply::NilArray`.
+//! RESP2's null bulk string reads as `Reply::Nil`, its null array as `Reply::NilArray`;
+//! RESP3's verbatim strings (format `txt`) as `Reply::Verbatim`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -113,6 +114,13 @@ fn read_reply(r: &mut BufReader<TcpStream>) -> Reply {
             Reply::Bulk(Bytes::from(buf))
         }
         "*" => Reply::Array((0..n()).map(|_| read_reply(r)).collect()),
+        "=" => {
+            let mut buf = vec![0; usize::try_from(n()).unwrap() + 2];
+            r.read_exact(&mut buf).unwrap();
+            buf.truncate(buf.len() - 2);
+            assert!(buf.starts_with(b"txt:"), "verbatim format");
+            Reply::Verbatim(Bytes::copy_from_slice(&buf[4..]))
+        }
         other => panic!("unexpected reply type {other:?}"),
     }
 }
