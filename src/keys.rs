@@ -221,16 +221,32 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn exists<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
+        self.count_existing(keys, false)
+    }
+
+    /// How many of `keys` exist, counted as accesses when `touch`.
+    fn count_existing<K: AsRef<[u8]>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        touch: bool,
+    ) -> Result<usize> {
         let keys: Vec<K> = keys.into_iter().collect();
         let located = self.located(&keys);
-        self.ks().read_many(&located, |many| {
+        let count = |many: &crate::keyspace::ManyRead<'_>| {
             Ok((0..located.len())
                 .filter(|&n| many.get(n).is_some())
                 .count())
-        })
+        };
+        if touch {
+            self.ks().read_many(&located, count)
+        } else {
+            self.ks().read_many_untouched(&located, count)
+        }
     }
 
-    /// How many of `keys` exist (`TOUCH`).
+    /// How many of `keys` exist, each counted as an access (`TOUCH`: it resets
+    /// [`object_idletime`](Self::object_idletime), which [`exists`](Self::exists) does
+    /// not).
     ///
     /// # Examples
     ///
@@ -241,7 +257,7 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn touch<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
-        self.exists(keys)
+        self.count_existing(keys, true)
     }
 
     /// The type of the value at `key`, `None` if missing (`TYPE`).
@@ -258,8 +274,9 @@ impl<'s> Keys<'s> {
     /// ```
     #[doc(alias = "TYPE")]
     pub fn key_type(&self, key: impl AsRef<[u8]>) -> Result<Option<KeyType>> {
-        self.ks()
-            .read(self.db, key.as_ref(), |v| Ok(v.map(ValueRef::key_type)))
+        self.ks().read_untouched(self.db, key.as_ref(), |v| {
+            Ok(v.map(|(v, _)| ValueRef::key_type(v)))
+        })
     }
 
     /// Every key matching the glob `pattern` (`KEYS`).
@@ -753,16 +770,13 @@ impl<'s> Keys<'s> {
     /// ```
     pub fn pttl(&self, key: impl AsRef<[u8]>) -> Result<Ttl> {
         let now = self.ks().now();
-        self.ks()
-            .read_with_deadline(self.db, key.as_ref(), |entry| {
-                Ok(match entry {
-                    None => Ttl::Missing,
-                    Some((_, None)) => Ttl::Persistent,
-                    Some((_, Some(at))) => {
-                        Ttl::Expires(Duration::from_millis(at.saturating_sub(now)))
-                    }
-                })
+        self.ks().read_untouched(self.db, key.as_ref(), |entry| {
+            Ok(match entry {
+                None => Ttl::Missing,
+                Some((_, None)) => Ttl::Persistent,
+                Some((_, Some(at))) => Ttl::Expires(Duration::from_millis(at.saturating_sub(now))),
             })
+        })
     }
 
     /// When `key` expires, rounded to whole seconds as Redis's `EXPIRETIME` does.
@@ -799,7 +813,7 @@ impl<'s> Keys<'s> {
 
     /// The deadline of `key`, rounded by `round` (in ms).
     fn expire_time(&self, key: &[u8], round: fn(u64) -> u64) -> Result<ExpireTime> {
-        self.ks().read_with_deadline(self.db, key, |entry| {
+        self.ks().read_untouched(self.db, key, |entry| {
             Ok(match entry {
                 None => ExpireTime::Missing,
                 Some((_, None)) => ExpireTime::Persistent,
@@ -873,11 +887,13 @@ impl<'s> Keys<'s> {
         self.ks().object_freq(self.db, key.as_ref())
     }
 
-    /// How long since `key` was last read or written (Redis's `OBJECT IDLETIME`, to the
-    /// millisecond); `None` if absent. Access times are kept under an LRU policy; under
-    /// the policies that keep none every key reads as just used (Redis keeps them under
-    /// every non-LFU policy), and under an LFU policy this is
-    /// [`Error::LfuPolicy`](crate::Error::LfuPolicy).
+    /// How long since `key` was last read or written (Redis's `OBJECT IDLETIME`), in
+    /// whole seconds as Redis counts them; `None` if absent. `TTL`, `TYPE`, `EXISTS` and
+    /// `OBJECT` do not count as accesses (`TOUCH` does). Access times are kept under
+    /// the LRU policies, or under every policy with
+    /// [`StoreBuilder::track_idle_time`](crate::StoreBuilder::track_idle_time);
+    /// otherwise every key reads as just used. Under an LFU policy, which keeps
+    /// frequencies instead, this is [`Error::LfuPolicy`](crate::Error::LfuPolicy).
     ///
     /// # Examples
     ///
@@ -891,6 +907,7 @@ impl<'s> Keys<'s> {
     ///     .build();
     /// store.strings().set("k", "v")?;
     /// clock.advance(Duration::from_secs(90));
+    /// store.keys().ttl("k")?;
     /// assert_eq!(store.keys().object_idletime("k")?, Some(Duration::from_secs(90)));
     /// store.strings().get("k")?;
     /// assert_eq!(store.keys().object_idletime("k")?, Some(Duration::ZERO));
@@ -899,8 +916,8 @@ impl<'s> Keys<'s> {
     pub fn object_idletime(&self, key: impl AsRef<[u8]>) -> Result<Option<Duration>> {
         Ok(self
             .ks()
-            .object_idle_ms(self.db, key.as_ref())?
-            .map(Duration::from_millis))
+            .object_idle_seconds(self.db, key.as_ref())?
+            .map(Duration::from_secs))
     }
 }
 

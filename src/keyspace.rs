@@ -367,11 +367,11 @@ impl Keyspace {
         }
     }
 
-    /// Counts a read's hit or miss and stamps a hit for LRU/LFU. A missing key raises
-    /// `keymiss` here; an expired one is the reader's to delete first (see
-    /// [`Access::expire_after_read`]).
+    /// Counts a read's hit or miss and, if `touch`, stamps a hit as an access (Redis's
+    /// look-ups without `LOOKUP_NOTOUCH`). A missing key raises `keymiss` here; an
+    /// expired one is the reader's to delete first (see [`Access::expire_after_read`]).
     #[inline]
-    fn note_lookup(&self, table: &Table, found: Lookup, db: usize, key: &[u8]) {
+    fn note_lookup(&self, table: &Table, found: Lookup, db: usize, key: &[u8], touch: bool) {
         match found {
             Lookup::Missing => {
                 self.stats.miss();
@@ -380,7 +380,9 @@ impl Keyspace {
             Lookup::Expired => self.stats.miss(),
             Lookup::Live(i) => {
                 self.stats.hit();
-                self.memory.touch(table, i, || self.coarse_now());
+                if touch {
+                    self.memory.touch(table, i, || self.coarse_now());
+                }
             }
         }
     }

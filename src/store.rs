@@ -769,6 +769,7 @@ pub struct StoreBuilder {
     events: KeyspaceEvents,
     max_memory: usize,
     policy: EvictionPolicy,
+    idle_times: bool,
 }
 
 impl Default for StoreBuilder {
@@ -802,6 +803,7 @@ impl StoreBuilder {
             events: KeyspaceEvents::NONE,
             max_memory: 0,
             policy: EvictionPolicy::NoEviction,
+            idle_times: false,
         }
     }
 
@@ -1013,6 +1015,35 @@ impl StoreBuilder {
         self
     }
 
+    /// Keeps every key's last access time under every policy but the LFU ones, as
+    /// Redis does, so that `OBJECT IDLETIME` ([`Keys::object_idletime`]) is exact
+    /// whatever the policy; 4 bytes a key. Off by default: then only the LRU policies
+    /// keep access times (they rank keys by them), and under the others every key reads
+    /// as just used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{ManualClock, Store};
+    /// let clock = ManualClock::new();
+    /// let store = Store::builder().clock(clock.clone()).track_idle_time(true).build();
+    /// store.strings().set("k", "v")?;
+    /// clock.advance(Duration::from_secs(3));
+    /// // TTL, TYPE and EXISTS are not accesses; GET is.
+    /// store.keys().ttl("k")?;
+    /// assert_eq!(store.keys().object_idletime("k")?, Some(Duration::from_secs(3)));
+    /// store.strings().get("k")?;
+    /// assert_eq!(store.keys().object_idletime("k")?, Some(Duration::ZERO));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    ///
+    /// [`Keys::object_idletime`]: crate::Keys::object_idletime
+    pub fn track_idle_time(mut self, on: bool) -> Self {
+        self.idle_times = on;
+        self
+    }
+
     /// Builds the store and, with active expiry on, starts its sweeper thread.
     ///
     /// # Examples
@@ -1036,6 +1067,7 @@ impl StoreBuilder {
         .with_notifier(Notifier::new(self.events, Arc::clone(&pubsub)))
         .with_max_string_size(self.max_string_size);
         keyspace.memory().set_limit(self.max_memory);
+        keyspace.memory().set_idle_times(self.idle_times);
         keyspace.memory().set_policy(self.policy);
         Store {
             core: Core::start(keyspace, pubsub, &schedule, self.active_expiry),

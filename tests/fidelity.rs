@@ -372,3 +372,45 @@ fn class_9_introspection_as_7_0_answers_it() {
         ])
     );
 }
+
+#[test]
+fn class_9_idle_time_is_not_reset_by_ttl_type_exists_or_object() {
+    use std::time::Duration;
+    // Access times as Redis keeps them: under the LRU policies, or every policy when
+    // asked for. (Under an LFU policy OBJECT IDLETIME is an error, as in Redis.)
+    for lru in [true, false] {
+        let clock = embedis::ManualClock::new();
+        let builder = Store::builder().clock(clock.clone());
+        let store = if lru {
+            builder.eviction_policy(embedis::EvictionPolicy::AllKeysLru)
+        } else {
+            builder.track_idle_time(true)
+        }
+        .build();
+        let mut c = store.connection();
+        c.execute(&["SET", "foo", "bar"]);
+        clock.advance(Duration::from_secs(3));
+        for cmd in [
+            &["TTL", "foo"][..],
+            &["PTTL", "foo"],
+            &["EXPIRETIME", "foo"],
+            &["PEXPIRETIME", "foo"],
+            &["TYPE", "foo"],
+            &["EXISTS", "foo"],
+            &["OBJECT", "ENCODING", "foo"],
+            &["OBJECT", "IDLETIME", "foo"],
+        ] {
+            c.execute(cmd);
+        }
+        assert_eq!(c.execute(&["OBJECT", "IDLETIME", "foo"]), Reply::Integer(3));
+        // Whole seconds between second stamps, as Redis's LRU clock counts them.
+        clock.advance(Duration::from_millis(999));
+        assert_eq!(c.execute(&["OBJECT", "IDLETIME", "foo"]), Reply::Integer(3));
+        // TOUCH and reads are accesses.
+        assert_eq!(c.execute(&["TOUCH", "foo", "nope"]), Reply::Integer(1));
+        assert_eq!(c.execute(&["OBJECT", "IDLETIME", "foo"]), Reply::Integer(0));
+        clock.advance(Duration::from_secs(5));
+        c.execute(&["GET", "foo"]);
+        assert_eq!(c.execute(&["OBJECT", "IDLETIME", "foo"]), Reply::Integer(0));
+    }
+}

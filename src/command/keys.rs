@@ -417,8 +417,8 @@ pub(super) fn object(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     } else if is(sub, "REFCOUNT") {
         Reply::Integer(if shared { i64::from(i32::MAX) } else { 1 })
     } else {
-        ks.object_idle_ms(c.db, a[2])?.map_or(Reply::Nil, |ms| {
-            Reply::Integer(i64::try_from(ms / 1000).unwrap_or(i64::MAX))
+        ks.object_idle_seconds(c.db, a[2])?.map_or(Reply::Nil, |s| {
+            Reply::Integer(i64::try_from(s).unwrap_or(i64::MAX))
         })
     })
 }

@@ -213,12 +213,34 @@ impl<'a> Access<'a> {
         key: &[u8],
         f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> Result<R>,
     ) -> Result<R> {
+        self.look(db, key, true, f)
+    }
+
+    /// [`read_with_deadline`](Self::read_with_deadline) that is not an access to the
+    /// key (`TTL`, `TYPE`: Redis's `LOOKUP_NOTOUCH`): its idle time goes on.
+    pub(crate) fn read_untouched<R>(
+        self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> Result<R>,
+    ) -> Result<R> {
+        self.look(db, key, false, f)
+    }
+
+    #[inline]
+    fn look<R>(
+        self,
+        db: usize,
+        key: &[u8],
+        touch: bool,
+        f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> Result<R>,
+    ) -> Result<R> {
         let ks = self.ks;
         let (hash, s) = self.locate(db, key)?;
         let mut expired = false;
         let out = self.table(s, |table| {
             let found = ks.lookup(table, hash, key);
-            ks.note_lookup(table, found, db, key);
+            ks.note_lookup(table, found, db, key, touch);
             expired = found == Lookup::Expired;
             f(found.slot().map(|i| {
                 let (deadline, value) = table.slot(i).parts();
@@ -294,6 +316,24 @@ impl<'a> Access<'a> {
         keys: &[(usize, &[u8])],
         f: impl FnOnce(&ManyRead<'_>) -> Result<R>,
     ) -> Result<R> {
+        self.look_many(keys, true, f)
+    }
+
+    /// [`read_many`](Self::read_many) that is not an access to the keys (`EXISTS`).
+    pub(crate) fn read_many_untouched<R>(
+        self,
+        keys: &[(usize, &[u8])],
+        f: impl FnOnce(&ManyRead<'_>) -> Result<R>,
+    ) -> Result<R> {
+        self.look_many(keys, false, f)
+    }
+
+    fn look_many<R>(
+        self,
+        keys: &[(usize, &[u8])],
+        touch: bool,
+        f: impl FnOnce(&ManyRead<'_>) -> Result<R>,
+    ) -> Result<R> {
         let ks = self.ks;
         let located = self.locate_all(keys)?;
         let order = lock_order(&located);
@@ -304,11 +344,11 @@ impl<'a> Access<'a> {
                 let guards: SmallVec<[_; 4]> =
                     order.iter().map(|&s| ks.shards[s].table.read()).collect();
                 let tables = guards.iter().map(|g| &**g).collect();
-                read_many_in(ks, &located, &order, tables, &mut expired, f)
+                read_many_in(ks, &located, &order, tables, (touch, &mut expired), f)
             }
             Some(_) => self.tables_mut(&order, |tables, _| {
                 let tables = tables.iter().map(|t| &**t).collect();
-                read_many_in(ks, &located, &order, tables, &mut expired, f)
+                read_many_in(ks, &located, &order, tables, (touch, &mut expired), f)
             })?,
         };
         for n in expired {
@@ -357,7 +397,7 @@ fn read_many_in<'t, R>(
     located: &'t [Located<'t>],
     order: &'t [usize],
     tables: SmallVec<[&'t Table; 4]>,
-    expired: &mut Vec<usize>,
+    (touch, expired): (bool, &mut Vec<usize>),
     f: impl FnOnce(&ManyRead<'_>) -> R,
 ) -> R {
     let found = located
@@ -366,7 +406,7 @@ fn read_many_in<'t, R>(
         .map(|(n, l)| {
             let table = tables[order.binary_search(&l.shard).unwrap_or(0)];
             let found = ks.lookup(table, l.hash, l.key);
-            ks.note_lookup(table, found, l.db, l.key);
+            ks.note_lookup(table, found, l.db, l.key, touch);
             if found == Lookup::Expired {
                 expired.push(n);
             }

@@ -35,7 +35,7 @@
 //! the random policies pick one random entry.
 
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU8, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 use rand::Rng;
@@ -99,7 +99,8 @@ const POLICIES: [EvictionPolicy; 8] = [
     EvictionPolicy::VolatileTtl,
 ];
 
-/// What the access stamps hold.
+/// What the access stamps hold: nothing (none are kept), the last access (for the LRU
+/// policies and `OBJECT IDLETIME`), or an LFU counter (for the LFU policies).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tracking {
     None,
@@ -139,6 +140,7 @@ impl EvictionPolicy {
         )
     }
 
+    /// The stamps the policy ranks keys by.
     pub(crate) fn tracking(self) -> Tracking {
         match self {
             EvictionPolicy::AllKeysLru | EvictionPolicy::VolatileLru => Tracking::Lru,
@@ -192,6 +194,8 @@ pub(crate) struct Memory {
     samples: AtomicUsize,
     log_factor: AtomicU32,
     decay_minutes: AtomicU32,
+    /// Last access times are kept under every non-LFU policy (`OBJECT IDLETIME`).
+    idle_times: AtomicBool,
     pool: Mutex<Vec<Candidate>>,
 }
 
@@ -204,6 +208,7 @@ impl Default for Memory {
             samples: AtomicUsize::new(5),
             log_factor: AtomicU32::new(10),
             decay_minutes: AtomicU32::new(1),
+            idle_times: AtomicBool::new(false),
             pool: Mutex::new(Vec::with_capacity(POOL_SIZE + 8)),
         }
     }
@@ -266,9 +271,24 @@ impl Memory {
         self.decay_minutes.store(n, Ordering::Relaxed);
     }
 
+    /// Keeps last access times under every non-LFU policy, not only the LRU ones.
+    pub(crate) fn set_idle_times(&self, on: bool) {
+        self.idle_times.store(on, Ordering::Relaxed);
+    }
+
+    /// The stamps kept now.
     #[inline]
     pub(crate) fn tracking(&self) -> Tracking {
-        self.policy().tracking()
+        self.tracking_for(self.policy())
+    }
+
+    /// The stamps kept under `policy`.
+    #[inline]
+    pub(crate) fn tracking_for(&self, policy: EvictionPolicy) -> Tracking {
+        match policy.tracking() {
+            Tracking::None if self.idle_times.load(Ordering::Relaxed) => Tracking::Lru,
+            t => t,
+        }
     }
 
     /// Whether the store is over its limit.
@@ -287,7 +307,7 @@ impl Memory {
     }
 
     /// Notes an access to the entry in slot `i` (a read under a read lock: the stamp
-    /// is stored only if it changes).
+    /// is stored only if it changes — for LRU, once a second).
     #[inline]
     pub(crate) fn touch(&self, table: &Table, i: u32, now_ms: impl FnOnce() -> u64) {
         let tracking = self.tracking();
@@ -308,8 +328,9 @@ impl Memory {
     }
 
     /// Gives slot `i` a stamp, as a new key (`fresh`) or as an access, under the
-    /// shard's write lock; keeps the stamps as long as the slots while tracking, and
-    /// drops them when no policy needs them.
+    /// shard's write lock; while tracking, keeps the stamps as many as the slots (their
+    /// capacity following the slots', so they cost 4 bytes a slot), and drops them when
+    /// nothing needs them.
     pub(crate) fn stamp(
         &self,
         table: &mut Table,
@@ -328,6 +349,8 @@ impl Memory {
         let now_ms = now_ms();
         let init = Self::new_stamp(tracking, now_ms);
         if table.access.len() < table.slot_count() {
+            let room = table.slot_capacity().saturating_sub(table.access.len());
+            table.access.reserve_exact(room);
             table
                 .access
                 .resize_with(table.slot_count(), || AtomicU32::new(init));
@@ -369,23 +392,29 @@ impl Memory {
     /// (earlier: higher), not by the idle time at sampling, which grows while a
     /// candidate waits in the pool.
     fn score(&self, policy: EvictionPolicy, stamp: Option<u32>, now_ms: u64) -> u64 {
-        match policy.tracking() {
-            Tracking::Lru => stamp.map_or(0, |s| {
-                let accessed = now_ms.saturating_sub(u64::from(lru_clock(now_ms).wrapping_sub(s)));
+        match policy {
+            EvictionPolicy::AllKeysLru | EvictionPolicy::VolatileLru => stamp.map_or(0, |s| {
+                let accessed = now_ms / 1000 - idle_seconds(s, now_ms).min(now_ms / 1000);
                 u64::MAX - accessed
             }),
-            Tracking::Lfu => {
+            EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
                 255 - u64::from(stamp.map_or(LFU_INIT, |s| self.lfu_decayed(s, now_ms)))
             }
-            Tracking::None => 0,
+            _ => 0,
         }
     }
 }
 
-/// The LRU clock: milliseconds, wrapping.
+/// The LRU clock: whole seconds, as Redis's (which keeps 24 bits of them; these 32
+/// wrap after 136 years).
 #[allow(clippy::cast_possible_truncation)] // wraps on purpose
 fn lru_clock(now_ms: u64) -> u32 {
-    now_ms as u32
+    (now_ms / 1000) as u32
+}
+
+/// Whole seconds between an LRU stamp and `now_ms` (`estimateObjectIdleTime`).
+fn idle_seconds(stamp: u32, now_ms: u64) -> u64 {
+    u64::from(lru_clock(now_ms).wrapping_sub(stamp))
 }
 
 /// The LFU clock: minutes, 16 bits.
@@ -691,19 +720,18 @@ impl super::Access<'_> {
             .map(|s| s.map_or(LFU_INIT, |s| ks.memory.frequency(s, now))))
     }
 
-    /// `OBJECT IDLETIME`: milliseconds since the key was last accessed (0 while no
-    /// LRU policy keeps stamps); [`Error::LfuPolicy`] under an LFU policy.
-    pub(crate) fn object_idle_ms(self, db: usize, key: &[u8]) -> Result<Option<u64>> {
+    /// `OBJECT IDLETIME`: whole seconds since the key was last accessed (as Redis
+    /// counts them: between second stamps; 0 while no access times are kept);
+    /// [`Error::LfuPolicy`] under an LFU policy.
+    pub(crate) fn object_idle_seconds(self, db: usize, key: &[u8]) -> Result<Option<u64>> {
         let ks = self.keyspace();
-        let tracking = ks.memory.tracking();
-        if tracking == Tracking::Lfu {
+        if ks.memory.policy().tracking() == Tracking::Lfu {
             return Err(Error::LfuPolicy);
         }
-        let now = lru_clock(ks.coarse_now());
-        Ok(self.access_stamp(db, key)?.map(|s| match (tracking, s) {
-            (Tracking::Lru, Some(s)) => u64::from(now.wrapping_sub(s)),
-            _ => 0,
-        }))
+        let now = ks.coarse_now();
+        Ok(self
+            .access_stamp(db, key)?
+            .map(|s| s.map_or(0, |s| idle_seconds(s, now))))
     }
 }
 

@@ -509,6 +509,11 @@ impl Table {
         self.slots.len()
     }
 
+    /// Slots the table has room for before it grows.
+    pub(crate) fn slot_capacity(&self) -> usize {
+        self.slots.capacity()
+    }
+
     /// Processes wheel records due at `now` (tick ≤ `now / resolution`), checking at most
     /// `budget` of them: removes expired entries, moves records of later deadlines to
     /// their tick, drops stale ones.

@@ -248,7 +248,7 @@ impl Access<'_> {
     pub(crate) fn set_policy(self, policy: EvictionPolicy) -> Result<()> {
         let ks = self.keyspace();
         let before = ks.memory.tracking();
-        if before != policy.tracking() {
+        if before != ks.memory.tracking_for(policy) {
             let shards: Vec<usize> = (0..ks.shards.len()).collect();
             self.tables_mut(&shards, |tables, _| {
                 for table in tables.iter_mut() {
