@@ -332,9 +332,14 @@ impl Watch {
             .iter()
             .map(|k| {
                 // Inside a transaction's closure the key cannot be read: no deadline.
-                core.access()
-                    .peek(db, k, |e| Ok(e.and_then(|(_, d)| d)))
-                    .unwrap_or(None)
+                let (expired, deadline) = core
+                    .access()
+                    .peek_expired(db, k, |e| Ok(e.and_then(|(_, d)| d)))
+                    .unwrap_or((false, None));
+                if expired {
+                    ks.watches().began_expired(db, k, &flag);
+                }
+                deadline
             })
             .collect();
         Watch {

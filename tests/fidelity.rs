@@ -414,3 +414,98 @@ fn class_9_idle_time_is_not_reset_by_ttl_type_exists_or_object() {
         assert_eq!(c.execute(&["OBJECT", "IDLETIME", "foo"]), Reply::Integer(0));
     }
 }
+
+/// Redis 7.0's `multi.tcl` cases of keys that had expired, undeleted, when they were
+/// watched (`wk->expired`): their deletion — lazy, by FLUSHDB, or by SWAPDB — is no
+/// change; replacing no key with an expired one is none either.
+#[test]
+fn class_8_watched_stale_keys_change_only_by_real_changes() {
+    use std::time::Duration;
+    let clock = embedis::ManualClock::new();
+    let store = Store::builder()
+        .clock(clock.clone())
+        .active_expiry(false)
+        .build();
+    let mut c = store.connection();
+    let mut other = store.connection();
+    let ping = Reply::Array(vec![Reply::Simple("PONG".into())]);
+    // Each case: commands before the WATCH (the clock then passes their deadlines),
+    // the database to watch in, what runs between WATCH and EXEC, and whether EXEC runs.
+    type Commands<'a> = &'a [&'a [&'a str]];
+    let cases: Vec<(Commands<'_>, &str, Commands<'_>, bool)> = vec![
+        (&[&["SET", "x", "foo", "PX", "1"]], "0", &[], true),
+        (
+            &[&["SET", "x", "foo", "PX", "1"]],
+            "0",
+            &[&["EXISTS", "x"]],
+            true,
+        ),
+        (
+            &[&["SET", "x", "foo", "PX", "1"]],
+            "0",
+            &[&["FLUSHDB"]],
+            true,
+        ),
+        (
+            &[&["SET", "x", "foo", "PX", "1"]],
+            "0",
+            &[&["SET", "x", "y"]],
+            false,
+        ),
+        (
+            &[&["SELECT", "1"], &["SET", "x", "foo", "PX", "1"]],
+            "1",
+            &[&["SWAPDB", "0", "1"]],
+            true,
+        ),
+        (
+            &[&["SET", "x", "foo", "PX", "1"]],
+            "1",
+            &[&["SWAPDB", "0", "1"]],
+            true,
+        ),
+        (
+            &[
+                &["SELECT", "1"],
+                &["SET", "x", "foo", "PX", "1"],
+                &["SELECT", "0"],
+                &["SET", "x", "bar", "PX", "1"],
+            ],
+            "1",
+            &[&["SWAPDB", "0", "1"]],
+            true,
+        ),
+        // Live keys: SWAPDB changes them, whether they exist or are created.
+        (&[&["SET", "x", "30"]], "0", &[&["SWAPDB", "0", "1"]], false),
+        (
+            &[&["SELECT", "1"], &["SET", "x", "30"]],
+            "0",
+            &[&["SWAPDB", "0", "1"]],
+            false,
+        ),
+        (&[&["SET", "x", "30"]], "0", &[&["FLUSHALL"]], false),
+        (&[&["SET", "x", "30"]], "0", &[&["FLUSHDB"]], false),
+    ];
+    for (n, (before, watch_db, between, runs)) in cases.into_iter().enumerate() {
+        other.execute(&["FLUSHALL"]);
+        for cmd in before {
+            other.execute(cmd);
+        }
+        other.execute(&["SELECT", "0"]);
+        clock.advance(Duration::from_millis(2));
+        c.execute(&["SELECT", watch_db]);
+        c.execute(&["WATCH", "x"]);
+        for cmd in between {
+            // The watcher's own EXISTS is a lazy deletion; the rest come from another.
+            if cmd[0] == "EXISTS" {
+                assert_eq!(c.execute(cmd), Reply::Integer(0));
+            } else {
+                other.execute(cmd);
+            }
+        }
+        c.execute(&["MULTI"]);
+        c.execute(&["PING"]);
+        let expected = if runs { ping.clone() } else { Reply::NilArray };
+        assert_eq!(c.execute(&["EXEC"]), expected, "case {n}");
+    }
+}

@@ -263,6 +263,25 @@ impl<'a> Access<'a> {
         self.ks.notify(notify::KEY_MISS, "keymiss", db, key);
     }
 
+    /// [`peek`](Self::peek), and whether the key has an expired entry not deleted yet.
+    pub(crate) fn peek_expired<R>(
+        self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<(ValueRef<'_>, Option<u64>)>) -> Result<R>,
+    ) -> Result<(bool, R)> {
+        let ks = self.ks;
+        let (hash, s) = self.locate(db, key)?;
+        self.table(s, |table| {
+            let found = ks.lookup(table, hash, key);
+            let live = found.slot().map(|i| {
+                let (deadline, value) = table.slot(i).parts();
+                (value, deadline)
+            });
+            Ok((found == Lookup::Expired, f(live)?))
+        })?
+    }
+
     /// [`read_with_deadline`](Self::read_with_deadline) for the store's own look-ups:
     /// not counted, no `keymiss` event.
     pub(crate) fn peek<R>(

@@ -63,7 +63,7 @@ pub(crate) struct TxLog {
     epoch: Cell<u32>,
     pub(super) events: RefCell<Vec<HeldEvent>>,
     /// Databases changed wholesale (`None`: all), for their watchers.
-    pub(super) touched: RefCell<Vec<(usize, Vec<u8>)>>,
+    pub(super) touched: RefCell<Vec<std::sync::Arc<std::sync::atomic::AtomicBool>>>,
     /// Databases whose blocked callers may find a value now (after `SWAPDB`).
     pub(super) signalled_dbs: RefCell<Vec<usize>>,
 }
@@ -160,10 +160,10 @@ impl TxLog {
         }
     }
 
-    /// Records watched keys a wholesale change (FLUSHDB, SWAPDB) touched, for their
-    /// watchers at the commit.
-    pub(super) fn touched(&self, keys: Vec<(usize, Vec<u8>)>) {
-        self.touched.borrow_mut().extend(keys);
+    /// Records the flags of the watchers a wholesale change (FLUSHDB, SWAPDB) touched,
+    /// to raise at the commit.
+    pub(super) fn touched(&self, flags: Vec<std::sync::Arc<std::sync::atomic::AtomicBool>>) {
+        self.touched.borrow_mut().extend(flags);
     }
 
     /// Holds a keyspace event back until the commit.

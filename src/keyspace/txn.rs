@@ -197,8 +197,8 @@ impl<'k> Locked<'k> {
                 for c in self.log.changed.borrow().iter() {
                     ks.watches.touch(c.db, &c.key);
                 }
-                for (db, key) in self.log.touched.borrow().iter() {
-                    ks.watches.touch(*db, key);
+                for flag in self.log.touched.borrow().iter() {
+                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
                 // Events go out in the order of the changes: before another thread can
                 // change the same keys.

@@ -44,7 +44,9 @@ impl Access<'_> {
         let old = self.tables_mut(&shards, |tables, tx| {
             // Watchers of the keys that exist are told (`touchAllWatchedKeysInDb`), while
             // the tables are still held.
-            ks.touch_watched(dbs, tx, |db, key| ks.present(&shards, tables, db, key));
+            ks.touch_watched(dbs, tx, |db, key| {
+                (ks.entry_state(&shards, tables, db, key), None)
+            });
             let mut old = Vec::new();
             for (s, table) in shards.iter().zip(tables.iter_mut()) {
                 let taken = std::mem::take(&mut **table);
@@ -71,9 +73,13 @@ impl Access<'_> {
         let shards: Vec<usize> = ks.db_shards(lo).chain(ks.db_shards(hi)).collect();
         let n = ks.shards_per_db();
         self.tables_mut(&shards, |tables, tx| {
-            // A watched key of either database that exists in either is touched.
-            ks.touch_watched([a, b], tx, |_, key| {
-                ks.present(&shards, tables, a, key) || ks.present(&shards, tables, b, key)
+            // A watched key of either database, against what replaces it.
+            ks.touch_watched([a, b], tx, |db, key| {
+                let other = if db == a { b } else { a };
+                (
+                    ks.entry_state(&shards, tables, db, key),
+                    ks.entry_state(&shards, tables, other, key),
+                )
             });
             let (low, high) = tables.split_at_mut(n);
             for (x, y) in low.iter_mut().zip(high.iter_mut()) {
@@ -274,46 +280,43 @@ impl Access<'_> {
 }
 
 impl Keyspace {
-    /// Tells the watchers of the watched keys of `dbs` for which `changed` holds (in a
-    /// transaction, at its commit): a wholesale change's `touchAllWatchedKeysInDb`.
+    /// Tells the watchers of the watched keys of `dbs` of a wholesale change (in a
+    /// transaction, at its commit): `entry(db, key)` gives the key's entry before and
+    /// after (see [`Watches::wholesale`](super::watch::Watches::wholesale)).
     fn touch_watched(
         &self,
         dbs: impl IntoIterator<Item = usize>,
         tx: Option<&TxLog>,
-        changed: impl Fn(usize, &[u8]) -> bool,
+        entry: impl Fn(usize, &[u8]) -> (Option<bool>, Option<bool>),
     ) {
-        let touched: Vec<(usize, Vec<u8>)> = dbs
+        let flags: Vec<_> = dbs
             .into_iter()
-            .flat_map(|db| {
-                self.watches
-                    .watched_in(db)
-                    .into_iter()
-                    .map(move |k| (db, k))
-            })
-            .filter(|(db, key)| changed(*db, key))
+            .flat_map(|db| self.watches.wholesale(db, |key| entry(db, key)))
             .collect();
         match tx {
-            Some(log) => log.touched(touched),
-            None => touched
+            Some(log) => log.touched(flags),
+            None => flags
                 .iter()
-                .for_each(|(db, key)| self.watches.touch(*db, key)),
+                .for_each(|f| f.store(true, std::sync::atomic::Ordering::Relaxed)),
         }
     }
 
-    /// Whether `key` has an entry in `db` (expired or not), among the held `tables` of
-    /// `shards`.
-    fn present<T: std::ops::Deref<Target = super::table::Table>>(
+    /// Whether `key` has an entry in `db`, among the held `tables` of `shards`: `None`,
+    /// or whether it has expired.
+    fn entry_state<T: std::ops::Deref<Target = super::table::Table>>(
         &self,
         shards: &[usize],
         tables: &[T],
         db: usize,
         key: &[u8],
-    ) -> bool {
+    ) -> Option<bool> {
         let (hash, shard) = self.locate_one(db, key);
-        shards
-            .iter()
-            .position(|&s| s == shard)
-            .is_some_and(|i| tables[i].find(hash, key).is_some())
+        let i = shards.iter().position(|&s| s == shard)?;
+        match self.lookup(&tables[i], hash, key) {
+            super::Lookup::Missing => None,
+            super::Lookup::Expired => Some(true),
+            super::Lookup::Live(_) => Some(false),
+        }
     }
 
     /// Removes every expired entry that the wheels say is due, shard by shard, in
