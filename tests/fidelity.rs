@@ -415,6 +415,8 @@ fn class_9_idle_time_is_not_reset_by_ttl_type_exists_or_object() {
     }
 }
 
+type Commands<'a> = &'a [&'a [&'a str]];
+
 /// Redis 7.0's `multi.tcl` cases of keys that had expired, undeleted, when they were
 /// watched (`wk->expired`): their deletion — lazy, by FLUSHDB, or by SWAPDB — is no
 /// change; replacing no key with an expired one is none either.
@@ -431,7 +433,6 @@ fn class_8_watched_stale_keys_change_only_by_real_changes() {
     let ping = Reply::Array(vec![Reply::Simple("PONG".into())]);
     // Each case: commands before the WATCH (the clock then passes their deadlines),
     // the database to watch in, what runs between WATCH and EXEC, and whether EXEC runs.
-    type Commands<'a> = &'a [&'a [&'a str]];
     let cases: Vec<(Commands<'_>, &str, Commands<'_>, bool)> = vec![
         (&[&["SET", "x", "foo", "PX", "1"]], "0", &[], true),
         (
