@@ -781,14 +781,8 @@ impl Connection {
                         .unwrap_or(db);
                     keys.extend([(db, args[1]), (to, args[2])]);
                 }
-                "object" | "memory" if args.len() > 2 => keys.push((db, args[2])),
                 _ if cmd.has(table::WHOLE_DB) => whole.push(db),
-                _ => keys.extend(
-                    cmd.keys(args)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|k| (db, k)),
-                ),
+                _ => keys.extend(table::keys_of(cmd, args).into_iter().map(|k| (db, k))),
             }
         }
         whole.sort_unstable();

@@ -453,7 +453,7 @@ impl Spec {
                 .iter()
                 .all(|s| s.flags & K_VARIABLE_FLAGS == 0);
         if reliable {
-            if let Some(keys) = self.keys_by_specs(args) {
+            if let Some(keys) = self.keys_by_specs(args, false) {
                 return keys;
             }
         }
@@ -475,8 +475,17 @@ impl Spec {
         }
     }
 
-    /// `getKeysUsingKeySpecs`: `None` for a spec the arguments do not fit.
-    fn keys_by_specs(&self, args: &[&[u8]]) -> Option<Vec<(usize, u16)>> {
+    /// The positions of every key the specs find among `args`, skipping a spec the
+    /// arguments do not fit (`GET_KEYSPEC_RETURN_PARTIAL`): the keys a command may
+    /// touch, which a transaction locks.
+    pub(crate) fn key_positions(&self, args: &[&[u8]]) -> Vec<usize> {
+        let keys = self.keys_by_specs(args, true).unwrap_or_default();
+        keys.into_iter().map(|(i, _)| i).collect()
+    }
+
+    /// `getKeysUsingKeySpecs`: `None` for a spec the arguments do not fit, unless
+    /// `partial` (then it is skipped).
+    fn keys_by_specs(&self, args: &[&[u8]], partial: bool) -> Option<Vec<(usize, u16)>> {
         let count = i64::try_from(args.len()).ok()?;
         let mut keys = Vec::new();
         for spec in self.key_specs {
@@ -509,6 +518,7 @@ impl Spec {
                     }
                     found
                 }
+                Begin::Unknown if partial => continue,
                 Begin::Unknown => return None,
             };
             let (first, last, step) = match spec.find {
@@ -528,14 +538,27 @@ impl Spec {
                     first: skip,
                     step,
                 } => {
-                    let at = usize::try_from(first + i64::from(index)).ok()?;
-                    let n = parse_i64(args.get(at)?).filter(|n| *n >= 0)?;
+                    let at = usize::try_from(first + i64::from(index)).ok();
+                    let n = at.and_then(|at| args.get(at)).and_then(|a| parse_i64(a));
+                    let Some(n) = n.filter(|n| *n >= 0) else {
+                        if partial {
+                            continue;
+                        }
+                        return None;
+                    };
+                    // Redis adds the count as a C int: cut to 32 bits.
+                    #[allow(clippy::cast_possible_truncation)]
+                    let n = i64::from(n as i32);
                     let start = first + i64::from(skip);
                     (start, start + n - 1, i64::from(step))
                 }
+                Find::Unknown if partial => continue,
                 Find::Unknown => return None,
             };
             if last >= count || last < first || first >= count {
+                if partial {
+                    continue;
+                }
                 return None;
             }
             let mut i = first;
@@ -543,7 +566,7 @@ impl Spec {
                 keys.push((usize::try_from(i).ok()?, spec.flags));
                 i += step.max(1);
             }
-            if spec.flags & K_INCOMPLETE != 0 {
+            if spec.flags & K_INCOMPLETE != 0 && !partial {
                 return None;
             }
         }
