@@ -94,24 +94,73 @@ fn help(conn: &mut Connection, args: &[Vec<u8>]) {
         return;
     };
     for pair in docs.chunks_exact(2) {
-        let (Reply::Bulk(name), Reply::Array(fields)) = (&pair[0], &pair[1]) else {
+        let (Reply::Bulk(name), fields) = (&pair[0], &pair[1]) else {
             continue;
         };
-        let field = |want: &str| {
-            fields.chunks_exact(2).find_map(|f| match (&f[0], &f[1]) {
-                (Reply::Bulk(k), Reply::Bulk(v)) if k.as_ref() == want.as_bytes() => {
-                    Some(String::from_utf8_lossy(v).into_owned())
-                }
-                _ => None,
-            })
+        let text = |want: &str| match field(fields, want) {
+            Some(Reply::Bulk(v)) => String::from_utf8_lossy(v).into_owned(),
+            _ => String::new(),
+        };
+        let syntax = match field(fields, "arguments") {
+            Some(Reply::Array(a)) => arguments(a, " "),
+            _ => String::new(),
         };
         let name = String::from_utf8_lossy(name).to_uppercase();
         println!();
-        println!("  {name} {}", field("syntax").unwrap_or_default());
-        println!("  summary: {}", field("summary").unwrap_or_default());
-        println!("  group: {}", field("group").unwrap_or_default());
+        println!("  {name} {syntax}");
+        println!("  summary: {}", text("summary"));
+        println!("  group: {}", text("group"));
         println!();
     }
+}
+
+/// A field of a map that RESP2 shows as a flat array.
+fn field<'r>(map: &'r Reply, want: &str) -> Option<&'r Reply> {
+    let Reply::Array(flat) = map else {
+        return None;
+    };
+    flat.chunks_exact(2).find_map(|f| match &f[0] {
+        Reply::Bulk(k) if k.as_ref() == want.as_bytes() => Some(&f[1]),
+        _ => None,
+    })
+}
+
+/// A command's syntax from its documented arguments, as redis-cli writes it
+/// (`cliAddArgument`): `key value [NX|XX] [GET] ...`.
+fn arguments(args: &[Reply], separator: &str) -> String {
+    args.iter()
+        .map(|a| {
+            let text = |want: &str| match field(a, want) {
+                Some(Reply::Bulk(v)) => String::from_utf8_lossy(v).into_owned(),
+                _ => String::new(),
+            };
+            let kind = text("type");
+            let flag = |f: &str| match field(a, "flags") {
+                Some(Reply::Array(flags)) => flags.contains(&Reply::Simple(f.into())),
+                _ => false,
+            };
+            let repeat = match (kind.as_str(), field(a, "arguments")) {
+                ("oneof", Some(Reply::Array(sub))) => arguments(sub, "|"),
+                ("block", Some(Reply::Array(sub))) => arguments(sub, " "),
+                ("pure-token", _) => String::new(),
+                _ => text("name"),
+            };
+            let mut token = text("token");
+            if !token.is_empty() && kind != "pure-token" {
+                token.push(' ');
+            }
+            let mut out = format!("{token}{repeat}");
+            if flag("multiple") {
+                let again = if flag("multiple_token") { &token } else { "" };
+                out = format!("{out} [{again}{repeat} ...]");
+            }
+            if flag("optional") {
+                out = format!("[{out}]");
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 /// Splits a line into arguments as redis-cli does (`sdssplitargs`).

@@ -1451,9 +1451,20 @@ fn random_commands_match_redis() {
 /// for commands it leaves out (they describe the server or the connection, not data).
 fn hostile_compare(name: &str, args: &[String]) -> Option<Compare> {
     Some(match name {
-        "client" | "command" | "config" | "info" | "memory" | "hello" | "quit" | "reset"
-        | "save" | "shutdown" | "sync" | "psync" | "time" | "multi" | "exec" | "discard"
-        | "watch" | "unwatch" | "subscribe" | "psubscribe" | "unsubscribe" | "punsubscribe"
+        // COMMAND compares where its answer does not list every command (the store
+        // has fewer than Redis: tests/introspection.rs compares those per command).
+        "command" => {
+            let sub = args.first().map(|s| s.to_ascii_uppercase());
+            match sub.as_deref() {
+                None | Some("COUNT" | "LIST") => return None,
+                Some("INFO" | "DOCS") if args.len() == 1 => return None,
+                _ => Compare::Exact,
+            }
+        }
+        // CLIENT KILL, PAUSE and REPLY would stop the reference server answering.
+        "client" | "config" | "info" | "memory" | "hello" | "quit" | "reset" | "save"
+        | "shutdown" | "sync" | "psync" | "time" | "multi" | "exec" | "discard" | "watch"
+        | "unwatch" | "subscribe" | "psubscribe" | "unsubscribe" | "punsubscribe"
         | "ssubscribe" | "sunsubscribe" => {
             return None;
         }
@@ -1516,7 +1527,9 @@ fn hostile_fixture() -> Vec<Vec<&'static str>> {
 fn known_commands(c: &mut embedis::Connection) -> Vec<(String, i64)> {
     let mut commands: Vec<(String, i64)> = hostile::command_arities(c)
         .into_iter()
-        .filter(|(name, _)| name == "object" || hostile_compare(name, &[]).is_some())
+        .filter(|(name, _)| {
+            name == "object" || name == "command" || hostile_compare(name, &[]).is_some()
+        })
         .collect();
     commands.sort();
     commands
