@@ -5,7 +5,7 @@
 //! reach the keyspace through an [`Access`](crate::keyspace::Access) and the registries
 //! through this.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
@@ -110,10 +110,10 @@ impl Clients {
             blocked: Mutex::new(None),
             unblock_error: AtomicBool::new(false),
             created: now,
-            shown: Mutex::new(Shown {
-                last_interaction: now,
+            shown: Shown {
+                last_interaction: AtomicU64::new(now),
                 ..Shown::default()
-            }),
+            },
             killed: AtomicBool::new(false),
         });
         self.live.lock().insert(id, Arc::clone(&client));
@@ -196,12 +196,12 @@ impl Clients {
             }
             if !waited {
                 waited = true;
-                client.shown.lock().postponed = true;
+                client.shown.postponed.store(true, Ordering::Relaxed);
             }
             self.pause_changed.wait_until(&mut p, until);
         }
         if waited {
-            client.shown.lock().postponed = false;
+            client.shown.postponed.store(false, Ordering::Relaxed);
         }
     }
 }
@@ -218,31 +218,36 @@ pub(crate) struct Client {
     /// When it was made (Unix milliseconds).
     pub(crate) created: u64,
     /// What `CLIENT LIST` shows of it, kept by its connection as it runs commands.
-    pub(crate) shown: Mutex<Shown>,
+    pub(crate) shown: Shown,
     /// Closed by `CLIENT KILL`: its next command fails, and it starts afresh.
     pub(crate) killed: AtomicBool,
 }
 
-/// A connection's state as others see it (`CLIENT LIST`).
+/// A connection's state as others see it (`CLIENT LIST`), published by the connection
+/// with relaxed stores (no lock on its command path).
 #[derive(Debug, Default)]
 pub(crate) struct Shown {
-    pub(crate) db: usize,
+    pub(crate) db: AtomicUsize,
     /// Channels, patterns and shard channels subscribed to.
-    pub(crate) subscriptions: [usize; 3],
-    /// Commands queued by `MULTI`, and their arguments' bytes; `None` outside it.
-    pub(crate) multi: Option<(usize, usize)>,
+    pub(crate) subscriptions: [AtomicUsize; 3],
+    /// Commands queued by `MULTI` plus one (0: not in `MULTI`), and their arguments'
+    /// bytes.
+    pub(crate) multi: AtomicUsize,
+    pub(crate) multi_memory: AtomicUsize,
     /// The flags of the watches of a `WATCH` in force: set once a key changed.
-    pub(crate) watched: Vec<Arc<AtomicBool>>,
-    pub(crate) no_evict: bool,
-    pub(crate) resp3: bool,
-    /// The full name of the last command (`client|list`); `None` if unknown.
-    pub(crate) last_command: Option<&'static str>,
+    pub(crate) watched: Mutex<Vec<Arc<AtomicBool>>>,
+    pub(crate) watching: AtomicUsize,
+    pub(crate) no_evict: AtomicBool,
+    pub(crate) resp3: AtomicBool,
+    /// The last command, as the command table codes it (0: unknown).
+    pub(crate) last_command: AtomicU32,
     /// When it last sent a command (Unix milliseconds).
-    pub(crate) last_interaction: u64,
-    /// The command running: its size in RESP and its arguments' bytes.
-    pub(crate) running: (usize, usize),
+    pub(crate) last_interaction: AtomicU64,
+    /// The command running: its size in RESP, and its arguments' bytes.
+    pub(crate) running: AtomicUsize,
+    pub(crate) running_args: AtomicUsize,
     /// The bytes of its reply made so far (inside `EXEC`).
-    pub(crate) buffered: usize,
+    pub(crate) buffered: AtomicUsize,
     /// Its command waits for a `CLIENT PAUSE` to end.
-    pub(crate) postponed: bool,
+    pub(crate) postponed: AtomicBool,
 }

@@ -218,40 +218,51 @@ impl Connection {
         spec.map_or_else(|| flags(cmd.name), table::spec::Spec::flags) & writes != 0
     }
 
-    /// Notes for `CLIENT LIST` the command arriving: its full name (`None`: unknown)
-    /// and its size, in RESP and in argument bytes.
-    fn note(&self, args: &[&[u8]], name: Option<&'static str>) {
+    /// Notes for `CLIENT LIST` the command arriving: its code (see
+    /// [`table::command_code`]; 0: unknown) and its size, in RESP and in argument bytes.
+    fn note(&self, args: &[&[u8]], code: u32) {
         fn resp_len(n: usize) -> usize {
             n.checked_ilog10().map_or(1, |d| d as usize + 1) + 3
         }
         let bytes: usize = args.iter().map(|a| a.len()).sum();
         let framing: usize = args.iter().map(|a| resp_len(a.len()) + 2).sum();
+        let s = &self.client.shown;
+        s.last_command.store(code, Ordering::Relaxed);
         let now = self.store.keyspace().coarse_now();
-        let mut s = self.client.shown.lock();
-        s.last_command = name;
-        s.last_interaction = now;
-        s.running = (resp_len(args.len()) + framing + bytes, bytes);
+        s.last_interaction.store(now, Ordering::Relaxed);
+        let size = resp_len(args.len()) + framing + bytes;
+        s.running.store(size, Ordering::Relaxed);
+        s.running_args.store(bytes, Ordering::Relaxed);
     }
 
     /// Publishes this connection's state for `CLIENT LIST` once a command ran.
     fn show(&self) {
-        let sub = self.subscription.as_ref();
-        let mut s = self.client.shown.lock();
-        s.db = self.db;
-        s.resp3 = self.resp3;
-        s.subscriptions = sub.map_or([0; 3], |s| {
+        let s = &self.client.shown;
+        s.db.store(self.db, Ordering::Relaxed);
+        s.resp3.store(self.resp3, Ordering::Relaxed);
+        let subs = self.subscription.as_ref().map_or([0; 3], |s| {
             [
                 s.channels().len(),
                 s.patterns().len(),
                 s.shard_channels().len(),
             ]
         });
-        s.multi = self.multi.as_ref().map(|m| (m.queue.len(), m.memory));
-        if s.watched.len() != self.watches.len() {
-            s.watched = self.watches.iter().map(Watch::changed_flag).collect();
+        for (shown, n) in s.subscriptions.iter().zip(subs) {
+            shown.store(n, Ordering::Relaxed);
         }
-        s.running = (0, 0);
-        s.buffered = 0;
+        let (queued, memory) = self
+            .multi
+            .as_ref()
+            .map_or((0, 0), |m| (m.queue.len() + 1, m.memory));
+        s.multi.store(queued, Ordering::Relaxed);
+        s.multi_memory.store(memory, Ordering::Relaxed);
+        if s.watching.load(Ordering::Relaxed) != self.watches.len() {
+            *s.watched.lock() = self.watches.iter().map(Watch::changed_flag).collect();
+            s.watching.store(self.watches.len(), Ordering::Relaxed);
+        }
+        s.running.store(0, Ordering::Relaxed);
+        s.running_args.store(0, Ordering::Relaxed);
+        s.buffered.store(0, Ordering::Relaxed);
     }
 
     /// The next pushed reply — a subscription's confirmation or message, as
@@ -338,7 +349,7 @@ impl Connection {
         // The checks of Redis's `processCommand`, in its order. Each refusal dirties a
         // transaction being queued.
         let Some(cmd) = table::lookup(args[0]) else {
-            self.note(args, None);
+            self.note(args, 0);
             return self.reject(None, unknown_command(args));
         };
         let mut spec = None;
@@ -349,13 +360,13 @@ impl Connection {
                 .then(|| table::spec::find(cmd.name.as_bytes())?.sub(sub))
                 .flatten();
             if spec.is_none() {
-                self.note(args, None);
+                self.note(args, 0);
                 let reply = unknown_subcommand(sub, &cmd.name.to_ascii_uppercase());
                 return self.reject(Some(cmd), reply);
             }
         }
         let (name, arity) = spec.map_or((cmd.name, cmd.arity), |s| (s.name, s.arity));
-        self.note(args, Some(name));
+        self.note(args, table::command_code(cmd, spec));
         let n = i64::try_from(args.len()).unwrap_or(i64::MAX);
         let arity = i64::from(arity);
         if if arity >= 0 { n != arity } else { n < -arity } {
@@ -734,7 +745,8 @@ impl Connection {
                         r.to_resp(self.resp3).len()
                     };
                     let so_far: usize = replies.iter().map(wire).sum();
-                    self.client.shown.lock().buffered = header + so_far;
+                    let buffered = &self.client.shown.buffered;
+                    buffered.store(header + so_far, Ordering::Relaxed);
                 }
                 replies.push(self.run_queued(cmd, args, access));
             }

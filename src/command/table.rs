@@ -62,6 +62,42 @@ pub(crate) fn keys_of<'a>(cmd: &Command, args: &[&'a [u8]]) -> Vec<&'a [u8]> {
         .collect()
 }
 
+/// A command (and its subcommand) as one number, for a connection to publish without a
+/// lock (`CLIENT LIST`'s `cmd=`): its place in the table and in its spec's subcommands,
+/// each plus one. 0 is no command.
+pub(crate) fn command_code(cmd: &Command, sub: Option<&spec::Spec>) -> u32 {
+    let place = |at: usize, start: usize, size: usize| (at - start) / size + 1;
+    let top = place(
+        std::ptr::from_ref(cmd) as usize,
+        COMMANDS.as_ptr() as usize,
+        std::mem::size_of::<Command>(),
+    );
+    let sub = sub.map_or(0, |sub| {
+        spec::find(cmd.name.as_bytes()).map_or(0, |parent| {
+            place(
+                std::ptr::from_ref(sub) as usize,
+                parent.subcommands.as_ptr() as usize,
+                std::mem::size_of::<spec::Spec>(),
+            )
+        })
+    });
+    u32::try_from(top << 8 | sub.min(0xff)).unwrap_or(0)
+}
+
+/// The full name [`command_code`] coded (`client|list`); `None` for 0.
+pub(crate) fn command_name(code: u32) -> Option<&'static str> {
+    let top = COMMANDS.get(usize::try_from(code >> 8).ok()?.checked_sub(1)?)?;
+    match (code & 0xff) as usize {
+        0 => Some(top.name),
+        sub => Some(
+            spec::find(top.name.as_bytes())?
+                .subcommands
+                .get(sub - 1)?
+                .name,
+        ),
+    }
+}
+
 /// The subcommands the store has of a container command (Redis checks the name, and
 /// the arity its spec gives, before running or queuing the command).
 pub(crate) fn subcommands(name: &str) -> Option<&'static [&'static str]> {
@@ -331,6 +367,22 @@ mod tests {
         assert_eq!(lookup(b"GeT").map(|c| c.name), Some("get"));
         assert!(lookup(b"nosuchcommand").is_none());
         assert!(lookup(&[b'a'; 100]).is_none());
+    }
+
+    #[test]
+    fn command_codes_name_commands_and_subcommands() {
+        let get = lookup(b"get").unwrap();
+        assert_eq!(command_name(command_code(get, None)), Some("get"));
+        let client = lookup(b"client").unwrap();
+        let list = spec::find(b"client").unwrap().sub(b"list");
+        assert_eq!(
+            command_name(command_code(client, list)),
+            Some("client|list")
+        );
+        let final_one = COMMANDS.last().unwrap();
+        let code = command_code(final_one, None);
+        assert_eq!(command_name(code), Some(final_one.name));
+        assert_eq!(command_name(0), None);
     }
 
     #[test]

@@ -103,9 +103,9 @@ const POLICIES: [EvictionPolicy; 8] = [
 /// policies and `OBJECT IDLETIME`), or an LFU counter (for the LFU policies).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tracking {
-    None,
-    Lru,
-    Lfu,
+    None = 0,
+    Lru = 1,
+    Lfu = 2,
 }
 
 impl EvictionPolicy {
@@ -196,6 +196,8 @@ pub(crate) struct Memory {
     decay_minutes: AtomicU32,
     /// Last access times are kept under every non-LFU policy (`OBJECT IDLETIME`).
     idle_times: AtomicBool,
+    /// The stamps kept, from the policy and `idle_times` (one load on a read's path).
+    tracking: AtomicU8,
     pool: Mutex<Vec<Candidate>>,
 }
 
@@ -209,6 +211,7 @@ impl Default for Memory {
             log_factor: AtomicU32::new(10),
             decay_minutes: AtomicU32::new(1),
             idle_times: AtomicBool::new(false),
+            tracking: AtomicU8::new(Tracking::None as u8),
             pool: Mutex::new(Vec::with_capacity(POOL_SIZE + 8)),
         }
     }
@@ -243,6 +246,8 @@ impl Memory {
 
     pub(crate) fn set_policy(&self, policy: EvictionPolicy) {
         self.policy.store(policy.index(), Ordering::Relaxed);
+        self.tracking
+            .store(self.tracking_for(policy) as u8, Ordering::Relaxed);
         // Candidates were ranked by another measure.
         self.pool.lock().clear();
     }
@@ -274,12 +279,18 @@ impl Memory {
     /// Keeps last access times under every non-LFU policy, not only the LRU ones.
     pub(crate) fn set_idle_times(&self, on: bool) {
         self.idle_times.store(on, Ordering::Relaxed);
+        self.tracking
+            .store(self.tracking_for(self.policy()) as u8, Ordering::Relaxed);
     }
 
     /// The stamps kept now.
     #[inline]
     pub(crate) fn tracking(&self) -> Tracking {
-        self.tracking_for(self.policy())
+        match self.tracking.load(Ordering::Relaxed) {
+            0 => Tracking::None,
+            1 => Tracking::Lru,
+            _ => Tracking::Lfu,
+        }
     }
 
     /// The stamps kept under `policy`.

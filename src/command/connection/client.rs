@@ -13,6 +13,7 @@ use bytes::Bytes;
 use super::{Connection, check_client_name, error};
 use crate::Error;
 use crate::command::parse::{int, is};
+use crate::command::table;
 use crate::command::{Reply, c_str, reply_error, subcommand_syntax_error};
 use crate::core::Client;
 
@@ -41,7 +42,8 @@ fn kind(name: &[u8]) -> Result<Kind, Reply> {
 }
 
 fn kind_of(client: &Client) -> Kind {
-    if client.shown.lock().subscriptions.iter().any(|n| *n > 0) {
+    let subs = &client.shown.subscriptions;
+    if subs.iter().any(|n| n.load(Ordering::Relaxed) > 0) {
         Kind::PubSub
     } else {
         Kind::Normal
@@ -52,28 +54,31 @@ fn kind_of(client: &Client) -> Kind {
 pub(super) fn info_line(client: &Client, now: u64) -> String {
     let name = client.name.lock().clone().unwrap_or_default();
     let blocked = client.blocked.lock().is_some();
-    let s = client.shown.lock();
+    let s = &client.shown;
+    let load = |a: &std::sync::atomic::AtomicUsize| a.load(Ordering::Relaxed);
+    let subs = [0, 1, 2].map(|i| load(&s.subscriptions[i]));
+    let multi = load(&s.multi);
     let mut flags = String::new();
-    if s.subscriptions.iter().any(|n| *n > 0) {
+    if subs.iter().any(|n| *n > 0) {
         flags.push('P');
     }
-    if s.multi.is_some() {
+    if multi > 0 {
         flags.push('x');
     }
-    if blocked || s.postponed {
+    if blocked || s.postponed.load(Ordering::Relaxed) {
         flags.push('b');
     }
-    if s.watched.iter().any(|w| w.load(Ordering::Relaxed)) {
+    if s.watched.lock().iter().any(|w| w.load(Ordering::Relaxed)) {
         flags.push('d');
     }
-    if s.no_evict {
+    if s.no_evict.load(Ordering::Relaxed) {
         flags.push('e');
     }
     if flags.is_empty() {
         flags.push('N');
     }
-    let (queued, multi_mem) = s.multi.unwrap_or((0, 0));
-    let (qbuf, argv_mem) = s.running;
+    let multi_mem = load(&s.multi_memory);
+    let (qbuf, argv_mem) = (load(&s.running), load(&s.running_args));
     let secs = |ms: u64| now / 1000 - (ms / 1000).min(now / 1000);
     let mut line = String::new();
     let _ = write!(
@@ -82,17 +87,20 @@ pub(super) fn info_line(client: &Client, now: u64) -> String {
         client.id,
         String::from_utf8_lossy(c_str(&name)),
         secs(client.created),
-        secs(s.last_interaction),
-        s.db,
-        s.subscriptions[0],
-        s.subscriptions[1],
-        s.subscriptions[2],
-        s.multi
-            .map_or(-1, |_| i64::try_from(queued).unwrap_or(i64::MAX)),
-        s.buffered,
+        secs(s.last_interaction.load(Ordering::Relaxed)),
+        load(&s.db),
+        subs[0],
+        subs[1],
+        subs[2],
+        i64::try_from(multi).unwrap_or(i64::MAX) - 1,
+        load(&s.buffered),
         qbuf + argv_mem + multi_mem + std::mem::size_of::<Connection>(),
-        s.last_command.unwrap_or("NULL"),
-        if s.resp3 { 3 } else { 2 },
+        table::command_name(s.last_command.load(Ordering::Relaxed)).unwrap_or("NULL"),
+        if s.resp3.load(Ordering::Relaxed) {
+            3
+        } else {
+            2
+        },
     );
     line
 }
@@ -125,7 +133,7 @@ impl Connection {
                 a if is(a, "OFF") => false,
                 _ => return Error::Syntax.into(),
             };
-            self.client.shown.lock().no_evict = on;
+            self.client.shown.no_evict.store(on, Ordering::Relaxed);
             return Reply::ok();
         }
         if is(sub, "KILL") {
