@@ -1469,10 +1469,12 @@ fn hostile_compare(name: &str, args: &[String]) -> Option<Compare> {
             return None;
         }
         // Access times and frequencies are the server's own.
+        // A key's idle time is the server's own clock's (FREQ, under no LFU policy, is
+        // the same error on both sides).
         "object"
-            if !args
-                .get(1)
-                .is_some_and(|s| s.eq_ignore_ascii_case("encoding")) =>
+            if args
+                .first()
+                .is_some_and(|s| s.eq_ignore_ascii_case("idletime")) =>
         {
             return None;
         }
