@@ -1,7 +1,8 @@
 //! Arbitrary argument vectors through `Connection::execute`, over a small key space
 //! seeded with a value of every type (so wrong-type and overwrite paths are hit all the
 //! time): command names from the command table, arguments from the hostile pool of
-//! `tests/garbage.rs`, integers, and raw bytes. No input may panic or hang; strings are
+//! `tests/garbage.rs`, integers, and raw bytes. No input may panic or hang (a `CLIENT
+//! PAUSE` lasts 1 ms); strings are
 //! capped at 1 MiB so that valid huge offsets do not turn into slow allocations.
 #![no_main]
 
@@ -81,6 +82,12 @@ fn run(data: &[u8]) -> Result<()> {
             || name == "wait";
         if blocking {
             c.execute(&["MULTI"]);
+        }
+        // A CLIENT PAUSE holds every later command (UNPAUSE too) for real: 1 ms at most.
+        if name == "client" && args.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"pause")) {
+            if let Some(timeout) = args.get_mut(2) {
+                *timeout = b"1".to_vec();
+            }
         }
         c.execute(&args);
         if blocking {
