@@ -115,6 +115,7 @@ impl Clients {
                 ..Shown::default()
             },
             killed: AtomicBool::new(false),
+            inbox: Mutex::new(None),
         });
         self.live.lock().insert(id, Arc::clone(&client));
         client
@@ -169,6 +170,12 @@ impl Clients {
         self.pause_changed.notify_all();
     }
 
+    /// Wakes the commands waiting on a pause, to look again (at a kill).
+    fn wake_paused(&self) {
+        let _p = self.pause.lock();
+        self.pause_changed.notify_all();
+    }
+
     /// `CLIENT UNPAUSE`.
     pub(crate) fn unpause(&self) {
         *self.pause.lock() = Pause::default();
@@ -186,6 +193,9 @@ impl Clients {
         let mut p = self.pause.lock();
         let mut waited = false;
         while let Some(until) = p.until {
+            if client.killed.load(Ordering::Acquire) {
+                break;
+            }
             if Instant::now() >= until {
                 *p = Pause::default();
                 self.paused.store(false, Ordering::Release);
@@ -221,6 +231,24 @@ pub(crate) struct Client {
     pub(crate) shown: Shown,
     /// Closed by `CLIENT KILL`: its next command fails, and it starts afresh.
     pub(crate) killed: AtomicBool,
+    /// Its subscription's inbox, which a kill closes at once.
+    pub(crate) inbox: Mutex<Option<Arc<crate::keyspace::pubsub::Inbox>>>,
+}
+
+impl Client {
+    /// `CLIENT KILL` of another connection: closes it at once — its subscription stops
+    /// receiving and counting, a blocking call or a wait on a pause returns — and its
+    /// next command fails.
+    pub(crate) fn kill(&self, clients: &Clients) -> Option<CancelToken> {
+        self.killed.store(true, Ordering::Release);
+        if let Some(inbox) = self.inbox.lock().take() {
+            inbox.close();
+        }
+        clients.wake_paused();
+        // Under the lock a blocking call registers its token with: it either sees the
+        // kill before it waits, or its token is cancelled.
+        self.blocked.lock().clone()
+    }
 }
 
 /// A connection's state as others see it (`CLIENT LIST`), published by the connection

@@ -301,6 +301,11 @@ impl Subscription {
         }
     }
 
+    /// Where its messages wait (for `CLIENT KILL` to close).
+    pub(crate) fn inbox(&self) -> Arc<Inbox> {
+        Arc::clone(&self.inbox)
+    }
+
     /// Also listens to `channels` (`SUBSCRIBE`); those already subscribed are ignored.
     ///
     /// # Examples

@@ -402,6 +402,24 @@ impl Store {
         let _ = self.access().shrink_to_limit();
     }
 
+    /// Ends a `CLIENT PAUSE` at once (as `CLIENT UNPAUSE` does). During a pause of all
+    /// commands every connection's commands wait, `CLIENT UNPAUSE` included, as in
+    /// Redis; the typed API is never paused, so this is the way out.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{Reply, Store};
+    /// let store = Store::new();
+    /// let mut conn = store.connection();
+    /// assert_eq!(conn.execute(&["CLIENT", "PAUSE", "3600000"]), Reply::ok());
+    /// store.unpause_connections();
+    /// assert_eq!(conn.execute(&["PING"]), Reply::Simple("PONG".into()));
+    /// ```
+    pub fn unpause_connections(&self) {
+        self.core.clients.unpause();
+    }
+
     /// The eviction policy; see [`StoreBuilder::eviction_policy`].
     ///
     /// # Examples

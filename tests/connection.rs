@@ -579,10 +579,76 @@ fn client_pause_holds_commands_until_it_ends() {
     assert_eq!(admin.execute(&["CLIENT", "UNPAUSE"]), Reply::ok());
     let reply = common::join_within(write, common::PROMPTLY, "a write after UNPAUSE");
     assert_eq!(reply, Reply::ok());
-    // A pause whose time is over holds nothing.
+    // A pause of all commands whose time is over holds none (this would hang).
     assert_eq!(admin.execute(&["CLIENT", "PAUSE", "1"]), Reply::ok());
-    thread::sleep(Duration::from_millis(2));
-    assert_eq!(admin.execute(&["GET", "k"]), bulk("v"));
+    let mut late = store.connection();
+    let write = thread::spawn(move || late.execute(&["SET", "k", "w"]));
+    let reply = common::join_within(write, common::PROMPTLY, "a write after a 1 ms pause");
+    assert_eq!(reply, Reply::ok());
+    // The store can always end a pause, even of every command (CLIENT UNPAUSE waits
+    // then, as in Redis).
+    assert_eq!(admin.execute(&["CLIENT", "PAUSE", "3600000"]), Reply::ok());
+    store.unpause_connections();
+    assert_eq!(admin.execute(&["GET", "k"]), bulk("w"));
+}
+
+#[test]
+fn client_kill_is_final_for_a_waiting_command_a_blocked_pop_and_a_subscriber() {
+    let store = Store::new();
+    let mut admin = store.connection();
+    // A command waiting on a pause is not run.
+    admin.execute(&["CLIENT", "PAUSE", "3600000", "WRITE"]);
+    let mut writer = store.connection();
+    let id = writer.id().to_string();
+    let write = thread::spawn(move || writer.execute(&["SET", "k", "killed"]));
+    let deadline = Instant::now() + common::PROMPTLY;
+    while !listed(&mut admin, id.parse().unwrap()).is_some_and(|l| l.contains(" flags=b ")) {
+        assert!(Instant::now() < deadline, "the write never waited");
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(
+        admin.execute(&["CLIENT", "KILL", "ID", &id]),
+        Reply::Integer(1)
+    );
+    let reply = common::join_within(write, common::PROMPTLY, "a killed connection's write");
+    assert_eq!(
+        reply,
+        Reply::Error("ERR Connection closed by CLIENT KILL".into())
+    );
+    admin.execute(&["CLIENT", "UNPAUSE"]);
+    assert_eq!(admin.execute(&["EXISTS", "k"]), Reply::Integer(0));
+    // A killed blocked pop takes nothing pushed later.
+    let mut waiter = store.connection();
+    let id = waiter.id().to_string();
+    let pop = thread::spawn(move || waiter.execute(&["BLPOP", "q", "0"]));
+    until_blocked(&store, 1);
+    assert_eq!(
+        admin.execute(&["CLIENT", "KILL", "ID", &id]),
+        Reply::Integer(1)
+    );
+    common::join_within(pop, common::PROMPTLY, "a killed BLPOP");
+    admin.execute(&["LPUSH", "q", "x"]);
+    assert_eq!(admin.execute(&["LLEN", "q"]), Reply::Integer(1));
+    // A killed subscriber stops receiving and counting at once, and its wait ends.
+    let mut sub = store.connection();
+    sub.execute(&["SUBSCRIBE", "ch"]);
+    let id = sub.id().to_string();
+    let waiting = thread::spawn(move || sub.next_push(Duration::from_secs(3600)));
+    assert_eq!(
+        admin.execute(&["CLIENT", "KILL", "ID", &id]),
+        Reply::Integer(1)
+    );
+    let woke = common::join_within(waiting, common::PROMPTLY, "a killed subscriber's wait");
+    assert_eq!(
+        woke,
+        Some(Reply::Error("ERR Connection closed by CLIENT KILL".into()))
+    );
+    assert_eq!(admin.execute(&["PUBLISH", "ch", "m"]), Reply::Integer(0));
+    assert_eq!(
+        admin.execute(&["PUBSUB", "NUMSUB", "ch"]),
+        Reply::Array(vec![bulk("ch"), Reply::Integer(0)])
+    );
+    assert_eq!(admin.execute(&["PUBSUB", "CHANNELS"]), Reply::Array(vec![]));
 }
 
 #[test]

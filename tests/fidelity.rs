@@ -403,7 +403,8 @@ fn class_9_idle_time_is_not_reset_by_ttl_type_exists_or_object() {
             c.execute(cmd);
         }
         assert_eq!(c.execute(&["OBJECT", "IDLETIME", "foo"]), Reply::Integer(3));
-        // Whole seconds between second stamps, as Redis's LRU clock counts them.
+        // Whole seconds between second stamps, as Redis's LRU clock counts them (the
+        // manual clock starts on a whole second).
         clock.advance(Duration::from_millis(999));
         assert_eq!(c.execute(&["OBJECT", "IDLETIME", "foo"]), Reply::Integer(3));
         // TOUCH and reads are accesses.

@@ -303,7 +303,12 @@ impl Connection {
             r
         } else {
             let sub = self.subscription.as_ref()?;
-            match sub.recv_timeout(timeout) {
+            let got = sub.recv_timeout(timeout);
+            if self.client.killed.load(Ordering::Acquire) {
+                // Killed while it waited (the kill closed the inbox, which woke it).
+                return Some(self.reconnect());
+            }
+            match got {
                 Ok(m) => message_reply(m?),
                 Err(e) => e.into(),
             }
@@ -403,6 +408,10 @@ impl Connection {
             .core
             .clients
             .wait_while_paused(&self.client, || self.may_write(cmd, spec));
+        if self.client.killed.load(Ordering::Acquire) {
+            // Killed while its command waited: the command is not run.
+            return self.reconnect();
+        }
         if let Some(multi) = &mut self.multi {
             if !cmd.has(table::NO_QUEUE) {
                 let bytes: usize = args.iter().map(|a| a.len()).sum();
@@ -474,7 +483,15 @@ impl Connection {
 
     fn run_blocking(&mut self, handler: table::Handler, args: &[&[u8]]) -> Reply {
         let token = CancelToken::new();
-        *self.client.blocked.lock() = Some(token.clone());
+        {
+            // A kill takes the token under this lock: seen here, or cancelled there.
+            let mut blocked = self.client.blocked.lock();
+            if self.client.killed.load(Ordering::Acquire) {
+                drop(blocked);
+                return self.reconnect();
+            }
+            *blocked = Some(token.clone());
+        }
         self.client.unblock_error.store(false, Ordering::Relaxed);
         let ctx = Ctx {
             store: &self.store,
@@ -643,11 +660,14 @@ impl Connection {
 
     fn subscribe(&mut self, kind: &'static str, names: &[&[u8]]) -> Reply {
         let store = self.store.clone();
+        let client = Arc::clone(&self.client);
         let mut replies = Vec::new();
         for name in names {
-            let sub = self
-                .subscription
-                .get_or_insert_with(|| store.pubsub().subscribe(std::iter::empty::<&[u8]>()));
+            let sub = self.subscription.get_or_insert_with(|| {
+                let sub = store.pubsub().subscribe(std::iter::empty::<&[u8]>());
+                *client.inbox.lock() = Some(sub.inbox());
+                sub
+            });
             match kind {
                 "subscribe" => sub.subscribe([name]),
                 "ssubscribe" => sub.ssubscribe([name]),

@@ -50,7 +50,9 @@ pub enum Reply {
     /// verbatim string, of format `txt`; a bulk string in RESP2).
     Verbatim(Bytes),
     /// Nothing at all: the connection turned its replies off (`CLIENT REPLY OFF`, or
-    /// `SKIP` for one command), so a server would send no bytes.
+    /// `SKIP` for one command), so a server would send no bytes. Inside an `EXEC`'s
+    /// array it stands for the reply a `CLIENT REPLY` queued there leaves out (Redis
+    /// then sends an array with fewer elements than its length says).
     NoReply,
 }
 

@@ -131,9 +131,12 @@ pub(super) fn info(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             }
         }
     }
-    Ok(Reply::Verbatim(
-        text.trim_end_matches("\r\n").to_owned().into(),
-    ))
+    // Sections are separated by an empty line; the text ends with its last line's CRLF.
+    let mut text = text.trim_end_matches("\r\n").to_owned();
+    if !text.is_empty() {
+        text.push_str("\r\n");
+    }
+    Ok(Reply::Verbatim(text.into()))
 }
 
 /// Redis's `bytesToHuman`.

@@ -98,6 +98,18 @@ pub(crate) struct Inbox {
 }
 
 impl Inbox {
+    /// Closes the inbox as a cut-off does (its connection was killed): nothing more is
+    /// delivered, it no longer counts as a subscriber, and a reader waiting wakes.
+    pub(crate) fn close(&self) {
+        let mut queue = self.queue.lock();
+        queue.cut_off = true;
+        queue.messages = VecDeque::new();
+        queue.bytes = 0;
+        self.news.store(true, Ordering::Release);
+        drop(queue);
+        self.ready.notify_all();
+    }
+
     /// Appends `message` unless the inbox was cut off; cuts it off if the message would
     /// take it past `limit` bytes. Returns whether the subscription was still
     /// receiving.

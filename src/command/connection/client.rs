@@ -301,10 +301,8 @@ impl Connection {
                 me = true;
                 continue;
             }
-            client.killed.store(true, Ordering::Release);
             self.store.core.clients.deregister(client.id);
-            let token = client.blocked.lock().clone();
-            if let Some(token) = token {
+            if let Some(token) = client.kill(&self.store.core.clients) {
                 match &mut self.deferred_cancels {
                     Some(deferred) => deferred.push(token),
                     None => token.cancel(),
@@ -313,7 +311,8 @@ impl Connection {
         }
         if me {
             // Closed once this reply is out.
-            self.client.killed.store(true, Ordering::Release);
+            self.store.core.clients.deregister(self.client.id);
+            self.client.kill(&self.store.core.clients);
         }
         if args.len() == 3 {
             if killed == 0 {
