@@ -157,6 +157,14 @@ fn get_and_set(c: &mut Criterion) {
                         })
                     })
                 });
+                // The zero-copy read: the value's length, no copy and no refcount.
+                g.bench_function("embedis-get_with", |b| {
+                    b.iter_custom(|i| {
+                        run_threads(&store, &keys, threads, i, |s, k| {
+                            black_box(s.strings().get_with(k, |v| v.map(<[u8]>::len)).unwrap());
+                        })
+                    })
+                });
                 g.bench_function("sharded-rwlock", |b| {
                     b.iter_custom(|i| {
                         run_threads(&sharded, &keys, threads, i, |s, k| {

@@ -169,6 +169,11 @@ pub enum Error {
         "ERR the store is locked by a transaction on this thread: use the transaction's handles"
     )]
     InsideTransaction,
+    /// A closure given to a zero-copy read ([`Strings::get_with`](crate::Strings::get_with)
+    /// and its kin) used the store: it runs under the read's lock, which the call would
+    /// wait for.
+    #[error("ERR the store is being read on this thread: a `_with` read's closure cannot use it")]
+    InsideRead,
     /// A watched key changed before the optimistic transaction committed; nothing was
     /// applied ([`Watch::transaction`](crate::Watch::transaction); Redis's `EXEC` replies
     /// nil).

@@ -183,6 +183,44 @@ impl<'s> Hashes<'s> {
         })
     }
 
+    /// Calls `f` with the bytes of `field`'s value in the hash at `key` (`None` if
+    /// either is missing), without copying them: the zero-copy [`hget`](Self::hget).
+    /// `f` runs under the key's read lock: keep it short, and do not use the store from
+    /// it (such a call fails with [`Error::InsideRead`](crate::Error::InsideRead)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`](crate::Error::WrongType) if `key` holds another type (`f`
+    /// is not called).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("user:1", [("name", "ann"), ("visits", "12")])?;
+    /// let visits = store.hashes().hget_with("user:1", "visits", |v| {
+    ///     v.and_then(|v| std::str::from_utf8(v).ok()?.parse::<u32>().ok())
+    /// })?;
+    /// assert_eq!(visits, Some(12));
+    /// assert!(!store.hashes().hget_with("user:1", "age", |v| v.is_some())?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hget_with<R>(
+        &self,
+        key: impl AsRef<[u8]>,
+        field: impl AsRef<[u8]>,
+        f: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R> {
+        let field = field.as_ref();
+        self.ks()
+            .view_as(self.db, key.as_ref(), |h: Option<&HashValue>| {
+                match h.and_then(|h| h.get(field)) {
+                    Some(value) => value.with_bytes(|b| f(Some(b))),
+                    None => f(None),
+                }
+            })
+    }
+
     /// The values of `fields`, `None` for each missing one (`HMGET`).
     ///
     /// # Examples

@@ -100,6 +100,9 @@ thread_local! {
     /// The keyspaces of the transactions this one is nested in (a transaction on another
     /// store, started inside a transaction's closure).
     static HELD_OUTSIDE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The keyspace a zero-copy read on this thread is reading (0: none): its caller's
+    /// closure runs under a shard's read lock.
+    static READING: Cell<usize> = const { Cell::new(0) };
 }
 
 pub(crate) struct Keyspace {
@@ -311,16 +314,42 @@ impl Keyspace {
         let held = HELD_BY_THIS_THREAD.with(Cell::get);
         held == self.address()
             || (held != 0 && HELD_OUTSIDE.with(|h| h.borrow().contains(&self.address())))
+            || self.read_by_this_thread()
     }
 
-    /// [`Error::InsideTransaction`] if this thread's transaction holds this keyspace.
+    /// Whether a zero-copy read's closure on this thread runs under a lock of this
+    /// keyspace.
+    #[inline]
+    fn read_by_this_thread(&self) -> bool {
+        READING.with(Cell::get) == self.address()
+    }
+
+    /// [`Error::InsideTransaction`] if this thread's transaction holds this keyspace,
+    /// [`Error::InsideRead`] if a zero-copy read's closure does.
     #[inline]
     fn check_not_held(&self) -> Result<()> {
-        if self.held_by_this_thread() {
+        if self.read_by_this_thread() {
+            Err(Error::InsideRead)
+        } else if self.held_by_this_thread() {
             Err(Error::InsideTransaction)
         } else {
             Ok(())
         }
+    }
+
+    /// Runs a caller's closure `f` under a read of this keyspace: meanwhile a call on
+    /// the store from this thread fails with [`Error::InsideRead`] rather than waiting
+    /// for (or re-entering) the lock `f` runs under.
+    #[inline]
+    pub(crate) fn reading<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Restore(usize);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                READING.with(|r| r.set(self.0));
+            }
+        }
+        let _restore = Restore(READING.with(|r| r.replace(self.address())));
+        f()
     }
 
     /// Shard `s`, read-locked. Panics (rather than waiting forever) if a transaction on

@@ -554,6 +554,41 @@ impl<'s> Lists<'s> {
         })
     }
 
+    /// Calls `f` with the bytes of the element at `index` (negative: from the end) of
+    /// the list at `key` (`None` if there is none), without copying them: the
+    /// zero-copy [`lindex`](Self::lindex). `f` runs under the key's read lock: keep it
+    /// short, and do not use the store from it (such a call fails with
+    /// [`Error::InsideRead`](crate::Error::InsideRead)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`](crate::Error::WrongType) if `key` holds another type (`f`
+    /// is not called).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("jobs", ["resize", "upload"])?;
+    /// assert_eq!(store.lists().lindex_with("jobs", -1, |v| v.map(<[u8]>::len))?, Some(6));
+    /// assert!(!store.lists().lindex_with("jobs", 5, |v| v.is_some())?);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn lindex_with<R>(
+        &self,
+        key: impl AsRef<[u8]>,
+        index: i64,
+        f: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R> {
+        self.ks()
+            .view_as(self.db, key.as_ref(), |l: Option<&ListValue>| {
+                match l.and_then(|l| l.get(list_index(index, l.len())?)) {
+                    Some(elem) => elem.with_bytes(|b| f(Some(b))),
+                    None => f(None),
+                }
+            })
+    }
+
     /// Sets the element at `index` (`LSET`).
     ///
     /// # Errors

@@ -298,6 +298,40 @@ impl<'s> Strings<'s> {
         })
     }
 
+    /// Calls `f` with the bytes of the string at `key` (`None` if the key does not
+    /// exist), without copying them: the zero-copy [`get`](Self::get), for hot paths
+    /// that only look at a value (compare it, parse it, write it out). `f` runs under
+    /// the key's read lock: keep it short, and do not use the store from it (such a
+    /// call fails with [`Error::InsideRead`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongType`] if `key` holds a non-string (`f` is not called).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("greeting", "hello")?;
+    /// assert_eq!(store.strings().get_with("greeting", |v| v.map(<[u8]>::len))?, Some(5));
+    /// let is_hello = store.strings().get_with("greeting", |v| v == Some(b"hello".as_slice()))?;
+    /// assert!(is_hello);
+    /// // The store cannot be used from the closure.
+    /// let nested = store.strings().get_with("greeting", |_| store.strings().get("other"))?;
+    /// assert_eq!(nested, Err(embedis::Error::InsideRead));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    #[inline]
+    pub fn get_with<R>(
+        &self,
+        key: impl AsRef<[u8]>,
+        f: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R> {
+        self.ks().view(self.db, key.as_ref(), |v| {
+            Ok(f(opt_str(v)?.map(StrRef::bytes)))
+        })
+    }
+
     /// Sets `key` to `value`, whatever it held, and clears its TTL (`SET`).
     ///
     /// # Examples

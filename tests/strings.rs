@@ -359,3 +359,88 @@ fn a_value_read_earlier_never_changes_under_later_writes() {
     assert_eq!(held, long.as_str());
     assert_eq!(&s.get("k").unwrap().unwrap()[..2], b"zx");
 }
+
+#[test]
+fn zero_copy_reads_see_the_bytes_and_refuse_the_store_from_their_closure() {
+    use embedis::Error;
+    let store = Store::new();
+    store.strings().set("k", "value").unwrap();
+    store.strings().set("n", "12").unwrap();
+    store
+        .hashes()
+        .hset("h", [("f", "1"), ("g", "text")])
+        .unwrap();
+    store.lists().rpush("l", ["a", "7"]).unwrap();
+    assert_eq!(
+        store
+            .strings()
+            .get_with("k", |v| v.map(<[u8]>::to_vec))
+            .unwrap(),
+        Some(b"value".to_vec())
+    );
+    assert!(
+        store
+            .strings()
+            .get_with("n", |v| v == Some(b"12".as_slice()))
+            .unwrap()
+    );
+    assert!(store.strings().get_with("nope", |v| v.is_none()).unwrap());
+    // Integers kept as integers are shown as their text.
+    assert_eq!(
+        store
+            .hashes()
+            .hget_with("h", "f", |v| v.map(<[u8]>::to_vec))
+            .unwrap(),
+        Some(b"1".to_vec())
+    );
+    assert_eq!(
+        store
+            .lists()
+            .lindex_with("l", -1, |v| v.map(<[u8]>::to_vec))
+            .unwrap(),
+        Some(b"7".to_vec())
+    );
+    // The wrong type: an error, and the closure is not called.
+    let mut called = false;
+    assert_eq!(
+        store.strings().get_with("h", |_| called = true),
+        Err(Error::WrongType)
+    );
+    assert!(!called);
+    assert_eq!(
+        store.hashes().hget_with("k", "f", |_| ()),
+        Err(Error::WrongType)
+    );
+    // The store from the closure: refused (it would wait for the read's own lock), for
+    // the same key, another key, a write, and inside a transaction.
+    let same = store
+        .strings()
+        .get_with("k", |_| store.strings().get("k"))
+        .unwrap();
+    assert_eq!(same, Err(Error::InsideRead));
+    let write = store
+        .strings()
+        .get_with("k", |_| store.strings().set("k", "x"))
+        .unwrap();
+    assert_eq!(write, Err(Error::InsideRead));
+    let in_tx = store
+        .transaction(["k"], |tx| {
+            tx.strings().get_with("k", |_| tx.strings().get("k"))
+        })
+        .unwrap();
+    assert_eq!(in_tx, Err(Error::InsideRead));
+    // A panicking closure leaves the store usable on this thread.
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.strings().get_with("k", |_| panic!("in the closure"))
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(store.strings().get("k").unwrap().unwrap(), "value");
+    // Another store may be used from the closure.
+    let other = Store::new();
+    other.strings().set("o", "1").unwrap();
+    let from_other = store
+        .strings()
+        .get_with("k", |_| other.strings().get("o"))
+        .unwrap();
+    assert_eq!(from_other.unwrap().unwrap(), "1");
+}

@@ -129,6 +129,10 @@ impl<'a> Access<'a> {
                 Ok(out)
             }
             Some(held) => {
+                // A zero-copy read's closure runs with the transaction's tables borrowed.
+                if self.ks.read_by_this_thread() {
+                    return Err(Error::InsideRead);
+                }
                 let mut f = Some(f);
                 let mut out = None;
                 let log = held.log();
@@ -191,6 +195,31 @@ impl<'a> Access<'a> {
         f: impl FnOnce(Option<ValueRef<'_>>) -> Result<R>,
     ) -> Result<R> {
         self.read_with_deadline(db, key, |entry| f(entry.map(|(value, _)| value)))
+    }
+
+    /// [`read`](Self::read) for a zero-copy read: `f` hands the value to a caller's
+    /// closure, so it runs as [`Keyspace::reading`] says (the store refuses calls from
+    /// it instead of waiting for the lock it runs under).
+    #[inline]
+    pub(crate) fn view<R>(
+        self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<ValueRef<'_>>) -> Result<R>,
+    ) -> Result<R> {
+        let ks = self.ks;
+        self.read(db, key, |v| ks.reading(|| f(v)))
+    }
+
+    /// [`read_as`](Self::read_as) for a zero-copy read (see [`view`](Self::view)).
+    #[inline]
+    pub(crate) fn view_as<C: Collection, R>(
+        self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<&C>) -> R,
+    ) -> Result<R> {
+        self.view(db, key, |v| opt::<C>(v).map(f))
     }
 
     /// Calls `f` with the collection `C` at `key` (`None` if absent);
