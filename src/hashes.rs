@@ -186,7 +186,9 @@ impl<'s> Hashes<'s> {
     /// Calls `f` with the bytes of `field`'s value in the hash at `key` (`None` if
     /// either is missing), without copying them: the zero-copy [`hget`](Self::hget).
     /// `f` runs under the key's read lock: keep it short, and do not use the store from
-    /// it (such a call fails with [`Error::InsideRead`](crate::Error::InsideRead)).
+    /// it (such a call fails with [`Error::InsideRead`](crate::Error::InsideRead); one
+    /// that returns no `Result`, such as
+    /// [`Store::purge_expired`](crate::Store::purge_expired), panics).
     ///
     /// # Errors
     ///

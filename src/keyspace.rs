@@ -337,6 +337,15 @@ impl Keyspace {
         }
     }
 
+    /// Panics, naming the mistake, if this thread holds this keyspace (see
+    /// [`check_not_held`](Self::check_not_held)): for the entry points that cannot
+    /// return an error.
+    fn assert_not_held(&self) {
+        if let Err(e) = self.check_not_held() {
+            panic!("{e}");
+        }
+    }
+
     /// Runs a caller's closure `f` under a read of this keyspace: meanwhile a call on
     /// the store from this thread fails with [`Error::InsideRead`] rather than waiting
     /// for (or re-entering) the lock `f` runs under.
@@ -357,14 +366,14 @@ impl Keyspace {
     /// policy changes) must not be called from inside a transaction's closure.
     #[inline]
     fn read_shard(&self, s: usize) -> RwLockReadGuard<'_, Table> {
-        assert!(!self.held_by_this_thread(), "{}", Error::InsideTransaction);
+        self.assert_not_held();
         self.shards[s].table.read()
     }
 
     /// Shard `s`, write-locked; see [`read_shard`](Self::read_shard).
     #[inline]
     fn write_shard(&self, s: usize) -> RwLockWriteGuard<'_, Table> {
-        assert!(!self.held_by_this_thread(), "{}", Error::InsideTransaction);
+        self.assert_not_held();
         self.shards[s].table.write()
     }
 

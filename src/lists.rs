@@ -558,7 +558,8 @@ impl<'s> Lists<'s> {
     /// the list at `key` (`None` if there is none), without copying them: the
     /// zero-copy [`lindex`](Self::lindex). `f` runs under the key's read lock: keep it
     /// short, and do not use the store from it (such a call fails with
-    /// [`Error::InsideRead`](crate::Error::InsideRead)).
+    /// [`Error::InsideRead`](crate::Error::InsideRead); one that returns no `Result`,
+    /// such as [`Store::purge_expired`](crate::Store::purge_expired), panics).
     ///
     /// # Errors
     ///

@@ -302,7 +302,8 @@ impl<'s> Strings<'s> {
     /// exist), without copying them: the zero-copy [`get`](Self::get), for hot paths
     /// that only look at a value (compare it, parse it, write it out). `f` runs under
     /// the key's read lock: keep it short, and do not use the store from it (such a
-    /// call fails with [`Error::InsideRead`]).
+    /// call fails with [`Error::InsideRead`]; one that returns no `Result`, such as
+    /// [`Store::purge_expired`](crate::Store::purge_expired), panics).
     ///
     /// # Errors
     ///

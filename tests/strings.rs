@@ -435,6 +435,17 @@ fn zero_copy_reads_see_the_bytes_and_refuse_the_store_from_their_closure() {
     }));
     assert!(panicked.is_err());
     assert_eq!(store.strings().get("k").unwrap().unwrap(), "value");
+    // A call that returns no Result panics, naming the mistake, rather than hang.
+    let sweep = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.strings().get_with("k", |_| store.purge_expired())
+    }));
+    let message = sweep.unwrap_err();
+    let message = message
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(message.contains("being read"), "{message}");
+    assert_eq!(store.strings().get("k").unwrap().unwrap(), "value");
     // Another store may be used from the closure.
     let other = Store::new();
     other.strings().set("o", "1").unwrap();
