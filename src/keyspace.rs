@@ -92,17 +92,18 @@ impl Shard {
     }
 }
 
+/// Set in [`HELD_BY_THIS_THREAD`]'s address when the holder is a zero-copy read's
+/// closure rather than a transaction (a keyspace's address is even).
+const READ_MARK: usize = 1;
+
 thread_local! {
     /// The keyspace whose shards a transaction on this thread holds (its address; 0:
-    /// none). A lock this thread takes on that keyspace outside the transaction would
+    /// none), or whose shard a zero-copy read's closure runs under (`| READ_MARK`). A lock this thread takes on that keyspace outside the transaction would
     /// wait for the transaction itself.
     static HELD_BY_THIS_THREAD: Cell<usize> = const { Cell::new(0) };
     /// The keyspaces of the transactions this one is nested in (a transaction on another
     /// store, started inside a transaction's closure).
     static HELD_OUTSIDE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// The keyspace a zero-copy read on this thread is reading (0: none): its caller's
-    /// closure runs under a shard's read lock.
-    static READING: Cell<usize> = const { Cell::new(0) };
 }
 
 pub(crate) struct Keyspace {
@@ -307,28 +308,33 @@ impl Keyspace {
         std::ptr::from_ref(self) as usize
     }
 
-    /// Whether a transaction on this thread holds shards of this keyspace: a lock
-    /// taken outside it would wait for the transaction itself.
+    /// Whether a transaction (or a zero-copy read's closure) on this thread holds shards
+    /// of this keyspace: a lock taken outside it would wait for the holder itself.
     #[inline]
     fn held_by_this_thread(&self) -> bool {
         let held = HELD_BY_THIS_THREAD.with(Cell::get);
-        held == self.address()
-            || (held != 0 && HELD_OUTSIDE.with(|h| h.borrow().contains(&self.address())))
-            || self.read_by_this_thread()
+        let address = self.address();
+        held != 0
+            && (held & !READ_MARK == address
+                || HELD_OUTSIDE.with(|h| h.borrow().iter().any(|o| o & !READ_MARK == address)))
     }
 
     /// Whether a zero-copy read's closure on this thread runs under a lock of this
     /// keyspace.
     #[inline]
     fn read_by_this_thread(&self) -> bool {
-        READING.with(Cell::get) == self.address()
+        HELD_BY_THIS_THREAD.with(Cell::get) == self.address() | READ_MARK
     }
 
     /// [`Error::InsideTransaction`] if this thread's transaction holds this keyspace,
-    /// [`Error::InsideRead`] if a zero-copy read's closure does.
+    /// [`Error::InsideRead`] if a zero-copy read's closure does. One thread-local load
+    /// when neither does.
     #[inline]
     fn check_not_held(&self) -> Result<()> {
-        if self.read_by_this_thread() {
+        let held = HELD_BY_THIS_THREAD.with(Cell::get);
+        if held == 0 {
+            Ok(())
+        } else if held == self.address() | READ_MARK {
             Err(Error::InsideRead)
         } else if self.held_by_this_thread() {
             Err(Error::InsideTransaction)
@@ -351,13 +357,21 @@ impl Keyspace {
     /// for (or re-entering) the lock `f` runs under.
     #[inline]
     pub(crate) fn reading<R>(&self, f: impl FnOnce() -> R) -> R {
+        /// Puts back the mark found on entry (and the outer one it had set aside).
         struct Restore(usize);
         impl Drop for Restore {
             fn drop(&mut self) {
-                READING.with(|r| r.set(self.0));
+                HELD_BY_THIS_THREAD.with(|h| h.set(self.0));
+                if self.0 != 0 {
+                    HELD_OUTSIDE.with(|h| h.borrow_mut().pop());
+                }
             }
         }
-        let _restore = Restore(READING.with(|r| r.replace(self.address())));
+        let outer = HELD_BY_THIS_THREAD.with(|h| h.replace(self.address() | READ_MARK));
+        if outer != 0 {
+            HELD_OUTSIDE.with(|h| h.borrow_mut().push(outer));
+        }
+        let _restore = Restore(outer);
         f()
     }
 

@@ -76,6 +76,9 @@ pub struct Connection {
     /// While an `EXEC` runs: the `CLIENT UNBLOCK`s to carry out once it is done.
     deferred_cancels: Option<Vec<CancelToken>>,
     replies: Replies,
+    /// A command ran that may have changed what `CLIENT LIST` shows of the connection
+    /// (a connection command, or one queued by `MULTI`).
+    state_changed: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -110,6 +113,7 @@ impl Store {
             client: self.core.clients.register(self.keyspace().now()),
             deferred_cancels: None,
             replies: Replies::default(),
+            state_changed: false,
         }
     }
 }
@@ -219,25 +223,41 @@ impl Connection {
     }
 
     /// Notes for `CLIENT LIST` the command arriving: its code (see
-    /// [`table::command_code`]; 0: unknown) and its size, in RESP and in argument bytes.
-    fn note(&self, args: &[&[u8]], code: u32) {
+    /// [`table::command_code`]; 0: unknown) and the time.
+    fn note(&self, code: u32) {
+        let s = &self.client.shown;
+        s.last_command.store(code, Ordering::Relaxed);
+        let now = self.store.keyspace().coarse_now();
+        s.last_interaction.store(now, Ordering::Relaxed);
+    }
+
+    /// Notes for `CLIENT LIST` the size of a command that can be seen running (one
+    /// that lists clients, blocks, or waits on a pause): in RESP, and its arguments'
+    /// bytes. Other commands are over before anyone could look.
+    fn note_size(&self, args: &[&[u8]]) {
         fn resp_len(n: usize) -> usize {
             n.checked_ilog10().map_or(1, |d| d as usize + 1) + 3
         }
         let bytes: usize = args.iter().map(|a| a.len()).sum();
         let framing: usize = args.iter().map(|a| resp_len(a.len()) + 2).sum();
         let s = &self.client.shown;
-        s.last_command.store(code, Ordering::Relaxed);
-        let now = self.store.keyspace().coarse_now();
-        s.last_interaction.store(now, Ordering::Relaxed);
-        let size = resp_len(args.len()) + framing + bytes;
-        s.running.store(size, Ordering::Relaxed);
+        s.running
+            .store(resp_len(args.len()) + framing + bytes, Ordering::Relaxed);
         s.running_args.store(bytes, Ordering::Relaxed);
     }
 
-    /// Publishes this connection's state for `CLIENT LIST` once a command ran.
-    fn show(&self) {
+    /// Publishes this connection's state for `CLIENT LIST` once a command ran: what a
+    /// connection command or `MULTI` changed, and the end of a running command.
+    fn show(&mut self) {
         let s = &self.client.shown;
+        if s.running.load(Ordering::Relaxed) != 0 {
+            s.running.store(0, Ordering::Relaxed);
+            s.running_args.store(0, Ordering::Relaxed);
+            s.buffered.store(0, Ordering::Relaxed);
+        }
+        if !std::mem::take(&mut self.state_changed) {
+            return;
+        }
         s.db.store(self.db, Ordering::Relaxed);
         s.resp3.store(self.resp3, Ordering::Relaxed);
         let subs = self.subscription.as_ref().map_or([0; 3], |s| {
@@ -260,9 +280,6 @@ impl Connection {
             *s.watched.lock() = self.watches.iter().map(Watch::changed_flag).collect();
             s.watching.store(self.watches.len(), Ordering::Relaxed);
         }
-        s.running.store(0, Ordering::Relaxed);
-        s.running_args.store(0, Ordering::Relaxed);
-        s.buffered.store(0, Ordering::Relaxed);
     }
 
     /// The next pushed reply — a subscription's confirmation or message, as
@@ -354,7 +371,7 @@ impl Connection {
         // The checks of Redis's `processCommand`, in its order. Each refusal dirties a
         // transaction being queued.
         let Some(cmd) = table::lookup(args[0]) else {
-            self.note(args, 0);
+            self.note(0);
             return self.reject(None, unknown_command(args));
         };
         let mut spec = None;
@@ -365,16 +382,18 @@ impl Connection {
                 .then(|| table::spec::find(cmd.name.as_bytes())?.sub(sub))
                 .flatten();
             if spec.is_none() {
-                self.note(args, 0);
+                self.note(0);
                 let reply = unknown_subcommand(sub, &cmd.name.to_ascii_uppercase());
                 return self.reject(Some(cmd), reply);
             }
         }
         let (name, arity) = spec.map_or((cmd.name, cmd.arity), |s| (s.name, s.arity));
-        self.note(args, table::command_code(cmd, spec));
-        let n = i64::try_from(args.len()).unwrap_or(i64::MAX);
-        let arity = i64::from(arity);
-        if if arity >= 0 { n != arity } else { n < -arity } {
+        self.note(table::command_code(cmd, spec));
+        self.state_changed |= cmd.has(table::CONN) || self.multi.is_some();
+        if matches!(cmd.name, "client" | "exec") || cmd.has(table::BLOCKING) {
+            self.note_size(args);
+        }
+        if !table::arity_ok(arity, args.len()) {
             return self.reject(Some(cmd), arity_error(name));
         }
         if self.multi.is_some() && cmd.has(table::NO_MULTI) {
@@ -392,22 +411,15 @@ impl Connection {
         }
         if !self.resp3 && self.subscribed() && !cmd.has(table::SUB_OK) {
             // The command's full name: `pubsub|channels` for a subcommand.
-            let mut name = cmd.name.to_string();
-            if let (Some(_), Some(sub)) = (table::subcommands(cmd.name), args.get(1)) {
-                name = format!(
-                    "{name}|{}",
-                    String::from_utf8_lossy(sub).to_ascii_lowercase()
-                );
-            }
             return self.reject(Some(cmd), error(format!(
                 "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
             )));
         }
         // `CLIENT PAUSE`: every command waits, or (`WRITE`) those that may change data.
-        self.store
-            .core
-            .clients
-            .wait_while_paused(&self.client, || self.may_write(cmd, spec));
+        self.store.core.clients.wait_while_paused(&self.client, || {
+            self.note_size(args);
+            self.may_write(cmd, spec)
+        });
         if self.client.killed.load(Ordering::Acquire) {
             // Killed while its command waited: the command is not run.
             return self.reconnect();
@@ -750,23 +762,25 @@ impl Connection {
         let span = self.span(&commands, &queue);
         self.deferred_cancels = Some(Vec::new());
         let ran = transaction::run_queue(&store.core, &span, &watches, |access| {
-            let mut replies = Vec::with_capacity(queue.len());
+            let mut replies: Vec<Reply> = Vec::with_capacity(queue.len());
+            // What a server has buffered of this reply so far (`obl`), measured only for
+            // a CLIENT command to show, each reply once.
+            let mut buffered = format!("*{}\r\n", queue.len()).len();
+            let mut measured = 0;
             for (cmd, args) in commands.iter().zip(&queue) {
                 if cmd.name == "client" {
-                    // What a server has buffered of this reply so far (`obl`).
-                    let header = format!("*{}\r\n", queue.len()).len();
-                    let wire = |r: &Reply| {
+                    for r in &replies[measured..] {
                         let r = r.clone();
                         let r = if self.resp3 {
                             r.into_resp3()
                         } else {
                             r.into_resp2()
                         };
-                        r.to_resp(self.resp3).len()
-                    };
-                    let so_far: usize = replies.iter().map(wire).sum();
-                    let buffered = &self.client.shown.buffered;
-                    buffered.store(header + so_far, Ordering::Relaxed);
+                        buffered += r.to_resp(self.resp3).len();
+                    }
+                    measured = replies.len();
+                    let shown = &self.client.shown.buffered;
+                    shown.store(buffered, Ordering::Relaxed);
                 }
                 replies.push(self.run_queued(cmd, args, access));
             }

@@ -62,6 +62,14 @@ pub(crate) fn keys_of<'a>(cmd: &Command, args: &[&'a [u8]]) -> Vec<&'a [u8]> {
         .collect()
 }
 
+/// Whether `n` arguments (the name included) satisfy `arity`: exactly that many, or
+/// (negative) at least its absolute value.
+pub(crate) fn arity_ok(arity: i32, n: usize) -> bool {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    let arity = i64::from(arity);
+    if arity >= 0 { n == arity } else { n >= -arity }
+}
+
 /// A command (and its subcommand) as one number, for a connection to publish without a
 /// lock (`CLIENT LIST`'s `cmd=`): its place in the table and in its spec's subcommands,
 /// each plus one. 0 is no command.

@@ -62,7 +62,8 @@ pub(crate) struct TxLog {
     /// Whole-table changes so far: a key changed again after one needs a new record.
     epoch: Cell<u32>,
     pub(super) events: RefCell<Vec<HeldEvent>>,
-    /// Databases changed wholesale (`None`: all), for their watchers.
+    /// The flags of the watchers a wholesale change (`FLUSHDB`, `SWAPDB`) touched, to
+    /// raise at the commit.
     pub(super) touched: RefCell<Vec<std::sync::Arc<std::sync::atomic::AtomicBool>>>,
     /// Databases whose blocked callers may find a value now (after `SWAPDB`).
     pub(super) signalled_dbs: RefCell<Vec<usize>>,

@@ -9,7 +9,7 @@ use super::{COMMANDS, lookup, subcommands};
 use crate::Result;
 use crate::command::keys::help;
 use crate::command::parse::is;
-use crate::command::{Ctx, Reply, unknown_subcommand};
+use crate::command::{Ctx, Reply, c_str, unknown_subcommand};
 use crate::glob;
 
 /// The specs of the commands the store has, in name order.
@@ -242,7 +242,7 @@ fn list(a: &[&[u8]]) -> Reply {
     let filter: Box<dyn Fn(&Spec) -> bool> = match a {
         [_, _] => Box::new(|_| true),
         [_, _, f, kind, arg] if is(f, "FILTERBY") => {
-            let arg = arg.split(|b| *b == 0).next().unwrap_or_default();
+            let arg = c_str(arg);
             if is(kind, "MODULE") {
                 // No modules: no command is a module's.
                 Box::new(|_| false)
@@ -281,9 +281,7 @@ fn getkeys(line: &[&[u8]], with_flags: bool) -> Reply {
     if !spec.has_keys() {
         return error("The command has no key arguments");
     }
-    let n = i64::try_from(line.len()).unwrap_or(i64::MAX);
-    let arity = i64::from(spec.arity);
-    if (arity > 0 && arity != n) || n < -arity {
+    if !super::arity_ok(spec.arity, line.len()) {
         return error("Invalid number of arguments specified for command");
     }
     let keys = spec.keys(line);

@@ -7,6 +7,7 @@
 #[rustfmt::skip]
 mod data;
 
+use crate::command::c_str;
 use crate::number::parse_i64;
 
 // Command flags, in the order `COMMAND` lists them (`addReplyFlagsForCommand`); the
@@ -322,13 +323,14 @@ pub(crate) struct Spec {
 
 /// The command named `name` (any case), not a subcommand.
 pub(crate) fn find(name: &[u8]) -> Option<&'static Spec> {
-    find_in(data::SPECS, name, "")
+    find_in(data::SPECS, name, 0)
 }
 
-fn find_in(specs: &'static [Spec], name: &[u8], prefix: &str) -> Option<&'static Spec> {
+/// The spec among `specs` whose name, past its first `skip` bytes, is `name`.
+fn find_in(specs: &'static [Spec], name: &[u8], skip: usize) -> Option<&'static Spec> {
     specs
         .binary_search_by(|s| {
-            let own = &s.name.as_bytes()[prefix.len()..];
+            let own = &s.name.as_bytes()[skip..];
             own.iter()
                 .map(u8::to_ascii_lowercase)
                 .cmp(name.iter().map(u8::to_ascii_lowercase))
@@ -340,8 +342,8 @@ fn find_in(specs: &'static [Spec], name: &[u8], prefix: &str) -> Option<&'static
 impl Spec {
     /// The subcommand `name` (any case) of this container.
     pub(crate) fn sub(&self, name: &[u8]) -> Option<&'static Spec> {
-        let prefix = format!("{}|", self.name);
-        find_in(self.subcommands, name, &prefix)
+        // Past the container's name and its `|`.
+        find_in(self.subcommands, name, self.name.len() + 1)
     }
 
     /// The flags `COMMAND` shows: the declared ones and `movablekeys`.
@@ -576,17 +578,13 @@ impl Spec {
 
 /// C's `strcasecmp(arg, word) == 0`: the argument read up to a NUL byte.
 fn c_str_eq_ignore_case(arg: &[u8], word: &str) -> bool {
-    let arg = arg.split(|b| *b == 0).next().unwrap_or_default();
-    arg.eq_ignore_ascii_case(word.as_bytes())
+    c_str(arg).eq_ignore_ascii_case(word.as_bytes())
 }
 
 /// `setGetKeys`: `GET` (exactly three letters, any case) among the options makes the
 /// key read-write.
 fn set_key_flags(args: &[&[u8]]) -> u16 {
-    let get = args.iter().skip(3).any(|a| {
-        let a = a.split(|b| *b == 0).next().unwrap_or_default();
-        a.eq_ignore_ascii_case(b"get")
-    });
+    let get = args.iter().skip(3).any(|a| c_str_eq_ignore_case(a, "get"));
     if get {
         K_RW | K_ACCESS | K_UPDATE
     } else {
@@ -645,7 +643,7 @@ fn numkeys(args: &[&[u8]], store: usize, count: usize, first: usize) -> Vec<(usi
 /// C's `atoi` as glibc has it: `(int) strtol(s, NULL, 10)` — leading white space, a
 /// sign, the digits that follow; 0 if none; clamped to `long`, then cut to 32 bits.
 fn atoi(s: &[u8]) -> i32 {
-    let s = s.split(|b| *b == 0).next().unwrap_or_default();
+    let s = c_str(s);
     let mut i = s
         .iter()
         .position(|b| !crate::number::is_c_space(*b))
