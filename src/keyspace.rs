@@ -34,6 +34,7 @@ mod many;
 pub(crate) mod notify;
 pub(crate) mod pubsub;
 pub(crate) mod stats;
+mod raw;
 mod table;
 mod txn;
 mod watch;
@@ -400,7 +401,7 @@ impl Keyspace {
         hash: u64,
         key: &[u8],
     ) -> Option<(ValueRef<'t>, Option<u64>)> {
-        let (deadline, value) = table.slot(self.live_slot(table, hash, key)?).parts();
+        let (deadline, value) = self.lookup(table, hash, key).entry()?.parts();
         Some((value, deadline))
     }
 
@@ -411,11 +412,11 @@ impl Keyspace {
 
     /// What a reader finds at `key`.
     #[inline]
-    fn lookup(&self, table: &Table, hash: u64, key: &[u8]) -> Lookup {
-        match table.find(hash, key) {
+    fn lookup<'t>(&self, table: &'t Table, hash: u64, key: &[u8]) -> Lookup<'t> {
+        match table.find_ref(hash, key) {
             None => Lookup::Missing,
-            Some(i) if table.slot(i).is_expired(|d| self.passed(d)) => Lookup::Expired,
-            Some(i) => Lookup::Live(i),
+            Some((_, entry)) if entry.is_expired(|d| self.passed(d)) => Lookup::Expired,
+            Some((i, entry)) => Lookup::Live(i, entry),
         }
     }
 
@@ -423,14 +424,14 @@ impl Keyspace {
     /// look-ups without `LOOKUP_NOTOUCH`). A missing key raises `keymiss` here; an
     /// expired one is the reader's to delete first (see [`Access::expire_after_read`]).
     #[inline]
-    fn note_lookup(&self, table: &Table, found: Lookup, db: usize, key: &[u8], touch: bool) {
+    fn note_lookup(&self, table: &Table, found: Lookup<'_>, db: usize, key: &[u8], touch: bool) {
         match found {
             Lookup::Missing => {
                 self.stats.miss();
                 self.notify(notify::KEY_MISS, "keymiss", db, key);
             }
             Lookup::Expired => self.stats.miss(),
-            Lookup::Live(i) => {
+            Lookup::Live(i, _) => {
                 self.stats.hit();
                 if touch {
                     self.memory.touch(table, i, || self.coarse_now());
@@ -447,22 +448,38 @@ impl Keyspace {
     }
 }
 
-/// What a reader finds at a key: a live entry's slot, nothing, or an entry whose
-/// deadline has passed (which a read under a shared lock cannot delete).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Lookup {
-    Live(u32),
+/// What a reader finds at a key: a live entry (its slot and the entry itself), nothing,
+/// or an entry whose deadline has passed (which a read under a shared lock cannot
+/// delete).
+#[derive(Clone, Copy)]
+pub(crate) enum Lookup<'t> {
+    Live(u32, table::SlotRef<'t>),
     Missing,
     Expired,
 }
 
-impl Lookup {
+impl<'t> Lookup<'t> {
     /// The live entry's slot.
     #[inline]
     pub(crate) fn slot(self) -> Option<u32> {
         match self {
-            Lookup::Live(i) => Some(i),
+            Lookup::Live(i, _) => Some(i),
             _ => None,
         }
+    }
+
+    /// The live entry.
+    #[inline]
+    pub(crate) fn entry(self) -> Option<table::SlotRef<'t>> {
+        match self {
+            Lookup::Live(_, entry) => Some(entry),
+            _ => None,
+        }
+    }
+
+    /// Whether the key's entry has expired (and is not deleted yet).
+    #[inline]
+    pub(crate) fn is_expired(self) -> bool {
+        matches!(self, Lookup::Expired)
     }
 }

@@ -18,7 +18,7 @@ use super::log::TxLog;
 use super::many::{Located, lock_order};
 use super::table::Table;
 use super::txn::Held;
-use super::{EntryMut, Keyspace, Lookup, Many, ManyRead, notify};
+use super::{EntryMut, Keyspace, Many, ManyRead, notify};
 use crate::value::{Collection, ValueRef, opt};
 use crate::{Error, Result};
 
@@ -270,9 +270,9 @@ impl<'a> Access<'a> {
         let out = self.table(s, |table| {
             let found = ks.lookup(table, hash, key);
             ks.note_lookup(table, found, db, key, touch);
-            expired = found == Lookup::Expired;
-            f(found.slot().map(|i| {
-                let (deadline, value) = table.slot(i).parts();
+            expired = found.is_expired();
+            f(found.entry().map(|entry| {
+                let (deadline, value) = entry.parts();
                 (value, deadline)
             }))
         })?;
@@ -303,11 +303,11 @@ impl<'a> Access<'a> {
         let (hash, s) = self.locate(db, key)?;
         self.table(s, |table| {
             let found = ks.lookup(table, hash, key);
-            let live = found.slot().map(|i| {
-                let (deadline, value) = table.slot(i).parts();
+            let live = found.entry().map(|entry| {
+                let (deadline, value) = entry.parts();
                 (value, deadline)
             });
-            Ok((found == Lookup::Expired, f(live)?))
+            Ok((found.is_expired(), f(live)?))
         })?
     }
 
@@ -455,7 +455,7 @@ fn read_many_in<'t, R>(
             let table = tables[order.binary_search(&l.shard).unwrap_or(0)];
             let found = ks.lookup(table, l.hash, l.key);
             ks.note_lookup(table, found, l.db, l.key, touch);
-            if found == Lookup::Expired {
+            if found.is_expired() {
                 expired.push(n);
             }
             found.slot()

@@ -160,7 +160,7 @@ impl<'a> EntryMut<'a> {
         let old = self.expires_at();
         let slot = make(self.key, expires_at);
         let i = if let Some(i) = self.slot {
-            self.table.replace(i, slot);
+            self.table.replace(&self.ks.hasher, i, self.hash, slot);
             i
         } else {
             let i = self.table.insert(&self.ks.hasher, self.hash, slot);
@@ -191,7 +191,9 @@ impl<'a> EntryMut<'a> {
         // a key without TTL, and every KEEPTTL) is rewritten in place.
         if let Some(i) = self.slot {
             if expires_at == self.expires_at()
-                && self.table.edit(i, |slot| slot.overwrite_packed(bytes))
+                && self
+                    .table
+                    .edit(&self.ks.hasher, i, self.hash, |slot| slot.overwrite_packed(bytes))
             {
                 return;
             }
@@ -221,7 +223,9 @@ impl<'a> EntryMut<'a> {
         self.str()?;
         self.modified();
         let mut buf = match self.slot {
-            Some(i) => self.table.edit(i, Slot::take_str_buf),
+            Some(i) => self
+                .table
+                .edit(&self.ks.hasher, i, self.hash, Slot::take_str_buf),
             None => BytesMut::new(),
         };
         let out = f(&mut buf);
@@ -277,7 +281,7 @@ impl<'a> EntryMut<'a> {
         let i = self.slot.ok_or(Error::WrongType)?;
         // Conservatively a modification (the edit may change nothing).
         self.modified();
-        let (out, empty) = self.table.edit(i, |slot| {
+        let (out, empty) = self.table.edit(&self.ks.hasher, i, self.hash, |slot| {
             let c = slot
                 .boxed_value_mut()
                 .and_then(C::cast_mut)
@@ -331,8 +335,8 @@ impl<'a> EntryMut<'a> {
             return true;
         }
         self.modified();
-        self.table.edit(i, |slot| {
-            let old = std::mem::replace(slot, Slot::free());
+        self.table.edit(&self.ks.hasher, i, self.hash, |slot| {
+            let old = std::mem::replace(slot, Slot::placeholder());
             *slot = old.with_expires_at(expires_at);
         });
         self.schedule(i, old, expires_at);

@@ -648,8 +648,10 @@ impl Keyspace {
                     found += 1;
                     continue;
                 }
-                let slot = table.slot(i);
-                if slot.is_free() || (volatile && slot.expires_at().is_none()) {
+                let Some(slot) = table.get(i) else {
+                    continue;
+                };
+                if volatile && slot.expires_at().is_none() {
                     continue;
                 }
                 found += 1;

@@ -7,7 +7,7 @@ use std::cell::{Cell, RefCell};
 use hashbrown::HashTable;
 use smallvec::SmallVec;
 
-use super::table::{SavedSlot, Slot, Table};
+use super::table::{SavedSlot, SlotRef, Table};
 
 /// Whether a transaction can undo its changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +92,7 @@ impl TxLog {
         (db, shard): (usize, usize),
         key: &[u8],
         hash: u64,
-        old: Option<&Slot>,
+        old: Option<SlotRef<'_>>,
     ) -> bool {
         if self.rollback == Rollback::No {
             return false;
@@ -135,7 +135,7 @@ impl TxLog {
         };
         self.undo.borrow_mut().push(Undo::Key {
             n,
-            old: old.map(Slot::save),
+            old: old.map(SlotRef::save),
         });
         true
     }

@@ -1,20 +1,22 @@
-//! One shard's table: an index from key to slot, the slots, and the expiry wheel.
+//! One shard's table: its entries (found by key or by slot number) and the expiry wheel.
 //!
 //! # Layout
 //!
-//! `index` is a `HashTable<u32>` of slot numbers (5 bytes a bucket with its control
-//! byte); `slots` owns the entries. A slot is 16 bytes and holds either
+//! `entries` (see `raw.rs`) is an index by hash and a vector by slot number, both holding
+//! each entry's address, so a look-up goes from the index's bucket straight to the entry.
+//! An entry is one heap block, either
 //!
-//! * `Packed`: one allocation holding a header (LEB128 of the key's length shifted left
-//!   by two, the low bits saying whether a deadline follows and whether it is wide), the
-//!   key, the deadline when there is one (6 bytes little-endian, or 8 for deadlines past
-//!   the year 10889) and the value. Every string of up to [`PACK_LIMIT`] bytes lives like
-//!   this: one small allocation per key, 2 + key + value bytes for short keys.
-//! * `Boxed`: a [`Node`] with the key, any [`Value`] and the deadline.
+//! * packed: after the block's own word and length, a header (LEB128 of the key's length
+//!   shifted left by two, the low bits saying whether a deadline follows and whether it
+//!   is wide), the key, the deadline when there is one (6 bytes little-endian, or 8 for
+//!   deadlines past the year 10889) and the value. Every string of up to [`PACK_LIMIT`]
+//!   bytes lives like this: one small allocation per key, 6 + key + value bytes for
+//!   short keys;
+//! * boxed: a [`Node`] with the key, any [`Value`] and the deadline.
 //!
-//! An empty `Packed` box is a free slot; its number waits in `free` for reuse. A live
-//! entry never changes slot, which is what lets `SCAN` walk slot numbers and promise to
-//! return every key present throughout the iteration however the index grows.
+//! A free slot's number waits for reuse. A live entry never changes slot, which is what
+//! lets `SCAN` walk slot numbers and promise to return every key present throughout the
+//! iteration however the index grows.
 //!
 //! # Expiry wheel
 //!
@@ -28,11 +30,11 @@ use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
 use bytes::{Bytes, BytesMut};
-use hashbrown::HashTable;
 use smallvec::SmallVec;
 
+use super::raw;
 use crate::Blob;
-use crate::value::pack::{read_varint, write_varint};
+use crate::value::pack::read_varint;
 use crate::value::{StrRef, Value, ValueRef};
 
 /// Strings up to this length are packed beside their key (and read back inline).
@@ -50,11 +52,12 @@ pub(crate) fn hash_key(hasher: &KeyHasher, key: &[u8]) -> u64 {
     hasher.hash_one(key)
 }
 
-/// Packed entries up to this many bytes are saved inline by [`Slot::save`].
+/// Packed entries up to this many bytes are saved inline by [`SlotRef::save`].
 const SAVED_INLINE: usize = 40;
 
-/// An entry kept aside by [`Slot::save`].
+/// An entry kept aside by [`SlotRef::save`].
 pub(crate) enum SavedSlot {
+    /// A packed entry's bytes (see [`raw::Ref::Packed`]).
     Packed(SmallVec<[u8; SAVED_INLINE]>),
     Slot(Slot),
 }
@@ -63,17 +66,18 @@ impl SavedSlot {
     /// The entry again.
     pub(crate) fn restore(self) -> Slot {
         match self {
-            SavedSlot::Packed(b) => Slot::Packed(b.as_slice().into()),
+            SavedSlot::Packed(b) => Slot::from_packed(&b),
             SavedSlot::Slot(slot) => slot,
         }
     }
 }
 
-#[derive(Clone)]
-pub(crate) enum Slot {
-    Packed(Box<[u8]>),
-    Boxed(Box<Node>),
-}
+/// An entry out of the table (see `raw.rs` for its block): packed (header, key,
+/// deadline, string) or a boxed [`Node`].
+pub(crate) type Slot = raw::Owned<Node>;
+
+/// An entry in place in the table.
+pub(crate) type SlotRef<'a> = raw::Ref<'a, Node>;
 
 #[derive(Clone)]
 pub(crate) struct Node {
@@ -109,37 +113,129 @@ fn read_deadline(b: &[u8], (at, width): (usize, usize)) -> u64 {
     u64::from_le_bytes(raw)
 }
 
-impl Slot {
-    pub(crate) fn free() -> Slot {
-        Slot::Packed(Box::default())
-    }
-
-    pub(crate) fn is_free(&self) -> bool {
-        matches!(self, Slot::Packed(b) if b.is_empty())
-    }
-
+impl<'a> SlotRef<'a> {
     /// A copy of the entry to keep aside (a transaction's undo record): a short packed
     /// entry is copied inline, with no allocation.
-    pub(crate) fn save(&self) -> SavedSlot {
+    pub(crate) fn save(self) -> SavedSlot {
         match self {
-            Slot::Packed(b) if b.len() <= SAVED_INLINE => {
+            raw::Ref::Packed(b) if b.len() <= SAVED_INLINE => {
                 SavedSlot::Packed(SmallVec::from_slice(b))
             }
-            other => SavedSlot::Slot(other.clone()),
+            other => SavedSlot::Slot(other.to_owned()),
         }
     }
 
+    /// A copy of the entry.
+    pub(crate) fn to_owned(self) -> Slot {
+        match self {
+            raw::Ref::Packed(b) => Slot::from_packed(b),
+            raw::Ref::Boxed(n) => Slot::Boxed(raw::Boxed::new(n.clone())),
+        }
+    }
+
+    /// [`mem`](Self::mem), and whether the entry has a deadline: what the table counts,
+    /// read with one look at a packed entry's header.
+    #[inline]
+    fn accounting(self) -> (usize, bool) {
+        match self {
+            raw::Ref::Packed(b) => (self.mem(), read_varint(b).0 & HAS_DEADLINE != 0),
+            raw::Ref::Boxed(n) => (self.mem(), n.expires_at.is_some()),
+        }
+    }
+
+    /// Bytes the entry allocates (see `mem.rs`): the packed block, or the node with its
+    /// key's spill and its value's allocations.
+    pub(crate) fn mem(self) -> usize {
+        match self {
+            raw::Ref::Packed(b) => raw::packed_overhead(b.len()) + b.len(),
+            raw::Ref::Boxed(n) => {
+                let spill = if n.key.spilled() { n.key.capacity() } else { 0 };
+                std::mem::size_of::<raw::Boxed<Node>>() + spill + n.value.mem()
+            }
+        }
+    }
+
+    pub(crate) fn key(self) -> &'a [u8] {
+        match self {
+            raw::Ref::Packed(b) => &b[packed_layout(b).key],
+            raw::Ref::Boxed(n) => &n.key,
+        }
+    }
+
+    pub(crate) fn expires_at(self) -> Option<u64> {
+        match self {
+            raw::Ref::Packed(b) => packed_layout(b).deadline.map(|d| read_deadline(b, d)),
+            raw::Ref::Boxed(n) => n.expires_at,
+        }
+    }
+
+    /// The deadline and the value, decoding a packed entry once (the read path).
+    #[inline]
+    pub(crate) fn parts(self) -> (Option<u64>, ValueRef<'a>) {
+        match self {
+            raw::Ref::Packed(b) => {
+                let layout = packed_layout(b);
+                let value = ValueRef::Str(StrRef::Packed(&b[layout.value..]));
+                (layout.deadline.map(|d| read_deadline(b, d)), value)
+            }
+            raw::Ref::Boxed(n) => (n.expires_at, n.value.as_ref()),
+        }
+    }
+
+    pub(crate) fn value(self) -> ValueRef<'a> {
+        self.parts().1
+    }
+
+    /// Whether the entry is expired, `passed` telling whether a deadline has passed (it
+    /// is asked only if the entry has one).
+    #[inline]
+    pub(crate) fn is_expired(self, passed: impl FnOnce(u64) -> bool) -> bool {
+        self.expires_at().is_some_and(passed)
+    }
+
+    /// Whether the entry is not expired at `now` (a key lives through the millisecond of
+    /// its deadline, as in Redis).
+    pub(crate) fn is_live_at(self, now: u64) -> bool {
+        !self.is_expired(|d| now > d)
+    }
+}
+
+impl Slot {
+    /// A stand-in for an entry being rebuilt; never stored.
+    pub(crate) fn placeholder() -> Slot {
+        Slot::Packed(Box::default())
+    }
+
+    /// A packed entry from its bytes (what [`raw::Ref::Packed`] shows).
+    fn from_packed(bytes: &[u8]) -> Slot {
+        let mut out = raw::packed(bytes.len());
+        out.extend_from_slice(bytes);
+        Slot::Packed(out.into_boxed_slice())
+    }
+
     fn pack(key: &[u8], value: &[u8], expires_at: Option<u64>) -> Slot {
-        let mut out = Vec::with_capacity(3 + key.len() + 8 + value.len());
         let flags = match expires_at {
             None => 0,
             Some(d) if d < NARROW_LIMIT => HAS_DEADLINE,
             Some(_) => HAS_DEADLINE | WIDE_DEADLINE,
         };
-        write_varint(&mut out, (key.len() << 2) | flags);
+        let width = match flags {
+            0 => 0,
+            HAS_DEADLINE => 6,
+            _ => 8,
+        };
+        let header = (key.len() << 2) | flags;
+        let mut head = SmallVec::<[u8; 10]>::new();
+        let mut v = header;
+        while v >= 0x80 {
+            head.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        head.push(v as u8);
+        let mut out = raw::packed(head.len() + key.len() + width + value.len());
+        out.extend_from_slice(&head);
         out.extend_from_slice(key);
         if let Some(d) = expires_at {
-            let width = if flags & WIDE_DEADLINE != 0 { 8 } else { 6 };
             out.extend_from_slice(&d.to_le_bytes()[..width]);
         }
         out.extend_from_slice(value);
@@ -150,7 +246,7 @@ impl Slot {
     pub(crate) fn new(key: &[u8], value: Value, expires_at: Option<u64>) -> Slot {
         match value {
             Value::Str(s) if s.len() <= PACK_LIMIT => Slot::pack(key, &s, expires_at),
-            value => Slot::Boxed(Box::new(Node {
+            value => Slot::Boxed(raw::Boxed::new(Node {
                 key: SmallVec::from_slice(key),
                 value,
                 expires_at,
@@ -167,62 +263,12 @@ impl Slot {
         }
     }
 
-    /// [`mem`](Self::mem), and whether the entry has a deadline: what the table counts,
-    /// read with one look at a packed entry's header.
-    #[inline]
-    fn accounting(&self) -> (usize, bool) {
-        match self {
-            Slot::Packed(b) if b.is_empty() => (0, false),
-            Slot::Packed(b) => (b.len(), read_varint(b).0 & HAS_DEADLINE != 0),
-            Slot::Boxed(n) => (self.mem(), n.expires_at.is_some()),
-        }
-    }
-
-    /// Bytes the entry allocates (see `mem.rs`): the packed box, or the node with its
-    /// key's spill and its value's allocations.
-    pub(crate) fn mem(&self) -> usize {
-        match self {
-            Slot::Packed(b) => b.len(),
-            Slot::Boxed(n) => {
-                let spill = if n.key.spilled() { n.key.capacity() } else { 0 };
-                std::mem::size_of::<Node>() + spill + n.value.mem()
-            }
-        }
-    }
-
-    pub(crate) fn key(&self) -> &[u8] {
-        match self {
-            Slot::Packed(b) => &b[packed_layout(b).key],
-            Slot::Boxed(n) => &n.key,
-        }
-    }
-
     pub(crate) fn expires_at(&self) -> Option<u64> {
-        match self {
-            Slot::Packed(b) if b.is_empty() => None,
-            Slot::Packed(b) => packed_layout(b).deadline.map(|d| read_deadline(b, d)),
-            Slot::Boxed(n) => n.expires_at,
-        }
-    }
-
-    /// The deadline and the value, decoding a packed entry once (the read path).
-    #[inline]
-    pub(crate) fn parts(&self) -> (Option<u64>, ValueRef<'_>) {
-        match self {
-            Slot::Packed(b) => {
-                let layout = packed_layout(b);
-                let value = ValueRef::Str(StrRef::Packed(&b[layout.value..]));
-                (layout.deadline.map(|d| read_deadline(b, d)), value)
-            }
-            Slot::Boxed(n) => (n.expires_at, n.value.as_ref()),
-        }
+        self.view().expires_at()
     }
 
     pub(crate) fn value(&self) -> ValueRef<'_> {
-        match self {
-            Slot::Packed(b) => ValueRef::Str(StrRef::Packed(&b[packed_layout(b).value..])),
-            Slot::Boxed(n) => n.value.as_ref(),
-        }
+        self.view().value()
     }
 
     /// The value of a boxed entry, for editing in place (a packed one is a string,
@@ -234,22 +280,9 @@ impl Slot {
         }
     }
 
-    /// Whether the entry is expired, `passed` telling whether a deadline has passed (it
-    /// is asked only if the entry has one).
-    #[inline]
-    pub(crate) fn is_expired(&self, passed: impl FnOnce(u64) -> bool) -> bool {
-        self.expires_at().is_some_and(passed)
-    }
-
-    /// Whether the slot holds an entry that is not expired at `now` (a key lives through
-    /// the millisecond of its deadline, as in Redis).
-    pub(crate) fn is_live_at(&self, now: u64) -> bool {
-        !self.is_free() && !self.is_expired(|d| now > d)
-    }
-
     /// Rewrites a packed string of the same length in place; `false` if it cannot.
     pub(crate) fn overwrite_packed(&mut self, bytes: &[u8]) -> bool {
-        if let Slot::Packed(b) = self {
+        if let Some(b) = self.packed_mut() {
             let start = packed_layout(b).value;
             if b.len() - start == bytes.len() {
                 b[start..].copy_from_slice(bytes);
@@ -262,9 +295,15 @@ impl Slot {
     /// The entry with another deadline.
     pub(crate) fn with_expires_at(self, expires_at: Option<u64>) -> Slot {
         match self {
-            Slot::Packed(b) => {
-                let layout = packed_layout(&b);
-                Slot::pack(&b[layout.key], &b[layout.value..], expires_at)
+            Slot::Packed(_) => {
+                let (key, value) = match self.view() {
+                    raw::Ref::Packed(b) => {
+                        let layout = packed_layout(b);
+                        (&b[layout.key], &b[layout.value..])
+                    }
+                    raw::Ref::Boxed(_) => unreachable!("a packed entry"),
+                };
+                Slot::pack(key, value, expires_at)
             }
             Slot::Boxed(mut n) => {
                 n.expires_at = expires_at;
@@ -273,11 +312,14 @@ impl Slot {
         }
     }
 
-    /// Takes the value out, leaving the slot free.
+    /// Takes the value out.
     pub(crate) fn into_value(self) -> Value {
         match self {
-            Slot::Packed(b) => Value::Str(Bytes::copy_from_slice(&b[packed_layout(&b).value..])),
-            Slot::Boxed(n) => n.value,
+            Slot::Packed(_) => match self.value() {
+                ValueRef::Str(s) => Value::Str(Bytes::copy_from_slice(s.bytes())),
+                _ => unreachable!("a packed entry holds a string"),
+            },
+            Slot::Boxed(n) => n.inner.value,
         }
     }
 
@@ -285,7 +327,10 @@ impl Slot {
     /// string is boxed and not shared with a reader. Leaves an empty string behind.
     pub(crate) fn take_str_buf(&mut self) -> BytesMut {
         match self {
-            Slot::Packed(b) => BytesMut::from(&b[packed_layout(b).value..]),
+            Slot::Packed(_) => match self.value() {
+                ValueRef::Str(s) => BytesMut::from(s.bytes()),
+                _ => BytesMut::new(),
+            },
             Slot::Boxed(n) => match &mut n.value {
                 Value::Str(s) => std::mem::take(s)
                     .try_into_mut()
@@ -299,9 +344,7 @@ impl Slot {
 /// A shard's entries (see the module doc).
 #[derive(Default)]
 pub(crate) struct Table {
-    index: HashTable<u32>,
-    slots: Vec<Slot>,
-    free: Vec<u32>,
+    entries: raw::Entries<Node>,
     wheel: BTreeMap<u64, Vec<u32>>,
     /// Bytes the entries allocate, kept up to date by every change to a slot.
     entry_bytes: usize,
@@ -319,6 +362,10 @@ pub(crate) struct Table {
     pub(crate) access: Vec<std::sync::atomic::AtomicU32>,
 }
 
+/// Bytes the table spends on each key beyond its entry: its address in the index and in
+/// the slot vector.
+pub(crate) const PER_KEY: usize = 2 * std::mem::size_of::<usize>();
+
 /// What the wheel costs per tick beyond its records: a B-tree entry (key and `Vec`)
 /// with its share of node overhead.
 const TICK_BYTES: usize = 40;
@@ -331,7 +378,7 @@ pub(crate) struct SweepOutcome {
 
 impl Table {
     pub(crate) fn len(&self) -> usize {
-        self.index.len()
+        self.entries.len()
     }
 
     /// How many entries have a deadline.
@@ -347,15 +394,16 @@ impl Table {
 
     /// Recomputes the bytes of the index, slots, free list and access stamps.
     pub(crate) fn restructure(&mut self) {
-        self.structure = crate::mem::table_bytes::<u32>(self.index.capacity())
-            + crate::mem::vec_bytes::<Slot>(self.slots.capacity())
-            + crate::mem::vec_bytes::<u32>(self.free.capacity())
+        let (index, slots, free) = self.entries.capacities();
+        self.structure = crate::mem::table_bytes::<usize>(index)
+            + crate::mem::vec_bytes::<usize>(slots)
+            + crate::mem::vec_bytes::<u32>(free)
             + crate::mem::vec_bytes::<std::sync::atomic::AtomicU32>(self.access.capacity());
     }
 
     /// Notes that `slot` arrives (`+`) or leaves (`-`).
     #[inline]
-    fn count(&mut self, slot: &Slot, arrives: bool) {
+    fn count(&mut self, slot: SlotRef<'_>, arrives: bool) {
         let (bytes, volatile) = slot.accounting();
         let volatile = usize::from(volatile);
         if arrives {
@@ -367,11 +415,15 @@ impl Table {
         }
     }
 
-    /// Puts `slot` in live slot `i` and returns the entry it held.
-    pub(crate) fn replace(&mut self, i: u32, slot: Slot) -> Slot {
-        self.count(&slot, true);
-        let old = std::mem::replace(&mut self.slots[i as usize], slot);
-        self.count(&old, false);
+    /// Puts `slot` (the same key, which hashes to `hash`) in live slot `i` and returns
+    /// the entry it held.
+    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
+    pub(crate) fn replace(&mut self, hasher: &KeyHasher, i: u32, hash: u64, slot: Slot) -> Slot {
+        self.count(slot.view(), true);
+        let old = self
+            .entries
+            .replace(i, hash, slot, |r| hash_key(hasher, r.key()));
+        self.count(old.view(), false);
         self.tidy_wheel();
         old
     }
@@ -390,7 +442,7 @@ impl Table {
     #[cold]
     #[inline(never)]
     fn rebuild_wheel(&mut self) {
-        let mut seen = vec![0u64; self.slots.len().div_ceil(64)];
+        let mut seen = vec![0u64; self.entries.slot_count().div_ceil(64)];
         let wheel = std::mem::take(&mut self.wheel);
         self.wheel_bytes = 0;
         self.wheel_records = 0;
@@ -399,7 +451,8 @@ impl Table {
             // keeps the invariant (a record no later than the deadline's tick).
             records.retain(|&i| {
                 let (word, bit) = (i as usize / 64, 1u64 << (i % 64));
-                let keep = self.slots[i as usize].expires_at().is_some() && seen[word] & bit == 0;
+                let keep = self.entries.get(i).and_then(SlotRef::expires_at).is_some()
+                    && seen[word] & bit == 0;
                 seen[word] |= bit;
                 keep
             });
@@ -412,54 +465,69 @@ impl Table {
         }
     }
 
-    /// Lets `f` change the entry in slot `i` in place (its key stays), keeping the
-    /// counts.
-    pub(crate) fn edit<R>(&mut self, i: u32, f: impl FnOnce(&mut Slot) -> R) -> R {
-        let slot = &mut self.slots[i as usize];
-        let (bytes, volatile) = slot.accounting();
-        let out = f(slot);
-        let (bytes2, volatile2) = slot.accounting();
-        self.entry_bytes = self.entry_bytes - bytes + bytes2;
-        self.volatile = self.volatile - usize::from(volatile) + usize::from(volatile2);
+    /// Lets `f` change the entry in live slot `i` in place (its key, which hashes to
+    /// `hash`, stays), keeping the counts.
+    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
+    pub(crate) fn edit<R>(
+        &mut self,
+        hasher: &KeyHasher,
+        i: u32,
+        hash: u64,
+        f: impl FnOnce(&mut Slot) -> R,
+    ) -> R {
+        let mut before = (0, false);
+        let mut after = (0, false);
+        let out = self
+            .entries
+            .edit(i, hash, &|r| hash_key(hasher, r.key()), |slot| {
+                before = slot.view().accounting();
+                let out = f(slot);
+                after = slot.view().accounting();
+                out
+            });
+        self.entry_bytes = self.entry_bytes - before.0 + after.0;
+        self.volatile = self.volatile - usize::from(before.1) + usize::from(after.1);
         self.tidy_wheel();
         out
     }
 
+    /// The slot of `key` (which hashes to `hash`).
+    #[inline]
     pub(crate) fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
-        let slots = &self.slots;
-        self.index
-            .find(hash, |&i| slots[i as usize].key() == key)
-            .copied()
+        self.find_ref(hash, key).map(|(i, _)| i)
     }
 
-    pub(crate) fn slot(&self, i: u32) -> &Slot {
-        &self.slots[i as usize]
+    /// The slot of `key` (which hashes to `hash`) and its entry.
+    #[inline]
+    pub(crate) fn find_ref(&self, hash: u64, key: &[u8]) -> Option<(u32, SlotRef<'_>)> {
+        self.entries.find(hash, |r| r.key() == key)
+    }
+
+    /// The entry in live slot `i`.
+    pub(crate) fn slot(&self, i: u32) -> SlotRef<'_> {
+        self.entries.get(i).expect("a live slot")
+    }
+
+    /// The entry in slot `i`, `None` if the slot is free (or past the last).
+    pub(crate) fn get(&self, i: u32) -> Option<SlotRef<'_>> {
+        self.entries.get(i)
     }
 
     /// Stores a new entry (the key must be absent) and returns its slot number.
     #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn insert(&mut self, hasher: &KeyHasher, hash: u64, slot: Slot) -> u32 {
-        let i = self.free.pop().unwrap_or_else(|| {
-            self.slots.push(Slot::free());
-            u32::try_from(self.slots.len() - 1).expect("a shard holds fewer than 2^32 keys")
-        });
-        self.count(&slot, true);
-        self.slots[i as usize] = slot;
-        let slots = &self.slots;
-        self.index
-            .insert_unique(hash, i, |&j| hash_key(hasher, slots[j as usize].key()));
+        self.count(slot.view(), true);
+        let i = self
+            .entries
+            .insert(hash, slot, |r| hash_key(hasher, r.key()));
         self.restructure();
         i
     }
 
-    /// Removes the entry in slot `i`, whose key hashes to `hash`, and returns it.
+    /// Removes the entry in live slot `i`, whose key hashes to `hash`, and returns it.
     pub(crate) fn remove(&mut self, i: u32, hash: u64) -> Slot {
-        if let Ok(found) = self.index.find_entry(hash, |&j| j == i) {
-            found.remove();
-        }
-        self.free.push(i);
-        let old = std::mem::replace(&mut self.slots[i as usize], Slot::free());
-        self.count(&old, false);
+        let old = self.entries.remove(i, hash).expect("remove a live slot");
+        self.count(old.view(), false);
         self.restructure();
         self.tidy_wheel();
         old
@@ -491,7 +559,9 @@ impl Table {
                 if left == 0 {
                     return;
                 }
-                let slot = &self.slots[i as usize];
+                let Some(slot) = self.entries.get(i) else {
+                    continue;
+                };
                 if let Some(deadline) = slot.expires_at() {
                     f(i, slot.key(), deadline);
                     left -= 1;
@@ -506,12 +576,12 @@ impl Table {
     }
 
     pub(crate) fn slot_count(&self) -> usize {
-        self.slots.len()
+        self.entries.slot_count()
     }
 
     /// Slots the table has room for before it grows.
     pub(crate) fn slot_capacity(&self) -> usize {
-        self.slots.capacity()
+        self.entries.slot_capacity()
     }
 
     /// Processes wheel records due at `now` (tick ≤ `now / resolution`), checking at most
@@ -544,12 +614,15 @@ impl Table {
                 budget -= 1;
                 // A freed slot, or an entry that lost its deadline, has none: drop the
                 // record. (A slot recorded twice is freed by the first record.)
-                let Some(deadline) = self.slots[i as usize].expires_at() else {
+                let Some(slot) = self.entries.get(i) else {
+                    continue;
+                };
+                let Some(deadline) = slot.expires_at() else {
                     continue;
                 };
                 if deadline < now {
-                    let hash = hash_key(hasher, self.slots[i as usize].key());
-                    removed_key(self.slots[i as usize].key());
+                    let hash = hash_key(hasher, slot.key());
+                    removed_key(slot.key());
                     self.remove(i, hash);
                     removed += 1;
                 } else if deadline / resolution == tick {
@@ -583,8 +656,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slots_are_sixteen_bytes() {
-        assert_eq!(std::mem::size_of::<Slot>(), 16);
+    fn a_key_costs_two_addresses_beyond_its_entry() {
+        assert_eq!(PER_KEY, 16);
+        // 6 bytes of word, length and header, then key and value.
+        assert_eq!(Slot::new_str(b"0123456789abcdef", &[7; 16], None).view().mem(), 38);
     }
 
     #[test]
@@ -600,10 +675,9 @@ mod tests {
             ] {
                 let slot = Slot::new_str(key, b"value", deadline);
                 assert!(matches!(slot, Slot::Packed(_)));
-                assert_eq!(slot.key(), key);
+                assert_eq!(slot.view().key(), key);
                 assert_eq!(slot.expires_at(), deadline);
                 assert_eq!(slot.value().as_str().unwrap().bytes(), b"value");
-                assert!(!slot.is_free());
             }
         }
         let big = Slot::new_str(b"k", &[1; PACK_LIMIT + 1], Some(5));

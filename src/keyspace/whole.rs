@@ -108,7 +108,9 @@ impl Access<'_> {
             self.table(s, |table| {
                 for i in 0..table.slot_count() {
                     #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
-                    let slot = table.slot(i as u32);
+                    let Some(slot) = table.get(i as u32) else {
+                        continue;
+                    };
                     if slot.is_live_at(now) {
                         f(slot.key(), slot.value());
                     }
@@ -145,9 +147,9 @@ impl Access<'_> {
                         return true;
                     }
                     #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
-                    let entry = table.slot(slot as u32);
+                    let entry = table.get(slot as u32);
                     visited += 1;
-                    if !entry.is_free() {
+                    if let Some(entry) = entry {
                         seen += 1;
                         if entry.is_live_at(now) {
                             f(entry.key(), entry.value());
@@ -196,11 +198,13 @@ impl Access<'_> {
                 };
                 for i in probes.into_iter().chain(walk) {
                     #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
-                    let slot = table.slot(i as u32);
+                    let Some(slot) = table.get(i as u32) else {
+                        continue;
+                    };
                     if slot.is_live_at(now) {
                         return f.take().map(|f| f(slot.key(), slot.value()));
                     }
-                    if !slot.is_free() && expired.len() < 16 {
+                    if expired.len() < 16 {
                         expired.push(slot.key().to_vec());
                     }
                 }
@@ -218,15 +222,16 @@ impl Access<'_> {
         Ok(found)
     }
 
-    /// `MEMORY USAGE`: the bytes of `key`'s entry with its share of the table (slot,
-    /// index bucket, expiry record); `None` if absent. Not an access.
+    /// `MEMORY USAGE`: the bytes of `key`'s entry with its share of the table (its
+    /// addresses in the slot vector and the index, the index's control byte and slack,
+    /// an expiry record); `None` if absent. Not an access.
     pub(crate) fn memory_usage(self, db: usize, key: &[u8]) -> Result<Option<usize>> {
         let ks = self.keyspace();
         let (hash, s) = self.locate(db, key)?;
         self.table(s, |table| {
             let slot = table.slot(ks.live_slot(table, hash, key)?);
             let wheel = if slot.expires_at().is_some() { 4 } else { 0 };
-            Some(slot.mem() + std::mem::size_of_val(slot) + 6 + wheel)
+            Some(slot.mem() + super::table::PER_KEY + 2 + wheel)
         })
     }
 
@@ -315,7 +320,7 @@ impl Keyspace {
         match self.lookup(&tables[i], hash, key) {
             super::Lookup::Missing => None,
             super::Lookup::Expired => Some(true),
-            super::Lookup::Live(_) => Some(false),
+            super::Lookup::Live(..) => Some(false),
         }
     }
 
