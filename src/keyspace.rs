@@ -33,8 +33,8 @@ mod log;
 mod many;
 pub(crate) mod notify;
 pub(crate) mod pubsub;
-pub(crate) mod stats;
 mod raw;
+pub(crate) mod stats;
 mod table;
 mod txn;
 mod watch;
@@ -405,18 +405,13 @@ impl Keyspace {
         Some((value, deadline))
     }
 
-    /// The slot of `key` unless it is absent or its deadline has passed.
-    fn live_slot(&self, table: &Table, hash: u64, key: &[u8]) -> Option<u32> {
-        self.lookup(table, hash, key).slot()
-    }
-
     /// What a reader finds at `key`.
     #[inline]
     fn lookup<'t>(&self, table: &'t Table, hash: u64, key: &[u8]) -> Lookup<'t> {
-        match table.find_ref(hash, key) {
+        match table.find(hash, key) {
             None => Lookup::Missing,
-            Some((_, entry)) if entry.is_expired(|d| self.passed(d)) => Lookup::Expired,
-            Some((i, entry)) => Lookup::Live(i, entry),
+            Some(entry) if entry.is_expired(|d| self.passed(d)) => Lookup::Expired,
+            Some(entry) => Lookup::Live(entry),
         }
     }
 
@@ -424,17 +419,17 @@ impl Keyspace {
     /// look-ups without `LOOKUP_NOTOUCH`). A missing key raises `keymiss` here; an
     /// expired one is the reader's to delete first (see [`Access::expire_after_read`]).
     #[inline]
-    fn note_lookup(&self, table: &Table, found: Lookup<'_>, db: usize, key: &[u8], touch: bool) {
+    fn note_lookup(&self, found: Lookup<'_>, db: usize, key: &[u8], touch: bool) {
         match found {
             Lookup::Missing => {
                 self.stats.miss();
                 self.notify(notify::KEY_MISS, "keymiss", db, key);
             }
             Lookup::Expired => self.stats.miss(),
-            Lookup::Live(i, _) => {
+            Lookup::Live(entry) => {
                 self.stats.hit();
                 if touch {
-                    self.memory.touch(table, i, || self.coarse_now());
+                    self.memory.touch(entry, || self.coarse_now());
                 }
             }
         }
@@ -448,31 +443,21 @@ impl Keyspace {
     }
 }
 
-/// What a reader finds at a key: a live entry (its slot and the entry itself), nothing,
-/// or an entry whose deadline has passed (which a read under a shared lock cannot
-/// delete).
+/// What a reader finds at a key: a live entry, nothing, or an entry whose deadline has
+/// passed (which a read under a shared lock cannot delete).
 #[derive(Clone, Copy)]
 pub(crate) enum Lookup<'t> {
-    Live(u32, table::SlotRef<'t>),
+    Live(table::SlotRef<'t>),
     Missing,
     Expired,
 }
 
 impl<'t> Lookup<'t> {
-    /// The live entry's slot.
-    #[inline]
-    pub(crate) fn slot(self) -> Option<u32> {
-        match self {
-            Lookup::Live(i, _) => Some(i),
-            _ => None,
-        }
-    }
-
     /// The live entry.
     #[inline]
     pub(crate) fn entry(self) -> Option<table::SlotRef<'t>> {
         match self {
-            Lookup::Live(_, entry) => Some(entry),
+            Lookup::Live(entry) => Some(entry),
             _ => None,
         }
     }

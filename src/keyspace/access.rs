@@ -269,7 +269,7 @@ impl<'a> Access<'a> {
         let mut expired = false;
         let out = self.table(s, |table| {
             let found = ks.lookup(table, hash, key);
-            ks.note_lookup(table, found, db, key, touch);
+            ks.note_lookup(found, db, key, touch);
             expired = found.is_expired();
             f(found.entry().map(|entry| {
                 let (deadline, value) = entry.parts();
@@ -391,12 +391,12 @@ impl<'a> Access<'a> {
                 ks.check_not_held()?;
                 let guards: SmallVec<[_; 4]> =
                     order.iter().map(|&s| ks.shards[s].table.read()).collect();
-                let tables = guards.iter().map(|g| &**g).collect();
-                read_many_in(ks, &located, &order, tables, (touch, &mut expired), f)
+                let tables: SmallVec<[&Table; 4]> = guards.iter().map(|g| &**g).collect();
+                read_many_in(ks, &located, &order, &tables, (touch, &mut expired), f)
             }
             Some(_) => self.tables_mut(&order, |tables, _| {
-                let tables = tables.iter().map(|t| &**t).collect();
-                read_many_in(ks, &located, &order, tables, (touch, &mut expired), f)
+                let tables: SmallVec<[&Table; 4]> = tables.iter().map(|t| &**t).collect();
+                read_many_in(ks, &located, &order, &tables, (touch, &mut expired), f)
             })?,
         };
         for n in expired {
@@ -444,7 +444,7 @@ fn read_many_in<'t, R>(
     ks: &Keyspace,
     located: &'t [Located<'t>],
     order: &'t [usize],
-    tables: SmallVec<[&'t Table; 4]>,
+    tables: &[&'t Table],
     (touch, expired): (bool, &mut Vec<usize>),
     f: impl FnOnce(&ManyRead<'_>) -> R,
 ) -> R {
@@ -454,17 +454,12 @@ fn read_many_in<'t, R>(
         .map(|(n, l)| {
             let table = tables[order.binary_search(&l.shard).unwrap_or(0)];
             let found = ks.lookup(table, l.hash, l.key);
-            ks.note_lookup(table, found, l.db, l.key, touch);
+            ks.note_lookup(found, l.db, l.key, touch);
             if found.is_expired() {
                 expired.push(n);
             }
-            found.slot()
+            found.entry()
         })
         .collect();
-    f(&ManyRead {
-        order,
-        tables,
-        keys: located,
-        found,
-    })
+    f(&ManyRead { found })
 }

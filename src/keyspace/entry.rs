@@ -7,7 +7,7 @@
 use bytes::BytesMut;
 
 use super::log::TxLog;
-use super::table::{Slot, Table};
+use super::table::{Handle, Slot, Table};
 use super::{Deadline, Keyspace, notify};
 use crate::value::{Collection, StrRef, Value, ValueRef, opt, opt_str};
 use crate::{Error, Result};
@@ -21,7 +21,7 @@ pub(crate) struct EntryMut<'a> {
     table: &'a mut Table,
     key: &'a [u8],
     hash: u64,
-    slot: Option<u32>,
+    slot: Option<Handle>,
     /// The log of the transaction this entry is edited in, if any.
     tx: Option<&'a TxLog>,
 }
@@ -35,15 +35,16 @@ impl<'a> EntryMut<'a> {
         hash: u64,
         tx: Option<&'a TxLog>,
     ) -> Self {
-        let mut slot = table.find(hash, key);
-        if let Some(i) = slot {
-            if table.slot(i).is_expired(|d| ks.passed(d)) {
-                table.remove(i, hash);
-                slot = None;
+        let mut slot = None;
+        if let Some(entry) = table.find(hash, key) {
+            let h = entry.handle();
+            if entry.is_expired(|d| ks.passed(d)) {
+                table.remove(hash, h);
                 ks.stats.expired(1);
                 ks.notify(notify::EXPIRED, "expired", db, key);
             } else {
-                ks.memory.stamp(table, i, false, || ks.coarse_now());
+                ks.memory.stamp(entry, false, || ks.coarse_now());
+                slot = Some(h);
             }
         }
         EntryMut {
@@ -90,7 +91,7 @@ impl<'a> EntryMut<'a> {
     #[inline]
     fn modified(&mut self) {
         let held = self.tx.is_some_and(|log| {
-            let old = self.slot.map(|i| self.table.slot(i));
+            let old = self.slot.map(|h| self.table.slot(self.hash, h));
             log.before_change((self.db, self.shard), self.key, self.hash, old)
         });
         if !held {
@@ -101,22 +102,22 @@ impl<'a> EntryMut<'a> {
     /// Puts back `old` (a recorded entry, or nothing) in place of whatever the key holds
     /// now: a transaction's rollback.
     pub(super) fn restore(&mut self, old: Option<Slot>) {
-        if let Some(i) = self.slot.take() {
-            self.table.remove(i, self.hash);
+        if let Some(h) = self.slot.take() {
+            self.table.remove(self.hash, h);
         }
         if let Some(slot) = old {
             let at = slot.expires_at();
-            let i = self.table.insert(&self.ks.hasher, self.hash, slot);
+            let h = self.table.insert(&self.ks.hasher, self.hash, slot);
             self.ks
                 .memory
-                .stamp(self.table, i, true, || self.ks.coarse_now());
-            self.slot = Some(i);
-            self.schedule(i, None, at);
+                .stamp(self.table.slot(self.hash, h), true, || self.ks.coarse_now());
+            self.slot = Some(h);
+            self.schedule(None, at);
         }
     }
 
     pub(crate) fn value(&self) -> Option<ValueRef<'_>> {
-        self.slot.map(|i| self.table.slot(i).value())
+        self.slot.map(|h| self.table.slot(self.hash, h).value())
     }
 
     /// The string held, `None` if absent, [`Error::WrongType`] for another type.
@@ -125,7 +126,8 @@ impl<'a> EntryMut<'a> {
     }
 
     pub(crate) fn expires_at(&self) -> Option<u64> {
-        self.slot.and_then(|i| self.table.slot(i).expires_at())
+        self.slot
+            .and_then(|h| self.table.slot(self.hash, h).expires_at())
     }
 
     fn resolve(&self, deadline: Deadline) -> Option<u64> {
@@ -159,25 +161,24 @@ impl<'a> EntryMut<'a> {
         }
         let old = self.expires_at();
         let slot = make(self.key, expires_at);
-        let i = if let Some(i) = self.slot {
-            self.table.replace(&self.ks.hasher, i, self.hash, slot);
-            i
+        let h = if let Some(h) = self.slot {
+            self.table.replace(self.hash, h, slot)
         } else {
-            let i = self.table.insert(&self.ks.hasher, self.hash, slot);
+            let h = self.table.insert(&self.ks.hasher, self.hash, slot);
             self.ks
                 .memory
-                .stamp(self.table, i, true, || self.ks.coarse_now());
-            i
+                .stamp(self.table.slot(self.hash, h), true, || self.ks.coarse_now());
+            h
         };
-        self.slot = Some(i);
-        self.schedule(i, old, expires_at);
+        self.slot = Some(h);
+        self.schedule(old, expires_at);
     }
 
-    fn schedule(&mut self, i: u32, old: Option<u64>, new: Option<u64>) {
+    fn schedule(&mut self, old: Option<u64>, new: Option<u64>) {
         if let Some(new) = new {
             let tick = self.ks.schedule.tick(new);
             if old.is_none_or(|old| tick < self.ks.schedule.tick(old)) {
-                self.table.schedule(i, tick);
+                self.table.schedule(self.hash, tick);
                 self.ks.schedule.note(tick);
             }
         }
@@ -189,13 +190,15 @@ impl<'a> EntryMut<'a> {
         let expires_at = self.resolve(deadline);
         // A packed string of the same length and the same deadline (the common SET of
         // a key without TTL, and every KEEPTTL) is rewritten in place.
-        if let Some(i) = self.slot {
-            if expires_at == self.expires_at()
-                && self
+        if let Some(h) = self.slot {
+            if expires_at == self.expires_at() {
+                let (h, done) = self
                     .table
-                    .edit(&self.ks.hasher, i, self.hash, |slot| slot.overwrite_packed(bytes))
-            {
-                return;
+                    .edit(self.hash, h, |slot| slot.overwrite_packed(bytes));
+                self.slot = Some(h);
+                if done {
+                    return;
+                }
             }
         }
         self.store(|key, at| Slot::new_str(key, bytes, at), expires_at);
@@ -223,9 +226,11 @@ impl<'a> EntryMut<'a> {
         self.str()?;
         self.modified();
         let mut buf = match self.slot {
-            Some(i) => self
-                .table
-                .edit(&self.ks.hasher, i, self.hash, Slot::take_str_buf),
+            Some(h) => {
+                let (h, buf) = self.table.edit(self.hash, h, Slot::take_str_buf);
+                self.slot = Some(h);
+                buf
+            }
             None => BytesMut::new(),
         };
         let out = f(&mut buf);
@@ -278,17 +283,19 @@ impl<'a> EntryMut<'a> {
     /// Applies `f` to the (present, type-checked) collection, then drops the key if it
     /// is empty.
     fn edit<C: Collection, R>(&mut self, f: impl FnOnce(&mut C) -> Result<R>) -> Result<R> {
-        let i = self.slot.ok_or(Error::WrongType)?;
+        let h = self.slot.ok_or(Error::WrongType)?;
         // Conservatively a modification (the edit may change nothing).
         self.modified();
-        let (out, empty) = self.table.edit(&self.ks.hasher, i, self.hash, |slot| {
+        let (h, result) = self.table.edit(self.hash, h, |slot| {
             let c = slot
                 .boxed_value_mut()
                 .and_then(C::cast_mut)
                 .ok_or(Error::WrongType)?;
             let out = f(c);
             Ok((out, c.is_empty()))
-        })?;
+        });
+        self.slot = Some(h);
+        let (out, empty) = result?;
         if empty {
             self.remove();
         }
@@ -302,8 +309,8 @@ impl<'a> EntryMut<'a> {
         }
         self.modified();
         match self.slot.take() {
-            Some(i) => {
-                self.table.remove(i, self.hash);
+            Some(h) => {
+                self.table.remove(self.hash, h);
                 true
             }
             None => false,
@@ -314,8 +321,8 @@ impl<'a> EntryMut<'a> {
     pub(crate) fn take(&mut self) -> Option<(Value, Option<u64>)> {
         self.slot?;
         self.modified();
-        let i = self.slot.take()?;
-        let slot = self.table.remove(i, self.hash);
+        let h = self.slot.take()?;
+        let slot = self.table.remove(self.hash, h);
         let expires_at = slot.expires_at();
         Some((slot.into_value(), expires_at))
     }
@@ -323,7 +330,7 @@ impl<'a> EntryMut<'a> {
     /// Sets (or with `None` removes) the deadline of an existing key; a time not after
     /// "now" deletes the key. Returns `false` if the key is absent.
     pub(crate) fn set_expires_at(&mut self, expires_at: Option<u64>) -> bool {
-        let Some(i) = self.slot else {
+        let Some(h) = self.slot else {
             return false;
         };
         if expires_at.is_some_and(|d| d <= self.ks.now()) {
@@ -335,11 +342,12 @@ impl<'a> EntryMut<'a> {
             return true;
         }
         self.modified();
-        self.table.edit(&self.ks.hasher, i, self.hash, |slot| {
+        let (h, ()) = self.table.edit(self.hash, h, |slot| {
             let old = std::mem::replace(slot, Slot::placeholder());
             *slot = old.with_expires_at(expires_at);
         });
-        self.schedule(i, old, expires_at);
+        self.slot = Some(h);
+        self.schedule(old, expires_at);
         true
     }
 }

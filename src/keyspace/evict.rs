@@ -10,14 +10,14 @@
 //!
 //! # Access stamps
 //!
-//! While an LRU or LFU policy is chosen, each table keeps a `u32` per slot beside its
-//! entries (`Table::access`): the last access in milliseconds (LRU, wrapping every 49
-//! days), or Redis's LFU word — minutes of the last decrement in the high bits and a
-//! logarithmic counter in the low 8 (it grows with probability `1 / ((c - 5) ×
-//! lfu-log-factor + 1)` and loses one per `lfu-decay-time` minutes unused). A read
-//! updates the stamp with a relaxed store only when it changes — once per millisecond
-//! for LRU, rarely for LFU — so a `GET` stays a read under a read lock. No stamps are
-//! kept (no memory, no stores) under the other policies.
+//! Every entry has 31 bits of stamp in its header (see `raw.rs`; they cost no byte of
+//! their own). While an LRU or LFU policy is chosen (or idle times are tracked), the
+//! stamp holds the last access in seconds (LRU, wrapping every 68 years), or Redis's LFU
+//! word — minutes of the last decrement in the high bits and a logarithmic counter in
+//! the low 8 (it grows with probability `1 / ((c - 5) × lfu-log-factor + 1)` and loses
+//! one per `lfu-decay-time` minutes unused). A read updates the stamp with a relaxed
+//! store only when it changes — once per second for LRU, rarely for LFU — so a `GET`
+//! stays a read under a read lock. Under the other policies nothing is stored.
 //!
 //! # Eviction
 //!
@@ -41,7 +41,8 @@ use parking_lot::Mutex;
 use rand::Rng;
 
 use super::Keyspace;
-use super::table::{Table, hash_key};
+use super::raw::STAMP_MASK;
+use super::table::{SlotRef, Table, hash_key};
 use crate::{Error, Result};
 
 /// Most keys one write evicts before it gives up (the limit is then still exceeded, and
@@ -174,13 +175,11 @@ impl std::fmt::Display for EvictionPolicy {
     }
 }
 
-/// A key worth evicting, and how much (higher: sooner), with where it was found (its
-/// identity in the pool).
+/// A key worth evicting, and how much (higher: sooner).
 #[derive(Debug)]
 struct Candidate {
     score: u64,
     db: usize,
-    at: (usize, u32),
     key: Vec<u8>,
 }
 
@@ -317,61 +316,44 @@ impl Memory {
         }
     }
 
-    /// Notes an access to the entry in slot `i` (a read under a read lock: the stamp
-    /// is stored only if it changes — for LRU, once a second).
+    /// Notes an access to `entry` (also under a read lock: the stamp is stored only if
+    /// it changes — for LRU, once a second).
     #[inline]
-    pub(crate) fn touch(&self, table: &Table, i: u32, now_ms: impl FnOnce() -> u64) {
+    pub(crate) fn touch(&self, entry: SlotRef<'_>, now_ms: impl FnOnce() -> u64) {
         let tracking = self.tracking();
         if tracking == Tracking::None {
             return;
         }
-        let Some(stamp) = table.access.get(i as usize) else {
-            return;
-        };
-        let old = stamp.load(Ordering::Relaxed);
+        let old = entry.stamp();
         let new = match tracking {
             Tracking::Lfu => self.lfu_touch(old, now_ms()),
             _ => lru_clock(now_ms()),
         };
         if new != old {
-            stamp.store(new, Ordering::Relaxed);
+            entry.set_stamp(new);
         }
     }
 
-    /// Gives slot `i` a stamp, as a new key (`fresh`) or as an access, under the
-    /// shard's write lock; while tracking, keeps the stamps as many as the slots (their
-    /// capacity following the slots', so they cost 4 bytes a slot), and drops them when
-    /// nothing needs them.
-    pub(crate) fn stamp(
-        &self,
-        table: &mut Table,
-        i: u32,
-        fresh: bool,
-        now_ms: impl FnOnce() -> u64,
-    ) {
-        let tracking = self.tracking();
-        if tracking == Tracking::None {
-            if !table.access.is_empty() {
-                table.access = Vec::new();
-                table.restructure();
-            }
-            return;
-        }
-        let now_ms = now_ms();
-        let init = Self::new_stamp(tracking, now_ms);
-        if table.access.len() < table.slot_count() {
-            let room = table.slot_capacity().saturating_sub(table.access.len());
-            table.access.reserve_exact(room);
-            table
-                .access
-                .resize_with(table.slot_count(), || AtomicU32::new(init));
-            table.restructure();
-        }
-        let stamp = &table.access[i as usize];
+    /// Stamps `entry` as a new key (`fresh`) or as an access, while stamps are kept.
+    pub(crate) fn stamp(&self, entry: SlotRef<'_>, fresh: bool, now_ms: impl FnOnce() -> u64) {
         if fresh {
-            stamp.store(init, Ordering::Relaxed);
+            let tracking = self.tracking();
+            if tracking != Tracking::None {
+                entry.set_stamp(Self::new_stamp(tracking, now_ms()));
+            }
         } else {
-            self.touch(table, i, || now_ms);
+            self.touch(entry, now_ms);
+        }
+    }
+
+    /// Gives every entry of `table` a fresh stamp for `tracking` (what the stamps
+    /// measure changed: none is misread).
+    pub(crate) fn restamp(table: &Table, tracking: Tracking, now_ms: u64) {
+        if tracking != Tracking::None {
+            let stamp = Self::new_stamp(tracking, now_ms);
+            for entry in table.iter() {
+                entry.set_stamp(stamp);
+            }
         }
     }
 
@@ -420,12 +402,12 @@ impl Memory {
 /// wrap after 136 years).
 #[allow(clippy::cast_possible_truncation)] // wraps on purpose
 fn lru_clock(now_ms: u64) -> u32 {
-    (now_ms / 1000) as u32
+    (now_ms / 1000) as u32 & STAMP_MASK
 }
 
 /// Whole seconds between an LRU stamp and `now_ms` (`estimateObjectIdleTime`).
 fn idle_seconds(stamp: u32, now_ms: u64) -> u64 {
-    u64::from(lru_clock(now_ms).wrapping_sub(stamp))
+    u64::from(lru_clock(now_ms).wrapping_sub(stamp) & STAMP_MASK)
 }
 
 /// The LFU clock: minutes, 16 bits.
@@ -616,63 +598,45 @@ impl Keyspace {
             let table = self.read_shard(s);
             let take = want - out.len();
             if policy == EvictionPolicy::VolatileTtl {
-                table.earliest_deadlines(take, |i, key, deadline| {
+                table.earliest_deadlines(&self.hasher, take, |entry, deadline| {
                     out.push(Candidate {
                         score: u64::MAX - deadline,
                         db,
-                        at: (s, i),
-                        key: key.to_vec(),
+                        key: entry.key().to_vec(),
                     });
                 });
                 continue;
             }
-            let slots = table.slot_count();
+            let buckets = table.bucket_count();
             let mut found = 0;
-            // Random probes; a table of mostly free slots (or, for the volatile
+            // Random chains; a table of mostly empty chains (or, for the volatile
             // policies, of keys without TTL) falls back to its wheel.
-            for _ in 0..take * 4 {
-                if found == take {
-                    break;
-                }
-                #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
-                let i = rng.gen_range(0..slots) as u32;
-                let stamp = table
-                    .access
-                    .get(i as usize)
-                    .map(|a| a.load(Ordering::Relaxed));
-                let score = self.memory.score(policy, stamp, now);
-                // A sample that would not enter the pool is counted without reading its
-                // entry (the stamps sit apart from the entries: one cache miss, not
-                // three). Only the volatile policies need the entry to qualify.
-                if !volatile && floor.is_some_and(|f| score <= f) {
+            'probe: for _ in 0..take * 4 {
+                for entry in table.chain(rng.gen_range(0..buckets)) {
+                    if found == take {
+                        break 'probe;
+                    }
+                    if volatile && entry.expires_at().is_none() {
+                        continue;
+                    }
                     found += 1;
-                    continue;
+                    let score = self.memory.score(policy, Some(entry.stamp()), now);
+                    if floor.is_some_and(|f| score <= f) {
+                        continue;
+                    }
+                    out.push(Candidate {
+                        score,
+                        db,
+                        key: entry.key().to_vec(),
+                    });
                 }
-                let Some(slot) = table.get(i) else {
-                    continue;
-                };
-                if volatile && slot.expires_at().is_none() {
-                    continue;
-                }
-                found += 1;
-                out.push(Candidate {
-                    score,
-                    db,
-                    at: (s, i),
-                    key: slot.key().to_vec(),
-                });
             }
             if found == 0 && volatile {
-                table.earliest_deadlines(take, |i, key, _| {
-                    let stamp = table
-                        .access
-                        .get(i as usize)
-                        .map(|a| a.load(Ordering::Relaxed));
+                table.earliest_deadlines(&self.hasher, take, |entry, _| {
                     out.push(Candidate {
-                        score: self.memory.score(policy, stamp, now),
+                        score: self.memory.score(policy, Some(entry.stamp()), now),
                         db,
-                        at: (s, i),
-                        key: key.to_vec(),
+                        key: entry.key().to_vec(),
                     });
                 });
             }
@@ -686,13 +650,14 @@ impl Keyspace {
         {
             let mut table = self.write_shard(s);
             let before = table.footprint();
-            let Some(i) = table.find(hash, key) else {
+            let Some(entry) = table.find(hash, key) else {
                 return false;
             };
-            if volatile && table.slot(i).expires_at().is_none() {
+            if volatile && entry.expires_at().is_none() {
                 return false;
             }
-            table.remove(i, hash);
+            let h = entry.handle();
+            table.remove(hash, h);
             self.publish(s, &table, before);
             // Watchers are told while the key's shard is held, as by every write.
             self.watches.touch(db, key);
@@ -706,7 +671,7 @@ impl Keyspace {
 /// Adds `c` to the pool (sorted by score, best last, at most [`POOL_SIZE`]) if it ranks
 /// high enough; a key already there takes the new score.
 fn merge(pool: &mut Vec<Candidate>, c: Candidate) {
-    if let Some(at) = pool.iter().position(|p| p.at == c.at) {
+    if let Some(at) = pool.iter().position(|p| p.db == c.db && p.key == c.key) {
         pool.remove(at);
     }
     if pool.len() >= POOL_SIZE {
@@ -773,7 +738,6 @@ mod tests {
                 Candidate {
                     score,
                     db: 0,
-                    at: (0, u32::try_from(score).unwrap()),
                     key: score.to_string().into_bytes(),
                 },
             );
@@ -789,7 +753,6 @@ mod tests {
             Candidate {
                 score: 100,
                 db: 0,
-                at: (0, 5),
                 key: b"5".to_vec(),
             },
         );

@@ -6,7 +6,7 @@
 use smallvec::SmallVec;
 
 use super::log::TxLog;
-use super::table::Table;
+use super::table::{SlotRef, Table};
 use super::{EntryMut, Keyspace, notify};
 use crate::value::ValueRef;
 
@@ -35,18 +35,14 @@ fn position(order: &[usize], shard: usize) -> usize {
 
 /// Shards read-locked (or held) for [`Access::read_many`](super::Access::read_many).
 pub(crate) struct ManyRead<'a> {
-    pub(super) order: &'a [usize],
-    pub(super) tables: SmallVec<[&'a Table; 4]>,
-    pub(super) keys: &'a [Located<'a>],
-    /// The slot of each key, if it is live.
-    pub(super) found: Vec<Option<u32>>,
+    /// The entry of each key, if it is live.
+    pub(super) found: Vec<Option<SlotRef<'a>>>,
 }
 
 impl ManyRead<'_> {
     /// The live value of the `n`th key given.
     pub(crate) fn get(&self, n: usize) -> Option<ValueRef<'_>> {
-        let table = self.tables[position(self.order, self.keys[n].shard)];
-        self.found[n].map(|i| table.slot(i).parts().1)
+        self.found[n].map(SlotRef::value)
     }
 }
 

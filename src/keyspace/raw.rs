@@ -1,62 +1,91 @@
-//! The one module with `unsafe` code: a shard's entries behind thin pointers, so that a
-//! look-up goes from the index's bucket straight to the entry.
+//! The one module with `unsafe` code: a shard's entries in a chained hash table whose
+//! buckets point straight at the entries, and whose entries hold the chain.
 //!
 //! # Why
 //!
-//! A key's entry has to be reachable two ways: from the hash index (every look-up) and
-//! from its slot number (`SCAN`'s cursor, `RANDOMKEY`, the expiry wheel, eviction's
-//! samples, the access stamps). With an index of slot numbers a look-up walks index →
-//! slot → entry: one dependent cache miss more than a plain hash map, measured as a
-//! quarter of a `GET`'s time at 100 k keys. Here the index and the slot vector both hold
-//! the entry's address, and the entry holds its slot number, so a look-up walks index →
-//! entry, and a slot number still names an entry in O(1).
+//! A look-up should cost what a plain hash map's does: one miss for the bucket, one for
+//! the entry. An index of slot numbers into a vector of entries costs a miss more, and an
+//! open-addressing index of addresses needs that vector anyway (for `SCAN`'s cursor, which
+//! must survive the index growing), so it pays 25 bytes a key in pointers. Chaining, as
+//! Redis's `dict` does, needs neither: a bucket is 8 bytes, the entry carries its chain
+//! link, and `SCAN` walks buckets with Redis's reverse-binary cursor, which returns every
+//! entry present throughout however the table grows in between.
 //!
 //! # Layout
 //!
-//! An entry is one heap block whose first four bytes are a little-endian *word*: the slot
-//! number in the low 31 bits, and in bit 31 whether the block is a [`Boxed`] node (set)
-//! or packed bytes (clear).
+//! An entry is one heap block, aligned to 8, that starts with a [`Header`]: the address of
+//! the next entry in its bucket's chain, then a word holding in bit 31 whether the block
+//! is a [`Boxed`] node (set) or packed bytes (clear), and in bits 0–30 the caller's stamp
+//! (see [`Ref::stamp`]).
 //!
-//! * Packed: a `Box<[u8]>` holding the word, a LEB128 length `n`, then `n` bytes whose
-//!   format is the caller's ([`Ref::Packed`] shows them).
-//! * Boxed: a `Box<Boxed<T>>`, `#[repr(C)]` so that the word comes first.
+//! * Packed ([`Packed`]): the header, a LEB128 length `n`, then `n` bytes whose format is
+//!   the caller's ([`Body::Packed`] shows them).
+//! * Boxed: a `Box<Boxed<T>>`, `#[repr(C)]` so that the header comes first.
 //!
 //! # Ownership
 //!
-//! `slots` owns every entry (one `Box` each, held as a raw pointer); `index` holds copies
-//! of the same pointers. Invariant, kept by every method here: a pointer in `index` is
-//! also in `slots`, at the slot number its word names, and nowhere else in `index`. So a
-//! pointer read from `index` is live for as long as `&self` is borrowed, and dropping
-//! `slots`' pointers frees each entry exactly once.
+//! Each live entry is owned by the table through exactly one link: a bucket, or the
+//! `next` of the entry before it in the same chain. Links are written only through
+//! `&mut Entries`, so a [`Ref`] (which borrows the table) always points at a live block.
+//! A [`Handle`] is an entry's address kept across calls: it is only ever compared with the
+//! links of a chain, never followed, so a stale one finds nothing.
 
 #![allow(unsafe_code)]
 
+use std::alloc::Layout;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
-
-use hashbrown::HashTable;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Bit 31 of the word: the block is a [`Boxed`] node.
 const BOXED: u32 = 1 << 31;
-/// The largest slot number (bit 31 is the kind).
-pub(crate) const MAX_SLOT: u32 = BOXED - 1;
-/// Bytes of the word.
-const WORD: usize = 4;
+/// The caller's bits of the word.
+pub(crate) const STAMP_MASK: u32 = BOXED - 1;
+/// Alignment of every block (the header's link).
+const ALIGN: usize = 8;
+/// The most buckets a table has: wheel records name a bucket by 32 bits of hash.
+const MAX_BUCKETS: usize = 1 << 31;
 
-/// A node entry: the word, then the caller's `T`.
+/// The start of a boxed block (a packed one has the same two fields at the same
+/// offsets, without the padding).
 #[repr(C)]
-#[derive(Clone)]
+struct Header {
+    next: Option<Thin>,
+    word: AtomicU32,
+}
+
+/// Bytes of the header in a packed block (no padding after the word).
+const HEAD: usize = 12;
+
+/// A node entry: the header, then the caller's `T`.
+#[repr(C)]
 pub(crate) struct Boxed<T> {
-    word: [u8; WORD],
+    header: Header,
     pub(crate) inner: T,
 }
 
 impl<T> Boxed<T> {
+    #[allow(clippy::unnecessary_box_returns)] // a node lives boxed, in the table
     pub(crate) fn new(inner: T) -> Box<Self> {
         Box::new(Boxed {
-            word: BOXED.to_le_bytes(),
+            header: Header {
+                next: None,
+                word: AtomicU32::new(BOXED),
+            },
             inner,
         })
+    }
+}
+
+impl<T: Clone> Clone for Boxed<T> {
+    fn clone(&self) -> Self {
+        Boxed {
+            header: Header {
+                next: None,
+                word: AtomicU32::new(self.header.word.load(Ordering::Relaxed)),
+            },
+            inner: self.inner.clone(),
+        }
     }
 }
 
@@ -73,46 +102,14 @@ impl<T> std::ops::DerefMut for Boxed<T> {
     }
 }
 
-/// An entry out of the table: packed bytes (see [`packed`]) or a node.
-#[derive(Clone)]
-pub(crate) enum Owned<T> {
-    Packed(Box<[u8]>),
-    Boxed(Box<Boxed<T>>),
-}
+/// A packed block out of the table: the header, a length `n` and `n` bytes of the
+/// caller's.
+pub(crate) struct Packed(NonNull<u8>);
 
-/// An entry seen in place: the caller's packed bytes (after the word and the length), or
-/// the node's `T`.
-pub(crate) enum Ref<'a, T> {
-    Packed(&'a [u8]),
-    Boxed(&'a T),
-}
-
-impl<T> Clone for Ref<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T> Copy for Ref<'_, T> {}
-
-/// A packed block with room for `n` bytes of the caller's: the word (slot 0) and the
-/// length are written; push the `n` bytes, then `into_boxed_slice`.
-pub(crate) fn packed(n: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(WORD + varint_len(n) + n);
-    out.extend_from_slice(&[0; WORD]);
-    let mut v = n;
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-    out
-}
-
-/// Bytes of the word and the length before `n` bytes of the caller's.
-pub(crate) fn packed_overhead(n: usize) -> usize {
-    WORD + varint_len(n)
-}
+// SAFETY: `Packed` owns its bytes as a `Box<[u8]>` would.
+unsafe impl Send for Packed {}
+// SAFETY: `&Packed` gives out only `&[u8]` and atomic loads.
+unsafe impl Sync for Packed {}
 
 fn varint_len(mut n: usize) -> usize {
     let mut len = 1;
@@ -123,173 +120,303 @@ fn varint_len(mut n: usize) -> usize {
     len
 }
 
-/// Reads the length after the word of a packed block: `(n, bytes it took)`. `None` if
-/// `b` is not a well-formed packed block (too short, or a length that does not match).
-fn packed_len(b: &[u8]) -> Option<(usize, usize)> {
-    let mut n = 0usize;
-    for (i, &byte) in b.get(WORD..)?.iter().enumerate().take(10) {
-        n |= usize::from(byte & 0x7f).checked_shl(7 * i as u32)?;
-        if byte & 0x80 == 0 {
-            return Some((n, i + 1));
-        }
-    }
-    None
+/// Bytes a packed block of `n` caller's bytes allocates.
+pub(crate) fn packed_size(n: usize) -> usize {
+    HEAD + varint_len(n) + n
 }
 
-/// The caller's bytes of a packed block.
-fn packed_rest(b: &[u8]) -> &[u8] {
-    let (n, len) = packed_len(b).expect("a packed block built by `packed`");
-    &b[WORD + len..][..n]
+fn packed_layout(n: usize) -> Layout {
+    Layout::from_size_align(packed_size(n), ALIGN).expect("a packed entry's size fits a layout")
 }
 
-fn packed_rest_mut(b: &mut [u8]) -> &mut [u8] {
-    let (n, len) = packed_len(b).expect("a packed block built by `packed`");
-    &mut b[WORD + len..][..n]
-}
-
-impl<T> Owned<T> {
-    /// The entry as [`Entries`] shows it.
-    pub(crate) fn view(&self) -> Ref<'_, T> {
-        match self {
-            Owned::Packed(b) => Ref::Packed(packed_rest(b)),
-            Owned::Boxed(n) => Ref::Boxed(&n.inner),
-        }
-    }
-
-    /// The caller's bytes of a packed entry, for editing in place.
-    pub(crate) fn packed_mut(&mut self) -> Option<&mut [u8]> {
-        match self {
-            Owned::Packed(b) => Some(packed_rest_mut(b)),
-            Owned::Boxed(_) => None,
-        }
-    }
-
-    /// Writes the slot number into the word.
-    fn set_slot(&mut self, i: u32) {
-        debug_assert!(i <= MAX_SLOT);
-        match self {
-            Owned::Packed(b) => b[..WORD].copy_from_slice(&(i & MAX_SLOT).to_le_bytes()),
-            Owned::Boxed(n) => n.word = ((i & MAX_SLOT) | BOXED).to_le_bytes(),
-        }
-    }
-
-    /// Gives up the box for its address. Panics (before giving anything up) if a packed
-    /// block is not as [`packed`] builds them: its length must be readable from its
-    /// bytes.
-    fn into_thin(self) -> Thin {
-        match self {
-            Owned::Packed(b) => {
-                let (n, len) = packed_len(&b).expect("a packed block built by `packed`");
-                assert_eq!(b.len(), WORD + len + n, "a packed block built by `packed`");
-                let p = Box::into_raw(b).cast::<u8>();
-                // SAFETY: `Box::into_raw` never returns null (the block is at least
-                // WORD + 1 bytes, so not a dangling zero-size pointer either).
-                Thin(unsafe { NonNull::new_unchecked(p) })
-            }
-            Owned::Boxed(n) => Thin(NonNull::from(Box::leak(n)).cast::<u8>()),
-        }
-    }
-}
-
-/// The address of an entry block (owned by [`Entries::slots`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Thin(NonNull<u8>);
-
-impl Thin {
-    /// The block's word.
-    ///
-    /// # Safety
-    /// `self` must point at a live entry block (made by [`Owned::into_thin`] and not yet
-    /// taken back by [`Thin::into_owned`]).
-    unsafe fn word(self) -> u32 {
-        let mut w = [0u8; WORD];
-        // SAFETY: every block starts with the WORD bytes of its word (a packed block is
-        // at least that long, a `Boxed` is `repr(C)` with the word first); the caller
-        // says the block is live.
-        unsafe { std::ptr::copy_nonoverlapping(self.0.as_ptr(), w.as_mut_ptr(), WORD) };
-        u32::from_le_bytes(w)
-    }
-
-    /// The whole packed block.
-    ///
-    /// # Safety
-    /// As for [`word`](Self::word), and the block must be packed.
-    unsafe fn packed_block<'a>(self) -> &'a [u8] {
-        let p = self.0.as_ptr();
-        let mut n = 0usize;
-        let mut i = 0;
+impl Packed {
+    /// A block of `n` bytes of the caller's, written by `fill` (they start zeroed).
+    pub(crate) fn new(n: usize, fill: impl FnOnce(&mut [u8])) -> Packed {
+        let layout = packed_layout(n);
+        // SAFETY: the layout's size is at least HEAD + 1, not zero.
+        let p = unsafe { std::alloc::alloc_zeroed(layout) };
+        let Some(p) = NonNull::new(p) else {
+            std::alloc::handle_alloc_error(layout)
+        };
+        let mut v = n;
+        let mut at = HEAD;
         loop {
-            // SAFETY: `into_thin` checked that the length's bytes end (a byte without
-            // bit 7) inside the block, after the word; we stop at that byte.
-            let byte = unsafe { *p.add(WORD + i) };
-            n |= usize::from(byte & 0x7f) << (7 * i);
-            i += 1;
-            if byte & 0x80 == 0 {
+            #[allow(clippy::cast_possible_truncation)] // seven bits
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            // SAFETY: the length takes varint_len(n) bytes after the header, inside the
+            // block.
+            unsafe {
+                p.as_ptr()
+                    .add(at)
+                    .write(if v == 0 { byte } else { byte | 0x80 })
+            };
+            at += 1;
+            if v == 0 {
                 break;
             }
         }
-        // SAFETY: `into_thin` checked that the block is exactly WORD + i + n bytes; it
-        // lives (and is not written) while the caller's borrow of `Entries` lasts.
-        unsafe { std::slice::from_raw_parts(p, WORD + i + n) }
+        // The zeroed header is a valid one: no next entry, a packed word, stamp 0.
+        let mut packed = Packed(p);
+        fill(packed.bytes_mut());
+        packed
     }
 
-    /// The entry in place.
-    ///
-    /// # Safety
-    /// As for [`word`](Self::word); the result must not outlive the block.
-    unsafe fn view<'a, T>(self) -> Ref<'a, T> {
-        // SAFETY: the caller's contract.
-        if unsafe { self.word() } & BOXED != 0 {
-            // SAFETY: a block whose word has BOXED set was a `Box<Boxed<T>>` (only
-            // `Owned::Boxed` sets it); it is live, aligned, and only read meanwhile.
-            Ref::Boxed(unsafe { &self.0.cast::<Boxed<T>>().as_ref().inner })
-        } else {
-            // SAFETY: the caller's contract; the block is packed.
-            Ref::Packed(packed_rest(unsafe { self.packed_block() }))
+    /// A block holding a copy of `bytes`.
+    pub(crate) fn copy_of(bytes: &[u8]) -> Packed {
+        Packed::new(bytes.len(), |b| b.copy_from_slice(bytes))
+    }
+
+    /// The caller's bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: the block is live and owned by `self`.
+        unsafe { packed_bytes(self.0) }
+    }
+
+    /// The caller's bytes, for editing in place.
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        let (at, n) = {
+            let b = self.bytes();
+            // The caller's bytes end the block.
+            (b.as_ptr() as usize - self.0.as_ptr() as usize, b.len())
+        };
+        // SAFETY: the range is inside the live block, which `&mut self` borrows
+        // exclusively.
+        unsafe { std::slice::from_raw_parts_mut(self.0.as_ptr().add(at), n) }
+    }
+
+    fn into_thin(self) -> Thin {
+        let thin = Thin(self.0);
+        std::mem::forget(self);
+        thin
+    }
+}
+
+impl Drop for Packed {
+    fn drop(&mut self) {
+        let n = self.bytes().len();
+        // SAFETY: the block was allocated by `Packed::new` with this layout.
+        unsafe { std::alloc::dealloc(self.0.as_ptr(), packed_layout(n)) };
+    }
+}
+
+impl Clone for Packed {
+    fn clone(&self) -> Self {
+        let copy = Packed::copy_of(self.bytes());
+        Ref::<()>::new(Thin(copy.0)).set_stamp(Ref::<()>::new(Thin(self.0)).stamp());
+        copy
+    }
+}
+
+/// Reads the caller's bytes of the packed block at `p`.
+///
+/// # Safety
+/// `p` must point at a live packed block (made by [`Packed::new`]), not written while the
+/// result lives.
+unsafe fn packed_bytes<'a>(p: NonNull<u8>) -> &'a [u8] {
+    let p = p.as_ptr();
+    let mut n = 0usize;
+    let mut i = 0;
+    loop {
+        // SAFETY: `Packed::new` wrote a complete length after the header; we stop at its
+        // last byte (the one without bit 7).
+        let byte = unsafe { *p.add(HEAD + i) };
+        n |= usize::from(byte & 0x7f) << (7 * i);
+        i += 1;
+        if byte & 0x80 == 0 {
+            break;
         }
+    }
+    // SAFETY: the block is exactly HEAD + i + n bytes (`packed_layout(n)`).
+    unsafe { std::slice::from_raw_parts(p.add(HEAD + i), n) }
+}
+
+/// An entry out of the table.
+pub(crate) enum Owned<T> {
+    Packed(Packed),
+    Boxed(Box<Boxed<T>>),
+}
+
+impl<T: Clone> Clone for Owned<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Owned::Packed(p) => Owned::Packed(p.clone()),
+            Owned::Boxed(n) => Owned::Boxed(n.clone()),
+        }
+    }
+}
+
+impl<T> Owned<T> {
+    /// The entry as the table shows it.
+    pub(crate) fn view(&self) -> Ref<'_, T> {
+        match self {
+            Owned::Packed(p) => Ref::new(Thin(p.0)),
+            Owned::Boxed(n) => Ref::new(Thin(NonNull::from(&**n).cast())),
+        }
+    }
+
+    /// Gives up the box for its address, with no next entry.
+    fn into_thin(self) -> Thin {
+        let thin = match self {
+            Owned::Packed(p) => p.into_thin(),
+            Owned::Boxed(n) => Thin(NonNull::from(Box::leak(n)).cast()),
+        };
+        // SAFETY: the block is live and, just leaked, not linked or borrowed anywhere.
+        unsafe { thin.set_next(None) };
+        thin
+    }
+}
+
+/// The address of a live entry block (owned through one link of a table).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Thin(NonNull<u8>);
+
+// The header's fields sit where `Thin` reads them, in both kinds of block.
+const _: () = assert!(std::mem::offset_of!(Header, next) == 0);
+const _: () = assert!(std::mem::offset_of!(Header, word) == 8);
+const _: () = assert!(std::mem::offset_of!(Boxed<u64>, header) == 0);
+
+impl Thin {
+    /// The link to the next entry (bytes 0–7 of the block).
+    fn next(self) -> Option<Thin> {
+        // SAFETY: every `Thin` made here points at a live block, aligned to 8, whose
+        // first 8 bytes are the link (written before the block is linked anywhere).
+        unsafe { self.0.cast::<Option<Thin>>().as_ptr().read() }
+    }
+
+    /// # Safety
+    /// `self` must be live, and no reference to its link may be alive (the caller holds
+    /// `&mut` of the table, or owns the block).
+    unsafe fn set_next(self, next: Option<Thin>) {
+        // SAFETY: the caller's contract; the link is aligned inside a live block.
+        unsafe { self.0.cast::<Option<Thin>>().as_ptr().write(next) };
+    }
+
+    /// The word (bytes 8–11 of the block).
+    fn word<'a>(self) -> &'a AtomicU32 {
+        #[allow(clippy::cast_ptr_alignment)] // blocks are aligned to 8
+        let word = self.0.as_ptr().wrapping_add(8).cast::<AtomicU32>();
+        // SAFETY: as for `next`: bytes 8–11 of a live block, aligned to 4, are the word,
+        // only ever accessed atomically. Used only while the block lives.
+        unsafe { &*word }
+    }
+
+    fn is_boxed(self) -> bool {
+        self.word().load(Ordering::Relaxed) & BOXED != 0
     }
 
     /// Takes the box back.
     ///
     /// # Safety
-    /// `self` must point at a live entry block, and no other copy of it may be used
-    /// afterwards (the box owns the block again).
+    /// `self` must be live and unlinked: no link of any table may lead to it any more.
     unsafe fn into_owned<T>(self) -> Owned<T> {
-        // SAFETY: the caller's contract.
-        if unsafe { self.word() } & BOXED != 0 {
-            // SAFETY: it was a `Box<Boxed<T>>` leaked by `into_thin`.
+        if self.is_boxed() {
+            // SAFETY: a block whose word has BOXED was a `Box<Boxed<T>>` leaked by
+            // `into_thin` (only `Boxed::new` and its clone set the bit).
             Owned::Boxed(unsafe { Box::from_raw(self.0.cast::<Boxed<T>>().as_ptr()) })
         } else {
-            // SAFETY: it was a `Box<[u8]>` of exactly this length, leaked by
-            // `into_thin`.
-            let len = unsafe { self.packed_block() }.len();
-            let raw = std::ptr::slice_from_raw_parts_mut(self.0.as_ptr(), len);
-            // SAFETY: as above.
-            Owned::Packed(unsafe { Box::from_raw(raw) })
+            Owned::Packed(Packed(self.0))
         }
     }
 }
 
-/// A shard's entries: an index by hash and a vector by slot number (see the module doc).
+/// An entry in place, borrowed from its table (or from an [`Owned`]).
+pub(crate) struct Ref<'a, T> {
+    thin: Thin,
+    _life: PhantomData<&'a T>,
+}
+
+impl<T> Clone for Ref<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Ref<'_, T> {}
+
+/// What an entry holds: the caller's packed bytes, or the node's `T`.
+pub(crate) enum Body<'a, T> {
+    Packed(&'a [u8]),
+    Boxed(&'a T),
+}
+
+impl<'a, T> Ref<'a, T> {
+    fn new(thin: Thin) -> Self {
+        Ref {
+            thin,
+            _life: PhantomData,
+        }
+    }
+
+    /// What the entry holds.
+    #[inline]
+    pub(crate) fn body(self) -> Body<'a, T> {
+        if self.thin.is_boxed() {
+            // SAFETY: a boxed block is a `Boxed<T>`, live and not written for `'a`.
+            Body::Boxed(unsafe { &self.thin.0.cast::<Boxed<T>>().as_ref().inner })
+        } else {
+            // SAFETY: a packed block, live and not written for `'a`.
+            Body::Packed(unsafe { packed_bytes(self.thin.0) })
+        }
+    }
+
+    /// The caller's stamp (31 bits), which readers may change: see
+    /// [`set_stamp`](Self::set_stamp).
+    #[inline]
+    pub(crate) fn stamp(self) -> u32 {
+        self.thin.word().load(Ordering::Relaxed) & STAMP_MASK
+    }
+
+    /// Stores a stamp (its low 31 bits), also under a shared borrow: the word is atomic,
+    /// and its kind bit never changes.
+    #[inline]
+    pub(crate) fn set_stamp(self, stamp: u32) {
+        let word = self.thin.word();
+        let kind = word.load(Ordering::Relaxed) & BOXED;
+        word.store(kind | (stamp & STAMP_MASK), Ordering::Relaxed);
+    }
+
+    /// The entry's handle, to name it in a later call.
+    pub(crate) fn handle(self) -> Handle {
+        Handle(self.thin)
+    }
+}
+
+/// Names an entry across calls (see the module doc): compared, never followed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Handle(Thin);
+
+impl std::fmt::Debug for Thin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:p}", self.0)
+    }
+}
+
+/// A shard's entries (see the module doc).
 pub(crate) struct Entries<T> {
-    index: HashTable<Thin>,
-    slots: Vec<Option<Thin>>,
-    free: Vec<u32>,
+    /// A power of two of chains (or none).
+    buckets: Vec<Option<Thin>>,
+    len: usize,
     _owns: PhantomData<Owned<T>>,
 }
 
-// SAFETY: `Entries<T>` owns its blocks (boxes of `T` or of bytes) as `Vec<Owned<T>>`
-// would; the raw pointers are never shared outside it except as borrows tied to `&self`.
+// SAFETY: `Entries<T>` owns its blocks (boxes of `T`, or bytes) as `Vec<Owned<T>>`
+// would; its addresses are never shared except as borrows of it, or as handles that are
+// never followed.
 unsafe impl<T: Send> Send for Entries<T> {}
-// SAFETY: `&Entries<T>` only hands out `&T` and `&[u8]`.
+// SAFETY: `&Entries<T>` gives out only `&T`, `&[u8]` and atomic stamps.
 unsafe impl<T: Sync> Sync for Entries<T> {}
+
+// SAFETY: a handle is an address that is only compared.
+unsafe impl Send for Handle {}
+// SAFETY: as above.
+unsafe impl Sync for Handle {}
 
 impl<T> Default for Entries<T> {
     fn default() -> Self {
         Entries {
-            index: HashTable::new(),
-            slots: Vec::new(),
-            free: Vec::new(),
+            buckets: Vec::new(),
+            len: 0,
             _owns: PhantomData,
         }
     }
@@ -297,10 +424,14 @@ impl<T> Default for Entries<T> {
 
 impl<T> Drop for Entries<T> {
     fn drop(&mut self) {
-        self.index.clear();
-        for thin in self.slots.drain(..).flatten() {
-            // SAFETY: `slots` owns each live block once; the index copies were cleared.
-            drop(unsafe { thin.into_owned::<T>() });
+        for b in 0..self.buckets.len() {
+            let mut at = self.buckets[b].take();
+            while let Some(thin) = at {
+                at = thin.next();
+                // SAFETY: the block was owned by the link just taken; nothing else leads
+                // to it.
+                drop(unsafe { thin.into_owned::<T>() });
+            }
         }
     }
 }
@@ -308,18 +439,14 @@ impl<T> Drop for Entries<T> {
 /// Puts a panicking [`Entries::edit`]'s entry back, so the table stays whole.
 struct EditGuard<'a, T> {
     entries: &'a mut Entries<T>,
-    i: u32,
-    hash: u64,
-    old: Thin,
+    bucket: usize,
     slot: Option<Owned<T>>,
-    rehash: &'a dyn Fn(Ref<'_, T>) -> u64,
 }
 
 impl<T> Drop for EditGuard<'_, T> {
     fn drop(&mut self) {
         if let Some(slot) = self.slot.take() {
-            self.entries
-                .put_back(self.i, self.hash, self.old, slot, self.rehash);
+            self.entries.link(self.bucket, slot.into_thin());
         }
     }
 }
@@ -327,158 +454,193 @@ impl<T> Drop for EditGuard<'_, T> {
 impl<T> Entries<T> {
     /// Live entries.
     pub(crate) fn len(&self) -> usize {
-        self.index.len()
+        self.len
     }
 
-    /// Slot numbers in use or free (the range `SCAN` walks).
-    pub(crate) fn slot_count(&self) -> usize {
-        self.slots.len()
+    /// Chains (a power of two, or zero).
+    pub(crate) fn bucket_count(&self) -> usize {
+        self.buckets.len()
     }
 
-    /// Slots there is room for before the vector grows.
-    pub(crate) fn slot_capacity(&self) -> usize {
-        self.slots.capacity()
+    /// Buckets allocated, for the memory count.
+    pub(crate) fn bucket_capacity(&self) -> usize {
+        self.buckets.capacity()
     }
 
-    /// `(index buckets, slot capacity, free-list capacity)`: what the structure
-    /// allocates, for the memory count.
-    pub(crate) fn capacities(&self) -> (usize, usize, usize) {
-        (
-            self.index.capacity(),
-            self.slots.capacity(),
-            self.free.capacity(),
-        )
-    }
-
-    /// The entry whose hash is `hash` and for which `eq` holds, with its slot number.
     #[inline]
-    pub(crate) fn find(&self, hash: u64, eq: impl Fn(Ref<'_, T>) -> bool) -> Option<(u32, Ref<'_, T>)> {
-        self.index
-            // SAFETY: every pointer in the index is live while `self` is borrowed.
-            .find(hash, |&t| eq(unsafe { t.view() }))
-            // SAFETY: as above; the result borrows `self`.
-            .map(|&t| unsafe { (t.word() & MAX_SLOT, t.view()) })
+    fn bucket_of(&self, hash: u64) -> usize {
+        // Low bits: the shard is chosen by high ones.
+        #[allow(clippy::cast_possible_truncation)] // masked to the bucket count
+        let low = hash as usize;
+        low & self.buckets.len().wrapping_sub(1)
     }
 
-    /// The entry in slot `i`, `None` if the slot is free or out of range.
+    /// The entries of chain `b` (none past the last chain).
+    pub(crate) fn chain(&self, b: usize) -> impl Iterator<Item = Ref<'_, T>> {
+        let mut at = self.buckets.get(b).copied().flatten();
+        std::iter::from_fn(move || {
+            let thin = at?;
+            at = thin.next();
+            Some(Ref::new(thin))
+        })
+    }
+
+    /// The entries that hash to `hash`'s chain.
+    pub(crate) fn chain_of(&self, hash: u64) -> impl Iterator<Item = Ref<'_, T>> {
+        self.chain(if self.buckets.is_empty() {
+            0
+        } else {
+            self.bucket_of(hash)
+        })
+    }
+
+    /// The entry in `hash`'s chain for which `eq` holds.
     #[inline]
-    pub(crate) fn get(&self, i: u32) -> Option<Ref<'_, T>> {
-        let t = (*self.slots.get(i as usize)?)?;
-        // SAFETY: `slots` holds live blocks; the result borrows `self`.
-        Some(unsafe { t.view() })
+    pub(crate) fn find(&self, hash: u64, eq: impl Fn(Ref<'_, T>) -> bool) -> Option<Ref<'_, T>> {
+        self.chain_of(hash).find(|&r| eq(r))
     }
 
-    /// Stores `slot` (whose key must be absent) under `hash`, and returns its slot
-    /// number. `rehash` gives an entry's hash when the index grows.
+    /// The entry `h` names, if it is in `hash`'s chain.
+    pub(crate) fn get(&self, hash: u64, h: Handle) -> Option<Ref<'_, T>> {
+        self.chain_of(hash).find(|r| r.thin == h.0)
+    }
+
+    /// Every entry, chain by chain.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Ref<'_, T>> {
+        (0..self.buckets.len()).flat_map(|b| self.chain(b))
+    }
+
+    /// One step of a scan: the entries of the chain `cursor` names, and the next cursor
+    /// (0 when the scan is done). Redis's reverse-binary increment: a scan started at 0
+    /// returns every entry present throughout, however the table grows between steps.
+    pub(crate) fn scan(&self, cursor: u64, mut f: impl FnMut(Ref<'_, T>)) -> u64 {
+        if self.buckets.is_empty() {
+            return 0;
+        }
+        let mask = (self.buckets.len() - 1) as u64;
+        #[allow(clippy::cast_possible_truncation)] // masked to the bucket count
+        for r in self.chain((cursor & mask) as usize) {
+            f(r);
+        }
+        let v = (cursor | !mask)
+            .reverse_bits()
+            .wrapping_add(1)
+            .reverse_bits();
+        v & mask
+    }
+
+    /// Stores `slot` (whose key must be absent) under `hash`; `rehash` gives an entry's
+    /// hash when the table grows.
     pub(crate) fn insert(
         &mut self,
         hash: u64,
-        mut slot: Owned<T>,
+        slot: Owned<T>,
         rehash: impl Fn(Ref<'_, T>) -> u64,
-    ) -> u32 {
-        let i = self.free.pop().unwrap_or_else(|| {
-            let i = u32::try_from(self.slots.len())
-                .ok()
-                .filter(|&i| i <= MAX_SLOT)
-                .expect("a shard holds fewer than 2^31 keys");
-            self.slots.push(None);
-            i
-        });
-        slot.set_slot(i);
+    ) -> Handle {
+        if self.len >= self.buckets.len() && self.buckets.len() < MAX_BUCKETS {
+            self.grow(rehash);
+        }
         let thin = slot.into_thin();
-        self.slots[i as usize] = Some(thin);
-        // SAFETY: the index's pointers are live (the new one is in `slots` already).
-        self.index
-            .insert_unique(hash, thin, |&t| rehash(unsafe { t.view() }));
-        i
+        self.link(self.bucket_of(hash), thin);
+        self.len += 1;
+        Handle(thin)
     }
 
-    /// Removes the entry in slot `i` (filed under `hash`) and returns it; `None` if the
-    /// slot is free.
-    pub(crate) fn remove(&mut self, i: u32, hash: u64) -> Option<Owned<T>> {
-        let thin = (*self.slots.get(i as usize)?)?;
-        self.unindex(hash, thin);
-        self.slots[i as usize] = None;
-        self.free.push(i);
-        // SAFETY: the block was live in `slots`; its only other copy just left the
-        // index, and its slot was cleared.
+    /// Doubles the chains (to 4 from none), moving every entry to its new chain.
+    #[cold]
+    fn grow(&mut self, rehash: impl Fn(Ref<'_, T>) -> u64) {
+        let size = (self.buckets.len() * 2).max(4);
+        let old = std::mem::replace(&mut self.buckets, vec![None; size]);
+        for mut at in old {
+            while let Some(thin) = at {
+                at = thin.next();
+                let b = self.bucket_of(rehash(Ref::new(thin)));
+                self.link(b, thin);
+            }
+        }
+    }
+
+    /// Puts `thin` (live, owned by no link) at the head of chain `b`.
+    fn link(&mut self, b: usize, thin: Thin) {
+        // SAFETY: `&mut self`: no reference into the table's headers is alive; `thin`
+        // is owned by nothing else.
+        unsafe { thin.set_next(self.buckets[b]) };
+        self.buckets[b] = Some(thin);
+    }
+
+    /// Takes `h`'s entry out of chain `b`, if it is there; the caller then owns it.
+    fn unlink(&mut self, b: usize, h: Handle) -> Option<Thin> {
+        let mut prev: Option<Thin> = None;
+        let mut at = *self.buckets.get(b)?;
+        while let Some(thin) = at {
+            let next = thin.next();
+            if thin == h.0 {
+                match prev {
+                    None => self.buckets[b] = next,
+                    // SAFETY: `&mut self`: no reference into the headers is alive.
+                    Some(p) => unsafe { p.set_next(next) },
+                }
+                return Some(thin);
+            }
+            prev = Some(thin);
+            at = next;
+        }
+        None
+    }
+
+    /// Removes `h`'s entry (filed under `hash`) and returns it; `None` if it is not
+    /// there.
+    pub(crate) fn remove(&mut self, hash: u64, h: Handle) -> Option<Owned<T>> {
+        let b = self.bucket_of(hash);
+        let thin = self.unlink(b, h)?;
+        self.len -= 1;
+        // SAFETY: just unlinked: the caller is its only owner.
         Some(unsafe { thin.into_owned() })
     }
 
-    /// Puts `slot` (the same key) in live slot `i`, filed under `hash`, and returns the
-    /// entry it held.
+    /// Puts `slot` (the same key) in place of `h`'s entry (filed under `hash`); returns
+    /// the new handle and the entry replaced, `None` (and `slot` dropped) if `h` is not
+    /// there.
     pub(crate) fn replace(
         &mut self,
-        i: u32,
         hash: u64,
-        mut slot: Owned<T>,
-        rehash: impl Fn(Ref<'_, T>) -> u64,
-    ) -> Owned<T> {
-        let old = self.slots[i as usize].expect("replace a live slot");
-        slot.set_slot(i);
+        h: Handle,
+        slot: Owned<T>,
+    ) -> Option<(Handle, Owned<T>)> {
+        let b = self.bucket_of(hash);
+        let old = self.unlink(b, h)?;
         let new = slot.into_thin();
-        self.unindex(hash, old);
-        self.slots[i as usize] = Some(new);
-        // SAFETY: as in `insert`.
-        self.index
-            .insert_unique(hash, new, |&t| rehash(unsafe { t.view() }));
-        // SAFETY: `old` left the index and `slots`; this is its only copy.
-        unsafe { old.into_owned() }
+        self.link(b, new);
+        // SAFETY: unlinked: the caller is its only owner.
+        Some((Handle(new), unsafe { old.into_owned() }))
     }
 
-    /// Lets `f` change the entry in live slot `i` (filed under `hash`, its key
-    /// unchanged). Should `f` panic, the entry as `f` left it stays in the table.
+    /// Lets `f` change `h`'s entry (filed under `hash`, its key unchanged) and returns
+    /// its new handle with `f`'s result; `None` if `h` is not there. Should `f` panic,
+    /// the entry as `f` left it stays in the table.
     pub(crate) fn edit<R>(
         &mut self,
-        i: u32,
         hash: u64,
-        rehash: &dyn Fn(Ref<'_, T>) -> u64,
+        h: Handle,
         f: impl FnOnce(&mut Owned<T>) -> R,
-    ) -> R {
-        let old = self.slots[i as usize].expect("edit a live slot");
-        // SAFETY: the block is live; until the guard puts it back, its copies in
-        // `slots` and the index are not read (`self` is borrowed by the guard).
-        let slot = unsafe { old.into_owned() };
+    ) -> Option<(Handle, R)> {
+        let b = self.bucket_of(hash);
+        let thin = self.unlink(b, h)?;
+        // SAFETY: unlinked: the guard owns it until it links it again.
+        let slot = unsafe { thin.into_owned() };
         let mut guard = EditGuard {
             entries: self,
-            i,
-            hash,
-            old,
+            bucket: b,
             slot: Some(slot),
-            rehash,
         };
-        f(guard.slot.as_mut().expect("the entry being edited"))
-    }
-
-    /// The end of an [`edit`](Self::edit): files the (possibly moved) entry again.
-    fn put_back(
-        &mut self,
-        i: u32,
-        hash: u64,
-        old: Thin,
-        mut slot: Owned<T>,
-        rehash: &dyn Fn(Ref<'_, T>) -> u64,
-    ) {
-        slot.set_slot(i);
-        let new = slot.into_thin();
-        if new != old {
-            self.unindex(hash, old);
-            self.slots[i as usize] = Some(new);
-            // SAFETY: as in `insert`.
-            self.index
-                .insert_unique(hash, new, |&t| rehash(unsafe { t.view() }));
-        }
-    }
-
-    /// Takes `thin` out of the index, where it is filed under `hash` (searching the whole
-    /// index should a caller have given another hash: no pointer may stay behind).
-    fn unindex(&mut self, hash: u64, thin: Thin) {
-        match self.index.find_entry(hash, |&t| t == thin) {
-            Ok(found) => {
-                found.remove();
-            }
-            Err(_) => self.index.retain(|&mut t| t != thin),
-        }
+        let slot = guard.slot.as_mut().expect("the entry being edited");
+        let out = f(slot);
+        let handle = Handle(match slot {
+            Owned::Packed(p) => Thin(p.0),
+            Owned::Boxed(n) => Thin(NonNull::from(&**n).cast()),
+        });
+        drop(guard);
+        Some((handle, out))
     }
 }
 
@@ -487,35 +649,34 @@ mod tests {
     use super::*;
 
     fn pack(bytes: &[u8]) -> Owned<String> {
-        let mut b = packed(bytes.len());
-        b.extend_from_slice(bytes);
-        Owned::Packed(b.into_boxed_slice())
+        Owned::Packed(Packed::copy_of(bytes))
     }
 
     fn key(r: Ref<'_, String>) -> Vec<u8> {
-        match r {
-            Ref::Packed(b) => b.to_vec(),
-            Ref::Boxed(s) => s.as_bytes().to_vec(),
+        match r.body() {
+            Body::Packed(b) => b.to_vec(),
+            Body::Boxed(s) => s.as_bytes().to_vec(),
         }
     }
 
     fn h(k: &[u8]) -> u64 {
-        k.iter().fold(7u64, |a, &b| a.wrapping_mul(31).wrapping_add(u64::from(b)))
+        k.iter().fold(0xcbf2_9ce4_8422_2325_u64, |a, &b| {
+            (a ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
     }
 
     fn rehash(r: Ref<'_, String>) -> u64 {
         h(&key(r))
     }
 
-    fn find(e: &Entries<String>, k: &[u8]) -> Option<u32> {
-        e.find(h(k), |r| key(r) == k).map(|(i, _)| i)
+    fn find(e: &Entries<String>, k: &[u8]) -> Option<Handle> {
+        e.find(h(k), |r| key(r) == k).map(Ref::handle)
     }
 
-    #[test]
-    fn entries_are_found_by_key_and_by_slot_across_growth() {
+    fn filled(n: usize) -> (Entries<String>, Vec<(Handle, Vec<u8>)>) {
         let mut e = Entries::<String>::default();
-        let mut slots = Vec::new();
-        for n in 0..2000 {
+        let mut keys = Vec::new();
+        for n in 0..n {
             let k = format!("key:{n}");
             let slot = if n % 3 == 0 {
                 Owned::Boxed(Boxed::new(k.clone()))
@@ -525,70 +686,125 @@ mod tests {
                 pack(k.as_bytes())
             };
             let kk = key(slot.view());
-            slots.push((e.insert(h(&kk), slot, rehash), kk));
+            keys.push((e.insert(h(&kk), slot, rehash), kk));
         }
-        assert_eq!(e.len(), 2000);
-        for (i, k) in &slots {
-            assert_eq!(find(&e, k), Some(*i));
-            assert_eq!(key(e.get(*i).unwrap()), *k);
-        }
-        for (i, k) in slots.iter().step_by(2) {
-            let old = e.remove(*i, h(k)).unwrap();
-            assert_eq!(key(old.view()), *k);
-            assert!(e.get(*i).is_none());
-            assert!(find(&e, k).is_none());
-        }
-        assert_eq!(e.len(), 1000);
-        assert!(e.remove(slots[0].0, 0).is_none(), "a free slot");
-        let reused = e.insert(h(b"new"), pack(b"new"), rehash);
-        assert_eq!(reused, slots[1998].0, "the last freed slot is reused first");
-        assert_eq!(find(&e, b"new"), Some(reused));
+        (e, keys)
     }
 
     #[test]
-    fn replace_and_edit_move_entries_and_keep_the_index() {
+    fn entries_are_found_and_removed_across_growth() {
+        let (mut e, keys) = filled(2000);
+        assert_eq!(e.len(), 2000);
+        assert_eq!(e.bucket_count(), 2048);
+        assert_eq!(e.iter().count(), 2000);
+        for (handle, k) in &keys {
+            assert_eq!(find(&e, k), Some(*handle));
+            assert_eq!(key(e.get(h(k), *handle).unwrap()), *k);
+        }
+        for (handle, k) in keys.iter().step_by(2) {
+            let old = e.remove(h(k), *handle).unwrap();
+            assert_eq!(key(old.view()), *k);
+            assert!(find(&e, k).is_none());
+            assert!(
+                e.get(h(k), *handle).is_none(),
+                "a stale handle finds nothing"
+            );
+        }
+        assert_eq!(e.len(), 1000);
+        assert!(e.remove(h(&keys[0].1), keys[0].0).is_none());
+        assert_eq!(e.iter().count(), 1000);
+    }
+
+    #[test]
+    fn a_scan_returns_every_entry_present_throughout_while_the_table_grows() {
+        let (mut e, keys) = filled(100);
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut steps = 0;
+        loop {
+            cursor = e.scan(cursor, |r| {
+                seen.insert(key(r));
+            });
+            steps += 1;
+            // Grow the table (from 128 chains to 1024) under the scan.
+            if steps % 3 == 0 && steps < 60 {
+                for n in 0..40 {
+                    let k = format!("more:{steps}:{n}");
+                    e.insert(h(k.as_bytes()), pack(k.as_bytes()), rehash);
+                }
+            }
+            if cursor == 0 {
+                break;
+            }
+            assert!(steps < 100_000);
+        }
+        assert!(e.bucket_count() > 128, "the table grew during the scan");
+        for (_, k) in &keys {
+            assert!(seen.contains(k), "{}", String::from_utf8_lossy(k));
+        }
+    }
+
+    #[test]
+    fn replace_and_edit_move_entries_and_keep_the_chains() {
         let mut e = Entries::<String>::default();
-        let i = e.insert(h(b"abc"), pack(b"abc"), rehash);
-        let old = e.replace(i, h(b"abc"), Owned::Boxed(Boxed::new("abc".into())), rehash);
+        let k = b"abc";
+        let first = e.insert(h(k), pack(k), rehash);
+        let (second, old) = e
+            .replace(h(k), first, Owned::Boxed(Boxed::new("abc".into())))
+            .unwrap();
         assert!(matches!(old, Owned::Packed(_)));
-        assert!(matches!(e.get(i), Some(Ref::Boxed(_))));
-        assert_eq!(find(&e, b"abc"), Some(i));
+        assert!(e.replace(h(k), first, pack(k)).is_none(), "a stale handle");
+        assert!(matches!(
+            e.get(h(k), second).unwrap().body(),
+            Body::Boxed(_)
+        ));
         // An edit that moves the entry to a new block.
-        e.edit(i, h(b"abc"), &rehash, |slot| *slot = pack(b"abc"));
-        assert!(matches!(e.get(i), Some(Ref::Packed(b"abc"))));
-        assert_eq!(find(&e, b"abc"), Some(i));
-        // An edit in place.
-        e.edit(i, h(b"abc"), &rehash, |slot| {
-            slot.packed_mut().unwrap().copy_from_slice(b"abd");
-        });
-        assert!(matches!(e.get(i), Some(Ref::Packed(b"abd"))));
-        // A wrong hash still leaves no stale pointer behind.
-        let old = e.remove(i, 12345).unwrap();
-        assert_eq!(key(old.view()), b"abd");
-        assert_eq!(e.len(), 0);
+        let (third, ()) = e.edit(h(k), second, |slot| *slot = pack(k)).unwrap();
+        assert_eq!(find(&e, k), Some(third));
+        // An edit in place keeps the handle.
+        let (fourth, ()) = e
+            .edit(h(k), third, |slot| match slot {
+                Owned::Packed(p) => p.bytes_mut().copy_from_slice(b"abd"),
+                Owned::Boxed(_) => unreachable!(),
+            })
+            .unwrap();
+        assert_eq!(fourth, third);
+        assert!(matches!(
+            e.get(h(k), third).unwrap().body(),
+            Body::Packed(b"abd")
+        ));
+        assert_eq!(e.len(), 1);
+    }
+
+    #[test]
+    fn stamps_keep_the_kind() {
+        let mut e = Entries::<String>::default();
+        let a = e.insert(h(b"a"), Owned::Boxed(Boxed::new("a".into())), rehash);
+        let b = e.insert(h(b"b"), pack(b"b"), rehash);
+        for (k, handle) in [(b"a", a), (b"b", b)] {
+            let r = e.get(h(k), handle).unwrap();
+            assert_eq!(r.stamp(), 0);
+            r.set_stamp(u32::MAX);
+            assert_eq!(r.stamp(), STAMP_MASK);
+            assert_eq!(key(r), k);
+        }
+        let copy = e.get(h(b"b"), b).unwrap();
+        assert_eq!(copy.stamp(), STAMP_MASK);
     }
 
     #[test]
     fn a_panicking_edit_leaves_the_entry_in_place() {
         let mut e = Entries::<String>::default();
-        let i = e.insert(h(b"k"), Owned::Boxed(Boxed::new("k".into())), rehash);
+        let first = e.insert(h(b"k"), Owned::Boxed(Boxed::new("k".into())), rehash);
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            e.edit(i, h(b"k"), &rehash, |slot| {
+            e.edit(h(b"k"), first, |slot| {
                 *slot = pack(b"k");
                 panic!("in the middle");
             });
         }));
         assert!(caught.is_err());
-        assert!(matches!(e.get(i), Some(Ref::Packed(b"k"))));
-        assert_eq!(find(&e, b"k"), Some(i));
-    }
-
-    #[test]
-    #[should_panic(expected = "a packed block built by `packed`")]
-    fn a_malformed_packed_block_is_refused_before_it_is_stored() {
-        let mut e = Entries::<String>::default();
-        let mut b = packed(3);
-        b.extend_from_slice(b"toolong");
-        e.insert(0, Owned::Packed(b.into_boxed_slice()), rehash);
+        let found = e.find(h(b"k"), |r| key(r) == b"k").unwrap();
+        assert!(matches!(found.body(), Body::Packed(b"k")));
+        assert_eq!(e.len(), 1);
     }
 }

@@ -57,7 +57,7 @@ const SAVED_INLINE: usize = 40;
 
 /// An entry kept aside by [`SlotRef::save`].
 pub(crate) enum SavedSlot {
-    /// A packed entry's bytes (see [`raw::Ref::Packed`]).
+    /// A packed entry's bytes (see [`raw::Body::Packed`]).
     Packed(SmallVec<[u8; SAVED_INLINE]>),
     Slot(Slot),
 }
@@ -117,38 +117,40 @@ impl<'a> SlotRef<'a> {
     /// A copy of the entry to keep aside (a transaction's undo record): a short packed
     /// entry is copied inline, with no allocation.
     pub(crate) fn save(self) -> SavedSlot {
-        match self {
-            raw::Ref::Packed(b) if b.len() <= SAVED_INLINE => {
+        match self.body() {
+            raw::Body::Packed(b) if b.len() <= SAVED_INLINE => {
                 SavedSlot::Packed(SmallVec::from_slice(b))
             }
-            other => SavedSlot::Slot(other.to_owned()),
+            _ => SavedSlot::Slot(self.to_owned()),
         }
     }
 
     /// A copy of the entry.
     pub(crate) fn to_owned(self) -> Slot {
-        match self {
-            raw::Ref::Packed(b) => Slot::from_packed(b),
-            raw::Ref::Boxed(n) => Slot::Boxed(raw::Boxed::new(n.clone())),
-        }
+        let copy = match self.body() {
+            raw::Body::Packed(b) => Slot::from_packed(b),
+            raw::Body::Boxed(n) => Slot::Boxed(raw::Boxed::new(n.clone())),
+        };
+        copy.view().set_stamp(self.stamp());
+        copy
     }
 
     /// [`mem`](Self::mem), and whether the entry has a deadline: what the table counts,
     /// read with one look at a packed entry's header.
     #[inline]
     fn accounting(self) -> (usize, bool) {
-        match self {
-            raw::Ref::Packed(b) => (self.mem(), read_varint(b).0 & HAS_DEADLINE != 0),
-            raw::Ref::Boxed(n) => (self.mem(), n.expires_at.is_some()),
+        match self.body() {
+            raw::Body::Packed(b) => (self.mem(), read_varint(b).0 & HAS_DEADLINE != 0),
+            raw::Body::Boxed(n) => (self.mem(), n.expires_at.is_some()),
         }
     }
 
     /// Bytes the entry allocates (see `mem.rs`): the packed block, or the node with its
     /// key's spill and its value's allocations.
     pub(crate) fn mem(self) -> usize {
-        match self {
-            raw::Ref::Packed(b) => raw::packed_overhead(b.len()) + b.len(),
-            raw::Ref::Boxed(n) => {
+        match self.body() {
+            raw::Body::Packed(b) => raw::packed_size(b.len()),
+            raw::Body::Boxed(n) => {
                 let spill = if n.key.spilled() { n.key.capacity() } else { 0 };
                 std::mem::size_of::<raw::Boxed<Node>>() + spill + n.value.mem()
             }
@@ -156,29 +158,29 @@ impl<'a> SlotRef<'a> {
     }
 
     pub(crate) fn key(self) -> &'a [u8] {
-        match self {
-            raw::Ref::Packed(b) => &b[packed_layout(b).key],
-            raw::Ref::Boxed(n) => &n.key,
+        match self.body() {
+            raw::Body::Packed(b) => &b[packed_layout(b).key],
+            raw::Body::Boxed(n) => &n.key,
         }
     }
 
     pub(crate) fn expires_at(self) -> Option<u64> {
-        match self {
-            raw::Ref::Packed(b) => packed_layout(b).deadline.map(|d| read_deadline(b, d)),
-            raw::Ref::Boxed(n) => n.expires_at,
+        match self.body() {
+            raw::Body::Packed(b) => packed_layout(b).deadline.map(|d| read_deadline(b, d)),
+            raw::Body::Boxed(n) => n.expires_at,
         }
     }
 
     /// The deadline and the value, decoding a packed entry once (the read path).
     #[inline]
     pub(crate) fn parts(self) -> (Option<u64>, ValueRef<'a>) {
-        match self {
-            raw::Ref::Packed(b) => {
+        match self.body() {
+            raw::Body::Packed(b) => {
                 let layout = packed_layout(b);
                 let value = ValueRef::Str(StrRef::Packed(&b[layout.value..]));
                 (layout.deadline.map(|d| read_deadline(b, d)), value)
             }
-            raw::Ref::Boxed(n) => (n.expires_at, n.value.as_ref()),
+            raw::Body::Boxed(n) => (n.expires_at, n.value.as_ref()),
         }
     }
 
@@ -203,14 +205,12 @@ impl<'a> SlotRef<'a> {
 impl Slot {
     /// A stand-in for an entry being rebuilt; never stored.
     pub(crate) fn placeholder() -> Slot {
-        Slot::Packed(Box::default())
+        Slot::Packed(raw::Packed::copy_of(&[]))
     }
 
-    /// A packed entry from its bytes (what [`raw::Ref::Packed`] shows).
+    /// A packed entry from its bytes (what [`raw::Body::Packed`] shows).
     fn from_packed(bytes: &[u8]) -> Slot {
-        let mut out = raw::packed(bytes.len());
-        out.extend_from_slice(bytes);
-        Slot::Packed(out.into_boxed_slice())
+        Slot::Packed(raw::Packed::copy_of(bytes))
     }
 
     fn pack(key: &[u8], value: &[u8], expires_at: Option<u64>) -> Slot {
@@ -224,22 +224,29 @@ impl Slot {
             HAS_DEADLINE => 6,
             _ => 8,
         };
-        let header = (key.len() << 2) | flags;
         let mut head = SmallVec::<[u8; 10]>::new();
-        let mut v = header;
-        while v >= 0x80 {
-            head.push((v as u8) | 0x80);
-            v >>= 7;
+        let mut rest = (key.len() << 2) | flags;
+        loop {
+            #[allow(clippy::cast_possible_truncation)] // seven bits
+            let low = (rest & 0x7f) as u8;
+            rest >>= 7;
+            head.push(if rest == 0 { low } else { low | 0x80 });
+            if rest == 0 {
+                break;
+            }
         }
-        head.push(v as u8);
-        let mut out = raw::packed(head.len() + key.len() + width + value.len());
-        out.extend_from_slice(&head);
-        out.extend_from_slice(key);
-        if let Some(d) = expires_at {
-            out.extend_from_slice(&d.to_le_bytes()[..width]);
-        }
-        out.extend_from_slice(value);
-        Slot::Packed(out.into_boxed_slice())
+        let size = head.len() + key.len() + width + value.len();
+        Slot::Packed(raw::Packed::new(size, |out| {
+            let (h, rest) = out.split_at_mut(head.len());
+            h.copy_from_slice(&head);
+            let (k, rest) = rest.split_at_mut(key.len());
+            k.copy_from_slice(key);
+            let (d, v) = rest.split_at_mut(width);
+            if let Some(deadline) = expires_at {
+                d.copy_from_slice(&deadline.to_le_bytes()[..width]);
+            }
+            v.copy_from_slice(value);
+        }))
     }
 
     /// An entry for `key`, packed when the value is a short string.
@@ -282,7 +289,8 @@ impl Slot {
 
     /// Rewrites a packed string of the same length in place; `false` if it cannot.
     pub(crate) fn overwrite_packed(&mut self, bytes: &[u8]) -> bool {
-        if let Some(b) = self.packed_mut() {
+        if let Slot::Packed(p) = self {
+            let b = p.bytes_mut();
             let start = packed_layout(b).value;
             if b.len() - start == bytes.len() {
                 b[start..].copy_from_slice(bytes);
@@ -296,12 +304,12 @@ impl Slot {
     pub(crate) fn with_expires_at(self, expires_at: Option<u64>) -> Slot {
         match self {
             Slot::Packed(_) => {
-                let (key, value) = match self.view() {
-                    raw::Ref::Packed(b) => {
+                let (key, value) = match self.view().body() {
+                    raw::Body::Packed(b) => {
                         let layout = packed_layout(b);
                         (&b[layout.key], &b[layout.value..])
                     }
-                    raw::Ref::Boxed(_) => unreachable!("a packed entry"),
+                    raw::Body::Boxed(_) => unreachable!("a packed entry"),
                 };
                 Slot::pack(key, value, expires_at)
             }
@@ -345,8 +353,9 @@ impl Slot {
 #[derive(Default)]
 pub(crate) struct Table {
     entries: raw::Entries<Node>,
+    /// Expiry records by tick: the low 32 bits of the hash of a key with a deadline.
     wheel: BTreeMap<u64, Vec<u32>>,
-    /// Bytes the entries allocate, kept up to date by every change to a slot.
+    /// Bytes the entries allocate, kept up to date by every change to an entry.
     entry_bytes: usize,
     /// Bytes the wheel allocates (records, and an estimate per tick).
     wheel_bytes: usize,
@@ -354,17 +363,23 @@ pub(crate) struct Table {
     wheel_records: usize,
     /// Entries with a deadline.
     volatile: usize,
-    /// Bytes of the index, the slots, the free list and the access stamps, recomputed
-    /// (by [`restructure`](Self::restructure)) wherever one of them may change capacity.
+    /// Bytes of the buckets, recomputed (by [`restructure`](Self::restructure)) wherever
+    /// they may change capacity.
     structure: usize,
-    /// Access stamps by slot, for LRU and LFU eviction (see `evict.rs`); empty while no
-    /// such policy is chosen.
-    pub(crate) access: Vec<std::sync::atomic::AtomicU32>,
 }
 
-/// Bytes the table spends on each key beyond its entry: its address in the index and in
-/// the slot vector.
+/// Names a live entry of a table across calls (see [`raw::Handle`]).
+pub(crate) type Handle = raw::Handle;
+
+/// Bytes the table spends on each key beyond its entry, at most: two buckets of 8
+/// bytes, when the table has just grown.
 pub(crate) const PER_KEY: usize = 2 * std::mem::size_of::<usize>();
+
+/// The wheel's record for a key that hashes to `hash`.
+#[allow(clippy::cast_possible_truncation)] // the low 32 bits name the bucket
+fn record(hash: u64) -> u32 {
+    hash as u32
+}
 
 /// What the wheel costs per tick beyond its records: a B-tree entry (key and `Vec`)
 /// with its share of node overhead.
@@ -392,13 +407,9 @@ impl Table {
         self.structure + self.entry_bytes + self.wheel_bytes
     }
 
-    /// Recomputes the bytes of the index, slots, free list and access stamps.
+    /// Recomputes the bytes of the buckets.
     pub(crate) fn restructure(&mut self) {
-        let (index, slots, free) = self.entries.capacities();
-        self.structure = crate::mem::table_bytes::<usize>(index)
-            + crate::mem::vec_bytes::<usize>(slots)
-            + crate::mem::vec_bytes::<u32>(free)
-            + crate::mem::vec_bytes::<std::sync::atomic::AtomicU32>(self.access.capacity());
+        self.structure = crate::mem::vec_bytes::<usize>(self.entries.bucket_capacity());
     }
 
     /// Notes that `slot` arrives (`+`) or leaves (`-`).
@@ -415,17 +426,20 @@ impl Table {
         }
     }
 
-    /// Puts `slot` (the same key, which hashes to `hash`) in live slot `i` and returns
-    /// the entry it held.
-    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
-    pub(crate) fn replace(&mut self, hasher: &KeyHasher, i: u32, hash: u64, slot: Slot) -> Slot {
+    /// Puts `slot` (the same key, which hashes to `hash`) in place of live entry `h`,
+    /// keeping its access stamp; returns the new entry's handle.
+    pub(crate) fn replace(&mut self, hash: u64, h: Handle, slot: Slot) -> Handle {
         self.count(slot.view(), true);
-        let old = self
+        let (new, old) = self
             .entries
-            .replace(i, hash, slot, |r| hash_key(hasher, r.key()));
+            .replace(hash, h, slot)
+            .expect("replace a live entry");
         self.count(old.view(), false);
+        if let Some(r) = self.entries.get(hash, new) {
+            r.set_stamp(old.view().stamp());
+        }
         self.tidy_wheel();
-        old
+        new
     }
 
     /// Drops the wheel's stale records once they outnumber the entries with a deadline
@@ -442,19 +456,19 @@ impl Table {
     #[cold]
     #[inline(never)]
     fn rebuild_wheel(&mut self) {
-        let mut seen = vec![0u64; self.entries.slot_count().div_ceil(64)];
+        let mut seen = std::collections::HashSet::new();
         let wheel = std::mem::take(&mut self.wheel);
         self.wheel_bytes = 0;
         self.wheel_records = 0;
         for (tick, mut records) in wheel {
-            // Ticks ascend: the first record kept for a slot is its earliest, which
+            // Ticks ascend: the first record kept for a hash is its earliest, which
             // keeps the invariant (a record no later than the deadline's tick).
-            records.retain(|&i| {
-                let (word, bit) = (i as usize / 64, 1u64 << (i % 64));
-                let keep = self.entries.get(i).and_then(SlotRef::expires_at).is_some()
-                    && seen[word] & bit == 0;
-                seen[word] |= bit;
-                keep
+            records.retain(|&r| {
+                let live = self
+                    .entries
+                    .chain_of(u64::from(r))
+                    .any(|e| e.expires_at().is_some());
+                live && seen.insert(r)
             });
             if !records.is_empty() {
                 records.shrink_to_fit();
@@ -465,76 +479,86 @@ impl Table {
         }
     }
 
-    /// Lets `f` change the entry in live slot `i` in place (its key, which hashes to
-    /// `hash`, stays), keeping the counts.
-    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
+    /// Lets `f` change live entry `h` in place (its key, which hashes to `hash`,
+    /// stays), keeping the counts; returns the entry's handle (a new one if `f` moved
+    /// it) and `f`'s result.
     pub(crate) fn edit<R>(
         &mut self,
-        hasher: &KeyHasher,
-        i: u32,
         hash: u64,
+        h: Handle,
         f: impl FnOnce(&mut Slot) -> R,
-    ) -> R {
+    ) -> (Handle, R) {
         let mut before = (0, false);
         let mut after = (0, false);
         let out = self
             .entries
-            .edit(i, hash, &|r| hash_key(hasher, r.key()), |slot| {
+            .edit(hash, h, |slot| {
                 before = slot.view().accounting();
+                let stamp = slot.view().stamp();
                 let out = f(slot);
+                slot.view().set_stamp(stamp);
                 after = slot.view().accounting();
                 out
-            });
+            })
+            .expect("edit a live entry");
         self.entry_bytes = self.entry_bytes - before.0 + after.0;
         self.volatile = self.volatile - usize::from(before.1) + usize::from(after.1);
         self.tidy_wheel();
         out
     }
 
-    /// The slot of `key` (which hashes to `hash`).
+    /// The entry of `key` (which hashes to `hash`).
     #[inline]
-    pub(crate) fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
-        self.find_ref(hash, key).map(|(i, _)| i)
-    }
-
-    /// The slot of `key` (which hashes to `hash`) and its entry.
-    #[inline]
-    pub(crate) fn find_ref(&self, hash: u64, key: &[u8]) -> Option<(u32, SlotRef<'_>)> {
+    pub(crate) fn find(&self, hash: u64, key: &[u8]) -> Option<SlotRef<'_>> {
         self.entries.find(hash, |r| r.key() == key)
     }
 
-    /// The entry in live slot `i`.
-    pub(crate) fn slot(&self, i: u32) -> SlotRef<'_> {
-        self.entries.get(i).expect("a live slot")
+    /// Live entry `h`, whose key hashes to `hash`.
+    pub(crate) fn slot(&self, hash: u64, h: Handle) -> SlotRef<'_> {
+        self.entries.get(hash, h).expect("a live entry")
     }
 
-    /// The entry in slot `i`, `None` if the slot is free (or past the last).
-    pub(crate) fn get(&self, i: u32) -> Option<SlotRef<'_>> {
-        self.entries.get(i)
+    /// Every entry.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = SlotRef<'_>> {
+        self.entries.iter()
     }
 
-    /// Stores a new entry (the key must be absent) and returns its slot number.
+    /// Chains of entries (a power of two, or zero).
+    pub(crate) fn bucket_count(&self) -> usize {
+        self.entries.bucket_count()
+    }
+
+    /// The entries of chain `b`.
+    pub(crate) fn chain(&self, b: usize) -> impl Iterator<Item = SlotRef<'_>> {
+        self.entries.chain(b)
+    }
+
+    /// One step of a scan (see [`raw::Entries::scan`]).
+    pub(crate) fn scan(&self, cursor: u64, f: impl FnMut(SlotRef<'_>)) -> u64 {
+        self.entries.scan(cursor, f)
+    }
+
+    /// Stores a new entry (the key must be absent) and returns its handle.
     #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
-    pub(crate) fn insert(&mut self, hasher: &KeyHasher, hash: u64, slot: Slot) -> u32 {
+    pub(crate) fn insert(&mut self, hasher: &KeyHasher, hash: u64, slot: Slot) -> Handle {
         self.count(slot.view(), true);
-        let i = self
+        let h = self
             .entries
             .insert(hash, slot, |r| hash_key(hasher, r.key()));
         self.restructure();
-        i
+        h
     }
 
-    /// Removes the entry in live slot `i`, whose key hashes to `hash`, and returns it.
-    pub(crate) fn remove(&mut self, i: u32, hash: u64) -> Slot {
-        let old = self.entries.remove(i, hash).expect("remove a live slot");
+    /// Removes live entry `h`, whose key hashes to `hash`, and returns it.
+    pub(crate) fn remove(&mut self, hash: u64, h: Handle) -> Slot {
+        let old = self.entries.remove(hash, h).expect("remove a live entry");
         self.count(old.view(), false);
-        self.restructure();
         self.tidy_wheel();
         old
     }
 
-    /// Records that slot `i` has a deadline in `tick`.
-    pub(crate) fn schedule(&mut self, i: u32, tick: u64) {
+    /// Records that the key hashing to `hash` has a deadline in `tick`.
+    pub(crate) fn schedule(&mut self, hash: u64, tick: u64) {
         let records = self.wheel.entry(tick).or_insert_with(|| {
             self.wheel_bytes += TICK_BYTES;
             Vec::new()
@@ -545,26 +569,35 @@ impl Table {
             // and then only drained, so slack would be memory held per volatile key.
             records.reserve_exact(records.len() / 4 + 4);
         }
-        records.push(i);
+        records.push(record(hash));
         self.wheel_bytes += (records.capacity() - before) * 4;
         self.wheel_records += 1;
     }
 
-    /// Calls `f` with the key and deadline of up to `n` entries recorded in the
-    /// earliest ticks of the wheel: the nearest deadlines of this table.
-    pub(crate) fn earliest_deadlines(&self, n: usize, mut f: impl FnMut(u32, &[u8], u64)) {
+    /// Calls `f` with the entries recorded in the earliest ticks of the wheel and their
+    /// deadlines, up to `n` of them: the nearest deadlines of this table.
+    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
+    pub(crate) fn earliest_deadlines(
+        &self,
+        hasher: &KeyHasher,
+        n: usize,
+        mut f: impl FnMut(SlotRef<'_>, u64),
+    ) {
         let mut left = n;
         for records in self.wheel.values() {
-            for &i in records.iter().rev() {
-                if left == 0 {
-                    return;
-                }
-                let Some(slot) = self.entries.get(i) else {
-                    continue;
-                };
-                if let Some(deadline) = slot.expires_at() {
-                    f(i, slot.key(), deadline);
-                    left -= 1;
+            for &r in records.iter().rev() {
+                for entry in self.entries.chain_of(u64::from(r)) {
+                    if left == 0 {
+                        return;
+                    }
+                    let Some(deadline) = entry.expires_at() else {
+                        continue;
+                    };
+                    // The record's own key, not the others of its chain.
+                    if record(hash_key(hasher, entry.key())) == r {
+                        f(entry, deadline);
+                        left -= 1;
+                    }
                 }
             }
         }
@@ -575,18 +608,9 @@ impl Table {
         self.wheel.first_key_value().map(|(&t, _)| t)
     }
 
-    pub(crate) fn slot_count(&self) -> usize {
-        self.entries.slot_count()
-    }
-
-    /// Slots the table has room for before it grows.
-    pub(crate) fn slot_capacity(&self) -> usize {
-        self.entries.slot_capacity()
-    }
-
     /// Processes wheel records due at `now` (tick ≤ `now / resolution`), checking at most
-    /// `budget` of them: removes expired entries, moves records of later deadlines to
-    /// their tick, drops stale ones.
+    /// `budget` of them: removes the expired entries of each record's chain, moves a
+    /// record whose key has a later deadline to its tick, drops stale ones.
     #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn sweep(
         &mut self,
@@ -599,6 +623,7 @@ impl Table {
         let now_tick = now / resolution;
         let mut removed = 0;
         let mut moved: Vec<(u64, u32)> = Vec::new();
+        let mut due: SmallVec<[Handle; 4]> = SmallVec::new();
         // Ticks are taken earliest first; the one holding `now` is the last that can be
         // due, and records kept in it wait for its end.
         while let Some((tick, mut records)) = self.wheel.pop_first() {
@@ -610,25 +635,31 @@ impl Table {
             self.wheel_records -= records.len();
             let mut keep = Vec::new();
             while budget > 0 {
-                let Some(i) = records.pop() else { break };
+                let Some(r) = records.pop() else { break };
                 budget -= 1;
-                // A freed slot, or an entry that lost its deadline, has none: drop the
-                // record. (A slot recorded twice is freed by the first record.)
-                let Some(slot) = self.entries.get(i) else {
-                    continue;
-                };
-                let Some(deadline) = slot.expires_at() else {
-                    continue;
-                };
-                if deadline < now {
-                    let hash = hash_key(hasher, slot.key());
-                    removed_key(slot.key());
-                    self.remove(i, hash);
+                // Every expired entry of the chain goes; the record stays with its own
+                // key if that has a later deadline (a stale record, of a key deleted or
+                // persisted, is dropped).
+                let mut later = None;
+                for entry in self.entries.chain_of(u64::from(r)) {
+                    let Some(deadline) = entry.expires_at() else {
+                        continue;
+                    };
+                    if deadline < now {
+                        removed_key(entry.key());
+                        due.push(entry.handle());
+                    } else if record(hash_key(hasher, entry.key())) == r {
+                        later = Some(deadline);
+                    }
+                }
+                for h in due.drain(..) {
+                    self.remove(u64::from(r), h);
                     removed += 1;
-                } else if deadline / resolution == tick {
-                    keep.push(i);
-                } else {
-                    moved.push((deadline / resolution, i));
+                }
+                match later {
+                    Some(d) if d / resolution == tick => keep.push(r),
+                    Some(d) => moved.push((d / resolution, r)),
+                    None => {}
                 }
             }
             records.append(&mut keep);
@@ -641,8 +672,8 @@ impl Table {
                 break;
             }
         }
-        for (t, i) in moved {
-            self.schedule(i, t);
+        for (t, r) in moved {
+            self.schedule(u64::from(r), t);
         }
         SweepOutcome {
             removed,
@@ -656,10 +687,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_key_costs_two_addresses_beyond_its_entry() {
-        assert_eq!(PER_KEY, 16);
-        // 6 bytes of word, length and header, then key and value.
-        assert_eq!(Slot::new_str(b"0123456789abcdef", &[7; 16], None).view().mem(), 38);
+    fn a_small_entry_is_one_block_of_fourteen_bytes_and_its_key_and_value() {
+        // 14 bytes of link, word, length and header, then key and value.
+        assert_eq!(
+            Slot::new_str(b"0123456789abcdef", &[7; 16], None)
+                .view()
+                .mem(),
+            46
+        );
     }
 
     #[test]
@@ -695,22 +730,29 @@ mod tests {
         for k in &keys {
             t.insert(&hasher, hash_key(&hasher, k), Slot::new_str(k, b"v", None));
         }
+        assert_eq!(t.bucket_count(), 1024);
         for k in keys.iter().step_by(2) {
             let h = hash_key(&hasher, k);
-            let i = t.find(h, k).unwrap();
-            t.remove(i, h);
+            let found = t.find(h, k).unwrap().handle();
+            assert_eq!(t.remove(h, found).view().key(), k.as_slice());
         }
         assert_eq!(t.len(), 500);
-        assert_eq!(t.slot_count(), 1000);
+        assert_eq!(t.iter().count(), 500);
         for (n, k) in keys.iter().enumerate() {
             assert_eq!(t.find(hash_key(&hasher, k), k).is_some(), n % 2 == 1);
         }
-        t.insert(
-            &hasher,
-            hash_key(&hasher, b"new"),
-            Slot::new_str(b"new", b"v", None),
-        );
-        assert_eq!(t.slot_count(), 1000, "a freed slot is reused");
+        let before = t.footprint();
+        let h = hash_key(&hasher, b"k");
+        let first = t.insert(&hasher, h, Slot::new_str(b"k", b"v", None));
+        let second = t.replace(h, first, Slot::new_str(b"k", b"long value", Some(5)));
+        assert_eq!(t.volatile(), 1);
+        let (third, ()) = t.edit(h, second, |slot| {
+            *slot = std::mem::replace(slot, Slot::placeholder()).with_expires_at(None);
+        });
+        assert_eq!(t.volatile(), 0);
+        assert_eq!(t.slot(h, third).expires_at(), None);
+        t.remove(h, third);
+        assert_eq!(t.footprint(), before, "the counts follow every change");
     }
 
     #[test]
@@ -719,12 +761,9 @@ mod tests {
         let mut t = Table::default();
         let res = 10;
         let insert = |t: &mut Table, k: &[u8], d: u64, tick: u64| {
-            let i = t.insert(
-                &hasher,
-                hash_key(&hasher, k),
-                Slot::new_str(k, b"v", Some(d)),
-            );
-            t.schedule(i, tick);
+            let h = hash_key(&hasher, k);
+            t.insert(&hasher, h, Slot::new_str(k, b"v", Some(d)));
+            t.schedule(h, tick);
         };
         insert(&mut t, b"a", 100, 10);
         insert(&mut t, b"b", 105, 10);
@@ -746,16 +785,16 @@ mod tests {
         let mut t = Table::default();
         for n in 0..100u32 {
             let k = n.to_le_bytes();
-            let i = t.insert(
-                &hasher,
-                hash_key(&hasher, &k),
-                Slot::new_str(&k, b"v", Some(5)),
-            );
-            t.schedule(i, 0);
+            let h = hash_key(&hasher, &k);
+            t.insert(&hasher, h, Slot::new_str(&k, b"v", Some(5)));
+            t.schedule(h, 0);
         }
+        // A record clears its whole chain: at least as many entries as records.
         let out = t.sweep(&hasher, 1000, 10, 30, |_| {});
-        assert_eq!((out.removed, out.more), (30, true));
+        assert!(out.removed >= 30 && out.more);
+        let first = out.removed;
         let out = t.sweep(&hasher, 1000, 10, 1000, |_| {});
-        assert_eq!((out.removed, out.more), (70, false));
+        assert_eq!((first + out.removed, out.more), (100, false));
+        assert_eq!(t.len(), 0);
     }
 }

@@ -106,13 +106,9 @@ impl Access<'_> {
         let now = ks.now();
         for s in ks.db_shards(db) {
             self.table(s, |table| {
-                for i in 0..table.slot_count() {
-                    #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
-                    let Some(slot) = table.get(i as u32) else {
-                        continue;
-                    };
-                    if slot.is_live_at(now) {
-                        f(slot.key(), slot.value());
+                for entry in table.iter() {
+                    if entry.is_live_at(now) {
+                        f(entry.key(), entry.value());
                     }
                 }
             })?;
@@ -120,12 +116,13 @@ impl Access<'_> {
         Ok(())
     }
 
-    /// One step of `SCAN` over `db`: visits live entries from `cursor` on, until `count`
-    /// entries (or ten times as many slots) have been looked at, and returns the next
-    /// cursor (0 when done).
+    /// One step of `SCAN` over `db`: visits the chains of entries from `cursor` on,
+    /// until `count` entries (or ten times as many chains) have been looked at, and
+    /// returns the next cursor (0 when done).
     ///
-    /// A cursor is a shard number (high 32 bits) and a slot number (low 32 bits). Entries
-    /// never change slot, so every key present for the whole scan is visited exactly once.
+    /// A cursor is a shard number (high 32 bits) and a cursor of that shard's chains
+    /// (low 32 bits; see [`Table::scan`](super::table::Table::scan)), so every key
+    /// present for the whole scan is visited, however the tables grow in between.
     pub(crate) fn scan(
         self,
         db: usize,
@@ -135,35 +132,34 @@ impl Access<'_> {
     ) -> Result<u64> {
         let ks = self.keyspace();
         let per_db = ks.shards_per_db() as u64;
-        let (mut shard, mut slot) = (cursor >> 32, cursor & u64::from(u32::MAX));
+        let (mut shard, mut at) = (cursor >> 32, cursor & u64::from(u32::MAX));
         let now = ks.now();
         let (mut seen, mut visited) = (0usize, 0usize);
         let count = count.max(1);
         while shard < per_db {
             let global = ks.db_shards(db).start + usize::try_from(shard).unwrap_or(0);
             let stopped = self.table(global, |table| {
-                while usize::try_from(slot).is_ok_and(|s| s < table.slot_count()) {
+                loop {
                     if seen >= count || visited >= count.saturating_mul(10) {
                         return true;
                     }
-                    #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
-                    let entry = table.get(slot as u32);
                     visited += 1;
-                    if let Some(entry) = entry {
+                    at = table.scan(at, |entry| {
                         seen += 1;
                         if entry.is_live_at(now) {
                             f(entry.key(), entry.value());
                         }
+                    });
+                    if at == 0 {
+                        return false;
                     }
-                    slot += 1;
                 }
-                false
             })?;
             if stopped {
-                return Ok((shard << 32) | slot);
+                return Ok((shard << 32) | at);
             }
             shard += 1;
-            slot = 0;
+            at = 0;
         }
         Ok(0)
     }
@@ -188,24 +184,29 @@ impl Access<'_> {
                 if table.len() == 0 {
                     return None;
                 }
-                let n = table.slot_count();
-                // Random probes find a live entry quickly unless the slots are mostly
-                // free or expired; then walk from a random point.
+                let n = table.bucket_count();
+                // Random chains find a live entry quickly unless most are empty or
+                // expired; then walk from a random one. In a chain, a random entry
+                // (Redis's `dictGetFairRandomKey` does the same).
                 let probes: Vec<usize> = (0..64).map(|_| rng.gen_range(0..n)).collect();
                 let walk = {
                     let from = rng.gen_range(0..n);
                     (from..n).chain(0..from)
                 };
-                for i in probes.into_iter().chain(walk) {
-                    #[allow(clippy::cast_possible_truncation)] // slot numbers are u32
-                    let Some(slot) = table.get(i as u32) else {
+                for b in probes.into_iter().chain(walk) {
+                    let len = table.chain(b).count();
+                    if len == 0 {
                         continue;
-                    };
-                    if slot.is_live_at(now) {
-                        return f.take().map(|f| f(slot.key(), slot.value()));
                     }
-                    if expired.len() < 16 {
-                        expired.push(slot.key().to_vec());
+                    let pick = rng.gen_range(0..len);
+                    let chain = table.chain(b);
+                    for (k, entry) in chain.enumerate() {
+                        if k == pick && entry.is_live_at(now) {
+                            return f.take().map(|f| f(entry.key(), entry.value()));
+                        }
+                        if !entry.is_live_at(now) && expired.len() < 16 {
+                            expired.push(entry.key().to_vec());
+                        }
                     }
                 }
                 None
@@ -223,15 +224,14 @@ impl Access<'_> {
     }
 
     /// `MEMORY USAGE`: the bytes of `key`'s entry with its share of the table (its
-    /// addresses in the slot vector and the index, the index's control byte and slack,
-    /// an expiry record); `None` if absent. Not an access.
+    /// bucket at the most, an expiry record); `None` if absent. Not an access.
     pub(crate) fn memory_usage(self, db: usize, key: &[u8]) -> Result<Option<usize>> {
         let ks = self.keyspace();
         let (hash, s) = self.locate(db, key)?;
         self.table(s, |table| {
-            let slot = table.slot(ks.live_slot(table, hash, key)?);
+            let slot = ks.lookup(table, hash, key).entry()?;
             let wheel = if slot.expires_at().is_some() { 4 } else { 0 };
-            Some(slot.mem() + super::table::PER_KEY + 2 + wheel)
+            Some(slot.mem() + super::table::PER_KEY + wheel)
         })
     }
 
@@ -242,13 +242,9 @@ impl Access<'_> {
         let ks = self.keyspace();
         let (hash, s) = self.locate(db, key)?;
         self.table(s, |table| {
-            let i = ks.live_slot(table, hash, key)?;
-            Some(
-                table
-                    .access
-                    .get(i as usize)
-                    .map(|a| a.load(std::sync::atomic::Ordering::Relaxed)),
-            )
+            let entry = ks.lookup(table, hash, key).entry()?;
+            let kept = ks.memory.tracking() != super::evict::Tracking::None;
+            Some(kept.then(|| entry.stamp()))
         })
     }
 
@@ -259,12 +255,13 @@ impl Access<'_> {
     pub(crate) fn set_policy(self, policy: EvictionPolicy) -> Result<()> {
         let ks = self.keyspace();
         let before = ks.memory.tracking();
-        if before != ks.memory.tracking_for(policy) {
+        let after = ks.memory.tracking_for(policy);
+        if before != after {
             let shards: Vec<usize> = (0..ks.shards.len()).collect();
+            let now = ks.coarse_now();
             self.tables_mut(&shards, |tables, _| {
-                for table in tables.iter_mut() {
-                    table.access = Vec::new();
-                    table.restructure();
+                for table in tables.iter() {
+                    super::evict::Memory::restamp(table, after, now);
                 }
             })?;
         }
