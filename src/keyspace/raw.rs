@@ -146,11 +146,8 @@ impl Packed {
             v >>= 7;
             // SAFETY: the length takes varint_len(n) bytes after the header, inside the
             // block.
-            unsafe {
-                p.as_ptr()
-                    .add(at)
-                    .write(if v == 0 { byte } else { byte | 0x80 })
-            };
+            let byte = if v == 0 { byte } else { byte | 0x80 };
+            unsafe { p.as_ptr().add(at).write(byte) };
             at += 1;
             if v == 0 {
                 break;
