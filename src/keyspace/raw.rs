@@ -144,9 +144,9 @@ impl Packed {
             #[allow(clippy::cast_possible_truncation)] // seven bits
             let byte = (v & 0x7f) as u8;
             v >>= 7;
+            let byte = if v == 0 { byte } else { byte | 0x80 };
             // SAFETY: the length takes varint_len(n) bytes after the header, inside the
             // block.
-            let byte = if v == 0 { byte } else { byte | 0x80 };
             unsafe { p.as_ptr().add(at).write(byte) };
             at += 1;
             if v == 0 {
