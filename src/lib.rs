@@ -91,6 +91,18 @@ pub mod fuzzing {
             })
         });
     }
+
+    /// The keyspace's entry table (`keyspace/raw.rs`, the crate's unsafe code) against a
+    /// `HashMap`: inserts, removals, replacements, edits, stamps, stale handles and
+    /// scans, with every choice drawn from `data`.
+    pub fn entries(data: &[u8]) {
+        let mut bytes = data.chunks_exact(4);
+        crate::keyspace::raw_check(data.len() / 4, |n| {
+            bytes.next().map_or(0, |b| {
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]]) % n.max(1)
+            })
+        });
+    }
 }
 
 pub use keyspace::blocking::CancelToken;

@@ -28,7 +28,9 @@
 //! `next` of the entry before it in the same chain. Links are written only through
 //! `&mut Entries`, so a [`Ref`] (which borrows the table) always points at a live block.
 //! A [`Handle`] is an entry's address kept across calls: it is only ever compared with the
-//! links of a chain, never followed, so a stale one finds nothing.
+//! links of a chain, never followed, so a stale one finds nothing — or, if the address
+//! was reused, the live entry now there. Callers keep handles only while they hold the
+//! table, and drop them when they remove the entry.
 
 #![allow(unsafe_code)]
 
@@ -641,6 +643,143 @@ impl<T> Entries<T> {
     }
 }
 
+/// A model check of [`Entries`] for the fuzz target and the tests: inserts, removals,
+/// replacements, edits (in place and moving), stamps, stale handles and scans across
+/// growth, each step compared with a `HashMap`, every choice drawn from `choose(n)`
+/// (a number below `n`).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod check {
+    use std::collections::{HashMap, HashSet};
+
+    use super::{Body, Boxed, Entries, Handle, Owned, Packed, Ref};
+
+    fn hash(name: &[u8]) -> u64 {
+        // Few distinct low bits, so chains are long and every path is taken.
+        let at = name.iter().fold(0xcbf2_9ce4_8422_2325_u64, |a, &b| {
+            (a ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        at & 0xffff_0000_0000_003f
+    }
+
+    fn key(r: Ref<'_, Vec<u8>>) -> Vec<u8> {
+        match r.body() {
+            Body::Packed(b) => b.to_vec(),
+            Body::Boxed(name) => name.clone(),
+        }
+    }
+
+    fn make(name: &[u8], boxed: bool) -> Owned<Vec<u8>> {
+        if boxed {
+            Owned::Boxed(Boxed::new(name.to_vec()))
+        } else {
+            Owned::Packed(Packed::copy_of(name))
+        }
+    }
+
+    /// Runs `steps` steps.
+    pub(crate) fn exercise(steps: usize, mut choose: impl FnMut(u32) -> u32) {
+        let mut table = Entries::<Vec<u8>>::default();
+        // key → (handle, boxed, stamp)
+        let mut model: HashMap<Vec<u8>, (Handle, bool, u32)> = HashMap::new();
+        let mut stale: Vec<(Vec<u8>, Handle)> = Vec::new();
+        let rehash = |r: Ref<'_, Vec<u8>>| hash(&key(r));
+        for _ in 0..steps {
+            // Keys of 0 to 300 bytes (long ones take a two-byte length).
+            let pick = choose(64);
+            let len = if choose(8) == 0 {
+                200 + pick as usize
+            } else {
+                pick as usize % 9
+            };
+            #[allow(clippy::cast_possible_truncation)] // any byte will do
+            let name: Vec<u8> = (0..len).map(|i| (pick as usize + i) as u8).collect();
+            let at = hash(&name);
+            let found = table.find(at, |r| key(r) == name).map(Ref::handle);
+            assert_eq!(found, model.get(&name).map(|m| m.0));
+            match (choose(6), model.get(&name).copied()) {
+                (0 | 1, None) => {
+                    let boxed = choose(2) == 0;
+                    let handle = table.insert(at, make(&name, boxed), rehash);
+                    model.insert(name, (handle, boxed, 0));
+                }
+                (0, Some((handle, ..))) => {
+                    let old = table.remove(at, handle).expect("a live entry");
+                    assert_eq!(key(old.view()), name);
+                    model.remove(&name);
+                    stale.push((name, handle));
+                }
+                (1, Some((handle, _, stamp))) => {
+                    let boxed = choose(2) == 0;
+                    let (new, old) = table.replace(at, handle, make(&name, boxed)).expect("live");
+                    assert_eq!(key(old.view()), name);
+                    table.get(at, new).expect("replaced").set_stamp(stamp);
+                    model.insert(name, (new, boxed, stamp));
+                }
+                (2, Some((handle, boxed, stamp))) => {
+                    let moving = choose(2) == 0;
+                    let (new, ()) = table
+                        .edit(at, handle, |slot| {
+                            if moving {
+                                *slot = make(&name, !boxed);
+                                slot.view().set_stamp(stamp);
+                            } else if let Owned::Packed(p) = slot {
+                                let b = p.bytes_mut();
+                                let copy = b.to_vec();
+                                b.copy_from_slice(&copy);
+                            }
+                        })
+                        .expect("a live entry");
+                    if !moving {
+                        assert_eq!(new, handle, "an edit in place keeps the handle");
+                    }
+                    model.insert(name, (new, boxed ^ moving, stamp));
+                }
+                (3, Some((handle, boxed, _))) => {
+                    let stamp = choose(u32::MAX);
+                    let r = table.get(at, handle).expect("a live entry");
+                    r.set_stamp(stamp);
+                    assert_eq!(r.stamp(), stamp & super::STAMP_MASK);
+                    assert_eq!(matches!(r.body(), Body::Boxed(_)), boxed);
+                    model.insert(name, (handle, boxed, stamp & super::STAMP_MASK));
+                }
+                (4, _) => {
+                    // A handle of a removed entry finds nothing, or the live entry
+                    // its address was reused for.
+                    if let Some((sk, sh)) = stale.pop() {
+                        match table.get(hash(&sk), sh) {
+                            None => assert!(table.remove(hash(&sk), sh).is_none()),
+                            Some(r) => assert_eq!(model.get(&key(r)).map(|m| m.0), Some(sh)),
+                        }
+                    }
+                }
+                _ => {
+                    // A scan, a few steps at a time, sees every key present throughout.
+                    let mut seen = HashSet::new();
+                    let mut cursor = 0;
+                    loop {
+                        cursor = table.scan(cursor, |r| {
+                            seen.insert(key(r));
+                        });
+                        if cursor == 0 {
+                            break;
+                        }
+                    }
+                    assert!(model.keys().all(|name| seen.contains(name)));
+                    assert_eq!(seen.len(), model.len());
+                }
+            }
+            assert_eq!(table.len(), model.len());
+        }
+        for (name, (handle, boxed, stamp)) in &model {
+            let r = table.get(hash(name), *handle).expect("a live entry");
+            assert_eq!(key(r), *name);
+            assert_eq!(r.stamp(), *stamp);
+            assert_eq!(matches!(r.body(), Body::Boxed(_)), *boxed);
+        }
+        assert_eq!(table.iter().count(), model.len());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -771,6 +910,19 @@ mod tests {
             Body::Packed(b"abd")
         ));
         assert_eq!(e.len(), 1);
+    }
+
+    #[test]
+    fn the_model_check_passes() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        check::exercise(20_000, |n| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            #[allow(clippy::cast_possible_truncation)] // the low bits
+            let r = state as u32;
+            r % n.max(1)
+        });
     }
 
     #[test]
