@@ -76,6 +76,66 @@ fn scan_returns_every_key_exactly_once() {
 }
 
 #[test]
+fn scan_returns_every_key_present_throughout_while_the_store_grows() {
+    let store = Store::builder().shards(2).build();
+    let keys = store.keys();
+    store
+        .strings()
+        .mset((0..500).map(|i| (format!("old:{i}"), "v")))
+        .unwrap();
+    let mut seen = HashSet::new();
+    let mut cursor = 0;
+    let mut step = 0;
+    loop {
+        let (next, batch) = keys.scan(cursor, &ScanOptions::new().count(10)).unwrap();
+        seen.extend(batch);
+        // The tables double several times under the scan.
+        if step < 40 {
+            store
+                .strings()
+                .mset((0..200).map(|i| (format!("new:{step}:{i}"), "v")))
+                .unwrap();
+        }
+        step += 1;
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    for i in 0..500 {
+        assert!(seen.contains(&Blob::from(format!("old:{i}"))), "old:{i}");
+    }
+}
+
+#[test]
+fn randomkey_finds_the_live_key_among_many_expired_ones() {
+    for seed in 0..20 {
+        let clock = embedis::ManualClock::new();
+        let store = Store::builder()
+            .clock(clock.clone())
+            .active_expiry(false)
+            .shards(1)
+            .seed(seed)
+            .build();
+        for n in 0..2000 {
+            store
+                .strings()
+                .setex(format!("e{n}"), Duration::from_secs(1), "v")
+                .unwrap();
+        }
+        store.strings().set("live", "v").unwrap();
+        clock.advance(Duration::from_secs(2));
+        for _ in 0..5 {
+            assert_eq!(
+                store.keys().randomkey().unwrap(),
+                Some(Blob::from("live")),
+                "seed {seed}"
+            );
+        }
+    }
+}
+
+#[test]
 fn scan_iter_yields_a_failed_step_once_then_ends() {
     let store = Store::new();
     store.strings().set("k", "v").unwrap();

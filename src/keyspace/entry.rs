@@ -39,7 +39,7 @@ impl<'a> EntryMut<'a> {
         if let Some(entry) = table.find(hash, key) {
             let h = entry.handle();
             if entry.is_expired(|d| ks.passed(d)) {
-                table.remove(hash, h);
+                table.remove(&ks.hasher, hash, h);
                 ks.stats.expired(1);
                 ks.notify(notify::EXPIRED, "expired", db, key);
             } else {
@@ -103,7 +103,7 @@ impl<'a> EntryMut<'a> {
     /// now: a transaction's rollback.
     pub(super) fn restore(&mut self, old: Option<Slot>) {
         if let Some(h) = self.slot.take() {
-            self.table.remove(self.hash, h);
+            self.table.remove(&self.ks.hasher, self.hash, h);
         }
         if let Some(slot) = old {
             let at = slot.expires_at();
@@ -162,7 +162,7 @@ impl<'a> EntryMut<'a> {
         let old = self.expires_at();
         let slot = make(self.key, expires_at);
         let h = if let Some(h) = self.slot {
-            self.table.replace(self.hash, h, slot)
+            self.table.replace(&self.ks.hasher, self.hash, h, slot)
         } else {
             let h = self.table.insert(&self.ks.hasher, self.hash, slot);
             self.ks
@@ -192,9 +192,9 @@ impl<'a> EntryMut<'a> {
         // a key without TTL, and every KEEPTTL) is rewritten in place.
         if let Some(h) = self.slot {
             if expires_at == self.expires_at() {
-                let (h, done) = self
-                    .table
-                    .edit(self.hash, h, |slot| slot.overwrite_packed(bytes));
+                let (h, done) = self.table.edit(&self.ks.hasher, self.hash, h, |slot| {
+                    slot.overwrite_packed(bytes)
+                });
                 self.slot = Some(h);
                 if done {
                     return;
@@ -227,7 +227,9 @@ impl<'a> EntryMut<'a> {
         self.modified();
         let mut buf = match self.slot {
             Some(h) => {
-                let (h, buf) = self.table.edit(self.hash, h, Slot::take_str_buf);
+                let (h, buf) = self
+                    .table
+                    .edit(&self.ks.hasher, self.hash, h, Slot::take_str_buf);
                 self.slot = Some(h);
                 buf
             }
@@ -286,7 +288,7 @@ impl<'a> EntryMut<'a> {
         let h = self.slot.ok_or(Error::WrongType)?;
         // Conservatively a modification (the edit may change nothing).
         self.modified();
-        let (h, result) = self.table.edit(self.hash, h, |slot| {
+        let (h, result) = self.table.edit(&self.ks.hasher, self.hash, h, |slot| {
             let c = slot
                 .boxed_value_mut()
                 .and_then(C::cast_mut)
@@ -310,7 +312,7 @@ impl<'a> EntryMut<'a> {
         self.modified();
         match self.slot.take() {
             Some(h) => {
-                self.table.remove(self.hash, h);
+                self.table.remove(&self.ks.hasher, self.hash, h);
                 true
             }
             None => false,
@@ -322,7 +324,7 @@ impl<'a> EntryMut<'a> {
         self.slot?;
         self.modified();
         let h = self.slot.take()?;
-        let slot = self.table.remove(self.hash, h);
+        let slot = self.table.remove(&self.ks.hasher, self.hash, h);
         let expires_at = slot.expires_at();
         Some((slot.into_value(), expires_at))
     }
@@ -342,7 +344,7 @@ impl<'a> EntryMut<'a> {
             return true;
         }
         self.modified();
-        let (h, ()) = self.table.edit(self.hash, h, |slot| {
+        let (h, ()) = self.table.edit(&self.ks.hasher, self.hash, h, |slot| {
             let old = std::mem::replace(slot, Slot::placeholder());
             *slot = old.with_expires_at(expires_at);
         });

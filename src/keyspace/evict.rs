@@ -244,11 +244,17 @@ impl Memory {
     }
 
     pub(crate) fn set_policy(&self, policy: EvictionPolicy) {
+        self.store_policy(policy);
+        // Candidates were ranked by another measure.
+        self.pool.lock().clear();
+    }
+
+    /// The policy and what it tracks, without touching the pool (which must not be
+    /// locked while shards are: see `evict_to_limit`).
+    pub(crate) fn store_policy(&self, policy: EvictionPolicy) {
         self.policy.store(policy.index(), Ordering::Relaxed);
         self.tracking
             .store(self.tracking_for(policy) as u8, Ordering::Relaxed);
-        // Candidates were ranked by another measure.
-        self.pool.lock().clear();
     }
 
     pub(crate) fn samples(&self) -> usize {
@@ -398,8 +404,8 @@ impl Memory {
     }
 }
 
-/// The LRU clock: whole seconds, as Redis's (which keeps 24 bits of them; these 32
-/// wrap after 136 years).
+/// The LRU clock: whole seconds, as Redis's (which keeps 24 bits of them; these 31 —
+/// an entry's stamp — wrap after 68 years).
 #[allow(clippy::cast_possible_truncation)] // wraps on purpose
 fn lru_clock(now_ms: u64) -> u32 {
     (now_ms / 1000) as u32 & STAMP_MASK
@@ -608,6 +614,10 @@ impl Keyspace {
                 continue;
             }
             let buckets = table.bucket_count();
+            if buckets == 0 {
+                // Emptied (FLUSHDB, SWAPDB) since `offers` looked.
+                continue;
+            }
             let mut found = 0;
             // Random chains; a table of mostly empty chains (or, for the volatile
             // policies, of keys without TTL) falls back to its wheel.
@@ -657,7 +667,7 @@ impl Keyspace {
                 return false;
             }
             let h = entry.handle();
-            table.remove(hash, h);
+            table.remove(&self.hasher, hash, h);
             self.publish(s, &table, before);
             // Watchers are told while the key's shard is held, as by every write.
             self.watches.touch(db, key);

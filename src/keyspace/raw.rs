@@ -124,7 +124,9 @@ fn varint_len(mut n: usize) -> usize {
 
 /// Bytes a packed block of `n` caller's bytes allocates.
 pub(crate) fn packed_size(n: usize) -> usize {
-    HEAD + varint_len(n) + n
+    (HEAD + varint_len(n))
+        .checked_add(n)
+        .expect("a packed entry's size fits a usize")
 }
 
 fn packed_layout(n: usize) -> Layout {

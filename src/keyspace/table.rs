@@ -1,30 +1,30 @@
-//! One shard's table: its entries (found by key or by slot number) and the expiry wheel.
+//! One shard's table: its entries and the expiry wheel.
 //!
 //! # Layout
 //!
-//! `entries` (see `raw.rs`) is an index by hash and a vector by slot number, both holding
-//! each entry's address, so a look-up goes from the index's bucket straight to the entry.
-//! An entry is one heap block, either
+//! `entries` (see `raw.rs`) is a chained hash table whose buckets point straight at the
+//! entries, so a look-up costs the bucket and the entry. An entry is one heap block that
+//! starts with its chain link and a word (its kind, and an access stamp for LRU/LFU), then
+//! either
 //!
 //! * packed: after the block's own word and length, a header (LEB128 of the key's length
 //!   shifted left by two, the low bits saying whether a deadline follows and whether it
 //!   is wide), the key, the deadline when there is one (6 bytes little-endian, or 8 for
 //!   deadlines past the year 10889) and the value. Every string of up to [`PACK_LIMIT`]
-//!   bytes lives like this: one small allocation per key, 6 + key + value bytes for
-//!   short keys;
+//!   bytes lives like this: one allocation per key, 14 + key + value bytes for short keys;
 //! * boxed: a [`Node`] with the key, any [`Value`] and the deadline.
 //!
-//! A free slot's number waits for reuse. A live entry never changes slot, which is what
-//! lets `SCAN` walk slot numbers and promise to return every key present throughout the
-//! iteration however the index grows.
+//! `SCAN` walks the chains with Redis's reverse-binary cursor, which returns every key
+//! present throughout the iteration however the table grows.
 //!
 //! # Expiry wheel
 //!
-//! `wheel` maps a tick (deadline / resolution) to slot numbers. Invariant: every entry
-//! with a deadline has a wheel record at a tick no later than its deadline's. Records are
-//! never searched for or removed eagerly: one that points at a freed slot, at an entry
-//! without a deadline or at a later deadline is dropped or moved on when its tick is
-//! processed. So extending a TTL costs nothing, and shortening one adds one record.
+//! `wheel` maps a tick (deadline / resolution) to records: the low 32 bits of the hash of
+//! a key with a deadline, which name its chain. Invariant: every entry with a deadline
+//! has a record of its own hash at a tick no later than its deadline's. Records are never
+//! searched for or removed eagerly: one whose key is gone, has no deadline or a later one
+//! is dropped or moved on when its tick is processed. So extending a TTL costs nothing,
+//! and shortening one adds one record.
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
@@ -432,7 +432,14 @@ impl Table {
 
     /// Puts `slot` (the same key, which hashes to `hash`) in place of live entry `h`,
     /// keeping its access stamp; returns the new entry's handle.
-    pub(crate) fn replace(&mut self, hash: u64, h: Handle, slot: Slot) -> Handle {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
+    pub(crate) fn replace(
+        &mut self,
+        hasher: &KeyHasher,
+        hash: u64,
+        h: Handle,
+        slot: Slot,
+    ) -> Handle {
         self.count(slot.view(), true);
         let (new, old) = self
             .entries
@@ -442,7 +449,7 @@ impl Table {
         if let Some(r) = self.entries.get(hash, new) {
             r.set_stamp(old.view().stamp());
         }
-        self.tidy_wheel();
+        self.tidy_wheel(hasher);
         new
     }
 
@@ -451,15 +458,19 @@ impl Table {
     /// their tick comes, and with long TTLs that would be memory held for hours.
     /// Amortised O(1) per stale record.
     #[inline]
-    fn tidy_wheel(&mut self) {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
+    fn tidy_wheel(&mut self, hasher: &KeyHasher) {
         if self.wheel_records > 2 * self.volatile + 64 {
-            self.rebuild_wheel();
+            self.rebuild_wheel(hasher);
         }
     }
 
+    /// Keeps one record per key with a deadline, its earliest: a record whose own key
+    /// is gone (or has no deadline) goes, also when its chain holds other keys.
     #[cold]
     #[inline(never)]
-    fn rebuild_wheel(&mut self) {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
+    fn rebuild_wheel(&mut self, hasher: &KeyHasher) {
         let mut seen = std::collections::HashSet::new();
         let wheel = std::mem::take(&mut self.wheel);
         self.wheel_bytes = 0;
@@ -471,7 +482,7 @@ impl Table {
                 let live = self
                     .entries
                     .chain_of(u64::from(r))
-                    .any(|e| e.expires_at().is_some());
+                    .any(|e| e.expires_at().is_some() && record(hash_key(hasher, e.key())) == r);
                 live && seen.insert(r)
             });
             if !records.is_empty() {
@@ -486,8 +497,10 @@ impl Table {
     /// Lets `f` change live entry `h` in place (its key, which hashes to `hash`,
     /// stays), keeping the counts; returns the entry's handle (a new one if `f` moved
     /// it) and `f`'s result.
+    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn edit<R>(
         &mut self,
+        hasher: &KeyHasher,
         hash: u64,
         h: Handle,
         f: impl FnOnce(&mut Slot) -> R,
@@ -507,7 +520,7 @@ impl Table {
             .expect("edit a live entry");
         self.entry_bytes = self.entry_bytes - before.0 + after.0;
         self.volatile = self.volatile - usize::from(before.1) + usize::from(after.1);
-        self.tidy_wheel();
+        self.tidy_wheel(hasher);
         out
     }
 
@@ -554,10 +567,11 @@ impl Table {
     }
 
     /// Removes live entry `h`, whose key hashes to `hash`, and returns it.
-    pub(crate) fn remove(&mut self, hash: u64, h: Handle) -> Slot {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
+    pub(crate) fn remove(&mut self, hasher: &KeyHasher, hash: u64, h: Handle) -> Slot {
         let old = self.entries.remove(hash, h).expect("remove a live entry");
         self.count(old.view(), false);
-        self.tidy_wheel();
+        self.tidy_wheel(hasher);
         old
     }
 
@@ -653,11 +667,12 @@ impl Table {
                         removed_key(entry.key());
                         due.push(entry.handle());
                     } else if record(hash_key(hasher, entry.key())) == r {
-                        later = Some(deadline);
+                        // Two keys may share the record: it stays with the earlier.
+                        later = Some(later.map_or(deadline, |l: u64| l.min(deadline)));
                     }
                 }
                 for h in due.drain(..) {
-                    self.remove(u64::from(r), h);
+                    self.remove(hasher, u64::from(r), h);
                     removed += 1;
                 }
                 match later {
@@ -738,7 +753,7 @@ mod tests {
         for k in keys.iter().step_by(2) {
             let h = hash_key(&hasher, k);
             let found = t.find(h, k).unwrap().handle();
-            assert_eq!(t.remove(h, found).view().key(), k.as_slice());
+            assert_eq!(t.remove(&hasher, h, found).view().key(), k.as_slice());
         }
         assert_eq!(t.len(), 500);
         assert_eq!(t.iter().count(), 500);
@@ -748,14 +763,19 @@ mod tests {
         let before = t.footprint();
         let h = hash_key(&hasher, b"k");
         let first = t.insert(&hasher, h, Slot::new_str(b"k", b"v", None));
-        let second = t.replace(h, first, Slot::new_str(b"k", b"long value", Some(5)));
+        let second = t.replace(
+            &hasher,
+            h,
+            first,
+            Slot::new_str(b"k", b"long value", Some(5)),
+        );
         assert_eq!(t.volatile(), 1);
-        let (third, ()) = t.edit(h, second, |slot| {
+        let (third, ()) = t.edit(&hasher, h, second, |slot| {
             *slot = std::mem::replace(slot, Slot::placeholder()).with_expires_at(None);
         });
         assert_eq!(t.volatile(), 0);
         assert_eq!(t.slot(h, third).expires_at(), None);
-        t.remove(h, third);
+        t.remove(&hasher, h, third);
         assert_eq!(t.footprint(), before, "the counts follow every change");
     }
 
@@ -781,6 +801,64 @@ mod tests {
         assert_eq!(out.removed, 2);
         assert_eq!(t.len(), 0);
         assert_eq!(t.first_tick(), None);
+    }
+
+    #[test]
+    fn a_rebuild_drops_the_records_of_gone_keys_that_share_a_chain() {
+        let hasher = KeyHasher::default();
+        let mut t = Table::default();
+        for n in 0..10_000u32 {
+            let k = format!("v{n}");
+            let h = hash_key(&hasher, k.as_bytes());
+            t.insert(
+                &hasher,
+                h,
+                Slot::new_str(k.as_bytes(), b"v", Some(1_000_000)),
+            );
+            t.schedule(h, 100_000);
+        }
+        for n in 0..30_000u32 {
+            let k = format!("c{n}");
+            let h = hash_key(&hasher, k.as_bytes());
+            let e = t.insert(
+                &hasher,
+                h,
+                Slot::new_str(k.as_bytes(), b"v", Some(1_000_000)),
+            );
+            t.schedule(h, 100_000);
+            t.remove(&hasher, h, e);
+            // Else every write would rebuild the whole wheel.
+            assert!(t.wheel_records <= 2 * t.volatile + 64);
+        }
+    }
+
+    #[test]
+    fn a_record_shared_by_two_keys_stays_with_the_earlier_deadline() {
+        let hasher = KeyHasher::default();
+        let mut seen = std::collections::HashMap::new();
+        let (a, b) = (0u64..)
+            .find_map(|n| {
+                let k = format!("k{n}");
+                let r = record(hash_key(&hasher, k.as_bytes()));
+                seen.insert(r, k.clone()).map(|o| (o, k))
+            })
+            .expect("a collision of 32 bits");
+        let (ha, hb) = (
+            hash_key(&hasher, a.as_bytes()),
+            hash_key(&hasher, b.as_bytes()),
+        );
+        let mut t = Table::default();
+        t.insert(&hasher, ha, Slot::new_str(a.as_bytes(), b"v", Some(500)));
+        t.schedule(ha, 50);
+        let eb = t.insert(&hasher, hb, Slot::new_str(b.as_bytes(), b"v", Some(150)));
+        t.schedule(hb, 15);
+        // A later deadline for b adds no record (as EXPIRE does).
+        t.edit(&hasher, hb, eb, |slot| {
+            *slot = std::mem::replace(slot, Slot::placeholder()).with_expires_at(Some(400));
+        });
+        t.sweep(&hasher, 151, 10, 100, |_| {});
+        t.sweep(&hasher, 420, 10, 100, |_| {});
+        assert_eq!(t.len(), 1, "b (deadline 400) is swept by 420");
     }
 
     #[test]

@@ -193,20 +193,27 @@ impl Access<'_> {
                     let from = rng.gen_range(0..n);
                     (from..n).chain(0..from)
                 };
-                for b in probes.into_iter().chain(walk) {
+                for (step, b) in probes.into_iter().chain(walk).enumerate() {
                     let len = table.chain(b).count();
                     if len == 0 {
                         continue;
                     }
                     let pick = rng.gen_range(0..len);
-                    let chain = table.chain(b);
-                    for (k, entry) in chain.enumerate() {
-                        if k == pick && entry.is_live_at(now) {
-                            return f.take().map(|f| f(entry.key(), entry.value()));
-                        }
-                        if !entry.is_live_at(now) && expired.len() < 16 {
+                    let mut live = None;
+                    for (k, entry) in table.chain(b).enumerate() {
+                        if entry.is_live_at(now) {
+                            if k == pick {
+                                return f.take().map(|f| f(entry.key(), entry.value()));
+                            }
+                            live.get_or_insert(entry);
+                        } else if expired.len() < 16 {
                             expired.push(entry.key().to_vec());
                         }
+                    }
+                    // Walking (past the random probes), any live entry of the chain:
+                    // a live key is found whenever one exists.
+                    if let (true, Some(entry)) = (step >= 64, live) {
+                        return f.take().map(|f| f(entry.key(), entry.value()));
                     }
                 }
                 None
@@ -260,6 +267,9 @@ impl Access<'_> {
             let shards: Vec<usize> = (0..ks.shards.len()).collect();
             let now = ks.coarse_now();
             self.tables_mut(&shards, |tables, _| {
+                // Tracked the new way before any stamp is rewritten, while every shard
+                // is held: no reader or writer stores an old-style stamp after this.
+                ks.memory.store_policy(policy);
                 for table in tables.iter() {
                     super::evict::Memory::restamp(table, after, now);
                 }
