@@ -310,9 +310,10 @@ impl<'s> Keys<'s> {
     /// One step of an incremental scan (`SCAN`): returns the cursor for the next step (0
     /// when the scan is complete) and the keys found in this one.
     ///
-    /// Start with cursor 0. Every key present for the whole scan is returned exactly
-    /// once, however the store grows or shrinks meanwhile; keys added or removed during
-    /// the scan may or may not be. A step may return no keys before the end.
+    /// Start with cursor 0. Every key present for the whole scan is returned, however the
+    /// store grows or shrinks meanwhile (at least once, as Redis promises); keys added or
+    /// removed during the scan may or may not be. A step may return no keys before the
+    /// end.
     ///
     /// # Examples
     ///

@@ -1035,9 +1035,10 @@ impl StoreBuilder {
 
     /// Keeps every key's last access time under every policy but the LFU ones, as
     /// Redis does, so that `OBJECT IDLETIME` ([`Keys::object_idletime`]) is exact
-    /// whatever the policy; 4 bytes a key. Off by default: then only the LRU policies
-    /// keep access times (they rank keys by them), and under the others every key reads
-    /// as just used.
+    /// whatever the policy. It costs no memory (every entry has room for a stamp) but a
+    /// read stores the time in the key's entry once a second. Off by default: then only
+    /// the LRU policies keep access times (they rank keys by them), and under the others
+    /// every key reads as just used.
     ///
     /// # Examples
     ///
