@@ -240,13 +240,32 @@ fn pop_n(
     side: Side,
     count: usize,
 ) -> Result<Option<Vec<Blob>>> {
-    ks.write(db, key, |e| {
-        let popped = e.update_existing::<ListValue, _>(|l| {
-            Ok((0..count.min(l.len()))
+    pop_with(
+        (ks, db, key, side),
+        |l| {
+            (0..count.min(l.len()))
                 .filter_map(|_| l.pop(side))
-                .collect::<Vec<_>>())
-        })?;
-        if popped.as_ref().is_some_and(|p| !p.is_empty()) {
+                .collect::<Vec<_>>()
+        },
+        |p| !p.is_empty(),
+    )
+}
+
+/// `LPOP`/`RPOP` of one element: [`pop_n`] without a vector to hold it.
+fn pop_one(ks: Access<'_>, db: usize, key: &[u8], side: Side) -> Result<Option<Blob>> {
+    Ok(pop_with((ks, db, key, side), |l| l.pop(side), Option::is_some)?.flatten())
+}
+
+/// Pops what `take` takes from the list at `key` (`None` if there is none), with the
+/// pop's keyspace event if `any` says something was taken.
+fn pop_with<T>(
+    (ks, db, key, side): (Access<'_>, usize, &[u8], Side),
+    take: impl FnOnce(&mut ListValue) -> T,
+    any: impl FnOnce(&T) -> bool,
+) -> Result<Option<T>> {
+    ks.write(db, key, |e| {
+        let popped = e.update_existing::<ListValue, _>(|l| Ok(take(l)))?;
+        if popped.as_ref().is_some_and(any) {
             e.notify_then_del(notify::LIST, side.pop_event());
         }
         Ok(popped)
@@ -471,7 +490,7 @@ impl<'s> Lists<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn lpop(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
-        Ok(pop_n(self.ks(), self.db, key.as_ref(), Side::Left, 1)?.and_then(|mut v| v.pop()))
+        pop_one(self.ks(), self.db, key.as_ref(), Side::Left)
     }
 
     /// Removes and returns the last element (`RPOP`).
@@ -485,7 +504,7 @@ impl<'s> Lists<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn rpop(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
-        Ok(pop_n(self.ks(), self.db, key.as_ref(), Side::Right, 1)?.and_then(|mut v| v.pop()))
+        pop_one(self.ks(), self.db, key.as_ref(), Side::Right)
     }
 
     /// Removes and returns up to `count` elements from the head (`LPOP key count`):
