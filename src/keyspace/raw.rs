@@ -39,6 +39,10 @@ use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use smallvec::SmallVec;
+
+use crate::value::pack::write_varint;
+
 /// Bit 31 of the word: the block is a [`Boxed`] node.
 const BOXED: u32 = 1 << 31;
 /// The caller's bits of the word.
@@ -142,21 +146,11 @@ impl Packed {
         let Some(p) = NonNull::new(p) else {
             std::alloc::handle_alloc_error(layout)
         };
-        let mut v = n;
-        let mut at = HEAD;
-        loop {
-            #[allow(clippy::cast_possible_truncation)] // seven bits
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            let byte = if v == 0 { byte } else { byte | 0x80 };
-            // SAFETY: the length takes varint_len(n) bytes after the header, inside the
-            // block.
-            unsafe { p.as_ptr().add(at).write(byte) };
-            at += 1;
-            if v == 0 {
-                break;
-            }
-        }
+        let mut len = SmallVec::<[u8; 10]>::new();
+        write_varint(&mut len, n);
+        // SAFETY: the length takes varint_len(n) = len.len() bytes after the header,
+        // inside the block, which nothing else refers to yet.
+        unsafe { std::ptr::copy_nonoverlapping(len.as_ptr(), p.as_ptr().add(HEAD), len.len()) };
         // The zeroed header is a valid one: no next entry, a packed word, stamp 0.
         let mut packed = Packed(p);
         fill(packed.bytes_mut());

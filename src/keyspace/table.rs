@@ -33,7 +33,7 @@ use bytes::{Bytes, BytesMut};
 use smallvec::SmallVec;
 
 use super::raw;
-use crate::value::pack::read_varint;
+use crate::value::pack::{read_varint, write_varint};
 use crate::value::{StrRef, Value, ValueRef};
 
 /// Strings up to this length are packed beside their key: a read copies them (no shared
@@ -229,16 +229,7 @@ impl Slot {
             _ => 8,
         };
         let mut head = SmallVec::<[u8; 10]>::new();
-        let mut rest = (key.len() << 2) | flags;
-        loop {
-            #[allow(clippy::cast_possible_truncation)] // seven bits
-            let low = (rest & 0x7f) as u8;
-            rest >>= 7;
-            head.push(if rest == 0 { low } else { low | 0x80 });
-            if rest == 0 {
-                break;
-            }
-        }
+        write_varint(&mut head, (key.len() << 2) | flags);
         let size = head.len() + key.len() + width + value.len();
         Slot::Packed(raw::Packed::new(size, |out| {
             let (h, rest) = out.split_at_mut(head.len());

@@ -39,16 +39,16 @@ impl Item<'_> {
 }
 
 /// Appends `n` as a LEB128 varint (also the keyspace's packed-entry header).
-pub(crate) fn write_varint(out: &mut Vec<u8>, mut n: usize) {
+pub(crate) fn write_varint(out: &mut impl Extend<u8>, mut n: usize) {
     loop {
         #[allow(clippy::cast_possible_truncation)] // masked to 7 bits
         let byte = (n & 0x7f) as u8;
         n >>= 7;
         if n == 0 {
-            out.push(byte);
+            out.extend([byte]);
             return;
         }
-        out.push(byte | 0x80);
+        out.extend([byte | 0x80]);
     }
 }
 
