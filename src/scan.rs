@@ -75,7 +75,9 @@ impl ScanOptions {
         self
     }
 
-    /// About how many keys to examine per step (`COUNT`; at least 1, default 10).
+    /// About how many keys to examine per step (`COUNT`; at least 1, default 10). A hint,
+    /// as in Redis: a step takes whole chains of the table (Redis takes whole buckets), so
+    /// it may return a few more.
     ///
     /// # Examples
     ///
@@ -83,8 +85,14 @@ impl ScanOptions {
     /// use embedis::{ScanOptions, Store};
     /// let store = Store::new();
     /// store.strings().mset((0..50).map(|i| (i.to_string(), "v")))?;
-    /// let (_, first) = store.keys().scan(0, &ScanOptions::new().count(5))?;
-    /// assert!(first.len() <= 5);
+    /// let (mut cursor, mut steps, mut seen) = (0, 0, 0);
+    /// loop {
+    ///     let (next, keys) = store.keys().scan(cursor, &ScanOptions::new().count(5))?;
+    ///     (steps, seen, cursor) = (steps + 1, seen + keys.len(), next);
+    ///     if cursor == 0 { break; }
+    /// }
+    /// assert_eq!(seen, 50);
+    /// assert!(steps > 1, "small steps");
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn count(mut self, count: usize) -> Self {

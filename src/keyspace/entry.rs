@@ -107,10 +107,10 @@ impl<'a> EntryMut<'a> {
         }
         if let Some(slot) = old {
             let at = slot.expires_at();
-            let h = self.table.insert(&self.ks.hasher, self.hash, slot);
             self.ks
                 .memory
-                .stamp(self.table.slot(self.hash, h), true, || self.ks.coarse_now());
+                .stamp(slot.view(), true, || self.ks.coarse_now());
+            let h = self.table.insert(&self.ks.hasher, self.hash, slot);
             self.slot = Some(h);
             self.schedule(None, at);
         }
@@ -164,11 +164,10 @@ impl<'a> EntryMut<'a> {
         let h = if let Some(h) = self.slot {
             self.table.replace(&self.ks.hasher, self.hash, h, slot)
         } else {
-            let h = self.table.insert(&self.ks.hasher, self.hash, slot);
             self.ks
                 .memory
-                .stamp(self.table.slot(self.hash, h), true, || self.ks.coarse_now());
-            h
+                .stamp(slot.view(), true, || self.ks.coarse_now());
+            self.table.insert(&self.ks.hasher, self.hash, slot)
         };
         self.slot = Some(h);
         self.schedule(old, expires_at);
@@ -345,8 +344,7 @@ impl<'a> EntryMut<'a> {
         }
         self.modified();
         let (h, ()) = self.table.edit(&self.ks.hasher, self.hash, h, |slot| {
-            let old = std::mem::replace(slot, Slot::placeholder());
-            *slot = old.with_expires_at(expires_at);
+            slot.set_expires_at(expires_at);
         });
         self.slot = Some(h);
         self.schedule(old, expires_at);

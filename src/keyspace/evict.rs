@@ -390,14 +390,14 @@ impl Memory {
     /// Scores taken at different times compare: LRU ranks by the time of the last access
     /// (earlier: higher), not by the idle time at sampling, which grows while a
     /// candidate waits in the pool.
-    fn score(&self, policy: EvictionPolicy, stamp: Option<u32>, now_ms: u64) -> u64 {
+    fn score(&self, policy: EvictionPolicy, stamp: u32, now_ms: u64) -> u64 {
         match policy {
-            EvictionPolicy::AllKeysLru | EvictionPolicy::VolatileLru => stamp.map_or(0, |s| {
-                let accessed = now_ms / 1000 - idle_seconds(s, now_ms).min(now_ms / 1000);
+            EvictionPolicy::AllKeysLru | EvictionPolicy::VolatileLru => {
+                let accessed = now_ms / 1000 - idle_seconds(stamp, now_ms).min(now_ms / 1000);
                 u64::MAX - accessed
-            }),
+            }
             EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
-                255 - u64::from(stamp.map_or(LFU_INIT, |s| self.lfu_decayed(s, now_ms)))
+                255 - u64::from(self.lfu_decayed(stamp, now_ms))
             }
             _ => 0,
         }
@@ -630,7 +630,7 @@ impl Keyspace {
                         continue;
                     }
                     found += 1;
-                    let score = self.memory.score(policy, Some(entry.stamp()), now);
+                    let score = self.memory.score(policy, entry.stamp(), now);
                     if floor.is_some_and(|f| score <= f) {
                         continue;
                     }
@@ -644,7 +644,7 @@ impl Keyspace {
             if found == 0 && volatile {
                 table.earliest_deadlines(&self.hasher, take, |entry, _| {
                     out.push(Candidate {
-                        score: self.memory.score(policy, Some(entry.stamp()), now),
+                        score: self.memory.score(policy, entry.stamp(), now),
                         db,
                         key: entry.key().to_vec(),
                     });

@@ -593,9 +593,9 @@ impl<T> Entries<T> {
         Some(unsafe { thin.into_owned() })
     }
 
-    /// Puts `slot` (the same key) in place of `h`'s entry (filed under `hash`); returns
-    /// the new handle and the entry replaced, `None` (and `slot` dropped) if `h` is not
-    /// there.
+    /// Puts `slot` (the same key) in place of `h`'s entry (filed under `hash`), with the
+    /// old entry's stamp; returns the new handle and the entry replaced, `None` (and
+    /// `slot` dropped) if `h` is not there.
     pub(crate) fn replace(
         &mut self,
         hash: u64,
@@ -604,6 +604,7 @@ impl<T> Entries<T> {
     ) -> Option<(Handle, Owned<T>)> {
         let b = self.bucket_of(hash);
         let old = self.unlink(b, h)?;
+        slot.view().set_stamp(Ref::<T>::new(old).stamp());
         let new = slot.into_thin();
         self.link(b, new);
         // SAFETY: unlinked: the caller is its only owner.
@@ -611,8 +612,9 @@ impl<T> Entries<T> {
     }
 
     /// Lets `f` change `h`'s entry (filed under `hash`, its key unchanged) and returns
-    /// its new handle with `f`'s result; `None` if `h` is not there. Should `f` panic,
-    /// the entry as `f` left it stays in the table.
+    /// its new handle with `f`'s result; `None` if `h` is not there. An entry `f` moves
+    /// to a new block keeps its stamp. Should `f` panic, the entry as `f` left it stays
+    /// in the table.
     pub(crate) fn edit<R>(
         &mut self,
         hash: u64,
@@ -623,6 +625,7 @@ impl<T> Entries<T> {
         let thin = self.unlink(b, h)?;
         // SAFETY: unlinked: the guard owns it until it links it again.
         let slot = unsafe { thin.into_owned() };
+        let stamp = slot.view().stamp();
         let mut guard = EditGuard {
             entries: self,
             bucket: b,
@@ -630,10 +633,10 @@ impl<T> Entries<T> {
         };
         let slot = guard.slot.as_mut().expect("the entry being edited");
         let out = f(slot);
-        let handle = Handle(match slot {
-            Owned::Packed(p) => Thin(p.0),
-            Owned::Boxed(n) => Thin(NonNull::from(&**n).cast()),
-        });
+        let handle = slot.view().handle();
+        if handle.0 != thin {
+            slot.view().set_stamp(stamp);
+        }
         drop(guard);
         Some((handle, out))
     }
@@ -708,26 +711,26 @@ pub(crate) mod check {
                     let boxed = choose(2) == 0;
                     let (new, old) = table.replace(at, handle, make(&name, boxed)).expect("live");
                     assert_eq!(key(old.view()), name);
-                    table.get(at, new).expect("replaced").set_stamp(stamp);
+                    // The replacement keeps the stamp.
                     model.insert(name, (new, boxed, stamp));
                 }
                 (2, Some((handle, boxed, stamp))) => {
+                    // A moving edit keeps the stamp; one in place may set it.
                     let moving = choose(2) == 0;
+                    let set = choose(u32::MAX) & super::STAMP_MASK;
                     let (new, ()) = table
                         .edit(at, handle, |slot| {
                             if moving {
                                 *slot = make(&name, !boxed);
-                                slot.view().set_stamp(stamp);
-                            } else if let Owned::Packed(p) = slot {
-                                let b = p.bytes_mut();
-                                let copy = b.to_vec();
-                                b.copy_from_slice(&copy);
+                            } else {
+                                slot.view().set_stamp(set);
                             }
                         })
                         .expect("a live entry");
                     if !moving {
                         assert_eq!(new, handle, "an edit in place keeps the handle");
                     }
+                    let stamp = if moving { stamp } else { set };
                     model.insert(name, (new, boxed ^ moving, stamp));
                 }
                 (3, Some((handle, boxed, _))) => {
@@ -933,8 +936,17 @@ mod tests {
             assert_eq!(r.stamp(), STAMP_MASK);
             assert_eq!(key(r), k);
         }
-        let copy = e.get(h(b"b"), b).unwrap();
-        assert_eq!(copy.stamp(), STAMP_MASK);
+        // A copy keeps the stamp, and so do a replacement and a moving edit.
+        let packed = pack(b"c");
+        packed.view().set_stamp(7);
+        assert_eq!(packed.clone().view().stamp(), 7);
+        let boxed = Owned::<String>::Boxed(Boxed::new("d".into()));
+        boxed.view().set_stamp(9);
+        assert_eq!(boxed.clone().view().stamp(), 9);
+        let (b2, _) = e.replace(h(b"b"), b, pack(b"b")).unwrap();
+        assert_eq!(e.get(h(b"b"), b2).unwrap().stamp(), STAMP_MASK);
+        let (b3, ()) = e.edit(h(b"b"), b2, |slot| *slot = pack(b"b")).unwrap();
+        assert_eq!(e.get(h(b"b"), b3).unwrap().stamp(), STAMP_MASK);
     }
 
     #[test]

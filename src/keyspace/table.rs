@@ -207,11 +207,6 @@ impl<'a> SlotRef<'a> {
 }
 
 impl Slot {
-    /// A stand-in for an entry being rebuilt; never stored.
-    pub(crate) fn placeholder() -> Slot {
-        Slot::Packed(raw::Packed::copy_of(&[]))
-    }
-
     /// A packed entry from its bytes (what [`raw::Body::Packed`] shows).
     fn from_packed(bytes: &[u8]) -> Slot {
         Slot::Packed(raw::Packed::copy_of(bytes))
@@ -295,23 +290,20 @@ impl Slot {
         false
     }
 
-    /// The entry with another deadline.
-    pub(crate) fn with_expires_at(self, expires_at: Option<u64>) -> Slot {
+    /// Gives the entry another deadline (a packed one is packed again).
+    pub(crate) fn set_expires_at(&mut self, expires_at: Option<u64>) {
         match self {
             Slot::Packed(_) => {
-                let (key, value) = match self.view().body() {
+                let repacked = match self.view().body() {
                     raw::Body::Packed(b) => {
                         let layout = packed_layout(b);
-                        (&b[layout.key], &b[layout.value..])
+                        Slot::pack(&b[layout.key], &b[layout.value..], expires_at)
                     }
                     raw::Body::Boxed(_) => unreachable!("a packed entry"),
                 };
-                Slot::pack(key, value, expires_at)
+                *self = repacked;
             }
-            Slot::Boxed(mut n) => {
-                n.expires_at = expires_at;
-                Slot::Boxed(n)
-            }
+            Slot::Boxed(n) => n.expires_at = expires_at,
         }
     }
 
@@ -376,6 +368,12 @@ fn record(hash: u64) -> u32 {
     hash as u32
 }
 
+/// Whether wheel record `r` is `entry`'s own (its chain holds other keys too).
+#[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
+fn owns(hasher: &KeyHasher, entry: SlotRef<'_>, r: u32) -> bool {
+    record(hash_key(hasher, entry.key())) == r
+}
+
 /// What the wheel costs per tick beyond its records: a B-tree entry (key and `Vec`)
 /// with its share of node overhead.
 const TICK_BYTES: usize = 40;
@@ -437,9 +435,6 @@ impl Table {
             .replace(hash, h, slot)
             .expect("replace a live entry");
         self.count(old.view(), false);
-        if let Some(r) = self.entries.get(hash, new) {
-            r.set_stamp(old.view().stamp());
-        }
         self.tidy_wheel(hasher);
         new
     }
@@ -473,7 +468,7 @@ impl Table {
                 let live = self
                     .entries
                     .chain_of(u64::from(r))
-                    .any(|e| e.expires_at().is_some() && record(hash_key(hasher, e.key())) == r);
+                    .any(|e| e.expires_at().is_some() && owns(hasher, e, r));
                 live && seen.insert(r)
             });
             if !records.is_empty() {
@@ -502,9 +497,7 @@ impl Table {
             .entries
             .edit(hash, h, |slot| {
                 before = slot.view().accounting();
-                let stamp = slot.view().stamp();
                 let out = f(slot);
-                slot.view().set_stamp(stamp);
                 after = slot.view().accounting();
                 out
             })
@@ -603,7 +596,7 @@ impl Table {
                         continue;
                     };
                     // The record's own key, not the others of its chain.
-                    if record(hash_key(hasher, entry.key())) == r {
+                    if owns(hasher, entry, r) {
                         f(entry, deadline);
                         left -= 1;
                     }
@@ -657,7 +650,7 @@ impl Table {
                     if deadline < now {
                         removed_key(entry.key());
                         due.push(entry.handle());
-                    } else if record(hash_key(hasher, entry.key())) == r {
+                    } else if owns(hasher, entry, r) {
                         // Two keys may share the record: it stays with the earlier.
                         later = Some(later.map_or(deadline, |l: u64| l.min(deadline)));
                     }
@@ -728,7 +721,8 @@ mod tests {
         let big = Slot::new_str(b"k", &[1; PACK_LIMIT + 1], Some(5));
         assert!(matches!(big, Slot::Boxed(_)));
         assert_eq!(big.expires_at(), Some(5));
-        let moved = big.with_expires_at(None);
+        let mut moved = big;
+        moved.set_expires_at(None);
         assert_eq!(moved.expires_at(), None);
     }
 
@@ -762,7 +756,7 @@ mod tests {
         );
         assert_eq!(t.volatile(), 1);
         let (third, ()) = t.edit(&hasher, h, second, |slot| {
-            *slot = std::mem::replace(slot, Slot::placeholder()).with_expires_at(None);
+            slot.set_expires_at(None);
         });
         assert_eq!(t.volatile(), 0);
         assert_eq!(t.slot(h, third).expires_at(), None);
@@ -845,7 +839,7 @@ mod tests {
         t.schedule(hb, 15);
         // A later deadline for b adds no record (as EXPIRE does).
         t.edit(&hasher, hb, eb, |slot| {
-            *slot = std::mem::replace(slot, Slot::placeholder()).with_expires_at(Some(400));
+            slot.set_expires_at(Some(400));
         });
         t.sweep(&hasher, 151, 10, 100, |_| {});
         t.sweep(&hasher, 420, 10, 100, |_| {});

@@ -6,6 +6,7 @@
 //! databases' shards are held already (a queue that needs them locks them all).
 
 use rand::Rng;
+use smallvec::SmallVec;
 
 use super::access::Access;
 use super::evict::EvictionPolicy;
@@ -194,13 +195,13 @@ impl Access<'_> {
                     (from..n).chain(0..from)
                 };
                 for (step, b) in probes.into_iter().chain(walk).enumerate() {
-                    let len = table.chain(b).count();
-                    if len == 0 {
+                    let chain: SmallVec<[_; 8]> = table.chain(b).collect();
+                    if chain.is_empty() {
                         continue;
                     }
-                    let pick = rng.gen_range(0..len);
+                    let pick = rng.gen_range(0..chain.len());
                     let mut live = None;
-                    for (k, entry) in table.chain(b).enumerate() {
+                    for (k, &entry) in chain.iter().enumerate() {
                         if entry.is_live_at(now) {
                             if k == pick {
                                 return f.take().map(|f| f(entry.key(), entry.value()));
