@@ -33,9 +33,6 @@ mod log;
 mod many;
 pub(crate) mod notify;
 pub(crate) mod pubsub;
-mod raw;
-#[cfg(feature = "fuzzing")]
-pub(crate) use raw::check::exercise as raw_check;
 pub(crate) mod stats;
 mod table;
 mod txn;

@@ -57,6 +57,7 @@ mod lists;
 mod mem;
 mod number;
 mod pubsub;
+mod raw;
 #[cfg(feature = "redis-rs")]
 mod redis_rs;
 mod scan;
@@ -65,6 +66,7 @@ mod store;
 mod strings;
 mod transaction;
 mod value;
+mod varint;
 mod zsets;
 
 pub use bits::{BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Bits, Overflow};
@@ -92,12 +94,12 @@ pub mod fuzzing {
         });
     }
 
-    /// The keyspace's entry table (`keyspace/raw.rs`, the crate's unsafe code) against a
+    /// The keyspace's entry table (`raw.rs`, the crate's unsafe code) against a
     /// `HashMap`: inserts, removals, replacements, edits, stamps, stale handles and
     /// scans, with every choice drawn from `data`.
     pub fn entries(data: &[u8]) {
         let mut bytes = data.chunks_exact(4);
-        crate::keyspace::raw_check(data.len() / 4, |n| {
+        crate::raw::check::exercise(data.len() / 4, |n| {
             bytes.next().map_or(0, |b| {
                 u32::from_le_bytes([b[0], b[1], b[2], b[3]]) % n.max(1)
             })

@@ -49,7 +49,8 @@ use std::path::Path;
 // ---------------------------------------------------------------------------------
 #[rustfmt::skip]
 const LAYERS: &[(u8, &str, &[&str])] = &[
-    (0, "leaves", &["lib", "error", "blob", "number", "number/*", "glob", "index", "mem", "clock"]),
+    (0, "leaves", &["lib", "error", "blob", "number", "number/*", "glob", "index", "mem", "clock", "varint"]),
+    (1, "tables", &["raw"]),
     (2, "values", &["value", "value/*"]),
     (3, "engine", &["keyspace", "keyspace/*"]),
     (4, "core", &["core"]),

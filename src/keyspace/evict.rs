@@ -41,8 +41,8 @@ use parking_lot::Mutex;
 use rand::Rng;
 
 use super::Keyspace;
-use super::raw::STAMP_MASK;
 use super::table::{SlotRef, Table, hash_key};
+use crate::raw::STAMP_MASK;
 use crate::{Error, Result};
 
 /// Most keys one write evicts before it gives up (the limit is then still exceeded, and

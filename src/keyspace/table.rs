@@ -32,9 +32,9 @@ use std::hash::BuildHasher;
 use bytes::{Bytes, BytesMut};
 use smallvec::SmallVec;
 
-use super::raw;
-use crate::value::pack::{read_varint, write_varint};
+use crate::raw;
 use crate::value::{StrRef, Value, ValueRef};
+use crate::varint::{read_varint, write_varint};
 
 /// Strings up to this length are packed beside their key: a read copies them (no shared
 /// count to touch, no cache line written by readers), an overwrite of the same length

@@ -10,6 +10,7 @@
 //! A hash stores field, value, field, value…; a set stores members. Order is insertion
 //! order, kept by every edit, as in Redis's listpacks.
 
+use crate::varint::{read_varint, write_varint};
 use std::ops::Range;
 
 /// Most pairs (hash) or members (set) a pack holds before its owner converts.
@@ -36,32 +37,6 @@ impl Item<'_> {
     pub(crate) fn range(&self) -> Range<usize> {
         self.span.0..self.span.1
     }
-}
-
-/// Appends `n` as a LEB128 varint (also the keyspace's packed-entry header).
-pub(crate) fn write_varint(out: &mut impl Extend<u8>, mut n: usize) {
-    loop {
-        #[allow(clippy::cast_possible_truncation)] // masked to 7 bits
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.extend([byte]);
-            return;
-        }
-        out.extend([byte | 0x80]);
-    }
-}
-
-/// Reads a LEB128 varint at the start of `bytes`: the number and its length in bytes.
-pub(crate) fn read_varint(bytes: &[u8]) -> (usize, usize) {
-    let mut n = 0usize;
-    for (i, &b) in bytes.iter().enumerate() {
-        n |= usize::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return (n, i + 1);
-        }
-    }
-    unreachable!("a varint written by write_varint is complete")
 }
 
 fn encode(out: &mut Vec<u8>, s: &[u8]) {

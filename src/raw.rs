@@ -41,7 +41,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use smallvec::SmallVec;
 
-use crate::value::pack::write_varint;
+use crate::varint::{varint_len, write_varint};
 
 /// Bit 31 of the word: the block is a [`Boxed`] node.
 const BOXED: u32 = 1 << 31;
@@ -116,15 +116,6 @@ pub(crate) struct Packed(NonNull<u8>);
 unsafe impl Send for Packed {}
 // SAFETY: `&Packed` gives out only `&[u8]` and atomic loads.
 unsafe impl Sync for Packed {}
-
-fn varint_len(mut n: usize) -> usize {
-    let mut len = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        len += 1;
-    }
-    len
-}
 
 /// Bytes a packed block of `n` caller's bytes allocates.
 pub(crate) fn packed_size(n: usize) -> usize {
