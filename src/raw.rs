@@ -254,7 +254,7 @@ impl<T> Owned<T> {
 }
 
 /// The address of a live entry block (owned through one link of a table).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Thin(NonNull<u8>);
 
 // The header's fields sit where `Thin` reads them, in both kinds of block.
@@ -366,10 +366,23 @@ impl<'a, T> Ref<'a, T> {
     pub(crate) fn handle(self) -> Handle {
         Handle(self.thin)
     }
+
+    /// A copy of the entry, stamp included, out of any table.
+    pub(crate) fn to_owned(self) -> Owned<T>
+    where
+        T: Clone,
+    {
+        let owned = match self.body() {
+            Body::Packed(b) => Owned::Packed(Packed::copy_of(b)),
+            Body::Boxed(inner) => Owned::Boxed(Boxed::new(inner.clone())),
+        };
+        owned.view().set_stamp(self.stamp());
+        owned
+    }
 }
 
 /// Names an entry across calls (see the module doc): compared, never followed.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub(crate) struct Handle(Thin);
 
 impl std::fmt::Debug for Thin {
@@ -419,6 +432,26 @@ impl<T> Drop for Entries<T> {
                 drop(unsafe { thin.into_owned::<T>() });
             }
         }
+    }
+}
+
+impl<T: Clone> Clone for Entries<T> {
+    /// A copy with the same chains, in the same order (so a scan of the copy goes as one
+    /// of the original would).
+    fn clone(&self) -> Self {
+        let mut copy = Entries {
+            buckets: vec![None; self.buckets.len()],
+            len: 0,
+            _owns: PhantomData,
+        };
+        for b in 0..self.buckets.len() {
+            let chain: SmallVec<[Ref<'_, T>; 8]> = self.chain(b).collect();
+            for r in chain.into_iter().rev() {
+                copy.link(b, r.to_owned().into_thin());
+                copy.len += 1;
+            }
+        }
+        copy
     }
 }
 
@@ -532,10 +565,34 @@ impl<T> Entries<T> {
         Handle(thin)
     }
 
-    /// Doubles the chains (to 4 from none), moving every entry to its new chain.
+    /// Doubles the chains (to 4 from none).
     #[cold]
     fn grow(&mut self, rehash: impl Fn(Ref<'_, T>) -> u64) {
-        let size = (self.buckets.len() * 2).max(4);
+        self.resize((self.buckets.len() * 2).max(4), rehash);
+    }
+
+    /// Cuts the chains to the fewest (a power of two, at least 4) that hold every entry
+    /// at a load of at most one, if that is fewer; `rehash` gives an entry's hash. A scan
+    /// in progress still returns every entry present throughout (some twice).
+    pub(crate) fn shrink_to_fit(&mut self, rehash: impl Fn(Ref<'_, T>) -> u64) {
+        let size = self.len.next_power_of_two().max(4);
+        if size < self.buckets.len() {
+            self.resize(size, rehash);
+            self.buckets.shrink_to_fit();
+        }
+    }
+
+    /// The length of the longest chain.
+    pub(crate) fn longest_chain(&self) -> usize {
+        (0..self.buckets.len())
+            .map(|b| self.chain(b).count())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Moves every entry to its chain among `size` (a power of two).
+    fn resize(&mut self, size: usize, rehash: impl Fn(Ref<'_, T>) -> u64) {
+        debug_assert!(size.is_power_of_two());
         let old = std::mem::replace(&mut self.buckets, vec![None; size]);
         for mut at in old {
             while let Some(thin) = at {
@@ -666,6 +723,56 @@ pub(crate) mod check {
         }
     }
 
+    /// A scan in progress, one step per step of the check.
+    struct Scan {
+        cursor: u64,
+        seen: HashSet<Vec<u8>>,
+        /// The keys present since it started, which it must return.
+        throughout: HashSet<Vec<u8>>,
+    }
+
+    impl Scan {
+        /// Takes a step; `true` when the scan is over (and returned what it must).
+        fn step(&mut self, table: &Entries<Vec<u8>>) -> bool {
+            self.cursor = table.scan(self.cursor, |r| {
+                self.seen.insert(key(r));
+            });
+            if self.cursor == 0 {
+                assert!(self.throughout.is_subset(&self.seen), "a scan missed a key");
+            }
+            self.cursor == 0
+        }
+    }
+
+    /// Shrinks the table to fit, and checks that a copy of it is the same.
+    fn shrink_and_copy(table: &mut Entries<Vec<u8>>) {
+        let before = table.bucket_count();
+        table.shrink_to_fit(|r| hash(&key(r)));
+        let after = table.bucket_count();
+        assert!(after <= before && (after == 0 || after >= table.len()));
+        assert!(table.longest_chain() <= table.len());
+        // A copy holds the same entries in the same chains, stamps and all.
+        let copy = table.clone();
+        assert_eq!(copy.len(), table.len());
+        assert_eq!(copy.bucket_count(), table.bucket_count());
+        for b in 0..table.bucket_count() {
+            let ours = table.chain(b).map(|r| (key(r), r.stamp()));
+            assert!(ours.eq(copy.chain(b).map(|r| (key(r), r.stamp()))));
+        }
+    }
+
+    /// A key of 0 to 300 bytes (long ones take a two-byte length).
+    fn name(choose: &mut impl FnMut(u32) -> u32) -> Vec<u8> {
+        let pick = choose(64);
+        let len = if choose(8) == 0 {
+            200 + pick as usize
+        } else {
+            pick as usize % 9
+        };
+        #[allow(clippy::cast_possible_truncation)] // any byte will do
+        (0..len).map(|i| (pick as usize + i) as u8).collect()
+    }
+
     /// Runs `steps` steps.
     pub(crate) fn exercise(steps: usize, mut choose: impl FnMut(u32) -> u32) {
         let mut table = Entries::<Vec<u8>>::default();
@@ -673,20 +780,21 @@ pub(crate) mod check {
         let mut model: HashMap<Vec<u8>, (Handle, bool, u32)> = HashMap::new();
         let mut stale: Vec<(Vec<u8>, Handle)> = Vec::new();
         let rehash = |r: Ref<'_, Vec<u8>>| hash(&key(r));
+        let mut scanning: Option<Scan> = None;
+        let scan_of = |model: &HashMap<Vec<u8>, _>| Scan {
+            cursor: 0,
+            seen: HashSet::new(),
+            throughout: model.keys().cloned().collect(),
+        };
         for _ in 0..steps {
-            // Keys of 0 to 300 bytes (long ones take a two-byte length).
-            let pick = choose(64);
-            let len = if choose(8) == 0 {
-                200 + pick as usize
-            } else {
-                pick as usize % 9
-            };
-            #[allow(clippy::cast_possible_truncation)] // any byte will do
-            let name: Vec<u8> = (0..len).map(|i| (pick as usize + i) as u8).collect();
+            if scanning.as_mut().is_some_and(|scan| scan.step(&table)) {
+                scanning = None;
+            }
+            let name = name(&mut choose);
             let at = hash(&name);
             let found = table.find(at, |r| key(r) == name).map(Ref::handle);
             assert_eq!(found, model.get(&name).map(|m| m.0));
-            match (choose(6), model.get(&name).copied()) {
+            match (choose(8), model.get(&name).copied()) {
                 (0 | 1, None) => {
                     let boxed = choose(2) == 0;
                     let handle = table.insert(at, make(&name, boxed), rehash);
@@ -695,6 +803,9 @@ pub(crate) mod check {
                 (0, Some((handle, ..))) => {
                     let old = table.remove(at, handle).expect("a live entry");
                     assert_eq!(key(old.view()), name);
+                    if let Some(scan) = &mut scanning {
+                        scan.throughout.remove(&name);
+                    }
                     model.remove(&name);
                     stale.push((name, handle));
                 }
@@ -742,20 +853,17 @@ pub(crate) mod check {
                         }
                     }
                 }
-                _ => {
-                    // A scan, a few steps at a time, sees every key present throughout.
-                    let mut seen = HashSet::new();
-                    let mut cursor = 0;
-                    loop {
-                        cursor = table.scan(cursor, |r| {
-                            seen.insert(key(r));
-                        });
-                        if cursor == 0 {
-                            break;
-                        }
+                (5, _) => shrink_and_copy(&mut table),
+                (6, _) => {
+                    if scanning.is_none() {
+                        scanning = Some(scan_of(&model));
                     }
-                    assert!(model.keys().all(|name| seen.contains(name)));
-                    assert_eq!(seen.len(), model.len());
+                }
+                _ => {
+                    // A whole scan at once sees every key.
+                    let mut scan = scan_of(&model);
+                    while !scan.step(&table) {}
+                    assert_eq!(scan.seen.len(), model.len());
                 }
             }
             assert_eq!(table.len(), model.len());

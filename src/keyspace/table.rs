@@ -129,16 +129,6 @@ impl<'a> SlotRef<'a> {
         }
     }
 
-    /// A copy of the entry.
-    pub(crate) fn to_owned(self) -> Slot {
-        let copy = match self.body() {
-            raw::Body::Packed(b) => Slot::from_packed(b),
-            raw::Body::Boxed(n) => Slot::Boxed(raw::Boxed::new(n.clone())),
-        };
-        copy.view().set_stamp(self.stamp());
-        copy
-    }
-
     /// [`mem`](Self::mem), and whether the entry has a deadline: what the table counts,
     /// read with one look at a packed entry's header.
     #[inline]
