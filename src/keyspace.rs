@@ -1,9 +1,9 @@
 //! The keyspace (Redis's `db.c`): every key of every database, spread over lock-striped
 //! shards.
 //!
-//! A key is hashed once with the store's randomly seeded hasher; bits just below the top
-//! seven (which the table keeps for its own tags) pick the shard, and the same hash probes
-//! the shard's table. The shards of all databases live in one array, database-major, so
+//! A key is hashed once, with a hasher seeded from the store's seed (random unless the
+//! builder fixes one); bits just below the top seven pick the shard, and the low bits
+//! the chain in the shard's table. The shards of all databases live in one array, database-major, so
 //! one ascending order covers every lock in the store.
 //!
 //! Every access from a command goes through an [`Access`] (`keyspace/access.rs`): its
@@ -145,7 +145,9 @@ impl Keyspace {
                 .collect(),
             shard_bits: shards_per_db.trailing_zeros(),
             databases,
-            hasher: KeyHasher::default(),
+            // The hasher is seeded from the store's seed: chains, and so the random
+            // picks made from them (RANDOMKEY), are the same every run for a fixed seed.
+            hasher: KeyHasher::with_seed(mix(seed, 1)),
             clock,
             schedule,
             seed,
@@ -466,4 +468,12 @@ impl<'t> Lookup<'t> {
     pub(crate) fn is_expired(self) -> bool {
         matches!(self, Lookup::Expired)
     }
+}
+
+/// A 64-bit mix of `seed` and `n` (the `SplitMix64` finaliser): independent seeds from one.
+fn mix(seed: u64, n: u64) -> u64 {
+    let mut z = seed.wrapping_add(n.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }

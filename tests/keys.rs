@@ -380,3 +380,30 @@ fn ttl_pttl_expiretime_and_persist() {
     assert_eq!(k.ttl("nope").unwrap(), Ttl::Missing);
     assert!(!k.persist("nope").unwrap());
 }
+
+#[test]
+fn a_fixed_seed_makes_randomkey_and_hrandfield_choose_the_same_every_run() {
+    // The tables hash with seeds drawn from the store's: which key or field a random
+    // pick lands on depends on the hashing, not only on the generator.
+    let run = |seed| {
+        let store = Store::builder().seed(seed).build();
+        store
+            .strings()
+            .mset((0..500).map(|i| (format!("k{i}"), "v")))
+            .unwrap();
+        store
+            .hashes()
+            .hset("h", (0..500).map(|i| (format!("f{i}"), "v")))
+            .unwrap();
+        let keys: Vec<Blob> = (0..5)
+            .map(|_| store.keys().randomkey().unwrap().unwrap())
+            .collect();
+        let fields = store
+            .hashes()
+            .hrandfield_count("h", embedis::Picks::Distinct(5))
+            .unwrap();
+        (keys, fields)
+    };
+    assert_eq!(run(1), run(1));
+    assert_ne!(run(1), run(2));
+}
