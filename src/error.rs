@@ -83,6 +83,17 @@ pub enum Error {
     /// The source and the destination are the same key (`MOVE`, `COPY`).
     #[error("ERR source and destination objects are the same")]
     SameObject,
+    /// `RESTORE` without `REPLACE` onto a key that exists.
+    #[error("BUSYKEY Target key name already exists.")]
+    BusyKey,
+    /// A `RESTORE` payload of a newer RDB version than Redis 7.0's, or whose checksum
+    /// does not match its bytes.
+    #[error("ERR DUMP payload version or checksum are wrong")]
+    DumpPayload,
+    /// A `RESTORE` payload whose value is malformed (or of a type the store does not
+    /// hold: a stream, a module's).
+    #[error("ERR Bad data format")]
+    BadDataFormat,
     /// The key does not exist where the command requires it (`RENAME`).
     #[error("ERR no such key")]
     NoSuchKey,

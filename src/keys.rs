@@ -80,6 +80,151 @@ pub enum ExpireTime {
     At(SystemTime),
 }
 
+/// How [`Keys::restore`] restores a key: `RESTORE`'s TTL argument and its `REPLACE`,
+/// `ABSTTL`, `IDLETIME` and `FREQ` options.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let opts = embedis::RestoreOptions::new().replace().ttl(Duration::from_secs(5)).idle_time(60);
+/// ```
+#[must_use]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct RestoreOptions {
+    replace: bool,
+    expiry: RestoreExpiry,
+    idle_seconds: Option<u64>,
+    freq: Option<u8>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+enum RestoreExpiry {
+    #[default]
+    None,
+    After(Duration),
+    At(SystemTime),
+}
+
+impl RestoreOptions {
+    /// No TTL, no overwriting, a fresh access history.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "v")?;
+    /// let payload = store.keys().dump("k")?.unwrap();
+    /// store.keys().restore("k2", &payload, embedis::RestoreOptions::new())?;
+    /// assert_eq!(store.keys().ttl("k2")?, embedis::Ttl::Persistent);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn new() -> Self {
+        RestoreOptions::default()
+    }
+
+    /// Overwrite an existing key (`REPLACE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::RestoreOptions;
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "old")?;
+    /// let payload = { store.strings().set("p", "new")?; store.keys().dump("p")?.unwrap() };
+    /// store.keys().restore("k", &payload, RestoreOptions::new().replace())?;
+    /// assert_eq!(store.strings().get("k")?.unwrap(), "new");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn replace(mut self) -> Self {
+        self.replace = true;
+        self
+    }
+
+    /// Expire `ttl` from now (`RESTORE key <ms> …`; a zero TTL means none, as Redis's
+    /// `0`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::RestoreOptions;
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "v")?;
+    /// let payload = store.keys().dump("k")?.unwrap();
+    /// store.keys().restore("t", &payload, RestoreOptions::new().ttl(Duration::from_secs(9)))?;
+    /// assert!(matches!(store.keys().pttl("t")?, embedis::Ttl::Expires(_)));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.expiry = if ttl.is_zero() {
+            RestoreExpiry::None
+        } else {
+            RestoreExpiry::After(ttl)
+        };
+        self
+    }
+
+    /// Expire at `time` (`ABSTTL`); a time already past restores nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use embedis::RestoreOptions;
+    /// let store = embedis::Store::new();
+    /// store.strings().set("k", "v")?;
+    /// let payload = store.keys().dump("k")?.unwrap();
+    /// let past = SystemTime::now() - Duration::from_secs(1);
+    /// store.keys().restore("gone", &payload, RestoreOptions::new().expire_at(past))?;
+    /// assert!(!store.keys().exists(["gone"])? > 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn expire_at(mut self, time: SystemTime) -> Self {
+        self.expiry = RestoreExpiry::At(time);
+        self
+    }
+
+    /// The key was last used `seconds` ago (`IDLETIME`), for `OBJECT IDLETIME` and the
+    /// LRU policies; ignored under an LFU policy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{EvictionPolicy, RestoreOptions};
+    /// let store = embedis::Store::builder().eviction_policy(EvictionPolicy::AllKeysLru).build();
+    /// store.strings().set("k", "v")?;
+    /// let payload = store.keys().dump("k")?.unwrap();
+    /// store.keys().restore("old", &payload, RestoreOptions::new().idle_time(1000))?;
+    /// assert!(store.keys().object_idletime("old")?.unwrap().as_secs() >= 1000);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn idle_time(mut self, seconds: u64) -> Self {
+        self.idle_seconds = Some(seconds);
+        self.freq = None;
+        self
+    }
+
+    /// The key's LFU access counter (`FREQ`), under an LFU policy; ignored otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{EvictionPolicy, RestoreOptions};
+    /// let store = embedis::Store::builder().eviction_policy(EvictionPolicy::AllKeysLfu).build();
+    /// store.strings().set("k", "v")?;
+    /// let payload = store.keys().dump("k")?.unwrap();
+    /// store.keys().restore("hot", &payload, RestoreOptions::new().freq(200))?;
+    /// assert_eq!(store.keys().object_freq("hot")?, Some(200));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn freq(mut self, counter: u8) -> Self {
+        self.freq = Some(counter);
+        self.idle_seconds = None;
+        self
+    }
+}
+
 /// Options of `COPY`: the destination database and whether to overwrite.
 ///
 /// # Examples
@@ -498,6 +643,104 @@ impl<'s> Keys<'s> {
                 target.notify(notify::GENERIC, "copy_to");
                 Ok(true)
             })
+    }
+
+    /// The value at `key` serialized as Redis serializes it (`DUMP`): its RDB encoding,
+    /// the RDB version (10) and a CRC-64, so that a real Redis 7.0 can `RESTORE` it.
+    /// `None` if the key is missing. The TTL is not part of it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::RestoreOptions;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("q", ["a", "b"])?;
+    /// let payload = store.keys().dump("q")?.unwrap();
+    /// store.keys().restore("copy", &payload, RestoreOptions::new())?;
+    /// assert_eq!(store.lists().lrange("copy", 0, -1)?, ["a", "b"]);
+    /// assert_eq!(store.keys().dump("missing")?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn dump(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        self.ks().read(self.db, key.as_ref(), |value| {
+            Ok(value.map(|v| Blob::from(crate::rdb::object::dump(v))))
+        })
+    }
+
+    /// Creates `key` from a `DUMP` payload (`RESTORE`), one of this store's or of a real
+    /// Redis 7.0's (any RDB version up to 10), with the TTL and access history the
+    /// options give.
+    ///
+    /// A deadline already past creates nothing (and, with
+    /// [`replace`](RestoreOptions::replace), deletes the key), as in Redis.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BusyKey`] if the key exists and the options do not say
+    /// [`replace`](RestoreOptions::replace); [`Error::DumpPayload`] for a newer RDB
+    /// version or a wrong checksum; [`Error::BadDataFormat`] for a malformed value (or a
+    /// stream or module value, which the store does not hold).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use embedis::{Error, RestoreOptions};
+    /// let store = embedis::Store::new();
+    /// store.hashes().hset("h", [("f", "v")])?;
+    /// let payload = store.keys().dump("h")?.unwrap();
+    /// assert_eq!(store.keys().restore("h", &payload, RestoreOptions::new()), Err(Error::BusyKey));
+    /// let options = RestoreOptions::new().replace().ttl(Duration::from_secs(60));
+    /// store.keys().restore("h", &payload, options)?;
+    /// assert_eq!(store.hashes().hget("h", "f")?.unwrap(), "v");
+    /// assert!(matches!(store.keys().pttl("h")?, embedis::Ttl::Expires(_)));
+    /// let mut bad = payload.to_vec();
+    /// bad[0] ^= 1;
+    /// assert_eq!(store.keys().restore("x", &bad, RestoreOptions::new()), Err(Error::DumpPayload));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn restore(
+        &self,
+        key: impl AsRef<[u8]>,
+        payload: impl AsRef<[u8]>,
+        options: RestoreOptions,
+    ) -> Result<()> {
+        let (key, payload) = (key.as_ref(), payload.as_ref());
+        let max = self.ks().max_string_size();
+        self.ks().admit()?;
+        let now = self.ks().now();
+        self.ks().write(self.db, key, |entry| {
+            if entry.exists() && !options.replace {
+                return Err(Error::BusyKey);
+            }
+            let value = crate::rdb::object::restore(payload, max).map_err(|e| match e {
+                crate::rdb::object::PayloadError::VersionOrChecksum => Error::DumpPayload,
+                crate::rdb::object::PayloadError::Bad => Error::BadDataFormat,
+            })?;
+            let deadline = match options.expiry {
+                RestoreExpiry::None => None,
+                RestoreExpiry::After(ttl) => Some(deadline_after(now, ttl)),
+                RestoreExpiry::At(time) => Some(deadline_at(time)),
+            };
+            if let Some(at) = deadline {
+                // Past (or past any representable time, where Redis's sum overflows).
+                if at.is_none_or(|at| at <= now) {
+                    if entry.remove() {
+                        entry.notify(notify::GENERIC, "del");
+                    }
+                    return Ok(());
+                }
+            }
+            // As Redis: a replaced key is deleted, then added (a `new` key).
+            entry.remove();
+            entry.put(
+                value,
+                deadline.flatten().map_or(Deadline::Clear, Deadline::At),
+            );
+            entry.set_history(options.freq, options.idle_seconds);
+            entry.notify(notify::GENERIC, "restore");
+            Ok(())
+        })
     }
 
     /// Moves `key` (with its TTL) to database `db`; returns whether it moved (`MOVE`).

@@ -58,6 +58,7 @@ mod mem;
 mod number;
 mod pubsub;
 mod raw;
+mod rdb;
 #[cfg(feature = "redis-rs")]
 mod redis_rs;
 mod scan;
@@ -75,7 +76,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Connection, Reply};
 pub use error::{Error, Result};
 pub use hashes::{HScanIter, Hashes};
-pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, ScanIter, Ttl};
+pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, RestoreOptions, ScanIter, Ttl};
 /// Entry points for the fuzz targets in `fuzz/`: internal model checks driven by the
 /// fuzzer's bytes. Not part of the API.
 #[cfg(feature = "fuzzing")]

@@ -51,7 +51,7 @@ use std::path::Path;
 const LAYERS: &[(u8, &str, &[&str])] = &[
     (0, "leaves", &["lib", "error", "blob", "number", "number/*", "glob", "index", "mem", "clock", "varint"]),
     (1, "tables", &["raw"]),
-    (2, "values", &["value", "value/*"]),
+    (2, "values", &["value", "value/*", "rdb", "rdb/*"]),
     (3, "engine", &["keyspace", "keyspace/*"]),
     (4, "core", &["core"]),
     (5, "commands", &["strings", "strings/*", "bits", "keys", "hashes", "lists", "sets",

@@ -6,7 +6,10 @@ use std::time::{Duration, UNIX_EPOCH};
 use super::parse::{db_index, int, is};
 use super::{Ctx, Reply, c_str, reply_error};
 use crate::value::ValueRef;
-use crate::{CopyOptions, Error, ExpireCondition, ExpireTime, KeyType, Result, ScanOptions, Ttl};
+use crate::{
+    CopyOptions, Error, ExpireCondition, ExpireTime, KeyType, RestoreOptions, Result, ScanOptions,
+    Ttl,
+};
 
 pub(super) fn del(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(c.keys().del(&a[1..])?.into())
@@ -171,6 +174,78 @@ pub(super) fn copy(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         i += 1;
     }
     Ok(c.keys().copy(a[1], a[2], options)?.into())
+}
+
+pub(super) fn dump(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    Ok(c.keys().dump(a[1])?.into())
+}
+
+/// `RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ
+/// frequency]`, its arguments checked in Redis's order: the options, then whether the
+/// key is taken, then the TTL, then the payload.
+pub(super) fn restore(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let (mut replace, mut absttl) = (false, false);
+    let (mut idle, mut freq): (Option<u64>, Option<u8>) = (None, None);
+    let mut i = 4;
+    while i < a.len() {
+        let more = i + 1 < a.len();
+        if is(a[i], "REPLACE") {
+            replace = true;
+        } else if is(a[i], "ABSTTL") {
+            absttl = true;
+        } else if is(a[i], "IDLETIME") && more && freq.is_none() {
+            let Ok(v) = u64::try_from(int(a[i + 1])?) else {
+                return Ok(Reply::Error(
+                    "ERR Invalid IDLETIME value, must be >= 0".into(),
+                ));
+            };
+            idle = Some(v);
+            i += 1;
+        } else if is(a[i], "FREQ") && more && idle.is_none() {
+            let Ok(v) = u8::try_from(int(a[i + 1])?) else {
+                return Ok(Reply::Error(
+                    "ERR Invalid FREQ value, must be >= 0 and <= 255".into(),
+                ));
+            };
+            freq = Some(v);
+            i += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 1;
+    }
+    let ttl = match int(a[2]).map(u64::try_from) {
+        Ok(Ok(ttl)) => ttl,
+        bad => {
+            // A taken key is reported before a bad TTL.
+            if !replace && c.keys().key_type(a[1])?.is_some() {
+                return Err(Error::BusyKey);
+            }
+            return match bad {
+                Err(e) => Err(e),
+                _ => Ok(Reply::Error("ERR Invalid TTL value, must be >= 0".into())),
+            };
+        }
+    };
+    let mut options = RestoreOptions::new();
+    if replace {
+        options = options.replace();
+    }
+    if ttl > 0 {
+        options = if absttl {
+            options.expire_at(UNIX_EPOCH + Duration::from_millis(ttl))
+        } else {
+            options.ttl(Duration::from_millis(ttl))
+        };
+    }
+    if let Some(idle) = idle {
+        options = options.idle_time(idle);
+    }
+    if let Some(freq) = freq {
+        options = options.freq(freq);
+    }
+    c.keys().restore(a[1], a[3], options)?;
+    Ok(Reply::ok())
 }
 
 pub(super) fn move_(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {

@@ -4,6 +4,8 @@ use std::fmt::Write as _;
 
 use bytes::Bytes;
 
+pub(crate) use crate::number::format_double;
+
 /// A command's answer, as a Redis client receives it (RESP3's types; under RESP2 a
 /// [`Connection`](crate::Connection) sends only the RESP2 subset, as Redis does).
 ///
@@ -335,43 +337,6 @@ pub(crate) fn quote(bytes: &[u8]) -> String {
     }
     s.push('"');
     s
-}
-
-/// A double as Redis 7.0 replies with it (`%.17g`; `inf`, `-inf`, `nan`).
-///
-/// ```text
-/// 1.1 → "1.1000000000000001", 3.0 → "3", 1e300 → "1.0000000000000001e+300"
-/// ```
-pub(crate) fn format_double(d: f64) -> String {
-    if d.is_nan() {
-        return "nan".into();
-    }
-    if d.is_infinite() {
-        return if d > 0.0 { "inf" } else { "-inf" }.into();
-    }
-    if d == 0.0 {
-        return if d.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    // 17 significant digits, then %g's choice of notation and trimming.
-    let sci = format!("{d:.16e}");
-    let (mantissa, exp) = sci.split_once('e').expect("exponent notation");
-    let exp: i32 = exp.parse().expect("an exponent");
-    if (-4..17).contains(&exp) {
-        let decimals = usize::try_from(16 - exp).expect("exp < 17");
-        trim_fraction(&format!("{d:.decimals$}")).to_owned()
-    } else {
-        let mantissa = trim_fraction(mantissa);
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
-    }
-}
-
-fn trim_fraction(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
 }
 
 #[cfg(test)]

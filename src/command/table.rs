@@ -210,6 +210,7 @@ commands! {
     "decrby", 3, WF, Some(strings::decrby);
     "del", -2, D, Some(keys::del);
     "discard", 1, CONN_FLAGS | NO_QUEUE, None;
+    "dump", 2, R, Some(keys::dump);
     "echo", 2, FAST | LOADING | STALE, Some(server::echo);
     "exec", 1, CONN | NOSCRIPT | LOADING | STALE | NO_QUEUE, None;
     "exists", -2, RF, Some(keys::exists);
@@ -284,6 +285,7 @@ commands! {
     "rename", 3, D, Some(keys::rename);
     "renamenx", 3, DF, Some(keys::renamenx);
     "reset", 1, CONN_FLAGS | SUB_OK | NO_QUEUE, None;
+    "restore", -4, W, Some(keys::restore);
     "rpop", -2, DF, Some(lists::rpop);
     "rpoplpush", 3, W, Some(lists::rpoplpush);
     "rpush", -3, WF, Some(lists::rpush);

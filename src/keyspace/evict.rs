@@ -352,6 +352,28 @@ impl Memory {
         }
     }
 
+    /// Gives a restored entry the access history `RESTORE` was given (Redis's
+    /// `objectSetLRUOrLFU`): under an LFU policy the frequency `freq`, else an access
+    /// `idle` seconds ago; nothing while no stamps are kept.
+    pub(crate) fn set_history(
+        &self,
+        entry: SlotRef<'_>,
+        freq: Option<u8>,
+        idle: Option<u64>,
+        now_ms: u64,
+    ) {
+        match (self.tracking(), freq, idle) {
+            (Tracking::Lfu, Some(freq), _) => {
+                entry.set_stamp((minutes(now_ms) << 8) | u32::from(freq));
+            }
+            (Tracking::Lru, _, Some(idle)) => {
+                let idle = u32::try_from(idle).unwrap_or(u32::MAX);
+                entry.set_stamp(lru_clock(now_ms).wrapping_sub(idle) & STAMP_MASK);
+            }
+            _ => {}
+        }
+    }
+
     /// Gives every entry of `table` a fresh stamp for `tracking` (what the stamps
     /// measure changed: none is misread).
     pub(crate) fn restamp(table: &Table, tracking: Tracking, now_ms: u64) {

@@ -3,7 +3,7 @@
 //!
 //! # Representation
 //!
-//! A hash of at most 128 fields whose fields and values are at most 64 bytes is a
+//! A hash of at most [`MAX_PAIRS`] fields whose fields and values are at most 64 bytes is a
 //! [`Pack`] (field, value, field, value… in one buffer, insertion order), as Redis's
 //! listpack encoding; beyond either limit it becomes a [`Dict`] for good. The switch is
 //! invisible except in speed and memory.
@@ -12,6 +12,10 @@ use super::Elem;
 use super::dict::{Dict, Picks};
 use super::pack::{self, Item, Pack};
 use crate::{Blob, Result};
+
+/// Most fields a packed hash holds (Redis's `hash-max-listpack-entries`: 512 in the
+/// server's built-in configuration).
+pub(crate) const MAX_PAIRS: usize = 512;
 
 /// A hash value: compact while small, a table once large.
 #[derive(Debug, Clone)]
@@ -82,6 +86,11 @@ impl HashValue {
         }
     }
 
+    /// Whether the hash is in its compact form (Redis's listpack encoding).
+    pub(crate) fn is_packed(&self) -> bool {
+        matches!(self, HashValue::Pack(_))
+    }
+
     pub(crate) fn pairs(&self) -> Pairs<'_> {
         match self {
             HashValue::Pack(p) => Pairs::Pack(p.items()),
@@ -114,7 +123,7 @@ impl HashValue {
                     p.replace(v.range(), value);
                     return false;
                 }
-                if fits_pack(field) && p.count() / 2 < pack::MAX_ENTRIES {
+                if fits_pack(field) && p.count() / 2 < MAX_PAIRS {
                     p.push(field);
                     p.push(value);
                     return true;
@@ -175,13 +184,13 @@ mod tests {
     #[test]
     fn a_hash_converts_to_a_table_past_either_limit_and_keeps_its_pairs() {
         let mut h = HashValue::default();
-        for i in 0..pack::MAX_ENTRIES {
+        for i in 0..MAX_PAIRS {
             h.set(format!("f{i}").as_bytes(), b"v");
         }
         assert!(matches!(h, HashValue::Pack(_)));
         h.set(b"one-more", b"v");
         assert!(matches!(h, HashValue::Dict(_)));
-        assert_eq!(h.len(), pack::MAX_ENTRIES + 1);
+        assert_eq!(h.len(), MAX_PAIRS + 1);
 
         let mut h = HashValue::default();
         h.set(b"a", b"1");

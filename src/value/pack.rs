@@ -4,8 +4,9 @@
 //! length as a LEB128 varint followed by its bytes, back to back in one `Vec<u8>`. A
 //! 10-field hash of short strings costs about a hundred bytes this way, against several
 //! hundred in a table. Lookups are linear, which is why the owners convert to a table
-//! beyond [`MAX_ENTRIES`] strings or [`MAX_VALUE`] bytes in one string — Redis's own
-//! thresholds (`hash-max-listpack-entries` 128, `hash-max-listpack-value` 64).
+//! beyond a number of strings or [`MAX_VALUE`] bytes in one string — Redis's own
+//! thresholds for hashes (`hash-max-listpack-entries` 512 — the server's built-in
+//! default; its example redis.conf says 128 — and `hash-max-listpack-value` 64).
 //!
 //! A hash stores field, value, field, value…; a set stores members. Order is insertion
 //! order, kept by every edit, as in Redis's listpacks.
@@ -13,7 +14,8 @@
 use crate::varint::{read_varint, write_varint};
 use std::ops::Range;
 
-/// Most pairs (hash) or members (set) a pack holds before its owner converts.
+/// Most members a set's pack, or a sorted set's small form, holds before its owner
+/// converts (`zset-max-listpack-entries`).
 pub(crate) const MAX_ENTRIES: usize = 128;
 /// Longest string a pack holds before its owner converts.
 pub(crate) const MAX_VALUE: usize = 64;

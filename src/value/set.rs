@@ -18,10 +18,38 @@ use crate::{Blob, Result};
 /// Most members of an intset before it converts (Redis's `set-max-intset-entries`).
 pub(crate) const MAX_INTSET: usize = 512;
 
+/// Redis's intset: integers in order, and the widest width (2, 4 or 8 bytes) any of
+/// them has needed. An intset widens as members need it and never narrows, which its
+/// `DUMP` shows; the width is kept for that alone.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IntSet {
+    pub(crate) ints: Vec<i64>,
+    width: u8,
+}
+
+impl IntSet {
+    fn insert(&mut self, at: usize, i: i64) {
+        self.ints.insert(at, i);
+        let needs = if i16::try_from(i).is_ok() {
+            2
+        } else if i32::try_from(i).is_ok() {
+            4
+        } else {
+            8
+        };
+        self.width = self.width.max(needs);
+    }
+
+    /// The width Redis stores the members in.
+    pub(crate) fn width(&self) -> u8 {
+        self.width.max(2)
+    }
+}
+
 /// A set value: an intset, a pack, or a table.
 #[derive(Debug, Clone)]
 pub(crate) enum SetValue {
-    Ints(Vec<i64>),
+    Ints(IntSet),
     Pack(Pack),
     Dict(Box<Dict<()>>),
 }
@@ -30,7 +58,7 @@ impl SetValue {
     /// Bytes this set allocates, in O(1) (see `mem.rs`).
     pub(crate) fn mem(&self) -> usize {
         match self {
-            SetValue::Ints(v) => crate::mem::vec_bytes::<i64>(v.capacity()),
+            SetValue::Ints(v) => crate::mem::vec_bytes::<i64>(v.ints.capacity()),
             SetValue::Pack(p) => p.mem(),
             SetValue::Dict(d) => std::mem::size_of::<Dict<()>>() + d.mem(),
         }
@@ -39,7 +67,7 @@ impl SetValue {
 
 impl Default for SetValue {
     fn default() -> Self {
-        SetValue::Ints(Vec::new())
+        SetValue::Ints(IntSet::default())
     }
 }
 
@@ -65,15 +93,36 @@ impl<'a> Iterator for Members<'a> {
 impl SetValue {
     pub(crate) fn len(&self) -> usize {
         match self {
-            SetValue::Ints(v) => v.len(),
+            SetValue::Ints(v) => v.ints.len(),
             SetValue::Pack(p) => p.count(),
             SetValue::Dict(d) => d.len(),
         }
     }
 
+    /// The set in its integer form (Redis's intset encoding), if it is in that form.
+    pub(crate) fn ints(&self) -> Option<&IntSet> {
+        match self {
+            SetValue::Ints(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// A set of the ascending, distinct `ints`, stored `width` bytes wide (2, 4 or 8)
+    /// as Redis's intset was: in that form if there are at most 512, else as any set.
+    pub(crate) fn from_ints(ints: Vec<i64>, width: u8) -> SetValue {
+        if ints.len() <= MAX_INTSET {
+            return SetValue::Ints(IntSet { ints, width });
+        }
+        let mut set = SetValue::default();
+        for i in ints {
+            set.add(number::IntBuf::new(i).as_bytes());
+        }
+        set
+    }
+
     pub(crate) fn members(&self) -> Members<'_> {
         match self {
-            SetValue::Ints(v) => Members::Ints(v.iter()),
+            SetValue::Ints(v) => Members::Ints(v.ints.iter()),
             SetValue::Pack(p) => Members::Pack(p.items()),
             SetValue::Dict(d) => Members::Dict(Box::new(d.iter())),
         }
@@ -82,7 +131,7 @@ impl SetValue {
     pub(crate) fn contains(&self, member: &[u8]) -> bool {
         match self {
             SetValue::Ints(v) => {
-                number::parse_i64(member).is_some_and(|i| v.binary_search(&i).is_ok())
+                number::parse_i64(member).is_some_and(|i| v.ints.binary_search(&i).is_ok())
             }
             SetValue::Pack(p) => p.find(member, 1).is_some(),
             SetValue::Dict(d) => d.contains(member),
@@ -91,7 +140,7 @@ impl SetValue {
 
     fn contains_elem(&self, member: Elem<'_>) -> bool {
         match (self, member) {
-            (SetValue::Ints(v), Elem::Int(i)) => v.binary_search(&i).is_ok(),
+            (SetValue::Ints(v), Elem::Int(i)) => v.ints.binary_search(&i).is_ok(),
             _ => member.with_bytes(|m| self.contains(m)),
         }
     }
@@ -125,15 +174,15 @@ impl SetValue {
         match self {
             SetValue::Ints(v) => {
                 if let Some(i) = number::parse_i64(member) {
-                    if let Err(at) = v.binary_search(&i) {
-                        if v.len() < MAX_INTSET {
+                    if let Err(at) = v.ints.binary_search(&i) {
+                        if v.ints.len() < MAX_INTSET {
                             v.insert(at, i);
                             return true;
                         }
                     } else {
                         return false;
                     }
-                } else if v.is_empty() {
+                } else if v.ints.is_empty() {
                     *self = SetValue::Pack(Pack::default());
                     return self.add(member);
                 }
@@ -155,8 +204,8 @@ impl SetValue {
 
     fn add_elem(&mut self, member: Elem<'_>) -> bool {
         match (&mut *self, member) {
-            (SetValue::Ints(v), Elem::Int(i)) if v.len() < MAX_INTSET => {
-                match v.binary_search(&i) {
+            (SetValue::Ints(v), Elem::Int(i)) if v.ints.len() < MAX_INTSET => {
+                match v.ints.binary_search(&i) {
                     Ok(_) => false,
                     Err(at) => {
                         v.insert(at, i);
@@ -171,13 +220,15 @@ impl SetValue {
     /// Removes `member`; `true` if it was there.
     pub(crate) fn remove(&mut self, member: &[u8]) -> bool {
         match self {
-            SetValue::Ints(v) => match number::parse_i64(member).map(|i| v.binary_search(&i)) {
-                Some(Ok(at)) => {
-                    v.remove(at);
-                    true
+            SetValue::Ints(v) => {
+                match number::parse_i64(member).map(|i| v.ints.binary_search(&i)) {
+                    Some(Ok(at)) => {
+                        v.ints.remove(at);
+                        true
+                    }
+                    _ => false,
                 }
-                _ => false,
-            },
+            }
             SetValue::Pack(p) => match p.find(member, 1) {
                 Some((item, _)) => {
                     p.remove(item.range(), 1);

@@ -188,6 +188,11 @@ impl SortedSet {
         }
     }
 
+    /// Whether the set is in its small form (Redis's listpack encoding).
+    pub(crate) fn is_small(&self) -> bool {
+        matches!(self, SortedSet::Small(_))
+    }
+
     pub(crate) fn len(&self) -> usize {
         match self {
             SortedSet::Small(v) => v.len(),

@@ -1,0 +1,574 @@
+//! Values in Redis's RDB encoding (rdb.c's `rdbSaveObject` and `rdbLoadObject`), and the
+//! `DUMP` payload around one (cluster.c's `createDumpPayload` and `verifyDumpPayload`).
+//!
+//! Writing follows Redis 7.0 byte for byte where its output does not depend on its own
+//! history or hash seed: strings (integer-encoded up to 11 characters, LZF-compressed
+//! above 20 bytes when that saves at least 4), small hashes and sorted sets as
+//! listpacks in their order, integer sets as intsets, lists as quicklists of listpacks
+//! cut at 8 KB (`list-max-listpack-size -2`). Large hashes, sets and sorted sets are
+//! written in the plain forms Redis uses for its hash tables and skiplists.
+//!
+//! Reading accepts every value type Redis 7.0 reads except streams and modules, in every
+//! encoding it writes and the older ones it still loads (ziplists, quicklists of
+//! ziplists, plain lists and sets, zsets with string scores). Anything malformed — a
+//! length past the end, a bad nested encoding, a duplicate member, a NaN score, an empty
+//! collection — is [`BadFormat`], checked before anything is allocated.
+
+use bytes::Bytes;
+
+use super::listpack::{self, Item};
+use super::{BadFormat, crc64, intset, lzf, ziplist};
+use crate::Blob;
+use crate::number::{IntBuf, format_double, parse_double, parse_i64};
+use crate::value::{HashValue, ListValue, SetValue, SortedSet, Value, ValueRef};
+
+/// The RDB version Redis 7.0 writes (and the newest it reads).
+pub(crate) const RDB_VERSION: u16 = 10;
+
+const TYPE_STRING: u8 = 0;
+const TYPE_LIST: u8 = 1;
+const TYPE_SET: u8 = 2;
+const TYPE_ZSET: u8 = 3;
+const TYPE_HASH: u8 = 4;
+const TYPE_ZSET_2: u8 = 5;
+const TYPE_LIST_ZIPLIST: u8 = 10;
+const TYPE_SET_INTSET: u8 = 11;
+const TYPE_ZSET_ZIPLIST: u8 = 12;
+const TYPE_HASH_ZIPLIST: u8 = 13;
+const TYPE_LIST_QUICKLIST: u8 = 14;
+const TYPE_HASH_LISTPACK: u8 = 16;
+const TYPE_ZSET_LISTPACK: u8 = 17;
+const TYPE_LIST_QUICKLIST_2: u8 = 18;
+
+/// Length-prefix markers (`RDB_6BITLEN` … `RDB_64BITLEN`, `RDB_ENCVAL`).
+const ENC_INT8: u8 = 0xC0;
+const ENC_INT16: u8 = 0xC1;
+const ENC_INT32: u8 = 0xC2;
+const ENC_LZF: u8 = 0xC3;
+const LEN_32: u8 = 0x80;
+const LEN_64: u8 = 0x81;
+
+/// Quicklist node containers.
+const CONTAINER_PLAIN: u64 = 1;
+const CONTAINER_PACKED: u64 = 2;
+/// A quicklist node's listpack stays within this many bytes (`list-max-listpack-size
+/// -2`), counting 8 more for each element it takes (`SIZE_ESTIMATE_OVERHEAD`).
+const NODE_BYTES: usize = 8192;
+const NODE_OVERHEAD: usize = 8;
+
+// ---------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------
+
+/// Appends `len` as an RDB length (`rdbSaveLen`).
+#[allow(clippy::cast_possible_truncation)] // each byte masked to its bits
+pub(crate) fn save_len(out: &mut Vec<u8>, len: u64) {
+    if len < 1 << 6 {
+        out.push(len as u8);
+    } else if len < 1 << 14 {
+        out.extend([0x40 | (len >> 8) as u8, (len & 0xff) as u8]);
+    } else if let Ok(len) = u32::try_from(len) {
+        out.push(LEN_32);
+        out.extend(len.to_be_bytes());
+    } else {
+        out.push(LEN_64);
+        out.extend(len.to_be_bytes());
+    }
+}
+
+/// Appends `s` as an RDB string (`rdbSaveRawString`, with `rdbcompression yes`).
+pub(crate) fn save_string(out: &mut Vec<u8>, s: &[u8]) {
+    if s.len() <= 11 {
+        if let Some(v) = parse_i64(s) {
+            if let Ok(v) = i8::try_from(v) {
+                out.push(ENC_INT8);
+                out.extend(v.to_le_bytes());
+                return;
+            }
+            if let Ok(v) = i16::try_from(v) {
+                out.push(ENC_INT16);
+                out.extend(v.to_le_bytes());
+                return;
+            }
+            if let Ok(v) = i32::try_from(v) {
+                out.push(ENC_INT32);
+                out.extend(v.to_le_bytes());
+                return;
+            }
+        }
+    }
+    if s.len() > 20 {
+        if let Some(packed) = lzf::compress(s, s.len() - 4) {
+            out.push(ENC_LZF);
+            save_len(out, packed.len() as u64);
+            save_len(out, s.len() as u64);
+            out.extend_from_slice(&packed);
+            return;
+        }
+    }
+    save_len(out, s.len() as u64);
+    out.extend_from_slice(s);
+}
+
+/// The listpack of a sorted set's member and score as Redis appends them
+/// (`zzlInsertAt`): an integral score as an integer, any other as `%.17g`.
+fn push_score(lp: &mut listpack::Writer, score: f64) {
+    match integral(score) {
+        Some(i) => lp.push_int(i),
+        None => lp.push(format_double(score).as_bytes()),
+    }
+}
+
+/// `score` as an integer if Redis's `double2ll` takes it as one.
+fn integral(score: f64) -> Option<i64> {
+    // Within ±(2^63 − 1)/2, as double2ll demands.
+    const HALF: f64 = 4_611_686_018_427_387_903.0;
+    if !(-HALF..=HALF).contains(&score) {
+        return None;
+    }
+    #[allow(clippy::cast_possible_truncation)] // range checked just above
+    let i = score as i64;
+    #[allow(clippy::cast_precision_loss, clippy::float_cmp)] // exactness is the question
+    (i as f64 == score).then_some(i)
+}
+
+/// Appends `value`'s RDB type byte and encoding (`rdbSaveObjectType` and
+/// `rdbSaveObject`).
+pub(crate) fn save_value(out: &mut Vec<u8>, value: ValueRef<'_>) {
+    match value {
+        ValueRef::Str(s) => {
+            out.push(TYPE_STRING);
+            save_string(out, s.bytes());
+        }
+        ValueRef::List(list) => save_list(out, list),
+        ValueRef::Set(set) => {
+            if let Some(ints) = set.ints() {
+                out.push(TYPE_SET_INTSET);
+                save_string(out, &intset::encode(&ints.ints, ints.width()));
+            } else {
+                out.push(TYPE_SET);
+                save_len(out, set.len() as u64);
+                for m in set.members() {
+                    m.with_bytes(|m| save_string(out, m));
+                }
+            }
+        }
+        ValueRef::Hash(h) if h.is_packed() => {
+            out.push(TYPE_HASH_LISTPACK);
+            let mut lp = listpack::Writer::new();
+            for (f, v) in h.pairs() {
+                f.with_bytes(|f| lp.push(f));
+                v.with_bytes(|v| lp.push(v));
+            }
+            save_string(out, &lp.finish());
+        }
+        ValueRef::Hash(h) => {
+            out.push(TYPE_HASH);
+            save_len(out, h.len() as u64);
+            for (f, v) in h.pairs() {
+                f.with_bytes(|f| save_string(out, f));
+                v.with_bytes(|v| save_string(out, v));
+            }
+        }
+        ValueRef::ZSet(z) if z.is_small() => {
+            out.push(TYPE_ZSET_LISTPACK);
+            let mut lp = listpack::Writer::new();
+            z.for_each(|m, s| {
+                lp.push(m);
+                push_score(&mut lp, s);
+            });
+            save_string(out, &lp.finish());
+        }
+        ValueRef::ZSet(z) => {
+            out.push(TYPE_ZSET_2);
+            save_len(out, z.len() as u64);
+            // Greatest first, as Redis walks its skiplist from the tail.
+            z.visit(0..z.len(), true, |m, s| {
+                save_string(out, m);
+                out.extend(s.to_le_bytes());
+            });
+        }
+    }
+}
+
+/// A list as Redis 7.0 keeps it: a quicklist of listpacks, each cut before it would
+/// pass 8 KB.
+fn save_list(out: &mut Vec<u8>, list: &ListValue) {
+    out.push(TYPE_LIST_QUICKLIST_2);
+    let mut nodes: Vec<Vec<u8>> = Vec::new();
+    let mut lp = listpack::Writer::new();
+    let mut in_node = 0;
+    for e in list.iter() {
+        e.with_bytes(|e| {
+            if in_node > 0 && lp.len() + e.len() + NODE_OVERHEAD > NODE_BYTES {
+                nodes.push(std::mem::take(&mut lp).finish());
+                in_node = 0;
+            }
+            lp.push(e);
+            in_node += 1;
+        });
+    }
+    if in_node > 0 {
+        nodes.push(lp.finish());
+    }
+    save_len(out, nodes.len() as u64);
+    for node in nodes {
+        save_len(out, CONTAINER_PACKED);
+        save_string(out, &node);
+    }
+}
+
+/// `value`'s `DUMP` payload: type, encoding, RDB version and CRC-64, as Redis makes it.
+pub(crate) fn dump(value: ValueRef<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    save_value(&mut out, value);
+    out.extend(RDB_VERSION.to_le_bytes());
+    let crc = crc64::crc64(0, &out);
+    out.extend(crc.to_le_bytes());
+    out
+}
+
+// ---------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------
+
+/// Bytes being read, front to back.
+pub(crate) struct Input<'a> {
+    bytes: &'a [u8],
+}
+
+/// A string read from RDB: borrowed, or made (an integer, a decompressed string).
+pub(crate) enum Str<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Str<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Str::Borrowed(b) => b,
+            Str::Owned(v) => v,
+        }
+    }
+}
+
+/// A length, or the special string encoding that stands in its place.
+enum Len {
+    Plain(u64),
+    Encoded(u8),
+}
+
+impl<'a> Input<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Input { bytes }
+    }
+
+    pub(crate) fn byte(&mut self) -> Result<u8, BadFormat> {
+        let (&b, rest) = self.bytes.split_first().ok_or(BadFormat)?;
+        self.bytes = rest;
+        Ok(b)
+    }
+
+    /// The next `n` bytes (checked against what is left before anything else).
+    pub(crate) fn take(&mut self, n: u64) -> Result<&'a [u8], BadFormat> {
+        let n = usize::try_from(n).map_err(|_| BadFormat)?;
+        if n > self.bytes.len() {
+            return Err(BadFormat);
+        }
+        let (taken, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(taken)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], BadFormat> {
+        self.take(N as u64)?.try_into().map_err(|_| BadFormat)
+    }
+
+    fn len_or_encoding(&mut self) -> Result<Len, BadFormat> {
+        let b = self.byte()?;
+        Ok(match b >> 6 {
+            0 => Len::Plain(u64::from(b & 0x3f)),
+            1 => Len::Plain(u64::from(b & 0x3f) << 8 | u64::from(self.byte()?)),
+            3 => Len::Encoded(b),
+            _ if b == LEN_32 => Len::Plain(u64::from(u32::from_be_bytes(self.array()?))),
+            _ if b == LEN_64 => Len::Plain(u64::from_be_bytes(self.array()?)),
+            _ => return Err(BadFormat),
+        })
+    }
+
+    /// An RDB length (`rdbLoadLen`).
+    pub(crate) fn len(&mut self) -> Result<u64, BadFormat> {
+        match self.len_or_encoding()? {
+            Len::Plain(n) => Ok(n),
+            Len::Encoded(_) => Err(BadFormat),
+        }
+    }
+
+    /// An RDB string (`rdbGenericLoadStringObject`), at most `max` bytes long.
+    pub(crate) fn string(&mut self, max: usize) -> Result<Str<'a>, BadFormat> {
+        let int = match self.len_or_encoding()? {
+            Len::Plain(n) => {
+                if n > max as u64 {
+                    return Err(BadFormat);
+                }
+                return self.take(n).map(Str::Borrowed);
+            }
+            Len::Encoded(ENC_INT8) => i64::from(i8::from_le_bytes(self.array()?)),
+            Len::Encoded(ENC_INT16) => i64::from(i16::from_le_bytes(self.array()?)),
+            Len::Encoded(ENC_INT32) => i64::from(i32::from_le_bytes(self.array()?)),
+            Len::Encoded(ENC_LZF) => {
+                let clen = self.len()?;
+                let len = self.len()?;
+                // LZF makes at most 264 bytes of a 3-byte back reference.
+                if len > max as u64 || len > clen.saturating_mul(88).saturating_add(8) {
+                    return Err(BadFormat);
+                }
+                let packed = self.take(clen)?;
+                let len = usize::try_from(len).map_err(|_| BadFormat)?;
+                return lzf::decompress(packed, len).map(Str::Owned);
+            }
+            Len::Encoded(_) => return Err(BadFormat),
+        };
+        Ok(Str::Owned(IntBuf::new(int).as_bytes().to_vec()))
+    }
+
+    /// A binary double (`rdbLoadBinaryDoubleValue`).
+    fn binary_double(&mut self) -> Result<f64, BadFormat> {
+        Ok(f64::from_le_bytes(self.array()?))
+    }
+
+    /// A double written as text (`rdbLoadDoubleValue`, RDB versions before 8).
+    fn text_double(&mut self) -> Result<f64, BadFormat> {
+        match self.byte()? {
+            253 => Ok(f64::NAN),
+            254 => Ok(f64::INFINITY),
+            255 => Ok(f64::NEG_INFINITY),
+            n => {
+                let text = self.take(u64::from(n))?;
+                let text = std::str::from_utf8(text).map_err(|_| BadFormat)?;
+                text.trim().parse().map_err(|_| BadFormat)
+            }
+        }
+    }
+}
+
+/// An element of a listpack or ziplist as a string.
+fn item_bytes(item: &Item<'_>) -> Vec<u8> {
+    item.to_bytes().into_owned()
+}
+
+/// A score stored in a listpack or ziplist (`zzlGetScore`).
+fn item_score(item: &Item<'_>) -> Result<f64, BadFormat> {
+    #[allow(clippy::cast_precision_loss)] // as Redis converts it
+    let score = match item {
+        Item::Int(i) => *i as f64,
+        Item::Str(s) => parse_double(s).ok_or(BadFormat)?,
+    };
+    if score.is_nan() {
+        return Err(BadFormat);
+    }
+    Ok(score)
+}
+
+/// A non-empty collection: Redis refuses to load an empty one.
+fn non_empty(value: Value) -> Result<Value, BadFormat> {
+    let empty = match &value {
+        Value::Str(_) => false,
+        Value::List(l) => l.len() == 0,
+        Value::Set(s) => s.len() == 0,
+        Value::Hash(h) => h.len() == 0,
+        Value::ZSet(z) => z.len() == 0,
+    };
+    if empty { Err(BadFormat) } else { Ok(value) }
+}
+
+/// Builds a sorted set from (member, score) pairs, refusing duplicates and NaN.
+fn zset_of(
+    pairs: impl IntoIterator<Item = Result<(Vec<u8>, f64), BadFormat>>,
+) -> Result<Value, BadFormat> {
+    let mut members: Vec<(Blob, f64)> = Vec::new();
+    for pair in pairs {
+        let (m, s) = pair?;
+        if s.is_nan() {
+            return Err(BadFormat);
+        }
+        members.push((Blob::from(m), s));
+    }
+    let mut by_member: Vec<&Blob> = members.iter().map(|(m, _)| m).collect();
+    by_member.sort();
+    if by_member.windows(2).any(|w| w[0] == w[1]) {
+        return Err(BadFormat);
+    }
+    members.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(Value::ZSet(SortedSet::from_sorted(members)))
+}
+
+/// Builds a hash from field-value pairs, refusing duplicate fields.
+fn hash_of<'b>(pairs: impl IntoIterator<Item = (&'b [u8], &'b [u8])>) -> Result<Value, BadFormat> {
+    let mut h = HashValue::default();
+    for (f, v) in pairs {
+        if !h.set(f, v) {
+            return Err(BadFormat);
+        }
+    }
+    Ok(Value::Hash(h))
+}
+
+/// Pairs of a listpack or ziplist with an even number of elements.
+fn pairs<'b>(
+    items: &'b [Item<'b>],
+) -> Result<impl Iterator<Item = (&'b Item<'b>, &'b Item<'b>)>, BadFormat> {
+    if !items.len().is_multiple_of(2) {
+        return Err(BadFormat);
+    }
+    Ok(items.chunks_exact(2).map(|p| (&p[0], &p[1])))
+}
+
+/// Reads a value of RDB type `kind` (`rdbLoadObject`), strings at most `max` bytes.
+pub(crate) fn load_value(kind: u8, input: &mut Input<'_>, max: usize) -> Result<Value, BadFormat> {
+    let value = match kind {
+        TYPE_STRING => Value::Str(Bytes::from(input.string(max)?.to_vec())),
+        TYPE_LIST => {
+            let n = input.len()?;
+            let mut items = Vec::new();
+            for _ in 0..n {
+                items.push(input.string(max)?.to_vec());
+            }
+            list_of(items.iter().map(Vec::as_slice))
+        }
+        TYPE_SET => {
+            let n = input.len()?;
+            let mut set = SetValue::default();
+            for _ in 0..n {
+                if !set.add(&input.string(max)?) {
+                    return Err(BadFormat);
+                }
+            }
+            Value::Set(set)
+        }
+        TYPE_ZSET | TYPE_ZSET_2 => {
+            let n = input.len()?;
+            let mut pairs = Vec::new();
+            for _ in 0..n {
+                let m = input.string(max)?.to_vec();
+                let s = if kind == TYPE_ZSET {
+                    input.text_double()?
+                } else {
+                    input.binary_double()?
+                };
+                pairs.push(Ok((m, s)));
+            }
+            zset_of(pairs)?
+        }
+        TYPE_HASH => {
+            let n = input.len()?;
+            let mut h = HashValue::default();
+            for _ in 0..n {
+                let f = input.string(max)?;
+                let v = input.string(max)?;
+                if !h.set(&f, &v) {
+                    return Err(BadFormat);
+                }
+            }
+            Value::Hash(h)
+        }
+        TYPE_SET_INTSET => {
+            let blob = input.string(max)?;
+            let ints = intset::decode(&blob)?;
+            // A valid intset's first byte is its width.
+            Value::Set(SetValue::from_ints(ints, blob[0]))
+        }
+        TYPE_LIST_ZIPLIST => {
+            let blob = input.string(max)?;
+            let items = ziplist::decode(&blob)?;
+            let items: Vec<Vec<u8>> = items.iter().map(item_bytes).collect();
+            list_of(items.iter().map(Vec::as_slice))
+        }
+        TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK => {
+            let blob = input.string(max)?;
+            let items = if kind == TYPE_HASH_ZIPLIST {
+                ziplist::decode(&blob)?
+            } else {
+                listpack::decode(&blob)?
+            };
+            let owned: Vec<(Vec<u8>, Vec<u8>)> = pairs(&items)?
+                .map(|(f, v)| (item_bytes(f), item_bytes(v)))
+                .collect();
+            hash_of(owned.iter().map(|(f, v)| (f.as_slice(), v.as_slice())))?
+        }
+        TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => {
+            let blob = input.string(max)?;
+            let items = if kind == TYPE_ZSET_ZIPLIST {
+                ziplist::decode(&blob)?
+            } else {
+                listpack::decode(&blob)?
+            };
+            zset_of(pairs(&items)?.map(|(m, s)| Ok((item_bytes(m), item_score(s)?))))?
+        }
+        TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => load_quicklist(kind, input, max)?,
+        _ => return Err(BadFormat),
+    };
+    non_empty(value)
+}
+
+/// A list as quicklist nodes (`RDB_TYPE_LIST_QUICKLIST` of ziplists, `_2` of listpacks
+/// and plain elements).
+fn load_quicklist(kind: u8, input: &mut Input<'_>, max: usize) -> Result<Value, BadFormat> {
+    let nodes = input.len()?;
+    let mut items: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..nodes {
+        let container = if kind == TYPE_LIST_QUICKLIST_2 {
+            input.len()?
+        } else {
+            CONTAINER_PACKED
+        };
+        let blob = input.string(max)?;
+        match container {
+            CONTAINER_PLAIN => items.push(blob.to_vec()),
+            CONTAINER_PACKED => {
+                let node = if kind == TYPE_LIST_QUICKLIST {
+                    ziplist::decode(&blob)?
+                } else {
+                    listpack::decode(&blob)?
+                };
+                items.extend(node.iter().map(item_bytes));
+            }
+            _ => return Err(BadFormat),
+        }
+    }
+    Ok(list_of(items.iter().map(Vec::as_slice)))
+}
+
+fn list_of<'b>(items: impl Iterator<Item = &'b [u8]>) -> Value {
+    Value::List(ListValue::from_elems(items.map(crate::value::Elem::Bytes)))
+}
+
+/// Why a `RESTORE` payload was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PayloadError {
+    /// A newer RDB version, or a checksum that does not match.
+    VersionOrChecksum,
+    /// The value inside is malformed.
+    Bad,
+}
+
+/// The value in a `DUMP` payload, strings at most `max` bytes (`verifyDumpPayload`,
+/// then `rdbLoadObjectType` and `rdbLoadObject`).
+pub(crate) fn restore(payload: &[u8], max: usize) -> Result<Value, PayloadError> {
+    let Some(body_len) = payload.len().checked_sub(10) else {
+        return Err(PayloadError::VersionOrChecksum);
+    };
+    let (body, footer) = payload.split_at(body_len);
+    let version = u16::from_le_bytes([footer[0], footer[1]]);
+    if version > RDB_VERSION {
+        return Err(PayloadError::VersionOrChecksum);
+    }
+    let crc = crc64::crc64(0, &payload[..body_len + 2]);
+    if crc.to_le_bytes() != footer[2..] {
+        return Err(PayloadError::VersionOrChecksum);
+    }
+    let mut input = Input::new(body);
+    let kind = input.byte().map_err(|_| PayloadError::Bad)?;
+    load_value(kind, &mut input, max).map_err(|_| PayloadError::Bad)
+}
