@@ -177,7 +177,7 @@ impl RestoreOptions {
     /// let payload = store.keys().dump("k")?.unwrap();
     /// let past = SystemTime::now() - Duration::from_secs(1);
     /// store.keys().restore("gone", &payload, RestoreOptions::new().expire_at(past))?;
-    /// assert!(!store.keys().exists(["gone"])? > 0);
+    /// assert_eq!(store.keys().exists(["gone"])?, 0);
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn expire_at(mut self, time: SystemTime) -> Self {
@@ -186,7 +186,9 @@ impl RestoreOptions {
     }
 
     /// The key was last used `seconds` ago (`IDLETIME`), for `OBJECT IDLETIME` and the
-    /// LRU policies; ignored under an LFU policy.
+    /// LRU policies. It applies while the store keeps access times — under an LRU policy,
+    /// or with [`StoreBuilder::track_idle_time`](crate::StoreBuilder::track_idle_time)
+    /// (Redis keeps them always) — and never under an LFU policy.
     ///
     /// # Examples
     ///

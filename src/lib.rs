@@ -107,6 +107,9 @@ pub mod fuzzing {
         let crc = crc64(0, &payload);
         payload.extend(crc.to_le_bytes());
         if let Ok(value) = object::restore(&payload, max) {
+            if let crate::value::Value::ZSet(z) = &value {
+                z.check();
+            }
             let dumped = object::dump(value.as_ref());
             let again = object::restore(&dumped, max).expect("a dump restores");
             assert_eq!(

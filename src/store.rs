@@ -933,7 +933,9 @@ impl StoreBuilder {
 
     /// Seeds the random choices of `SPOP`, `SRANDMEMBER`, `HRANDFIELD` and `RANDOMKEY`
     /// (default: a random seed). With a fixed seed, the same commands issued from one
-    /// thread make the same choices — for reproducible tests.
+    /// thread make the same choices — for reproducible tests. The keyspace's hashing is
+    /// seeded from it too, so with a seed that others know, they could choose keys that
+    /// collide: fix one for tests, not for a store that takes keys from outside.
     ///
     /// # Examples
     ///

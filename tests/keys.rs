@@ -383,8 +383,9 @@ fn ttl_pttl_expiretime_and_persist() {
 
 #[test]
 fn a_fixed_seed_makes_randomkey_and_hrandfield_choose_the_same_every_run() {
-    // The tables hash with seeds drawn from the store's: which key or field a random
-    // pick lands on depends on the hashing, not only on the generator.
+    // The keyspace hashes with a seed drawn from the store's: which key a random pick
+    // lands on depends on the hashing, not only on the generator. (600 fields: a hash
+    // table, not a listpack.)
     let run = |seed| {
         let store = Store::builder().seed(seed).build();
         store
@@ -393,7 +394,7 @@ fn a_fixed_seed_makes_randomkey_and_hrandfield_choose_the_same_every_run() {
             .unwrap();
         store
             .hashes()
-            .hset("h", (0..500).map(|i| (format!("f{i}"), "v")))
+            .hset("h", (0..600).map(|i| (format!("f{i}"), "v")))
             .unwrap();
         let keys: Vec<Blob> = (0..5)
             .map(|_| store.keys().randomkey().unwrap().unwrap())

@@ -5,21 +5,25 @@
 //! history or hash seed: strings (integer-encoded up to 11 characters, LZF-compressed
 //! above 20 bytes when that saves at least 4), small hashes and sorted sets as
 //! listpacks in their order, integer sets as intsets, lists as quicklists of listpacks
-//! cut at 8 KB (`list-max-listpack-size -2`). Large hashes, sets and sorted sets are
+//! cut at 8 KB (`list-max-listpack-size -2`) from the head — Redis's cut for a list
+//! built by pushes at the tail; its nodes for other histories may differ. Large hashes, sets and sorted sets are
 //! written in the plain forms Redis uses for its hash tables and skiplists.
 //!
-//! Reading accepts every value type Redis 7.0 reads except streams and modules, in every
-//! encoding it writes and the older ones it still loads (ziplists, quicklists of
-//! ziplists, plain lists and sets, zsets with string scores). Anything malformed — a
-//! length past the end, a bad nested encoding, a duplicate member, a NaN score, an empty
-//! collection — is [`BadFormat`], checked before anything is allocated.
+//! Reading accepts every value type Redis 7.0 reads except streams, modules and zipmaps
+//! (Redis 2.4's small hashes), in every encoding it writes and the older ones it still
+//! loads (ziplists, quicklists of ziplists, plain lists and sets, zsets with text
+//! scores). Anything malformed — a length past the end, a bad nested encoding, a
+//! duplicate member or field, a NaN score, an empty collection — is [`BadFormat`],
+//! checked before anything is allocated: the checks Redis makes with
+//! `sanitize-dump-payload yes` (with its default `no`, it lets duplicates in nested
+//! encodings through).
 
 use bytes::Bytes;
 
 use super::listpack::{self, Item};
 use super::{BadFormat, crc64, intset, lzf, ziplist};
 use crate::Blob;
-use crate::number::{IntBuf, format_double, parse_double, parse_i64};
+use crate::number::{IntBuf, format_double, is_c_space, parse_i64};
 use crate::value::{HashValue, ListValue, SetValue, SortedSet, Value, ValueRef};
 
 /// The RDB version Redis 7.0 writes (and the newest it reads).
@@ -325,6 +329,10 @@ impl<'a> Input<'a> {
                     return Err(BadFormat);
                 }
                 let packed = self.take(clen)?;
+                if len == 0 {
+                    // Redis takes a failed decompression's 0 for the length it wanted.
+                    return Ok(Str::Owned(Vec::new()));
+                }
                 let len = usize::try_from(len).map_err(|_| BadFormat)?;
                 return lzf::decompress(packed, len).map(Str::Owned);
             }
@@ -338,17 +346,14 @@ impl<'a> Input<'a> {
         Ok(f64::from_le_bytes(self.array()?))
     }
 
-    /// A double written as text (`rdbLoadDoubleValue`, RDB versions before 8).
+    /// A double written as text (`rdbLoadDoubleValue`, RDB versions before 8): read as
+    /// `sscanf("%lg")` does, refused if no prefix of it is a number.
     fn text_double(&mut self) -> Result<f64, BadFormat> {
         match self.byte()? {
             253 => Ok(f64::NAN),
             254 => Ok(f64::INFINITY),
             255 => Ok(f64::NEG_INFINITY),
-            n => {
-                let text = self.take(u64::from(n))?;
-                let text = std::str::from_utf8(text).map_err(|_| BadFormat)?;
-                text.trim().parse().map_err(|_| BadFormat)
-            }
+            n => strtod_prefix(self.take(u64::from(n))?).ok_or(BadFormat),
         }
     }
 }
@@ -358,12 +363,38 @@ fn item_bytes(item: &Item<'_>) -> Vec<u8> {
     item.to_bytes().into_owned()
 }
 
-/// A score stored in a listpack or ziplist (`zzlGetScore`).
+/// The number C's `strtod` reads at the start of `s` (after white space), `None` if
+/// none: the longest prefix that is a decimal number, `inf`, `infinity` or `nan`.
+fn strtod_prefix(s: &[u8]) -> Option<f64> {
+    let start = s.iter().position(|&b| !is_c_space(b)).unwrap_or(s.len());
+    let s = &s[start..];
+    // A number is ASCII; longer texts are not numbers C reads differently.
+    let ascii = s
+        .iter()
+        .take_while(|b| b.is_ascii_graphic())
+        .count()
+        .min(400);
+    (1..=ascii).rev().find_map(|n| {
+        let text = std::str::from_utf8(&s[..n]).ok()?;
+        let plain = text.trim_start_matches(['+', '-']);
+        // Rust also reads forms C does not ("1_000" is refused by both; ".e1" by both).
+        if plain.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+            || ["inf", "infinity", "nan"].contains(&plain.to_ascii_lowercase().as_str())
+        {
+            text.parse::<f64>().ok()
+        } else {
+            None
+        }
+    })
+}
+
+/// A score stored in a listpack or ziplist (`zzlGetScore`: `strtod` of at most 127
+/// bytes, 0 where nothing is a number).
 fn item_score(item: &Item<'_>) -> Result<f64, BadFormat> {
     #[allow(clippy::cast_precision_loss)] // as Redis converts it
     let score = match item {
         Item::Int(i) => *i as f64,
-        Item::Str(s) => parse_double(s).ok_or(BadFormat)?,
+        Item::Str(s) => strtod_prefix(&s[..s.len().min(127)]).unwrap_or(0.0),
     };
     if score.is_nan() {
         return Err(BadFormat);
@@ -386,6 +417,7 @@ fn non_empty(value: Value) -> Result<Value, BadFormat> {
 /// Builds a sorted set from (member, score) pairs, refusing duplicates and NaN.
 fn zset_of(
     pairs: impl IntoIterator<Item = Result<(Vec<u8>, f64), BadFormat>>,
+    packed: bool,
 ) -> Result<Value, BadFormat> {
     let mut members: Vec<(Blob, f64)> = Vec::new();
     for pair in pairs {
@@ -400,19 +432,17 @@ fn zset_of(
     if by_member.windows(2).any(|w| w[0] == w[1]) {
         return Err(BadFormat);
     }
-    members.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-    Ok(Value::ZSet(SortedSet::from_sorted(members)))
-}
-
-/// Builds a hash from field-value pairs, refusing duplicate fields.
-fn hash_of<'b>(pairs: impl IntoIterator<Item = (&'b [u8], &'b [u8])>) -> Result<Value, BadFormat> {
-    let mut h = HashValue::default();
-    for (f, v) in pairs {
-        if !h.set(f, v) {
-            return Err(BadFormat);
-        }
-    }
-    Ok(Value::Hash(h))
+    // By score as Redis compares them (-0 equals 0), then by member.
+    members.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    Ok(Value::ZSet(if packed {
+        SortedSet::from_sorted_as(members, true)
+    } else {
+        SortedSet::from_sorted(members)
+    }))
 }
 
 /// Pairs of a listpack or ziplist with an even number of elements.
@@ -459,7 +489,7 @@ pub(crate) fn load_value(kind: u8, input: &mut Input<'_>, max: usize) -> Result<
                 };
                 pairs.push(Ok((m, s)));
             }
-            zset_of(pairs)?
+            zset_of(pairs, false)?
         }
         TYPE_HASH => {
             let n = input.len()?;
@@ -495,7 +525,8 @@ pub(crate) fn load_value(kind: u8, input: &mut Input<'_>, max: usize) -> Result<
             let owned: Vec<(Vec<u8>, Vec<u8>)> = pairs(&items)?
                 .map(|(f, v)| (item_bytes(f), item_bytes(v)))
                 .collect();
-            hash_of(owned.iter().map(|(f, v)| (f.as_slice(), v.as_slice())))?
+            let pairs = owned.iter().map(|(f, v)| (f.as_slice(), v.as_slice()));
+            Value::Hash(HashValue::from_pairs(pairs).ok_or(BadFormat)?)
         }
         TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => {
             let blob = input.string(max)?;
@@ -504,7 +535,10 @@ pub(crate) fn load_value(kind: u8, input: &mut Input<'_>, max: usize) -> Result<
             } else {
                 listpack::decode(&blob)?
             };
-            zset_of(pairs(&items)?.map(|(m, s)| Ok((item_bytes(m), item_score(s)?))))?
+            zset_of(
+                pairs(&items)?.map(|(m, s)| Ok((item_bytes(m), item_score(s)?))),
+                true,
+            )?
         }
         TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => load_quicklist(kind, input, max)?,
         _ => return Err(BadFormat),
@@ -524,6 +558,9 @@ fn load_quicklist(kind: u8, input: &mut Input<'_>, max: usize) -> Result<Value, 
             CONTAINER_PACKED
         };
         let blob = input.string(max)?;
+        if blob.is_empty() {
+            return Err(BadFormat);
+        }
         match container {
             CONTAINER_PLAIN => items.push(blob.to_vec()),
             CONTAINER_PACKED => {
@@ -559,7 +596,7 @@ pub(crate) fn restore(payload: &[u8], max: usize) -> Result<Value, PayloadError>
     let Some(body_len) = payload.len().checked_sub(10) else {
         return Err(PayloadError::VersionOrChecksum);
     };
-    let (body, footer) = payload.split_at(body_len);
+    let footer = &payload[body_len..];
     let version = u16::from_le_bytes([footer[0], footer[1]]);
     if version > RDB_VERSION {
         return Err(PayloadError::VersionOrChecksum);
@@ -568,7 +605,38 @@ pub(crate) fn restore(payload: &[u8], max: usize) -> Result<Value, PayloadError>
     if crc.to_le_bytes() != footer[2..] {
         return Err(PayloadError::VersionOrChecksum);
     }
-    let mut input = Input::new(body);
+    // Redis reads the value from the whole payload: a value may run into the footer.
+    let mut input = Input::new(payload);
     let kind = input.byte().map_err(|_| PayloadError::Bad)?;
     load_value(kind, &mut input, max).map_err(|_| PayloadError::Bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_scores_read_as_strtod_reads_them() {
+        for (text, want) in [
+            (&b"1.5"[..], Some(1.5)),
+            (b" 1", Some(1.0)),
+            (b"1.5x", Some(1.5)),
+            (b"-2e3abc", Some(-2000.0)),
+            (b"1e400", Some(f64::INFINITY)),
+            (b"-inf", Some(f64::NEG_INFINITY)),
+            (b"Infinity", Some(f64::INFINITY)),
+            (b".5", Some(0.5)),
+            (b"", None),
+            (b"x1", None),
+            (b"in", None),
+        ] {
+            assert_eq!(
+                strtod_prefix(text),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        assert!(strtod_prefix(b"nan").is_some_and(f64::is_nan));
+    }
 }

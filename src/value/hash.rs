@@ -86,6 +86,33 @@ impl HashValue {
         }
     }
 
+    /// A packed hash of `pairs` whatever their lengths if there are at most
+    /// [`MAX_PAIRS`], else a table (a listpack Redis loads keeps its encoding: only its
+    /// count is checked); `None` if a field repeats.
+    pub(crate) fn from_pairs<'p>(
+        pairs: impl ExactSizeIterator<Item = (&'p [u8], &'p [u8])>,
+    ) -> Option<HashValue> {
+        let mut h = HashValue::default();
+        if pairs.len() <= MAX_PAIRS {
+            let mut p = Pack::default();
+            for (f, v) in pairs {
+                if p.find(f, 2).is_some() {
+                    return None;
+                }
+                p.push(f);
+                p.push(v);
+            }
+            h = HashValue::Pack(p);
+        } else {
+            for (f, v) in pairs {
+                if !h.set(f, v) {
+                    return None;
+                }
+            }
+        }
+        Some(h)
+    }
+
     /// Whether the hash is in its compact form (Redis's listpack encoding).
     pub(crate) fn is_packed(&self) -> bool {
         matches!(self, HashValue::Pack(_))

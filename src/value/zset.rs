@@ -159,7 +159,15 @@ impl SortedSet {
     /// A set of `members`, which must be sorted and distinct, in the form its size
     /// calls for.
     pub(crate) fn from_sorted(members: Vec<(Blob, f64)>) -> SortedSet {
-        if members.len() <= MAX_ENTRIES && members.iter().all(|(m, _)| fits_small(m)) {
+        let small = members.iter().all(|(m, _)| fits_small(m));
+        Self::from_sorted_as(members, small)
+    }
+
+    /// [`from_sorted`](Self::from_sorted), in the small form whatever the members'
+    /// lengths if `small` and there are at most [`MAX_ENTRIES`] (a listpack Redis
+    /// loads keeps its encoding however long its members: only its count is checked).
+    pub(crate) fn from_sorted_as(members: Vec<(Blob, f64)>, small: bool) -> SortedSet {
+        if small && members.len() <= MAX_ENTRIES {
             let members = members
                 .into_iter()
                 .map(|(m, s)| (Member::new(&m), small_score(s)));
@@ -499,8 +507,8 @@ impl SortedSet {
         }
     }
 
-    /// Panics unless the value is consistent (tests).
-    #[cfg(test)]
+    /// Panics unless the value is consistent (tests and fuzzing).
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn check(&self) {
         match self {
             SortedSet::Small(v) => {
