@@ -5,6 +5,7 @@
 //! reach the keyspace through an [`Access`](crate::keyspace::Access) and the registries
 //! through this.
 
+use crate::persist::Snapshots;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Instant;
@@ -23,6 +24,7 @@ pub(crate) struct Core {
     pub(crate) keyspace: Keyspace,
     pub(crate) pubsub: Arc<Registry>,
     pub(crate) clients: Clients,
+    pub(crate) snapshots: Snapshots,
     sweeper: SweeperHandle,
 }
 
@@ -43,11 +45,13 @@ impl Core {
         pubsub: Arc<Registry>,
         schedule: &Arc<Schedule>,
         active_expiry: bool,
+        snapshots: Snapshots,
     ) -> Arc<Core> {
         let core = Arc::new(Core {
             keyspace,
             pubsub,
             clients: Clients::default(),
+            snapshots,
             sweeper: SweeperHandle::new(Arc::clone(schedule)),
         });
         if active_expiry {

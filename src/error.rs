@@ -83,6 +83,10 @@ pub enum Error {
     /// The source and the destination are the same key (`MOVE`, `COPY`).
     #[error("ERR source and destination objects are the same")]
     SameObject,
+    /// A snapshot could not be written or read: what, where, and the system's reason or
+    /// the byte offset of the damage.
+    #[error("ERR {0}")]
+    Io(String),
     /// `RESTORE` without `REPLACE` onto a key that exists.
     #[error("BUSYKEY Target key name already exists.")]
     BusyKey,

@@ -56,6 +56,7 @@ mod keyspace;
 mod lists;
 mod mem;
 mod number;
+mod persist;
 mod pubsub;
 mod raw;
 mod rdb;
@@ -98,10 +99,15 @@ pub mod fuzzing {
     /// A `RESTORE` payload from the fuzzer's bytes, twice: as given (the footer nearly
     /// always refuses it), then with a right footer, so the RDB decoder itself meets the
     /// bytes. Whatever it accepts dumps to a payload that restores to the same value.
+    /// Also the bytes as the body of a snapshot file.
     pub fn restore(data: &[u8]) {
         use crate::rdb::{crc64::crc64, object};
         let max = 1 << 20;
         let _ = object::restore(data, max);
+        // The same bytes as a snapshot file's, after a header.
+        let mut file = b"REDIS0010".to_vec();
+        file.extend_from_slice(data);
+        let _ = crate::rdb::file::read(&file, max, |_| Ok(()));
         let mut payload = data.to_vec();
         payload.extend(object::RDB_VERSION.to_le_bytes());
         let crc = crc64(0, &payload);

@@ -1,7 +1,8 @@
 //! `Store`, its builder, and the accessors for the typed handles.
 
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::clock::{Clock, ClockSource};
 
@@ -11,6 +12,7 @@ use crate::keyspace::expiry::Schedule;
 use crate::keyspace::notify::{KeyspaceEvents, Notifier};
 use crate::keyspace::pubsub::Registry;
 use crate::keyspace::{Access, Keyspace};
+use crate::persist::Snapshots;
 use crate::transaction::{self, Pipeline, Transaction, Watch};
 use crate::{
     Bits, Error, EvictionPolicy, Hashes, Keys, Lists, PubSub, Result, Sets, Strings, ZSets,
@@ -365,6 +367,47 @@ impl Store {
     /// ```
     pub fn used_memory(&self) -> usize {
         self.keyspace().memory().used()
+    }
+
+    /// Writes a snapshot of every database to the builder's
+    /// [`dir`](StoreBuilder::dir)/[`dbfilename`](StoreBuilder::dbfilename) (`SAVE`): an
+    /// RDB file of Redis 7.0's format, which a real redis-server loads. It is one
+    /// instant of the store: writers wait while it is taken (as Redis's `SAVE` blocks),
+    /// not while it is written to disk. The old file is replaced only once the new one
+    /// is complete and synced.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) if the file cannot be written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-save-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = embedis::Store::builder().dir(&dir).build();
+    /// store.lists().rpush("jobs", ["a", "b"])?;
+    /// store.save()?;
+    /// let bytes = std::fs::read(dir.join("dump.rdb"))?;
+    /// assert!(bytes.starts_with(b"REDIS0010"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn save(&self) -> Result<()> {
+        self.core.snapshots.save(self.access())
+    }
+
+    /// When the last successful [`save`](Self::save) was (`LASTSAVE`; before any, when
+    /// the store was built), to the second.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// assert!(store.lastsave() <= std::time::SystemTime::now());
+    /// ```
+    pub fn lastsave(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.core.snapshots.lastsave())
     }
 
     /// The memory limit in bytes (0: none); see [`StoreBuilder::max_memory`].
@@ -788,6 +831,8 @@ pub struct StoreBuilder {
     max_memory: usize,
     policy: EvictionPolicy,
     idle_times: bool,
+    dir: PathBuf,
+    dbfilename: String,
 }
 
 impl Default for StoreBuilder {
@@ -822,6 +867,8 @@ impl StoreBuilder {
             max_memory: 0,
             policy: EvictionPolicy::NoEviction,
             idle_times: false,
+            dir: PathBuf::from("."),
+            dbfilename: "dump.rdb".to_owned(),
         }
     }
 
@@ -1090,9 +1137,80 @@ impl StoreBuilder {
         keyspace.memory().set_limit(self.max_memory);
         keyspace.memory().set_idle_times(self.idle_times);
         keyspace.memory().set_policy(self.policy);
+        let snapshots = Snapshots::new(self.dir, self.dbfilename);
         Store {
-            core: Core::start(keyspace, pubsub, &schedule, self.active_expiry),
+            core: Core::start(keyspace, pubsub, &schedule, self.active_expiry, snapshots),
         }
+    }
+
+    /// The directory snapshots are written to and loaded from (Redis's `dir`; default
+    /// the working directory). Nothing is written or read until asked: see
+    /// [`open`](Self::open) and [`Store::save`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-dir-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = embedis::Store::builder().dir(&dir).build();
+    /// store.strings().set("k", "v")?;
+    /// store.save()?;
+    /// assert!(dir.join("dump.rdb").exists());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = dir.into();
+        self
+    }
+
+    /// The snapshot's file name in [`dir`](Self::dir) (Redis's `dbfilename`; default
+    /// `dump.rdb`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-name-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = embedis::Store::builder().dir(&dir).dbfilename("cache.rdb").build();
+    /// store.save()?;
+    /// assert!(dir.join("cache.rdb").exists());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn dbfilename(mut self, name: impl Into<String>) -> Self {
+        self.dbfilename = name.into();
+        self
+    }
+
+    /// Builds the store and loads the snapshot in [`dir`](Self::dir), if there is one —
+    /// a file this store or a real Redis (RDB version 10 or older) wrote. Keys whose
+    /// deadline has passed are left out, as Redis leaves them out at start.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) if the file cannot be read, or is not a snapshot
+    /// this store can load (a damaged one, one with a stream, module data or functions):
+    /// the message names the file and the byte offset.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-open-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = embedis::Store::builder().dir(&dir).open()?;
+    /// store.hashes().hset("user:1", [("name", "ann")])?;
+    /// store.save()?;
+    /// drop(store);
+    /// let again = embedis::Store::builder().dir(&dir).open()?;
+    /// assert_eq!(again.hashes().hget("user:1", "name")?.unwrap(), "ann");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(self) -> Result<Store> {
+        let store = self.build();
+        store.core.snapshots.load(store.access())?;
+        Ok(store)
     }
 }
 

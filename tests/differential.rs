@@ -1463,8 +1463,8 @@ fn hostile_compare(name: &str, args: &[String]) -> Option<Compare> {
         }
         // CLIENT KILL, PAUSE and REPLY would stop the reference server answering.
         "client" | "config" | "info" | "memory" | "hello" | "quit" | "reset" | "save"
-        | "shutdown" | "sync" | "psync" | "time" | "multi" | "exec" | "discard" | "watch"
-        | "unwatch" | "subscribe" | "psubscribe" | "unsubscribe" | "punsubscribe"
+        | "shutdown" | "sync" | "psync" | "time" | "lastsave" | "multi" | "exec" | "discard"
+        | "watch" | "unwatch" | "subscribe" | "psubscribe" | "unsubscribe" | "punsubscribe"
         | "ssubscribe" | "sunsubscribe" => {
             return None;
         }

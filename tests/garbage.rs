@@ -22,7 +22,10 @@ fn arg(rng: &mut SmallRng) -> String {
 
 #[test]
 fn hostile_arguments_never_panic() {
-    let store = Store::new();
+    // SAVE, among the commands, writes its snapshot in a directory of the test's own.
+    let dir = std::env::temp_dir().join(format!("embedis-garbage-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::builder().dir(&dir).build();
     let mut c = store.connection();
     // Each command with its arity, from COMMAND INFO.
     let commands: Vec<(String, i64)> = hostile::command_arities(&mut c)

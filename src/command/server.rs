@@ -28,6 +28,20 @@ pub(super) fn unsupported(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     ))
 }
 
+/// `SAVE`: a snapshot to the store's `dir`/`dbfilename` ([`Store::save`](crate::Store::save)).
+pub(super) fn save(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
+    c.store.save()?;
+    Ok(Reply::ok())
+}
+
+/// `LASTSAVE`: when the last snapshot was made, in seconds since the epoch.
+pub(super) fn lastsave(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
+    let at = c.store.lastsave().duration_since(std::time::UNIX_EPOCH);
+    Ok(Reply::Integer(at.map_or(0, |d| {
+        i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+    })))
+}
+
 /// `AUTH [username] password` against a Redis without ACLs: the `default` user, with
 /// no password.
 pub(super) fn auth(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {

@@ -247,6 +247,7 @@ commands! {
     "incrbyfloat", 3, WF, Some(strings::incrbyfloat);
     "info", -1, LOADING | STALE | WHOLE_DB, Some(server::info);
     "keys", 2, R | WHOLE_DB, Some(keys::keys);
+    "lastsave", 1, LOADING | STALE | FAST, Some(server::lastsave);
     "lcs", -3, R, Some(strings::lcs);
     "lindex", 3, R, Some(lists::lindex);
     "linsert", 5, W, Some(lists::linsert);
@@ -291,7 +292,7 @@ commands! {
     "rpush", -3, WF, Some(lists::rpush);
     "rpushx", -3, WF, Some(lists::rpushx);
     "sadd", -3, WF, Some(sets::sadd);
-    "save", 1, NO_MULTI | NOSCRIPT, Some(server::unsupported);
+    "save", 1, NO_MULTI | NOSCRIPT, Some(server::save);
     "scan", -2, R | WHOLE_DB, Some(keys::scan);
     "scard", 2, RF, Some(sets::scard);
     "sdiff", -2, R, Some(sets::sdiff);

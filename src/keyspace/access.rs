@@ -106,6 +106,27 @@ impl<'a> Access<'a> {
 
     /// Calls `f` with the tables of `shards` (ascending, deduplicated), in that order,
     /// write-locked or held. Outside a transaction the memory accounting follows.
+    /// Read-locks every shard at once, in ascending order (or uses a transaction's),
+    /// and calls `f` with their tables: one instant of the whole store.
+    pub(super) fn all_tables<R>(self, f: impl FnOnce(&[&Table]) -> R) -> Result<R> {
+        let all: Vec<usize> = (0..self.ks.shards.len()).collect();
+        match self.held {
+            None => {
+                self.ks.check_not_held()?;
+                let guards: Vec<_> = all
+                    .iter()
+                    .map(|&s| self.ks.shards[s].table.read())
+                    .collect();
+                let tables: Vec<&Table> = guards.iter().map(|g| &**g).collect();
+                Ok(f(&tables))
+            }
+            Some(_) => self.tables_mut(&all, |tables, _| {
+                let tables: Vec<&Table> = tables.iter().map(|t| &**t).collect();
+                f(&tables)
+            }),
+        }
+    }
+
     pub(super) fn tables_mut<R>(
         self,
         shards: &[usize],

@@ -352,6 +352,22 @@ impl Memory {
         }
     }
 
+    /// The access history a snapshot keeps of `entry` (`rdbSaveKeyValuePair`): its idle
+    /// seconds under an LRU policy, its counter under an LFU one.
+    pub(crate) fn history(&self, entry: SlotRef<'_>, now_ms: u64) -> crate::rdb::file::History {
+        use crate::rdb::file::History;
+        match self.policy() {
+            EvictionPolicy::AllKeysLru | EvictionPolicy::VolatileLru => {
+                History::Idle(idle_seconds(entry.stamp(), now_ms))
+            }
+            EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
+                let counter = self.frequency(entry.stamp(), now_ms);
+                History::Freq(u8::try_from(counter).unwrap_or(u8::MAX))
+            }
+            _ => History::None,
+        }
+    }
+
     /// Gives a restored entry the access history `RESTORE` was given (Redis's
     /// `objectSetLRUOrLFU`): under an LFU policy the frequency `freq`, else an access
     /// `idle` seconds ago; nothing while no stamps are kept.

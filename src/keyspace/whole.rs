@@ -8,12 +8,14 @@
 use rand::Rng;
 use smallvec::SmallVec;
 
+use super::Deadline;
 use super::access::Access;
 use super::evict::EvictionPolicy;
 use super::log::TxLog;
 use super::{Keyspace, expiry, notify};
-use crate::Result;
+use crate::rdb::file;
 use crate::value::ValueRef;
+use crate::{Error, Result};
 
 impl Access<'_> {
     /// Number of keys in `db`, counting expired keys not yet removed (as Redis's DBSIZE).
@@ -29,6 +31,72 @@ impl Access<'_> {
             total = (total.0 + k, total.1 + e);
         }
         Ok(total)
+    }
+
+    /// Every database's live entries at one instant, as the bytes of an RDB file
+    /// (`SAVE`), made while every shard is read-locked; `ctime` is the time it claims,
+    /// in seconds since the epoch.
+    pub(crate) fn snapshot(self, ctime: u64) -> Result<Vec<u8>> {
+        let ks = self.keyspace();
+        let now = ks.now();
+        self.all_tables(|tables| {
+            let mut out = file::Writer::new(ctime, ks.memory.used());
+            for db in 0..ks.databases() {
+                let shards = ks.db_shards(db);
+                let keys = shards.clone().map(|s| tables[s].len()).sum();
+                if keys == 0 {
+                    continue;
+                }
+                let volatile = shards.clone().map(|s| tables[s].volatile()).sum();
+                out.database(db, keys, volatile);
+                for s in shards {
+                    for entry in tables[s].iter().filter(|e| e.is_live_at(now)) {
+                        let history = ks.memory.history(entry, now);
+                        out.entry(entry.key(), entry.value(), entry.expires_at(), history);
+                    }
+                }
+            }
+            out.finish()
+        })
+    }
+
+    /// Adds the keys of the RDB file `bytes` (read as Redis reads one at start), skipping
+    /// those whose deadline has passed; returns how many were added. A key that exists
+    /// already, a database the store does not have, or a malformed file is an error
+    /// naming the byte offset, and the keys before it stay.
+    pub(crate) fn load(self, bytes: &[u8]) -> std::result::Result<usize, file::FileError> {
+        let ks = self.keyspace();
+        let now = ks.now();
+        let mut added = 0;
+        file::read(bytes, ks.max_string_size(), |k| {
+            if k.db >= ks.databases() {
+                return Err("a database this store does not have");
+            }
+            if k.expires_at.is_some_and(|at| at <= now) {
+                return Ok(());
+            }
+            let deadline = k.expires_at.map_or(Deadline::Clear, Deadline::At);
+            self.write(k.db, k.key, |entry| {
+                if entry.exists() {
+                    return Err(Error::BusyKey);
+                }
+                entry.put(k.value, deadline);
+                let (freq, idle) = match k.history {
+                    file::History::Freq(f) => (Some(f), None),
+                    file::History::Idle(s) => (None, Some(s)),
+                    file::History::None => (None, None),
+                };
+                entry.set_history(freq, idle);
+                Ok(())
+            })
+            .map_err(|e| match e {
+                Error::BusyKey => "a key twice",
+                _ => "a key the store refused",
+            })?;
+            added += 1;
+            Ok(())
+        })?;
+        Ok(added)
     }
 
     /// Removes every key of `db` (`None`: of every database), atomically.

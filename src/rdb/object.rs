@@ -136,21 +136,37 @@ fn integral(score: f64) -> Option<i64> {
     (i as f64 == score).then_some(i)
 }
 
-/// Appends `value`'s RDB type byte and encoding (`rdbSaveObjectType` and
-/// `rdbSaveObject`).
+/// `value`'s RDB type (`rdbSaveObjectType`).
+pub(crate) fn value_type(value: ValueRef<'_>) -> u8 {
+    match value {
+        ValueRef::Str(_) => TYPE_STRING,
+        ValueRef::List(_) => TYPE_LIST_QUICKLIST_2,
+        ValueRef::Set(set) if set.ints().is_some() => TYPE_SET_INTSET,
+        ValueRef::Set(_) => TYPE_SET,
+        ValueRef::Hash(h) if h.is_packed() => TYPE_HASH_LISTPACK,
+        ValueRef::Hash(_) => TYPE_HASH,
+        ValueRef::ZSet(z) if z.is_small() => TYPE_ZSET_LISTPACK,
+        ValueRef::ZSet(_) => TYPE_ZSET_2,
+    }
+}
+
+/// Appends `value`'s RDB type byte and encoding.
 pub(crate) fn save_value(out: &mut Vec<u8>, value: ValueRef<'_>) {
+    out.push(value_type(value));
+    save_object(out, value);
+}
+
+/// Appends `value`'s encoding, of the type [`value_type`] names (`rdbSaveObject`).
+pub(crate) fn save_object(out: &mut Vec<u8>, value: ValueRef<'_>) {
     match value {
         ValueRef::Str(s) => {
-            out.push(TYPE_STRING);
             save_string(out, s.bytes());
         }
         ValueRef::List(list) => save_list(out, list),
         ValueRef::Set(set) => {
             if let Some(ints) = set.ints() {
-                out.push(TYPE_SET_INTSET);
                 save_string(out, &intset::encode(&ints.ints, ints.width()));
             } else {
-                out.push(TYPE_SET);
                 save_len(out, set.len() as u64);
                 for m in set.members() {
                     m.with_bytes(|m| save_string(out, m));
@@ -158,7 +174,6 @@ pub(crate) fn save_value(out: &mut Vec<u8>, value: ValueRef<'_>) {
             }
         }
         ValueRef::Hash(h) if h.is_packed() => {
-            out.push(TYPE_HASH_LISTPACK);
             let mut lp = listpack::Writer::new();
             for (f, v) in h.pairs() {
                 f.with_bytes(|f| lp.push(f));
@@ -167,7 +182,6 @@ pub(crate) fn save_value(out: &mut Vec<u8>, value: ValueRef<'_>) {
             save_string(out, &lp.finish());
         }
         ValueRef::Hash(h) => {
-            out.push(TYPE_HASH);
             save_len(out, h.len() as u64);
             for (f, v) in h.pairs() {
                 f.with_bytes(|f| save_string(out, f));
@@ -175,7 +189,6 @@ pub(crate) fn save_value(out: &mut Vec<u8>, value: ValueRef<'_>) {
             }
         }
         ValueRef::ZSet(z) if z.is_small() => {
-            out.push(TYPE_ZSET_LISTPACK);
             let mut lp = listpack::Writer::new();
             z.for_each(|m, s| {
                 lp.push(m);
@@ -184,7 +197,6 @@ pub(crate) fn save_value(out: &mut Vec<u8>, value: ValueRef<'_>) {
             save_string(out, &lp.finish());
         }
         ValueRef::ZSet(z) => {
-            out.push(TYPE_ZSET_2);
             save_len(out, z.len() as u64);
             // Greatest first, as Redis walks its skiplist from the tail.
             z.visit(0..z.len(), true, |m, s| {
@@ -198,7 +210,6 @@ pub(crate) fn save_value(out: &mut Vec<u8>, value: ValueRef<'_>) {
 /// A list as Redis 7.0 keeps it: a quicklist of listpacks, each cut before it would
 /// pass 8 KB.
 fn save_list(out: &mut Vec<u8>, list: &ListValue) {
-    out.push(TYPE_LIST_QUICKLIST_2);
     let mut nodes: Vec<Vec<u8>> = Vec::new();
     let mut lp = listpack::Writer::new();
     let mut in_node = 0;
@@ -266,6 +277,11 @@ enum Len {
 impl<'a> Input<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Input { bytes }
+    }
+
+    /// Bytes not read yet.
+    pub(crate) fn remaining(&self) -> usize {
+        self.bytes.len()
     }
 
     pub(crate) fn byte(&mut self) -> Result<u8, BadFormat> {
@@ -402,16 +418,16 @@ fn item_score(item: &Item<'_>) -> Result<f64, BadFormat> {
     Ok(score)
 }
 
-/// A non-empty collection: Redis refuses to load an empty one.
-fn non_empty(value: Value) -> Result<Value, BadFormat> {
-    let empty = match &value {
+/// Whether `value` is an empty collection, which `RESTORE` refuses and a file's loading
+/// skips (Redis's `RDB_LOAD_ERR_EMPTY_KEY`).
+pub(crate) fn is_empty(value: &Value) -> bool {
+    match value {
         Value::Str(_) => false,
         Value::List(l) => l.len() == 0,
         Value::Set(s) => s.len() == 0,
         Value::Hash(h) => h.len() == 0,
         Value::ZSet(z) => z.len() == 0,
-    };
-    if empty { Err(BadFormat) } else { Ok(value) }
+    }
 }
 
 /// Builds a sorted set from (member, score) pairs, refusing duplicates and NaN.
@@ -455,8 +471,18 @@ fn pairs<'b>(
     Ok(items.chunks_exact(2).map(|p| (&p[0], &p[1])))
 }
 
-/// Reads a value of RDB type `kind` (`rdbLoadObject`), strings at most `max` bytes.
+/// Reads a value of RDB type `kind` (`rdbLoadObject`), strings at most `max` bytes; an
+/// empty collection is [`BadFormat`].
 pub(crate) fn load_value(kind: u8, input: &mut Input<'_>, max: usize) -> Result<Value, BadFormat> {
+    let value = load_any(kind, input, max)?;
+    if is_empty(&value) {
+        return Err(BadFormat);
+    }
+    Ok(value)
+}
+
+/// [`load_value`], an empty collection included.
+pub(crate) fn load_any(kind: u8, input: &mut Input<'_>, max: usize) -> Result<Value, BadFormat> {
     let value = match kind {
         TYPE_STRING => Value::Str(Bytes::from(input.string(max)?.to_vec())),
         TYPE_LIST => {
@@ -543,7 +569,7 @@ pub(crate) fn load_value(kind: u8, input: &mut Input<'_>, max: usize) -> Result<
         TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => load_quicklist(kind, input, max)?,
         _ => return Err(BadFormat),
     };
-    non_empty(value)
+    Ok(value)
 }
 
 /// A list as quicklist nodes (`RDB_TYPE_LIST_QUICKLIST` of ziplists, `_2` of listpacks

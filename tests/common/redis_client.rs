@@ -28,7 +28,12 @@ impl Redis {
     /// with a message), unless `EMBEDIS_REQUIRE_REDIS` is set (as CI sets it): then a
     /// missing or failing server fails the test.
     pub(crate) fn start() -> Option<Redis> {
-        let Some((server, stream)) = crate::redis_server::Server::start() else {
+        Redis::start_with(&[])
+    }
+
+    /// [`start`](Self::start) with more of redis-server's options (`--dir`, …).
+    pub(crate) fn start_with(extra: &[&str]) -> Option<Redis> {
+        let Some((server, stream)) = crate::redis_server::Server::start_with(extra) else {
             assert!(
                 std::env::var_os("EMBEDIS_REQUIRE_REDIS").is_none(),
                 "EMBEDIS_REQUIRE_REDIS is set but redis-server is not installed or does not start"

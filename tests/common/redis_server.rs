@@ -27,15 +27,21 @@ impl Server {
     /// The port is free when chosen but may be taken before the server binds it (by
     /// another test's server, say): the server that answers must report our child's
     /// process id, or another port is tried.
+    #[allow(dead_code)] // not every test starts a plain one
     pub(crate) fn start() -> Option<(Server, TcpStream)> {
+        Server::start_with(&[])
+    }
+
+    /// [`start`](Self::start) with more of redis-server's options (`--dir`, …).
+    pub(crate) fn start_with(extra: &[&str]) -> Option<(Server, TcpStream)> {
         Command::new("redis-server")
             .arg("--version")
             .output()
             .ok()?;
-        (0..5).find_map(|_| Server::start_on_a_free_port())
+        (0..5).find_map(|_| Server::start_on_a_free_port(extra))
     }
 
-    fn start_on_a_free_port() -> Option<(Server, TcpStream)> {
+    fn start_on_a_free_port(extra: &[&str]) -> Option<(Server, TcpStream)> {
         let port = TcpListener::bind("127.0.0.1:0")
             .ok()?
             .local_addr()
@@ -54,6 +60,7 @@ impl Server {
         ];
         let child = Command::new("redis-server")
             .args(args)
+            .args(extra)
             .stdout(Stdio::null())
             .spawn()
             .ok()?;

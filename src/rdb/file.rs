@@ -1,0 +1,231 @@
+//! RDB snapshot files (rdb.c's `rdbSaveRio` and `rdbLoadRioWithLoadingCtx`), version 10:
+//!
+//! ```text
+//! "REDIS0010"  AUX fields  { SELECTDB n  RESIZEDB size expires  { [EXPIRETIME_MS t]
+//!     [IDLE s | FREQ f]  type key value }* }*  EOF  CRC-64 (LE, of everything before)
+//! ```
+//!
+//! [`Writer`] makes one, as Redis does; [`read`] reads one Redis 7.0 (or an older
+//! version) wrote, reporting the byte offset of whatever is wrong with it.
+
+use super::object::{self, Input, RDB_VERSION, save_len, save_object, save_string, value_type};
+use super::{BadFormat, crc64};
+use crate::value::{Value, ValueRef};
+
+const OPCODE_FUNCTION2: u8 = 245;
+const OPCODE_FUNCTION: u8 = 246;
+const OPCODE_MODULE_AUX: u8 = 247;
+const OPCODE_IDLE: u8 = 248;
+const OPCODE_FREQ: u8 = 249;
+const OPCODE_AUX: u8 = 250;
+const OPCODE_RESIZEDB: u8 = 251;
+const OPCODE_EXPIRETIME_MS: u8 = 252;
+const OPCODE_EXPIRETIME: u8 = 253;
+const OPCODE_SELECTDB: u8 = 254;
+const OPCODE_EOF: u8 = 255;
+
+/// A key's access history in a file (`IDLE` or `FREQ` before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum History {
+    None,
+    /// Seconds since the last access (saved under an LRU policy).
+    Idle(u64),
+    /// The LFU counter (saved under an LFU policy).
+    Freq(u8),
+}
+
+/// Writes a snapshot into memory, front to back.
+pub(crate) struct Writer {
+    out: Vec<u8>,
+}
+
+impl Writer {
+    /// The header and Redis's AUX fields (`rdbSaveInfoAuxFields`): the version the file
+    /// claims to come from, `ctime` (seconds since the epoch) and `used-mem`.
+    pub(crate) fn new(ctime: u64, used_mem: usize) -> Writer {
+        let mut w = Writer {
+            out: format!("REDIS{RDB_VERSION:04}").into_bytes(),
+        };
+        w.aux(b"redis-ver", b"7.0.15");
+        w.aux(b"redis-bits", b"64");
+        w.aux(b"ctime", ctime.to_string().as_bytes());
+        w.aux(b"used-mem", used_mem.to_string().as_bytes());
+        w.aux(b"aof-base", b"0");
+        w
+    }
+
+    fn aux(&mut self, name: &[u8], value: &[u8]) {
+        self.out.push(OPCODE_AUX);
+        save_string(&mut self.out, name);
+        save_string(&mut self.out, value);
+    }
+
+    /// Starts database `db`, of `keys` keys of which `volatile` have a TTL.
+    pub(crate) fn database(&mut self, db: usize, keys: usize, volatile: usize) {
+        self.out.push(OPCODE_SELECTDB);
+        save_len(&mut self.out, db as u64);
+        self.out.push(OPCODE_RESIZEDB);
+        save_len(&mut self.out, keys as u64);
+        save_len(&mut self.out, volatile as u64);
+    }
+
+    /// One key (`rdbSaveKeyValuePair`).
+    pub(crate) fn entry(
+        &mut self,
+        key: &[u8],
+        value: ValueRef<'_>,
+        expires_at: Option<u64>,
+        history: History,
+    ) {
+        if let Some(at) = expires_at {
+            self.out.push(OPCODE_EXPIRETIME_MS);
+            self.out.extend(at.to_le_bytes());
+        }
+        match history {
+            History::None => {}
+            History::Idle(seconds) => {
+                self.out.push(OPCODE_IDLE);
+                save_len(&mut self.out, seconds);
+            }
+            History::Freq(counter) => self.out.extend([OPCODE_FREQ, counter]),
+        }
+        self.out.push(value_type(value));
+        save_string(&mut self.out, key);
+        save_object(&mut self.out, value);
+    }
+
+    /// The end marker and the checksum: the file's bytes.
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        self.out.push(OPCODE_EOF);
+        let crc = crc64::crc64(0, &self.out);
+        self.out.extend(crc.to_le_bytes());
+        self.out
+    }
+}
+
+/// What is wrong with a file, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileError {
+    /// The byte offset where reading stopped.
+    pub(crate) offset: usize,
+    /// What was wrong there.
+    pub(crate) what: &'static str,
+}
+
+/// A key read from a file.
+pub(crate) struct Loaded<'a> {
+    pub(crate) db: usize,
+    pub(crate) key: &'a [u8],
+    pub(crate) value: Value,
+    /// Its deadline (ms since the epoch).
+    pub(crate) expires_at: Option<u64>,
+    pub(crate) history: History,
+}
+
+/// Reads a snapshot, handing each key to `f` (which may refuse it, ending the read).
+/// Empty collections are skipped, as Redis skips them. Strings are at most `max` bytes.
+pub(crate) fn read(
+    bytes: &[u8],
+    max: usize,
+    mut f: impl FnMut(Loaded<'_>) -> Result<(), &'static str>,
+) -> Result<(), FileError> {
+    let fail = |input: &Input<'_>, what| FileError {
+        offset: bytes.len() - input.remaining(),
+        what,
+    };
+    let mut input = Input::new(bytes);
+    let header = input
+        .take(9)
+        .map_err(|_| fail(&input, "not an RDB file: too short"))?;
+    if &header[..5] != b"REDIS" {
+        return Err(fail(&input, "not an RDB file: no REDIS signature"));
+    }
+    let version = std::str::from_utf8(&header[5..])
+        .ok()
+        .and_then(|v| v.parse::<u16>().ok())
+        .filter(|v| (1..=RDB_VERSION).contains(v))
+        .ok_or_else(|| fail(&input, "an RDB version this store cannot read"))?;
+    let mut db = 0usize;
+    let (mut expires_at, mut history) = (None, History::None);
+    loop {
+        let bad = |input: &Input<'_>| fail(input, "a malformed record");
+        let kind = input
+            .byte()
+            .map_err(|_| fail(&input, "the file ends early"))?;
+        match kind {
+            OPCODE_EOF => break,
+            OPCODE_EXPIRETIME_MS => {
+                let t = input.take(8).map_err(|_| bad(&input))?;
+                let t = u64::from_le_bytes(t.try_into().map_err(|_| bad(&input))?);
+                expires_at = Some(t);
+                continue;
+            }
+            OPCODE_EXPIRETIME => {
+                let t = input.take(4).map_err(|_| bad(&input))?;
+                let t = u32::from_le_bytes(t.try_into().map_err(|_| bad(&input))?);
+                expires_at = Some(u64::from(t) * 1000);
+                continue;
+            }
+            OPCODE_IDLE => {
+                history = History::Idle(input.len().map_err(|_| bad(&input))?);
+                continue;
+            }
+            OPCODE_FREQ => {
+                history = History::Freq(input.byte().map_err(|_| bad(&input))?);
+                continue;
+            }
+            OPCODE_SELECTDB => {
+                let n = input.len().map_err(|_| bad(&input))?;
+                db = usize::try_from(n).map_err(|_| bad(&input))?;
+                continue;
+            }
+            OPCODE_RESIZEDB => {
+                input.len().map_err(|_| bad(&input))?;
+                input.len().map_err(|_| bad(&input))?;
+                continue;
+            }
+            OPCODE_AUX => {
+                input.string(usize::MAX).map_err(|_| bad(&input))?;
+                input.string(usize::MAX).map_err(|_| bad(&input))?;
+                continue;
+            }
+            OPCODE_MODULE_AUX => {
+                return Err(fail(&input, "module data, which this store cannot load"));
+            }
+            OPCODE_FUNCTION | OPCODE_FUNCTION2 => {
+                return Err(fail(
+                    &input,
+                    "a function library, which this store cannot load",
+                ));
+            }
+            _ => {}
+        }
+        let key = input.string(max).map_err(|_| bad(&input))?;
+        let value = match object::load_any(kind, &mut input, max) {
+            Ok(value) => value,
+            Err(BadFormat) => return Err(fail(&input, "a malformed value")),
+        };
+        if !object::is_empty(&value) {
+            let loaded = Loaded {
+                db,
+                key: &key,
+                value,
+                expires_at,
+                history,
+            };
+            f(loaded).map_err(|what| fail(&input, what))?;
+        }
+        (expires_at, history) = (None, History::None);
+    }
+    if version >= 5 {
+        let body = bytes.len() - input.remaining();
+        let stored = input
+            .take(8)
+            .map_err(|_| fail(&input, "the file ends early"))?;
+        let stored = u64::from_le_bytes(stored.try_into().unwrap_or_default());
+        if stored != 0 && stored != crc64::crc64(0, &bytes[..body]) {
+            return Err(fail(&input, "a wrong checksum"));
+        }
+    }
+    Ok(())
+}

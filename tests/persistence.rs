@@ -1,0 +1,227 @@
+//! Snapshots (`SAVE`, `Store::save`, `StoreBuilder::open`) against a real `redis-server`
+//! (skipped, with a message, without it): a file the store writes is loaded by Redis at
+//! start, with every type, TTL and database; a file Redis writes opens here the same;
+//! and a damaged file is refused with its offset, never a panic.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use embedis::{Connection, ManualClock, Reply, Store};
+
+#[path = "common/oracle.rs"]
+mod oracle;
+#[path = "common/redis_client.rs"]
+mod redis_client;
+#[path = "common/redis_server.rs"]
+mod redis_server;
+
+use redis_client::Redis;
+
+/// A fresh directory of this test's own.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("embedis-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Commands that make keys of every type and size in databases 0 and 3, some with TTLs.
+fn fixture() -> Vec<Vec<String>> {
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    let c = |commands: &mut Vec<Vec<String>>, args: &[&str]| {
+        commands.push(args.iter().map(|a| (*a).to_owned()).collect());
+    };
+    c(&mut commands, &["SET", "s", "hello"]);
+    c(&mut commands, &["SET", "n", "-12345"]);
+    c(&mut commands, &["SET", "long", &"abc".repeat(200)]);
+    c(&mut commands, &["SET", "ttl", "v", "PX", "3600000"]);
+    c(&mut commands, &["RPUSH", "l", "a", "b", "300"]);
+    c(&mut commands, &["SADD", "ints", "1", "2", "70000"]);
+    c(&mut commands, &["SADD", "strs", "x", "y"]);
+    c(&mut commands, &["HSET", "h", "f", "v", "g", "12"]);
+    c(
+        &mut commands,
+        &["ZADD", "z", "1.5", "a", "-inf", "b", "3", "c"],
+    );
+    c(&mut commands, &["PEXPIRE", "h", "7200000"]);
+    let big: Vec<String> = (0..600).map(|i| format!("member{i}")).collect();
+    let mut sadd = vec!["SADD", "bigset"];
+    sadd.extend(big.iter().map(String::as_str));
+    c(&mut commands, &sadd);
+    let mut zadd = vec!["ZADD".to_owned(), "bigz".to_owned()];
+    for (i, m) in big.iter().enumerate() {
+        zadd.push((i % 17).to_string());
+        zadd.push(m.clone());
+    }
+    commands.push(zadd);
+    c(&mut commands, &["SELECT", "3"]);
+    c(&mut commands, &["SET", "in3", "three"]);
+    c(&mut commands, &["HSET", "h3", "k", &"v".repeat(100)]);
+    c(&mut commands, &["SELECT", "0"]);
+    commands
+}
+
+/// The keys of database `db` and everything about them both sides answer alike.
+fn describe(run: &mut dyn FnMut(&[&str]) -> Reply, db: usize) -> Vec<(String, Reply, Reply, bool)> {
+    run(&["SELECT", &db.to_string()]);
+    let mut keys = match run(&["KEYS", "*"]) {
+        Reply::Array(keys) => keys
+            .into_iter()
+            .map(|k| match k {
+                Reply::Bulk(b) => String::from_utf8(b.to_vec()).unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    keys.sort();
+    let out = keys
+        .into_iter()
+        .map(|k| {
+            let value = match run(&["TYPE", &k]) {
+                Reply::Simple(t) if t == "string" => run(&["GET", &k]),
+                Reply::Simple(t) if t == "list" => run(&["LRANGE", &k, "0", "-1"]),
+                Reply::Simple(t) if t == "set" => oracle::sorted(run(&["SMEMBERS", &k])),
+                Reply::Simple(t) if t == "hash" => oracle::sorted_pairs(run(&["HGETALL", &k])),
+                Reply::Simple(t) if t == "zset" => run(&["ZRANGE", &k, "0", "-1", "WITHSCORES"]),
+                other => panic!("{other:?}"),
+            };
+            let encoding = run(&["OBJECT", "ENCODING", &k]);
+            let ttl = matches!(run(&["PTTL", &k]), Reply::Integer(t) if t > 0);
+            (k, value, encoding, ttl)
+        })
+        .collect();
+    run(&["SELECT", "0"]);
+    out
+}
+
+fn run_here(c: &mut Connection) -> impl FnMut(&[&str]) -> Reply + '_ {
+    move |args: &[&str]| c.execute(args)
+}
+
+#[test]
+fn a_snapshot_of_the_store_loads_in_redis() {
+    let dir = temp_dir("to-redis");
+    let store = Store::builder().dir(&dir).build();
+    let mut ours = store.connection();
+    for c in fixture() {
+        ours.execute(&c);
+    }
+    assert_eq!(ours.execute(&["SAVE"]), Reply::ok());
+    let dir_arg = dir.to_str().unwrap();
+    let Some(mut redis) = Redis::start_with(&["--dir", dir_arg, "--dbfilename", "dump.rdb"]) else {
+        return;
+    };
+    for db in [0, 3] {
+        let theirs = describe(&mut |a| redis.cmd(a), db);
+        assert!(!theirs.is_empty(), "Redis loaded database {db}");
+        assert_eq!(
+            describe(&mut run_here(&mut ours), db),
+            theirs,
+            "database {db}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_snapshot_redis_wrote_opens_here() {
+    let dir = temp_dir("from-redis");
+    // `dir` cannot change at run time (a protected setting): a server started on it.
+    let Some(mut redis) = Redis::start_with(&["--dir", dir.to_str().unwrap()]) else {
+        return;
+    };
+    for c in fixture() {
+        redis.cmd(&c);
+    }
+    // A key Redis writes but that has expired by the time it is loaded is left out.
+    redis.cmd(&["SET", "gone", "x", "PX", "1"]);
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(redis.cmd(&["SAVE"]), Reply::ok());
+    let store = Store::builder()
+        .dir(&dir)
+        .open()
+        .expect("Redis's snapshot opens");
+    let mut ours = store.connection();
+    for db in [0, 3] {
+        let theirs = describe(&mut |a| redis.cmd(a), db);
+        assert_eq!(
+            describe(&mut run_here(&mut ours), db),
+            theirs,
+            "database {db}"
+        );
+    }
+    assert_eq!(store.keys().exists(["gone"]).unwrap(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_save_round_trips_and_keeps_ttls_lastsave_moves() {
+    let dir = temp_dir("round-trip");
+    // Every ManualClock starts at the same instant.
+    let store = Store::builder().dir(&dir).clock(ManualClock::new()).build();
+    let before = store.lastsave();
+    store.strings().set("a", "1").unwrap();
+    store
+        .strings()
+        .set_with(
+            "soon",
+            "x",
+            embedis::SetOptions::new().ttl(Duration::from_secs(10)),
+        )
+        .unwrap();
+    store.save().unwrap();
+    assert!(store.lastsave() >= before && store.lastsave() <= SystemTime::now());
+    // Reopened 5 s later the TTL has 5 s left; 20 s later the key is gone.
+    let later = ManualClock::new();
+    later.advance(Duration::from_secs(5));
+    let again = Store::builder()
+        .dir(&dir)
+        .clock(later.clone())
+        .open()
+        .unwrap();
+    assert_eq!(again.strings().get("a").unwrap().unwrap(), "1");
+    match again.keys().pttl("soon").unwrap() {
+        embedis::Ttl::Expires(left) => assert_eq!(left, Duration::from_secs(5)),
+        other => panic!("{other:?}"),
+    }
+    let much_later = ManualClock::new();
+    much_later.advance(Duration::from_secs(20));
+    let third = Store::builder().dir(&dir).clock(much_later).open().unwrap();
+    assert_eq!(third.keys().exists(["soon", "a"]).unwrap(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_damaged_snapshot_is_refused_with_its_offset_never_a_panic() {
+    let dir = temp_dir("damaged");
+    let store = Store::builder().dir(&dir).build();
+    store.hashes().hset("h", [("f", "v")]).unwrap();
+    store.lists().rpush("l", ["1", "2"]).unwrap();
+    store.zsets().zadd("z", [("m", 2.5)]).unwrap();
+    store.save().unwrap();
+    let path = dir.join("dump.rdb");
+    let good = std::fs::read(&path).unwrap();
+    for cut in 0..good.len() {
+        std::fs::write(&path, &good[..cut]).unwrap();
+        let err = Store::builder()
+            .dir(&dir)
+            .open()
+            .expect_err("a cut file is refused");
+        assert!(err.to_string().contains("at byte"), "{err}");
+    }
+    for at in 0..good.len() {
+        let mut bad = good.clone();
+        bad[at] ^= 0x10;
+        std::fs::write(&path, &bad).unwrap();
+        // The checksum (or the header) catches every flipped bit.
+        assert!(
+            Store::builder().dir(&dir).open().is_err(),
+            "a flip at {at} opened"
+        );
+    }
+    std::fs::write(&path, b"REDIS0011").unwrap();
+    let err = Store::builder().dir(&dir).open().unwrap_err();
+    assert!(err.to_string().contains("RDB version"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
