@@ -4,7 +4,11 @@
 //! cargo run --example cli                          # interactive
 //! echo 'SET a 1
 //! INCR a' | cargo run --example cli                # a script on standard input
+//! cargo run --example cli -- --dir /tmp/d          # loads /tmp/d/dump.rdb; SAVE writes it
 //! ```
+//!
+//! Options are redis-server's: `--dir D` and `--dbfilename F` name the snapshot, which
+//! is loaded at start (without them the shell keeps its data in memory only).
 //!
 //! Arguments are split as redis-cli splits them: white space separates them,
 //! `"…"` quotes with escapes (`\n`, `\t`, `\"`, `\xhh`, …), `'…'` quotes literally
@@ -16,8 +20,39 @@ use std::time::Duration;
 
 use embedis::{Connection, Reply, Store};
 
+/// The store the options ask for: loaded from its snapshot if they name one.
+fn open_store() -> Result<Store, String> {
+    let mut args = std::env::args().skip(1);
+    let mut builder = Store::builder();
+    let mut persistent = false;
+    while let Some(name) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{name} needs a value"))?;
+        builder = match name.as_str() {
+            "--dir" => builder.dir(value),
+            "--dbfilename" => builder.dbfilename(value),
+            _ => {
+                return Err(format!(
+                    "unknown option {name} (known: --dir, --dbfilename)"
+                ));
+            }
+        };
+        persistent = true;
+    }
+    if persistent {
+        builder.open().map_err(|e| e.to_string())
+    } else {
+        Ok(builder.build())
+    }
+}
+
 fn main() {
-    let store = Store::new();
+    let store = match open_store() {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
     let mut conn = store.connection();
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
