@@ -107,7 +107,7 @@ pub mod fuzzing {
         // The same bytes as a snapshot file's, after a header.
         let mut file = b"REDIS0010".to_vec();
         file.extend_from_slice(data);
-        let _ = crate::rdb::file::read(&file, max, |_| Ok(()));
+        let _ = crate::rdb::file::read(&file, 16, max, |_| Ok(()));
         let mut payload = data.to_vec();
         payload.extend(object::RDB_VERSION.to_le_bytes());
         let crc = crc64(0, &payload);

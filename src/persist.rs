@@ -41,9 +41,15 @@ impl Snapshots {
         }
     }
 
-    /// The snapshot's path.
-    pub(crate) fn path(&self) -> PathBuf {
-        self.dir.join(&self.dbfilename)
+    /// The snapshot's path; refused, as Redis refuses it, if `dbfilename` is a path.
+    pub(crate) fn path(&self) -> Result<PathBuf> {
+        let name = Path::new(&self.dbfilename);
+        if self.dbfilename.is_empty() || name.file_name() != Some(name.as_os_str()) {
+            return Err(Error::Io(
+                "dbfilename can't be a path, just a filename".to_owned(),
+            ));
+        }
+        Ok(self.dir.join(name))
     }
 
     /// Seconds since the epoch of the last successful save.
@@ -53,18 +59,18 @@ impl Snapshots {
 
     /// Writes a snapshot of the whole store (`SAVE`).
     pub(crate) fn save(&self, access: Access<'_>) -> Result<()> {
+        let path = self.path()?;
         let _one = self.saving.lock();
-        let now = unix_seconds();
-        let bytes = access.snapshot(now)?;
-        write_atomically(&self.dir, &self.dbfilename, &bytes)
-            .map_err(|e| Error::Io(format!("saving {}: {e}", self.path().display())))?;
-        self.lastsave.store(now, Ordering::Relaxed);
+        let bytes = access.snapshot(unix_seconds())?;
+        write_atomically(&self.dir, &path, &bytes)
+            .map_err(|e| Error::Io(format!("saving {}: {e}", path.display())))?;
+        self.lastsave.store(unix_seconds(), Ordering::Relaxed);
         Ok(())
     }
 
     /// Loads the snapshot, if there is one; returns how many keys it added.
     pub(crate) fn load(&self, access: Access<'_>) -> Result<usize> {
-        let path = self.path();
+        let path = self.path()?;
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -81,23 +87,34 @@ impl Snapshots {
     }
 }
 
-/// Writes `bytes` to `dir/name` through a temporary file in `dir` (`temp-<pid>.rdb`, as
-/// Redis names it), synced before the rename and the directory after it.
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let temp = dir.join(format!("temp-{}.rdb", std::process::id()));
+/// Writes `bytes` to `path` through a new temporary file in `dir` (`temp-<pid>-<n>.rdb`:
+/// Redis's name, made unique for the several stores a process may have), synced
+/// before the rename, and the directory synced after it.
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static SAVES: AtomicU64 = AtomicU64::new(0);
+    let n = SAVES.fetch_add(1, Ordering::Relaxed);
+    let temp = dir.join(format!("temp-{}-{n}.rdb", std::process::id()));
     let written = (|| {
-        let mut file = File::create(&temp)?;
+        let mut file = File::options().write(true).create_new(true).open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        fs::rename(&temp, dir.join(name))
+        fs::rename(&temp, path)
     })();
     if written.is_err() {
         let _ = fs::remove_file(&temp);
     }
     written?;
-    // The rename is durable once the directory is synced (not possible everywhere).
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
+    sync_dir(dir)
+}
+
+/// Makes a rename in `dir` durable (`fsyncFileDir`).
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Directories cannot be opened to be synced here.
+#[cfg(not(unix))]
+fn sync_dir(_: &Path) -> std::io::Result<()> {
     Ok(())
 }

@@ -1207,9 +1207,14 @@ impl StoreBuilder {
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn open(self) -> Result<Store> {
+    pub fn open(mut self) -> Result<Store> {
+        // As Redis, nothing is evicted while loading: the limit applies once loaded.
+        let limit = std::mem::take(&mut self.max_memory);
         let store = self.build();
         store.core.snapshots.load(store.access())?;
+        if limit > 0 {
+            store.set_max_memory(limit);
+        }
         Ok(store)
     }
 }

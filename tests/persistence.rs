@@ -225,3 +225,79 @@ fn a_damaged_snapshot_is_refused_with_its_offset_never_a_panic() {
     assert!(err.to_string().contains("RDB version"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A snapshot file of `records` (after the header), with its checksum left out (0: not
+/// checked, as Redis allows).
+fn file_of(records: &[u8]) -> Vec<u8> {
+    let mut f = b"REDIS0010".to_vec();
+    f.extend_from_slice(records);
+    f.push(0xFF);
+    f.extend(0u64.to_le_bytes());
+    f
+}
+
+#[test]
+fn deadlines_read_signed_as_redis_reads_them() {
+    let dir = temp_dir("signed");
+    let mut records = vec![0xFE, 0]; // SELECTDB 0
+    // EXPIRETIME_MS -1: no deadline.
+    records.push(0xFC);
+    records.extend((-1i64).to_le_bytes());
+    records.extend([0, 4, b'k', b'e', b'e', b'p', 1, b'v']);
+    // EXPIRETIME_MS -5000 and EXPIRETIME -1 s: long past, left out.
+    records.push(0xFC);
+    records.extend((-5000i64).to_le_bytes());
+    records.extend([0, 2, b'g', b'1', 1, b'v']);
+    records.push(0xFD);
+    records.extend((-1i32).to_le_bytes());
+    records.extend([0, 2, b'g', b'2', 1, b'v']);
+    std::fs::write(dir.join("dump.rdb"), file_of(&records)).unwrap();
+    let store = Store::builder().dir(&dir).open().unwrap();
+    assert_eq!(store.keys().ttl("keep").unwrap(), embedis::Ttl::Persistent);
+    assert_eq!(store.keys().exists(["g1", "g2"]).unwrap(), 0);
+    // A database the store lacks is refused where it is named.
+    std::fs::write(dir.join("dump.rdb"), file_of(&[0xFE, 40])).unwrap();
+    let err = Store::builder().dir(&dir).open().unwrap_err();
+    assert!(err.to_string().contains("database"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn stores_sharing_a_directory_never_mix_their_files() {
+    let dir = temp_dir("shared");
+    let a = Store::builder().dir(&dir).dbfilename("a.rdb").build();
+    let b = Store::builder().dir(&dir).dbfilename("b.rdb").build();
+    a.strings().set("who", "a").unwrap();
+    b.strings().set("who", "b").unwrap();
+    std::thread::scope(|s| {
+        for store in [&a, &b] {
+            s.spawn(move || {
+                for _ in 0..40 {
+                    store.save().unwrap();
+                }
+            });
+        }
+    });
+    for name in ["a", "b"] {
+        let store = Store::builder()
+            .dir(&dir)
+            .dbfilename(format!("{name}.rdb"))
+            .open()
+            .unwrap();
+        assert_eq!(store.strings().get("who").unwrap().unwrap(), name);
+    }
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "no temporary file is left: {left:?}");
+    // A file name that is a path is refused, as Redis refuses it.
+    let err = Store::builder()
+        .dir(&dir)
+        .dbfilename("../x.rdb")
+        .build()
+        .save()
+        .unwrap_err();
+    assert!(err.to_string().contains("just a filename"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

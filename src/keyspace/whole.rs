@@ -68,10 +68,7 @@ impl Access<'_> {
         let ks = self.keyspace();
         let now = ks.now();
         let mut added = 0;
-        file::read(bytes, ks.max_string_size(), |k| {
-            if k.db >= ks.databases() {
-                return Err("a database this store does not have");
-            }
+        file::read(bytes, ks.databases(), ks.max_string_size(), |k| {
             if k.expires_at.is_some_and(|at| at <= now) {
                 return Ok(());
             }

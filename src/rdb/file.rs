@@ -122,10 +122,12 @@ pub(crate) struct Loaded<'a> {
     pub(crate) history: History,
 }
 
-/// Reads a snapshot, handing each key to `f` (which may refuse it, ending the read).
-/// Empty collections are skipped, as Redis skips them. Strings are at most `max` bytes.
+/// Reads a snapshot for a store of `databases` databases, handing each key to `f`
+/// (which may refuse it, ending the read). Empty collections are skipped, as Redis
+/// skips them. Strings are at most `max` bytes.
 pub(crate) fn read(
     bytes: &[u8],
+    databases: usize,
     max: usize,
     mut f: impl FnMut(Loaded<'_>) -> Result<(), &'static str>,
 ) -> Result<(), FileError> {
@@ -134,17 +136,7 @@ pub(crate) fn read(
         what,
     };
     let mut input = Input::new(bytes);
-    let header = input
-        .take(9)
-        .map_err(|_| fail(&input, "not an RDB file: too short"))?;
-    if &header[..5] != b"REDIS" {
-        return Err(fail(&input, "not an RDB file: no REDIS signature"));
-    }
-    let version = std::str::from_utf8(&header[5..])
-        .ok()
-        .and_then(|v| v.parse::<u16>().ok())
-        .filter(|v| (1..=RDB_VERSION).contains(v))
-        .ok_or_else(|| fail(&input, "an RDB version this store cannot read"))?;
+    let version = header(&mut input).map_err(|what| fail(&input, what))?;
     let mut db = 0usize;
     let (mut expires_at, mut history) = (None, History::None);
     loop {
@@ -154,16 +146,18 @@ pub(crate) fn read(
             .map_err(|_| fail(&input, "the file ends early"))?;
         match kind {
             OPCODE_EOF => break,
+            // Signed, as Redis reads them: -1 ms is no deadline, any other negative
+            // time one long past.
             OPCODE_EXPIRETIME_MS => {
                 let t = input.take(8).map_err(|_| bad(&input))?;
-                let t = u64::from_le_bytes(t.try_into().map_err(|_| bad(&input))?);
-                expires_at = Some(t);
+                let t = i64::from_le_bytes(t.try_into().map_err(|_| bad(&input))?);
+                expires_at = (t != -1).then(|| u64::try_from(t).unwrap_or(0));
                 continue;
             }
             OPCODE_EXPIRETIME => {
                 let t = input.take(4).map_err(|_| bad(&input))?;
-                let t = u32::from_le_bytes(t.try_into().map_err(|_| bad(&input))?);
-                expires_at = Some(u64::from(t) * 1000);
+                let t = i32::from_le_bytes(t.try_into().map_err(|_| bad(&input))?);
+                expires_at = Some(u64::try_from(i64::from(t) * 1000).unwrap_or(0));
                 continue;
             }
             OPCODE_IDLE => {
@@ -176,7 +170,10 @@ pub(crate) fn read(
             }
             OPCODE_SELECTDB => {
                 let n = input.len().map_err(|_| bad(&input))?;
-                db = usize::try_from(n).map_err(|_| bad(&input))?;
+                db = usize::try_from(n)
+                    .ok()
+                    .filter(|&n| n < databases)
+                    .ok_or_else(|| fail(&input, "a database this store does not have"))?;
                 continue;
             }
             OPCODE_RESIZEDB => {
@@ -196,6 +193,13 @@ pub(crate) fn read(
                 return Err(fail(
                     &input,
                     "a function library, which this store cannot load",
+                ));
+            }
+            // Modules' values and streams (the latter await the stream type).
+            6 | 7 | 15 | 19 | 21 => {
+                return Err(fail(
+                    &input,
+                    "a stream or module value, which this store cannot load",
                 ));
             }
             _ => {}
@@ -223,9 +227,23 @@ pub(crate) fn read(
             .take(8)
             .map_err(|_| fail(&input, "the file ends early"))?;
         let stored = u64::from_le_bytes(stored.try_into().unwrap_or_default());
+        // 0: saved with `rdbchecksum no`.
         if stored != 0 && stored != crc64::crc64(0, &bytes[..body]) {
             return Err(fail(&input, "a wrong checksum"));
         }
     }
     Ok(())
+}
+
+/// The signature and the version (1 to 10) a file starts with.
+fn header(input: &mut Input<'_>) -> Result<u16, &'static str> {
+    let header = input.take(9).map_err(|_| "not an RDB file: too short")?;
+    if &header[..5] != b"REDIS" {
+        return Err("not an RDB file: no REDIS signature");
+    }
+    std::str::from_utf8(&header[5..])
+        .ok()
+        .and_then(|v| v.parse::<u16>().ok())
+        .filter(|v| (1..=RDB_VERSION).contains(v))
+        .ok_or("an RDB version this store cannot read")
 }
