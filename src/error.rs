@@ -87,6 +87,10 @@ pub enum Error {
     /// the byte offset of the damage.
     #[error("ERR {0}")]
     Io(String),
+    /// A snapshot was asked for while a background one is being taken (`SAVE`,
+    /// `BGSAVE`).
+    #[error("ERR Background save already in progress")]
+    BackgroundSaveInProgress,
     /// `RESTORE` without `REPLACE` onto a key that exists.
     #[error("BUSYKEY Target key name already exists.")]
     BusyKey,

@@ -33,6 +33,7 @@ mod log;
 mod many;
 pub(crate) mod notify;
 pub(crate) mod pubsub;
+mod snapshot;
 pub(crate) mod stats;
 mod table;
 mod txn;
@@ -41,9 +42,9 @@ mod whole;
 
 use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
@@ -76,6 +77,8 @@ pub(crate) enum Deadline {
 #[repr(align(128))] // keeps neighbouring shard locks off one cache line
 struct Shard {
     table: RwLock<Table>,
+    /// A background snapshot has not copied this shard yet (see `snapshot.rs`).
+    owed: AtomicBool,
     /// The table's keys and keys with a TTL as of its last write, for eviction's
     /// sampling to skip empty shards without locking them.
     keys: AtomicUsize,
@@ -86,6 +89,7 @@ impl Shard {
     fn new() -> Self {
         Shard {
             table: RwLock::new(Table::default()),
+            owed: AtomicBool::new(false),
             keys: AtomicUsize::new(0),
             volatile: AtomicUsize::new(0),
         }
@@ -117,6 +121,8 @@ pub(crate) struct Keyspace {
     /// and a counter: reproducible for a fixed seed on one thread, no shared lock.
     seed: u64,
     draws: AtomicU64,
+    /// The background snapshot being taken, if one is.
+    background: Mutex<Option<Arc<snapshot::Pending>>>,
     blocking: Blocking,
     watches: Watches,
     notifier: notify::Notifier,
@@ -152,6 +158,7 @@ impl Keyspace {
             schedule,
             seed,
             draws: AtomicU64::new(0),
+            background: Mutex::new(None),
             blocking: Blocking::default(),
             watches: Watches::default(),
             notifier: notify::Notifier::default(),
@@ -390,7 +397,18 @@ impl Keyspace {
     #[inline]
     fn write_shard(&self, s: usize) -> RwLockWriteGuard<'_, Table> {
         self.assert_not_held();
-        self.shards[s].table.write()
+        self.lock_shard(s)
+    }
+
+    /// Shard `s`, write-locked — every write lock is taken here — once a background
+    /// snapshot that still owes it has copied it (see `snapshot.rs`).
+    #[inline]
+    pub(crate) fn lock_shard(&self, s: usize) -> RwLockWriteGuard<'_, Table> {
+        let table = self.shards[s].table.write();
+        if self.shards[s].owed.load(Ordering::Acquire) {
+            self.pay(s, &table);
+        }
+        table
     }
 
     /// The lazy-expiry rule for readers: the value and deadline of `key` unless it is

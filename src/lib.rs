@@ -147,7 +147,7 @@ pub use lists::{Insertion, LRangeIter, Lists, LposOptions, Matches, Position, Si
 pub use pubsub::{PubSub, Subscription};
 pub use scan::ScanOptions;
 pub use sets::{SScanIter, Sets};
-pub use store::{Db, Info, Store, StoreBuilder};
+pub use store::{BackgroundSave, Db, Info, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
 pub use transaction::{Pipeline, Queued, Replies, Transaction, Watch};
 pub use value::KeyType;

@@ -68,6 +68,25 @@ impl Snapshots {
         Ok(())
     }
 
+    /// Starts a background save (`BGSAVE`): its instant is now;
+    /// [`finish_background`](Self::finish_background), on another thread, completes it.
+    pub(crate) fn begin_background(&self, access: Access<'_>) -> Result<()> {
+        self.path()?;
+        access.start_background()
+    }
+
+    /// Copies what the background save still needs, writes the file and returns how
+    /// that went (the last background save's status, as `INFO` reports it).
+    pub(crate) fn finish_background(&self, access: Access<'_>) -> Result<()> {
+        let bytes = access.finish_background(unix_seconds());
+        let path = self.path()?;
+        let _one = self.saving.lock();
+        write_atomically(&self.dir, &path, &bytes)
+            .map_err(|e| Error::Io(format!("saving {}: {e}", path.display())))?;
+        self.lastsave.store(unix_seconds(), Ordering::Relaxed);
+        Ok(())
+    }
+
     /// Loads the snapshot, if there is one; returns how many keys it added.
     pub(crate) fn load(&self, access: Access<'_>) -> Result<usize> {
         let path = self.path()?;

@@ -397,6 +397,52 @@ impl Store {
         self.core.snapshots.save(self.access())
     }
 
+    /// Starts a snapshot in the background (`BGSAVE`) and returns at once: the file is
+    /// the store at this instant, made while writers go on. A writer waits only when it
+    /// first changes a shard the snapshot has not copied yet, while that one shard is
+    /// copied. The returned handle says how it went.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BackgroundSaveInProgress`](crate::Error::BackgroundSaveInProgress) if
+    /// one is being taken; [`Error::Io`](crate::Error::Io) for a bad `dbfilename`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-bgsave-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = embedis::Store::builder().dir(&dir).build();
+    /// store.strings().set("k", "before")?;
+    /// let save = store.bgsave()?;
+    /// store.strings().set("k", "after")?; // not in the snapshot
+    /// save.wait()?;
+    /// let again = embedis::Store::builder().dir(&dir).open()?;
+    /// assert_eq!(again.strings().get("k")?.unwrap(), "before");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn bgsave(&self) -> Result<BackgroundSave> {
+        self.core.snapshots.begin_background(self.access())?;
+        let store = self.clone();
+        let finish = move || store.core.snapshots.finish_background(store.access());
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let spawned = std::thread::Builder::new()
+            .name("embedis-bgsave".into())
+            .spawn({
+                let tx = tx.clone();
+                let finish = finish.clone();
+                move || {
+                    let _ = tx.send(finish());
+                }
+            });
+        if spawned.is_err() {
+            // No thread to spare: the snapshot is finished here rather than left owed.
+            let _ = tx.send(finish());
+        }
+        Ok(BackgroundSave(rx))
+    }
+
     /// When the last successful [`save`](Self::save) was (`LASTSAVE`; before any, when
     /// the store was built), to the second.
     ///
@@ -506,6 +552,36 @@ impl Store {
     /// The keyspace as the command handles reach it, outside any transaction.
     pub(crate) fn access(&self) -> Access<'_> {
         self.core.access()
+    }
+}
+
+/// A snapshot being taken in the background, from [`Store::bgsave`].
+#[derive(Debug)]
+#[must_use = "a background save goes on unwatched if this is dropped"]
+pub struct BackgroundSave(std::sync::mpsc::Receiver<Result<()>>);
+
+impl BackgroundSave {
+    /// Waits until the file is written, and says how that went.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) if the file could not be written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-wait-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = embedis::Store::builder().dir(&dir).build();
+    /// store.bgsave()?.wait()?;
+    /// assert!(dir.join("dump.rdb").exists());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait(self) -> Result<()> {
+        self.0
+            .recv()
+            .unwrap_or_else(|_| Err(crate::Error::Io("the background save stopped".into())))
     }
 }
 

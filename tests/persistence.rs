@@ -301,3 +301,70 @@ fn stores_sharing_a_directory_never_mix_their_files() {
     assert!(err.to_string().contains("just a filename"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Stops a writer however the test ends (a failed assertion too).
+struct Stop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn a_background_save_is_one_instant_while_writers_go_on() {
+    let dir = temp_dir("bgsave");
+    let store = Store::builder().dir(&dir).build();
+    // Pairs set together in transactions: a snapshot must never show a pair torn.
+    let pairs = 2000;
+    let mut c = store.connection();
+    for i in 0..pairs {
+        c.execute(&["MSET", &format!("a{i}"), "0", &format!("b{i}"), "0"]);
+    }
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let mut c = store.connection();
+            let mut round = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                round += 1;
+                let i = round % pairs;
+                let v = round.to_string();
+                c.execute(&["MULTI"]);
+                c.execute(&["SET", &format!("a{i}"), &v]);
+                c.execute(&["SET", &format!("b{i}"), &v]);
+                assert!(matches!(c.execute(&["EXEC"]), Reply::Array(_)));
+            }
+            round
+        });
+        let stopping = Stop(&stop);
+        for _ in 0..5 {
+            let before = store.lastsave();
+            store.bgsave().unwrap().wait().unwrap();
+            assert!(store.lastsave() >= before);
+            let snap = Store::builder().dir(&dir).open().unwrap();
+            for i in 0..pairs {
+                let a = snap.strings().get(format!("a{i}")).unwrap();
+                let b = snap.strings().get(format!("b{i}")).unwrap();
+                assert_eq!(a, b, "pair {i} torn in the snapshot");
+            }
+        }
+        drop(stopping);
+        assert!(
+            writer.join().unwrap() > 0,
+            "the writer ran during the saves"
+        );
+    });
+    // The commands, and a second save refused while one is taken.
+    assert_eq!(
+        c.execute(&["BGSAVE", "nope"]),
+        Reply::Error("ERR syntax error".into())
+    );
+    c.execute(&["MULTI"]);
+    c.execute(&["BGSAVE"]);
+    assert_eq!(
+        c.execute(&["EXEC"]),
+        Reply::Array(vec![Reply::Simple("Background saving scheduled".into())])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

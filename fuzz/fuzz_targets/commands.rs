@@ -17,8 +17,8 @@ mod hostile;
 
 const KEYS: [&str; 7] = ["k", "k1", "l", "s", "z", "h", "x"];
 
-/// Every command name the table knows (but `QUIT`, and `SAVE`, which would write and
-/// sync a file in the working directory on every pick; tests/persistence.rs covers it).
+/// Every command name the table knows (but `QUIT`, and `SAVE` and `BGSAVE`, which write and
+/// sync a file in the working directory on every pick; tests/persistence.rs covers them).
 static NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
     let mut c = Store::new().connection();
     let Reply::Array(names) = c.execute(&["COMMAND", "LIST"]) else {
@@ -30,7 +30,7 @@ static NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
             Reply::Bulk(b) => String::from_utf8(b.to_vec()).ok(),
             _ => None,
         })
-        .filter(|n| n != "quit" && n != "save")
+        .filter(|n| !matches!(n.as_str(), "quit" | "save" | "bgsave"))
         .collect();
     names.sort();
     names

@@ -34,6 +34,28 @@ pub(super) fn save(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
+/// `BGSAVE [SCHEDULE]`: a snapshot in the background. Inside `EXEC` (whose shards this
+/// thread holds) it is scheduled: it starts once the transaction has let go.
+pub(super) fn bgsave(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    match a {
+        [_] => {}
+        [_, s] if s.eq_ignore_ascii_case(b"schedule") => {}
+        _ => return Err(Error::Syntax),
+    }
+    if c.access.in_transaction() {
+        let store = c.store.clone();
+        std::thread::spawn(move || {
+            if let Ok(save) = store.bgsave() {
+                let _ = save.wait();
+            }
+        });
+        return Ok(Reply::Simple("Background saving scheduled".into()));
+    }
+    // The save goes on alone; its outcome is LASTSAVE's.
+    drop(c.store.bgsave()?);
+    Ok(Reply::Simple("Background saving started".into()))
+}
+
 /// `LASTSAVE`: when the last snapshot was made, in seconds since the epoch.
 pub(super) fn lastsave(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
     let at = c.store.lastsave().duration_since(std::time::UNIX_EPOCH);

@@ -12,6 +12,7 @@
 //! own transaction holds the store's shards is refused with
 //! [`Error::InsideTransaction`] instead of waiting for itself forever.
 
+use parking_lot::RwLockWriteGuard;
 use smallvec::SmallVec;
 
 use super::log::TxLog;
@@ -104,29 +105,27 @@ impl<'a> Access<'a> {
         }
     }
 
-    /// Calls `f` with the tables of `shards` (ascending, deduplicated), in that order,
-    /// write-locked or held. Outside a transaction the memory accounting follows.
-    /// Read-locks every shard at once, in ascending order (or uses a transaction's),
-    /// and calls `f` with their tables: one instant of the whole store.
+    /// Read-locks every shard at once, in ascending order, and calls `f` with their
+    /// tables: one instant of the whole store. Refused from inside a transaction or a
+    /// zero-copy read on this thread (whose locks it would wait for).
     pub(super) fn all_tables<R>(self, f: impl FnOnce(&[&Table]) -> R) -> Result<R> {
-        let all: Vec<usize> = (0..self.ks.shards.len()).collect();
-        match self.held {
-            None => {
-                self.ks.check_not_held()?;
-                let guards: Vec<_> = all
-                    .iter()
-                    .map(|&s| self.ks.shards[s].table.read())
-                    .collect();
-                let tables: Vec<&Table> = guards.iter().map(|g| &**g).collect();
-                Ok(f(&tables))
-            }
-            Some(_) => self.tables_mut(&all, |tables, _| {
-                let tables: Vec<&Table> = tables.iter().map(|t| &**t).collect();
-                f(&tables)
-            }),
-        }
+        self.ks.check_not_held()?;
+        let guards: Vec<_> = self.ks.shards.iter().map(|s| s.table.read()).collect();
+        let tables: Vec<&Table> = guards.iter().map(|g| &**g).collect();
+        Ok(f(&tables))
     }
 
+    /// Write-locks every shard at once, in ascending order; refused as
+    /// [`all_tables`](Self::all_tables) is.
+    pub(super) fn all_tables_mut(self) -> Result<Vec<RwLockWriteGuard<'a, Table>>> {
+        self.ks.check_not_held()?;
+        Ok((0..self.ks.shards.len())
+            .map(|s| self.ks.lock_shard(s))
+            .collect())
+    }
+
+    /// Calls `f` with the tables of `shards` (ascending, deduplicated), in that order,
+    /// write-locked or held. Outside a transaction the memory accounting follows.
     pub(super) fn tables_mut<R>(
         self,
         shards: &[usize],
@@ -135,10 +134,8 @@ impl<'a> Access<'a> {
         match self.held {
             None => {
                 self.ks.check_not_held()?;
-                let mut guards: SmallVec<[_; 4]> = shards
-                    .iter()
-                    .map(|&s| self.ks.shards[s].table.write())
-                    .collect();
+                let mut guards: SmallVec<[_; 4]> =
+                    shards.iter().map(|&s| self.ks.lock_shard(s)).collect();
                 let before: SmallVec<[usize; 4]> = guards.iter().map(|t| t.footprint()).collect();
                 let mut tables: SmallVec<[&mut Table; 4]> =
                     guards.iter_mut().map(|g| &mut **g).collect();
@@ -360,7 +357,7 @@ impl<'a> Access<'a> {
         let out = match self.held {
             None => {
                 ks.check_not_held()?;
-                let mut table = ks.shards[s].table.write();
+                let mut table = ks.lock_shard(s);
                 let before = table.footprint();
                 let out = f(&mut EntryMut::new(ks, (db, s), &mut table, key, hash, None));
                 ks.publish(s, &table, before);

@@ -33,33 +33,6 @@ impl Access<'_> {
         Ok(total)
     }
 
-    /// Every database's live entries at one instant, as the bytes of an RDB file
-    /// (`SAVE`), made while every shard is read-locked; `ctime` is the time it claims,
-    /// in seconds since the epoch.
-    pub(crate) fn snapshot(self, ctime: u64) -> Result<Vec<u8>> {
-        let ks = self.keyspace();
-        let now = ks.now();
-        self.all_tables(|tables| {
-            let mut out = file::Writer::new(ctime, ks.memory.used());
-            for db in 0..ks.databases() {
-                let shards = ks.db_shards(db);
-                let keys = shards.clone().map(|s| tables[s].len()).sum();
-                if keys == 0 {
-                    continue;
-                }
-                let volatile = shards.clone().map(|s| tables[s].volatile()).sum();
-                out.database(db, keys, volatile);
-                for s in shards {
-                    for entry in tables[s].iter().filter(|e| e.is_live_at(now)) {
-                        let history = ks.memory.history(entry, now);
-                        out.entry(entry.key(), entry.value(), entry.expires_at(), history);
-                    }
-                }
-            }
-            out.finish()
-        })
-    }
-
     /// Adds the keys of the RDB file `bytes` (read as Redis reads one at start), skipping
     /// those whose deadline has passed; returns how many were added. A key that exists
     /// already, a database the store does not have, or a malformed file is an error

@@ -60,6 +60,22 @@ impl Writer {
         save_string(&mut self.out, value);
     }
 
+    /// A writer of entries alone, with no header: one shard's part of a snapshot, which
+    /// [`append`](Self::append) later adds to a file's.
+    pub(crate) fn part() -> Writer {
+        Writer { out: Vec::new() }
+    }
+
+    /// Adds a [`part`](Self::part)'s entries.
+    pub(crate) fn append(&mut self, part: &[u8]) {
+        self.out.extend_from_slice(part);
+    }
+
+    /// The bytes written so far (of a part).
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.out
+    }
+
     /// Starts database `db`, of `keys` keys of which `volatile` have a TTL.
     pub(crate) fn database(&mut self, db: usize, keys: usize, volatile: usize) {
         self.out.push(OPCODE_SELECTDB);

@@ -1,0 +1,146 @@
+//! Snapshots of the whole store at one instant (`SAVE`, `BGSAVE`), without fork and
+//! without stopping writers for longer than one shard takes to copy.
+//!
+//! A background snapshot starts by write-locking every shard at once (in ascending
+//! order) for as long as it takes to mark each one *owed* and note the instant: no
+//! command is half done then. A background thread then copies the shards one at a time,
+//! each under its read lock, into RDB bytes. A writer that locks a shard still owed
+//! copies it first ([`Keyspace::write_shard`] does), so every shard's copy is its state
+//! at the instant, whatever was written since — a transaction or multi-key command is
+//! wholly in or wholly out. A blocking `SAVE` copies every shard under all the read locks
+//! at once. Either way the copies become a file only after the locks are released.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use parking_lot::Mutex;
+
+use super::table::Table;
+use super::{Access, Keyspace};
+use crate::rdb::file;
+use crate::{Error, Result};
+
+/// One shard's part of a snapshot.
+#[derive(Debug, Default)]
+pub(crate) struct Part {
+    bytes: Vec<u8>,
+    keys: usize,
+    volatile: usize,
+}
+
+/// A snapshot being taken: its instant and the parts copied so far, one per shard.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    now: u64,
+    parts: Vec<Mutex<Option<Part>>>,
+}
+
+impl Keyspace {
+    /// Copies `table` (shard `s`) as it is, for the snapshot of instant `now`.
+    pub(crate) fn copy_part(&self, table: &Table, now: u64) -> Part {
+        let mut out = file::Writer::part();
+        for entry in table.iter().filter(|e| e.is_live_at(now)) {
+            let history = self.memory.history(entry, now);
+            out.entry(entry.key(), entry.value(), entry.expires_at(), history);
+        }
+        Part {
+            bytes: out.into_bytes(),
+            keys: table.len(),
+            volatile: table.volatile(),
+        }
+    }
+
+    /// If shard `s` is owed to a background snapshot, copies it now (the caller holds
+    /// its lock, so the table is as it was at the snapshot's instant).
+    #[cold]
+    pub(crate) fn pay(&self, s: usize, table: &Table) {
+        let pending = self.background.lock().clone();
+        if let Some(pending) = pending {
+            let mut part = pending.parts[s].lock();
+            if part.is_none() {
+                *part = Some(self.copy_part(table, pending.now));
+            }
+        }
+        self.shards[s].owed.store(false, Ordering::Release);
+    }
+
+    /// The file made of the parts, one per shard in order.
+    fn assemble(&self, parts: &[Part], ctime: u64) -> Vec<u8> {
+        let mut out = file::Writer::new(ctime, self.memory.used());
+        for db in 0..self.databases() {
+            let shards = &parts[self.db_shards(db)];
+            let keys = shards.iter().map(|p| p.keys).sum();
+            if keys == 0 {
+                continue;
+            }
+            out.database(db, keys, shards.iter().map(|p| p.volatile).sum());
+            for part in shards {
+                out.append(&part.bytes);
+            }
+        }
+        out.finish()
+    }
+}
+
+impl Access<'_> {
+    /// Every database's live entries at one instant, as the bytes of an RDB file
+    /// (`SAVE`), copied while every shard is read-locked; `ctime` is the time the file
+    /// claims, in seconds since the epoch.
+    pub(crate) fn snapshot(self, ctime: u64) -> Result<Vec<u8>> {
+        let ks = self.keyspace();
+        if ks.background.lock().is_some() {
+            return Err(Error::BackgroundSaveInProgress);
+        }
+        let now = ks.now();
+        let parts: Vec<Part> =
+            self.all_tables(|tables| tables.iter().map(|t| ks.copy_part(t, now)).collect())?;
+        Ok(ks.assemble(&parts, ctime))
+    }
+
+    /// Starts a background snapshot (`BGSAVE`): marks every shard owed at one instant
+    /// and returns; [`finish_background`](Self::finish_background), on another thread,
+    /// copies the shards no writer has copied yet and makes the file.
+    pub(crate) fn start_background(self) -> Result<()> {
+        let ks = self.keyspace();
+        // Every shard write-locked at once: no command is half done at the instant.
+        // (Shards before the snapshot's state, always: a writer that pays holds its
+        // shard, then reads the state.)
+        let guards = self.all_tables_mut()?;
+        let mut background = ks.background.lock();
+        if background.is_some() {
+            return Err(Error::BackgroundSaveInProgress);
+        }
+        *background = Some(Arc::new(Pending {
+            now: ks.now(),
+            parts: (0..ks.shards.len()).map(|_| Mutex::new(None)).collect(),
+        }));
+        for shard in &*ks.shards {
+            shard.owed.store(true, Ordering::Release);
+        }
+        drop(background);
+        drop(guards);
+        Ok(())
+    }
+
+    /// Copies every shard still owed (each under its read lock, one at a time), then
+    /// ends the background snapshot and returns its file's bytes.
+    pub(crate) fn finish_background(self, ctime: u64) -> Vec<u8> {
+        let ks = self.keyspace();
+        for s in 0..ks.shards.len() {
+            if ks.shards[s].owed.load(Ordering::Acquire) {
+                let table = ks.shards[s].table.read();
+                if ks.shards[s].owed.load(Ordering::Acquire) {
+                    ks.pay(s, &table);
+                }
+            }
+        }
+        let pending = ks.background.lock().take();
+        let parts = pending.map_or_else(Vec::new, |p| {
+            p.parts
+                .iter()
+                .map(|m| m.lock().take().unwrap_or_default())
+                .collect()
+        });
+        ks.assemble(&parts, ctime)
+    }
+}
