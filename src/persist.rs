@@ -78,6 +78,14 @@ impl Snapshots {
     /// Copies what the background save still needs, writes the file and returns how
     /// that went (the last background save's status, as `INFO` reports it).
     pub(crate) fn finish_background(&self, access: Access<'_>) -> Result<()> {
+        /// Ends the background snapshot however this ends (a panic too).
+        struct End<'a>(Access<'a>);
+        impl Drop for End<'_> {
+            fn drop(&mut self) {
+                self.0.end_background();
+            }
+        }
+        let _end = End(access);
         let bytes = access.finish_background(unix_seconds());
         let path = self.path()?;
         let _one = self.saving.lock();

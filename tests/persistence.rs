@@ -368,3 +368,33 @@ fn a_background_save_is_one_instant_while_writers_go_on() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_later_save_is_never_overwritten_by_an_earlier_background_one() {
+    let dir = temp_dir("order");
+    let store = Store::builder().dir(&dir).build();
+    for i in 0..2000 {
+        store.strings().set(format!("filler{i}"), "x").unwrap();
+    }
+    for round in 0..10 {
+        store.strings().set("k", "old").unwrap();
+        let background = store.bgsave().unwrap();
+        store.strings().set("k", "new").unwrap();
+        // Refused while the background save is in progress, then taken after it.
+        loop {
+            match store.save() {
+                Ok(()) => break,
+                Err(embedis::Error::BackgroundSaveInProgress) => std::thread::yield_now(),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        background.wait().unwrap();
+        let snap = Store::builder().dir(&dir).open().unwrap();
+        assert_eq!(
+            snap.strings().get("k").unwrap().unwrap(),
+            "new",
+            "round {round}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -44,12 +44,17 @@ pub(super) fn bgsave(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     }
     if c.access.in_transaction() {
         let store = c.store.clone();
-        std::thread::spawn(move || {
-            if let Ok(save) = store.bgsave() {
-                let _ = save.wait();
-            }
-        });
-        return Ok(Reply::Simple("Background saving scheduled".into()));
+        let scheduled = std::thread::Builder::new()
+            .name("embedis-bgsave".into())
+            .spawn(move || {
+                if let Ok(save) = store.bgsave() {
+                    let _ = save.wait();
+                }
+            });
+        return match scheduled {
+            Ok(_) => Ok(Reply::Simple("Background saving scheduled".into())),
+            Err(e) => Err(Error::Io(format!("scheduling a background save: {e}"))),
+        };
     }
     // The save goes on alone; its outcome is LASTSAVE's.
     drop(c.store.bgsave()?);

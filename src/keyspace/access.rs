@@ -12,7 +12,6 @@
 //! own transaction holds the store's shards is refused with
 //! [`Error::InsideTransaction`] instead of waiting for itself forever.
 
-use parking_lot::RwLockWriteGuard;
 use smallvec::SmallVec;
 
 use super::log::TxLog;
@@ -113,15 +112,6 @@ impl<'a> Access<'a> {
         let guards: Vec<_> = self.ks.shards.iter().map(|s| s.table.read()).collect();
         let tables: Vec<&Table> = guards.iter().map(|g| &**g).collect();
         Ok(f(&tables))
-    }
-
-    /// Write-locks every shard at once, in ascending order; refused as
-    /// [`all_tables`](Self::all_tables) is.
-    pub(super) fn all_tables_mut(self) -> Result<Vec<RwLockWriteGuard<'a, Table>>> {
-        self.ks.check_not_held()?;
-        Ok((0..self.ks.shards.len())
-            .map(|s| self.ks.lock_shard(s))
-            .collect())
     }
 
     /// Calls `f` with the tables of `shards` (ascending, deduplicated), in that order,

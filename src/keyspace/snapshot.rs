@@ -39,8 +39,11 @@ impl Keyspace {
     /// Copies `table` (shard `s`) as it is, for the snapshot of instant `now`.
     pub(crate) fn copy_part(&self, table: &Table, now: u64) -> Part {
         let mut out = file::Writer::part();
+        // Readers stamp accesses under their read locks: a stamp may be later than
+        // the instant, so access history is measured against the time of the copy.
+        let stamps_now = self.coarse_now().max(now);
         for entry in table.iter().filter(|e| e.is_live_at(now)) {
-            let history = self.memory.history(entry, now);
+            let history = self.memory.history(entry, stamps_now);
             out.entry(entry.key(), entry.value(), entry.expires_at(), history);
         }
         Part {
@@ -62,6 +65,20 @@ impl Keyspace {
             }
         }
         self.shards[s].owed.store(false, Ordering::Release);
+    }
+
+    /// Copies each of `shards` still owed under its read lock, one at a time: a writer
+    /// about to lock several shards then waits for none of their copies while holding
+    /// the others.
+    pub(crate) fn prepay(&self, shards: impl IntoIterator<Item = usize>) {
+        for s in shards {
+            if self.shards[s].owed.load(Ordering::Acquire) {
+                let table = self.shards[s].table.read();
+                if self.shards[s].owed.load(Ordering::Acquire) {
+                    self.pay(s, &table);
+                }
+            }
+        }
     }
 
     /// The file made of the parts, one per shard in order.
@@ -88,12 +105,18 @@ impl Access<'_> {
     /// claims, in seconds since the epoch.
     pub(crate) fn snapshot(self, ctime: u64) -> Result<Vec<u8>> {
         let ks = self.keyspace();
-        if ks.background.lock().is_some() {
-            return Err(Error::BackgroundSaveInProgress);
-        }
         let now = ks.now();
-        let parts: Vec<Part> =
-            self.all_tables(|tables| tables.iter().map(|t| ks.copy_part(t, now)).collect())?;
+        // Checked under every read lock: a background snapshot's state changes only
+        // under every write lock (start) or after its file is written (end).
+        let parts = self.all_tables(|tables| {
+            if ks.background.lock().is_some() {
+                return Err(Error::BackgroundSaveInProgress);
+            }
+            Ok(tables
+                .iter()
+                .map(|t| ks.copy_part(t, now))
+                .collect::<Vec<_>>())
+        })??;
         Ok(ks.assemble(&parts, ctime))
     }
 
@@ -102,10 +125,14 @@ impl Access<'_> {
     /// copies the shards no writer has copied yet and makes the file.
     pub(crate) fn start_background(self) -> Result<()> {
         let ks = self.keyspace();
+        if ks.background.lock().is_some() {
+            return Err(Error::BackgroundSaveInProgress);
+        }
         // Every shard write-locked at once: no command is half done at the instant.
-        // (Shards before the snapshot's state, always: a writer that pays holds its
-        // shard, then reads the state.)
-        let guards = self.all_tables_mut()?;
+        // Plain locks: a refused start copies nothing. (Shards before the snapshot's
+        // state, always: a writer that pays holds its shard, then reads the state.)
+        self.keyspace().check_not_held()?;
+        let guards: Vec<_> = ks.shards.iter().map(|s| s.table.write()).collect();
         let mut background = ks.background.lock();
         if background.is_some() {
             return Err(Error::BackgroundSaveInProgress);
@@ -122,19 +149,14 @@ impl Access<'_> {
         Ok(())
     }
 
-    /// Copies every shard still owed (each under its read lock, one at a time), then
-    /// ends the background snapshot and returns its file's bytes.
+    /// Copies every shard still owed (each under its read lock, one at a time) and
+    /// returns the background snapshot's file's bytes. The snapshot stays in progress
+    /// (no other starts) until [`end_background`](Self::end_background), once its file
+    /// is written: a later snapshot's file is never overwritten by an earlier one's.
     pub(crate) fn finish_background(self, ctime: u64) -> Vec<u8> {
         let ks = self.keyspace();
-        for s in 0..ks.shards.len() {
-            if ks.shards[s].owed.load(Ordering::Acquire) {
-                let table = ks.shards[s].table.read();
-                if ks.shards[s].owed.load(Ordering::Acquire) {
-                    ks.pay(s, &table);
-                }
-            }
-        }
-        let pending = ks.background.lock().take();
+        ks.prepay(0..ks.shards.len());
+        let pending = ks.background.lock().clone();
         let parts = pending.map_or_else(Vec::new, |p| {
             p.parts
                 .iter()
@@ -142,5 +164,16 @@ impl Access<'_> {
                 .collect()
         });
         ks.assemble(&parts, ctime)
+    }
+
+    /// Ends the background snapshot, whether or not its file was made (a failed or
+    /// panicking save too): no shard stays owed.
+    pub(crate) fn end_background(self) {
+        let ks = self.keyspace();
+        let mut background = ks.background.lock();
+        for shard in &*ks.shards {
+            shard.owed.store(false, Ordering::Release);
+        }
+        *background = None;
     }
 }
