@@ -15,7 +15,7 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(store collections lists zsets pubsub transactions redis cache kevy hit_ratio memory)
+  targets=(store collections lists zsets pubsub transactions redis cache kevy hit_ratio memory snapshot)
 fi
 
 # One run's results only: the tables and the chart compare what ran together.
@@ -24,7 +24,7 @@ mkdir -p target/bench-logs
 start=$(date +%s)
 for t in "${targets[@]}"; do
   echo "== cargo bench --bench $t"
-  cargo bench --bench "$t" 2>&1 | tee "target/bench-logs/$t.txt" | grep -E "^[a-z].*time:|bytes|B/|^\|" || true
+  cargo bench --bench "$t" 2>&1 | tee "target/bench-logs/$t.txt" | grep -E "^[a-z].*time:|bytes|B/|^\||keys/s" || true
 done
 python3 scripts/bench_table.py target/criterion > target/bench-summary.md
 for t in hit_ratio memory; do
@@ -32,6 +32,9 @@ for t in hit_ratio memory; do
     { echo; echo "## $t"; echo; grep -E "^\|" "target/bench-logs/$t.txt"; } >> target/bench-summary.md
   fi
 done
+if [ -f target/bench-logs/snapshot.txt ]; then
+  { echo; echo "## snapshot"; echo; grep -E "keys/s" target/bench-logs/snapshot.txt; } >> target/bench-summary.md
+fi
 if python3 -c "import matplotlib" 2>/dev/null; then
   python3 scripts/bench_chart.py target/criterion target/bench-chart.png
 else
