@@ -18,6 +18,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::clock::{deadline_after, deadline_at, system_time};
 use crate::keyspace::{Access, Deadline, notify};
+use crate::rdb::file::History;
 use crate::scan::{Batches, ScanOptions};
 use crate::value::ValueRef;
 use crate::{Blob, Error, KeyType, Result, glob};
@@ -94,8 +95,7 @@ pub enum ExpireTime {
 pub struct RestoreOptions {
     replace: bool,
     expiry: RestoreExpiry,
-    idle_seconds: Option<u64>,
-    freq: Option<u8>,
+    history: History,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -202,8 +202,7 @@ impl RestoreOptions {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn idle_time(mut self, seconds: u64) -> Self {
-        self.idle_seconds = Some(seconds);
-        self.freq = None;
+        self.history = History::Idle(seconds);
         self
     }
 
@@ -221,8 +220,7 @@ impl RestoreOptions {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn freq(mut self, counter: u8) -> Self {
-        self.freq = Some(counter);
-        self.idle_seconds = None;
+        self.history = History::Freq(counter);
         self
     }
 }
@@ -711,14 +709,16 @@ impl<'s> Keys<'s> {
         let max = self.ks().max_string_size();
         self.ks().admit()?;
         let now = self.ks().now();
+        // Decoded before the key's lock is taken; its errors come after BUSYKEY's.
+        let decoded = crate::rdb::object::restore(payload, max).map_err(|e| match e {
+            crate::rdb::object::PayloadError::VersionOrChecksum => Error::DumpPayload,
+            crate::rdb::object::PayloadError::Bad => Error::BadDataFormat,
+        });
         self.ks().write(self.db, key, |entry| {
             if entry.exists() && !options.replace {
                 return Err(Error::BusyKey);
             }
-            let value = crate::rdb::object::restore(payload, max).map_err(|e| match e {
-                crate::rdb::object::PayloadError::VersionOrChecksum => Error::DumpPayload,
-                crate::rdb::object::PayloadError::Bad => Error::BadDataFormat,
-            })?;
+            let value = decoded?;
             let deadline = match options.expiry {
                 RestoreExpiry::None => None,
                 RestoreExpiry::After(ttl) => Some(deadline_after(now, ttl)),
@@ -739,7 +739,7 @@ impl<'s> Keys<'s> {
                 value,
                 deadline.flatten().map_or(Deadline::Clear, Deadline::At),
             );
-            entry.set_history(options.freq, options.idle_seconds);
+            entry.set_history(options.history);
             entry.notify(notify::GENERIC, "restore");
             Ok(())
         })

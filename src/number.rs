@@ -127,6 +127,12 @@ pub(crate) fn parse_double(s: &[u8]) -> Option<f64> {
     (!v.is_nan() && !erange).then_some(v)
 }
 
+/// What C's `strtod` (and `sscanf("%lg")`) reads at the start of `s`: leading space
+/// skipped, trailing bytes ignored, overflow infinity; `None` if it converts nothing.
+pub(crate) fn strtod_prefix(s: &[u8]) -> Option<f64> {
+    strtod::scan(s).map(|sc| strtod::to_f64(s, &sc).0)
+}
+
 /// A score bound as `zslParseRange` reads it: `strtod` up to the end or a NUL byte,
 /// whatever it converts (nothing reads as 0, so `""` and `"("` are 0; leading space is
 /// skipped; overflow is infinity), only NaN refused.

@@ -6,7 +6,6 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
 
@@ -25,18 +24,19 @@ pub(crate) struct Snapshots {
     saving: Mutex<()>,
 }
 
-fn unix_seconds() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+/// Seconds since the epoch on the store's clock (a `ManualClock` in tests).
+fn seconds(access: Access<'_>) -> u64 {
+    access.now() / 1000
 }
 
 impl Snapshots {
-    pub(crate) fn new(dir: PathBuf, dbfilename: String) -> Snapshots {
+    /// Snapshots to `dir`/`dbfilename`, the last one (none yet) dated `started`
+    /// (seconds since the epoch), as Redis dates `lastsave` at start.
+    pub(crate) fn new(dir: PathBuf, dbfilename: String, started: u64) -> Snapshots {
         Snapshots {
             dir,
             dbfilename,
-            lastsave: AtomicU64::new(unix_seconds()),
+            lastsave: AtomicU64::new(started),
             saving: Mutex::new(()),
         }
     }
@@ -61,10 +61,15 @@ impl Snapshots {
     pub(crate) fn save(&self, access: Access<'_>) -> Result<()> {
         let path = self.path()?;
         let _one = self.saving.lock();
-        let bytes = access.snapshot(unix_seconds())?;
-        write_atomically(&self.dir, &path, &bytes)
+        let bytes = access.snapshot(seconds(access))?;
+        self.commit(access, &path, &bytes)
+    }
+
+    /// Puts a snapshot's bytes in place (the caller holds `saving`) and notes when.
+    fn commit(&self, access: Access<'_>, path: &Path, bytes: &[u8]) -> Result<()> {
+        write_atomically(&self.dir, path, bytes)
             .map_err(|e| Error::Io(format!("saving {}: {e}", path.display())))?;
-        self.lastsave.store(unix_seconds(), Ordering::Relaxed);
+        self.lastsave.store(seconds(access), Ordering::Relaxed);
         Ok(())
     }
 
@@ -86,13 +91,10 @@ impl Snapshots {
             }
         }
         let _end = End(access);
-        let bytes = access.finish_background(unix_seconds());
+        let bytes = access.finish_background(seconds(access));
         let path = self.path()?;
         let _one = self.saving.lock();
-        write_atomically(&self.dir, &path, &bytes)
-            .map_err(|e| Error::Io(format!("saving {}: {e}", path.display())))?;
-        self.lastsave.store(unix_seconds(), Ordering::Relaxed);
-        Ok(())
+        self.commit(access, &path, &bytes)
     }
 
     /// Loads the snapshot, if there is one; returns how many keys it added.

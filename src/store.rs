@@ -444,7 +444,7 @@ impl Store {
     }
 
     /// When the last successful [`save`](Self::save) was (`LASTSAVE`; before any, when
-    /// the store was built), to the second.
+    /// the store was built), to the second, on the store's clock.
     ///
     /// # Examples
     ///
@@ -1200,6 +1200,7 @@ impl StoreBuilder {
     /// ```
     pub fn build(self) -> Store {
         let schedule = Arc::new(Schedule::new(self.resolution, self.clock.clone()));
+        let started = self.clock.precise_ms() / 1000;
         let pubsub = Arc::new(Registry::new(self.pubsub_buffer_limit));
         let keyspace = Keyspace::new(
             self.databases,
@@ -1213,7 +1214,7 @@ impl StoreBuilder {
         keyspace.memory().set_limit(self.max_memory);
         keyspace.memory().set_idle_times(self.idle_times);
         keyspace.memory().set_policy(self.policy);
-        let snapshots = Snapshots::new(self.dir, self.dbfilename);
+        let snapshots = Snapshots::new(self.dir, self.dbfilename, started);
         Store {
             core: Core::start(keyspace, pubsub, &schedule, self.active_expiry, snapshots),
         }

@@ -124,6 +124,8 @@ impl<'a> Access<'a> {
         match self.held {
             None => {
                 self.ks.check_not_held()?;
+                // Owed shards copied first, one at a time, not while holding others.
+                self.ks.prepay(shards.iter().copied());
                 let mut guards: SmallVec<[_; 4]> =
                     shards.iter().map(|&s| self.ks.lock_shard(s)).collect();
                 let before: SmallVec<[usize; 4]> = guards.iter().map(|t| t.footprint()).collect();

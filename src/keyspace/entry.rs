@@ -118,11 +118,11 @@ impl<'a> EntryMut<'a> {
 
     /// Sets the key's access history as `RESTORE`'s `FREQ` or `IDLETIME` says (see
     /// `Memory::set_history`).
-    pub(crate) fn set_history(&self, freq: Option<u8>, idle_seconds: Option<u64>) {
+    pub(crate) fn set_history(&self, history: crate::rdb::file::History) {
         if let Some(h) = self.slot {
             let entry = self.table.slot(self.hash, h);
             let now = self.ks.coarse_now();
-            self.ks.memory.set_history(entry, freq, idle_seconds, now);
+            self.ks.memory.set_history(entry, history, now);
         }
     }
 

@@ -368,21 +368,21 @@ impl Memory {
         }
     }
 
-    /// Gives a restored entry the access history `RESTORE` was given (Redis's
-    /// `objectSetLRUOrLFU`): under an LFU policy the frequency `freq`, else an access
-    /// `idle` seconds ago; nothing while no stamps are kept.
+    /// Gives a restored or loaded entry the access history it came with (Redis's
+    /// `objectSetLRUOrLFU`): a frequency under an LFU policy, an idle time while access
+    /// times are kept; nothing otherwise.
     pub(crate) fn set_history(
         &self,
         entry: SlotRef<'_>,
-        freq: Option<u8>,
-        idle: Option<u64>,
+        history: crate::rdb::file::History,
         now_ms: u64,
     ) {
-        match (self.tracking(), freq, idle) {
-            (Tracking::Lfu, Some(freq), _) => {
+        use crate::rdb::file::History;
+        match (self.tracking(), history) {
+            (Tracking::Lfu, History::Freq(freq)) => {
                 entry.set_stamp((minutes(now_ms) << 8) | u32::from(freq));
             }
-            (Tracking::Lru, _, Some(idle)) => {
+            (Tracking::Lru, History::Idle(idle)) => {
                 let idle = u32::try_from(idle).unwrap_or(u32::MAX);
                 entry.set_stamp(lru_clock(now_ms).wrapping_sub(idle) & STAMP_MASK);
             }

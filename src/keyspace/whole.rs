@@ -51,12 +51,7 @@ impl Access<'_> {
                     return Err(Error::BusyKey);
                 }
                 entry.put(k.value, deadline);
-                let (freq, idle) = match k.history {
-                    file::History::Freq(f) => (Some(f), None),
-                    file::History::Idle(s) => (None, Some(s)),
-                    file::History::None => (None, None),
-                };
-                entry.set_history(freq, idle);
+                entry.set_history(k.history);
                 Ok(())
             })
             .map_err(|e| match e {

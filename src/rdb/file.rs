@@ -24,9 +24,11 @@ const OPCODE_EXPIRETIME: u8 = 253;
 const OPCODE_SELECTDB: u8 = 254;
 const OPCODE_EOF: u8 = 255;
 
-/// A key's access history in a file (`IDLE` or `FREQ` before it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A key's access history in a file (`IDLE` or `FREQ` before it), or given to
+/// `RESTORE` (`IDLETIME`, `FREQ`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub(crate) enum History {
+    #[default]
     None,
     /// Seconds since the last access (saved under an LRU policy).
     Idle(u64),

@@ -23,7 +23,7 @@ use bytes::Bytes;
 use super::listpack::{self, Item};
 use super::{BadFormat, crc64, intset, lzf, ziplist};
 use crate::Blob;
-use crate::number::{IntBuf, format_double, is_c_space, parse_i64};
+use crate::number::{IntBuf, format_double, parse_i64, strtod_prefix};
 use crate::value::{HashValue, ListValue, SetValue, SortedSet, Value, ValueRef};
 
 /// The RDB version Redis 7.0 writes (and the newest it reads).
@@ -379,29 +379,14 @@ fn item_bytes(item: &Item<'_>) -> Vec<u8> {
     item.to_bytes().into_owned()
 }
 
-/// The number C's `strtod` reads at the start of `s` (after white space), `None` if
-/// none: the longest prefix that is a decimal number, `inf`, `infinity` or `nan`.
-fn strtod_prefix(s: &[u8]) -> Option<f64> {
-    let start = s.iter().position(|&b| !is_c_space(b)).unwrap_or(s.len());
-    let s = &s[start..];
-    // A number is ASCII; longer texts are not numbers C reads differently.
-    let ascii = s
-        .iter()
-        .take_while(|b| b.is_ascii_graphic())
-        .count()
-        .min(400);
-    (1..=ascii).rev().find_map(|n| {
-        let text = std::str::from_utf8(&s[..n]).ok()?;
-        let plain = text.trim_start_matches(['+', '-']);
-        // Rust also reads forms C does not ("1_000" is refused by both; ".e1" by both).
-        if plain.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-            || ["inf", "infinity", "nan"].contains(&plain.to_ascii_lowercase().as_str())
-        {
-            text.parse::<f64>().ok()
-        } else {
-            None
-        }
-    })
+/// The elements of a nested compact encoding: a ziplist (what Redis before 7.0 wrote)
+/// or a listpack.
+fn packed_items(blob: &[u8], ziplist: bool) -> Result<Vec<Item<'_>>, BadFormat> {
+    if ziplist {
+        ziplist::decode(blob)
+    } else {
+        listpack::decode(blob)
+    }
 }
 
 /// A score stored in a listpack or ziplist (`zzlGetScore`: `strtod` of at most 127
@@ -537,17 +522,12 @@ pub(crate) fn load_any(kind: u8, input: &mut Input<'_>, max: usize) -> Result<Va
         }
         TYPE_LIST_ZIPLIST => {
             let blob = input.string(max)?;
-            let items = ziplist::decode(&blob)?;
-            let items: Vec<Vec<u8>> = items.iter().map(item_bytes).collect();
+            let items: Vec<Vec<u8>> = packed_items(&blob, true)?.iter().map(item_bytes).collect();
             list_of(items.iter().map(Vec::as_slice))
         }
         TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK => {
             let blob = input.string(max)?;
-            let items = if kind == TYPE_HASH_ZIPLIST {
-                ziplist::decode(&blob)?
-            } else {
-                listpack::decode(&blob)?
-            };
+            let items = packed_items(&blob, kind == TYPE_HASH_ZIPLIST)?;
             let owned: Vec<(Vec<u8>, Vec<u8>)> = pairs(&items)?
                 .map(|(f, v)| (item_bytes(f), item_bytes(v)))
                 .collect();
@@ -556,11 +536,7 @@ pub(crate) fn load_any(kind: u8, input: &mut Input<'_>, max: usize) -> Result<Va
         }
         TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => {
             let blob = input.string(max)?;
-            let items = if kind == TYPE_ZSET_ZIPLIST {
-                ziplist::decode(&blob)?
-            } else {
-                listpack::decode(&blob)?
-            };
+            let items = packed_items(&blob, kind == TYPE_ZSET_ZIPLIST)?;
             zset_of(
                 pairs(&items)?.map(|(m, s)| Ok((item_bytes(m), item_score(s)?))),
                 true,
@@ -590,11 +566,7 @@ fn load_quicklist(kind: u8, input: &mut Input<'_>, max: usize) -> Result<Value, 
         match container {
             CONTAINER_PLAIN => items.push(blob.to_vec()),
             CONTAINER_PACKED => {
-                let node = if kind == TYPE_LIST_QUICKLIST {
-                    ziplist::decode(&blob)?
-                } else {
-                    listpack::decode(&blob)?
-                };
+                let node = packed_items(&blob, kind == TYPE_LIST_QUICKLIST)?;
                 items.extend(node.iter().map(item_bytes));
             }
             _ => return Err(BadFormat),
