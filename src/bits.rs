@@ -188,6 +188,13 @@ impl<'s> Bits<'s> {
                 }
             })?;
             e.notify(notify::STRING, "setbit");
+            let key = e.key();
+            e.propagate(|r| {
+                r.arg("SETBIT")
+                    .arg(key)
+                    .uint(offset)
+                    .arg(if value { "1" } else { "0" });
+            });
             Ok(old)
         })
     }
@@ -407,13 +414,20 @@ impl<'s> Bits<'s> {
                 };
             }
             let mut dest = many.entry(0);
+            let key = dest.key();
             if out.is_empty() {
                 if dest.remove() {
                     dest.notify(notify::GENERIC, "del");
+                    dest.propagate(|r| {
+                        r.arg("DEL").arg(key);
+                    });
                 }
             } else {
                 dest.put_str(&out, Deadline::Clear);
                 dest.notify(notify::STRING, "set");
+                dest.propagate(|r| {
+                    r.arg("SET").arg(key).arg(&out);
+                });
             }
             Ok(len)
         })
@@ -466,6 +480,29 @@ impl<'s> Bits<'s> {
                 plan.iter().map(|p| p.run(buf)).collect()
             })?;
             e.notify(notify::STRING, "setbit");
+            // Its writes, in order, each under the overflow rule it ran with.
+            let key = e.key();
+            e.propagate(|r| {
+                r.arg("BITFIELD").arg(key);
+                let mut overflow = Overflow::Wrap;
+                for p in plan.iter().filter(|p| p.write) {
+                    if p.overflow != overflow {
+                        overflow = p.overflow;
+                        r.arg("OVERFLOW").arg(match overflow {
+                            Overflow::Wrap => "WRAP",
+                            Overflow::Sat => "SAT",
+                            Overflow::Fail => "FAIL",
+                        });
+                    }
+                    let ty = format!("{}{}", if p.signed { 'i' } else { 'u' }, p.bits);
+                    let (name, value) = match p.kind {
+                        StepKind::Set(v) => ("SET", v),
+                        StepKind::IncrBy(v) => ("INCRBY", v),
+                        StepKind::Get => continue,
+                    };
+                    r.arg(name).arg(ty).uint(p.offset).int(value);
+                }
+            });
             Ok(replies)
         })
     }

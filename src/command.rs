@@ -14,6 +14,7 @@ mod hashes;
 mod keys;
 #[allow(clippy::many_single_char_names)]
 mod lists;
+mod open;
 mod parse;
 mod reply;
 mod server;

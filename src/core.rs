@@ -5,6 +5,7 @@
 //! reach the keyspace through an [`Access`](crate::keyspace::Access) and the registries
 //! through this.
 
+use crate::aof::{Aof, Flusher};
 use crate::persist::Snapshots;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
@@ -25,6 +26,10 @@ pub(crate) struct Core {
     pub(crate) pubsub: Arc<Registry>,
     pub(crate) clients: Clients,
     pub(crate) snapshots: Snapshots,
+    /// The append-only log, if configured (`appendonly yes`).
+    pub(crate) aof: Option<Aof>,
+    /// The thread writing the log out, once it is on.
+    flusher: Mutex<Option<Flusher>>,
     sweeper: SweeperHandle,
 }
 
@@ -45,13 +50,15 @@ impl Core {
         pubsub: Arc<Registry>,
         schedule: &Arc<Schedule>,
         active_expiry: bool,
-        snapshots: Snapshots,
+        (snapshots, aof): (Snapshots, Option<Aof>),
     ) -> Arc<Core> {
         let core = Arc::new(Core {
             keyspace,
             pubsub,
             clients: Clients::default(),
             snapshots,
+            aof,
+            flusher: Mutex::new(None),
             sweeper: SweeperHandle::new(Arc::clone(schedule)),
         });
         if active_expiry {
@@ -69,6 +76,33 @@ impl Core {
         core
     }
 
+    /// Starts appending to the log (after it was loaded): the files made ready, the
+    /// feed on, and the thread that writes it out (and syncs it every second under
+    /// `everysec`).
+    pub(crate) fn start_log(self: &Arc<Core>) -> crate::Result<()> {
+        let Some(aof) = &self.aof else {
+            return Ok(());
+        };
+        let access = self.access();
+        // No write lands between the base and the first record: every shard is held.
+        let sink = aof.open_for_append(access)?;
+        let feed = self.keyspace.feed();
+        feed.set_policy(aof.config().fsync);
+        access.with_every_shard(|| feed.start(sink))?;
+        let weak: Weak<Core> = Arc::downgrade(self);
+        let flusher = Flusher::start(aof.config().fsync, move |sync| {
+            let Some(core) = weak.upgrade() else {
+                return false;
+            };
+            // An error is kept by the feed: writes are refused until a flush succeeds.
+            let _ = core.keyspace.feed().flush(sync);
+            true
+        })
+        .map_err(|e| crate::Error::Io(format!("starting the log's thread: {e}")))?;
+        *self.flusher.lock() = Some(flusher);
+        Ok(())
+    }
+
     /// The keyspace as a handle outside any transaction reaches it.
     pub(crate) fn access(&self) -> Access<'_> {
         self.keyspace.access()
@@ -77,6 +111,14 @@ impl Core {
     #[cfg(test)]
     pub(crate) fn sweeper_thread(&self) -> Option<std::thread::ThreadId> {
         self.sweeper.thread_id()
+    }
+}
+
+impl Drop for Core {
+    /// The log's last records written out and synced before the store goes.
+    fn drop(&mut self) {
+        self.flusher.get_mut().take();
+        let _ = self.keyspace.feed().stop();
     }
 }
 

@@ -91,6 +91,10 @@ pub enum Error {
     /// `BGSAVE`).
     #[error("ERR Background save already in progress")]
     BackgroundSaveInProgress,
+    /// A write refused because the append-only log could not be written or synced
+    /// (the system's reason): it is refused until the log can be written again.
+    #[error("MISCONF Errors writing to the AOF file: {0}")]
+    Misconf(String),
     /// `RESTORE` without `REPLACE` onto a key that exists.
     #[error("BUSYKEY Target key name already exists.")]
     BusyKey,

@@ -13,7 +13,7 @@
 
 use std::iter::FusedIterator;
 
-use crate::keyspace::{Access, EntryMut, notify};
+use crate::keyspace::{Access, EntryMut, Rec, notify};
 use crate::number::{self, IntBuf, Ld};
 use crate::scan::{Batches, ScanOptions};
 use crate::value::dict::Picks;
@@ -65,12 +65,14 @@ impl<'s> Hashes<'s> {
         key: &[u8],
         f: impl FnOnce(&mut HashValue) -> Result<R>,
         event: impl FnOnce(&R) -> Option<&'static str>,
+        record: impl FnOnce(&R, &mut Rec<'_>),
     ) -> Result<R> {
         self.ks().admit()?;
         self.ks().write(self.db, key, |e: &mut EntryMut<'_>| {
             let out = e.update::<HashValue, R>(f)?;
             if let Some(event) = event(&out) {
                 e.notify(notify::HASH, event);
+                e.propagate(|r| record(&out, r));
             }
             Ok(out)
         })
@@ -119,6 +121,12 @@ impl<'s> Hashes<'s> {
                     .count())
             },
             |_| Some("hset"),
+            |_, r| {
+                r.arg("HSET").arg(key);
+                for (f, v) in &pairs {
+                    r.arg(f).arg(v);
+                }
+            },
         )
     }
 
@@ -162,6 +170,9 @@ impl<'s> Hashes<'s> {
             key.as_ref(),
             |h| Ok(h.get(field).is_none() && h.set(field, value)),
             |&set| set.then_some("hset"),
+            |_, r| {
+                r.arg("HSET").arg(key.as_ref()).arg(field).arg(value);
+            },
         )
     }
 
@@ -331,6 +342,10 @@ impl<'s> Hashes<'s> {
                 .map(Option::unwrap_or_default)?;
             if removed > 0 {
                 e.notify_then_del(notify::HASH, "hdel");
+                let key = e.key();
+                e.propagate(|r| {
+                    r.arg("HDEL").arg(key).args(fields.iter());
+                });
             }
             Ok(removed)
         })
@@ -423,6 +438,9 @@ impl<'s> Hashes<'s> {
                 Ok(sum)
             },
             |_| Some("hincrby"),
+            |_, r| {
+                r.arg("HINCRBY").arg(key.as_ref()).arg(field).int(delta);
+            },
         )
     }
 
@@ -476,6 +494,10 @@ impl<'s> Hashes<'s> {
                 Ok(text)
             },
             |_| Some("hincrbyfloat"),
+            // As Redis propagates it: the result, not the addition (floats round).
+            |text, r| {
+                r.arg("HSET").arg(key).arg(field).arg(text);
+            },
         )
     }
 

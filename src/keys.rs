@@ -327,7 +327,7 @@ impl<'s> Keys<'s> {
         let keys: Vec<K> = keys.into_iter().collect();
         let located = self.located(&keys);
         self.ks().write_many(&located, |many| {
-            Ok((0..located.len())
+            let removed: Vec<usize> = (0..located.len())
                 .filter(|&n| {
                     let mut e = many.entry(n);
                     let removed = e.remove();
@@ -336,7 +336,13 @@ impl<'s> Keys<'s> {
                     }
                     removed
                 })
-                .count())
+                .collect();
+            if !removed.is_empty() {
+                many.propagate(self.db, |r| {
+                    r.arg("DEL").args(removed.iter().map(|&n| located[n].1));
+                });
+            }
+            Ok(removed.len())
         })
     }
 
@@ -589,6 +595,9 @@ impl<'s> Keys<'s> {
                 // Redis's order: the destination's `new`, then `rename_from`, `rename_to`.
                 many.entry(0).notify(notify::GENERIC, "rename_from");
                 many.entry(1).notify(notify::GENERIC, "rename_to");
+                many.propagate(self.db, |r| {
+                    r.arg("RENAME").arg(src).arg(dst);
+                });
                 Ok(true)
             })
     }
@@ -641,6 +650,10 @@ impl<'s> Keys<'s> {
                 target.remove();
                 target.put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
                 target.notify(notify::GENERIC, "copy_to");
+                many.propagate(self.db, |r| {
+                    r.arg("COPY").arg(src).arg(dst);
+                    r.arg("DB").uint(to_db as u64).arg("REPLACE");
+                });
                 Ok(true)
             })
     }
@@ -729,6 +742,9 @@ impl<'s> Keys<'s> {
                 if at.is_none_or(|at| at <= now) {
                     if entry.remove() {
                         entry.notify(notify::GENERIC, "del");
+                        entry.propagate(|r| {
+                            r.arg("DEL").arg(key);
+                        });
                     }
                     return Ok(());
                 }
@@ -741,6 +757,21 @@ impl<'s> Keys<'s> {
             );
             entry.set_history(options.history);
             entry.notify(notify::GENERIC, "restore");
+            // As Redis propagates it: the deadline absolute (`ABSTTL`).
+            entry.propagate(|r| {
+                r.arg("RESTORE").arg(key);
+                r.uint(deadline.flatten().unwrap_or(0));
+                r.arg(payload).arg("REPLACE").arg("ABSTTL");
+                match options.history {
+                    crate::rdb::file::History::None => {}
+                    crate::rdb::file::History::Idle(s) => {
+                        r.arg("IDLETIME").uint(s);
+                    }
+                    crate::rdb::file::History::Freq(f) => {
+                        r.arg("FREQ").int(i64::from(f));
+                    }
+                }
+            });
             Ok(())
         })
     }
@@ -780,6 +811,9 @@ impl<'s> Keys<'s> {
                 .put(value, expires_at.map_or(Deadline::Clear, Deadline::At));
             many.entry(0).notify(notify::GENERIC, "move_from");
             many.entry(1).notify(notify::GENERIC, "move_to");
+            many.propagate(self.db, |r| {
+                r.arg("MOVE").arg(key).uint(db as u64);
+            });
             Ok(true)
         })
     }
@@ -977,6 +1011,16 @@ impl<'s> Keys<'s> {
             }
             // A deadline not after "now" deleted the key.
             e.notify(notify::GENERIC, if e.exists() { "expire" } else { "del" });
+            // As Redis propagates it: absolute, or `DEL`.
+            if e.exists() {
+                e.propagate(|r| {
+                    r.arg("PEXPIREAT").arg(key).uint(at);
+                });
+            } else {
+                e.propagate(|r| {
+                    r.arg("DEL").arg(key);
+                });
+            }
             Ok(true)
         })
     }
@@ -1085,6 +1129,10 @@ impl<'s> Keys<'s> {
             let persisted = e.expires_at().is_some() && e.set_expires_at(None);
             if persisted {
                 e.notify(notify::GENERIC, "persist");
+                let key = e.key();
+                e.propagate(|r| {
+                    r.arg("PERSIST").arg(key);
+                });
             }
             Ok(persisted)
         })

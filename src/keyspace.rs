@@ -29,6 +29,7 @@ pub(crate) mod blocking;
 mod entry;
 pub(crate) mod evict;
 pub(crate) mod expiry;
+pub(crate) mod feed;
 mod log;
 mod many;
 pub(crate) mod notify;
@@ -57,6 +58,7 @@ use table::{KeyHasher, Table, hash_key};
 
 pub(crate) use access::Access;
 pub(crate) use entry::EntryMut;
+pub(crate) use feed::Rec;
 pub(crate) use log::Rollback;
 pub(crate) use many::{Many, ManyRead};
 pub(crate) use txn::{Locked, Whole};
@@ -130,6 +132,8 @@ pub(crate) struct Keyspace {
     memory: evict::Memory,
     /// The longest string a command may make (`proto-max-bulk-len`).
     max_string_size: usize,
+    /// The changes, as commands, for the append-only log (off unless it is on).
+    feed: feed::Feed,
 }
 
 impl Keyspace {
@@ -165,6 +169,7 @@ impl Keyspace {
             stats: stats::Stats::default(),
             memory: evict::Memory::default(),
             max_string_size: usize::MAX,
+            feed: feed::Feed::default(),
         }
     }
 
@@ -225,6 +230,11 @@ impl Keyspace {
         if self.memory.over() {
             self.evict_to_limit();
         }
+    }
+
+    /// The feed of changes for the append-only log.
+    pub(crate) fn feed(&self) -> &feed::Feed {
+        &self.feed
     }
 
     /// The `INFO stats` counters.

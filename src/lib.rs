@@ -42,6 +42,7 @@
 //! | L7 wire | `command` (+ `command/table`, one file per family), `redis_rs` | [`Connection`], [`Reply`]: Redis's command syntax over the handles; (feature `redis-rs`) redis-rs's `ConnectionLike` | `server.c`, `networking.c` |
 //! | `error` | [`Error`], [`Result`] | |
 
+mod aof;
 mod bits;
 mod blob;
 mod clock;
@@ -141,6 +142,7 @@ pub mod fuzzing {
 
 pub use keyspace::blocking::CancelToken;
 pub use keyspace::evict::EvictionPolicy;
+pub use keyspace::feed::AppendFsync;
 pub use keyspace::notify::KeyspaceEvents;
 pub use keyspace::pubsub::Message;
 pub use lists::{Insertion, LRangeIter, Lists, LposOptions, Matches, Position, Side};

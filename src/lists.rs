@@ -40,6 +40,14 @@ pub(crate) use crate::value::ListValue;
 pub use crate::value::list::Side;
 
 impl Side {
+    /// Redis's name of this end (`LMOVE`'s arguments).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Side::Left => "LEFT",
+            Side::Right => "RIGHT",
+        }
+    }
+
     /// The keyspace event of a pop from this end.
     pub(crate) fn pop_event(self) -> &'static str {
         match self {
@@ -247,26 +255,40 @@ fn pop_n(
                 .filter_map(|_| l.pop(side))
                 .collect::<Vec<_>>()
         },
-        |p| !p.is_empty(),
+        Vec::len,
     )
 }
 
 /// `LPOP`/`RPOP` of one element: [`pop_n`] without a vector to hold it.
 fn pop_one(ks: Access<'_>, db: usize, key: &[u8], side: Side) -> Result<Option<Blob>> {
-    Ok(pop_with((ks, db, key, side), |l| l.pop(side), Option::is_some)?.flatten())
+    Ok(pop_with(
+        (ks, db, key, side),
+        |l| l.pop(side),
+        |p| usize::from(p.is_some()),
+    )?
+    .flatten())
 }
 
 /// Pops what `take` takes from the list at `key` (`None` if there is none), with the
-/// pop's keyspace event if `any` says something was taken.
+/// pop's keyspace event and record if `count` says something was taken. Blocking pops
+/// are recorded so too: as the plain pop they made.
 fn pop_with<T>(
     (ks, db, key, side): (Access<'_>, usize, &[u8], Side),
     take: impl FnOnce(&mut ListValue) -> T,
-    any: impl FnOnce(&T) -> bool,
+    count: impl FnOnce(&T) -> usize,
 ) -> Result<Option<T>> {
     ks.write(db, key, |e| {
         let popped = e.update_existing::<ListValue, _>(|l| Ok(take(l)))?;
-        if popped.as_ref().is_some_and(any) {
+        let n = popped.as_ref().map_or(0, count);
+        if n > 0 {
             e.notify_then_del(notify::LIST, side.pop_event());
+            e.propagate(|r| {
+                r.arg(if side == Side::Left { "LPOP" } else { "RPOP" })
+                    .arg(key);
+                if n > 1 {
+                    r.uint(n as u64);
+                }
+            });
         }
         Ok(popped)
     })
@@ -303,6 +325,13 @@ fn move_one(
         dst_entry.notify(notify::LIST, to.push_event());
         many.entry(0)
             .notify_then_del(notify::LIST, from.pop_event());
+        many.propagate(db, |r| {
+            r.arg("LMOVE")
+                .arg(src)
+                .arg(dst)
+                .arg(from.name())
+                .arg(to.name());
+        });
         Ok(Some(elem))
     })
 }
@@ -394,6 +423,11 @@ impl<'s> Lists<'s> {
             if len > 0 {
                 e.signal_ready();
                 e.notify(notify::LIST, side.push_event());
+                e.propagate(|r| {
+                    r.arg(if side == Side::Left { "LPUSH" } else { "RPUSH" })
+                        .arg(key);
+                    r.args(elems.iter());
+                });
             }
             Ok(len)
         })
@@ -639,6 +673,10 @@ impl<'s> Lists<'s> {
             })?
             .ok_or(Error::NoSuchKey)?;
             e.notify(notify::LIST, "lset");
+            let key = e.key();
+            e.propagate(|r| {
+                r.arg("LSET").arg(key).int(index).arg(elem);
+            });
             Ok(())
         })
     }
@@ -689,6 +727,16 @@ impl<'s> Lists<'s> {
             if let Insertion::Len(_) = done {
                 e.signal_ready();
                 e.notify(notify::LIST, "linsert");
+                let key = e.key();
+                e.propagate(|r| {
+                    r.arg("LINSERT").arg(key);
+                    r.arg(if position == Position::After {
+                        "AFTER"
+                    } else {
+                        "BEFORE"
+                    });
+                    r.arg(pivot).arg(elem);
+                });
             }
             Ok(done)
         })
@@ -777,6 +825,10 @@ impl<'s> Lists<'s> {
             })?
             .map_or(Ok(()), |()| {
                 e.notify_then_del(notify::LIST, "ltrim");
+                let key = e.key();
+                e.propagate(|r| {
+                    r.arg("LTRIM").arg(key).int(start).int(stop);
+                });
                 Ok(())
             })
         })
@@ -844,6 +896,15 @@ impl<'s> Lists<'s> {
                 .map(Option::unwrap_or_default)?;
             if removed > 0 {
                 e.notify_then_del(notify::LIST, "lrem");
+                let count = match matches {
+                    Matches::All => 0,
+                    Matches::First(n) => i64::try_from(n).unwrap_or(i64::MAX),
+                    Matches::Last(n) => -i64::try_from(n).unwrap_or(i64::MAX),
+                };
+                let key = e.key();
+                e.propagate(|r| {
+                    r.arg("LREM").arg(key).int(count).arg(elem);
+                });
             }
             Ok(removed)
         })

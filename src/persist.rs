@@ -119,7 +119,7 @@ impl Snapshots {
 /// Writes `bytes` to `path` through a new temporary file in `dir` (`temp-<pid>-<n>.rdb`:
 /// Redis's name, made unique for the several stores a process may have), synced
 /// before the rename, and the directory synced after it.
-fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     static SAVES: AtomicU64 = AtomicU64::new(0);
     let n = SAVES.fetch_add(1, Ordering::Relaxed);
     let temp = dir.join(format!("temp-{}-{n}.rdb", std::process::id()));

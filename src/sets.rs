@@ -120,6 +120,10 @@ impl<'s> Sets<'s> {
             })?;
             if added > 0 {
                 e.notify(notify::SET, "sadd");
+                let key = e.key();
+                e.propagate(|r| {
+                    r.arg("SADD").arg(key).args(members.iter());
+                });
             }
             Ok(added)
         })
@@ -155,6 +159,10 @@ impl<'s> Sets<'s> {
                 .map(Option::unwrap_or_default)?;
             if removed > 0 {
                 e.notify_then_del(notify::SET, "srem");
+                let key = e.key();
+                e.propagate(|r| {
+                    r.arg("SREM").arg(key).args(members.iter());
+                });
             }
             Ok(removed)
         })
@@ -283,8 +291,16 @@ impl<'s> Sets<'s> {
                 }
                 Ok(picked)
             })?;
-            if popped.as_ref().is_some_and(|p| !p.is_empty()) {
+            if let Some(p) = popped.as_ref().filter(|p| !p.is_empty()) {
                 e.notify_then_del(notify::SET, "spop");
+                // As Redis propagates it: the members taken, or `DEL` for all of them.
+                e.propagate(|r| {
+                    if e.exists() {
+                        r.arg("SREM").arg(key).args(p.iter());
+                    } else {
+                        r.arg("DEL").arg(key);
+                    }
+                });
             }
             Ok(popped)
         })
@@ -379,6 +395,9 @@ impl<'s> Sets<'s> {
                     return Ok(false);
                 }
                 many.entry(0).notify_then_del(notify::SET, "srem");
+                many.propagate(self.db, |r| {
+                    r.arg("SMOVE").arg(src).arg(dst).arg(member);
+                });
                 // A member the destination already holds leaves it untouched: its
                 // watchers are not told.
                 if opt::<SetValue>(many.get(1))?.is_some_and(|s| s.contains(member)) {
@@ -426,10 +445,16 @@ impl<'s> Sets<'s> {
             if len == 0 {
                 if entry.remove() {
                     entry.notify(notify::GENERIC, "del");
+                    entry.propagate(|r| {
+                        r.arg("DEL").arg(dst);
+                    });
                 }
             } else {
                 entry.put(Value::Set(result), Deadline::Clear);
                 entry.notify(notify::SET, op.store_name());
+                entry.propagate(|r| {
+                    r.arg(op.store_name()).arg(dst).args(keys.iter());
+                });
             }
             Ok(len)
         })

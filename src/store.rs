@@ -6,9 +6,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::clock::{Clock, ClockSource};
 
+use crate::aof::{Aof, AofConfig};
 use crate::core::Core;
 use crate::keyspace::Rollback;
 use crate::keyspace::expiry::Schedule;
+use crate::keyspace::feed::AppendFsync;
 use crate::keyspace::notify::{KeyspaceEvents, Notifier};
 use crate::keyspace::pubsub::Registry;
 use crate::keyspace::{Access, Keyspace};
@@ -909,6 +911,8 @@ pub struct StoreBuilder {
     idle_times: bool,
     dir: PathBuf,
     dbfilename: String,
+    appendonly: bool,
+    aof: AofConfig,
 }
 
 impl Default for StoreBuilder {
@@ -945,6 +949,8 @@ impl StoreBuilder {
             idle_times: false,
             dir: PathBuf::from("."),
             dbfilename: "dump.rdb".to_owned(),
+            appendonly: false,
+            aof: AofConfig::default(),
         }
     }
 
@@ -1214,9 +1220,16 @@ impl StoreBuilder {
         keyspace.memory().set_limit(self.max_memory);
         keyspace.memory().set_idle_times(self.idle_times);
         keyspace.memory().set_policy(self.policy);
+        let aof = self.appendonly.then(|| Aof::new(&self.dir, self.aof));
         let snapshots = Snapshots::new(self.dir, self.dbfilename, started);
         Store {
-            core: Core::start(keyspace, pubsub, &schedule, self.active_expiry, snapshots),
+            core: Core::start(
+                keyspace,
+                pubsub,
+                &schedule,
+                self.active_expiry,
+                (snapshots, aof),
+            ),
         }
     }
 
@@ -1260,35 +1273,117 @@ impl StoreBuilder {
         self
     }
 
-    /// Builds the store and loads the snapshot in [`dir`](Self::dir), if there is one —
-    /// a file this store or a real Redis (RDB version 10 or older) wrote. Keys whose
-    /// deadline has passed are left out, as Redis leaves them out at start.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Io`](crate::Error::Io) if the file cannot be read, or is not a snapshot
-    /// this store can load (a damaged one, one with a stream, module data or functions):
-    /// the message names the file and the byte offset.
+    /// Keeps an append-only log of every change (Redis's `appendonly`; default off),
+    /// in Redis 7.0's multi-part format under [`dir`](Self::dir)/`appendonlydir`, which a
+    /// redis-server started on the same directory loads. [`open`](Self::open) loads it
+    /// (rather than the snapshot) and appends to it from then on.
     ///
     /// # Examples
     ///
     /// ```
-    /// let dir = std::env::temp_dir().join(format!("embedis-doc-open-{}", std::process::id()));
+    /// use embedis::AppendFsync;
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-aof-{}", std::process::id()));
     /// std::fs::create_dir_all(&dir)?;
-    /// let store = embedis::Store::builder().dir(&dir).open()?;
-    /// store.hashes().hset("user:1", [("name", "ann")])?;
-    /// store.save()?;
+    /// let open = || embedis::Store::builder().dir(&dir).appendonly(true).appendfsync(AppendFsync::Always).open();
+    /// let store = open()?;
+    /// store.lists().rpush("jobs", ["a", "b"])?;
+    /// store.lists().lpop("jobs")?;
     /// drop(store);
-    /// let again = embedis::Store::builder().dir(&dir).open()?;
-    /// assert_eq!(again.hashes().hget("user:1", "name")?.unwrap(), "ann");
+    /// assert_eq!(open()?.lists().lrange("jobs", 0, -1)?, ["b"]);
+    /// assert!(dir.join("appendonlydir/appendonly.aof.manifest").exists());
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn open(mut self) -> Result<Store> {
+    pub fn appendonly(mut self, on: bool) -> Self {
+        self.appendonly = on;
+        self
+    }
+
+    /// When the log is synced to disk (Redis's `appendfsync`; default
+    /// [`EverySec`](AppendFsync::EverySec)). Under [`Always`](AppendFsync::Always) a
+    /// write returns only once it is on disk.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = embedis::Store::builder().appendonly(true).appendfsync(embedis::AppendFsync::No);
+    /// # let _ = builder;
+    /// ```
+    pub fn appendfsync(mut self, policy: AppendFsync) -> Self {
+        self.aof.fsync = policy;
+        self
+    }
+
+    /// The log's directory, inside [`dir`](Self::dir) (Redis's `appenddirname`; default
+    /// `appendonlydir`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-aofdir-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = embedis::Store::builder().dir(&dir).appendonly(true).appenddirname("log").open()?;
+    /// assert!(dir.join("log/appendonly.aof.manifest").exists());
+    /// # drop(store);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn appenddirname(mut self, name: impl Into<String>) -> Self {
+        self.aof.dirname = name.into();
+        self
+    }
+
+    /// The prefix of the log's file names (Redis's `appendfilename`; default
+    /// `appendonly.aof`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-aofname-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = embedis::Store::builder().dir(&dir).appendonly(true).appendfilename("log.aof").open()?;
+    /// assert!(dir.join("appendonlydir/log.aof.manifest").exists());
+    /// # drop(store);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn appendfilename(mut self, name: impl Into<String>) -> Self {
+        self.aof.filename = name.into();
+        self
+    }
+
+    /// Whether a log whose last command is torn (a crash mid-write) is cut there and
+    /// loaded (Redis's `aof-load-truncated`; default `true`), rather than refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = embedis::Store::builder().appendonly(true).aof_load_truncated(false);
+    /// # let _ = builder;
+    /// ```
+    pub fn aof_load_truncated(mut self, on: bool) -> Self {
+        self.aof.load_truncated = on;
+        self
+    }
+
+    /// Builds the store and loads what is in [`dir`](Self::dir), calling `run` for
+    /// each command of the log (see `command/open.rs`).
+    pub(crate) fn open_with(
+        mut self,
+        run: impl Fn(&Store, &[Vec<u8>]) -> Result<()>,
+    ) -> Result<Store> {
         // As Redis, nothing is evicted while loading: the limit applies once loaded.
         let limit = std::mem::take(&mut self.max_memory);
         let store = self.build();
-        store.core.snapshots.load(store.access())?;
+        match &store.core.aof {
+            Some(aof) => {
+                aof.load(store.access(), &mut |args| run(&store, args))?;
+                store.core.start_log()?;
+            }
+            None => {
+                store.core.snapshots.load(store.access())?;
+            }
+        }
         if limit > 0 {
             store.set_max_memory(limit);
         }

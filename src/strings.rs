@@ -248,12 +248,32 @@ pub(crate) fn deadline(ks: Access<'_>, expiry: Expiry, cmd: &'static str) -> Res
     })
 }
 
-/// The events of a `SET` that wrote: `set`, and `expire` if it set a deadline.
-fn notify_set(e: &EntryMut<'_>, deadline: Deadline) {
+/// The events of a `SET` that wrote: `set`, and `expire` if it set a deadline; and its
+/// record, as Redis propagates it: the deadline as `PXAT`, `DEL` if it had passed.
+fn notify_set(e: &EntryMut<'_>, value: &[u8], deadline: Deadline) {
     e.notify(notify::STRING, "set");
     if matches!(deadline, Deadline::At(_)) {
         e.notify(notify::GENERIC, "expire");
     }
+    let key = e.key();
+    if !e.exists() {
+        e.propagate(|r| {
+            r.arg("DEL").arg(key);
+        });
+        return;
+    }
+    e.propagate(|r| {
+        r.arg("SET").arg(key).arg(value);
+        match deadline {
+            Deadline::At(at) => {
+                r.arg("PXAT").uint(at);
+            }
+            Deadline::Keep => {
+                r.arg("KEEPTTL");
+            }
+            Deadline::Clear => {}
+        }
+    });
 }
 
 /// Commands on string values. Obtained from [`Store::strings`](crate::Store::strings) or
@@ -349,7 +369,7 @@ impl<'s> Strings<'s> {
         self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             e.put_str(value, Deadline::Clear);
-            e.notify(notify::STRING, "set");
+            notify_set(e, value, Deadline::Clear);
             Ok(())
         })
     }
@@ -384,7 +404,7 @@ impl<'s> Strings<'s> {
             let write = options.condition.allows(e.exists());
             if write {
                 e.put_str(value, deadline);
-                notify_set(e, deadline);
+                notify_set(e, value, deadline);
             }
             Ok(write)
         })
@@ -424,7 +444,7 @@ impl<'s> Strings<'s> {
             let write = options.condition.allows(old.is_some());
             if write {
                 e.put_str(value, deadline);
-                notify_set(e, deadline);
+                notify_set(e, value, deadline);
             }
             Ok(old)
         })
@@ -518,7 +538,7 @@ impl<'s> Strings<'s> {
         self.ks().admit()?;
         self.ks().write(self.db, key, |e| {
             e.put_str(value, deadline);
-            notify_set(e, deadline);
+            notify_set(e, value, deadline);
             Ok(())
         })
     }
@@ -580,6 +600,12 @@ impl<'s> Strings<'s> {
                 e.put_str(v.as_ref(), Deadline::Clear);
                 e.notify(notify::STRING, "set");
             }
+            many.propagate(self.db, |r| {
+                r.arg("MSET");
+                for (k, v) in &pairs {
+                    r.arg(k).arg(v);
+                }
+            });
             Ok(true)
         })
     }
@@ -647,10 +673,26 @@ impl<'s> Strings<'s> {
                     Deadline::At(at) => Some(at),
                     Deadline::Keep | Deadline::Clear => None,
                 });
+                let key = e.key();
                 match deadline {
-                    Deadline::At(_) if !e.exists() => e.notify(notify::GENERIC, "del"),
-                    Deadline::At(_) => e.notify(notify::GENERIC, "expire"),
-                    Deadline::Clear if had.is_some() => e.notify(notify::GENERIC, "persist"),
+                    Deadline::At(_) if !e.exists() => {
+                        e.notify(notify::GENERIC, "del");
+                        e.propagate(|r| {
+                            r.arg("DEL").arg(key);
+                        });
+                    }
+                    Deadline::At(at) => {
+                        e.notify(notify::GENERIC, "expire");
+                        e.propagate(|r| {
+                            r.arg("PEXPIREAT").arg(key).uint(at);
+                        });
+                    }
+                    Deadline::Clear if had.is_some() => {
+                        e.notify(notify::GENERIC, "persist");
+                        e.propagate(|r| {
+                            r.arg("PERSIST").arg(key);
+                        });
+                    }
                     Deadline::Keep | Deadline::Clear => {}
                 }
             } else {
@@ -681,6 +723,10 @@ impl<'s> Strings<'s> {
             if value.is_some() {
                 e.remove();
                 e.notify(notify::GENERIC, "del");
+                let key = e.key();
+                e.propagate(|r| {
+                    r.arg("DEL").arg(key);
+                });
             } else {
                 // A read, as Redis looks the key up.
                 e.notify(notify::KEY_MISS, "keymiss");
@@ -763,6 +809,10 @@ impl<'s> Strings<'s> {
                 buf.len()
             })?;
             e.notify(notify::STRING, "setrange");
+            let key = e.key();
+            e.propagate(|r| {
+                r.arg("SETRANGE").arg(key).uint(offset as u64).arg(value);
+            });
             Ok(len)
         })
     }
@@ -817,6 +867,10 @@ impl<'s> Strings<'s> {
                 buf.len()
             })?;
             e.notify(notify::STRING, "append");
+            let key = e.key();
+            e.propagate(|r| {
+                r.arg("APPEND").arg(key).arg(value);
+            });
             Ok(len)
         })
     }
@@ -877,6 +931,10 @@ impl<'s> Strings<'s> {
             let value = current.checked_add(delta).ok_or(Error::Overflow)?;
             e.put_str(IntBuf::new(value).as_bytes(), Deadline::Keep);
             e.notify(notify::STRING, "incrby");
+            let key = e.key();
+            e.propagate(|r| {
+                r.arg("INCRBY").arg(key).int(delta);
+            });
             Ok(value)
         })
     }
@@ -934,6 +992,11 @@ impl<'s> Strings<'s> {
             let text = number::incr_by_float(e.str()?.map(StrRef::bytes), delta)?;
             e.put_str(text.as_bytes(), Deadline::Keep);
             e.notify(notify::STRING, "incrbyfloat");
+            // As Redis propagates it: the result, not the addition (floats round).
+            let key = e.key();
+            e.propagate(|r| {
+                r.arg("SET").arg(key).arg(&text).arg("KEEPTTL");
+            });
             Ok(text)
         })
     }

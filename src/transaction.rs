@@ -199,7 +199,7 @@ where
     let out = f(&tx);
     match out {
         Ok(out) => {
-            locked.commit();
+            locked.commit()?;
             Ok(out)
         }
         Err(e) => {
@@ -258,7 +258,7 @@ pub(crate) fn run_queue<R>(
         Rollback::No,
     )?;
     let out = f(Access::held(&core.keyspace, &locked));
-    locked.commit();
+    locked.commit()?;
     Ok(out)
 }
 

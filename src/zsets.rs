@@ -56,6 +56,7 @@ use rand::Rng;
 
 use crate::keyspace::blocking::CancelToken;
 use crate::keyspace::{Access, Deadline, notify};
+use crate::number;
 use crate::scan::{Batches, ScanOptions};
 use crate::value::dict::Picks;
 use crate::value::{SortedSet, Value};
@@ -119,6 +120,11 @@ fn pop_n(
                 ScoreEnd::Max => "zpopmax",
             };
             e.notify_then_del(notify::ZSET, event);
+            // Blocking pops too: as the plain pop they made.
+            let n = popped.as_ref().map_or(0, Vec::len);
+            e.propagate(|r| {
+                r.arg(event).arg(key).uint(n as u64);
+            });
         }
         Ok(popped)
     })
@@ -228,6 +234,8 @@ impl<'s> ZSets<'s> {
             if options.condition.only_updates() && e.get::<SortedSet>()?.is_none() {
                 return Ok(0);
             }
+            let recording = e.recording();
+            let mut written: Vec<(&[u8], f64)> = Vec::new();
             let (counted, changed) = e.update::<SortedSet, _>(|z| {
                 let (mut counted, mut changed) = (0, false);
                 for (m, score) in &members {
@@ -240,11 +248,23 @@ impl<'s> ZSets<'s> {
                         (old.is_none() && new.is_some(), old.is_some() && new != old);
                     counted += usize::from(added || (options.ch && updated));
                     changed |= added || updated;
+                    if recording && (added || updated) {
+                        written.push((m.as_ref(), *score));
+                    }
                 }
                 Ok((counted, changed))
             })?;
             if changed {
                 e.notify(notify::ZSET, "zadd");
+                // The members it wrote, with their new scores: the effect, whatever the
+                // conditions that chose them.
+                let key = e.key();
+                e.propagate(|r| {
+                    r.arg("ZADD").arg(key);
+                    for (m, score) in &written {
+                        r.arg(number::format_double(*score)).arg(m);
+                    }
+                });
             }
             Ok(counted)
         })
@@ -303,8 +323,15 @@ impl<'s> ZSets<'s> {
                 Ok(result)
             })
             .inspect(|result| {
-                if result.is_some() {
+                if let Some(sum) = result {
                     e.notify(notify::ZSET, "zincr");
+                    let key = e.key();
+                    e.propagate(|r| {
+                        r.arg("ZADD")
+                            .arg(key)
+                            .arg(number::format_double(*sum))
+                            .arg(member);
+                    });
                 }
             })
         })
@@ -379,6 +406,10 @@ impl ZSets<'_> {
                 .map(Option::unwrap_or_default)?;
             if removed > 0 {
                 e.notify_then_del(notify::ZSET, "zrem");
+                let key = e.key();
+                e.propagate(|r| {
+                    r.arg("ZREM").arg(key).args(members.iter());
+                });
             }
             Ok(removed)
         })
@@ -541,11 +572,25 @@ fn store_sorted(
     event: &'static str,
 ) -> usize {
     let n = members.len();
+    let key = entry.key();
     if n == 0 {
         if entry.remove() {
             entry.notify(notify::GENERIC, "del");
+            entry.propagate(|r| {
+                r.arg("DEL").arg(key);
+            });
         }
     } else {
+        // The effect: the destination replaced by the members stored.
+        entry.propagate(|r| {
+            r.arg("DEL").arg(key);
+        });
+        entry.propagate(|r| {
+            r.arg("ZADD").arg(key);
+            for (m, score) in &members {
+                r.arg(number::format_double(*score)).arg(m);
+            }
+        });
         entry.put(
             Value::ZSet(SortedSet::from_sorted(members)),
             Deadline::Clear,

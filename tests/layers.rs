@@ -53,7 +53,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
     (1, "tables", &["raw"]),
     (2, "values", &["value", "value/*", "rdb", "rdb/*"]),
     (3, "engine", &["keyspace", "keyspace/*"]),
-    (4, "core", &["core", "persist"]),
+    (4, "core", &["core", "persist", "aof"]),
     (5, "commands", &["strings", "strings/*", "bits", "keys", "hashes", "lists", "sets",
                       "zsets", "zsets/*", "pubsub", "transaction", "scan"]),
     (6, "facade", &["store"]),

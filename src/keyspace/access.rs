@@ -14,6 +14,7 @@
 
 use smallvec::SmallVec;
 
+use super::feed::Unit;
 use super::log::TxLog;
 use super::many::{Located, lock_order};
 use super::table::Table;
@@ -119,11 +120,12 @@ impl<'a> Access<'a> {
     pub(super) fn tables_mut<R>(
         self,
         shards: &[usize],
-        f: impl FnOnce(&mut [&mut Table], Option<&TxLog>) -> R,
+        f: impl FnOnce(&mut [&mut Table], Option<&TxLog>, &Unit) -> R,
     ) -> Result<R> {
         match self.held {
             None => {
                 self.ks.check_not_held()?;
+                self.ks.feed.check()?;
                 // Owed shards copied first, one at a time, not while holding others.
                 self.ks.prepay(shards.iter().copied());
                 let mut guards: SmallVec<[_; 4]> =
@@ -131,11 +133,16 @@ impl<'a> Access<'a> {
                 let before: SmallVec<[usize; 4]> = guards.iter().map(|t| t.footprint()).collect();
                 let mut tables: SmallVec<[&mut Table; 4]> =
                     guards.iter_mut().map(|g| &mut **g).collect();
-                let out = f(&mut tables, None);
+                let unit = Unit::default();
+                let out = f(&mut tables, None, &unit);
                 drop(tables);
                 for ((s, table), before) in shards.iter().zip(&guards).zip(before) {
                     self.ks.publish(*s, table, before);
                 }
+                // Appended while the shards are held: in the order of the changes.
+                let end = self.ks.feed.append(&unit);
+                drop(guards);
+                self.ks.feed.settle(end)?;
                 Ok(out)
             }
             Some(held) => {
@@ -148,7 +155,7 @@ impl<'a> Access<'a> {
                 let log = held.log();
                 let all = held.with_tables(shards, &mut |tables| {
                     if let Some(f) = f.take() {
-                        out = Some(f(tables, Some(log)));
+                        out = Some(f(tables, Some(log), &log.unit));
                     }
                 });
                 match out {
@@ -167,7 +174,7 @@ impl<'a> Access<'a> {
                 self.ks.check_not_held()?;
                 Ok(f(&self.ks.shards[s].table.read()))
             }
-            Some(_) => self.tables_mut(&[s], |tables, _| f(tables[0])),
+            Some(_) => self.tables_mut(&[s], |tables, _, _| f(tables[0])),
         }
     }
 
@@ -349,15 +356,35 @@ impl<'a> Access<'a> {
         let out = match self.held {
             None => {
                 ks.check_not_held()?;
+                ks.feed.check()?;
                 let mut table = ks.lock_shard(s);
                 let before = table.footprint();
-                let out = f(&mut EntryMut::new(ks, (db, s), &mut table, key, hash, None));
+                let unit = Unit::default();
+                let out = f(&mut EntryMut::new(
+                    ks,
+                    (db, s),
+                    &mut table,
+                    key,
+                    hash,
+                    (None, &unit),
+                ));
                 ks.publish(s, &table, before);
+                // Appended while the shard is held: in the order of the changes.
+                let end = ks.feed.append(&unit);
+                drop(table);
+                ks.feed.settle(end)?;
                 out
             }
             Some(_) => {
-                return self.tables_mut(&[s], |tables, log| {
-                    f(&mut EntryMut::new(ks, (db, s), tables[0], key, hash, log))
+                return self.tables_mut(&[s], |tables, log, unit| {
+                    f(&mut EntryMut::new(
+                        ks,
+                        (db, s),
+                        tables[0],
+                        key,
+                        hash,
+                        (log, unit),
+                    ))
                 })?;
             }
         };
@@ -404,7 +431,7 @@ impl<'a> Access<'a> {
                 let tables: SmallVec<[&Table; 4]> = guards.iter().map(|g| &**g).collect();
                 read_many_in(ks, &located, &order, &tables, (touch, &mut expired), f)
             }
-            Some(_) => self.tables_mut(&order, |tables, _| {
+            Some(_) => self.tables_mut(&order, |tables, _, _| {
                 let tables: SmallVec<[&Table; 4]> = tables.iter().map(|t| &**t).collect();
                 read_many_in(ks, &located, &order, &tables, (touch, &mut expired), f)
             })?,
@@ -425,13 +452,14 @@ impl<'a> Access<'a> {
         let ks = self.ks;
         let located = self.locate_all(keys)?;
         let order = lock_order(&located);
-        let out = self.tables_mut(&order, |tables, tx| {
+        let out = self.tables_mut(&order, |tables, tx, unit| {
             let mut many = Many {
                 ks,
                 order: &order,
                 tables: tables.iter_mut().map(|t| &mut **t).collect(),
                 keys: &located,
                 tx,
+                unit,
             };
             // Each key is looked up as Redis's look-ups do: one found expired is
             // deleted first, sources included.

@@ -6,6 +6,7 @@
 
 use bytes::BytesMut;
 
+use super::feed::{Rec, Unit};
 use super::log::TxLog;
 use super::table::{Handle, Slot, Table};
 use super::{Deadline, Keyspace, notify};
@@ -24,6 +25,8 @@ pub(crate) struct EntryMut<'a> {
     slot: Option<Handle>,
     /// The log of the transaction this entry is edited in, if any.
     tx: Option<&'a TxLog>,
+    /// Where the records of its changes go (see `feed.rs`).
+    unit: &'a Unit,
 }
 
 impl<'a> EntryMut<'a> {
@@ -33,7 +36,7 @@ impl<'a> EntryMut<'a> {
         table: &'a mut Table,
         key: &'a [u8],
         hash: u64,
-        tx: Option<&'a TxLog>,
+        (tx, unit): (Option<&'a TxLog>, &'a Unit),
     ) -> Self {
         let mut slot = None;
         if let Some(entry) = table.find(hash, key) {
@@ -41,6 +44,11 @@ impl<'a> EntryMut<'a> {
             if entry.is_expired(|d| ks.passed(d)) {
                 table.remove(&ks.hasher, hash, h);
                 ks.stats.expired(1);
+                if ks.feed.on() {
+                    unit.record(db, |r| {
+                        r.arg("DEL").arg(key);
+                    });
+                }
                 ks.notify(notify::EXPIRED, "expired", db, key);
             } else {
                 ks.memory.stamp(entry, false, || ks.coarse_now());
@@ -56,11 +64,33 @@ impl<'a> EntryMut<'a> {
             hash,
             slot,
             tx,
+            unit,
         }
     }
 
     pub(crate) fn exists(&self) -> bool {
         self.slot.is_some()
+    }
+
+    /// The key.
+    pub(crate) fn key(&self) -> &'a [u8] {
+        self.key
+    }
+
+    /// Records the change just made as the command `f` builds (its effect, as Redis
+    /// propagates it), if the store records changes (see `feed.rs`).
+    #[inline]
+    pub(crate) fn propagate(&self, f: impl FnOnce(&mut Rec<'_>)) {
+        if self.ks.feed.on() {
+            self.unit.record(self.db, f);
+        }
+    }
+
+    /// Whether the store records changes: a command that must gather what its record
+    /// names (the members a range removal took) gathers it only then.
+    #[inline]
+    pub(crate) fn recording(&self) -> bool {
+        self.ks.feed.on()
     }
 
     /// Publishes keyspace event `event` (of `class`) on this key, if enabled.

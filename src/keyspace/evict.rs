@@ -707,6 +707,12 @@ impl Keyspace {
             let h = entry.handle();
             table.remove(&self.hasher, hash, h);
             self.publish(s, &table, before);
+            // As Redis propagates an eviction: `DEL`, while the shard is held.
+            if self.feed.on() {
+                self.feed.append_one(db, |r| {
+                    r.arg("DEL").arg(key);
+                });
+            }
             // Watchers are told while the key's shard is held, as by every write.
             self.watches.touch(db, key);
         }

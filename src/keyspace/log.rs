@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 use hashbrown::HashTable;
 use smallvec::SmallVec;
 
+use super::feed::Unit;
 use super::table::{SavedSlot, SlotRef, Table};
 
 /// Whether a transaction can undo its changes.
@@ -67,6 +68,8 @@ pub(crate) struct TxLog {
     pub(super) touched: RefCell<Vec<std::sync::Arc<std::sync::atomic::AtomicBool>>>,
     /// Databases whose blocked callers may find a value now (after `SWAPDB`).
     pub(super) signalled_dbs: RefCell<Vec<usize>>,
+    /// The records of its changes, appended to the feed at the commit.
+    pub(super) unit: Unit,
 }
 
 impl TxLog {
@@ -80,6 +83,7 @@ impl TxLog {
             events: RefCell::default(),
             touched: RefCell::default(),
             signalled_dbs: RefCell::default(),
+            unit: Unit::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 
 use smallvec::SmallVec;
 
+use super::feed::{Rec, Unit};
 use super::log::TxLog;
 use super::table::{SlotRef, Table};
 use super::{EntryMut, Keyspace, notify};
@@ -53,6 +54,7 @@ pub(crate) struct Many<'a> {
     pub(super) tables: SmallVec<[&'a mut Table; 4]>,
     pub(super) keys: &'a [Located<'a>],
     pub(super) tx: Option<&'a TxLog>,
+    pub(super) unit: &'a Unit,
 }
 
 impl Many<'_> {
@@ -96,7 +98,15 @@ impl Many<'_> {
             &mut *self.tables[g],
             l.key,
             l.hash,
-            self.tx,
+            (self.tx, self.unit),
         )
+    }
+
+    /// Records the command `f` builds, as the effect of a change to the keys of `db`
+    /// (see `feed.rs`), if the store records changes.
+    pub(crate) fn propagate(&self, db: usize, f: impl FnOnce(&mut Rec<'_>)) {
+        if self.ks.feed.on() {
+            self.unit.record(db, f);
+        }
     }
 }

@@ -149,6 +149,17 @@ impl Access<'_> {
         Ok(())
     }
 
+    /// Calls `f` with every shard write-locked: no command is half done while it runs.
+    pub(crate) fn with_every_shard<R>(self, f: impl FnOnce() -> R) -> Result<R> {
+        let ks = self.keyspace();
+        ks.check_not_held()?;
+        ks.prepay(0..ks.shards.len());
+        let guards: Vec<_> = (0..ks.shards.len()).map(|s| ks.lock_shard(s)).collect();
+        let out = f();
+        drop(guards);
+        Ok(out)
+    }
+
     /// Copies every shard still owed (each under its read lock, one at a time) and
     /// returns the background snapshot's file's bytes. The snapshot stays in progress
     /// (no other starts) until [`end_background`](Self::end_background), once its file

@@ -30,6 +30,7 @@ use std::cell::{Cell, RefCell};
 use parking_lot::RwLockWriteGuard;
 use smallvec::SmallVec;
 
+use super::feed::Unit;
 use super::log::{Rollback, TxLog, Undo};
 use super::table::{SavedSlot, Table};
 use super::{EntryMut, HELD_BY_THIS_THREAD, HELD_OUTSIDE, Keyspace};
@@ -130,6 +131,7 @@ impl<'k> Locked<'k> {
         rollback: Rollback,
     ) -> Result<Self> {
         ks.check_not_held()?;
+        ks.feed.check()?;
         let mut shards: SmallVec<[usize; 4]> = match whole {
             Whole::Nothing => SmallVec::new(),
             Whole::Databases(dbs) => dbs
@@ -169,21 +171,27 @@ impl<'k> Locked<'k> {
 
     /// Makes every change visible: releases the locks, then publishes the held events,
     /// raises watchers' flags and serves blocked callers.
-    pub(crate) fn commit(self) {
-        self.finish(false);
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Misconf`](crate::Error::Misconf) if the append-only log could not
+    /// take its records (the changes stay, as a write Redis could not log).
+    pub(crate) fn commit(self) -> Result<()> {
+        self.finish(false)
     }
 
     /// Undoes every change (for a transaction made with [`Rollback::Yes`]; one made
     /// without keeps its changes, as a commit), then releases the locks.
     pub(crate) fn rollback(self) {
-        self.finish(self.log.rollback == Rollback::Yes);
+        let _ = self.finish(self.log.rollback == Rollback::Yes);
     }
 
-    fn finish(&self, undo: bool) {
+    fn finish(&self, undo: bool) -> Result<()> {
         if self.finished.replace(true) {
-            return;
+            return Ok(());
         }
         let ks = self.ks;
+        let mut end = None;
         {
             let mut guards = self.guards.borrow_mut();
             if undo {
@@ -192,7 +200,9 @@ impl<'k> Locked<'k> {
             for ((s, table), before) in self.shards.iter().zip(guards.iter()).zip(&self.before) {
                 ks.publish(*s, table, *before);
             }
-            if !undo {
+            if undo {
+                self.log.unit.clear();
+            } else {
                 // Watchers' flags go up while the keys are still held: a watcher that
                 // locks one of them next must see its flag.
                 for c in self.log.changed.borrow().iter() {
@@ -206,6 +216,8 @@ impl<'k> Locked<'k> {
                 for e in self.log.events.borrow().iter() {
                     ks.notify(e.class, e.event, e.db, &e.key);
                 }
+                // Its records, as one unit, before another thread can change its keys.
+                end = ks.feed.append(&self.log.unit);
             }
             guards.clear();
         }
@@ -214,7 +226,7 @@ impl<'k> Locked<'k> {
             HELD_OUTSIDE.with(|h| h.borrow_mut().pop());
         }
         if undo {
-            return;
+            return Ok(());
         }
         let log = &self.log;
         if ks.blocking.has_waiters() {
@@ -224,6 +236,8 @@ impl<'k> Locked<'k> {
         }
         ks.blocking.serve_signalled(ks);
         ks.after_write();
+        // Under `appendfsync always`, acknowledged only once its records are on disk.
+        ks.feed.settle(end)
     }
 
     /// Puts back every recorded entry, newest first.
@@ -235,13 +249,15 @@ impl<'k> Locked<'k> {
                 .expect("an undo record names a held shard")
         };
         let undo = std::mem::take(&mut *self.log.undo.borrow_mut());
+        // What undoing records is not kept: the transaction leaves no records.
+        let scrap = Unit::default();
         let changed = self.log.changed.borrow();
         for step in undo.into_iter().rev() {
             match step {
                 Undo::Key { n, old } => {
                     let c = &changed[n];
                     let table = &mut *guards[index(c.shard)];
-                    EntryMut::new(ks, (c.db, c.shard), table, &c.key, c.hash, None)
+                    EntryMut::new(ks, (c.db, c.shard), table, &c.key, c.hash, (None, &scrap))
                         .restore(old.map(SavedSlot::restore));
                 }
                 Undo::Table { shard, old } => *guards[index(shard)] = *old,
@@ -260,6 +276,6 @@ impl<'k> Locked<'k> {
 impl Drop for Locked<'_> {
     /// A transaction dropped unfinished (its closure panicked) rolls back.
     fn drop(&mut self) {
-        self.finish(self.log.rollback == Rollback::Yes);
+        let _ = self.finish(self.log.rollback == Rollback::Yes);
     }
 }

@@ -75,7 +75,12 @@ impl Access<'_> {
             Some(db) => db..db + 1,
             None => 0..ks.databases(),
         };
-        let old = self.tables_mut(&shards, |tables, tx| {
+        let old = self.tables_mut(&shards, |tables, tx, unit| {
+            if ks.feed.on() {
+                unit.record(db.unwrap_or(0), |r| {
+                    r.arg(if db.is_some() { "FLUSHDB" } else { "FLUSHALL" });
+                });
+            }
             // Watchers of the keys that exist are told (`touchAllWatchedKeysInDb`), while
             // the tables are still held.
             ks.touch_watched(dbs, tx, |db, key| {
@@ -106,7 +111,12 @@ impl Access<'_> {
         let (lo, hi) = (a.min(b), a.max(b));
         let shards: Vec<usize> = ks.db_shards(lo).chain(ks.db_shards(hi)).collect();
         let n = ks.shards_per_db();
-        self.tables_mut(&shards, |tables, tx| {
+        self.tables_mut(&shards, |tables, tx, unit| {
+            if ks.feed.on() {
+                unit.record(a, |r| {
+                    r.arg("SWAPDB").uint(a as u64).uint(b as u64);
+                });
+            }
             // A watched key of either database, against what replaces it.
             ks.touch_watched([a, b], tx, |db, key| {
                 let other = if db == a { b } else { a };
@@ -300,7 +310,7 @@ impl Access<'_> {
         if before != after {
             let shards: Vec<usize> = (0..ks.shards.len()).collect();
             let now = ks.coarse_now();
-            self.tables_mut(&shards, |tables, _| {
+            self.tables_mut(&shards, |tables, _, _| {
                 // Tracked the new way before any stamp is rewritten, while every shard
                 // is held: no reader or writer stores an old-style stamp after this.
                 ks.memory.store_policy(policy);
@@ -372,10 +382,12 @@ impl Keyspace {
         let notify = self.notifier.wants(notify::EXPIRED);
         let mut expired: Vec<Vec<u8>> = Vec::new();
         for s in 0..self.shards.len() {
+            let db = s >> self.shard_bits;
             loop {
                 let now = self.now();
                 let mut table = self.write_shard(s);
                 let before = table.footprint();
+                let feed = self.feed.on().then_some(&self.feed);
                 let out = table.sweep(
                     &self.hasher,
                     now,
@@ -385,6 +397,12 @@ impl Keyspace {
                         if notify {
                             expired.push(key.to_vec());
                         }
+                        // As Redis propagates an expiry: `DEL`, while the shard is held.
+                        if let Some(feed) = feed {
+                            feed.append_one(db, |r| {
+                                r.arg("DEL").arg(key);
+                            });
+                        }
                     },
                 );
                 self.publish(s, &table, before);
@@ -392,7 +410,6 @@ impl Keyspace {
                 removed += out.removed;
                 self.stats.expired(out.removed as u64);
                 // Events go out once the shard's lock is released.
-                let db = s >> self.shard_bits;
                 for key in expired.drain(..) {
                     self.notify(notify::EXPIRED, "expired", db, &key);
                 }
@@ -490,7 +507,7 @@ mod tests {
         );
         tx.swap(0, 1).unwrap();
         set(tx, 0, "b", "2");
-        locked.commit();
+        locked.commit().unwrap();
         assert_eq!(get(ks.access(), 0, "a").as_deref(), Some(&b"1"[..]));
         assert_eq!(get(ks.access(), 0, "b").as_deref(), Some(&b"2"[..]));
         assert_eq!(ks.access().len(1).unwrap(), 0);

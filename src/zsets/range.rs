@@ -799,11 +799,17 @@ impl ZSets<'_> {
     fn remove_range(&self, key: &[u8], range: &ZRange) -> Result<usize> {
         range.check(false)?;
         self.ks().write(self.db, key, |e| {
+            let recording = e.recording();
+            let mut taken = Vec::new();
             let removed = e
                 .update_existing::<SortedSet, _>(|z| {
                     let (ranks, _) = range.select(z);
                     let n = ranks.len();
-                    z.remove_ranks(ranks, |_, _| {});
+                    z.remove_ranks(ranks, |m, _| {
+                        if recording {
+                            taken.push(m);
+                        }
+                    });
                     Ok(n)
                 })
                 .map(Option::unwrap_or_default)?;
@@ -814,6 +820,11 @@ impl ZSets<'_> {
                     By::Lex(..) => "zremrangebylex",
                 };
                 e.notify_then_del(notify::ZSET, event);
+                // The effect: the members removed.
+                let key = e.key();
+                e.propagate(|r| {
+                    r.arg("ZREM").arg(key).args(taken.iter());
+                });
             }
             Ok(removed)
         })

@@ -1,0 +1,601 @@
+//! The append-only log on disk (Redis 7.0's multi-part AOF, `aof.c`): a directory
+//! (`appenddirname`) holding a base file (an RDB snapshot), incremental files of
+//! commands in RESP, and a manifest naming them in order:
+//!
+//! ```text
+//! file appendonly.aof.1.base.rdb seq 1 type b
+//! file appendonly.aof.1.incr.aof seq 1 type i
+//! ```
+//!
+//! A redis-server 7.0 started on the same `dir` with `appendonly yes` loads it, and the
+//! store loads what Redis wrote. Opening loads the base, then each incremental file in
+//! order; a torn last command of the last file is cut off (with `aof-load-truncated`, the
+//! default), anything else malformed refuses to open with an error naming the file and
+//! the offset. The records themselves come from the keyspace's feed
+//! (`keyspace/feed.rs`); this module names, opens, reads and syncs the files.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::keyspace::Access;
+use crate::keyspace::feed::{AppendFsync, Sink};
+use crate::{Error, Result};
+
+/// How the log is configured (Redis's names).
+#[derive(Debug, Clone)]
+pub(crate) struct AofConfig {
+    /// `appenddirname`, inside `dir`.
+    pub(crate) dirname: String,
+    /// `appendfilename`: the prefix of every file's name.
+    pub(crate) filename: String,
+    /// `appendfsync`.
+    pub(crate) fsync: AppendFsync,
+    /// `aof-load-truncated`.
+    pub(crate) load_truncated: bool,
+}
+
+impl Default for AofConfig {
+    fn default() -> Self {
+        AofConfig {
+            dirname: "appendonlydir".to_owned(),
+            filename: "appendonly.aof".to_owned(),
+            fsync: AppendFsync::EverySec,
+            load_truncated: true,
+        }
+    }
+}
+
+/// One file the manifest names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Part {
+    name: String,
+    seq: u64,
+}
+
+/// The manifest: the base, earlier files awaiting deletion, the incremental files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Manifest {
+    base: Option<Part>,
+    history: Vec<Part>,
+    incrs: Vec<Part>,
+}
+
+/// A manifest's name is a file name, never a path (Redis's `pathIsBaseName`).
+fn is_base_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains('/') && !name.contains('\\') && name != "." && name != ".."
+}
+
+impl Manifest {
+    /// Reads a manifest as `aofLoadManifestFromFile` does.
+    fn parse(text: &str) -> std::result::Result<Manifest, String> {
+        let mut m = Manifest::default();
+        let mut lines = 0;
+        for (n, raw) in text.split_inclusive('\n').enumerate() {
+            lines += 1;
+            if raw.starts_with('#') {
+                continue;
+            }
+            if !raw.ends_with('\n') {
+                return Err(format!("line {}: a line without its end", n + 1));
+            }
+            let words: Vec<&str> = raw.split_ascii_whitespace().collect();
+            if words.len() < 6 || !words.len().is_multiple_of(2) {
+                return Err(format!("line {}: invalid AOF manifest file format", n + 1));
+            }
+            let (mut name, mut seq, mut kind) = (None, 0u64, None);
+            for pair in words.chunks(2) {
+                match pair[0].to_ascii_lowercase().as_str() {
+                    "file" => name = Some(pair[1].trim_matches('"').to_owned()),
+                    "seq" => seq = pair[1].parse().unwrap_or(0),
+                    "type" => kind = pair[1].chars().next(),
+                    _ => {}
+                }
+            }
+            let (Some(name), Some(kind)) = (name, kind) else {
+                return Err(format!("line {}: invalid AOF manifest file format", n + 1));
+            };
+            if seq == 0 {
+                return Err(format!("line {}: invalid AOF manifest file format", n + 1));
+            }
+            if !is_base_name(&name) {
+                return Err(format!(
+                    "line {}: file can't be a path, just a filename",
+                    n + 1
+                ));
+            }
+            let part = Part { name, seq };
+            match kind {
+                'b' if m.base.is_some() => {
+                    return Err(format!(
+                        "line {}: found duplicate base file information",
+                        n + 1
+                    ));
+                }
+                'b' => m.base = Some(part),
+                'h' => m.history.push(part),
+                'i' => {
+                    if m.incrs.last().is_some_and(|last| last.seq >= part.seq) {
+                        return Err(format!(
+                            "line {}: found a non-monotonic sequence number",
+                            n + 1
+                        ));
+                    }
+                    m.incrs.push(part);
+                }
+                _ => return Err(format!("line {}: unknown AOF file type", n + 1)),
+            }
+        }
+        if lines == 0 {
+            return Err("found an empty AOF manifest".to_owned());
+        }
+        Ok(m)
+    }
+
+    fn format(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let mut line = |p: &Part, kind: char| {
+            let _ = writeln!(out, "file {} seq {} type {kind}", p.name, p.seq);
+        };
+        if let Some(b) = &self.base {
+            line(b, 'b');
+        }
+        for h in &self.history {
+            line(h, 'h');
+        }
+        for i in &self.incrs {
+            line(i, 'i');
+        }
+        out
+    }
+}
+
+/// The open incremental file.
+struct AppendFile(File);
+
+impl Sink for AppendFile {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(bytes)
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        self.0.sync_data()
+    }
+}
+
+/// What reading one file found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Loaded {
+    /// Read whole.
+    Whole,
+    /// Its last command was torn and cut off (the file was truncated there).
+    Truncated,
+}
+
+/// The log's files, in `dir`/`appenddirname`.
+pub(crate) struct Aof {
+    config: AofConfig,
+    dir: PathBuf,
+    manifest: Mutex<Manifest>,
+}
+
+impl std::fmt::Debug for Aof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Aof")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn io_error(what: impl std::fmt::Display, e: impl std::fmt::Display) -> Error {
+    Error::Io(format!("{what}: {e}"))
+}
+
+impl Aof {
+    /// The log in `dir`; nothing is read or written yet.
+    pub(crate) fn new(dir: &Path, config: AofConfig) -> Aof {
+        Aof {
+            dir: dir.join(&config.dirname),
+            config,
+            manifest: Mutex::new(Manifest::default()),
+        }
+    }
+
+    /// Refuses names that are paths, as Redis refuses them.
+    fn check_names(&self) -> Result<()> {
+        if !is_base_name(&self.config.dirname) || !is_base_name(&self.config.filename) {
+            return Err(Error::Io(
+                "appenddirname and appendfilename can't be paths, just names".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn config(&self) -> &AofConfig {
+        &self.config
+    }
+
+    fn manifest_path(&self) -> PathBuf {
+        self.dir.join(format!("{}.manifest", self.config.filename))
+    }
+
+    /// Loads the manifest and every file it names, in order: the base into the store
+    /// through `access`, each command through `run` (the command interpreter; an error
+    /// of a command is ignored, as Redis ignores it, an unknown command stops the
+    /// load). Returns whether the last file was truncated; `None` if there is no log.
+    pub(crate) fn load(
+        &self,
+        access: Access<'_>,
+        run: &mut dyn FnMut(&[Vec<u8>]) -> Result<()>,
+    ) -> Result<Option<Loaded>> {
+        self.check_names()?;
+        let path = self.manifest_path();
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error(format!("reading {}", path.display()), e)),
+        };
+        let manifest = Manifest::parse(&text)
+            .map_err(|e| Error::Io(format!("reading {}: {e}", path.display())))?;
+        let files: Vec<&Part> = manifest.base.iter().chain(&manifest.incrs).collect();
+        let mut result = Loaded::Whole;
+        for (n, part) in files.iter().enumerate() {
+            let last = n + 1 == files.len();
+            let path = self.dir.join(&part.name);
+            let bytes =
+                fs::read(&path).map_err(|e| io_error(format!("reading {}", path.display()), e))?;
+            if bytes.starts_with(b"REDIS") {
+                access.load(&bytes).map_err(|e| {
+                    Error::Io(format!(
+                        "loading {}: {} at byte {}",
+                        path.display(),
+                        e.what,
+                        e.offset
+                    ))
+                })?;
+                continue;
+            }
+            match replay(&bytes, run) {
+                Ok(()) => {}
+                Err(Stop::Short { valid }) if last && self.config.load_truncated => {
+                    let file = File::options()
+                        .write(true)
+                        .open(&path)
+                        .map_err(|e| io_error(format!("truncating {}", path.display()), e))?;
+                    file.set_len(valid as u64)
+                        .and_then(|()| file.sync_all())
+                        .map_err(|e| io_error(format!("truncating {}", path.display()), e))?;
+                    result = Loaded::Truncated;
+                }
+                Err(Stop::Short { valid }) => {
+                    return Err(Error::Io(format!(
+                        "loading {}: unexpected end of file after byte {valid}{}",
+                        path.display(),
+                        if last {
+                            " (aof-load-truncated is off)"
+                        } else {
+                            " (not the last file)"
+                        }
+                    )));
+                }
+                Err(Stop::Format { at }) => {
+                    return Err(Error::Io(format!(
+                        "loading {}: bad file format at byte {at}",
+                        path.display()
+                    )));
+                }
+                Err(Stop::Command { at, error }) => {
+                    return Err(Error::Io(format!(
+                        "loading {}: {error} at byte {at}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        *self.manifest.lock() = manifest;
+        Ok(Some(result))
+    }
+
+    /// Makes the log ready to append to, as Redis does at start: a base (a snapshot
+    /// of the store as it is, through `access`) if there is none and no incremental
+    /// file either, then the last incremental file opened (or a new one), and the
+    /// manifest written. Returns the file to append to.
+    pub(crate) fn open_for_append(&self, access: Access<'_>) -> Result<Box<dyn Sink>> {
+        self.check_names()?;
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| io_error(format!("creating {}", self.dir.display()), e))?;
+        let mut m = self.manifest.lock().clone();
+        if m.base.is_none() && m.incrs.is_empty() {
+            let seq = 1;
+            let name = format!("{}.{seq}.base.rdb", self.config.filename);
+            let bytes = access.snapshot(access.now() / 1000)?;
+            let path = self.dir.join(&name);
+            crate::persist::write_atomically(&self.dir, &path, &bytes)
+                .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
+            m.base = Some(Part { name, seq });
+        }
+        if m.incrs.is_empty() {
+            let seq = 1;
+            m.incrs.push(Part {
+                name: format!("{}.{seq}.incr.aof", self.config.filename),
+                seq,
+            });
+        }
+        let last = m.incrs.last().expect("an incremental file").clone();
+        let path = self.dir.join(&last.name);
+        let file = File::options()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(|e| io_error(format!("opening {}", path.display()), e))?;
+        self.persist_manifest(&m)?;
+        *self.manifest.lock() = m;
+        Ok(Box::new(AppendFile(file)))
+    }
+
+    /// Writes the manifest through a temporary file and a rename (`persistAofManifest`).
+    fn persist_manifest(&self, m: &Manifest) -> Result<()> {
+        let path = self.manifest_path();
+        crate::persist::write_atomically(&self.dir, &path, m.format().as_bytes())
+            .map_err(|e| io_error(format!("writing {}", path.display()), e))
+    }
+}
+
+/// Why reading a file of commands stopped early.
+#[derive(Debug, PartialEq, Eq)]
+enum Stop {
+    /// The file ends inside a command (or inside a `MULTI` … `EXEC`): what is valid ends
+    /// at `valid`.
+    Short { valid: usize },
+    /// Not RESP at byte `at`.
+    Format { at: usize },
+    /// The interpreter refused the command at byte `at`.
+    Command { at: usize, error: String },
+}
+
+/// The longest line of a command's header (`*<n>` or `$<n>`) Redis reads.
+const MAX_HEADER: usize = 128;
+
+/// Reads `*<n>\r\n` or `$<n>\r\n` at `at`: the number and where the next begins.
+/// `Err(true)`: the bytes end first; `Err(false)`: malformed.
+fn header(bytes: &[u8], at: usize, mark: u8) -> std::result::Result<(i64, usize), bool> {
+    let rest = &bytes[at..];
+    let Some(end) = rest.iter().take(MAX_HEADER).position(|&b| b == b'\n') else {
+        return Err(rest.len() < MAX_HEADER);
+    };
+    if rest[0] != mark {
+        return Err(false);
+    }
+    let line = &rest[1..end];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let n = crate::number::parse_i64(line).ok_or(false)?;
+    Ok((n, at + end + 1))
+}
+
+/// Runs each command of a file of RESP commands, as `loadSingleAppendOnlyFile` reads
+/// it: `#` lines are annotations; a file that ends inside a command, or inside a
+/// `MULTI` never closed, is [`Stop::Short`] at the end of the last whole command
+/// before it.
+fn replay(
+    bytes: &[u8],
+    run: &mut dyn FnMut(&[Vec<u8>]) -> Result<()>,
+) -> std::result::Result<(), Stop> {
+    let mut at = 0;
+    let mut valid_before_multi = None;
+    while at < bytes.len() {
+        if bytes[at] == b'#' {
+            match bytes[at..].iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    at += end + 1;
+                    continue;
+                }
+                None => return Err(Stop::Short { valid: at }),
+            }
+        }
+        let start = at;
+        let short = Stop::Short {
+            valid: valid_before_multi.unwrap_or(start),
+        };
+        let (count, mut next) = match header(bytes, at, b'*') {
+            Ok(h) => h,
+            Err(true) => return Err(short),
+            Err(false) => return Err(Stop::Format { at }),
+        };
+        if count < 1 {
+            return Err(Stop::Format { at });
+        }
+        // Each argument takes at least 5 bytes: no count is believed past the file.
+        let argc = match usize::try_from(count) {
+            Ok(n) if n <= (bytes.len() - next) / 5 + 1 => n,
+            _ => return Err(short),
+        };
+        let mut command = Vec::with_capacity(argc);
+        for _ in 0..argc {
+            let (len, from) = match header(bytes, next, b'$') {
+                Ok(h) => h,
+                Err(true) => return Err(short),
+                Err(false) => return Err(Stop::Format { at: next }),
+            };
+            let Ok(len) = usize::try_from(len) else {
+                return Err(Stop::Format { at: next });
+            };
+            if bytes.len() - from < len.saturating_add(2) {
+                return Err(short);
+            }
+            command.push(bytes[from..from + len].to_vec());
+            next = from + len + 2;
+        }
+        at = next;
+        let name = command[0].to_ascii_lowercase();
+        if name == b"multi" {
+            valid_before_multi = Some(start);
+        } else if name == b"exec" {
+            valid_before_multi = None;
+        }
+        if let Err(e) = run(&command) {
+            return Err(Stop::Command {
+                at: start,
+                error: e.to_string(),
+            });
+        }
+    }
+    match valid_before_multi {
+        Some(valid) => Err(Stop::Short { valid }),
+        None => Ok(()),
+    }
+}
+
+/// The thread that writes out (and, under `everysec`, syncs) what writers appended.
+pub(crate) struct Flusher {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Flusher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flusher").finish_non_exhaustive()
+    }
+}
+
+/// How often the flusher writes out what was appended.
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+impl Flusher {
+    /// Starts the thread; `flush(sync)` writes out (and syncs if asked) and returns
+    /// `false` once the store is gone.
+    pub(crate) fn start(
+        fsync: AppendFsync,
+        flush: impl Fn(bool) -> bool + Send + 'static,
+    ) -> std::io::Result<Flusher> {
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let stopped = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("embedis-aof".to_owned())
+            .spawn(move || {
+                let mut synced = Instant::now();
+                loop {
+                    {
+                        let mut done = stopped.0.lock();
+                        if !*done {
+                            stopped.1.wait_for(&mut done, FLUSH_EVERY);
+                        }
+                        if *done {
+                            return;
+                        }
+                    }
+                    let sync =
+                        fsync != AppendFsync::No && synced.elapsed() >= Duration::from_secs(1);
+                    if sync {
+                        synced = Instant::now();
+                    }
+                    if !flush(sync) {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Flusher {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        *self.stop.0.lock() = true;
+        self.stop.1.notify_all();
+        if let Some(thread) = self.thread.take() {
+            if thread.thread().id() != std::thread::current().id() {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commands(bytes: &[u8]) -> (Vec<Vec<Vec<u8>>>, std::result::Result<(), Stop>) {
+        let mut seen = Vec::new();
+        let out = replay(bytes, &mut |args| {
+            seen.push(args.to_vec());
+            Ok(())
+        });
+        (seen, out)
+    }
+
+    #[test]
+    fn a_manifest_reads_back_as_written_and_bad_ones_are_refused() {
+        let m = Manifest {
+            base: Some(Part {
+                name: "appendonly.aof.1.base.rdb".into(),
+                seq: 1,
+            }),
+            history: vec![],
+            incrs: vec![
+                Part {
+                    name: "appendonly.aof.1.incr.aof".into(),
+                    seq: 1,
+                },
+                Part {
+                    name: "appendonly.aof.2.incr.aof".into(),
+                    seq: 2,
+                },
+            ],
+        };
+        let text = m.format();
+        assert_eq!(
+            text,
+            "file appendonly.aof.1.base.rdb seq 1 type b\n\
+             file appendonly.aof.1.incr.aof seq 1 type i\n\
+             file appendonly.aof.2.incr.aof seq 2 type i\n"
+        );
+        assert_eq!(Manifest::parse(&text), Ok(m));
+        for bad in [
+            "",
+            "file a seq 1 type b\nfile b seq 2 type b\n",
+            "file a seq 2 type i\nfile b seq 1 type i\n",
+            "file ../a seq 1 type i\n",
+            "file a seq 1 type x\n",
+            "file a seq 1\n",
+            "file a seq 1 type i",
+        ] {
+            assert!(Manifest::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn commands_are_read_and_a_torn_tail_or_open_multi_is_short() {
+        let one = b"*2\r\n$3\r\nDEL\r\n$1\r\na\r\n";
+        let (seen, out) = commands(one);
+        assert_eq!(out, Ok(()));
+        assert_eq!(seen, vec![vec![b"DEL".to_vec(), b"a".to_vec()]]);
+        for cut in 1..one.len() {
+            let mut bytes = one.to_vec();
+            bytes.extend_from_slice(&one[..cut]);
+            let (seen, out) = commands(&bytes);
+            assert_eq!(seen.len(), 1, "cut at {cut}");
+            assert_eq!(out, Err(Stop::Short { valid: one.len() }), "cut at {cut}");
+        }
+        let mut multi = b"*1\r\n$5\r\nMULTI\r\n".to_vec();
+        multi.extend_from_slice(one);
+        let mut bytes = one.to_vec();
+        bytes.extend_from_slice(&multi);
+        let (_, out) = commands(&bytes);
+        assert_eq!(out, Err(Stop::Short { valid: one.len() }));
+        assert_eq!(commands(b"#annotation\r\n").1, Ok(()));
+        assert_eq!(commands(b"+OK\r\n").1, Err(Stop::Format { at: 0 }));
+        assert_eq!(commands(b"*1\r\n+OK\r\n").1, Err(Stop::Format { at: 4 }));
+        // A huge count is not believed (nor allocated).
+        assert_eq!(
+            commands(b"*99999999999\r\n$1\r\na\r\n").1,
+            Err(Stop::Short { valid: 0 })
+        );
+    }
+}

@@ -1,0 +1,564 @@
+//! The write feed (Redis's `feedAppendOnlyFile` and `propagatePendingCommands`): every
+//! change, as the commands that redo it, in the order the changes were made — what the
+//! append-only log writes.
+//!
+//! A command's changes are written as Redis propagates them: by effect where the command
+//! is not deterministic (`SPOP` as `SREM`, `EXPIRE` as `PEXPIREAT`, `SET … EX` as
+//! `SET … PXAT`, a key found expired as `DEL`). Each command (or transaction) collects
+//! its records in a [`Unit`] while it runs and appends the unit to the feed *while it
+//! still holds its shards' locks*: two changes to one key reach the feed in the order
+//! they were made, and a unit of several records is wrapped in `MULTI`/`EXEC`, so a
+//! transaction or multi-key command is replayed whole or not at all. A `SELECT` goes
+//! before a record of another database than the last.
+//!
+//! Off (the default) the feed costs one relaxed load per write and nothing is encoded.
+//!
+//! Writing out: [`Feed::flush`] moves what was appended to the [`Sink`] (a file); with
+//! [`AppendFsync::Always`] a writer waits in [`Feed::settle`] until its records are
+//! synced — the first waiter syncs for everyone queued behind it, so concurrent writers
+//! share one sync. A failed write or sync is remembered: later writes are refused with
+//! [`Error::Misconf`] until a flush succeeds.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+use parking_lot::Mutex;
+
+use crate::number::IntBuf;
+use crate::{Error, Result};
+
+/// When the append-only log is synced to disk (Redis's `appendfsync`).
+///
+/// # Examples
+///
+/// ```
+/// use embedis::AppendFsync;
+/// assert_eq!(AppendFsync::parse("everysec"), Some(AppendFsync::EverySec));
+/// assert_eq!(AppendFsync::Always.as_str(), "always");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AppendFsync {
+    /// Before a write returns: an acknowledged write is on disk. Concurrent writers share
+    /// syncs.
+    Always,
+    /// Once a second, in the background (the default): a crash loses at most about the
+    /// last second.
+    #[default]
+    EverySec,
+    /// Never explicitly: the operating system decides.
+    No,
+}
+
+impl AppendFsync {
+    /// Reads Redis's name (`always`, `everysec`, `no`; any case).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(embedis::AppendFsync::parse("ALWAYS"), Some(embedis::AppendFsync::Always));
+    /// assert_eq!(embedis::AppendFsync::parse("sometimes"), None);
+    /// ```
+    pub fn parse(name: &str) -> Option<AppendFsync> {
+        [AppendFsync::Always, AppendFsync::EverySec, AppendFsync::No]
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// Redis's name for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(embedis::AppendFsync::No.as_str(), "no");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppendFsync::Always => "always",
+            AppendFsync::EverySec => "everysec",
+            AppendFsync::No => "no",
+        }
+    }
+
+    fn code(self) -> u8 {
+        self as u8
+    }
+
+    fn from_code(code: u8) -> AppendFsync {
+        match code {
+            0 => AppendFsync::Always,
+            1 => AppendFsync::EverySec,
+            _ => AppendFsync::No,
+        }
+    }
+}
+
+/// Where the feed's bytes go: the open append-only file.
+pub(crate) trait Sink: Send {
+    /// Appends `bytes` whole.
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    /// Makes everything written so far durable.
+    fn sync(&mut self) -> std::io::Result<()>;
+}
+
+/// Appends `n` in decimal.
+fn decimal(out: &mut Vec<u8>, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Appends `bytes` as a RESP bulk string.
+fn bulk(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(b'$');
+    decimal(out, bytes.len() as u64);
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends a whole command of plain arguments.
+fn command(out: &mut Vec<u8>, args: &[&[u8]]) {
+    out.push(b'*');
+    decimal(out, args.len() as u64);
+    out.extend_from_slice(b"\r\n");
+    for a in args {
+        bulk(out, a);
+    }
+}
+
+fn select(out: &mut Vec<u8>, db: usize) {
+    let mut n = Vec::new();
+    decimal(&mut n, db as u64);
+    command(out, &[b"SELECT", &n]);
+}
+
+/// One record's arguments, as a command builds them.
+pub(crate) struct Rec<'b> {
+    body: &'b mut Vec<u8>,
+    n: usize,
+}
+
+impl Rec<'_> {
+    /// Adds an argument.
+    pub(crate) fn arg(&mut self, a: impl AsRef<[u8]>) -> &mut Self {
+        bulk(self.body, a.as_ref());
+        self.n += 1;
+        self
+    }
+
+    /// Adds an integer argument.
+    pub(crate) fn int(&mut self, i: i64) -> &mut Self {
+        self.arg(IntBuf::new(i).as_bytes())
+    }
+
+    /// Adds an unsigned integer argument (a deadline, a database, an offset).
+    pub(crate) fn uint(&mut self, n: impl Into<u64>) -> &mut Self {
+        let mut buf = Vec::with_capacity(20);
+        decimal(&mut buf, n.into());
+        self.arg(buf)
+    }
+
+    /// Adds each of `args`.
+    pub(crate) fn args<A: AsRef<[u8]>>(&mut self, args: impl IntoIterator<Item = A>) -> &mut Self {
+        for a in args {
+            self.arg(a);
+        }
+        self
+    }
+}
+
+#[derive(Default)]
+struct UnitInner {
+    /// The records, RESP-encoded, with a `SELECT` before any whose database differs
+    /// from the one before it.
+    bytes: Vec<u8>,
+    records: usize,
+    first_db: usize,
+    last_db: Option<usize>,
+    scratch: Vec<u8>,
+}
+
+/// The records of one command or transaction, appended to the feed as one.
+#[derive(Default)]
+pub(crate) struct Unit {
+    inner: RefCell<UnitInner>,
+}
+
+impl Unit {
+    /// Adds a record for database `db`, its arguments built by `f`.
+    pub(crate) fn record(&self, db: usize, f: impl FnOnce(&mut Rec<'_>)) {
+        let mut u = self.inner.borrow_mut();
+        let u = &mut *u;
+        let mut scratch = std::mem::take(&mut u.scratch);
+        scratch.clear();
+        let mut rec = Rec {
+            body: &mut scratch,
+            n: 0,
+        };
+        f(&mut rec);
+        let n = rec.n;
+        if n == 0 {
+            u.scratch = scratch;
+            return;
+        }
+        match u.last_db {
+            None => u.first_db = db,
+            Some(last) if last != db => select(&mut u.bytes, db),
+            Some(_) => {}
+        }
+        u.last_db = Some(db);
+        u.records += 1;
+        u.bytes.push(b'*');
+        decimal(&mut u.bytes, n as u64);
+        u.bytes.extend_from_slice(b"\r\n");
+        u.bytes.extend_from_slice(&scratch);
+        u.scratch = scratch;
+    }
+
+    /// Forgets every record (a rolled-back transaction).
+    pub(crate) fn clear(&self) {
+        let mut u = self.inner.borrow_mut();
+        u.bytes.clear();
+        u.records = 0;
+        u.last_db = None;
+    }
+}
+
+/// What was appended and not yet handed to the sink.
+#[derive(Default)]
+struct Pending {
+    buf: Vec<u8>,
+    /// The database the log's reader is in after the last record (`None`: unknown,
+    /// so the next record selects its own).
+    selected: Option<usize>,
+    /// Bytes appended since the feed started: the offset a writer waits for.
+    end: u64,
+}
+
+/// The sink's side.
+#[derive(Default)]
+struct Io {
+    sink: Option<Box<dyn Sink>>,
+    /// Offsets (as [`Pending::end`]) written to the sink, and synced.
+    written: u64,
+    synced: u64,
+}
+
+/// Past this many bytes waiting, a writer outside `always` writes them out itself.
+const WRITE_FROM: usize = 1 << 20;
+
+/// The feed of the store's changes (see the module doc).
+#[derive(Default)]
+pub(crate) struct Feed {
+    on: AtomicBool,
+    policy: AtomicU8,
+    pending: Mutex<Pending>,
+    io: Mutex<Io>,
+    /// The last write or sync error (Redis's `aof_last_write_status`), until a flush
+    /// succeeds.
+    failed: Mutex<Option<String>>,
+    has_failed: AtomicBool,
+}
+
+impl Feed {
+    /// Whether changes are recorded.
+    #[inline]
+    pub(crate) fn on(&self) -> bool {
+        self.on.load(Ordering::Relaxed)
+    }
+
+    /// The sync policy.
+    pub(crate) fn policy(&self) -> AppendFsync {
+        AppendFsync::from_code(self.policy.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_policy(&self, policy: AppendFsync) {
+        self.policy.store(policy.code(), Ordering::Relaxed);
+    }
+
+    /// Starts recording into `sink` (what was appended before is dropped: the caller
+    /// has made a base that holds it). The caller holds every shard's lock, so no unit
+    /// is half in the old sink and half in the new.
+    pub(crate) fn start(&self, sink: Box<dyn Sink>) {
+        let mut io = self.io.lock();
+        let mut p = self.pending.lock();
+        p.buf.clear();
+        p.selected = None;
+        io.written = p.end;
+        io.synced = p.end;
+        io.sink = Some(sink);
+        self.on.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops recording; what was appended is written out and synced first.
+    pub(crate) fn stop(&self) -> Result<()> {
+        self.on.store(false, Ordering::Relaxed);
+        let mut io = self.io.lock();
+        let out = self.drain(&mut io).and_then(|()| self.sync_locked(&mut io));
+        io.sink = None;
+        out
+    }
+
+    /// Refuses a write while the last write out failed (Redis's `MISCONF`).
+    #[inline]
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.has_failed.load(Ordering::Relaxed) {
+            let why = self.failed.lock().clone().unwrap_or_default();
+            return Err(Error::Misconf(why));
+        }
+        Ok(())
+    }
+
+    /// Appends `unit`'s records (wrapped in `MULTI`/`EXEC` if more than one). Called
+    /// with the unit's shards still locked. Returns the offset to
+    /// [`settle`](Self::settle) on, `None` if there was nothing.
+    pub(crate) fn append(&self, unit: &Unit) -> Option<u64> {
+        let mut u = unit.inner.borrow_mut();
+        if u.records == 0 {
+            return None;
+        }
+        let mut p = self.pending.lock();
+        let start = p.buf.len();
+        if p.selected != Some(u.first_db) {
+            select(&mut p.buf, u.first_db);
+        }
+        let wrap = u.records > 1;
+        if wrap {
+            command(&mut p.buf, &[b"MULTI"]);
+        }
+        p.buf.extend_from_slice(&u.bytes);
+        if wrap {
+            command(&mut p.buf, &[b"EXEC"]);
+        }
+        p.selected = u.last_db;
+        p.end += (p.buf.len() - start) as u64;
+        u.bytes.clear();
+        u.records = 0;
+        u.last_db = None;
+        Some(p.end)
+    }
+
+    /// Appends one record for `db` at once (a key expired or evicted by the store
+    /// itself, a command on whole databases). Called with the key's shard locked.
+    pub(crate) fn append_one(&self, db: usize, f: impl FnOnce(&mut Rec<'_>)) -> Option<u64> {
+        let unit = Unit::default();
+        unit.record(db, f);
+        self.append(&unit)
+    }
+
+    /// After a write's locks are released: under `always`, waits until its records
+    /// (up to `end`) are on disk; otherwise writes out a large backlog.
+    pub(crate) fn settle(&self, end: Option<u64>) -> Result<()> {
+        let Some(end) = end else {
+            return Ok(());
+        };
+        match self.policy() {
+            AppendFsync::Always => {
+                let mut io = self.io.lock();
+                if io.synced >= end {
+                    return Ok(());
+                }
+                self.drain(&mut io)?;
+                self.sync_locked(&mut io)
+            }
+            AppendFsync::EverySec | AppendFsync::No => {
+                if self.pending.lock().buf.len() >= WRITE_FROM {
+                    if let Some(mut io) = self.io.try_lock() {
+                        return self.drain(&mut io);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes out what was appended, and syncs if `sync` (the background flush).
+    pub(crate) fn flush(&self, sync: bool) -> Result<()> {
+        let mut io = self.io.lock();
+        self.drain(&mut io)?;
+        if sync {
+            self.sync_locked(&mut io)?;
+        }
+        Ok(())
+    }
+
+    fn drain(&self, io: &mut Io) -> Result<()> {
+        let (bytes, end) = {
+            let mut p = self.pending.lock();
+            if p.end == io.written {
+                return Ok(());
+            }
+            (std::mem::take(&mut p.buf), p.end)
+        };
+        let Some(sink) = io.sink.as_mut() else {
+            io.written = end;
+            return Ok(());
+        };
+        match sink.write(&bytes) {
+            Ok(()) => {
+                io.written = end;
+                // The buffer's allocation goes back for the next appends, if still empty.
+                let mut p = self.pending.lock();
+                if p.buf.is_empty() {
+                    let mut bytes = bytes;
+                    bytes.clear();
+                    p.buf = bytes;
+                }
+                drop(p);
+                self.recovered();
+                Ok(())
+            }
+            Err(e) => {
+                // Put the bytes back in front of what came since: nothing is lost.
+                let mut p = self.pending.lock();
+                let later = std::mem::replace(&mut p.buf, bytes);
+                p.buf.extend_from_slice(&later);
+                drop(p);
+                Err(self.fail(&e))
+            }
+        }
+    }
+
+    fn sync_locked(&self, io: &mut Io) -> Result<()> {
+        if io.synced >= io.written {
+            return Ok(());
+        }
+        if let Some(sink) = io.sink.as_mut() {
+            if let Err(e) = sink.sync() {
+                return Err(self.fail(&e));
+            }
+        }
+        io.synced = io.written;
+        Ok(())
+    }
+
+    fn fail(&self, e: &std::io::Error) -> Error {
+        let why = e.to_string();
+        *self.failed.lock() = Some(why.clone());
+        self.has_failed.store(true, Ordering::Relaxed);
+        Error::Misconf(why)
+    }
+
+    fn recovered(&self) {
+        if self.has_failed.load(Ordering::Relaxed) {
+            *self.failed.lock() = None;
+            self.has_failed.store(false, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[derive(Clone, Default)]
+    struct Memory(Arc<parking_lot::Mutex<(Vec<u8>, usize, bool)>>);
+
+    impl Sink for Memory {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            let mut m = self.0.lock();
+            if m.2 {
+                return Err(std::io::Error::other("disk full"));
+            }
+            m.0.extend_from_slice(bytes);
+            Ok(())
+        }
+        fn sync(&mut self) -> std::io::Result<()> {
+            self.0.lock().1 += 1;
+            Ok(())
+        }
+    }
+
+    fn text(m: &Memory) -> String {
+        String::from_utf8(m.0.lock().0.clone()).unwrap()
+    }
+
+    #[test]
+    fn units_select_their_database_and_wrap_several_records() {
+        let feed = Feed::default();
+        let m = Memory::default();
+        feed.start(Box::new(m.clone()));
+        let one = Unit::default();
+        one.record(0, |r| {
+            r.arg("SET").arg("k").int(5);
+        });
+        feed.append(&one);
+        let two = Unit::default();
+        two.record(0, |r| {
+            r.arg("DEL").arg("a");
+        });
+        two.record(3, |r| {
+            r.arg("DEL").arg("b");
+        });
+        feed.append(&two);
+        let three = Unit::default();
+        three.record(3, |r| {
+            r.arg("DEL").arg("c");
+        });
+        // A record without arguments is no record.
+        three.record(5, |_| {});
+        feed.append(&three);
+        feed.flush(false).unwrap();
+        assert_eq!(
+            text(&m),
+            "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n5\r\n\
+             *1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\na\r\n\
+             *2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$3\r\nDEL\r\n$1\r\nb\r\n*1\r\n$4\r\nEXEC\r\n\
+             *2\r\n$3\r\nDEL\r\n$1\r\nc\r\n"
+        );
+    }
+
+    #[test]
+    fn always_syncs_before_a_write_returns_and_shares_syncs() {
+        let feed = Feed::default();
+        feed.set_policy(AppendFsync::Always);
+        let m = Memory::default();
+        feed.start(Box::new(m.clone()));
+        let a = feed.append_one(0, |r| {
+            r.arg("DEL").arg("a");
+        });
+        let b = feed.append_one(0, |r| {
+            r.arg("DEL").arg("b");
+        });
+        feed.settle(b).unwrap();
+        assert_eq!(m.0.lock().1, 1);
+        // `a` was synced by `b`'s wait.
+        feed.settle(a).unwrap();
+        assert_eq!(m.0.lock().1, 1);
+        assert!(text(&m).ends_with("$1\r\nb\r\n"));
+    }
+
+    #[test]
+    fn a_failed_write_refuses_writes_until_a_flush_succeeds_and_loses_nothing() {
+        let feed = Feed::default();
+        let m = Memory::default();
+        feed.start(Box::new(m.clone()));
+        m.0.lock().2 = true;
+        feed.append_one(0, |r| {
+            r.arg("DEL").arg("a");
+        });
+        assert!(matches!(feed.flush(true), Err(Error::Misconf(_))));
+        assert!(matches!(feed.check(), Err(Error::Misconf(w)) if w.contains("disk full")));
+        feed.append_one(0, |r| {
+            r.arg("DEL").arg("b");
+        });
+        m.0.lock().2 = false;
+        feed.flush(true).unwrap();
+        feed.check().unwrap();
+        let t = text(&m);
+        assert!(
+            t.contains("$1\r\na\r\n") && t.ends_with("$1\r\nb\r\n"),
+            "{t}"
+        );
+    }
+}
