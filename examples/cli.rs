@@ -5,10 +5,14 @@
 //! echo 'SET a 1
 //! INCR a' | cargo run --example cli                # a script on standard input
 //! cargo run --example cli -- --dir /tmp/d          # loads /tmp/d/dump.rdb; SAVE writes it
+//! cargo run --example cli -- --dir /tmp/d --appendonly yes --appendfsync always
 //! ```
 //!
 //! Options are redis-server's: `--dir D` and `--dbfilename F` name the snapshot, which
-//! is loaded at start (without them the shell keeps its data in memory only).
+//! is loaded at start (without them the shell keeps its data in memory only);
+//! `--appendonly yes` keeps an append-only log in `D/appendonlydir` (loaded instead of
+//! the snapshot), with `--appendfsync always|everysec|no`, `--appenddirname`,
+//! `--appendfilename` and `--aof-load-truncated yes|no`.
 //!
 //! Arguments are split as redis-cli splits them: white space separates them,
 //! `"…"` quotes with escapes (`\n`, `\t`, `\"`, `\xhh`, …), `'…'` quotes literally
@@ -18,7 +22,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use embedis::{Connection, Reply, Store};
+use embedis::{AppendFsync, Connection, Reply, Store};
 
 /// The store the options ask for: loaded from its snapshot if they name one.
 fn open_store() -> Result<Store, String> {
@@ -30,9 +34,18 @@ fn open_store() -> Result<Store, String> {
         builder = match name.as_str() {
             "--dir" => builder.dir(value),
             "--dbfilename" => builder.dbfilename(value),
+            "--appendonly" => builder.appendonly(yes_no(&name, &value)?),
+            "--appendfsync" => builder.appendfsync(
+                AppendFsync::parse(&value)
+                    .ok_or_else(|| format!("{name}: always, everysec or no, not {value}"))?,
+            ),
+            "--appenddirname" => builder.appenddirname(value),
+            "--appendfilename" => builder.appendfilename(value),
+            "--aof-load-truncated" => builder.aof_load_truncated(yes_no(&name, &value)?),
             _ => {
                 return Err(format!(
-                    "unknown option {name} (known: --dir, --dbfilename)"
+                    "unknown option {name} (known: --dir, --dbfilename, --appendonly, \
+                     --appendfsync, --appenddirname, --appendfilename, --aof-load-truncated)"
                 ));
             }
         };
@@ -42,6 +55,15 @@ fn open_store() -> Result<Store, String> {
         builder.open().map_err(|e| e.to_string())
     } else {
         Ok(builder.build())
+    }
+}
+
+/// A redis-server `yes`/`no` option.
+fn yes_no(name: &str, value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err(format!("{name}: yes or no, not {value}")),
     }
 }
 

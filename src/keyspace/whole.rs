@@ -512,4 +512,44 @@ mod tests {
         assert_eq!(get(ks.access(), 0, "b").as_deref(), Some(&b"2"[..]));
         assert_eq!(ks.access().len(1).unwrap(), 0);
     }
+
+    /// A sink whose every write fails (a full disk).
+    struct Full;
+
+    impl crate::keyspace::feed::Sink for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<()> {
+            Err(std::io::Error::other("No space left on device"))
+        }
+        fn sync(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn under_always_a_write_the_log_cannot_take_is_not_acknowledged_and_later_ones_refused() {
+        let ks = keyspace();
+        ks.feed
+            .set_policy(crate::keyspace::feed::AppendFsync::Always);
+        ks.feed.start(Box::new(Full));
+        let misconf = |r: crate::Result<()>| matches!(r, Err(crate::Error::Misconf(ref why)) if why.contains("No space"));
+        let write = |key: &str| {
+            ks.access().write(0, key.as_bytes(), |e| {
+                e.put_str(b"v", Deadline::Clear);
+                e.propagate(|r| {
+                    r.arg("SET").arg(key).arg("v");
+                });
+                Ok(())
+            })
+        };
+        assert!(misconf(write("a")), "the first write is not acknowledged");
+        assert!(misconf(write("b")), "a later write is refused");
+        assert_eq!(get(ks.access(), 0, "b"), None, "and not applied");
+        // Reads go on.
+        assert_eq!(get(ks.access(), 0, "a").as_deref(), Some(&b"v"[..]));
+        let locked = Locked::new(&ks, (&[], false), &[], &Whole::All, Rollback::No);
+        assert!(
+            matches!(locked, Err(crate::Error::Misconf(_))),
+            "transactions too"
+        );
+    }
 }

@@ -1,0 +1,364 @@
+//! The append-only log (`appendonly`): Redis 7.0's multi-part format both ways with a
+//! real `redis-server` (skipped, with a message, without it), torn and damaged logs,
+//! and a writer killed at random moments that never loses an acknowledged write under
+//! `appendfsync always`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use embedis::{AppendFsync, Connection, Reply, Store};
+
+#[path = "common/oracle.rs"]
+mod oracle;
+#[path = "common/redis_client.rs"]
+mod redis_client;
+#[path = "common/redis_server.rs"]
+mod redis_server;
+
+use redis_client::Redis;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("embedis-aof-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn open(dir: &Path) -> embedis::Result<Store> {
+    Store::builder()
+        .dir(dir)
+        .appendonly(true)
+        .appendfsync(AppendFsync::Always)
+        .open()
+}
+
+/// Commands of every family, among them those logged by effect rather than as sent.
+fn workload() -> Vec<Vec<String>> {
+    let text = [
+        "SET s hello",
+        "SET n -12345",
+        "SET ttl v PX 3600000",
+        "SETEX ex 3600 v",
+        "INCRBYFLOAT f 1.1",
+        "INCRBYFLOAT f 2.2",
+        "APPEND s !",
+        "SETRANGE s 1 E",
+        "SETBIT bits 70 1",
+        "BITFIELD bf SET u8 0 200 INCRBY u8 0 100 OVERFLOW SAT INCRBY u8 8 300",
+        "RPUSH l a b 300 c d",
+        "LPOP l",
+        "RPOPLPUSH l l2",
+        "LMOVE l l2 LEFT RIGHT",
+        "LREM l 0 d",
+        "LINSERT l2 BEFORE c x",
+        "SADD ints 1 2 70000",
+        "SADD strs x y z w",
+        "SPOP strs",
+        "SMOVE ints strs 1",
+        "HSET h f v g 12",
+        "HINCRBY h g 5",
+        "HINCRBYFLOAT h fl 0.25",
+        "HDEL h f",
+        "ZADD z 1.5 a -inf b 3 c 7 d",
+        "ZINCRBY z 2 a",
+        "ZADD z GT CH 1 c 9 d",
+        "ZREMRANGEBYSCORE z 8 10",
+        "ZUNIONSTORE zu 2 z ints WEIGHTS 2 1",
+        "ZPOPMIN z",
+        "PEXPIRE h 7200000",
+        "EXPIRE s 100000",
+        "PERSIST s",
+        "SET gone x",
+        "EXPIRE gone -1",
+        "COPY s s2",
+        "RENAME s2 s3",
+        "MULTI",
+        "SET a 1",
+        "SET b 2",
+        "INCR a",
+        "EXEC",
+        "MSET m1 1 m2 2",
+        "DEL m2",
+        "SELECT 3",
+        "SET in3 three",
+        "HSET h3 k v",
+        "MOVE in3 4",
+        "SELECT 4",
+        "SWAPDB 4 5",
+        "SELECT 0",
+        "GETEX n PX 5000000",
+        "GETDEL s3",
+    ];
+    let mut out: Vec<Vec<String>> = text
+        .iter()
+        .map(|c| c.split(' ').map(str::to_owned).collect())
+        .collect();
+    let big: Vec<String> = (0..600).map(|i| format!("member{i}")).collect();
+    let mut sadd = vec!["SADD".to_owned(), "bigset".to_owned()];
+    sadd.extend(big.iter().cloned());
+    out.push(sadd);
+    out.push(vec!["SPOP".into(), "bigset".into(), "5".into()]);
+    out
+}
+
+/// The keys of database `db` and everything about them both sides answer alike.
+fn describe(run: &mut dyn FnMut(&[&str]) -> Reply, db: usize) -> Vec<(String, Reply, bool)> {
+    run(&["SELECT", &db.to_string()]);
+    let Reply::Array(keys) = run(&["KEYS", "*"]) else {
+        panic!("KEYS answers an array");
+    };
+    let mut keys: Vec<String> = keys
+        .into_iter()
+        .map(|k| match k {
+            Reply::Bulk(b) => String::from_utf8(b.to_vec()).unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    keys.sort();
+    let out = keys
+        .into_iter()
+        .map(|k| {
+            let value = match run(&["TYPE", &k]) {
+                Reply::Simple(t) if t == "string" => run(&["GET", &k]),
+                Reply::Simple(t) if t == "list" => run(&["LRANGE", &k, "0", "-1"]),
+                Reply::Simple(t) if t == "set" => oracle::sorted(run(&["SMEMBERS", &k])),
+                Reply::Simple(t) if t == "hash" => oracle::sorted_pairs(run(&["HGETALL", &k])),
+                Reply::Simple(t) if t == "zset" => run(&["ZRANGE", &k, "0", "-1", "WITHSCORES"]),
+                other => panic!("{other:?}"),
+            };
+            let ttl = matches!(run(&["PTTL", &k]), Reply::Integer(t) if t > 0);
+            (k, value, ttl)
+        })
+        .collect();
+    run(&["SELECT", "0"]);
+    out
+}
+
+fn run_here(c: &mut Connection) -> impl FnMut(&[&str]) -> Reply + '_ {
+    move |args: &[&str]| c.execute(args)
+}
+
+#[test]
+fn a_log_the_store_wrote_loads_in_redis_and_reopens_here() {
+    let dir = temp_dir("to-redis");
+    let store = open(&dir).unwrap();
+    let mut ours = store.connection();
+    for c in workload() {
+        ours.execute(&c);
+    }
+    let expected: Vec<_> = [0, 3, 4, 5]
+        .into_iter()
+        .map(|db| describe(&mut run_here(&mut ours), db))
+        .collect();
+    assert!(!expected[0].is_empty() && !expected[3].is_empty());
+    drop(ours);
+    drop(store);
+    let again = open(&dir).unwrap();
+    let mut conn = again.connection();
+    for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
+        assert_eq!(
+            describe(&mut run_here(&mut conn), db),
+            expected[i],
+            "database {db}"
+        );
+    }
+    drop(conn);
+    drop(again);
+    let dir_arg = dir.to_str().unwrap();
+    let Some(mut redis) = Redis::start_with(&["--dir", dir_arg, "--appendonly", "yes"]) else {
+        eprintln!("\n*** redis-server is not installed: the AOF interop test is SKIPPED ***\n");
+        return;
+    };
+    for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
+        assert_eq!(
+            describe(&mut |a| redis.cmd(a), db),
+            expected[i],
+            "database {db}"
+        );
+    }
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_log_redis_wrote_opens_here() {
+    let dir = temp_dir("from-redis");
+    let Some(mut redis) =
+        Redis::start_with(&["--dir", dir.to_str().unwrap(), "--appendonly", "yes"])
+    else {
+        eprintln!("\n*** redis-server is not installed: the AOF interop test is SKIPPED ***\n");
+        return;
+    };
+    for c in workload() {
+        redis.cmd(&c);
+    }
+    let expected: Vec<_> = [0, 3, 4, 5]
+        .into_iter()
+        .map(|db| describe(&mut |a| redis.cmd(a), db))
+        .collect();
+    // Redis has written (not necessarily synced) every reply's change before replying.
+    let store = open(&dir).expect("Redis's log opens");
+    let mut ours = store.connection();
+    for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
+        assert_eq!(
+            describe(&mut run_here(&mut ours), db),
+            expected[i],
+            "database {db}"
+        );
+    }
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The incremental file the manifest names last.
+fn last_incr(dir: &Path) -> PathBuf {
+    let manifest =
+        std::fs::read_to_string(dir.join("appendonlydir/appendonly.aof.manifest")).unwrap();
+    let line = manifest.lines().rfind(|l| l.ends_with("type i")).unwrap();
+    dir.join("appendonlydir")
+        .join(line.split(' ').nth(1).unwrap())
+}
+
+#[test]
+fn a_torn_tail_is_cut_off_and_damage_elsewhere_is_refused() {
+    let dir = temp_dir("torn");
+    let store = open(&dir).unwrap();
+    store.strings().set("first", "1").unwrap();
+    let mut c = store.connection();
+    c.execute(&["MULTI"]);
+    c.execute(&["SET", "x", "1"]);
+    c.execute(&["SET", "y", "2"]);
+    c.execute(&["EXEC"]);
+    drop(c);
+    drop(store);
+    let path = last_incr(&dir);
+    let whole = std::fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&whole).into_owned();
+    let multi = text
+        .find("*1\r\n$5\r\nMULTI")
+        .expect("the transaction is one unit");
+    // Cut anywhere inside the transaction: it is dropped whole, the rest loads, and the
+    // file is cut back to the end of what loaded.
+    for cut in multi + 1..whole.len() {
+        std::fs::write(&path, &whole[..cut]).unwrap();
+        let refused = Store::builder()
+            .dir(&dir)
+            .appendonly(true)
+            .aof_load_truncated(false)
+            .open();
+        let err = refused.expect_err("aof-load-truncated no refuses a torn file");
+        assert!(err.to_string().contains("unexpected end of file"), "{err}");
+        let store = open(&dir).unwrap();
+        assert_eq!(store.strings().get("first").unwrap().unwrap(), "1");
+        assert_eq!(store.keys().exists(["x", "y"]).unwrap(), 0, "cut at {cut}");
+        drop(store);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            &whole[..multi],
+            "cut at {cut}"
+        );
+    }
+    // A damaged command (not a torn one) is refused, naming the file and the offset.
+    let mut bad = whole[..multi].to_vec();
+    bad[0] = b'?';
+    std::fs::write(&path, &bad).unwrap();
+    let err = open(&dir).unwrap_err().to_string();
+    assert!(
+        err.contains("appendonly.aof.1.incr.aof") && err.contains("at byte 0"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The child of the kill loop: opens the log under `always` and counts, printing each
+/// value once its write returned (acknowledged).
+fn child(dir: &Path) {
+    let store = open(dir).unwrap();
+    let mut out = std::io::stdout();
+    loop {
+        let mut c = store.connection();
+        c.execute(&["MULTI"]);
+        c.execute(&["INCR", "n"]);
+        c.execute(&["RPUSH", "log", "x"]);
+        let Reply::Array(replies) = c.execute(&["EXEC"]) else {
+            panic!("EXEC answers an array");
+        };
+        let Reply::Integer(n) = replies[0] else {
+            panic!("{replies:?}");
+        };
+        use std::io::Write;
+        writeln!(out, "{n}").unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn a_writer_killed_at_random_never_loses_an_acknowledged_write() {
+    if let Some(dir) = std::env::var_os("EMBEDIS_AOF_CHILD") {
+        child(Path::new(&dir));
+        return;
+    }
+    let dir = temp_dir("kill");
+    let exe = std::env::current_exe().unwrap();
+    let rounds: u64 = std::env::var("EMBEDIS_KILL_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let mut acked = 0;
+    for round in 0..rounds {
+        let mut child = Command::new(&exe)
+            .args([
+                "--exact",
+                "a_writer_killed_at_random_never_loses_an_acknowledged_write",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("EMBEDIS_AOF_CHILD", &dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        // Killed after a few acknowledgements, or mid-start (round 0 and every tenth).
+        let wanted = (round * 7919) % 23;
+        let reader = std::thread::spawn(move || {
+            let mut last = None;
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(n) = line.trim().parse::<i64>() {
+                    last = Some(n);
+                }
+            }
+            last
+        });
+        std::thread::sleep(Duration::from_millis(if round % 10 == 0 {
+            1
+        } else {
+            5 + wanted
+        }));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let last = reader.join().unwrap();
+        let store = open(&dir).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let n: i64 = store
+            .strings()
+            .get("n")
+            .unwrap()
+            .map_or(0, |v| std::str::from_utf8(&v).unwrap().parse().unwrap());
+        let len = store.lists().llen("log").unwrap();
+        // Every acknowledged increment is there; never half a transaction.
+        assert!(
+            n >= last.unwrap_or(0),
+            "round {round}: {n} < acknowledged {last:?}"
+        );
+        assert_eq!(len as i64, n, "round {round}: a transaction was split");
+        acked = n;
+    }
+    assert!(
+        acked > 0,
+        "the writer acknowledged nothing in {rounds} rounds"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
