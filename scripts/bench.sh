@@ -15,7 +15,7 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(store collections lists zsets pubsub transactions redis cache kevy hit_ratio memory snapshot)
+  targets=(store collections lists zsets pubsub transactions redis cache kevy hit_ratio memory snapshot aof)
 fi
 
 # One run's results only: the tables and the chart compare what ran together.
@@ -32,6 +32,9 @@ for t in hit_ratio memory; do
     { echo; echo "## $t"; echo; grep -E "^\|" "target/bench-logs/$t.txt"; } >> target/bench-summary.md
   fi
 done
+if [ -f target/bench-logs/aof.txt ]; then
+  { echo; echo "## aof"; echo; grep -E "writes/s" target/bench-logs/aof.txt; } >> target/bench-summary.md
+fi
 if [ -f target/bench-logs/snapshot.txt ]; then
   { echo; echo "## snapshot"; echo; grep -E "keys/s" target/bench-logs/snapshot.txt; } >> target/bench-summary.md
 fi

@@ -275,6 +275,7 @@ fn a_torn_tail_is_cut_off_and_damage_elsewhere_is_refused() {
 /// The child of the kill loop: opens the log under `always` and counts, printing each
 /// value once its write returned (acknowledged).
 fn child(dir: &Path) {
+    use std::io::Write;
     let store = open(dir).unwrap();
     let mut out = std::io::stdout();
     loop {
@@ -288,7 +289,6 @@ fn child(dir: &Path) {
         let Reply::Integer(n) = replies[0] else {
             panic!("{replies:?}");
         };
-        use std::io::Write;
         writeln!(out, "{n}").unwrap();
         out.flush().unwrap();
     }
@@ -353,7 +353,11 @@ fn a_writer_killed_at_random_never_loses_an_acknowledged_write() {
             n >= last.unwrap_or(0),
             "round {round}: {n} < acknowledged {last:?}"
         );
-        assert_eq!(len as i64, n, "round {round}: a transaction was split");
+        assert_eq!(
+            i64::try_from(len).unwrap(),
+            n,
+            "round {round}: a transaction was split"
+        );
         acked = n;
     }
     assert!(

@@ -184,7 +184,6 @@ struct UnitInner {
     records: usize,
     first_db: usize,
     last_db: Option<usize>,
-    scratch: Vec<u8>,
 }
 
 /// The records of one command or transaction, appended to the feed as one.
@@ -198,30 +197,37 @@ impl Unit {
     pub(crate) fn record(&self, db: usize, f: impl FnOnce(&mut Rec<'_>)) {
         let mut u = self.inner.borrow_mut();
         let u = &mut *u;
-        let mut scratch = std::mem::take(&mut u.scratch);
-        scratch.clear();
+        // Encoded in place: a `SELECT` if needed, the header with room for a one-digit
+        // count (patched after, widened in the rare case of ten arguments or more).
+        let start = u.bytes.len();
+        let switch = u.last_db.is_some_and(|last| last != db);
+        if switch {
+            select(&mut u.bytes, db);
+        }
+        let header = u.bytes.len();
+        u.bytes.extend_from_slice(b"*0\r\n");
         let mut rec = Rec {
-            body: &mut scratch,
+            body: &mut u.bytes,
             n: 0,
         };
         f(&mut rec);
         let n = rec.n;
         if n == 0 {
-            u.scratch = scratch;
+            u.bytes.truncate(start);
             return;
         }
-        match u.last_db {
-            None => u.first_db = db,
-            Some(last) if last != db => select(&mut u.bytes, db),
-            Some(_) => {}
+        if n < 10 {
+            u.bytes[header + 1] = b'0' + u8::try_from(n).unwrap_or(0);
+        } else {
+            let mut digits = Vec::with_capacity(20);
+            decimal(&mut digits, n as u64);
+            u.bytes.splice(header + 1..header + 2, digits);
+        }
+        if u.last_db.is_none() {
+            u.first_db = db;
         }
         u.last_db = Some(db);
         u.records += 1;
-        u.bytes.push(b'*');
-        decimal(&mut u.bytes, n as u64);
-        u.bytes.extend_from_slice(b"\r\n");
-        u.bytes.extend_from_slice(&scratch);
-        u.scratch = scratch;
     }
 
     /// Forgets every record (a rolled-back transaction).
@@ -516,6 +522,20 @@ mod tests {
              *2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$3\r\nDEL\r\n$1\r\nb\r\n*1\r\n$4\r\nEXEC\r\n\
              *2\r\n$3\r\nDEL\r\n$1\r\nc\r\n"
         );
+    }
+
+    #[test]
+    fn a_record_of_ten_arguments_or_more_has_its_whole_count() {
+        let unit = Unit::default();
+        unit.record(0, |r| {
+            r.arg("DEL").args((0..11).map(|i| i.to_string()));
+        });
+        let bytes = unit.inner.borrow().bytes.clone();
+        assert!(
+            bytes.starts_with(b"*12\r\n$3\r\nDEL\r\n$1\r\n0\r\n"),
+            "{bytes:?}"
+        );
+        assert!(bytes.ends_with(b"$2\r\n10\r\n"));
     }
 
     #[test]
