@@ -160,7 +160,12 @@ struct AppendFile(File);
 
 impl Sink for AppendFile {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(bytes)
+        // A write that fails part way is cut back (as Redis does): the bytes are kept
+        // for the next attempt, which must not follow half of them.
+        let before = self.0.metadata()?.len();
+        self.0.write_all(bytes).inspect_err(|_| {
+            let _ = self.0.set_len(before);
+        })
     }
 
     fn sync(&mut self) -> std::io::Result<()> {
@@ -426,6 +431,9 @@ fn replay(
             };
             if bytes.len() - from < len.saturating_add(2) {
                 return Err(short);
+            }
+            if &bytes[from + len..from + len + 2] != b"\r\n" {
+                return Err(Stop::Format { at: from + len });
             }
             command.push(bytes[from..from + len].to_vec());
             next = from + len + 2;

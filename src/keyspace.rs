@@ -134,6 +134,8 @@ pub(crate) struct Keyspace {
     max_string_size: usize,
     /// The changes, as commands, for the append-only log (off unless it is on).
     feed: feed::Feed,
+    /// A log is being replayed (see [`Keyspace::set_loading`]).
+    loading: AtomicBool,
 }
 
 impl Keyspace {
@@ -170,6 +172,7 @@ impl Keyspace {
             memory: evict::Memory::default(),
             max_string_size: usize::MAX,
             feed: feed::Feed::default(),
+            loading: AtomicBool::new(false),
         }
     }
 
@@ -280,6 +283,9 @@ impl Keyspace {
 
     /// The time to the millisecond: for new deadlines, TTLs and walks.
     pub(crate) fn now(&self) -> u64 {
+        if self.loading.load(Ordering::Relaxed) {
+            return 0;
+        }
         self.clock.precise_ms()
     }
 
@@ -292,7 +298,14 @@ impl Keyspace {
     /// Whether a key with this deadline has expired (Redis's `now > deadline`).
     #[inline]
     pub(crate) fn passed(&self, deadline: u64) -> bool {
-        self.clock.passed(deadline)
+        !self.loading.load(Ordering::Relaxed) && self.clock.passed(deadline)
+    }
+
+    /// While a log is replayed, time stands before every deadline (Redis's
+    /// `server.loading`): no key expires and no deadline counts as past, so each record
+    /// meets the key its writer met; expired keys go once loading ends.
+    pub(crate) fn set_loading(&self, on: bool) {
+        self.loading.store(on, Ordering::Relaxed);
     }
 
     pub(crate) fn check_db(&self, db: usize) -> Result<()> {

@@ -1276,7 +1276,8 @@ impl StoreBuilder {
     /// Keeps an append-only log of every change (Redis's `appendonly`; default off),
     /// in Redis 7.0's multi-part format under [`dir`](Self::dir)/`appendonlydir`, which a
     /// redis-server started on the same directory loads. [`open`](Self::open) loads it
-    /// (rather than the snapshot) and appends to it from then on.
+    /// (rather than the snapshot) and appends to it from then on; a store made with
+    /// [`build`](Self::build) keeps no log.
     ///
     /// # Examples
     ///
@@ -1377,7 +1378,11 @@ impl StoreBuilder {
         let store = self.build();
         match &store.core.aof {
             Some(aof) => {
-                aof.load(store.access(), &mut |args| run(&store, args))?;
+                // Replayed as written: nothing expires until the whole log is in.
+                store.keyspace().set_loading(true);
+                let loaded = aof.load(store.access(), &mut |args| run(&store, args));
+                store.keyspace().set_loading(false);
+                loaded?;
                 store.core.start_log()?;
             }
             None => {

@@ -366,3 +366,52 @@ fn a_writer_killed_at_random_never_loses_an_acknowledged_write() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A log replayed after its keys' deadlines passed gives the store that wrote it, then
+/// expires them: a record never meets a key its writer did not (Redis's loading mode).
+#[test]
+fn a_log_replayed_after_its_deadlines_passed_brings_nothing_back() {
+    let dir = temp_dir("late");
+    let clock = embedis::ManualClock::new();
+    let open_at = |clock: &embedis::ManualClock| {
+        Store::builder()
+            .dir(&dir)
+            .clock(clock.clone())
+            .appendonly(true)
+            .appendfsync(AppendFsync::Always)
+            .open()
+            .unwrap()
+    };
+    let store = open_at(&clock);
+    let mut c = store.connection();
+    for cmd in [
+        &["SET", "k", "10", "PX", "1000"][..],
+        &["INCRBY", "k", "5"],
+        &["RPUSH", "l", "a"],
+        &["PEXPIRE", "l", "1000"],
+        &["RPUSH", "l", "b"],
+        &["SET", "stays", "1"],
+    ] {
+        c.execute(cmd);
+    }
+    drop(c);
+    drop(store);
+    let later = embedis::ManualClock::new();
+    later.advance(Duration::from_secs(5));
+    let again = open_at(&later);
+    assert_eq!(again.keys().exists(["k", "l"]).unwrap(), 0);
+    assert_eq!(again.strings().get("stays").unwrap().unwrap(), "1");
+    // Before the deadline, the keys are back with it.
+    drop(again);
+    let soon = embedis::ManualClock::new();
+    soon.advance(Duration::from_millis(500));
+    let third = open_at(&soon);
+    assert_eq!(third.strings().get("k").unwrap().unwrap(), "15");
+    assert_eq!(third.lists().lrange("l", 0, -1).unwrap(), ["a", "b"]);
+    assert!(matches!(
+        third.keys().pttl("k").unwrap(),
+        embedis::Ttl::Expires(_)
+    ));
+    drop(third);
+    let _ = std::fs::remove_dir_all(&dir);
+}

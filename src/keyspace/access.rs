@@ -372,7 +372,12 @@ impl<'a> Access<'a> {
                 // Appended while the shard is held: in the order of the changes.
                 let end = ks.feed.append(&unit);
                 drop(table);
-                ks.feed.settle(end)?;
+                // Waiters are served and memory made even if the log refuses the write.
+                if let Err(e) = ks.feed.settle(end) {
+                    ks.blocking.serve_signalled(ks);
+                    ks.after_write();
+                    return Err(e);
+                }
                 out
             }
             Some(_) => {
@@ -467,13 +472,14 @@ impl<'a> Access<'a> {
                 many.entry(n);
             }
             f(&mut many)
-        })?;
+        });
         if self.held.is_none() {
-            // The whole command is applied and its locks released: serve waiters now.
+            // The whole command is applied and its locks released: serve waiters now
+            // (also when the log refused to acknowledge it).
             ks.blocking.serve_signalled(ks);
             ks.after_write();
         }
-        out
+        out?
     }
 }
 

@@ -377,9 +377,11 @@ impl Feed {
                 self.sync_locked(&mut io)
             }
             AppendFsync::EverySec | AppendFsync::No => {
+                // A failure here is kept (later writes are refused); this write is
+                // applied and queued, as under Redis's `everysec`.
                 if self.pending.lock().buf.len() >= WRITE_FROM {
                     if let Some(mut io) = self.io.try_lock() {
-                        return self.drain(&mut io);
+                        let _ = self.drain(&mut io);
                     }
                 }
                 Ok(())
