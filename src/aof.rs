@@ -414,12 +414,13 @@ fn replay(
         if count < 1 {
             return Err(Stop::Format { at });
         }
-        // Each argument takes at least 5 bytes: no count is believed past the file.
-        let argc = match usize::try_from(count) {
-            Ok(n) if n <= (bytes.len() - next) / 5 + 1 => n,
-            _ => return Err(short),
+        // A count past what the file holds is not believed for the allocation (each
+        // argument takes at least 5 bytes); the arguments then run out (short) or a
+        // header is not one (damage), as Redis finds.
+        let Ok(argc) = usize::try_from(count) else {
+            return Err(Stop::Format { at });
         };
-        let mut command = Vec::with_capacity(argc);
+        let mut command = Vec::with_capacity(argc.min((bytes.len() - next) / 5 + 1));
         for _ in 0..argc {
             let (len, from) = match header(bytes, next, b'$') {
                 Ok(h) => h,
@@ -600,10 +601,14 @@ mod tests {
         assert_eq!(commands(b"#annotation\r\n").1, Ok(()));
         assert_eq!(commands(b"+OK\r\n").1, Err(Stop::Format { at: 0 }));
         assert_eq!(commands(b"*1\r\n+OK\r\n").1, Err(Stop::Format { at: 4 }));
-        // A huge count is not believed (nor allocated).
+        // A huge count is not allocated: at the end it is a torn command, before
+        // another command it is damage (never a reason to cut the commands after it).
         assert_eq!(
             commands(b"*99999999999\r\n$1\r\na\r\n").1,
             Err(Stop::Short { valid: 0 })
         );
+        let mut damaged = b"*9\r\n$3\r\nDEL\r\n".to_vec();
+        damaged.extend_from_slice(one);
+        assert_eq!(commands(&damaged).1, Err(Stop::Format { at: 13 }));
     }
 }

@@ -84,7 +84,9 @@ impl Core {
             return Ok(());
         };
         let access = self.access();
-        // No write lands between the base and the first record: every shard is held.
+        // Nothing but the sweeper runs yet (the store is not handed out): the base and
+        // the feed's start see the same keys, but for expired ones the sweeper may
+        // remove in between, which a replay expires again.
         let sink = aof.open_for_append(access)?;
         let feed = self.keyspace.feed();
         feed.set_policy(aof.config().fsync);
