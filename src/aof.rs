@@ -37,6 +37,9 @@ pub(crate) struct AofConfig {
     pub(crate) fsync: AppendFsync,
     /// `aof-load-truncated`.
     pub(crate) load_truncated: bool,
+    /// `auto-aof-rewrite-percentage` (0: never) and `auto-aof-rewrite-min-size`.
+    pub(crate) auto_rewrite_percentage: u64,
+    pub(crate) auto_rewrite_min_size: u64,
 }
 
 impl Default for AofConfig {
@@ -46,6 +49,8 @@ impl Default for AofConfig {
             filename: "appendonly.aof".to_owned(),
             fsync: AppendFsync::EverySec,
             load_truncated: true,
+            auto_rewrite_percentage: 100,
+            auto_rewrite_min_size: 64 << 20,
         }
     }
 }
@@ -182,11 +187,27 @@ pub(crate) enum Loaded {
     Truncated,
 }
 
+/// How big the log is, for automatic rewrites (Redis's `aof_current_size` and
+/// `aof_rewrite_base_size`).
+#[derive(Debug, Default, Clone, Copy)]
+struct Sizes {
+    /// The files' bytes when the feed stood at `mark` (at open, or a rewrite's end).
+    files: u64,
+    mark: u64,
+    /// The size after the last rewrite (or at open): growth is measured from it.
+    after_rewrite: u64,
+}
+
 /// The log's files, in `dir`/`appenddirname`.
 pub(crate) struct Aof {
     config: AofConfig,
     dir: PathBuf,
     manifest: Mutex<Manifest>,
+    /// One rewrite at a time.
+    rewriting: Mutex<bool>,
+    sizes: Mutex<Sizes>,
+    /// `auto-aof-rewrite-percentage` and `-min-size`, changeable at run time.
+    auto: Mutex<(u64, u64)>,
 }
 
 impl std::fmt::Debug for Aof {
@@ -206,8 +227,11 @@ impl Aof {
     pub(crate) fn new(dir: &Path, config: AofConfig) -> Aof {
         Aof {
             dir: dir.join(&config.dirname),
-            config,
             manifest: Mutex::new(Manifest::default()),
+            rewriting: Mutex::new(false),
+            sizes: Mutex::new(Sizes::default()),
+            auto: Mutex::new((config.auto_rewrite_percentage, config.auto_rewrite_min_size)),
+            config,
         }
     }
 
@@ -339,8 +363,149 @@ impl Aof {
             .open(&path)
             .map_err(|e| io_error(format!("opening {}", path.display()), e))?;
         self.persist_manifest(&m)?;
+        let files = self.files_size(&m);
+        *self.sizes.lock() = Sizes {
+            files,
+            mark: access.keyspace().feed().appended(),
+            after_rewrite: files,
+        };
         *self.manifest.lock() = m;
         Ok(Box::new(AppendFile(file)))
+    }
+
+    /// The bytes of the base and incremental files `m` names.
+    fn files_size(&self, m: &Manifest) -> u64 {
+        m.base
+            .iter()
+            .chain(&m.incrs)
+            .filter_map(|p| fs::metadata(self.dir.join(&p.name)).ok())
+            .map(|md| md.len())
+            .sum()
+    }
+
+    /// The log's size now, and after the last rewrite.
+    pub(crate) fn size(&self, access: Access<'_>) -> (u64, u64) {
+        let s = *self.sizes.lock();
+        let now = access.keyspace().feed().appended();
+        (s.files + now.saturating_sub(s.mark), s.after_rewrite)
+    }
+
+    /// Whether a rewrite is under way.
+    pub(crate) fn rewriting(&self) -> bool {
+        *self.rewriting.lock()
+    }
+
+    /// Whether the log has grown enough since the last rewrite for an automatic one
+    /// (Redis's `serverCron` rule): `auto-aof-rewrite-percentage` of growth, and at least
+    /// `auto-aof-rewrite-min-size`.
+    pub(crate) fn wants_rewrite(&self, access: Access<'_>) -> bool {
+        let (percentage, min) = *self.auto.lock();
+        if percentage == 0 || self.rewriting() {
+            return false;
+        }
+        let (now, base) = self.size(access);
+        now > min && (now * 100 / base.max(1)).saturating_sub(100) >= percentage
+    }
+
+    /// The automatic rewrite's thresholds (`CONFIG SET auto-aof-rewrite-*`).
+    pub(crate) fn set_auto_rewrite(&self, percentage: Option<u64>, min_size: Option<u64>) {
+        let mut auto = self.auto.lock();
+        if let Some(p) = percentage {
+            auto.0 = p;
+        }
+        if let Some(m) = min_size {
+            auto.1 = m;
+        }
+    }
+
+    /// `auto-aof-rewrite-percentage` and `auto-aof-rewrite-min-size` now.
+    pub(crate) fn auto_rewrite(&self) -> (u64, u64) {
+        *self.auto.lock()
+    }
+
+    /// Starts a rewrite (`BGREWRITEAOF`): at one instant (every shard write-locked, the
+    /// background snapshot's), a new incremental file is opened, named in the manifest,
+    /// and the feed switched to it; [`finish_rewrite`](Self::finish_rewrite), on another
+    /// thread, writes the new base (the snapshot of that instant) and retires the files
+    /// before it. A crash before the end leaves the old base and every incremental file
+    /// named: nothing is lost.
+    pub(crate) fn begin_rewrite(&self, access: Access<'_>) -> Result<()> {
+        {
+            let mut busy = self.rewriting.lock();
+            if *busy {
+                return Err(Error::RewriteInProgress);
+            }
+            *busy = true;
+        }
+        let started = access.start_background_with(|| {
+            let mut m = self.manifest.lock().clone();
+            let seq = m.incrs.last().map_or(1, |p| p.seq + 1);
+            let name = format!("{}.{seq}.incr.aof", self.config.filename);
+            let path = self.dir.join(&name);
+            let file = File::options()
+                .append(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .and_then(|f| f.set_len(0).map(|()| f))
+                .map_err(|e| io_error(format!("opening {}", path.display()), e))?;
+            m.incrs.push(Part { name, seq });
+            self.persist_manifest(&m)?;
+            access
+                .keyspace()
+                .feed()
+                .switch(Box::new(AppendFile(file)))?;
+            *self.manifest.lock() = m;
+            let mut sizes = self.sizes.lock();
+            sizes.mark = access.keyspace().feed().appended();
+            sizes.files = 0;
+            Ok(())
+        });
+        if started.is_err() {
+            *self.rewriting.lock() = false;
+        }
+        started
+    }
+
+    /// Completes a rewrite begun by [`begin_rewrite`](Self::begin_rewrite): copies what
+    /// the background snapshot still needs, writes it as the new base, then names it in
+    /// the manifest with the incremental file opened at the instant, and deletes the
+    /// files it replaces.
+    pub(crate) fn finish_rewrite(&self, access: Access<'_>) -> Result<()> {
+        /// Ends the background snapshot and the rewrite however this ends.
+        struct End<'a>(Access<'a>, &'a Aof);
+        impl Drop for End<'_> {
+            fn drop(&mut self) {
+                self.0.end_background();
+                *self.1.rewriting.lock() = false;
+            }
+        }
+        let _end = End(access, self);
+        let bytes = access.finish_background(access.now() / 1000);
+        let mut m = self.manifest.lock().clone();
+        let seq = m.base.as_ref().map_or(1, |b| b.seq + 1);
+        let name = format!("{}.{seq}.base.rdb", self.config.filename);
+        let path = self.dir.join(&name);
+        crate::persist::write_atomically(&self.dir, &path, &bytes)
+            .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
+        // The incremental file opened at the instant stays; the ones before it, and the
+        // old base, are history.
+        let current = m.incrs.pop().expect("the rewrite's incremental file");
+        m.history.extend(m.base.take());
+        m.history.append(&mut m.incrs);
+        m.incrs.push(current);
+        m.base = Some(Part { name, seq });
+        self.persist_manifest(&m)?;
+        for old in std::mem::take(&mut m.history) {
+            let _ = fs::remove_file(self.dir.join(&old.name));
+        }
+        self.persist_manifest(&m)?;
+        *self.manifest.lock() = m;
+        let appended = access.keyspace().feed().appended();
+        let mut sizes = self.sizes.lock();
+        sizes.files += bytes.len() as u64;
+        sizes.after_rewrite = sizes.files + appended.saturating_sub(sizes.mark);
+        Ok(())
     }
 
     /// Writes the manifest through a temporary file and a rename (`persistAofManifest`).
@@ -475,12 +640,10 @@ impl std::fmt::Debug for Flusher {
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
 impl Flusher {
-    /// Starts the thread; `flush(sync)` writes out (and syncs if asked) and returns
-    /// `false` once the store is gone.
-    pub(crate) fn start(
-        fsync: AppendFsync,
-        flush: impl Fn(bool) -> bool + Send + 'static,
-    ) -> std::io::Result<Flusher> {
+    /// Starts the thread; `flush(second)` writes out (and syncs if a second has passed
+    /// since the last sync and the policy wants one) and returns `false` once the store
+    /// is gone.
+    pub(crate) fn start(flush: impl Fn(bool) -> bool + Send + 'static) -> std::io::Result<Flusher> {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let stopped = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
@@ -497,8 +660,7 @@ impl Flusher {
                             return;
                         }
                     }
-                    let sync =
-                        fsync != AppendFsync::No && synced.elapsed() >= Duration::from_secs(1);
+                    let sync = synced.elapsed() >= Duration::from_secs(1);
                     if sync {
                         synced = Instant::now();
                     }

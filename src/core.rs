@@ -92,17 +92,62 @@ impl Core {
         feed.set_policy(aof.config().fsync);
         access.with_every_shard(|| feed.start(sink))?;
         let weak: Weak<Core> = Arc::downgrade(self);
-        let flusher = Flusher::start(aof.config().fsync, move |sync| {
+        let flusher = Flusher::start(move |second| {
             let Some(core) = weak.upgrade() else {
                 return false;
             };
+            let feed = core.keyspace.feed();
+            // Synced each second unless the policy leaves it to the system (`always`
+            // syncs its writers' records itself; what else was appended, here).
+            let sync = second && feed.policy() != crate::AppendFsync::No;
             // An error is kept by the feed: writes are refused until a flush succeeds.
-            let _ = core.keyspace.feed().flush(sync);
+            let _ = feed.flush(sync);
+            if core
+                .aof
+                .as_ref()
+                .is_some_and(|aof| aof.wants_rewrite(core.access()))
+            {
+                // Refused if one (or a snapshot) is under way: tried again next time.
+                let _ = core.bgrewriteaof();
+            }
             true
         })
         .map_err(|e| crate::Error::Io(format!("starting the log's thread: {e}")))?;
         *self.flusher.lock() = Some(flusher);
         Ok(())
+    }
+
+    /// Starts a rewrite of the log (`BGREWRITEAOF`) and finishes it on a thread of its
+    /// own; the receiver gets how it went.
+    pub(crate) fn bgrewriteaof(
+        self: &Arc<Core>,
+    ) -> crate::Result<std::sync::mpsc::Receiver<crate::Result<()>>> {
+        let Some(aof) = &self.aof else {
+            return Err(crate::Error::Io(
+                "the append-only log is off (appendonly no)".to_owned(),
+            ));
+        };
+        aof.begin_rewrite(self.access())?;
+        let core = Arc::clone(self);
+        let finish = move || match &core.aof {
+            Some(aof) => aof.finish_rewrite(core.access()),
+            None => Ok(()),
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let spawned = std::thread::Builder::new()
+            .name("embedis-aofrw".into())
+            .spawn({
+                let tx = tx.clone();
+                let finish = finish.clone();
+                move || {
+                    let _ = tx.send(finish());
+                }
+            });
+        if spawned.is_err() {
+            // No thread to spare: finished here rather than left owed.
+            let _ = tx.send(finish());
+        }
+        Ok(rx)
     }
 
     /// The keyspace as a handle outside any transaction reaches it.

@@ -91,6 +91,10 @@ pub enum Error {
     /// `BGSAVE`).
     #[error("ERR Background save already in progress")]
     BackgroundSaveInProgress,
+    /// A rewrite of the append-only log was asked for while one is under way
+    /// (`BGREWRITEAOF`).
+    #[error("ERR Background append only file rewriting already in progress")]
+    RewriteInProgress,
     /// A write refused because the append-only log could not be written or synced
     /// (the system's reason): it is refused until the log can be written again.
     #[error("MISCONF Errors writing to the AOF file: {0}")]

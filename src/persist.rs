@@ -52,6 +52,16 @@ impl Snapshots {
         Ok(self.dir.join(name))
     }
 
+    /// The directory (`dir`).
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The snapshot's file name (`dbfilename`).
+    pub(crate) fn dbfilename(&self) -> &str {
+        &self.dbfilename
+    }
+
     /// Seconds since the epoch of the last successful save.
     pub(crate) fn lastsave(&self) -> u64 {
         self.lastsave.load(Ordering::Relaxed)

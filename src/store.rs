@@ -445,6 +445,44 @@ impl Store {
         Ok(BackgroundSave(rx))
     }
 
+    /// Rewrites the append-only log in the background (`BGREWRITEAOF`) and returns at
+    /// once: at this instant a new incremental file takes the writes that follow, and
+    /// a new base — a snapshot of the store at the instant, made while writers go on,
+    /// as [`bgsave`](Self::bgsave) makes one — replaces the base and the incremental
+    /// files before it, which are deleted. A crash at any point leaves a log that loads.
+    /// The store also rewrites on its own when the log has grown by
+    /// [`auto_aof_rewrite_percentage`](StoreBuilder::auto_aof_rewrite_percentage).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RewriteInProgress`](crate::Error::RewriteInProgress) if one is under
+    /// way; [`Error::BackgroundSaveInProgress`](crate::Error::BackgroundSaveInProgress)
+    /// during a background save; [`Error::Io`](crate::Error::Io) if the log is off or a
+    /// file cannot be made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-aofrw-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let open = || embedis::Store::builder().dir(&dir).appendonly(true).open();
+    /// let store = open()?;
+    /// for i in 0..100 {
+    ///     store.strings().set("counter", i.to_string())?;
+    /// }
+    /// store.bgrewriteaof()?.wait()?;
+    /// store.strings().set("after", "1")?;
+    /// drop(store);
+    /// let again = open()?;
+    /// assert_eq!(again.strings().get("counter")?.unwrap(), "99");
+    /// assert_eq!(again.strings().get("after")?.unwrap(), "1");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn bgrewriteaof(&self) -> Result<BackgroundSave> {
+        Ok(BackgroundSave(self.core.bgrewriteaof()?))
+    }
+
     /// When the last successful [`save`](Self::save) was (`LASTSAVE`; before any, when
     /// the store was built), to the second, on the store's clock.
     ///
@@ -557,7 +595,8 @@ impl Store {
     }
 }
 
-/// A snapshot being taken in the background, from [`Store::bgsave`].
+/// A snapshot being taken in the background, from [`Store::bgsave`], or a rewrite of
+/// the append-only log, from [`Store::bgrewriteaof`].
 #[derive(Debug)]
 #[must_use = "a background save goes on unwatched if this is dropped"]
 pub struct BackgroundSave(std::sync::mpsc::Receiver<Result<()>>);
@@ -1364,6 +1403,36 @@ impl StoreBuilder {
     /// ```
     pub fn aof_load_truncated(mut self, on: bool) -> Self {
         self.aof.load_truncated = on;
+        self
+    }
+
+    /// Rewrites the log on its own once it has grown by this many percent since the
+    /// last rewrite (or since it was opened) and is at least
+    /// [`auto_aof_rewrite_min_size`](Self::auto_aof_rewrite_min_size) (Redis's
+    /// `auto-aof-rewrite-percentage`; default 100; 0 never rewrites on its own).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = embedis::Store::builder().appendonly(true).auto_aof_rewrite_percentage(0);
+    /// # let _ = builder;
+    /// ```
+    pub fn auto_aof_rewrite_percentage(mut self, percent: u64) -> Self {
+        self.aof.auto_rewrite_percentage = percent;
+        self
+    }
+
+    /// The least size of the log, in bytes, for an automatic rewrite (Redis's
+    /// `auto-aof-rewrite-min-size`; default 64 MiB).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = embedis::Store::builder().appendonly(true).auto_aof_rewrite_min_size(1 << 20);
+    /// # let _ = builder;
+    /// ```
+    pub fn auto_aof_rewrite_min_size(mut self, bytes: u64) -> Self {
+        self.aof.auto_rewrite_min_size = bytes;
         self
     }
 

@@ -291,6 +291,10 @@ fn child(dir: &Path) {
         };
         writeln!(out, "{n}").unwrap();
         out.flush().unwrap();
+        // Rewrites now and then: killed mid-rewrite too.
+        if n % 25 == 0 {
+            drop(store.bgrewriteaof());
+        }
     }
 }
 
@@ -396,22 +400,203 @@ fn a_log_replayed_after_its_deadlines_passed_brings_nothing_back() {
     }
     drop(c);
     drop(store);
-    let later = embedis::ManualClock::new();
-    later.advance(Duration::from_secs(5));
-    let again = open_at(&later);
-    assert_eq!(again.keys().exists(["k", "l"]).unwrap(), 0);
-    assert_eq!(again.strings().get("stays").unwrap().unwrap(), "1");
     // Before the deadline, the keys are back with it.
-    drop(again);
     let soon = embedis::ManualClock::new();
     soon.advance(Duration::from_millis(500));
-    let third = open_at(&soon);
-    assert_eq!(third.strings().get("k").unwrap().unwrap(), "15");
-    assert_eq!(third.lists().lrange("l", 0, -1).unwrap(), ["a", "b"]);
+    let second = open_at(&soon);
+    assert_eq!(second.strings().get("k").unwrap().unwrap(), "15");
+    assert_eq!(second.lists().lrange("l", 0, -1).unwrap(), ["a", "b"]);
     assert!(matches!(
-        third.keys().pttl("k").unwrap(),
+        second.keys().pttl("k").unwrap(),
         embedis::Ttl::Expires(_)
     ));
+    drop(second);
+    // After it, they are gone (not back without a deadline).
+    let later = embedis::ManualClock::new();
+    later.advance(Duration::from_secs(5));
+    let third = open_at(&later);
+    assert_eq!(third.keys().exists(["k", "l"]).unwrap(), 0);
+    assert_eq!(third.strings().get("stays").unwrap().unwrap(), "1");
     drop(third);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The manifest's lines.
+fn manifest(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("appendonlydir/appendonly.aof.manifest"))
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_rewrite_keeps_everything_and_retires_the_files_it_replaces() {
+    let dir = temp_dir("rewrite");
+    let store = open(&dir).unwrap();
+    let mut c = store.connection();
+    for c2 in workload() {
+        c.execute(&c2);
+    }
+    for i in 0..200 {
+        c.execute(&["INCR", "counter"]);
+        c.execute(&["RPUSH", "big", &i.to_string()]);
+    }
+    assert_eq!(
+        c.execute(&["BGREWRITEAOF"]),
+        Reply::Simple("Background append only file rewriting started".into())
+    );
+    // Wait for it through the store's own API, then write on.
+    while c
+        .execute(&["INFO", "persistence"])
+        .to_string()
+        .contains("aof_rewrite_in_progress:1")
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    store.bgrewriteaof().unwrap().wait().unwrap();
+    c.execute(&["SET", "after", "rewrite"]);
+    let expected: Vec<_> = [0, 3, 4, 5]
+        .into_iter()
+        .map(|db| describe(&mut run_here(&mut c), db))
+        .collect();
+    drop(c);
+    drop(store);
+    assert_eq!(
+        manifest(&dir),
+        [
+            "file appendonly.aof.3.base.rdb seq 3 type b",
+            "file appendonly.aof.3.incr.aof seq 3 type i"
+        ]
+    );
+    let mut left: Vec<String> = std::fs::read_dir(dir.join("appendonlydir"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "appendonly.aof.3.base.rdb",
+            "appendonly.aof.3.incr.aof",
+            "appendonly.aof.manifest"
+        ],
+        "the replaced files are gone"
+    );
+    let again = open(&dir).unwrap();
+    let mut conn = again.connection();
+    for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
+        assert_eq!(
+            describe(&mut run_here(&mut conn), db),
+            expected[i],
+            "database {db}"
+        );
+    }
+    drop(conn);
+    drop(again);
+    if let Some(mut redis) =
+        Redis::start_with(&["--dir", dir.to_str().unwrap(), "--appendonly", "yes"])
+    {
+        for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
+            assert_eq!(
+                describe(&mut |a| redis.cmd(a), db),
+                expected[i],
+                "database {db}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn rewrites_while_writers_go_on_lose_nothing_and_split_no_transaction() {
+    let dir = temp_dir("rewrite-busy");
+    let store = Store::builder()
+        .dir(&dir)
+        .appendonly(true)
+        .appendfsync(AppendFsync::EverySec)
+        .open()
+        .unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let written = std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let mut c = store.connection();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                c.execute(&["MULTI"]);
+                c.execute(&["SET", &format!("a{}", n % 500), &n.to_string()]);
+                c.execute(&["SET", &format!("b{}", n % 500), &n.to_string()]);
+                c.execute(&["EXEC"]);
+                n += 1;
+            }
+            n
+        });
+        for _ in 0..5 {
+            store.bgrewriteaof().unwrap().wait().unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        writer.join().unwrap()
+    });
+    assert!(written > 0);
+    let mut before = store.connection();
+    let expected = describe(&mut run_here(&mut before), 0);
+    drop(before);
+    drop(store);
+    let again = Store::builder().dir(&dir).appendonly(true).open().unwrap();
+    let mut c = again.connection();
+    let got = describe(&mut run_here(&mut c), 0);
+    assert_eq!(got, expected);
+    for i in 0..500 {
+        assert_eq!(
+            c.execute(&["GET", &format!("a{i}")]),
+            c.execute(&["GET", &format!("b{i}")]),
+            "pair {i} torn"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_log_rewrites_itself_as_it_grows_and_says_so_in_info_and_config() {
+    let dir = temp_dir("auto");
+    let store = Store::builder()
+        .dir(&dir)
+        .appendonly(true)
+        .auto_aof_rewrite_min_size(4096)
+        .auto_aof_rewrite_percentage(100)
+        .open()
+        .unwrap();
+    let mut c = store.connection();
+    assert_eq!(
+        c.execute(&["CONFIG", "GET", "appendonly"]),
+        Reply::Array(vec![Reply::from("appendonly"), Reply::from("yes")])
+    );
+    assert_eq!(
+        c.execute(&["CONFIG", "SET", "appendfsync", "no"]),
+        Reply::ok()
+    );
+    assert_eq!(
+        c.execute(&["CONFIG", "GET", "appendfsync"]),
+        Reply::Array(vec![Reply::from("appendfsync"), Reply::from("no")])
+    );
+    // The same key over and over: the log grows, the store does not.
+    let start = std::time::Instant::now();
+    loop {
+        for i in 0..100 {
+            c.execute(&["SET", "k", &"x".repeat(100 + i)]);
+        }
+        if manifest(&dir)[0].contains("seq 1 type b") {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no automatic rewrite"
+            );
+            continue;
+        }
+        break;
+    }
+    let info = c.execute(&["INFO", "persistence"]).to_string();
+    assert!(info.contains("aof_enabled:1"), "{info}");
+    assert!(info.contains("aof_last_write_status:ok"), "{info}");
     let _ = std::fs::remove_dir_all(&dir);
 }

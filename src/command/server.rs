@@ -61,6 +61,51 @@ pub(super) fn bgsave(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(Reply::Simple("Background saving started".into()))
 }
 
+/// `BGREWRITEAOF`: a rewrite of the append-only log in the background
+/// ([`Store::bgrewriteaof`](crate::Store::bgrewriteaof)). Inside `EXEC`, or while a
+/// background save runs, it is scheduled: it starts once that has let go.
+pub(super) fn bgrewriteaof(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
+    if c.store
+        .core
+        .aof
+        .as_ref()
+        .is_some_and(crate::aof::Aof::rewriting)
+    {
+        return Err(Error::RewriteInProgress);
+    }
+    if c.access.in_transaction() || c.store.keyspace().background_in_progress() {
+        let store = c.store.clone();
+        let scheduled = std::thread::Builder::new()
+            .name("embedis-aofrw".into())
+            .spawn(move || {
+                // Until the transaction or the save has let go.
+                for _ in 0..60_000 {
+                    match store.bgrewriteaof() {
+                        Ok(rewrite) => {
+                            let _ = rewrite.wait();
+                            return;
+                        }
+                        Err(Error::BackgroundSaveInProgress | Error::InsideTransaction) => {
+                            std::thread::sleep(std::time::Duration::from_millis(10));
+                        }
+                        Err(_) => return,
+                    }
+                }
+            });
+        return match scheduled {
+            Ok(_) => Ok(Reply::Simple(
+                "Background append only file rewriting scheduled".into(),
+            )),
+            Err(e) => Err(Error::Io(format!("scheduling a rewrite: {e}"))),
+        };
+    }
+    // The rewrite goes on alone.
+    drop(c.store.bgrewriteaof()?);
+    Ok(Reply::Simple(
+        "Background append only file rewriting started".into(),
+    ))
+}
+
 /// `LASTSAVE`: when the last snapshot was made, in seconds since the epoch.
 pub(super) fn lastsave(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
     let at = c.store.lastsave().duration_since(std::time::UNIX_EPOCH);
@@ -115,6 +160,37 @@ pub(super) fn time(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
     ]))
 }
 
+/// `INFO persistence`: Redis's fields that mean something here.
+fn persistence_info(c: &Ctx<'_>, text: &mut String) {
+    let core = &c.store.core;
+    let feed = c.store.keyspace().feed();
+    let rewriting = core.aof.as_ref().is_some_and(crate::aof::Aof::rewriting);
+    let bgsave = c.store.keyspace().background_in_progress() && !rewriting;
+    let ok = |failed: bool| if failed { "err" } else { "ok" };
+    text.push_str("# Persistence\r\n");
+    let _ = write!(
+        text,
+        "loading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\n\
+         aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:0\r\n\
+         aof_last_write_status:{}\r\n",
+        u8::from(bgsave),
+        core.snapshots.lastsave(),
+        u8::from(core.aof.is_some()),
+        u8::from(rewriting),
+        ok(feed.failed()),
+    );
+    if let Some(aof) = &core.aof {
+        let (size, base) = aof.size(c.store.access());
+        let _ = write!(
+            text,
+            "aof_current_size:{size}\r\naof_base_size:{base}\r\naof_pending_rewrite:0\r\n\
+             aof_buffer_length:{}\r\n",
+            feed.buffered()
+        );
+    }
+    text.push_str("\r\n");
+}
+
 pub(super) fn info(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let all = a.len() == 1
         || a[1..]
@@ -162,6 +238,9 @@ pub(super) fn info(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             human_bytes(info.maxmemory),
             store.eviction_policy(),
         );
+    }
+    if wants("persistence") {
+        persistence_info(c, &mut text);
     }
     if wants("keyspace") {
         text.push_str("# Keyspace\r\n");
@@ -293,9 +372,124 @@ fn set_memory_option(
 }
 
 /// The settings `CONFIG GET` knows, with their current values.
+/// A redis-server `yes`/`no` setting.
+fn yes_no(on: bool) -> String {
+    if on { "yes" } else { "no" }.to_owned()
+}
+
+/// The persistence settings, as `CONFIG GET` shows them (the log's defaults when it
+/// is off).
+fn persistence_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
+    let core = &c.store.core;
+    let snapshots = &core.snapshots;
+    let dir = std::path::absolute(snapshots.dir()).unwrap_or_else(|_| snapshots.dir().into());
+    let default = crate::aof::AofConfig::default();
+    let (config, auto) = match &core.aof {
+        Some(aof) => (aof.config().clone(), aof.auto_rewrite()),
+        None => (
+            default.clone(),
+            (
+                default.auto_rewrite_percentage,
+                default.auto_rewrite_min_size,
+            ),
+        ),
+    };
+    let fsync = if core.aof.is_some() {
+        c.store.keyspace().feed().policy()
+    } else {
+        config.fsync
+    };
+    vec![
+        ("aof-load-truncated", yes_no(config.load_truncated)),
+        ("aof-use-rdb-preamble", yes_no(true)),
+        ("appenddirname", config.dirname),
+        ("appendfilename", config.filename),
+        ("appendfsync", fsync.as_str().to_owned()),
+        ("appendonly", yes_no(core.aof.is_some())),
+        ("auto-aof-rewrite-min-size", auto.1.to_string()),
+        ("auto-aof-rewrite-percentage", auto.0.to_string()),
+        ("dbfilename", snapshots.dbfilename().to_owned()),
+        ("dir", dir.to_string_lossy().into_owned()),
+        ("rdbchecksum", yes_no(true)),
+        ("rdbcompression", yes_no(true)),
+        // No snapshot rules: a store saves when asked.
+        ("save", String::new()),
+    ]
+}
+
+/// Applies one setting of the append-only log; `None` if `name` is not one.
+fn set_log_option(
+    c: &Ctx<'_>,
+    name: &[u8],
+    value: &[u8],
+) -> Option<std::result::Result<(), Reply>> {
+    let aof = c.store.core.aof.as_ref();
+    let number = || {
+        std::str::from_utf8(value)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    Some(if is(name, "appendfsync") {
+        match std::str::from_utf8(value)
+            .ok()
+            .and_then(crate::AppendFsync::parse)
+        {
+            Some(policy) => {
+                c.store.keyspace().feed().set_policy(policy);
+                Ok(())
+            }
+            None => Err(config_error(
+                "appendfsync",
+                "argument(s) must be one of the following: always, everysec, no",
+            )),
+        }
+    } else if is(name, "auto-aof-rewrite-percentage") {
+        match number().filter(|&n| i32::try_from(n).is_ok()) {
+            Some(n) => {
+                if let Some(aof) = aof {
+                    aof.set_auto_rewrite(Some(n), None);
+                }
+                Ok(())
+            }
+            None => Err(config_error(
+                "auto-aof-rewrite-percentage",
+                &format!("argument must be between 0 and {} inclusive", i32::MAX),
+            )),
+        }
+    } else if is(name, "auto-aof-rewrite-min-size") {
+        match memory_value(value) {
+            Some(n) => {
+                if let Some(aof) = aof {
+                    aof.set_auto_rewrite(None, Some(n as u64));
+                }
+                Ok(())
+            }
+            None => Err(config_error(
+                "auto-aof-rewrite-min-size",
+                "argument must be a memory value",
+            )),
+        }
+    } else if is(name, "dir") || is(name, "dbfilename") {
+        // Protected settings in Redis 7.0.
+        let name = String::from_utf8_lossy(name).into_owned();
+        Err(config_error(&name, "can't set protected config"))
+    } else if is(name, "appendonly") {
+        Err(config_error(
+            "appendonly",
+            "the append-only log is turned on or off on the store's builder",
+        ))
+    } else if is(name, "appenddirname") || is(name, "appendfilename") {
+        let name = String::from_utf8_lossy(name).into_owned();
+        Err(config_error(&name, "can't set immutable config"))
+    } else {
+        return None;
+    })
+}
+
 fn config_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
     let store = c.store;
-    vec![
+    let mut values = persistence_values(c);
+    values.extend(vec![
         ("databases", store.databases().to_string()),
         ("hz", "10".into()),
         (
@@ -320,7 +514,8 @@ fn config_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
             "proto-max-bulk-len",
             store.keyspace().max_string_size().to_string(),
         ),
-    ]
+    ]);
+    values
 }
 
 const CONFIG_HELP: &[&str] = &[
@@ -366,7 +561,9 @@ pub(super) fn config(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
                     ));
                 };
                 c.store.set_notify_keyspace_events(events);
-            } else if let Some(applied) = set_memory_option(c, name, value) {
+            } else if let Some(applied) =
+                set_memory_option(c, name, value).or_else(|| set_log_option(c, name, value))
+            {
                 if let Err(reply) = applied {
                     return Ok(reply);
                 }

@@ -188,6 +188,7 @@ const CONN_FLAGS: u16 = CONN | NOSCRIPT | LOADING | STALE | FAST;
 commands! {
     "append", 3, WF, Some(strings::append);
     "auth", -2, NOSCRIPT | LOADING | STALE | FAST, Some(server::auth);
+    "bgrewriteaof", 1, NOSCRIPT, Some(server::bgrewriteaof);
     "bgsave", -1, NOSCRIPT, Some(server::bgsave);
     "bitcount", -2, R, Some(strings::bitcount);
     "bitfield", -2, W, Some(strings::bitfield);

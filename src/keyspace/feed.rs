@@ -305,6 +305,19 @@ impl Feed {
         self.on.store(true, Ordering::Relaxed);
     }
 
+    /// Switches to a new sink (a rewrite's new incremental file): what was appended so
+    /// far goes to the old one, which is synced (a writer waiting under `always` for
+    /// those records finds them synced); what is appended from now on goes to the new.
+    /// The caller holds every shard's lock: no unit is split between the two.
+    pub(crate) fn switch(&self, sink: Box<dyn Sink>) -> Result<()> {
+        let mut io = self.io.lock();
+        self.drain(&mut io)?;
+        self.sync_locked(&mut io)?;
+        io.sink = Some(sink);
+        self.pending.lock().selected = None;
+        Ok(())
+    }
+
     /// Stops recording; what was appended is written out and synced first.
     pub(crate) fn stop(&self) -> Result<()> {
         self.on.store(false, Ordering::Relaxed);
@@ -312,6 +325,21 @@ impl Feed {
         let out = self.drain(&mut io).and_then(|()| self.sync_locked(&mut io));
         io.sink = None;
         out
+    }
+
+    /// Whether the last write out (or sync) failed (`INFO`'s `aof_last_write_status`).
+    pub(crate) fn failed(&self) -> bool {
+        self.has_failed.load(Ordering::Relaxed)
+    }
+
+    /// Bytes appended and not yet written out (`aof_buffer_length`).
+    pub(crate) fn buffered(&self) -> usize {
+        self.pending.lock().buf.len()
+    }
+
+    /// Bytes appended since the feed began: the log's growth, for automatic rewrites.
+    pub(crate) fn appended(&self) -> u64 {
+        self.pending.lock().end
     }
 
     /// Refuses a write while the last write out failed (Redis's `MISCONF`).

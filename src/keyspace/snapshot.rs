@@ -36,6 +36,11 @@ pub(crate) struct Pending {
 }
 
 impl Keyspace {
+    /// Whether a background snapshot (a `BGSAVE` or a log rewrite) is being taken.
+    pub(crate) fn background_in_progress(&self) -> bool {
+        self.background.lock().is_some()
+    }
+
     /// Copies `table` (shard `s`) as it is, for the snapshot of instant `now`.
     pub(crate) fn copy_part(&self, table: &Table, now: u64) -> Part {
         let mut out = file::Writer::part();
@@ -124,6 +129,16 @@ impl Access<'_> {
     /// and returns; [`finish_background`](Self::finish_background), on another thread,
     /// copies the shards no writer has copied yet and makes the file.
     pub(crate) fn start_background(self) -> Result<()> {
+        self.start_background_with(|| Ok(()))
+    }
+
+    /// [`start_background`](Self::start_background), calling `at_instant` while every
+    /// shard is write-locked, at the snapshot's instant (a log rewrite switches to a new
+    /// incremental file there); if it fails, nothing starts.
+    pub(crate) fn start_background_with(
+        self,
+        at_instant: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
         let ks = self.keyspace();
         if ks.background.lock().is_some() {
             return Err(Error::BackgroundSaveInProgress);
@@ -137,6 +152,7 @@ impl Access<'_> {
         if background.is_some() {
             return Err(Error::BackgroundSaveInProgress);
         }
+        at_instant()?;
         *background = Some(Arc::new(Pending {
             now: ks.now(),
             parts: (0..ks.shards.len()).map(|_| Mutex::new(None)).collect(),
