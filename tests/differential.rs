@@ -1463,9 +1463,9 @@ fn hostile_compare(name: &str, args: &[String]) -> Option<Compare> {
         }
         // CLIENT KILL, PAUSE and REPLY would stop the reference server answering.
         "client" | "config" | "info" | "memory" | "hello" | "quit" | "reset" | "save"
-        | "shutdown" | "sync" | "psync" | "time" | "lastsave" | "bgsave" | "multi" | "exec"
-        | "discard" | "watch" | "unwatch" | "subscribe" | "psubscribe" | "unsubscribe"
-        | "punsubscribe" | "ssubscribe" | "sunsubscribe" => {
+        | "shutdown" | "sync" | "psync" | "time" | "lastsave" | "bgsave" | "bgrewriteaof"
+        | "multi" | "exec" | "discard" | "watch" | "unwatch" | "subscribe" | "psubscribe"
+        | "unsubscribe" | "punsubscribe" | "ssubscribe" | "sunsubscribe" => {
             return None;
         }
         // Access times and frequencies are the server's own.
