@@ -208,6 +208,8 @@ pub(crate) struct Aof {
     sizes: Mutex<Sizes>,
     /// `auto-aof-rewrite-percentage` and `-min-size`, changeable at run time.
     auto: Mutex<(u64, u64)>,
+    /// The directory's lock, held while the store lives (see [`Aof::lock`]).
+    lock: Mutex<Option<File>>,
 }
 
 impl std::fmt::Debug for Aof {
@@ -231,6 +233,7 @@ impl Aof {
             rewriting: Mutex::new(false),
             sizes: Mutex::new(Sizes::default()),
             auto: Mutex::new((config.auto_rewrite_percentage, config.auto_rewrite_min_size)),
+            lock: Mutex::new(None),
             config,
         }
     }
@@ -249,6 +252,41 @@ impl Aof {
         &self.config
     }
 
+    /// Takes the directory's lock (`<appendfilename>.lock`, an exclusive `flock`): a
+    /// second store, in this process or another, cannot append to the same files. The
+    /// system lets go when the store is dropped or its process dies.
+    fn lock(&self) -> Result<()> {
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| io_error(format!("creating {}", self.dir.display()), e))?;
+        let path = self.dir.join(format!("{}.lock", self.config.filename));
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| io_error(format!("opening {}", path.display()), e))?;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            // A store just dropped may still be closing on one of its threads (a flush
+            // or a rewrite ending holds it a moment): a short wait, then a refusal.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+                .is_err()
+            {
+                if Instant::now() >= deadline {
+                    return Err(Error::Io(format!(
+                        "{} is in use by another store (its lock {} is held)",
+                        self.dir.display(),
+                        path.display()
+                    )));
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        *self.lock.lock() = Some(file);
+        Ok(())
+    }
+
     fn manifest_path(&self) -> PathBuf {
         self.dir.join(format!("{}.manifest", self.config.filename))
     }
@@ -263,6 +301,7 @@ impl Aof {
         run: &mut dyn FnMut(&[Vec<u8>]) -> Result<()>,
     ) -> Result<Option<Loaded>> {
         self.check_names()?;
+        self.lock()?;
         let path = self.manifest_path();
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,

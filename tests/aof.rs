@@ -479,6 +479,7 @@ fn a_rewrite_keeps_everything_and_retires_the_files_it_replaces() {
         [
             "appendonly.aof.3.base.rdb",
             "appendonly.aof.3.incr.aof",
+            "appendonly.aof.lock",
             "appendonly.aof.manifest"
         ],
         "the replaced files are gone"
@@ -598,5 +599,19 @@ fn the_log_rewrites_itself_as_it_grows_and_says_so_in_info_and_config() {
     let info = c.execute(&["INFO", "persistence"]).to_string();
     assert!(info.contains("aof_enabled:1"), "{info}");
     assert!(info.contains("aof_last_write_status:ok"), "{info}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_second_store_cannot_open_a_directory_whose_log_is_in_use() {
+    let dir = temp_dir("lock");
+    let first = open(&dir).unwrap();
+    first.strings().set("k", "v").unwrap();
+    let err = open(&dir).expect_err("the log is in use").to_string();
+    assert!(err.contains("in use by another store"), "{err}");
+    drop(first);
+    let second = open(&dir).unwrap();
+    assert_eq!(second.strings().get("k").unwrap().unwrap(), "v");
+    drop(second);
     let _ = std::fs::remove_dir_all(&dir);
 }
