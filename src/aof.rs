@@ -317,18 +317,33 @@ impl Aof {
             let path = self.dir.join(&part.name);
             let bytes =
                 fs::read(&path).map_err(|e| io_error(format!("reading {}", path.display()), e))?;
+            // A snapshot first (an RDB base, or an old log's RDB preamble), then
+            // commands.
+            let mut from = 0;
             if bytes.starts_with(b"REDIS") {
-                access.load(&bytes).map_err(|e| {
-                    Error::Io(format!(
-                        "loading {}: {} at byte {}",
-                        path.display(),
-                        e.what,
-                        e.offset
-                    ))
-                })?;
-                continue;
+                from = access
+                    .load(&bytes)
+                    .map_err(|e| {
+                        Error::Io(format!(
+                            "loading {}: {} at byte {}",
+                            path.display(),
+                            e.what,
+                            e.offset
+                        ))
+                    })?
+                    .1;
             }
-            match replay(&bytes, run) {
+            let replayed = replay(&bytes[from..], run).map_err(|stop| match stop {
+                Stop::Short { valid } => Stop::Short {
+                    valid: from + valid,
+                },
+                Stop::Format { at } => Stop::Format { at: from + at },
+                Stop::Command { at, error } => Stop::Command {
+                    at: from + at,
+                    error,
+                },
+            });
+            match replayed {
                 Ok(()) => {}
                 Err(Stop::Short { valid }) if last && self.config.load_truncated => {
                     let file = File::options()

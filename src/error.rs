@@ -96,7 +96,11 @@ pub enum Error {
     #[error("ERR Background append only file rewriting already in progress")]
     RewriteInProgress,
     /// A write refused because the append-only log could not be written or synced
-    /// (the system's reason): it is refused until the log can be written again.
+    /// (the system's reason): writes are refused until the log can be written again.
+    /// Under `appendfsync always`, the write that met the failure returns this too: it
+    /// is applied in memory and its record kept, to be written once the disk allows,
+    /// but it was not acknowledged as durable (do not simply retry a non-idempotent
+    /// one).
     #[error("MISCONF Errors writing to the AOF file: {0}")]
     Misconf(String),
     /// `RESTORE` without `REPLACE` onto a key that exists.

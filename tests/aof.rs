@@ -615,3 +615,23 @@ fn a_second_store_cannot_open_a_directory_whose_log_is_in_use() {
     drop(second);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A base with commands after its RDB part (an old log with an RDB preamble, which
+/// Redis 7.0 keeps as the base when it upgrades one) loads both parts.
+#[test]
+fn a_base_with_commands_after_its_snapshot_loads_both() {
+    let dir = temp_dir("preamble");
+    let store = open(&dir).unwrap();
+    drop(store);
+    let base = dir.join("appendonlydir/appendonly.aof.1.base.rdb");
+    let mut bytes = std::fs::read(&base).unwrap();
+    assert!(bytes.starts_with(b"REDIS"));
+    bytes.extend_from_slice(
+        b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$4\r\ntail\r\n$1\r\n1\r\n",
+    );
+    std::fs::write(&base, &bytes).unwrap();
+    let again = open(&dir).unwrap();
+    assert_eq!(again.strings().get("tail").unwrap().unwrap(), "1");
+    drop(again);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -122,10 +122,23 @@ impl<'a> Access<'a> {
         shards: &[usize],
         f: impl FnOnce(&mut [&mut Table], Option<&TxLog>, &Unit) -> R,
     ) -> Result<R> {
+        self.tables_mut_checked(shards, true, f)
+    }
+
+    /// [`tables_mut`](Self::tables_mut); with `!data`, for what changes no data (an
+    /// eviction policy's stamps), not refused while the log cannot be written.
+    pub(super) fn tables_mut_checked<R>(
+        self,
+        shards: &[usize],
+        data: bool,
+        f: impl FnOnce(&mut [&mut Table], Option<&TxLog>, &Unit) -> R,
+    ) -> Result<R> {
         match self.held {
             None => {
                 self.ks.check_not_held()?;
-                self.ks.feed.check()?;
+                if data {
+                    self.ks.feed.check()?;
+                }
                 // Owed shards copied first, one at a time, not while holding others.
                 self.ks.prepay(shards.iter().copied());
                 let mut guards: SmallVec<[_; 4]> =

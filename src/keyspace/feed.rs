@@ -269,10 +269,18 @@ pub(crate) struct Feed {
     policy: AtomicU8,
     pending: Mutex<Pending>,
     io: Mutex<Io>,
-    /// The last write or sync error (Redis's `aof_last_write_status`), until a flush
-    /// succeeds.
+    /// The last write or sync error, until a write (for a write's) or a sync (for a
+    /// sync's) succeeds (Redis's `aof_last_write_status` and its sync status).
     failed: Mutex<Option<String>>,
-    has_failed: AtomicBool,
+    write_failed: AtomicBool,
+    sync_failed: AtomicBool,
+}
+
+/// Which step of writing out failed.
+#[derive(Clone, Copy)]
+enum Step {
+    Write,
+    Sync,
 }
 
 impl Feed {
@@ -329,7 +337,7 @@ impl Feed {
 
     /// Whether the last write out (or sync) failed (`INFO`'s `aof_last_write_status`).
     pub(crate) fn failed(&self) -> bool {
-        self.has_failed.load(Ordering::Relaxed)
+        self.write_failed.load(Ordering::Relaxed) || self.sync_failed.load(Ordering::Relaxed)
     }
 
     /// Bytes appended and not yet written out (`aof_buffer_length`).
@@ -345,7 +353,7 @@ impl Feed {
     /// Refuses a write while the last write out failed (Redis's `MISCONF`).
     #[inline]
     pub(crate) fn check(&self) -> Result<()> {
-        if self.has_failed.load(Ordering::Relaxed) {
+        if self.failed() {
             let why = self.failed.lock().clone().unwrap_or_default();
             return Err(Error::Misconf(why));
         }
@@ -450,7 +458,7 @@ impl Feed {
                     p.buf = bytes;
                 }
                 drop(p);
-                self.recovered();
+                self.recovered(Step::Write);
                 Ok(())
             }
             Err(e) => {
@@ -459,7 +467,7 @@ impl Feed {
                 let later = std::mem::replace(&mut p.buf, bytes);
                 p.buf.extend_from_slice(&later);
                 drop(p);
-                Err(self.fail(&e))
+                Err(self.fail(&e, Step::Write))
             }
         }
     }
@@ -470,24 +478,31 @@ impl Feed {
         }
         if let Some(sink) = io.sink.as_mut() {
             if let Err(e) = sink.sync() {
-                return Err(self.fail(&e));
+                return Err(self.fail(&e, Step::Sync));
             }
         }
         io.synced = io.written;
+        self.recovered(Step::Sync);
         Ok(())
     }
 
-    fn fail(&self, e: &std::io::Error) -> Error {
+    fn flag(&self, step: Step) -> &AtomicBool {
+        match step {
+            Step::Write => &self.write_failed,
+            Step::Sync => &self.sync_failed,
+        }
+    }
+
+    fn fail(&self, e: &std::io::Error, step: Step) -> Error {
         let why = e.to_string();
         *self.failed.lock() = Some(why.clone());
-        self.has_failed.store(true, Ordering::Relaxed);
+        self.flag(step).store(true, Ordering::Relaxed);
         Error::Misconf(why)
     }
 
-    fn recovered(&self) {
-        if self.has_failed.load(Ordering::Relaxed) {
+    fn recovered(&self, step: Step) {
+        if self.flag(step).swap(false, Ordering::Relaxed) && !self.failed() {
             *self.failed.lock() = None;
-            self.has_failed.store(false, Ordering::Relaxed);
         }
     }
 }
@@ -510,7 +525,11 @@ mod tests {
             Ok(())
         }
         fn sync(&mut self) -> std::io::Result<()> {
-            self.0.lock().1 += 1;
+            let mut m = self.0.lock();
+            if m.2 {
+                return Err(std::io::Error::other("I/O error"));
+            }
+            m.1 += 1;
             Ok(())
         }
     }
@@ -586,6 +605,25 @@ mod tests {
         feed.settle(a).unwrap();
         assert_eq!(m.0.lock().1, 1);
         assert!(text(&m).ends_with("$1\r\nb\r\n"));
+    }
+
+    #[test]
+    fn a_failed_sync_refuses_writes_until_a_sync_succeeds_with_nothing_new_to_write() {
+        let feed = Feed::default();
+        let m = Memory::default();
+        feed.start(Box::new(m.clone()));
+        feed.append_one(0, |r| {
+            r.arg("DEL").arg("a");
+        });
+        feed.flush(false).unwrap();
+        m.0.lock().2 = true;
+        assert!(feed.flush(true).is_err());
+        assert!(feed.check().is_err());
+        m.0.lock().2 = false;
+        // The background flush's next sync clears it: nothing else need be written.
+        feed.flush(true).unwrap();
+        feed.check().unwrap();
+        assert_eq!(m.0.lock().1, 1);
     }
 
     #[test]

@@ -36,12 +36,13 @@ impl Access<'_> {
     /// Adds the keys of the RDB file `bytes` (read as Redis reads one at start), skipping
     /// those whose deadline has passed; returns how many were added. A key that exists
     /// already, a database the store does not have, or a malformed file is an error
-    /// naming the byte offset, and the keys before it stay.
-    pub(crate) fn load(self, bytes: &[u8]) -> std::result::Result<usize, file::FileError> {
+    /// naming the byte offset, and the keys before it stay. Also returns where the
+    /// snapshot ends in `bytes`.
+    pub(crate) fn load(self, bytes: &[u8]) -> std::result::Result<(usize, usize), file::FileError> {
         let ks = self.keyspace();
         let now = ks.now();
         let mut added = 0;
-        file::read(bytes, ks.databases(), ks.max_string_size(), |k| {
+        let end = file::read(bytes, ks.databases(), ks.max_string_size(), |k| {
             if k.expires_at.is_some_and(|at| at <= now) {
                 return Ok(());
             }
@@ -61,7 +62,7 @@ impl Access<'_> {
             added += 1;
             Ok(())
         })?;
-        Ok(added)
+        Ok((added, end))
     }
 
     /// Removes every key of `db` (`None`: of every database), atomically.
@@ -310,7 +311,7 @@ impl Access<'_> {
         if before != after {
             let shards: Vec<usize> = (0..ks.shards.len()).collect();
             let now = ks.coarse_now();
-            self.tables_mut(&shards, |tables, _, _| {
+            self.tables_mut_checked(&shards, false, |tables, _, _| {
                 // Tracked the new way before any stamp is rewritten, while every shard
                 // is held: no reader or writer stores an old-style stamp after this.
                 ks.memory.store_policy(policy);

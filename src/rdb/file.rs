@@ -142,13 +142,14 @@ pub(crate) struct Loaded<'a> {
 
 /// Reads a snapshot for a store of `databases` databases, handing each key to `f`
 /// (which may refuse it, ending the read). Empty collections are skipped, as Redis
-/// skips them. Strings are at most `max` bytes.
+/// skips them. Strings are at most `max` bytes. Returns where the snapshot ends (what
+/// follows, in a log's base written with an RDB preamble, is commands).
 pub(crate) fn read(
     bytes: &[u8],
     databases: usize,
     max: usize,
     mut f: impl FnMut(Loaded<'_>) -> Result<(), &'static str>,
-) -> Result<(), FileError> {
+) -> Result<usize, FileError> {
     let fail = |input: &Input<'_>, what| FileError {
         offset: bytes.len() - input.remaining(),
         what,
@@ -250,7 +251,7 @@ pub(crate) fn read(
             return Err(fail(&input, "a wrong checksum"));
         }
     }
-    Ok(())
+    Ok(bytes.len() - input.remaining())
 }
 
 /// The signature and the version (1 to 10) a file starts with.
