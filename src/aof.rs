@@ -678,30 +678,35 @@ fn replay(
     }
 }
 
-/// The thread that writes out (and, under `everysec`, syncs) what writers appended.
-pub(crate) struct Flusher {
+/// A thread that runs a task every 50 ms until stopped (dropped) or until the task
+/// says the store is gone: the log's writer (writing out what writers appended,
+/// syncing each second), the `save` rules' checker.
+pub(crate) struct Ticker {
     stop: Arc<(Mutex<bool>, Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl std::fmt::Debug for Flusher {
+impl std::fmt::Debug for Ticker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Flusher").finish_non_exhaustive()
+        f.debug_struct("Ticker").finish_non_exhaustive()
     }
 }
 
 /// How often the flusher writes out what was appended.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
-impl Flusher {
+impl Ticker {
     /// Starts the thread; `flush(second)` writes out (and syncs if a second has passed
     /// since the last sync and the policy wants one) and returns `false` once the store
     /// is gone.
-    pub(crate) fn start(flush: impl Fn(bool) -> bool + Send + 'static) -> std::io::Result<Flusher> {
+    pub(crate) fn start(
+        name: &str,
+        flush: impl Fn(bool) -> bool + Send + 'static,
+    ) -> std::io::Result<Ticker> {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let stopped = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
-            .name("embedis-aof".to_owned())
+            .name(name.to_owned())
             .spawn(move || {
                 let mut synced = Instant::now();
                 loop {
@@ -723,14 +728,14 @@ impl Flusher {
                     }
                 }
             })?;
-        Ok(Flusher {
+        Ok(Ticker {
             stop,
             thread: Some(thread),
         })
     }
 }
 
-impl Drop for Flusher {
+impl Drop for Ticker {
     fn drop(&mut self) {
         *self.stop.0.lock() = true;
         self.stop.1.notify_all();

@@ -5,7 +5,7 @@
 //! reach the keyspace through an [`Access`](crate::keyspace::Access) and the registries
 //! through this.
 
-use crate::aof::{Aof, Flusher};
+use crate::aof::{Aof, Ticker};
 use crate::persist::Snapshots;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
@@ -29,7 +29,9 @@ pub(crate) struct Core {
     /// The append-only log, if configured (`appendonly yes`).
     pub(crate) aof: Option<Aof>,
     /// The thread writing the log out, once it is on.
-    flusher: Mutex<Option<Flusher>>,
+    flusher: Mutex<Option<Ticker>>,
+    /// The thread checking the `save` rules, once there are some.
+    saver: Mutex<Option<Ticker>>,
     sweeper: SweeperHandle,
 }
 
@@ -59,6 +61,7 @@ impl Core {
             snapshots,
             aof,
             flusher: Mutex::new(None),
+            saver: Mutex::new(None),
             sweeper: SweeperHandle::new(Arc::clone(schedule)),
         });
         if active_expiry {
@@ -92,7 +95,7 @@ impl Core {
         feed.set_policy(aof.config().fsync);
         access.with_every_shard(|| feed.start(sink))?;
         let weak: Weak<Core> = Arc::downgrade(self);
-        let flusher = Flusher::start(move |second| {
+        let flusher = Ticker::start("embedis-aof", move |second| {
             let Some(core) = weak.upgrade() else {
                 return false;
             };
@@ -117,6 +120,41 @@ impl Core {
         Ok(())
     }
 
+    /// Sets the `save` rules and, if there are some, starts the thread that checks
+    /// them (10 times a second, as Redis's `serverCron`) and starts a background save
+    /// when one is due.
+    pub(crate) fn set_save_rules(self: &Arc<Core>, rules: Vec<(u64, u64)>) {
+        let any = !rules.is_empty();
+        self.snapshots.set_rules(rules);
+        let mut saver = self.saver.lock();
+        if !any || saver.is_some() {
+            return;
+        }
+        let weak: Weak<Core> = Arc::downgrade(self);
+        *saver = Ticker::start("embedis-save", move |_| {
+            let Some(core) = weak.upgrade() else {
+                return false;
+            };
+            if !core.keyspace.background_in_progress() && core.snapshots.due(core.access()) {
+                // Its outcome is LASTSAVE's and INFO's.
+                drop(core.bgsave());
+            }
+            true
+        })
+        .ok();
+    }
+
+    /// Starts a background save (`BGSAVE`) and finishes it on a thread of its own; the
+    /// receiver gets how it went.
+    pub(crate) fn bgsave(
+        self: &Arc<Core>,
+    ) -> crate::Result<std::sync::mpsc::Receiver<crate::Result<()>>> {
+        self.snapshots.begin_background(self.access())?;
+        let core = Arc::clone(self);
+        let finish = move || core.snapshots.finish_background(core.access());
+        Ok(on_a_thread("embedis-bgsave", finish))
+    }
+
     /// Starts a rewrite of the log (`BGREWRITEAOF`) and finishes it on a thread of its
     /// own; the receiver gets how it went.
     pub(crate) fn bgrewriteaof(
@@ -133,21 +171,7 @@ impl Core {
             Some(aof) => aof.finish_rewrite(core.access()),
             None => Ok(()),
         };
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let spawned = std::thread::Builder::new()
-            .name("embedis-aofrw".into())
-            .spawn({
-                let tx = tx.clone();
-                let finish = finish.clone();
-                move || {
-                    let _ = tx.send(finish());
-                }
-            });
-        if spawned.is_err() {
-            // No thread to spare: finished here rather than left owed.
-            let _ = tx.send(finish());
-        }
-        Ok(rx)
+        Ok(on_a_thread("embedis-aofrw", finish))
     }
 
     /// The keyspace as a handle outside any transaction reaches it.
@@ -161,9 +185,30 @@ impl Core {
     }
 }
 
+/// Runs `finish` (the rest of a background job) on a thread named `name`, or here if
+/// no thread can start (rather than leave it owed); the receiver gets its result.
+fn on_a_thread(
+    name: &str,
+    finish: impl FnOnce() -> crate::Result<()> + Send + Clone + 'static,
+) -> std::sync::mpsc::Receiver<crate::Result<()>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new().name(name.into()).spawn({
+        let tx = tx.clone();
+        let finish = finish.clone();
+        move || {
+            let _ = tx.send(finish());
+        }
+    });
+    if spawned.is_err() {
+        let _ = tx.send(finish());
+    }
+    rx
+}
+
 impl Drop for Core {
     /// The log's last records written out and synced before the store goes.
     fn drop(&mut self) {
+        self.saver.get_mut().take();
         self.flusher.get_mut().take();
         let _ = self.keyspace.feed().stop();
     }

@@ -85,6 +85,9 @@ struct Shard {
     /// sampling to skip empty shards without locking them.
     keys: AtomicUsize,
     volatile: AtomicUsize,
+    /// Changes made to this shard's keys (Redis's `server.dirty`, per shard: written
+    /// under the shard's write lock, on the line its lock already dirties).
+    dirty: AtomicU64,
 }
 
 impl Shard {
@@ -94,6 +97,7 @@ impl Shard {
             owed: AtomicBool::new(false),
             keys: AtomicUsize::new(0),
             volatile: AtomicUsize::new(0),
+            dirty: AtomicU64::new(0),
         }
     }
 }
@@ -299,6 +303,21 @@ impl Keyspace {
     #[inline]
     pub(crate) fn passed(&self, deadline: u64) -> bool {
         !self.loading.load(Ordering::Relaxed) && self.clock.passed(deadline)
+    }
+
+    /// Changes made since the store began (`save` rules count them).
+    pub(crate) fn dirty(&self) -> u64 {
+        self.shards
+            .iter()
+            .map(|s| s.dirty.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Counts a change to a key of shard `s` (the caller holds its write lock).
+    #[inline]
+    fn count_change(&self, s: usize) {
+        let d = &self.shards[s].dirty;
+        d.store(d.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
     }
 
     /// While a log is replayed, time stands before every deadline (Redis's

@@ -22,6 +22,17 @@ pub(crate) struct Snapshots {
     lastsave: AtomicU64,
     /// One save at a time (they share the temporary file's name).
     saving: Mutex<()>,
+    /// The `save` rules: after this many seconds, if at least this many changes.
+    rules: Mutex<Vec<(u64, u64)>>,
+    /// The change count (`Keyspace::dirty`) the last saved snapshot holds, and the one
+    /// a background save under way will hold.
+    saved_dirty: AtomicU64,
+    background_dirty: AtomicU64,
+    /// Whether the last background save failed, and when it was tried (seconds): a
+    /// failed one is retried by the rules only 5 s later (Redis's
+    /// `CONFIG_BGSAVE_RETRY_DELAY`).
+    last_failed: std::sync::atomic::AtomicBool,
+    last_try: AtomicU64,
 }
 
 /// Seconds since the epoch on the store's clock (a `ManualClock` in tests).
@@ -38,7 +49,52 @@ impl Snapshots {
             dbfilename,
             lastsave: AtomicU64::new(started),
             saving: Mutex::new(()),
+            rules: Mutex::new(Vec::new()),
+            saved_dirty: AtomicU64::new(0),
+            background_dirty: AtomicU64::new(0),
+            last_failed: std::sync::atomic::AtomicBool::new(false),
+            last_try: AtomicU64::new(0),
         }
+    }
+
+    /// The `save` rules (`CONFIG SET save`, the builder's `save`).
+    pub(crate) fn set_rules(&self, rules: Vec<(u64, u64)>) {
+        *self.rules.lock() = rules;
+    }
+
+    /// The `save` rules.
+    pub(crate) fn rules(&self) -> Vec<(u64, u64)> {
+        self.rules.lock().clone()
+    }
+
+    /// Whether the last background save failed (`rdb_last_bgsave_status`).
+    pub(crate) fn last_failed(&self) -> bool {
+        self.last_failed.load(Ordering::Relaxed)
+    }
+
+    /// Changes since the last snapshot (`rdb_changes_since_last_save`).
+    pub(crate) fn changes_since_save(&self, access: Access<'_>) -> u64 {
+        access
+            .keyspace()
+            .dirty()
+            .saturating_sub(self.saved_dirty.load(Ordering::Relaxed))
+    }
+
+    /// Whether a rule asks for a background save now (Redis's `serverCron` test).
+    pub(crate) fn due(&self, access: Access<'_>) -> bool {
+        let rules = self.rules.lock();
+        if rules.is_empty() {
+            return false;
+        }
+        let now = seconds(access);
+        let changes = self.changes_since_save(access);
+        let since = now.saturating_sub(self.lastsave());
+        let retry = !self.last_failed.load(Ordering::Relaxed)
+            || now.saturating_sub(self.last_try.load(Ordering::Relaxed)) > 5;
+        retry
+            && rules
+                .iter()
+                .any(|&(secs, min)| changes >= min && since > secs)
     }
 
     /// The snapshot's path; refused, as Redis refuses it, if `dbfilename` is a path.
@@ -71,8 +127,11 @@ impl Snapshots {
     pub(crate) fn save(&self, access: Access<'_>) -> Result<()> {
         let path = self.path()?;
         let _one = self.saving.lock();
+        let dirty = access.keyspace().dirty();
         let bytes = access.snapshot(seconds(access))?;
-        self.commit(access, &path, &bytes)
+        self.commit(access, &path, &bytes)?;
+        self.saved_dirty.store(dirty, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Puts a snapshot's bytes in place (the caller holds `saving`) and notes when.
@@ -87,7 +146,12 @@ impl Snapshots {
     /// [`finish_background`](Self::finish_background), on another thread, completes it.
     pub(crate) fn begin_background(&self, access: Access<'_>) -> Result<()> {
         self.path()?;
-        access.start_background()
+        // Read before the instant: a change between is saved but still counted.
+        let dirty = access.keyspace().dirty();
+        access.start_background()?;
+        self.background_dirty.store(dirty, Ordering::Relaxed);
+        self.last_try.store(seconds(access), Ordering::Relaxed);
+        Ok(())
     }
 
     /// Copies what the background save still needs, writes the file and returns how
@@ -104,7 +168,13 @@ impl Snapshots {
         let bytes = access.finish_background(seconds(access));
         let path = self.path()?;
         let _one = self.saving.lock();
-        self.commit(access, &path, &bytes)
+        let done = self.commit(access, &path, &bytes);
+        self.last_failed.store(done.is_err(), Ordering::Relaxed);
+        if done.is_ok() {
+            let dirty = self.background_dirty.load(Ordering::Relaxed);
+            self.saved_dirty.fetch_max(dirty, Ordering::Relaxed);
+        }
+        done
     }
 
     /// Loads the snapshot, if there is one; returns how many keys it added.

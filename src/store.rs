@@ -425,24 +425,7 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn bgsave(&self) -> Result<BackgroundSave> {
-        self.core.snapshots.begin_background(self.access())?;
-        let store = self.clone();
-        let finish = move || store.core.snapshots.finish_background(store.access());
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let spawned = std::thread::Builder::new()
-            .name("embedis-bgsave".into())
-            .spawn({
-                let tx = tx.clone();
-                let finish = finish.clone();
-                move || {
-                    let _ = tx.send(finish());
-                }
-            });
-        if spawned.is_err() {
-            // No thread to spare: the snapshot is finished here rather than left owed.
-            let _ = tx.send(finish());
-        }
-        Ok(BackgroundSave(rx))
+        Ok(BackgroundSave(self.core.bgsave()?))
     }
 
     /// Rewrites the append-only log in the background (`BGREWRITEAOF`) and returns at
@@ -952,6 +935,7 @@ pub struct StoreBuilder {
     dbfilename: String,
     appendonly: bool,
     aof: AofConfig,
+    save_rules: Vec<(u64, u64)>,
 }
 
 impl Default for StoreBuilder {
@@ -990,6 +974,7 @@ impl StoreBuilder {
             dbfilename: "dump.rdb".to_owned(),
             appendonly: false,
             aof: AofConfig::default(),
+            save_rules: Vec::new(),
         }
     }
 
@@ -1261,15 +1246,15 @@ impl StoreBuilder {
         keyspace.memory().set_policy(self.policy);
         let aof = self.appendonly.then(|| Aof::new(&self.dir, self.aof));
         let snapshots = Snapshots::new(self.dir, self.dbfilename, started);
-        Store {
-            core: Core::start(
-                keyspace,
-                pubsub,
-                &schedule,
-                self.active_expiry,
-                (snapshots, aof),
-            ),
-        }
+        let core = Core::start(
+            keyspace,
+            pubsub,
+            &schedule,
+            self.active_expiry,
+            (snapshots, aof),
+        );
+        core.set_save_rules(self.save_rules);
+        Store { core }
     }
 
     /// The directory snapshots are written to and loaded from (Redis's `dir`; default
@@ -1309,6 +1294,35 @@ impl StoreBuilder {
     /// ```
     pub fn dbfilename(mut self, name: impl Into<String>) -> Self {
         self.dbfilename = name.into();
+        self
+    }
+
+    /// Adds a snapshot rule (Redis's `save <seconds> <changes>`): a background save
+    /// ([`Store::bgsave`]) starts once `after` has passed since the last save and at
+    /// least `changes` changes were made. Rules add up (any one due triggers a save);
+    /// by default there are none and nothing is saved unless asked. A failed save is
+    /// retried by the rules 5 s later.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-saverule-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = embedis::Store::builder().dir(&dir).save(Duration::ZERO, 1).build();
+    /// store.strings().set("k", "v")?;
+    /// // The rule's checker saves within about 100 ms.
+    /// let start = std::time::Instant::now();
+    /// while !dir.join("dump.rdb").exists() {
+    ///     assert!(start.elapsed() < Duration::from_secs(10));
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// # drop(store);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn save(mut self, after: Duration, changes: u64) -> Self {
+        self.save_rules.push((after.as_secs(), changes));
         self
     }
 

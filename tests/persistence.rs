@@ -400,3 +400,66 @@ fn a_later_save_is_never_overwritten_by_an_earlier_background_one() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn save_rules_start_background_saves_and_count_changes() {
+    let dir = temp_dir("rules");
+    let clock = ManualClock::new();
+    let store = Store::builder()
+        .dir(&dir)
+        .clock(clock.clone())
+        .save(Duration::from_secs(60), 3)
+        .build();
+    let started = store.lastsave();
+    let mut c = store.connection();
+    assert_eq!(
+        c.execute(&["CONFIG", "GET", "save"]),
+        Reply::Array(vec![Reply::from("save"), Reply::from("60 3")])
+    );
+    let changes = |c: &mut Connection| {
+        let (Reply::Verbatim(info) | Reply::Bulk(info)) = c.execute(&["INFO", "persistence"])
+        else {
+            panic!("INFO answers text");
+        };
+        String::from_utf8_lossy(&info)
+            .lines()
+            .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+            .map(|n| n.trim().parse::<u64>().unwrap())
+            .unwrap()
+    };
+    c.execute(&["SET", "a", "1"]);
+    c.execute(&["SET", "b", "1"]);
+    assert_eq!(changes(&mut c), 2);
+    // Enough time, too few changes; then enough changes: a save within a tick or so.
+    clock.advance(Duration::from_secs(61));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !dir.join("dump.rdb").exists(),
+        "two changes do not meet the rule"
+    );
+    c.execute(&["SET", "c", "1"]);
+    let start = std::time::Instant::now();
+    while !dir.join("dump.rdb").exists() || changes(&mut c) != 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the rule never saved"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(store.lastsave() >= started + Duration::from_secs(61));
+    // Rules change at run time, and are checked as Redis checks them.
+    assert_eq!(c.execute(&["CONFIG", "SET", "save", ""]), Reply::ok());
+    assert_eq!(
+        c.execute(&["CONFIG", "GET", "save"]),
+        Reply::Array(vec![Reply::from("save"), Reply::from("")])
+    );
+    for bad in ["1", "0 1", "x 1", "10 -1"] {
+        assert!(
+            matches!(c.execute(&["CONFIG", "SET", "save", bad]), Reply::Error(e) if String::from_utf8_lossy(&e).contains("Invalid save parameters")),
+            "{bad}"
+        );
+    }
+    drop(c);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -170,11 +170,14 @@ fn persistence_info(c: &Ctx<'_>, text: &mut String) {
     text.push_str("# Persistence\r\n");
     let _ = write!(
         text,
-        "loading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\n\
+        "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\n\
+         rdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\n\
          aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:0\r\n\
          aof_last_write_status:{}\r\n",
+        core.snapshots.changes_since_save(c.store.access()),
         u8::from(bgsave),
         core.snapshots.lastsave(),
+        ok(core.snapshots.last_failed()),
         u8::from(core.aof.is_some()),
         u8::from(rewriting),
         ok(feed.failed()),
@@ -412,8 +415,15 @@ fn persistence_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
         ("dir", dir.to_string_lossy().into_owned()),
         ("rdbchecksum", yes_no(true)),
         ("rdbcompression", yes_no(true)),
-        // No snapshot rules: a store saves when asked.
-        ("save", String::new()),
+        (
+            "save",
+            snapshots
+                .rules()
+                .iter()
+                .map(|(secs, changes)| format!("{secs} {changes}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
     ]
 }
 
@@ -469,6 +479,26 @@ fn set_log_option(
                 "argument must be a memory value",
             )),
         }
+    } else if is(name, "save") {
+        let words: Vec<Option<u64>> = value
+            .split(u8::is_ascii_whitespace)
+            .filter(|w| !w.is_empty())
+            .map(|w| std::str::from_utf8(w).ok().and_then(|w| w.parse().ok()))
+            .collect();
+        // Seconds at least 1, changes at least 0 (`setConfigSaveOption`).
+        let bad = words
+            .iter()
+            .enumerate()
+            .any(|(i, w)| w.is_none_or(|w| i % 2 == 0 && w < 1));
+        if words.len() % 2 == 1 || bad {
+            return Some(Err(config_error("save", "Invalid save parameters")));
+        }
+        let rules = words
+            .chunks(2)
+            .map(|p| (p[0].unwrap_or(0), p[1].unwrap_or(0)))
+            .collect();
+        c.store.core.set_save_rules(rules);
+        Ok(())
     } else if is(name, "dir") || is(name, "dbfilename") {
         // Protected settings in Redis 7.0.
         let name = String::from_utf8_lossy(name).into_owned();

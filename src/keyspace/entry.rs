@@ -27,6 +27,8 @@ pub(crate) struct EntryMut<'a> {
     tx: Option<&'a TxLog>,
     /// Where the records of its changes go (see `feed.rs`).
     unit: &'a Unit,
+    /// Whether its change was counted (once per key and command, for `save` rules).
+    counted: bool,
 }
 
 impl<'a> EntryMut<'a> {
@@ -65,6 +67,7 @@ impl<'a> EntryMut<'a> {
             slot,
             tx,
             unit,
+            counted: false,
         }
     }
 
@@ -120,6 +123,10 @@ impl<'a> EntryMut<'a> {
     /// and holds the watchers' flags back until the commit.
     #[inline]
     fn modified(&mut self) {
+        if !self.counted {
+            self.counted = true;
+            self.ks.count_change(self.shard);
+        }
         let held = self.tx.is_some_and(|log| {
             let old = self.slot.map(|h| self.table.slot(self.hash, h));
             log.before_change((self.db, self.shard), self.key, self.hash, old)

@@ -89,6 +89,9 @@ impl Access<'_> {
             });
             let mut old = Vec::new();
             for (s, table) in shards.iter().zip(tables.iter_mut()) {
+                if table.len() > 0 {
+                    ks.count_change(*s);
+                }
                 let taken = std::mem::take(&mut **table);
                 match tx {
                     Some(log) => log.cleared(*s, taken),
@@ -126,6 +129,9 @@ impl Access<'_> {
                     ks.entry_state(&shards, tables, other, key),
                 )
             });
+            for &s in &shards {
+                ks.count_change(s);
+            }
             let (low, high) = tables.split_at_mut(n);
             for (x, y) in low.iter_mut().zip(high.iter_mut()) {
                 std::mem::swap(&mut **x, &mut **y);
