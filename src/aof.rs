@@ -18,9 +18,10 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::keyspace::Access;
 use crate::keyspace::feed::{AppendFsync, Sink};
@@ -682,7 +683,7 @@ fn replay(
 /// says the store is gone: the log's writer (writing out what writers appended,
 /// syncing each second), the `save` rules' checker.
 pub(crate) struct Ticker {
-    stop: Arc<(Mutex<bool>, Condvar)>,
+    stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -692,38 +693,34 @@ impl std::fmt::Debug for Ticker {
     }
 }
 
-/// How often the flusher writes out what was appended.
-const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// How often the task runs (sooner when its thread is unparked: the log's writer is,
+/// when a backlog builds up).
+const TICK: Duration = Duration::from_millis(50);
 
 impl Ticker {
-    /// Starts the thread; `flush(second)` writes out (and syncs if a second has passed
-    /// since the last sync and the policy wants one) and returns `false` once the store
-    /// is gone.
+    /// Starts the thread; `task(second)` runs every tick (or when the thread is
+    /// unparked), `second` telling whether a second has passed since it was last
+    /// `true`, and returns `false` once the store is gone.
     pub(crate) fn start(
         name: &str,
-        flush: impl Fn(bool) -> bool + Send + 'static,
+        task: impl Fn(bool) -> bool + Send + 'static,
     ) -> std::io::Result<Ticker> {
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {
-                let mut synced = Instant::now();
+                let mut last = Instant::now();
                 loop {
-                    {
-                        let mut done = stopped.0.lock();
-                        if !*done {
-                            stopped.1.wait_for(&mut done, FLUSH_EVERY);
-                        }
-                        if *done {
-                            return;
-                        }
+                    std::thread::park_timeout(TICK);
+                    if stopped.load(Ordering::Acquire) {
+                        return;
                     }
-                    let sync = synced.elapsed() >= Duration::from_secs(1);
-                    if sync {
-                        synced = Instant::now();
+                    let second = last.elapsed() >= Duration::from_secs(1);
+                    if second {
+                        last = Instant::now();
                     }
-                    if !flush(sync) {
+                    if !task(second) {
                         return;
                     }
                 }
@@ -733,13 +730,18 @@ impl Ticker {
             thread: Some(thread),
         })
     }
+
+    /// The thread, to unpark it.
+    pub(crate) fn thread(&self) -> Option<std::thread::Thread> {
+        self.thread.as_ref().map(|t| t.thread().clone())
+    }
 }
 
 impl Drop for Ticker {
     fn drop(&mut self) {
-        *self.stop.0.lock() = true;
-        self.stop.1.notify_all();
+        self.stop.store(true, Ordering::Release);
         if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
             if thread.thread().id() != std::thread::current().id() {
                 let _ = thread.join();
             }

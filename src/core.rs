@@ -116,6 +116,7 @@ impl Core {
             true
         })
         .map_err(|e| crate::Error::Io(format!("starting the log's thread: {e}")))?;
+        feed.set_writer(flusher.thread());
         *self.flusher.lock() = Some(flusher);
         Ok(())
     }

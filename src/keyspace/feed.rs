@@ -192,11 +192,43 @@ pub(crate) struct Unit {
     inner: RefCell<UnitInner>,
 }
 
+thread_local! {
+    /// A unit's buffer kept for the thread's next unit: no allocation per write.
+    static SPARE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Buffers up to this size are kept for the next unit.
+const SPARE_UP_TO: usize = 64 << 10;
+
+impl Drop for Unit {
+    fn drop(&mut self) {
+        let bytes = &mut self.inner.get_mut().bytes;
+        if bytes.capacity() > 0 && bytes.capacity() <= SPARE_UP_TO {
+            let mut bytes = std::mem::take(bytes);
+            bytes.clear();
+            let _ = SPARE.try_with(|spare| {
+                if let Ok(mut spare) = spare.try_borrow_mut() {
+                    if spare.capacity() == 0 {
+                        *spare = bytes;
+                    }
+                }
+            });
+        }
+    }
+}
+
 impl Unit {
     /// Adds a record for database `db`, its arguments built by `f`.
     pub(crate) fn record(&self, db: usize, f: impl FnOnce(&mut Rec<'_>)) {
         let mut u = self.inner.borrow_mut();
         let u = &mut *u;
+        if u.bytes.capacity() == 0 {
+            u.bytes = SPARE
+                .try_with(|spare| spare.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)))
+                .ok()
+                .and_then(std::result::Result::ok)
+                .unwrap_or_default();
+        }
         // Encoded in place: a `SELECT` if needed, the header with room for a one-digit
         // count (patched after, widened in the rare case of ten arguments or more).
         let start = u.bytes.len();
@@ -257,10 +289,18 @@ struct Io {
     /// Offsets (as [`Pending::end`]) written to the sink, and synced.
     written: u64,
     synced: u64,
+    /// The other of the two buffers: writers append to one while the other is written
+    /// out (no buffer grows again from nothing after each write).
+    spare: Vec<u8>,
 }
 
-/// Past this many bytes waiting, a writer outside `always` writes them out itself.
-const WRITE_FROM: usize = 1 << 20;
+/// Past this many bytes waiting, the log's writer thread is woken (rather than wait
+/// for its tick).
+const WAKE_FROM: usize = 256 << 10;
+
+/// Past this many bytes waiting, a writer outside `always` writes them out itself (the
+/// log's thread cannot keep up: writers slow down to the disk's pace).
+const WRITE_FROM: usize = 64 << 20;
 
 /// The feed of the store's changes (see the module doc).
 #[derive(Default)]
@@ -274,6 +314,8 @@ pub(crate) struct Feed {
     failed: Mutex<Option<String>>,
     write_failed: AtomicBool,
     sync_failed: AtomicBool,
+    /// The log's writer thread, woken when a backlog builds up.
+    writer: Mutex<Option<std::thread::Thread>>,
 }
 
 /// Which step of writing out failed.
@@ -345,6 +387,11 @@ impl Feed {
         self.pending.lock().buf.len()
     }
 
+    /// The thread that writes the log out, woken past [`WAKE_FROM`] bytes waiting.
+    pub(crate) fn set_writer(&self, thread: Option<std::thread::Thread>) {
+        *self.writer.lock() = thread;
+    }
+
     /// Bytes appended since the feed began: the log's growth, for automatic rewrites.
     pub(crate) fn appended(&self) -> u64 {
         self.pending.lock().end
@@ -383,10 +430,18 @@ impl Feed {
         }
         p.selected = u.last_db;
         p.end += (p.buf.len() - start) as u64;
+        let end = p.end;
+        let crossed = start < WAKE_FROM && p.buf.len() >= WAKE_FROM;
+        drop(p);
         u.bytes.clear();
         u.records = 0;
         u.last_db = None;
-        Some(p.end)
+        if crossed {
+            if let Some(writer) = &*self.writer.lock() {
+                writer.unpark();
+            }
+        }
+        Some(end)
     }
 
     /// Appends one record for `db` at once (a key expired or evicted by the store
@@ -416,9 +471,7 @@ impl Feed {
                 // A failure here is kept (later writes are refused); this write is
                 // applied and queued, as under Redis's `everysec`.
                 if self.pending.lock().buf.len() >= WRITE_FROM {
-                    if let Some(mut io) = self.io.try_lock() {
-                        let _ = self.drain(&mut io);
-                    }
+                    let _ = self.drain(&mut self.io.lock());
                 }
                 Ok(())
             }
@@ -436,12 +489,16 @@ impl Feed {
     }
 
     fn drain(&self, io: &mut Io) -> Result<()> {
-        let (bytes, end) = {
+        let mut bytes = std::mem::take(&mut io.spare);
+        bytes.clear();
+        let end = {
             let mut p = self.pending.lock();
             if p.end == io.written {
+                io.spare = bytes;
                 return Ok(());
             }
-            (std::mem::take(&mut p.buf), p.end)
+            std::mem::swap(&mut p.buf, &mut bytes);
+            p.end
         };
         let Some(sink) = io.sink.as_mut() else {
             io.written = end;
@@ -450,14 +507,10 @@ impl Feed {
         match sink.write(&bytes) {
             Ok(()) => {
                 io.written = end;
-                // The buffer's allocation goes back for the next appends, if still empty.
-                let mut p = self.pending.lock();
-                if p.buf.is_empty() {
-                    let mut bytes = bytes;
-                    bytes.clear();
-                    p.buf = bytes;
+                // Kept for the next swap, unless a burst made it huge.
+                if bytes.capacity() <= WRITE_FROM {
+                    io.spare = bytes;
                 }
-                drop(p);
                 self.recovered(Step::Write);
                 Ok(())
             }
