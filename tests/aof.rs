@@ -731,3 +731,40 @@ fn under_everysec_a_kill_loses_at_most_the_last_second_or_two() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A pop served to a blocked caller is logged (as the plain pop it was) and, under
+/// `always`, on disk before that caller returns.
+#[test]
+fn pops_served_to_blocked_callers_are_logged() {
+    let dir = temp_dir("served");
+    let store = open(&dir).unwrap();
+    let waiters: Vec<_> = (0..3)
+        .map(|_| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                store
+                    .lists()
+                    .blpop(["jobs"], Some(Duration::from_secs(10)))
+                    .unwrap()
+            })
+        })
+        .collect();
+    while store.blocked_clients() < 3 {
+        std::thread::yield_now();
+    }
+    store.lists().rpush("jobs", ["a", "b", "c", "d"]).unwrap();
+    let mut got: Vec<String> = waiters
+        .into_iter()
+        .map(|w| {
+            let (_, v) = w.join().unwrap().expect("served");
+            String::from_utf8(v.to_vec()).unwrap()
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, ["a", "b", "c"]);
+    drop(store);
+    let again = open(&dir).unwrap();
+    assert_eq!(again.lists().lrange("jobs", 0, -1).unwrap(), ["d"]);
+    drop(again);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -155,7 +155,9 @@ impl<'a> Access<'a> {
                 // Appended while the shards are held: in the order of the changes.
                 let end = self.ks.feed.append(&unit);
                 drop(guards);
-                self.ks.feed.settle(end)?;
+                if !super::blocking::defer(end) {
+                    self.ks.feed.settle(end)?;
+                }
                 Ok(out)
             }
             Some(held) => {
@@ -386,7 +388,12 @@ impl<'a> Access<'a> {
                 let end = ks.feed.append(&unit);
                 drop(table);
                 // Waiters are served and memory made even if the log refuses the write.
-                if let Err(e) = ks.feed.settle(end) {
+                let settled = if super::blocking::defer(end) {
+                    Ok(())
+                } else {
+                    ks.feed.settle(end)
+                };
+                if let Err(e) = settled {
                     ks.blocking.serve_signalled(ks);
                     ks.after_write();
                     return Err(e);

@@ -52,6 +52,9 @@ pub(crate) struct Served {
     pub(crate) key: Blob,
     pub(crate) items: Vec<Blob>,
     pub(crate) scores: Vec<f64>,
+    /// Where the log's record of the pop ends: under `appendfsync always` the waiter
+    /// waits for it to be on disk itself, after it wakes, holding no lock.
+    pub(crate) logged: Option<u64>,
 }
 
 impl Served {
@@ -61,6 +64,7 @@ impl Served {
             key: Blob::copy_from_slice(key),
             items,
             scores: Vec::new(),
+            logged: None,
         }
     }
 }
@@ -106,6 +110,9 @@ thread_local! {
     /// Whether this thread is serving (or retrying for itself): signals then wait for
     /// the loop that is already running instead of starting another.
     static SERVING: Cell<bool> = const { Cell::new(false) };
+    /// The end of the log's records of what an attempt run while serving wrote (see
+    /// [`defer`]).
+    static DEFERRED: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
 /// Marks this thread as serving until dropped (also on unwind).
@@ -174,6 +181,7 @@ impl Blocking {
     }
 
     fn serve_key(&self, ks: &Keyspace, db: usize, key: &[u8]) {
+        let _ = taken_deferred();
         let mut queues = self.queues.lock();
         let slot = (db, key.to_vec());
         let Some(queue) = queues.get_mut(&slot) else {
@@ -197,7 +205,7 @@ impl Blocking {
             let mut state = waiter.state.lock();
             if matches!(*state, State::Waiting) {
                 match (waiter.attempt)(ks.access(), key) {
-                    Some(result) => *state = State::Served(result),
+                    Some(result) => *state = State::Served(with_logged(result)),
                     None => break,
                 }
                 waiter.wake.notify_all();
@@ -288,7 +296,13 @@ impl Blocking {
         // Keys our own retry signalled (a move's destination) are served now.
         self.serve_signalled(ks);
         match outcome {
-            Ok(served) => served.map(Some),
+            Ok(Ok(served)) => {
+                // Acknowledged once its record is on disk (under `always`), waited for
+                // here, holding no lock.
+                ks.feed().settle(served.logged)?;
+                Ok(Some(served))
+            }
+            Ok(Err(e)) => Err(e),
             Err(Ending::TimedOut) => Ok(None),
             Err(Ending::Cancelled) => Err(Error::Unblocked),
         }
@@ -334,7 +348,7 @@ impl Blocking {
             for key in &waiter.keys {
                 if let Some(result) = (waiter.attempt)(ks.access(), key) {
                     *state = State::Done;
-                    return Ok(result);
+                    return Ok(with_logged(result));
                 }
             }
         }
@@ -359,6 +373,33 @@ impl Blocking {
             }
         }
     }
+}
+
+/// Whether a write's log records (ending at `end`) are to be waited for by a served
+/// waiter rather than by the thread that wrote them: while serving, a pop made for a
+/// waiter holds the waiter's lock and the registry's, and must not wait for a disk
+/// there. Returns `true` (and keeps `end`) if so.
+pub(super) fn defer(end: Option<u64>) -> bool {
+    if !SERVING.with(Cell::get) {
+        return false;
+    }
+    if let Some(end) = end {
+        DEFERRED.with(|d| d.set(Some(d.get().map_or(end, |e| e.max(end)))));
+    }
+    true
+}
+
+fn taken_deferred() -> Option<u64> {
+    DEFERRED.with(Cell::take)
+}
+
+/// `result` with the end of the records its attempt wrote.
+fn with_logged(result: Result<Served>) -> Result<Served> {
+    let logged = taken_deferred();
+    result.map(|mut s| {
+        s.logged = s.logged.max(logged);
+        s
+    })
 }
 
 /// Cancels blocking calls from another thread, so that worker threads blocked in

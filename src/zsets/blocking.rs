@@ -24,9 +24,8 @@ pub enum ScoreEnd {
 fn served(key: &[u8], popped: Vec<(Blob, f64)>) -> Served {
     let (items, scores) = popped.into_iter().unzip();
     Served {
-        key: Blob::copy_from_slice(key),
-        items,
         scores,
+        ..Served::new(key, items)
     }
 }
 
