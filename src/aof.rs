@@ -41,6 +41,8 @@ pub(crate) struct AofConfig {
     /// `auto-aof-rewrite-percentage` (0: never) and `auto-aof-rewrite-min-size`.
     pub(crate) auto_rewrite_percentage: u64,
     pub(crate) auto_rewrite_min_size: u64,
+    /// `appendonly`: whether opening the store loads and starts the log.
+    pub(crate) appendonly: bool,
 }
 
 impl Default for AofConfig {
@@ -52,6 +54,7 @@ impl Default for AofConfig {
             load_truncated: true,
             auto_rewrite_percentage: 100,
             auto_rewrite_min_size: 64 << 20,
+            appendonly: false,
         }
     }
 }
@@ -209,8 +212,10 @@ pub(crate) struct Aof {
     sizes: Mutex<Sizes>,
     /// `auto-aof-rewrite-percentage` and `-min-size`, changeable at run time.
     auto: Mutex<(u64, u64)>,
-    /// The directory's lock, held while the store lives (see [`Aof::lock`]).
+    /// The directory's lock, held while the log is on (see [`Aof::lock`]).
     lock: Mutex<Option<File>>,
+    /// Whether the log is on (records go to it).
+    enabled: AtomicBool,
 }
 
 impl std::fmt::Debug for Aof {
@@ -235,6 +240,7 @@ impl Aof {
             sizes: Mutex::new(Sizes::default()),
             auto: Mutex::new((config.auto_rewrite_percentage, config.auto_rewrite_min_size)),
             lock: Mutex::new(None),
+            enabled: AtomicBool::new(false),
             config,
         }
     }
@@ -253,10 +259,27 @@ impl Aof {
         &self.config
     }
 
+    /// Whether the log is on (`appendonly yes`).
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_enabled(&self, on: bool) {
+        self.enabled.store(on, Ordering::Release);
+    }
+
+    /// Lets go of the directory (the log turned off).
+    pub(crate) fn unlock(&self) {
+        self.lock.lock().take();
+    }
+
     /// Takes the directory's lock (`<appendfilename>.lock`, an exclusive `flock`): a
     /// second store, in this process or another, cannot append to the same files. The
     /// system lets go when the store is dropped or its process dies.
     fn lock(&self) -> Result<()> {
+        if self.lock.lock().is_some() {
+            return Ok(());
+        }
         fs::create_dir_all(&self.dir)
             .map_err(|e| io_error(format!("creating {}", self.dir.display()), e))?;
         let path = self.dir.join(format!("{}.lock", self.config.filename));
@@ -425,6 +448,7 @@ impl Aof {
             after_rewrite: files,
         };
         *self.manifest.lock() = m;
+        self.set_enabled(true);
         Ok(Box::new(AppendFile(file)))
     }
 
@@ -455,7 +479,7 @@ impl Aof {
     /// `auto-aof-rewrite-min-size`.
     pub(crate) fn wants_rewrite(&self, access: Access<'_>) -> bool {
         let (percentage, min) = *self.auto.lock();
-        if percentage == 0 || self.rewriting() {
+        if percentage == 0 || self.rewriting() || !self.enabled() {
             return false;
         }
         let (now, base) = self.size(access);
@@ -520,6 +544,114 @@ impl Aof {
             *self.rewriting.lock() = false;
         }
         started
+    }
+
+    /// Turns the log on in a running store (`CONFIG SET appendonly yes`), as Redis's
+    /// `startAppendOnly` does: at one instant (every shard write-locked) the feed starts
+    /// into a temporary incremental file, named in no manifest yet; a thread then
+    /// writes the snapshot of that instant as a new base
+    /// ([`finish_enable`](Self::finish_enable)), and only then the manifest names the
+    /// two (and any older log in the directory is retired). Returns the feed's new
+    /// sink's name.
+    pub(crate) fn begin_enable(&self, access: Access<'_>) -> Result<()> {
+        self.check_names()?;
+        {
+            let mut busy = self.rewriting.lock();
+            if *busy {
+                return Err(Error::RewriteInProgress);
+            }
+            *busy = true;
+        }
+        let started = self.lock().and_then(|()| {
+            // The log already in the directory, if any: its files are retired at the end.
+            let path = self.manifest_path();
+            let manifest = match fs::read_to_string(&path) {
+                Ok(text) => Manifest::parse(&text)
+                    .map_err(|e| Error::Io(format!("reading {}: {e}", path.display())))?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
+                Err(e) => return Err(io_error(format!("reading {}", path.display()), e)),
+            };
+            *self.manifest.lock() = manifest;
+            access.start_background_with(|| {
+                let path = self.temp_incr_path();
+                let file = File::options()
+                    .append(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(&path)
+                    .and_then(|f| f.set_len(0).map(|()| f))
+                    .map_err(|e| io_error(format!("opening {}", path.display()), e))?;
+                access.keyspace().feed().start(Box::new(AppendFile(file)));
+                *self.sizes.lock() = Sizes {
+                    files: 0,
+                    mark: access.keyspace().feed().appended(),
+                    after_rewrite: 0,
+                };
+                self.set_enabled(true);
+                Ok(())
+            })
+        });
+        if started.is_err() {
+            *self.rewriting.lock() = false;
+        }
+        started
+    }
+
+    /// `temp-<appendfilename>.incr` (Redis's name for the incremental file of a log
+    /// being turned on).
+    fn temp_incr_path(&self) -> PathBuf {
+        self.dir.join(format!("temp-{}.incr", self.config.filename))
+    }
+
+    /// Completes [`begin_enable`](Self::begin_enable): the new base, then the
+    /// temporary incremental file renamed to its place, then the manifest naming both;
+    /// the files of an older log are deleted.
+    pub(crate) fn finish_enable(&self, access: Access<'_>) -> Result<()> {
+        /// Ends the background snapshot and the rewrite however this ends.
+        struct End<'a>(Access<'a>, &'a Aof);
+        impl Drop for End<'_> {
+            fn drop(&mut self) {
+                self.0.end_background();
+                *self.1.rewriting.lock() = false;
+            }
+        }
+        let _end = End(access, self);
+        let bytes = access.finish_background(access.now() / 1000);
+        let mut m = self.manifest.lock().clone();
+        let base_seq = m.base.as_ref().map_or(1, |b| b.seq + 1);
+        let incr_seq = m.incrs.last().map_or(1, |p| p.seq + 1);
+        let base = format!("{}.{base_seq}.base.rdb", self.config.filename);
+        let incr = format!("{}.{incr_seq}.incr.aof", self.config.filename);
+        let path = self.dir.join(&base);
+        crate::persist::write_atomically(&self.dir, &path, &bytes)
+            .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
+        fs::rename(self.temp_incr_path(), self.dir.join(&incr))
+            .map_err(|e| io_error(format!("renaming the new incremental file {incr}"), e))?;
+        let old: Vec<Part> = m
+            .base
+            .take()
+            .into_iter()
+            .chain(m.history.drain(..))
+            .chain(m.incrs.drain(..))
+            .collect();
+        m.base = Some(Part {
+            name: base,
+            seq: base_seq,
+        });
+        m.incrs.push(Part {
+            name: incr,
+            seq: incr_seq,
+        });
+        self.persist_manifest(&m)?;
+        for part in old {
+            let _ = fs::remove_file(self.dir.join(&part.name));
+        }
+        *self.manifest.lock() = m;
+        let appended = access.keyspace().feed().appended();
+        let mut sizes = self.sizes.lock();
+        sizes.files += bytes.len() as u64;
+        sizes.after_rewrite = sizes.files + appended.saturating_sub(sizes.mark);
+        Ok(())
     }
 
     /// Completes a rewrite begun by [`begin_rewrite`](Self::begin_rewrite): copies what

@@ -26,8 +26,8 @@ pub(crate) struct Core {
     pub(crate) pubsub: Arc<Registry>,
     pub(crate) clients: Clients,
     pub(crate) snapshots: Snapshots,
-    /// The append-only log, if configured (`appendonly yes`).
-    pub(crate) aof: Option<Aof>,
+    /// The append-only log (on with `appendonly yes`).
+    pub(crate) aof: Aof,
     /// The thread writing the log out, once it is on.
     flusher: Mutex<Option<Ticker>>,
     /// The thread checking the `save` rules, once there are some.
@@ -52,7 +52,7 @@ impl Core {
         pubsub: Arc<Registry>,
         schedule: &Arc<Schedule>,
         active_expiry: bool,
-        (snapshots, aof): (Snapshots, Option<Aof>),
+        (snapshots, aof): (Snapshots, Aof),
     ) -> Arc<Core> {
         let core = Arc::new(Core {
             keyspace,
@@ -64,6 +64,8 @@ impl Core {
             saver: Mutex::new(None),
             sweeper: SweeperHandle::new(Arc::clone(schedule)),
         });
+        // `appendfsync` as configured, whether the log is on yet or not.
+        core.keyspace.feed().set_policy(core.aof.config().fsync);
         if active_expiry {
             let weak: Weak<Core> = Arc::downgrade(&core);
             let sweep = move || {
@@ -83,17 +85,21 @@ impl Core {
     /// feed on, and the thread that writes it out (and syncs it every second under
     /// `everysec`).
     pub(crate) fn start_log(self: &Arc<Core>) -> crate::Result<()> {
-        let Some(aof) = &self.aof else {
-            return Ok(());
-        };
+        let aof = &self.aof;
         let access = self.access();
         // Nothing but the sweeper runs yet (the store is not handed out): the base and
         // the feed's start see the same keys, but for expired ones the sweeper may
         // remove in between, which a replay expires again.
         let sink = aof.open_for_append(access)?;
         let feed = self.keyspace.feed();
-        feed.set_policy(aof.config().fsync);
         access.with_every_shard(|| feed.start(sink))?;
+        self.start_flusher()
+    }
+
+    /// Starts the thread that writes the log out (and syncs it every second under
+    /// `everysec`), and rewrites it when it has grown enough.
+    fn start_flusher(self: &Arc<Core>) -> crate::Result<()> {
+        let feed = self.keyspace.feed();
         let weak: Weak<Core> = Arc::downgrade(self);
         let flusher = Ticker::start("embedis-aof", move |second| {
             let Some(core) = weak.upgrade() else {
@@ -105,11 +111,7 @@ impl Core {
             let sync = second && feed.policy() != crate::AppendFsync::No;
             // An error is kept by the feed: writes are refused until a flush succeeds.
             let _ = feed.flush(sync);
-            if core
-                .aof
-                .as_ref()
-                .is_some_and(|aof| aof.wants_rewrite(core.access()))
-            {
+            if core.aof.wants_rewrite(core.access()) {
                 // Refused if one (or a snapshot) is under way: tried again next time.
                 let _ = core.bgrewriteaof();
             }
@@ -161,18 +163,44 @@ impl Core {
     pub(crate) fn bgrewriteaof(
         self: &Arc<Core>,
     ) -> crate::Result<std::sync::mpsc::Receiver<crate::Result<()>>> {
-        let Some(aof) = &self.aof else {
+        if !self.aof.enabled() {
             return Err(crate::Error::Io(
                 "the append-only log is off (appendonly no)".to_owned(),
             ));
-        };
-        aof.begin_rewrite(self.access())?;
+        }
+        self.aof.begin_rewrite(self.access())?;
         let core = Arc::clone(self);
-        let finish = move || match &core.aof {
-            Some(aof) => aof.finish_rewrite(core.access()),
-            None => Ok(()),
-        };
+        let finish = move || core.aof.finish_rewrite(core.access());
         Ok(on_a_thread("embedis-aofrw", finish))
+    }
+
+    /// Turns the log on or off in a running store (`CONFIG SET appendonly`). On: as
+    /// Redis's `startAppendOnly`, a new log of the store as it is, made in the
+    /// background while changes already go to it (see `Aof::begin_enable`). Off: what
+    /// was appended is written out and synced, and the directory let go.
+    pub(crate) fn set_appendonly(self: &Arc<Core>, on: bool) -> crate::Result<()> {
+        let aof = &self.aof;
+        let feed = self.keyspace.feed();
+        if on == aof.enabled() {
+            return Ok(());
+        }
+        if on {
+            aof.begin_enable(self.access())?;
+            self.start_flusher()?;
+            let core = Arc::clone(self);
+            drop(on_a_thread("embedis-aofrw", move || {
+                core.aof.finish_enable(core.access())
+            }));
+            return Ok(());
+        }
+        if aof.rewriting() {
+            return Err(crate::Error::RewriteInProgress);
+        }
+        self.flusher.lock().take();
+        aof.set_enabled(false);
+        let stopped = feed.stop();
+        aof.unlock();
+        stopped
     }
 
     /// The keyspace as a handle outside any transaction reaches it.

@@ -1244,7 +1244,13 @@ impl StoreBuilder {
         keyspace.memory().set_limit(self.max_memory);
         keyspace.memory().set_idle_times(self.idle_times);
         keyspace.memory().set_policy(self.policy);
-        let aof = self.appendonly.then(|| Aof::new(&self.dir, self.aof));
+        let aof = Aof::new(
+            &self.dir,
+            AofConfig {
+                appendonly: self.appendonly,
+                ..self.aof
+            },
+        );
         let snapshots = Snapshots::new(self.dir, self.dbfilename, started);
         let core = Core::start(
             keyspace,
@@ -1459,18 +1465,16 @@ impl StoreBuilder {
         // As Redis, nothing is evicted while loading: the limit applies once loaded.
         let limit = std::mem::take(&mut self.max_memory);
         let store = self.build();
-        match &store.core.aof {
-            Some(aof) => {
-                // Replayed as written: nothing expires until the whole log is in.
-                store.keyspace().set_loading(true);
-                let loaded = aof.load(store.access(), &mut |args| run(&store, args));
-                store.keyspace().set_loading(false);
-                loaded?;
-                store.core.start_log()?;
-            }
-            None => {
-                store.core.snapshots.load(store.access())?;
-            }
+        let aof = &store.core.aof;
+        if aof.config().appendonly {
+            // Replayed as written: nothing expires until the whole log is in.
+            store.keyspace().set_loading(true);
+            let loaded = aof.load(store.access(), &mut |args| run(&store, args));
+            store.keyspace().set_loading(false);
+            loaded?;
+            store.core.start_log()?;
+        } else {
+            store.core.snapshots.load(store.access())?;
         }
         if limit > 0 {
             store.set_max_memory(limit);

@@ -768,3 +768,86 @@ fn pops_served_to_blocked_callers_are_logged() {
     drop(again);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `CONFIG SET appendonly yes` in a running store makes a log of everything already
+/// there (a base made in the background while changes go on to the new incremental
+/// file); `no` stops it.
+#[test]
+fn the_log_turns_on_and_off_at_run_time() {
+    let dir = temp_dir("toggle");
+    let store = Store::builder().dir(&dir).open().unwrap();
+    let mut c = store.connection();
+    c.execute(&["SET", "before", "1"]);
+    c.execute(&["RPUSH", "l", "a", "b"]);
+    assert_eq!(
+        c.execute(&["CONFIG", "SET", "appendonly", "yes"]),
+        Reply::ok()
+    );
+    c.execute(&["SET", "during", "2"]);
+    let start = std::time::Instant::now();
+    while c
+        .execute(&["INFO", "persistence"])
+        .to_string()
+        .contains("aof_rewrite_in_progress:1")
+    {
+        assert!(start.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    c.execute(&["SET", "after", "3"]);
+    assert_eq!(
+        c.execute(&["CONFIG", "SET", "appendonly", "maybe"]),
+        Reply::Error(
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'".into()
+        )
+    );
+    assert_eq!(
+        c.execute(&["CONFIG", "SET", "appendonly", "no"]),
+        Reply::ok()
+    );
+    c.execute(&["SET", "unlogged", "4"]);
+    drop(c);
+    drop(store);
+    assert_eq!(
+        manifest(&dir),
+        [
+            "file appendonly.aof.1.base.rdb seq 1 type b",
+            "file appendonly.aof.1.incr.aof seq 1 type i"
+        ]
+    );
+    let again = open(&dir).unwrap();
+    let mut c = again.connection();
+    for (k, v) in [("before", "1"), ("during", "2"), ("after", "3")] {
+        assert_eq!(c.execute(&["GET", k]), Reply::from(v), "{k}");
+    }
+    assert_eq!(c.execute(&["EXISTS", "unlogged"]), Reply::Integer(0));
+    assert_eq!(
+        c.execute(&["LRANGE", "l", "0", "-1"]),
+        Reply::Array(vec![Reply::from("a"), Reply::from("b")])
+    );
+    drop(c);
+    drop(again);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn config_get_shows_the_log_settings_whether_it_is_on_or_not() {
+    let store = Store::builder().build();
+    let mut c = store.connection();
+    for (name, value) in [
+        ("appendonly", "no"),
+        ("appendfsync", "everysec"),
+        ("appenddirname", "appendonlydir"),
+        ("appendfilename", "appendonly.aof"),
+        ("auto-aof-rewrite-percentage", "100"),
+        ("auto-aof-rewrite-min-size", "67108864"),
+        ("aof-load-truncated", "yes"),
+        ("save", ""),
+        ("dbfilename", "dump.rdb"),
+    ] {
+        assert_eq!(
+            c.execute(&["CONFIG", "GET", name]),
+            Reply::Array(vec![Reply::from(name), Reply::from(value)]),
+            "{name}"
+        );
+    }
+}

@@ -65,12 +65,7 @@ pub(super) fn bgsave(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 /// ([`Store::bgrewriteaof`](crate::Store::bgrewriteaof)). Inside `EXEC`, or while a
 /// background save runs, it is scheduled: it starts once that has let go.
 pub(super) fn bgrewriteaof(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
-    if c.store
-        .core
-        .aof
-        .as_ref()
-        .is_some_and(crate::aof::Aof::rewriting)
-    {
+    if c.store.core.aof.rewriting() {
         return Err(Error::RewriteInProgress);
     }
     if c.access.in_transaction() || c.store.keyspace().background_in_progress() {
@@ -164,7 +159,7 @@ pub(super) fn time(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
 fn persistence_info(c: &Ctx<'_>, text: &mut String) {
     let core = &c.store.core;
     let feed = c.store.keyspace().feed();
-    let rewriting = core.aof.as_ref().is_some_and(crate::aof::Aof::rewriting);
+    let rewriting = core.aof.rewriting();
     let bgsave = c.store.keyspace().background_in_progress() && !rewriting;
     let ok = |failed: bool| if failed { "err" } else { "ok" };
     text.push_str("# Persistence\r\n");
@@ -178,12 +173,12 @@ fn persistence_info(c: &Ctx<'_>, text: &mut String) {
         u8::from(bgsave),
         core.snapshots.lastsave(),
         ok(core.snapshots.last_failed()),
-        u8::from(core.aof.is_some()),
+        u8::from(core.aof.enabled()),
         u8::from(rewriting),
         ok(feed.failed()),
     );
-    if let Some(aof) = &core.aof {
-        let (size, base) = aof.size(c.store.access());
+    if core.aof.enabled() {
+        let (size, base) = core.aof.size(c.store.access());
         let _ = write!(
             text,
             "aof_current_size:{size}\r\naof_base_size:{base}\r\naof_pending_rewrite:0\r\n\
@@ -386,29 +381,16 @@ fn persistence_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
     let core = &c.store.core;
     let snapshots = &core.snapshots;
     let dir = std::path::absolute(snapshots.dir()).unwrap_or_else(|_| snapshots.dir().into());
-    let default = crate::aof::AofConfig::default();
-    let (config, auto) = match &core.aof {
-        Some(aof) => (aof.config().clone(), aof.auto_rewrite()),
-        None => (
-            default.clone(),
-            (
-                default.auto_rewrite_percentage,
-                default.auto_rewrite_min_size,
-            ),
-        ),
-    };
-    let fsync = if core.aof.is_some() {
-        c.store.keyspace().feed().policy()
-    } else {
-        config.fsync
-    };
+    let config = core.aof.config();
+    let auto = core.aof.auto_rewrite();
+    let fsync = c.store.keyspace().feed().policy();
     vec![
         ("aof-load-truncated", yes_no(config.load_truncated)),
         ("aof-use-rdb-preamble", yes_no(true)),
-        ("appenddirname", config.dirname),
-        ("appendfilename", config.filename),
+        ("appenddirname", config.dirname.clone()),
+        ("appendfilename", config.filename.clone()),
         ("appendfsync", fsync.as_str().to_owned()),
-        ("appendonly", yes_no(core.aof.is_some())),
+        ("appendonly", yes_no(core.aof.enabled())),
         ("auto-aof-rewrite-min-size", auto.1.to_string()),
         ("auto-aof-rewrite-percentage", auto.0.to_string()),
         ("dbfilename", snapshots.dbfilename().to_owned()),
@@ -433,7 +415,7 @@ fn set_log_option(
     name: &[u8],
     value: &[u8],
 ) -> Option<std::result::Result<(), Reply>> {
-    let aof = c.store.core.aof.as_ref();
+    let aof = &c.store.core.aof;
     let number = || {
         std::str::from_utf8(value)
             .ok()
@@ -456,9 +438,7 @@ fn set_log_option(
     } else if is(name, "auto-aof-rewrite-percentage") {
         match number().filter(|&n| i32::try_from(n).is_ok()) {
             Some(n) => {
-                if let Some(aof) = aof {
-                    aof.set_auto_rewrite(Some(n), None);
-                }
+                aof.set_auto_rewrite(Some(n), None);
                 Ok(())
             }
             None => Err(config_error(
@@ -469,9 +449,7 @@ fn set_log_option(
     } else if is(name, "auto-aof-rewrite-min-size") {
         match memory_value(value) {
             Some(n) => {
-                if let Some(aof) = aof {
-                    aof.set_auto_rewrite(None, Some(n as u64));
-                }
+                aof.set_auto_rewrite(None, Some(n as u64));
                 Ok(())
             }
             None => Err(config_error(
@@ -504,10 +482,17 @@ fn set_log_option(
         let name = String::from_utf8_lossy(name).into_owned();
         Err(config_error(&name, "can't set protected config"))
     } else if is(name, "appendonly") {
-        Err(config_error(
-            "appendonly",
-            "the append-only log is turned on or off on the store's builder",
-        ))
+        let on = if is(value, "yes") {
+            true
+        } else if is(value, "no") {
+            false
+        } else {
+            return Some(Err(config_error(
+                "appendonly",
+                "argument must be 'yes' or 'no'",
+            )));
+        };
+        c.store.core.set_appendonly(on).map_err(Reply::from)
     } else if is(name, "appenddirname") || is(name, "appendfilename") {
         let name = String::from_utf8_lossy(name).into_owned();
         Err(config_error(&name, "can't set immutable config"))
