@@ -211,11 +211,21 @@ pub(crate) struct Aof {
     rewriting: Mutex<bool>,
     sizes: Mutex<Sizes>,
     /// `auto-aof-rewrite-percentage` and `-min-size`, changeable at run time.
-    auto: Mutex<(u64, u64)>,
+    thresholds: Mutex<(u64, u64)>,
     /// The directory's lock, held while the log is on (see [`Aof::lock`]).
     lock: Mutex<Option<File>>,
     /// Whether the log is on (records go to it).
     enabled: AtomicBool,
+    /// An automatic rewrite asked for and not over yet; after a failed one, none
+    /// before this instant, the delay doubling (1 minute to 1 hour, Redis's
+    /// `aofRewriteLimited`).
+    auto: AutoRewrite,
+}
+
+#[derive(Default)]
+struct AutoRewrite {
+    pending: AtomicBool,
+    not_before: Mutex<Option<(Instant, Duration)>>,
 }
 
 impl std::fmt::Debug for Aof {
@@ -238,9 +248,10 @@ impl Aof {
             manifest: Mutex::new(Manifest::default()),
             rewriting: Mutex::new(false),
             sizes: Mutex::new(Sizes::default()),
-            auto: Mutex::new((config.auto_rewrite_percentage, config.auto_rewrite_min_size)),
+            thresholds: Mutex::new((config.auto_rewrite_percentage, config.auto_rewrite_min_size)),
             lock: Mutex::new(None),
             enabled: AtomicBool::new(false),
+            auto: AutoRewrite::default(),
             config,
         }
     }
@@ -289,23 +300,18 @@ impl Aof {
             .write(true)
             .open(&path)
             .map_err(|e| io_error(format!("opening {}", path.display()), e))?;
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        {
-            // A store just dropped may still be closing on one of its threads (a flush
-            // or a rewrite ending holds it a moment): a short wait, then a refusal.
-            let deadline = Instant::now() + Duration::from_secs(2);
-            while rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
-                .is_err()
-            {
-                if Instant::now() >= deadline {
-                    return Err(Error::Io(format!(
-                        "{} is in use by another store (its lock {} is held)",
-                        self.dir.display(),
-                        path.display()
-                    )));
-                }
-                std::thread::sleep(Duration::from_millis(5));
+        // A store just dropped may still be closing on one of its threads (a flush or a
+        // rewrite ending holds it a moment): a short wait, then a refusal.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while file.try_lock().is_err() {
+            if Instant::now() >= deadline {
+                return Err(Error::Io(format!(
+                    "{} is in use by another store (its lock {} is held)",
+                    self.dir.display(),
+                    path.display()
+                )));
             }
+            std::thread::sleep(Duration::from_millis(5));
         }
         *self.lock.lock() = Some(file);
         Ok(())
@@ -440,12 +446,22 @@ impl Aof {
             .create(true)
             .open(&path)
             .map_err(|e| io_error(format!("opening {}", path.display()), e))?;
+        // Files a rewrite interrupted by a crash left to retire go now.
+        for old in std::mem::take(&mut m.history) {
+            let _ = fs::remove_file(self.dir.join(&old.name));
+        }
         self.persist_manifest(&m)?;
         let files = self.files_size(&m);
+        // Growth is measured from the base alone, as Redis measures it after a restart.
+        let base = m
+            .base
+            .as_ref()
+            .and_then(|b| fs::metadata(self.dir.join(&b.name)).ok())
+            .map_or(0, |md| md.len());
         *self.sizes.lock() = Sizes {
             files,
             mark: access.keyspace().feed().appended(),
-            after_rewrite: files,
+            after_rewrite: base,
         };
         *self.manifest.lock() = m;
         self.set_enabled(true);
@@ -478,7 +494,7 @@ impl Aof {
     /// (Redis's `serverCron` rule): `auto-aof-rewrite-percentage` of growth, and at least
     /// `auto-aof-rewrite-min-size`.
     pub(crate) fn wants_rewrite(&self, access: Access<'_>) -> bool {
-        let (percentage, min) = *self.auto.lock();
+        let (percentage, min) = *self.thresholds.lock();
         if percentage == 0 || self.rewriting() || !self.enabled() {
             return false;
         }
@@ -486,9 +502,39 @@ impl Aof {
         now > min && (now * 100 / base.max(1)).saturating_sub(100) >= percentage
     }
 
+    /// Claims the automatic rewrite [`wants_rewrite`](Self::wants_rewrite) asked for:
+    /// `false` if one is under way or a failed one's delay has not passed.
+    pub(crate) fn claim_auto_rewrite(&self) -> bool {
+        if self
+            .auto
+            .not_before
+            .lock()
+            .is_some_and(|(at, _)| Instant::now() < at)
+        {
+            return false;
+        }
+        !self.auto.pending.swap(true, Ordering::AcqRel)
+    }
+
+    /// An automatic rewrite is over: on failure the next waits (1 minute, doubling
+    /// after each failure up to an hour); on success, no longer.
+    pub(crate) fn auto_rewrite_done(&self, ok: bool) {
+        let mut not_before = self.auto.not_before.lock();
+        *not_before = if ok {
+            None
+        } else {
+            let delay = not_before.map_or(Duration::from_secs(60), |(_, d)| {
+                (d * 2).min(Duration::from_secs(3600))
+            });
+            Some((Instant::now() + delay, delay))
+        };
+        drop(not_before);
+        self.auto.pending.store(false, Ordering::Release);
+    }
+
     /// The automatic rewrite's thresholds (`CONFIG SET auto-aof-rewrite-*`).
     pub(crate) fn set_auto_rewrite(&self, percentage: Option<u64>, min_size: Option<u64>) {
-        let mut auto = self.auto.lock();
+        let mut auto = self.thresholds.lock();
         if let Some(p) = percentage {
             auto.0 = p;
         }
@@ -499,7 +545,7 @@ impl Aof {
 
     /// `auto-aof-rewrite-percentage` and `auto-aof-rewrite-min-size` now.
     pub(crate) fn auto_rewrite(&self) -> (u64, u64) {
-        *self.auto.lock()
+        *self.thresholds.lock()
     }
 
     /// Starts a rewrite (`BGREWRITEAOF`): at one instant (every shard write-locked, the
@@ -516,7 +562,7 @@ impl Aof {
             }
             *busy = true;
         }
-        let started = access.start_background_with(|| {
+        let started = access.start_background_with(true, || {
             let mut m = self.manifest.lock().clone();
             let seq = m.incrs.last().map_or(1, |p| p.seq + 1);
             let name = format!("{}.{seq}.incr.aof", self.config.filename);
@@ -572,7 +618,7 @@ impl Aof {
                 Err(e) => return Err(io_error(format!("reading {}", path.display()), e)),
             };
             *self.manifest.lock() = manifest;
-            access.start_background_with(|| {
+            access.start_background_with(true, || {
                 let path = self.temp_incr_path();
                 let file = File::options()
                     .append(true)
@@ -683,10 +729,13 @@ impl Aof {
         m.incrs.push(current);
         m.base = Some(Part { name, seq });
         self.persist_manifest(&m)?;
+        // The new log is in place; retiring the old files is best effort (a manifest
+        // naming deleted history files still loads: history is never read).
+        *self.manifest.lock() = m.clone();
         for old in std::mem::take(&mut m.history) {
             let _ = fs::remove_file(self.dir.join(&old.name));
         }
-        self.persist_manifest(&m)?;
+        let _ = self.persist_manifest(&m);
         *self.manifest.lock() = m;
         let appended = access.keyspace().feed().appended();
         let mut sizes = self.sizes.lock();

@@ -70,6 +70,11 @@ impl Core {
             let weak: Weak<Core> = Arc::downgrade(&core);
             let sweep = move || {
                 let core = weak.upgrade()?;
+                if core.keyspace.loading() {
+                    // Time stands still while a log is replayed: nothing is due (woken
+                    // when loading ends).
+                    return Some(None);
+                }
                 core.keyspace.purge_expired();
                 Some(core.keyspace.first_tick())
             };
@@ -108,12 +113,25 @@ impl Core {
             let feed = core.keyspace.feed();
             // Synced each second unless the policy leaves it to the system (`always`
             // syncs its writers' records itself; what else was appended, here).
-            let sync = second && feed.policy() != crate::AppendFsync::No;
+            // (And a failed sync is retried, whatever the policy: writes wait on it.)
+            let sync = (second && feed.policy() != crate::AppendFsync::No) || feed.failed();
             // An error is kept by the feed: writes are refused until a flush succeeds.
             let _ = feed.flush(sync);
-            if core.aof.wants_rewrite(core.access()) {
-                // Refused if one (or a snapshot) is under way: tried again next time.
-                let _ = core.bgrewriteaof();
+            if core.aof.wants_rewrite(core.access()) && core.aof.claim_auto_rewrite() {
+                // On a thread of its own: starting one waits for every shard's lock,
+                // which this thread, the log's writer, must not.
+                let started = Arc::clone(&core);
+                let spawned = std::thread::Builder::new()
+                    .name("embedis-aofrw".into())
+                    .spawn(move || {
+                        let ok = started
+                            .bgrewriteaof()
+                            .is_ok_and(|done| done.recv().is_ok_and(|r| r.is_ok()));
+                        started.aof.auto_rewrite_done(ok);
+                    });
+                if spawned.is_err() {
+                    core.aof.auto_rewrite_done(false);
+                }
             }
             true
         })
@@ -128,7 +146,7 @@ impl Core {
     /// when one is due.
     pub(crate) fn set_save_rules(self: &Arc<Core>, rules: Vec<(u64, u64)>) {
         let any = !rules.is_empty();
-        self.snapshots.set_rules(rules);
+        self.snapshots.set_rules(self.access(), rules);
         let mut saver = self.saver.lock();
         if !any || saver.is_some() {
             return;

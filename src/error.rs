@@ -103,6 +103,12 @@ pub enum Error {
     /// one).
     #[error("MISCONF Errors writing to the AOF file: {0}")]
     Misconf(String),
+    /// A write refused because the last background save failed while `save` rules are
+    /// set (Redis's `stop-writes-on-bgsave-error`), until a save succeeds.
+    #[error(
+        "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+    )]
+    MisconfSnapshot,
     /// `RESTORE` without `REPLACE` onto a key that exists.
     #[error("BUSYKEY Target key name already exists.")]
     BusyKey,

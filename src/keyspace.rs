@@ -325,6 +325,15 @@ impl Keyspace {
     /// meets the key its writer met; expired keys go once loading ends.
     pub(crate) fn set_loading(&self, on: bool) {
         self.loading.store(on, Ordering::Relaxed);
+        if !on {
+            // The sweeper idled while loading: deadlines passed meanwhile are due now.
+            self.schedule.note(0);
+        }
+    }
+
+    /// Whether a log is being replayed.
+    pub(crate) fn loading(&self) -> bool {
+        self.loading.load(Ordering::Relaxed)
     }
 
     pub(crate) fn check_db(&self, db: usize) -> Result<()> {

@@ -33,6 +33,8 @@ pub(crate) struct Snapshots {
     /// `CONFIG_BGSAVE_RETRY_DELAY`).
     last_failed: std::sync::atomic::AtomicBool,
     last_try: AtomicU64,
+    /// `stop-writes-on-bgsave-error` (default on).
+    stop_writes: std::sync::atomic::AtomicBool,
 }
 
 /// Seconds since the epoch on the store's clock (a `ManualClock` in tests).
@@ -54,17 +56,46 @@ impl Snapshots {
             background_dirty: AtomicU64::new(0),
             last_failed: std::sync::atomic::AtomicBool::new(false),
             last_try: AtomicU64::new(0),
+            stop_writes: std::sync::atomic::AtomicBool::new(true),
         }
     }
 
+    /// Writes are refused while the last background save failed, there are `save`
+    /// rules and `stop-writes-on-bgsave-error` is on (Redis's
+    /// `writeCommandsDeniedByDiskError`); tells the feed, which refuses them.
+    fn refresh_refusal(&self, access: Access<'_>) {
+        let refuse = self.stop_writes.load(Ordering::Relaxed)
+            && self.last_failed.load(Ordering::Relaxed)
+            && !self.rules.lock().is_empty();
+        access.keyspace().feed().refuse_for_snapshot(refuse);
+    }
+
+    /// `stop-writes-on-bgsave-error`.
+    pub(crate) fn set_stop_writes(&self, access: Access<'_>, on: bool) {
+        self.stop_writes.store(on, Ordering::Relaxed);
+        self.refresh_refusal(access);
+    }
+
+    /// `stop-writes-on-bgsave-error` now.
+    pub(crate) fn stop_writes(&self) -> bool {
+        self.stop_writes.load(Ordering::Relaxed)
+    }
+
     /// The `save` rules (`CONFIG SET save`, the builder's `save`).
-    pub(crate) fn set_rules(&self, rules: Vec<(u64, u64)>) {
+    pub(crate) fn set_rules(&self, access: Access<'_>, rules: Vec<(u64, u64)>) {
         *self.rules.lock() = rules;
+        self.refresh_refusal(access);
     }
 
     /// The `save` rules.
     pub(crate) fn rules(&self) -> Vec<(u64, u64)> {
         self.rules.lock().clone()
+    }
+
+    /// Notes that the snapshot on disk holds the store at change count `dirty` (just
+    /// loaded).
+    pub(crate) fn mark_saved(&self, dirty: u64) {
+        self.saved_dirty.store(dirty, Ordering::Relaxed);
     }
 
     /// Whether the last background save failed (`rdb_last_bgsave_status`).
@@ -131,6 +162,9 @@ impl Snapshots {
         let bytes = access.snapshot(seconds(access))?;
         self.commit(access, &path, &bytes)?;
         self.saved_dirty.store(dirty, Ordering::Relaxed);
+        // As `rdbSave`: a good save clears a failed background save's status.
+        self.last_failed.store(false, Ordering::Relaxed);
+        self.refresh_refusal(access);
         Ok(())
     }
 
@@ -170,6 +204,7 @@ impl Snapshots {
         let _one = self.saving.lock();
         let done = self.commit(access, &path, &bytes);
         self.last_failed.store(done.is_err(), Ordering::Relaxed);
+        self.refresh_refusal(access);
         if done.is_ok() {
             let dirty = self.background_dirty.load(Ordering::Relaxed);
             self.saved_dirty.fetch_max(dirty, Ordering::Relaxed);

@@ -1462,8 +1462,10 @@ impl StoreBuilder {
         mut self,
         run: impl Fn(&Store, &[Vec<u8>]) -> Result<()>,
     ) -> Result<Store> {
-        // As Redis, nothing is evicted while loading: the limit applies once loaded.
+        // As Redis, nothing is evicted while loading: the limit applies once loaded; and
+        // no rule saves a half-loaded store (the rules start once it is in).
         let limit = std::mem::take(&mut self.max_memory);
+        let rules = std::mem::take(&mut self.save_rules);
         let store = self.build();
         let aof = &store.core.aof;
         if aof.config().appendonly {
@@ -1476,6 +1478,9 @@ impl StoreBuilder {
         } else {
             store.core.snapshots.load(store.access())?;
         }
+        // What was loaded is what is on disk: no change since the last save.
+        store.core.snapshots.mark_saved(store.keyspace().dirty());
+        store.core.set_save_rules(rules);
         if limit > 0 {
             store.set_max_memory(limit);
         }

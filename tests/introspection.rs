@@ -62,10 +62,10 @@ fn info(r: Reply, ours: &BTreeSet<String>) -> Reply {
         return r;
     };
     for e in &mut entries {
-        if let Reply::Array(fields) = e {
-            if fields.len() == 10 {
-                fields[9] = only_ours(&fields[9], ours);
-            }
+        if let Reply::Array(fields) = e
+            && fields.len() == 10
+        {
+            fields[9] = only_ours(&fields[9], ours);
         }
     }
     Reply::Array(entries)

@@ -400,10 +400,10 @@ impl Parser<'_> {
                 }
             }
             let in_inline_mod = here.len() > self.module.len();
-            if frames.is_empty() {
-                if let Some(name) = self.defined_at(i) {
-                    self.out.defined.insert(name.to_string());
-                }
+            if frames.is_empty()
+                && let Some(name) = self.defined_at(i)
+            {
+                self.out.defined.insert(name.to_string());
             }
             let mut next = i + 1;
             match &toks[i].0 {
@@ -819,13 +819,13 @@ fn check(
     }
 
     for ((from, to), at) in &edges {
-        if let (Some(a), Some(b)) = (layer_of(from, layers), layer_of(to, layers)) {
-            if b > a {
-                out.push(format!(
-                    "climbs: {from} -> {to} (L{a} -> L{b}) at {}",
-                    locations(at)
-                ));
-            }
+        if let (Some(a), Some(b)) = (layer_of(from, layers), layer_of(to, layers))
+            && b > a
+        {
+            out.push(format!(
+                "climbs: {from} -> {to} (L{a} -> L{b}) at {}",
+                locations(at)
+            ));
         }
     }
 

@@ -463,3 +463,66 @@ fn save_rules_start_background_saves_and_count_changes() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_failed_background_save_stops_writes_while_save_rules_are_set() {
+    let dir = std::env::temp_dir().join(format!("embedis-no-such-dir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::builder().dir(&dir).build();
+    let mut c = store.connection();
+    c.execute(&["SET", "k", "v"]);
+    assert!(
+        store.bgsave().unwrap().wait().is_err(),
+        "no directory to save in"
+    );
+    // Without rules, writes go on (Redis's rule).
+    assert_eq!(c.execute(&["SET", "k", "w"]), Reply::ok());
+    assert_eq!(c.execute(&["CONFIG", "SET", "save", "3600 1"]), Reply::ok());
+    let refused = c.execute(&["SET", "k", "x"]);
+    assert!(
+        matches!(&refused, Reply::Error(e) if e.starts_with(b"MISCONF Redis is configured to save RDB snapshots")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.strings().get("k").unwrap().unwrap(),
+        "w",
+        "reads go on"
+    );
+    assert_eq!(
+        c.execute(&["CONFIG", "SET", "stop-writes-on-bgsave-error", "no"]),
+        Reply::ok()
+    );
+    assert_eq!(c.execute(&["SET", "k", "y"]), Reply::ok());
+    assert_eq!(
+        c.execute(&["CONFIG", "SET", "stop-writes-on-bgsave-error", "yes"]),
+        Reply::ok()
+    );
+    assert!(matches!(c.execute(&["SET", "k", "z"]), Reply::Error(_)));
+    // A good save lets writes go on again.
+    std::fs::create_dir_all(&dir).unwrap();
+    store.bgsave().unwrap().wait().unwrap();
+    assert_eq!(c.execute(&["SET", "k", "z"]), Reply::ok());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn flushall_with_save_rules_empties_the_snapshot_at_once() {
+    let dir = temp_dir("flushall");
+    let store = Store::builder()
+        .dir(&dir)
+        .save(Duration::from_secs(3600), 1)
+        .build();
+    let mut c = store.connection();
+    c.execute(&["SET", "k", "v"]);
+    assert_eq!(c.execute(&["SAVE"]), Reply::ok());
+    assert_eq!(c.execute(&["FLUSHALL"]), Reply::ok());
+    drop(c);
+    drop(store);
+    let again = Store::builder().dir(&dir).open().unwrap();
+    assert_eq!(
+        again.keys().dbsize().unwrap(),
+        0,
+        "the flushed key stays gone"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

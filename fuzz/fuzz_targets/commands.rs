@@ -85,10 +85,13 @@ fn run(data: &[u8]) -> Result<()> {
             c.execute(&["MULTI"]);
         }
         // A CLIENT PAUSE holds every later command (UNPAUSE too) for real: 1 ms at most.
-        if name == "client" && args.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"pause")) {
-            if let Some(timeout) = args.get_mut(2) {
-                *timeout = b"1".to_vec();
-            }
+        if name == "client"
+            && args
+                .get(1)
+                .is_some_and(|a| a.eq_ignore_ascii_case(b"pause"))
+            && let Some(timeout) = args.get_mut(2)
+        {
+            *timeout = b"1".to_vec();
         }
         c.execute(&args);
         if blocking {

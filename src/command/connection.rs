@@ -404,10 +404,10 @@ impl Connection {
         }
         // Over the memory limit, a command that may grow memory first makes room, or is
         // refused (and dirties a transaction being queued), as in Redis.
-        if cmd.has(table::DENYOOM) {
-            if let Err(e) = self.store.access().admit() {
-                return self.reject(Some(cmd), e.into());
-            }
+        if cmd.has(table::DENYOOM)
+            && let Err(e) = self.store.access().admit()
+        {
+            return self.reject(Some(cmd), e.into());
         }
         if !self.resp3 && self.subscribed() && !cmd.has(table::SUB_OK) {
             // The command's full name: `pubsub|channels` for a subcommand.
@@ -424,15 +424,15 @@ impl Connection {
             // Killed while its command waited: the command is not run.
             return self.reconnect();
         }
-        if let Some(multi) = &mut self.multi {
-            if !cmd.has(table::NO_QUEUE) {
-                let bytes: usize = args.iter().map(|a| a.len()).sum();
-                multi.memory += bytes + args.len() * std::mem::size_of::<usize>();
-                multi
-                    .queue
-                    .push(args.iter().map(|a| Bytes::copy_from_slice(a)).collect());
-                return Reply::Simple("QUEUED".into());
-            }
+        if let Some(multi) = &mut self.multi
+            && !cmd.has(table::NO_QUEUE)
+        {
+            let bytes: usize = args.iter().map(|a| a.len()).sum();
+            multi.memory += bytes + args.len() * std::mem::size_of::<usize>();
+            multi
+                .queue
+                .push(args.iter().map(|a| Bytes::copy_from_slice(a)).collect());
+            return Reply::Simple("QUEUED".into());
         }
         self.run(cmd, args)
     }
@@ -624,10 +624,10 @@ impl Connection {
                 return reply_error(&[b"ERR Syntax error in HELLO option '", c_str(args[i]), b"'"]);
             }
         }
-        if let Some(user) = user {
-            if let Err(e) = authenticate(user) {
-                return e.into();
-            }
+        if let Some(user) = user
+            && let Err(e) = authenticate(user)
+        {
+            return e.into();
         }
         self.resp3 = resp3;
         if name.is_some() {
@@ -750,13 +750,13 @@ impl Connection {
             .collect();
         // As Redis, a queue that may grow memory is refused whole while the store is
         // over its limit with nothing to evict.
-        if commands.iter().any(|c| c.has(table::DENYOOM)) {
-            if let Err(e) = self.store.access().admit() {
-                return error(format!(
-                    "EXECABORT Transaction discarded because of: {}",
-                    e.to_string().trim_end()
-                ));
-            }
+        if commands.iter().any(|c| c.has(table::DENYOOM))
+            && let Err(e) = self.store.access().admit()
+        {
+            return error(format!(
+                "EXECABORT Transaction discarded because of: {}",
+                e.to_string().trim_end()
+            ));
         }
         let store = self.store.clone();
         let span = self.span(&commands, &queue);

@@ -289,6 +289,20 @@ pub(super) fn flushdb(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 pub(super) fn flushall(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     flush_mode(a)?;
     c.keys().flushall()?;
+    // As Redis's `flushAllDataAndResetRDB`: with `save` rules, the snapshot on disk is
+    // made empty at once (after a background save under way, whose older file it
+    // replaces), so a restart does not bring the keys back. Not from inside a
+    // transaction, whose shards this thread holds.
+    if !c.access.in_transaction() && !c.store.core.snapshots.rules().is_empty() {
+        let waited = std::time::Instant::now();
+        while c.store.keyspace().bgsave_in_progress()
+            && waited.elapsed() < std::time::Duration::from_secs(60)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // A failure is the next save's to report (Redis logs it).
+        let _ = c.store.save();
+    }
     Ok(Reply::ok())
 }
 

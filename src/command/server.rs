@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::keys::help;
 use super::parse::is;
 use super::{Ctx, Reply};
-use crate::{Error, KeyspaceEvents, Result};
+use crate::{Error, KeyspaceEvents, Result, Store};
 
 pub(super) fn ping(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(match a {
@@ -37,28 +37,59 @@ pub(super) fn save(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
 /// `BGSAVE [SCHEDULE]`: a snapshot in the background. Inside `EXEC` (whose shards this
 /// thread holds) it is scheduled: it starts once the transaction has let go.
 pub(super) fn bgsave(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    match a {
-        [_] => {}
-        [_, s] if s.eq_ignore_ascii_case(b"schedule") => {}
+    let schedule = match a {
+        [_] => false,
+        [_, s] if s.eq_ignore_ascii_case(b"schedule") => true,
         _ => return Err(Error::Syntax),
+    };
+    if c.store.keyspace().bgsave_in_progress() {
+        return Err(Error::BackgroundSaveInProgress);
     }
-    if c.access.in_transaction() {
-        let store = c.store.clone();
-        let scheduled = std::thread::Builder::new()
-            .name("embedis-bgsave".into())
-            .spawn(move || {
-                if let Ok(save) = store.bgsave() {
-                    let _ = save.wait();
-                }
-            });
-        return match scheduled {
-            Ok(_) => Ok(Reply::Simple("Background saving scheduled".into())),
-            Err(e) => Err(Error::Io(format!("scheduling a background save: {e}"))),
-        };
+    // A log rewrite's snapshot is under way (Redis's other child).
+    let busy = c.store.keyspace().background_in_progress();
+    if busy && !schedule && !c.access.in_transaction() {
+        return Ok(Reply::Error(
+            "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+                .into(),
+        ));
+    }
+    if c.access.in_transaction() || busy {
+        return schedule_job(c, "embedis-bgsave", Store::bgsave)
+            .map(|()| Reply::Simple("Background saving scheduled".into()));
     }
     // The save goes on alone; its outcome is LASTSAVE's.
     drop(c.store.bgsave()?);
     Ok(Reply::Simple("Background saving started".into()))
+}
+
+/// Runs `job` (a background save or rewrite) on a thread of its own once the
+/// transaction this command runs in, or the background snapshot under way, has let go
+/// (Redis's `rdb_bgsave_scheduled` and `aof_rewrite_scheduled`): tried every 10 ms, for
+/// at most 10 minutes.
+fn schedule_job(
+    c: &Ctx<'_>,
+    name: &str,
+    job: fn(&Store) -> Result<crate::BackgroundSave>,
+) -> Result<()> {
+    let store = c.store.clone();
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            for _ in 0..60_000 {
+                match job(&store) {
+                    Ok(done) => {
+                        let _ = done.wait();
+                        return;
+                    }
+                    Err(Error::BackgroundSaveInProgress | Error::InsideTransaction) => {
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    Err(_) => return,
+                }
+            }
+        })
+        .map(drop)
+        .map_err(|e| Error::Io(format!("scheduling a background job: {e}")))
 }
 
 /// `BGREWRITEAOF`: a rewrite of the append-only log in the background
@@ -69,30 +100,8 @@ pub(super) fn bgrewriteaof(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
         return Err(Error::RewriteInProgress);
     }
     if c.access.in_transaction() || c.store.keyspace().background_in_progress() {
-        let store = c.store.clone();
-        let scheduled = std::thread::Builder::new()
-            .name("embedis-aofrw".into())
-            .spawn(move || {
-                // Until the transaction or the save has let go.
-                for _ in 0..60_000 {
-                    match store.bgrewriteaof() {
-                        Ok(rewrite) => {
-                            let _ = rewrite.wait();
-                            return;
-                        }
-                        Err(Error::BackgroundSaveInProgress | Error::InsideTransaction) => {
-                            std::thread::sleep(std::time::Duration::from_millis(10));
-                        }
-                        Err(_) => return,
-                    }
-                }
-            });
-        return match scheduled {
-            Ok(_) => Ok(Reply::Simple(
-                "Background append only file rewriting scheduled".into(),
-            )),
-            Err(e) => Err(Error::Io(format!("scheduling a rewrite: {e}"))),
-        };
+        return schedule_job(c, "embedis-aofrw", Store::bgrewriteaof)
+            .map(|()| Reply::Simple("Background append only file rewriting scheduled".into()));
     }
     // The rewrite goes on alone.
     drop(c.store.bgrewriteaof()?);
@@ -160,7 +169,7 @@ fn persistence_info(c: &Ctx<'_>, text: &mut String) {
     let core = &c.store.core;
     let feed = c.store.keyspace().feed();
     let rewriting = core.aof.rewriting();
-    let bgsave = c.store.keyspace().background_in_progress() && !rewriting;
+    let bgsave = c.store.keyspace().bgsave_in_progress();
     let ok = |failed: bool| if failed { "err" } else { "ok" };
     text.push_str("# Persistence\r\n");
     let _ = write!(
@@ -396,6 +405,10 @@ fn persistence_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
         ("dbfilename", snapshots.dbfilename().to_owned()),
         ("dir", dir.to_string_lossy().into_owned()),
         ("rdbchecksum", yes_no(true)),
+        (
+            "stop-writes-on-bgsave-error",
+            yes_no(snapshots.stop_writes()),
+        ),
         ("rdbcompression", yes_no(true)),
         (
             "save",
@@ -481,6 +494,19 @@ fn set_log_option(
         // Protected settings in Redis 7.0.
         let name = String::from_utf8_lossy(name).into_owned();
         Err(config_error(&name, "can't set protected config"))
+    } else if is(name, "stop-writes-on-bgsave-error") {
+        let on = if is(value, "yes") {
+            true
+        } else if is(value, "no") {
+            false
+        } else {
+            return Some(Err(config_error(
+                "stop-writes-on-bgsave-error",
+                "argument must be 'yes' or 'no'",
+            )));
+        };
+        c.store.core.snapshots.set_stop_writes(c.store.access(), on);
+        Ok(())
     } else if is(name, "appendonly") {
         let on = if is(value, "yes") {
             true

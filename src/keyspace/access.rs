@@ -155,9 +155,7 @@ impl<'a> Access<'a> {
                 // Appended while the shards are held: in the order of the changes.
                 let end = self.ks.feed.append(&unit);
                 drop(guards);
-                if !super::blocking::defer(end) {
-                    self.ks.feed.settle(end)?;
-                }
+                self.ks.feed.settle(end)?;
                 Ok(out)
             }
             Some(held) => {
@@ -388,12 +386,7 @@ impl<'a> Access<'a> {
                 let end = ks.feed.append(&unit);
                 drop(table);
                 // Waiters are served and memory made even if the log refuses the write.
-                let settled = if super::blocking::defer(end) {
-                    Ok(())
-                } else {
-                    ks.feed.settle(end)
-                };
-                if let Err(e) = settled {
+                if let Err(e) = ks.feed.settle(end) {
                     ks.blocking.serve_signalled(ks);
                     ks.after_write();
                     return Err(e);

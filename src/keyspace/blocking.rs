@@ -110,23 +110,27 @@ thread_local! {
     /// Whether this thread is serving (or retrying for itself): signals then wait for
     /// the loop that is already running instead of starting another.
     static SERVING: Cell<bool> = const { Cell::new(false) };
-    /// The end of the log's records of what an attempt run while serving wrote (see
-    /// [`defer`]).
-    static DEFERRED: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
-/// Marks this thread as serving until dropped (also on unwind).
-struct ServingGuard(bool);
+/// Marks this thread as serving until dropped (also on unwind). While serving, a pop
+/// made for a waiter holds the waiter's lock and the registry's: it must not wait for
+/// the disk there, so the log's settling is deferred (see `feed::defer_settles`) to the
+/// waiter, once awake.
+struct ServingGuard(bool, bool);
 
 impl ServingGuard {
     fn enter() -> ServingGuard {
-        ServingGuard(SERVING.with(|s| s.replace(true)))
+        ServingGuard(
+            SERVING.with(|s| s.replace(true)),
+            super::feed::defer_settles(true),
+        )
     }
 }
 
 impl Drop for ServingGuard {
     fn drop(&mut self) {
         SERVING.with(|s| s.set(self.0));
+        super::feed::defer_settles(self.1);
     }
 }
 
@@ -375,22 +379,8 @@ impl Blocking {
     }
 }
 
-/// Whether a write's log records (ending at `end`) are to be waited for by a served
-/// waiter rather than by the thread that wrote them: while serving, a pop made for a
-/// waiter holds the waiter's lock and the registry's, and must not wait for a disk
-/// there. Returns `true` (and keeps `end`) if so.
-pub(super) fn defer(end: Option<u64>) -> bool {
-    if !SERVING.with(Cell::get) {
-        return false;
-    }
-    if let Some(end) = end {
-        DEFERRED.with(|d| d.set(Some(d.get().map_or(end, |e| e.max(end)))));
-    }
-    true
-}
-
 fn taken_deferred() -> Option<u64> {
-    DEFERRED.with(Cell::take)
+    super::feed::take_deferred()
 }
 
 /// `result` with the end of the records its attempt wrote.

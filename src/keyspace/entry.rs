@@ -236,15 +236,15 @@ impl<'a> EntryMut<'a> {
         let expires_at = self.resolve(deadline);
         // A packed string of the same length and the same deadline (the common SET of
         // a key without TTL, and every KEEPTTL) is rewritten in place.
-        if let Some(h) = self.slot {
-            if expires_at == self.expires_at() {
-                let (h, done) = self.table.edit(&self.ks.hasher, self.hash, h, |slot| {
-                    slot.overwrite_packed(bytes)
-                });
-                self.slot = Some(h);
-                if done {
-                    return;
-                }
+        if let Some(h) = self.slot
+            && expires_at == self.expires_at()
+        {
+            let (h, done) = self.table.edit(&self.ks.hasher, self.hash, h, |slot| {
+                slot.overwrite_packed(bytes)
+            });
+            self.slot = Some(h);
+            if done {
+                return;
             }
         }
         self.store(|key, at| Slot::new_str(key, bytes, at), expires_at);

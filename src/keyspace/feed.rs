@@ -195,6 +195,22 @@ pub(crate) struct Unit {
 thread_local! {
     /// A unit's buffer kept for the thread's next unit: no allocation per write.
     static SPARE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Settling is deferred on this thread (it serves blocked callers), and the end of
+    /// the records it deferred.
+    static DEFERRING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static DEFERRED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Makes [`Feed::settle`] on this thread keep the offset to wait for instead of
+/// waiting (`true`), or wait again (`false`); returns the previous setting.
+pub(crate) fn defer_settles(on: bool) -> bool {
+    DEFERRING.with(|d| d.replace(on))
+}
+
+/// The end of the records whose settling was deferred on this thread since the last
+/// call, if any.
+pub(crate) fn take_deferred() -> Option<u64> {
+    DEFERRED.with(std::cell::Cell::take)
 }
 
 /// Buffers up to this size are kept for the next unit.
@@ -207,10 +223,10 @@ impl Drop for Unit {
             let mut bytes = std::mem::take(bytes);
             bytes.clear();
             let _ = SPARE.try_with(|spare| {
-                if let Ok(mut spare) = spare.try_borrow_mut() {
-                    if spare.capacity() == 0 {
-                        *spare = bytes;
-                    }
+                if let Ok(mut spare) = spare.try_borrow_mut()
+                    && spare.capacity() == 0
+                {
+                    *spare = bytes;
                 }
             });
         }
@@ -316,6 +332,8 @@ pub(crate) struct Feed {
     sync_failed: AtomicBool,
     /// The log's writer thread, woken when a backlog builds up.
     writer: Mutex<Option<std::thread::Thread>>,
+    /// Writes refused because a background save failed (`stop-writes-on-bgsave-error`).
+    snapshot_failed: AtomicBool,
 }
 
 /// Which step of writing out failed.
@@ -377,6 +395,11 @@ impl Feed {
         out
     }
 
+    /// Refuses writes (or lets them go on again) for a failed background save.
+    pub(crate) fn refuse_for_snapshot(&self, refuse: bool) {
+        self.snapshot_failed.store(refuse, Ordering::Relaxed);
+    }
+
     /// Whether the last write out (or sync) failed (`INFO`'s `aof_last_write_status`).
     pub(crate) fn failed(&self) -> bool {
         self.write_failed.load(Ordering::Relaxed) || self.sync_failed.load(Ordering::Relaxed)
@@ -400,6 +423,9 @@ impl Feed {
     /// Refuses a write while the last write out failed (Redis's `MISCONF`).
     #[inline]
     pub(crate) fn check(&self) -> Result<()> {
+        if self.snapshot_failed.load(Ordering::Relaxed) {
+            return Err(Error::MisconfSnapshot);
+        }
         if self.failed() {
             let why = self.failed.lock().clone().unwrap_or_default();
             return Err(Error::Misconf(why));
@@ -436,10 +462,8 @@ impl Feed {
         u.bytes.clear();
         u.records = 0;
         u.last_db = None;
-        if crossed {
-            if let Some(writer) = &*self.writer.lock() {
-                writer.unpark();
-            }
+        if crossed && let Some(writer) = &*self.writer.lock() {
+            writer.unpark();
         }
         Some(end)
     }
@@ -458,6 +482,10 @@ impl Feed {
         let Some(end) = end else {
             return Ok(());
         };
+        if DEFERRING.with(std::cell::Cell::get) {
+            DEFERRED.with(|d| d.set(Some(d.get().map_or(end, |e| e.max(end)))));
+            return Ok(());
+        }
         match self.policy() {
             AppendFsync::Always => {
                 let mut io = self.io.lock();
@@ -529,10 +557,10 @@ impl Feed {
         if io.synced >= io.written {
             return Ok(());
         }
-        if let Some(sink) = io.sink.as_mut() {
-            if let Err(e) = sink.sync() {
-                return Err(self.fail(&e, Step::Sync));
-            }
+        if let Some(sink) = io.sink.as_mut()
+            && let Err(e) = sink.sync()
+        {
+            return Err(self.fail(&e, Step::Sync));
         }
         io.synced = io.written;
         self.recovered(Step::Sync);

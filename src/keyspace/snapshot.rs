@@ -33,12 +33,20 @@ pub(crate) struct Part {
 pub(crate) struct Pending {
     now: u64,
     parts: Vec<Mutex<Option<Part>>>,
+    /// Taken for the append-only log (a rewrite's base), not for `dump.rdb`: a `SAVE`
+    /// may run beside it.
+    for_log: bool,
 }
 
 impl Keyspace {
     /// Whether a background snapshot (a `BGSAVE` or a log rewrite) is being taken.
     pub(crate) fn background_in_progress(&self) -> bool {
         self.background.lock().is_some()
+    }
+
+    /// Whether a background snapshot for `dump.rdb` (a `BGSAVE`) is being taken.
+    pub(crate) fn bgsave_in_progress(&self) -> bool {
+        self.background.lock().as_ref().is_some_and(|p| !p.for_log)
     }
 
     /// Copies `table` (shard `s`) as it is, for the snapshot of instant `now`.
@@ -114,7 +122,7 @@ impl Access<'_> {
         // Checked under every read lock: a background snapshot's state changes only
         // under every write lock (start) or after its file is written (end).
         let parts = self.all_tables(|tables| {
-            if ks.background.lock().is_some() {
+            if ks.bgsave_in_progress() {
                 return Err(Error::BackgroundSaveInProgress);
             }
             Ok(tables
@@ -129,7 +137,7 @@ impl Access<'_> {
     /// and returns; [`finish_background`](Self::finish_background), on another thread,
     /// copies the shards no writer has copied yet and makes the file.
     pub(crate) fn start_background(self) -> Result<()> {
-        self.start_background_with(|| Ok(()))
+        self.start_background_with(false, || Ok(()))
     }
 
     /// [`start_background`](Self::start_background), calling `at_instant` while every
@@ -137,6 +145,7 @@ impl Access<'_> {
     /// incremental file there); if it fails, nothing starts.
     pub(crate) fn start_background_with(
         self,
+        for_log: bool,
         at_instant: impl FnOnce() -> Result<()>,
     ) -> Result<()> {
         let ks = self.keyspace();
@@ -154,6 +163,7 @@ impl Access<'_> {
         }
         at_instant()?;
         *background = Some(Arc::new(Pending {
+            for_log,
             now: ks.now(),
             parts: (0..ks.shards.len()).map(|_| Mutex::new(None)).collect(),
         }));

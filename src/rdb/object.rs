@@ -82,33 +82,33 @@ pub(crate) fn save_len(out: &mut Vec<u8>, len: u64) {
 
 /// Appends `s` as an RDB string (`rdbSaveRawString`, with `rdbcompression yes`).
 pub(crate) fn save_string(out: &mut Vec<u8>, s: &[u8]) {
-    if s.len() <= 11 {
-        if let Some(v) = parse_i64(s) {
-            if let Ok(v) = i8::try_from(v) {
-                out.push(ENC_INT8);
-                out.extend(v.to_le_bytes());
-                return;
-            }
-            if let Ok(v) = i16::try_from(v) {
-                out.push(ENC_INT16);
-                out.extend(v.to_le_bytes());
-                return;
-            }
-            if let Ok(v) = i32::try_from(v) {
-                out.push(ENC_INT32);
-                out.extend(v.to_le_bytes());
-                return;
-            }
-        }
-    }
-    if s.len() > 20 {
-        if let Some(packed) = lzf::compress(s, s.len() - 4) {
-            out.push(ENC_LZF);
-            save_len(out, packed.len() as u64);
-            save_len(out, s.len() as u64);
-            out.extend_from_slice(&packed);
+    if s.len() <= 11
+        && let Some(v) = parse_i64(s)
+    {
+        if let Ok(v) = i8::try_from(v) {
+            out.push(ENC_INT8);
+            out.extend(v.to_le_bytes());
             return;
         }
+        if let Ok(v) = i16::try_from(v) {
+            out.push(ENC_INT16);
+            out.extend(v.to_le_bytes());
+            return;
+        }
+        if let Ok(v) = i32::try_from(v) {
+            out.push(ENC_INT32);
+            out.extend(v.to_le_bytes());
+            return;
+        }
+    }
+    if s.len() > 20
+        && let Some(packed) = lzf::compress(s, s.len() - 4)
+    {
+        out.push(ENC_LZF);
+        save_len(out, packed.len() as u64);
+        save_len(out, s.len() as u64);
+        out.extend_from_slice(&packed);
+        return;
     }
     save_len(out, s.len() as u64);
     out.extend_from_slice(s);

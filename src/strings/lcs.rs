@@ -99,14 +99,12 @@ impl<'a> Table<'a> {
                 }
                 emit = open.is_some();
             }
-            if emit {
-                if let Some((a_start, a_end, b_start, b_end)) = open.take() {
-                    on_range(LcsMatch {
-                        a: (a_start, a_end),
-                        b: (b_start, b_end),
-                        len: a_end - a_start + 1,
-                    });
-                }
+            if emit && let Some((a_start, a_end, b_start, b_end)) = open.take() {
+                on_range(LcsMatch {
+                    a: (a_start, a_end),
+                    b: (b_start, b_end),
+                    len: a_end - a_start + 1,
+                });
             }
         }
     }

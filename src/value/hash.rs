@@ -144,17 +144,17 @@ impl HashValue {
 
     /// Sets `field` to `value`; `true` if the field is new.
     pub(crate) fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
-        if let HashValue::Pack(p) = self {
-            if fits_pack(value) {
-                if let Some((_, v)) = find_packed(p, field) {
-                    p.replace(v.range(), value);
-                    return false;
-                }
-                if fits_pack(field) && p.count() / 2 < MAX_PAIRS {
-                    p.push(field);
-                    p.push(value);
-                    return true;
-                }
+        if let HashValue::Pack(p) = self
+            && fits_pack(value)
+        {
+            if let Some((_, v)) = find_packed(p, field) {
+                p.replace(v.range(), value);
+                return false;
+            }
+            if fits_pack(field) && p.count() / 2 < MAX_PAIRS {
+                p.push(field);
+                p.push(value);
+                return true;
             }
         }
         self.unpack().insert(field, Blob::copy_from_slice(value))

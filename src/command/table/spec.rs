@@ -404,12 +404,12 @@ impl Spec {
         if specs.is_empty() {
             return ((0, 0, 0), false);
         }
-        if let [only] = specs {
-            if let Some((pos, last, step)) = plain(only) {
-                let movable = only.flags & K_INCOMPLETE != 0;
-                let range = (pos.into(), absolute(pos, last).into(), step.into());
-                return (range, movable);
-            }
+        if let [only] = specs
+            && let Some((pos, last, step)) = plain(only)
+        {
+            let movable = only.flags & K_INCOMPLETE != 0;
+            let range = (pos.into(), absolute(pos, last).into(), step.into());
+            return (range, movable);
         }
         let (mut first, mut last_key, mut prev_last) = (i32::MAX, 0i32, 0i32);
         let mut movable = false;
@@ -454,10 +454,8 @@ impl Spec {
                 .key_specs
                 .iter()
                 .all(|s| s.flags & K_VARIABLE_FLAGS == 0);
-        if reliable {
-            if let Some(keys) = self.keys_by_specs(args, false) {
-                return keys;
-            }
+        if reliable && let Some(keys) = self.keys_by_specs(args, false) {
+            return keys;
         }
         match self.getkeys {
             GetKeys::Set => vec![(1, set_key_flags(args))],
