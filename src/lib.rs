@@ -127,6 +127,14 @@ pub mod fuzzing {
         }
     }
 
+    /// The append-only log's readers (its RESP files and its manifest) on the fuzzer's
+    /// bytes: nothing panics or allocates a claimed length; a file read as torn is whole
+    /// once cut where the reader says, as loading cuts it; a manifest that parses
+    /// formats back to itself.
+    pub fn log(data: &[u8]) {
+        crate::aof::exercise(data);
+    }
+
     /// The keyspace's entry table (`raw.rs`, the crate's unsafe code) against a
     /// `HashMap`: inserts, removals, replacements, edits, stamps, stale handles and
     /// scans, with every choice drawn from `data`.
