@@ -216,6 +216,8 @@ pub(crate) struct Aof {
     lock: Mutex<Option<File>>,
     /// Whether the log is on (records go to it).
     enabled: AtomicBool,
+    /// Whether the last load cut a torn tail off (`INFO`'s `aof_last_load_truncated`).
+    truncated: AtomicBool,
     /// An automatic rewrite asked for and not over yet; after a failed one, none
     /// before this instant, the delay doubling (1 minute to 1 hour, Redis's
     /// `aofRewriteLimited`).
@@ -251,6 +253,7 @@ impl Aof {
             thresholds: Mutex::new((config.auto_rewrite_percentage, config.auto_rewrite_min_size)),
             lock: Mutex::new(None),
             enabled: AtomicBool::new(false),
+            truncated: AtomicBool::new(false),
             auto: AutoRewrite::default(),
             config,
         }
@@ -268,6 +271,11 @@ impl Aof {
 
     pub(crate) fn config(&self) -> &AofConfig {
         &self.config
+    }
+
+    /// Whether opening cut a torn last command off the log.
+    pub(crate) fn truncated_at_load(&self) -> bool {
+        self.truncated.load(Ordering::Relaxed)
     }
 
     /// Whether the log is on (`appendonly yes`).
@@ -411,6 +419,8 @@ impl Aof {
             }
         }
         *self.manifest.lock() = manifest;
+        self.truncated
+            .store(result == Loaded::Truncated, Ordering::Relaxed);
         Ok(Some(result))
     }
 

@@ -253,6 +253,11 @@ fn a_torn_tail_is_cut_off_and_damage_elsewhere_is_refused() {
         let store = open(&dir).unwrap();
         assert_eq!(store.strings().get("first").unwrap().unwrap(), "1");
         assert_eq!(store.keys().exists(["x", "y"]).unwrap(), 0, "cut at {cut}");
+        let info = store
+            .connection()
+            .execute(&["INFO", "persistence"])
+            .to_string();
+        assert!(info.contains("aof_last_load_truncated:1"), "{info}");
         drop(store);
         assert_eq!(
             std::fs::read(&path).unwrap(),

@@ -191,8 +191,9 @@ fn persistence_info(c: &Ctx<'_>, text: &mut String) {
         let _ = write!(
             text,
             "aof_current_size:{size}\r\naof_base_size:{base}\r\naof_pending_rewrite:0\r\n\
-             aof_buffer_length:{}\r\n",
-            feed.buffered()
+             aof_buffer_length:{}\r\naof_last_load_truncated:{}\r\n",
+            feed.buffered(),
+            u8::from(core.aof.truncated_at_load()),
         );
     }
     text.push_str("\r\n");
