@@ -659,20 +659,19 @@ impl Aof {
         self.dir.join(format!("temp-{}.incr", self.config.filename))
     }
 
+    /// The bytes of the new base: the background snapshot of the instant, copied
+    /// whole; the guard ends the snapshot and the rewrite however the caller ends (a
+    /// panic too).
+    fn base_of_instant<'a>(&'a self, access: Access<'a>) -> (EndRewrite<'a>, Vec<u8>) {
+        let end = EndRewrite(access, self);
+        (end, access.finish_background(access.now() / 1000))
+    }
+
     /// Completes [`begin_enable`](Self::begin_enable): the new base, then the
     /// temporary incremental file renamed to its place, then the manifest naming both;
     /// the files of an older log are deleted.
     pub(crate) fn finish_enable(&self, access: Access<'_>) -> Result<()> {
-        /// Ends the background snapshot and the rewrite however this ends.
-        struct End<'a>(Access<'a>, &'a Aof);
-        impl Drop for End<'_> {
-            fn drop(&mut self) {
-                self.0.end_background();
-                *self.1.rewriting.lock() = false;
-            }
-        }
-        let _end = End(access, self);
-        let bytes = access.finish_background(access.now() / 1000);
+        let (_end, bytes) = self.base_of_instant(access);
         let mut m = self.manifest.lock().clone();
         let base_seq = m.base.as_ref().map_or(1, |b| b.seq + 1);
         let incr_seq = m.incrs.last().map_or(1, |p| p.seq + 1);
@@ -715,16 +714,7 @@ impl Aof {
     /// the manifest with the incremental file opened at the instant, and deletes the
     /// files it replaces.
     pub(crate) fn finish_rewrite(&self, access: Access<'_>) -> Result<()> {
-        /// Ends the background snapshot and the rewrite however this ends.
-        struct End<'a>(Access<'a>, &'a Aof);
-        impl Drop for End<'_> {
-            fn drop(&mut self) {
-                self.0.end_background();
-                *self.1.rewriting.lock() = false;
-            }
-        }
-        let _end = End(access, self);
-        let bytes = access.finish_background(access.now() / 1000);
+        let (_end, bytes) = self.base_of_instant(access);
         let mut m = self.manifest.lock().clone();
         let seq = m.base.as_ref().map_or(1, |b| b.seq + 1);
         let name = format!("{}.{seq}.base.rdb", self.config.filename);
@@ -759,6 +749,16 @@ impl Aof {
         let path = self.manifest_path();
         crate::persist::write_atomically(&self.dir, &path, m.format().as_bytes())
             .map_err(|e| io_error(format!("writing {}", path.display()), e))
+    }
+}
+
+/// Ends a rewrite's background snapshot, and the rewrite, when dropped.
+struct EndRewrite<'a>(Access<'a>, &'a Aof);
+
+impl Drop for EndRewrite<'_> {
+    fn drop(&mut self) {
+        self.0.end_background();
+        *self.1.rewriting.lock() = false;
     }
 }
 

@@ -311,45 +311,72 @@ fn child(dir: &Path, policy: AppendFsync) {
     }
 }
 
+/// Runs this test binary's test `name` as a child writing into `dir` (it sees `env`
+/// set to `dir`), and a thread collecting each value it acknowledges with when it was
+/// read.
+fn spawn_writer(
+    name: &str,
+    env: &str,
+    dir: &Path,
+) -> (
+    std::process::Child,
+    std::thread::JoinHandle<Vec<(i64, std::time::Instant)>>,
+) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(env, dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Ok(n) = line.trim().parse::<i64>() {
+                seen.push((n, std::time::Instant::now()));
+            }
+        }
+        seen
+    });
+    (child, reader)
+}
+
+/// The counter the writer increments and the length of the list it pushes to, in the
+/// same transaction: equal unless a transaction was split.
+fn counted(store: &Store, round: u64) -> i64 {
+    let n: i64 = store
+        .strings()
+        .get("n")
+        .unwrap()
+        .map_or(0, |v| std::str::from_utf8(&v).unwrap().parse().unwrap());
+    let len = store.lists().llen("log").unwrap();
+    assert_eq!(
+        i64::try_from(len).unwrap(),
+        n,
+        "round {round}: a transaction was split"
+    );
+    n
+}
+
 #[test]
 fn a_writer_killed_at_random_never_loses_an_acknowledged_write() {
+    const NAME: &str = "a_writer_killed_at_random_never_loses_an_acknowledged_write";
     if let Some(dir) = std::env::var_os("EMBEDIS_AOF_CHILD") {
         child(Path::new(&dir), AppendFsync::Always);
         return;
     }
     let dir = temp_dir("kill");
-    let exe = std::env::current_exe().unwrap();
     let rounds: u64 = std::env::var("EMBEDIS_KILL_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
     let mut acked = 0;
     for round in 0..rounds {
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "a_writer_killed_at_random_never_loses_an_acknowledged_write",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("EMBEDIS_AOF_CHILD", &dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
+        let (mut child, reader) = spawn_writer(NAME, "EMBEDIS_AOF_CHILD", &dir);
         // Killed after a few acknowledgements, or mid-start (round 0 and every tenth).
         let wanted = (round * 7919) % 23;
-        let reader = std::thread::spawn(move || {
-            let mut last = None;
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Ok(n) = line.trim().parse::<i64>() {
-                    last = Some(n);
-                }
-            }
-            last
-        });
         std::thread::sleep(Duration::from_millis(if round % 10 == 0 {
             1
         } else {
@@ -357,38 +384,19 @@ fn a_writer_killed_at_random_never_loses_an_acknowledged_write() {
         }));
         child.kill().unwrap();
         child.wait().unwrap();
-        let last = reader.join().unwrap();
+        let last = reader.join().unwrap().last().map(|&(n, _)| n);
         let store = open(&dir).unwrap_or_else(|e| panic!("round {round}: {e}"));
-        let n: i64 = store
-            .strings()
-            .get("n")
-            .unwrap()
-            .map_or(0, |v| std::str::from_utf8(&v).unwrap().parse().unwrap());
-        let len = store.lists().llen("log").unwrap();
         // Every acknowledged increment is there; never half a transaction.
+        let n = counted(&store, round);
         assert!(
             n >= last.unwrap_or(0),
             "round {round}: {n} < acknowledged {last:?}"
         );
-        assert_eq!(
-            i64::try_from(len).unwrap(),
-            n,
-            "round {round}: a transaction was split"
-        );
         // A snapshot killed half-written left the last whole one, itself one instant.
         if dir.join("dump.rdb").exists() {
             let snap = Store::builder().dir(&dir).open().unwrap();
-            let at: i64 = snap
-                .strings()
-                .get("n")
-                .unwrap()
-                .map_or(0, |v| std::str::from_utf8(&v).unwrap().parse().unwrap());
+            let at = counted(&snap, round);
             assert!(at <= n, "round {round}: the snapshot is ahead of the log");
-            assert_eq!(
-                i64::try_from(snap.lists().llen("log").unwrap()).unwrap(),
-                at,
-                "round {round}: the snapshot split a transaction"
-            );
         }
         acked = n;
     }
@@ -668,54 +676,21 @@ fn a_base_with_commands_after_its_snapshot_loads_both() {
 /// acknowledged writes, and never gains one it was not asked for.
 #[test]
 fn under_everysec_a_kill_loses_at_most_the_last_second_or_two() {
+    const NAME: &str = "under_everysec_a_kill_loses_at_most_the_last_second_or_two";
     if let Some(dir) = std::env::var_os("EMBEDIS_AOF_CHILD_EVERYSEC") {
         child(Path::new(&dir), AppendFsync::EverySec);
         return;
     }
     let dir = temp_dir("kill-everysec");
-    let exe = std::env::current_exe().unwrap();
     for round in 0..3u64 {
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "under_everysec_a_kill_loses_at_most_the_last_second_or_two",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("EMBEDIS_AOF_CHILD_EVERYSEC", &dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        // Each acknowledgement with when it was read.
-        let reader = std::thread::spawn(move || {
-            let mut seen = Vec::new();
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Ok(n) = line.trim().parse::<i64>() {
-                    seen.push((n, std::time::Instant::now()));
-                }
-            }
-            seen
-        });
+        let (mut child, reader) = spawn_writer(NAME, "EMBEDIS_AOF_CHILD_EVERYSEC", &dir);
         std::thread::sleep(Duration::from_millis(2500 + round * 300));
         let killed = std::time::Instant::now();
         child.kill().unwrap();
         child.wait().unwrap();
         let seen = reader.join().unwrap();
         let store = open(&dir).unwrap_or_else(|e| panic!("round {round}: {e}"));
-        let n: i64 = store
-            .strings()
-            .get("n")
-            .unwrap()
-            .map_or(0, |v| std::str::from_utf8(&v).unwrap().parse().unwrap());
-        let len = store.lists().llen("log").unwrap();
-        assert_eq!(
-            i64::try_from(len).unwrap(),
-            n,
-            "round {round}: a transaction was split"
-        );
+        let n = counted(&store, round);
         let last = seen.last().map_or(0, |&(n, _)| n);
         // Applied but not yet printed: one more at most.
         assert!(
@@ -737,8 +712,6 @@ fn under_everysec_a_kill_loses_at_most_the_last_second_or_two() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A pop served to a blocked caller is logged (as the plain pop it was) and, under
-/// `always`, on disk before that caller returns.
 #[test]
 fn pops_served_to_blocked_callers_are_logged() {
     let dir = temp_dir("served");

@@ -423,6 +423,17 @@ fn persistence_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A `yes`/`no` setting's value, or `CONFIG SET`'s refusal.
+fn bool_value(name: &str, value: &[u8]) -> std::result::Result<bool, Reply> {
+    if is(value, "yes") {
+        Ok(true)
+    } else if is(value, "no") {
+        Ok(false)
+    } else {
+        Err(config_error(name, "argument must be 'yes' or 'no'"))
+    }
+}
+
 /// Applies one setting of the append-only log; `None` if `name` is not one.
 fn set_log_option(
     c: &Ctx<'_>,
@@ -496,30 +507,12 @@ fn set_log_option(
         let name = String::from_utf8_lossy(name).into_owned();
         Err(config_error(&name, "can't set protected config"))
     } else if is(name, "stop-writes-on-bgsave-error") {
-        let on = if is(value, "yes") {
-            true
-        } else if is(value, "no") {
-            false
-        } else {
-            return Some(Err(config_error(
-                "stop-writes-on-bgsave-error",
-                "argument must be 'yes' or 'no'",
-            )));
-        };
-        c.store.core.snapshots.set_stop_writes(c.store.access(), on);
-        Ok(())
+        bool_value("stop-writes-on-bgsave-error", value).map(|on| {
+            c.store.core.snapshots.set_stop_writes(c.store.access(), on);
+        })
     } else if is(name, "appendonly") {
-        let on = if is(value, "yes") {
-            true
-        } else if is(value, "no") {
-            false
-        } else {
-            return Some(Err(config_error(
-                "appendonly",
-                "argument must be 'yes' or 'no'",
-            )));
-        };
-        c.store.core.set_appendonly(on).map_err(Reply::from)
+        bool_value("appendonly", value)
+            .and_then(|on| c.store.core.set_appendonly(on).map_err(Reply::from))
     } else if is(name, "appenddirname") || is(name, "appendfilename") {
         let name = String::from_utf8_lossy(name).into_owned();
         Err(config_error(&name, "can't set immutable config"))
