@@ -12,7 +12,9 @@
 //! is loaded at start (without them the shell keeps its data in memory only);
 //! `--appendonly yes` keeps an append-only log in `D/appendonlydir` (loaded instead of
 //! the snapshot), with `--appendfsync always|everysec|no`, `--appenddirname`,
-//! `--appendfilename` and `--aof-load-truncated yes|no`.
+//! `--appendfilename`, `--aof-load-truncated yes|no`, `--auto-aof-rewrite-percentage P`
+//! and `--auto-aof-rewrite-min-size BYTES`; `--save "<seconds> <changes> …"` sets
+//! snapshot rules, `--rdbcompression` and `--rdbchecksum` take `yes|no`.
 //!
 //! Arguments are split as redis-cli splits them: white space separates them,
 //! `"…"` quotes with escapes (`\n`, `\t`, `\"`, `\xhh`, …), `'…'` quotes literally
@@ -42,10 +44,32 @@ fn open_store() -> Result<Store, String> {
             "--appenddirname" => builder.appenddirname(value),
             "--appendfilename" => builder.appendfilename(value),
             "--aof-load-truncated" => builder.aof_load_truncated(yes_no(&name, &value)?),
+            "--auto-aof-rewrite-percentage" => {
+                builder.auto_aof_rewrite_percentage(number(&name, &value)?)
+            }
+            "--auto-aof-rewrite-min-size" => {
+                builder.auto_aof_rewrite_min_size(number(&name, &value)?)
+            }
+            "--rdbcompression" => builder.rdbcompression(yes_no(&name, &value)?),
+            "--rdbchecksum" => builder.rdbchecksum(yes_no(&name, &value)?),
+            "--save" => {
+                let words = value
+                    .split_whitespace()
+                    .map(|w| number(&name, w))
+                    .collect::<Result<Vec<u64>, String>>()?;
+                if words.len() % 2 == 1 {
+                    return Err(format!("{name}: pairs of <seconds> <changes>, not {value}"));
+                }
+                words.chunks(2).fold(builder, |b, rule| {
+                    b.save(Duration::from_secs(rule[0]), rule[1])
+                })
+            }
             _ => {
                 return Err(format!(
-                    "unknown option {name} (known: --dir, --dbfilename, --appendonly, \
-                     --appendfsync, --appenddirname, --appendfilename, --aof-load-truncated)"
+                    "unknown option {name} (known: --dir, --dbfilename, --save, \
+                     --rdbcompression, --rdbchecksum, --appendonly, --appendfsync, \
+                     --appenddirname, --appendfilename, --aof-load-truncated, \
+                     --auto-aof-rewrite-percentage, --auto-aof-rewrite-min-size)"
                 ));
             }
         };
@@ -65,6 +89,12 @@ fn yes_no(name: &str, value: &str) -> Result<bool, String> {
         "no" => Ok(false),
         _ => Err(format!("{name}: yes or no, not {value}")),
     }
+}
+
+fn number(name: &str, value: &str) -> Result<u64, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{name}: a whole number, not {value}"))
 }
 
 fn main() {

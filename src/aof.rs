@@ -218,6 +218,10 @@ pub(crate) struct Aof {
     enabled: AtomicBool,
     /// Whether the last load cut a torn tail off (`INFO`'s `aof_last_load_truncated`).
     truncated: AtomicBool,
+    /// `aof-load-truncated`, changeable at run time (it applies at the next open).
+    load_truncated: AtomicBool,
+    /// Rewrites started, and how they went.
+    pub(crate) runs: crate::persist::Runs,
     /// An automatic rewrite asked for and not over yet; after a failed one, none
     /// before this instant, the delay doubling (1 minute to 1 hour, Redis's
     /// `aofRewriteLimited`).
@@ -254,6 +258,8 @@ impl Aof {
             lock: Mutex::new(None),
             enabled: AtomicBool::new(false),
             truncated: AtomicBool::new(false),
+            load_truncated: AtomicBool::new(config.load_truncated),
+            runs: crate::persist::Runs::default(),
             auto: AutoRewrite::default(),
             config,
         }
@@ -267,6 +273,16 @@ impl Aof {
             ));
         }
         Ok(())
+    }
+
+    /// `aof-load-truncated` now.
+    pub(crate) fn load_truncated(&self) -> bool {
+        self.load_truncated.load(Ordering::Relaxed)
+    }
+
+    /// `CONFIG SET aof-load-truncated`.
+    pub(crate) fn set_load_truncated(&self, on: bool) {
+        self.load_truncated.store(on, Ordering::Relaxed);
     }
 
     pub(crate) fn config(&self) -> &AofConfig {
@@ -383,7 +399,7 @@ impl Aof {
             });
             match replayed {
                 Ok(()) => {}
-                Err(Stop::Short { valid }) if last && self.config.load_truncated => {
+                Err(Stop::Short { valid }) if last && self.load_truncated() => {
                     let file = File::options()
                         .write(true)
                         .open(&path)
@@ -391,6 +407,12 @@ impl Aof {
                     file.set_len(valid as u64)
                         .and_then(|()| file.sync_all())
                         .map_err(|e| io_error(format!("truncating {}", path.display()), e))?;
+                    log::warn!(
+                        "!!! Warning: short read while loading the AOF file {}!!! \
+                         AOF loaded anyway because aof-load-truncated is enabled: \
+                         the file was cut to its last whole command, at byte {valid}",
+                        path.display()
+                    );
                     result = Loaded::Truncated;
                 }
                 Err(Stop::Short { valid }) => {
@@ -596,8 +618,9 @@ impl Aof {
             sizes.files = 0;
             Ok(())
         });
-        if started.is_err() {
-            *self.rewriting.lock() = false;
+        match started {
+            Ok(()) => self.runs.start(),
+            Err(_) => *self.rewriting.lock() = false,
         }
         started
     }
@@ -714,6 +737,16 @@ impl Aof {
     /// the manifest with the incremental file opened at the instant, and deletes the
     /// files it replaces.
     pub(crate) fn finish_rewrite(&self, access: Access<'_>) -> Result<()> {
+        let done = self.write_rewrite(access);
+        self.runs.end(done.is_ok());
+        if let Err(e) = &done {
+            log::warn!("Background AOF rewrite failed: {e}");
+        }
+        done
+    }
+
+    /// The body of [`finish_rewrite`](Self::finish_rewrite).
+    fn write_rewrite(&self, access: Access<'_>) -> Result<()> {
         let (_end, bytes) = self.base_of_instant(access);
         let mut m = self.manifest.lock().clone();
         let seq = m.base.as_ref().map_or(1, |b| b.seq + 1);
@@ -852,7 +885,9 @@ fn replay(
         }
         at = next;
         let name = command[0].to_ascii_lowercase();
-        if name == b"multi" {
+        // From the outermost MULTI: a nested one (which no log of ours or Redis's
+        // holds) does not move the cut into the open transaction.
+        if name == b"multi" && valid_before_multi.is_none() {
             valid_before_multi = Some(start);
         } else if name == b"exec" {
             valid_before_multi = None;
@@ -982,6 +1017,8 @@ mod tests {
             &b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"[..],
             b"*1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\na\r\n*1\r\n$4\r\nEXEC\r\n",
             b"#TS:1700000000\r\n*1\r\n$4\r\nPING\r\n",
+            // A MULTI inside an open one: the cut stays before the outer.
+            b"*1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\na\r\n*1\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\n",
             b"file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n",
         ];
         for seed in seeds {

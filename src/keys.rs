@@ -675,8 +675,9 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn dump(&self, key: impl AsRef<[u8]>) -> Result<Option<Blob>> {
+        let compress = self.ks().keyspace().rdb_compression();
         self.ks().read(self.db, key.as_ref(), |value| {
-            Ok(value.map(|v| Blob::from(crate::rdb::object::dump(v))))
+            Ok(value.map(|v| Blob::from(crate::rdb::object::dump(v, compress))))
         })
     }
 

@@ -140,6 +140,11 @@ pub(crate) struct Keyspace {
     feed: feed::Feed,
     /// A log is being replayed (see [`Keyspace::set_loading`]).
     loading: AtomicBool,
+    /// Strings in snapshots and `DUMP` payloads are LZF-compressed where it pays
+    /// (`rdbcompression`).
+    rdb_compression: AtomicBool,
+    /// Snapshot files carry a CRC-64, checked when read (`rdbchecksum`).
+    rdb_checksum: AtomicBool,
 }
 
 impl Keyspace {
@@ -177,6 +182,8 @@ impl Keyspace {
             max_string_size: usize::MAX,
             feed: feed::Feed::default(),
             loading: AtomicBool::new(false),
+            rdb_compression: AtomicBool::new(true),
+            rdb_checksum: AtomicBool::new(true),
         }
     }
 
@@ -193,6 +200,25 @@ impl Keyspace {
     }
 
     /// The longest string a command may make.
+    /// `rdbcompression`: whether snapshots and payloads compress strings.
+    pub(crate) fn rdb_compression(&self) -> bool {
+        self.rdb_compression.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_rdb_compression(&self, on: bool) {
+        self.rdb_compression.store(on, Ordering::Relaxed);
+    }
+
+    /// `rdbchecksum`: whether snapshot files are checksummed (written and verified);
+    /// set only when the store is built (immutable in Redis).
+    pub(crate) fn rdb_checksum(&self) -> bool {
+        self.rdb_checksum.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_rdb_checksum(&self, on: bool) {
+        self.rdb_checksum.store(on, Ordering::Relaxed);
+    }
+
     pub(crate) fn max_string_size(&self) -> usize {
         self.max_string_size
     }
@@ -451,13 +477,30 @@ impl Keyspace {
         self.lock_shard(s)
     }
 
-    /// Shard `s`, write-locked — every write lock is taken here — once a background
-    /// snapshot that still owes it has copied it (see `snapshot.rs`).
+    /// Shard `s`, write-locked — every write lock is taken here or in
+    /// [`lock_shard_for`](Self::lock_shard_for) — once a background snapshot that
+    /// still owes it has copied it (see `snapshot.rs`): chunk by chunk under read
+    /// locks first, so others wait for one chunk's copy at a time.
     #[inline]
     pub(crate) fn lock_shard(&self, s: usize) -> RwLockWriteGuard<'_, Table> {
+        if self.shards[s].owed.load(Ordering::Acquire) {
+            self.prepay([s]);
+        }
         let table = self.shards[s].table.write();
+        // A snapshot begun since.
         if self.shards[s].owed.load(Ordering::Acquire) {
             self.pay(s, &table);
+        }
+        table
+    }
+
+    /// Shard `s`, write-locked to change the one key that hashes to `hash`: a
+    /// background snapshot that still owes that key's chunk has it copied first.
+    #[inline]
+    pub(crate) fn lock_shard_for(&self, s: usize, hash: u64) -> RwLockWriteGuard<'_, Table> {
+        let table = self.shards[s].table.write();
+        if self.shards[s].owed.load(Ordering::Acquire) {
+            self.pay_for(s, &table, hash);
         }
         table
     }

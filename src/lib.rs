@@ -108,7 +108,7 @@ pub mod fuzzing {
         // The same bytes as a snapshot file's, after a header.
         let mut file = b"REDIS0010".to_vec();
         file.extend_from_slice(data);
-        let _ = crate::rdb::file::read(&file, 16, max, |_| Ok(()));
+        let _ = crate::rdb::file::read(&file, 16, max, true, |_| Ok(()));
         let mut payload = data.to_vec();
         payload.extend(object::RDB_VERSION.to_le_bytes());
         let crc = crc64(0, &payload);
@@ -117,10 +117,10 @@ pub mod fuzzing {
             if let crate::value::Value::ZSet(z) = &value {
                 z.check();
             }
-            let dumped = object::dump(value.as_ref());
+            let dumped = object::dump(value.as_ref(), true);
             let again = object::restore(&dumped, max).expect("a dump restores");
             assert_eq!(
-                object::dump(again.as_ref()),
+                object::dump(again.as_ref(), true),
                 dumped,
                 "a round trip changes nothing"
             );

@@ -35,6 +35,8 @@ pub(crate) struct Snapshots {
     last_try: AtomicU64,
     /// `stop-writes-on-bgsave-error` (default on).
     stop_writes: std::sync::atomic::AtomicBool,
+    /// Saves started (`SAVE` and `BGSAVE`), and background saves' times.
+    pub(crate) runs: Runs,
 }
 
 /// Seconds since the epoch on the store's clock (a `ManualClock` in tests).
@@ -57,6 +59,7 @@ impl Snapshots {
             last_failed: std::sync::atomic::AtomicBool::new(false),
             last_try: AtomicU64::new(0),
             stop_writes: std::sync::atomic::AtomicBool::new(true),
+            runs: Runs::default(),
         }
     }
 
@@ -160,6 +163,7 @@ impl Snapshots {
         let _one = self.saving.lock();
         let dirty = access.keyspace().dirty();
         let bytes = access.snapshot(seconds(access))?;
+        self.runs.count();
         self.commit(access, &path, &bytes)?;
         self.saved_dirty.store(dirty, Ordering::Relaxed);
         // As `rdbSave`: a good save clears a failed background save's status.
@@ -183,6 +187,7 @@ impl Snapshots {
         // Read before the instant: a change between is saved but still counted.
         let dirty = access.keyspace().dirty();
         access.start_background()?;
+        self.runs.start();
         self.background_dirty.store(dirty, Ordering::Relaxed);
         self.last_try.store(seconds(access), Ordering::Relaxed);
         Ok(())
@@ -203,6 +208,10 @@ impl Snapshots {
         let path = self.path()?;
         let _one = self.saving.lock();
         let done = self.commit(access, &path, &bytes);
+        self.runs.end(done.is_ok());
+        if let Err(e) = &done {
+            log::warn!("Background saving error: {e}");
+        }
         self.last_failed.store(done.is_err(), Ordering::Relaxed);
         self.refresh_refusal(access);
         if done.is_ok() {
@@ -261,4 +270,77 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn sync_dir(_: &Path) -> std::io::Result<()> {
     Ok(())
+}
+
+/// One kind of background job's record (a `BGSAVE`, a log rewrite), as `INFO` reports
+/// it: how many started, whether the last one failed and how many failed in a row,
+/// how long the last one took and how long the current one has run (wall-clock
+/// seconds, as Redis's `time(NULL)` differences).
+#[derive(Debug, Default)]
+pub(crate) struct Runs {
+    inner: Mutex<RunsInner>,
+}
+
+#[derive(Debug, Default)]
+struct RunsInner {
+    started: u64,
+    running_since: Option<std::time::Instant>,
+    last_seconds: Option<u64>,
+    failed: bool,
+    failures_in_a_row: u64,
+}
+
+impl Runs {
+    /// A job started.
+    pub(crate) fn start(&self) {
+        let mut r = self.inner.lock();
+        r.started += 1;
+        r.running_since = Some(std::time::Instant::now());
+    }
+
+    /// A job was counted but could not start (or a blocking one ran): its outcome
+    /// only.
+    pub(crate) fn count(&self) {
+        self.inner.lock().started += 1;
+    }
+
+    /// The job ended, well or not.
+    pub(crate) fn end(&self, ok: bool) {
+        let mut r = self.inner.lock();
+        if let Some(since) = r.running_since.take() {
+            r.last_seconds = Some(since.elapsed().as_secs());
+        }
+        r.failed = !ok;
+        r.failures_in_a_row = if ok { 0 } else { r.failures_in_a_row + 1 };
+    }
+
+    /// How many started (`rdb_saves`, `aof_rewrites`).
+    pub(crate) fn started(&self) -> u64 {
+        self.inner.lock().started
+    }
+
+    /// Whether the last one failed (`…_status:err`).
+    pub(crate) fn failed(&self) -> bool {
+        self.inner.lock().failed
+    }
+
+    /// Failures since the last success (`aof_rewrites_consecutive_failures`).
+    pub(crate) fn failures_in_a_row(&self) -> u64 {
+        self.inner.lock().failures_in_a_row
+    }
+
+    /// Seconds the last one took, -1 if none ended (`…_last_…_time_sec`).
+    pub(crate) fn last_seconds(&self) -> i64 {
+        self.inner
+            .lock()
+            .last_seconds
+            .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX))
+    }
+
+    /// Seconds the current one has run, -1 if none runs (`…_current_…_time_sec`).
+    pub(crate) fn current_seconds(&self) -> i64 {
+        self.inner.lock().running_since.map_or(-1, |since| {
+            i64::try_from(since.elapsed().as_secs()).unwrap_or(i64::MAX)
+        })
+    }
 }

@@ -400,9 +400,10 @@ impl Store {
     }
 
     /// Starts a snapshot in the background (`BGSAVE`) and returns at once: the file is
-    /// the store at this instant, made while writers go on. A writer waits only when it
-    /// first changes a shard the snapshot has not copied yet, while that one shard is
-    /// copied. The returned handle says how it went.
+    /// the store at this instant, made while writers go on. It is copied in chunks of
+    /// about a thousand keys; a writer that changes a key whose chunk is not copied yet
+    /// copies that chunk first, and no one waits for more than one chunk's copy at a
+    /// time. The returned handle says how it went.
     ///
     /// # Errors
     ///
@@ -936,6 +937,14 @@ pub struct StoreBuilder {
     appendonly: bool,
     aof: AofConfig,
     save_rules: Vec<(u64, u64)>,
+    rdb: RdbOptions,
+}
+
+/// `rdbcompression` and `rdbchecksum`.
+#[derive(Debug, Clone, Copy)]
+struct RdbOptions {
+    compression: bool,
+    checksum: bool,
 }
 
 impl Default for StoreBuilder {
@@ -975,6 +984,10 @@ impl StoreBuilder {
             appendonly: false,
             aof: AofConfig::default(),
             save_rules: Vec::new(),
+            rdb: RdbOptions {
+                compression: true,
+                checksum: true,
+            },
         }
     }
 
@@ -1244,6 +1257,8 @@ impl StoreBuilder {
         keyspace.memory().set_limit(self.max_memory);
         keyspace.memory().set_idle_times(self.idle_times);
         keyspace.memory().set_policy(self.policy);
+        keyspace.set_rdb_compression(self.rdb.compression);
+        keyspace.set_rdb_checksum(self.rdb.checksum);
         let aof = Aof::new(
             &self.dir,
             AofConfig {
@@ -1409,6 +1424,48 @@ impl StoreBuilder {
     /// ```
     pub fn appendfilename(mut self, name: impl Into<String>) -> Self {
         self.aof.filename = name.into();
+        self
+    }
+
+    /// Whether strings in snapshots (and in [`Keys::dump`](crate::Keys::dump)'s
+    /// payloads) are LZF-compressed where that saves space (Redis's `rdbcompression`;
+    /// default `true`). Off, saving is faster and files larger; either kind loads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::builder().rdbcompression(false).build();
+    /// store.strings().set("k", "a".repeat(100))?;
+    /// // The payload holds the 100 bytes as they are.
+    /// assert!(store.keys().dump("k")?.unwrap().len() > 100);
+    /// let packed = embedis::Store::new();
+    /// packed.strings().set("k", "a".repeat(100))?;
+    /// assert!(packed.keys().dump("k")?.unwrap().len() < 30);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn rdbcompression(mut self, on: bool) -> Self {
+        self.rdb.compression = on;
+        self
+    }
+
+    /// Whether snapshot files end with a CRC-64 of their bytes, checked when they are
+    /// loaded (Redis's `rdbchecksum`; default `true`). Off, the file's checksum is 0
+    /// and none is checked on load.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-crc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = embedis::Store::builder().dir(&dir).rdbchecksum(false).build();
+    /// store.save()?;
+    /// let file = std::fs::read(dir.join("dump.rdb"))?;
+    /// assert_eq!(file[file.len() - 8..], [0; 8]);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rdbchecksum(mut self, on: bool) -> Self {
+        self.rdb.checksum = on;
         self
     }
 

@@ -635,6 +635,13 @@ fn the_log_rewrites_itself_as_it_grows_and_says_so_in_info_and_config() {
     let info = c.execute(&["INFO", "persistence"]).to_string();
     assert!(info.contains("aof_enabled:1"), "{info}");
     assert!(info.contains("aof_last_write_status:ok"), "{info}");
+    // The rewrite is counted, and went well.
+    assert!(!info.contains("aof_rewrites:0\r\n"), "{info}");
+    assert!(info.contains("aof_last_bgrewrite_status:ok"), "{info}");
+    assert!(
+        info.contains("aof_rewrites_consecutive_failures:0"),
+        "{info}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

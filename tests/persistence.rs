@@ -372,6 +372,47 @@ fn a_background_save_is_one_instant_while_writers_go_on() {
 }
 
 #[test]
+fn a_background_save_copied_chunk_by_chunk_is_the_instant_whatever_single_key_writers_do() {
+    let dir = temp_dir("bgsave-chunks");
+    // One shard per database: a table of 64 K buckets, 64 chunks, that writers copy
+    // chunk by chunk (each before it changes a key there) while the saver copies the
+    // rest; new keys make the table grow mid-copy.
+    let store = Store::builder().dir(&dir).shards(1).build();
+    let keys = 40_000;
+    for i in 0..keys {
+        store
+            .strings()
+            .set(format!("k{i}"), format!("v{i}"))
+            .unwrap();
+    }
+    store.hashes().hset("h", [("f", "1")]).unwrap();
+    let done = store.bgsave().unwrap();
+    // The instant is past: none of this may show in the file.
+    for i in (0..keys).rev().step_by(3) {
+        store.strings().set(format!("k{i}"), "changed").unwrap();
+    }
+    for i in (1..keys).step_by(7) {
+        store.keys().del([format!("k{i}")]).unwrap();
+    }
+    for i in 0..keys * 2 {
+        store.strings().set(format!("new{i}"), "x").unwrap();
+    }
+    store.hashes().hset("h", [("g", "2")]).unwrap();
+    done.wait().unwrap();
+    let snap = Store::builder().dir(&dir).open().unwrap();
+    assert_eq!(snap.keys().dbsize().unwrap(), keys + 1);
+    for i in 0..keys {
+        assert_eq!(
+            snap.strings().get(format!("k{i}")).unwrap().unwrap(),
+            format!("v{i}").as_str(),
+            "k{i}"
+        );
+    }
+    assert_eq!(snap.hashes().hlen("h").unwrap(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_later_save_is_never_overwritten_by_an_earlier_background_one() {
     let dir = temp_dir("order");
     let store = Store::builder().dir(&dir).build();
@@ -523,6 +564,176 @@ fn flushall_with_save_rules_empties_the_snapshot_at_once() {
         again.keys().dbsize().unwrap(),
         0,
         "the flushed key stays gone"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The field names of an `INFO persistence` reply, in order.
+fn info_fields(reply: &Reply) -> Vec<String> {
+    let text = match reply {
+        Reply::Bulk(b) | Reply::Verbatim(b) => String::from_utf8_lossy(b).into_owned(),
+        other => panic!("INFO replied {other:?}"),
+    };
+    text.lines()
+        .filter_map(|l| l.split_once(':').map(|(name, _)| name.to_owned()))
+        .collect()
+}
+
+/// `rdbchecksum no` (set at start, in Redis and here): a file whose checksum is 0.
+fn checksums_off_as_redis_writes_them(dir: &std::path::Path, long: &str) {
+    let both = |ours: &mut Connection, redis: &mut Redis, c: &[&str]| {
+        let theirs = redis.cmd(c);
+        assert_eq!(ours.execute(c), theirs, "{c:?}");
+    };
+    let plain_dir = dir.join("plain");
+    let theirs_plain = dir.join("redis-plain");
+    for d in [&plain_dir, &theirs_plain] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let plain = Store::builder().dir(&plain_dir).rdbchecksum(false).build();
+    let mut plain = plain.connection();
+    let Some(mut redis_plain) = Redis::start_with(&[
+        "--dir",
+        theirs_plain.to_str().unwrap(),
+        "--rdbchecksum",
+        "no",
+    ]) else {
+        return;
+    };
+    both(
+        &mut plain,
+        &mut redis_plain,
+        &["CONFIG", "GET", "rdbchecksum"],
+    );
+    both(&mut plain, &mut redis_plain, &["SET", "s", long]);
+    both(&mut plain, &mut redis_plain, &["SAVE"]);
+    for file in [plain_dir.join("dump.rdb"), theirs_plain.join("dump.rdb")] {
+        let bytes = std::fs::read(&file).unwrap();
+        assert_eq!(bytes[bytes.len() - 8..], [0; 8], "{}", file.display());
+    }
+}
+
+#[test]
+fn rdb_settings_and_info_persistence_as_redis_has_them() {
+    let dir = temp_dir("rdb-settings");
+    let theirs_dir = dir.join("redis");
+    std::fs::create_dir_all(&theirs_dir).unwrap();
+    let Some(mut redis) = Redis::start_with(&["--dir", theirs_dir.to_str().unwrap()]) else {
+        return;
+    };
+    let store = Store::builder().dir(&dir).build();
+    let mut ours = store.connection();
+    let long = "a".repeat(100);
+    let both = |ours: &mut Connection, redis: &mut Redis, c: &[&str]| {
+        let theirs = redis.cmd(c);
+        assert_eq!(ours.execute(c), theirs, "{c:?}");
+        theirs
+    };
+    // INFO persistence names Redis's fields in Redis's order (ours adds none while the
+    // log is off).
+    assert_eq!(
+        info_fields(&ours.execute(&["INFO", "persistence"])),
+        info_fields(&redis.cmd(&["INFO", "persistence"]))
+    );
+    for c in [
+        &["SET", "s", &long][..],
+        &["RPUSH", "l", &long, &long, "x"],
+        &["HSET", "h", "f", &long],
+    ] {
+        both(&mut ours, &mut redis, c);
+    }
+    // rdbcompression: payloads compressed by default, not once it is off; byte for byte
+    // Redis's either way.
+    for setting in ["yes", "no"] {
+        both(
+            &mut ours,
+            &mut redis,
+            &["CONFIG", "SET", "rdbcompression", setting],
+        );
+        both(&mut ours, &mut redis, &["CONFIG", "GET", "rdbcompression"]);
+        for key in ["s", "l", "h"] {
+            let payload = both(&mut ours, &mut redis, &["DUMP", key]);
+            let Reply::Bulk(payload) = payload else {
+                panic!("{payload:?}")
+            };
+            assert_eq!(payload.len() > 100, setting == "no", "{key}: {setting}");
+        }
+    }
+    // rdbchecksum is set at start only; no: the file's checksum is 0, as Redis writes it.
+    both(
+        &mut ours,
+        &mut redis,
+        &["CONFIG", "SET", "rdbchecksum", "no"],
+    );
+    both(&mut ours, &mut redis, &["CONFIG", "GET", "rdbchecksum"]);
+    checksums_off_as_redis_writes_them(&dir, &long);
+    // A wrong checksum refuses the file, unless checksums are off.
+    both(&mut ours, &mut redis, &["SAVE"]);
+    let path = dir.join("dump.rdb");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Store::builder().dir(&dir).open().unwrap_err();
+    assert!(err.to_string().contains("checksum"), "{err}");
+    let loaded = Store::builder()
+        .dir(&dir)
+        .rdbchecksum(false)
+        .open()
+        .unwrap();
+    assert_eq!(loaded.strings().get("s").unwrap().unwrap(), long.as_str());
+    // aof-load-truncated is a yes/no setting.
+    both(
+        &mut ours,
+        &mut redis,
+        &["CONFIG", "SET", "aof-load-truncated", "no"],
+    );
+    both(
+        &mut ours,
+        &mut redis,
+        &["CONFIG", "GET", "aof-load-truncated"],
+    );
+    both(
+        &mut ours,
+        &mut redis,
+        &["CONFIG", "SET", "aof-load-truncated", "maybe"],
+    );
+    // Saves are counted (a SAVE, a BGSAVE).
+    assert_eq!(store.bgsave().unwrap().wait(), Ok(()));
+    let info = match ours.execute(&["INFO", "persistence"]) {
+        Reply::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
+        other => panic!("{other:?}"),
+    };
+    assert!(info.contains("rdb_saves:2\r\n"), "{info}");
+    assert!(info.contains("rdb_last_bgsave_time_sec:0\r\n"), "{info}");
+    assert!(
+        info.contains("rdb_current_bgsave_time_sec:-1\r\n"),
+        "{info}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_key_twice_in_a_snapshot_is_refused_at_its_second_record() {
+    let dir = temp_dir("twice");
+    // Two string records of key "k" (type 0, length-prefixed key and value), 5 bytes
+    // each after the 9-byte header; many keys between them, so the two meet in a
+    // batch after others have gone in.
+    let mut records = b"\x00\x01k\x01v".to_vec();
+    for i in 0..1000 {
+        let key = format!("other{i:04}");
+        records.push(0);
+        records.push(u8::try_from(key.len()).unwrap());
+        records.extend_from_slice(key.as_bytes());
+        records.extend_from_slice(b"\x01v");
+    }
+    let second_ends = 9 + records.len() + 5;
+    records.extend_from_slice(b"\x00\x01k\x01w");
+    std::fs::write(dir.join("dump.rdb"), file_of(&records)).unwrap();
+    let err = Store::builder().dir(&dir).open().unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("a key twice at byte {second_ends}")),
+        "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -171,19 +171,40 @@ fn persistence_info(c: &Ctx<'_>, text: &mut String) {
     let rewriting = core.aof.rewriting();
     let bgsave = c.store.keyspace().bgsave_in_progress();
     let ok = |failed: bool| if failed { "err" } else { "ok" };
+    let (saves, rewrites) = (&core.snapshots.runs, &core.aof.runs);
     text.push_str("# Persistence\r\n");
+    // No fork, so no copy-on-write: those fields are 0, as Redis's before any child.
     let _ = write!(
         text,
-        "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\n\
+        "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n\
+         current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n\
+         current_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\n\
          rdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\n\
+         rdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\n\
+         rdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n\
          aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:0\r\n\
-         aof_last_write_status:{}\r\n",
+         aof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\n\
+         aof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\n\
+         aof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\n\
+         aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
         core.snapshots.changes_since_save(c.store.access()),
         u8::from(bgsave),
         core.snapshots.lastsave(),
         ok(core.snapshots.last_failed()),
+        saves.last_seconds(),
+        if bgsave { saves.current_seconds() } else { -1 },
+        saves.started(),
         u8::from(core.aof.enabled()),
         u8::from(rewriting),
+        rewrites.last_seconds(),
+        if rewriting {
+            rewrites.current_seconds()
+        } else {
+            -1
+        },
+        ok(rewrites.failed()),
+        rewrites.started(),
+        rewrites.failures_in_a_row(),
         ok(feed.failed()),
     );
     if core.aof.enabled() {
@@ -191,7 +212,8 @@ fn persistence_info(c: &Ctx<'_>, text: &mut String) {
         let _ = write!(
             text,
             "aof_current_size:{size}\r\naof_base_size:{base}\r\naof_pending_rewrite:0\r\n\
-             aof_buffer_length:{}\r\naof_last_load_truncated:{}\r\n",
+             aof_buffer_length:{}\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n\
+             aof_last_load_truncated:{}\r\n",
             feed.buffered(),
             u8::from(core.aof.truncated_at_load()),
         );
@@ -395,7 +417,7 @@ fn persistence_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
     let auto = core.aof.auto_rewrite();
     let fsync = c.store.keyspace().feed().policy();
     vec![
-        ("aof-load-truncated", yes_no(config.load_truncated)),
+        ("aof-load-truncated", yes_no(core.aof.load_truncated())),
         ("aof-use-rdb-preamble", yes_no(true)),
         ("appenddirname", config.dirname.clone()),
         ("appendfilename", config.filename.clone()),
@@ -405,12 +427,15 @@ fn persistence_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
         ("auto-aof-rewrite-percentage", auto.0.to_string()),
         ("dbfilename", snapshots.dbfilename().to_owned()),
         ("dir", dir.to_string_lossy().into_owned()),
-        ("rdbchecksum", yes_no(true)),
+        ("rdbchecksum", yes_no(c.store.keyspace().rdb_checksum())),
         (
             "stop-writes-on-bgsave-error",
             yes_no(snapshots.stop_writes()),
         ),
-        ("rdbcompression", yes_no(true)),
+        (
+            "rdbcompression",
+            yes_no(c.store.keyspace().rdb_compression()),
+        ),
         (
             "save",
             snapshots
@@ -510,10 +535,14 @@ fn set_log_option(
         bool_value("stop-writes-on-bgsave-error", value).map(|on| {
             c.store.core.snapshots.set_stop_writes(c.store.access(), on);
         })
+    } else if is(name, "rdbcompression") {
+        bool_value("rdbcompression", value).map(|on| c.store.keyspace().set_rdb_compression(on))
+    } else if is(name, "aof-load-truncated") {
+        bool_value("aof-load-truncated", value).map(|on| aof.set_load_truncated(on))
     } else if is(name, "appendonly") {
         bool_value("appendonly", value)
             .and_then(|on| c.store.core.set_appendonly(on).map_err(Reply::from))
-    } else if is(name, "appenddirname") || is(name, "appendfilename") {
+    } else if is(name, "appenddirname") || is(name, "appendfilename") || is(name, "rdbchecksum") {
         let name = String::from_utf8_lossy(name).into_owned();
         Err(config_error(&name, "can't set immutable config"))
     } else {

@@ -370,7 +370,7 @@ impl<'a> Access<'a> {
             None => {
                 ks.check_not_held()?;
                 ks.feed.check()?;
-                let mut table = ks.lock_shard(s);
+                let mut table = ks.lock_shard_for(s, hash);
                 let before = table.footprint();
                 let unit = Unit::default();
                 let out = f(&mut EntryMut::new(

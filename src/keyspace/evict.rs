@@ -696,7 +696,8 @@ impl Keyspace {
         let hash = hash_key(&self.hasher, key);
         let s = self.shard_of(db, hash);
         {
-            let mut table = self.write_shard(s);
+            self.assert_not_held();
+            let mut table = self.lock_shard_for(s, hash);
             let before = table.footprint();
             let Some(entry) = table.find(hash, key) else {
                 return false;

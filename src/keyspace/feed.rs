@@ -577,13 +577,24 @@ impl Feed {
     fn fail(&self, e: &std::io::Error, step: Step) -> Error {
         let why = e.to_string();
         *self.failed.lock() = Some(why.clone());
-        self.flag(step).store(true, Ordering::Relaxed);
+        if !self.flag(step).swap(true, Ordering::Relaxed) {
+            log::warn!(
+                "{} the AOF failed: {why}; writes are refused until it succeeds",
+                match step {
+                    Step::Write => "Writing to",
+                    Step::Sync => "Syncing",
+                }
+            );
+        }
         Error::Misconf(why)
     }
 
     fn recovered(&self, step: Step) {
-        if self.flag(step).swap(false, Ordering::Relaxed) && !self.failed() {
-            *self.failed.lock() = None;
+        if self.flag(step).swap(false, Ordering::Relaxed) {
+            log::warn!("The AOF is written again: writes are accepted");
+            if !self.failed() {
+                *self.failed.lock() = None;
+            }
         }
     }
 }

@@ -1,14 +1,20 @@
 //! Snapshots of the whole store at one instant (`SAVE`, `BGSAVE`), without fork and
-//! without stopping writers for longer than one shard takes to copy.
+//! without stopping a writer for longer than one chunk of a shard takes to copy.
 //!
 //! A background snapshot starts by write-locking every shard at once (in ascending
 //! order) for as long as it takes to mark each one *owed* and note the instant: no
-//! command is half done then. A background thread then copies the shards one at a time,
-//! each under its read lock, into RDB bytes. A writer that locks a shard still owed
-//! copies it first ([`Keyspace::write_shard`] does), so every shard's copy is its state
-//! at the instant, whatever was written since — a transaction or multi-key command is
-//! wholly in or wholly out. A blocking `SAVE` copies every shard under all the read locks
-//! at once. Either way the copies become a file only after the locks are released.
+//! command is half done then. Each shard's table is then copied in *chunks* of
+//! [`CHUNK`] of the buckets it had at the instant (tables only grow, so an entry of
+//! bucket `b` then is in a bucket `≡ b` modulo that count ever after): a background
+//! thread copies the chunks one at a time, each under the shard's read lock, released
+//! between chunks. A writer of one key that finds its shard owed copies that key's
+//! chunk first, if nobody has ([`Keyspace::lock_shard_for`]); any other writer
+//! ([`Keyspace::lock_shard`]) first copies whatever the shard still owes, a chunk per
+//! read lock. So every chunk is copied as it was at the instant, whatever was written
+//! since — a transaction or multi-key command is wholly in or wholly out — and no one
+//! waits for more than one chunk's copy at a time. A blocking `SAVE` copies every
+//! shard under all the read locks at once. Either way the copies become a file only
+//! after the locks are released.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -20,19 +26,66 @@ use super::{Access, Keyspace};
 use crate::rdb::file;
 use crate::{Error, Result};
 
+/// Buckets (of a table at a snapshot's instant) copied at once: about as many keys, a
+/// fraction of a millisecond's work.
+const CHUNK: usize = 1024;
+
 /// One shard's part of a snapshot.
 #[derive(Debug, Default)]
 pub(crate) struct Part {
-    bytes: Vec<u8>,
+    /// The chunks' bytes, each its own buffer (no large buffer is regrown, and so
+    /// copied, while a lock is held).
+    chunks: Vec<Vec<u8>>,
     keys: usize,
     volatile: usize,
 }
 
-/// A snapshot being taken: its instant and the parts copied so far, one per shard.
+/// One shard's copy under way: which chunks are copied, and the bytes so far.
+#[derive(Debug, Default)]
+pub(crate) struct ShardCopy {
+    /// The table's bucket count at the instant (a power of two, or 0).
+    base: usize,
+    /// Per chunk of `CHUNK` buckets of `base`: copied yet.
+    done: Vec<bool>,
+    /// Chunks not copied yet, and the first that may not be.
+    left: usize,
+    next: usize,
+    part: Part,
+}
+
+impl ShardCopy {
+    fn new(base: usize) -> ShardCopy {
+        let chunks = base.div_ceil(CHUNK);
+        ShardCopy {
+            base,
+            done: vec![false; chunks],
+            left: chunks,
+            next: 0,
+            part: Part::default(),
+        }
+    }
+
+    /// The chunk holding the entries of `hash`.
+    fn chunk_of(&self, hash: u64) -> usize {
+        #[allow(clippy::cast_possible_truncation)] // masked to the bucket count
+        let bucket = hash as usize & (self.base - 1);
+        bucket / CHUNK
+    }
+
+    /// The first chunk not copied yet.
+    fn next_owed(&mut self) -> Option<usize> {
+        while self.next < self.done.len() && self.done[self.next] {
+            self.next += 1;
+        }
+        (self.next < self.done.len()).then_some(self.next)
+    }
+}
+
+/// A snapshot being taken: its instant and the copies made so far, one per shard.
 #[derive(Debug)]
 pub(crate) struct Pending {
     now: u64,
-    parts: Vec<Mutex<Option<Part>>>,
+    parts: Vec<Mutex<ShardCopy>>,
     /// Taken for the append-only log (a rewrite's base), not for `dump.rdb`: a `SAVE`
     /// may run beside it.
     for_log: bool,
@@ -51,44 +104,101 @@ impl Keyspace {
 
     /// Copies `table` (shard `s`) as it is, for the snapshot of instant `now`.
     pub(crate) fn copy_part(&self, table: &Table, now: u64) -> Part {
-        let mut out = file::Writer::part();
+        let mut copy = ShardCopy::new(table.bucket_count());
+        while let Some(c) = copy.next_owed() {
+            self.copy_chunk(table, &mut copy, c, now);
+        }
+        copy.part
+    }
+
+    /// Copies chunk `c` of `table` into `copy`, for the snapshot of instant `now`.
+    fn copy_chunk(&self, table: &Table, copy: &mut ShardCopy, c: usize, now: u64) {
+        let mut out = file::Writer::continuing(Vec::new(), self.rdb_compression());
         // Readers stamp accesses under their read locks: a stamp may be later than
         // the instant, so access history is measured against the time of the copy.
         let stamps_now = self.coarse_now().max(now);
-        for entry in table.iter().filter(|e| e.is_live_at(now)) {
-            let history = self.memory.history(entry, stamps_now);
-            out.entry(entry.key(), entry.value(), entry.expires_at(), history);
-        }
-        Part {
-            bytes: out.into_bytes(),
-            keys: table.len(),
-            volatile: table.volatile(),
-        }
-    }
-
-    /// If shard `s` is owed to a background snapshot, copies it now (the caller holds
-    /// its lock, so the table is as it was at the snapshot's instant).
-    #[cold]
-    pub(crate) fn pay(&self, s: usize, table: &Table) {
-        let pending = self.background.lock().clone();
-        if let Some(pending) = pending {
-            let mut part = pending.parts[s].lock();
-            if part.is_none() {
-                *part = Some(self.copy_part(table, pending.now));
+        let buckets = table.bucket_count();
+        for first in c * CHUNK..((c + 1) * CHUNK).min(copy.base) {
+            // The bucket at the instant, and those it has split into since.
+            for b in (first..buckets).step_by(copy.base) {
+                for entry in table.chain(b).filter(|e| e.is_live_at(now)) {
+                    let history = self.memory.history(entry, stamps_now);
+                    let expires_at = entry.expires_at();
+                    out.entry(entry.key(), entry.value(), expires_at, history);
+                    copy.part.keys += 1;
+                    copy.part.volatile += usize::from(expires_at.is_some());
+                }
             }
         }
-        self.shards[s].owed.store(false, Ordering::Release);
+        copy.part.chunks.push(out.into_bytes());
+        copy.done[c] = true;
+        copy.left -= 1;
     }
 
-    /// Copies each of `shards` still owed under its read lock, one at a time: a writer
-    /// about to lock several shards then waits for none of their copies while holding
-    /// the others.
+    /// If shard `s` is owed to a background snapshot, copies what it still owes now
+    /// (the caller holds its lock, so the table is as it was at the instant where it
+    /// is owed).
+    #[cold]
+    pub(crate) fn pay(&self, s: usize, table: &Table) {
+        self.pay_some(s, table, None);
+    }
+
+    /// If shard `s` owes the chunk of `hash` to a background snapshot, copies it now
+    /// (the caller holds the shard's write lock and changes only that key).
+    #[cold]
+    pub(crate) fn pay_for(&self, s: usize, table: &Table, hash: u64) {
+        self.pay_some(s, table, Some(hash));
+    }
+
+    /// Copies the chunk of `hash` (every chunk owed if `None`) of shard `s`; returns
+    /// whether the shard still owes some.
+    fn pay_some(&self, s: usize, table: &Table, hash: Option<u64>) -> bool {
+        let pending = self.background.lock().clone();
+        let mut owes = false;
+        if let Some(pending) = pending {
+            let mut copy = pending.parts[s].lock();
+            match hash {
+                Some(hash) if copy.left > 0 => {
+                    let c = copy.chunk_of(hash);
+                    if !copy.done[c] {
+                        self.copy_chunk(table, &mut copy, c, pending.now);
+                    }
+                }
+                _ => {
+                    while let Some(c) = copy.next_owed() {
+                        self.copy_chunk(table, &mut copy, c, pending.now);
+                    }
+                }
+            }
+            owes = copy.left > 0;
+        }
+        if !owes {
+            self.shards[s].owed.store(false, Ordering::Release);
+        }
+        owes
+    }
+
+    /// Copies what each of `shards` still owes, a chunk per read lock: a writer about to
+    /// lock several shards then waits for no copy while holding the others, and others
+    /// wait for at most one chunk's copy at a time.
     pub(crate) fn prepay(&self, shards: impl IntoIterator<Item = usize>) {
         for s in shards {
-            if self.shards[s].owed.load(Ordering::Acquire) {
+            while self.shards[s].owed.load(Ordering::Acquire) {
                 let table = self.shards[s].table.read();
-                if self.shards[s].owed.load(Ordering::Acquire) {
-                    self.pay(s, &table);
+                if !self.shards[s].owed.load(Ordering::Acquire) {
+                    break;
+                }
+                let pending = self.background.lock().clone();
+                let Some(pending) = pending else {
+                    self.shards[s].owed.store(false, Ordering::Release);
+                    break;
+                };
+                let mut copy = pending.parts[s].lock();
+                if let Some(c) = copy.next_owed() {
+                    self.copy_chunk(&table, &mut copy, c, pending.now);
+                }
+                if copy.left == 0 {
+                    self.shards[s].owed.store(false, Ordering::Release);
                 }
             }
         }
@@ -96,7 +206,7 @@ impl Keyspace {
 
     /// The file made of the parts, one per shard in order.
     fn assemble(&self, parts: &[Part], ctime: u64) -> Vec<u8> {
-        let mut out = file::Writer::new(ctime, self.memory.used());
+        let mut out = file::Writer::new(ctime, self.memory.used(), self.rdb_compression());
         for db in 0..self.databases() {
             let shards = &parts[self.db_shards(db)];
             let keys = shards.iter().map(|p| p.keys).sum();
@@ -105,10 +215,12 @@ impl Keyspace {
             }
             out.database(db, keys, shards.iter().map(|p| p.volatile).sum());
             for part in shards {
-                out.append(&part.bytes);
+                for chunk in &part.chunks {
+                    out.append(chunk);
+                }
             }
         }
-        out.finish()
+        out.finish(self.rdb_checksum())
     }
 }
 
@@ -162,14 +274,18 @@ impl Access<'_> {
             return Err(Error::BackgroundSaveInProgress);
         }
         at_instant()?;
+        let parts: Vec<_> = guards
+            .iter()
+            .map(|t| Mutex::new(ShardCopy::new(t.bucket_count())))
+            .collect();
+        for (shard, copy) in ks.shards.iter().zip(&parts) {
+            shard.owed.store(copy.lock().left > 0, Ordering::Release);
+        }
         *background = Some(Arc::new(Pending {
             for_log,
             now: ks.now(),
-            parts: (0..ks.shards.len()).map(|_| Mutex::new(None)).collect(),
+            parts,
         }));
-        for shard in &*ks.shards {
-            shard.owed.store(true, Ordering::Release);
-        }
         drop(background);
         drop(guards);
         Ok(())
@@ -197,7 +313,7 @@ impl Access<'_> {
         let parts = pending.map_or_else(Vec::new, |p| {
             p.parts
                 .iter()
-                .map(|m| m.lock().take().unwrap_or_default())
+                .map(|m| std::mem::take(&mut m.lock().part))
                 .collect()
         });
         ks.assemble(&parts, ctime)

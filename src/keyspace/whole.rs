@@ -8,14 +8,13 @@
 use rand::Rng;
 use smallvec::SmallVec;
 
-use super::Deadline;
 use super::access::Access;
 use super::evict::EvictionPolicy;
 use super::log::TxLog;
 use super::{Keyspace, expiry, notify};
+use crate::Result;
 use crate::rdb::file;
 use crate::value::ValueRef;
-use crate::{Error, Result};
 
 impl Access<'_> {
     /// Number of keys in `db`, counting expired keys not yet removed (as Redis's DBSIZE).
@@ -36,32 +35,51 @@ impl Access<'_> {
     /// Adds the keys of the RDB file `bytes` (read as Redis reads one at start), skipping
     /// those whose deadline has passed; returns how many were added. A key that exists
     /// already, a database the store does not have, or a malformed file is an error
-    /// naming the byte offset, and the keys before it stay. Also returns where the
-    /// snapshot ends in `bytes`.
+    /// naming the byte offset (keys read before it may stay). Also returns where the
+    /// snapshot ends in `bytes`. For a store being opened: no events, no eviction, no
+    /// change counted; keys go in per shard in batches, a lock for each.
     pub(crate) fn load(self, bytes: &[u8]) -> std::result::Result<(usize, usize), file::FileError> {
+        /// Keys decoded and not yet in their shard's table, at most this many per shard.
+        const BATCH: usize = 256;
         let ks = self.keyspace();
         let now = ks.now();
         let mut added = 0;
-        let end = file::read(bytes, ks.databases(), ks.max_string_size(), |k| {
-            if k.expires_at.is_some_and(|at| at <= now) {
-                return Ok(());
-            }
-            let deadline = k.expires_at.map_or(Deadline::Clear, Deadline::At);
-            self.write(k.db, k.key, |entry| {
-                if entry.exists() {
-                    return Err(Error::BusyKey);
+        let mut batches: Vec<Vec<Pending>> = (0..ks.shards.len()).map(|_| Vec::new()).collect();
+        // A batch's failure, with the offset of the key that failed.
+        let mut failed: Option<file::FileError> = None;
+        let read = file::read(
+            bytes,
+            ks.databases(),
+            ks.max_string_size(),
+            ks.rdb_checksum(),
+            |k| {
+                if k.expires_at.is_some_and(|at| at <= now) {
+                    return Ok(());
                 }
-                entry.put(k.value, deadline);
-                entry.set_history(k.history);
+                let (hash, s) = ks.locate_one(k.db, k.key);
+                batches[s].push(Pending {
+                    hash,
+                    slot: super::table::Slot::new(k.key, k.value, k.expires_at),
+                    history: k.history,
+                    offset: k.offset,
+                });
+                added += 1;
+                if batches[s].len() >= BATCH {
+                    ks.load_batch(s, &mut batches[s]).map_err(|e| {
+                        failed = Some(e);
+                        "a key twice"
+                    })?;
+                }
                 Ok(())
-            })
-            .map_err(|e| match e {
-                Error::BusyKey => "a key twice",
-                _ => "a key the store refused",
-            })?;
-            added += 1;
-            Ok(())
-        })?;
+            },
+        );
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let end = read?;
+        for (s, batch) in batches.iter_mut().enumerate() {
+            ks.load_batch(s, batch)?;
+        }
         Ok((added, end))
     }
 
@@ -342,7 +360,57 @@ impl Access<'_> {
     }
 }
 
+/// A key decoded from a snapshot, waiting for its shard's batch.
+struct Pending {
+    hash: u64,
+    slot: super::table::Slot,
+    history: file::History,
+    /// Where its record ends in the file.
+    offset: usize,
+}
+
 impl Keyspace {
+    /// Puts a loading snapshot's `batch` of keys into shard `s`'s table (emptying it);
+    /// a key already there is an error at its record's offset.
+    fn load_batch(
+        &self,
+        s: usize,
+        batch: &mut Vec<Pending>,
+    ) -> std::result::Result<(), file::FileError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut table = self.lock_shard(s);
+        let before = table.footprint();
+        let stamp_now = self.coarse_now();
+        let mut out = Ok(());
+        for p in batch.drain(..) {
+            if out.is_err() {
+                continue;
+            }
+            let key = p.slot.view().key();
+            if table.find(p.hash, key).is_some() {
+                out = Err(file::FileError {
+                    offset: p.offset,
+                    what: "a key twice",
+                });
+                continue;
+            }
+            let deadline = p.slot.expires_at();
+            self.memory.stamp(p.slot.view(), true, || stamp_now);
+            let h = table.insert(&self.hasher, p.hash, p.slot);
+            self.memory
+                .set_history(table.slot(p.hash, h), p.history, stamp_now);
+            if let Some(at) = deadline {
+                let tick = self.schedule.tick(at);
+                table.schedule(p.hash, tick);
+                self.schedule.note(tick);
+            }
+        }
+        self.publish(s, &table, before);
+        out
+    }
+
     /// Tells the watchers of the watched keys of `dbs` of a wholesale change (in a
     /// transaction, at its commit): `entry(db, key)` gives the key's entry before and
     /// after (see [`Watches::wholesale`](super::watch::Watches::wholesale)).

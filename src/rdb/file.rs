@@ -39,14 +39,17 @@ pub(crate) enum History {
 /// Writes a snapshot into memory, front to back.
 pub(crate) struct Writer {
     out: Vec<u8>,
+    /// Strings LZF-compressed where it pays (`rdbcompression`).
+    compress: bool,
 }
 
 impl Writer {
     /// The header and Redis's AUX fields (`rdbSaveInfoAuxFields`): the version the file
     /// claims to come from, `ctime` (seconds since the epoch) and `used-mem`.
-    pub(crate) fn new(ctime: u64, used_mem: usize) -> Writer {
+    pub(crate) fn new(ctime: u64, used_mem: usize, compress: bool) -> Writer {
         let mut w = Writer {
             out: format!("REDIS{RDB_VERSION:04}").into_bytes(),
+            compress,
         };
         w.aux(b"redis-ver", b"7.0.15");
         w.aux(b"redis-bits", b"64");
@@ -58,17 +61,20 @@ impl Writer {
 
     fn aux(&mut self, name: &[u8], value: &[u8]) {
         self.out.push(OPCODE_AUX);
-        save_string(&mut self.out, name);
-        save_string(&mut self.out, value);
+        save_string(&mut self.out, name, self.compress);
+        save_string(&mut self.out, value, self.compress);
     }
 
-    /// A writer of entries alone, with no header: one shard's part of a snapshot, which
-    /// [`append`](Self::append) later adds to a file's.
-    pub(crate) fn part() -> Writer {
-        Writer { out: Vec::new() }
+    /// A writer of entries alone, with no header, that goes on after `bytes`: a piece
+    /// of a snapshot, which [`append`](Self::append) later adds to a file's.
+    pub(crate) fn continuing(bytes: Vec<u8>, compress: bool) -> Writer {
+        Writer {
+            out: bytes,
+            compress,
+        }
     }
 
-    /// Adds a [`part`](Self::part)'s entries.
+    /// Adds a part's entries (see [`continuing`](Self::continuing)).
     pub(crate) fn append(&mut self, part: &[u8]) {
         self.out.extend_from_slice(part);
     }
@@ -108,14 +114,19 @@ impl Writer {
             History::Freq(counter) => self.out.extend([OPCODE_FREQ, counter]),
         }
         self.out.push(value_type(value));
-        save_string(&mut self.out, key);
-        save_object(&mut self.out, value);
+        save_string(&mut self.out, key, self.compress);
+        save_object(&mut self.out, value, self.compress);
     }
 
-    /// The end marker and the checksum: the file's bytes.
-    pub(crate) fn finish(mut self) -> Vec<u8> {
+    /// The end marker and the checksum (0, "none", unless `checksum`: Redis's
+    /// `rdbchecksum`): the file's bytes.
+    pub(crate) fn finish(mut self, checksum: bool) -> Vec<u8> {
         self.out.push(OPCODE_EOF);
-        let crc = crc64::crc64(0, &self.out);
+        let crc = if checksum {
+            crc64::crc64(0, &self.out)
+        } else {
+            0
+        };
         self.out.extend(crc.to_le_bytes());
         self.out
     }
@@ -138,16 +149,20 @@ pub(crate) struct Loaded<'a> {
     /// Its deadline (ms since the epoch).
     pub(crate) expires_at: Option<u64>,
     pub(crate) history: History,
+    /// Where its record ends in the file.
+    pub(crate) offset: usize,
 }
 
 /// Reads a snapshot for a store of `databases` databases, handing each key to `f`
 /// (which may refuse it, ending the read). Empty collections are skipped, as Redis
 /// skips them. Strings are at most `max` bytes. Returns where the snapshot ends (what
-/// follows, in a log's base written with an RDB preamble, is commands).
+/// follows, in a log's base written with an RDB preamble, is commands). The checksum is
+/// verified if `checksum` (`rdbchecksum`) and the file has one.
 pub(crate) fn read(
     bytes: &[u8],
     databases: usize,
     max: usize,
+    checksum: bool,
     mut f: impl FnMut(Loaded<'_>) -> Result<(), &'static str>,
 ) -> Result<usize, FileError> {
     let fail = |input: &Input<'_>, what| FileError {
@@ -235,6 +250,7 @@ pub(crate) fn read(
                 value,
                 expires_at,
                 history,
+                offset: bytes.len() - input.remaining(),
             };
             f(loaded).map_err(|what| fail(&input, what))?;
         }
@@ -247,7 +263,7 @@ pub(crate) fn read(
             .map_err(|_| fail(&input, "the file ends early"))?;
         let stored = u64::from_le_bytes(stored.try_into().unwrap_or_default());
         // 0: saved with `rdbchecksum no`.
-        if stored != 0 && stored != crc64::crc64(0, &bytes[..body]) {
+        if checksum && stored != 0 && stored != crc64::crc64(0, &bytes[..body]) {
             return Err(fail(&input, "a wrong checksum"));
         }
     }

@@ -80,8 +80,9 @@ pub(crate) fn save_len(out: &mut Vec<u8>, len: u64) {
     }
 }
 
-/// Appends `s` as an RDB string (`rdbSaveRawString`, with `rdbcompression yes`).
-pub(crate) fn save_string(out: &mut Vec<u8>, s: &[u8]) {
+/// Appends `s` as an RDB string (`rdbSaveRawString`): LZF-compressed when `compress`
+/// (`rdbcompression yes`), longer than 20 bytes and smaller by at least 4.
+pub(crate) fn save_string(out: &mut Vec<u8>, s: &[u8], compress: bool) {
     if s.len() <= 11
         && let Some(v) = parse_i64(s)
     {
@@ -101,7 +102,8 @@ pub(crate) fn save_string(out: &mut Vec<u8>, s: &[u8]) {
             return;
         }
     }
-    if s.len() > 20
+    if compress
+        && s.len() > 20
         && let Some(packed) = lzf::compress(s, s.len() - 4)
     {
         out.push(ENC_LZF);
@@ -151,25 +153,25 @@ pub(crate) fn value_type(value: ValueRef<'_>) -> u8 {
 }
 
 /// Appends `value`'s RDB type byte and encoding.
-pub(crate) fn save_value(out: &mut Vec<u8>, value: ValueRef<'_>) {
+pub(crate) fn save_value(out: &mut Vec<u8>, value: ValueRef<'_>, compress: bool) {
     out.push(value_type(value));
-    save_object(out, value);
+    save_object(out, value, compress);
 }
 
 /// Appends `value`'s encoding, of the type [`value_type`] names (`rdbSaveObject`).
-pub(crate) fn save_object(out: &mut Vec<u8>, value: ValueRef<'_>) {
+pub(crate) fn save_object(out: &mut Vec<u8>, value: ValueRef<'_>, compress: bool) {
     match value {
         ValueRef::Str(s) => {
-            save_string(out, s.bytes());
+            save_string(out, s.bytes(), compress);
         }
-        ValueRef::List(list) => save_list(out, list),
+        ValueRef::List(list) => save_list(out, list, compress),
         ValueRef::Set(set) => {
             if let Some(ints) = set.ints() {
-                save_string(out, &intset::encode(&ints.ints, ints.width()));
+                save_string(out, &intset::encode(&ints.ints, ints.width()), compress);
             } else {
                 save_len(out, set.len() as u64);
                 for m in set.members() {
-                    m.with_bytes(|m| save_string(out, m));
+                    m.with_bytes(|m| save_string(out, m, compress));
                 }
             }
         }
@@ -179,13 +181,13 @@ pub(crate) fn save_object(out: &mut Vec<u8>, value: ValueRef<'_>) {
                 f.with_bytes(|f| lp.push(f));
                 v.with_bytes(|v| lp.push(v));
             }
-            save_string(out, &lp.finish());
+            save_string(out, &lp.finish(), compress);
         }
         ValueRef::Hash(h) => {
             save_len(out, h.len() as u64);
             for (f, v) in h.pairs() {
-                f.with_bytes(|f| save_string(out, f));
-                v.with_bytes(|v| save_string(out, v));
+                f.with_bytes(|f| save_string(out, f, compress));
+                v.with_bytes(|v| save_string(out, v, compress));
             }
         }
         ValueRef::ZSet(z) if z.is_small() => {
@@ -194,13 +196,13 @@ pub(crate) fn save_object(out: &mut Vec<u8>, value: ValueRef<'_>) {
                 lp.push(m);
                 push_score(&mut lp, s);
             });
-            save_string(out, &lp.finish());
+            save_string(out, &lp.finish(), compress);
         }
         ValueRef::ZSet(z) => {
             save_len(out, z.len() as u64);
             // Greatest first, as Redis walks its skiplist from the tail.
             z.visit(0..z.len(), true, |m, s| {
-                save_string(out, m);
+                save_string(out, m, compress);
                 out.extend(s.to_le_bytes());
             });
         }
@@ -209,7 +211,7 @@ pub(crate) fn save_object(out: &mut Vec<u8>, value: ValueRef<'_>) {
 
 /// A list as Redis 7.0 keeps it: a quicklist of listpacks, each cut before it would
 /// pass 8 KB.
-fn save_list(out: &mut Vec<u8>, list: &ListValue) {
+fn save_list(out: &mut Vec<u8>, list: &ListValue, compress: bool) {
     let mut nodes: Vec<Vec<u8>> = Vec::new();
     let mut lp = listpack::Writer::new();
     let mut in_node = 0;
@@ -229,14 +231,15 @@ fn save_list(out: &mut Vec<u8>, list: &ListValue) {
     save_len(out, nodes.len() as u64);
     for node in nodes {
         save_len(out, CONTAINER_PACKED);
-        save_string(out, &node);
+        save_string(out, &node, compress);
     }
 }
 
-/// `value`'s `DUMP` payload: type, encoding, RDB version and CRC-64, as Redis makes it.
-pub(crate) fn dump(value: ValueRef<'_>) -> Vec<u8> {
+/// `value`'s `DUMP` payload: type, encoding, RDB version and CRC-64, as Redis makes it
+/// (strings LZF-compressed if `compress`: `rdbcompression` applies to payloads too).
+pub(crate) fn dump(value: ValueRef<'_>, compress: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    save_value(&mut out, value);
+    save_value(&mut out, value, compress);
     out.extend(RDB_VERSION.to_le_bytes());
     let crc = crc64::crc64(0, &out);
     out.extend(crc.to_le_bytes());
