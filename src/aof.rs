@@ -180,6 +180,10 @@ impl Sink for AppendFile {
     fn sync(&mut self) -> std::io::Result<()> {
         self.0.sync_data()
     }
+
+    fn file(&self) -> Option<File> {
+        self.0.try_clone().ok()
+    }
 }
 
 /// What reading one file found.

@@ -30,6 +30,8 @@ pub(crate) struct Core {
     pub(crate) aof: Aof,
     /// The thread writing the log out, once it is on.
     flusher: Mutex<Option<Ticker>>,
+    /// The thread that syncs the log each second (apart: a sync may take long).
+    syncer: Mutex<Option<Ticker>>,
     /// The thread checking the `save` rules, once there are some.
     saver: Mutex<Option<Ticker>>,
     sweeper: SweeperHandle,
@@ -61,6 +63,7 @@ impl Core {
             snapshots,
             aof,
             flusher: Mutex::new(None),
+            syncer: Mutex::new(None),
             saver: Mutex::new(None),
             sweeper: SweeperHandle::new(Arc::clone(schedule)),
         });
@@ -101,22 +104,36 @@ impl Core {
         self.start_flusher()
     }
 
-    /// Starts the thread that writes the log out (and syncs it every second under
-    /// `everysec`), and rewrites it when it has grown enough.
+    /// Starts the thread that writes the log out, and rewrites it when it has grown
+    /// enough, and the one that syncs it every second (Redis's background fsync: a
+    /// sync may take long, and the writing out goes on meanwhile).
     fn start_flusher(self: &Arc<Core>) -> crate::Result<()> {
         let feed = self.keyspace.feed();
         let weak: Weak<Core> = Arc::downgrade(self);
-        let flusher = Ticker::start("embedis-aof", move |second| {
+        let syncer = Ticker::start("embedis-aof-sync", move |second| {
             let Some(core) = weak.upgrade() else {
                 return false;
             };
             let feed = core.keyspace.feed();
             // Synced each second unless the policy leaves it to the system (`always`
-            // syncs its writers' records itself; what else was appended, here).
-            // (And a failed sync is retried, whatever the policy: writes wait on it.)
-            let sync = (second && feed.policy() != crate::AppendFsync::No) || feed.failed();
-            // An error is kept by the feed: writes are refused until a flush succeeds.
-            let _ = feed.flush(sync);
+            // syncs its writers' records itself; what else was appended, here), and a
+            // failed sync retried whatever the policy (writes wait on it). An error is
+            // kept by the feed: writes are refused until a sync succeeds.
+            if (second && feed.policy() != crate::AppendFsync::No) || feed.sync_failed() {
+                let _ = feed.sync_aside();
+            }
+            true
+        })
+        .map_err(|e| crate::Error::Io(format!("starting the log's thread: {e}")))?;
+        *self.syncer.lock() = Some(syncer);
+        let weak: Weak<Core> = Arc::downgrade(self);
+        let flusher = Ticker::start("embedis-aof", move |_| {
+            let Some(core) = weak.upgrade() else {
+                return false;
+            };
+            let feed = core.keyspace.feed();
+            // An error is kept by the feed: writes are refused until a write succeeds.
+            let _ = feed.flush(false);
             if core.aof.wants_rewrite(core.access()) && core.aof.claim_auto_rewrite() {
                 // On a thread of its own: starting one waits for every shard's lock,
                 // which this thread, the log's writer, must not.
@@ -215,6 +232,7 @@ impl Core {
             return Err(crate::Error::RewriteInProgress);
         }
         self.flusher.lock().take();
+        self.syncer.lock().take();
         aof.set_enabled(false);
         let stopped = feed.stop();
         aof.unlock();
@@ -257,6 +275,7 @@ impl Drop for Core {
     fn drop(&mut self) {
         self.saver.get_mut().take();
         self.flusher.get_mut().take();
+        self.syncer.get_mut().take();
         let _ = self.keyspace.feed().stop();
     }
 }

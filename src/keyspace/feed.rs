@@ -98,6 +98,11 @@ pub(crate) trait Sink: Send {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<()>;
     /// Makes everything written so far durable.
     fn sync(&mut self) -> std::io::Result<()>;
+    /// A second handle on the same file, to sync it without holding the sink (see
+    /// [`Feed::sync_aside`]); `None` if there is none.
+    fn file(&self) -> Option<std::fs::File> {
+        None
+    }
 }
 
 /// Appends `n` in decimal.
@@ -334,6 +339,9 @@ pub(crate) struct Feed {
     writer: Mutex<Option<std::thread::Thread>>,
     /// Writes refused because a background save failed (`stop-writes-on-bgsave-error`).
     snapshot_failed: AtomicBool,
+    /// More than [`WRITE_FROM`] bytes wait (set by appends, so that settling needs no
+    /// second lock to know).
+    backlog: AtomicBool,
 }
 
 /// Which step of writing out failed.
@@ -458,6 +466,9 @@ impl Feed {
         p.end += (p.buf.len() - start) as u64;
         let end = p.end;
         let crossed = start < WAKE_FROM && p.buf.len() >= WAKE_FROM;
+        if start < WRITE_FROM && p.buf.len() >= WRITE_FROM {
+            self.backlog.store(true, Ordering::Relaxed);
+        }
         drop(p);
         u.bytes.clear();
         u.records = 0;
@@ -498,7 +509,7 @@ impl Feed {
             AppendFsync::EverySec | AppendFsync::No => {
                 // A failure here is kept (later writes are refused); this write is
                 // applied and queued, as under Redis's `everysec`.
-                if self.pending.lock().buf.len() >= WRITE_FROM {
+                if self.backlog.load(Ordering::Relaxed) {
                     let _ = self.drain(&mut self.io.lock());
                 }
                 Ok(())
@@ -526,6 +537,7 @@ impl Feed {
                 return Ok(());
             }
             std::mem::swap(&mut p.buf, &mut bytes);
+            self.backlog.store(false, Ordering::Relaxed);
             p.end
         };
         let Some(sink) = io.sink.as_mut() else {
@@ -547,10 +559,43 @@ impl Feed {
                 let mut p = self.pending.lock();
                 let later = std::mem::replace(&mut p.buf, bytes);
                 p.buf.extend_from_slice(&later);
+                self.backlog
+                    .store(p.buf.len() >= WRITE_FROM, Ordering::Relaxed);
                 drop(p);
                 Err(self.fail(&e, Step::Write))
             }
         }
+    }
+
+    /// Syncs what has been written out without holding the sink while the disk works
+    /// (as Redis's background fsync): writers and the log's writer go on meanwhile.
+    /// A sink without a second handle is synced in place.
+    pub(crate) fn sync_aside(&self) -> Result<()> {
+        let (target, file) = {
+            let mut io = self.io.lock();
+            if io.synced >= io.written {
+                return Ok(());
+            }
+            match io.sink.as_ref().and_then(|s| s.file()) {
+                Some(file) => (io.written, file),
+                None => return self.sync_locked(&mut io),
+            }
+        };
+        let synced = file.sync_data();
+        let mut io = self.io.lock();
+        match synced {
+            Ok(()) => {
+                io.synced = io.synced.max(target);
+                self.recovered(Step::Sync);
+                Ok(())
+            }
+            Err(e) => Err(self.fail(&e, Step::Sync)),
+        }
+    }
+
+    /// Whether the last sync failed (retried whatever the policy: writes wait on it).
+    pub(crate) fn sync_failed(&self) -> bool {
+        self.sync_failed.load(Ordering::Relaxed)
     }
 
     fn sync_locked(&self, io: &mut Io) -> Result<()> {
