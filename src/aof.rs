@@ -389,7 +389,7 @@ impl Aof {
                             e.offset
                         ))
                     })?
-                    .1;
+                    .end;
             }
             let replayed = replay(&bytes[from..], run).map_err(|stop| match stop {
                 Stop::Short { valid } => Stop::Short {
@@ -674,8 +674,9 @@ impl Aof {
                 Ok(())
             })
         });
-        if started.is_err() {
-            *self.rewriting.lock() = false;
+        match started {
+            Ok(()) => self.runs.start(),
+            Err(_) => *self.rewriting.lock() = false,
         }
         started
     }
@@ -698,6 +699,21 @@ impl Aof {
     /// temporary incremental file renamed to its place, then the manifest naming both;
     /// the files of an older log are deleted.
     pub(crate) fn finish_enable(&self, access: Access<'_>) -> Result<()> {
+        self.ended(self.write_enable(access))
+    }
+
+    /// How a rewrite (or the first base of a log turned on) ended, noted for `INFO`
+    /// and logged if it failed.
+    fn ended(&self, done: Result<()>) -> Result<()> {
+        self.runs.end(done.is_ok());
+        if let Err(e) = &done {
+            log::warn!("Background AOF rewrite failed: {e}");
+        }
+        done
+    }
+
+    /// The body of [`finish_enable`](Self::finish_enable).
+    fn write_enable(&self, access: Access<'_>) -> Result<()> {
         let (_end, bytes) = self.base_of_instant(access);
         let mut m = self.manifest.lock().clone();
         let base_seq = m.base.as_ref().map_or(1, |b| b.seq + 1);
@@ -741,12 +757,7 @@ impl Aof {
     /// the manifest with the incremental file opened at the instant, and deletes the
     /// files it replaces.
     pub(crate) fn finish_rewrite(&self, access: Access<'_>) -> Result<()> {
-        let done = self.write_rewrite(access);
-        self.runs.end(done.is_ok());
-        if let Err(e) = &done {
-            log::warn!("Background AOF rewrite failed: {e}");
-        }
-        done
+        self.ended(self.write_rewrite(access))
     }
 
     /// The body of [`finish_rewrite`](Self::finish_rewrite).

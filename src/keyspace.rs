@@ -48,6 +48,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
+use smallvec::SmallVec;
 
 use crate::clock::ClockSource;
 use crate::value::ValueRef;
@@ -145,6 +146,9 @@ pub(crate) struct Keyspace {
     rdb_compression: AtomicBool,
     /// Snapshot files carry a CRC-64, checked when read (`rdbchecksum`).
     rdb_checksum: AtomicBool,
+    /// Keys the last snapshot loaded added, and left out as expired (`INFO`'s
+    /// `rdb_last_load_keys_loaded` and `…_expired`).
+    last_load: Mutex<(usize, usize)>,
 }
 
 impl Keyspace {
@@ -184,6 +188,7 @@ impl Keyspace {
             loading: AtomicBool::new(false),
             rdb_compression: AtomicBool::new(true),
             rdb_checksum: AtomicBool::new(true),
+            last_load: Mutex::new((0, 0)),
         }
     }
 
@@ -217,6 +222,11 @@ impl Keyspace {
 
     pub(crate) fn set_rdb_checksum(&self, on: bool) {
         self.rdb_checksum.store(on, Ordering::Relaxed);
+    }
+
+    /// Keys the last snapshot loaded added, and left out as expired.
+    pub(crate) fn last_load(&self) -> (usize, usize) {
+        *self.last_load.lock()
     }
 
     pub(crate) fn max_string_size(&self) -> usize {
@@ -492,6 +502,29 @@ impl Keyspace {
             self.pay(s, &table);
         }
         table
+    }
+
+    /// `shards` (ascending, distinct), write-locked together once no background
+    /// snapshot owes any of them: what they owe is copied first, a chunk per read lock
+    /// and never while holding the others (a snapshot begun between the copy and the
+    /// locks: they are let go and the copy done again).
+    pub(crate) fn lock_shards(
+        &self,
+        shards: &[usize],
+    ) -> SmallVec<[RwLockWriteGuard<'_, Table>; 4]> {
+        loop {
+            self.prepay(shards.iter().copied());
+            let guards: SmallVec<[_; 4]> = shards
+                .iter()
+                .map(|&s| self.shards[s].table.write())
+                .collect();
+            if shards
+                .iter()
+                .all(|&s| !self.shards[s].owed.load(Ordering::Acquire))
+            {
+                return guards;
+            }
+        }
     }
 
     /// Shard `s`, write-locked to change the one key that hashes to `hash`: a

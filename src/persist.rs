@@ -229,7 +229,7 @@ impl Snapshots {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
             Err(e) => return Err(Error::Io(format!("reading {}: {e}", path.display()))),
         };
-        access.load(&bytes).map(|(keys, _)| keys).map_err(|e| {
+        access.load(&bytes).map(|loaded| loaded.keys).map_err(|e| {
             Error::Io(format!(
                 "loading {}: {} at byte {}",
                 path.display(),

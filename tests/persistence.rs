@@ -735,5 +735,28 @@ fn a_key_twice_in_a_snapshot_is_refused_at_its_second_record() {
         err.contains(&format!("a key twice at byte {second_ends}")),
         "{err}"
     );
+    // Damage after it: still the key twice, the first error in the file's order.
+    let mut damaged = records.clone();
+    damaged.extend_from_slice(b"\x00\x05bad");
+    std::fs::write(dir.join("dump.rdb"), file_of(&damaged)).unwrap();
+    let err = Store::builder().dir(&dir).open().unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("a key twice at byte {second_ends}")),
+        "{err}"
+    );
+    // Without the second record it opens, and INFO counts what it loaded.
+    let mut whole = records[..records.len() - 5].to_vec();
+    whole.extend_from_slice(b"\xfc\x01\0\0\0\0\0\0\0\x00\x04gone\x01v");
+    std::fs::write(dir.join("dump.rdb"), file_of(&whole)).unwrap();
+    let store = Store::builder().dir(&dir).open().unwrap();
+    let info = match store.connection().execute(&["INFO", "persistence"]) {
+        Reply::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        info.contains("rdb_last_load_keys_loaded:1001\r\n"),
+        "{info}"
+    );
+    assert!(info.contains("rdb_last_load_keys_expired:1\r\n"), "{info}");
     let _ = std::fs::remove_dir_all(&dir);
 }

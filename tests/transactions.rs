@@ -28,11 +28,17 @@ fn concurrent_transfers_never_change_the_total() {
         store.strings().set(a, "1000").unwrap();
     }
     let done = Arc::new(AtomicBool::new(false));
+    // The movers go on until the auditor has audited a while: audits overlap transfers
+    // however the threads are scheduled.
+    let audited = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let movers: Vec<_> = (0..3)
         .map(|t| {
             let store = store.clone();
+            let audited = Arc::clone(&audited);
             thread::spawn(move || {
-                for i in 0..2000 {
+                let mut i = 0;
+                while i < 2000 || audited.load(Ordering::Relaxed) < 50 {
+                    i += 1;
                     let (from, to) = (accounts[(t + i) % 3], accounts[(t + i + 1) % 3]);
                     store
                         .transaction([from, to], |tx| {
@@ -46,6 +52,7 @@ fn concurrent_transfers_never_change_the_total() {
         .collect();
     let auditor = {
         let (store, done) = (store.clone(), Arc::clone(&done));
+        let audited = Arc::clone(&audited);
         thread::spawn(move || {
             let mut audits = 0;
             while !done.load(Ordering::Relaxed) {
@@ -70,6 +77,7 @@ fn concurrent_transfers_never_change_the_total() {
                     .unwrap();
                 assert_eq!(total, 3000, "a transfer was seen half done");
                 audits += 1;
+                audited.store(audits, Ordering::Relaxed);
             }
             audits
         })

@@ -181,7 +181,7 @@ fn persistence_info(c: &Ctx<'_>, text: &mut String) {
          current_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\n\
          rdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\n\
          rdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\n\
-         rdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n\
+         rdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n\
          aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:0\r\n\
          aof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\n\
          aof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\n\
@@ -194,6 +194,8 @@ fn persistence_info(c: &Ctx<'_>, text: &mut String) {
         saves.last_seconds(),
         if bgsave { saves.current_seconds() } else { -1 },
         saves.started(),
+        c.store.keyspace().last_load().1,
+        c.store.keyspace().last_load().0,
         u8::from(core.aof.enabled()),
         u8::from(rewriting),
         rewrites.last_seconds(),

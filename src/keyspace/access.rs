@@ -140,9 +140,7 @@ impl<'a> Access<'a> {
                     self.ks.feed.check()?;
                 }
                 // Owed shards copied first, one at a time, not while holding others.
-                self.ks.prepay(shards.iter().copied());
-                let mut guards: SmallVec<[_; 4]> =
-                    shards.iter().map(|&s| self.ks.lock_shard(s)).collect();
+                let mut guards = self.ks.lock_shards(shards);
                 let before: SmallVec<[usize; 4]> = guards.iter().map(|t| t.footprint()).collect();
                 let mut tables: SmallVec<[&mut Table; 4]> =
                     guards.iter_mut().map(|g| &mut **g).collect();

@@ -295,8 +295,8 @@ impl Access<'_> {
     pub(crate) fn with_every_shard<R>(self, f: impl FnOnce() -> R) -> Result<R> {
         let ks = self.keyspace();
         ks.check_not_held()?;
-        ks.prepay(0..ks.shards.len());
-        let guards: Vec<_> = (0..ks.shards.len()).map(|s| ks.lock_shard(s)).collect();
+        let all: Vec<usize> = (0..ks.shards.len()).collect();
+        let guards = ks.lock_shards(&all);
         let out = f();
         drop(guards);
         Ok(out)

@@ -150,8 +150,7 @@ impl<'k> Locked<'k> {
         shards.sort_unstable();
         shards.dedup();
         let named = strict.then_some(hashed);
-        ks.prepay(shards.iter().copied());
-        let guards: SmallVec<[_; 4]> = shards.iter().map(|&s| ks.lock_shard(s)).collect();
+        let guards = ks.lock_shards(&shards);
         let before = guards.iter().map(|t| t.footprint()).collect();
         let outer = HELD_BY_THIS_THREAD.with(|h| h.replace(ks.address()));
         if outer != 0 {

@@ -38,12 +38,14 @@ impl Access<'_> {
     /// naming the byte offset (keys read before it may stay). Also returns where the
     /// snapshot ends in `bytes`. For a store being opened: no events, no eviction, no
     /// change counted; keys go in per shard in batches, a lock for each.
-    pub(crate) fn load(self, bytes: &[u8]) -> std::result::Result<(usize, usize), file::FileError> {
+    pub(crate) fn load(self, bytes: &[u8]) -> std::result::Result<SnapshotLoaded, file::FileError> {
         /// Keys decoded and not yet in their shard's table, at most this many per shard.
         const BATCH: usize = 256;
         let ks = self.keyspace();
+        ks.assert_not_held();
         let now = ks.now();
         let mut added = 0;
+        let mut expired = 0;
         let mut batches: Vec<Vec<Pending>> = (0..ks.shards.len()).map(|_| Vec::new()).collect();
         // A batch's failure, with the offset of the key that failed.
         let mut failed: Option<file::FileError> = None;
@@ -54,6 +56,7 @@ impl Access<'_> {
             ks.rdb_checksum(),
             |k| {
                 if k.expires_at.is_some_and(|at| at <= now) {
+                    expired += 1;
                     return Ok(());
                 }
                 let (hash, s) = ks.locate_one(k.db, k.key);
@@ -73,14 +76,34 @@ impl Access<'_> {
                 Ok(())
             },
         );
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        let end = read?;
+        // The first error in the file's order: a key twice may still wait in a batch
+        // when a later record turns out damaged, or in another shard's batch.
+        let mut first = failed;
+        let end = match read {
+            Ok(end) => Some(end),
+            Err(e) => {
+                first.get_or_insert(e);
+                None
+            }
+        };
         for (s, batch) in batches.iter_mut().enumerate() {
-            ks.load_batch(s, batch)?;
+            if let Err(e) = ks.load_batch(s, batch)
+                && first.as_ref().is_none_or(|f| e.offset < f.offset)
+            {
+                first = Some(e);
+            }
         }
-        Ok((added, end))
+        match first {
+            Some(e) => Err(e),
+            // (No error: the read ended well.)
+            None => Ok({
+                *ks.last_load.lock() = (added, expired);
+                SnapshotLoaded {
+                    keys: added,
+                    end: end.unwrap_or(bytes.len()),
+                }
+            }),
+        }
     }
 
     /// Removes every key of `db` (`None`: of every database), atomically.
@@ -360,6 +383,15 @@ impl Access<'_> {
     }
 }
 
+/// What loading a snapshot did.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SnapshotLoaded {
+    /// Keys added.
+    pub(crate) keys: usize,
+    /// Where the snapshot ends in the bytes (commands may follow, in a log's base).
+    pub(crate) end: usize,
+}
+
 /// A key decoded from a snapshot, waiting for its shard's batch.
 struct Pending {
     hash: u64,
@@ -460,6 +492,11 @@ impl Keyspace {
             let db = s >> self.shard_bits;
             loop {
                 let now = self.now();
+                // Nothing due: no write lock (nor, during a snapshot, a copy).
+                let due = self.schedule.tick(now);
+                if self.read_shard(s).first_tick().is_none_or(|t| t > due) {
+                    break;
+                }
                 let mut table = self.write_shard(s);
                 let before = table.footprint();
                 let feed = self.feed.on().then_some(&self.feed);
