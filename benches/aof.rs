@@ -1,6 +1,7 @@
 //! The append-only log's cost on writes: `SET` of 16-byte keys and 100-byte values in
 //! memory, and with the log under `appendfsync no`, `everysec` and `always` — one
-//! thread, and (under `always`, where writers share syncs) 8 threads.
+//! thread, and (under `always`, where writers share syncs) 8 threads; and the same
+//! beside kevy-embedded (the closest Rust peer) with and without its append-only log.
 //!
 //! `cargo bench --bench aof` prints the figures (not criterion: the variants alternate
 //! in one run, three rounds each, the median reported). Files go to a temporary
@@ -15,24 +16,63 @@ use embedis::{AppendFsync, Store};
 /// Seconds each variant runs per round.
 const RUN: Duration = Duration::from_millis(1500);
 
-fn store(dir: &std::path::Path, log: Option<AppendFsync>) -> Store {
+/// A store to write to: ours, with or without the log, or kevy-embedded's (the closest
+/// Rust peer), in memory or with its append-only log (`with_persist`).
+enum Target {
+    Ours(Store),
+    Kevy(Box<kevy_embedded::Store>),
+}
+
+/// Which store a variant writes to, and how it logs.
+#[derive(Clone, Copy)]
+enum Kind {
+    Ours(Option<AppendFsync>),
+    Kevy(Option<kevy_embedded::AppendFsync>),
+}
+
+fn target(dir: &std::path::Path, kind: Kind) -> Target {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).expect("a temporary directory");
-    match log {
-        None => Store::builder().build(),
-        Some(policy) => Store::builder()
-            .dir(dir)
-            .appendonly(true)
-            .appendfsync(policy)
-            // The cost of logging itself: no rewrite runs beside (each is a snapshot).
-            .auto_aof_rewrite_percentage(0)
-            .open()
-            .expect("the log opens"),
+    match kind {
+        Kind::Ours(None) => Target::Ours(Store::builder().build()),
+        Kind::Ours(Some(policy)) => Target::Ours(
+            Store::builder()
+                .dir(dir)
+                .appendonly(true)
+                .appendfsync(policy)
+                // The cost of logging itself: no rewrite runs beside (each is a snapshot).
+                .auto_aof_rewrite_percentage(0)
+                .open()
+                .expect("the log opens"),
+        ),
+        Kind::Kevy(None) => Target::Kevy(Box::new(
+            kevy_embedded::Store::open(kevy_embedded::Config::default()).expect("kevy opens"),
+        )),
+        Kind::Kevy(Some(policy)) => Target::Kevy(Box::new(
+            kevy_embedded::Store::open(
+                kevy_embedded::Config::default()
+                    .with_persist(dir)
+                    .with_appendfsync(policy)
+                    .with_auto_aof_rewrite(0, u64::MAX),
+            )
+            .expect("kevy's log opens"),
+        )),
+    }
+}
+
+impl Target {
+    fn set(&self, key: &[u8], value: &[u8]) {
+        match self {
+            Target::Ours(s) => s.strings().set(key, value).expect("SET"),
+            Target::Kevy(s) => {
+                s.set(key, value).expect("kevy SET");
+            }
+        }
     }
 }
 
 /// Writes per second over `RUN`, from `threads` threads, each over its own 100 K keys.
-fn sets_per_second(store: &Store, threads: usize) -> f64 {
+fn sets_per_second(store: &Target, threads: usize) -> f64 {
     let value = [b'v'; 100];
     let start = Instant::now();
     let total: u64 = std::thread::scope(|s| {
@@ -50,7 +90,7 @@ fn sets_per_second(store: &Store, threads: usize) -> f64 {
                                 *d = b'0' + (i % 10) as u8;
                                 i /= 10;
                             }
-                            store.strings().set(key, value).expect("SET");
+                            store.set(&key, &value);
                             n += 1;
                         }
                     }
@@ -64,15 +104,41 @@ fn sets_per_second(store: &Store, threads: usize) -> f64 {
 }
 
 fn main() {
+    use kevy_embedded::AppendFsync as KevyFsync;
     let dir = std::env::temp_dir().join(format!("embedis-bench-aof-{}", std::process::id()));
-    let variants: [(&str, Option<AppendFsync>, usize); 5] = [
-        ("in memory", None, 1),
-        ("appendfsync no", Some(AppendFsync::No), 1),
-        ("appendfsync everysec", Some(AppendFsync::EverySec), 1),
-        ("appendfsync always, 1 thread", Some(AppendFsync::Always), 1),
+    let variants: [(&str, Kind, usize); 10] = [
+        ("in memory", Kind::Ours(None), 1),
+        ("appendfsync no", Kind::Ours(Some(AppendFsync::No)), 1),
+        (
+            "appendfsync everysec",
+            Kind::Ours(Some(AppendFsync::EverySec)),
+            1,
+        ),
+        (
+            "appendfsync always, 1 thread",
+            Kind::Ours(Some(AppendFsync::Always)),
+            1,
+        ),
         (
             "appendfsync always, 8 threads",
-            Some(AppendFsync::Always),
+            Kind::Ours(Some(AppendFsync::Always)),
+            8,
+        ),
+        ("kevy in memory", Kind::Kevy(None), 1),
+        ("kevy appendfsync no", Kind::Kevy(Some(KevyFsync::No)), 1),
+        (
+            "kevy appendfsync everysec",
+            Kind::Kevy(Some(KevyFsync::EverySec)),
+            1,
+        ),
+        (
+            "kevy appendfsync always, 1 thread",
+            Kind::Kevy(Some(KevyFsync::Always)),
+            1,
+        ),
+        (
+            "kevy appendfsync always, 8 threads",
+            Kind::Kevy(Some(KevyFsync::Always)),
             8,
         ),
     ];
@@ -81,12 +147,12 @@ fn main() {
     // named so (to profile one), and the in-memory one.
     let only = std::env::var("EMBEDIS_BENCH_ONLY").unwrap_or_default();
     for _round in 0..3 {
-        for (i, (name, log, threads)) in variants.iter().enumerate() {
+        for (i, (name, kind, threads)) in variants.iter().enumerate() {
             if i > 0 && !name.contains(only.as_str()) {
                 results[i].push(f64::NAN);
                 continue;
             }
-            let s = store(&dir, *log);
+            let s = target(&dir, *kind);
             results[i].push(sets_per_second(&s, *threads));
         }
     }
@@ -95,13 +161,18 @@ fn main() {
         v[v.len() / 2]
     };
     let base = median(&mut results[0].clone());
-    for (i, (name, _, _)) in variants.iter().enumerate() {
+    let kevy_base = median(&mut results[5].clone());
+    for (i, (name, kind, _)) in variants.iter().enumerate() {
         let m = median(&mut results[i]);
+        let (of, what) = match kind {
+            Kind::Ours(_) => (base, "our in-memory"),
+            Kind::Kevy(_) => (kevy_base, "kevy's in-memory"),
+        };
         println!(
-            "SET {name}: {:.0} writes/s, {:.2} us each, {:.2}x the in-memory time",
+            "SET {name}: {:.0} writes/s, {:.2} us each, {:.2}x {what} time",
             m,
             1e6 / m,
-            base / m
+            of / m
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
