@@ -598,6 +598,22 @@ impl Aof {
             }
             *busy = true;
         }
+        if !self.enabled() {
+            // As Redis's BGREWRITEAOF with `appendonly no`: a base of this instant,
+            // which the directory's manifest then names alone (older files retired).
+            let started = self.check_names().and_then(|()| {
+                self.lock()?;
+                *self.manifest.lock() = self.manifest_on_disk()?;
+                access.start_background_with(true, || Ok(()))
+            });
+            if started.is_ok() {
+                self.runs.start();
+            } else {
+                *self.rewriting.lock() = false;
+                self.unlock();
+            }
+            return started;
+        }
         let started = access.start_background_with(true, || {
             let mut m = self.manifest.lock().clone();
             let seq = m.incrs.last().map_or(1, |p| p.seq + 1);
@@ -647,14 +663,7 @@ impl Aof {
         }
         let started = self.lock().and_then(|()| {
             // The log already in the directory, if any: its files are retired at the end.
-            let path = self.manifest_path();
-            let manifest = match fs::read_to_string(&path) {
-                Ok(text) => Manifest::parse(&text)
-                    .map_err(|e| Error::Io(format!("reading {}: {e}", path.display())))?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
-                Err(e) => return Err(io_error(format!("reading {}", path.display()), e)),
-            };
-            *self.manifest.lock() = manifest;
+            *self.manifest.lock() = self.manifest_on_disk()?;
             access.start_background_with(true, || {
                 let path = self.temp_incr_path();
                 let file = File::options()
@@ -760,6 +769,17 @@ impl Aof {
         self.ended(self.write_rewrite(access))
     }
 
+    /// The manifest in the directory (an empty one if there is none).
+    fn manifest_on_disk(&self) -> Result<Manifest> {
+        let path = self.manifest_path();
+        match fs::read_to_string(&path) {
+            Ok(text) => Manifest::parse(&text)
+                .map_err(|e| Error::Io(format!("reading {}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
+            Err(e) => Err(io_error(format!("reading {}", path.display()), e)),
+        }
+    }
+
     /// The body of [`finish_rewrite`](Self::finish_rewrite).
     fn write_rewrite(&self, access: Access<'_>) -> Result<()> {
         let (_end, bytes) = self.base_of_instant(access);
@@ -769,12 +789,16 @@ impl Aof {
         let path = self.dir.join(&name);
         crate::persist::write_atomically(&self.dir, &path, &bytes)
             .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
-        // The incremental file opened at the instant stays; the ones before it, and the
-        // old base, are history.
-        let current = m.incrs.pop().expect("the rewrite's incremental file");
+        // The incremental file opened at the instant stays (a log that is off has
+        // none); the ones before it, and the old base, are history.
+        let current = if self.enabled() {
+            Some(m.incrs.pop().expect("the rewrite's incremental file"))
+        } else {
+            None
+        };
         m.history.extend(m.base.take());
         m.history.append(&mut m.incrs);
-        m.incrs.push(current);
+        m.incrs.extend(current);
         m.base = Some(Part { name, seq });
         self.persist_manifest(&m)?;
         // The new log is in place; retiring the old files is best effort (a manifest
@@ -806,6 +830,10 @@ struct EndRewrite<'a>(Access<'a>, &'a Aof);
 impl Drop for EndRewrite<'_> {
     fn drop(&mut self) {
         self.0.end_background();
+        // A rewrite with the log off held the directory for its own time only.
+        if !self.1.enabled() {
+            self.1.unlock();
+        }
         *self.1.rewriting.lock() = false;
     }
 }

@@ -198,11 +198,6 @@ impl Core {
     pub(crate) fn bgrewriteaof(
         self: &Arc<Core>,
     ) -> crate::Result<std::sync::mpsc::Receiver<crate::Result<()>>> {
-        if !self.aof.enabled() {
-            return Err(crate::Error::Io(
-                "the append-only log is off (appendonly no)".to_owned(),
-            ));
-        }
         self.aof.begin_rewrite(self.access())?;
         let core = Arc::clone(self);
         let finish = move || core.aof.finish_rewrite(core.access());

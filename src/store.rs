@@ -436,13 +436,16 @@ impl Store {
     /// files before it, which are deleted. A crash at any point leaves a log that loads.
     /// The store also rewrites on its own when the log has grown by
     /// [`auto_aof_rewrite_percentage`](StoreBuilder::auto_aof_rewrite_percentage).
+    /// With the log off, as Redis with `appendonly no`, it writes the base alone into
+    /// [`dir`](StoreBuilder::dir)/`appendonlydir` and a manifest naming only it: a log
+    /// that a store (or Redis) opened with the log on loads.
     ///
     /// # Errors
     ///
     /// [`Error::RewriteInProgress`](crate::Error::RewriteInProgress) if one is under
     /// way; [`Error::BackgroundSaveInProgress`](crate::Error::BackgroundSaveInProgress)
-    /// during a background save; [`Error::Io`](crate::Error::Io) if the log is off or a
-    /// file cannot be made.
+    /// during a background save; [`Error::Io`](crate::Error::Io) if a file cannot be
+    /// made (or, with the log off, another store holds the directory).
     ///
     /// # Examples
     ///

@@ -836,3 +836,58 @@ fn config_get_shows_the_log_settings_whether_it_is_on_or_not() {
         );
     }
 }
+
+#[test]
+fn bgrewriteaof_with_the_log_off_writes_a_base_that_redis_and_we_load() {
+    let dir = temp_dir("offline");
+    // A log in the directory from before: its files are retired by the rewrite.
+    drop(open(&dir).unwrap());
+    let store = Store::builder().dir(&dir).build();
+    let mut c = store.connection();
+    for w in workload() {
+        c.execute(&w);
+    }
+    // As Redis with `appendonly no`: the rewrite runs, and names only its base.
+    assert_eq!(
+        c.execute(&["BGREWRITEAOF"]),
+        Reply::Simple("Background append only file rewriting started".into())
+    );
+    while c
+        .execute(&["INFO", "persistence"])
+        .to_string()
+        .contains("aof_rewrite_in_progress:1")
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(
+        manifest(&dir),
+        ["file appendonly.aof.2.base.rdb seq 2 type b"]
+    );
+    assert!(!dir.join("appendonlydir/appendonly.aof.1.base.rdb").exists());
+    assert!(!dir.join("appendonlydir/appendonly.aof.1.incr.aof").exists());
+    let expected: Vec<_> = [0, 3, 4, 5]
+        .into_iter()
+        .map(|db| describe(&mut run_here(&mut c), db))
+        .collect();
+    // The directory is not held: a store with the log on opens it, and Redis too.
+    let again = open(&dir).unwrap();
+    let mut a = again.connection();
+    for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
+        assert_eq!(describe(&mut run_here(&mut a), db), expected[i], "db {db}");
+    }
+    drop(a);
+    drop(again);
+    let Some(mut redis) =
+        Redis::start_with(&["--dir", dir.to_str().unwrap(), "--appendonly", "yes"])
+    else {
+        return;
+    };
+    for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
+        assert_eq!(
+            describe(&mut |a| redis.cmd(a), db),
+            expected[i],
+            "db {db} in Redis"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

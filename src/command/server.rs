@@ -484,7 +484,7 @@ fn set_log_option(
             }
             None => Err(config_error(
                 "appendfsync",
-                "argument(s) must be one of the following: always, everysec, no",
+                "argument(s) must be one of the following: everysec, always, no",
             )),
         }
     } else if is(name, "auto-aof-rewrite-percentage") {
