@@ -12,9 +12,10 @@
 //! is loaded at start (without them the shell keeps its data in memory only);
 //! `--appendonly yes` keeps an append-only log in `D/appendonlydir` (loaded instead of
 //! the snapshot), with `--appendfsync always|everysec|no`, `--appenddirname`,
-//! `--appendfilename`, `--aof-load-truncated yes|no`, `--auto-aof-rewrite-percentage P`
-//! and `--auto-aof-rewrite-min-size BYTES`; `--save "<seconds> <changes> …"` sets
-//! snapshot rules, `--rdbcompression` and `--rdbchecksum` take `yes|no`.
+//! `--appendfilename`, `--aof-load-truncated yes|no`, `--aof-use-rdb-preamble yes|no`,
+//! `--auto-aof-rewrite-percentage P` and `--auto-aof-rewrite-min-size BYTES`;
+//! `--save "<seconds> <changes> …"` sets snapshot rules, `--rdbcompression` and
+//! `--rdbchecksum` take `yes|no`.
 //!
 //! Arguments are split as redis-cli splits them: white space separates them,
 //! `"…"` quotes with escapes (`\n`, `\t`, `\"`, `\xhh`, …), `'…'` quotes literally
@@ -44,6 +45,7 @@ fn open_store() -> Result<Store, String> {
             "--appenddirname" => builder.appenddirname(value),
             "--appendfilename" => builder.appendfilename(value),
             "--aof-load-truncated" => builder.aof_load_truncated(yes_no(&name, &value)?),
+            "--aof-use-rdb-preamble" => builder.aof_use_rdb_preamble(yes_no(&name, &value)?),
             "--auto-aof-rewrite-percentage" => {
                 builder.auto_aof_rewrite_percentage(number(&name, &value)?)
             }
@@ -69,6 +71,7 @@ fn open_store() -> Result<Store, String> {
                     "unknown option {name} (known: --dir, --dbfilename, --save, \
                      --rdbcompression, --rdbchecksum, --appendonly, --appendfsync, \
                      --appenddirname, --appendfilename, --aof-load-truncated, \
+                     --aof-use-rdb-preamble, \
                      --auto-aof-rewrite-percentage, --auto-aof-rewrite-min-size)"
                 ));
             }

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::keyspace::Access;
 use crate::keyspace::feed::{AppendFsync, Sink};
+use crate::keyspace::{Access, Form};
 use crate::{Error, Result};
 
 /// How the log is configured (Redis's names).
@@ -38,6 +38,8 @@ pub(crate) struct AofConfig {
     pub(crate) fsync: AppendFsync,
     /// `aof-load-truncated`.
     pub(crate) load_truncated: bool,
+    /// `aof-use-rdb-preamble`.
+    pub(crate) use_rdb_preamble: bool,
     /// `auto-aof-rewrite-percentage` (0: never) and `auto-aof-rewrite-min-size`.
     pub(crate) auto_rewrite_percentage: u64,
     pub(crate) auto_rewrite_min_size: u64,
@@ -52,6 +54,7 @@ impl Default for AofConfig {
             filename: "appendonly.aof".to_owned(),
             fsync: AppendFsync::EverySec,
             load_truncated: true,
+            use_rdb_preamble: true,
             auto_rewrite_percentage: 100,
             auto_rewrite_min_size: 64 << 20,
             appendonly: false,
@@ -224,6 +227,10 @@ pub(crate) struct Aof {
     truncated: AtomicBool,
     /// `aof-load-truncated`, changeable at run time (it applies at the next open).
     load_truncated: AtomicBool,
+    /// `aof-use-rdb-preamble`: bases are RDB files (else commands); and the form of
+    /// the base being written.
+    preamble: AtomicBool,
+    base_form: Mutex<Form>,
     /// Rewrites started, and how they went.
     pub(crate) runs: crate::persist::Runs,
     /// An automatic rewrite asked for and not over yet; after a failed one, none
@@ -263,6 +270,8 @@ impl Aof {
             enabled: AtomicBool::new(false),
             truncated: AtomicBool::new(false),
             load_truncated: AtomicBool::new(config.load_truncated),
+            preamble: AtomicBool::new(config.use_rdb_preamble),
+            base_form: Mutex::new(Form::Rdb),
             runs: crate::persist::Runs::default(),
             auto: AutoRewrite::default(),
             config,
@@ -277,6 +286,41 @@ impl Aof {
             ));
         }
         Ok(())
+    }
+
+    /// `aof-use-rdb-preamble` now.
+    pub(crate) fn use_rdb_preamble(&self) -> bool {
+        self.preamble.load(Ordering::Relaxed)
+    }
+
+    /// `CONFIG SET aof-use-rdb-preamble`: the form of the bases made from now on.
+    pub(crate) fn set_use_rdb_preamble(&self, on: bool) {
+        self.preamble.store(on, Ordering::Relaxed);
+    }
+
+    /// The form bases are made in now.
+    fn form(&self) -> Form {
+        if self.use_rdb_preamble() {
+            Form::Rdb
+        } else {
+            Form::Commands
+        }
+    }
+
+    /// Notes the form of the base a rewrite starting now makes, and returns it.
+    fn base_form(&self) -> Form {
+        let form = self.form();
+        *self.base_form.lock() = form;
+        form
+    }
+
+    /// A base's name (Redis's: `.base.rdb` for an RDB file, `.base.aof` for commands).
+    fn base_name(&self, seq: u64, form: Form) -> String {
+        let suffix = match form {
+            Form::Rdb => "rdb",
+            Form::Commands => "aof",
+        };
+        format!("{}.{seq}.base.{suffix}", self.config.filename)
     }
 
     /// `aof-load-truncated` now.
@@ -461,8 +505,9 @@ impl Aof {
         let mut m = self.manifest.lock().clone();
         if m.base.is_none() && m.incrs.is_empty() {
             let seq = 1;
-            let name = format!("{}.{seq}.base.rdb", self.config.filename);
-            let bytes = access.snapshot(access.now() / 1000)?;
+            let form = self.form();
+            let name = self.base_name(seq, form);
+            let bytes = access.snapshot_as(access.now() / 1000, form)?;
             let path = self.dir.join(&name);
             crate::persist::write_atomically(&self.dir, &path, &bytes)
                 .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
@@ -604,7 +649,7 @@ impl Aof {
             let started = self.check_names().and_then(|()| {
                 self.lock()?;
                 *self.manifest.lock() = self.manifest_on_disk()?;
-                access.start_background_with(true, || Ok(()))
+                access.start_background_with(true, self.base_form(), || Ok(()))
             });
             if started.is_ok() {
                 self.runs.start();
@@ -614,7 +659,7 @@ impl Aof {
             }
             return started;
         }
-        let started = access.start_background_with(true, || {
+        let started = access.start_background_with(true, self.base_form(), || {
             let mut m = self.manifest.lock().clone();
             let seq = m.incrs.last().map_or(1, |p| p.seq + 1);
             let name = format!("{}.{seq}.incr.aof", self.config.filename);
@@ -664,7 +709,7 @@ impl Aof {
         let started = self.lock().and_then(|()| {
             // The log already in the directory, if any: its files are retired at the end.
             *self.manifest.lock() = self.manifest_on_disk()?;
-            access.start_background_with(true, || {
+            access.start_background_with(true, self.base_form(), || {
                 let path = self.temp_incr_path();
                 let file = File::options()
                     .append(true)
@@ -727,7 +772,7 @@ impl Aof {
         let mut m = self.manifest.lock().clone();
         let base_seq = m.base.as_ref().map_or(1, |b| b.seq + 1);
         let incr_seq = m.incrs.last().map_or(1, |p| p.seq + 1);
-        let base = format!("{}.{base_seq}.base.rdb", self.config.filename);
+        let base = self.base_name(base_seq, *self.base_form.lock());
         let incr = format!("{}.{incr_seq}.incr.aof", self.config.filename);
         let path = self.dir.join(&base);
         crate::persist::write_atomically(&self.dir, &path, &bytes)
@@ -785,7 +830,7 @@ impl Aof {
         let (_end, bytes) = self.base_of_instant(access);
         let mut m = self.manifest.lock().clone();
         let seq = m.base.as_ref().map_or(1, |b| b.seq + 1);
-        let name = format!("{}.{seq}.base.rdb", self.config.filename);
+        let name = self.base_name(seq, *self.base_form.lock());
         let path = self.dir.join(&name);
         crate::persist::write_atomically(&self.dir, &path, &bytes)
             .map_err(|e| io_error(format!("writing {}", path.display()), e))?;

@@ -62,6 +62,7 @@ pub(crate) use entry::EntryMut;
 pub(crate) use feed::Rec;
 pub(crate) use log::Rollback;
 pub(crate) use many::{Many, ManyRead};
+pub(crate) use snapshot::Form;
 pub(crate) use txn::{Locked, Whole};
 pub(crate) use watch::Watches;
 

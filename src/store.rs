@@ -1472,6 +1472,35 @@ impl StoreBuilder {
         self
     }
 
+    /// Whether the log's base (made when the log starts and by each rewrite) is an RDB
+    /// file, `appendonly.aof.<n>.base.rdb` (Redis's `aof-use-rdb-preamble`; default
+    /// `true`), or the commands that rebuild the store, `….base.aof`: larger and slower
+    /// to load, but text. Redis loads either.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("embedis-doc-preamble-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let store = embedis::Store::builder()
+    ///     .dir(&dir)
+    ///     .appendonly(true)
+    ///     .aof_use_rdb_preamble(false)
+    ///     .open()?;
+    /// store.strings().set("k", "v")?;
+    /// assert!(dir.join("appendonlydir/appendonly.aof.1.base.aof").exists());
+    /// drop(store);
+    /// let again = embedis::Store::builder().dir(&dir).appendonly(true).open()?;
+    /// assert_eq!(again.strings().get("k")?.unwrap(), "v");
+    /// # drop(again);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn aof_use_rdb_preamble(mut self, on: bool) -> Self {
+        self.aof.use_rdb_preamble = on;
+        self
+    }
+
     /// Whether a log whose last command is torn (a crash mid-write) is cut there and
     /// loaded (Redis's `aof-load-truncated`; default `true`), rather than refused.
     ///

@@ -891,3 +891,71 @@ fn bgrewriteaof_with_the_log_off_writes_a_base_that_redis_and_we_load() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_base_of_commands_loads_here_and_in_redis() {
+    let dir = temp_dir("commands-base");
+    let store = Store::builder()
+        .dir(&dir)
+        .appendonly(true)
+        .aof_use_rdb_preamble(false)
+        .open()
+        .unwrap();
+    let mut c = store.connection();
+    for w in workload() {
+        c.execute(&w);
+    }
+    // Collections past one command's 64 elements.
+    for i in 0..150 {
+        let i = i.to_string();
+        c.execute(&["RPUSH", "long-list", &i]);
+        c.execute(&["SADD", "long-set", &format!("m{i}")]);
+        c.execute(&["ZADD", "long-zset", &format!("{i}.5"), &i]);
+        c.execute(&["HSET", "long-hash", &i, &i]);
+    }
+    c.execute(&["SET", "volatile", "v", "EX", "1000"]);
+    assert_eq!(
+        c.execute(&["CONFIG", "GET", "aof-use-rdb-preamble"]),
+        Reply::Array(vec![Reply::from("aof-use-rdb-preamble"), Reply::from("no")])
+    );
+    store.bgrewriteaof().unwrap().wait().unwrap();
+    let base = dir.join("appendonlydir/appendonly.aof.2.base.aof");
+    let text = std::fs::read(&base).unwrap();
+    assert!(
+        text.starts_with(b"*2\r\n$6\r\nSELECT\r\n"),
+        "{:?}",
+        &text[..20]
+    );
+    assert_eq!(
+        manifest(&dir)[0],
+        "file appendonly.aof.2.base.aof seq 2 type b"
+    );
+    c.execute(&["SET", "after", "rewrite"]);
+    let dbs = [0, 3, 4, 5];
+    let expected: Vec<_> = dbs
+        .into_iter()
+        .map(|db| describe(&mut run_here(&mut c), db))
+        .collect();
+    drop(c);
+    drop(store);
+    let again = open(&dir).unwrap();
+    let mut a = again.connection();
+    for (i, db) in dbs.into_iter().enumerate() {
+        assert_eq!(describe(&mut run_here(&mut a), db), expected[i], "db {db}");
+    }
+    drop(a);
+    drop(again);
+    let Some(mut redis) =
+        Redis::start_with(&["--dir", dir.to_str().unwrap(), "--appendonly", "yes"])
+    else {
+        return;
+    };
+    for (i, db) in dbs.into_iter().enumerate() {
+        assert_eq!(
+            describe(&mut |a| redis.cmd(a), db),
+            expected[i],
+            "db {db} in Redis"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

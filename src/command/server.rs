@@ -420,7 +420,7 @@ fn persistence_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
     let fsync = c.store.keyspace().feed().policy();
     vec![
         ("aof-load-truncated", yes_no(core.aof.load_truncated())),
-        ("aof-use-rdb-preamble", yes_no(true)),
+        ("aof-use-rdb-preamble", yes_no(core.aof.use_rdb_preamble())),
         ("appenddirname", config.dirname.clone()),
         ("appendfilename", config.filename.clone()),
         ("appendfsync", fsync.as_str().to_owned()),
@@ -539,6 +539,8 @@ fn set_log_option(
         })
     } else if is(name, "rdbcompression") {
         bool_value("rdbcompression", value).map(|on| c.store.keyspace().set_rdb_compression(on))
+    } else if is(name, "aof-use-rdb-preamble") {
+        bool_value("aof-use-rdb-preamble", value).map(|on| aof.set_use_rdb_preamble(on))
     } else if is(name, "aof-load-truncated") {
         bool_value("aof-load-truncated", value).map(|on| aof.set_load_truncated(on))
     } else if is(name, "appendonly") {

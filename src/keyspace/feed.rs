@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use parking_lot::Mutex;
 
 use crate::number::IntBuf;
+use crate::value::ValueRef;
 use crate::{Error, Result};
 
 /// When the append-only log is synced to disk (Redis's `appendfsync`).
@@ -140,7 +141,85 @@ fn command(out: &mut Vec<u8>, args: &[&[u8]]) {
     }
 }
 
-fn select(out: &mut Vec<u8>, db: usize) {
+/// Elements per command in a base of commands (Redis's `AOF_REWRITE_ITEMS_PER_CMD`).
+const ITEMS_PER_COMMAND: usize = 64;
+
+/// Commands of one name and key over many items (each `width` arguments), at most
+/// [`ITEMS_PER_COMMAND`] items to a command, as Redis's rewrite batches them.
+struct Batches<'o> {
+    out: &'o mut Vec<u8>,
+    name: &'static [u8],
+    key: &'o [u8],
+    width: usize,
+    /// Items not written yet, and those the current command still takes.
+    left: usize,
+    in_command: usize,
+}
+
+impl Batches<'_> {
+    fn item(&mut self, args: &[&[u8]]) {
+        if self.in_command == 0 {
+            self.in_command = self.left.min(ITEMS_PER_COMMAND);
+            self.out.push(b'*');
+            decimal(self.out, (2 + self.in_command * self.width) as u64);
+            self.out.extend_from_slice(b"\r\n");
+            bulk(self.out, self.name);
+            bulk(self.out, self.key);
+        }
+        for a in args {
+            bulk(self.out, a);
+        }
+        self.in_command -= 1;
+        self.left -= 1;
+    }
+}
+
+/// Appends the commands that make `key` hold `value` until `expires_at`, as Redis's
+/// rewrite writes a key into a base of commands (`aof-use-rdb-preamble no`): `SET`,
+/// `RPUSH`, `SADD`, `ZADD` or `HMSET` (64 elements to a command), then `PEXPIREAT`.
+pub(crate) fn rebuild(out: &mut Vec<u8>, key: &[u8], value: ValueRef<'_>, expires_at: Option<u64>) {
+    let batches = |out, name, width, left| Batches {
+        out,
+        name,
+        key,
+        width,
+        left,
+        in_command: 0,
+    };
+    match value {
+        ValueRef::Str(s) => command(out, &[b"SET", key, s.bytes()]),
+        ValueRef::List(list) => {
+            let mut b = batches(&mut *out, b"RPUSH", 1, list.len());
+            for e in list.iter() {
+                e.with_bytes(|e| b.item(&[e]));
+            }
+        }
+        ValueRef::Set(set) => {
+            let mut b = batches(&mut *out, b"SADD", 1, set.len());
+            for m in set.members() {
+                m.with_bytes(|m| b.item(&[m]));
+            }
+        }
+        ValueRef::ZSet(z) => {
+            let mut b = batches(&mut *out, b"ZADD", 2, z.len());
+            z.for_each(|m, score| b.item(&[crate::number::format_double(score).as_bytes(), m]));
+        }
+        ValueRef::Hash(h) => {
+            let mut b = batches(&mut *out, b"HMSET", 2, h.len());
+            for (f, v) in h.pairs() {
+                f.with_bytes(|f| v.with_bytes(|v| b.item(&[f, v])));
+            }
+        }
+    }
+    if let Some(at) = expires_at {
+        let mut n = Vec::with_capacity(20);
+        decimal(&mut n, at);
+        command(out, &[b"PEXPIREAT", key, &n]);
+    }
+}
+
+/// Appends `SELECT db`.
+pub(crate) fn select(out: &mut Vec<u8>, db: usize) {
     let mut n = Vec::new();
     decimal(&mut n, db as u64);
     command(out, &[b"SELECT", &n]);

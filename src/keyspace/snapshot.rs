@@ -30,6 +30,16 @@ use crate::{Error, Result};
 /// fraction of a millisecond's work.
 const CHUNK: usize = 1024;
 
+/// What a snapshot is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Form {
+    /// An RDB file.
+    #[default]
+    Rdb,
+    /// Commands that rebuild the store (a log's base with `aof-use-rdb-preamble no`).
+    Commands,
+}
+
 /// One shard's part of a snapshot.
 #[derive(Debug, Default)]
 pub(crate) struct Part {
@@ -51,12 +61,14 @@ pub(crate) struct ShardCopy {
     left: usize,
     next: usize,
     part: Part,
+    form: Form,
 }
 
 impl ShardCopy {
-    fn new(base: usize) -> ShardCopy {
+    fn new(base: usize, form: Form) -> ShardCopy {
         let chunks = base.div_ceil(CHUNK);
         ShardCopy {
+            form,
             base,
             done: vec![false; chunks],
             left: chunks,
@@ -89,6 +101,7 @@ pub(crate) struct Pending {
     /// Taken for the append-only log (a rewrite's base), not for `dump.rdb`: a `SAVE`
     /// may run beside it.
     for_log: bool,
+    form: Form,
 }
 
 impl Keyspace {
@@ -103,8 +116,8 @@ impl Keyspace {
     }
 
     /// Copies `table` (shard `s`) as it is, for the snapshot of instant `now`.
-    pub(crate) fn copy_part(&self, table: &Table, now: u64) -> Part {
-        let mut copy = ShardCopy::new(table.bucket_count());
+    pub(crate) fn copy_part(&self, table: &Table, now: u64, form: Form) -> Part {
+        let mut copy = ShardCopy::new(table.bucket_count(), form);
         while let Some(c) = copy.next_owed() {
             self.copy_chunk(table, &mut copy, c, now);
         }
@@ -114,6 +127,7 @@ impl Keyspace {
     /// Copies chunk `c` of `table` into `copy`, for the snapshot of instant `now`.
     fn copy_chunk(&self, table: &Table, copy: &mut ShardCopy, c: usize, now: u64) {
         let mut out = file::Writer::continuing(Vec::new(), self.rdb_compression());
+        let mut commands = Vec::new();
         // Readers stamp accesses under their read locks: a stamp may be later than
         // the instant, so access history is measured against the time of the copy.
         let stamps_now = self.coarse_now().max(now);
@@ -122,15 +136,30 @@ impl Keyspace {
             // The bucket at the instant, and those it has split into since.
             for b in (first..buckets).step_by(copy.base) {
                 for entry in table.chain(b).filter(|e| e.is_live_at(now)) {
-                    let history = self.memory.history(entry, stamps_now);
                     let expires_at = entry.expires_at();
-                    out.entry(entry.key(), entry.value(), expires_at, history);
+                    match copy.form {
+                        Form::Rdb => {
+                            let history = self.memory.history(entry, stamps_now);
+                            out.entry(entry.key(), entry.value(), expires_at, history);
+                        }
+                        Form::Commands => {
+                            super::feed::rebuild(
+                                &mut commands,
+                                entry.key(),
+                                entry.value(),
+                                expires_at,
+                            );
+                        }
+                    }
                     copy.part.keys += 1;
                     copy.part.volatile += usize::from(expires_at.is_some());
                 }
             }
         }
-        copy.part.chunks.push(out.into_bytes());
+        copy.part.chunks.push(match copy.form {
+            Form::Rdb => out.into_bytes(),
+            Form::Commands => commands,
+        });
         copy.done[c] = true;
         copy.left -= 1;
     }
@@ -205,7 +234,22 @@ impl Keyspace {
     }
 
     /// The file made of the parts, one per shard in order.
-    fn assemble(&self, parts: &[Part], ctime: u64) -> Vec<u8> {
+    fn assemble(&self, parts: &[Part], ctime: u64, form: Form) -> Vec<u8> {
+        if form == Form::Commands {
+            // As Redis's rewrite: each database's keys after a `SELECT` of it.
+            let mut out = Vec::new();
+            for db in 0..self.databases() {
+                let shards = &parts[self.db_shards(db)];
+                if shards.iter().all(|p| p.keys == 0) {
+                    continue;
+                }
+                super::feed::select(&mut out, db);
+                for chunk in shards.iter().flat_map(|p| &p.chunks) {
+                    out.extend_from_slice(chunk);
+                }
+            }
+            return out;
+        }
         let mut out = file::Writer::new(ctime, self.memory.used(), self.rdb_compression());
         for db in 0..self.databases() {
             let shards = &parts[self.db_shards(db)];
@@ -229,6 +273,11 @@ impl Access<'_> {
     /// (`SAVE`), copied while every shard is read-locked; `ctime` is the time the file
     /// claims, in seconds since the epoch.
     pub(crate) fn snapshot(self, ctime: u64) -> Result<Vec<u8>> {
+        self.snapshot_as(ctime, Form::Rdb)
+    }
+
+    /// [`snapshot`](Self::snapshot), written as `form` says.
+    pub(crate) fn snapshot_as(self, ctime: u64, form: Form) -> Result<Vec<u8>> {
         let ks = self.keyspace();
         let now = ks.now();
         // Checked under every read lock: a background snapshot's state changes only
@@ -239,25 +288,27 @@ impl Access<'_> {
             }
             Ok(tables
                 .iter()
-                .map(|t| ks.copy_part(t, now))
+                .map(|t| ks.copy_part(t, now, form))
                 .collect::<Vec<_>>())
         })??;
-        Ok(ks.assemble(&parts, ctime))
+        Ok(ks.assemble(&parts, ctime, form))
     }
 
     /// Starts a background snapshot (`BGSAVE`): marks every shard owed at one instant
     /// and returns; [`finish_background`](Self::finish_background), on another thread,
     /// copies the shards no writer has copied yet and makes the file.
     pub(crate) fn start_background(self) -> Result<()> {
-        self.start_background_with(false, || Ok(()))
+        self.start_background_with(false, Form::Rdb, || Ok(()))
     }
 
     /// [`start_background`](Self::start_background), calling `at_instant` while every
     /// shard is write-locked, at the snapshot's instant (a log rewrite switches to a new
-    /// incremental file there); if it fails, nothing starts.
+    /// incremental file there); if it fails, nothing starts. The snapshot is written
+    /// as `form` says.
     pub(crate) fn start_background_with(
         self,
         for_log: bool,
+        form: Form,
         at_instant: impl FnOnce() -> Result<()>,
     ) -> Result<()> {
         let ks = self.keyspace();
@@ -276,13 +327,14 @@ impl Access<'_> {
         at_instant()?;
         let parts: Vec<_> = guards
             .iter()
-            .map(|t| Mutex::new(ShardCopy::new(t.bucket_count())))
+            .map(|t| Mutex::new(ShardCopy::new(t.bucket_count(), form)))
             .collect();
         for (shard, copy) in ks.shards.iter().zip(&parts) {
             shard.owed.store(copy.lock().left > 0, Ordering::Release);
         }
         *background = Some(Arc::new(Pending {
             for_log,
+            form,
             now: ks.now(),
             parts,
         }));
@@ -310,13 +362,23 @@ impl Access<'_> {
         let ks = self.keyspace();
         ks.prepay(0..ks.shards.len());
         let pending = ks.background.lock().clone();
-        let parts = pending.map_or_else(Vec::new, |p| {
-            p.parts
-                .iter()
-                .map(|m| std::mem::take(&mut m.lock().part))
-                .collect()
-        });
-        ks.assemble(&parts, ctime)
+        let (parts, form) = pending.map_or_else(
+            || {
+                (
+                    (0..ks.shards.len()).map(|_| Part::default()).collect(),
+                    Form::Rdb,
+                )
+            },
+            |p| {
+                let parts = p
+                    .parts
+                    .iter()
+                    .map(|m| std::mem::take(&mut m.lock().part))
+                    .collect::<Vec<_>>();
+                (parts, p.form)
+            },
+        );
+        ks.assemble(&parts, ctime, form)
     }
 
     /// Ends the background snapshot, whether or not its file was made (a failed or
