@@ -11,7 +11,11 @@
 //! store loads what Redis wrote. Opening loads the base, then each incremental file in
 //! order; a torn last command of the last file is cut off (with `aof-load-truncated`, the
 //! default), anything else malformed refuses to open with an error naming the file and
-//! the offset. The records themselves come from the keyspace's feed
+//! the offset. Each batch of commands written to an incremental file is followed by a
+//! line `#C:<length>:<CRC-64>`, which Redis skips as it skips its own `#` annotations:
+//! a flipped bit in a batch is refused as damage, and a cut is taken for a torn write
+//! only if no whole batch follows it. The base is an RDB file, or commands with
+//! `aof-use-rdb-preamble no`. The records themselves come from the keyspace's feed
 //! (`keyspace/feed.rs`); this module names, opens, reads and syncs the files.
 
 use std::fs::{self, File};
@@ -175,9 +179,12 @@ impl Sink for AppendFile {
         // A write that fails part way is cut back (as Redis does): the bytes are kept
         // for the next attempt, which must not follow half of them.
         let before = self.0.metadata()?.len();
-        self.0.write_all(bytes).inspect_err(|_| {
-            let _ = self.0.set_len(before);
-        })
+        self.0
+            .write_all(bytes)
+            .and_then(|()| self.0.write_all(&checksum_line(bytes)))
+            .inspect_err(|_| {
+                let _ = self.0.set_len(before);
+            })
     }
 
     fn sync(&mut self) -> std::io::Result<()> {
@@ -440,6 +447,7 @@ impl Aof {
                     valid: from + valid,
                 },
                 Stop::Format { at } => Stop::Format { at: from + at },
+                Stop::Checksum { at } => Stop::Checksum { at: from + at },
                 Stop::Command { at, error } => Stop::Command {
                     at: from + at,
                     error,
@@ -477,6 +485,12 @@ impl Aof {
                 Err(Stop::Format { at }) => {
                     return Err(Error::Io(format!(
                         "loading {}: bad file format at byte {at}",
+                        path.display()
+                    )));
+                }
+                Err(Stop::Checksum { at }) => {
+                    return Err(Error::Io(format!(
+                        "loading {}: a wrong checksum for the commands before byte {at}",
                         path.display()
                     )));
                 }
@@ -883,6 +897,43 @@ impl Drop for EndRewrite<'_> {
     }
 }
 
+/// The annotation that follows each batch of commands written to an incremental file:
+/// `#C:<length>:<CRC-64 in hex>`, the checksum of the `length` bytes before it. Redis
+/// skips lines that start with `#` (its own timestamp annotations are such lines), so
+/// a log stays Redis's; here a batch whose bytes no longer match is damage, refused
+/// with its offset, as a flipped bit in a snapshot is.
+fn checksum_line(batch: &[u8]) -> Vec<u8> {
+    format!(
+        "#C:{}:{:016x}\r\n",
+        batch.len(),
+        crate::rdb::crc64::crc64(0, batch)
+    )
+    .into_bytes()
+}
+
+/// Checks the checksum annotation `line` (without its line end), found at `at` after
+/// the bytes from `floor` on: `Ok` if it is not one of ours or the bytes match it.
+fn verify_checksum(
+    bytes: &[u8],
+    floor: usize,
+    at: usize,
+    line: &[u8],
+) -> std::result::Result<(), Stop> {
+    if !line.starts_with(b"#C:") {
+        return Ok(());
+    }
+    let bad = Stop::Checksum { at };
+    let len = checksum_length(line).ok_or(Stop::Checksum { at })?;
+    let crc = std::str::from_utf8(&line[line.len() - 16..])
+        .ok()
+        .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+        .ok_or(Stop::Checksum { at })?;
+    if len > at - floor || crate::rdb::crc64::crc64(0, &bytes[at - len..at]) != crc {
+        return Err(bad);
+    }
+    Ok(())
+}
+
 /// Why reading a file of commands stopped early.
 #[derive(Debug, PartialEq, Eq)]
 enum Stop {
@@ -891,6 +942,8 @@ enum Stop {
     Short { valid: usize },
     /// Not RESP at byte `at`.
     Format { at: usize },
+    /// The checksum annotation at byte `at` does not match the bytes before it.
+    Checksum { at: usize },
     /// The interpreter refused the command at byte `at`.
     Command { at: usize, error: String },
 }
@@ -922,12 +975,66 @@ fn replay(
     bytes: &[u8],
     run: &mut dyn FnMut(&[Vec<u8>]) -> Result<()>,
 ) -> std::result::Result<(), Stop> {
+    match replay_from_start(bytes, run) {
+        // A torn write is only ever the last batch: a whole, checked batch after the
+        // cut proves the file went on, and the cut is damage.
+        Err(Stop::Short { valid }) if whole_batch_after(bytes, valid) => {
+            Err(Stop::Format { at: valid })
+        }
+        other => other,
+    }
+}
+
+/// Whether a whole batch was written past `from`: a checksum annotation after it
+/// that covers `from` (the batch holding the cut was written to its end) or that
+/// matches its bytes (a later batch).
+fn whole_batch_after(bytes: &[u8], from: usize) -> bool {
+    let mut at = from;
+    while let Some(i) = bytes[at..].windows(4).position(|w| w == b"\n#C:") {
+        let line_start = at + i + 1;
+        let Some(end) = bytes[line_start..].iter().position(|&b| b == b'\n') else {
+            return false;
+        };
+        let line = &bytes[line_start..line_start + end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let covers =
+            checksum_length(line).is_some_and(|len| len <= line_start && line_start - len <= from);
+        if covers || verify_checksum(bytes, 0, line_start, line).is_ok() {
+            return true;
+        }
+        at = line_start;
+    }
+    false
+}
+
+/// The length a well-formed checksum annotation (`#C:<length>:<16 hex digits>`) covers.
+fn checksum_length(line: &[u8]) -> Option<usize> {
+    let rest = line.strip_prefix(b"#C:")?;
+    let text = std::str::from_utf8(rest).ok()?;
+    let (len, crc) = text.split_once(':')?;
+    (crc.len() == 16 && crc.bytes().all(|b| b.is_ascii_hexdigit())).then_some(())?;
+    len.parse().ok()
+}
+
+/// [`replay`], before its check of what follows a torn end.
+fn replay_from_start(
+    bytes: &[u8],
+    run: &mut dyn FnMut(&[Vec<u8>]) -> Result<()>,
+) -> std::result::Result<(), Stop> {
     let mut at = 0;
+    // Where the bytes a checksum annotation may cover begin (after the last one).
+    let mut floor = 0;
     let mut valid_before_multi = None;
     while at < bytes.len() {
         if bytes[at] == b'#' {
             match bytes[at..].iter().position(|&b| b == b'\n') {
                 Some(end) => {
+                    let line = &bytes[at..at + end];
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    if line.starts_with(b"#C:") {
+                        verify_checksum(bytes, floor, at, line)?;
+                        floor = at + end + 1;
+                    }
                     at += end + 1;
                     continue;
                 }

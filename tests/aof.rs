@@ -239,9 +239,12 @@ fn a_torn_tail_is_cut_off_and_damage_elsewhere_is_refused() {
     let multi = text
         .find("*1\r\n$5\r\nMULTI")
         .expect("the transaction is one unit");
+    let exec_end = text.find("EXEC\r\n").expect("its end") + 6;
+    // Each batch written is followed by its checksum annotation, which Redis skips.
+    assert!(text[exec_end..].starts_with("#C:"), "{text}");
     // Cut anywhere inside the transaction: it is dropped whole, the rest loads, and the
     // file is cut back to the end of what loaded.
-    for cut in multi + 1..whole.len() {
+    for cut in multi + 1..exec_end {
         std::fs::write(&path, &whole[..cut]).unwrap();
         let refused = Store::builder()
             .dir(&dir)
@@ -262,6 +265,23 @@ fn a_torn_tail_is_cut_off_and_damage_elsewhere_is_refused() {
         assert_eq!(
             std::fs::read(&path).unwrap(),
             &whole[..multi],
+            "cut at {cut}"
+        );
+    }
+    // Cut inside the last checksum annotation: the commands all load, the torn line goes.
+    for cut in exec_end..whole.len() {
+        std::fs::write(&path, &whole[..cut]).unwrap();
+        let store = open(&dir).unwrap();
+        assert_eq!(
+            store.keys().exists(["first", "x", "y"]).unwrap(),
+            3,
+            "cut at {cut}"
+        );
+        drop(store);
+        assert!(
+            std::fs::read(&path)
+                .unwrap()
+                .starts_with(&whole[..exec_end]),
             "cut at {cut}"
         );
     }
@@ -957,5 +977,53 @@ fn a_base_of_commands_loads_here_and_in_redis() {
             "db {db} in Redis"
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_flipped_bit_anywhere_in_the_log_is_refused_or_harmless() {
+    let dir = temp_dir("flips");
+    let store = open(&dir).unwrap();
+    // Under `always` each write is a batch of its own, with its checksum annotation.
+    for i in 0..12 {
+        store
+            .strings()
+            .set(format!("k{i}"), format!("value number {i}"))
+            .unwrap();
+    }
+    drop(store);
+    let path = last_incr(&dir);
+    let whole = std::fs::read(&path).unwrap();
+    let check = |store: &Store, at: usize| {
+        for i in 0..12 {
+            assert_eq!(
+                store.strings().get(format!("k{i}")).unwrap().unwrap(),
+                format!("value number {i}").as_str(),
+                "flip at {at}: k{i}"
+            );
+        }
+    };
+    let mut refused = 0;
+    for at in 0..whole.len() {
+        for bit in [0x01, 0x10, 0x80] {
+            let mut bad = whole.clone();
+            bad[at] ^= bit;
+            std::fs::write(&path, &bad).unwrap();
+            // Never a silent loss: refused (naming the file), or every write is there
+            // (a flip in the last line end only cuts that annotation off).
+            match open(&dir) {
+                Err(e) => {
+                    assert!(e.to_string().contains("incr.aof"), "{e}");
+                    refused += 1;
+                }
+                Ok(store) => check(&store, at),
+            }
+        }
+    }
+    assert!(
+        refused > whole.len() * 2,
+        "{refused} of {} flips refused",
+        whole.len() * 3
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
