@@ -1038,7 +1038,12 @@ fn replay_from_start(
                     at += end + 1;
                     continue;
                 }
-                None => return Err(Stop::Short { valid: at }),
+                // (A torn line inside an open transaction: the cut is before it.)
+                None => {
+                    return Err(Stop::Short {
+                        valid: valid_before_multi.unwrap_or(at),
+                    });
+                }
             }
         }
         let start = at;
@@ -1212,6 +1217,8 @@ mod tests {
             &b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"[..],
             b"*1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\na\r\n*1\r\n$4\r\nEXEC\r\n",
             b"#TS:1700000000\r\n*1\r\n$4\r\nPING\r\n",
+            // A torn annotation inside an open MULTI: the cut is before the MULTI.
+            b"*1\r\n$5\r\nMULTI\r\n#T*\r1*P\n#\rK*3\r:",
             // A MULTI inside an open one: the cut stays before the outer.
             b"*1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\na\r\n*1\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\n",
             b"file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n",
