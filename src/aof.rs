@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::keyspace::feed::{AppendFsync, Sink};
+use crate::keyspace::feed::{AppendFsync, Sink, WriteFailed};
 use crate::keyspace::{Access, Form};
 use crate::{Error, Result};
 
@@ -172,27 +172,77 @@ impl Manifest {
 }
 
 /// The open incremental file.
-struct AppendFile(File);
+struct AppendFile {
+    file: File,
+    path: PathBuf,
+}
+
+impl AppendFile {
+    fn sink(file: File, path: PathBuf) -> Box<dyn Sink> {
+        Box::new(AppendFile { file, path })
+    }
+}
 
 impl Sink for AppendFile {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        // A write that fails part way is cut back (as Redis does): the bytes are kept
-        // for the next attempt, which must not follow half of them.
-        let before = self.0.metadata()?.len();
-        self.0
-            .write_all(bytes)
-            .and_then(|()| self.0.write_all(&checksum_line(bytes)))
-            .inspect_err(|_| {
-                let _ = self.0.set_len(before);
-            })
+    fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), WriteFailed> {
+        let failed = |error, kept| WriteFailed { error, kept };
+        let before = self.file.metadata().map_err(|e| failed(e, 0))?.len();
+        // The batch and its checksum line in one write (a process killed between two
+        // writes would leave a batch without its line).
+        let line = checksum_line(bytes);
+        let mut parts = [std::io::IoSlice::new(bytes), std::io::IoSlice::new(&line)];
+        let mut left = &mut parts[..];
+        let mut written = 0;
+        while !left.is_empty() {
+            match self.file.write_vectored(left) {
+                Ok(0) => {
+                    let e = std::io::Error::from(std::io::ErrorKind::WriteZero);
+                    return Err(self.cut_back(before, written, bytes.len(), e));
+                }
+                Ok(n) => {
+                    written += n;
+                    std::io::IoSlice::advance_slices(&mut left, n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.cut_back(before, written, bytes.len(), e)),
+            }
+        }
+        Ok(())
     }
 
     fn sync(&mut self) -> std::io::Result<()> {
-        self.0.sync_data()
+        self.file.sync_data()
+    }
+
+    fn renamed(&mut self, path: PathBuf) {
+        self.path = path;
     }
 
     fn file(&self) -> Option<File> {
-        self.0.try_clone().ok()
+        // Opened anew: a file description of its own (a clone would share this one's,
+        // and a writeback error is reported once per description).
+        File::open(&self.path).ok()
+    }
+}
+
+impl AppendFile {
+    /// A write that failed after `written` bytes (of a batch of `batch` and its line):
+    /// cut back to `before` (as Redis does), so the next attempt does not follow half
+    /// of it; if even that fails, the batch's bytes written stay, and only the rest is
+    /// to be written again.
+    fn cut_back(
+        &mut self,
+        before: u64,
+        written: usize,
+        batch: usize,
+        error: std::io::Error,
+    ) -> WriteFailed {
+        let kept = if written == 0 || self.file.set_len(before).is_ok() {
+            0
+        } else {
+            written.min(batch)
+        };
+        WriteFailed { error, kept }
     }
 }
 
@@ -223,6 +273,8 @@ pub(crate) struct Aof {
     manifest: Mutex<Manifest>,
     /// One rewrite at a time.
     rewriting: Mutex<bool>,
+    /// The rewrite under way began with the log off (it writes a base alone).
+    offline: AtomicBool,
     sizes: Mutex<Sizes>,
     /// `auto-aof-rewrite-percentage` and `-min-size`, changeable at run time.
     thresholds: Mutex<(u64, u64)>,
@@ -271,6 +323,7 @@ impl Aof {
             dir: dir.join(&config.dirname),
             manifest: Mutex::new(Manifest::default()),
             rewriting: Mutex::new(false),
+            offline: AtomicBool::new(false),
             sizes: Mutex::new(Sizes::default()),
             thresholds: Mutex::new((config.auto_rewrite_percentage, config.auto_rewrite_min_size)),
             lock: Mutex::new(None),
@@ -293,6 +346,21 @@ impl Aof {
             ));
         }
         Ok(())
+    }
+
+    /// Runs `f` (turning the log off) as if it were a rewrite: none begins meanwhile,
+    /// and none may be under way.
+    pub(crate) fn exclusively<R>(&self, f: impl FnOnce() -> Result<R>) -> Result<R> {
+        {
+            let mut busy = self.rewriting.lock();
+            if *busy {
+                return Err(Error::RewriteInProgress);
+            }
+            *busy = true;
+        }
+        let out = f();
+        *self.rewriting.lock() = false;
+        out
     }
 
     /// `aof-use-rdb-preamble` now.
@@ -560,7 +628,7 @@ impl Aof {
         };
         *self.manifest.lock() = m;
         self.set_enabled(true);
-        Ok(Box::new(AppendFile(file)))
+        Ok(AppendFile::sink(file, path))
     }
 
     /// The bytes of the base and incremental files `m` names.
@@ -657,6 +725,7 @@ impl Aof {
             }
             *busy = true;
         }
+        self.offline.store(!self.enabled(), Ordering::Relaxed);
         if !self.enabled() {
             // As Redis's BGREWRITEAOF with `appendonly no`: a base of this instant,
             // which the directory's manifest then names alone (older files retired).
@@ -690,7 +759,7 @@ impl Aof {
             access
                 .keyspace()
                 .feed()
-                .switch(Box::new(AppendFile(file)))?;
+                .switch(AppendFile::sink(file, path))?;
             *self.manifest.lock() = m;
             let mut sizes = self.sizes.lock();
             sizes.mark = access.keyspace().feed().appended();
@@ -732,7 +801,7 @@ impl Aof {
                     .open(&path)
                     .and_then(|f| f.set_len(0).map(|()| f))
                     .map_err(|e| io_error(format!("opening {}", path.display()), e))?;
-                access.keyspace().feed().start(Box::new(AppendFile(file)));
+                access.keyspace().feed().start(AppendFile::sink(file, path));
                 *self.sizes.lock() = Sizes {
                     files: 0,
                     mark: access.keyspace().feed().appended(),
@@ -793,6 +862,7 @@ impl Aof {
             .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
         fs::rename(self.temp_incr_path(), self.dir.join(&incr))
             .map_err(|e| io_error(format!("renaming the new incremental file {incr}"), e))?;
+        access.keyspace().feed().sink_renamed(self.dir.join(&incr));
         let old: Vec<Part> = m
             .base
             .take()
@@ -850,10 +920,10 @@ impl Aof {
             .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
         // The incremental file opened at the instant stays (a log that is off has
         // none); the ones before it, and the old base, are history.
-        let current = if self.enabled() {
-            Some(m.incrs.pop().expect("the rewrite's incremental file"))
-        } else {
+        let current = if self.offline.load(Ordering::Relaxed) {
             None
+        } else {
+            Some(m.incrs.pop().expect("the rewrite's incremental file"))
         };
         m.history.extend(m.base.take());
         m.history.append(&mut m.incrs);
@@ -890,7 +960,7 @@ impl Drop for EndRewrite<'_> {
     fn drop(&mut self) {
         self.0.end_background();
         // A rewrite with the log off held the directory for its own time only.
-        if !self.1.enabled() {
+        if self.1.offline.swap(false, Ordering::Relaxed) {
             self.1.unlock();
         }
         *self.1.rewriting.lock() = false;
@@ -955,12 +1025,13 @@ const MAX_HEADER: usize = 128;
 /// `Err(true)`: the bytes end first; `Err(false)`: malformed.
 fn header(bytes: &[u8], at: usize, mark: u8) -> std::result::Result<(i64, usize), bool> {
     let rest = &bytes[at..];
+    // (Not a header at all, however short: damage, not a torn end.)
+    if rest.first().is_some_and(|&b| b != mark) {
+        return Err(false);
+    }
     let Some(end) = rest.iter().take(MAX_HEADER).position(|&b| b == b'\n') else {
         return Err(rest.len() < MAX_HEADER);
     };
-    if rest[0] != mark {
-        return Err(false);
-    }
     let line = &rest[1..end];
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let n = crate::number::parse_i64(line).ok_or(false)?;
@@ -985,9 +1056,10 @@ fn replay(
     }
 }
 
-/// Whether a whole batch was written past `from`: a checksum annotation after it
-/// that covers `from` (the batch holding the cut was written to its end) or that
-/// matches its bytes (a later batch).
+/// Whether the batch holding `from` was written to its end: the first checksum line
+/// after `from` covers it, and what follows that line reads as commands (to the end,
+/// or to a torn end of its own). Such bytes inside a torn value (a value may hold
+/// anything, a copy of a log too) neither cover the cut nor, mostly, precede commands.
 fn whole_batch_after(bytes: &[u8], from: usize) -> bool {
     let mut at = from;
     while let Some(i) = bytes[at..].windows(4).position(|w| w == b"\n#C:") {
@@ -997,12 +1069,18 @@ fn whole_batch_after(bytes: &[u8], from: usize) -> bool {
         };
         let line = &bytes[line_start..line_start + end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let covers =
-            checksum_length(line).is_some_and(|len| len <= line_start && line_start - len <= from);
-        if covers || verify_checksum(bytes, 0, line_start, line).is_ok() {
-            return true;
+        let Some(len) = checksum_length(line) else {
+            at = line_start;
+            continue;
+        };
+        if len > line_start || line_start - len > from {
+            return false;
         }
-        at = line_start;
+        let mut none = |_: &[Vec<u8>]| Ok(());
+        return matches!(
+            replay_from_start(&bytes[line_start + end + 1..], &mut none),
+            Ok(()) | Err(Stop::Short { .. })
+        );
     }
     false
 }

@@ -223,15 +223,14 @@ impl Core {
             }));
             return Ok(());
         }
-        if aof.rewriting() {
-            return Err(crate::Error::RewriteInProgress);
-        }
-        self.flusher.lock().take();
-        self.syncer.lock().take();
-        aof.set_enabled(false);
-        let stopped = feed.stop();
-        aof.unlock();
-        stopped
+        aof.exclusively(|| {
+            self.flusher.lock().take();
+            self.syncer.lock().take();
+            aof.set_enabled(false);
+            let stopped = feed.stop();
+            aof.unlock();
+            stopped
+        })
     }
 
     /// The keyspace as a handle outside any transaction reaches it.

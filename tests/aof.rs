@@ -1027,3 +1027,48 @@ fn a_flipped_bit_anywhere_in_the_log_is_refused_or_harmless() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_torn_value_holding_log_like_lines_is_cut_off_not_refused() {
+    let src = temp_dir("torn-value-src");
+    let store = open(&src).unwrap();
+    for i in 0..3 {
+        store
+            .strings()
+            .set(format!("k{i}"), format!("v{i}"))
+            .unwrap();
+    }
+    drop(store);
+    let log_copy = std::fs::read(last_incr(&src)).unwrap();
+    // A value may hold anything: a copy of a log, or a line like a checksum's.
+    let values: [Vec<u8>; 2] = [
+        log_copy,
+        b"notes\n#C:60:0000000000000000\r\nmore notes and more notes".to_vec(),
+    ];
+    for (n, value) in values.into_iter().enumerate() {
+        let dir = temp_dir(&format!("torn-value-{n}"));
+        let store = open(&dir).unwrap();
+        store.strings().set("first", "1").unwrap();
+        store.strings().set("backup", &value).unwrap();
+        drop(store);
+        let path = last_incr(&dir);
+        let whole = std::fs::read(&path).unwrap();
+        // Torn a little after the value's first checksum-like line.
+        let value_at = whole.windows(6).position(|w| w == b"backup").unwrap();
+        let inner = value_at
+            + whole[value_at..]
+                .windows(4)
+                .position(|w| w == b"\n#C:")
+                .unwrap();
+        let line_end = inner + 1 + whole[inner + 1..].iter().position(|&b| b == b'\n').unwrap();
+        std::fs::write(&path, &whole[..line_end + 5]).unwrap();
+        let store = open(&dir).expect("a torn tail is cut off");
+        assert_eq!(
+            store.strings().get("first").unwrap().unwrap(),
+            "1",
+            "value {n}"
+        );
+        assert_eq!(store.keys().exists(["backup"]).unwrap(), 0, "value {n}");
+    }
+    let _ = std::fs::remove_dir_all(&src);
+}

@@ -93,17 +93,29 @@ impl AppendFsync {
     }
 }
 
+/// A write that failed: why, and how many of its bytes stay written all the same (a
+/// failed write that could not be cut back; the rest must follow them, not all again).
+#[derive(Debug)]
+pub(crate) struct WriteFailed {
+    pub(crate) error: std::io::Error,
+    pub(crate) kept: usize,
+}
+
 /// Where the feed's bytes go: the open append-only file.
 pub(crate) trait Sink: Send {
-    /// Appends `bytes` whole.
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    /// Appends `bytes` whole (on failure, says how many stay written).
+    fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), WriteFailed>;
     /// Makes everything written so far durable.
     fn sync(&mut self) -> std::io::Result<()>;
-    /// A second handle on the same file, to sync it without holding the sink (see
-    /// [`Feed::sync_aside`]); `None` if there is none.
+    /// A handle of its own on the same file (a file description apart, so a failed
+    /// writeback is reported to this one and to the sink's), to sync it without holding
+    /// the sink (see [`Feed::sync_aside`]); `None` if there is none.
     fn file(&self) -> Option<std::fs::File> {
         None
     }
+    /// The file was renamed (a log turned on at run time: its temporary name becomes
+    /// the incremental file's).
+    fn renamed(&mut self, _path: std::path::PathBuf) {}
 }
 
 /// Appends `n` in decimal.
@@ -457,6 +469,10 @@ impl Feed {
         io.written = p.end;
         io.synced = p.end;
         io.sink = Some(sink);
+        // A new log starts healthy (as Redis's startAppendOnly resets the statuses).
+        self.write_failed.store(false, Ordering::Relaxed);
+        self.sync_failed.store(false, Ordering::Relaxed);
+        *self.failed.lock() = None;
         self.on.store(true, Ordering::Relaxed);
     }
 
@@ -513,7 +529,9 @@ impl Feed {
         if self.snapshot_failed.load(Ordering::Relaxed) {
             return Err(Error::MisconfSnapshot);
         }
-        if self.failed() {
+        // (With the log off its failures no longer matter: as Redis, which looks at
+        // them only while the log is on.)
+        if self.on() && self.failed() {
             let why = self.failed.lock().clone().unwrap_or_default();
             return Err(Error::Misconf(why));
         }
@@ -613,6 +631,10 @@ impl Feed {
             let mut p = self.pending.lock();
             if p.end == io.written {
                 io.spare = bytes;
+                // Everything is written (what a failed write left was kept): a write
+                // failure has nothing left to hold up.
+                drop(p);
+                self.recovered(Step::Write);
                 return Ok(());
             }
             std::mem::swap(&mut p.buf, &mut bytes);
@@ -633,10 +655,14 @@ impl Feed {
                 self.recovered(Step::Write);
                 Ok(())
             }
-            Err(e) => {
-                // Put the bytes back in front of what came since: nothing is lost.
+            Err(WriteFailed { error: e, kept }) => {
+                // Put the bytes not written back in front of what came since: nothing
+                // is lost, nothing written twice.
+                io.written += kept as u64;
                 let mut p = self.pending.lock();
                 let later = std::mem::replace(&mut p.buf, bytes);
+                let kept = kept.min(p.buf.len());
+                p.buf.drain(..kept);
                 p.buf.extend_from_slice(&later);
                 self.backlog
                     .store(p.buf.len() >= WRITE_FROM, Ordering::Relaxed);
@@ -646,13 +672,20 @@ impl Feed {
         }
     }
 
+    /// Tells the sink its file was renamed.
+    pub(crate) fn sink_renamed(&self, path: std::path::PathBuf) {
+        if let Some(sink) = self.io.lock().sink.as_mut() {
+            sink.renamed(path);
+        }
+    }
+
     /// Syncs what has been written out without holding the sink while the disk works
     /// (as Redis's background fsync): writers and the log's writer go on meanwhile.
     /// A sink without a second handle is synced in place.
     pub(crate) fn sync_aside(&self) -> Result<()> {
         let (target, file) = {
             let mut io = self.io.lock();
-            if io.synced >= io.written {
+            if io.synced >= io.written && !self.sync_failed() {
                 return Ok(());
             }
             match io.sink.as_ref().and_then(|s| s.file()) {
@@ -678,7 +711,9 @@ impl Feed {
     }
 
     fn sync_locked(&self, io: &mut Io) -> Result<()> {
-        if io.synced >= io.written {
+        // (After a failed sync, one is made even with nothing new: it must succeed
+        // before writes are accepted again.)
+        if io.synced >= io.written && !self.sync_failed() {
             return Ok(());
         }
         if let Some(sink) = io.sink.as_mut()
@@ -732,10 +767,13 @@ mod tests {
     struct Memory(Arc<parking_lot::Mutex<(Vec<u8>, usize, bool)>>);
 
     impl Sink for Memory {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), WriteFailed> {
             let mut m = self.0.lock();
             if m.2 {
-                return Err(std::io::Error::other("disk full"));
+                return Err(WriteFailed {
+                    error: std::io::Error::other("disk full"),
+                    kept: 0,
+                });
             }
             m.0.extend_from_slice(bytes);
             Ok(())
@@ -864,5 +902,88 @@ mod tests {
             t.contains("$1\r\na\r\n") && t.ends_with("$1\r\nb\r\n"),
             "{t}"
         );
+    }
+
+    /// A sink written to memory and synced fine in place, whose other handle's sync fails
+    /// while `bad` (a disk error the sync aside meets first).
+    #[derive(Clone)]
+    struct Aside(
+        Memory,
+        Arc<std::sync::atomic::AtomicBool>,
+        Arc<std::fs::File>,
+    );
+
+    impl Sink for Aside {
+        fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), WriteFailed> {
+            self.0.write(bytes)
+        }
+        fn sync(&mut self) -> std::io::Result<()> {
+            self.0.sync()
+        }
+        fn file(&self) -> Option<std::fs::File> {
+            if self.1.load(Ordering::Relaxed) {
+                // (Under the io lock: the writer queues behind it.)
+                std::thread::sleep(std::time::Duration::from_millis(3));
+                let (_r, w) = std::io::pipe().unwrap();
+                // A pipe cannot be synced: the sync fails.
+                Some(std::fs::File::from(std::os::fd::OwnedFd::from(w)))
+            } else {
+                self.2.try_clone().ok()
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_sync_noted_after_a_later_success_is_retried_not_kept_for_good() {
+        let real = std::env::temp_dir().join(format!("embedis-aside-{}", std::process::id()));
+        let file = Arc::new(std::fs::File::create(&real).unwrap());
+        for _ in 0..20 {
+            let feed = Arc::new(Feed::default());
+            feed.set_policy(AppendFsync::Always);
+            let bad = Arc::new(std::sync::atomic::AtomicBool::new(true));
+            feed.start(Box::new(Aside(
+                Memory::default(),
+                Arc::clone(&bad),
+                Arc::clone(&file),
+            )));
+            let end = feed.append_one(0, |r| {
+                r.arg("DEL").arg("a");
+            });
+            feed.flush(false).unwrap();
+            // The syncer's sync aside fails while a writer under `always` syncs in place.
+            let syncer = {
+                let feed = Arc::clone(&feed);
+                std::thread::spawn(move || feed.sync_aside())
+            };
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            let _ = feed.settle(end);
+            let _ = syncer.join().unwrap();
+            // The disk is fine from now on: the next syncs clear the failure, though
+            // nothing new was written.
+            bad.store(false, Ordering::Relaxed);
+            let _ = feed.sync_aside();
+            assert!(feed.check().is_ok(), "writes refused with the disk fine");
+        }
+        let _ = std::fs::remove_file(&real);
+    }
+
+    #[test]
+    fn a_log_turned_off_or_restarted_forgets_its_failures() {
+        let feed = Feed::default();
+        let disk = Memory::default();
+        feed.start(Box::new(disk.clone()));
+        disk.0.lock().2 = true;
+        feed.append_one(0, |r| {
+            r.arg("DEL").arg("a");
+        });
+        assert!(feed.flush(false).is_err());
+        assert!(matches!(feed.check(), Err(Error::Misconf(_))));
+        // Turned off (even if its last write out fails): its failures stop mattering.
+        assert!(feed.stop().is_err());
+        assert!(feed.check().is_ok());
+        // Turned on again: a new log starts healthy.
+        disk.0.lock().2 = false;
+        feed.start(Box::new(disk.clone()));
+        assert!(feed.check().is_ok());
     }
 }

@@ -629,8 +629,14 @@ mod tests {
     struct Full;
 
     impl crate::keyspace::feed::Sink for Full {
-        fn write(&mut self, _: &[u8]) -> std::io::Result<()> {
-            Err(std::io::Error::other("No space left on device"))
+        fn write(
+            &mut self,
+            _: &[u8],
+        ) -> std::result::Result<(), crate::keyspace::feed::WriteFailed> {
+            Err(crate::keyspace::feed::WriteFailed {
+                error: std::io::Error::other("No space left on device"),
+                kept: 0,
+            })
         }
         fn sync(&mut self) -> std::io::Result<()> {
             Ok(())
