@@ -811,9 +811,12 @@ impl Aof {
                 Ok(())
             })
         });
-        match started {
-            Ok(()) => self.runs.start(),
-            Err(_) => *self.rewriting.lock() = false,
+        if started.is_ok() {
+            self.runs.start();
+        } else {
+            // (The directory is not kept for a log that did not start.)
+            self.unlock();
+            *self.rewriting.lock() = false;
         }
         started
     }

@@ -215,13 +215,32 @@ impl Core {
             return Ok(());
         }
         if on {
-            aof.begin_enable(self.access())?;
-            self.start_flusher()?;
-            let core = Arc::clone(self);
-            drop(on_a_thread("embedis-aofrw", move || {
-                core.aof.finish_enable(core.access())
-            }));
-            return Ok(());
+            return match self.enable_log() {
+                // A background save is being taken (Redis's other child): the log
+                // starts once it is over, as Redis schedules its rewrite. Nothing is
+                // lost meanwhile: the log's base is the store as it is then.
+                Err(crate::Error::BackgroundSaveInProgress) => {
+                    let core = Arc::clone(self);
+                    std::thread::Builder::new()
+                        .name("embedis-aofrw".into())
+                        .spawn(move || {
+                            for _ in 0..60_000 {
+                                std::thread::sleep(std::time::Duration::from_millis(10));
+                                if core.aof.enabled()
+                                    || !matches!(
+                                        core.enable_log(),
+                                        Err(crate::Error::BackgroundSaveInProgress)
+                                    )
+                                {
+                                    return;
+                                }
+                            }
+                        })
+                        .map(drop)
+                        .map_err(|e| crate::Error::Io(format!("scheduling the log: {e}")))
+                }
+                other => other,
+            };
         }
         aof.exclusively(|| {
             self.flusher.lock().take();
@@ -231,6 +250,18 @@ impl Core {
             aof.unlock();
             stopped
         })
+    }
+
+    /// Turns the log on: its feed starts at this instant, its base is written on a
+    /// thread of its own.
+    fn enable_log(self: &Arc<Core>) -> crate::Result<()> {
+        self.aof.begin_enable(self.access())?;
+        self.start_flusher()?;
+        let core = Arc::clone(self);
+        drop(on_a_thread("embedis-aofrw", move || {
+            core.aof.finish_enable(core.access())
+        }));
+        Ok(())
     }
 
     /// The keyspace as a handle outside any transaction reaches it.

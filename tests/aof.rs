@@ -1072,3 +1072,44 @@ fn a_torn_value_holding_log_like_lines_is_cut_off_not_refused() {
     }
     let _ = std::fs::remove_dir_all(&src);
 }
+
+#[test]
+fn turning_the_log_on_during_a_background_save_starts_it_once_the_save_is_over() {
+    let dir = temp_dir("on-during-bgsave");
+    let store = Store::builder().dir(&dir).build();
+    for i in 0..200_000 {
+        store.strings().set(format!("k{i}"), "v").unwrap();
+    }
+    let mut c = store.connection();
+    let save = store.bgsave().unwrap();
+    // As Redis: OK at once, the log started when the save is over.
+    assert_eq!(
+        c.execute(&["CONFIG", "SET", "appendonly", "yes"]),
+        Reply::ok()
+    );
+    c.execute(&["SET", "during", "the save"]);
+    save.wait().unwrap();
+    let start = std::time::Instant::now();
+    while !manifest_exists(&dir)
+        || c.execute(&["INFO", "persistence"])
+            .to_string()
+            .contains("aof_rewrite_in_progress:1")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the log never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    c.execute(&["SET", "after", "it"]);
+    drop(c);
+    drop(store);
+    let again = open(&dir).unwrap();
+    assert_eq!(again.keys().dbsize().unwrap(), 200_002);
+    assert_eq!(again.strings().get("during").unwrap().unwrap(), "the save");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn manifest_exists(dir: &Path) -> bool {
+    dir.join("appendonlydir/appendonly.aof.manifest").exists()
+}
