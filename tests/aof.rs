@@ -136,6 +136,33 @@ fn describe(run: &mut dyn FnMut(&[&str]) -> Reply, db: usize) -> Vec<(String, Re
     out
 }
 
+/// Opens `dir`'s log here, then in a redis-server started on it (if there is one):
+/// databases 0, 3, 4 and 5 hold `expected` (as `describe` shows them) in both.
+fn loads_here_and_in_redis(dir: &Path, expected: &[Vec<(String, Reply, bool)>]) {
+    let again = open(dir).unwrap();
+    let mut conn = again.connection();
+    for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
+        assert_eq!(
+            describe(&mut run_here(&mut conn), db),
+            expected[i],
+            "db {db}"
+        );
+    }
+    drop(conn);
+    drop(again);
+    if let Some(mut redis) =
+        Redis::start_with(&["--dir", dir.to_str().unwrap(), "--appendonly", "yes"])
+    {
+        for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
+            assert_eq!(
+                describe(&mut |a| redis.cmd(a), db),
+                expected[i],
+                "db {db} in Redis"
+            );
+        }
+    }
+}
+
 fn run_here(c: &mut Connection) -> impl FnMut(&[&str]) -> Reply + '_ {
     move |args: &[&str]| c.execute(args)
 }
@@ -540,28 +567,7 @@ fn a_rewrite_keeps_everything_and_retires_the_files_it_replaces() {
         ],
         "the replaced files are gone"
     );
-    let again = open(&dir).unwrap();
-    let mut conn = again.connection();
-    for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
-        assert_eq!(
-            describe(&mut run_here(&mut conn), db),
-            expected[i],
-            "database {db}"
-        );
-    }
-    drop(conn);
-    drop(again);
-    if let Some(mut redis) =
-        Redis::start_with(&["--dir", dir.to_str().unwrap(), "--appendonly", "yes"])
-    {
-        for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
-            assert_eq!(
-                describe(&mut |a| redis.cmd(a), db),
-                expected[i],
-                "database {db}"
-            );
-        }
-    }
+    loads_here_and_in_redis(&dir, &expected);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -890,25 +896,7 @@ fn bgrewriteaof_with_the_log_off_writes_a_base_that_redis_and_we_load() {
         .map(|db| describe(&mut run_here(&mut c), db))
         .collect();
     // The directory is not held: a store with the log on opens it, and Redis too.
-    let again = open(&dir).unwrap();
-    let mut a = again.connection();
-    for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
-        assert_eq!(describe(&mut run_here(&mut a), db), expected[i], "db {db}");
-    }
-    drop(a);
-    drop(again);
-    let Some(mut redis) =
-        Redis::start_with(&["--dir", dir.to_str().unwrap(), "--appendonly", "yes"])
-    else {
-        return;
-    };
-    for (i, db) in [0, 3, 4, 5].into_iter().enumerate() {
-        assert_eq!(
-            describe(&mut |a| redis.cmd(a), db),
-            expected[i],
-            "db {db} in Redis"
-        );
-    }
+    loads_here_and_in_redis(&dir, &expected);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -951,32 +939,13 @@ fn a_base_of_commands_loads_here_and_in_redis() {
         "file appendonly.aof.2.base.aof seq 2 type b"
     );
     c.execute(&["SET", "after", "rewrite"]);
-    let dbs = [0, 3, 4, 5];
-    let expected: Vec<_> = dbs
+    let expected: Vec<_> = [0, 3, 4, 5]
         .into_iter()
         .map(|db| describe(&mut run_here(&mut c), db))
         .collect();
     drop(c);
     drop(store);
-    let again = open(&dir).unwrap();
-    let mut a = again.connection();
-    for (i, db) in dbs.into_iter().enumerate() {
-        assert_eq!(describe(&mut run_here(&mut a), db), expected[i], "db {db}");
-    }
-    drop(a);
-    drop(again);
-    let Some(mut redis) =
-        Redis::start_with(&["--dir", dir.to_str().unwrap(), "--appendonly", "yes"])
-    else {
-        return;
-    };
-    for (i, db) in dbs.into_iter().enumerate() {
-        assert_eq!(
-            describe(&mut |a| redis.cmd(a), db),
-            expected[i],
-            "db {db} in Redis"
-        );
-    }
+    loads_here_and_in_redis(&dir, &expected);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
