@@ -256,12 +256,12 @@ impl Core {
     /// thread of its own.
     fn enable_log(self: &Arc<Core>) -> crate::Result<()> {
         self.aof.begin_enable(self.access())?;
-        self.start_flusher()?;
+        // The base is written whatever comes next (its thread ends the rewrite).
         let core = Arc::clone(self);
         drop(on_a_thread("embedis-aofrw", move || {
             core.aof.finish_enable(core.access())
         }));
-        Ok(())
+        self.start_flusher()
     }
 
     /// The keyspace as a handle outside any transaction reaches it.
