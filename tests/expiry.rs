@@ -214,3 +214,43 @@ fn on_the_real_clock_a_key_is_gone_the_millisecond_after_its_deadline() {
         c.execute(&["DEL", "g", "p"]);
     }
 }
+
+/// A write to a key of a store.
+type Write = fn(&Store, &str);
+
+#[test]
+fn at_its_very_deadline_a_key_lives_and_writes_that_keep_the_deadline_keep_it() {
+    // Redis: a key expires once now > its deadline; at the deadline itself it is live,
+    // and a write that keeps its TTL (APPEND, SETRANGE, INCR, SET … KEEPTTL) keeps it.
+    let (store, clock) = manual_store();
+    let writes: [(&str, Write); 4] = [
+        ("append", |s, k| {
+            s.strings().append(k, "").unwrap();
+        }),
+        ("setrange", |s, k| {
+            s.strings().setrange(k, 0, "1").unwrap();
+        }),
+        ("incr", |s, k| {
+            s.strings().incr(k).unwrap();
+        }),
+        ("keepttl", |s, k| {
+            s.strings()
+                .set_with(k, "2", SetOptions::new().keep_ttl())
+                .unwrap();
+        }),
+    ];
+    for (name, _) in &writes {
+        store.strings().set(*name, "1").unwrap();
+        store.keys().expire(*name, Duration::from_secs(1)).unwrap();
+    }
+    clock.advance(Duration::from_secs(1));
+    for (name, write) in &writes {
+        assert!(store.strings().get(*name).unwrap().is_some(), "{name}");
+        write(&store, name);
+        assert_eq!(store.keys().exists([*name]).unwrap(), 1, "{name}");
+    }
+    clock.advance(Duration::from_millis(1));
+    for (name, _) in &writes {
+        assert_eq!(store.keys().exists([*name]).unwrap(), 0, "{name}");
+    }
+}

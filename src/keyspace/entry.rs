@@ -202,11 +202,14 @@ impl<'a> EntryMut<'a> {
         expires_at: Option<u64>,
     ) {
         self.modified();
-        if expires_at.is_some_and(|d| d <= self.ks.now()) {
+        let old = self.expires_at();
+        // A new deadline already due deletes the key (Redis's checkAlreadyExpired); a
+        // kept one does not: the key lives until its deadline has passed, as a look-up
+        // finds it (at its very deadline an APPEND or a KEEPTTL write kept the value).
+        if expires_at != old && expires_at.is_some_and(|d| d <= self.ks.now()) {
             self.remove();
             return;
         }
-        let old = self.expires_at();
         let slot = make(self.key, expires_at);
         let h = if let Some(h) = self.slot {
             self.table.replace(&self.ks.hasher, self.hash, h, slot)
