@@ -348,16 +348,20 @@ impl Aof {
         Ok(())
     }
 
+    /// Claims the one rewrite (or log switch) that may run at a time.
+    fn claim(&self) -> Result<()> {
+        let mut busy = self.rewriting.lock();
+        if *busy {
+            return Err(Error::RewriteInProgress);
+        }
+        *busy = true;
+        Ok(())
+    }
+
     /// Runs `f` (turning the log off) as if it were a rewrite: none begins meanwhile,
     /// and none may be under way.
     pub(crate) fn exclusively<R>(&self, f: impl FnOnce() -> Result<R>) -> Result<R> {
-        {
-            let mut busy = self.rewriting.lock();
-            if *busy {
-                return Err(Error::RewriteInProgress);
-            }
-            *busy = true;
-        }
+        self.claim()?;
         let out = f();
         *self.rewriting.lock() = false;
         out
@@ -718,13 +722,7 @@ impl Aof {
     /// before it. A crash before the end leaves the old base and every incremental file
     /// named: nothing is lost.
     pub(crate) fn begin_rewrite(&self, access: Access<'_>) -> Result<()> {
-        {
-            let mut busy = self.rewriting.lock();
-            if *busy {
-                return Err(Error::RewriteInProgress);
-            }
-            *busy = true;
-        }
+        self.claim()?;
         self.offline.store(!self.enabled(), Ordering::Relaxed);
         if !self.enabled() {
             // As Redis's BGREWRITEAOF with `appendonly no`: a base of this instant,
@@ -747,13 +745,7 @@ impl Aof {
             let seq = m.incrs.last().map_or(1, |p| p.seq + 1);
             let name = format!("{}.{seq}.incr.aof", self.config.filename);
             let path = self.dir.join(&name);
-            let file = File::options()
-                .append(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-                .and_then(|f| f.set_len(0).map(|()| f))
-                .map_err(|e| io_error(format!("opening {}", path.display()), e))?;
+            let file = empty_append_file(&path)?;
             m.incrs.push(Part { name, seq });
             self.persist_manifest(&m)?;
             access
@@ -782,25 +774,13 @@ impl Aof {
     /// sink's name.
     pub(crate) fn begin_enable(&self, access: Access<'_>) -> Result<()> {
         self.check_names()?;
-        {
-            let mut busy = self.rewriting.lock();
-            if *busy {
-                return Err(Error::RewriteInProgress);
-            }
-            *busy = true;
-        }
+        self.claim()?;
         let started = self.lock().and_then(|()| {
             // The log already in the directory, if any: its files are retired at the end.
             *self.manifest.lock() = self.manifest_on_disk()?;
             access.start_background_with(true, self.base_form(), || {
                 let path = self.temp_incr_path();
-                let file = File::options()
-                    .append(true)
-                    .create(true)
-                    .truncate(false)
-                    .open(&path)
-                    .and_then(|f| f.set_len(0).map(|()| f))
-                    .map_err(|e| io_error(format!("opening {}", path.display()), e))?;
+                let file = empty_append_file(&path)?;
                 access.keyspace().feed().start(AppendFile::sink(file, path));
                 *self.sizes.lock() = Sizes {
                     files: 0,
@@ -968,6 +948,17 @@ impl Drop for EndRewrite<'_> {
         }
         *self.1.rewriting.lock() = false;
     }
+}
+
+/// A new, empty incremental file at `path`, opened for appending.
+fn empty_append_file(path: &Path) -> Result<File> {
+    File::options()
+        .append(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .and_then(|f| f.set_len(0).map(|()| f))
+        .map_err(|e| io_error(format!("opening {}", path.display()), e))
 }
 
 /// The annotation that follows each batch of commands written to an incremental file:
