@@ -10,7 +10,9 @@
 //! database, the `MULTI` queue, `WATCH`ed keys, subscriptions, the protocol version.
 
 mod connection;
+mod geo;
 mod hashes;
+mod hll;
 mod keys;
 #[allow(clippy::many_single_char_names)]
 mod lists;
@@ -27,7 +29,9 @@ pub use connection::Connection;
 pub use reply::Reply;
 
 use crate::keyspace::Access;
-use crate::{Bits, CancelToken, Hashes, Keys, Lists, Sets, Store, Strings, ZSets};
+use crate::{
+    Bits, CancelToken, Geo, Hashes, HyperLogLogs, Keys, Lists, Sets, Store, Strings, ZSets,
+};
 
 /// What a handler runs against: the store, the keyspace as the command reaches it
 /// (live, or through the shards an `EXEC` holds), a database, the protocol, and the
@@ -51,6 +55,14 @@ impl<'a> Ctx<'a> {
 
     fn keys(&self) -> Keys<'a> {
         Keys::new(self.access, self.db)
+    }
+
+    fn hyperloglogs(&self) -> HyperLogLogs<'a> {
+        HyperLogLogs::new(self.access, self.db)
+    }
+
+    fn geo(&self) -> Geo<'a> {
+        Geo::new(self.access, self.db)
     }
 
     fn hashes(&self) -> Hashes<'a> {

@@ -49,8 +49,11 @@ mod clock;
 mod command;
 mod core;
 mod error;
+mod geo;
+mod geohash;
 mod glob;
 mod hashes;
+mod hll;
 mod index;
 mod keys;
 mod keyspace;
@@ -77,7 +80,9 @@ pub use blob::Blob;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Connection, Reply};
 pub use error::{Error, Result};
+pub use geo::Geo;
 pub use hashes::{HScanIter, Hashes};
+pub use hll::HyperLogLogs;
 pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, RestoreOptions, ScanIter, Ttl};
 /// Entry points for the fuzz targets in `fuzz/`: internal model checks driven by the
 /// fuzzer's bytes. Not part of the API.

@@ -17,7 +17,8 @@ use crate::keyspace::{Access, Keyspace};
 use crate::persist::Snapshots;
 use crate::transaction::{self, Pipeline, Transaction, Watch};
 use crate::{
-    Bits, Error, EvictionPolicy, Hashes, Keys, Lists, PubSub, Result, Sets, Strings, ZSets,
+    Bits, Error, EvictionPolicy, Geo, Hashes, HyperLogLogs, Keys, Lists, PubSub, Result, Sets,
+    Strings, ZSets,
 };
 
 /// An embedded data-structure store with Redis semantics.
@@ -224,6 +225,38 @@ impl Store {
     /// ```
     pub fn bits(&self) -> Bits<'_> {
         Bits::new(self.access(), 0)
+    }
+
+    /// HyperLogLog commands (`PFADD`, `PFCOUNT`, `PFMERGE`) in database 0: counts of
+    /// distinct elements in 12 KB at most, with Redis's representation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.hyperloglogs().pfadd("visitors", ["ann", "bob", "ann"])?;
+    /// assert_eq!(store.hyperloglogs().pfcount(["visitors"])?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hyperloglogs(&self) -> HyperLogLogs<'_> {
+        HyperLogLogs::new(self.access(), 0)
+    }
+
+    /// Geospatial commands (`GEOADD`, `GEODIST`, `GEOSEARCH`, …) in database 0: points
+    /// kept in a sorted set scored by their geohash, as Redis keeps them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let geo = store.geo();
+    /// geo.geoadd("sicily", [(13.361389, 38.115556, "Palermo"), (15.087269, 37.502669, "Catania")])?;
+    /// let km = geo.geodist("sicily", "Palermo", "Catania", embedis::GeoUnit::Kilometers)?;
+    /// assert!((km.unwrap() - 166.2742).abs() < 1e-3);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn geo(&self) -> Geo<'_> {
+        Geo::new(self.access(), 0)
     }
 
     /// Generic key commands (`DEL`, `EXPIRE`, `TTL`, `SCAN`, …) in database 0.
@@ -887,6 +920,34 @@ impl<'s> Db<'s> {
     /// ```
     pub fn bits(&self) -> Bits<'s> {
         Bits::new(self.store.access(), self.index)
+    }
+
+    /// HyperLogLog commands in this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(1)?.hyperloglogs().pfadd("h", ["a", "b"])?;
+    /// assert_eq!(store.db(1)?.hyperloglogs().pfcount(["h"])?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn hyperloglogs(&self) -> HyperLogLogs<'s> {
+        HyperLogLogs::new(self.store.access(), self.index)
+    }
+
+    /// Geospatial commands in this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(1)?.geo().geoadd("g", [(2.35, 48.85, "paris")])?;
+    /// assert_eq!(store.db(1)?.keys().key_type("g")?, Some(embedis::KeyType::ZSet));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn geo(&self) -> Geo<'s> {
+        Geo::new(self.store.access(), self.index)
     }
 
     /// Generic key commands in this database.

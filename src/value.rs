@@ -8,6 +8,7 @@
 
 pub(crate) mod dict;
 pub(crate) mod hash;
+pub(crate) mod hll;
 pub(crate) mod list;
 pub(crate) mod pack;
 pub(crate) mod set;

@@ -49,13 +49,14 @@ use std::path::Path;
 // ---------------------------------------------------------------------------------
 #[rustfmt::skip]
 const LAYERS: &[(u8, &str, &[&str])] = &[
-    (0, "leaves", &["lib", "error", "blob", "number", "number/*", "glob", "index", "mem", "clock", "varint"]),
+    (0, "leaves", &["lib", "error", "blob", "number", "number/*", "glob", "index", "mem", "clock", "varint", "geohash"]),
     (1, "tables", &["raw"]),
     (2, "values", &["value", "value/*", "rdb", "rdb/*"]),
     (3, "engine", &["keyspace", "keyspace/*"]),
     (4, "core", &["core", "persist", "aof"]),
     (5, "commands", &["strings", "strings/*", "bits", "keys", "hashes", "lists", "sets",
-                      "zsets", "zsets/*", "pubsub", "transaction", "scan"]),
+                      "zsets", "zsets/*", "pubsub", "transaction", "scan",
+                      "hll", "geo", "keys/*"]),
     (6, "facade", &["store"]),
     (7, "wire", &["command", "command/*", "redis_rs"]),
 ];

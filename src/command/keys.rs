@@ -511,3 +511,11 @@ pub(super) fn object(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         })
     })
 }
+
+pub(super) fn sort(_c: &Ctx<'_>, _a: &[&[u8]]) -> Result<Reply> {
+    Ok(Reply::Error("ERR not yet built".into()))
+}
+
+pub(super) fn sort_ro(_c: &Ctx<'_>, _a: &[&[u8]]) -> Result<Reply> {
+    Ok(Reply::Error("ERR not yet built".into()))
+}

@@ -6,7 +6,7 @@
 mod introspect;
 pub(crate) mod spec;
 
-use super::{Ctx, Reply, hashes, keys, lists, server, sets, strings, zsets};
+use super::{Ctx, Reply, geo, hashes, hll, keys, lists, server, sets, strings, zsets};
 use crate::Result;
 
 /// A handler: parses the arguments, calls the typed API, shapes the reply.
@@ -221,6 +221,16 @@ commands! {
     "expiretime", 2, RF, Some(keys::expiretime);
     "flushall", -1, D | WHOLE_DB, Some(keys::flushall);
     "flushdb", -1, D | WHOLE_DB, Some(keys::flushdb);
+    "geoadd", -5, W, Some(geo::geoadd);
+    "geodist", -4, R, Some(geo::geodist);
+    "geohash", -2, R, Some(geo::geohash);
+    "geopos", -2, R, Some(geo::geopos);
+    "georadius", -6, W, Some(geo::georadius);
+    "georadius_ro", -6, R, Some(geo::georadius_ro);
+    "georadiusbymember", -5, W, Some(geo::georadiusbymember);
+    "georadiusbymember_ro", -5, R, Some(geo::georadiusbymember_ro);
+    "geosearch", -7, R, Some(geo::geosearch);
+    "geosearchstore", -8, W, Some(geo::geosearchstore);
     "get", 2, RF, Some(strings::get);
     "getbit", 3, RF, Some(strings::getbit);
     "getdel", 2, DF, Some(strings::getdel);
@@ -275,6 +285,11 @@ commands! {
     "pexpire", -3, DF, Some(keys::pexpire);
     "pexpireat", -3, DF, Some(keys::pexpireat);
     "pexpiretime", 2, RF, Some(keys::pexpiretime);
+    "pfadd", -2, WF, Some(hll::pfadd);
+    "pfcount", -2, R, Some(hll::pfcount);
+    "pfdebug", 3, W, Some(hll::pfdebug);
+    "pfmerge", -2, W, Some(hll::pfmerge);
+    "pfselftest", 1, 0, Some(hll::pfselftest);
     "ping", -1, FAST | SUB_OK, Some(server::ping);
     "psetex", 4, W, Some(strings::psetex);
     "psubscribe", -2, CONN | NOSCRIPT | LOADING | STALE | PUBSUB | SUB_OK, None;
@@ -313,6 +328,8 @@ commands! {
     "smembers", 2, R, Some(sets::smembers);
     "smismember", -3, RF, Some(sets::smismember);
     "smove", 4, DF, Some(sets::smove);
+    "sort", -2, W, Some(keys::sort);
+    "sort_ro", -2, R, Some(keys::sort_ro);
     "spop", -2, DF, Some(sets::spop);
     "spublish", 3, PUBSUB | LOADING | STALE | FAST, Some(server::spublish);
     "srandmember", -2, R, Some(sets::srandmember);

@@ -1,0 +1,1 @@
+//! Geohash (Redis's `geohash.c`, `geohash_helper.c`): to be written.

@@ -1,0 +1,1 @@
+//! HyperLogLog (Redis's `hyperloglog.c`): to be written.
