@@ -173,6 +173,9 @@ pub enum Error {
     /// A score that is, or an increment that would make one, NaN (`ZADD`, `ZINCRBY`).
     #[error("ERR resulting score is not a number (NaN)")]
     ScoreNaN,
+    /// A `SORT` weight that is not a number (and not `ALPHA`).
+    #[error("ERR One or more scores can't be converted into double")]
+    SortNotDouble,
     /// A score range bound that is not a float (`ZRANGEBYSCORE`, `ZCOUNT`, …).
     #[error("ERR min or max is not a float")]
     MinMaxNotFloat,

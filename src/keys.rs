@@ -12,6 +12,9 @@
 //! | `TTL` / `PTTL` | [`ttl`](Keys::ttl) / [`pttl`](Keys::pttl) |
 //! | `EXPIRETIME` / `PEXPIRETIME` | [`expiretime`](Keys::expiretime) / [`pexpiretime`](Keys::pexpiretime) |
 //! | `PERSIST` | [`persist`](Keys::persist) |
+//! | `SORT` / `SORT_RO` (`BY`, `LIMIT`, `GET`, `ASC`/`DESC`, `ALPHA`, `STORE`) | [`sort`](Keys::sort), [`sort_store`](Keys::sort_store) with [`SortOptions`] |
+
+mod sort;
 
 use std::iter::FusedIterator;
 use std::time::{Duration, SystemTime};
@@ -22,6 +25,8 @@ use crate::rdb::file::History;
 use crate::scan::{Batches, ScanOptions};
 use crate::value::ValueRef;
 use crate::{Blob, Error, KeyType, Result, glob};
+
+pub use sort::SortOptions;
 
 /// The condition of an `EXPIRE`-family command.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -83,7 +83,9 @@ pub use error::{Error, Result};
 pub use geo::Geo;
 pub use hashes::{HScanIter, Hashes};
 pub use hll::HyperLogLogs;
-pub use keys::{CopyOptions, ExpireCondition, ExpireTime, Keys, RestoreOptions, ScanIter, Ttl};
+pub use keys::{
+    CopyOptions, ExpireCondition, ExpireTime, Keys, RestoreOptions, ScanIter, SortOptions, Ttl,
+};
 /// Entry points for the fuzz targets in `fuzz/`: internal model checks driven by the
 /// fuzzer's bytes. Not part of the API.
 #[cfg(feature = "fuzzing")]

@@ -144,6 +144,20 @@ pub(crate) fn parse_range_double(s: &[u8]) -> Option<f64> {
     (matches!(s.get(end), None | Some(0)) && !v.is_nan()).then_some(v)
 }
 
+/// A `SORT` weight as `sortCommandGeneric` reads it (`strtod`): up to the end or a NUL
+/// byte, leading space skipped, nothing read counting as 0 only for an empty text;
+/// NaN, overflow and underflow refused.
+pub(crate) fn parse_sort_double(s: &[u8]) -> Option<f64> {
+    let (v, end, erange) = match strtod::scan(s) {
+        Some(sc) => {
+            let (v, erange) = strtod::to_f64(s, &sc);
+            (v, sc.end, erange)
+        }
+        None => (0.0, 0, false),
+    };
+    (matches!(s.get(end), None | Some(0)) && !erange && !v.is_nan()).then_some(v)
+}
+
 /// A `long double` as Redis's `string2ld` reads one (`strtold`): 1 to 5119 bytes, all
 /// of them read, no leading space, in range, not NaN.
 pub(crate) fn parse_long_double(s: &[u8]) -> Option<Ld> {

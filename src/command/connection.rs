@@ -828,6 +828,10 @@ impl Connection {
                     keys.extend([(db, args[1]), (to, args[2])]);
                 }
                 _ if cmd.has(table::WHOLE_DB) => whole.push(db),
+                // A BY or GET pattern may reach any key of the database.
+                "sort" | "sort_ro" if args[2..].iter().any(|a| is(a, "by") || is(a, "get")) => {
+                    whole.push(db);
+                }
                 _ => keys.extend(table::keys_of(cmd, args).into_iter().map(|k| (db, k))),
             }
         }

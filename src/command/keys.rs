@@ -8,7 +8,7 @@ use super::{Ctx, Reply, c_str, reply_error};
 use crate::value::ValueRef;
 use crate::{
     CopyOptions, Error, ExpireCondition, ExpireTime, KeyType, RestoreOptions, Result, ScanOptions,
-    Ttl,
+    SortOptions, Ttl,
 };
 
 pub(super) fn del(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -512,10 +512,59 @@ pub(super) fn object(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     })
 }
 
-pub(super) fn sort(_c: &Ctx<'_>, _a: &[&[u8]]) -> Result<Reply> {
-    Ok(Reply::Error("ERR not yet built".into()))
+/// `SORT` / `SORT_RO` arguments, read left to right as Redis reads them (the first bad
+/// one is the error): the options and the `STORE` destination.
+fn sort_args<'a>(a: &[&'a [u8]], readonly: bool) -> Result<(SortOptions, Option<&'a [u8]>)> {
+    let mut options = SortOptions::new();
+    let mut store = None;
+    let mut j = 2;
+    while j < a.len() {
+        let left = a.len() - j - 1;
+        match a[j] {
+            o if is(o, "asc") => options = options.asc(),
+            o if is(o, "desc") => options = options.desc(),
+            o if is(o, "alpha") => options = options.alpha(),
+            o if is(o, "limit") && left >= 2 => {
+                options = options.limit(int(a[j + 1])?, int(a[j + 2])?);
+                j += 2;
+            }
+            o if is(o, "store") && !readonly && left >= 1 => {
+                store = Some(a[j + 1]);
+                j += 1;
+            }
+            o if is(o, "by") && left >= 1 => {
+                options = options.by(a[j + 1]);
+                j += 1;
+            }
+            o if is(o, "get") && left >= 1 => {
+                options = options.get(a[j + 1]);
+                j += 1;
+            }
+            _ => return Err(Error::Syntax),
+        }
+        j += 1;
+    }
+    Ok((options, store))
 }
 
-pub(super) fn sort_ro(_c: &Ctx<'_>, _a: &[&[u8]]) -> Result<Reply> {
-    Ok(Reply::Error("ERR not yet built".into()))
+fn sort_generic(c: &Ctx<'_>, a: &[&[u8]], readonly: bool) -> Result<Reply> {
+    let (options, store) = sort_args(a, readonly)?;
+    Ok(match store {
+        Some(dest) => c.keys().sort_store(a[1], dest, &options)?.into(),
+        None => Reply::Array(
+            c.keys()
+                .sort(a[1], &options)?
+                .into_iter()
+                .map(|v| v.map_or(Reply::Nil, Reply::from))
+                .collect(),
+        ),
+    })
+}
+
+pub(super) fn sort(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    sort_generic(c, a, false)
+}
+
+pub(super) fn sort_ro(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    sort_generic(c, a, true)
 }

@@ -10,8 +10,8 @@ use smallvec::SmallVec;
 
 use super::access::Access;
 use super::evict::EvictionPolicy;
-use super::log::TxLog;
-use super::{Keyspace, expiry, notify};
+use super::log::{Rollback, TxLog};
+use super::{Keyspace, Locked, Whole, expiry, notify};
 use crate::Result;
 use crate::rdb::file;
 use crate::value::ValueRef;
@@ -104,6 +104,33 @@ impl Access<'_> {
                 }
             }),
         }
+    }
+
+    /// Calls `f` with every shard of `db` held, for a command that reaches keys it cannot
+    /// name beforehand (`SORT … BY`/`GET` patterns): what it reads and writes is one
+    /// instant of the database, as in Redis. Inside a transaction the shards are held
+    /// already (an `EXEC` queue holding such a command locks the database whole).
+    pub(crate) fn holding_db<R>(
+        self,
+        db: usize,
+        f: impl FnOnce(Access<'_>) -> Result<R>,
+    ) -> Result<R> {
+        if self.in_transaction() {
+            return f(self);
+        }
+        let ks = self.keyspace();
+        ks.check_db(db)?;
+        let locked = Locked::new(
+            ks,
+            (&[], false),
+            &[],
+            &Whole::Databases(vec![db]),
+            Rollback::No,
+        )?;
+        let out = f(Access::held(ks, &locked));
+        let committed = locked.commit();
+        let out = out?;
+        committed.map(|()| out)
     }
 
     /// Removes every key of `db` (`None`: of every database), atomically.
