@@ -90,6 +90,12 @@ fn workload() -> Vec<Vec<String>> {
         "SELECT 0",
         "GETEX n PX 5000000",
         "GETDEL s3",
+        "SORT l2 ALPHA DESC STORE sorted",
+        "SET w_x 3",
+        "SET w_y 1",
+        "MSET w_w 2 w_1 0",
+        "SORT strs BY w_* ALPHA GET # GET w_* STORE sorted2",
+        "SORT nothing STORE sorted",
     ];
     let mut out: Vec<Vec<String>> = text
         .iter()
