@@ -359,7 +359,9 @@ fn case(rng: &mut SmallRng) -> Case {
     }
     if !readonly && rng.gen_bool(0.3) {
         store = true;
-        opts.push(vec![b"STORE".to_vec(), b"dest".to_vec()]);
+        // Sometimes into the key sorted, or one a pattern reads.
+        let dest = *["dest", "dest", "dest", key, "w_1"].choose(rng).unwrap();
+        opts.push(vec![b"STORE".to_vec(), dest.as_bytes().to_vec()]);
     }
     if rng.gen_bool(0.03) {
         opts.push(vec![b"BOGUS".to_vec()]);
@@ -379,6 +381,11 @@ fn case(rng: &mut SmallRng) -> Case {
     }
     args.extend(opts.into_iter().flatten());
     Case { args, unordered }
+}
+
+/// The key a case sorts.
+fn key_of(args: &[Vec<u8>]) -> &str {
+    std::str::from_utf8(&args[1]).unwrap()
 }
 
 fn normalize(r: Reply, unordered: bool) -> Reply {
@@ -424,6 +431,8 @@ fn sort_matches_redis() {
                 &["LRANGE", "dest", "0", "-1"][..],
                 &["TYPE", "dest"],
                 &["TTL", "dest"],
+                &["LRANGE", key_of(&args), "0", "-1"],
+                &["TYPE", "w_1"],
             ] {
                 let ours = normalize(conn.execute(check), unordered);
                 let theirs = normalize(redis.cmd(check), unordered);
@@ -431,8 +440,10 @@ fn sort_matches_redis() {
             }
             if unordered {
                 // Its order is unspecified: not a base for the next comparisons.
-                conn.execute(&["DEL", "dest"]);
-                redis.cmd(&["DEL", "dest"]);
+                for key in ["dest", key_of(&args), "w_1"] {
+                    conn.execute(&["DEL", key]);
+                    redis.cmd(&["DEL", key]);
+                }
             }
         }
     }
