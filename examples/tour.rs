@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use embedis::{
     BitOp, Blob, CancelToken, Error, EvictionPolicy, LexBound, ManualClock, ScanOptions,
-    ScoreBound, SetOptions, Store, Ttl, ZRange,
+    ScoreBound, SetOptions, SortOptions, Store, Ttl, ZRange,
 };
 
 /// A web session kept in a hash, as in the tutorial's `RedisToSession`: it lives 20
@@ -72,6 +72,7 @@ fn main() -> Result<(), Error> {
     tags(&store)?;
     job_queue(&store)?;
     recent_items(&store)?;
+    cart(&store)?;
     leaderboard(&store)?;
     chat(&store)?;
     transactions(&store)?;
@@ -301,6 +302,32 @@ fn recent_items(store: &Store) -> Result<(), Error> {
     println!(
         "LRANGE recent:pages 0 -1 -> {:?}",
         lists.lrange("recent:pages", 0, -1)?
+    );
+    Ok(())
+}
+
+/// A shopping cart of item ids, shown by price and by name through `SORT`'s patterns:
+/// `BY` reads each item's weight, `GET` its fields, `STORE` keeps the result.
+fn cart(store: &Store) -> Result<(), Error> {
+    println!("\n== A cart sorted by its items' fields: SORT … BY … GET");
+    store.lists().rpush("cart", ["3", "1", "2"])?;
+    for (id, name, price) in [("1", "tea", "4.50"), ("2", "cake", "3"), ("3", "jam", "12")] {
+        store
+            .hashes()
+            .hset(format!("item:{id}"), [("name", name), ("price", price)])?;
+    }
+    let by_price = SortOptions::new()
+        .by("item:*->price")
+        .get("item:*->name")
+        .get("item:*->price");
+    let sorted = store.keys().sort("cart", &by_price)?;
+    assert_eq!(sorted[0].as_deref(), Some(&b"cake"[..]));
+    println!("SORT cart BY item:*->price GET item:*->name GET item:*->price -> {sorted:?}");
+    let by_name = SortOptions::new().by("item:*->name").alpha().desc();
+    let n = store.keys().sort_store("cart", "cart:by-name", &by_name)?;
+    println!(
+        "SORT cart BY item:*->name ALPHA DESC STORE cart:by-name -> {n}, LRANGE -> {:?}",
+        store.lists().lrange("cart:by-name", 0, -1)?
     );
     Ok(())
 }
