@@ -212,6 +212,32 @@ fn a_queued_sort_with_patterns_sees_its_transaction() {
 }
 
 #[test]
+fn a_queued_store_locks_its_destination() {
+    let store = Store::new();
+    let mut conn = store.connection();
+    run(&mut conn, &["RPUSH", "l", "2", "1"]);
+    run(&mut conn, &["MULTI"]);
+    // The destination is found as Redis's sortGetKeys finds it: the last STORE.
+    run(
+        &mut conn,
+        &[
+            "SORT", "l", "STORE", "ignored", "LIMIT", "0", "1", "STORE", "d",
+        ],
+    );
+    run(&mut conn, &["SORT", "l", "DESC", "STORE", "d2"]);
+    assert_eq!(
+        run(&mut conn, &["EXEC"]),
+        Reply::Array(vec![Reply::Integer(1), Reply::Integer(2)])
+    );
+    assert_eq!(run(&mut conn, &["LRANGE", "d", "0", "-1"]), bulks(&["1"]));
+    assert_eq!(
+        run(&mut conn, &["LRANGE", "d2", "0", "-1"]),
+        bulks(&["2", "1"])
+    );
+    assert_eq!(run(&mut conn, &["EXISTS", "ignored"]), Reply::Integer(0));
+}
+
+#[test]
 fn a_watched_destination_is_changed_by_a_store() {
     let store = Store::new();
     let mut watcher = store.connection();

@@ -465,22 +465,35 @@ impl Spec {
                 count,
                 first,
             } => numkeys(args, store, count, first),
+            GetKeys::Sort => sort_keys(args),
+            GetKeys::SortRo => vec![(1, K_RO | K_ACCESS)],
+            GetKeys::Georadius => georadius_keys(args),
             // Commands the store does not have (never asked), and none.
-            GetKeys::None
-            | GetKeys::Sort
-            | GetKeys::SortRo
-            | GetKeys::Migrate
-            | GetKeys::Georadius
-            | GetKeys::Xread => Vec::new(),
+            GetKeys::None | GetKeys::Migrate | GetKeys::Xread => Vec::new(),
         }
     }
 
     /// The positions of every key the specs find among `args`, skipping a spec the
-    /// arguments do not fit (`GET_KEYSPEC_RETURN_PARTIAL`): the keys a command may
-    /// touch, which a transaction locks.
+    /// arguments do not fit (`GET_KEYSPEC_RETURN_PARTIAL`), and those the command's
+    /// own search finds where a spec cannot say (`SORT … STORE`): the keys a command
+    /// may touch by name, which a transaction locks.
     pub(crate) fn key_positions(&self, args: &[&[u8]]) -> Vec<usize> {
-        let keys = self.keys_by_specs(args, true).unwrap_or_default();
-        keys.into_iter().map(|(i, _)| i).collect()
+        let mut keys: Vec<usize> = self
+            .keys_by_specs(args, true)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        if self
+            .key_specs
+            .iter()
+            .any(|s| matches!(s.begin, Begin::Unknown))
+        {
+            keys.extend(self.keys(args).into_iter().map(|(i, _)| i));
+            keys.sort_unstable();
+            keys.dedup();
+        }
+        keys
     }
 
     /// `getKeysUsingKeySpecs`: `None` for a spec the arguments do not fit, unless
@@ -588,6 +601,47 @@ fn set_key_flags(args: &[&[u8]]) -> u16 {
     } else {
         K_OW | K_UPDATE
     }
+}
+
+/// `sortGetKeys`: the key sorted, and the last `STORE` destination, skipping the
+/// arguments of `LIMIT`, `GET` and `BY`.
+fn sort_keys(args: &[&[u8]]) -> Vec<(usize, u16)> {
+    let mut store = None;
+    let mut i = 2;
+    while i < args.len() {
+        let arg = args[i];
+        if c_str_eq_ignore_case(arg, "limit") {
+            i += 2;
+        } else if c_str_eq_ignore_case(arg, "get") || c_str_eq_ignore_case(arg, "by") {
+            i += 1;
+        } else if c_str_eq_ignore_case(arg, "store") && i + 1 < args.len() {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    let mut keys = vec![(1, K_RO | K_ACCESS)];
+    keys.extend(store.map(|at| (at, K_OW | K_UPDATE)));
+    keys
+}
+
+/// `georadiusGetKeys`: the key searched, and the last `STORE` or `STOREDIST`
+/// destination from the sixth argument on; both without flags.
+fn georadius_keys(args: &[&[u8]]) -> Vec<(usize, u16)> {
+    let mut store = None;
+    let mut i = 5;
+    while i < args.len() {
+        let arg = args[i];
+        if (c_str_eq_ignore_case(arg, "store") || c_str_eq_ignore_case(arg, "storedist"))
+            && i + 1 < args.len()
+        {
+            store = Some(i + 1);
+            i += 1;
+        }
+        i += 1;
+    }
+    let mut keys = vec![(1, 0)];
+    keys.extend(store.map(|at| (at, 0)));
+    keys
 }
 
 /// `bitfieldGetKeys`: read-only while only `GET`s and `OVERFLOW`s are seen.
