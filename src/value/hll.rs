@@ -269,17 +269,19 @@ fn opcode(s: &[u8], p: usize) -> (usize, usize, u8) {
 }
 
 /// Calls `f(first, len, value)` for each `VAL` run of the sparse HyperLogLog `s`, in
-/// order, as long as the runs stay within the registers; [`Error::CorruptHll`] unless
-/// the opcodes cover exactly 2^14 registers (Redis's `hllSparseToDense`/`hllMerge`).
+/// order; [`Error::CorruptHll`] as soon as a run would pass the last register, or at
+/// the end unless the opcodes cover exactly 2^14 registers (Redis's `hllSparseToDense`
+/// and `hllMerge`, with the bounds check of every opcode that redis-server 7.0.15 as
+/// shipped by Debian carries for CVE-2025-32023).
 fn sparse_runs(s: &[u8], mut f: impl FnMut(usize, usize, u8)) -> Result<()> {
     let mut idx = 0usize;
     let mut p = HEADER;
     while p < s.len() {
         let (oplen, len, value) = opcode(s, p);
+        if idx + len > REGISTERS {
+            return Err(Error::CorruptHll);
+        }
         if value != 0 {
-            if idx + len > REGISTERS {
-                break;
-            }
             f(idx, len, value);
         }
         idx += len;
@@ -738,9 +740,14 @@ mod tests {
         let (i, c) = pattern(b"a");
         let h = murmur64a(b"a", 0xadc8_3b19);
         assert_eq!(i as u64, h & 0x3fff);
-        assert_eq!(u64::from(c), ((h >> 14) | (1 << 50)).trailing_zeros() as u64 + 1);
+        assert_eq!(
+            u64::from(c),
+            ((h >> 14) | (1 << 50)).trailing_zeros() as u64 + 1
+        );
         // Every tail length takes its own branch.
-        let all: Vec<u64> = (0..17).map(|n| murmur64a(&b"abcdefghijklmnopq"[..n], 1)).collect();
+        let all: Vec<u64> = (0..17)
+            .map(|n| murmur64a(&b"abcdefghijklmnopq"[..n], 1))
+            .collect();
         let mut dedup = all.clone();
         dedup.sort_unstable();
         dedup.dedup();
@@ -858,17 +865,33 @@ mod tests {
         assert_eq!(b, s);
         // A register past the last opcode.
         let mut b = s.clone();
-        assert_eq!(sparse_set(&mut b, REGISTERS - 1, 1, 3000), Err(Error::CorruptHll));
-        // A VAL run past the registers: counting refuses it, merging and conversion
-        // stop at it (Redis's hllMerge and hllSparseToDense check only the coverage).
-        let s = sparse_of(&[0x7f, 0xff, 0x83]);
-        assert_eq!(count(&s), Err(Error::CorruptHll));
+        assert_eq!(
+            sparse_set(&mut b, REGISTERS - 1, 1, 3000),
+            Err(Error::CorruptHll)
+        );
+        // Any run past the registers, after a full cover too.
+        for ops in [
+            &[0x7f, 0xff, 0x83][..],
+            &[0x7f, 0xff, 0x00],
+            &[0x7f, 0xfe, 0x01],
+        ] {
+            let s = sparse_of(ops);
+            assert_eq!(count(&s), Err(Error::CorruptHll));
+            assert_eq!(merge(&mut max, &s), Err(Error::CorruptHll));
+            assert_eq!(to_dense(&mut s.clone()), Err(Error::CorruptHll));
+        }
+        // A final XZERO cut after its first byte reads a zero second byte (Redis's
+        // string terminator): one register.
+        let s = sparse_of(&[0x7f, 0xfe, 0x40]);
+        assert_eq!(count(&s), Ok(0));
         assert_eq!(merge(&mut max, &s), Ok(()));
-        assert_eq!(to_dense(&mut s.clone()), Ok(true));
         let s = sparse_of(&[0x7f, 0xfe, 0x83]);
         assert_eq!(merge(&mut max, &s), Err(Error::CorruptHll));
         // No opcodes at all, and a truncated XZERO.
-        assert_eq!(sparse_set(&mut sparse_of(&[]), 0, 1, 3000), Err(Error::CorruptHll));
+        assert_eq!(
+            sparse_set(&mut sparse_of(&[]), 0, 1, 3000),
+            Err(Error::CorruptHll)
+        );
         let mut t = sparse_of(&[0x7f]);
         assert_eq!(count(&t), Err(Error::CorruptHll));
         assert_eq!(sparse_set(&mut t, 3, 1, 3000), Ok(true));
@@ -925,7 +948,13 @@ mod tests {
     #[test]
     fn counts_like_redis() {
         // Numbers answered by redis-server 7.0 for PFADD of "0".."n-1".
-        for (n, want) in [(1u32, 1u64), (10, 10), (100, 100), (1000, 1001), (10_000, 9_987)] {
+        for (n, want) in [
+            (1u32, 1u64),
+            (10, 10),
+            (100, 100),
+            (1000, 1001),
+            (10_000, 9_987),
+        ] {
             let mut s = new();
             for e in 0..n {
                 add(&mut s, e.to_string().as_bytes(), 3000).unwrap();
