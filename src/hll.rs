@@ -15,6 +15,9 @@
 //! change to the key (`WATCH` sees it, the append-only log records it) when the cached
 //! value was stale.
 
+// "HyperLogLog" is a name, not an identifier to put in backticks.
+#![allow(clippy::doc_markdown)]
+
 use bytes::BytesMut;
 use smallvec::SmallVec;
 

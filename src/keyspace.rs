@@ -138,7 +138,7 @@ pub(crate) struct Keyspace {
     memory: evict::Memory,
     /// The longest string a command may make (`proto-max-bulk-len`).
     max_string_size: usize,
-    /// The longest a sparse HyperLogLog may grow before it turns dense
+    /// The longest a sparse HLL may grow before it turns dense
     /// (`hll-sparse-max-bytes`).
     hll_sparse_max_bytes: AtomicUsize,
     /// The changes, as commands, for the append-only log (off unless it is on).

@@ -1,6 +1,6 @@
-//! HyperLogLog scenarios (`PFADD`, `PFCOUNT`, `PFMERGE`, `PFDEBUG`, `PFSELFTEST`), and
+//! HLL scenarios (`PFADD`, `PFCOUNT`, `PFMERGE`, `PFDEBUG`, `PFSELFTEST`), and
 //! differential runs against a real `redis-server` comparing every reply and the bytes
-//! of every HyperLogLog (skipped without redis-server unless `EMBEDIS_REQUIRE_REDIS=1`).
+//! of every HLL (skipped without redis-server unless `EMBEDIS_REQUIRE_REDIS=1`).
 
 #[path = "common/redis_client.rs"]
 mod redis_client;
@@ -265,7 +265,7 @@ fn a_ttl_survives_pfadd_and_pfmerge() {
 
 // ---- differential ----
 
-/// The HyperLogLog keys of a run, plus a plain string and a list.
+/// The HLL keys of a run, plus a plain string and a list.
 const KEYS: [&str; 6] = ["h0", "h1", "h2", "h3", "str", "list"];
 
 fn random_command(rng: &mut SmallRng) -> Vec<Vec<u8>> {
@@ -382,10 +382,8 @@ fn differential_random_sequences_match_redis() {
                 for key in &KEYS[..4] {
                     let get = [b"GET".as_slice(), key.as_bytes()];
                     if let Reply::Bulk(b) = redis.cmd(&get) {
-                        eprintln!(
-                            "{key}: {}",
-                            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-                        );
+                        let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+                        eprintln!("{key}: {}", hex.concat());
                     }
                 }
             }

@@ -29,6 +29,9 @@
 //! not look (an update finds its opcode before the damage) the update proceeds as
 //! Redis's does.
 
+// "HyperLogLog" is a name, not an identifier to put in backticks.
+#![allow(clippy::doc_markdown)]
+
 use bytes::BytesMut;
 
 use crate::{Error, Result};
@@ -325,6 +328,7 @@ pub(crate) fn to_dense(buf: &mut BytesMut) -> Result<bool> {
 /// 32 or the string would pass `max_bytes`. Whether the register changed;
 /// [`Error::CorruptHll`] if the opcodes do not reach the register (or a promotion
 /// finds them invalid).
+#[allow(clippy::too_many_lines)] // one function, as Redis's, to compare step by step
 fn sparse_set(buf: &mut BytesMut, index: usize, count: u8, max_bytes: usize) -> Result<bool> {
     if count > VAL_MAX_VALUE {
         return promote(buf, index, count);
@@ -374,7 +378,7 @@ fn sparse_set(buf: &mut BytesMut, index: usize, count: u8, max_bytes: usize) -> 
         let mut n = 0;
         let last = first + span - 1;
         if zero || xzero {
-            let mut zeros = |seq: &mut [u8; 5], n: &mut usize, len: usize| {
+            let zeros = |seq: &mut [u8; 5], n: &mut usize, len: usize| {
                 if len > ZERO_MAX_LEN {
                     xzero_op(&mut seq[*n..], len);
                     *n += 2;
@@ -435,9 +439,9 @@ fn sparse_set(buf: &mut BytesMut, index: usize, count: u8, max_bytes: usize) -> 
     // Merge adjacent VAL runs of one value, scanning up to five opcodes from the one
     // before the change.
     let mut p = prev.unwrap_or(HEADER);
-    let mut scan = 5;
-    while p < end && scan > 0 {
-        scan -= 1;
+    let mut budget = 5;
+    while p < end && budget > 0 {
+        budget -= 1;
         let op = buf[p];
         if is_xzero(op) {
             p += 2;
@@ -566,7 +570,7 @@ pub(crate) fn count_registers(regs: &[u8]) -> u64 {
 /// order of floating-point operations.
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // rounded, finite
 fn estimate(histogram: &[u32; 64]) -> u64 {
-    let m = REGISTERS as f64;
+    let m = 16384.0_f64;
     let mut z = m * tau((m - f64::from(histogram[Q + 1])) / m);
     for j in (1..=Q).rev() {
         z += f64::from(histogram[j]);
@@ -584,7 +588,8 @@ fn estimate(histogram: &[u32; 64]) -> u64 {
     }
 }
 
-/// Ertl's σ(x), for x in [0, 1].
+/// Ertl's σ(x), for x in [0, 1]; iterated until the sum stops changing, exactly.
+#[allow(clippy::float_cmp)]
 fn sigma(mut x: f64) -> f64 {
     if x == 1.0 {
         return f64::INFINITY;
@@ -602,7 +607,8 @@ fn sigma(mut x: f64) -> f64 {
     }
 }
 
-/// Ertl's τ(x), for x in [0, 1].
+/// Ertl's τ(x), for x in [0, 1]; iterated until the sum stops changing, exactly.
+#[allow(clippy::float_cmp)]
 fn tau(mut x: f64) -> f64 {
     if x == 0.0 || x == 1.0 {
         return 0.0;
@@ -683,7 +689,7 @@ pub(crate) fn self_test(max_bytes: usize, seed: u64) -> std::result::Result<(), 
     }
     dense[HEADER..].fill(0);
     let mut sparse = new();
-    let relerr = 1.04 / (REGISTERS as f64).sqrt();
+    let relerr = 1.04 / 128.0; // 1.04 / sqrt(2^14)
     let salt = next();
     let mut checkpoint = 1u64;
     for j in 1..=100_000u64 {
@@ -693,7 +699,9 @@ pub(crate) fn self_test(max_bytes: usize, seed: u64) -> std::result::Result<(), 
         if j != checkpoint {
             continue;
         }
-        if (j as usize) < max_bytes / 2 && encoding(&sparse) != Ok(Encoding::Sparse) {
+        if usize::try_from(j).is_ok_and(|j| j < max_bytes / 2)
+            && encoding(&sparse) != Ok(Encoding::Sparse)
+        {
             return Err("TESTFAILED sparse encoding not used".into());
         }
         let card = count(&dense).map_err(|e| format!("TESTFAILED {e}"))?;
@@ -742,7 +750,7 @@ mod tests {
         assert_eq!(i as u64, h & 0x3fff);
         assert_eq!(
             u64::from(c),
-            ((h >> 14) | (1 << 50)).trailing_zeros() as u64 + 1
+            u64::from(((h >> 14) | (1 << 50)).trailing_zeros()) + 1
         );
         // Every tail length takes its own branch.
         let all: Vec<u64> = (0..17)
