@@ -109,6 +109,23 @@ impl<'s> HyperLogLogs<'s> {
             elements.iter().map(|e| hll::pattern(e.as_ref())).collect();
         let max_bytes = self.ks.hll_sparse_max_bytes();
         self.ks.admit()?;
+        // The common case of a large HyperLogLog, elements that raise no register, is
+        // answered under the shard's read lock: nothing changes, nothing is recorded.
+        // (Refusals a write would meet come first: a failed log or snapshot.)
+        if !self.ks.in_transaction() {
+            self.ks.keyspace().feed().check()?;
+            let unchanged = self.ks.peek(self.db, key.as_ref(), |v| {
+                Ok(v.and_then(|(v, _)| v.as_str().ok()).is_some_and(|s| {
+                    hll::encoding(s.bytes()) == Ok(Encoding::Dense)
+                        && !patterns
+                            .iter()
+                            .any(|&p| hll::dense_would_raise(s.bytes(), p))
+                }))
+            })?;
+            if unchanged {
+                return Ok(false);
+            }
+        }
         self.ks.write(self.db, key.as_ref(), |e| {
             match check(e.str()?)? {
                 Some(Encoding::Dense) => {
