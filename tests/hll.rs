@@ -263,6 +263,80 @@ fn a_ttl_survives_pfadd_and_pfmerge() {
     ));
 }
 
+#[test]
+fn pfadd_and_pfmerge_announce_pfadd_and_new_keys() {
+    let store = Store::builder()
+        .notify_keyspace_events(embedis::KeyspaceEvents::parse("KEAn").unwrap())
+        .build();
+    let sub = store.pubsub().psubscribe(["__keyevent@0__:*"]);
+    let hll = store.hyperloglogs();
+    hll.pfadd("h", ["a"]).unwrap();
+    hll.pfadd("h", ["a"]).unwrap();
+    hll.pfcount(["h"]).unwrap();
+    hll.pfmerge("m", ["h"]).unwrap();
+    let got: Vec<(String, String)> = sub
+        .iter_pending()
+        .map(|m| {
+            (
+                String::from_utf8(m.channel.to_vec()).unwrap(),
+                String::from_utf8(m.payload.to_vec()).unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("__keyevent@0__:new", "h"),
+        ("__keyevent@0__:pfadd", "h"),
+        ("__keyevent@0__:new", "m"),
+        ("__keyevent@0__:pfadd", "m"),
+    ];
+    assert_eq!(
+        got,
+        want.map(|(c, k)| (c.to_owned(), k.to_owned())).to_vec()
+    );
+}
+
+#[test]
+fn the_log_records_pfcount_that_caches_and_replays_to_the_same_bytes() {
+    let dir = std::env::temp_dir().join(format!("embedis-hll-log-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let open = || {
+        Store::builder()
+            .dir(&dir)
+            .appendonly(true)
+            .appendfsync(embedis::AppendFsync::Always)
+            .open()
+            .unwrap()
+    };
+    let store = open();
+    let hll = store.hyperloglogs();
+    let mut c = store.connection();
+    hll.pfadd("a", (0..50).map(|i| format!("a{i}"))).unwrap();
+    hll.pfadd("b", (0..50).map(|i| format!("b{i}"))).unwrap();
+    assert!(!hll.pfadd("a", ["a1"]).unwrap());
+    assert_eq!(hll.pfcount(["a"]).unwrap(), 50);
+    hll.pfmerge("m", ["a", "b"]).unwrap();
+    run(&mut c, &[b"PFDEBUG", b"TODENSE", b"b"]);
+    let before: Vec<Vec<u8>> = ["a", "b", "m"].iter().map(|k| bytes(&store, k)).collect();
+    drop(c);
+    drop(store);
+    let log: Vec<u8> = std::fs::read_dir(dir.join("appendonlydir"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".incr.aof"))
+        .flat_map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let text = String::from_utf8_lossy(&log);
+    assert!(text.contains("$7\r\nPFCOUNT\r\n$1\r\na\r\n"), "{text}");
+    assert!(text.contains("PFMERGE") && text.contains("TODENSE"));
+    assert_eq!(text.matches("PFADD").count(), 2);
+    let again = open();
+    let after: Vec<Vec<u8>> = ["a", "b", "m"].iter().map(|k| bytes(&again, k)).collect();
+    assert_eq!(after, before);
+    drop(again);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ---- differential ----
 
 /// The HLL keys of a run, plus a plain string and a list.
