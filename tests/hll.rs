@@ -224,6 +224,10 @@ fn pfdebug_subcommands_and_errors() {
         run(&mut c, &[b"PFDEBUG", b"nope", b"h"]),
         Reply::Error("ERR Unknown PFDEBUG subcommand 'nope'".into())
     );
+    assert_eq!(
+        run(&mut c, &[b"PFDEBUG", b"a\nb\rc", b"h"]),
+        Reply::Error("ERR Unknown PFDEBUG subcommand 'a b c'".into())
+    );
     run(&mut c, &[b"PFDEBUG", b"TODENSE", b"h"]);
     assert_eq!(
         run(&mut c, &[b"PFDEBUG", b"DECODE", b"h"]),
@@ -447,8 +451,19 @@ fn differential_random_sequences_match_redis() {
         setup(&mut |a| redis.cmd(a));
         let mut rng = SmallRng::seed_from_u64(seed);
         let mut history = Vec::new();
+        // Some commands run inside MULTI … EXEC, whose replies are compared too.
+        let mut queued = 0u32;
         for step in 0..400 {
-            let cmd = random_command(&mut rng);
+            let cmd = if queued == 0 && rng.gen_ratio(1, 40) {
+                queued = rng.gen_range(2..5);
+                vec![b"MULTI".to_vec()]
+            } else if queued == 1 {
+                queued = 0;
+                vec![b"EXEC".to_vec()]
+            } else {
+                queued = queued.saturating_sub(1);
+                random_command(&mut rng)
+            };
             let args: Vec<&[u8]> = cmd.iter().map(Vec::as_slice).collect();
             let want = redis.cmd(&args);
             let got = ours.execute(&args);
@@ -483,6 +498,14 @@ fn differential_random_sequences_match_redis() {
                     history.last().unwrap()
                 );
             }
+        }
+        if queued > 0 {
+            let exec = [b"EXEC".as_slice()];
+            assert_eq!(
+                ours.execute(&exec),
+                redis.cmd(&exec),
+                "seed {seed}: the last EXEC"
+            );
         }
     }
 }

@@ -43,7 +43,11 @@ pub(super) fn pfdebug(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         DebugReply::Converted(done) => Reply::Integer(i64::from(done)),
         DebugReply::Unknown => {
             let mut text = b"ERR Unknown PFDEBUG subcommand '".to_vec();
-            text.extend_from_slice(a[1]);
+            // Redis's addReplyErrorFormat turns line breaks into spaces.
+            text.extend(a[1].iter().map(|&b| match b {
+                b'\r' | b'\n' => b' ',
+                b => b,
+            }));
             text.push(b'\'');
             Reply::Error(text.into())
         }
