@@ -30,6 +30,19 @@ use crate::{Error, Result};
 /// [`Store::hyperloglogs`](crate::Store::hyperloglogs).
 ///
 /// A handle is a borrowed view of the store: it holds no lock between calls.
+///
+/// # Examples
+///
+/// ```
+/// let store = embedis::Store::new();
+/// let hll = store.hyperloglogs();
+/// hll.pfadd("page:1", (0..1000).map(|i| format!("user{i}")))?;
+/// // An estimate (redis-server answers the same number).
+/// assert_eq!(hll.pfcount(["page:1"])?, 1011);
+/// // The value is Redis's own representation: a string beginning with "HYLL".
+/// assert!(store.strings().get("page:1")?.unwrap().starts_with(b"HYLL"));
+/// # Ok::<(), embedis::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct HyperLogLogs<'s> {
     ks: Access<'s>,
