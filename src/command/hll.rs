@@ -62,6 +62,7 @@ pub(super) fn pfmerge(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 pub(super) fn pfselftest(c: &Ctx<'_>, _a: &[&[u8]]) -> Result<Reply> {
     Ok(match c.hyperloglogs().pfselftest() {
         Ok(()) => Reply::ok(),
-        Err(text) => Reply::Error(text.into()),
+        // Redis's addReplyError puts ERR before a text without a code.
+        Err(text) => Reply::Error(format!("ERR {text}").into()),
     })
 }
