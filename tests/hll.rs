@@ -659,3 +659,33 @@ fn differential_damaged_sparse_strings_match_redis() {
         }
     }
 }
+
+#[test]
+fn differential_hll_sparse_max_bytes_is_validated_as_redis_does() {
+    let Some(mut redis) = Redis::start() else {
+        eprintln!("redis-server not available: skipped");
+        return;
+    };
+    let store = Store::new();
+    let mut ours = store.connection();
+    for value in [
+        "-1",
+        "abc",
+        "1kb",
+        "1K",
+        "2mb",
+        "5b",
+        "0",
+        " 5",
+        "",
+        "99999999999999999999",
+        "9223372036854775808",
+        "9223372036854775807",
+        "3000",
+    ] {
+        let set = ["CONFIG", "SET", "hll-sparse-max-bytes", value];
+        assert_eq!(ours.execute(&set), redis.cmd(&set), "{value:?}");
+        let get = ["CONFIG", "GET", "hll-sparse-max-bytes"];
+        assert_eq!(ours.execute(&get), redis.cmd(&get), "{value:?}");
+    }
+}

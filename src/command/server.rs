@@ -377,7 +377,13 @@ fn set_memory_option(
             None => Err(bounded("maxmemory-samples", 1, i64::from(i32::MAX))),
         }
     } else if is(name, "hll-sparse-max-bytes") {
-        match memory_value(value) {
+        // memtoull reads an empty value as 0.
+        let bytes = if value.is_empty() {
+            Some(0)
+        } else {
+            memory_value(value)
+        };
+        match bytes {
             Some(n) if i64::try_from(n).is_ok() => {
                 c.store.keyspace().set_hll_sparse_max_bytes(n);
                 Ok(())
