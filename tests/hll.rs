@@ -689,3 +689,34 @@ fn differential_hll_sparse_max_bytes_is_validated_as_redis_does() {
         assert_eq!(ours.execute(&get), redis.cmd(&get), "{value:?}");
     }
 }
+
+#[test]
+fn differential_dump_of_redis_restores_here() {
+    let Some(mut redis) = Redis::start() else {
+        eprintln!("redis-server not available: skipped");
+        return;
+    };
+    let store = Store::new();
+    let mut ours = store.connection();
+    for (key, n) in [("few", 3u32), ("some", 300), ("many", 5000)] {
+        let mut add = vec![b"PFADD".to_vec(), key.as_bytes().to_vec()];
+        add.extend((0..n).map(|i| format!("m{i}").into_bytes()));
+        redis.cmd(&add);
+        let Reply::Bulk(payload) = redis.cmd(&[b"DUMP".as_slice(), key.as_bytes()]) else {
+            panic!("no payload for {key}")
+        };
+        assert_eq!(
+            ours.execute(&[b"RESTORE".as_slice(), key.as_bytes(), b"0", &payload]),
+            Reply::ok()
+        );
+        for cmd in [
+            vec![b"PFCOUNT".as_slice(), key.as_bytes()],
+            vec![b"GET".as_slice(), key.as_bytes()],
+            vec![b"PFDEBUG".as_slice(), b"ENCODING", key.as_bytes()],
+            vec![b"PFADD".as_slice(), key.as_bytes(), b"extra"],
+            vec![b"GET".as_slice(), key.as_bytes()],
+        ] {
+            assert_eq!(ours.execute(&cmd), redis.cmd(&cmd), "{key}");
+        }
+    }
+}
