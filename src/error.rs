@@ -30,6 +30,13 @@ pub enum Error {
     /// The key holds a value of another type (Redis `WRONGTYPE`).
     #[error("WRONGTYPE Operation against a key holding the wrong kind of value")]
     WrongType,
+    /// The key holds a string that is not a valid HLL (`PFADD`, `PFCOUNT`, `PFMERGE`).
+    #[error("WRONGTYPE Key is not a valid HyperLogLog string value.")]
+    NotHll,
+    /// The key holds an HLL whose sparse registers are damaged (`PFADD`, `PFCOUNT`,
+    /// `PFMERGE`).
+    #[error("INVALIDOBJ Corrupted HLL object detected")]
+    CorruptHll,
     /// The stored string or an argument is not a base-10 `i64` (`INCR`, `DECRBY`, …).
     #[error("ERR value is not an integer or out of range")]
     NotInteger,

@@ -138,6 +138,9 @@ pub(crate) struct Keyspace {
     memory: evict::Memory,
     /// The longest string a command may make (`proto-max-bulk-len`).
     max_string_size: usize,
+    /// The longest a sparse HLL may grow before it turns dense
+    /// (`hll-sparse-max-bytes`).
+    hll_sparse_max_bytes: AtomicUsize,
     /// The changes, as commands, for the append-only log (off unless it is on).
     feed: feed::Feed,
     /// A log is being replayed (see [`Keyspace::set_loading`]).
@@ -185,6 +188,7 @@ impl Keyspace {
             stats: stats::Stats::default(),
             memory: evict::Memory::default(),
             max_string_size: usize::MAX,
+            hll_sparse_max_bytes: AtomicUsize::new(crate::value::hll::DEFAULT_SPARSE_MAX_BYTES),
             feed: feed::Feed::default(),
             loading: AtomicBool::new(false),
             rdb_compression: AtomicBool::new(true),
@@ -232,6 +236,15 @@ impl Keyspace {
 
     pub(crate) fn max_string_size(&self) -> usize {
         self.max_string_size
+    }
+
+    /// `hll-sparse-max-bytes`.
+    pub(crate) fn hll_sparse_max_bytes(&self) -> usize {
+        self.hll_sparse_max_bytes.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_hll_sparse_max_bytes(&self, bytes: usize) {
+        self.hll_sparse_max_bytes.store(bytes, Ordering::Relaxed);
     }
 
     /// The most repeated random picks one reply may hold (`SRANDMEMBER`, `HRANDFIELD`,

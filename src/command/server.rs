@@ -376,6 +376,28 @@ fn set_memory_option(
             }
             None => Err(bounded("maxmemory-samples", 1, i64::from(i32::MAX))),
         }
+    } else if is(name, "hll-sparse-max-bytes") {
+        // memtoull reads an empty value as 0.
+        let bytes = if value.is_empty() {
+            Some(0)
+        } else {
+            memory_value(value)
+        };
+        match bytes {
+            Some(n) if i64::try_from(n).is_ok() => {
+                c.store.keyspace().set_hll_sparse_max_bytes(n);
+                Ok(())
+            }
+            // A count too large even for u64 is out of range too (strtoull saturates).
+            Some(_) => Err(bounded("hll-sparse-max-bytes", 0, i64::MAX)),
+            None if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                Err(bounded("hll-sparse-max-bytes", 0, i64::MAX))
+            }
+            None => Err(config_error(
+                "hll-sparse-max-bytes",
+                "argument must be a memory value",
+            )),
+        }
     } else if is(name, "lfu-log-factor") || is(name, "lfu-decay-time") {
         let max = i64::from(i32::MAX);
         let log = is(name, "lfu-log-factor");
@@ -559,6 +581,10 @@ fn config_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
     let mut values = persistence_values(c);
     values.extend(vec![
         ("databases", store.databases().to_string()),
+        (
+            "hll-sparse-max-bytes",
+            store.keyspace().hll_sparse_max_bytes().to_string(),
+        ),
         ("hz", "10".into()),
         (
             "lfu-decay-time",

@@ -73,6 +73,11 @@ impl<'a> Access<'a> {
         self.ks.max_string_size
     }
 
+    /// `hll-sparse-max-bytes`.
+    pub(crate) fn hll_sparse_max_bytes(self) -> usize {
+        self.ks.hll_sparse_max_bytes()
+    }
+
     /// The most repeated random picks one reply may hold.
     pub(crate) fn max_picks(self) -> usize {
         self.ks.max_picks()
