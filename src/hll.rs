@@ -16,7 +16,6 @@
 //! value was stale.
 
 // "HyperLogLog" is a name, not an identifier to put in backticks.
-#![allow(clippy::doc_markdown)]
 
 use bytes::BytesMut;
 use smallvec::SmallVec;

@@ -227,7 +227,7 @@ impl Store {
         Bits::new(self.access(), 0)
     }
 
-    /// HLL commands (`PFADD`, `PFCOUNT`, `PFMERGE`) in database 0: counts of
+    /// HyperLogLog commands (`PFADD`, `PFCOUNT`, `PFMERGE`) in database 0: counts of
     /// distinct elements in 12 KB at most, with Redis's representation.
     ///
     /// # Examples
@@ -922,7 +922,7 @@ impl<'s> Db<'s> {
         Bits::new(self.store.access(), self.index)
     }
 
-    /// HLL commands (`PFADD`, `PFCOUNT`, `PFMERGE`) in this database.
+    /// HyperLogLog commands (`PFADD`, `PFCOUNT`, `PFMERGE`) in this database.
     ///
     /// # Examples
     ///

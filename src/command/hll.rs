@@ -1,7 +1,6 @@
 //! HyperLogLog commands (`hyperloglog.c`): argument parsing and reply shaping.
 
 // "HyperLogLog" is a name, not an identifier to put in backticks.
-#![allow(clippy::doc_markdown)]
 
 use super::parse::is;
 use super::{Ctx, Reply};

@@ -30,7 +30,6 @@
 //! Redis's does.
 
 // "HyperLogLog" is a name, not an identifier to put in backticks.
-#![allow(clippy::doc_markdown)]
 
 use bytes::BytesMut;
 
