@@ -1,0 +1,913 @@
+//! Geospatial commands: scenarios through the typed API and the command interface, and
+//! differential runs against a real `redis-server` (seeded random points and queries of
+//! every option combination, every reply compared exactly, order included, in RESP2 and
+//! RESP3). Without `redis-server` the differential tests are skipped, unless
+//! `EMBEDIS_REQUIRE_REDIS=1`. `EMBEDIS_GEO_ROUNDS=n` runs more rounds.
+
+#[path = "common/redis_client.rs"]
+mod redis_client;
+#[path = "common/redis_server.rs"]
+mod redis_server;
+
+use embedis::{
+    Error, GeoOrder, GeoSearch, GeoUnit, KeyType, Reply, Store, ZAddCondition, ZAddOptions,
+};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use redis_client::Redis;
+
+fn sicily(store: &Store) {
+    store
+        .geo()
+        .geoadd(
+            "sicily",
+            [
+                (13.361389, 38.115556, "Palermo"),
+                (15.087269, 37.502669, "Catania"),
+                (12.758489, 38.788135, "edge1"),
+                (17.241510, 38.788135, "edge2"),
+            ],
+        )
+        .unwrap();
+}
+
+#[test]
+fn positions_are_stored_as_redis_scores() {
+    let store = Store::new();
+    sicily(&store);
+    assert_eq!(
+        store.keys().key_type("sicily").unwrap(),
+        Some(KeyType::ZSet)
+    );
+    assert_eq!(
+        store.zsets().zscore("sicily", "Palermo").unwrap(),
+        Some(3_479_099_956_230_698.0)
+    );
+    let pos = store.geo().geopos("sicily", ["Catania", "nope"]).unwrap();
+    assert_eq!(format!("{:.17}", pos[0].unwrap().0), "15.08726745843887329");
+    assert_eq!(pos[1], None);
+    assert_eq!(
+        store.geo().geohash("sicily", ["Palermo"]).unwrap(),
+        [Some("sqc8b49rny0".to_string())]
+    );
+}
+
+#[test]
+fn bad_positions_change_nothing() {
+    let store = Store::new();
+    let err = store
+        .geo()
+        .geoadd("g", [(1.0, 1.0, "a"), (181.0, 10.0, "b")])
+        .unwrap_err();
+    assert_eq!(err, Error::InvalidLonLat("181.000000,10.000000".into()));
+    assert_eq!(
+        err.to_string(),
+        "ERR invalid longitude,latitude pair 181.000000,10.000000"
+    );
+    assert_eq!(store.keys().exists(["g"]).unwrap(), 0);
+    store.strings().set("s", "x").unwrap();
+    assert_eq!(
+        store.geo().geoadd("s", [(1.0, 1.0, "a")]),
+        Err(Error::WrongType)
+    );
+    assert_eq!(
+        store
+            .geo()
+            .geosearch("s", &GeoSearch::from_lonlat(0.0, 0.0)),
+        Err(Error::WrongType)
+    );
+}
+
+#[test]
+fn geoadd_options_are_zadd_options() {
+    let store = Store::new();
+    let geo = store.geo();
+    geo.geoadd("g", [(1.0, 1.0, "a")]).unwrap();
+    let nx = ZAddOptions::new().condition(ZAddCondition::IfAbsent);
+    assert_eq!(
+        geo.geoadd_with("g", [(2.0, 2.0, "a"), (3.0, 3.0, "b")], nx)
+            .unwrap(),
+        1
+    );
+    let (lon, _) = geo.geopos("g", ["a"]).unwrap()[0].unwrap();
+    assert!((lon - 1.0).abs() < 1e-5, "NX left a where it was");
+    let ch = ZAddOptions::new().ch();
+    assert_eq!(geo.geoadd_with("g", [(5.0, 5.0, "a")], ch).unwrap(), 1);
+}
+
+#[test]
+fn searches_sort_count_and_detail() {
+    let store = Store::new();
+    sicily(&store);
+    let geo = store.geo();
+    let q = GeoSearch::from_lonlat(15.0, 37.0)
+        .by_radius(200.0, GeoUnit::Kilometers)
+        .asc()
+        .with_dist()
+        .with_hash()
+        .with_coord();
+    let found = geo.geosearch("sicily", &q).unwrap();
+    let names: Vec<_> = found.iter().map(|m| m.member.clone()).collect();
+    assert_eq!(names, ["Catania", "Palermo"]);
+    assert_eq!(format!("{:.4}", found[0].dist.unwrap()), "56.4413");
+    assert_eq!(found[1].hash, Some(3_479_099_956_230_698));
+    let desc = geo
+        .geosearch("sicily", &q.clone().order(GeoOrder::Desc).count(1))
+        .unwrap();
+    assert_eq!(desc[0].member, "Palermo");
+    let boxed = GeoSearch::from_member("Palermo").by_box(400.0, 400.0, GeoUnit::Kilometers);
+    assert_eq!(geo.geosearch("sicily", &boxed).unwrap().len(), 3);
+    assert_eq!(
+        geo.geosearch("sicily", &GeoSearch::from_member("Rome")),
+        Err(Error::UndecodableMember)
+    );
+    assert_eq!(
+        geo.geosearch(
+            "sicily",
+            &GeoSearch::from_lonlat(0.0, 0.0).by_radius(-1.0, GeoUnit::Meters)
+        ),
+        Err(Error::RadiusNegative)
+    );
+    assert_eq!(
+        geo.geosearch("sicily", &GeoSearch::from_lonlat(0.0, 0.0).count(0)),
+        Err(Error::GeoCountNotPositive)
+    );
+    assert!(geo.geosearch("missing", &q).unwrap().is_empty());
+}
+
+#[test]
+fn stored_searches_replace_or_delete_the_destination() {
+    let store = Store::new();
+    sicily(&store);
+    let geo = store.geo();
+    store.strings().set("dst", "old").unwrap();
+    let q = GeoSearch::from_lonlat(15.0, 37.0).by_radius(200.0, GeoUnit::Kilometers);
+    assert_eq!(geo.geosearchstore("dst", "sicily", &q, false).unwrap(), 2);
+    assert_eq!(
+        store.zsets().zscore("dst", "Palermo").unwrap(),
+        Some(3_479_099_956_230_698.0)
+    );
+    assert_eq!(geo.geosearchstore("dst", "sicily", &q, true).unwrap(), 2);
+    let d = store.zsets().zscore("dst", "Catania").unwrap().unwrap();
+    assert_eq!(format!("{d:.4}"), "56.4413");
+    let none = GeoSearch::from_lonlat(-100.0, 0.0).by_radius(1.0, GeoUnit::Meters);
+    assert_eq!(
+        geo.geosearchstore("dst", "sicily", &none, false).unwrap(),
+        0
+    );
+    assert_eq!(store.keys().exists(["dst"]).unwrap(), 0);
+}
+
+#[test]
+fn the_command_interface_replies_as_redis() {
+    let store = Store::new();
+    let mut c = store.connection();
+    let s = |v: &str| Reply::from(v);
+    assert_eq!(
+        c.execute(&[
+            "GEOADD",
+            "Sicily",
+            "13.361389",
+            "38.115556",
+            "Palermo",
+            "15.087269",
+            "37.502669",
+            "Catania"
+        ]),
+        Reply::Integer(2)
+    );
+    assert_eq!(
+        c.execute(&["GEODIST", "Sicily", "Palermo", "Catania", "km"]),
+        s("166.2742")
+    );
+    assert_eq!(
+        c.execute(&["GEODIST", "Sicily", "Palermo", "Catania", "parsecs"])
+            .to_string(),
+        "(error) ERR unsupported unit provided. please use M, KM, FT, MI"
+    );
+    assert_eq!(
+        c.execute(&["GEOPOS", "Sicily", "Palermo", "x"]),
+        Reply::Array(vec![
+            Reply::Array(vec![s("13.36138933897018433"), s("38.11555639549629859")]),
+            Reply::NilArray
+        ])
+    );
+    assert_eq!(
+        c.execute(&[
+            "GEORADIUS",
+            "Sicily",
+            "15",
+            "37",
+            "200",
+            "km",
+            "WITHDIST",
+            "ASC"
+        ]),
+        Reply::Array(vec![
+            Reply::Array(vec![s("Catania"), s("56.4413")]),
+            Reply::Array(vec![s("Palermo"), s("190.4424")]),
+        ])
+    );
+    assert_eq!(
+        c.execute(&[
+            "GEOSEARCH",
+            "Sicily",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "COUNT",
+            "1"
+        ])
+        .to_string(),
+        "(error) ERR exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCH"
+    );
+    assert_eq!(
+        c.execute(&[
+            "GEORADIUS",
+            "Sicily",
+            "15",
+            "37",
+            "200",
+            "km",
+            "STORE",
+            "d",
+            "WITHDIST"
+        ])
+        .to_string(),
+        "(error) ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+    );
+    assert_eq!(
+        c.execute(&["GEOADD", "Sicily", "181", "10", "x"])
+            .to_string(),
+        "(error) ERR invalid longitude,latitude pair 181.000000,10.000000"
+    );
+    c.execute(&["HELLO", "3"]);
+    let Reply::Array(pos) = c.execute(&["GEOPOS", "Sicily", "Palermo"]) else {
+        panic!("an array")
+    };
+    assert_eq!(
+        pos[0],
+        Reply::Array(vec![
+            Reply::Double(13.361_389_338_970_184),
+            Reply::Double(38.115_556_395_496_3)
+        ])
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Differential tests against redis-server.
+// ---------------------------------------------------------------------------------
+
+fn num(rng: &mut SmallRng, lo: f64, hi: f64) -> String {
+    let v: f64 = rng.gen_range(lo..=hi);
+    // Round numbers sometimes, to make ties and exact boundaries.
+    match rng.gen_range(0..4) {
+        0 => format!("{:.0}", v),
+        1 => format!("{:.2}", v),
+        _ => format!("{v}"),
+    }
+}
+
+/// A longitude and latitude, clustered where searches go wrong most easily: the
+/// poles, the antimeridian, a small grid (equal distances), and anywhere.
+fn point(rng: &mut SmallRng) -> (String, String) {
+    match rng.gen_range(0..6) {
+        0 => (num(rng, -180.0, 180.0), num(rng, 80.0, 85.05112878)),
+        1 => (num(rng, -180.0, 180.0), num(rng, -85.05112878, -80.0)),
+        2 => {
+            let lon = if rng.gen_bool(0.5) {
+                num(rng, 179.0, 180.0)
+            } else {
+                num(rng, -180.0, -179.0)
+            };
+            (lon, num(rng, -60.0, 60.0))
+        }
+        3 => (
+            format!("{}", 10 + rng.gen_range(-3..=3)),
+            format!("{}", 45 + rng.gen_range(-3..=3)),
+        ),
+        4 => (num(rng, 9.0, 11.0), num(rng, 44.0, 46.0)),
+        _ => (num(rng, -180.0, 180.0), num(rng, -85.05112878, 85.05112878)),
+    }
+}
+
+fn unit(rng: &mut SmallRng) -> &'static str {
+    ["m", "km", "ft", "mi", "KM", "Mi"][rng.gen_range(0..6)]
+}
+
+fn radius(rng: &mut SmallRng) -> String {
+    match rng.gen_range(0..8) {
+        0 => "0".into(),
+        1 => format!("{}", rng.gen_range(1..50)),
+        2 => format!("{}", rng.gen_range(100..3000)),
+        3 => format!("{}", rng.gen_range(5000..20000)),
+        4 => format!("{:.3}", rng.gen_range(0.0..1000.0)),
+        _ => format!("{}", rng.gen_range(100..600)),
+    }
+}
+
+/// A random search's options: what makes it valid, with an odd one sometimes.
+fn options(rng: &mut SmallRng, out: &mut Vec<String>, store_ok: bool) {
+    let mut opts: Vec<Vec<String>> = Vec::new();
+    for o in ["WITHDIST", "WITHHASH", "WITHCOORD"] {
+        if rng.gen_bool(0.4) {
+            opts.push(vec![o.into()]);
+        }
+    }
+    match rng.gen_range(0..4) {
+        0 => opts.push(vec!["ASC".into()]),
+        1 => opts.push(vec!["DESC".into()]),
+        _ => {}
+    }
+    if rng.gen_bool(0.5) {
+        let n = rng.gen_range(1..12).to_string();
+        if rng.gen_bool(0.3) {
+            opts.push(vec!["COUNT".into(), n, "ANY".into()]);
+        } else {
+            opts.push(vec!["COUNT".into(), n]);
+        }
+    }
+    if store_ok && rng.gen_bool(0.3) {
+        let o = if rng.gen_bool(0.5) {
+            "STORE"
+        } else {
+            "STOREDIST"
+        };
+        opts.push(vec![o.into(), "dst".into()]);
+    }
+    if rng.gen_bool(0.05) {
+        opts.push(vec![
+            ["ANY", "COUNT", "COUNT 0", "FOO", "STORE"][rng.gen_range(0..5)].into(),
+        ]);
+    }
+    if rng.gen_bool(0.03) {
+        opts.push(vec![
+            "COUNT".into(),
+            ["0", "-1", "x"][rng.gen_range(0..3)].into(),
+        ]);
+    }
+    // Shuffle the groups.
+    for i in (1..opts.len()).rev() {
+        let j = rng.gen_range(0..=i);
+        opts.swap(i, j);
+    }
+    out.extend(opts.into_iter().flatten());
+}
+
+fn member(rng: &mut SmallRng, n: usize) -> String {
+    format!("m{}", rng.gen_range(0..n + 2))
+}
+
+fn search_command(rng: &mut SmallRng, n: usize) -> Vec<String> {
+    let mut a: Vec<String> = Vec::new();
+    let key = if rng.gen_bool(0.95) {
+        "g"
+    } else {
+        ["nokey", "str"][rng.gen_range(0..2)]
+    };
+    match rng.gen_range(0..6) {
+        0 | 1 => {
+            let ro = rng.gen_bool(0.3);
+            a.push(if ro { "GEORADIUS_RO" } else { "GEORADIUS" }.into());
+            a.push(key.into());
+            let (lon, lat) = point(rng);
+            a.extend([lon, lat, radius(rng), unit(rng).into()]);
+            options(rng, &mut a, !ro);
+        }
+        2 => {
+            let ro = rng.gen_bool(0.3);
+            a.push(
+                if ro {
+                    "GEORADIUSBYMEMBER_RO"
+                } else {
+                    "GEORADIUSBYMEMBER"
+                }
+                .into(),
+            );
+            a.push(key.into());
+            a.extend([member(rng, n), radius(rng), unit(rng).into()]);
+            options(rng, &mut a, !ro);
+        }
+        _ => {
+            let stored = rng.gen_bool(0.3);
+            if stored {
+                a.extend(["GEOSEARCHSTORE".into(), "dst".into(), key.into()]);
+            } else {
+                a.extend(["GEOSEARCH".into(), key.into()]);
+            }
+            let mut groups: Vec<Vec<String>> = Vec::new();
+            if rng.gen_bool(0.97) {
+                if rng.gen_bool(0.5) {
+                    groups.push(vec!["FROMMEMBER".into(), member(rng, n)]);
+                } else {
+                    let (lon, lat) = point(rng);
+                    groups.push(vec!["FROMLONLAT".into(), lon, lat]);
+                }
+            }
+            if rng.gen_bool(0.97) {
+                if rng.gen_bool(0.5) {
+                    groups.push(vec!["BYRADIUS".into(), radius(rng), unit(rng).into()]);
+                } else {
+                    groups.push(vec![
+                        "BYBOX".into(),
+                        radius(rng),
+                        radius(rng),
+                        unit(rng).into(),
+                    ]);
+                }
+            }
+            if stored && rng.gen_bool(0.4) {
+                groups.push(vec!["STOREDIST".into()]);
+            }
+            let mut rest = Vec::new();
+            options(rng, &mut rest, false);
+            groups.push(rest);
+            for i in (1..groups.len()).rev() {
+                let j = rng.gen_range(0..=i);
+                groups.swap(i, j);
+            }
+            a.extend(groups.into_iter().flatten());
+        }
+    }
+    a
+}
+
+/// One round: the same points into both, then queries, replies compared.
+fn round(redis: &mut Redis, seed: u64, resp3: bool) {
+    let store = Store::new();
+    let mut c = store.connection();
+    let mut rng = SmallRng::seed_from_u64(seed);
+    redis.cmd(&["FLUSHALL"]);
+    if resp3 {
+        redis.cmd(&["HELLO", "3"]);
+        c.execute(&["HELLO", "3"]);
+    } else {
+        redis.cmd(&["HELLO", "2"]);
+    }
+    let mut history: Vec<Vec<String>> = Vec::new();
+    let mut check = |c: &mut embedis::Connection, redis: &mut Redis, args: Vec<String>| {
+        let ours = c.execute(&args);
+        let theirs = redis.cmd(&args);
+        history.push(args.clone());
+        assert_eq!(
+            ours,
+            theirs,
+            "seed {seed} resp3 {resp3}: {args:?}\nhistory: {:?}",
+            &history[history.len().saturating_sub(4)..]
+        );
+    };
+    check(&mut c, redis, vec!["SET".into(), "str".into(), "x".into()]);
+    let n = rng.gen_range(1..400);
+    let mut added = 0;
+    while added < n {
+        let mut a: Vec<String> = vec!["GEOADD".into(), "g".into()];
+        for o in ["NX", "XX", "CH"] {
+            if rng.gen_bool(0.1) {
+                a.push(o.into());
+            }
+        }
+        for _ in 0..rng.gen_range(1..20) {
+            let (lon, lat) = point(&mut rng);
+            a.extend([lon, lat, format!("m{added}")]);
+            added += 1;
+        }
+        check(&mut c, redis, a);
+    }
+    // Plain members with scores outside the geohash range, and a duplicate position.
+    check(
+        &mut c,
+        redis,
+        vec![
+            "ZADD".into(),
+            "g".into(),
+            "-1".into(),
+            "neg".into(),
+            "1e300".into(),
+            "huge".into(),
+            "1.5".into(),
+            "frac".into(),
+        ],
+    );
+    for _ in 0..120 {
+        let args = match rng.gen_range(0..12) {
+            0 => {
+                let mut a = vec!["GEOPOS".into(), "g".into()];
+                a.extend((0..rng.gen_range(1..5)).map(|_| member(&mut rng, n)));
+                a.push("neg".into());
+                a
+            }
+            1 => {
+                let mut a = vec!["GEOHASH".into(), "g".into()];
+                a.extend((0..rng.gen_range(1..5)).map(|_| member(&mut rng, n)));
+                a.push("huge".into());
+                a
+            }
+            2 => {
+                let mut a = vec![
+                    "GEODIST".into(),
+                    "g".into(),
+                    member(&mut rng, n),
+                    member(&mut rng, n),
+                ];
+                if rng.gen_bool(0.7) {
+                    a.push(["m", "km", "ft", "mi", "yd"][rng.gen_range(0..5)].into());
+                }
+                a
+            }
+            3 => {
+                let (lon, lat) = point(&mut rng);
+                let lon = if rng.gen_bool(0.2) {
+                    "181".to_string()
+                } else {
+                    lon
+                };
+                vec!["GEOADD".into(), "g".into(), lon, lat, member(&mut rng, n)]
+            }
+            _ => search_command(&mut rng, n),
+        };
+        let stores = args
+            .iter()
+            .any(|a| a.starts_with("STORE") || a == "GEOSEARCHSTORE");
+        check(&mut c, redis, args);
+        if stores {
+            check(
+                &mut c,
+                redis,
+                vec![
+                    "ZRANGE".into(),
+                    "dst".into(),
+                    "0".into(),
+                    "-1".into(),
+                    "WITHSCORES".into(),
+                ],
+            );
+            check(&mut c, redis, vec!["TYPE".into(), "dst".into()]);
+        }
+    }
+}
+
+fn rounds() -> u64 {
+    std::env::var("EMBEDIS_GEO_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(12)
+}
+
+#[test]
+fn random_geo_commands_match_redis_resp2() {
+    let Some(mut redis) = Redis::start() else {
+        eprintln!("redis-server not found: skipped");
+        return;
+    };
+    for seed in 0..rounds() {
+        round(&mut redis, seed, false);
+    }
+}
+
+#[test]
+fn random_geo_commands_match_redis_resp3() {
+    let Some(mut redis) = Redis::start() else {
+        eprintln!("redis-server not found: skipped");
+        return;
+    };
+    for seed in 1000..1000 + rounds() {
+        round(&mut redis, seed, true);
+    }
+}
+
+#[test]
+fn argument_errors_match_redis() {
+    let Some(mut redis) = Redis::start() else {
+        eprintln!("redis-server not found: skipped");
+        return;
+    };
+    let store = Store::new();
+    let mut c = store.connection();
+    let cases: &[&[&str]] = &[
+        &[
+            "GEOADD",
+            "g",
+            "13.361389",
+            "38.115556",
+            "Palermo",
+            "15.087269",
+            "37.502669",
+            "Catania",
+        ],
+        &["SET", "s", "x"],
+        &["GEOADD", "g", "NX", "XX", "1", "1", "a"],
+        &["GEOADD", "g", "NX", "CH"],
+        &["GEOADD", "g", "1", "1"],
+        &["GEOADD", "g", "GT", "1", "1", "a"],
+        &["GEOADD", "g", "x", "1", "a"],
+        &["GEOADD", "g", "1", "86", "a"],
+        &["GEOADD", "g", "-0", "-91", "a"],
+        &["GEOADD", "g", "inf", "0", "a"],
+        &["GEOADD", "g", "1e400", "0", "a"],
+        &["GEOADD", "s", "1", "1", "a"],
+        &["GEOADD", "s", "1", "100", "a"],
+        &["GEODIST", "g", "Palermo", "Catania", "km", "x"],
+        &["GEODIST", "nokey", "a", "b", "x"],
+        &["GEODIST", "s", "a", "b"],
+        &["GEODIST", "nokey", "a", "b"],
+        &["GEOPOS", "s", "a"],
+        &["GEOPOS", "nokey", "a", "b"],
+        &["GEOHASH", "nokey", "a"],
+        &["GEOHASH", "s", "a"],
+        &["GEORADIUS", "s", "x", "1", "1", "km"],
+        &["GEORADIUS", "g", "x", "1", "1", "km"],
+        &["GEORADIUS", "g", "1", "x", "1", "km"],
+        &["GEORADIUS", "g", "200", "1", "1", "km"],
+        &["GEORADIUS", "g", "1", "1", "x", "km"],
+        &["GEORADIUS", "g", "1", "1", "-1", "km"],
+        &["GEORADIUS", "g", "1", "1", "-1", "yd"],
+        &["GEORADIUS", "g", "1", "1", "1", "yd"],
+        &["GEORADIUS", "g", "15", "37", "200", "km", "COUNT"],
+        &["GEORADIUS", "g", "15", "37", "200", "km", "COUNT", "0"],
+        &["GEORADIUS", "g", "15", "37", "200", "km", "COUNT", "x"],
+        &["GEORADIUS", "g", "15", "37", "200", "km", "ANY"],
+        &["GEORADIUS", "g", "15", "37", "200", "km", "STORE"],
+        &[
+            "GEORADIUS",
+            "g",
+            "15",
+            "37",
+            "200",
+            "km",
+            "STORE",
+            "d",
+            "WITHHASH",
+        ],
+        &["GEORADIUS_RO", "g", "15", "37", "200", "km", "STORE", "d"],
+        &["GEORADIUS", "g", "15", "37", "200", "km", "FROMMEMBER", "a"],
+        &["GEORADIUS", "nokey", "15", "37", "200", "km", "STORE", "g2"],
+        &["GEORADIUSBYMEMBER", "g", "nope", "x", "km"],
+        &["GEORADIUSBYMEMBER", "nokey", "nope", "x", "km"],
+        &["GEORADIUSBYMEMBER", "nokey", "nope", "x", "km", "ANY"],
+        &["GEORADIUSBYMEMBER", "g", "Palermo", "x", "km"],
+        &[
+            "GEORADIUSBYMEMBER",
+            "g",
+            "Palermo",
+            "200",
+            "km",
+            "WITHCOORD",
+            "WITHDIST",
+            "WITHHASH",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMMEMBER",
+            "nope",
+            "BYRADIUS",
+            "x",
+            "km",
+        ],
+        &[
+            "GEOSEARCH",
+            "nokey",
+            "FROMMEMBER",
+            "nope",
+            "BYRADIUS",
+            "x",
+            "km",
+        ],
+        &[
+            "GEOSEARCH",
+            "nokey",
+            "FROMMEMBER",
+            "nope",
+            "BYRADIUS",
+            "1",
+            "km",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYRADIUS",
+            "1",
+            "km",
+            "FROMMEMBER",
+            "Palermo",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMMEMBER",
+            "Palermo",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYRADIUS",
+            "1",
+            "km",
+        ],
+        &["GEOSEARCH", "g", "BYRADIUS", "1", "km"],
+        &["geosearch", "g", "BYRADIUS", "1", "km"],
+        &["GeoSearch", "g", "FROMMEMBER", "Palermo"],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMMEMBER",
+            "Palermo",
+            "BYRADIUS",
+            "1",
+            "km",
+            "BYBOX",
+            "1",
+            "1",
+            "km",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "-1",
+            "1",
+            "km",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "x",
+            "1",
+            "km",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "1",
+            "x",
+            "km",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "1",
+            "1",
+            "yd",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "400",
+            "400",
+            "km",
+            "STOREDIST",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "400",
+            "400",
+            "km",
+            "STORE",
+            "x",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "400",
+            "400",
+            "km",
+            "WITHCOORD",
+            "WITHDIST",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYBOX",
+            "400",
+            "400",
+            "km",
+            "COUNT",
+            "1",
+            "ANY",
+            "WITHHASH",
+        ],
+        &[
+            "GEOSEARCHSTORE",
+            "d",
+            "g",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYBOX",
+            "400",
+            "400",
+            "km",
+            "WITHDIST",
+        ],
+        &[
+            "GEOSEARCHSTORE",
+            "d",
+            "g",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYBOX",
+            "400",
+            "400",
+            "km",
+            "STOREDIST",
+        ],
+        &["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+        &[
+            "GEOSEARCHSTORE",
+            "d",
+            "nokey",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYBOX",
+            "400",
+            "400",
+            "km",
+        ],
+        &["EXISTS", "d"],
+        &[
+            "GEOSEARCHSTORE",
+            "d",
+            "s",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYBOX",
+            "400",
+            "400",
+            "km",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYRADIUS",
+            "inf",
+            "km",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYBOX",
+            "inf",
+            "1",
+            "km",
+        ],
+        &[
+            "GEOSEARCH",
+            "g",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYRADIUS",
+            "0",
+            "km",
+            "COUNT",
+            "1",
+        ],
+    ];
+    for resp3 in [false, true] {
+        if resp3 {
+            redis.cmd(&["HELLO", "3"]);
+            c.execute(&["HELLO", "3"]);
+        }
+        redis.cmd(&["FLUSHALL"]);
+        c.execute(&["FLUSHALL"]);
+        for args in cases {
+            let (ours, theirs) = (c.execute(args), redis.cmd(args));
+            assert_eq!(ours, theirs, "resp3 {resp3}: {args:?}");
+        }
+    }
+}
