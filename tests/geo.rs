@@ -432,8 +432,10 @@ fn search_command(rng: &mut SmallRng, n: usize) -> Vec<String> {
     a
 }
 
-/// One round: the same points into both, then queries, replies compared.
-fn round(redis: &mut Redis, seed: u64, resp3: bool) {
+/// One round: the same points into both, then queries, replies compared. Returns how
+/// many searches found two or more members (so a run shows it compared real results).
+fn round(redis: &mut Redis, seed: u64, resp3: bool) -> usize {
+    let mut found = 0;
     let store = Store::new();
     let mut c = store.connection();
     let mut rng = SmallRng::seed_from_u64(seed);
@@ -455,6 +457,7 @@ fn round(redis: &mut Redis, seed: u64, resp3: bool) {
             "seed {seed} resp3 {resp3}: {args:?}\nhistory: {:?}",
             &history[history.len().saturating_sub(4)..]
         );
+        ours
     };
     check(&mut c, redis, vec!["SET".into(), "str".into(), "x".into()]);
     let n = rng.gen_range(1..400);
@@ -528,7 +531,10 @@ fn round(redis: &mut Redis, seed: u64, resp3: bool) {
         let stores = args
             .iter()
             .any(|a| a.starts_with("STORE") || a == "GEOSEARCHSTORE");
-        check(&mut c, redis, args);
+        let searches = args[0].starts_with("GEOS") || args[0].starts_with("GEORADIUS");
+        if matches!(check(&mut c, redis, args), Reply::Array(v) if searches && v.len() >= 2) {
+            found += 1;
+        }
         if stores {
             check(
                 &mut c,
@@ -544,6 +550,7 @@ fn round(redis: &mut Redis, seed: u64, resp3: bool) {
             check(&mut c, redis, vec!["TYPE".into(), "dst".into()]);
         }
     }
+    found
 }
 
 fn rounds() -> u64 {
@@ -559,9 +566,14 @@ fn random_geo_commands_match_redis_resp2() {
         eprintln!("redis-server not found: skipped");
         return;
     };
-    for seed in 0..rounds() {
-        round(&mut redis, seed, false);
-    }
+    let found: usize = (0..rounds())
+        .map(|seed| round(&mut redis, seed, false))
+        .sum();
+    eprintln!("searches with two or more results: {found}");
+    assert!(
+        found > 10 * usize::try_from(rounds()).unwrap(),
+        "the queries find too little: {found}"
+    );
 }
 
 #[test]
@@ -570,9 +582,14 @@ fn random_geo_commands_match_redis_resp3() {
         eprintln!("redis-server not found: skipped");
         return;
     };
-    for seed in 1000..1000 + rounds() {
-        round(&mut redis, seed, true);
-    }
+    let found: usize = (1000..1000 + rounds())
+        .map(|seed| round(&mut redis, seed, true))
+        .sum();
+    eprintln!("searches with two or more results: {found}");
+    assert!(
+        found > 10 * usize::try_from(rounds()).unwrap(),
+        "the queries find too little: {found}"
+    );
 }
 
 #[test]
