@@ -65,6 +65,15 @@ pub enum GeoOrder {
     Desc,
 }
 
+/// How many results a search keeps (`COUNT n [ANY]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    /// The nearest `n`.
+    Nearest(usize),
+    /// The first `n` found.
+    Any(usize),
+}
+
 /// Where a search is centred.
 #[derive(Debug, Clone, PartialEq)]
 enum Origin {
@@ -101,8 +110,7 @@ pub struct GeoSearch {
     extent: Extent,
     unit: GeoUnit,
     order: Option<GeoOrder>,
-    count: Option<usize>,
-    any: bool,
+    limit: Option<Limit>,
     with_dist: bool,
     with_hash: bool,
     with_coord: bool,
@@ -115,8 +123,7 @@ impl GeoSearch {
             extent: Extent::Radius(0.0),
             unit: GeoUnit::Meters,
             order: None,
-            count: None,
-            any: false,
+            limit: None,
             with_dist: false,
             with_hash: false,
             with_coord: false,
@@ -216,8 +223,7 @@ impl GeoSearch {
     /// let q = embedis::GeoSearch::from_lonlat(0.0, 0.0).count(10);
     /// ```
     pub fn count(mut self, n: usize) -> Self {
-        self.count = Some(n);
-        self.any = false;
+        self.limit = Some(Limit::Nearest(n));
         self
     }
 
@@ -230,8 +236,7 @@ impl GeoSearch {
     /// let q = embedis::GeoSearch::from_lonlat(0.0, 0.0).count_any(10);
     /// ```
     pub fn count_any(mut self, n: usize) -> Self {
-        self.count = Some(n);
-        self.any = true;
+        self.limit = Some(Limit::Any(n));
         self
     }
 
@@ -284,7 +289,7 @@ impl GeoSearch {
             Extent::Box(w, h) if w < 0.0 || h < 0.0 => return Err(Error::BoxNegative),
             _ => {}
         }
-        if self.count == Some(0) {
+        if matches!(self.limit, Some(Limit::Nearest(0) | Limit::Any(0))) {
             return Err(Error::GeoCountNotPositive);
         }
         Ok(())
@@ -381,11 +386,15 @@ fn run(z: &SortedSet, q: &GeoSearch) -> Result<Vec<Point>> {
         extent: q.extent,
         conversion: q.unit.meters(),
     };
-    let count = q.count.unwrap_or(0);
-    let mut points = points_in(z, &shape, if q.any { count } else { 0 });
+    let (count, any) = match q.limit {
+        None => (0, false),
+        Some(Limit::Nearest(n)) => (n, false),
+        Some(Limit::Any(n)) => (n, true),
+    };
+    let mut points = points_in(z, &shape, if any { count } else { 0 });
     // COUNT without ANY means the nearest: sorted ascending unless told otherwise.
     let order = match q.order {
-        None if count != 0 && !q.any => Some(GeoOrder::Asc),
+        None if count != 0 && !any => Some(GeoOrder::Asc),
         order => order,
     };
     let returned = if count == 0 {

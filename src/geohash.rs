@@ -192,10 +192,10 @@ fn decode(cell: Cell) -> Option<Area> {
 pub(crate) fn score_bits(score: f64) -> u64 {
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
     let cvt = |v: f64| -> u64 {
-        if v.is_nan() || v >= TWO_63 || v < -TWO_63 {
-            1 << 63
-        } else {
+        if (-TWO_63..TWO_63).contains(&v) {
             (v as i64) as u64
+        } else {
+            1 << 63
         }
     };
     if score >= TWO_63 {
@@ -215,7 +215,10 @@ pub(crate) fn decode_score(score: f64) -> (f64, f64) {
     let Some(area) = decode(cell) else {
         return (0.0, 0.0);
     };
+    // The sum halved, as C computes it (`f64::midpoint` may round otherwise).
+    #[allow(clippy::manual_midpoint)]
     let lon = ((area.lon.min + area.lon.max) / 2.0).clamp(LON_MIN, LON_MAX);
+    #[allow(clippy::manual_midpoint)]
     let lat = ((area.lat.min + area.lat.max) / 2.0).clamp(LAT_MIN, LAT_MAX);
     (lon, lat)
 }
@@ -516,35 +519,35 @@ pub(crate) fn merge_sort<T: Clone>(v: &mut [T], key: impl Fn(&T) -> f64 + Copy, 
     msort(v, &mut tmp, &cmp);
 }
 
-fn msort<T: Clone>(b: &mut [T], tmp: &mut [T], cmp: &impl Fn(&T, &T) -> i32) {
-    let n = b.len();
-    if n <= 1 {
+fn msort<T: Clone>(run: &mut [T], tmp: &mut [T], cmp: &impl Fn(&T, &T) -> i32) {
+    let len = run.len();
+    if len <= 1 {
         return;
     }
-    let n1 = n / 2;
+    let half = len / 2;
     {
-        let (b1, b2) = b.split_at_mut(n1);
-        msort(b1, &mut tmp[..n1], cmp);
-        msort(b2, &mut tmp[n1..n], cmp);
+        let (first, second) = run.split_at_mut(half);
+        msort(first, &mut tmp[..half], cmp);
+        msort(second, &mut tmp[half..len], cmp);
     }
-    let (mut i, mut j, mut k) = (0, n1, 0);
-    while i < n1 && j < n {
-        if cmp(&b[i], &b[j]) <= 0 {
-            tmp[k] = b[i].clone();
-            i += 1;
+    let (mut left, mut right, mut out) = (0, half, 0);
+    while left < half && right < len {
+        if cmp(&run[left], &run[right]) <= 0 {
+            tmp[out] = run[left].clone();
+            left += 1;
         } else {
-            tmp[k] = b[j].clone();
-            j += 1;
+            tmp[out] = run[right].clone();
+            right += 1;
         }
-        k += 1;
+        out += 1;
     }
-    // What remains of the first run follows; the second run's rest is in place.
-    while i < n1 {
-        tmp[k] = b[i].clone();
-        i += 1;
-        k += 1;
+    // What remains of the first half follows; the second half's rest is in place.
+    while left < half {
+        tmp[out] = run[left].clone();
+        left += 1;
+        out += 1;
     }
-    b[..k].clone_from_slice(&tmp[..k]);
+    run[..out].clone_from_slice(&tmp[..out]);
 }
 
 /// Redis's `pqsort`: a Bentley–McIlroy quicksort that only sorts the parts holding
@@ -564,6 +567,31 @@ pub(crate) fn partial_sort<T>(
     pqsort(v, 0, v.len(), &cmp, lrange, rrange);
 }
 
+/// The median of three positions by `cmp` (`med3` of the Bentley–McIlroy sort).
+fn med3<T>(
+    v: &[T],
+    a: usize,
+    b: usize,
+    c: usize,
+    cmp: &impl Fn(&[T], usize, usize) -> i32,
+) -> usize {
+    if cmp(v, a, b) < 0 {
+        if cmp(v, b, c) < 0 {
+            b
+        } else if cmp(v, a, c) < 0 {
+            c
+        } else {
+            a
+        }
+    } else if cmp(v, b, c) > 0 {
+        b
+    } else if cmp(v, a, c) < 0 {
+        a
+    } else {
+        c
+    }
+}
+
 #[allow(clippy::many_single_char_names)]
 fn pqsort<T>(
     v: &mut [T],
@@ -573,23 +601,7 @@ fn pqsort<T>(
     lr: usize,
     rr: usize,
 ) {
-    let med3 = |v: &[T], a: usize, b: usize, c: usize| {
-        if cmp(v, a, b) < 0 {
-            if cmp(v, b, c) < 0 {
-                b
-            } else if cmp(v, a, c) < 0 {
-                c
-            } else {
-                a
-            }
-        } else if cmp(v, b, c) > 0 {
-            b
-        } else if cmp(v, a, c) < 0 {
-            a
-        } else {
-            c
-        }
-    };
+    let med3 = |v: &[T], a: usize, b: usize, c: usize| med3(v, a, b, c, cmp);
     let vecswap = |v: &mut [T], a: usize, b: usize, n: usize| {
         for i in 0..n {
             v.swap(a + i, b + i);

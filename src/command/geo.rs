@@ -250,15 +250,15 @@ fn parse_and_run(c: &Ctx<'_>, a: &[&[u8]], src: usize, flags: u8) -> Result<Resu
     let base = if flags & COORDS != 0 {
         let (lon, lat) = lonlat(a[2], a[3])?;
         centre = Some(Centre::LonLat(lon, lat));
-        let (r, u) = radius(a[4], a[5])?;
-        area = Some(Area::Radius(r, u));
+        let (dist, in_unit) = radius(a[4], a[5])?;
+        area = Some(Area::Radius(dist, in_unit));
         6
     } else if flags & MEMBER != 0 {
         if exists {
             member_found(a[2])?;
             centre = Some(Centre::Member(a[2]));
-            let (r, u) = radius(a[3], a[4])?;
-            area = Some(Area::Radius(r, u));
+            let (dist, in_unit) = radius(a[3], a[4])?;
+            area = Some(Area::Radius(dist, in_unit));
         }
         5
     } else if flags & SEARCH_STORE != 0 {
@@ -276,9 +276,9 @@ fn parse_and_run(c: &Ctx<'_>, a: &[&[u8]], src: usize, flags: u8) -> Result<Resu
     let may_store = flags & (NO_STORE | SEARCH) == 0;
     let rest = &a[base.min(a.len())..];
     let remaining = rest.len();
-    let mut i = 0;
-    while i < remaining {
-        let arg = rest[i];
+    let mut at = 0;
+    while at < remaining {
+        let arg = rest[at];
         if is(arg, "withdist") {
             with_dist = true;
         } else if is(arg, "withhash") {
@@ -291,48 +291,48 @@ fn parse_and_run(c: &Ctx<'_>, a: &[&[u8]], src: usize, flags: u8) -> Result<Resu
             order = Some(GeoOrder::Asc);
         } else if is(arg, "desc") {
             order = Some(GeoOrder::Desc);
-        } else if is(arg, "count") && i + 1 < remaining {
-            count = int(rest[i + 1])?;
+        } else if is(arg, "count") && at + 1 < remaining {
+            count = int(rest[at + 1])?;
             if count <= 0 {
                 return Err(Error::GeoCountNotPositive.into());
             }
-            i += 1;
-        } else if is(arg, "store") && i + 1 < remaining && may_store {
-            store = Some(rest[i + 1]);
+            at += 1;
+        } else if is(arg, "store") && at + 1 < remaining && may_store {
+            store = Some(rest[at + 1]);
             store_dist = false;
-            i += 1;
-        } else if is(arg, "storedist") && i + 1 < remaining && may_store {
-            store = Some(rest[i + 1]);
+            at += 1;
+        } else if is(arg, "storedist") && at + 1 < remaining && may_store {
+            store = Some(rest[at + 1]);
             store_dist = true;
-            i += 1;
+            at += 1;
         } else if is(arg, "storedist") && search_flags && flags & SEARCH_STORE != 0 {
             store_dist = true;
-        } else if is(arg, "frommember") && i + 1 < remaining && search_flags && !from_loc {
+        } else if is(arg, "frommember") && at + 1 < remaining && search_flags && !from_loc {
             if exists {
-                member_found(rest[i + 1])?;
+                member_found(rest[at + 1])?;
             }
-            centre = Some(Centre::Member(rest[i + 1]));
+            centre = Some(Centre::Member(rest[at + 1]));
             from_member = true;
-            i += 1;
-        } else if is(arg, "fromlonlat") && i + 2 < remaining && search_flags && !from_member {
-            let (lon, lat) = lonlat(rest[i + 1], rest[i + 2])?;
+            at += 1;
+        } else if is(arg, "fromlonlat") && at + 2 < remaining && search_flags && !from_member {
+            let (lon, lat) = lonlat(rest[at + 1], rest[at + 2])?;
             centre = Some(Centre::LonLat(lon, lat));
             from_loc = true;
-            i += 2;
-        } else if is(arg, "byradius") && i + 2 < remaining && search_flags && !by_box {
-            let (r, u) = radius(rest[i + 1], rest[i + 2])?;
-            area = Some(Area::Radius(r, u));
+            at += 2;
+        } else if is(arg, "byradius") && at + 2 < remaining && search_flags && !by_box {
+            let (dist, in_unit) = radius(rest[at + 1], rest[at + 2])?;
+            area = Some(Area::Radius(dist, in_unit));
             by_radius = true;
-            i += 2;
-        } else if is(arg, "bybox") && i + 3 < remaining && search_flags && !by_radius {
-            let (w, h, u) = boxed(rest[i + 1], rest[i + 2], rest[i + 3])?;
-            area = Some(Area::Box(w, h, u));
+            at += 2;
+        } else if is(arg, "bybox") && at + 3 < remaining && search_flags && !by_radius {
+            let (width, height, in_unit) = boxed(rest[at + 1], rest[at + 2], rest[at + 3])?;
+            area = Some(Area::Box(width, height, in_unit));
             by_box = true;
-            i += 3;
+            at += 3;
         } else {
             return Err(Error::Syntax.into());
         }
-        i += 1;
+        at += 1;
     }
     if store.is_some() && (with_dist || with_hash || with_coord) {
         let who = if flags & SEARCH_STORE != 0 {
@@ -359,23 +359,27 @@ fn parse_and_run(c: &Ctx<'_>, a: &[&[u8]], src: usize, flags: u8) -> Result<Resu
     if any && count == 0 {
         return Err(error("ERR the ANY argument requires COUNT argument"));
     }
-    let mut q = match centre {
+    let mut query = match centre {
         Some(Centre::Member(m)) => GeoSearch::from_member(m),
         Some(Centre::LonLat(lon, lat)) => GeoSearch::from_lonlat(lon, lat),
         // A missing key: nothing is searched.
         None => GeoSearch::from_lonlat(0.0, 0.0),
     };
-    q = match area {
-        Some(Area::Radius(r, u)) => q.by_radius(r, u),
-        Some(Area::Box(w, h, u)) => q.by_box(w, h, u),
-        None => q,
+    query = match area {
+        Some(Area::Radius(dist, in_unit)) => query.by_radius(dist, in_unit),
+        Some(Area::Box(width, height, in_unit)) => query.by_box(width, height, in_unit),
+        None => query,
     };
     if let Some(order) = order {
-        q = q.order(order);
+        query = query.order(order);
     }
     if count > 0 {
         let n = usize::try_from(count).unwrap_or(usize::MAX);
-        q = if any { q.count_any(n) } else { q.count(n) };
+        query = if any {
+            query.count_any(n)
+        } else {
+            query.count(n)
+        };
     }
     if let Some(dst) = store {
         let event = if search_flags {
@@ -383,19 +387,19 @@ fn parse_and_run(c: &Ctx<'_>, a: &[&[u8]], src: usize, flags: u8) -> Result<Resu
         } else {
             "georadiusstore"
         };
-        let n = geo.search_store(dst, key, &q, store_dist, event)?;
+        let n = geo.search_store(dst, key, &query, store_dist, event)?;
         return Ok(Ok(n.into()));
     }
     if with_dist {
-        q = q.with_dist();
+        query = query.with_dist();
     }
     if with_hash {
-        q = q.with_hash();
+        query = query.with_hash();
     }
     if with_coord {
-        q = q.with_coord();
+        query = query.with_coord();
     }
-    let found = geo.geosearch(key, &q)?;
+    let found = geo.geosearch(key, &query)?;
     let detailed = with_dist || with_hash || with_coord;
     Ok(Ok(Reply::Array(
         found
