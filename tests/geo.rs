@@ -928,3 +928,141 @@ fn argument_errors_match_redis() {
         }
     }
 }
+
+/// The keyspace events of each command (`KEAnm`: new keys and misses too) are Redis's,
+/// in order: GEOADD announces `zadd`, a stored search `georadiusstore` or
+/// `geosearchstore` (or `del` when it empties the destination), a read of a missing
+/// key `keymiss`.
+#[test]
+fn events_match_redis() {
+    let Some(mut redis) = Redis::start() else {
+        eprintln!("redis-server not found: skipped");
+        return;
+    };
+    redis.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEAnm"]);
+    let store = Store::builder()
+        .notify_keyspace_events(embedis::KeyspaceEvents::parse("KEAnm").unwrap())
+        .build();
+    let mut c = store.connection();
+    let mut listener = redis.connect();
+    listener.cmd(&["PSUBSCRIBE", "__key*__:*"]);
+    listener.cmd(&["SUBSCRIBE", "sync"]);
+    let ours = store.pubsub().psubscribe(["__key*__:*"]);
+    let steps: &[&[&str]] = &[
+        &[
+            "GEOADD",
+            "g",
+            "13.361389",
+            "38.115556",
+            "Palermo",
+            "15.087269",
+            "37.502669",
+            "Catania",
+        ],
+        &["GEOADD", "g", "13.361389", "38.115556", "Palermo"],
+        &["GEOADD", "g", "XX", "1", "1", "nobody"],
+        &["GEOADD", "g", "CH", "1", "1", "Palermo"],
+        &["GEOPOS", "nokey", "a"],
+        &["GEOHASH", "nokey", "a"],
+        &["GEODIST", "nokey", "a", "b"],
+        &[
+            "GEOSEARCH",
+            "nokey",
+            "FROMLONLAT",
+            "0",
+            "0",
+            "BYRADIUS",
+            "1",
+            "m",
+        ],
+        &[
+            "GEOSEARCHSTORE",
+            "d",
+            "g",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYRADIUS",
+            "200",
+            "km",
+        ],
+        &[
+            "GEOSEARCHSTORE",
+            "d",
+            "g",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYRADIUS",
+            "200",
+            "km",
+            "STOREDIST",
+        ],
+        &["GEORADIUS", "g", "15", "37", "200", "km", "STORE", "d2"],
+        &[
+            "GEORADIUSBYMEMBER",
+            "g",
+            "Catania",
+            "1",
+            "km",
+            "STOREDIST",
+            "d2",
+        ],
+        &[
+            "GEOSEARCHSTORE",
+            "d",
+            "g",
+            "FROMLONLAT",
+            "-100",
+            "0",
+            "BYRADIUS",
+            "1",
+            "m",
+        ],
+        &[
+            "GEOSEARCHSTORE",
+            "d",
+            "g",
+            "FROMLONLAT",
+            "-100",
+            "0",
+            "BYRADIUS",
+            "1",
+            "m",
+        ],
+        &[
+            "GEOSEARCHSTORE",
+            "d2",
+            "nokey",
+            "FROMLONLAT",
+            "-100",
+            "0",
+            "BYRADIUS",
+            "1",
+            "m",
+        ],
+        &["GEORADIUS", "nokey", "15", "37", "200", "km", "STORE", "d2"],
+    ];
+    let show = |v: &[(Reply, Reply)]| format!("{v:?}");
+    for (n, args) in steps.iter().enumerate() {
+        redis.cmd(args);
+        redis.cmd(&["PUBLISH", "sync", &n.to_string()]);
+        let mut theirs = Vec::new();
+        loop {
+            match listener.read() {
+                Reply::Array(m) if m[0] == Reply::from("pmessage") => {
+                    theirs.push((m[2].clone(), m[3].clone()));
+                }
+                Reply::Array(m) if m[0] == Reply::from("message") => break,
+                other => panic!("unexpected push {other:?}"),
+            }
+        }
+        c.execute(args);
+        let mine: Vec<(Reply, Reply)> = ours
+            .iter_pending()
+            .map(|m| (Reply::from(&m.channel[..]), Reply::from(&m.payload[..])))
+            .collect();
+        assert_eq!(show(&mine), show(&theirs), "{args:?}");
+    }
+    redis.cmd(&["CONFIG", "SET", "notify-keyspace-events", ""]);
+}
