@@ -335,6 +335,7 @@ fn check_lonlat(lon: f64, lat: f64) -> Result<()> {
 /// `limit` (0: no limit) as `membersOfAllNeighbors` does.
 fn points_in(z: &SortedSet, shape: &Shape, limit: usize) -> Vec<Point> {
     let cells = shape.cells();
+    let filter = shape.prefilter();
     let mut found: Vec<Point> = Vec::new();
     let full = |found: &Vec<Point>| limit != 0 && found.len() >= limit;
     for cell in geohash::cells_to_read(&cells) {
@@ -355,7 +356,11 @@ fn points_in(z: &SortedSet, shape: &Shape, limit: usize) -> Vec<Point> {
                 if full(&found) {
                     return;
                 }
-                if let Some((lon, lat, dist)) = shape.contains(score) {
+                let (lon, lat) = geohash::decode_score(score);
+                if filter.rules_out(lon, lat) {
+                    return;
+                }
+                if let Some(dist) = shape.contains_at(lon, lat) {
                     found.push(Point {
                         member: Blob::copy_from_slice(m),
                         lon,
@@ -403,12 +408,25 @@ fn run(z: &SortedSet, q: &GeoSearch) -> Result<Vec<Point>> {
         count.min(points.len())
     };
     if let Some(order) = order {
+        // Sorted as positions with their distances (small and cheap to move), then
+        // the points put in that order.
         let desc = order == GeoOrder::Desc;
-        if returned == points.len() {
-            geohash::merge_sort(&mut points, |p| p.dist, desc);
+        let mut keys: Vec<(f64, usize)> = points
+            .iter()
+            .zip(0usize..)
+            .map(|(p, i)| (p.dist, i))
+            .collect();
+        if returned == keys.len() {
+            geohash::merge_sort(&mut keys, |k| k.0, desc);
         } else {
-            geohash::partial_sort(&mut points, |p| p.dist, desc, 0, returned - 1);
+            geohash::partial_sort(&mut keys, |k| k.0, desc, 0, returned - 1);
         }
+        let mut slots: Vec<Option<Point>> = points.into_iter().map(Some).collect();
+        points = keys
+            .iter()
+            .take(returned)
+            .filter_map(|&(_, i)| slots.get_mut(i).and_then(Option::take))
+            .collect();
     }
     points.truncate(returned);
     Ok(points)

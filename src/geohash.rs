@@ -17,6 +17,8 @@
 //! sort, [`merge_sort`]); a `COUNT` below the number found is Redis's partial
 //! quicksort ([`partial_sort`]), whose order among equal distances is its own.
 
+use std::f64::consts::FRAC_PI_2;
+
 /// The westmost longitude.
 pub(crate) const LON_MIN: f64 = -180.0;
 /// The eastmost longitude.
@@ -166,8 +168,9 @@ pub(crate) fn decode_in(lon_range: Range, lat_range: Range, cell: Cell) -> Optio
     let lat_scale = lat_range.max - lat_range.min;
     let lon_scale = lon_range.max - lon_range.min;
     #[allow(clippy::cast_precision_loss)] // a power of two
-    let div = (1u64 << cell.step) as f64;
-    let at = |range: Range, i: u32, scale: f64| range.min + (f64::from(i) / div) * scale;
+    // Dividing by a power of two is multiplying by its inverse, exactly.
+    let inv = 1.0 / (1u64 << cell.step) as f64;
+    let at = |range: Range, i: u32, scale: f64| range.min + (f64::from(i) * inv) * scale;
     Some(Area {
         lat: Range {
             min: at(lat_range, ilat, lat_scale),
@@ -410,10 +413,16 @@ impl Shape {
     /// its distance from the centre in metres (`geoWithinShape`).
     pub(crate) fn contains(&self, score: f64) -> Option<(f64, f64, f64)> {
         let (lon, lat) = decode_score(score);
+        self.contains_at(lon, lat).map(|d| (lon, lat, d))
+    }
+
+    /// Whether a decoded position is inside, and its distance from the centre.
+    pub(crate) fn contains_at(&self, lon: f64, lat: f64) -> Option<f64> {
         match self.extent {
             Extent::Radius(r) => {
                 let d = distance(self.lon, self.lat, lon, lat);
-                (d <= r * self.conversion).then_some((lon, lat, d))
+                // NaN (antipodes rounded past 1) is not "farther", as in C.
+                (!(d > r * self.conversion)).then_some(d)
             }
             Extent::Box(w, h) => {
                 let (width_m, height_m) = (w * self.conversion, h * self.conversion);
@@ -423,7 +432,51 @@ impl Shape {
                 if distance(lon, lat, self.lon, lat) > width_m / 2.0 {
                     return None;
                 }
-                Some((lon, lat, distance(self.lon, self.lat, lon, lat)))
+                Some(distance(self.lon, self.lat, lon, lat))
+            }
+        }
+    }
+
+    /// A cheap test that rules out most positions [`contains_at`](Self::contains_at)
+    /// would refuse, without trigonometry (see [`Prefilter`]).
+    pub(crate) fn prefilter(&self) -> Prefilter {
+        // Extents are widened by a millionth (and a micrometre): rounding in Redis's
+        // own arithmetic is some 1e-15 of it.
+        let widen = |m: f64| m * (1.0 + 1e-6) + 1e-6;
+        let lat_r = deg_rad(self.lat);
+        let cos_c = lat_r.cos();
+        // The least cosine of a latitude within `band` radians of the centre's.
+        let cos_min = |band: f64| (lat_r.abs() + band).min(FRAC_PI_2).cos().max(0.0);
+        match self.extent {
+            Extent::Radius(r) => {
+                let r_m = widen(r * self.conversion);
+                if !(r_m / EARTH_RADIUS < 3.0) {
+                    return Prefilter::None;
+                }
+                let band = r_m / EARTH_RADIUS;
+                let half = r_m / (2.0 * EARTH_RADIUS);
+                Prefilter::Circle {
+                    lon: self.lon,
+                    lat: self.lat,
+                    band,
+                    k: cos_c * cos_min(band),
+                    cos_c,
+                    limit: half.sin() * half.sin(),
+                }
+            }
+            Extent::Box(w, h) => {
+                let w_m = widen(w * self.conversion / 2.0);
+                let h_m = widen(h * self.conversion / 2.0);
+                if !(w_m / EARTH_RADIUS < 3.0 && h_m / EARTH_RADIUS < 3.0) {
+                    return Prefilter::None;
+                }
+                let half = w_m / (2.0 * EARTH_RADIUS);
+                let c = cos_min(h_m / EARTH_RADIUS);
+                Prefilter::Box {
+                    lon: self.lon,
+                    k: c * c,
+                    limit: half.sin() * half.sin(),
+                }
             }
         }
     }
@@ -479,6 +532,89 @@ impl Shape {
             n.south_east,
             n.south_west,
         ]
+    }
+}
+
+/// A lower bound on the distance from a search's centre, from flops alone: it rules
+/// out a position only when Redis's exact test would refuse it too, so the members
+/// found, and their order, are unchanged.
+///
+/// The haversine is `hav(d/R) = sin²(Δφ/2) + cos φ₁ cos φ₂ sin²(Δλ/2)`; with
+/// `sin x ≥ x − x³/6` and the least cosine within reach of the centre's latitude, each
+/// term has a lower bound without trigonometry. A position near the antipode, where
+/// Redis's rounding can make the distance NaN (and so not "farther"), is never ruled
+/// out.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Prefilter {
+    /// Nothing ruled out (an extent near half the globe or more).
+    None,
+    Circle {
+        lon: f64,
+        lat: f64,
+        /// The widest latitude difference inside, in radians.
+        band: f64,
+        /// `cos φ₁` times the least `cos φ₂` within the band.
+        k: f64,
+        cos_c: f64,
+        /// `sin²(r / 2R)` for the widened radius.
+        limit: f64,
+    },
+    Box {
+        lon: f64,
+        /// The least `cos² φ` within the box's latitudes.
+        k: f64,
+        /// `sin²(w / 4R)` for the widened width.
+        limit: f64,
+    },
+}
+
+/// `x − x³/6`, at most `sin x` for `x ≥ 0`.
+fn sin_below(x: f64) -> f64 {
+    x - x * x * x / 6.0
+}
+
+/// Half the angle between two longitudes in degrees, in radians, folded into
+/// `0..=π/2` as `|sin(Δλ/2)|` sees it.
+fn half_lon_gap(a: f64, b: f64) -> f64 {
+    let d = (a - b).abs();
+    let d = if d > 180.0 { 360.0 - d } else { d };
+    deg_rad(d) / 2.0
+}
+
+impl Prefilter {
+    /// Whether the position is certainly outside the shape.
+    pub(crate) fn rules_out(&self, lon: f64, lat: f64) -> bool {
+        match *self {
+            Prefilter::None => false,
+            Prefilter::Circle {
+                lon: c_lon,
+                lat: c_lat,
+                band,
+                k,
+                cos_c,
+                limit,
+            } => {
+                let x1 = (deg_rad(lat) - deg_rad(c_lat)).abs() / 2.0;
+                let x2 = half_lon_gap(lon, c_lon);
+                // With sin x ≤ x: far from the antipode, where NaN cannot arise.
+                if x1 * x1 + cos_c * x2 * x2 >= 0.9 {
+                    return false;
+                }
+                if 2.0 * x1 > band {
+                    return true;
+                }
+                let (s1, s2) = (sin_below(x1), sin_below(x2));
+                s1 * s1 + k * s2 * s2 > limit
+            }
+            Prefilter::Box {
+                lon: c_lon,
+                k,
+                limit,
+            } => {
+                let s = sin_below(half_lon_gap(lon, c_lon));
+                k * s * s > limit
+            }
+        }
     }
 }
 
@@ -811,6 +947,66 @@ mod tests {
         let cells = [a, a, a, b, b, z, b, a, a];
         let read: Vec<Cell> = cells_to_read(&cells).collect();
         assert_eq!(read, [a, a, b, a]);
+    }
+
+    #[test]
+    fn the_prefilter_rules_out_only_what_the_exact_test_refuses() {
+        let mut seed = 99u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            f64::from(u32::try_from(seed >> 32).unwrap()) / f64::from(u32::MAX)
+        };
+        let (mut ruled, mut inside) = (0, 0);
+        for i in 0..4000 {
+            let lon = -180.0 + 360.0 * next();
+            let lat = if i % 3 == 0 {
+                80.0 + 5.05 * next()
+            } else {
+                -85.0 + 170.0 * next()
+            };
+            let size = [1.0, 100.0, 10_000.0, 500_000.0, 5_000_000.0, 19_000_000.0][i % 6] * next();
+            let extent = if i % 2 == 0 {
+                Extent::Radius(size)
+            } else {
+                Extent::Box(size, size * 2.0 * next())
+            };
+            let shape = Shape {
+                lon,
+                lat,
+                extent,
+                conversion: 1.0,
+            };
+            let filter = shape.prefilter();
+            for _ in 0..200 {
+                // Points near the centre (and across the antimeridian) as often as not.
+                let (plon, plat) = if next() < 0.5 {
+                    let spread = size / 50_000.0 * next();
+                    let plon = lon + spread * (next() - 0.5) * 4.0;
+                    let plon = if plon > 180.0 {
+                        plon - 360.0
+                    } else if plon < -180.0 {
+                        plon + 360.0
+                    } else {
+                        plon
+                    };
+                    (
+                        plon,
+                        (lat + spread * (next() - 0.5) * 2.0).clamp(LAT_MIN, LAT_MAX),
+                    )
+                } else {
+                    (-180.0 + 360.0 * next(), -85.0 + 170.0 * next())
+                };
+                let exact = shape.contains_at(plon, plat);
+                if filter.rules_out(plon, plat) {
+                    ruled += 1;
+                    assert_eq!(exact, None, "{shape:?} ({plon}, {plat})");
+                }
+                inside += usize::from(exact.is_some());
+            }
+        }
+        assert!(ruled > 100_000 && inside > 10_000, "{ruled} {inside}");
     }
 
     #[test]
