@@ -409,20 +409,17 @@ impl Shape {
         ]
     }
 
-    /// Whether the position a score stands for is inside, and if so that position and
-    /// its distance from the centre in metres (`geoWithinShape`).
-    pub(crate) fn contains(&self, score: f64) -> Option<(f64, f64, f64)> {
-        let (lon, lat) = decode_score(score);
-        self.contains_at(lon, lat).map(|d| (lon, lat, d))
-    }
-
     /// Whether a decoded position is inside, and its distance from the centre.
     pub(crate) fn contains_at(&self, lon: f64, lat: f64) -> Option<f64> {
         match self.extent {
             Extent::Radius(r) => {
                 let d = distance(self.lon, self.lat, lon, lat);
                 // NaN (antipodes rounded past 1) is not "farther", as in C.
-                (!(d > r * self.conversion)).then_some(d)
+                if d > r * self.conversion {
+                    None
+                } else {
+                    Some(d)
+                }
             }
             Extent::Box(w, h) => {
                 let (width_m, height_m) = (w * self.conversion, h * self.conversion);
@@ -450,7 +447,7 @@ impl Shape {
         match self.extent {
             Extent::Radius(r) => {
                 let r_m = widen(r * self.conversion);
-                if !(r_m / EARTH_RADIUS < 3.0) {
+                if r_m.is_nan() || r_m / EARTH_RADIUS >= 3.0 {
                     return Prefilter::None;
                 }
                 let band = r_m / EARTH_RADIUS;
@@ -467,7 +464,7 @@ impl Shape {
             Extent::Box(w, h) => {
                 let w_m = widen(w * self.conversion / 2.0);
                 let h_m = widen(h * self.conversion / 2.0);
-                if !(w_m / EARTH_RADIUS < 3.0 && h_m / EARTH_RADIUS < 3.0) {
+                if w_m.is_nan() || h_m.is_nan() || w_m.max(h_m) / EARTH_RADIUS >= 3.0 {
                     return Prefilter::None;
                 }
                 let half = w_m / (2.0 * EARTH_RADIUS);
