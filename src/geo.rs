@@ -331,6 +331,10 @@ fn check_lonlat(lon: f64, lat: f64) -> Result<()> {
     }
 }
 
+/// How many levels below a search cell its parts are tested against the shape: up to
+/// 4^DEPTH score ranges per cell, most of them ruled out whole.
+const DEPTH: u8 = 2;
+
 /// The members of `z` inside `shape`, in the order Redis finds them, stopping at
 /// `limit` (0: no limit) as `membersOfAllNeighbors` does.
 fn points_in(z: &SortedSet, shape: &Shape, limit: usize) -> Vec<Point> {
@@ -338,39 +342,43 @@ fn points_in(z: &SortedSet, shape: &Shape, limit: usize) -> Vec<Point> {
     let filter = shape.prefilter();
     let mut found: Vec<Point> = Vec::new();
     let full = |found: &Vec<Point>| limit != 0 && found.len() >= limit;
+    let mut ranges = Vec::new();
     for cell in geohash::cells_to_read(&cells) {
         if full(&found) {
             break;
         }
-        let (min, max) = cell.score_range();
-        #[allow(clippy::cast_precision_loss)] // at most 2^54: exact
-        let (min, max) = (min as f64, max as f64);
-        z.walk(
-            |s, _| s < min,
-            |s, _| s < max,
-            false,
-            0,
-            usize::MAX,
-            |m, score| {
-                // Past the limit Redis stops; nothing more is taken.
-                if full(&found) {
-                    return;
-                }
-                let (lon, lat) = geohash::decode_score(score);
-                if filter.rules_out(lon, lat) {
-                    return;
-                }
-                if let Some(dist) = shape.contains_at(lon, lat) {
-                    found.push(Point {
-                        member: Blob::copy_from_slice(m),
-                        lon,
-                        lat,
-                        dist,
-                        score,
-                    });
-                }
-            },
-        );
+        ranges.clear();
+        geohash::ranges_to_read(cell, &filter, DEPTH, &mut ranges);
+        for &(min, max) in &ranges {
+            #[allow(clippy::cast_precision_loss)] // at most 2^52: exact
+            let (min, max) = (min as f64, max as f64);
+            z.walk(
+                |s, _| s < min,
+                |s, _| s < max,
+                false,
+                0,
+                usize::MAX,
+                |m, score| {
+                    // Past the limit Redis stops; nothing more is taken.
+                    if full(&found) {
+                        return;
+                    }
+                    let (lon, lat) = geohash::decode_score(score);
+                    if filter.rules_out(lon, lat) {
+                        return;
+                    }
+                    if let Some(dist) = shape.contains_at(lon, lat) {
+                        found.push(Point {
+                            member: Blob::copy_from_slice(m),
+                            lon,
+                            lat,
+                            dist,
+                            score,
+                        });
+                    }
+                },
+            );
+        }
     }
     found
 }

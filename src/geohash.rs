@@ -471,6 +471,8 @@ impl Shape {
                 let c = cos_min(h_m / EARTH_RADIUS);
                 Prefilter::Box {
                     lon: self.lon,
+                    lat: self.lat,
+                    band: h_m / EARTH_RADIUS,
                     k: c * c,
                     limit: half.sin() * half.sin(),
                 }
@@ -558,6 +560,9 @@ pub(crate) enum Prefilter {
     },
     Box {
         lon: f64,
+        lat: f64,
+        /// Half the widened height, in radians of latitude.
+        band: f64,
         /// The least `cos² φ` within the box's latitudes.
         k: f64,
         /// `sin²(w / 4R)` for the widened width.
@@ -579,6 +584,86 @@ fn half_lon_gap(a: f64, b: f64) -> f64 {
 }
 
 impl Prefilter {
+    /// Whether every position of a cell is certainly outside the shape (the same
+    /// bounds as [`rules_out`](Self::rules_out), at the cell's nearest edges).
+    pub(crate) fn rules_out_area(&self, area: &Area) -> bool {
+        // Positions decode clamped to the limits (a cell past 180° decodes at 180°).
+        let area = Area {
+            lon: Range {
+                min: area.lon.min.clamp(LON_MIN, LON_MAX),
+                max: area.lon.max.clamp(LON_MIN, LON_MAX),
+            },
+            lat: Range {
+                min: area.lat.min.clamp(LAT_MIN, LAT_MAX),
+                max: area.lat.max.clamp(LAT_MIN, LAT_MAX),
+            },
+        };
+        // Half the latitude gap to the nearest and farthest edge, in radians.
+        let lat_gaps = |c: f64| {
+            let (a, b) = (
+                (deg_rad(area.lat.min) - deg_rad(c)).abs() / 2.0,
+                (deg_rad(area.lat.max) - deg_rad(c)).abs() / 2.0,
+            );
+            let near = if (area.lat.min..=area.lat.max).contains(&c) {
+                0.0
+            } else {
+                a.min(b)
+            };
+            (near, a.max(b))
+        };
+        // The same for longitudes, folded as in `half_lon_gap`.
+        let lon_gaps = |c: f64| {
+            let within = |x: f64| (area.lon.min..=area.lon.max).contains(&x);
+            let (a, b) = (half_lon_gap(area.lon.min, c), half_lon_gap(area.lon.max, c));
+            let near = if within(c) || within(c + 360.0) || within(c - 360.0) {
+                0.0
+            } else {
+                a.min(b)
+            };
+            let far = if within(c + 180.0) || within(c - 180.0) {
+                FRAC_PI_2
+            } else {
+                a.max(b)
+            };
+            (near, far)
+        };
+        match *self {
+            Prefilter::None => false,
+            Prefilter::Circle {
+                lon,
+                lat,
+                band,
+                k,
+                cos_c,
+                limit,
+            } => {
+                let (x1, x1_far) = lat_gaps(lat);
+                let (x2, x2_far) = lon_gaps(lon);
+                if x1_far * x1_far + cos_c * x2_far * x2_far >= 0.9 {
+                    return false;
+                }
+                if 2.0 * x1 > band {
+                    return true;
+                }
+                let (s1, s2) = (sin_below(x1), sin_below(x2));
+                s1 * s1 + k * s2 * s2 > limit
+            }
+            Prefilter::Box {
+                lon,
+                lat,
+                band,
+                k,
+                limit,
+            } => {
+                if 2.0 * lat_gaps(lat).0 > band {
+                    return true;
+                }
+                let s = sin_below(lon_gaps(lon).0);
+                k * s * s > limit
+            }
+        }
+    }
+
     /// Whether the position is certainly outside the shape.
     pub(crate) fn rules_out(&self, lon: f64, lat: f64) -> bool {
         match *self {
@@ -607,11 +692,43 @@ impl Prefilter {
                 lon: c_lon,
                 k,
                 limit,
+                ..
             } => {
                 let s = sin_below(half_lon_gap(lon, c_lon));
                 k * s * s > limit
             }
         }
+    }
+}
+
+/// The score ranges of `cell` worth reading: its parts `depth` levels down that
+/// `filter` cannot rule out, in score order, adjacent ones merged. Reading only these
+/// finds the members reading the whole cell would, in the same order.
+pub(crate) fn ranges_to_read(cell: Cell, filter: &Prefilter, depth: u8, out: &mut Vec<(u64, u64)>) {
+    let Some(area) = decode(cell) else {
+        return;
+    };
+    // Past 2^53 a score is stored rounded to even: the range of a finest cell with an
+    // odd edge then holds a member of its neighbour, so it is never ruled out.
+    let (_, max) = cell.score_range();
+    let rounded = cell.step >= STEP_MAX && max > 1 << 53;
+    if !rounded && filter.rules_out_area(&area) {
+        return;
+    }
+    if depth == 0 || cell.step >= STEP_MAX {
+        let (min, max) = cell.score_range();
+        match out.last_mut() {
+            Some(last) if last.1 == min => last.1 = max,
+            _ => out.push((min, max)),
+        }
+        return;
+    }
+    for quarter in 0..4 {
+        let part = Cell {
+            bits: cell.bits << 2 | quarter,
+            step: cell.step + 1,
+        };
+        ranges_to_read(part, filter, depth - 1, out);
     }
 }
 

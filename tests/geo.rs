@@ -135,6 +135,22 @@ fn searches_sort_count_and_detail() {
     assert!(geo.geosearch("missing", &q).unwrap().is_empty());
 }
 
+/// A member at longitude 180 scores past 2^53, where a score is stored rounded to
+/// even: a search of radius 0 around it still finds it, as in Redis.
+#[test]
+fn members_on_the_antimeridian_find_themselves() {
+    let store = Store::new();
+    let geo = store.geo();
+    geo.geoadd("t", [(180.0, 46.0, "a"), (-180.0, -46.0, "b")])
+        .unwrap();
+    for m in ["a", "b"] {
+        let q = GeoSearch::from_member(m).by_radius(0.0, GeoUnit::Meters);
+        let found = geo.geosearch("t", &q).unwrap();
+        assert_eq!(found.len(), 1, "{m}");
+        assert_eq!(found[0].member, m);
+    }
+}
+
 #[test]
 fn stored_searches_replace_or_delete_the_destination() {
     let store = Store::new();
