@@ -429,11 +429,11 @@ fn run(z: &SortedSet, q: &GeoSearch) -> Result<Vec<Point>> {
         } else {
             geohash::partial_sort(&mut keys, |k| k.0, desc, 0, returned - 1);
         }
-        let mut slots: Vec<Option<Point>> = points.into_iter().map(Some).collect();
+        // A member is copied (inline when short, shared when long), not reallocated.
         points = keys
             .iter()
             .take(returned)
-            .filter_map(|&(_, i)| slots.get_mut(i).and_then(Option::take))
+            .map(|&(_, i)| points[i].clone())
             .collect();
     }
     points.truncate(returned);

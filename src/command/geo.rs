@@ -2,6 +2,8 @@
 //! [`Geo`](crate::Geo). The searches share one parser, `search`, which checks the
 //! arguments in the order of Redis's `georadiusGeneric`.
 
+use bytes::Bytes;
+
 use super::parse::{float, int, is};
 use super::{Ctx, Reply, reply_error};
 use crate::{Error, GeoMatch, GeoOrder, GeoSearch, GeoUnit, Result, ZAddCondition, ZAddOptions};
@@ -72,9 +74,9 @@ fn boxed(w: &[u8], h: &[u8], u: &[u8]) -> Result<(f64, f64, GeoUnit), Reply> {
 
 /// A distance as `addReplyDoubleDistance` writes it: rounded (half to even) to 4
 /// decimals, as `fixedpoint_d2string` does with `llrint`.
-fn distance_text(d: f64) -> String {
+fn distance_text(d: f64) -> Bytes {
     if d == 0.0 {
-        return "0.0000".into();
+        return Bytes::from_static(b"0.0000");
     }
     let scaled = (d * 10000.0).round_ties_even();
     // Out of range (or NaN), x86's conversion gives the most negative integer.
@@ -84,9 +86,29 @@ fn distance_text(d: f64) -> String {
     } else {
         i64::MIN
     };
-    let sign = if v < 0 { "-" } else { "" };
-    let m = v.unsigned_abs();
-    format!("{sign}{}.{:04}", m / 10000, m % 10000)
+    // Digits from the right, the point before the last four, at least "0.dddd".
+    let mut buf = [0u8; 24];
+    let mut at = buf.len();
+    let mut m = v.unsigned_abs();
+    let mut digits = 0;
+    while m > 0 || digits < 5 {
+        if digits == 4 {
+            at -= 1;
+            buf[at] = b'.';
+        }
+        at -= 1;
+        #[allow(clippy::cast_possible_truncation)] // one digit
+        {
+            buf[at] = b'0' + (m % 10) as u8;
+        }
+        m /= 10;
+        digits += 1;
+    }
+    if v < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    Bytes::copy_from_slice(&buf[at..])
 }
 
 /// A coordinate as `addReplyHumanLongDouble` writes it: `%.17Lf` of the value, its
@@ -161,7 +183,7 @@ pub(super) fn geodist(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         _ => return Err(Error::Syntax),
     };
     Ok(match c.geo().geodist(a[1], a[2], a[3], unit)? {
-        Some(d) => Reply::Bulk(distance_text(d).into()),
+        Some(d) => Reply::Bulk(distance_text(d)),
         None => Reply::Nil,
     })
 }
@@ -419,7 +441,7 @@ fn parse_and_run(c: &Ctx<'_>, a: &[&[u8]], src: usize, flags: u8) -> Result<Resu
 fn details(c: &Ctx<'_>, m: GeoMatch) -> Reply {
     let mut v = vec![m.member.into()];
     if let Some(d) = m.dist {
-        v.push(Reply::Bulk(distance_text(d).into()));
+        v.push(Reply::Bulk(distance_text(d)));
     }
     if let Some(h) = m.hash {
         v.push(Reply::Integer(i64::try_from(h).unwrap_or(i64::MAX)));
@@ -440,7 +462,11 @@ mod tests {
         assert_eq!(distance_text(166_274.151_6), "166274.1516");
         assert_eq!(distance_text(0.000_06), "0.0001");
         assert_eq!(distance_text(0.000_04), "0.0000");
+        assert_eq!(distance_text(-0.000_04), "0.0000");
+        assert_eq!(distance_text(0.123_45), "0.1234");
+        assert_eq!(distance_text(0.123_55), "0.1236");
         assert_eq!(distance_text(1.0), "1.0000");
+        assert_eq!(distance_text(12.5), "12.5000");
         assert_eq!(distance_text(f64::NAN), "-922337203685477.5808");
     }
 
