@@ -247,7 +247,8 @@ pub(crate) fn geohash_string(score: f64) -> [u8; 11] {
 
 /// Moves a cell by one along longitude (`geohash_move_x`), wrapping around.
 fn move_x(cell: &mut Cell, d: i8) {
-    if d == 0 {
+    // "No cell" (step 0) stays put.
+    if d == 0 || cell.step == 0 {
         return;
     }
     let mut x = cell.bits & 0xaaaa_aaaa_aaaa_aaaa;
@@ -266,7 +267,7 @@ fn move_x(cell: &mut Cell, d: i8) {
 
 /// Moves a cell by one along latitude (`geohash_move_y`), wrapping around.
 fn move_y(cell: &mut Cell, d: i8) {
-    if d == 0 {
+    if d == 0 || cell.step == 0 {
         return;
     }
     let x = cell.bits & 0xaaaa_aaaa_aaaa_aaaa;
