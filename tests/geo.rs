@@ -930,6 +930,21 @@ fn argument_errors_match_redis() {
             "COUNT",
             "1",
         ],
+        // The source as its own destination: replaced by the result.
+        &["GEORADIUS", "g", "15", "37", "200", "km", "STOREDIST", "g"],
+        &["ZRANGE", "g", "0", "-1", "WITHSCORES"],
+        &[
+            "GEOSEARCHSTORE",
+            "g",
+            "g",
+            "FROMLONLAT",
+            "0",
+            "0",
+            "BYRADIUS",
+            "1",
+            "m",
+        ],
+        &["EXISTS", "g"],
     ];
     for resp3 in [false, true] {
         if resp3 {
