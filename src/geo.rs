@@ -16,7 +16,10 @@
 //! unchanged. A search reads at most nine score ranges — the cell of the centre and
 //! its neighbours, at a cell size chosen from the radius — under one read lock, keeps
 //! the members inside the shape, and sorts them by distance as Redis does, so the
-//! same query returns the same members in the same order, ties included.
+//! same query returns the same members in the same order, ties included. Parts of
+//! those ranges that a lower bound on the distance shows to be outside are skipped,
+//! and so are most candidates before the exact haversine test: the answer is the
+//! same, with less work.
 
 use crate::geohash::{self, Extent, Shape};
 use crate::keyspace::Access;

@@ -8,10 +8,15 @@
 //! a search is a handful of score ranges.
 //!
 //! A search picks a cell size from the radius ([`estimate_steps`]), the cell holding
-//! the centre and its eight neighbours ([`search_cells`]), drops the neighbours the
+//! the centre and its eight neighbours ([`Shape::cells`]), drops the neighbours the
 //! shape cannot reach, and tests each member of those ranges against the shape
-//! ([`Shape::contains`]). Every floating-point step is the one Redis takes, in the
+//! ([`Shape::contains_at`]). Every floating-point step is the one Redis takes, in the
 //! same order, so scores, distances and the set of members found are Redis's own.
+//!
+//! Two shortcuts skip work whose outcome is known, never changing it: a lower bound on
+//! the distance without trigonometry ([`Prefilter`]) rules out most candidates before
+//! the exact test, and whole parts of a cell two levels down ([`ranges_to_read`]), so
+//! their score ranges are not read at all.
 //!
 //! Sorting follows Redis too: a full sort is glibc's `qsort` (a stable top-down merge
 //! sort, [`merge_sort`]); a `COUNT` below the number found is Redis's partial
