@@ -340,9 +340,15 @@ const DEPTH: u8 = 2;
 
 /// The members of `z` inside `shape`, in the order Redis finds them, stopping at
 /// `limit` (0: no limit) as `membersOfAllNeighbors` does.
-fn points_in(z: &SortedSet, shape: &Shape, limit: usize) -> Vec<Point> {
+fn points_in(z: &SortedSet, shape: &Shape, limit: usize, need_dist: bool) -> Vec<Point> {
     let cells = shape.cells();
     let filter = shape.prefilter();
+    // Without distances to report or sort by, a position shown inside needs no more.
+    let inner = if need_dist {
+        geohash::Inner::None
+    } else {
+        shape.inner()
+    };
     let mut found: Vec<Point> = Vec::new();
     let full = |found: &Vec<Point>| limit != 0 && found.len() >= limit;
     let mut ranges = Vec::new();
@@ -370,7 +376,12 @@ fn points_in(z: &SortedSet, shape: &Shape, limit: usize) -> Vec<Point> {
                     if filter.rules_out(lon, lat) {
                         return;
                     }
-                    if let Some(dist) = shape.contains_at(lon, lat) {
+                    let dist = if inner.holds(lon, lat) {
+                        Some(f64::NAN)
+                    } else {
+                        shape.contains_at(lon, lat)
+                    };
+                    if let Some(dist) = dist {
                         found.push(Point {
                             member: Blob::copy_from_slice(m),
                             lon,
@@ -386,9 +397,9 @@ fn points_in(z: &SortedSet, shape: &Shape, limit: usize) -> Vec<Point> {
     found
 }
 
-/// Runs `q` on `z`: the points to answer, in order, their distances in metres, and
-/// the conversion to the search's unit.
-fn run(z: &SortedSet, q: &GeoSearch) -> Result<Vec<Point>> {
+/// Runs `q` on `z`: the points to answer, in order, with their distances in metres
+/// if sorted or if `need_dist` (otherwise NaN).
+fn run(z: &SortedSet, q: &GeoSearch, need_dist: bool) -> Result<Vec<Point>> {
     let (lon, lat) = match &q.origin {
         Origin::LonLat(lon, lat) => (*lon, *lat),
         Origin::Member(m) => z
@@ -407,12 +418,13 @@ fn run(z: &SortedSet, q: &GeoSearch) -> Result<Vec<Point>> {
         Some(Limit::Nearest(n)) => (n, false),
         Some(Limit::Any(n)) => (n, true),
     };
-    let mut points = points_in(z, &shape, if any { count } else { 0 });
     // COUNT without ANY means the nearest: sorted ascending unless told otherwise.
     let order = match q.order {
         None if count != 0 && !any => Some(GeoOrder::Asc),
         order => order,
     };
+    let need_dist = need_dist || order.is_some();
+    let mut points = points_in(z, &shape, if any { count } else { 0 }, need_dist);
     let returned = if count == 0 {
         points.len()
     } else {
@@ -680,7 +692,7 @@ impl<'s> Geo<'s> {
     pub fn geosearch(&self, key: impl AsRef<[u8]>, search: &GeoSearch) -> Result<Vec<GeoMatch>> {
         search.check()?;
         let points = self.read(key.as_ref(), |z| match z {
-            Some(z) => run(z, search),
+            Some(z) => run(z, search, search.with_dist),
             None => Ok(Vec::new()),
         })??;
         let conversion = search.unit.meters();
@@ -750,7 +762,7 @@ impl<'s> Geo<'s> {
         self.ks.write_many(&located, |many| {
             many.note_misses([1]);
             let points = match opt::<SortedSet>(many.get(1))? {
-                Some(z) => run(z, search)?,
+                Some(z) => run(z, search, store_dist)?,
                 None => Vec::new(),
             };
             let conversion = search.unit.meters();
