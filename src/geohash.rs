@@ -1050,6 +1050,7 @@ fn pqsort<T>(
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // Redis's values, bit for bit
 mod tests {
     use super::*;
 
@@ -1057,11 +1058,11 @@ mod tests {
     fn scores_are_the_ones_redis_stores() {
         // GEOADD k 13.361389 38.115556 Palermo 15.087269 37.502669 Catania;
         // ZSCORE as redis-server 7.0 answers.
-        assert_eq!(score_of(13.361389, 38.115556), 3_479_099_956_230_698);
-        assert_eq!(score_of(15.087269, 37.502669), 3_479_447_370_796_909);
-        assert_eq!(score_of(-180.0, -85.05112878), 0);
+        assert_eq!(score_of(13.361_389, 38.115_556), 3_479_099_956_230_698);
+        assert_eq!(score_of(15.087_269, 37.502_669), 3_479_447_370_796_909);
+        assert_eq!(score_of(-180.0, -85.051_128_78), 0);
         // Both offsets reach 2^26: a bit past each coordinate's 26.
-        assert_eq!(score_of(180.0, 85.05112878), 13_510_798_882_111_488);
+        assert_eq!(score_of(180.0, 85.051_128_78), 13_510_798_882_111_488);
         assert_eq!(score_of(0.0, 0.0), 3_377_699_720_527_872);
     }
 
@@ -1156,9 +1157,9 @@ mod tests {
 
     #[test]
     fn cell_ranges_cover_their_positions() {
-        let c = encode_wgs84(13.361389, 38.115556, 10).unwrap();
+        let c = encode_wgs84(13.361_389, 38.115_556, 10).unwrap();
         let (min, max) = c.score_range();
-        let s = score_of(13.361389, 38.115556);
+        let s = score_of(13.361_389, 38.115_556);
         assert!(min <= s && s < max);
         assert_eq!(max - min, 1 << 32);
     }

@@ -22,10 +22,10 @@ fn sicily(store: &Store) {
         .geoadd(
             "sicily",
             [
-                (13.361389, 38.115556, "Palermo"),
-                (15.087269, 37.502669, "Catania"),
-                (12.758489, 38.788135, "edge1"),
-                (17.241510, 38.788135, "edge2"),
+                (13.361_389, 38.115_556, "Palermo"),
+                (15.087_269, 37.502_669, "Catania"),
+                (12.758_489, 38.788_135, "edge1"),
+                (17.241_510, 38.788_135, "edge2"),
             ],
         )
         .unwrap();
@@ -278,8 +278,8 @@ fn num(rng: &mut SmallRng, lo: f64, hi: f64) -> String {
     let v: f64 = rng.gen_range(lo..=hi);
     // Round numbers sometimes, to make ties and exact boundaries.
     match rng.gen_range(0..4) {
-        0 => format!("{:.0}", v),
-        1 => format!("{:.2}", v),
+        0 => format!("{v:.0}"),
+        1 => format!("{v:.2}"),
         _ => format!("{v}"),
     }
 }
@@ -288,8 +288,8 @@ fn num(rng: &mut SmallRng, lo: f64, hi: f64) -> String {
 /// poles, the antimeridian, a small grid (equal distances), and anywhere.
 fn point(rng: &mut SmallRng) -> (String, String) {
     match rng.gen_range(0..6) {
-        0 => (num(rng, -180.0, 180.0), num(rng, 80.0, 85.05112878)),
-        1 => (num(rng, -180.0, 180.0), num(rng, -85.05112878, -80.0)),
+        0 => (num(rng, -180.0, 180.0), num(rng, 80.0, 85.051_128_78)),
+        1 => (num(rng, -180.0, 180.0), num(rng, -85.051_128_78, -80.0)),
         2 => {
             let lon = if rng.gen_bool(0.5) {
                 num(rng, 179.0, 180.0)
@@ -303,7 +303,10 @@ fn point(rng: &mut SmallRng) -> (String, String) {
             format!("{}", 45 + rng.gen_range(-3..=3)),
         ),
         4 => (num(rng, 9.0, 11.0), num(rng, 44.0, 46.0)),
-        _ => (num(rng, -180.0, 180.0), num(rng, -85.05112878, 85.05112878)),
+        _ => (
+            num(rng, -180.0, 180.0),
+            num(rng, -85.051_128_78, 85.051_128_78),
+        ),
     }
 }
 
@@ -450,6 +453,7 @@ fn search_command(rng: &mut SmallRng, n: usize) -> Vec<String> {
 
 /// One round: the same points into both, then queries, replies compared. Returns how
 /// many searches found two or more members (so a run shows it compared real results).
+#[allow(clippy::too_many_lines)] // a list of cases, or one scenario told in full
 fn round(redis: &mut Redis, seed: u64, resp3: bool) -> usize {
     let mut found = 0;
     let store = Store::new();
@@ -609,6 +613,7 @@ fn random_geo_commands_match_redis_resp3() {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // a list of cases, or one scenario told in full
 fn argument_errors_match_redis() {
     let Some(mut redis) = Redis::start() else {
         eprintln!("redis-server not found: skipped");
@@ -965,6 +970,7 @@ fn argument_errors_match_redis() {
 /// `geosearchstore` (or `del` when it empties the destination), a read of a missing
 /// key `keymiss`.
 #[test]
+#[allow(clippy::too_many_lines)] // a list of cases, or one scenario told in full
 fn events_match_redis() {
     let Some(mut redis) = Redis::start() else {
         eprintln!("redis-server not found: skipped");
@@ -1114,7 +1120,7 @@ fn destination(lon: f64, lat: f64, dist: f64, bearing: f64) -> (f64, f64) {
     while lon2 < -180.0 {
         lon2 += 360.0;
     }
-    (lon2, phi2.to_degrees().clamp(-85.05112878, 85.05112878))
+    (lon2, phi2.to_degrees().clamp(-85.051_128_78, 85.051_128_78))
 }
 
 /// Points placed on the very edge of a circle or a box (a stored position moves them
@@ -1122,6 +1128,7 @@ fn destination(lon: f64, lat: f64, dist: f64, bearing: f64) -> (f64, f64) {
 /// across the antimeridian as often as not: the members found, and their order, are
 /// Redis's. This is where a search that skips what cannot match would go wrong.
 #[test]
+#[allow(clippy::too_many_lines)] // a list of cases, or one scenario told in full
 fn points_on_the_edge_match_redis() {
     let Some(mut redis) = Redis::start() else {
         eprintln!("redis-server not found: skipped");
@@ -1159,10 +1166,10 @@ fn points_on_the_edge_match_redis() {
                         destination(lon, lat, w / 2.0 * along, std::f64::consts::FRAC_PI_2);
                     let sign = if rng.gen_bool(0.5) { 1.0 } else { -1.0 };
                     let dlat = (h / 2.0 / 6_372_797.560_856).to_degrees() * sign;
-                    (plon, (lat + dlat).clamp(-85.05112878, 85.05112878))
+                    (plon, (lat + dlat).clamp(-85.051_128_78, 85.051_128_78))
                 } else {
                     let dlat = (h / 2.0 / 6_372_797.560_856).to_degrees() * along;
-                    let plat = (lat + dlat).clamp(-85.05112878, 85.05112878);
+                    let plat = (lat + dlat).clamp(-85.051_128_78, 85.051_128_78);
                     let sign = if rng.gen_bool(0.5) { 1.0 } else { -1.0 };
                     let half = w / 2.0 / 6_372_797.560_856 / 2.0;
                     let dlon =
