@@ -278,6 +278,24 @@ pub enum Error {
     /// A sorted-set algebra command given no input key (`ZUNION`, `ZINTERSTORE`, …).
     #[error("ERR at least 1 input key is needed for '{0}' command")]
     NoInputKeys(&'static str),
+    /// A longitude outside -180..=180 or a latitude outside
+    /// -85.05112878..=85.05112878 (`GEOADD`, `GEOSEARCH … FROMLONLAT`, `GEORADIUS`);
+    /// the field is the pair as Redis prints it (`%f,%f`).
+    #[error("ERR invalid longitude,latitude pair {0}")]
+    InvalidLonLat(String),
+    /// A search centred on a member the key does not hold (`GEOSEARCH … FROMMEMBER`,
+    /// `GEORADIUSBYMEMBER`).
+    #[error("ERR could not decode requested zset member")]
+    UndecodableMember,
+    /// A negative search radius (`GEOSEARCH … BYRADIUS`, `GEORADIUS`).
+    #[error("ERR radius cannot be negative")]
+    RadiusNegative,
+    /// A negative box side (`GEOSEARCH … BYBOX`).
+    #[error("ERR height or width cannot be negative")]
+    BoxNegative,
+    /// A search's `COUNT` of 0 or less (`GEOSEARCH`, `GEORADIUS`).
+    #[error("ERR COUNT must be > 0")]
+    GeoCountNotPositive,
 }
 
 /// `Result` with [`Error`] as the default error.

@@ -80,7 +80,7 @@ pub use blob::Blob;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Connection, Reply};
 pub use error::{Error, Result};
-pub use geo::Geo;
+pub use geo::{Geo, GeoMatch, GeoOrder, GeoSearch, GeoUnit};
 pub use hashes::{HScanIter, Hashes};
 pub use hll::HyperLogLogs;
 pub use keys::{

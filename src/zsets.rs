@@ -566,7 +566,7 @@ impl ZSets<'_> {
 
 /// Stores `members` (sorted, distinct) at the entry, or deletes it if there are none;
 /// returns how many.
-fn store_sorted(
+pub(crate) fn store_sorted(
     entry: &mut crate::keyspace::EntryMut<'_>,
     members: Vec<(Blob, f64)>,
     event: &'static str,
