@@ -148,6 +148,11 @@ pub(crate) fn parse_range_double(s: &[u8]) -> Option<f64> {
 /// byte, leading space skipped, nothing read counting as 0 only for an empty text;
 /// NaN, overflow and underflow refused.
 pub(crate) fn parse_sort_double(s: &[u8]) -> Option<f64> {
+    // An integer (the common weight) converts as strtod rounds it: to nearest.
+    if let Some(i) = parse_i64(s) {
+        #[allow(clippy::cast_precision_loss)] // rounded to nearest, as strtod does
+        return Some(i as f64);
+    }
     let (v, end, erange) = match strtod::scan(s) {
         Some(sc) => {
             let (v, erange) = strtod::to_f64(s, &sc);

@@ -367,12 +367,6 @@ fn load(value: Option<ValueRef<'_>>, o: &SortOptions, store: bool) -> Result<Loa
     })
 }
 
-/// An element's weight: a number, or (with `ALPHA … BY`) the string found.
-enum Weight {
-    Score(f64),
-    Text(Option<Blob>),
-}
-
 /// Weighs, sorts and emits `loaded` (`sortCommandGeneric`'s second half): the values to
 /// reply with or store, a missing `GET` value as `None` (stored as an empty string).
 fn finish(
@@ -382,85 +376,101 @@ fn finish(
     fetch: &mut Fetch<'_>,
 ) -> Result<Vec<Option<Blob>>> {
     let Loaded {
-        elems,
+        mut elems,
         start,
         end,
         sort,
         alpha,
         by,
     } = loaded;
-    let mut items: Vec<(Blob, Weight)> = Vec::with_capacity(elems.len());
-    let mut not_a_number = false;
-    for elem in elems {
-        let weight = if sort {
-            let found = match (by, &o.by) {
-                (true, Some(pattern)) => lookup(pattern, &elem, fetch)?,
-                _ => None,
+    // The order, as positions in `elems`.
+    let mut order: Vec<usize> = (0..elems.len()).collect();
+    let directed = |ord: Ordering| if o.desc { ord.reverse() } else { ord };
+    let by = o.by.as_deref().filter(|_| by);
+    if sort && !alpha {
+        let mut scores = Vec::with_capacity(elems.len());
+        let mut not_a_number = false;
+        for elem in &elems {
+            let found = match by {
+                Some(pattern) => match lookup(pattern, elem, fetch)? {
+                    // A missing weight is 0.
+                    None => {
+                        scores.push(0.0);
+                        continue;
+                    }
+                    found => found,
+                },
+                None => None,
             };
-            match (alpha, found) {
-                (true, found) => Weight::Text(found),
-                (false, None) if by => Weight::Score(0.0),
-                (false, found) => {
-                    let text = found.as_deref().unwrap_or(&elem);
-                    Weight::Score(parse_sort_double(text).unwrap_or_else(|| {
-                        not_a_number = true;
-                        0.0
-                    }))
-                }
-            }
-        } else {
-            Weight::Score(0.0)
-        };
-        items.push((elem, weight));
-    }
-    if sort {
+            let text = found.as_deref().unwrap_or(elem);
+            scores.push(parse_sort_double(text).unwrap_or_else(|| {
+                not_a_number = true;
+                0.0
+            }));
+        }
+        // Every weight is looked up (and any expired key met deleted) before the error.
+        if not_a_number {
+            return Err(Error::SortNotDouble);
+        }
+        // Numbers tie-break on the element's bytes: elements that compare equal are
+        // equal, and any order of them makes the same reply. Scores sort beside their
+        // positions, in one array.
+        let mut keyed: Vec<(f64, usize)> = scores.into_iter().zip(0..).collect();
+        keyed.sort_unstable_by(|&(x, i), &(y, j)| {
+            directed(if x > y {
+                Ordering::Greater
+            } else if x < y {
+                Ordering::Less
+            } else {
+                elems[i].cmp(&elems[j])
+            })
+        });
+        order = keyed.into_iter().map(|(_, i)| i).collect();
+    } else if sort {
+        // STORE compares bytes; a reply collates, which for the C locale is strcmp:
+        // up to the first NUL.
         let text_order = |a: &[u8], b: &[u8]| {
-            // STORE compares bytes; a reply collates, which for the C locale is
-            // strcmp: up to the first NUL.
             if store {
                 a.cmp(b)
             } else {
                 c_str(a).cmp(c_str(b))
             }
         };
-        items.sort_by(|(a, wa), (b, wb)| {
-            let order = match (wa, wb) {
-                (Weight::Score(x), Weight::Score(y)) => {
-                    if x > y {
-                        Ordering::Greater
-                    } else if x < y {
-                        Ordering::Less
-                    } else {
-                        a.cmp(b)
-                    }
-                }
-                (Weight::Text(x), Weight::Text(y)) if by => match (x, y) {
+        // Text may tie between different elements, which then keep their loaded
+        // order (glibc's qsort is a stable merge sort).
+        if let Some(pattern) = by {
+            let mut weights = Vec::with_capacity(elems.len());
+            for elem in &elems {
+                weights.push(lookup(pattern, elem, fetch)?);
+            }
+            order.sort_by(|&i, &j| {
+                directed(match (&weights[i], &weights[j]) {
                     (Some(x), Some(y)) => text_order(x, y),
+                    // A missing weight sorts first.
                     (x, y) => x.is_some().cmp(&y.is_some()),
-                },
-                _ => text_order(a, b),
-            };
-            if o.desc { order.reverse() } else { order }
-        });
-    }
-    if not_a_number {
-        return Err(Error::SortNotDouble);
+                })
+            });
+        } else {
+            order.sort_by(|&i, &j| directed(text_order(&elems[i], &elems[j])));
+        }
     }
     let mut out = Vec::new();
     if end >= start {
         let window = usize::try_from(start).unwrap_or(0)..=usize::try_from(end).unwrap_or(0);
-        out.reserve(items[window.clone()].len() * o.get.len().max(1));
-        for (elem, _) in &items[window] {
-            if o.get.is_empty() {
-                out.push(Some(elem.clone()));
-            }
+        let window = &order[window];
+        out.reserve(window.len() * o.get.len().max(1));
+        for &i in window {
             for pattern in &o.get {
-                let found = lookup(pattern, elem, fetch)?;
+                let found = lookup(pattern, &elems[i], fetch)?;
                 out.push(if store {
                     Some(found.unwrap_or_default())
                 } else {
                     found
                 });
+            }
+            if o.get.is_empty() {
+                // Each position is emitted once.
+                out.push(Some(std::mem::take(&mut elems[i])));
             }
         }
     }
