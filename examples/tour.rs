@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use embedis::{
-    BitOp, Blob, CancelToken, Error, EvictionPolicy, LexBound, ManualClock, ScanOptions,
-    ScoreBound, SetOptions, SortOptions, Store, Ttl, ZRange,
+    BitOp, Blob, CancelToken, Error, EvictionPolicy, GeoSearch, GeoUnit, LexBound, ManualClock,
+    ScanOptions, ScoreBound, SetOptions, SortOptions, Store, Ttl, ZRange,
 };
 
 /// A web session kept in a hash, as in the tutorial's `RedisToSession`: it lives 20
@@ -73,6 +73,8 @@ fn main() -> Result<(), Error> {
     job_queue(&store)?;
     recent_items(&store)?;
     cart(&store)?;
+    unique_visitors(&store)?;
+    nearby(&store)?;
     leaderboard(&store)?;
     chat(&store)?;
     transactions(&store)?;
@@ -329,6 +331,62 @@ fn cart(store: &Store) -> Result<(), Error> {
         "SORT cart BY item:*->name ALPHA DESC STORE cart:by-name -> {n}, LRANGE -> {:?}",
         store.lists().lrange("cart:by-name", 0, -1)?
     );
+    Ok(())
+}
+
+/// Distinct visitors per day in a few hundred bytes each (a HyperLogLog: about 0.8%
+/// error), and the week as their union.
+fn unique_visitors(store: &Store) -> Result<(), Error> {
+    println!("\n== Unique visitors: PFADD, PFCOUNT, PFMERGE");
+    let hll = store.hyperloglogs();
+    for day in 0..7 {
+        // 1000 visits a day from 600 people; 200 of them come back every day.
+        let visitors = (0..1000).map(|v| {
+            if v % 3 == 0 {
+                format!("regular:{}", v % 200)
+            } else {
+                format!("user:{day}:{}", v % 400)
+            }
+        });
+        hll.pfadd(format!("visitors:day{day}"), visitors)?;
+    }
+    let monday = hll.pfcount(["visitors:day0"])?;
+    let days: Vec<String> = (0..7).map(|d| format!("visitors:day{d}")).collect();
+    hll.pfmerge("visitors:week", &days)?;
+    let week = hll.pfcount(["visitors:week"])?;
+    assert!((580..=620).contains(&monday) && (2900..=3100).contains(&week));
+    println!(
+        "PFCOUNT visitors:day0 -> {monday} (600 distinct), visitors:week -> {week} (3000 distinct)"
+    );
+    let bytes = store.strings().strlen("visitors:day0")?;
+    println!("STRLEN visitors:day0 -> {bytes} bytes (Redis's sparse encoding, the same bytes)");
+    Ok(())
+}
+
+/// Points of interest by position, and the ones near a place, nearest first.
+fn nearby(store: &Store) -> Result<(), Error> {
+    println!("\n== Places nearby: GEOADD, GEODIST, GEOSEARCH");
+    let geo = store.geo();
+    geo.geoadd(
+        "cafes",
+        [
+            (2.3522, 48.8566, "hotel-de-ville"),
+            (2.3499, 48.8530, "notre-dame"),
+            (2.2945, 48.8584, "tour-eiffel"),
+            (2.3376, 48.8606, "louvre"),
+        ],
+    )?;
+    let km = geo.geodist("cafes", "louvre", "tour-eiffel", GeoUnit::Kilometers)?;
+    println!("GEODIST cafes louvre tour-eiffel km -> {km:.3?}");
+    let near = GeoSearch::from_member("notre-dame")
+        .by_radius(2.0, GeoUnit::Kilometers)
+        .asc()
+        .with_dist();
+    let found = geo.geosearch("cafes", &near)?;
+    assert_eq!(found[0].member, "notre-dame");
+    for m in &found {
+        println!("  {:?} at {:.3} km", m.member, m.dist.unwrap_or_default());
+    }
     Ok(())
 }
 
