@@ -22,7 +22,10 @@
 //! sort, [`merge_sort`]); a `COUNT` below the number found is Redis's partial
 //! quicksort ([`partial_sort`]), whose order among equal distances is its own.
 
+use std::cmp::Ordering;
 use std::f64::consts::FRAC_PI_2;
+
+use crate::qsort;
 
 /// The westmost longitude.
 pub(crate) const LON_MIN: f64 = -180.0;
@@ -871,48 +874,11 @@ fn compare(a: f64, b: f64) -> i32 {
 /// Sorts by `key` as glibc's `qsort` does (a top-down merge sort, stable), ascending
 /// or (`desc`) descending by Redis's comparator.
 pub(crate) fn merge_sort<T: Clone>(v: &mut [T], key: impl Fn(&T) -> f64 + Copy, desc: bool) {
-    let cmp = move |a: &T, b: &T| {
-        let c = compare(key(a), key(b));
-        if desc { -c } else { c }
-    };
-    let mut tmp = v.to_vec();
-    msort(v, &mut tmp, &cmp);
+    qsort::merge_sort_by(v, |a, b| directed(compare(key(a), key(b)), desc));
 }
 
-fn msort<T: Clone>(run: &mut [T], tmp: &mut [T], cmp: &impl Fn(&T, &T) -> i32) {
-    let len = run.len();
-    if len <= 1 {
-        return;
-    }
-    let half = len / 2;
-    {
-        let (first, second) = run.split_at_mut(half);
-        msort(first, &mut tmp[..half], cmp);
-        msort(second, &mut tmp[half..len], cmp);
-    }
-    let (mut left, mut right, mut out) = (0, half, 0);
-    while left < half && right < len {
-        if cmp(&run[left], &run[right]) <= 0 {
-            tmp[out] = run[left].clone();
-            left += 1;
-        } else {
-            tmp[out] = run[right].clone();
-            right += 1;
-        }
-        out += 1;
-    }
-    // What remains of the first half follows; the second half's rest is in place.
-    while left < half {
-        tmp[out] = run[left].clone();
-        left += 1;
-        out += 1;
-    }
-    run[..out].clone_from_slice(&tmp[..out]);
-}
-
-/// Redis's `pqsort`: a Bentley–McIlroy quicksort that only sorts the parts holding
-/// the positions `lrange..=rrange`, so those hold what a full sort would put there
-/// (equal keys in its own order).
+/// Redis's `pqsort` by `key`: only the positions `lrange..=rrange` are sure to hold
+/// what a full sort would put there (equal keys in its own order).
 pub(crate) fn partial_sort<T>(
     v: &mut [T],
     key: impl Fn(&T) -> f64 + Copy,
@@ -920,133 +886,18 @@ pub(crate) fn partial_sort<T>(
     lrange: usize,
     rrange: usize,
 ) {
-    let cmp = move |v: &[T], a: usize, b: usize| {
-        let c = compare(key(&v[a]), key(&v[b]));
-        if desc { -c } else { c }
-    };
-    pqsort(v, 0, v.len(), &cmp, lrange, rrange);
+    qsort::pqsort_by(
+        v,
+        |a, b| directed(compare(key(a), key(b)), desc),
+        lrange,
+        rrange,
+    );
 }
 
-/// The median of three positions by `cmp` (`med3` of the Bentley–McIlroy sort).
-fn med3<T>(
-    v: &[T],
-    a: usize,
-    b: usize,
-    c: usize,
-    cmp: &impl Fn(&[T], usize, usize) -> i32,
-) -> usize {
-    if cmp(v, a, b) < 0 {
-        if cmp(v, b, c) < 0 {
-            b
-        } else if cmp(v, a, c) < 0 {
-            c
-        } else {
-            a
-        }
-    } else if cmp(v, b, c) > 0 {
-        b
-    } else if cmp(v, a, c) < 0 {
-        a
-    } else {
-        c
-    }
-}
-
-#[allow(clippy::many_single_char_names)]
-fn pqsort<T>(
-    v: &mut [T],
-    mut a: usize,
-    mut n: usize,
-    cmp: &impl Fn(&[T], usize, usize) -> i32,
-    lr: usize,
-    rr: usize,
-) {
-    let med3 = |v: &[T], a: usize, b: usize, c: usize| med3(v, a, b, c, cmp);
-    let vecswap = |v: &mut [T], a: usize, b: usize, n: usize| {
-        for i in 0..n {
-            v.swap(a + i, b + i);
-        }
-    };
-    // Whether `len` elements from `start` hold none of the positions asked for.
-    let outside = |start: usize, len: usize| {
-        let end = start + len - 1;
-        (lr < start && rr < start) || (lr > end && rr > end)
-    };
-    loop {
-        if n < 7 {
-            for m in a + 1..a + n {
-                let mut l = m;
-                while l > a && cmp(v, l - 1, l) > 0 {
-                    v.swap(l, l - 1);
-                    l -= 1;
-                }
-            }
-            return;
-        }
-        let mut pm = a + n / 2;
-        if n > 7 {
-            let mut pl = a;
-            let mut pn = a + n - 1;
-            if n > 40 {
-                let d = n / 8;
-                pl = med3(v, pl, pl + d, pl + 2 * d);
-                pm = med3(v, pm - d, pm, pm + d);
-                pn = med3(v, pn - 2 * d, pn - d, pn);
-            }
-            pm = med3(v, pl, pm, pn);
-        }
-        v.swap(a, pm);
-        let (mut pa, mut pb) = (a + 1, a + 1);
-        let (mut pc, mut pd) = (a + n - 1, a + n - 1);
-        loop {
-            while pb <= pc {
-                let r = cmp(v, pb, a);
-                if r > 0 {
-                    break;
-                }
-                if r == 0 {
-                    v.swap(pa, pb);
-                    pa += 1;
-                }
-                pb += 1;
-            }
-            while pb <= pc {
-                let r = cmp(v, pc, a);
-                if r < 0 {
-                    break;
-                }
-                if r == 0 {
-                    v.swap(pc, pd);
-                    pd -= 1;
-                }
-                pc -= 1;
-            }
-            if pb > pc {
-                break;
-            }
-            v.swap(pb, pc);
-            pb += 1;
-            pc -= 1;
-        }
-        let pn = a + n;
-        let r = (pa - a).min(pb - pa);
-        vecswap(v, a, pb - r, r);
-        let r = (pd - pc).min(pn - pd - 1);
-        vecswap(v, pb, pn - r, r);
-        let r = pb - pa;
-        if r > 1 && !outside(a, r) {
-            pqsort(v, a, r, cmp, lr, rr);
-        }
-        let r = pd - pc;
-        if r > 1 {
-            a = pn - r;
-            n = r;
-            if !outside(a, n) {
-                continue;
-            }
-        }
-        return;
-    }
+/// Redis's comparator result as an ordering, reversed for `desc` (its `-cmp`).
+fn directed(c: i32, desc: bool) -> Ordering {
+    let c = if desc { -c } else { c };
+    c.cmp(&0)
 }
 
 #[cfg(test)]

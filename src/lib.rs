@@ -62,6 +62,7 @@ mod mem;
 mod number;
 mod persist;
 mod pubsub;
+mod qsort;
 mod raw;
 mod rdb;
 #[cfg(feature = "redis-rs")]

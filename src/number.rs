@@ -160,7 +160,11 @@ pub(crate) fn parse_sort_double(s: &[u8]) -> Option<f64> {
         }
         None => (0.0, 0, false),
     };
-    (matches!(s.get(end), None | Some(0)) && !erange && !v.is_nan()).then_some(v)
+    // glibc's strtod also sets ERANGE for an inexact subnormal result, which every
+    // decimal one is (a hex one may be exact).
+    let hex = s[..end].iter().any(|b| b.eq_ignore_ascii_case(&b'x'));
+    let subnormal = v != 0.0 && v.abs() < f64::MIN_POSITIVE && !hex;
+    (matches!(s.get(end), None | Some(0)) && !erange && !subnormal && !v.is_nan()).then_some(v)
 }
 
 /// A `long double` as Redis's `string2ld` reads one (`strtold`): 1 to 5119 bytes, all

@@ -15,7 +15,7 @@ use libfuzzer_sys::fuzz_target;
 #[path = "../../tests/common/hostile.rs"]
 mod hostile;
 
-const KEYS: [&str; 7] = ["k", "k1", "l", "s", "z", "h", "x"];
+const KEYS: [&str; 9] = ["k", "k1", "l", "s", "z", "h", "x", "p", "g"];
 
 /// Every command name the table knows (but `QUIT`, and `SAVE` and `BGSAVE`, which write and
 /// sync a file in the working directory on every pick; tests/persistence.rs covers them).
@@ -44,6 +44,8 @@ fn seed(c: &mut Connection) {
         &["SADD", "s", "a", "1", "2"],
         &["ZADD", "z", "1", "a", "2", "b", "-inf", "c"],
         &["HSET", "h", "f", "v", "n", "1"],
+        &["PFADD", "p", "a", "b", "c"],
+        &["GEOADD", "g", "13.361389", "38.115556", "a", "15.087269", "37.502669", "b"],
     ] {
         c.execute(cmd);
     }

@@ -86,9 +86,10 @@ pub(crate) fn timeout(arg: &[u8]) -> Result<Option<Duration>> {
     Ok((ms > 0).then(|| Duration::from_millis(ms.unsigned_abs())))
 }
 
-/// Whether `arg` is the option `name`, case-insensitively.
+/// Whether `arg` is the option `name`, case-insensitively, as `strcasecmp` sees it:
+/// up to its first NUL byte (`"NX\0junk"` is `NX`).
 pub(crate) fn is(arg: &[u8], name: &str) -> bool {
-    arg.eq_ignore_ascii_case(name.as_bytes())
+    super::c_str(arg).eq_ignore_ascii_case(name.as_bytes())
 }
 
 /// How a command reports a bad `numkeys`.

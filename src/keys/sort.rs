@@ -18,6 +18,7 @@ use std::cmp::Ordering;
 use super::Keys;
 use crate::keyspace::{Access, Deadline, EntryMut, notify};
 use crate::number::parse_sort_double;
+use crate::qsort;
 use crate::value::{Elem, ListValue, Value, ValueRef};
 use crate::{Blob, Error, Result};
 
@@ -40,6 +41,8 @@ use crate::{Blob, Error, Result};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SortOptions {
     by: Option<Vec<u8>>,
+    /// A `BY` without `*` was given: nothing is sorted, whatever `BY` follows.
+    nosort: bool,
     limit: Option<(i64, i64)>,
     get: Vec<Vec<u8>>,
     desc: bool,
@@ -65,7 +68,8 @@ impl SortOptions {
     /// Weighs each element by the value at `pattern` with its first `*` replaced by the
     /// element (`BY`): a string key, or a hash field written `key_*->field`. A missing
     /// weight counts as 0 (as the smallest with [`alpha`](Self::alpha)). A pattern
-    /// without `*` means no sorting at all (see [`nosort`](Self::nosort)).
+    /// without `*` means no sorting at all (see [`nosort`](Self::nosort)), even if
+    /// another `BY` follows, as in Redis; else the last `BY` wins.
     ///
     /// # Examples
     ///
@@ -81,7 +85,9 @@ impl SortOptions {
     /// ```
     #[must_use]
     pub fn by(mut self, pattern: impl AsRef<[u8]>) -> Self {
-        self.by = Some(pattern.as_ref().to_vec());
+        let pattern = pattern.as_ref();
+        self.nosort |= !c_str(pattern).contains(&b'*');
+        self.by = Some(pattern.to_vec());
         self
     }
 
@@ -197,9 +203,7 @@ impl SortOptions {
 
     /// Whether nothing is sorted: `BY` a pattern without `*`.
     fn dontsort(&self) -> bool {
-        self.by
-            .as_deref()
-            .is_some_and(|p| !c_str(p).contains(&b'*'))
+        self.nosort
     }
 
     /// Whether the sort reads keys other than the one sorted.
@@ -443,13 +447,22 @@ fn finish(
             for elem in &elems {
                 weights.push(lookup(pattern, elem, fetch)?);
             }
-            order.sort_by(|&i, &j| {
+            let compare = |&i: &usize, &j: &usize| {
                 directed(match (&weights[i], &weights[j]) {
                     (Some(x), Some(y)) => text_order(x, y),
                     // A missing weight sorts first.
                     (x, y) => x.is_some().cmp(&y.is_some()),
                 })
-            });
+            };
+            let len = i64::try_from(order.len()).unwrap_or(i64::MAX);
+            match (usize::try_from(start), usize::try_from(end)) {
+                // A window short of the whole: Redis's partial sort, whose order
+                // among ties is its own.
+                (Ok(first), Ok(last)) if (start != 0 || end != len - 1) && last >= first => {
+                    qsort::pqsort_by(&mut order, compare, first, last);
+                }
+                _ => order.sort_by(compare),
+            }
         } else {
             order.sort_by(|&i, &j| directed(text_order(&elems[i], &elems[j])));
         }

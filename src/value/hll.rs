@@ -543,6 +543,11 @@ pub(crate) fn count(s: &[u8]) -> Result<u64> {
             while p < s.len() {
                 let (oplen, len, value) = opcode(s, p);
                 idx += len;
+                if idx > REGISTERS {
+                    // Past the last register: what Redis finds once the runs are
+                    // summed (and before the counts could overflow).
+                    return Err(Error::CorruptHll);
+                }
                 #[allow(clippy::cast_possible_truncation)] // a run is at most 16384
                 let len = len as u32;
                 histogram[usize::from(value)] += len;
@@ -734,6 +739,15 @@ mod tests {
         s.truncate(HEADER);
         s.extend_from_slice(ops);
         s
+    }
+
+    #[test]
+    fn runs_past_the_registers_are_corrupt_however_many() {
+        // 262 200 runs of 16 384 zeros: more registers than a u32 counts.
+        let huge = sparse_of(&[0x7f, 0xff].repeat(262_200));
+        assert_eq!(count(&huge), Err(Error::CorruptHll));
+        let one_over = sparse_of(&[0x7f, 0xff, 0x00]);
+        assert_eq!(count(&one_over), Err(Error::CorruptHll));
     }
 
     fn body(s: &[u8]) -> &[u8] {
