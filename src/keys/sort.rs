@@ -292,6 +292,17 @@ struct Loaded {
     by: bool,
 }
 
+/// `x` as an integer of the same order (no NaN comes here; -0 and 0 are equal, as
+/// Redis compares them).
+fn ordered_bits(x: f64) -> u64 {
+    let bits = if x == 0.0 { 0 } else { x.to_bits() };
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
 /// The first and last position to emit from `len` sorted elements, as Redis clamps
 /// `LIMIT` (an empty window has `end < start`).
 fn window(len: i64, limit: Option<(i64, i64)>) -> (i64, i64) {
@@ -416,19 +427,26 @@ fn finish(
         if not_a_number {
             return Err(Error::SortNotDouble);
         }
-        // Numbers tie-break on the element's bytes: elements that compare equal are
-        // equal, and any order of them makes the same reply. Scores sort beside their
-        // positions, in one array.
-        let mut keyed: Vec<(f64, usize)> = scores.into_iter().zip(0..).collect();
-        keyed.sort_unstable_by(|&(x, i), &(y, j)| {
-            directed(if x > y {
-                Ordering::Greater
-            } else if x < y {
-                Ordering::Less
-            } else {
-                elems[i].cmp(&elems[j])
+        // Scores sort as integers that order as they do, beside their positions in one
+        // array; equal scores then tie-break on the element's bytes. Elements that
+        // compare equal are equal, and any order of them makes the same reply.
+        let mut keyed: Vec<(u64, usize)> = scores
+            .into_iter()
+            .map(|x| {
+                if o.desc {
+                    !ordered_bits(x)
+                } else {
+                    ordered_bits(x)
+                }
             })
-        });
+            .zip(0..)
+            .collect();
+        keyed.sort_unstable();
+        for tied in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
+            if tied.len() > 1 {
+                tied.sort_unstable_by(|&(_, i), &(_, j)| directed(elems[i].cmp(&elems[j])));
+            }
+        }
         order = keyed.into_iter().map(|(_, i)| i).collect();
     } else if sort {
         // STORE compares bytes; a reply collates, which for the C locale is strcmp:
@@ -617,6 +635,24 @@ mod tests {
         assert_eq!(window(0, None), (-1, -2));
         assert_eq!(window(3, Some((i64::MAX, i64::MAX))), (2, 1));
         assert_eq!(window(3, Some((i64::MIN, i64::MIN))), (0, 2));
+    }
+
+    #[test]
+    fn scores_order_as_their_bits() {
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -1.5,
+            -f64::MIN_POSITIVE,
+            0.0,
+            1e-300,
+            2.0,
+            f64::INFINITY,
+        ];
+        for w in xs.windows(2) {
+            assert!(ordered_bits(w[0]) < ordered_bits(w[1]), "{w:?}");
+        }
+        assert_eq!(ordered_bits(-0.0), ordered_bits(0.0));
     }
 
     #[test]
