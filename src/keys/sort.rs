@@ -382,6 +382,102 @@ fn load(value: Option<ValueRef<'_>>, o: &SortOptions, store: bool) -> Result<Loa
     })
 }
 
+/// The order of `elems` by number (`sortCompare` without `ALPHA`), as their positions:
+/// each weighed by its own value or the one `by` names.
+fn by_number(
+    elems: &[Blob],
+    by: Option<&[u8]>,
+    desc: bool,
+    fetch: &mut Fetch<'_>,
+) -> Result<Vec<usize>> {
+    let mut keyed: Vec<(u64, usize)> = Vec::with_capacity(elems.len());
+    let mut not_a_number = false;
+    for (i, elem) in elems.iter().enumerate() {
+        let found = match by {
+            Some(pattern) => lookup(pattern, elem, fetch)?,
+            None => None,
+        };
+        let score = match (by, found) {
+            // A missing weight is 0.
+            (Some(_), None) => 0.0,
+            (_, found) => {
+                parse_sort_double(found.as_deref().unwrap_or(elem)).unwrap_or_else(|| {
+                    not_a_number = true;
+                    0.0
+                })
+            }
+        };
+        // Scores sort as integers that order as they do, beside their positions.
+        let bits = ordered_bits(score);
+        keyed.push((if desc { !bits } else { bits }, i));
+    }
+    // Every weight is looked up (and any expired key met deleted) before the error.
+    if not_a_number {
+        return Err(Error::SortNotDouble);
+    }
+    keyed.sort_unstable();
+    // Equal scores tie-break on the element's bytes. Elements that compare equal are
+    // equal, and any order of them makes the same reply.
+    for tied in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
+        if tied.len() > 1 {
+            tied.sort_unstable_by(|&(_, i), &(_, j)| {
+                let order = elems[i].cmp(&elems[j]);
+                if desc { order.reverse() } else { order }
+            });
+        }
+    }
+    Ok(keyed.into_iter().map(|(_, i)| i).collect())
+}
+
+/// The order of `elems` as text (`ALPHA`), as their positions: by their own bytes or
+/// the strings `by` names, a missing one first. `window` is what will be emitted.
+fn by_text(
+    elems: &[Blob],
+    by: Option<&[u8]>,
+    (desc, store): (bool, bool),
+    window: (i64, i64),
+    fetch: &mut Fetch<'_>,
+) -> Result<Vec<usize>> {
+    let mut order: Vec<usize> = (0..elems.len()).collect();
+    let directed = |ord: Ordering| if desc { ord.reverse() } else { ord };
+    // STORE compares bytes; a reply collates, which for the C locale is strcmp: up to
+    // the first NUL.
+    let text_order = |a: &[u8], b: &[u8]| {
+        if store {
+            a.cmp(b)
+        } else {
+            c_str(a).cmp(c_str(b))
+        }
+    };
+    // Text may tie between different elements, which then keep their loaded order
+    // (glibc's qsort is a stable merge sort).
+    let Some(pattern) = by else {
+        order.sort_by(|&i, &j| directed(text_order(&elems[i], &elems[j])));
+        return Ok(order);
+    };
+    let mut weights = Vec::with_capacity(elems.len());
+    for elem in elems {
+        weights.push(lookup(pattern, elem, fetch)?);
+    }
+    let compare = |&i: &usize, &j: &usize| {
+        directed(match (&weights[i], &weights[j]) {
+            (Some(x), Some(y)) => text_order(x, y),
+            (x, y) => x.is_some().cmp(&y.is_some()),
+        })
+    };
+    let (start, end) = window;
+    let whole = start == 0 && end == i64::try_from(elems.len()).unwrap_or(i64::MAX) - 1;
+    match (usize::try_from(start), usize::try_from(end)) {
+        // A window short of the whole: Redis's partial sort, whose order among ties is
+        // its own.
+        (Ok(first), Ok(last)) if !whole && last >= first => {
+            qsort::pqsort_by(&mut order, compare, first, last);
+        }
+        _ => order.sort_by(compare),
+    }
+    Ok(order)
+}
+
 /// Weighs, sorts and emits `loaded` (`sortCommandGeneric`'s second half): the values to
 /// reply with or store, a missing `GET` value as `None` (stored as an empty string).
 fn finish(
@@ -398,93 +494,13 @@ fn finish(
         alpha,
         by,
     } = loaded;
-    // The order, as positions in `elems`.
-    let mut order: Vec<usize> = (0..elems.len()).collect();
-    let directed = |ord: Ordering| if o.desc { ord.reverse() } else { ord };
     let by = o.by.as_deref().filter(|_| by);
-    if sort && !alpha {
-        let mut scores = Vec::with_capacity(elems.len());
-        let mut not_a_number = false;
-        for elem in &elems {
-            let found = match by {
-                Some(pattern) => match lookup(pattern, elem, fetch)? {
-                    // A missing weight is 0.
-                    None => {
-                        scores.push(0.0);
-                        continue;
-                    }
-                    found => found,
-                },
-                None => None,
-            };
-            let text = found.as_deref().unwrap_or(elem);
-            scores.push(parse_sort_double(text).unwrap_or_else(|| {
-                not_a_number = true;
-                0.0
-            }));
-        }
-        // Every weight is looked up (and any expired key met deleted) before the error.
-        if not_a_number {
-            return Err(Error::SortNotDouble);
-        }
-        // Scores sort as integers that order as they do, beside their positions in one
-        // array; equal scores then tie-break on the element's bytes. Elements that
-        // compare equal are equal, and any order of them makes the same reply.
-        let mut keyed: Vec<(u64, usize)> = scores
-            .into_iter()
-            .map(|x| {
-                if o.desc {
-                    !ordered_bits(x)
-                } else {
-                    ordered_bits(x)
-                }
-            })
-            .zip(0..)
-            .collect();
-        keyed.sort_unstable();
-        for tied in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
-            if tied.len() > 1 {
-                tied.sort_unstable_by(|&(_, i), &(_, j)| directed(elems[i].cmp(&elems[j])));
-            }
-        }
-        order = keyed.into_iter().map(|(_, i)| i).collect();
-    } else if sort {
-        // STORE compares bytes; a reply collates, which for the C locale is strcmp:
-        // up to the first NUL.
-        let text_order = |a: &[u8], b: &[u8]| {
-            if store {
-                a.cmp(b)
-            } else {
-                c_str(a).cmp(c_str(b))
-            }
-        };
-        // Text may tie between different elements, which then keep their loaded
-        // order (glibc's qsort is a stable merge sort).
-        if let Some(pattern) = by {
-            let mut weights = Vec::with_capacity(elems.len());
-            for elem in &elems {
-                weights.push(lookup(pattern, elem, fetch)?);
-            }
-            let compare = |&i: &usize, &j: &usize| {
-                directed(match (&weights[i], &weights[j]) {
-                    (Some(x), Some(y)) => text_order(x, y),
-                    // A missing weight sorts first.
-                    (x, y) => x.is_some().cmp(&y.is_some()),
-                })
-            };
-            let len = i64::try_from(order.len()).unwrap_or(i64::MAX);
-            match (usize::try_from(start), usize::try_from(end)) {
-                // A window short of the whole: Redis's partial sort, whose order
-                // among ties is its own.
-                (Ok(first), Ok(last)) if (start != 0 || end != len - 1) && last >= first => {
-                    qsort::pqsort_by(&mut order, compare, first, last);
-                }
-                _ => order.sort_by(compare),
-            }
-        } else {
-            order.sort_by(|&i, &j| directed(text_order(&elems[i], &elems[j])));
-        }
-    }
+    // The order, as positions in `elems`.
+    let order = match (sort, alpha) {
+        (false, _) => (0..elems.len()).collect(),
+        (true, false) => by_number(&elems, by, o.desc, fetch)?,
+        (true, true) => by_text(&elems, by, (o.desc, store), (start, end), fetch)?,
+    };
     let mut out = Vec::new();
     if end >= start {
         let window = usize::try_from(start).unwrap_or(0)..=usize::try_from(end).unwrap_or(0);
