@@ -15,7 +15,7 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(store collections lists zsets pubsub transactions redis cache kevy hit_ratio memory snapshot aof)
+  targets=(store collections lists zsets pubsub transactions redis families cache kevy hit_ratio memory snapshot aof)
 fi
 
 # One run's results only: the tables and the chart compare what ran together.
