@@ -559,7 +559,7 @@ impl Keys<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongType`] if `key` holds a string or a hash;
+    /// [`Error::WrongType`] if `key` holds anything but a list, a set or a sorted set;
     /// [`Error::SortNotDouble`] if a numeric sort meets a weight that is not a number.
     /// In a [`Transaction`](crate::Transaction), a pattern reaching a key it did not
     /// name is [`Error::KeyNotInTransaction`].

@@ -108,8 +108,10 @@ impl Access<'_> {
 
     /// Calls `f` with every shard of `db` held, for a command that reaches keys it cannot
     /// name beforehand (`SORT … BY`/`GET` patterns): what it reads and writes is one
-    /// instant of the database, as in Redis. Inside a transaction the shards are held
-    /// already (an `EXEC` queue holding such a command locks the database whole).
+    /// instant of the database, as in Redis. Inside a transaction `f` runs on the
+    /// shards held: an `EXEC` queue holding such a command locks the database whole,
+    /// while a closure transaction reaches only the keys it named (any other is
+    /// [`Error::KeyNotInTransaction`](crate::Error::KeyNotInTransaction)).
     pub(crate) fn holding_db<R>(
         self,
         db: usize,
