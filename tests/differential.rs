@@ -140,6 +140,31 @@ impl Gen {
         }
     }
 
+    fn lon(&mut self) -> &'static str {
+        self.pick(&[
+            "13.361389",
+            "15.087269",
+            "-180",
+            "180",
+            "181",
+            "0",
+            "x",
+            "13.4",
+        ])
+    }
+
+    fn lat(&mut self) -> &'static str {
+        self.pick(&[
+            "38.115556",
+            "37.502669",
+            "85.05112878",
+            "-85.06",
+            "0",
+            "x",
+            "38.1",
+        ])
+    }
+
     fn small(&mut self) -> String {
         self.rng.gen_range(-3..8).to_string()
     }
@@ -211,7 +236,7 @@ impl Gen {
     fn command(&mut self) -> (Vec<String>, Compare) {
         use Compare::{Exact, Near, Scan, Shape, Unordered, UnorderedPairs};
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<String>>();
-        let r = self.rng.gen_range(0..140);
+        let r = self.rng.gen_range(0..150);
         let (mut args, how): (Vec<String>, Compare) = match r {
             // strings
             0 => (vec!["SET".into(), self.key(&STRINGS), self.int()], Exact),
@@ -1295,6 +1320,107 @@ impl Gen {
                 ],
                 Exact,
             ),
+            // geo, on sorted sets of any scores
+            140..=141 => {
+                let mut a = vec!["GEOADD".into(), self.key(&ZSETS)];
+                for o in ["NX", "XX", "CH"] {
+                    if self.rng.gen_bool(0.1) {
+                        a.push(o.into());
+                    }
+                }
+                for _ in 0..self.rng.gen_range(1..3) {
+                    a.push(self.lon().into());
+                    a.push(self.lat().into());
+                    a.push(self.member());
+                }
+                (a, Exact)
+            }
+            142 => {
+                let mut a = vec![self.pick(&["GEOPOS", "GEOHASH"]).into(), self.key(&ZSETS)];
+                a.extend(self.members(3));
+                (a, Exact)
+            }
+            143 => {
+                let mut a = vec![
+                    "GEODIST".into(),
+                    self.key(&ZSETS),
+                    self.member(),
+                    self.member(),
+                ];
+                if self.rng.gen_bool(0.5) {
+                    a.push(self.pick(&["m", "KM", "ft", "mi", "x"]).into());
+                }
+                (a, Exact)
+            }
+            144..=145 => {
+                let mut a = vec!["GEOSEARCH".into(), self.key(&ZSETS)];
+                if self.rng.gen_bool(0.5) {
+                    a.extend(["FROMLONLAT".into(), self.lon().into(), self.lat().into()]);
+                } else {
+                    a.extend(["FROMMEMBER".into(), self.member()]);
+                }
+                if self.rng.gen_bool(0.5) {
+                    a.extend([
+                        "BYRADIUS".into(),
+                        self.pick(&["100", "5000", "0", "-1", "x"]).into(),
+                    ]);
+                } else {
+                    a.extend([
+                        "BYBOX".into(),
+                        "400".into(),
+                        self.pick(&["300", "0", "-2"]).into(),
+                    ]);
+                }
+                a.push(self.pick(&["km", "m", "mi", "parsec"]).into());
+                for o in ["ASC", "DESC", "WITHDIST", "WITHCOORD", "WITHHASH", "COUNT"] {
+                    if self.rng.gen_bool(0.25) {
+                        a.push(o.into());
+                        if o == "COUNT" {
+                            a.push(self.pick(&["1", "2", "0", "x"]).into());
+                            if self.rng.gen_bool(0.3) {
+                                a.push("ANY".into());
+                            }
+                        }
+                    }
+                }
+                (a, Exact)
+            }
+            // HyperLogLogs, on strings of any bytes
+            146 => {
+                let mut a = vec!["PFADD".into(), self.key(&STRINGS)];
+                a.extend((0..self.rng.gen_range(0..4)).map(|_| self.member()));
+                (a, Exact)
+            }
+            147 => {
+                let n = self.rng.gen_range(1..3);
+                let mut a = vec![self.pick(&["PFCOUNT", "PFMERGE"]).into()];
+                a.extend((0..n).map(|_| self.key(&STRINGS)));
+                (a, Exact)
+            }
+            // SORT as text (a numeric SORT in Redis fails after any earlier float
+            // overflow anywhere on the server: it never clears errno)
+            148..=149 => {
+                let key = self.pick(&["l0", "l1", "t0", "t1", "z0", "z1", "s0", "nokey"]);
+                let mut a = vec![
+                    self.pick(&["SORT", "SORT", "SORT_RO"]).into(),
+                    key.into(),
+                    "ALPHA".into(),
+                ];
+                if self.rng.gen_bool(0.3) {
+                    a.extend(["LIMIT".into(), self.small(), self.small()]);
+                }
+                if self.rng.gen_bool(0.3) {
+                    a.push("DESC".into());
+                }
+                if a[0] == "SORT" && self.rng.gen_bool(0.3) {
+                    a.extend(["STORE".into(), self.key(&LISTS)]);
+                    // Not sorted, a set answers in its hash order, but is stored sorted.
+                    if self.rng.gen_bool(0.3) {
+                        a.extend(["BY".into(), "nosort".into()]);
+                    }
+                }
+                (a, Exact)
+            }
             _ => (vec!["ECHO".into()], Exact),
         };
         if args[0] == "ECHO" {
