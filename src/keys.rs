@@ -746,12 +746,7 @@ impl<'s> Keys<'s> {
             if let Some(at) = deadline {
                 // Past (or past any representable time, where Redis's sum overflows).
                 if at.is_none_or(|at| at <= now) {
-                    if entry.remove() {
-                        entry.notify(notify::GENERIC, "del");
-                        entry.propagate(|r| {
-                            r.arg("DEL").arg(key);
-                        });
-                    }
+                    entry.remove_as_del();
                     return Ok(());
                 }
             }

@@ -443,12 +443,7 @@ impl<'s> Sets<'s> {
             let len = result.len();
             let mut entry = many.entry(0);
             if len == 0 {
-                if entry.remove() {
-                    entry.notify(notify::GENERIC, "del");
-                    entry.propagate(|r| {
-                        r.arg("DEL").arg(dst);
-                    });
-                }
+                entry.remove_as_del();
             } else {
                 entry.put(Value::Set(result), Deadline::Clear);
                 entry.notify(notify::SET, op.store_name());

@@ -574,12 +574,7 @@ pub(crate) fn store_sorted(
     let n = members.len();
     let key = entry.key();
     if n == 0 {
-        if entry.remove() {
-            entry.notify(notify::GENERIC, "del");
-            entry.propagate(|r| {
-                r.arg("DEL").arg(key);
-            });
-        }
+        entry.remove_as_del();
     } else {
         // The effect: the destination replaced by the members stored.
         entry.propagate(|r| {

@@ -529,12 +529,7 @@ fn store_list(entry: &mut EntryMut<'_>, values: Vec<Option<Blob>>) -> usize {
     let n = values.len();
     let key = entry.key();
     if n == 0 {
-        if entry.remove() {
-            entry.notify(notify::GENERIC, "del");
-            entry.propagate(|r| {
-                r.arg("DEL").arg(key);
-            });
-        }
+        entry.remove_as_del();
         return 0;
     }
     let values: Vec<Blob> = values.into_iter().map(Option::unwrap_or_default).collect();

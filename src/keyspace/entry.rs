@@ -368,6 +368,21 @@ impl<'a> EntryMut<'a> {
         }
     }
 
+    /// Deletes the key as a command does that leaves it with nothing (a `*STORE` of an
+    /// empty result, a `RESTORE` already expired): if it existed, the `del` event and
+    /// a `DEL` in the log. `true` if it existed.
+    pub(crate) fn remove_as_del(&mut self) -> bool {
+        let removed = self.remove();
+        if removed {
+            self.notify(notify::GENERIC, "del");
+            let key = self.key;
+            self.propagate(|r| {
+                r.arg("DEL").arg(key);
+            });
+        }
+        removed
+    }
+
     /// Deletes the key and returns its value and deadline.
     pub(crate) fn take(&mut self) -> Option<(Value, Option<u64>)> {
         self.slot?;
