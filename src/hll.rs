@@ -165,9 +165,10 @@ impl<'s> HyperLogLogs<'s> {
                         match hll::raise(&mut buf, index, count, max_bytes) {
                             Ok(c) => changed |= c,
                             Err(err) => {
-                                // Redis edits in place: what was added stays.
+                                // Redis edits in place: what was added stays, and
+                                // with no signal to watchers.
                                 if old.as_ref() != Some(&buf) {
-                                    e.update_str(|b| *b = buf)?;
+                                    e.update_str_unsignalled(|b| *b = buf)?;
                                 }
                                 return Err(err);
                             }
@@ -363,7 +364,8 @@ impl<'s> HyperLogLogs<'s> {
                         let mut buf = BytesMut::from(s.bytes());
                         hll::to_dense(&mut buf)?;
                         let buf = buf;
-                        e.update_str(|b| *b = buf)?;
+                        // A change of form: counted and logged, but no watcher hears.
+                        e.update_str_unsignalled(|b| *b = buf)?;
                         let key = e.key();
                         let name = if sub == PfDebug::GetReg {
                             "GETREG"

@@ -100,6 +100,48 @@ fn stale_pfcount_is_a_change_watch_sees() {
 }
 
 #[test]
+fn a_change_of_form_is_one_watch_does_not_see() {
+    let store = Store::new();
+    let mut c = store.connection();
+    let mut other = store.connection();
+    let pong = Reply::Array(vec![Reply::Simple("PONG".into())]);
+    let watched_exec = |c: &mut embedis::Connection| {
+        run(c, &[b"MULTI"]);
+        run(c, &[b"PING"]);
+        run(c, &[b"EXEC"])
+    };
+    let conversions: [&[&[u8]]; 2] = [
+        &[b"PFDEBUG", b"TODENSE", b"h"],
+        &[b"PFDEBUG", b"GETREG", b"h"],
+    ];
+    for convert in conversions {
+        // Alone, and inside another client's transaction: as Redis, which counts the
+        // conversion as a change but signals no watcher.
+        for queued in [false, true] {
+            run(&mut c, &[b"DEL", b"h"]);
+            store.hyperloglogs().pfadd("h", ["a"]).unwrap();
+            assert_eq!(run(&mut c, &[b"WATCH", b"h"]), Reply::ok());
+            if queued {
+                run(&mut other, &[b"MULTI"]);
+                run(&mut other, convert);
+                assert!(matches!(run(&mut other, &[b"EXEC"]), Reply::Array(_)));
+            } else {
+                assert!(!matches!(run(&mut other, convert), Reply::Error(_)));
+            }
+            assert_eq!(
+                run(&mut other, &[b"PFDEBUG", b"ENCODING", b"h"]),
+                Reply::Simple("dense".into())
+            );
+            assert_eq!(watched_exec(&mut c), pong, "{convert:?} queued: {queued}");
+        }
+    }
+    // A real change still is.
+    assert_eq!(run(&mut c, &[b"WATCH", b"h"]), Reply::ok());
+    assert_eq!(run(&mut other, &[b"PFADD", b"h", b"b"]), Reply::Integer(1));
+    assert_eq!(watched_exec(&mut c), Reply::NilArray);
+}
+
+#[test]
 fn wrong_values_answer_redis_errors() {
     let store = Store::new();
     let hll = store.hyperloglogs();

@@ -29,6 +29,8 @@ pub(crate) struct EntryMut<'a> {
     unit: &'a Unit,
     /// Whether its change was counted (once per key and command, for `save` rules).
     counted: bool,
+    /// While set, its changes raise no watcher (see `update_str_unsignalled`).
+    unsignalled: bool,
 }
 
 impl<'a> EntryMut<'a> {
@@ -68,6 +70,7 @@ impl<'a> EntryMut<'a> {
             tx,
             unit,
             counted: false,
+            unsignalled: false,
         }
     }
 
@@ -122,16 +125,21 @@ impl<'a> EntryMut<'a> {
     /// or, in a transaction, records the key's entry as it was before its first change
     /// and holds the watchers' flags back until the commit.
     #[inline]
+    /// Notes a change about to be made: counted, recorded for a transaction's undo,
+    /// and raising the key's watchers — unless the change is `unsignalled`, which a
+    /// change of form alone is (Redis's `PFDEBUG TODENSE` counts a change but signals
+    /// none).
     fn modified(&mut self) {
+        let signal = !self.unsignalled;
         if !self.counted {
             self.counted = true;
             self.ks.count_change(self.shard);
         }
         let held = self.tx.is_some_and(|log| {
             let old = self.slot.map(|h| self.table.slot(self.hash, h));
-            log.before_change((self.db, self.shard), self.key, self.hash, old)
+            log.before_change((self.db, self.shard), self.key, self.hash, (old, signal))
         });
-        if !held {
+        if !held && signal {
             self.ks.watches.touch(self.db, self.key);
         }
     }
@@ -272,7 +280,22 @@ impl<'a> EntryMut<'a> {
     /// Edits the string in place (an absent key starts empty, with no deadline), keeping
     /// the deadline. [`Error::WrongType`] if the key holds another type.
     pub(crate) fn update_str<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> Result<R> {
+        self.edit_str(true, f)
+    }
+
+    /// [`update_str`](Self::update_str) for a change WATCH does not see: the same
+    /// value in another form (a HyperLogLog made dense), or what Redis edits in place
+    /// before it fails (registers raised before a damaged part is found).
+    pub(crate) fn update_str_unsignalled<R>(
+        &mut self,
+        f: impl FnOnce(&mut BytesMut) -> R,
+    ) -> Result<R> {
+        self.edit_str(false, f)
+    }
+
+    fn edit_str<R>(&mut self, signal: bool, f: impl FnOnce(&mut BytesMut) -> R) -> Result<R> {
         self.str()?;
+        self.unsignalled = !signal;
         self.modified();
         let mut buf = match self.slot {
             Some(h) => {
@@ -286,6 +309,7 @@ impl<'a> EntryMut<'a> {
         };
         let out = f(&mut buf);
         self.put(Value::Str(buf.freeze()), Deadline::Keep);
+        self.unsignalled = false;
         Ok(out)
     }
 

@@ -41,6 +41,8 @@ pub(super) struct Changed {
     pub(super) key: SmallVec<[u8; 24]>,
     /// The whole-table change count when its old entry was last recorded.
     epoch: u32,
+    /// Whether a change to it is one watchers hear of (not only a change of form).
+    pub(super) signal: bool,
 }
 
 /// A keyspace event held back until the commit.
@@ -96,7 +98,7 @@ impl TxLog {
         (db, shard): (usize, usize),
         key: &[u8],
         hash: u64,
-        old: Option<SlotRef<'_>>,
+        (old, signal): (Option<SlotRef<'_>>, bool),
     ) -> bool {
         if self.rollback == Rollback::No {
             return false;
@@ -111,9 +113,13 @@ impl TxLog {
             index.find(hash, |&n| same(&changed[n])).copied()
         };
         let n = match found {
-            Some(n) if changed[n].epoch == epoch => return true,
+            Some(n) if changed[n].epoch == epoch => {
+                changed[n].signal |= signal;
+                return true;
+            }
             Some(n) => {
                 changed[n].epoch = epoch;
+                changed[n].signal |= signal;
                 n
             }
             None => {
@@ -124,6 +130,7 @@ impl TxLog {
                     hash,
                     key: SmallVec::from_slice(key),
                     epoch,
+                    signal,
                 });
                 if changed.len() > INDEX_FROM {
                     if index.is_empty() {

@@ -204,7 +204,7 @@ impl<'k> Locked<'k> {
             } else {
                 // Watchers' flags go up while the keys are still held: a watcher that
                 // locks one of them next must see its flag.
-                for c in self.log.changed.borrow().iter() {
+                for c in self.log.changed.borrow().iter().filter(|c| c.signal) {
                     ks.watches.touch(c.db, &c.key);
                 }
                 for flag in self.log.touched.borrow().iter() {
