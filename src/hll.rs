@@ -168,7 +168,7 @@ impl<'s> HyperLogLogs<'s> {
                                 // Redis edits in place: what was added stays, and
                                 // with no signal to watchers.
                                 if old.as_ref() != Some(&buf) {
-                                    e.update_str_unsignalled(|b| *b = buf)?;
+                                    e.unsignalled(|e| e.update_str(|b| *b = buf))?;
                                 }
                                 return Err(err);
                             }
@@ -365,7 +365,7 @@ impl<'s> HyperLogLogs<'s> {
                         hll::to_dense(&mut buf)?;
                         let buf = buf;
                         // A change of form: counted and logged, but no watcher hears.
-                        e.update_str_unsignalled(|b| *b = buf)?;
+                        e.unsignalled(|e| e.update_str(|b| *b = buf))?;
                         let key = e.key();
                         let name = if sub == PfDebug::GetReg {
                             "GETREG"

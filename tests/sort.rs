@@ -258,6 +258,33 @@ fn a_queued_store_locks_its_destination() {
 }
 
 #[test]
+fn a_sorted_set_sorted_becomes_a_skiplist_unseen_by_watch() {
+    let store = Store::new();
+    let mut conn = store.connection();
+    let mut other = store.connection();
+    run(&mut conn, &["ZADD", "z", "2", "b", "1", "a"]);
+    assert_eq!(
+        run(&mut conn, &["OBJECT", "ENCODING", "z"]),
+        Reply::from("listpack")
+    );
+    run(&mut conn, &["WATCH", "z"]);
+    assert_eq!(
+        run(&mut other, &["SORT_RO", "z", "ALPHA"]),
+        bulks(&["a", "b"])
+    );
+    assert_eq!(
+        run(&mut conn, &["OBJECT", "ENCODING", "z"]),
+        Reply::from("skiplist")
+    );
+    run(&mut conn, &["MULTI"]);
+    run(&mut conn, &["PING"]);
+    assert_eq!(
+        run(&mut conn, &["EXEC"]),
+        Reply::Array(vec![Reply::Simple("PONG".into())])
+    );
+}
+
+#[test]
 fn a_watched_destination_is_changed_by_a_store() {
     let store = Store::new();
     let mut watcher = store.connection();
@@ -482,6 +509,8 @@ fn sort_matches_redis() {
                 &["TTL", "dest"],
                 &["LRANGE", key_of(&args), "0", "-1"],
                 &["TYPE", "w_1"],
+                // SORT makes a small sorted set a skiplist.
+                &["OBJECT", "ENCODING", "z"],
             ] {
                 let ours = normalize(conn.execute(check), unordered);
                 let theirs = normalize(redis.cmd(check), unordered);

@@ -19,7 +19,7 @@ use super::Keys;
 use crate::keyspace::{Access, Deadline, EntryMut, notify};
 use crate::number::parse_sort_double;
 use crate::qsort;
-use crate::value::{Elem, ListValue, Value, ValueRef};
+use crate::value::{Elem, ListValue, SortedSet, Value, ValueRef};
 use crate::{Blob, Error, Result};
 
 /// What [`Keys::sort`] does: the weights (`BY`), the window (`LIMIT`), the values
@@ -524,6 +524,27 @@ fn finish(
     Ok(out)
 }
 
+/// Makes a small sorted set at `key` a skiplist before it is sorted, as Redis's `SORT`
+/// does (`zsetConvert`): a change of form, which no watcher hears and the log does not
+/// record. A store refusing writes (a failing log) leaves it as it is.
+fn as_skiplist(ks: Access<'_>, db: usize, key: &[u8]) {
+    let small = ks
+        .peek(db, key, |v| {
+            Ok(matches!(v, Some((ValueRef::ZSet(z), _)) if z.is_small()))
+        })
+        .unwrap_or(false);
+    if small {
+        let _ = ks.write(db, key, |e| {
+            e.unsignalled(|e| {
+                e.update_existing::<SortedSet, _>(|z| {
+                    z.grow();
+                    Ok(())
+                })
+            })
+        });
+    }
+}
+
 /// Replaces `entry` with the list `values` (deletes it for none); returns its length.
 fn store_list(entry: &mut EntryMut<'_>, values: Vec<Option<Blob>>) -> usize {
     let n = values.len();
@@ -577,10 +598,12 @@ impl Keys<'_> {
         let (key, db) = (key.as_ref(), self.db);
         if options.reaches_other_keys() {
             return self.ks.holding_db(db, |ks| {
+                as_skiplist(ks, db, key);
                 let loaded = ks.read(db, key, |v| load(v, options, false))?;
                 finish(loaded, options, false, &mut |k, f| fetch(ks, db, k, f))
             });
         }
+        as_skiplist(self.ks, db, key);
         self.ks.read(db, key, |v| {
             let loaded = load(v, options, false)?;
             finish(loaded, options, false, &mut no_key)
@@ -616,11 +639,13 @@ impl Keys<'_> {
         self.ks.admit()?;
         if options.reaches_other_keys() {
             return self.ks.holding_db(db, |ks| {
+                as_skiplist(ks, db, key);
                 let loaded = ks.read(db, key, |v| load(v, options, true))?;
                 let values = finish(loaded, options, true, &mut |k, f| fetch(ks, db, k, f))?;
                 ks.write(db, dest, |e| Ok(store_list(e, values)))
             });
         }
+        as_skiplist(self.ks, db, key);
         self.ks.write_many(&[(db, dest), (db, key)], |many| {
             many.note_misses([1]);
             let loaded = load(many.get(1), options, true)?;

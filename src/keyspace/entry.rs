@@ -29,7 +29,7 @@ pub(crate) struct EntryMut<'a> {
     unit: &'a Unit,
     /// Whether its change was counted (once per key and command, for `save` rules).
     counted: bool,
-    /// While set, its changes raise no watcher (see `update_str_unsignalled`).
+    /// While set, its changes raise no watcher (see [`unsignalled`](Self::unsignalled)).
     unsignalled: bool,
 }
 
@@ -280,22 +280,7 @@ impl<'a> EntryMut<'a> {
     /// Edits the string in place (an absent key starts empty, with no deadline), keeping
     /// the deadline. [`Error::WrongType`] if the key holds another type.
     pub(crate) fn update_str<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> Result<R> {
-        self.edit_str(true, f)
-    }
-
-    /// [`update_str`](Self::update_str) for a change WATCH does not see: the same
-    /// value in another form (a HyperLogLog made dense), or what Redis edits in place
-    /// before it fails (registers raised before a damaged part is found).
-    pub(crate) fn update_str_unsignalled<R>(
-        &mut self,
-        f: impl FnOnce(&mut BytesMut) -> R,
-    ) -> Result<R> {
-        self.edit_str(false, f)
-    }
-
-    fn edit_str<R>(&mut self, signal: bool, f: impl FnOnce(&mut BytesMut) -> R) -> Result<R> {
         self.str()?;
-        self.unsignalled = !signal;
         self.modified();
         let mut buf = match self.slot {
             Some(h) => {
@@ -309,8 +294,19 @@ impl<'a> EntryMut<'a> {
         };
         let out = f(&mut buf);
         self.put(Value::Str(buf.freeze()), Deadline::Keep);
-        self.unsignalled = false;
         Ok(out)
+    }
+
+    /// Runs `f` on this entry with its changes hidden from WATCH: for the same value in
+    /// another form (a HyperLogLog made dense, a sorted set made a skiplist), or what
+    /// Redis edits in place before it fails (registers raised before a damaged part is
+    /// found). They are still counted, logged if `f` logs them, and undone by a
+    /// transaction's rollback.
+    pub(crate) fn unsignalled<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        let outer = std::mem::replace(&mut self.unsignalled, true);
+        let out = f(self);
+        self.unsignalled = outer;
+        out
     }
 
     /// The collection `C` held, `None` if absent, [`Error::WrongType`] for another type.

@@ -216,7 +216,9 @@ impl SortedSet {
         }
     }
 
-    fn grow(&mut self) {
+    /// Makes a small set a skiplist (`zsetConvert` to `OBJ_ENCODING_SKIPLIST`), as
+    /// `SORT` does to the sorted set it reads; it stays one.
+    pub(crate) fn grow(&mut self) {
         if let SortedSet::Small(v) = self {
             let mut big = Big::new();
             for (m, s) in std::mem::take(v) {
