@@ -13,8 +13,6 @@
 #![allow(missing_docs)]
 #![allow(clippy::cast_precision_loss)]
 
-use std::time::Instant;
-
 use criterion::{Criterion, criterion_group, criterion_main};
 use embedis::{GeoSearch, GeoUnit, SortOptions, Store};
 mod common;
@@ -239,19 +237,7 @@ fn versus_redis(c: &mut Criterion) {
             let mut pick = Picker(0x5eed);
             g.bench_function("redis pipelined x64", |b| {
                 b.iter_custom(|iters| {
-                    let rounds = iters.div_ceil(DEPTH as u64);
-                    let start = Instant::now();
-                    for _ in 0..rounds {
-                        let mut pipe = redis::pipe();
-                        for _ in 0..DEPTH {
-                            pipe.add_command((op.theirs)(pick.next(points)));
-                        }
-                        let _: Vec<redis::Value> = pipe.query(con).unwrap();
-                    }
-                    // Time per command: scale the rounds' time to `iters` commands.
-                    start
-                        .elapsed()
-                        .mul_f64(iters as f64 / (rounds * DEPTH as u64) as f64)
+                    common::pipelined(con, iters, DEPTH, || (op.theirs)(pick.next(points)))
                 });
             });
         }

@@ -132,6 +132,11 @@ fn subcommand_syntax_error(sub: &[u8], command: &str) -> Reply {
     ])
 }
 
+/// An error reply of `text` as it is.
+fn error(text: impl Into<String>) -> Reply {
+    Reply::Error(text.into().into())
+}
+
 /// An argument as C's `%s` prints it: up to its first NUL byte.
 pub(crate) fn c_str(arg: &[u8]) -> &[u8] {
     &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())]

@@ -324,7 +324,7 @@ struct Point {
 }
 
 /// [`Error::InvalidLonLat`] unless the position can be stored.
-fn check_lonlat(lon: f64, lat: f64) -> Result<()> {
+pub(crate) fn check_lonlat(lon: f64, lat: f64) -> Result<()> {
     let ok = (geohash::LON_MIN..=geohash::LON_MAX).contains(&lon)
         && (geohash::LAT_MIN..=geohash::LAT_MAX).contains(&lat);
     if ok {

@@ -253,43 +253,39 @@ pub(crate) fn geohash_string(score: f64) -> [u8; 11] {
     out
 }
 
+/// The bits of a cell's longitude (odd positions) and latitude (even positions).
+const LON_BITS: u64 = 0xaaaa_aaaa_aaaa_aaaa;
+const LAT_BITS: u64 = 0x5555_5555_5555_5555;
+
 /// Moves a cell by one along longitude (`geohash_move_x`), wrapping around.
 fn move_x(cell: &mut Cell, d: i8) {
-    // "No cell" (step 0) stays put.
-    if d == 0 || cell.step == 0 {
-        return;
-    }
-    let mut x = cell.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let y = cell.bits & 0x5555_5555_5555_5555;
-    let shift = 64 - u32::from(cell.step) * 2;
-    let zz = 0x5555_5555_5555_5555u64 >> shift;
-    if d > 0 {
-        x = x.wrapping_add(zz.wrapping_add(1));
-    } else {
-        x |= zz;
-        x = x.wrapping_sub(zz.wrapping_add(1));
-    }
-    x &= 0xaaaa_aaaa_aaaa_aaaau64 >> shift;
-    cell.bits = x | y;
+    step(cell, d, LON_BITS);
 }
 
 /// Moves a cell by one along latitude (`geohash_move_y`), wrapping around.
 fn move_y(cell: &mut Cell, d: i8) {
+    step(cell, d, LAT_BITS);
+}
+
+/// Adds `d` (±1) to the coordinate whose bits `axis` selects, leaving the other's:
+/// the other's positions are filled with ones so that a carry runs through them.
+fn step(cell: &mut Cell, d: i8, axis: u64) {
+    // "No cell" (step 0) stays put.
     if d == 0 || cell.step == 0 {
         return;
     }
-    let x = cell.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let mut y = cell.bits & 0x5555_5555_5555_5555;
+    let mut moved = cell.bits & axis;
+    let kept = cell.bits & !axis;
     let shift = 64 - u32::from(cell.step) * 2;
-    let zz = 0xaaaa_aaaa_aaaa_aaaau64 >> shift;
+    let zz = !axis >> shift;
     if d > 0 {
-        y = y.wrapping_add(zz.wrapping_add(1));
+        moved = moved.wrapping_add(zz.wrapping_add(1));
     } else {
-        y |= zz;
-        y = y.wrapping_sub(zz.wrapping_add(1));
+        moved |= zz;
+        moved = moved.wrapping_sub(zz.wrapping_add(1));
     }
-    y &= 0x5555_5555_5555_5555u64 >> shift;
-    cell.bits = x | y;
+    moved &= axis >> shift;
+    cell.bits = moved | kept;
 }
 
 /// A cell's eight neighbours (`geohashNeighbors`).

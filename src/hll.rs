@@ -158,8 +158,11 @@ impl<'s> HyperLogLogs<'s> {
                     })?;
                 }
                 Some(Encoding::Sparse) => {
-                    let old = e.str()?.map(|s| BytesMut::from(s.bytes()));
-                    let mut buf = old.clone().unwrap_or_default();
+                    // Edited on a copy: unchanged, the key is not written at all.
+                    let mut buf = e
+                        .str()?
+                        .map(|s| BytesMut::from(s.bytes()))
+                        .unwrap_or_default();
                     let mut changed = false;
                     for &(index, count) in &patterns {
                         match hll::raise(&mut buf, index, count, max_bytes) {
@@ -167,7 +170,7 @@ impl<'s> HyperLogLogs<'s> {
                             Err(err) => {
                                 // Redis edits in place: what was added stays, and
                                 // with no signal to watchers.
-                                if old.as_ref() != Some(&buf) {
+                                if e.str()?.is_some_and(|s| s.bytes() != &buf[..]) {
                                     e.unsignalled(|e| e.update_str(|b| *b = buf))?;
                                 }
                                 return Err(err);

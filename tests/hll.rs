@@ -283,13 +283,10 @@ fn pfdebug_subcommands_and_errors() {
 }
 
 #[test]
-fn pfselftest_answers_ok_quickly() {
+fn pfselftest_answers_ok() {
     let store = Store::new();
     let mut c = store.connection();
-    let start = std::time::Instant::now();
     assert_eq!(run(&mut c, &[b"PFSELFTEST"]), Reply::ok());
-    // Generous for debug builds on a shared machine.
-    assert!(start.elapsed() < std::time::Duration::from_secs(5));
 }
 
 #[test]

@@ -70,3 +70,26 @@ impl Picker {
         usize::try_from(self.0 % n as u64).unwrap()
     }
 }
+
+/// Time per command of `iters` commands from `next` sent to a real Redis in pipelines
+/// `depth` deep (whole pipelines, the time scaled to `iters` commands).
+pub(crate) fn pipelined(
+    con: &mut redis::Connection,
+    iters: u64,
+    depth: usize,
+    mut next: impl FnMut() -> redis::Cmd,
+) -> Duration {
+    let rounds = iters.div_ceil(depth as u64);
+    let start = std::time::Instant::now();
+    for _ in 0..rounds {
+        let mut pipe = redis::pipe();
+        for _ in 0..depth {
+            pipe.add_command(next());
+        }
+        let _: Vec<redis::Value> = pipe.query(con).unwrap();
+    }
+    #[allow(clippy::cast_precision_loss)] // a ratio of counts
+    start
+        .elapsed()
+        .mul_f64(iters as f64 / (rounds * depth as u64) as f64)
+}

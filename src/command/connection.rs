@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use super::parse::{db_index, is};
 use super::table::{self, Command};
-use super::{Ctx, Reply, c_str, reply_error, unknown_subcommand};
+use super::{Ctx, Reply, c_str, error, reply_error, unknown_subcommand};
 use crate::core::Client;
 use crate::keyspace::Access;
 use crate::transaction::{self, Span, Whole};
@@ -122,10 +122,6 @@ impl Drop for Connection {
     fn drop(&mut self) {
         self.store.core.clients.deregister(self.client.id);
     }
-}
-
-fn error(text: impl Into<String>) -> Reply {
-    Reply::Error(text.into().into())
 }
 
 /// Redis's reply to an unknown command: the name and up to 128 bytes of arguments.

@@ -5,7 +5,8 @@
 use bytes::Bytes;
 
 use super::parse::{float, int, is};
-use super::{Ctx, Reply, reply_error};
+use super::{Ctx, Reply, error, reply_error};
+use crate::geo::check_lonlat;
 use crate::{Error, GeoMatch, GeoOrder, GeoSearch, GeoUnit, Result, ZAddCondition, ZAddOptions};
 
 /// `GEORADIUS`: centred on a position given before the radius.
@@ -18,10 +19,6 @@ const NO_STORE: u8 = 1 << 2;
 const SEARCH: u8 = 1 << 3;
 /// `GEOSEARCHSTORE`: the destination first, `STOREDIST` a flag.
 const SEARCH_STORE: u8 = 1 << 4;
-
-fn error(text: &str) -> Reply {
-    Reply::Error(text.as_bytes().to_vec().into())
-}
 
 /// A unit argument (`extractUnitOrReply`).
 fn unit(arg: &[u8]) -> Result<GeoUnit, Reply> {
@@ -41,16 +38,13 @@ fn unit(arg: &[u8]) -> Result<GeoUnit, Reply> {
 /// A longitude and latitude (`extractLongLatOrReply`): both numbers, then the range.
 fn lonlat(lon: &[u8], lat: &[u8]) -> Result<(f64, f64)> {
     let (lon, lat) = (float(lon)?, float(lat)?);
-    let ok = (-180.0..=180.0).contains(&lon) && (-85.051_128_78..=85.051_128_78).contains(&lat);
-    if !ok {
-        return Err(Error::InvalidLonLat(format!("{lon:.6},{lat:.6}")));
-    }
+    check_lonlat(lon, lat)?;
     Ok((lon, lat))
 }
 
 /// A number of the shape, or Redis's message naming it.
 fn dimension(arg: &[u8], what: &str) -> Result<f64, Reply> {
-    float(arg).map_err(|_| error(&format!("ERR need numeric {what}")))
+    float(arg).map_err(|_| error(format!("ERR need numeric {what}")))
 }
 
 /// `radius unit` (`extractDistanceOrReply`).
@@ -362,7 +356,7 @@ fn parse_and_run(c: &Ctx<'_>, a: &[&[u8]], src: usize, flags: u8) -> Result<Resu
         } else {
             "STORE option in GEORADIUS"
         };
-        return Err(error(&format!(
+        return Err(error(format!(
             "ERR {who} is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
         )));
     }

@@ -89,7 +89,11 @@ pub(crate) fn timeout(arg: &[u8]) -> Result<Option<Duration>> {
 /// Whether `arg` is the option `name`, case-insensitively, as `strcasecmp` sees it:
 /// up to its first NUL byte (`"NX\0junk"` is `NX`).
 pub(crate) fn is(arg: &[u8], name: &str) -> bool {
-    super::c_str(arg).eq_ignore_ascii_case(name.as_bytes())
+    // Only as many bytes as the name are read (an argument may be a long value).
+    let name = name.as_bytes();
+    arg.get(..name.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(name))
+        && matches!(arg.get(name.len()), None | Some(0))
 }
 
 /// How a command reports a bad `numkeys`.
@@ -158,6 +162,13 @@ pub(crate) fn db_index(arg: &[u8]) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_match_as_strcasecmp_does() {
+        assert!(is(b"nx", "NX") && is(b"NX\0junk", "NX"));
+        assert!(!is(b"NXX", "NX") && !is(b"N", "NX") && !is(b"", "NX"));
+        assert!(!is(b"N\0X", "NX"));
+    }
 
     #[test]
     fn floats_are_read_as_strtod_with_redis_checks() {

@@ -121,14 +121,12 @@ impl<'a> EntryMut<'a> {
         }
     }
 
-    /// Called before every change: tells the key's watchers (`WATCH`) that it changed,
-    /// or, in a transaction, records the key's entry as it was before its first change
-    /// and holds the watchers' flags back until the commit.
+    /// Called before every change: counts it, and tells the key's watchers (`WATCH`)
+    /// that it changed or, in a transaction, records the key's entry as it was before
+    /// its first change and holds the watchers' flags back until the commit. A change
+    /// made [`unsignalled`](Self::unsignalled) — one of form alone — tells no watcher
+    /// (Redis's `PFDEBUG TODENSE` counts a change but signals none).
     #[inline]
-    /// Notes a change about to be made: counted, recorded for a transaction's undo,
-    /// and raising the key's watchers — unless the change is `unsignalled`, which a
-    /// change of form alone is (Redis's `PFDEBUG TODENSE` counts a change but signals
-    /// none).
     fn modified(&mut self) {
         let signal = !self.unsignalled;
         if !self.counted {

@@ -8,6 +8,7 @@
 mod data;
 
 use crate::command::c_str;
+use crate::command::parse::is;
 use crate::number::parse_i64;
 
 // Command flags, in the order `COMMAND` lists them (`addReplyFlagsForCommand`); the
@@ -520,7 +521,7 @@ impl Spec {
                         if i >= count || i < 1 {
                             break;
                         }
-                        if c_str_eq_ignore_case(args[usize::try_from(i).ok()?], word) {
+                        if is(args[usize::try_from(i).ok()?], word) {
                             found = i + 1;
                             break;
                         }
@@ -587,15 +588,10 @@ impl Spec {
     }
 }
 
-/// C's `strcasecmp(arg, word) == 0`: the argument read up to a NUL byte.
-fn c_str_eq_ignore_case(arg: &[u8], word: &str) -> bool {
-    c_str(arg).eq_ignore_ascii_case(word.as_bytes())
-}
-
 /// `setGetKeys`: `GET` (exactly three letters, any case) among the options makes the
 /// key read-write.
 fn set_key_flags(args: &[&[u8]]) -> u16 {
-    let get = args.iter().skip(3).any(|a| c_str_eq_ignore_case(a, "get"));
+    let get = args.iter().skip(3).any(|a| is(a, "get"));
     if get {
         K_RW | K_ACCESS | K_UPDATE
     } else {
@@ -610,11 +606,11 @@ fn sort_keys(args: &[&[u8]]) -> Vec<(usize, u16)> {
     let mut i = 2;
     while i < args.len() {
         let arg = args[i];
-        if c_str_eq_ignore_case(arg, "limit") {
+        if is(arg, "limit") {
             i += 2;
-        } else if c_str_eq_ignore_case(arg, "get") || c_str_eq_ignore_case(arg, "by") {
+        } else if is(arg, "get") || is(arg, "by") {
             i += 1;
-        } else if c_str_eq_ignore_case(arg, "store") && i + 1 < args.len() {
+        } else if is(arg, "store") && i + 1 < args.len() {
             store = Some(i + 1);
         }
         i += 1;
@@ -631,9 +627,7 @@ fn georadius_keys(args: &[&[u8]]) -> Vec<(usize, u16)> {
     let mut i = 5;
     while i < args.len() {
         let arg = args[i];
-        if (c_str_eq_ignore_case(arg, "store") || c_str_eq_ignore_case(arg, "storedist"))
-            && i + 1 < args.len()
-        {
+        if (is(arg, "store") || is(arg, "storedist")) && i + 1 < args.len() {
             store = Some(i + 1);
             i += 1;
         }
@@ -651,14 +645,12 @@ fn bitfield_key_flags(args: &[&[u8]]) -> u16 {
     while i < args.len() {
         let rest = args.len() - i - 1;
         let arg = args[i];
-        if c_str_eq_ignore_case(arg, "get") && rest >= 2 {
+        if is(arg, "get") && rest >= 2 {
             i += 2;
-        } else if (c_str_eq_ignore_case(arg, "set") || c_str_eq_ignore_case(arg, "incrby"))
-            && rest >= 3
-        {
+        } else if (is(arg, "set") || is(arg, "incrby")) && rest >= 3 {
             readonly = false;
             break;
-        } else if c_str_eq_ignore_case(arg, "overflow") && rest >= 1 {
+        } else if is(arg, "overflow") && rest >= 1 {
             i += 1;
         } else {
             readonly = false;
