@@ -151,6 +151,7 @@ impl<'a> SlotRef<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn key(self) -> &'a [u8] {
         match self.body() {
             raw::Body::Packed(b) => &b[packed_layout(b).key],
@@ -158,6 +159,7 @@ impl<'a> SlotRef<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn expires_at(self) -> Option<u64> {
         match self.body() {
             raw::Body::Packed(b) => packed_layout(b).deadline.map(|d| read_deadline(b, d)),
