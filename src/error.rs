@@ -27,6 +27,9 @@ pub enum Error {
     /// An eviction policy name Redis does not know (`CONFIG SET maxmemory-policy`).
     #[error("ERR unknown eviction policy")]
     UnknownPolicy,
+    /// A stream ID argument is not `ms-seq` or `ms` in range (`XADD`, `XRANGE`, …).
+    #[error("ERR Invalid stream ID specified as stream command argument")]
+    InvalidStreamId,
     /// The key holds a value of another type (Redis `WRONGTYPE`).
     #[error("WRONGTYPE Operation against a key holding the wrong kind of value")]
     WrongType,

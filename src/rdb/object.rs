@@ -43,6 +43,9 @@ const TYPE_LIST_QUICKLIST: u8 = 14;
 const TYPE_HASH_LISTPACK: u8 = 16;
 const TYPE_ZSET_LISTPACK: u8 = 17;
 const TYPE_LIST_QUICKLIST_2: u8 = 18;
+/// Redis 7.0's stream (listpacks, with first ID, max deleted ID, entries added and each
+/// group's entries read): `RDB_TYPE_STREAM_LISTPACKS_2`.
+pub(crate) const TYPE_STREAM_LISTPACKS_2: u8 = 19;
 
 /// Length-prefix markers (`RDB_6BITLEN` … `RDB_64BITLEN`, `RDB_ENCVAL`).
 const ENC_INT8: u8 = 0xC0;
@@ -149,6 +152,7 @@ pub(crate) fn value_type(value: ValueRef<'_>) -> u8 {
         ValueRef::Hash(_) => TYPE_HASH,
         ValueRef::ZSet(z) if z.is_small() => TYPE_ZSET_LISTPACK,
         ValueRef::ZSet(_) => TYPE_ZSET_2,
+        ValueRef::Stream(_) => TYPE_STREAM_LISTPACKS_2,
     }
 }
 
@@ -206,6 +210,7 @@ pub(crate) fn save_object(out: &mut Vec<u8>, value: ValueRef<'_>, compress: bool
                 out.extend(s.to_le_bytes());
             });
         }
+        ValueRef::Stream(s) => super::stream::save(out, s, compress),
     }
 }
 
@@ -415,6 +420,8 @@ pub(crate) fn is_empty(value: &Value) -> bool {
         Value::Set(s) => s.len() == 0,
         Value::Hash(h) => h.len() == 0,
         Value::ZSet(z) => z.len() == 0,
+        // Redis keeps and loads empty streams.
+        Value::Stream(_) => false,
     }
 }
 
