@@ -21,6 +21,7 @@ mod parse;
 mod reply;
 mod server;
 mod sets;
+mod streams;
 mod strings;
 mod table;
 mod zsets;
@@ -30,7 +31,7 @@ pub use reply::Reply;
 
 use crate::keyspace::Access;
 use crate::{
-    Bits, CancelToken, Geo, Hashes, HyperLogLogs, Keys, Lists, Sets, Store, Strings, ZSets,
+    Bits, CancelToken, Geo, Hashes, HyperLogLogs, Keys, Lists, Sets, Store, Streams, Strings, ZSets,
 };
 
 /// What a handler runs against: the store, the keyspace as the command reaches it
@@ -78,6 +79,14 @@ impl<'a> Ctx<'a> {
         match self.cancel {
             Some(token) => lists.cancel_with(token),
             None => lists,
+        }
+    }
+
+    fn streams(&self) -> Streams<'a> {
+        let streams = Streams::new(self.access, self.db);
+        match self.cancel {
+            Some(token) => streams.cancel_with(token),
+            None => streams,
         }
     }
 

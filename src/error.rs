@@ -27,6 +27,31 @@ pub enum Error {
     /// An eviction policy name Redis does not know (`CONFIG SET maxmemory-policy`).
     #[error("ERR unknown eviction policy")]
     UnknownPolicy,
+    /// `XADD` of the ID 0-0.
+    #[error("ERR The ID specified in XADD must be greater than 0-0")]
+    StreamIdZero,
+    /// `XADD` of an ID not above the stream's last.
+    #[error("ERR The ID specified in XADD is equal or smaller than the target stream top item")]
+    StreamIdTooSmall,
+    /// `XADD` to a stream whose last ID is the largest possible.
+    #[error("ERR The stream has exhausted the last possible ID, unable to add more items")]
+    StreamExhausted,
+    /// `XADD` of fields and values past 1 GiB in all.
+    #[error("ERR Elements are too large to be stored")]
+    StreamElementsTooLarge,
+    /// `XSETID` below the stream's last entry.
+    #[error("ERR The ID specified in XSETID is smaller than the target stream top item")]
+    SetIdBelowTop,
+    /// `XSETID` below its own `MAXDELETEDID`.
+    #[error("ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id")]
+    SetIdBelowMaxDeleted,
+    /// `XSETID … ENTRIESADDED` below the stream's length.
+    #[error("ERR The entries_added specified in XSETID is smaller than the target stream length")]
+    EntriesAddedBelowLength,
+    /// A stream command's argument refused, with Redis's text (`XADD … MAXLEN -1`,
+    /// `XRANGE` with an empty exclusive interval, `XREAD` with unbalanced streams, …).
+    #[error("ERR {0}")]
+    StreamArgument(&'static str),
     /// A stream ID argument is not `ms-seq` or `ms` in range (`XADD`, `XRANGE`, …).
     #[error("ERR Invalid stream ID specified as stream command argument")]
     InvalidStreamId,

@@ -70,6 +70,7 @@ mod redis_rs;
 mod scan;
 mod sets;
 mod store;
+mod streams;
 mod strings;
 mod transaction;
 mod value;
@@ -87,7 +88,9 @@ pub use hll::HyperLogLogs;
 pub use keys::{
     CopyOptions, ExpireCondition, ExpireTime, Keys, RestoreOptions, ScanIter, SortOptions, Ttl,
 };
-pub use value::stream::StreamId;
+pub use streams::{
+    ReadFrom, StreamEntry, StreamId, StreamReads, StreamTrim, Streams, XAdd, XAddId,
+};
 /// Entry points for the fuzz targets in `fuzz/`: internal model checks driven by the
 /// fuzzer's bytes. Not part of the API.
 #[cfg(feature = "fuzzing")]

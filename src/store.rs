@@ -18,7 +18,7 @@ use crate::persist::Snapshots;
 use crate::transaction::{self, Pipeline, Transaction, Watch};
 use crate::{
     Bits, Error, EvictionPolicy, Geo, Hashes, HyperLogLogs, Keys, Lists, PubSub, Result, Sets,
-    Strings, ZSets,
+    Streams, Strings, ZSets,
 };
 
 /// An embedded data-structure store with Redis semantics.
@@ -257,6 +257,22 @@ impl Store {
     /// ```
     pub fn geo(&self) -> Geo<'_> {
         Geo::new(self.access(), 0)
+    }
+
+    /// Stream commands (`XADD`, `XRANGE`, `XREAD`, …) in database 0: append-only logs
+    /// of entries under increasing IDs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let id = store.streams().xadd("log", &embedis::XAdd::new(), [("event", "start")])?;
+    /// assert!(id.is_some());
+    /// assert_eq!(store.streams().xlen("log")?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn streams(&self) -> Streams<'_> {
+        Streams::new(self.access(), 0)
     }
 
     /// Generic key commands (`DEL`, `EXPIRE`, `TTL`, `SCAN`, …) in database 0.
@@ -934,6 +950,21 @@ impl<'s> Db<'s> {
     /// ```
     pub fn hyperloglogs(&self) -> HyperLogLogs<'s> {
         HyperLogLogs::new(self.store.access(), self.index)
+    }
+
+    /// Stream commands in this database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.db(2)?.streams().xadd("log", &embedis::XAdd::new(), [("a", "1")])?;
+    /// assert_eq!(store.db(2)?.streams().xlen("log")?, 1);
+    /// assert_eq!(store.streams().xlen("log")?, 0);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn streams(&self) -> Streams<'s> {
+        Streams::new(self.store.access(), self.index)
     }
 
     /// Geospatial commands in this database.

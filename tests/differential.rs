@@ -94,8 +94,9 @@ const ZSETS: [&str; 2] = ["z0", "z1"];
 /// Only ever holds members of score 0: Redis leaves lex ranges over different scores
 /// unspecified.
 const LEX: [&str; 1] = ["zl"];
-const ALL: [&str; 11] = [
-    "s0", "s1", "h0", "h1", "l0", "l1", "t0", "t1", "z0", "z1", "nokey",
+const XS: [&str; 2] = ["x0", "x1"];
+const ALL: [&str; 13] = [
+    "s0", "s1", "h0", "h1", "l0", "l1", "t0", "t1", "z0", "z1", "x0", "x1", "nokey",
 ];
 
 struct Gen {
@@ -127,6 +128,46 @@ impl Gen {
             self.pick(&["s0", "lx"])
         }
         .to_string()
+    }
+
+    /// A stream ID argument: mostly small complete IDs, so that entries collide and
+    /// come out of order; sometimes special, partial or invalid ones.
+    fn stream_id(&mut self) -> String {
+        match self.rng.gen_range(0..24) {
+            0 => "-".into(),
+            1 => "+".into(),
+            2 => "x".into(),
+            3 => "0-0".into(),
+            4 => "18446744073709551615-18446744073709551615".into(),
+            5 => format!(
+                "({}-{}",
+                self.rng.gen_range(0..20),
+                self.rng.gen_range(0..3)
+            ),
+            6 | 7 => self.rng.gen_range(0..20).to_string(),
+            8 => format!("{}-x", self.rng.gen_range(0..20)),
+            9 => "-1".into(),
+            _ => format!("{}-{}", self.rng.gen_range(0..20), self.rng.gen_range(0..3)),
+        }
+    }
+
+    /// A trimming clause of `XADD` or `XTRIM` (possibly a wrong one).
+    fn trim(&mut self, a: &mut Vec<String>) {
+        let strategy = self.pick(&["MAXLEN", "MAXLEN", "MINID", "maxlen"]);
+        a.push(strategy.into());
+        match self.rng.gen_range(0..3) {
+            0 => a.push("~".into()),
+            1 => a.push("=".into()),
+            _ => {}
+        }
+        if strategy.eq_ignore_ascii_case("MAXLEN") {
+            a.push(self.pick(&["0", "1", "2", "3", "5", "-1", "x"]).into());
+        } else {
+            a.push(self.stream_id());
+        }
+        if self.rng.gen_bool(0.2) {
+            a.extend(["LIMIT".into(), self.pick(&["0", "1", "10", "-1"]).into()]);
+        }
     }
 
     fn int(&mut self) -> String {
@@ -236,7 +277,7 @@ impl Gen {
     fn command(&mut self) -> (Vec<String>, Compare) {
         use Compare::{Exact, Near, Scan, Shape, Unordered, UnorderedPairs};
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<String>>();
-        let r = self.rng.gen_range(0..150);
+        let r = self.rng.gen_range(0..160);
         let (mut args, how): (Vec<String>, Compare) = match r {
             // strings
             0 => (vec!["SET".into(), self.key(&STRINGS), self.int()], Exact),
@@ -1421,6 +1462,95 @@ impl Gen {
                 }
                 (a, Exact)
             }
+            // streams, with explicit IDs (IDs from the clock differ between the two)
+            150..=152 => {
+                let mut a = vec!["XADD".into(), self.key(&XS)];
+                if self.rng.gen_bool(0.1) {
+                    a.push("NOMKSTREAM".into());
+                }
+                if self.rng.gen_bool(0.25) {
+                    self.trim(&mut a);
+                }
+                let id = if self.rng.gen_bool(0.2) {
+                    format!("{}-*", self.rng.gen_range(0..20))
+                } else {
+                    self.stream_id()
+                };
+                a.push(id);
+                let pairs = if self.rng.gen_bool(0.05) {
+                    0
+                } else {
+                    self.rng.gen_range(1..3)
+                };
+                for _ in 0..pairs {
+                    a.push(self.pick(&["f", "g", "h"]).into());
+                    a.push(self.member());
+                }
+                if self.rng.gen_bool(0.05) {
+                    a.push("odd".into());
+                }
+                (a, Exact)
+            }
+            153 => {
+                let rev = self.rng.gen_bool(0.3);
+                let mut a = vec![
+                    if rev { "XREVRANGE" } else { "XRANGE" }.into(),
+                    self.key(&XS),
+                    self.stream_id(),
+                    self.stream_id(),
+                ];
+                if self.rng.gen_bool(0.3) {
+                    a.extend([
+                        "COUNT".into(),
+                        self.pick(&["0", "1", "2", "-1", "x"]).into(),
+                    ]);
+                }
+                (a, Exact)
+            }
+            154 => {
+                let mut a = vec!["XDEL".into(), self.key(&XS)];
+                a.extend((0..self.rng.gen_range(1..4)).map(|_| self.stream_id()));
+                (a, Exact)
+            }
+            155 => {
+                let mut a = vec!["XTRIM".into(), self.key(&XS)];
+                self.trim(&mut a);
+                (a, Exact)
+            }
+            156 => (
+                vec![self.pick(&["XLEN", "TYPE", "EXISTS"]).into(), self.key(&XS)],
+                Exact,
+            ),
+            157 | 158 => {
+                let mut a = vec!["XREAD".into()];
+                if self.rng.gen_bool(0.3) {
+                    a.extend(["COUNT".into(), self.pick(&["1", "2", "0", "-1"]).into()]);
+                }
+                a.push("STREAMS".into());
+                let n = self.rng.gen_range(1..3);
+                a.extend((0..n).map(|_| self.key(&XS)));
+                a.extend((0..n).map(|_| {
+                    if self.rng.gen_bool(0.2) {
+                        "$".to_string()
+                    } else {
+                        self.stream_id()
+                    }
+                }));
+                (a, Exact)
+            }
+            159 => {
+                let mut a = vec!["XSETID".into(), self.key(&XS), self.stream_id()];
+                if self.rng.gen_bool(0.3) {
+                    a.extend([
+                        "ENTRIESADDED".into(),
+                        self.pick(&["0", "5", "100", "-1"]).into(),
+                    ]);
+                }
+                if self.rng.gen_bool(0.3) {
+                    a.extend(["MAXDELETEDID".into(), self.stream_id()]);
+                }
+                (a, Exact)
+            }
             _ => (vec!["ECHO".into()], Exact),
         };
         if args[0] == "ECHO" {
@@ -1866,6 +1996,7 @@ fn whole_state(conn: &mut embedis::Connection) -> Vec<(usize, String, Reply, Rep
                         other => other,
                     }
                 }
+                Reply::Simple(t) if t == "stream" => conn.execute(&["XRANGE", &k, "-", "+"]),
                 other => panic!("{other:?}"),
             };
             let ttl = conn.execute(&["PTTL", &k]);

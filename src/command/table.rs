@@ -6,7 +6,7 @@
 mod introspect;
 pub(crate) mod spec;
 
-use super::{Ctx, Reply, geo, hashes, hll, keys, lists, server, sets, strings, zsets};
+use super::{Ctx, Reply, geo, hashes, hll, keys, lists, server, sets, streams, strings, zsets};
 use crate::Result;
 
 /// A handler: parses the arguments, calls the typed API, shapes the reply.
@@ -353,6 +353,14 @@ commands! {
     "unwatch", 1, CONN_FLAGS, None;
     "wait", 3, NOSCRIPT | BLOCKING, Some(server::wait);
     "watch", -2, CONN_FLAGS | NO_QUEUE, None;
+    "xadd", -5, WF, Some(streams::xadd);
+    "xdel", -3, DF, Some(streams::xdel);
+    "xlen", 2, RF, Some(streams::xlen);
+    "xrange", -4, R, Some(streams::xrange);
+    "xread", -4, R | BLOCKING, Some(streams::xread);
+    "xrevrange", -4, R, Some(streams::xrevrange);
+    "xsetid", -3, W, Some(streams::xsetid);
+    "xtrim", -4, D, Some(streams::xtrim);
     "zadd", -4, WF, Some(zsets::zadd);
     "zcard", 2, RF, Some(zsets::zcard);
     "zcount", 4, RF, Some(zsets::zcount);

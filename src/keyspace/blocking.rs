@@ -52,6 +52,8 @@ pub(crate) struct Served {
     pub(crate) key: Blob,
     pub(crate) items: Vec<Blob>,
     pub(crate) scores: Vec<f64>,
+    /// Stream entries read (`XREAD`), for a stream waiter.
+    pub(crate) entries: Vec<crate::value::stream::StreamEntry>,
     /// Where the log's record of the pop ends: under `appendfsync always` the waiter
     /// waits for it to be on disk itself, after it wakes, holding no lock.
     pub(crate) logged: Option<u64>,
@@ -64,6 +66,7 @@ impl Served {
             key: Blob::copy_from_slice(key),
             items,
             scores: Vec::new(),
+            entries: Vec::new(),
             logged: None,
         }
     }
@@ -210,6 +213,13 @@ impl Blocking {
             if matches!(*state, State::Waiting) {
                 match (waiter.attempt)(ks.access(), key) {
                     Some(result) => *state = State::Served(with_logged(result)),
+                    // A stream reader waits for entries after its own ID: the next
+                    // reader's may be older. A list or sorted set is empty for all.
+                    None if held == KeyType::Stream => {
+                        drop(state);
+                        i += 1;
+                        continue;
+                    }
                     None => break,
                 }
                 waiter.wake.notify_all();

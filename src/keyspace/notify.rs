@@ -34,7 +34,7 @@ pub(crate) const EXPIRED: u32 = 1 << 8;
 /// A key evicted for memory (`e`).
 pub(crate) const EVICTED: u32 = 1 << 9;
 /// Stream commands (`t`; there are none here yet).
-const STREAM: u32 = 1 << 10;
+pub(crate) const STREAM: u32 = 1 << 10;
 /// A read of a missing key (`m`).
 pub(crate) const KEY_MISS: u32 = 1 << 11;
 /// Module key types (`d`; none here).

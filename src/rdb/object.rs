@@ -415,13 +415,12 @@ fn item_score(item: &Item<'_>) -> Result<f64, BadFormat> {
 /// skips (Redis's `RDB_LOAD_ERR_EMPTY_KEY`).
 pub(crate) fn is_empty(value: &Value) -> bool {
     match value {
-        Value::Str(_) => false,
+        // Redis keeps and loads empty streams.
+        Value::Str(_) | Value::Stream(_) => false,
         Value::List(l) => l.len() == 0,
         Value::Set(s) => s.len() == 0,
         Value::Hash(h) => h.len() == 0,
         Value::ZSet(z) => z.len() == 0,
-        // Redis keeps and loads empty streams.
-        Value::Stream(_) => false,
     }
 }
 

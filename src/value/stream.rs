@@ -126,6 +126,40 @@ pub(crate) fn parse_id(s: &[u8], missing_seq: u64) -> Option<StreamId> {
     }
 }
 
+/// A stream entry: its ID and its field-value pairs, in the order they were added.
+///
+/// # Examples
+///
+/// ```
+/// use embedis::{StreamId, XAdd};
+/// let store = embedis::Store::new();
+/// store.streams().xadd("events", &XAdd::id(StreamId::new(1, 0)), [("kind", "login")])?;
+/// let entries = store.streams().xrange("events", StreamId::MIN, StreamId::MAX, None)?;
+/// assert_eq!(entries[0].id, StreamId::new(1, 0));
+/// assert_eq!(entries[0].fields, [("kind".into(), "login".into())]);
+/// # Ok::<(), embedis::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamEntry {
+    /// The entry's ID.
+    pub id: StreamId,
+    /// Its field-value pairs.
+    pub fields: Vec<(Blob, Blob)>,
+}
+
+impl EntryRef<'_> {
+    /// An owned copy.
+    pub(crate) fn to_entry(self) -> StreamEntry {
+        StreamEntry {
+            id: self.id,
+            fields: self
+                .fields()
+                .map(|(f, v)| (Blob::copy_from_slice(f), Blob::copy_from_slice(v)))
+                .collect(),
+        }
+    }
+}
+
 /// Block flags.
 const DELETED: u8 = 1;
 const SAME_FIELDS: u8 = 2;
@@ -444,7 +478,7 @@ fn lp_entry_size(master: StreamId, id: StreamId, fields: &[(&[u8], &[u8])], same
     let seq_diff = id.seq.wrapping_sub(master.seq) as i64;
     let mut size = lp_int_size(i64::from(flags)) + lp_int_size(ms_diff) + lp_int_size(seq_diff);
     if !same {
-        size += lp_int_size(fields.len() as i64);
+        size += lp_int_size(i64::try_from(fields.len()).unwrap_or(i64::MAX));
     }
     for (f, v) in fields {
         if !same {
@@ -457,7 +491,7 @@ fn lp_entry_size(master: StreamId, id: StreamId, fields: &[(&[u8], &[u8])], same
     } else {
         fields.len() * 2 + 4
     };
-    size + lp_int_size(lp_count as i64)
+    size + lp_int_size(i64::try_from(lp_count).unwrap_or(i64::MAX))
 }
 
 /// A message delivered to a consumer of a group and not yet acknowledged.
@@ -615,7 +649,7 @@ impl Stream {
         } else {
             Box::new(
                 blocks
-                    .flat_map(move |b| b.live_entries())
+                    .flat_map(Block::live_entries)
                     .skip_while(move |e| e.id < start)
                     .take_while(move |e| e.id <= end),
             )
@@ -655,37 +689,35 @@ impl Stream {
         true
     }
 
-    /// Trims as `XTRIM` does (Redis's `streamTrim`): whole blocks from the front while
-    /// the whole block goes; then, unless `approx`, entries one by one within the first
-    /// block. A block whose live entries would take the count past `limit` (0: none)
-    /// stops it. Returns how many entries went.
-    pub(crate) fn trim(&mut self, trim: Trim, approx: bool, limit: u64) -> u64 {
-        let mut removed = 0u64;
-        while let Some(mut first) = self.blocks.first_entry() {
-            if matches!(trim, Trim::MaxLen(max) if self.length <= max) {
+    /// What [`trim`](Self::trim) would remove: the number of whole blocks from the
+    /// front, the byte offsets of the entries to flag in the block after them, and the
+    /// number of entries in all.
+    fn trim_plan(&self, trim: Trim, approx: bool, limit: u64) -> (usize, Vec<usize>, u64) {
+        let (mut blocks, mut removed) = (0, 0u64);
+        let mut length = self.length;
+        for block in self.blocks.values() {
+            if matches!(trim, Trim::MaxLen(max) if length <= max) {
                 break;
             }
-            let block = first.get_mut();
             let live = block.live as u64;
             if limit != 0 && removed + live > limit {
                 break;
             }
             let whole = match trim {
-                Trim::MaxLen(max) => self.length - live >= max,
+                Trim::MaxLen(max) => length - live >= max,
                 // The last entry, deleted or not, as Redis reads the node's edge.
                 Trim::MinId(min) => block.entries().last().is_some_and(|e| e.id < min),
             };
             if whole {
+                blocks += 1;
                 removed += live;
-                self.length -= live;
-                first.remove();
+                length -= live;
                 continue;
             }
             if approx {
                 break;
             }
-            let mut gone = Vec::new();
-            let mut length = self.length;
+            let mut marks = Vec::new();
             for e in block.entries() {
                 let stop = match trim {
                     Trim::MaxLen(max) => length <= max,
@@ -695,17 +727,36 @@ impl Stream {
                     break;
                 }
                 if !e.is_deleted() {
-                    gone.push(e.at);
+                    marks.push(e.at);
                     length -= 1;
                 }
             }
-            for &at in &gone {
-                block.delete_at(at);
-            }
-            removed += gone.len() as u64;
-            self.length = length;
-            break;
+            removed += marks.len() as u64;
+            return (blocks, marks, removed);
         }
+        (blocks, Vec::new(), removed)
+    }
+
+    /// How many entries [`trim`](Self::trim) would remove.
+    pub(crate) fn trim_count(&self, trim: Trim, approx: bool, limit: u64) -> u64 {
+        self.trim_plan(trim, approx, limit).2
+    }
+
+    /// Trims as `XTRIM` does (Redis's `streamTrim`): whole blocks from the front while
+    /// the whole block goes; then, unless `approx`, entries one by one within the next
+    /// block. A block whose live entries would take the count past `limit` (0: none)
+    /// stops it. Returns how many entries went.
+    pub(crate) fn trim(&mut self, trim: Trim, approx: bool, limit: u64) -> u64 {
+        let (blocks, marks, removed) = self.trim_plan(trim, approx, limit);
+        for _ in 0..blocks {
+            self.blocks.pop_first();
+        }
+        if let Some(mut first) = self.blocks.first_entry() {
+            for &at in &marks {
+                first.get_mut().delete_at(at);
+            }
+        }
+        self.length -= removed;
         if removed > 0 {
             self.refresh_first();
         }
@@ -732,6 +783,7 @@ impl Stream {
 
     /// Adds a block as read from a file: its master ID and fields, then its entries
     /// (`(id, deleted, fields)`), which must follow every block already added.
+    #[allow(clippy::type_complexity)] // each entry as a file holds it
     pub(crate) fn load_block(
         &mut self,
         master: StreamId,
