@@ -40,7 +40,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::core::Core;
 pub(crate) use crate::keyspace::Whole;
 use crate::keyspace::{Access, Locked, Rollback};
-use crate::{Bits, Error, Hashes, Keys, Lists, Sets, Strings, ZSets};
+use crate::{Bits, Error, Hashes, Keys, Lists, Sets, Streams, Strings, ZSets};
 
 /// The handles of a transaction in progress: the same commands as on a [`Store`](crate::Store), on
 /// the keys the transaction named (in its database). From [`Store::transaction`](crate::Store::transaction).
@@ -119,6 +119,25 @@ impl Transaction<'_> {
     /// ```
     pub fn lists(&self) -> Lists<'_> {
         Lists::new(self.access, self.db)
+    }
+
+    /// Stream commands inside the transaction; blocking reads do not wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{ReadFrom, XAdd};
+    /// let store = embedis::Store::new();
+    /// let read = store.transaction(["log"], |tx| {
+    ///     tx.streams().xadd("log", &XAdd::new(), [("event", "a")])?;
+    ///     tx.streams().xread_block(&[("log", ReadFrom::New)], None, None)
+    /// })?;
+    /// assert_eq!(read, None);
+    /// assert_eq!(store.streams().xlen("log")?, 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn streams(&self) -> Streams<'_> {
+        Streams::new(self.access, self.db)
     }
 
     /// Set commands inside the transaction.
