@@ -141,6 +141,9 @@ pub(crate) struct Keyspace {
     /// The longest a sparse HLL may grow before it turns dense
     /// (`hll-sparse-max-bytes`).
     hll_sparse_max_bytes: AtomicUsize,
+    /// `stream-node-max-bytes` and `stream-node-max-entries`.
+    stream_node_max_bytes: AtomicUsize,
+    stream_node_max_entries: AtomicUsize,
     /// The changes, as commands, for the append-only log (off unless it is on).
     feed: feed::Feed,
     /// A log is being replayed (see [`Keyspace::set_loading`]).
@@ -189,6 +192,8 @@ impl Keyspace {
             memory: evict::Memory::default(),
             max_string_size: usize::MAX,
             hll_sparse_max_bytes: AtomicUsize::new(crate::value::hll::DEFAULT_SPARSE_MAX_BYTES),
+            stream_node_max_bytes: AtomicUsize::new(crate::value::stream::NODE_MAX_BYTES),
+            stream_node_max_entries: AtomicUsize::new(crate::value::stream::NODE_MAX_ENTRIES),
             feed: feed::Feed::default(),
             loading: AtomicBool::new(false),
             rdb_compression: AtomicBool::new(true),
@@ -245,6 +250,23 @@ impl Keyspace {
 
     pub(crate) fn set_hll_sparse_max_bytes(&self, bytes: usize) {
         self.hll_sparse_max_bytes.store(bytes, Ordering::Relaxed);
+    }
+
+    /// When a stream's block closes (`stream-node-max-bytes`, `-entries`).
+    pub(crate) fn stream_node_limits(&self) -> crate::value::stream::NodeLimits {
+        crate::value::stream::NodeLimits {
+            max_bytes: self.stream_node_max_bytes.load(Ordering::Relaxed),
+            max_entries: self.stream_node_max_entries.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn set_stream_node_max_bytes(&self, bytes: usize) {
+        self.stream_node_max_bytes.store(bytes, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_stream_node_max_entries(&self, entries: usize) {
+        self.stream_node_max_entries
+            .store(entries, Ordering::Relaxed);
     }
 
     /// The most repeated random picks one reply may hold (`SRANDMEMBER`, `HRANDFIELD`,

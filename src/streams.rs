@@ -96,13 +96,18 @@ impl StreamTrim {
         self
     }
 
-    /// The bound on entries removed, as Redis sets it.
-    fn effective_limit(&self, loading: bool) -> u64 {
+    /// The bound on entries removed, as Redis sets it: none for an exact trim or while
+    /// a log is replayed, else the given one or 100 blocks' worth (within 10,000 and
+    /// 1,000,000 entries).
+    fn effective_limit(&self, loading: bool, limits: NodeLimits) -> u64 {
         if loading || !self.approx {
             return 0;
         }
         self.limit
-            .unwrap_or(100 * NodeLimits::default().max_entries as u64)
+            .unwrap_or_else(|| match (limits.max_entries as u64).saturating_mul(100) {
+                0 => 10_000,
+                n => n.min(1_000_000),
+            })
     }
 }
 
@@ -296,6 +301,7 @@ impl<'s> Streams<'s> {
         self.ks.admit()?;
         let now = self.ks.now();
         let loading = self.ks.keyspace().loading();
+        let limits = self.ks.keyspace().stream_node_limits();
         self.ks.write(self.db, key, |e| {
             let last = match e.get::<Stream>()? {
                 Some(s) => s.last_id,
@@ -330,9 +336,10 @@ impl<'s> Streams<'s> {
             }
             let trim = options.trim;
             let (trimmed, after) = e.update::<Stream, _>(|s| {
-                s.append(id, fields, NodeLimits::default());
-                let trimmed =
-                    trim.map_or(0, |t| s.trim(t.trim, t.approx, t.effective_limit(loading)));
+                s.append(id, fields, limits);
+                let trimmed = trim.map_or(0, |t| {
+                    s.trim(t.trim, t.approx, t.effective_limit(loading, limits))
+                });
                 Ok((trimmed, (s.len(), s.first_id())))
             })?;
             e.notify(notify::STREAM, "xadd");
@@ -518,7 +525,7 @@ impl<'s> Streams<'s> {
         let key = key.as_ref();
         let loading = self.ks.keyspace().loading();
         self.ks.write(self.db, key, |e| {
-            let limit = trim.effective_limit(loading);
+            let limit = trim.effective_limit(loading, self.ks.keyspace().stream_node_limits());
             match e.get::<Stream>()? {
                 Some(s) if s.trim_count(trim.trim, trim.approx, limit) > 0 => {}
                 // Trimming that removes nothing changes nothing.
@@ -660,7 +667,8 @@ impl<'s> Streams<'s> {
 
     /// [`xread`](Self::xread), waiting up to `timeout` (`None`: forever) when no stream
     /// has entries after its ID (`XREAD BLOCK`): then the first stream an entry is added
-    /// to answers, alone. `None` on timeout.
+    /// to answers, alone, with at most `count` entries (1,000 if `None`, as Redis).
+    /// `None` on timeout.
     ///
     /// # Errors
     ///
@@ -719,7 +727,7 @@ impl<'s> Streams<'s> {
             let read = ks.read_as(db, key, |s: Option<&Stream>| {
                 s.map(|s| {
                     s.range(start, StreamId::MAX, false)
-                        .take(count.unwrap_or(usize::MAX))
+                        .take(count.unwrap_or(BLOCKED_DEFAULT_COUNT))
                         .map(crate::value::stream::EntryRef::to_entry)
                         .collect::<Vec<_>>()
                 })
@@ -746,6 +754,10 @@ impl<'s> Streams<'s> {
         Ok(served.map(|s| vec![(s.key, s.entries)]))
     }
 }
+
+/// How many entries a woken reader without a count gets at most (Redis's
+/// `XREAD_BLOCKED_DEFAULT_COUNT`): an old ID then does not return a huge stream.
+const BLOCKED_DEFAULT_COUNT: usize = 1000;
 
 /// Appends the trimming arguments as Redis propagates them: an approximate trim as an
 /// exact one to the length (or first ID) it left, so that replaying it removes the same.

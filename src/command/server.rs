@@ -398,6 +398,40 @@ fn set_memory_option(
                 "argument must be a memory value",
             )),
         }
+    } else if is(name, "stream-node-max-bytes") {
+        let bytes = if value.is_empty() {
+            Some(0)
+        } else {
+            memory_value(value)
+        };
+        match bytes {
+            Some(n) if i64::try_from(n).is_ok() => {
+                c.store.keyspace().set_stream_node_max_bytes(n);
+                Ok(())
+            }
+            Some(_) => Err(bounded("stream-node-max-bytes", 0, i64::MAX)),
+            None if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                Err(bounded("stream-node-max-bytes", 0, i64::MAX))
+            }
+            None => Err(config_error(
+                "stream-node-max-bytes",
+                "argument must be a memory value",
+            )),
+        }
+    } else if is(name, "stream-node-max-entries") {
+        match int(0, i64::MAX).and_then(|n| usize::try_from(n).ok()) {
+            Some(n) => {
+                c.store.keyspace().set_stream_node_max_entries(n);
+                Ok(())
+            }
+            None if crate::number::parse_i64(value).is_some() => {
+                Err(bounded("stream-node-max-entries", 0, i64::MAX))
+            }
+            None => Err(config_error(
+                "stream-node-max-entries",
+                "argument couldn't be parsed into an integer",
+            )),
+        }
     } else if is(name, "lfu-log-factor") || is(name, "lfu-decay-time") {
         let max = i64::from(i32::MAX);
         let log = is(name, "lfu-log-factor");
@@ -586,6 +620,18 @@ fn config_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
             store.keyspace().hll_sparse_max_bytes().to_string(),
         ),
         ("hz", "10".into()),
+        (
+            "stream-node-max-bytes",
+            store.keyspace().stream_node_limits().max_bytes.to_string(),
+        ),
+        (
+            "stream-node-max-entries",
+            store
+                .keyspace()
+                .stream_node_limits()
+                .max_entries
+                .to_string(),
+        ),
         (
             "lfu-decay-time",
             store.keyspace().memory().decay_minutes().to_string(),
