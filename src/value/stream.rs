@@ -456,9 +456,12 @@ impl Block {
         self.live -= 1;
     }
 
+    /// Bytes the block holds (its entries' length, not the buffer's spare room, so that
+    /// a copy counts the same).
     fn mem(&self) -> usize {
         std::mem::size_of::<Block>()
-            + self.buf.capacity()
+            + BLOCK_KEY_BYTES
+            + self.buf.len()
             + self
                 .fields
                 .iter()
@@ -466,6 +469,9 @@ impl Block {
                 .sum::<usize>()
     }
 }
+
+/// Bytes the tree spends on a block beside it: its key, and a share of a node.
+const BLOCK_KEY_BYTES: usize = 32;
 
 /// Bytes a Redis listpack node spends on one entry (`streamAppendItem`): flags, the two
 /// ID deltas, the fields (and their count) unless they are the master's, the values,
@@ -532,6 +538,8 @@ pub(crate) struct Group {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Stream {
     blocks: BTreeMap<StreamId, Block>,
+    /// The sum of the blocks' [`Block::mem`], kept up to date by every change.
+    block_bytes: usize,
     /// Live entries.
     length: u64,
     /// The largest ID ever added (or set by `XSETID`).
@@ -573,7 +581,7 @@ impl Stream {
 
     /// Bytes this stream allocates (see `mem.rs`).
     pub(crate) fn mem(&self) -> usize {
-        let blocks: usize = self.blocks.values().map(Block::mem).sum();
+        let blocks = self.block_bytes;
         let groups: usize = self
             .groups
             .iter()
@@ -609,10 +617,15 @@ impl Stream {
             }
         };
         if needs_new {
-            self.blocks.insert(id, Block::new(id, fields));
+            let block = Block::new(id, fields);
+            self.block_bytes += block.mem();
+            self.blocks.insert(id, block);
         }
         if let Some(mut last) = self.blocks.last_entry() {
-            last.get_mut().push(id, fields);
+            let block = last.get_mut();
+            let before = block.mem();
+            block.push(id, fields);
+            self.block_bytes = self.block_bytes + block.mem() - before;
         }
         if self.length == 0 {
             self.first_id = id;
@@ -676,6 +689,7 @@ impl Stream {
         };
         block.delete_at(at);
         if block.live == 0 {
+            self.block_bytes -= block.mem();
             self.blocks.remove(&key);
         }
         self.length -= 1;
@@ -749,7 +763,9 @@ impl Stream {
     pub(crate) fn trim(&mut self, trim: Trim, approx: bool, limit: u64) -> u64 {
         let (blocks, marks, removed) = self.trim_plan(trim, approx, limit);
         for _ in 0..blocks {
-            self.blocks.pop_first();
+            if let Some((_, gone)) = self.blocks.pop_first() {
+                self.block_bytes -= gone.mem();
+            }
         }
         if let Some(mut first) = self.blocks.first_entry() {
             for &at in &marks {
@@ -800,6 +816,7 @@ impl Stream {
             }
         }
         self.length += block.live as u64;
+        self.block_bytes += block.mem();
         self.blocks.insert(master, block);
         self.refresh_first();
     }
@@ -814,6 +831,23 @@ impl Stream {
         self.last_id = last_id;
         self.max_deleted_id = max_deleted_id;
         self.entries_added = entries_added;
+    }
+}
+
+#[cfg(test)]
+impl Stream {
+    /// Asserts the counts kept beside the blocks.
+    fn check(&self) {
+        let bytes: usize = self.blocks.values().map(Block::mem).sum();
+        assert_eq!(self.block_bytes, bytes, "block bytes");
+        let live: u64 = self.blocks.values().map(|b| b.live as u64).sum();
+        assert_eq!(self.length, live, "length");
+        let first = self
+            .range(StreamId::MIN, StreamId::MAX, false)
+            .next()
+            .map(|e| e.id);
+        assert_eq!(self.first_id, first.unwrap_or(StreamId::MIN), "first ID");
+        assert_eq!(self.clone().mem(), self.mem(), "a copy counts the same");
     }
 }
 
@@ -862,6 +896,7 @@ mod tests {
             .map(|e| e.id.ms)
             .collect();
         assert_eq!(mid, [99, 100, 101, 102]);
+        s.check();
     }
 
     #[test]
@@ -884,6 +919,7 @@ mod tests {
         assert_eq!(s.block_count(), 1);
         assert_eq!(s.len(), 50);
         assert_eq!(s.first_id(), StreamId::new(101, 0));
+        s.check();
     }
 
     #[test]
@@ -902,6 +938,7 @@ mod tests {
         let mut s = make();
         assert_eq!(s.trim(Trim::MaxLen(120), true, 0), 100);
         assert_eq!(s.len(), 150);
+        s.check();
         let mut s = make();
         assert_eq!(s.trim(Trim::MaxLen(120), false, 0), 130);
         assert_eq!(s.len(), 120);
@@ -909,6 +946,7 @@ mod tests {
         let mut s = make();
         assert_eq!(s.trim(Trim::MinId(StreamId::new(205, 0)), false, 0), 204);
         assert_eq!(s.first_id(), StreamId::new(205, 0));
+        s.check();
         let mut s = make();
         assert_eq!(s.trim(Trim::MinId(StreamId::new(205, 0)), true, 150), 100);
     }
