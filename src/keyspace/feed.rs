@@ -232,9 +232,84 @@ pub(crate) fn rebuild(out: &mut Vec<u8>, key: &[u8], value: ValueRef<'_>, expire
 }
 
 /// Appends the commands that rebuild stream `s` at `key`, as Redis's
-/// `rewriteStreamObject` writes them.
-fn rewrite_stream(_out: &mut Vec<u8>, _key: &[u8], _s: &crate::value::stream::Stream) {
-    // Written with the stream's RDB format.
+/// `rewriteStreamObject` writes them: an `XADD` for each live entry with its ID (one
+/// entry to a command), or for an empty stream `XADD key MAXLEN 0 0-1 x y`; then
+/// `XSETID` with the entries added and the largest deleted ID; then for each group
+/// `XGROUP CREATE … ENTRIESREAD` and, for each consumer, an `XCLAIM … JUSTID FORCE` for
+/// each of its pending entries, or `XGROUP CREATECONSUMER` if it has none.
+fn rewrite_stream(out: &mut Vec<u8>, key: &[u8], s: &crate::value::stream::Stream) {
+    use crate::value::stream::StreamId;
+    let text = |id: StreamId| id.to_string().into_bytes();
+    // Signed, as Redis prints these (`rioWriteBulkLongLong`).
+    #[allow(clippy::cast_possible_wrap)]
+    let signed = |n: u64| (n as i64).to_string().into_bytes();
+    if s.len() > 0 {
+        for e in s.range(StreamId::MIN, StreamId::MAX, false) {
+            let id = text(e.id);
+            let mut args: Vec<&[u8]> = vec![b"XADD", key, &id];
+            for (f, v) in e.fields() {
+                args.push(f);
+                args.push(v);
+            }
+            command(out, &args);
+        }
+    } else {
+        command(out, &[b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]);
+    }
+    command(
+        out,
+        &[
+            b"XSETID",
+            key,
+            &text(s.last_id),
+            b"ENTRIESADDED",
+            &signed(s.entries_added),
+            b"MAXDELETEDID",
+            &text(s.max_deleted_id),
+        ],
+    );
+    for (name, g) in &s.groups {
+        command(
+            out,
+            &[
+                b"XGROUP",
+                b"CREATE",
+                key,
+                name,
+                &text(g.last_id),
+                b"ENTRIESREAD",
+                &signed(g.entries_read.unwrap_or(u64::MAX)),
+            ],
+        );
+        for (consumer, c) in &g.consumers {
+            if c.pending.is_empty() {
+                command(out, &[b"XGROUP", b"CREATECONSUMER", key, name, consumer]);
+                continue;
+            }
+            for id in &c.pending {
+                let Some(p) = g.pending.get(id) else {
+                    continue;
+                };
+                command(
+                    out,
+                    &[
+                        b"XCLAIM",
+                        key,
+                        name,
+                        consumer,
+                        b"0",
+                        &text(*id),
+                        b"TIME",
+                        &signed(p.delivery_time),
+                        b"RETRYCOUNT",
+                        &signed(p.delivery_count),
+                        b"JUSTID",
+                        b"FORCE",
+                    ],
+                );
+            }
+        }
+    }
 }
 
 /// Appends `SELECT db`.
