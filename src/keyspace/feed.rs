@@ -1068,4 +1068,87 @@ mod tests {
         feed.start(Box::new(disk.clone()));
         assert!(feed.check().is_ok());
     }
+
+    /// The commands as text, one a line, arguments space-separated.
+    fn lines(out: &[u8]) -> Vec<String> {
+        let text = String::from_utf8_lossy(out);
+        let mut lines = Vec::new();
+        let mut parts = text.split("\r\n");
+        while let Some(head) = parts.next() {
+            let Some(n) = head.strip_prefix('*') else {
+                break;
+            };
+            let n: usize = n.parse().unwrap();
+            let args: Vec<&str> = (0..n)
+                .map(|_| {
+                    parts.next();
+                    parts.next().unwrap()
+                })
+                .collect();
+            lines.push(args.join(" "));
+        }
+        lines
+    }
+
+    #[test]
+    fn a_stream_rewrites_as_redis_rewrites_it() {
+        use crate::value::stream::{Consumer, Group, NodeLimits, Pending, Stream, StreamId};
+        let mut s = Stream::default();
+        s.append(StreamId::new(1, 0), &[(b"f", b"v")], NodeLimits::default());
+        s.append(
+            StreamId::new(2, 3),
+            &[(b"a", b"1"), (b"b", b"")],
+            NodeLimits::default(),
+        );
+        s.append(StreamId::new(4, 0), &[(b"f", b"w")], NodeLimits::default());
+        assert!(s.delete(StreamId::new(4, 0)));
+        let mut g = Group {
+            last_id: StreamId::new(2, 3),
+            entries_read: None,
+            ..Group::default()
+        };
+        g.pending.insert(
+            StreamId::new(1, 0),
+            Pending {
+                delivery_time: 1_700_000_000_000,
+                delivery_count: 2,
+                consumer: crate::Blob::from("c1"),
+            },
+        );
+        g.consumers.insert(
+            crate::Blob::from("c1"),
+            Consumer {
+                seen_time: 5,
+                pending: [StreamId::new(1, 0)].into(),
+            },
+        );
+        g.consumers
+            .insert(crate::Blob::from("c2"), Consumer::default());
+        s.groups.insert(crate::Blob::from("g"), g);
+        let mut out = Vec::new();
+        rebuild(&mut out, b"s", ValueRef::Stream(&s), None);
+        assert_eq!(
+            lines(&out),
+            [
+                "XADD s 1-0 f v",
+                "XADD s 2-3 a 1 b ",
+                "XSETID s 4-0 ENTRIESADDED 3 MAXDELETEDID 4-0",
+                "XGROUP CREATE s g 2-3 ENTRIESREAD -1",
+                "XCLAIM s g c1 0 1-0 TIME 1700000000000 RETRYCOUNT 2 JUSTID FORCE",
+                "XGROUP CREATECONSUMER s g c2",
+            ]
+        );
+        // An empty stream: Redis's XADD MAXLEN 0 trick.
+        let mut empty = Stream::default();
+        empty.set_meta(StreamId::new(7, 7), StreamId::MIN, 9);
+        let mut out = Vec::new();
+        rebuild(&mut out, b"e", ValueRef::Stream(&empty), None);
+        assert_eq!(
+            lines(&out),
+            [
+                "XADD e MAXLEN 0 0-1 x y",
+                "XSETID e 7-7 ENTRIESADDED 9 MAXDELETEDID 0-0",
+            ]
+        );
+    }
 }
