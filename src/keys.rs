@@ -698,7 +698,7 @@ impl<'s> Keys<'s> {
     /// [`Error::BusyKey`] if the key exists and the options do not say
     /// [`replace`](RestoreOptions::replace); [`Error::DumpPayload`] for a newer RDB
     /// version or a wrong checksum; [`Error::BadDataFormat`] for a malformed value (or a
-    /// stream or module value, which the store does not hold).
+    /// module value, which the store does not hold).
     ///
     /// # Examples
     ///

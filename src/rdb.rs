@@ -6,6 +6,7 @@
 //! (the compact encodings of small lists, sets, hashes and sorted sets).
 
 pub(crate) mod crc64;
+pub(crate) mod encoding;
 pub(crate) mod file;
 pub(crate) mod intset;
 pub(crate) mod listpack;

@@ -232,9 +232,84 @@ pub(crate) fn rebuild(out: &mut Vec<u8>, key: &[u8], value: ValueRef<'_>, expire
 }
 
 /// Appends the commands that rebuild stream `s` at `key`, as Redis's
-/// `rewriteStreamObject` writes them.
-fn rewrite_stream(_out: &mut Vec<u8>, _key: &[u8], _s: &crate::value::stream::Stream) {
-    // Written with the stream's RDB format.
+/// `rewriteStreamObject` writes them: an `XADD` for each live entry with its ID (one
+/// entry to a command), or for an empty stream `XADD key MAXLEN 0 0-1 x y`; then
+/// `XSETID` with the entries added and the largest deleted ID; then for each group
+/// `XGROUP CREATE … ENTRIESREAD` and, for each consumer, an `XCLAIM … JUSTID FORCE` for
+/// each of its pending entries, or `XGROUP CREATECONSUMER` if it has none.
+fn rewrite_stream(out: &mut Vec<u8>, key: &[u8], s: &crate::value::stream::Stream) {
+    use crate::value::stream::StreamId;
+    let text = |id: StreamId| id.to_string().into_bytes();
+    // Signed, as Redis prints these (`rioWriteBulkLongLong`).
+    #[allow(clippy::cast_possible_wrap)]
+    let signed = |n: u64| (n as i64).to_string().into_bytes();
+    if s.len() > 0 {
+        for e in s.range(StreamId::MIN, StreamId::MAX, false) {
+            let id = text(e.id);
+            let mut args: Vec<&[u8]> = vec![b"XADD", key, &id];
+            for (f, v) in e.fields() {
+                args.push(f);
+                args.push(v);
+            }
+            command(out, &args);
+        }
+    } else {
+        command(out, &[b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]);
+    }
+    command(
+        out,
+        &[
+            b"XSETID",
+            key,
+            &text(s.last_id),
+            b"ENTRIESADDED",
+            &signed(s.entries_added),
+            b"MAXDELETEDID",
+            &text(s.max_deleted_id),
+        ],
+    );
+    for (name, g) in &s.groups {
+        command(
+            out,
+            &[
+                b"XGROUP",
+                b"CREATE",
+                key,
+                name,
+                &text(g.last_id),
+                b"ENTRIESREAD",
+                &signed(g.entries_read.unwrap_or(u64::MAX)),
+            ],
+        );
+        for (consumer, c) in &g.consumers {
+            if c.pending.is_empty() {
+                command(out, &[b"XGROUP", b"CREATECONSUMER", key, name, consumer]);
+                continue;
+            }
+            for id in &c.pending {
+                let Some(p) = g.pending.get(id) else {
+                    continue;
+                };
+                command(
+                    out,
+                    &[
+                        b"XCLAIM",
+                        key,
+                        name,
+                        consumer,
+                        b"0",
+                        &text(*id),
+                        b"TIME",
+                        &signed(p.delivery_time),
+                        b"RETRYCOUNT",
+                        &signed(p.delivery_count),
+                        b"JUSTID",
+                        b"FORCE",
+                    ],
+                );
+            }
+        }
+    }
 }
 
 /// Appends `SELECT db`.
@@ -992,5 +1067,88 @@ mod tests {
         disk.0.lock().2 = false;
         feed.start(Box::new(disk.clone()));
         assert!(feed.check().is_ok());
+    }
+
+    /// The commands as text, one a line, arguments space-separated.
+    fn lines(out: &[u8]) -> Vec<String> {
+        let text = String::from_utf8_lossy(out);
+        let mut lines = Vec::new();
+        let mut parts = text.split("\r\n");
+        while let Some(head) = parts.next() {
+            let Some(n) = head.strip_prefix('*') else {
+                break;
+            };
+            let n: usize = n.parse().unwrap();
+            let args: Vec<&str> = (0..n)
+                .map(|_| {
+                    parts.next();
+                    parts.next().unwrap()
+                })
+                .collect();
+            lines.push(args.join(" "));
+        }
+        lines
+    }
+
+    #[test]
+    fn a_stream_rewrites_as_redis_rewrites_it() {
+        use crate::value::stream::{Consumer, Group, NodeLimits, Pending, Stream, StreamId};
+        let mut s = Stream::default();
+        s.append(StreamId::new(1, 0), &[(b"f", b"v")], NodeLimits::default());
+        s.append(
+            StreamId::new(2, 3),
+            &[(b"a", b"1"), (b"b", b"")],
+            NodeLimits::default(),
+        );
+        s.append(StreamId::new(4, 0), &[(b"f", b"w")], NodeLimits::default());
+        assert!(s.delete(StreamId::new(4, 0)));
+        let mut g = Group {
+            last_id: StreamId::new(2, 3),
+            entries_read: None,
+            ..Group::default()
+        };
+        g.pending.insert(
+            StreamId::new(1, 0),
+            Pending {
+                delivery_time: 1_700_000_000_000,
+                delivery_count: 2,
+                consumer: crate::Blob::from("c1"),
+            },
+        );
+        g.consumers.insert(
+            crate::Blob::from("c1"),
+            Consumer {
+                seen_time: 5,
+                pending: [StreamId::new(1, 0)].into(),
+            },
+        );
+        g.consumers
+            .insert(crate::Blob::from("c2"), Consumer::default());
+        s.groups.insert(crate::Blob::from("g"), g);
+        let mut out = Vec::new();
+        rebuild(&mut out, b"s", ValueRef::Stream(&s), None);
+        assert_eq!(
+            lines(&out),
+            [
+                "XADD s 1-0 f v",
+                "XADD s 2-3 a 1 b ",
+                "XSETID s 4-0 ENTRIESADDED 3 MAXDELETEDID 4-0",
+                "XGROUP CREATE s g 2-3 ENTRIESREAD -1",
+                "XCLAIM s g c1 0 1-0 TIME 1700000000000 RETRYCOUNT 2 JUSTID FORCE",
+                "XGROUP CREATECONSUMER s g c2",
+            ]
+        );
+        // An empty stream: Redis's XADD MAXLEN 0 trick.
+        let mut empty = Stream::default();
+        empty.set_meta(StreamId::new(7, 7), StreamId::MIN, 9);
+        let mut out = Vec::new();
+        rebuild(&mut out, b"e", ValueRef::Stream(&empty), None);
+        assert_eq!(
+            lines(&out),
+            [
+                "XADD e MAXLEN 0 0-1 x y",
+                "XSETID e 7-7 ENTRIESADDED 9 MAXDELETEDID 0-0",
+            ]
+        );
     }
 }

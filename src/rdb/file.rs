@@ -229,11 +229,11 @@ pub(crate) fn read(
                     "a function library, which this store cannot load",
                 ));
             }
-            // Modules' values and streams (the latter await the stream type).
-            6 | 7 | 15 | 19 | 21 => {
+            // Modules' values, and the stream type of Redis 7.2 and later.
+            6 | 7 | 21 => {
                 return Err(fail(
                     &input,
-                    "a stream or module value, which this store cannot load",
+                    "a module value or a newer stream, which this store cannot load",
                 ));
             }
             _ => {}

@@ -9,10 +9,12 @@
 //! built by pushes at the tail; its nodes for other histories may differ. Large hashes, sets and sorted sets are
 //! written in the plain forms Redis uses for its hash tables and skiplists.
 //!
-//! Reading accepts every value type Redis 7.0 reads except streams, modules and zipmaps
-//! (Redis 2.4's small hashes), in every encoding it writes and the older ones it still
-//! loads (ziplists, quicklists of ziplists, plain lists and sets, zsets with text
-//! scores). Anything malformed — a length past the end, a bad nested encoding, a
+//! Streams are written and read in `super::stream`.
+//!
+//! Reading accepts every value type Redis 7.0 reads except modules and zipmaps (Redis
+//! 2.4's small hashes), in every encoding it writes and the older ones it still loads
+//! (ziplists, quicklists of ziplists, plain lists and sets, zsets with text scores,
+//! streams without their 7.0 counters). Anything malformed — a length past the end, a bad nested encoding, a
 //! duplicate member or field, a NaN score, an empty collection — is [`BadFormat`],
 //! checked before anything is allocated: the checks Redis makes with
 //! `sanitize-dump-payload yes` (with its default `no`, it lets duplicates in nested
@@ -20,10 +22,11 @@
 
 use bytes::Bytes;
 
+pub(crate) use super::encoding::{Input, save_len, save_string};
 use super::listpack::{self, Item};
-use super::{BadFormat, crc64, intset, lzf, ziplist};
+use super::{BadFormat, crc64, intset, ziplist};
 use crate::Blob;
-use crate::number::{IntBuf, format_double, parse_i64, strtod_prefix};
+use crate::number::{format_double, strtod_prefix};
 use crate::value::{HashValue, ListValue, SetValue, SortedSet, Value, ValueRef};
 
 /// The RDB version Redis 7.0 writes (and the newest it reads).
@@ -40,20 +43,14 @@ const TYPE_SET_INTSET: u8 = 11;
 const TYPE_ZSET_ZIPLIST: u8 = 12;
 const TYPE_HASH_ZIPLIST: u8 = 13;
 const TYPE_LIST_QUICKLIST: u8 = 14;
+/// Redis 5 and 6's stream: `RDB_TYPE_STREAM_LISTPACKS`.
+const TYPE_STREAM_LISTPACKS: u8 = 15;
 const TYPE_HASH_LISTPACK: u8 = 16;
 const TYPE_ZSET_LISTPACK: u8 = 17;
 const TYPE_LIST_QUICKLIST_2: u8 = 18;
 /// Redis 7.0's stream (listpacks, with first ID, max deleted ID, entries added and each
 /// group's entries read): `RDB_TYPE_STREAM_LISTPACKS_2`.
 pub(crate) const TYPE_STREAM_LISTPACKS_2: u8 = 19;
-
-/// Length-prefix markers (`RDB_6BITLEN` … `RDB_64BITLEN`, `RDB_ENCVAL`).
-const ENC_INT8: u8 = 0xC0;
-const ENC_INT16: u8 = 0xC1;
-const ENC_INT32: u8 = 0xC2;
-const ENC_LZF: u8 = 0xC3;
-const LEN_32: u8 = 0x80;
-const LEN_64: u8 = 0x81;
 
 /// Quicklist node containers.
 const CONTAINER_PLAIN: u64 = 1;
@@ -66,58 +63,6 @@ const NODE_OVERHEAD: usize = 8;
 // ---------------------------------------------------------------------------------
 // Writing
 // ---------------------------------------------------------------------------------
-
-/// Appends `len` as an RDB length (`rdbSaveLen`).
-#[allow(clippy::cast_possible_truncation)] // each byte masked to its bits
-pub(crate) fn save_len(out: &mut Vec<u8>, len: u64) {
-    if len < 1 << 6 {
-        out.push(len as u8);
-    } else if len < 1 << 14 {
-        out.extend([0x40 | (len >> 8) as u8, (len & 0xff) as u8]);
-    } else if let Ok(len) = u32::try_from(len) {
-        out.push(LEN_32);
-        out.extend(len.to_be_bytes());
-    } else {
-        out.push(LEN_64);
-        out.extend(len.to_be_bytes());
-    }
-}
-
-/// Appends `s` as an RDB string (`rdbSaveRawString`): LZF-compressed when `compress`
-/// (`rdbcompression yes`), longer than 20 bytes and smaller by at least 4.
-pub(crate) fn save_string(out: &mut Vec<u8>, s: &[u8], compress: bool) {
-    if s.len() <= 11
-        && let Some(v) = parse_i64(s)
-    {
-        if let Ok(v) = i8::try_from(v) {
-            out.push(ENC_INT8);
-            out.extend(v.to_le_bytes());
-            return;
-        }
-        if let Ok(v) = i16::try_from(v) {
-            out.push(ENC_INT16);
-            out.extend(v.to_le_bytes());
-            return;
-        }
-        if let Ok(v) = i32::try_from(v) {
-            out.push(ENC_INT32);
-            out.extend(v.to_le_bytes());
-            return;
-        }
-    }
-    if compress
-        && s.len() > 20
-        && let Some(packed) = lzf::compress(s, s.len() - 4)
-    {
-        out.push(ENC_LZF);
-        save_len(out, packed.len() as u64);
-        save_len(out, s.len() as u64);
-        out.extend_from_slice(&packed);
-        return;
-    }
-    save_len(out, s.len() as u64);
-    out.extend_from_slice(s);
-}
 
 /// The listpack of a sorted set's member and score as Redis appends them
 /// (`zzlInsertAt`): an integral score as an integer, any other as `%.17g`.
@@ -254,133 +199,6 @@ pub(crate) fn dump(value: ValueRef<'_>, compress: bool) -> Vec<u8> {
 // ---------------------------------------------------------------------------------
 // Reading
 // ---------------------------------------------------------------------------------
-
-/// Bytes being read, front to back.
-pub(crate) struct Input<'a> {
-    bytes: &'a [u8],
-}
-
-/// A string read from RDB: borrowed, or made (an integer, a decompressed string).
-pub(crate) enum Str<'a> {
-    Borrowed(&'a [u8]),
-    Owned(Vec<u8>),
-}
-
-impl std::ops::Deref for Str<'_> {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Str::Borrowed(b) => b,
-            Str::Owned(v) => v,
-        }
-    }
-}
-
-/// A length, or the special string encoding that stands in its place.
-enum Len {
-    Plain(u64),
-    Encoded(u8),
-}
-
-impl<'a> Input<'a> {
-    pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Input { bytes }
-    }
-
-    /// Bytes not read yet.
-    pub(crate) fn remaining(&self) -> usize {
-        self.bytes.len()
-    }
-
-    pub(crate) fn byte(&mut self) -> Result<u8, BadFormat> {
-        let (&b, rest) = self.bytes.split_first().ok_or(BadFormat)?;
-        self.bytes = rest;
-        Ok(b)
-    }
-
-    /// The next `n` bytes (checked against what is left before anything else).
-    pub(crate) fn take(&mut self, n: u64) -> Result<&'a [u8], BadFormat> {
-        let n = usize::try_from(n).map_err(|_| BadFormat)?;
-        if n > self.bytes.len() {
-            return Err(BadFormat);
-        }
-        let (taken, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Ok(taken)
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], BadFormat> {
-        self.take(N as u64)?.try_into().map_err(|_| BadFormat)
-    }
-
-    fn len_or_encoding(&mut self) -> Result<Len, BadFormat> {
-        let b = self.byte()?;
-        Ok(match b >> 6 {
-            0 => Len::Plain(u64::from(b & 0x3f)),
-            1 => Len::Plain(u64::from(b & 0x3f) << 8 | u64::from(self.byte()?)),
-            3 => Len::Encoded(b),
-            _ if b == LEN_32 => Len::Plain(u64::from(u32::from_be_bytes(self.array()?))),
-            _ if b == LEN_64 => Len::Plain(u64::from_be_bytes(self.array()?)),
-            _ => return Err(BadFormat),
-        })
-    }
-
-    /// An RDB length (`rdbLoadLen`).
-    pub(crate) fn len(&mut self) -> Result<u64, BadFormat> {
-        match self.len_or_encoding()? {
-            Len::Plain(n) => Ok(n),
-            Len::Encoded(_) => Err(BadFormat),
-        }
-    }
-
-    /// An RDB string (`rdbGenericLoadStringObject`), at most `max` bytes long.
-    pub(crate) fn string(&mut self, max: usize) -> Result<Str<'a>, BadFormat> {
-        let int = match self.len_or_encoding()? {
-            Len::Plain(n) => {
-                if n > max as u64 {
-                    return Err(BadFormat);
-                }
-                return self.take(n).map(Str::Borrowed);
-            }
-            Len::Encoded(ENC_INT8) => i64::from(i8::from_le_bytes(self.array()?)),
-            Len::Encoded(ENC_INT16) => i64::from(i16::from_le_bytes(self.array()?)),
-            Len::Encoded(ENC_INT32) => i64::from(i32::from_le_bytes(self.array()?)),
-            Len::Encoded(ENC_LZF) => {
-                let clen = self.len()?;
-                let len = self.len()?;
-                // LZF makes at most 264 bytes of a 3-byte back reference.
-                if len > max as u64 || len > clen.saturating_mul(88).saturating_add(8) {
-                    return Err(BadFormat);
-                }
-                let packed = self.take(clen)?;
-                if len == 0 {
-                    // Redis takes a failed decompression's 0 for the length it wanted.
-                    return Ok(Str::Owned(Vec::new()));
-                }
-                let len = usize::try_from(len).map_err(|_| BadFormat)?;
-                return lzf::decompress(packed, len).map(Str::Owned);
-            }
-            Len::Encoded(_) => return Err(BadFormat),
-        };
-        Ok(Str::Owned(IntBuf::new(int).as_bytes().to_vec()))
-    }
-
-    /// A binary double (`rdbLoadBinaryDoubleValue`).
-    fn binary_double(&mut self) -> Result<f64, BadFormat> {
-        Ok(f64::from_le_bytes(self.array()?))
-    }
-
-    /// A double written as text (`rdbLoadDoubleValue`, RDB versions before 8): read as
-    /// `sscanf("%lg")` does, refused if no prefix of it is a number.
-    fn text_double(&mut self) -> Result<f64, BadFormat> {
-        match self.byte()? {
-            253 => Ok(f64::NAN),
-            254 => Ok(f64::INFINITY),
-            255 => Ok(f64::NEG_INFINITY),
-            n => strtod_prefix(self.take(u64::from(n))?).ok_or(BadFormat),
-        }
-    }
-}
 
 /// An element of a listpack or ziplist as a string.
 fn item_bytes(item: &Item<'_>) -> Vec<u8> {
@@ -552,6 +370,9 @@ pub(crate) fn load_any(kind: u8, input: &mut Input<'_>, max: usize) -> Result<Va
             )?
         }
         TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => load_quicklist(kind, input, max)?,
+        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => Value::Stream(Box::new(
+            super::stream::load(input, max, kind == TYPE_STREAM_LISTPACKS_2)?,
+        )),
         _ => return Err(BadFormat),
     };
     Ok(value)
@@ -621,6 +442,63 @@ pub(crate) fn restore(payload: &[u8], max: usize) -> Result<Value, PayloadError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rdb::listpack::tests::hex;
+    use crate::rdb::stream::tests::REDIS_DUMP;
+    use crate::value::stream::StreamId;
+
+    #[test]
+    fn a_redis_stream_loads_and_saves_back_to_the_same_bytes() {
+        let payload = hex(REDIS_DUMP);
+        let Ok(Value::Stream(s)) = restore(&payload, usize::MAX) else {
+            panic!("not loaded");
+        };
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.first_id(), StreamId::new(1, 1));
+        assert_eq!(s.last_id, StreamId::new(3, 0));
+        assert_eq!(s.max_deleted_id, StreamId::new(1, 2));
+        assert_eq!(s.entries_added, 9);
+        assert_eq!(s.groups[&b"g"[..]].entries_read, None);
+        assert_eq!(s.groups[&b"h"[..]].entries_read, Some(7));
+        let pending = &s.groups[&b"g"[..]].pending[&StreamId::new(1, 1)];
+        assert_eq!(&pending.consumer[..], b"bob");
+        assert_eq!(pending.delivery_time, 1_700_000_000_000);
+        assert_eq!(pending.delivery_count, 3);
+        let last = s.last_entry().unwrap();
+        assert_eq!(last.id, StreamId::new(2, 5));
+        assert_eq!(
+            last.fields().collect::<Vec<_>>(),
+            [(&b"a"[..], &b"300"[..]), (b"b", b"hello world")]
+        );
+        assert_eq!(dump(ValueRef::Stream(&s), true), payload);
+    }
+
+    #[test]
+    fn a_redis_6_stream_loads_with_its_counters_derived() {
+        // `REDIS_DUMP` as `RDB_TYPE_STREAM_LISTPACKS`: no first ID, max deleted ID,
+        // entries added, or entries read.
+        let body = REDIS_DUMP
+            .replace(
+                "0303000101010209020167000081ffffffffffffffff02",
+                "030300020167000002",
+            )
+            .replace("01680205070001", "016802050001");
+        let mut payload = hex(&body);
+        payload[0] = TYPE_STREAM_LISTPACKS;
+        payload.truncate(payload.len() - 8);
+        payload.extend(crc64::crc64(0, &payload).to_le_bytes());
+        let Ok(Value::Stream(s)) = restore(&payload, usize::MAX) else {
+            panic!("not loaded");
+        };
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.entries_added, 3);
+        assert_eq!(s.max_deleted_id, StreamId::MIN);
+        assert_eq!(s.first_id(), StreamId::new(1, 1));
+        // Group g read from 0-0, before the first entry: none read. Group h's last ID is
+        // inside the stream: unknown.
+        assert_eq!(s.groups[&b"g"[..]].entries_read, Some(0));
+        assert_eq!(s.groups[&b"h"[..]].entries_read, None);
+        assert_eq!(s.groups[&b"g"[..]].pending.len(), 2);
+    }
 
     #[test]
     fn text_scores_read_as_strtod_reads_them() {
