@@ -28,6 +28,9 @@ use redis_server::Server;
 
 const DEPTH: usize = 64;
 
+/// The plain structure an event log is otherwise kept in.
+type Queue = Mutex<VecDeque<(u128, Vec<(Vec<u8>, Vec<u8>)>)>>;
+
 /// Entry `i`'s three small fields, as an event log's might be.
 fn fields(i: usize) -> [(&'static str, String); 3] {
     [
@@ -70,7 +73,7 @@ fn used_memory(con: &mut redis::Connection) -> f64 {
 }
 
 fn streams(c: &mut Criterion) {
-    let n = scaled(1_000_000);
+    let entries = scaled(1_000_000);
     let server = Server::start().map(|(server, _)| server);
     if server.is_none() {
         println!("redis-server not installed (or did not start): embedis runs alone");
@@ -85,14 +88,14 @@ fn streams(c: &mut Criterion) {
     let store = Store::new();
     let before = store.used_memory() as f64;
     let redis_before = con.as_mut().map(used_memory);
-    fill(&store, con.as_mut(), n);
-    let ours = (store.used_memory() as f64 - before) / n as f64;
+    fill(&store, con.as_mut(), entries);
+    let ours = (store.used_memory() as f64 - before) / entries as f64;
     match (redis_before, con.as_mut().map(used_memory)) {
         (Some(b), Some(a)) => println!(
-            "memory, {n} entries of 3 small fields: embedis {ours:.1} B/entry, Redis {:.1} B/entry",
-            (a - b) / n as f64
+            "memory, {entries} entries of 3 small fields: embedis {ours:.1} B/entry, Redis {:.1} B/entry",
+            (a - b) / entries as f64
         ),
-        _ => println!("memory, {n} entries of 3 small fields: embedis {ours:.1} B/entry"),
+        _ => println!("memory, {entries} entries of 3 small fields: embedis {ours:.1} B/entry"),
     }
 
     let mut g = c.benchmark_group("xadd");
@@ -107,7 +110,7 @@ fn streams(c: &mut Criterion) {
                 .unwrap()
         });
     });
-    let queue: Mutex<VecDeque<(u128, Vec<(Vec<u8>, Vec<u8>)>)>> = Mutex::new(VecDeque::new());
+    let queue: Queue = Mutex::new(VecDeque::new());
     let mut j = 0usize;
     g.bench_function("mutex_vecdeque", |b| {
         b.iter(|| {
@@ -125,7 +128,7 @@ fn streams(c: &mut Criterion) {
     let mut pick = Picker(0x5eed);
     g.bench_function("embedis", |b| {
         b.iter(|| {
-            let from = StreamId::new(1 + pick.next(n) as u64, 0);
+            let from = StreamId::new(1 + pick.next(entries) as u64, 0);
             black_box(
                 store
                     .streams()
@@ -141,7 +144,7 @@ fn streams(c: &mut Criterion) {
                 common::pipelined(con, iters, DEPTH, || {
                     let mut cmd = redis::cmd("XRANGE");
                     cmd.arg("log")
-                        .arg(format!("{}-0", 1 + pick.next(n)))
+                        .arg(format!("{}-0", 1 + pick.next(entries)))
                         .arg("+")
                         .arg("COUNT")
                         .arg(10);

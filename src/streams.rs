@@ -258,8 +258,9 @@ impl<'s> Streams<'s> {
     /// # Errors
     ///
     /// [`Error::WrongType`] if `key` holds another type; [`Error::WrongArity`] if `fields`
-    /// is empty; [`Error::Custom`] with Redis's text if the ID is 0-0, not above the
-    /// stream's last, or past the last possible one.
+    /// is empty; [`Error::StreamIdZero`], [`Error::StreamIdTooSmall`] or
+    /// [`Error::StreamExhausted`] if the ID is 0-0, not above the stream's last, or past
+    /// the last possible one.
     ///
     /// # Examples
     ///
@@ -551,8 +552,10 @@ impl<'s> Streams<'s> {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongType`] if `key` holds another type; [`Error::Custom`] with Redis's
-    /// text if the key does not exist or the values contradict the stream.
+    /// [`Error::WrongType`] if `key` holds another type; [`Error::NoSuchKey`] if it does
+    /// not exist; [`Error::SetIdBelowMaxDeleted`], [`Error::SetIdBelowTop`] or
+    /// [`Error::EntriesAddedBelowLength`] if the values contradict each other or the
+    /// stream.
     ///
     /// # Examples
     ///

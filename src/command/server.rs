@@ -339,6 +339,29 @@ fn config_error(name: &str, why: &str) -> Reply {
 }
 
 /// Applies one eviction setting; `None` if `name` is not one.
+/// A size in bytes of 0 to `i64::MAX`, in Redis's memory units (`1kb`, `5mb`; an empty
+/// value is 0, as `memtoull` reads it): `hll-sparse-max-bytes`, `stream-node-max-bytes`.
+fn byte_count(name: &str, value: &[u8]) -> std::result::Result<usize, Reply> {
+    let bytes = if value.is_empty() {
+        Some(0)
+    } else {
+        memory_value(value)
+    };
+    let bounded = || {
+        config_error(
+            name,
+            &format!("argument must be between 0 and {} inclusive", i64::MAX),
+        )
+    };
+    match bytes {
+        Some(n) if i64::try_from(n).is_ok() => Ok(n),
+        // A count too large even for u64 is out of range too (strtoull saturates).
+        Some(_) => Err(bounded()),
+        None if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => Err(bounded()),
+        None => Err(config_error(name, "argument must be a memory value")),
+    }
+}
+
 fn set_memory_option(
     c: &Ctx<'_>,
     name: &[u8],
@@ -377,47 +400,11 @@ fn set_memory_option(
             None => Err(bounded("maxmemory-samples", 1, i64::from(i32::MAX))),
         }
     } else if is(name, "hll-sparse-max-bytes") {
-        // memtoull reads an empty value as 0.
-        let bytes = if value.is_empty() {
-            Some(0)
-        } else {
-            memory_value(value)
-        };
-        match bytes {
-            Some(n) if i64::try_from(n).is_ok() => {
-                c.store.keyspace().set_hll_sparse_max_bytes(n);
-                Ok(())
-            }
-            // A count too large even for u64 is out of range too (strtoull saturates).
-            Some(_) => Err(bounded("hll-sparse-max-bytes", 0, i64::MAX)),
-            None if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                Err(bounded("hll-sparse-max-bytes", 0, i64::MAX))
-            }
-            None => Err(config_error(
-                "hll-sparse-max-bytes",
-                "argument must be a memory value",
-            )),
-        }
+        byte_count("hll-sparse-max-bytes", value)
+            .map(|n| c.store.keyspace().set_hll_sparse_max_bytes(n))
     } else if is(name, "stream-node-max-bytes") {
-        let bytes = if value.is_empty() {
-            Some(0)
-        } else {
-            memory_value(value)
-        };
-        match bytes {
-            Some(n) if i64::try_from(n).is_ok() => {
-                c.store.keyspace().set_stream_node_max_bytes(n);
-                Ok(())
-            }
-            Some(_) => Err(bounded("stream-node-max-bytes", 0, i64::MAX)),
-            None if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                Err(bounded("stream-node-max-bytes", 0, i64::MAX))
-            }
-            None => Err(config_error(
-                "stream-node-max-bytes",
-                "argument must be a memory value",
-            )),
-        }
+        byte_count("stream-node-max-bytes", value)
+            .map(|n| c.store.keyspace().set_stream_node_max_bytes(n))
     } else if is(name, "stream-node-max-entries") {
         match int(0, i64::MAX).and_then(|n| usize::try_from(n).ok()) {
             Some(n) => {

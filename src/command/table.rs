@@ -359,7 +359,7 @@ commands! {
     "xrange", -4, R, Some(streams::xrange);
     "xread", -4, R | BLOCKING, Some(streams::xread);
     "xrevrange", -4, R, Some(streams::xrevrange);
-    "xsetid", -3, W, Some(streams::xsetid);
+    "xsetid", -3, WF, Some(streams::xsetid);
     "xtrim", -4, D, Some(streams::xtrim);
     "zadd", -4, WF, Some(zsets::zadd);
     "zcard", 2, RF, Some(zsets::zcard);
