@@ -135,6 +135,38 @@ fn value(len: usize) -> Vec<u8> {
     vec![b'v'; len]
 }
 
+/// GET of keys that are not there (100-byte values, one thread): what a look-up reads
+/// before it knows.
+fn get_miss(c: &mut Criterion) {
+    for (n, size) in sizes() {
+        let keys = keys(n);
+        let v = value(100);
+        let store = embedis::Store::new();
+        let sharded = peers::Sharded::new(16);
+        for k in keys.iter() {
+            store.strings().set(k, &v).unwrap();
+            sharded.set(k, &v);
+        }
+        let absent: Vec<Vec<u8>> = keys.iter().map(|k| [b"absent:", &k[..]].concat()).collect();
+        let mut g = c.benchmark_group(format!("get_miss/{size}"));
+        g.bench_function("embedis", |b| {
+            b.iter_custom(|i| {
+                run_threads(&store, &absent, 1, i, |s, k| {
+                    black_box(s.strings().get(k).unwrap());
+                })
+            })
+        });
+        g.bench_function("sharded-rwlock", |b| {
+            b.iter_custom(|i| {
+                run_threads(&sharded, &absent, 1, i, |s, k| {
+                    black_box(s.get(k));
+                })
+            })
+        });
+        g.finish();
+    }
+}
+
 fn get_and_set(c: &mut Criterion) {
     for (n, size) in sizes() {
         let keys = keys(n);
@@ -429,6 +461,6 @@ fn memory(_: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = common::config();
-    targets = memory, expiry, get_and_set, incr_and_ttl, get_tracked
+    targets = memory, expiry, get_and_set, get_miss, incr_and_ttl, get_tracked
 }
 criterion_main!(benches);

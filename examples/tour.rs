@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use embedis::{
     BitOp, Blob, CancelToken, Error, EvictionPolicy, GeoSearch, GeoUnit, LexBound, ManualClock,
-    ScanOptions, ScoreBound, SetOptions, SortOptions, Store, Ttl, ZRange,
+    ReadFrom, ScanOptions, ScoreBound, SetOptions, SortOptions, Store, StreamId, StreamTrim, Ttl,
+    XAdd, ZRange,
 };
 
 /// A web session kept in a hash, as in the tutorial's `RedisToSession`: it lives 20
@@ -75,6 +76,7 @@ fn main() -> Result<(), Error> {
     cart(&store)?;
     unique_visitors(&store)?;
     nearby(&store)?;
+    event_log(&store)?;
     leaderboard(&store)?;
     chat(&store)?;
     transactions(&store)?;
@@ -387,6 +389,62 @@ fn nearby(store: &Store) -> Result<(), Error> {
     for m in &found {
         println!("  {:?} at {:.3} km", m.member, m.dist.unwrap_or_default());
     }
+    Ok(())
+}
+
+/// An event log: a stream that producers append to and a reader follows, waiting for
+/// what comes next.
+fn event_log(store: &Store) -> Result<(), Error> {
+    println!("\n== An event log: XADD, XRANGE, XREAD BLOCK, XTRIM");
+    let log = store.streams();
+    // IDs come from the store's clock (here a manual one), never going backwards.
+    let first = log.xadd(
+        "events",
+        &XAdd::new(),
+        [("user", "ann"), ("action", "login")],
+    )?;
+    log.xadd(
+        "events",
+        &XAdd::new(),
+        [("user", "bob"), ("action", "login")],
+    )?;
+    println!(
+        "XADD events * user ann action login -> {}",
+        first.unwrap_or_default()
+    );
+    for e in log.xrange("events", StreamId::MIN, StreamId::MAX, None)? {
+        println!("  {} {:?}", e.id, e.fields);
+    }
+    // A reader waits for what is added after the call ("$"), holding no lock.
+    let reader = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            store.streams().xread_block(
+                &[("events", ReadFrom::New)],
+                None,
+                Some(Duration::from_secs(5)),
+            )
+        })
+    };
+    while store.blocked_clients() == 0 {
+        std::thread::yield_now();
+    }
+    log.xadd("events", &XAdd::new(), [("user", "ann"), ("action", "buy")])?;
+    let read = reader
+        .join()
+        .expect("the reader")?
+        .expect("an entry before the timeout");
+    let (key, entries) = &read[0];
+    println!(
+        "XREAD BLOCK 5000 STREAMS events $ -> {key:?}: {:?}",
+        entries[0].fields
+    );
+    // Keep the log bounded: the newest two entries.
+    let trimmed = log.xtrim("events", &StreamTrim::max_len(2))?;
+    println!(
+        "XTRIM events MAXLEN 2 -> {trimmed}; XLEN -> {}",
+        log.xlen("events")?
+    );
     Ok(())
 }
 

@@ -294,7 +294,7 @@ struct Link(NonNull<u8>);
 impl Link {
     #[inline]
     fn new(thin: Thin, tag: u16) -> Link {
-        let addr = thin.0.addr().get();
+        let addr = thin.0.addr().get() as u64;
         if usize::BITS < 64 || addr >> ADDRESS_BITS != 0 {
             return Link(thin.0.map_addr(|a| a | UNTAGGED));
         }

@@ -341,7 +341,7 @@ impl<'s> Streams<'s> {
                 let trimmed = trim.map_or(0, |t| {
                     s.trim(t.trim, t.approx, t.effective_limit(loading, limits))
                 });
-                Ok((trimmed, (s.len(), s.first_id())))
+                Ok((trimmed, (s.len(), s.first_id_any())))
             })?;
             e.notify(notify::STREAM, "xadd");
             if trimmed > 0 {
@@ -481,11 +481,21 @@ impl<'s> Streams<'s> {
         ids: impl IntoIterator<Item = StreamId>,
     ) -> Result<u64> {
         let ids: Vec<StreamId> = ids.into_iter().collect();
-        let key = key.as_ref();
+        self.del(key.as_ref(), || Ok(ids))
+    }
+
+    /// `XDEL` with IDs read only once the key is found to hold a stream, as Redis
+    /// checks them (a missing key answers 0 whatever they are).
+    pub(crate) fn del(
+        &self,
+        key: &[u8],
+        ids: impl FnOnce() -> Result<Vec<StreamId>>,
+    ) -> Result<u64> {
         self.ks.write(self.db, key, |e| {
             let Some(s) = e.get::<Stream>()? else {
                 return Ok(0);
             };
+            let ids = ids()?;
             if !ids.iter().any(|&id| s.get(id).is_some()) {
                 return Ok(0);
             }
@@ -535,7 +545,7 @@ impl<'s> Streams<'s> {
             let (removed, after) = e
                 .update_existing::<Stream, _>(|s| {
                     let removed = s.trim(trim.trim, trim.approx, limit);
-                    Ok((removed, (s.len(), s.first_id())))
+                    Ok((removed, (s.len(), s.first_id_any())))
                 })?
                 .unwrap_or((0, (0, StreamId::MIN)));
             e.notify(notify::STREAM, "xtrim");
@@ -724,25 +734,38 @@ impl<'s> Streams<'s> {
         let db = self.db;
         let keys: Vec<&[u8]> = from.iter().map(|(k, _)| k.as_slice()).collect();
         let from_for_attempt = from.clone();
+        // The first try of each key is the call's own (entries are needed, as in its
+        // synchronous read); later ones follow a signal, and then, as Redis serves a
+        // blocked reader, a last ID past the reader's answers even with no entries (an
+        // entry trimmed as it was added).
+        let tried: Vec<std::sync::atomic::AtomicBool> = from
+            .iter()
+            .map(|_| std::sync::atomic::AtomicBool::new(false))
+            .collect();
         let attempt = move |ks: Access<'_>, key: &[u8]| -> Option<Result<Served>> {
-            let after = from_for_attempt.iter().find(|(k, _)| k == key)?.1;
+            let at = from_for_attempt.iter().position(|(k, _)| k == key)?;
+            let woken = tried[at].swap(true, std::sync::atomic::Ordering::Relaxed);
+            let after = from_for_attempt[at].1;
             let start = after.next()?;
             let read = ks.read_as(db, key, |s: Option<&Stream>| {
                 s.map(|s| {
-                    s.range(start, StreamId::MAX, false)
+                    let entries = s
+                        .range(start, StreamId::MAX, false)
                         .take(count.unwrap_or(BLOCKED_DEFAULT_COUNT))
                         .map(crate::value::stream::EntryRef::to_entry)
-                        .collect::<Vec<_>>()
+                        .collect::<Vec<_>>();
+                    (entries, s.last_id > after)
                 })
-                .unwrap_or_default()
             });
             match read {
                 Err(e) => Some(Err(e)),
-                Ok(entries) if entries.is_empty() => None,
-                Ok(entries) => Some(Ok(Served {
-                    entries,
-                    ..Served::new(key, Vec::new())
-                })),
+                Ok(Some((entries, moved))) if !entries.is_empty() || (woken && moved) => {
+                    Some(Ok(Served {
+                        entries,
+                        ..Served::new(key, Vec::new())
+                    }))
+                }
+                Ok(_) => None,
             }
         };
         let served = self.ks.keyspace().blocking().run(

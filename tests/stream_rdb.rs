@@ -500,6 +500,16 @@ fn a_rewrite_in_command_form_is_redis_s_and_rebuilds_the_streams() {
             })
         };
         let (a, b) = (mine.get(key.as_bytes()), theirs.get(key.as_bytes()));
+        // A stream with consumer groups is written as a RESTORE of its serialized form
+        // (the store has no XGROUP or XCLAIM to replay Redis's form yet); one without,
+        // as Redis writes it.
+        let grouped = b.is_some_and(|b| b.iter().any(|c| c[0] == b"XGROUP"));
+        if grouped {
+            let a = a.expect("the stream is rewritten");
+            assert_eq!(a.len(), 1, "{key}: {:?}", show(Some(a)));
+            assert_eq!(a[0][0], b"RESTORE");
+            continue;
+        }
         assert!(a == b, "{key}: {:?}\nvs Redis's {:?}", show(a), show(b));
     }
     let Some(mut fresh) = Redis::start() else {
@@ -516,9 +526,6 @@ fn a_rewrite_in_command_form_is_redis_s_and_rebuilds_the_streams() {
         );
     }
     for key in KEYS {
-        if key == "big" {
-            continue; // a pending entry of a deleted message is not rebuilt (see above)
-        }
         let theirs: Vec<Reply> = describe(&mut redis, key)
             .into_iter()
             .map(without_seen_times)

@@ -299,15 +299,15 @@ fn is_stream(c: &Ctx<'_>, key: &[u8]) -> Result<bool> {
 }
 
 pub(super) fn xdel(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    // The key is looked up first; then every ID is checked before anything goes.
-    if !is_stream(c, a[1])? {
-        return Ok(Reply::Integer(0));
-    }
-    let ids = a[2..]
-        .iter()
-        .map(|id| strict_id(id))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Reply::Integer(to_i64(c.streams().xdel(a[1], ids)?)))
+    // The key is looked up first (for writing: no hit or miss counted); then every ID is
+    // checked before anything goes.
+    let ids = || {
+        a[2..]
+            .iter()
+            .map(|id| strict_id(id))
+            .collect::<Result<Vec<_>>>()
+    };
+    Ok(Reply::Integer(to_i64(c.streams().del(a[1], ids)?)))
 }
 
 pub(super) fn xsetid(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -376,7 +376,7 @@ pub(super) fn xread(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             let n = a.len() - (i + 1);
             if !n.is_multiple_of(2) {
                 return Err(Error::StreamArgument(
-                    "Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified.",
+                    "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
                 ));
             }
             streams_at = Some(i + 1);

@@ -263,7 +263,7 @@ impl<'a> EntryMut<'a> {
     pub(crate) fn put(&mut self, value: Value, deadline: Deadline) {
         let expires_at = self.resolve(deadline);
         // A list or sorted set put in place may be what blocked callers wait for.
-        let waited_for = matches!(value, Value::List(_) | Value::ZSet(_));
+        let waited_for = matches!(value, Value::List(_) | Value::ZSet(_) | Value::Stream(_));
         self.store(|key, at| Slot::new(key, value, at), expires_at);
         if waited_for {
             self.signal_ready();
@@ -325,7 +325,7 @@ impl<'a> EntryMut<'a> {
         }
         // A new key: announced only if the edit leaves it standing.
         let value = C::empty();
-        let waited_for = matches!(value, Value::List(_) | Value::ZSet(_));
+        let waited_for = matches!(value, Value::List(_) | Value::ZSet(_) | Value::Stream(_));
         self.store_quietly(|key, at| Slot::new(key, value, at), None);
         let out = self.edit(f);
         if self.exists() {

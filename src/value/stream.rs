@@ -384,12 +384,15 @@ impl Block {
     fn push(&mut self, id: StreamId, fields: &[(&[u8], &[u8])]) {
         let same = self.same_fields(fields);
         self.buf.push(if same { SAME_FIELDS } else { 0 });
-        let ms_delta = id.ms - self.master.ms;
+        // An entry may sit below its block's master ID (XSETID can lower the last ID
+        // below a block whose entries are all deleted): deltas wrap, as Redis's int64
+        // differences do.
+        let ms_delta = id.ms.wrapping_sub(self.master.ms);
         write_u64(&mut self.buf, ms_delta);
         write_u64(
             &mut self.buf,
             if ms_delta == 0 {
-                id.seq - self.master.seq
+                id.seq.wrapping_sub(self.master.seq)
             } else {
                 id.seq
             },
@@ -421,9 +424,9 @@ impl Block {
             let ms_delta = read_u64(&self.buf, &mut at);
             let seq = read_u64(&self.buf, &mut at);
             let id = if ms_delta == 0 {
-                StreamId::new(self.master.ms, self.master.seq + seq)
+                StreamId::new(self.master.ms, self.master.seq.wrapping_add(seq))
             } else {
-                StreamId::new(self.master.ms + ms_delta, seq)
+                StreamId::new(self.master.ms.wrapping_add(ms_delta), seq)
             };
             let body = at;
             let n = if flags & SAME_FIELDS != 0 {
@@ -672,6 +675,15 @@ impl Stream {
     /// The live entry with `id`.
     pub(crate) fn get(&self, id: StreamId) -> Option<EntryRef<'_>> {
         self.range(id, id, false).next()
+    }
+
+    /// The first entry, deleted or not, or [`StreamId::MAX`] if there is none (Redis's
+    /// `streamGetEdgeID(s, 1, 0)`, what an approximate `MINID` is propagated as).
+    pub(crate) fn first_id_any(&self) -> StreamId {
+        self.blocks
+            .values()
+            .find_map(|b| b.entries().next())
+            .map_or(StreamId::MAX, |e| e.id)
     }
 
     /// The last live entry.
