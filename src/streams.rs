@@ -722,30 +722,25 @@ impl<'s> Streams<'s> {
             return Ok(Some(now));
         }
         // Each stream's starting point: `$` is its last ID now.
-        let mut from: Vec<(Vec<u8>, StreamId)> = Vec::with_capacity(streams.len());
+        // Each stream's starting point (`$` is its last ID now), and its last ID now.
+        let mut from: Vec<(Vec<u8>, StreamId, StreamId)> = Vec::with_capacity(streams.len());
         for (key, start) in streams {
             let key = key.as_ref();
+            let last = self.read(key, |s| s.map_or(StreamId::MIN, |s| s.last_id))?;
             let after = match *start {
                 ReadFrom::After(id) => id,
-                ReadFrom::New => self.read(key, |s| s.map_or(StreamId::MIN, |s| s.last_id))?,
+                ReadFrom::New => last,
             };
-            from.push((key.to_vec(), after));
+            from.push((key.to_vec(), after, last));
         }
         let db = self.db;
-        let keys: Vec<&[u8]> = from.iter().map(|(k, _)| k.as_slice()).collect();
+        let keys: Vec<&[u8]> = from.iter().map(|(k, ..)| k.as_slice()).collect();
         let from_for_attempt = from.clone();
-        // The first try of each key is the call's own (entries are needed, as in its
-        // synchronous read); later ones follow a signal, and then, as Redis serves a
-        // blocked reader, a last ID past the reader's answers even with no entries (an
-        // entry trimmed as it was added).
-        let tried: Vec<std::sync::atomic::AtomicBool> = from
-            .iter()
-            .map(|_| std::sync::atomic::AtomicBool::new(false))
-            .collect();
+        // A reader is served entries after its ID; and, as Redis serves a blocked reader
+        // once the stream's last ID passes its own, also none when an entry was added
+        // since the call began but is gone (trimmed as it was added).
         let attempt = move |ks: Access<'_>, key: &[u8]| -> Option<Result<Served>> {
-            let at = from_for_attempt.iter().position(|(k, _)| k == key)?;
-            let woken = tried[at].swap(true, std::sync::atomic::Ordering::Relaxed);
-            let after = from_for_attempt[at].1;
+            let &(_, after, last_then) = from_for_attempt.iter().find(|(k, ..)| k == key)?;
             let start = after.next()?;
             let read = ks.read_as(db, key, |s: Option<&Stream>| {
                 s.map(|s| {
@@ -754,17 +749,15 @@ impl<'s> Streams<'s> {
                         .take(count.unwrap_or(BLOCKED_DEFAULT_COUNT))
                         .map(crate::value::stream::EntryRef::to_entry)
                         .collect::<Vec<_>>();
-                    (entries, s.last_id > after)
+                    (entries, s.last_id > after && s.last_id != last_then)
                 })
             });
             match read {
                 Err(e) => Some(Err(e)),
-                Ok(Some((entries, moved))) if !entries.is_empty() || (woken && moved) => {
-                    Some(Ok(Served {
-                        entries,
-                        ..Served::new(key, Vec::new())
-                    }))
-                }
+                Ok(Some((entries, moved))) if !entries.is_empty() || moved => Some(Ok(Served {
+                    entries,
+                    ..Served::new(key, Vec::new())
+                })),
                 Ok(_) => None,
             }
         };

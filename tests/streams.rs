@@ -492,3 +492,18 @@ fn an_approximate_trim_that_empties_a_stream_replays_from_the_log() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_reader_after_deleted_entries_waits_for_a_new_one() {
+    // The last ID is past the reader's, but only deleted entries lie between: Redis
+    // blocks it until an entry is added.
+    let store = Store::new();
+    add(&store, "s", id(1, 0));
+    add(&store, "s", id(2, 0));
+    store.streams().xdel("s", [id(2, 0)]).unwrap();
+    let from = [("s", ReadFrom::After(id(1, 0)))];
+    let waited = store
+        .streams()
+        .xread_block(&from, None, Some(Duration::from_millis(30)));
+    assert_eq!(waited, Ok(None));
+}

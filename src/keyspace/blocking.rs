@@ -302,7 +302,16 @@ impl Blocking {
         if let Some(token) = cancel {
             token.watch(&waiter);
         }
-        let outcome = Self::wait(ks, &waiter, deadline, cancel);
+        // A push may have landed between the caller's first try and the registration:
+        // serve the keys' queues now, in order, as a pusher would have. Taking for
+        // ourselves here instead would overtake a waiter registered before us.
+        {
+            let _serving = ServingGuard::enter();
+            for key in &waiter.keys {
+                self.serve_key(ks, db, key);
+            }
+        }
+        let outcome = Self::wait(&waiter, deadline, cancel);
         if let Some(token) = cancel {
             token.unwatch(&waiter);
         }
@@ -348,24 +357,11 @@ impl Blocking {
     }
 
     fn wait(
-        ks: &Keyspace,
         waiter: &Waiter,
         deadline: Option<Instant>,
         cancel: Option<&CancelToken>,
     ) -> Result<Result<Served>, Ending> {
         let mut state = waiter.state.lock();
-        // A push may have landed between the caller's first try and our registration:
-        // try again, as the waiter, so that a serving pusher cannot also pop for us —
-        // unless one has served us already.
-        if matches!(*state, State::Waiting) {
-            let _serving = ServingGuard::enter();
-            for key in &waiter.keys {
-                if let Some(result) = (waiter.attempt)(ks.access(), key) {
-                    *state = State::Done;
-                    return Ok(with_logged(result));
-                }
-            }
-        }
         loop {
             match std::mem::replace(&mut *state, State::Done) {
                 State::Served(result) => return Ok(result),
@@ -542,9 +538,13 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        // The push served the registered waiter with "first"; its retry must not also
-        // pop "second".
-        let got = Blocking::wait(&ks, &waiter, Some(Instant::now()), None);
+        // The push served the registered waiter with "first"; serving its keys again
+        // (what a new waiter does once registered) must not also pop "second".
+        {
+            let _serving = ServingGuard::enter();
+            ks.blocking().serve_key(&ks, 0, b"q");
+        }
+        let got = Blocking::wait(&waiter, Some(Instant::now()), None);
         ks.blocking().deregister(&waiter);
         let got = got.ok().and_then(Result::ok).map(|s| s.items);
         assert_eq!(got, Some(vec![Blob::from("first")]));
