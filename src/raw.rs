@@ -13,7 +13,7 @@
 //!
 //! # Layout
 //!
-//! An entry is one heap block, aligned to 8, that starts with a [`Header`]: the [`Link`] to
+//! An entry is one heap block, aligned to 8, that starts with a [`Header`]: the address of
 //! the next entry in its bucket's chain, then a word holding in bit 31 whether the block
 //! is a [`Boxed`] node (set) or packed bytes (clear), and in bits 0–30 the caller's stamp
 //! (see [`Ref::stamp`]).
@@ -21,15 +21,6 @@
 //! * Packed ([`Packed`]): the header, a LEB128 length `n`, then `n` bytes whose format is
 //!   the caller's ([`Body::Packed`] shows them).
 //! * Boxed: a `Box<Boxed<T>>`, `#[repr(C)]` so that the header comes first.
-//!
-//! # Tags
-//!
-//! A link (a bucket, or an entry's `next`) carries, beside the address, 16 bits of the
-//! hash of the entry it leads to, in the address's unused top bits. A look-up follows
-//! only links whose tag matches its key's: a hit reads one entry (not the 1 + α/2 of a
-//! plain chain), and a miss usually reads none, only its bucket. An address that uses the
-//! top bits (no allocator on a mainstream 64-bit system hands one out) is kept whole with
-//! bit 0 set, meaning "no tag": such a link is always followed.
 //!
 //! # Ownership
 //!
@@ -45,7 +36,6 @@
 
 use std::alloc::Layout;
 use std::marker::PhantomData;
-use std::num::NonZero;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -66,7 +56,7 @@ const MAX_BUCKETS: usize = 1 << 31;
 /// offsets, without the padding).
 #[repr(C)]
 struct Header {
-    next: Option<Link>,
+    next: Option<Thin>,
     word: AtomicU32,
 }
 
@@ -272,77 +262,20 @@ const _: () = assert!(std::mem::offset_of!(Header, next) == 0);
 const _: () = assert!(std::mem::offset_of!(Header, word) == 8);
 const _: () = assert!(std::mem::offset_of!(Boxed<u64>, header) == 0);
 
-/// The tag of an entry filed under `hash` (see the module doc): bits 32–47, which pick
-/// neither the bucket (low bits) nor the keyspace's shard (high bits).
-#[inline]
-#[allow(clippy::cast_possible_truncation)] // the 16 bits wanted
-fn tag_of(hash: u64) -> u16 {
-    (hash >> 32) as u16
-}
-
-/// Bits of an address below the tag.
-const ADDRESS_BITS: u32 = 48;
-/// Bit 0 of a link: the address is whole and the link has no tag (blocks are aligned to
-/// 8, so a plain address never has it).
-const UNTAGGED: usize = 1;
-
-/// A link to a live entry: its address with its tag in bits 48–63, or the whole address
-/// with [`UNTAGGED`] (see the module doc). Never null, so `Option<Link>` is one word.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Link(NonNull<u8>);
-
-impl Link {
-    #[inline]
-    fn new(thin: Thin, tag: u16) -> Link {
-        let addr = thin.0.addr().get() as u64;
-        if usize::BITS < 64 || addr >> ADDRESS_BITS != 0 {
-            return Link(thin.0.map_addr(|a| a | UNTAGGED));
-        }
-        // The tag fills the top 16 bits, which are zero here, and leaves the address
-        // non-null.
-        let tagged = usize::try_from(u64::from(tag) << ADDRESS_BITS).unwrap_or(0);
-        Link(thin.0.map_addr(|a| a | tagged))
-    }
-
-    /// The entry's address.
-    #[inline]
-    fn thin(self) -> Thin {
-        let link = self.0.addr().get();
-        let mask = if link & UNTAGGED != 0 {
-            !UNTAGGED
-        } else {
-            usize::try_from((1u64 << ADDRESS_BITS) - 1).unwrap_or(usize::MAX)
-        };
-        // The address under the mask is the block's, never null (`a` is only a fallback).
-        Thin(
-            self.0
-                .map_addr(|a| NonZero::new(a.get() & mask).unwrap_or(a)),
-        )
-    }
-
-    /// Whether the entry may be one filed under `tag`: its tag is `tag`, or it has none.
-    #[inline]
-    fn may_be(self, tag: u16) -> bool {
-        let link = self.0.addr().get() as u64;
-        link & UNTAGGED as u64 != 0 || (link >> ADDRESS_BITS) as u16 == tag
-    }
-}
-
 impl Thin {
     /// The link to the next entry (bytes 0–7 of the block).
-    #[inline]
-    fn next(self) -> Option<Link> {
+    fn next(self) -> Option<Thin> {
         // SAFETY: every `Thin` made here points at a live block, aligned to 8, whose
         // first 8 bytes are the link (written before the block is linked anywhere).
-        unsafe { self.0.cast::<Option<Link>>().as_ptr().read() }
+        unsafe { self.0.cast::<Option<Thin>>().as_ptr().read() }
     }
 
     /// # Safety
     /// `self` must be live, and no reference to its link may be alive (the caller holds
     /// `&mut` of the table, or owns the block).
-    unsafe fn set_next(self, next: Option<Link>) {
+    unsafe fn set_next(self, next: Option<Thin>) {
         // SAFETY: the caller's contract; the link is aligned inside a live block.
-        unsafe { self.0.cast::<Option<Link>>().as_ptr().write(next) };
+        unsafe { self.0.cast::<Option<Thin>>().as_ptr().write(next) };
     }
 
     /// The word (bytes 8–11 of the block).
@@ -461,7 +394,7 @@ impl std::fmt::Debug for Thin {
 /// A shard's entries (see the module doc).
 pub(crate) struct Entries<T> {
     /// A power of two of chains (or none).
-    buckets: Vec<Option<Link>>,
+    buckets: Vec<Option<Thin>>,
     len: usize,
     _owns: PhantomData<Owned<T>>,
 }
@@ -492,8 +425,7 @@ impl<T> Drop for Entries<T> {
     fn drop(&mut self) {
         for b in 0..self.buckets.len() {
             let mut at = self.buckets[b].take();
-            while let Some(link) = at {
-                let thin = link.thin();
+            while let Some(thin) = at {
                 at = thin.next();
                 // SAFETY: the block was owned by the link just taken; nothing else leads
                 // to it.
@@ -506,14 +438,14 @@ impl<T> Drop for Entries<T> {
 /// Puts a panicking [`Entries::edit`]'s entry back, so the table stays whole.
 struct EditGuard<'a, T> {
     entries: &'a mut Entries<T>,
-    hash: u64,
+    bucket: usize,
     slot: Option<Owned<T>>,
 }
 
 impl<T> Drop for EditGuard<'_, T> {
     fn drop(&mut self) {
         if let Some(slot) = self.slot.take() {
-            self.entries.link(self.hash, slot.into_thin());
+            self.entries.link(self.bucket, slot.into_thin());
         }
     }
 }
@@ -546,7 +478,7 @@ impl<T> Entries<T> {
     pub(crate) fn chain(&self, b: usize) -> impl Iterator<Item = Ref<'_, T>> {
         let mut at = self.buckets.get(b).copied().flatten();
         std::iter::from_fn(move || {
-            let thin = at?.thin();
+            let thin = at?;
             at = thin.next();
             Some(Ref::new(thin))
         })
@@ -564,16 +496,7 @@ impl<T> Entries<T> {
     /// The entry in `hash`'s chain for which `eq` holds.
     #[inline]
     pub(crate) fn find(&self, hash: u64, eq: impl Fn(Ref<'_, T>) -> bool) -> Option<Ref<'_, T>> {
-        let tag = tag_of(hash);
-        let mut at = *self.buckets.get(self.bucket_of(hash))?;
-        while let Some(link) = at {
-            let thin = link.thin();
-            if link.may_be(tag) && eq(Ref::new(thin)) {
-                return Some(Ref::new(thin));
-            }
-            at = thin.next();
-        }
-        None
+        self.chain_of(hash).find(|&r| eq(r))
     }
 
     /// The entry `h` names, if it is in `hash`'s chain.
@@ -617,7 +540,7 @@ impl<T> Entries<T> {
             self.grow(rehash);
         }
         let thin = slot.into_thin();
-        self.link(hash, thin);
+        self.link(self.bucket_of(hash), thin);
         self.len += 1;
         Handle(thin)
     }
@@ -633,29 +556,27 @@ impl<T> Entries<T> {
         debug_assert!(size.is_power_of_two());
         let old = std::mem::replace(&mut self.buckets, vec![None; size]);
         for mut at in old {
-            while let Some(link) = at {
-                let thin = link.thin();
+            while let Some(thin) = at {
                 at = thin.next();
-                self.link(rehash(Ref::new(thin)), thin);
+                let b = self.bucket_of(rehash(Ref::new(thin)));
+                self.link(b, thin);
             }
         }
     }
 
-    /// Puts `thin` (live, owned by no link, filed under `hash`) at the head of its chain.
-    fn link(&mut self, hash: u64, thin: Thin) {
-        let b = self.bucket_of(hash);
+    /// Puts `thin` (live, owned by no link) at the head of chain `b`.
+    fn link(&mut self, b: usize, thin: Thin) {
         // SAFETY: `&mut self`: no reference into the table's headers is alive; `thin`
         // is owned by nothing else.
         unsafe { thin.set_next(self.buckets[b]) };
-        self.buckets[b] = Some(Link::new(thin, tag_of(hash)));
+        self.buckets[b] = Some(thin);
     }
 
     /// Takes `h`'s entry out of chain `b`, if it is there; the caller then owns it.
     fn unlink(&mut self, b: usize, h: Handle) -> Option<Thin> {
         let mut prev: Option<Thin> = None;
         let mut at = *self.buckets.get(b)?;
-        while let Some(link) = at {
-            let thin = link.thin();
+        while let Some(thin) = at {
             let next = thin.next();
             if thin == h.0 {
                 match prev {
@@ -694,7 +615,7 @@ impl<T> Entries<T> {
         let old = self.unlink(b, h)?;
         slot.view().set_stamp(Ref::<T>::new(old).stamp());
         let new = slot.into_thin();
-        self.link(hash, new);
+        self.link(b, new);
         // SAFETY: unlinked: the caller is its only owner.
         Some((Handle(new), unsafe { old.into_owned() }))
     }
@@ -716,7 +637,7 @@ impl<T> Entries<T> {
         let stamp = slot.view().stamp();
         let mut guard = EditGuard {
             entries: self,
-            hash,
+            bucket: b,
             slot: Some(slot),
         };
         let slot = guard.slot.as_mut().expect("the entry being edited");
@@ -741,12 +662,11 @@ pub(crate) mod check {
     use super::{Body, Boxed, Entries, Handle, Owned, Packed, Ref};
 
     fn hash(name: &[u8]) -> u64 {
-        // Few distinct low bits, so chains are long and every path is taken, and four
-        // tags, so that a chain mixes entries a look-up skips with ones it reads.
+        // Few distinct low bits, so chains are long and every path is taken.
         let at = name.iter().fold(0xcbf2_9ce4_8422_2325_u64, |a, &b| {
             (a ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         });
-        at & 0xffff_0003_0000_003f
+        at & 0xffff_0000_0000_003f
     }
 
     fn key(r: Ref<'_, Vec<u8>>) -> Vec<u8> {
@@ -1085,46 +1005,5 @@ mod tests {
         let found = e.find(h(b"k"), |r| key(r) == b"k").unwrap();
         assert!(matches!(found.body(), Body::Packed(b"k")));
         assert_eq!(e.len(), 1);
-    }
-
-    #[test]
-    fn a_look_up_reads_only_the_entries_whose_tag_matches() {
-        let mut e = Entries::<String>::default();
-        // Four entries in one chain (same low bits), two of them with the tag 7.
-        let hashes = [7 << 32, 8 << 32, (7 << 32) | (1 << 40), (7 << 32) | 4096];
-        for (n, &hash) in hashes.iter().enumerate() {
-            e.insert(hash, pack(n.to_string().as_bytes()), |r| {
-                hashes[key(r)[0] as usize - b'0' as usize]
-            });
-        }
-        assert_eq!(e.bucket_count(), 4);
-        let read = std::cell::RefCell::new(Vec::new());
-        let look = |hash: u64, want: &[u8]| {
-            read.borrow_mut().clear();
-            let found = e.find(hash, |r| {
-                read.borrow_mut().push(key(r));
-                key(r) == want
-            });
-            found.map(key)
-        };
-        // 0 and 3 share the tag 7 (1 << 40 is outside the tag): reading them, not 1 or 2.
-        assert_eq!(look(7 << 32, b"0"), Some(b"0".to_vec()));
-        let seen = read.take();
-        assert!(seen.iter().all(|k| k == b"0" || k == b"3"), "{seen:?}");
-        // A tag no entry has reads nothing.
-        assert_eq!(look(9 << 32, b"0"), None);
-        assert!(read.take().is_empty());
-    }
-
-    #[test]
-    fn an_address_above_the_tag_bits_is_kept_whole_and_always_followed() {
-        let high = NonNull::new(std::ptr::without_provenance_mut::<u8>((1 << 50) | 8)).unwrap();
-        let link = Link::new(Thin(high), 5);
-        assert!(link.thin() == Thin(high));
-        assert!(link.may_be(5) && link.may_be(6));
-        let low = NonNull::new(std::ptr::without_provenance_mut::<u8>(4096)).unwrap();
-        let link = Link::new(Thin(low), 5);
-        assert!(link.thin() == Thin(low));
-        assert!(link.may_be(5) && !link.may_be(6));
     }
 }
