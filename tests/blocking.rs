@@ -517,3 +517,23 @@ fn every_sorted_set_member_is_handed_off_exactly_once() {
         );
     }
 }
+
+#[test]
+fn keys_filled_by_one_transaction_serve_waiters_in_the_order_they_were_filled() {
+    // Redis serves the keys a command made ready in the order they became ready: a
+    // waiter on [a, b] is served from a when one transaction pushes to a, then to b.
+    let store = Store::new();
+    let waiter = {
+        let store = store.clone();
+        thread::spawn(move || store.lists().blpop(["b", "a"], None).unwrap().unwrap())
+    };
+    until_blocked(&store, 1);
+    store
+        .transaction(["a", "b"], |tx| {
+            tx.lists().rpush("a", ["from a"])?;
+            tx.lists().rpush("b", ["from b"])
+        })
+        .unwrap();
+    let (key, v) = join_within(waiter, PROMPTLY, "the waiter on [b, a]");
+    assert_eq!((text(&key), text(&v)), ("a".into(), "from a".into()));
+}

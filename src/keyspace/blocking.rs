@@ -109,7 +109,7 @@ pub(crate) struct Blocking {
 
 thread_local! {
     /// Keys signalled on this thread and not yet served.
-    static SIGNALLED: RefCell<Vec<(usize, Vec<u8>)>> = const { RefCell::new(Vec::new()) };
+    static SIGNALLED: RefCell<VecDeque<(usize, Vec<u8>)>> = const { RefCell::new(VecDeque::new()) };
     /// Whether this thread is serving (or retrying for itself): signals then wait for
     /// the loop that is already running instead of starting another.
     static SERVING: Cell<bool> = const { Cell::new(false) };
@@ -158,7 +158,7 @@ impl Blocking {
     /// Notes that `key` of `db` received elements (served once the command is done).
     pub(crate) fn signal(&self, db: usize, key: &[u8]) {
         if self.has_waiters() {
-            SIGNALLED.with(|s| s.borrow_mut().push((db, key.to_vec())));
+            SIGNALLED.with(|s| s.borrow_mut().push_back((db, key.to_vec())));
         }
     }
 
@@ -182,7 +182,8 @@ impl Blocking {
             return;
         }
         let _serving = ServingGuard::enter();
-        while let Some((db, key)) = SIGNALLED.with(|s| s.borrow_mut().pop()) {
+        // In the order the keys became ready, as Redis's ready list is served.
+        while let Some((db, key)) = SIGNALLED.with(|s| s.borrow_mut().pop_front()) {
             self.serve_key(ks, db, &key);
         }
     }
