@@ -33,6 +33,20 @@ fn add(store: &Store, key: &str, at: StreamId) -> Option<StreamId> {
         .unwrap()
 }
 
+/// A thread reading `key` from `from`, blocked up to 10 s.
+fn reader(
+    store: &Store,
+    key: &'static str,
+    from: ReadFrom,
+) -> thread::JoinHandle<Result<Option<embedis::StreamReads>, Error>> {
+    let store = store.clone();
+    thread::spawn(move || {
+        store
+            .streams()
+            .xread_block(&[(key, from)], None, Some(Duration::from_secs(10)))
+    })
+}
+
 #[test]
 fn ids_come_from_the_clock_and_never_go_backwards() {
     let (store, clock) = manual_store();
@@ -244,28 +258,9 @@ fn xsetid_moves_the_last_id_within_redis_limits() {
 fn a_blocking_read_wakes_every_waiting_reader_with_the_new_entries() {
     let store = Store::new();
     add(&store, "s", id(1, 0));
-    let readers: Vec<_> = (0..3)
-        .map(|_| {
-            let store = store.clone();
-            thread::spawn(move || {
-                store.streams().xread_block(
-                    &[("s", ReadFrom::New)],
-                    None,
-                    Some(Duration::from_secs(10)),
-                )
-            })
-        })
-        .collect();
+    let readers: Vec<_> = (0..3).map(|_| reader(&store, "s", ReadFrom::New)).collect();
     // A reader after a later ID is not served by an earlier entry.
-    let later = {
-        let store = store.clone();
-        thread::spawn(move || {
-            let from = ReadFrom::After(id(50, 0));
-            store
-                .streams()
-                .xread_block(&[("s", from)], None, Some(Duration::from_secs(10)))
-        })
-    };
+    let later = reader(&store, "s", ReadFrom::After(id(50, 0)));
     until_blocked(&store, 4);
     add(&store, "s", id(2, 0));
     for r in readers {
@@ -412,16 +407,7 @@ fn a_manual_clock_makes_ids_reproducible() {
 fn a_waiting_reader_is_woken_by_an_entry_trimmed_as_it_is_added() {
     // Redis serves a blocked reader once the last ID passes its own, entries or not.
     let store = Store::new();
-    let reader = {
-        let store = store.clone();
-        thread::spawn(move || {
-            store.streams().xread_block(
-                &[("s", ReadFrom::New)],
-                None,
-                Some(Duration::from_secs(10)),
-            )
-        })
-    };
+    let reader = reader(&store, "s", ReadFrom::New);
     until_blocked(&store, 1);
     let opts = XAdd::id(id(5, 0)).trim(StreamTrim::max_len(0));
     store.streams().xadd("s", &opts, [("f", "v")]).unwrap();
@@ -436,15 +422,7 @@ fn a_waiting_reader_is_woken_by_an_entry_trimmed_as_it_is_added() {
 #[test]
 fn a_stream_renamed_onto_a_waited_key_wakes_its_reader() {
     let store = Store::new();
-    let reader = {
-        let store = store.clone();
-        thread::spawn(move || {
-            let from = ReadFrom::After(StreamId::MIN);
-            store
-                .streams()
-                .xread_block(&[("dst", from)], None, Some(Duration::from_secs(10)))
-        })
-    };
+    let reader = reader(&store, "dst", ReadFrom::After(StreamId::MIN));
     until_blocked(&store, 1);
     add(&store, "src", id(3, 0));
     store.keys().rename("src", "dst").unwrap();

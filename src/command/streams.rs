@@ -5,41 +5,8 @@ use std::time::Duration;
 use super::parse::is;
 use super::{Ctx, Reply};
 use crate::streams::{ReadFrom, StreamTrim, XAdd, XAddId};
-use crate::value::stream::Trim;
+use crate::value::stream::{self, Trim};
 use crate::{Blob, Error, Result, StreamEntry, StreamId};
-
-/// Redis's `string2ull`: a canonical `i64` that is not negative, else what C's
-/// `strtoull` reads in base 10 (leading blanks, a sign — a `-` wraps — and leading
-/// zeros allowed, nothing after the digits, no overflow). The argument ends at its
-/// first NUL, as a C string does.
-fn string2ull(s: &[u8]) -> Option<u64> {
-    if let Some(v) = crate::number::parse_i64(s) {
-        return u64::try_from(v).ok();
-    }
-    let mut rest = s;
-    while let [b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r', tail @ ..] = rest {
-        rest = tail;
-    }
-    let negative = match rest {
-        [b'-', tail @ ..] => {
-            rest = tail;
-            true
-        }
-        [b'+', tail @ ..] => {
-            rest = tail;
-            false
-        }
-        _ => false,
-    };
-    if rest.is_empty() || !rest.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in rest {
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if negative { v.wrapping_neg() } else { v })
-}
 
 /// How a stream ID argument is read.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -54,35 +21,24 @@ enum IdForm {
 
 /// A parsed ID: its value, and whether the sequence was given (`false` for `ms-*`).
 fn parse_id(arg: &[u8], missing_seq: u64, form: IdForm) -> Result<(StreamId, bool)> {
-    let invalid = Err(Error::InvalidStreamId);
-    if arg.len() > 127 {
-        return invalid;
-    }
-    // A C string: up to the first NUL.
-    let arg = arg.split(|&b| b == 0).next().unwrap_or_default();
-    if form != IdForm::Range && matches!(arg, b"-" | b"+") {
-        return invalid;
-    }
-    match arg {
-        b"-" => return Ok((StreamId::MIN, true)),
-        b"+" => return Ok((StreamId::MAX, true)),
+    let (ms, seq) = stream::id_parts(arg).ok_or(Error::InvalidStreamId)?;
+    match (ms, seq) {
+        // `-` or `+` alone.
+        (b"", Some(b"")) | (b"+", None) => {
+            return match form {
+                IdForm::Range if seq.is_some() => Ok((StreamId::MIN, true)),
+                IdForm::Range => Ok((StreamId::MAX, true)),
+                _ => Err(Error::InvalidStreamId),
+            };
+        }
+        (ms, Some(b"*")) if form == IdForm::Add => {
+            let ms = stream::string2ull(ms).ok_or(Error::InvalidStreamId)?;
+            return Ok((StreamId::new(ms, 0), false));
+        }
         _ => {}
     }
-    let (ms, seq) = match arg.iter().position(|&b| b == b'-') {
-        Some(dash) => (&arg[..dash], Some(&arg[dash + 1..])),
-        None => (arg, None),
-    };
-    let Some(ms) = string2ull(ms) else {
-        return invalid;
-    };
-    match seq {
-        None => Ok((StreamId::new(ms, missing_seq), true)),
-        Some(b"*") if form == IdForm::Add => Ok((StreamId::new(ms, 0), false)),
-        Some(seq) => match string2ull(seq) {
-            Some(seq) => Ok((StreamId::new(ms, seq), true)),
-            None => invalid,
-        },
-    }
+    let id = stream::parse_id(arg, missing_seq).ok_or(Error::InvalidStreamId)?;
+    Ok((id, true))
 }
 
 fn strict_id(arg: &[u8]) -> Result<StreamId> {

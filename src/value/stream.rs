@@ -105,25 +105,72 @@ impl fmt::Display for StreamId {
 impl std::str::FromStr for StreamId {
     type Err = crate::Error;
 
-    /// `ms-seq`, or `ms` alone (sequence 0), as Redis parses a complete ID.
+    /// `ms-seq`, or `ms` alone (sequence 0), as Redis parses a complete ID (so `+5` and
+    /// `007` are 5-0, and `-`/`+` alone are refused).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        parse_id(s.as_bytes(), 0).ok_or(crate::Error::InvalidStreamId)
+        match s {
+            "-" | "+" => Err(crate::Error::InvalidStreamId),
+            s => parse_id(s.as_bytes(), 0).ok_or(crate::Error::InvalidStreamId),
+        }
     }
 }
 
-/// Parses `ms-seq` or `ms` (then the sequence is `missing_seq`) as Redis's
-/// `streamParseID` does: decimal digits only, no sign, each part within u64.
-pub(crate) fn parse_id(s: &[u8], missing_seq: u64) -> Option<StreamId> {
-    let number = |b: &[u8]| -> Option<u64> {
-        if b.is_empty() || b.len() > 20 || !b.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        std::str::from_utf8(b).ok()?.parse().ok()
-    };
-    match s.iter().position(|&c| c == b'-') {
-        Some(dash) => Some(StreamId::new(number(&s[..dash])?, number(&s[dash + 1..])?)),
-        None => Some(StreamId::new(number(s)?, missing_seq)),
+/// Redis's `string2ull`: a canonical `i64` that is not negative, else what C's
+/// `strtoull` reads in base 10 (leading blanks, a sign — a `-` wraps — and leading
+/// zeros allowed, nothing after the digits, no overflow).
+pub(crate) fn string2ull(s: &[u8]) -> Option<u64> {
+    if let Some(v) = crate::number::parse_i64(s) {
+        return u64::try_from(v).ok();
     }
+    let mut rest = s;
+    while let [b, tail @ ..] = rest
+        && crate::number::is_c_space(*b)
+    {
+        rest = tail;
+    }
+    let negative = match rest {
+        [b'-', tail @ ..] => {
+            rest = tail;
+            true
+        }
+        [b'+', tail @ ..] => {
+            rest = tail;
+            false
+        }
+        _ => false,
+    };
+    if rest.is_empty() || !rest.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in rest {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if negative { v.wrapping_neg() } else { v })
+}
+
+/// Splits an ID argument as Redis's `streamGenericParseIDOrReply` reads it: at most
+/// 127 bytes, up to its first NUL (a C string), then at its first `-`.
+pub(crate) fn id_parts(s: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
+    if s.len() > 127 {
+        return None;
+    }
+    let s = s.split(|&b| b == 0).next().unwrap_or_default();
+    Some(match s.iter().position(|&c| c == b'-') {
+        Some(dash) => (&s[..dash], Some(&s[dash + 1..])),
+        None => (s, None),
+    })
+}
+
+/// Parses `ms-seq` or `ms` (then the sequence is `missing_seq`) as Redis's
+/// `streamParseID` does, each part read by [`string2ull`].
+pub(crate) fn parse_id(s: &[u8], missing_seq: u64) -> Option<StreamId> {
+    let (ms, seq) = id_parts(s)?;
+    let seq = match seq {
+        Some(seq) => string2ull(seq)?,
+        None => missing_seq,
+    };
+    Some(StreamId::new(string2ull(ms)?, seq))
 }
 
 /// A stream entry: its ID and its field-value pairs, in the order they were added.
@@ -262,11 +309,7 @@ fn lp_backlen_size(len: usize) -> usize {
 /// The integer a listpack stores `s` as, if it stores it as one (`lpStringToInt64`:
 /// the canonical decimal form of an i64, at most 20 bytes).
 fn lp_int(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    let v: i64 = std::str::from_utf8(s).ok()?.parse().ok()?;
-    (v.to_string().as_bytes() == s).then_some(v)
+    crate::number::parse_i64(s)
 }
 
 /// Bytes of a listpack's header and terminator.
@@ -986,12 +1029,14 @@ mod tests {
             parse_id(b"18446744073709551615-18446744073709551615", 0),
             Some(StreamId::MAX)
         );
+        // C's strtoull: a sign, leading zeros and blanks are read.
+        assert_eq!(parse_id(b"+1", 0), Some(StreamId::new(1, 0)));
+        assert_eq!(parse_id(b"007- 2", 0), Some(StreamId::new(7, 2)));
         for bad in [
             &b""[..],
             b"-",
             b"1-",
             b"-1",
-            b"+1",
             b"1-x",
             b"18446744073709551616",
             b"1-2-3",
