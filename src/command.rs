@@ -21,6 +21,7 @@ mod parse;
 mod reply;
 mod server;
 mod sets;
+mod stream_groups;
 mod streams;
 mod strings;
 mod table;

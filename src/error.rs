@@ -55,6 +55,36 @@ pub enum Error {
     /// A stream ID argument is not `ms-seq` or `ms` in range (`XADD`, `XRANGE`, …).
     #[error("ERR Invalid stream ID specified as stream command argument")]
     InvalidStreamId,
+    /// A consumer group that does not exist on an existing stream (`XGROUP SETID`,
+    /// `CREATECONSUMER`, `DELCONSUMER`, `XINFO CONSUMERS`): the group, then the key.
+    #[error("NOGROUP No such consumer group '{0}' for key name '{1}'")]
+    NoSuchGroup(String, String),
+    /// No stream at the key, or no such group on it (`XPENDING`, `XCLAIM`,
+    /// `XAUTOCLAIM`): the key, then the group.
+    #[error("NOGROUP No such key '{0}' or consumer group '{1}'")]
+    NoSuchKeyOrGroup(String, String),
+    /// No stream at the key, or no such group on it (`XREADGROUP`): the key, then the
+    /// group.
+    #[error("NOGROUP No such key '{0}' or consumer group '{1}' in XREADGROUP with GROUP option")]
+    NoSuchKeyOrGroupToRead(String, String),
+    /// The group a blocked `XREADGROUP` waited on was destroyed.
+    #[error("NOGROUP the consumer group this client was blocked on no longer exists")]
+    GroupGone,
+    /// The stream a blocked `XREADGROUP` waited on was deleted or replaced by another
+    /// type.
+    #[error("UNBLOCKED the stream key no longer exists")]
+    StreamGone,
+    /// `XGROUP CREATE` of a group that exists.
+    #[error("BUSYGROUP Consumer Group name already exists")]
+    BusyGroup,
+    /// An `XGROUP` subcommand on a key that does not exist.
+    #[error(
+        "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
+    )]
+    GroupNeedsStream,
+    /// An `XCLAIM` option Redis does not know.
+    #[error("ERR Unrecognized XCLAIM option '{0}'")]
+    UnknownClaimOption(String),
     /// The key holds a value of another type (Redis `WRONGTYPE`).
     #[error("WRONGTYPE Operation against a key holding the wrong kind of value")]
     WrongType,

@@ -365,6 +365,12 @@ impl Keyspace {
         self.clock.precise_ms()
     }
 
+    /// The clock's time, also while loading (stream groups' delivery and seen times,
+    /// which Redis reads from the clock even then).
+    pub(crate) fn wall_ms(&self) -> u64 {
+        self.clock.precise_ms()
+    }
+
     /// The time as cheaply as it can be read (up to a tick behind): for access stamps.
     #[inline]
     pub(crate) fn coarse_now(&self) -> u64 {

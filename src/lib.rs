@@ -89,7 +89,10 @@ pub use keys::{
     CopyOptions, ExpireCondition, ExpireTime, Keys, RestoreOptions, ScanIter, SortOptions, Ttl,
 };
 pub use streams::{
-    ReadFrom, StreamEntry, StreamId, StreamReads, StreamTrim, Streams, XAdd, XAddId,
+    AutoClaim, ClaimTime, ConsumerInfo, ConsumerInfoFull, GroupCreate, GroupEntry, GroupInfo,
+    GroupInfoFull, GroupRead, GroupReads, GroupStart, PendingEntry, PendingRange, PendingSummary,
+    ReadFrom, StreamEntry, StreamId, StreamInfo, StreamInfoFull, StreamReads, StreamTrim, Streams,
+    XAdd, XAddId, XClaim, XReadGroup,
 };
 /// Entry points for the fuzz targets in `fuzz/`: internal model checks driven by the
 /// fuzzer's bytes. Not part of the API.

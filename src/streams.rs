@@ -28,7 +28,18 @@ use crate::value::KeyType;
 use crate::value::stream::{NodeLimits, Stream, Trim};
 use crate::{Blob, Error, Result};
 
+mod group;
+mod info;
+
 pub use crate::value::stream::{StreamEntry, StreamId};
+pub(crate) use group::c_text;
+pub use group::{
+    AutoClaim, ClaimTime, GroupCreate, GroupEntry, GroupRead, GroupReads, GroupStart, PendingEntry,
+    PendingRange, PendingSummary, XClaim, XReadGroup,
+};
+pub use info::{
+    ConsumerInfo, ConsumerInfoFull, GroupInfo, GroupInfoFull, StreamInfo, StreamInfoFull,
+};
 
 /// The ID `XADD` gives a new entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

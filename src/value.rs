@@ -11,6 +11,7 @@ pub(crate) mod hash;
 pub(crate) mod hll;
 pub(crate) mod list;
 pub(crate) mod pack;
+pub(crate) mod rax;
 pub(crate) mod set;
 pub(crate) mod stream;
 pub(crate) mod zset;

@@ -39,6 +39,8 @@ enum Compare {
     Ignore,
     /// Only an error reply is compared (a lex range over unequal scores, unspecified).
     ErrorsOnly,
+    /// Times left out: Unix times in milliseconds, idle times (`XPENDING`, `XINFO`).
+    Clock,
 }
 
 fn normalize(r: &Reply, how: Compare) -> Reply {
@@ -61,6 +63,7 @@ fn normalize(r: &Reply, how: Compare) -> Reply {
             sorted(&flat, true)
         }
         (Compare::UnorderedPairs, Reply::Array(v)) => sorted(v, true),
+        (Compare::Clock, _) => timeless(r),
         (Compare::Shape, Reply::Array(v) | Reply::Set(v)) => {
             Reply::Integer(i64::try_from(v.len()).unwrap())
         }
@@ -69,6 +72,40 @@ fn normalize(r: &Reply, how: Compare) -> Reply {
             Reply::Array(items) => Reply::Array(vec![v[0].clone(), sorted(items, pairs)]),
             _ => r.clone(),
         },
+        _ => r.clone(),
+    }
+}
+
+/// `r` with its times zeroed: integers that are Unix times in milliseconds, the value
+/// after an `idle` key, and the idle time of an `XPENDING` entry (its third element).
+fn timeless(r: &Reply) -> Reply {
+    let is_id = |r: &Reply| matches!(r, Reply::Bulk(b) if b.contains(&b'-'));
+    match r {
+        Reply::Integer(n) if *n >= 1_000_000_000_000 => Reply::Integer(0),
+        Reply::Array(v) => {
+            let mut out: Vec<Reply> = v.iter().map(timeless).collect();
+            if out.len() == 4 && is_id(&out[0]) && matches!(out[2], Reply::Integer(_)) {
+                out[2] = Reply::Integer(0);
+            }
+            for i in 1..out.len() {
+                if matches!(&out[i - 1], Reply::Bulk(k) if &k[..] == b"idle") {
+                    out[i] = Reply::Integer(0);
+                }
+            }
+            Reply::Array(out)
+        }
+        Reply::Map(pairs) => Reply::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    let idle = matches!(k, Reply::Bulk(k) if &k[..] == b"idle");
+                    (
+                        k.clone(),
+                        if idle { Reply::Integer(0) } else { timeless(v) },
+                    )
+                })
+                .collect(),
+        ),
         _ => r.clone(),
     }
 }
@@ -95,6 +132,8 @@ const ZSETS: [&str; 2] = ["z0", "z1"];
 /// unspecified.
 const LEX: [&str; 1] = ["zl"];
 const XS: [&str; 2] = ["x0", "x1"];
+const GROUPS: [&str; 2] = ["g0", "g1"];
+const CONSUMERS: [&str; 3] = ["c0", "c1", "c2"];
 const ALL: [&str; 13] = [
     "s0", "s1", "h0", "h1", "l0", "l1", "t0", "t1", "z0", "z1", "x0", "x1", "nokey",
 ];
@@ -275,9 +314,9 @@ impl Gen {
 
     #[allow(clippy::too_many_lines)] // one arm per command form
     fn command(&mut self) -> (Vec<String>, Compare) {
-        use Compare::{Exact, Near, Scan, Shape, Unordered, UnorderedPairs};
+        use Compare::{Clock, Exact, Near, Scan, Shape, Unordered, UnorderedPairs};
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<String>>();
-        let r = self.rng.gen_range(0..160);
+        let r = self.rng.gen_range(0..170);
         let (mut args, how): (Vec<String>, Compare) = match r {
             // strings
             0 => (vec!["SET".into(), self.key(&STRINGS), self.int()], Exact),
@@ -1551,6 +1590,161 @@ impl Gen {
                 }
                 (a, Exact)
             }
+            160 | 161 => {
+                let mut a = vec![
+                    "XGROUP".into(),
+                    "CREATE".into(),
+                    self.key(&XS),
+                    self.pick(&GROUPS).into(),
+                ];
+                a.push(match self.rng.gen_range(0..4) {
+                    0 => "$".into(),
+                    1 => "0".into(),
+                    _ => self.stream_id(),
+                });
+                if self.rng.gen_bool(0.5) {
+                    a.push("MKSTREAM".into());
+                }
+                if self.rng.gen_bool(0.2) {
+                    a.extend([
+                        "ENTRIESREAD".into(),
+                        self.pick(&["0", "2", "-1", "-2", "x"]).into(),
+                    ]);
+                }
+                (a, Exact)
+            }
+            162 => {
+                let sub =
+                    self.pick(&["SETID", "DESTROY", "CREATECONSUMER", "DELCONSUMER", "SETID"]);
+                let mut a = vec![
+                    "XGROUP".into(),
+                    sub.into(),
+                    self.key(&XS),
+                    self.pick(&GROUPS).into(),
+                ];
+                match sub {
+                    "SETID" => {
+                        a.push(if self.rng.gen_bool(0.3) {
+                            "$".into()
+                        } else {
+                            self.stream_id()
+                        });
+                        if self.rng.gen_bool(0.3) {
+                            a.extend(["ENTRIESREAD".into(), self.pick(&["1", "-1", "9"]).into()]);
+                        }
+                    }
+                    "DESTROY" => {}
+                    _ => a.push(self.pick(&CONSUMERS).into()),
+                }
+                (a, Exact)
+            }
+            163 | 164 => {
+                let mut a = vec![
+                    "XREADGROUP".into(),
+                    "GROUP".into(),
+                    self.pick(&GROUPS).into(),
+                    self.pick(&CONSUMERS).into(),
+                ];
+                if self.rng.gen_bool(0.4) {
+                    a.extend(["COUNT".into(), self.pick(&["1", "2", "0"]).into()]);
+                }
+                if self.rng.gen_bool(0.15) {
+                    a.push("NOACK".into());
+                }
+                a.push("STREAMS".into());
+                let n = self.rng.gen_range(1..3);
+                a.extend((0..n).map(|_| self.key(&XS)));
+                a.extend((0..n).map(|_| match self.rng.gen_range(0..6) {
+                    0..=2 => ">".to_string(),
+                    3 => "0".to_string(),
+                    _ => self.stream_id(),
+                }));
+                (a, Exact)
+            }
+            165 => {
+                let mut a = vec!["XACK".into(), self.key(&XS), self.pick(&GROUPS).into()];
+                a.extend((0..self.rng.gen_range(1..4)).map(|_| self.stream_id()));
+                (a, Exact)
+            }
+            166 => {
+                let mut a = vec!["XPENDING".into(), self.key(&XS), self.pick(&GROUPS).into()];
+                if self.rng.gen_bool(0.6) {
+                    if self.rng.gen_bool(0.2) {
+                        a.extend(["IDLE".into(), self.pick(&["0", "3600000", "x"]).into()]);
+                    }
+                    a.extend([self.stream_id(), self.stream_id()]);
+                    a.push(self.pick(&["10", "1", "0", "-1"]).into());
+                    if self.rng.gen_bool(0.4) {
+                        a.push(self.pick(&CONSUMERS).into());
+                    }
+                }
+                (a, Clock)
+            }
+            167 => {
+                let mut a = vec![
+                    "XCLAIM".into(),
+                    self.key(&XS),
+                    self.pick(&GROUPS).into(),
+                    self.pick(&CONSUMERS).into(),
+                    self.pick(&["0", "0", "3600000", "x"]).into(),
+                ];
+                a.extend((0..self.rng.gen_range(1..3)).map(|_| self.stream_id()));
+                for o in ["FORCE", "JUSTID", "RETRYCOUNT", "TIME", "LASTID", "IDLE"] {
+                    if self.rng.gen_bool(0.15) {
+                        a.push(o.into());
+                        match o {
+                            "RETRYCOUNT" => a.push(self.pick(&["3", "-1", "x"]).into()),
+                            "TIME" => a.push(self.pick(&["1000", "-5"]).into()),
+                            "IDLE" => a.push(self.pick(&["3600000", "x"]).into()),
+                            "LASTID" => a.push(self.stream_id()),
+                            _ => {}
+                        }
+                    }
+                }
+                (a, Clock)
+            }
+            168 => {
+                let mut a = vec![
+                    "XAUTOCLAIM".into(),
+                    self.key(&XS),
+                    self.pick(&GROUPS).into(),
+                    self.pick(&CONSUMERS).into(),
+                    self.pick(&["0", "0", "3600000", "x"]).into(),
+                    if self.rng.gen_bool(0.7) {
+                        "0".into()
+                    } else {
+                        self.stream_id()
+                    },
+                ];
+                if self.rng.gen_bool(0.4) {
+                    a.extend(["COUNT".into(), self.pick(&["1", "2", "0", "x"]).into()]);
+                }
+                if self.rng.gen_bool(0.3) {
+                    a.push("JUSTID".into());
+                }
+                (a, Clock)
+            }
+            169 => {
+                let a = match self.rng.gen_range(0..4) {
+                    0 => vec!["XINFO".into(), "GROUPS".into(), self.key(&XS)],
+                    1 => vec![
+                        "XINFO".into(),
+                        "CONSUMERS".into(),
+                        self.key(&XS),
+                        self.pick(&GROUPS).into(),
+                    ],
+                    2 => vec!["XINFO".into(), "STREAM".into(), self.key(&XS)],
+                    _ => s(&[
+                        "XINFO",
+                        "STREAM",
+                        self.pick(&XS),
+                        "FULL",
+                        "COUNT",
+                        self.pick(&["2", "0"]),
+                    ]),
+                };
+                (a, Clock)
+            }
             _ => (vec!["ECHO".into()], Exact),
         };
         if args[0] == "ECHO" {
@@ -1996,7 +2190,50 @@ fn whole_state(conn: &mut embedis::Connection) -> Vec<(usize, String, Reply, Rep
                         other => other,
                     }
                 }
-                Reply::Simple(t) if t == "stream" => conn.execute(&["XRANGE", &k, "-", "+"]),
+                // Entries, and each group's position and pending entries with their
+                // consumers. (Not what Redis itself does not replay: a group's count of
+                // entries read after XCLAIM … LASTID, delivery counts raised by history
+                // reads, consumers made by a read that delivered nothing.)
+                Reply::Simple(t) if t == "stream" => {
+                    let mut state = vec![conn.execute(&["XRANGE", &k, "-", "+"])];
+                    if let Reply::Array(groups) = conn.execute(&["XINFO", "GROUPS", &k]) {
+                        for g in groups {
+                            let fields: Vec<(Reply, Reply)> = match g {
+                                Reply::Map(fields) => fields,
+                                Reply::Array(flat) => flat
+                                    .chunks(2)
+                                    .map(|p| (p[0].clone(), p[1].clone()))
+                                    .collect(),
+                                _ => continue,
+                            };
+                            let field = |name: &str| {
+                                fields
+                                    .iter()
+                                    .find(|(f, _)| {
+                                        *f == Reply::Bulk(name.as_bytes().to_vec().into())
+                                    })
+                                    .map(|(_, v)| v.clone())
+                            };
+                            let Some(Reply::Bulk(name)) = field("name") else {
+                                continue;
+                            };
+                            let name = String::from_utf8_lossy(&name).into_owned();
+                            state.push(Reply::Array(vec![
+                                Reply::Bulk(name.clone().into_bytes().into()),
+                                field("last-delivered-id").unwrap_or(Reply::Nil),
+                            ]));
+                            if let Reply::Array(pending) =
+                                conn.execute(&["XPENDING", &k, &name, "-", "+", "100000"])
+                            {
+                                state.extend(pending.into_iter().map(|p| match p {
+                                    Reply::Array(p) => Reply::Array(p[..2].to_vec()),
+                                    other => other,
+                                }));
+                            }
+                        }
+                    }
+                    Reply::Array(state)
+                }
                 other => panic!("{other:?}"),
             };
             let ttl = conn.execute(&["PTTL", &k]);

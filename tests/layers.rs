@@ -55,7 +55,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
     (3, "engine", &["keyspace", "keyspace/*"]),
     (4, "core", &["core", "persist", "aof"]),
     (5, "commands", &["strings", "strings/*", "bits", "keys", "hashes", "lists", "sets",
-                      "zsets", "zsets/*", "streams", "pubsub", "transaction", "scan",
+                      "zsets", "zsets/*", "streams", "streams/*", "pubsub", "transaction", "scan",
                       "hll", "geo", "keys/*"]),
     (6, "facade", &["store"]),
     (7, "wire", &["command", "command/*", "redis_rs"]),

@@ -10,7 +10,7 @@ use crate::{Blob, Error, Result, StreamEntry, StreamId};
 
 /// How a stream ID argument is read.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum IdForm {
+pub(super) enum IdForm {
     /// `-` and `+` allowed (range bounds).
     Range,
     /// `-` and `+` refused.
@@ -20,7 +20,7 @@ enum IdForm {
 }
 
 /// A parsed ID: its value, and whether the sequence was given (`false` for `ms-*`).
-fn parse_id(arg: &[u8], missing_seq: u64, form: IdForm) -> Result<(StreamId, bool)> {
+pub(super) fn parse_id(arg: &[u8], missing_seq: u64, form: IdForm) -> Result<(StreamId, bool)> {
     let (ms, seq) = stream::id_parts(arg).ok_or(Error::InvalidStreamId)?;
     match (ms, seq) {
         // `-` or `+` alone.
@@ -41,12 +41,12 @@ fn parse_id(arg: &[u8], missing_seq: u64, form: IdForm) -> Result<(StreamId, boo
     Ok((id, true))
 }
 
-fn strict_id(arg: &[u8]) -> Result<StreamId> {
+pub(super) fn strict_id(arg: &[u8]) -> Result<StreamId> {
     parse_id(arg, 0, IdForm::Strict).map(|(id, _)| id)
 }
 
 /// A range bound (`streamParseIntervalIDOrReply`): `(` makes it exclusive.
-fn interval(arg: &[u8], missing_seq: u64) -> Result<(StreamId, bool)> {
+pub(super) fn interval(arg: &[u8], missing_seq: u64) -> Result<(StreamId, bool)> {
     if arg.len() > 1 && arg[0] == b'(' {
         Ok((parse_id(&arg[1..], missing_seq, IdForm::Strict)?.0, true))
     } else {
@@ -54,7 +54,7 @@ fn interval(arg: &[u8], missing_seq: u64) -> Result<(StreamId, bool)> {
     }
 }
 
-fn long(arg: &[u8]) -> Result<i64> {
+pub(super) fn long(arg: &[u8]) -> Result<i64> {
     crate::number::parse_i64(arg).ok_or(Error::NotInteger)
 }
 
@@ -174,7 +174,7 @@ pub(super) fn xtrim(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(Reply::Integer(to_i64(c.streams().xtrim(a[1], &trim)?)))
 }
 
-fn to_i64(n: u64) -> i64 {
+pub(super) fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -182,7 +182,7 @@ pub(super) fn xlen(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(Reply::Integer(to_i64(c.streams().xlen(a[1])?)))
 }
 
-fn entry_reply(e: StreamEntry) -> Reply {
+pub(super) fn entry_reply(e: StreamEntry) -> Reply {
     let mut fields = Vec::with_capacity(e.fields.len() * 2);
     for (f, v) in e.fields {
         fields.push(f.into());

@@ -6,7 +6,9 @@
 mod introspect;
 pub(crate) mod spec;
 
-use super::{Ctx, Reply, geo, hashes, hll, keys, lists, server, sets, streams, strings, zsets};
+use super::{
+    Ctx, Reply, geo, hashes, hll, keys, lists, server, sets, stream_groups, streams, strings, zsets,
+};
 use crate::Result;
 
 /// A handler: parses the arguments, calls the typed API, shapes the reply.
@@ -139,6 +141,15 @@ pub(crate) fn subcommands(name: &str) -> Option<&'static [&'static str]> {
         "config" => &["get", "help", "resetstat", "set"],
         "memory" => &["help", "usage"],
         "object" => &["encoding", "freq", "help", "idletime", "refcount"],
+        "xgroup" => &[
+            "create",
+            "createconsumer",
+            "delconsumer",
+            "destroy",
+            "help",
+            "setid",
+        ],
+        "xinfo" => &["consumers", "groups", "help", "stream"],
         "pubsub" => &[
             "channels",
             "help",
@@ -353,11 +364,18 @@ commands! {
     "unwatch", 1, CONN_FLAGS, None;
     "wait", 3, NOSCRIPT | BLOCKING, Some(server::wait);
     "watch", -2, CONN_FLAGS | NO_QUEUE, None;
+    "xack", -4, DF, Some(stream_groups::xack);
     "xadd", -5, WF, Some(streams::xadd);
+    "xautoclaim", -6, DF, Some(stream_groups::xautoclaim);
+    "xclaim", -6, DF, Some(stream_groups::xclaim);
     "xdel", -3, DF, Some(streams::xdel);
+    "xgroup", -2, D, Some(stream_groups::xgroup);
+    "xinfo", -2, R, Some(stream_groups::xinfo);
     "xlen", 2, RF, Some(streams::xlen);
+    "xpending", -3, R, Some(stream_groups::xpending);
     "xrange", -4, R, Some(streams::xrange);
     "xread", -4, R | BLOCKING, Some(streams::xread);
+    "xreadgroup", -7, D | BLOCKING, Some(stream_groups::xreadgroup);
     "xrevrange", -4, R, Some(streams::xrevrange);
     "xsetid", -3, WF, Some(streams::xsetid);
     "xtrim", -4, D, Some(streams::xtrim);

@@ -68,6 +68,11 @@ impl<'a> Access<'a> {
         self.ks.now()
     }
 
+    /// The clock's time, also while loading (see `Keyspace::wall_ms`).
+    pub(crate) fn wall_ms(self) -> u64 {
+        self.ks.wall_ms()
+    }
+
     /// The longest string a command may make.
     pub(crate) fn max_string_size(self) -> usize {
         self.ks.max_string_size

@@ -54,6 +54,9 @@ pub(crate) struct Served {
     pub(crate) scores: Vec<f64>,
     /// Stream entries read (`XREAD`), for a stream waiter.
     pub(crate) entries: Vec<crate::value::stream::StreamEntry>,
+    /// Entries read through a consumer group (`XREADGROUP`): each ID, with its fields
+    /// unless the entry is gone.
+    pub(crate) group_entries: Vec<GroupEntryParts>,
     /// Where the log's record of the pop ends: under `appendfsync always` the waiter
     /// waits for it to be on disk itself, after it wakes, holding no lock.
     pub(crate) logged: Option<u64>,
@@ -67,7 +70,39 @@ impl Served {
             items,
             scores: Vec::new(),
             entries: Vec::new(),
+            group_entries: Vec::new(),
             logged: None,
+        }
+    }
+}
+
+/// An entry read through a group: its ID, and its fields unless it is gone.
+pub(crate) type GroupEntryParts = (crate::value::stream::StreamId, Option<Vec<(Blob, Blob)>>);
+
+/// What a waiter waits for: a value of one type at one of its keys. A reader of a
+/// consumer group also ends, with [`Error::StreamGone`], when its stream is deleted or
+/// replaced by another type (Redis's `unblockDeletedStreamReadgroupClients`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Wait {
+    kind: KeyType,
+    ends_when_gone: bool,
+}
+
+impl Wait {
+    /// A blocked `XREADGROUP`.
+    pub(crate) fn group_reader() -> Self {
+        Wait {
+            kind: KeyType::Stream,
+            ends_when_gone: true,
+        }
+    }
+}
+
+impl From<KeyType> for Wait {
+    fn from(kind: KeyType) -> Self {
+        Wait {
+            kind,
+            ends_when_gone: false,
         }
     }
 }
@@ -84,8 +119,8 @@ enum State {
 pub(crate) struct Waiter {
     db: usize,
     keys: Vec<Vec<u8>>,
-    /// The type of value this waiter takes from.
-    kind: KeyType,
+    /// What this waiter takes from.
+    wait: Wait,
     attempt: Box<Attempt>,
     state: Mutex<State>,
     wake: Condvar,
@@ -197,26 +232,31 @@ impl Blocking {
         };
         // As Redis, serve only the waiters for the type the key now holds (it may have
         // been overwritten since the signal): a list's to `BLPOP` & co., a sorted set's
-        // to `BZPOPMIN` & co. The others keep their place.
-        let held = ks
+        // to `BZPOPMIN` & co. The others keep their place, but for a group's readers
+        // when the key holds no stream any more: they are told it is gone.
+        let Ok(held) = ks
             .access()
-            .peek(db, key, |v| Ok(v.map(|(v, _)| ValueRef::key_type(v))));
-        let Ok(Some(held)) = held else {
+            .peek(db, key, |v| Ok(v.map(|(v, _)| ValueRef::key_type(v))))
+        else {
             return;
         };
         let mut i = 0;
         while let Some(waiter) = queue.get(i).cloned() {
-            if waiter.kind != held {
+            let gone = waiter.wait.ends_when_gone && held != Some(KeyType::Stream);
+            if Some(waiter.wait.kind) != held && !gone {
                 i += 1;
                 continue;
             }
             let mut state = waiter.state.lock();
-            if matches!(*state, State::Waiting) {
+            if matches!(*state, State::Waiting) && gone {
+                *state = State::Served(Err(Error::StreamGone));
+                waiter.wake.notify_all();
+            } else if matches!(*state, State::Waiting) {
                 match (waiter.attempt)(ks.access(), key) {
                     Some(result) => *state = State::Served(with_logged(result)),
                     // A stream reader waits for entries after its own ID: the next
                     // reader's may be older. A list or sorted set is empty for all.
-                    None if held == KeyType::Stream => {
+                    None if held == Some(KeyType::Stream) => {
                         drop(state);
                         i += 1;
                         continue;
@@ -280,7 +320,7 @@ impl Blocking {
         ks: &Keyspace,
         db: usize,
         keys: &[&[u8]],
-        kind: KeyType,
+        wait: impl Into<Wait>,
         attempt: Box<Attempt>,
         deadline: Option<Instant>,
         cancel: Option<&CancelToken>,
@@ -294,7 +334,7 @@ impl Blocking {
         let waiter = Arc::new(Waiter {
             db,
             keys: unique,
-            kind,
+            wait: wait.into(),
             attempt,
             state: Mutex::new(State::Waiting),
             wake: Condvar::new(),
@@ -522,7 +562,7 @@ mod tests {
         let waiter = Arc::new(Waiter {
             db: 0,
             keys: vec![b"q".to_vec()],
-            kind: KeyType::List,
+            wait: KeyType::List.into(),
             attempt: pop,
             state: Mutex::new(State::Waiting),
             wake: Condvar::new(),

@@ -54,6 +54,8 @@ impl<'a> EntryMut<'a> {
                     });
                 }
                 ks.notify(notify::EXPIRED, "expired", db, key);
+                // A group's blocked readers are told their stream is gone.
+                ks.blocking.signal(db, key);
             } else {
                 ks.memory.stamp(entry, false, || ks.coarse_now());
                 slot = Some(h);
@@ -218,6 +220,8 @@ impl<'a> EntryMut<'a> {
         }
         let slot = make(self.key, expires_at);
         let h = if let Some(h) = self.slot {
+            // What replaces a stream may end its group readers' wait.
+            self.signal_ready();
             self.table.replace(&self.ks.hasher, self.hash, h, slot)
         } else {
             self.ks
@@ -270,7 +274,8 @@ impl<'a> EntryMut<'a> {
         }
     }
 
-    /// Notes that elements were added to this key, for callers blocked on it.
+    /// Notes that elements were added to this key (or that it was deleted or replaced),
+    /// for callers blocked on it.
     pub(crate) fn signal_ready(&self) {
         self.ks.blocking.signal(self.db, self.key);
     }
@@ -380,6 +385,8 @@ impl<'a> EntryMut<'a> {
         match self.slot.take() {
             Some(h) => {
                 self.table.remove(&self.ks.hasher, self.hash, h);
+                // A deleted stream ends its group readers' wait.
+                self.signal_ready();
                 true
             }
             None => false,
@@ -407,6 +414,7 @@ impl<'a> EntryMut<'a> {
         self.modified();
         let h = self.slot.take()?;
         let slot = self.table.remove(&self.ks.hasher, self.hash, h);
+        self.signal_ready();
         let expires_at = slot.expires_at();
         Some((slot.into_value(), expires_at))
     }

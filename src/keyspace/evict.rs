@@ -716,6 +716,7 @@ impl Keyspace {
             }
             // Watchers are told while the key's shard is held, as by every write.
             self.watches.touch(db, key);
+            self.blocking.signal(db, key);
         }
         self.stats.evicted(1);
         self.notify(super::notify::EVICTED, "evicted", db, key);

@@ -239,14 +239,6 @@ pub(crate) fn rebuild(out: &mut Vec<u8>, key: &[u8], value: ValueRef<'_>, expire
 /// each of its pending entries, or `XGROUP CREATECONSUMER` if it has none.
 fn rewrite_stream(out: &mut Vec<u8>, key: &[u8], s: &crate::value::stream::Stream) {
     use crate::value::stream::StreamId;
-    if !s.groups.is_empty() {
-        // A stream with consumer groups (which only a snapshot or RESTORE brings in)
-        // is rebuilt from its serialized form: the store has no XGROUP or XCLAIM yet,
-        // and RESTORE replays here and in Redis alike.
-        let payload = crate::rdb::object::dump(ValueRef::Stream(s), true);
-        command(out, &[b"RESTORE", key, b"0", &payload]);
-        return;
-    }
     let text = |id: StreamId| id.to_string().into_bytes();
     // Signed, as Redis prints these (`rioWriteBulkLongLong`).
     #[allow(clippy::cast_possible_wrap)]
@@ -276,6 +268,48 @@ fn rewrite_stream(out: &mut Vec<u8>, key: &[u8], s: &crate::value::stream::Strea
             &text(s.max_deleted_id),
         ],
     );
+    for (name, g) in &s.groups {
+        command(
+            out,
+            &[
+                b"XGROUP",
+                b"CREATE",
+                key,
+                name,
+                &text(g.last_id),
+                b"ENTRIESREAD",
+                &signed(g.entries_read.unwrap_or(u64::MAX)),
+            ],
+        );
+        for (consumer, c) in &g.consumers {
+            if c.pending.is_empty() {
+                command(out, &[b"XGROUP", b"CREATECONSUMER", key, name, consumer]);
+                continue;
+            }
+            for id in &c.pending {
+                let Some(p) = g.pending.get(id) else {
+                    continue;
+                };
+                command(
+                    out,
+                    &[
+                        b"XCLAIM",
+                        key,
+                        name,
+                        consumer,
+                        b"0",
+                        &text(*id),
+                        b"TIME",
+                        &signed(p.delivery_time),
+                        b"RETRYCOUNT",
+                        &signed(p.delivery_count),
+                        b"JUSTID",
+                        b"FORCE",
+                    ],
+                );
+            }
+        }
+    }
 }
 
 /// Appends `SELECT db`.
@@ -1093,27 +1127,15 @@ mod tests {
         s.groups.insert(crate::Blob::from("g"), g);
         let mut out = Vec::new();
         rebuild(&mut out, b"s", ValueRef::Stream(&s), None);
-        // With its groups it is restored from its own serialized form, whole.
-        let payload = crate::rdb::object::dump(ValueRef::Stream(&s), true);
-        let mut restore = Vec::new();
-        command(&mut restore, &[b"RESTORE", b"s", b"0", &payload]);
-        assert_eq!(out, restore);
-        let Ok(crate::value::Value::Stream(back)) =
-            crate::rdb::object::restore(&payload, usize::MAX)
-        else {
-            panic!("the payload loads");
-        };
-        assert_eq!(back.groups, s.groups);
-        // Without groups, as Redis's rewriteStreamObject writes it.
-        s.groups.clear();
-        let mut out = Vec::new();
-        rebuild(&mut out, b"s", ValueRef::Stream(&s), None);
         assert_eq!(
             lines(&out),
             [
                 "XADD s 1-0 f v",
                 "XADD s 2-3 a 1 b ",
                 "XSETID s 4-0 ENTRIESADDED 3 MAXDELETEDID 4-0",
+                "XGROUP CREATE s g 2-3 ENTRIESREAD -1",
+                "XCLAIM s g c1 0 1-0 TIME 1700000000000 RETRYCOUNT 2 JUSTID FORCE",
+                "XGROUP CREATECONSUMER s g c2",
             ]
         );
         // An empty stream: Redis's XADD MAXLEN 0 trick.

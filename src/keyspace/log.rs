@@ -163,6 +163,11 @@ impl TxLog {
         }
     }
 
+    /// Records that the keys of database `db` went, for the callers blocked on them.
+    pub(super) fn emptied(&self, db: usize) {
+        self.signalled_dbs.borrow_mut().push(db);
+    }
+
     /// Records that databases `a` and `b` were exchanged.
     pub(super) fn swapped(&self, a: usize, b: usize) {
         self.signalled_dbs.borrow_mut().extend([a, b]);

@@ -154,7 +154,7 @@ impl Access<'_> {
             }
             // Watchers of the keys that exist are told (`touchAllWatchedKeysInDb`), while
             // the tables are still held.
-            ks.touch_watched(dbs, tx, |db, key| {
+            ks.touch_watched(dbs.clone(), tx, |db, key| {
                 (ks.entry_state(&shards, tables, db, key), None)
             });
             let mut old = Vec::new();
@@ -168,10 +168,22 @@ impl Access<'_> {
                     None => old.push(taken),
                 }
             }
+            if let Some(log) = tx {
+                for db in dbs.clone() {
+                    log.emptied(db);
+                }
+            }
             old
         })?;
         // The old tables are freed once the locks are released.
         drop(old);
+        // A group's readers blocked on a stream that went are told.
+        if !self.in_transaction() && ks.blocking.has_waiters() {
+            for db in dbs {
+                ks.blocking.signal_db(db);
+            }
+            ks.blocking.serve_signalled(ks);
+        }
         Ok(())
     }
 

@@ -21,8 +21,12 @@
 //! master's when the milliseconds are equal, else whole), then either the values (each a
 //! LEB128 length and bytes) or a count and the field-value pairs.
 
+mod group;
+
 use std::collections::BTreeMap;
 use std::fmt;
+
+pub(crate) use group::{Claim, ClaimRules, Claimed, idle};
 
 use crate::Blob;
 
@@ -623,6 +627,13 @@ impl Stream {
     /// Blocks (Redis's radix tree nodes and keys).
     pub(crate) fn block_count(&self) -> usize {
         self.blocks.len()
+    }
+
+    /// The nodes of the radix tree Redis keys this stream's blocks with (`XINFO
+    /// STREAM`'s `radix-tree-nodes`).
+    pub(crate) fn radix_tree_nodes(&self) -> u64 {
+        let keys: Vec<[u8; 16]> = self.blocks.keys().map(|id| id.to_be_bytes()).collect();
+        super::rax::node_count(&keys) as u64
     }
 
     /// Bytes this stream allocates (see `mem.rs`).

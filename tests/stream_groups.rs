@@ -1,0 +1,359 @@
+//! Consumer groups: a job queue whose entries each reach one consumer, blocked group
+//! readers told when their group or stream goes, crashed consumers' entries claimed by
+//! idle time on a manual clock, group state replayed from the log, and what WATCH and
+//! keyspace events see. (Replies and errors are compared with redis-server in
+//! tests/differential.rs.)
+
+use std::thread;
+use std::time::{Duration, UNIX_EPOCH};
+
+use embedis::{
+    CancelToken, ClaimTime, Error, GroupCreate, GroupRead, GroupReads, GroupStart, KeyspaceEvents,
+    ManualClock, PendingRange, Store, StreamId, XAdd, XClaim, XReadGroup,
+};
+
+mod common;
+use common::{PROMPTLY, join_within, until_blocked};
+
+fn id(ms: u64, seq: u64) -> StreamId {
+    StreamId::new(ms, seq)
+}
+
+fn add(store: &Store, key: &str, at: StreamId) {
+    store
+        .streams()
+        .xadd(key, &XAdd::id(at), [("f", at.to_string())])
+        .unwrap();
+}
+
+/// A thread reading new entries of `key` as `consumer` of group `g`, blocked up to 10 s.
+fn worker(
+    store: &Store,
+    key: &'static str,
+    consumer: &'static str,
+) -> thread::JoinHandle<Result<Option<GroupReads>, Error>> {
+    let store = store.clone();
+    thread::spawn(move || {
+        store.streams().xreadgroup_block(
+            &XReadGroup::new("g", consumer).count(1),
+            &[(key, GroupRead::New)],
+            Some(Duration::from_secs(10)),
+        )
+    })
+}
+
+fn clocked() -> (ManualClock, Store) {
+    let clock = ManualClock::new();
+    clock.set(UNIX_EPOCH + Duration::from_secs(1_000));
+    let store = Store::builder().clock(clock.clone()).build();
+    (clock, store)
+}
+
+#[test]
+fn each_new_entry_reaches_exactly_one_waiting_consumer() {
+    let store = Store::new();
+    let s = store.streams();
+    s.xgroup_create("jobs", "g", &GroupCreate::last().mkstream())
+        .unwrap();
+    let workers: Vec<_> = ["w1", "w2", "w3"]
+        .into_iter()
+        .map(|name| worker(&store, "jobs", name))
+        .collect();
+    until_blocked(&store, 3);
+    for ms in 1..=3 {
+        add(&store, "jobs", id(ms, 0));
+    }
+    let mut got: Vec<StreamId> = workers
+        .into_iter()
+        .map(|w| {
+            let read = join_within(w, PROMPTLY, "a worker").unwrap().unwrap();
+            assert_eq!(read[0].1.len(), 1);
+            read[0].1[0].id
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, [id(1, 0), id(2, 0), id(3, 0)]);
+    let pending = s.xpending("jobs", "g").unwrap();
+    assert_eq!(pending.count, 3);
+    assert_eq!(pending.consumers.len(), 3);
+    // The group read everything: nothing is new for anyone.
+    let again = s
+        .xreadgroup(&XReadGroup::new("g", "w1"), &[("jobs", GroupRead::New)])
+        .unwrap();
+    assert!(again.is_empty());
+    assert_eq!(s.xinfo_groups("jobs").unwrap()[0].lag, Some(0));
+}
+
+#[test]
+fn blocked_group_readers_are_told_when_their_group_or_stream_goes() {
+    let store = Store::new();
+    let s = store.streams();
+    let setup = |key| {
+        s.xgroup_create(key, "g", &GroupCreate::last().mkstream())
+            .unwrap();
+    };
+    for key in ["a", "b", "c", "d"] {
+        setup(key);
+    }
+    let on_a = worker(&store, "a", "x");
+    let on_b = worker(&store, "b", "x");
+    let on_c = worker(&store, "c", "x");
+    let on_d = worker(&store, "d", "x");
+    until_blocked(&store, 4);
+    s.xgroup_destroy("a", "g").unwrap();
+    assert_eq!(join_within(on_a, PROMPTLY, "a"), Err(Error::GroupGone));
+    store.keys().del(["b"]).unwrap();
+    assert_eq!(join_within(on_b, PROMPTLY, "b"), Err(Error::StreamGone));
+    store.strings().set("c", "now a string").unwrap();
+    assert_eq!(join_within(on_c, PROMPTLY, "c"), Err(Error::StreamGone));
+    store.keys().flushdb().unwrap();
+    assert_eq!(join_within(on_d, PROMPTLY, "d"), Err(Error::StreamGone));
+    // A stream made again without the group: the group is gone for a waiting reader.
+    setup("e");
+    let on_e = worker(&store, "e", "x");
+    until_blocked(&store, 1);
+    store
+        .transaction(["e"], |tx| {
+            tx.keys().del(["e"])?;
+            tx.streams().xadd("e", &XAdd::id(id(1, 0)), [("f", "v")])
+        })
+        .unwrap();
+    assert_eq!(join_within(on_e, PROMPTLY, "e"), Err(Error::GroupGone));
+}
+
+#[test]
+fn a_blocked_group_read_times_out_is_cancelled_or_never_waits_in_a_transaction() {
+    let store = Store::new();
+    let s = store.streams();
+    s.xgroup_create("q", "g", &GroupCreate::last().mkstream())
+        .unwrap();
+    let options = XReadGroup::new("g", "c");
+    let none = s.xreadgroup_block(
+        &options,
+        &[("q", GroupRead::New)],
+        Some(Duration::from_millis(20)),
+    );
+    assert_eq!(none, Ok(None));
+    // A read that blocks makes no consumer until it is served.
+    assert!(s.xinfo_consumers("q", "g").unwrap().is_empty());
+    let token = std::sync::Arc::new(CancelToken::new());
+    let waiter = {
+        let (store, token) = (store.clone(), token.clone());
+        thread::spawn(move || {
+            store.streams().cancel_with(&token).xreadgroup_block(
+                &XReadGroup::new("g", "c"),
+                &[("q", GroupRead::New)],
+                None,
+            )
+        })
+    };
+    until_blocked(&store, 1);
+    token.cancel();
+    assert_eq!(
+        join_within(waiter, PROMPTLY, "the cancelled reader"),
+        Err(Error::Unblocked)
+    );
+    let got = store.transaction(["q"], |tx| {
+        tx.streams()
+            .xreadgroup_block(&XReadGroup::new("g", "c"), &[("q", GroupRead::New)], None)
+    });
+    assert_eq!(got, Ok(None));
+    // A history read answers at once, even empty.
+    let history = s
+        .xreadgroup_block(&options, &[("q", GroupRead::Pending(StreamId::MIN))], None)
+        .unwrap()
+        .unwrap();
+    assert!(history[0].1.is_empty());
+}
+
+#[test]
+fn a_crashed_consumers_entries_are_claimed_once_idle_long_enough() {
+    let (clock, store) = clocked();
+    let s = store.streams();
+    s.xgroup_create("log", "g", &GroupCreate::at(StreamId::MIN).mkstream())
+        .unwrap();
+    for ms in 1..=4 {
+        add(&store, "log", id(ms, 0));
+    }
+    let crashed = XReadGroup::new("g", "crashed").count(3);
+    s.xreadgroup(&crashed, &[("log", GroupRead::New)]).unwrap();
+    clock.advance(Duration::from_millis(500));
+    // Not idle for a minute yet.
+    let early = s
+        .xautoclaim("log", "g", "rescuer", 60_000, StreamId::MIN, 10)
+        .unwrap();
+    assert!(early.claimed.is_empty());
+    assert_eq!(early.next, StreamId::MIN);
+    let idle = s
+        .xpending_range(
+            "log",
+            "g",
+            &PendingRange::new(StreamId::MIN, StreamId::MAX, 10),
+        )
+        .unwrap();
+    assert_eq!(idle[0].idle, 500);
+    clock.advance(Duration::from_secs(60));
+    // Entry 2 was deleted meanwhile: it is dropped from the list, not claimed.
+    s.xdel("log", [id(2, 0)]).unwrap();
+    let taken = s
+        .xautoclaim("log", "g", "rescuer", 60_000, StreamId::MIN, 1)
+        .unwrap();
+    assert_eq!(taken.claimed[0].id, id(1, 0));
+    assert_eq!(taken.next, id(2, 0));
+    let taken = s
+        .xautoclaim("log", "g", "rescuer", 60_000, taken.next, 10)
+        .unwrap();
+    assert_eq!(taken.deleted, [id(2, 0)]);
+    assert_eq!(taken.claimed.len(), 1);
+    let pending = s
+        .xpending_range(
+            "log",
+            "g",
+            &PendingRange::new(StreamId::MIN, StreamId::MAX, 10).consumer("rescuer"),
+        )
+        .unwrap();
+    assert_eq!(
+        pending
+            .iter()
+            .map(|p| (p.id, p.deliveries, p.idle))
+            .collect::<Vec<_>>(),
+        [(id(1, 0), 2, 0), (id(3, 0), 2, 0)]
+    );
+    // XCLAIM: IDLE sets the delivery time back, RETRYCOUNT the count.
+    let options = XClaim::new().time(ClaimTime::Idle(250)).retry_count(9);
+    let ids = s
+        .xclaim_ids("log", "g", "third", 0, [id(3, 0)], &options)
+        .unwrap();
+    assert_eq!(ids, [id(3, 0)]);
+    let p = s
+        .xpending_range("log", "g", &PendingRange::new(id(3, 0), id(3, 0), 1))
+        .unwrap();
+    assert_eq!(
+        (&p[0].consumer[..], p[0].idle, p[0].deliveries),
+        (&b"third"[..], 250, 9)
+    );
+    // Acknowledged entries are done.
+    assert_eq!(
+        s.xack("log", "g", [id(1, 0), id(3, 0), id(9, 0)]).unwrap(),
+        2
+    );
+    assert_eq!(s.xpending("log", "g").unwrap().count, 0);
+}
+
+#[test]
+fn group_state_is_replayed_from_the_log() {
+    let dir = std::env::temp_dir().join(format!("embedis-groups-aof-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let before = {
+        let store = Store::builder().dir(&dir).appendonly(true).open().unwrap();
+        let s = store.streams();
+        s.xgroup_create("s", "g", &GroupCreate::at(StreamId::MIN).mkstream())
+            .unwrap();
+        s.xgroup_create("s", "quiet", &GroupCreate::at(StreamId::MIN))
+            .unwrap();
+        for ms in 1..=5 {
+            add(&store, "s", id(ms, 0));
+        }
+        s.xreadgroup(
+            &XReadGroup::new("g", "a").count(2),
+            &[("s", GroupRead::New)],
+        )
+        .unwrap();
+        s.xreadgroup(
+            &XReadGroup::new("g", "b").count(2),
+            &[("s", GroupRead::New)],
+        )
+        .unwrap();
+        s.xreadgroup(
+            &XReadGroup::new("quiet", "n").count(3).noack(),
+            &[("s", GroupRead::New)],
+        )
+        .unwrap();
+        s.xack("s", "g", [id(1, 0)]).unwrap();
+        s.xclaim(
+            "s",
+            "g",
+            "c",
+            0,
+            [id(3, 0)],
+            &XClaim::new().last_id(id(4, 0)),
+        )
+        .unwrap();
+        s.xgroup_createconsumer("s", "g", "idle").unwrap();
+        s.xgroup_setid("s", "quiet", GroupStart::Id(id(4, 0)), Some(4))
+            .unwrap();
+        s.xinfo_stream_full("s", 0).unwrap()
+    };
+    let store = Store::builder().dir(&dir).appendonly(true).open().unwrap();
+    let after = store.streams().xinfo_stream_full("s", 0).unwrap();
+    let shape = |full: &embedis::StreamInfoFull| {
+        full.groups
+            .iter()
+            .map(|g| {
+                let consumers: Vec<_> = g
+                    .consumers
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.name.clone(),
+                            c.pending.iter().map(|p| (p.0, p.2)).collect::<Vec<_>>(),
+                        )
+                    })
+                    .collect();
+                let pending: Vec<_> = g
+                    .pending
+                    .iter()
+                    .map(|p| (p.0, p.1.clone(), p.2, p.3))
+                    .collect();
+                // Not the count of entries read: a replayed XCLAIM … LASTID leaves it
+                // unknown, as it does in Redis.
+                (g.name.clone(), g.last_delivered_id, pending, consumers)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shape(&after), shape(&before));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn group_commands_announce_events_and_only_mkstream_touches_watchers() {
+    let store = Store::builder()
+        .notify_keyspace_events(KeyspaceEvents::parse("Et").unwrap())
+        .build();
+    let sub = store.pubsub().psubscribe(["__keyevent@0__:*"]);
+    let s = store.streams();
+    let made = store.watch(["s"]);
+    s.xgroup_create("s", "g", &GroupCreate::at(StreamId::MIN).mkstream())
+        .unwrap();
+    assert!(made.changed());
+    add(&store, "s", id(1, 0));
+    let watch = store.watch(["s"]);
+    s.xreadgroup(&XReadGroup::new("g", "a"), &[("s", GroupRead::New)])
+        .unwrap();
+    s.xack("s", "g", [id(1, 0)]).unwrap();
+    s.xgroup_createconsumer("s", "g", "b").unwrap();
+    s.xgroup_delconsumer("s", "g", "b").unwrap();
+    s.xgroup_setid("s", "g", GroupStart::Last, None).unwrap();
+    s.xgroup_destroy("s", "g").unwrap();
+    assert!(
+        !watch.changed(),
+        "group changes are not seen by WATCH in 7.0"
+    );
+    let events: Vec<String> = sub
+        .iter_pending()
+        .map(|m| String::from_utf8(m.channel.to_vec()).unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "__keyevent@0__:xgroup-create",
+            "__keyevent@0__:xadd",
+            "__keyevent@0__:xgroup-createconsumer",
+            "__keyevent@0__:xgroup-createconsumer",
+            "__keyevent@0__:xgroup-delconsumer",
+            "__keyevent@0__:xgroup-setid",
+            "__keyevent@0__:xgroup-destroy",
+        ]
+    );
+}
