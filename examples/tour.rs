@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use embedis::{
-    BitOp, Blob, CancelToken, Error, EvictionPolicy, GeoSearch, GeoUnit, LexBound, ManualClock,
-    ReadFrom, ScanOptions, ScoreBound, SetOptions, SortOptions, Store, StreamId, StreamTrim, Ttl,
-    XAdd, ZRange,
+    BitOp, Blob, CancelToken, Error, EvictionPolicy, GeoSearch, GeoUnit, GroupCreate, GroupRead,
+    LexBound, ManualClock, ReadFrom, ScanOptions, ScoreBound, SetOptions, SortOptions, Store,
+    StreamId, StreamTrim, Ttl, XAdd, XReadGroup, ZRange,
 };
 
 /// A web session kept in a hash, as in the tutorial's `RedisToSession`: it lives 20
@@ -77,6 +77,7 @@ fn main() -> Result<(), Error> {
     unique_visitors(&store)?;
     nearby(&store)?;
     event_log(&store)?;
+    order_processing(&store, &clock)?;
     leaderboard(&store)?;
     chat(&store)?;
     transactions(&store)?;
@@ -444,6 +445,61 @@ fn event_log(store: &Store) -> Result<(), Error> {
     println!(
         "XTRIM events MAXLEN 2 -> {trimmed}; XLEN -> {}",
         log.xlen("events")?
+    );
+    Ok(())
+}
+
+fn order_processing(store: &Store, clock: &ManualClock) -> Result<(), Error> {
+    println!("\n== Workers sharing a log: a consumer group, XACK, XAUTOCLAIM");
+    let orders = store.streams();
+    // A group reads the log once between its workers: each entry goes to one of them
+    // and stays pending until acknowledged.
+    orders.xgroup_create("orders", "billing", &GroupCreate::last().mkstream())?;
+    for (id, amount) in [("o1", "30"), ("o2", "12"), ("o3", "99")] {
+        orders.xadd("orders", &XAdd::new(), [("order", id), ("amount", amount)])?;
+    }
+    let new = [("orders", GroupRead::New)];
+    let ann = orders.xreadgroup(&XReadGroup::new("billing", "ann").count(2), &new)?;
+    let bob = orders.xreadgroup(&XReadGroup::new("billing", "bob").count(2), &new)?;
+    let show = |ids: &[StreamId]| ids.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let ids = |read: &embedis::GroupReads| -> Vec<StreamId> {
+        read.iter()
+            .flat_map(|(_, e)| e.iter().map(|e| e.id))
+            .collect()
+    };
+    println!(
+        "XREADGROUP GROUP billing ann COUNT 2 STREAMS orders > -> {:?}",
+        show(&ids(&ann))
+    );
+    println!(
+        "XREADGROUP GROUP billing bob COUNT 2 STREAMS orders > -> {:?}",
+        show(&ids(&bob))
+    );
+    // Bob finishes his order; Ann crashes before acknowledging hers.
+    println!(
+        "XACK orders billing <bob's> -> {}",
+        orders.xack("orders", "billing", ids(&bob))?
+    );
+    let summary = orders.xpending("orders", "billing")?;
+    println!(
+        "XPENDING orders billing -> {} pending {:?}",
+        summary.count, summary.consumers
+    );
+    // A minute later a rescuer takes over what has been idle for 30 seconds.
+    clock.advance(Duration::from_secs(60));
+    let rescued = orders.xautoclaim("orders", "billing", "carl", 30_000, StreamId::MIN, 10)?;
+    for e in &rescued.claimed {
+        println!(
+            "XAUTOCLAIM orders billing carl 30000 0 -> {} {:?}",
+            e.id, e.fields
+        );
+    }
+    let done: Vec<StreamId> = rescued.claimed.iter().map(|e| e.id).collect();
+    orders.xack("orders", "billing", done)?;
+    let group = &orders.xinfo_groups("orders")?[0];
+    println!(
+        "XINFO GROUPS orders -> pending {}, lag {:?}",
+        group.pending, group.lag
     );
     Ok(())
 }

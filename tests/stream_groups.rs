@@ -357,3 +357,244 @@ fn group_commands_announce_events_and_only_mkstream_touches_watchers() {
         ]
     );
 }
+
+/// A plain model of one stream and one group, for the property test below.
+#[derive(Default)]
+struct Model {
+    entries: std::collections::BTreeSet<u64>,
+    last: u64,
+    group_last: u64,
+    /// Pending entries: consumer and delivery count.
+    pending: std::collections::BTreeMap<u64, (usize, u64)>,
+    consumers: std::collections::BTreeSet<usize>,
+}
+
+const NAMES: [&str; 3] = ["c0", "c1", "c2"];
+
+impl Model {
+    fn drop_pending(&mut self, ms: u64) {
+        self.pending.remove(&ms);
+    }
+
+    fn take(&mut self, ms: u64, c: usize, bump: bool) {
+        if let Some(p) = self.pending.get_mut(&ms) {
+            p.0 = c;
+            if bump {
+                p.1 += 1;
+            }
+        }
+    }
+}
+
+/// Applies operation `op` (a byte string) to the store and the model, and checks they
+/// agree on the answer and on the group's pending entries.
+#[allow(clippy::too_many_lines)] // one arm per operation
+fn step(store: &Store, m: &mut Model, op: [u8; 4]) {
+    let s = store.streams();
+    let c = usize::from(op[1]) % 3;
+    let name = NAMES[c];
+    let pick = |m: &Model, n: u8| -> u64 {
+        if m.last == 0 {
+            return 1;
+        }
+        u64::from(n) % (m.last + 2)
+    };
+    match op[0] % 9 {
+        0 | 1 => {
+            let ms = m.last + 1 + u64::from(op[2] % 3);
+            add(store, "s", id(ms, 0));
+            m.entries.insert(ms);
+            m.last = ms;
+        }
+        2 => {
+            let ms = pick(m, op[2]);
+            let n = s.xdel("s", [id(ms, 0)]).unwrap();
+            assert_eq!(n, u64::from(m.entries.remove(&ms)));
+        }
+        3 => {
+            let count = usize::from(op[2] % 4);
+            let read = s
+                .xreadgroup(
+                    &XReadGroup::new("g", name).count(count),
+                    &[("s", GroupRead::New)],
+                )
+                .unwrap();
+            let fresh: Vec<u64> = m
+                .entries
+                .range(m.group_last + 1..)
+                .take(if count == 0 { usize::MAX } else { count })
+                .copied()
+                .collect();
+            let got: Vec<u64> = read
+                .iter()
+                .flat_map(|(_, e)| e.iter().map(|e| e.id.ms))
+                .collect();
+            assert_eq!(got, fresh, "XREADGROUP >");
+            if let Some(&top) = fresh.last() {
+                m.group_last = top;
+                m.consumers.insert(c);
+                for ms in fresh {
+                    m.pending.insert(ms, (c, 1));
+                }
+            }
+        }
+        4 => {
+            let after = pick(m, op[2]);
+            let read = s
+                .xreadgroup(
+                    &XReadGroup::new("g", name),
+                    &[("s", GroupRead::Pending(id(after, 0)))],
+                )
+                .unwrap();
+            m.consumers.insert(c);
+            let mine: Vec<(u64, bool)> = m
+                .pending
+                .range(after + 1..)
+                .filter(|(_, p)| p.0 == c)
+                .map(|(&ms, _)| (ms, m.entries.contains(&ms)))
+                .collect();
+            let got: Vec<(u64, bool)> = read[0]
+                .1
+                .iter()
+                .map(|e| (e.id.ms, e.fields.is_some()))
+                .collect();
+            assert_eq!(got, mine, "XREADGROUP history");
+            for (ms, live) in mine {
+                if live {
+                    m.take(ms, c, true);
+                }
+            }
+        }
+        5 => {
+            let ids = [pick(m, op[2]), pick(m, op[3])];
+            let acked = s.xack("s", "g", ids.map(|ms| id(ms, 0))).unwrap();
+            let mut want = 0;
+            for ms in ids {
+                want += u64::from(m.pending.remove(&ms).is_some());
+            }
+            assert_eq!(acked, want, "XACK");
+        }
+        6 => {
+            let ms = pick(m, op[2]);
+            let force = op[3].is_multiple_of(2);
+            let options = if force {
+                XClaim::new().force()
+            } else {
+                XClaim::new()
+            };
+            let got = s
+                .xclaim_ids("s", "g", name, 0, [id(ms, 0)], &options)
+                .unwrap();
+            let mut want = Vec::new();
+            if !m.entries.contains(&ms) {
+                m.drop_pending(ms);
+            } else if m.pending.contains_key(&ms) || force {
+                m.pending.entry(ms).or_insert((c, 1));
+                m.take(ms, c, false);
+                m.consumers.insert(c);
+                want.push(ms);
+            }
+            assert_eq!(got.iter().map(|i| i.ms).collect::<Vec<_>>(), want, "XCLAIM");
+        }
+        7 => {
+            let count = u64::from(op[2] % 3) + 1;
+            let start = pick(m, op[3]);
+            let got = s
+                .xautoclaim_ids("s", "g", name, 0, id(start, 0), count)
+                .unwrap();
+            let (mut claimed, mut deleted, mut left) = (Vec::new(), Vec::new(), count);
+            let ids: Vec<u64> = m.pending.range(start..).map(|(&ms, _)| ms).collect();
+            let mut next = 0;
+            for (i, ms) in ids.iter().enumerate() {
+                if left == 0 {
+                    next = *ms;
+                    break;
+                }
+                left -= 1;
+                if m.entries.contains(ms) {
+                    // JUSTID: the delivery count stays.
+                    m.take(*ms, c, false);
+                    m.consumers.insert(c);
+                    claimed.push(*ms);
+                } else {
+                    m.drop_pending(*ms);
+                    deleted.push(*ms);
+                }
+                if i + 1 == ids.len() {
+                    next = 0;
+                }
+            }
+            assert_eq!(
+                got.claimed.iter().map(|i| i.ms).collect::<Vec<_>>(),
+                claimed
+            );
+            assert_eq!(
+                got.deleted.iter().map(|i| i.ms).collect::<Vec<_>>(),
+                deleted
+            );
+            assert_eq!(got.next, id(next, 0), "the cursor");
+        }
+        _ => {
+            let had = s.xgroup_delconsumer("s", "g", name).unwrap();
+            let mine: Vec<u64> = m
+                .pending
+                .iter()
+                .filter(|(_, p)| p.0 == c)
+                .map(|(&ms, _)| ms)
+                .collect();
+            assert_eq!(had, mine.len() as u64, "DELCONSUMER");
+            for ms in mine {
+                m.pending.remove(&ms);
+            }
+            m.consumers.remove(&c);
+        }
+    }
+    let list = s
+        .xpending_range(
+            "s",
+            "g",
+            &PendingRange::new(StreamId::MIN, StreamId::MAX, 1000),
+        )
+        .unwrap();
+    let got: Vec<(u64, String, u64)> = list
+        .iter()
+        .map(|p| {
+            (
+                p.id.ms,
+                String::from_utf8_lossy(&p.consumer).into_owned(),
+                p.deliveries,
+            )
+        })
+        .collect();
+    let want: Vec<(u64, String, u64)> = m
+        .pending
+        .iter()
+        .map(|(&ms, &(c, n))| (ms, NAMES[c].to_string(), n))
+        .collect();
+    assert_eq!(got, want, "the pending entries");
+    assert_eq!(
+        s.xinfo_groups("s").unwrap()[0].last_delivered_id,
+        id(m.group_last, 0)
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(100)
+    ))]
+
+    /// Random reads, acknowledgements, claims, deletions and consumer removals agree
+    /// with a plain model of the group's pending entries.
+    #[test]
+    fn group_operations_agree_with_a_model(ops in proptest::collection::vec(proptest::prelude::any::<[u8; 4]>(), 0..200)) {
+        let (_clock, store) = clocked();
+        store
+            .streams()
+            .xgroup_create("s", "g", &GroupCreate::at(StreamId::MIN).mkstream())
+            .unwrap();
+        let mut m = Model::default();
+        for op in &ops {
+            step(&store, &mut m, *op);
+        }
+    }
+}

@@ -500,16 +500,7 @@ fn a_rewrite_in_command_form_is_redis_s_and_rebuilds_the_streams() {
             })
         };
         let (a, b) = (mine.get(key.as_bytes()), theirs.get(key.as_bytes()));
-        // A stream with consumer groups is written as a RESTORE of its serialized form
-        // (the store has no XGROUP or XCLAIM to replay Redis's form yet); one without,
-        // as Redis writes it.
-        let grouped = b.is_some_and(|b| b.iter().any(|c| c[0] == b"XGROUP"));
-        if grouped {
-            let a = a.expect("the stream is rewritten");
-            assert_eq!(a.len(), 1, "{key}: {:?}", show(Some(a)));
-            assert_eq!(a[0][0], b"RESTORE");
-            continue;
-        }
+        // With its groups, as Redis writes it.
         assert!(a == b, "{key}: {:?}\nvs Redis's {:?}", show(a), show(b));
     }
     let Some(mut fresh) = Redis::start() else {
@@ -525,8 +516,17 @@ fn a_rewrite_in_command_form_is_redis_s_and_rebuilds_the_streams() {
                 .collect::<Vec<_>>()
         );
     }
+    // Redis's own rewrite does not rebuild a group whole (its count of entries read,
+    // pending entries whose message was deleted): what ours rebuilds is compared with
+    // what Redis's rebuilds.
+    let Some(mut replayed) = Redis::start() else {
+        panic!("a third redis-server does not start");
+    };
+    for args in commands(&base_of(&theirs_dir)) {
+        replayed.cmd(&args);
+    }
     for key in KEYS {
-        let theirs: Vec<Reply> = describe(&mut redis, key)
+        let theirs: Vec<Reply> = describe(&mut replayed, key)
             .into_iter()
             .map(without_seen_times)
             .collect();

@@ -46,6 +46,10 @@ fn seed(c: &mut Connection) {
         &["HSET", "h", "f", "v", "n", "1"],
         &["PFADD", "p", "a", "b", "c"],
         &["GEOADD", "g", "13.361389", "38.115556", "a", "15.087269", "37.502669", "b"],
+        &["XADD", "x", "1-0", "f", "v"],
+        &["XADD", "x", "2-0", "f", "w"],
+        &["XGROUP", "CREATE", "x", "g", "0"],
+        &["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "x", ">"],
     ] {
         c.execute(cmd);
     }
@@ -77,11 +81,14 @@ fn run(data: &[u8]) -> Result<()> {
         for _ in 0..u.int_in_range(0..=7u8)? {
             args.push(arg(&mut u)?);
         }
-        // Blocking commands (and WAIT) would wait for real outside a transaction.
+        // Blocking commands (and WAIT, and XREAD/XREADGROUP, which block with a BLOCK
+        // option) would wait for real outside a transaction.
         let blocking = name.starts_with("bl")
             || name.starts_with("bz")
             || name == "brpop"
             || name == "brpoplpush"
+            || name == "xread"
+            || name == "xreadgroup"
             || name == "wait";
         if blocking {
             c.execute(&["MULTI"]);
