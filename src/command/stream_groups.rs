@@ -212,8 +212,7 @@ pub(super) fn xreadgroup(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let mut from: Vec<(&[u8], GroupRead)> = Vec::with_capacity(n);
     for k in 0..n {
         let (key, id) = (a[at + k], a[at + n + k]);
-        // Per stream, as Redis: its type, its group, then its ID.
-        streams.xlen(key)?;
+        // Per stream, as Redis: its type and its group, then its ID.
         streams.check_group_read(key, group)?;
         let read = if id == b"$" {
             return Err(Error::StreamArgument(

@@ -685,17 +685,33 @@ impl Streams<'_> {
         options: &XReadGroup,
         streams: &[(K, GroupRead)],
     ) -> Result<GroupReads> {
-        for (key, _) in streams {
-            self.check_group_read(key.as_ref(), &options.group)?;
+        Ok(self.read_groups(options, streams)?.0)
+    }
+
+    /// [`xreadgroup`](Self::xreadgroup), and each stream's last ID as it was read.
+    fn read_groups<K: AsRef<[u8]>>(
+        &self,
+        options: &XReadGroup,
+        streams: &[(K, GroupRead)],
+    ) -> Result<(GroupReads, Vec<StreamId>)> {
+        // Every stream and group is checked before any is read (one alone is checked
+        // by its read).
+        if streams.len() > 1 {
+            for (key, _) in streams {
+                self.check_group_read(key.as_ref(), &options.group)?;
+            }
         }
         let mut out = Vec::new();
+        let mut lasts = Vec::with_capacity(streams.len());
         for (key, from) in streams {
             let key = key.as_ref();
-            if let Some(entries) = self.read_group(key, options, *from, None)? {
+            let (entries, last) = self.read_group(key, options, *from, None)?;
+            lasts.push(last);
+            if let Some(entries) = entries {
                 out.push((Blob::copy_from_slice(key), entries));
             }
         }
-        Ok(out)
+        Ok((out, lasts))
     }
 
     /// [`Error::NoSuchKeyOrGroupToRead`] unless `key` holds a stream with `group`.
@@ -709,7 +725,7 @@ impl Streams<'_> {
     }
 
     /// One stream of an `XREADGROUP`: `None` when there is nothing to serve (a `>`
-    /// read with nothing new). `blocked`, for a blocked reader being served, is the
+    /// read with nothing new), and the stream's last ID. `blocked`, for a blocked reader being served, is the
     /// stream's last ID when it blocked: it is then served once the stream's last ID
     /// is past the group's, even with no entry left to give (as Redis serves it).
     fn read_group(
@@ -718,7 +734,7 @@ impl Streams<'_> {
         options: &XReadGroup,
         from: GroupRead,
         blocked: Option<StreamId>,
-    ) -> Result<Option<Vec<GroupEntry>>> {
+    ) -> Result<(Option<Vec<GroupEntry>>, StreamId)> {
         let (group, consumer) = (&options.group[..], &options.consumer[..]);
         let now = self.ks.wall_ms();
         self.ks.write(self.db, key, |e| {
@@ -739,8 +755,9 @@ impl Streams<'_> {
                     s.last_id > g.last_id && (s.last_id != then || s.last_valid_id() > g.last_id)
                 }
             };
+            let last_id = s.last_id;
             if !serve {
-                return Ok(None);
+                return Ok((None, last_id));
             }
             let count = match blocked {
                 Some(_) => Some(options.count.unwrap_or(BLOCKED_DEFAULT_COUNT)),
@@ -798,7 +815,7 @@ impl Streams<'_> {
                     }
                 }
             }
-            Ok(Some(entries))
+            Ok((Some(entries), last_id))
         })
     }
 
@@ -846,16 +863,17 @@ impl Streams<'_> {
         if self.cancel.is_some_and(crate::CancelToken::is_cancelled) {
             return Err(Error::Unblocked);
         }
-        let now = self.xreadgroup(options, streams)?;
+        let (now, lasts) = self.read_groups(options, streams)?;
         if !now.is_empty() || self.ks.in_transaction() {
             return Ok((!now.is_empty()).then_some(now));
         }
-        let mut from: Vec<(Vec<u8>, StreamId)> = Vec::with_capacity(streams.len());
-        for (key, _) in streams {
-            let key = key.as_ref();
-            let last = self.read(key, |s| s.map_or(StreamId::MIN, |s| s.last_id))?;
-            from.push((key.to_vec(), last));
-        }
+        // Each stream's last ID when it was read: a blocked reader is served once it
+        // moves.
+        let from: Vec<(Vec<u8>, StreamId)> = streams
+            .iter()
+            .zip(lasts)
+            .map(|((key, _), last)| (key.as_ref().to_vec(), last))
+            .collect();
         let owned_keys: Vec<Vec<u8>> = from.iter().map(|(k, _)| k.clone()).collect();
         let keys: Vec<&[u8]> = owned_keys.iter().map(Vec::as_slice).collect();
         let (db, options) = (self.db, options.clone());
@@ -864,8 +882,8 @@ impl Streams<'_> {
             let streams = Streams::new(ks, db);
             match streams.read_group(key, &options, GroupRead::New, Some(then)) {
                 Err(e) => Some(Err(e)),
-                Ok(None) => None,
-                Ok(Some(entries)) => Some(Ok(Served {
+                Ok((None, _)) => None,
+                Ok((Some(entries), _)) => Some(Ok(Served {
                     group_entries: entries.into_iter().map(|e| (e.id, e.fields)).collect(),
                     ..Served::new(key, Vec::new())
                 })),

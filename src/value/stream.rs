@@ -596,6 +596,9 @@ pub(crate) struct Stream {
     pub(crate) last_id: StreamId,
     /// The first live entry's ID (0-0 when empty).
     first_id: StreamId,
+    /// The last live entry's ID (0-0 when empty): what a group's read compares with its
+    /// position on every call, kept here rather than found by decoding the last block.
+    last_live: StreamId,
     /// The largest ID deleted.
     pub(crate) max_deleted_id: StreamId,
     /// Entries ever added.
@@ -689,6 +692,7 @@ impl Stream {
         }
         self.length += 1;
         self.last_id = id;
+        self.last_live = id;
         self.entries_added += 1;
     }
 
@@ -742,7 +746,24 @@ impl Stream {
 
     /// The last live entry.
     pub(crate) fn last_entry(&self) -> Option<EntryRef<'_>> {
-        self.range(StreamId::MIN, StreamId::MAX, true).next()
+        if self.length == 0 {
+            return None;
+        }
+        self.get(self.last_live)
+    }
+
+    /// The last live entry's ID, 0-0 if there is none (Redis's `streamLastValidID`).
+    pub(crate) fn last_valid_id(&self) -> StreamId {
+        self.last_live
+    }
+
+    /// Finds the last live entry again, from the end.
+    fn refresh_last(&mut self) {
+        let last = self
+            .range(StreamId::MIN, StreamId::MAX, true)
+            .next()
+            .map(|e| e.id);
+        self.last_live = last.unwrap_or(StreamId::MIN);
     }
 
     /// Deletes the live entry `id`; `true` if there was one.
@@ -765,6 +786,9 @@ impl Stream {
         if id == self.first_id {
             let first = self.range(id, StreamId::MAX, false).next().map(|e| e.id);
             self.first_id = first.unwrap_or(StreamId::MIN);
+        }
+        if id == self.last_live {
+            self.refresh_last();
         }
         true
     }
@@ -841,6 +865,10 @@ impl Stream {
         self.length -= removed;
         if removed > 0 {
             self.refresh_first();
+            // Trimming takes from the front: the last entry goes only with all others.
+            if self.length == 0 {
+                self.last_live = StreamId::MIN;
+            }
         }
         removed
     }
@@ -885,6 +913,7 @@ impl Stream {
         self.block_bytes += block.mem();
         self.blocks.insert(master, block);
         self.refresh_first();
+        self.refresh_last();
     }
 
     /// Sets the length and metadata read from a file after its blocks.
@@ -913,6 +942,15 @@ impl Stream {
             .next()
             .map(|e| e.id);
         assert_eq!(self.first_id, first.unwrap_or(StreamId::MIN), "first ID");
+        let last = self
+            .range(StreamId::MIN, StreamId::MAX, true)
+            .next()
+            .map(|e| e.id);
+        assert_eq!(
+            self.last_live,
+            last.unwrap_or(StreamId::MIN),
+            "last live ID"
+        );
         assert_eq!(self.clone().mem(), self.mem(), "a copy counts the same");
     }
 }
@@ -985,6 +1023,11 @@ mod tests {
         assert_eq!(s.block_count(), 1);
         assert_eq!(s.len(), 50);
         assert_eq!(s.first_id(), StreamId::new(101, 0));
+        s.check();
+        // The last live entry is kept beside the blocks.
+        assert!(s.delete(StreamId::new(150, 0)));
+        assert_eq!(s.last_valid_id(), StreamId::new(149, 0));
+        assert_eq!(s.last_entry().map(|e| e.id), Some(StreamId::new(149, 0)));
         s.check();
     }
 

@@ -216,11 +216,6 @@ impl Stream {
         self.estimate_distance(group.last_id).map(lag)
     }
 
-    /// The last live entry's ID, 0-0 if there is none (`streamLastValidID`).
-    pub(crate) fn last_valid_id(&self) -> StreamId {
-        self.last_entry().map_or(StreamId::MIN, |e| e.id)
-    }
-
     /// Whether the stream has a live entry `id` (`streamEntryExists`).
     pub(crate) fn has_entry(&self, id: StreamId) -> bool {
         self.get(id).is_some()
