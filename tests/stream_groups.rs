@@ -9,7 +9,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use embedis::{
     CancelToken, ClaimTime, Error, GroupCreate, GroupRead, GroupReads, GroupStart, KeyspaceEvents,
-    ManualClock, PendingRange, Store, StreamId, XAdd, XClaim, XReadGroup,
+    ManualClock, PendingRange, Reply, Store, StreamId, XAdd, XClaim, XReadGroup,
 };
 
 mod common;
@@ -597,4 +597,41 @@ proptest::proptest! {
             step(&store, &mut m, *op);
         }
     }
+#[test]
+fn the_largest_id_reads_new_entries_as_redis_marks_the_gt_id() {
+    let store = Store::new();
+    let mut c = store.connection();
+    c.execute(&["XADD", "s", "1-0", "f", "1"]);
+    c.execute(&["XADD", "s", "2-0", "f", "2"]);
+    c.execute(&["XGROUP", "CREATE", "s", "g", "0"]);
+    let max = "18446744073709551615-18446744073709551615";
+    // Redis takes this ID for `>`: new entries, not the consumer's history.
+    let read = c.execute(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", max]);
+    let all = c.execute(&["XRANGE", "s", "-", "+"]);
+    assert_eq!(
+        read,
+        Reply::Array(vec![Reply::Array(vec![Reply::Bulk("s".into()), all])])
+    );
+    // Nothing new is left: nil, and the pending entry was not read again.
+    let read = c.execute(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", max]);
+    assert_eq!(read, Reply::NilArray);
+    let pending = store
+        .streams()
+        .xpending_range(
+            "s",
+            "g",
+            &PendingRange::new(StreamId::MIN, StreamId::MAX, 10),
+        )
+        .unwrap();
+    assert_eq!(pending.len(), 2);
+    assert!(pending.iter().all(|p| p.deliveries == 1));
+    // Through the typed API, nothing is after the largest ID.
+    let history = store
+        .streams()
+        .xreadgroup(
+            &XReadGroup::new("g", "c"),
+            &[("s", GroupRead::Pending(StreamId::MAX))],
+        )
+        .unwrap();
+    assert!(history[0].1.is_empty());
 }

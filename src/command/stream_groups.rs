@@ -221,7 +221,11 @@ pub(super) fn xreadgroup(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         } else if id == b">" {
             GroupRead::New
         } else {
-            GroupRead::Pending(strict_id(id)?)
+            // Redis marks `>` with the largest ID: given, it reads new entries too.
+            match strict_id(id)? {
+                StreamId::MAX => GroupRead::New,
+                id => GroupRead::Pending(id),
+            }
         };
         from.push((key, read));
     }

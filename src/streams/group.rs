@@ -775,11 +775,13 @@ impl Streams<'_> {
                         .map(GroupEntry::from)
                         .collect(),
                     // After the ID given, as Redis reads on from it.
+                    // Nothing is after the largest ID.
+                    GroupRead::Pending(StreamId::MAX) => Vec::new(),
                     GroupRead::Pending(after) => s
                         .deliver_history(
                             group,
                             consumer,
-                            after.next().unwrap_or(StreamId::MIN),
+                            after.next().unwrap_or(StreamId::MAX),
                             count,
                             now,
                         )
