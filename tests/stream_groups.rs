@@ -122,6 +122,24 @@ fn blocked_group_readers_are_told_when_their_group_or_stream_goes() {
 }
 
 #[test]
+fn a_blocked_group_reader_is_told_when_the_sweeper_expires_its_stream() {
+    let (clock, store) = clocked();
+    let s = store.streams();
+    s.xgroup_create("s", "g", &GroupCreate::last().mkstream())
+        .unwrap();
+    store
+        .keys()
+        .expire("s", Duration::from_millis(100))
+        .unwrap();
+    let on_s = worker(&store, "s", "x");
+    until_blocked(&store, 1);
+    clock.advance(Duration::from_millis(200));
+    // The active expiry removes it, as Redis's does: the reader is unblocked.
+    assert_eq!(store.purge_expired(), 1);
+    assert_eq!(join_within(on_s, PROMPTLY, "s"), Err(Error::StreamGone));
+}
+
+#[test]
 fn a_blocked_group_read_times_out_is_cancelled_or_never_waits_in_a_transaction() {
     let store = Store::new();
     let s = store.streams();

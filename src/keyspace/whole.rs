@@ -529,6 +529,8 @@ impl Keyspace {
         let mut removed = 0;
         let notify = self.notifier.wants(notify::EXPIRED);
         let mut expired: Vec<Vec<u8>> = Vec::new();
+        // A group's readers blocked on a stream that expires are told it is gone.
+        let mut gone: Vec<Vec<u8>> = Vec::new();
         for s in 0..self.shards.len() {
             let db = s >> self.shard_bits;
             loop {
@@ -550,6 +552,9 @@ impl Keyspace {
                         if notify {
                             expired.push(key.to_vec());
                         }
+                        if self.blocking.has_waiters() {
+                            gone.push(key.to_vec());
+                        }
                         // As Redis propagates an expiry: `DEL`, while the shard is held.
                         if let Some(feed) = feed {
                             feed.append_one(db, |r| {
@@ -566,6 +571,10 @@ impl Keyspace {
                 for key in expired.drain(..) {
                     self.notify(notify::EXPIRED, "expired", db, &key);
                 }
+                for key in gone.drain(..) {
+                    self.blocking.signal(db, &key);
+                }
+                self.blocking.serve_signalled(self);
                 if !out.more {
                     break;
                 }
