@@ -615,6 +615,8 @@ proptest::proptest! {
             step(&store, &mut m, *op);
         }
     }
+}
+
 #[test]
 fn the_largest_id_reads_new_entries_as_redis_marks_the_gt_id() {
     let store = Store::new();
@@ -652,4 +654,52 @@ fn the_largest_id_reads_new_entries_as_redis_marks_the_gt_id() {
         )
         .unwrap();
     assert!(history[0].1.is_empty());
+}
+
+/// A command run on its own connection, in a thread.
+fn blocked_command(store: &Store, args: &'static [&'static str]) -> thread::JoinHandle<Reply> {
+    let store = store.clone();
+    thread::spawn(move || store.connection().execute(args))
+}
+
+#[test]
+fn a_blocked_group_reader_is_answered_on_a_signal_only_as_redis_serves_it() {
+    let store = Store::new();
+    let mut c = store.connection();
+    c.execute(&["XADD", "s", "1-0", "f", "1"]);
+    c.execute(&["XADD", "s", "2-0", "f", "2"]);
+    c.execute(&["XGROUP", "CREATE", "s", "g", "1-0"]);
+    c.execute(&["XGROUP", "CREATE", "s", "other", "0"]);
+    c.execute(&["XDEL", "s", "2-0"]);
+    let read: &[&str] = &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c",
+        "BLOCK",
+        "300",
+        "STREAMS",
+        "s",
+        ">",
+    ];
+    // The stream's last ID is past the group's, with no entry left to give: another
+    // group's destruction signals the key, and Redis answers the reader, empty.
+    let reader = blocked_command(&store, read);
+    until_blocked(&store, 1);
+    c.execute(&["XGROUP", "DESTROY", "s", "other"]);
+    let empty = Reply::Array(vec![Reply::Array(vec![
+        Reply::Bulk("s".into()),
+        Reply::Array(vec![]),
+    ])]);
+    assert_eq!(join_within(reader, PROMPTLY, "reader"), empty);
+    // XSETID moves the last ID without a signal: another client blocking on the key
+    // does not answer the reader, which times out.
+    c.execute(&["XSETID", "s", "5-0"]);
+    c.execute(&["XGROUP", "SETID", "s", "g", "2-0"]);
+    let reader = blocked_command(&store, read);
+    until_blocked(&store, 1);
+    let other: &[&str] = &["XREAD", "BLOCK", "100", "STREAMS", "s", "$"];
+    let other = blocked_command(&store, other);
+    assert_eq!(join_within(other, PROMPTLY, "other"), Reply::NilArray);
+    assert_eq!(join_within(reader, PROMPTLY, "reader"), Reply::NilArray);
 }

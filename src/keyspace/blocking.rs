@@ -148,6 +148,16 @@ thread_local! {
     /// Whether this thread is serving (or retrying for itself): signals then wait for
     /// the loop that is already running instead of starting another.
     static SERVING: Cell<bool> = const { Cell::new(false) };
+    /// Whether this thread serves a key's queue because a waiter just joined it, not
+    /// because the key was signalled.
+    static JOINING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the waiters now tried are served because their key was signalled (Redis's
+/// ready list), rather than because another waiter joined its queue: a group's reader
+/// is answered, even with nothing, only on a signal, as Redis serves it.
+pub(crate) fn serving_a_signal() -> bool {
+    !JOINING.with(Cell::get)
 }
 
 /// Marks this thread as serving until dropped (also on unwind). While serving, a pop
@@ -348,9 +358,11 @@ impl Blocking {
         // ourselves here instead would overtake a waiter registered before us.
         {
             let _serving = ServingGuard::enter();
+            let joining = JOINING.with(|j| j.replace(true));
             for key in &waiter.keys {
                 self.serve_key(ks, db, key);
             }
+            JOINING.with(|j| j.set(joining));
         }
         let outcome = Self::wait(&waiter, deadline, cancel);
         if let Some(token) = cancel {

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use super::{BLOCKED_DEFAULT_COUNT, Streams};
-use crate::keyspace::blocking::{Served, Wait};
+use crate::keyspace::blocking::{Served, Wait, serving_a_signal};
 use crate::keyspace::feed::Rec;
 use crate::keyspace::{Access, EntryMut, notify};
 use crate::value::stream::{Claim, ClaimRules, Claimed, Group, Stream, idle};
@@ -685,15 +685,6 @@ impl Streams<'_> {
         options: &XReadGroup,
         streams: &[(K, GroupRead)],
     ) -> Result<GroupReads> {
-        Ok(self.read_groups(options, streams)?.0)
-    }
-
-    /// [`xreadgroup`](Self::xreadgroup), and each stream's last ID as it was read.
-    fn read_groups<K: AsRef<[u8]>>(
-        &self,
-        options: &XReadGroup,
-        streams: &[(K, GroupRead)],
-    ) -> Result<(GroupReads, Vec<StreamId>)> {
         // Every stream and group is checked before any is read (one alone is checked
         // by its read).
         if streams.len() > 1 {
@@ -702,16 +693,13 @@ impl Streams<'_> {
             }
         }
         let mut out = Vec::new();
-        let mut lasts = Vec::with_capacity(streams.len());
         for (key, from) in streams {
             let key = key.as_ref();
-            let (entries, last) = self.read_group(key, options, *from, None)?;
-            lasts.push(last);
-            if let Some(entries) = entries {
+            if let Some(entries) = self.read_group(key, options, *from, false)? {
                 out.push((Blob::copy_from_slice(key), entries));
             }
         }
-        Ok((out, lasts))
+        Ok(out)
     }
 
     /// [`Error::NoSuchKeyOrGroupToRead`] unless `key` holds a stream with `group`.
@@ -725,16 +713,17 @@ impl Streams<'_> {
     }
 
     /// One stream of an `XREADGROUP`: `None` when there is nothing to serve (a `>`
-    /// read with nothing new), and the stream's last ID. `blocked`, for a blocked reader being served, is the
-    /// stream's last ID when it blocked: it is then served once the stream's last ID
-    /// is past the group's, even with no entry left to give (as Redis serves it).
+    /// read with nothing new). `blocked`, for a blocked reader being served: when its
+    /// stream was signalled, it is served once the stream's last ID is past the
+    /// group's, even with no entry left to give (as Redis serves it); else (another
+    /// waiter joined) only if there is an entry to give.
     fn read_group(
         &self,
         key: &[u8],
         options: &XReadGroup,
         from: GroupRead,
-        blocked: Option<StreamId>,
-    ) -> Result<(Option<Vec<GroupEntry>>, StreamId)> {
+        blocked: bool,
+    ) -> Result<Option<Vec<GroupEntry>>> {
         let (group, consumer) = (&options.group[..], &options.consumer[..]);
         let now = self.ks.wall_ms();
         self.ks.write(self.db, key, |e| {
@@ -743,25 +732,20 @@ impl Streams<'_> {
                 return Err(missing());
             };
             let Some(g) = s.groups.get(group) else {
-                return Err(match blocked {
-                    Some(_) => Error::GroupGone,
-                    None => missing(),
-                });
+                return Err(if blocked { Error::GroupGone } else { missing() });
             };
-            let serve = match (from, blocked) {
-                (GroupRead::Pending(_), _) => true,
-                (GroupRead::New, None) => s.len() > 0 && s.last_valid_id() > g.last_id,
-                (GroupRead::New, Some(then)) => {
-                    s.last_id > g.last_id && (s.last_id != then || s.last_valid_id() > g.last_id)
-                }
+            let serve = match from {
+                GroupRead::Pending(_) => true,
+                GroupRead::New if blocked && serving_a_signal() => s.last_id > g.last_id,
+                GroupRead::New => s.len() > 0 && s.last_valid_id() > g.last_id,
             };
-            let last_id = s.last_id;
             if !serve {
-                return Ok((None, last_id));
+                return Ok(None);
             }
-            let count = match blocked {
-                Some(_) => Some(options.count.unwrap_or(BLOCKED_DEFAULT_COUNT)),
-                None => options.count,
+            let count = if blocked {
+                Some(options.count.unwrap_or(BLOCKED_DEFAULT_COUNT))
+            } else {
+                options.count
             };
             let (entries, created, group_after) = edit_groups(e, |s| {
                 let created = s
@@ -817,7 +801,7 @@ impl Streams<'_> {
                     }
                 }
             }
-            Ok((Some(entries), last_id))
+            Ok(Some(entries))
         })
     }
 
@@ -865,27 +849,19 @@ impl Streams<'_> {
         if self.cancel.is_some_and(crate::CancelToken::is_cancelled) {
             return Err(Error::Unblocked);
         }
-        let (now, lasts) = self.read_groups(options, streams)?;
+        let now = self.xreadgroup(options, streams)?;
         if !now.is_empty() || self.ks.in_transaction() {
             return Ok((!now.is_empty()).then_some(now));
         }
-        // Each stream's last ID when it was read: a blocked reader is served once it
-        // moves.
-        let from: Vec<(Vec<u8>, StreamId)> = streams
-            .iter()
-            .zip(lasts)
-            .map(|((key, _), last)| (key.as_ref().to_vec(), last))
-            .collect();
-        let owned_keys: Vec<Vec<u8>> = from.iter().map(|(k, _)| k.clone()).collect();
+        let owned_keys: Vec<Vec<u8>> = streams.iter().map(|(k, _)| k.as_ref().to_vec()).collect();
         let keys: Vec<&[u8]> = owned_keys.iter().map(Vec::as_slice).collect();
         let (db, options) = (self.db, options.clone());
         let attempt = move |ks: Access<'_>, key: &[u8]| -> Option<Result<Served>> {
-            let &(_, then) = from.iter().find(|(k, _)| k == key)?;
             let streams = Streams::new(ks, db);
-            match streams.read_group(key, &options, GroupRead::New, Some(then)) {
+            match streams.read_group(key, &options, GroupRead::New, true) {
                 Err(e) => Some(Err(e)),
-                Ok((None, _)) => None,
-                Ok((Some(entries), _)) => Some(Ok(Served {
+                Ok(None) => None,
+                Ok(Some(entries)) => Some(Ok(Served {
                     group_entries: entries.into_iter().map(|e| (e.id, e.fields)).collect(),
                     ..Served::new(key, Vec::new())
                 })),
