@@ -703,3 +703,28 @@ fn a_blocked_group_reader_is_answered_on_a_signal_only_as_redis_serves_it() {
     assert_eq!(join_within(other, PROMPTLY, "other"), Reply::NilArray);
     assert_eq!(join_within(reader, PROMPTLY, "reader"), Reply::NilArray);
 }
+
+#[test]
+fn over_the_memory_limit_only_the_group_subcommands_that_grow_memory_are_refused() {
+    let store = Store::new();
+    let mut c = store.connection();
+    c.execute(&["XADD", "s", "1-0", "f", "1"]);
+    c.execute(&["XGROUP", "CREATE", "s", "g0", "0"]);
+    c.execute(&["CONFIG", "SET", "maxmemory", "1"]);
+    let oom = "(error) OOM command not allowed when used memory > 'maxmemory'.";
+    // DENYOOM in Redis's table is the subcommand's, not XGROUP's.
+    for args in [
+        &["XGROUP", "CREATE", "s", "g", "0"][..],
+        &["XGROUP", "CREATECONSUMER", "s", "g0", "c"],
+    ] {
+        assert_eq!(c.execute(args).to_string(), oom, "{args:?}");
+    }
+    assert_eq!(
+        c.execute(&["XGROUP", "SETID", "s", "g0", "0"]),
+        Reply::Simple("OK".into())
+    );
+    assert_eq!(
+        c.execute(&["XGROUP", "DESTROY", "s", "g0"]),
+        Reply::Integer(1)
+    );
+}

@@ -400,9 +400,10 @@ impl Connection {
         }
         // Over the memory limit, a command that may grow memory first makes room, or is
         // refused (and dirties a transaction being queued), as in Redis.
-        if cmd.has(table::DENYOOM)
-            && let Err(e) = self.store.access().admit()
-        {
+        let denyoom = spec.map_or(cmd.has(table::DENYOOM), |s| {
+            s.flags() & table::spec::F_DENYOOM != 0
+        });
+        if denyoom && let Err(e) = self.store.access().admit() {
             return self.reject(Some(cmd), e.into());
         }
         if !self.resp3 && self.subscribed() && !cmd.has(table::SUB_OK) {
@@ -746,7 +747,10 @@ impl Connection {
             .collect();
         // As Redis, a queue that may grow memory is refused whole while the store is
         // over its limit with nothing to evict.
-        if commands.iter().any(|c| c.has(table::DENYOOM))
+        if commands
+            .iter()
+            .zip(&queue)
+            .any(|(c, args)| table::denies_oom(c, args))
             && let Err(e) = self.store.access().admit()
         {
             return error(format!(

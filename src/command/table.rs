@@ -108,6 +108,18 @@ pub(crate) fn command_name(code: u32) -> Option<&'static str> {
     }
 }
 
+/// Whether `cmd` with `args` may grow memory and is refused over the limit: a
+/// container's subcommand by its own flags (`XGROUP CREATE`, `XGROUP CREATECONSUMER`),
+/// as Redis looks at the subcommand it runs.
+pub(crate) fn denies_oom(cmd: &Command, args: &[&[u8]]) -> bool {
+    match (subcommands(cmd.name), args.get(1)) {
+        (Some(_), Some(sub)) => spec::find(cmd.name.as_bytes())
+            .and_then(|s| s.sub(sub))
+            .is_some_and(|s| s.flags() & spec::F_DENYOOM != 0),
+        _ => cmd.has(DENYOOM),
+    }
+}
+
 /// The subcommands the store has of a container command (Redis checks the name, and
 /// the arity its spec gives, before running or queuing the command).
 pub(crate) fn subcommands(name: &str) -> Option<&'static [&'static str]> {
