@@ -102,11 +102,7 @@ pub(super) fn xgroup(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             if !exists {
                 return Err(Error::GroupNeedsStream);
             }
-            let has_group = c
-                .streams()
-                .xinfo_groups(a[2])?
-                .iter()
-                .any(|g| g.name[..] == *a[3]);
+            let has_group = c.streams().has_group(a[2], a[3])?;
             if !has_group && (setid || is(sub, "CREATECONSUMER") || is(sub, "DELCONSUMER")) {
                 return Err(Error::NoSuchGroup(
                     crate::streams::c_text(a[3]),

@@ -1131,6 +1131,12 @@ impl Streams<'_> {
         Ok(claimed.entries.into_iter().map(|e| e.id).collect())
     }
 
+    /// Whether `key` holds a stream with group `group` ([`Error::WrongType`] if it
+    /// holds another type).
+    pub(crate) fn has_group(&self, key: &[u8], group: &[u8]) -> Result<bool> {
+        self.read(key, |s| s.is_some_and(|s| s.groups.contains_key(group)))
+    }
+
     /// Checks that `key` holds a stream with `group`: [`Error::WrongType`], or
     /// [`Error::NoSuchKeyOrGroup`].
     pub(crate) fn check_group(&self, key: &[u8], group: &[u8]) -> Result<()> {
