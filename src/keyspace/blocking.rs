@@ -82,18 +82,25 @@ pub(crate) type GroupEntryParts = (crate::value::stream::StreamId, Option<Vec<(B
 /// What a waiter waits for: a value of one type at one of its keys. A reader of a
 /// consumer group also ends, with [`Error::StreamGone`], when its stream is deleted or
 /// replaced by another type (Redis's `unblockDeletedStreamReadgroupClients`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Readers of one group take from one place (the group's position): when one of them
+/// finds nothing, the others after it in the queue would find nothing either, and
+/// are not tried again in that pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Wait {
     kind: KeyType,
     ends_when_gone: bool,
+    /// The consumer group read through, for a group's reader.
+    group: Option<Blob>,
 }
 
 impl Wait {
-    /// A blocked `XREADGROUP`.
-    pub(crate) fn group_reader() -> Self {
+    /// A blocked `XREADGROUP` through `group`.
+    pub(crate) fn group_reader(group: &[u8]) -> Self {
         Wait {
             kind: KeyType::Stream,
             ends_when_gone: true,
+            group: Some(Blob::copy_from_slice(group)),
         }
     }
 }
@@ -103,6 +110,7 @@ impl From<KeyType> for Wait {
         Wait {
             kind,
             ends_when_gone: false,
+            group: None,
         }
     }
 }
@@ -251,9 +259,13 @@ impl Blocking {
             return;
         };
         let mut i = 0;
+        // Groups whose readers found nothing in this pass.
+        let mut dry: Vec<Blob> = Vec::new();
         while let Some(waiter) = queue.get(i).cloned() {
             let gone = waiter.wait.ends_when_gone && held != Some(KeyType::Stream);
-            if Some(waiter.wait.kind) != held && !gone {
+            let same_dry_group =
+                !gone && waiter.wait.group.as_ref().is_some_and(|g| dry.contains(g));
+            if (Some(waiter.wait.kind) != held && !gone) || same_dry_group {
                 i += 1;
                 continue;
             }
@@ -268,6 +280,9 @@ impl Blocking {
                     // reader's may be older. A list or sorted set is empty for all.
                     None if held == Some(KeyType::Stream) => {
                         drop(state);
+                        if let Some(g) = &waiter.wait.group {
+                            dry.push(g.clone());
+                        }
                         i += 1;
                         continue;
                     }

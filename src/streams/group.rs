@@ -855,6 +855,7 @@ impl Streams<'_> {
         }
         let owned_keys: Vec<Vec<u8>> = streams.iter().map(|(k, _)| k.as_ref().to_vec()).collect();
         let keys: Vec<&[u8]> = owned_keys.iter().map(Vec::as_slice).collect();
+        let wait = Wait::group_reader(&options.group);
         let (db, options) = (self.db, options.clone());
         let attempt = move |ks: Access<'_>, key: &[u8]| -> Option<Result<Served>> {
             let streams = Streams::new(ks, db);
@@ -873,7 +874,7 @@ impl Streams<'_> {
             ks,
             db,
             &keys,
-            Wait::group_reader(),
+            wait,
             Box::new(attempt),
             deadline,
             self.cancel,
