@@ -728,3 +728,39 @@ fn over_the_memory_limit_only_the_group_subcommands_that_grow_memory_are_refused
         Reply::Integer(1)
     );
 }
+
+#[test]
+fn one_entry_reaches_one_reader_of_each_waiting_group() {
+    let store = Store::new();
+    let s = store.streams();
+    for g in ["g", "audit"] {
+        s.xgroup_create("q", g, &GroupCreate::last().mkstream())
+            .unwrap();
+    }
+    let reader = |group: &'static str, consumer: &'static str| {
+        let store = store.clone();
+        thread::spawn(move || {
+            store.streams().xreadgroup_block(
+                &XReadGroup::new(group, consumer),
+                &[("q", GroupRead::New)],
+                Some(Duration::from_millis(300)),
+            )
+        })
+    };
+    // Two readers of "g" queue before the one of "audit": the second of "g" finds
+    // nothing, and "audit"'s reader is still served.
+    let g1 = reader("g", "a");
+    until_blocked(&store, 1);
+    let g2 = reader("g", "b");
+    until_blocked(&store, 2);
+    let audit = reader("audit", "x");
+    until_blocked(&store, 3);
+    add(&store, "q", id(1, 0));
+    let got = |h: thread::JoinHandle<Result<Option<GroupReads>, Error>>| {
+        join_within(h, PROMPTLY, "a reader").unwrap()
+    };
+    assert!(got(audit).is_some());
+    let (first, second) = (got(g1), got(g2));
+    assert!(first.is_some(), "the first of the group gets the entry");
+    assert_eq!(second, None, "the second times out");
+}
