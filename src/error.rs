@@ -145,6 +145,17 @@ pub enum Error {
     /// A database index outside `0..databases` (`SELECT`, `MOVE`, `COPY … DB`, `SWAPDB`).
     #[error("ERR DB index is out of range")]
     DbIndexOutOfRange,
+    /// In [cluster mode](crate::StoreBuilder::cluster_mode), the keys of a multi-key
+    /// command, transaction, pipeline or watch hash to more than one slot (see
+    /// [`key_slot`](crate::key_slot)): use hash tags (`{user1}.a`, `{user1}.b`) to keep
+    /// keys that go together in one slot.
+    #[error("CROSSSLOT Keys in request don't hash to the same slot")]
+    CrossSlot,
+    /// In [cluster mode](crate::StoreBuilder::cluster_mode), something only database 0
+    /// allows: a database other than 0 (`SELECT`, [`Store::db`](crate::Store::db)),
+    /// `MOVE`, `SWAPDB`, `COPY … DB`. The text is Redis's, without its `ERR `.
+    #[error("ERR {0}")]
+    ClusterMode(&'static str),
     /// The source and the destination are the same key (`MOVE`, `COPY`).
     #[error("ERR source and destination objects are the same")]
     SameObject,

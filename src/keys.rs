@@ -636,6 +636,11 @@ impl<'s> Keys<'s> {
         let (src, dst) = (src.as_ref(), dst.as_ref());
         let to_db = options.db.unwrap_or(self.db);
         self.ks().check_db(to_db)?;
+        if self.ks().keyspace().cluster() && (self.db != 0 || to_db != 0) {
+            return Err(Error::ClusterMode(
+                "Copying to another database is not allowed in cluster mode",
+            ));
+        }
         if to_db == self.db && src == dst {
             return Err(Error::SameObject);
         }
@@ -796,6 +801,9 @@ impl<'s> Keys<'s> {
     /// ```
     #[doc(alias = "MOVE")]
     pub fn move_key(&self, key: impl AsRef<[u8]>, db: usize) -> Result<bool> {
+        if self.ks().keyspace().cluster() {
+            return Err(Error::ClusterMode("MOVE is not allowed in cluster mode"));
+        }
         self.ks().check_db(db)?;
         if db == self.db {
             return Err(Error::SameObject);
@@ -835,6 +843,9 @@ impl<'s> Keys<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn swapdb(&self, a: usize, b: usize) -> Result<()> {
+        if self.ks().keyspace().cluster() {
+            return Err(Error::ClusterMode("SWAPDB is not allowed in cluster mode"));
+        }
         self.ks().check_db(a)?;
         self.ks().check_db(b)?;
         self.ks().swap(a, b)

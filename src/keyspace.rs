@@ -156,6 +156,8 @@ pub(crate) struct Keyspace {
     /// Keys the last snapshot loaded added, and left out as expired (`INFO`'s
     /// `rdb_last_load_keys_loaded` and `…_expired`).
     last_load: Mutex<(usize, usize)>,
+    /// Redis Cluster's rules hold: the keys of a multi-key access share a hash slot.
+    cluster: bool,
 }
 
 impl Keyspace {
@@ -199,6 +201,7 @@ impl Keyspace {
             rdb_compression: AtomicBool::new(true),
             rdb_checksum: AtomicBool::new(true),
             last_load: Mutex::new((0, 0)),
+            cluster: false,
         }
     }
 
@@ -212,6 +215,28 @@ impl Keyspace {
     pub(crate) fn with_max_string_size(mut self, bytes: usize) -> Self {
         self.max_string_size = bytes;
         self
+    }
+
+    /// This keyspace, in cluster mode or not (see [`Keyspace::cluster`]).
+    pub(crate) fn with_cluster(mut self, on: bool) -> Self {
+        self.cluster = on;
+        self
+    }
+
+    /// Whether Redis Cluster's rules hold: every multi-key access refuses keys of more
+    /// than one hash slot with [`Error::CrossSlot`] (see [`Keyspace::check_slots`]).
+    pub(crate) fn cluster(&self) -> bool {
+        self.cluster
+    }
+
+    /// In cluster mode, [`Error::CrossSlot`] unless `keys` share one hash slot; free
+    /// otherwise.
+    #[inline]
+    pub(crate) fn check_slots<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) -> Result<()> {
+        if self.cluster {
+            crate::slot::common_slot(keys)?;
+        }
+        Ok(())
     }
 
     /// The longest string a command may make.

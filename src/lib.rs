@@ -33,7 +33,7 @@
 //!
 //! | layer | modules | what | Redis |
 //! |---|---|---|---|
-//! | L0 leaves | `error`, `blob`, `number`, `glob`, `index`, `mem`, `clock`, `geohash` | [`Error`], [`Blob`], [`Clock`], [`ManualClock`]; numbers, patterns and ranges as Redis reads and writes them; geohash cells and distances | `util.c`, `geohash.c`, `geohash_helper.c` |
+//! | L0 leaves | `error`, `blob`, `number`, `glob`, `index`, `mem`, `clock`, `geohash`, `slot` | [`Error`], [`Blob`], [`Clock`], [`ManualClock`]; numbers, patterns and ranges as Redis reads and writes them; geohash cells and distances; Redis Cluster's hash slots ([`key_slot`]) | `util.c`, `geohash.c`, `geohash_helper.c`, `crc16.c` |
 //! | L2 values | `value` + `value/` (`hash`, `list`, `set`, `zset`, `zset/skiplist`, `pack`, `dict`, `hll`) | what a key holds, and each type's representation — no lock, no clock; [`KeyType`], [`Side`]; the HyperLogLog string format | `object.c`, `t_*.c`'s type API, `listpack.c`, `intset.c`, `quicklist.c`, `dict.c`, `hyperloglog.c` |
 //! | L3 engine | `keyspace` + `keyspace/` (`access`, `entry`, `many`, `whole`, `txn`, `log`, `watch`, `expiry`, `evict`, `notify`, `pubsub`, `blocking`, `stats`, `table`, `snapshot`, `feed`) | sharded keys and lock order; the one door handles use (live, or through a transaction's held shards); transactions in place with their undo log; expiry, eviction ([`EvictionPolicy`]), notifications ([`KeyspaceEvents`]), the pub/sub registry ([`Message`]), blocked callers ([`CancelToken`]) | `db.c`, `multi.c`, `expire.c`, `evict.c`, `notify.c`, `pubsub.c`, `blocked.c` |
 //! | L4 core | `core`, `persist`, `aof` | what a [`Store`] shares: keyspace, pub/sub and client registries, limits, the sweeper; snapshots and the append-only log on disk ([`AppendFsync`]) | `server.c`, `rdb.c`, `aof.c` |
@@ -69,6 +69,7 @@ mod rdb;
 mod redis_rs;
 mod scan;
 mod sets;
+mod slot;
 mod store;
 mod streams;
 mod strings;
@@ -172,6 +173,7 @@ pub use lists::{Insertion, LRangeIter, Lists, LposOptions, Matches, Position, Si
 pub use pubsub::{PubSub, Subscription};
 pub use scan::ScanOptions;
 pub use sets::{SScanIter, Sets};
+pub use slot::{SLOTS, key_slot};
 pub use store::{BackgroundSave, Db, Info, Store, StoreBuilder};
 pub use strings::{Expiry, LcsIdx, LcsMatch, SetCondition, SetOptions, Strings};
 pub use transaction::{Pipeline, Queued, Replies, Transaction, Watch};

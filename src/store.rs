@@ -294,6 +294,9 @@ impl Store {
     /// # Errors
     ///
     /// [`Error::DbIndexOutOfRange`](crate::Error::DbIndexOutOfRange) unless `index < databases`.
+    /// In [cluster mode](StoreBuilder::cluster_mode), where only database 0 is used,
+    /// [`Error::ClusterMode`](crate::Error::ClusterMode) for any other index (Redis's
+    /// `SELECT is not allowed in cluster mode`).
     ///
     /// # Examples
     ///
@@ -302,11 +305,35 @@ impl Store {
     /// store.db(1)?.strings().set("k", "in db 1")?;
     /// assert_eq!(store.strings().get("k")?, None);
     /// assert_eq!(store.db(1)?.keys().dbsize()?, 1);
+    ///
+    /// let cluster = embedis::Store::builder().cluster_mode(true).build();
+    /// assert!(cluster.db(0).is_ok());
+    /// assert_eq!(
+    ///     cluster.db(1).unwrap_err().to_string(),
+    ///     "ERR SELECT is not allowed in cluster mode",
+    /// );
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn db(&self, index: usize) -> Result<Db<'_>> {
+        if index != 0 && self.core.keyspace.cluster() {
+            return Err(crate::Error::ClusterMode(
+                "SELECT is not allowed in cluster mode",
+            ));
+        }
         self.core.keyspace.check_db(index)?;
         Ok(Db { store: self, index })
+    }
+
+    /// Whether the store runs in cluster mode: see [`StoreBuilder::cluster_mode`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!embedis::Store::new().cluster_mode());
+    /// assert!(embedis::Store::builder().cluster_mode(true).build().cluster_mode());
+    /// ```
+    pub fn cluster_mode(&self) -> bool {
+        self.core.keyspace.cluster()
     }
 
     /// The number of databases.
@@ -1033,6 +1060,7 @@ pub struct StoreBuilder {
     aof: AofConfig,
     save_rules: Vec<(u64, u64)>,
     rdb: RdbOptions,
+    cluster: bool,
 }
 
 /// `rdbcompression` and `rdbchecksum`.
@@ -1083,6 +1111,7 @@ impl StoreBuilder {
                 compression: true,
                 checksum: true,
             },
+            cluster: false,
         }
     }
 
@@ -1326,6 +1355,54 @@ impl StoreBuilder {
         self
     }
 
+    /// Cluster mode (default off): the store refuses what a Redis Cluster refuses, as
+    /// one node owning all 16 384 hash slots, so that code which would break on a
+    /// cluster breaks here first.
+    ///
+    /// - Keys map to slots as in Redis Cluster ([`key_slot`](crate::key_slot): CRC16
+    ///   of the key, or of its `{hash tag}`).
+    /// - A multi-key command, a `MULTI`/`EXEC` transaction (all its commands' keys
+    ///   together), a [`transaction`](Store::transaction), a
+    ///   [`pipeline`](Store::pipeline) or a [`watch`](Store::watch) whose keys hash to
+    ///   more than one slot is refused with [`Error::CrossSlot`](crate::Error::CrossSlot)
+    ///   (`CROSSSLOT Keys in request don't hash to the same slot`), through the typed
+    ///   API and the command interface alike.
+    /// - Only database 0 is used: [`Store::db`] of another index, `SELECT` of another
+    ///   index, `MOVE`, `SWAPDB` and `COPY … DB` are refused with
+    ///   [`Error::ClusterMode`](crate::Error::ClusterMode).
+    /// - `CLUSTER` answers as a one-node cluster (`KEYSLOT`, `COUNTKEYSINSLOT`,
+    ///   `GETKEYSINSLOT`, `INFO`, `MYID`, `SLOTS`, `SHARDS`, `NODES`, `HELP`): the node
+    ///   is `127.0.0.1:6379` (bus port 16379), its ID 40 hex digits derived from the
+    ///   store's [`seed`](Self::seed). `ASKING`, `READONLY` and `READWRITE` answer OK.
+    ///   Without cluster mode they answer `ERR This instance has cluster support
+    ///   disabled`, as a Redis without cluster support.
+    ///
+    /// Off, none of this costs anything: the slot check is one test of a flag, and
+    /// only for commands with several keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{Error, Reply, Store};
+    /// let store = Store::builder().cluster_mode(true).build();
+    /// assert_eq!(
+    ///     store.strings().mset([("a", "1"), ("b", "2")]),
+    ///     Err(Error::CrossSlot),
+    /// );
+    /// store.strings().mset([("{user1}.name", "ann"), ("{user1}.mail", "ann@example.org")])?;
+    /// let mut conn = store.connection();
+    /// assert_eq!(
+    ///     conn.execute(&["MGET", "a", "b"]),
+    ///     Reply::Error("CROSSSLOT Keys in request don't hash to the same slot".into()),
+    /// );
+    /// assert_eq!(conn.execute(&["CLUSTER", "KEYSLOT", "foo"]), Reply::Integer(12182));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn cluster_mode(mut self, on: bool) -> Self {
+        self.cluster = on;
+        self
+    }
+
     /// Builds the store and, with active expiry on, starts its sweeper thread.
     ///
     /// # Examples
@@ -1348,7 +1425,8 @@ impl StoreBuilder {
             self.seed.unwrap_or_else(rand::random),
         )
         .with_notifier(Notifier::new(self.events, Arc::clone(&pubsub)))
-        .with_max_string_size(self.max_string_size);
+        .with_max_string_size(self.max_string_size)
+        .with_cluster(self.cluster);
         keyspace.memory().set_limit(self.max_memory);
         keyspace.memory().set_idle_times(self.idle_times);
         keyspace.memory().set_policy(self.policy);

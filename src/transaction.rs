@@ -207,6 +207,10 @@ where
     let keys: crate::Args<K> = keys.into_iter().collect();
     let ks = &core.keyspace;
     ks.check_db(db)?;
+    if watches.iter().any(|w| w.cross_slot) {
+        return Err(Error::CrossSlot.into());
+    }
+    ks.check_slots(keys.iter().map(AsRef::as_ref))?;
     let mut named: crate::Args<(usize, &[u8])> = keys.iter().map(|k| (db, k.as_ref())).collect();
     named.sort_unstable();
     named.dedup();
@@ -327,6 +331,9 @@ pub struct Watch {
     flag: Arc<AtomicBool>,
     /// Each key's deadline when the watch began: passing it is a change.
     deadlines: Vec<Option<u64>>,
+    /// In cluster mode, the keys span hash slots: a transaction under this watch is
+    /// refused ([`Error::CrossSlot`]), as Redis Cluster refuses the `WATCH`.
+    cross_slot: bool,
 }
 
 impl Watch {
@@ -344,6 +351,7 @@ impl Watch {
         keys.dedup();
         let flag = Arc::new(AtomicBool::new(false));
         let ks = &core.keyspace;
+        let cross_slot = ks.check_slots(keys.iter().map(Vec::as_slice)).is_err();
         // Register first: a write after this point raises the flag, so reading the
         // deadlines next cannot miss one.
         ks.watches().register(db, &keys, &flag);
@@ -367,6 +375,7 @@ impl Watch {
             keys,
             flag,
             deadlines,
+            cross_slot,
         }
     }
 
@@ -399,7 +408,9 @@ impl Watch {
     /// # Errors
     ///
     /// [`Error::WatchedKeyChanged`] if one did (nothing is applied; read again and
-    /// retry), else as [`Store::transaction`](crate::Store::transaction).
+    /// retry); in [cluster mode](crate::StoreBuilder::cluster_mode),
+    /// [`Error::CrossSlot`] if the watched keys span hash slots; else as
+    /// [`Store::transaction`](crate::Store::transaction).
     ///
     /// # Examples
     ///

@@ -49,7 +49,7 @@ use std::path::Path;
 // ---------------------------------------------------------------------------------
 #[rustfmt::skip]
 const LAYERS: &[(u8, &str, &[&str])] = &[
-    (0, "leaves", &["lib", "error", "blob", "number", "number/*", "glob", "index", "mem", "clock", "varint", "geohash", "qsort"]),
+    (0, "leaves", &["lib", "error", "blob", "number", "number/*", "glob", "index", "mem", "clock", "varint", "geohash", "qsort", "slot"]),
     (1, "tables", &["raw"]),
     (2, "values", &["value", "value/*", "rdb", "rdb/*"]),
     (3, "engine", &["keyspace", "keyspace/*"]),

@@ -398,6 +398,19 @@ impl Connection {
                 error("ERR Command not allowed inside a transaction"),
             );
         }
+        // Cluster mode: keys of more than one slot are refused (`getNodeByQuery`); for
+        // `EXEC`, those of the whole queue, and the transaction is discarded.
+        if self.store.cluster_mode()
+            && let Err(e) = self.check_slots(cmd, args)
+        {
+            if cmd.name == "exec" {
+                self.multi = None;
+                self.watches.clear();
+            } else if let Some(m) = &mut self.multi {
+                m.dirty = true;
+            }
+            return e.into();
+        }
         // Over the memory limit, a command that may grow memory first makes room, or is
         // refused (and dirties a transaction being queued), as in Redis.
         let denyoom = spec.map_or(cmd.has(table::DENYOOM), |s| {
@@ -432,6 +445,29 @@ impl Connection {
             return Reply::Simple("QUEUED".into());
         }
         self.run(cmd, args)
+    }
+
+    /// In cluster mode, [`Error::CrossSlot`] unless the keys of the command — of every
+    /// queued command, for `EXEC` in a transaction — hash to one slot.
+    fn check_slots(&self, cmd: &Command, args: &[&[u8]]) -> Result<(), Error> {
+        if cmd.name != "exec" {
+            return crate::slot::common_slot(table::cluster_keys(cmd, args)).map(drop);
+        }
+        let Some(multi) = &self.multi else {
+            return Ok(());
+        };
+        let mut keys = Vec::new();
+        for queued in &multi.queue {
+            let args: Vec<&[u8]> = queued.iter().map(Bytes::as_ref).collect();
+            if let Some(cmd) = table::lookup(args[0]) {
+                keys.extend(
+                    table::cluster_keys(cmd, &args)
+                        .into_iter()
+                        .map(<[u8]>::to_vec),
+                );
+            }
+        }
+        crate::slot::common_slot(keys.iter().map(Vec::as_slice)).map(drop)
     }
 
     /// A command refused before it runs (`rejectCommand`): a transaction being queued
@@ -581,7 +617,15 @@ impl Connection {
     }
 
     fn select(&mut self, arg: &[u8]) -> Reply {
-        match db_index(arg).and_then(|i| {
+        let index = match db_index(arg) {
+            // A negative index is no 0 either.
+            Err(Error::DbIndexOutOfRange) if self.store.cluster_mode() => {
+                Err(Error::ClusterMode("SELECT is not allowed in cluster mode"))
+            }
+            index => index,
+        };
+        match index.and_then(|i| {
+            // In cluster mode, `Store::db` refuses any index but 0.
             self.store.db(i)?;
             Ok(i)
         }) {

@@ -165,7 +165,7 @@ pub(super) fn copy(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         } else if is(a[i], "DB") && i + 1 < a.len() {
             // The database is checked where it is read, before later options.
             let db = db_index(a[i + 1])?;
-            c.store.db(db)?;
+            c.access.check_db(db)?;
             options = options.db(db);
             i += 1;
         } else {
@@ -249,11 +249,17 @@ pub(super) fn restore(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn move_(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    if c.store.cluster_mode() {
+        return Err(Error::ClusterMode("MOVE is not allowed in cluster mode"));
+    }
     let db = db_index(a[2])?;
     Ok(c.keys().move_key(a[1], db)?.into())
 }
 
 pub(super) fn swapdb(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    if c.store.cluster_mode() {
+        return Err(Error::ClusterMode("SWAPDB is not allowed in cluster mode"));
+    }
     let index = |arg: &[u8], which: &str| {
         let i = crate::number::parse_i64(arg)
             .and_then(|i| i32::try_from(i).ok())

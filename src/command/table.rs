@@ -64,6 +64,22 @@ pub(crate) fn keys_of<'a>(cmd: &Command, args: &[&'a [u8]]) -> Vec<&'a [u8]> {
         .collect()
 }
 
+/// The keys among `args` that Redis Cluster hashes for `cmd` (its subcommand's, for
+/// a container): see [`spec::Spec::cluster_keys`].
+pub(crate) fn cluster_keys<'a>(cmd: &Command, args: &[&'a [u8]]) -> Vec<&'a [u8]> {
+    let Some(top) = spec::find(cmd.name.as_bytes()) else {
+        return Vec::new();
+    };
+    let spec = match (subcommands(cmd.name), args.get(1)) {
+        (Some(_), Some(sub)) => top.sub(sub).unwrap_or(top),
+        _ => top,
+    };
+    spec.cluster_keys(args)
+        .into_iter()
+        .map(|i| args[i])
+        .collect()
+}
+
 /// Whether `n` arguments (the name included) satisfy `arity`: exactly that many, or
 /// (negative) at least its absolute value.
 pub(crate) fn arity_ok(arity: i32, n: usize) -> bool {

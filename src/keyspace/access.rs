@@ -211,6 +211,7 @@ impl<'a> Access<'a> {
 
     /// [`locate`](Self::locate) for each of `keys`.
     fn locate_all<'k>(self, keys: &[(usize, &'k [u8])]) -> Result<Vec<Located<'k>>> {
+        self.ks.check_slots(keys.iter().map(|&(_, key)| key))?;
         keys.iter()
             .map(|&(db, key)| {
                 let (hash, shard) = self.locate(db, key)?;

@@ -474,6 +474,27 @@ impl Spec {
         }
     }
 
+    /// The positions of the keys Redis Cluster hashes (`getKeysFromCommand`, which
+    /// `getNodeByQuery` uses): the command's own key search where it has one, else
+    /// the legacy key range — which holds the channels of `SSUBSCRIBE` and
+    /// `SPUBLISH`, so those hash too.
+    pub(crate) fn cluster_keys(&self, args: &[&[u8]]) -> Vec<usize> {
+        let found = match self.getkeys {
+            GetKeys::None => return legacy_keys(self.legacy_range().0, args),
+            GetKeys::Set | GetKeys::Bitfield | GetKeys::SortRo => vec![(1, 0)],
+            GetKeys::NumKeys {
+                store,
+                count,
+                first,
+            } => numkeys(args, store, count, first),
+            GetKeys::Sort => sort_keys(args),
+            GetKeys::Georadius => georadius_keys(args),
+            GetKeys::Xread => xread_keys(args),
+            GetKeys::Migrate => Vec::new(),
+        };
+        found.into_iter().map(|(i, _)| i).collect()
+    }
+
     /// The positions of every key the specs find among `args`, skipping a spec the
     /// arguments do not fit (`GET_KEYSPEC_RETURN_PARTIAL`), and those the command's
     /// own search finds where a spec cannot say (`SORT … STORE`): the keys a command
@@ -586,6 +607,57 @@ impl Spec {
         }
         Some(keys)
     }
+}
+
+/// `getKeysUsingLegacyRangeSpec`: the keys of a (first, last, step) range, none
+/// when there is no range or the arguments fall short of it.
+fn legacy_keys((first, last, step): (i64, i64, i64), args: &[&[u8]]) -> Vec<usize> {
+    let Ok(count) = i64::try_from(args.len()) else {
+        return Vec::new();
+    };
+    if first <= 0 {
+        return Vec::new();
+    }
+    let last = if last < 0 { count + last } else { last };
+    let mut keys = Vec::new();
+    let mut j = first;
+    while j <= last {
+        if j >= count {
+            return Vec::new();
+        }
+        keys.extend(usize::try_from(j).ok());
+        j += step.max(1);
+    }
+    keys
+}
+
+/// `xreadGetKeys`: the first half of the arguments after the first `STREAMS` met
+/// among the options (`BLOCK`, `COUNT`, `GROUP`, `NOACK`); none if they are odd.
+fn xread_keys(args: &[&[u8]]) -> Vec<(usize, u16)> {
+    let mut streams = None;
+    let mut i = 1;
+    while i < args.len() {
+        let arg = args[i];
+        if is(arg, "block") || is(arg, "count") {
+            i += 1;
+        } else if is(arg, "group") {
+            i += 2;
+        } else if is(arg, "streams") {
+            streams = Some(i);
+            break;
+        } else if !is(arg, "noack") {
+            break;
+        }
+        i += 1;
+    }
+    let Some(at) = streams else {
+        return Vec::new();
+    };
+    let n = args.len() - at - 1;
+    if n == 0 || n % 2 != 0 {
+        return Vec::new();
+    }
+    (at + 1..at + 1 + n / 2).map(|i| (i, 0)).collect()
 }
 
 /// `setGetKeys`: `GET` (exactly three letters, any case) among the options makes the
