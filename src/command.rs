@@ -9,6 +9,7 @@
 //! The connection itself keeps what Redis keeps per client: the selected
 //! database, the `MULTI` queue, `WATCH`ed keys, subscriptions, the protocol version.
 
+mod cluster;
 mod connection;
 mod geo;
 mod hashes;

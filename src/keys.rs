@@ -463,6 +463,60 @@ impl<'s> Keys<'s> {
         Ok(out)
     }
 
+    /// The number of keys in hash slot `slot` (`CLUSTER COUNTKEYSINSLOT`; see
+    /// [`key_slot`](crate::key_slot)). A slot past [`SLOTS`](crate::SLOTS) holds none.
+    ///
+    /// # Complexity
+    ///
+    /// O(n) over the whole database: the store keeps no index of keys by slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("{user1}.name", "ann"), ("{user1}.mail", "a@example.org"), ("x", "1")])?;
+    /// let slot = embedis::key_slot("user1");
+    /// assert_eq!(store.keys().countkeysinslot(slot)?, 2);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn countkeysinslot(&self, slot: u16) -> Result<usize> {
+        let mut n = 0;
+        self.ks().for_each(self.db, |key, _| {
+            if crate::key_slot(key) == slot {
+                n += 1;
+            }
+        })?;
+        Ok(n)
+    }
+
+    /// Up to `count` keys of hash slot `slot`, in no particular order (`CLUSTER
+    /// GETKEYSINSLOT`; see [`key_slot`](crate::key_slot)).
+    ///
+    /// # Complexity
+    ///
+    /// O(n) over the whole database: the store keeps no index of keys by slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.strings().mset([("{user1}.name", "ann"), ("{user1}.mail", "a@example.org"), ("x", "1")])?;
+    /// let mut keys = store.keys().getkeysinslot(embedis::key_slot("user1"), 10)?;
+    /// keys.sort();
+    /// assert_eq!(keys, ["{user1}.mail", "{user1}.name"]);
+    /// assert_eq!(store.keys().getkeysinslot(embedis::key_slot("user1"), 1)?.len(), 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn getkeysinslot(&self, slot: u16, count: usize) -> Result<Vec<Blob>> {
+        let mut out = Vec::new();
+        self.ks().for_each(self.db, |key, _| {
+            if out.len() < count && crate::key_slot(key) == slot {
+                out.push(Blob::copy_from_slice(key));
+            }
+        })?;
+        Ok(out)
+    }
+
     /// One step of an incremental scan (`SCAN`): returns the cursor for the next step (0
     /// when the scan is complete) and the keys found in this one.
     ///

@@ -217,6 +217,11 @@ impl Keyspace {
         self
     }
 
+    /// The seed the store was built with (random unless given).
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// This keyspace, in cluster mode or not (see [`Keyspace::cluster`]).
     pub(crate) fn with_cluster(mut self, on: bool) -> Self {
         self.cluster = on;

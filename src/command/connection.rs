@@ -685,7 +685,14 @@ impl Connection {
                 Reply::from("id"),
                 Reply::Integer(i64::try_from(self.client.id).unwrap_or(i64::MAX)),
             ),
-            (Reply::from("mode"), Reply::from("standalone")),
+            (
+                Reply::from("mode"),
+                Reply::from(if self.store.cluster_mode() {
+                    "cluster"
+                } else {
+                    "standalone"
+                }),
+            ),
             (Reply::from("role"), Reply::from("master")),
             (Reply::from("modules"), Reply::Array(Vec::new())),
         ])

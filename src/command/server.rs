@@ -234,7 +234,12 @@ pub(super) fn info(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     if wants("server") {
         text.push_str("# Server\r\n");
         let _ = write!(text, "embedis_version:{}\r\n", env!("CARGO_PKG_VERSION"));
-        text.push_str("redis_version:7.0.15\r\nredis_mode:standalone\r\n");
+        let mode = if store.cluster_mode() {
+            "cluster"
+        } else {
+            "standalone"
+        };
+        let _ = write!(text, "redis_version:7.0.15\r\nredis_mode:{mode}\r\n");
         let _ = write!(text, "process_id:{}\r\n", std::process::id());
         let _ = write!(text, "databases:{}\r\n\r\n", store.databases());
     }

@@ -7,7 +7,8 @@ mod introspect;
 pub(crate) mod spec;
 
 use super::{
-    Ctx, Reply, geo, hashes, hll, keys, lists, server, sets, stream_groups, streams, strings, zsets,
+    Ctx, Reply, cluster, geo, hashes, hll, keys, lists, server, sets, stream_groups, streams,
+    strings, zsets,
 };
 use crate::Result;
 
@@ -157,6 +158,17 @@ pub(crate) fn subcommands(name: &str) -> Option<&'static [&'static str]> {
             "unblock",
             "unpause",
         ],
+        "cluster" => &[
+            "countkeysinslot",
+            "getkeysinslot",
+            "help",
+            "info",
+            "keyslot",
+            "myid",
+            "nodes",
+            "shards",
+            "slots",
+        ],
         "command" => &[
             "count",
             "docs",
@@ -226,6 +238,7 @@ const CONN_FLAGS: u16 = CONN | NOSCRIPT | LOADING | STALE | FAST;
 
 commands! {
     "append", 3, WF, Some(strings::append);
+    "asking", 1, FAST, Some(cluster::ok_in_cluster);
     "auth", -2, NOSCRIPT | LOADING | STALE | FAST, Some(server::auth);
     "bgrewriteaof", 1, NOSCRIPT, Some(server::bgrewriteaof);
     "bgsave", -1, NOSCRIPT, Some(server::bgsave);
@@ -243,6 +256,7 @@ commands! {
     "bzpopmax", -3, DF | NOSCRIPT | BLOCKING, Some(zsets::bzpopmax);
     "bzpopmin", -3, DF | NOSCRIPT | BLOCKING, Some(zsets::bzpopmin);
     "client", -2, CONN_FLAGS, None;
+    "cluster", -2, LOADING | STALE | WHOLE_DB, Some(cluster::cluster);
     "command", -1, LOADING | STALE, Some(introspect::command);
     "config", -2, NOSCRIPT | LOADING | STALE | WHOLE_DB, Some(server::config);
     "copy", -3, W, Some(keys::copy);
@@ -339,6 +353,8 @@ commands! {
     "punsubscribe", -1, CONN | NOSCRIPT | LOADING | STALE | PUBSUB | SUB_OK, None;
     "quit", -1, CONN_FLAGS | SUB_OK | NO_QUEUE, None;
     "randomkey", 1, R | WHOLE_DB, Some(keys::randomkey);
+    "readonly", 1, LOADING | STALE | FAST, Some(cluster::ok_in_cluster);
+    "readwrite", 1, LOADING | STALE | FAST, Some(cluster::ok_in_cluster);
     "rename", 3, D, Some(keys::rename);
     "renamenx", 3, DF, Some(keys::renamenx);
     "reset", 1, CONN_FLAGS | SUB_OK | NO_QUEUE, None;
