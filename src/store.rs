@@ -1041,6 +1041,7 @@ impl<'s> Db<'s> {
 /// ```
 #[must_use]
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)] // independent switches, each set by its own method
 pub struct StoreBuilder {
     shards: usize,
     databases: usize,

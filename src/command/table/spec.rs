@@ -654,7 +654,7 @@ fn xread_keys(args: &[&[u8]]) -> Vec<(usize, u16)> {
         return Vec::new();
     };
     let n = args.len() - at - 1;
-    if n == 0 || n % 2 != 0 {
+    if n == 0 || !n.is_multiple_of(2) {
         return Vec::new();
     }
     (at + 1..at + 1 + n / 2).map(|i| (i, 0)).collect()
