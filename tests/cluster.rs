@@ -57,6 +57,7 @@ fn cross_slot_commands_refused() {
         &["WATCH", "a", "b"],
         &["COPY", "a", "b"],
         &["SORT", "{x}a", "STORE", "b"],
+        &["SSUBSCRIBE", "a", "b"],
     ] {
         assert_eq!(c.execute(cmd), err(CROSSSLOT), "{cmd:?}");
     }
@@ -165,6 +166,18 @@ fn one_database() {
         Some(Error::ClusterMode("SELECT is not allowed in cluster mode"))
     );
     assert!(store.db(0).is_ok());
+    assert_eq!(
+        run(&mut c, &["SORT", "a", "BY", "w_*"]),
+        err("ERR BY option of SORT denied in Cluster mode.")
+    );
+    assert_eq!(
+        store
+            .keys()
+            .sort("a", &embedis::SortOptions::new().get("#")),
+        Err(Error::ClusterMode(
+            "GET option of SORT denied in Cluster mode."
+        ))
+    );
     assert_eq!(
         store.keys().move_key("a", 1),
         Err(Error::ClusterMode("MOVE is not allowed in cluster mode"))
@@ -431,6 +444,10 @@ fn against_redis_cluster() {
         &["XREAD", "STREAMS", "a", "b", "0", "0"],
         &["XREAD", "COUNT", "1", "STREAMS", "{x}a", "{x}b", "0", "0"],
         &["SORT", "a", "STORE", "b"],
+        &["SORT", "a", "BY", "w_*"],
+        &["SORT", "a", "BY", "nosort", "GET", "#"],
+        &["SORT", "a", "BY", "x"],
+        &["SORT_RO", "a", "GET", "k_*"],
         &["GEORADIUS", "a", "0", "0", "1", "km", "STORE", "b"],
         &["COPY", "a", "b"],
         &["COPY", "a", "b", "DB", "1"],

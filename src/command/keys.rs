@@ -521,7 +521,12 @@ pub(super) fn object(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 
 /// `SORT` / `SORT_RO` arguments, read left to right as Redis reads them (the first bad
 /// one is the error): the options and the `STORE` destination.
-fn sort_args<'a>(a: &[&'a [u8]], readonly: bool) -> Result<(SortOptions, Option<&'a [u8]>)> {
+/// In cluster mode, `BY` a pattern with `*` and `GET` are refused where they are read.
+fn sort_args<'a>(
+    a: &[&'a [u8]],
+    readonly: bool,
+    cluster: bool,
+) -> Result<(SortOptions, Option<&'a [u8]>)> {
     let mut options = SortOptions::new();
     let mut store = None;
     let mut j = 2;
@@ -540,10 +545,20 @@ fn sort_args<'a>(a: &[&'a [u8]], readonly: bool) -> Result<(SortOptions, Option<
                 j += 1;
             }
             o if is(o, "by") && left >= 1 => {
+                if cluster && super::c_str(a[j + 1]).contains(&b'*') {
+                    return Err(Error::ClusterMode(
+                        "BY option of SORT denied in Cluster mode.",
+                    ));
+                }
                 options = options.by(a[j + 1]);
                 j += 1;
             }
             o if is(o, "get") && left >= 1 => {
+                if cluster {
+                    return Err(Error::ClusterMode(
+                        "GET option of SORT denied in Cluster mode.",
+                    ));
+                }
                 options = options.get(a[j + 1]);
                 j += 1;
             }
@@ -555,7 +570,7 @@ fn sort_args<'a>(a: &[&'a [u8]], readonly: bool) -> Result<(SortOptions, Option<
 }
 
 fn sort_generic(c: &Ctx<'_>, a: &[&[u8]], readonly: bool) -> Result<Reply> {
-    let (options, store) = sort_args(a, readonly)?;
+    let (options, store) = sort_args(a, readonly, c.store.cluster_mode())?;
     Ok(match store {
         Some(dest) => c.keys().sort_store(a[1], dest, &options)?.into(),
         None => Reply::Array(

@@ -206,6 +206,24 @@ impl SortOptions {
         self.nosort
     }
 
+    /// In cluster mode, what Redis Cluster refuses: `BY` a pattern with `*`, and `GET`.
+    fn check_cluster(&self, cluster: bool) -> Result<()> {
+        if !cluster {
+            return Ok(());
+        }
+        if self.by.as_deref().is_some_and(|p| c_str(p).contains(&b'*')) {
+            return Err(Error::ClusterMode(
+                "BY option of SORT denied in Cluster mode.",
+            ));
+        }
+        if !self.get.is_empty() {
+            return Err(Error::ClusterMode(
+                "GET option of SORT denied in Cluster mode.",
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether the sort reads keys other than the one sorted.
     fn reaches_other_keys(&self) -> bool {
         let reaches = |p: &[u8]| matches!(target(p, b""), Target::Key(..));
@@ -578,7 +596,9 @@ impl Keys<'_> {
     /// [`Error::WrongType`] if `key` holds anything but a list, a set or a sorted set;
     /// [`Error::SortNotDouble`] if a numeric sort meets a weight that is not a number.
     /// In a [`Transaction`](crate::Transaction), a pattern reaching a key it did not
-    /// name is [`Error::KeyNotInTransaction`].
+    /// name is [`Error::KeyNotInTransaction`]. In [cluster
+    /// mode](crate::StoreBuilder::cluster_mode), `BY` a pattern with `*` or any `GET` is
+    /// [`Error::ClusterMode`], as Redis Cluster refuses them.
     ///
     /// # Complexity
     ///
@@ -596,6 +616,7 @@ impl Keys<'_> {
     /// ```
     pub fn sort(&self, key: impl AsRef<[u8]>, options: &SortOptions) -> Result<Vec<Option<Blob>>> {
         let (key, db) = (key.as_ref(), self.db);
+        options.check_cluster(self.ks.keyspace().cluster())?;
         if options.reaches_other_keys() {
             return self.ks.holding_db(db, |ks| {
                 as_skiplist(ks, db, key);
@@ -636,6 +657,7 @@ impl Keys<'_> {
         options: &SortOptions,
     ) -> Result<usize> {
         let (key, dest, db) = (key.as_ref(), dest.as_ref(), self.db);
+        options.check_cluster(self.ks.keyspace().cluster())?;
         self.ks.admit()?;
         if options.reaches_other_keys() {
             return self.ks.holding_db(db, |ks| {
