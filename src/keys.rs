@@ -668,7 +668,9 @@ impl<'s> Keys<'s> {
     /// # Errors
     ///
     /// [`Error::SameObject`] when copying a key onto itself;
-    /// [`Error::DbIndexOutOfRange`] for a bad database.
+    /// [`Error::DbIndexOutOfRange`] for a bad database; in [cluster
+    /// mode](crate::StoreBuilder::cluster_mode), [`Error::ClusterMode`] for another
+    /// database than 0.
     ///
     /// # Examples
     ///
@@ -841,7 +843,8 @@ impl<'s> Keys<'s> {
     ///
     /// # Errors
     ///
-    /// [`Error::SameObject`] if `db` is this database; [`Error::DbIndexOutOfRange`].
+    /// [`Error::SameObject`] if `db` is this database; [`Error::DbIndexOutOfRange`];
+    /// [`Error::ClusterMode`] in [cluster mode](crate::StoreBuilder::cluster_mode).
     ///
     /// # Examples
     ///
@@ -885,7 +888,8 @@ impl<'s> Keys<'s> {
     ///
     /// # Errors
     ///
-    /// [`Error::DbIndexOutOfRange`].
+    /// [`Error::DbIndexOutOfRange`]; [`Error::ClusterMode`] in [cluster
+    /// mode](crate::StoreBuilder::cluster_mode).
     ///
     /// # Examples
     ///

@@ -703,7 +703,8 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// What `f` returns.
+    /// What `f` returns; in [cluster mode](StoreBuilder::cluster_mode),
+    /// [`Error::CrossSlot`] (without running `f`) if `keys` span hash slots.
     ///
     /// # Complexity
     ///
@@ -756,7 +757,9 @@ impl Store {
     }
 
     /// Watches `keys` of database 0 for an optimistic transaction (`WATCH`): see
-    /// [`Watch::transaction`].
+    /// [`Watch::transaction`]. In [cluster mode](StoreBuilder::cluster_mode), watched
+    /// keys of several hash slots make its transactions fail with
+    /// [`Error::CrossSlot`], as Redis Cluster refuses such a `WATCH`.
     ///
     /// # Examples
     ///

@@ -559,7 +559,8 @@ impl<'s> Pipeline<'s> {
     /// # Errors
     ///
     /// [`Error::InsideTransaction`] if called inside a transaction's closure on the
-    /// same store.
+    /// same store; in [cluster mode](crate::StoreBuilder::cluster_mode),
+    /// [`Error::CrossSlot`] (nothing run) if the pipeline's keys span hash slots.
     ///
     /// # Examples
     ///
