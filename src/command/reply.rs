@@ -310,8 +310,10 @@ impl From<bool> for Reply {
 }
 
 impl From<crate::Error> for Reply {
+    /// The error's text, with the newlines an echoed argument brought turned into
+    /// spaces, as Redis's `addReplyErrorFormat` does, so the reply stays one line.
     fn from(e: crate::Error) -> Self {
-        Reply::Error(e.to_string().into())
+        super::reply_error(&[e.to_string().as_bytes()])
     }
 }
 
