@@ -228,17 +228,25 @@ impl Keyspace {
         self
     }
 
-    /// Whether Redis Cluster's rules hold: every multi-key access refuses keys of more
-    /// than one hash slot with [`Error::CrossSlot`] (see [`Keyspace::check_slots`]).
-    pub(crate) fn cluster(&self) -> bool {
+    /// Whether the store was built in cluster mode.
+    pub(crate) fn cluster_mode(&self) -> bool {
         self.cluster
+    }
+
+    /// Whether Redis Cluster's rules hold now: every multi-key access refuses keys of
+    /// more than one hash slot with [`Error::CrossSlot`] (see
+    /// [`Keyspace::check_slots`]), and only database 0 is used. In cluster mode, and
+    /// not while a log is replayed: a log is obeyed as written, as Redis's loading
+    /// client is.
+    pub(crate) fn cluster(&self) -> bool {
+        self.cluster && !self.loading()
     }
 
     /// In cluster mode, [`Error::CrossSlot`] unless `keys` share one hash slot; free
     /// otherwise.
     #[inline]
     pub(crate) fn check_slots<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) -> Result<()> {
-        if self.cluster {
+        if self.cluster() {
             crate::slot::common_slot(keys)?;
         }
         Ok(())

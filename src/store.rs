@@ -333,7 +333,7 @@ impl Store {
     /// assert!(embedis::Store::builder().cluster_mode(true).build().cluster_mode());
     /// ```
     pub fn cluster_mode(&self) -> bool {
-        self.core.keyspace.cluster()
+        self.core.keyspace.cluster_mode()
     }
 
     /// The number of databases.

@@ -363,6 +363,40 @@ fn cluster_disabled() {
     assert_eq!(run(&mut c, &["SELECT", "1"]), Reply::ok());
 }
 
+#[test]
+fn log_replayed_as_written() {
+    // A log written without cluster mode holds cross-slot commands and other
+    // databases: opened in cluster mode, it is replayed as written.
+    let dir = std::env::temp_dir().join(format!("embedis-cluster-aof-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let plain = Store::builder().dir(&dir).appendonly(true).open().unwrap();
+    let mut c = plain.connection();
+    c.execute(&["MSET", "a", "1", "b", "2"]);
+    c.execute(&["SELECT", "1"]);
+    c.execute(&["SET", "a", "in db 1"]);
+    c.execute(&["SELECT", "0"]);
+    c.execute(&["SET", "c", "3"]);
+    drop(c);
+    drop(plain);
+    let store = Store::builder()
+        .dir(&dir)
+        .appendonly(true)
+        .cluster_mode(true)
+        .open()
+        .unwrap();
+    let got = store.keys().keys("*").unwrap();
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(store.strings().get("a").unwrap().unwrap(), "1");
+    // Once open, the rules hold.
+    assert_eq!(
+        store.strings().mset([("a", "1"), ("b", "2")]),
+        Err(Error::CrossSlot)
+    );
+    drop(store);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// A real one-node cluster-mode `redis-server` owning every slot, ready for keys.
 fn real_cluster() -> Option<(Redis, std::path::PathBuf)> {
     let dir = std::env::temp_dir().join(format!("embedis-cluster-{}", std::process::id()));

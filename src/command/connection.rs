@@ -400,7 +400,7 @@ impl Connection {
         }
         // Cluster mode: keys of more than one slot are refused (`getNodeByQuery`); for
         // `EXEC`, those of the whole queue, and the transaction is discarded.
-        if self.store.cluster_mode()
+        if self.store.keyspace().cluster()
             && let Err(e) = self.check_slots(cmd, args)
         {
             if cmd.name == "exec" {
@@ -619,7 +619,7 @@ impl Connection {
     fn select(&mut self, arg: &[u8]) -> Reply {
         let index = match db_index(arg) {
             // A negative index is no 0 either.
-            Err(Error::DbIndexOutOfRange) if self.store.cluster_mode() => {
+            Err(Error::DbIndexOutOfRange) if self.store.keyspace().cluster() => {
                 Err(Error::ClusterMode("SELECT is not allowed in cluster mode"))
             }
             index => index,

@@ -249,7 +249,7 @@ pub(super) fn restore(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn move_(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    if c.store.cluster_mode() {
+    if c.access.keyspace().cluster() {
         return Err(Error::ClusterMode("MOVE is not allowed in cluster mode"));
     }
     let db = db_index(a[2])?;
@@ -257,7 +257,7 @@ pub(super) fn move_(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn swapdb(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    if c.store.cluster_mode() {
+    if c.access.keyspace().cluster() {
         return Err(Error::ClusterMode("SWAPDB is not allowed in cluster mode"));
     }
     let index = |arg: &[u8], which: &str| {
@@ -570,7 +570,7 @@ fn sort_args<'a>(
 }
 
 fn sort_generic(c: &Ctx<'_>, a: &[&[u8]], readonly: bool) -> Result<Reply> {
-    let (options, store) = sort_args(a, readonly, c.store.cluster_mode())?;
+    let (options, store) = sort_args(a, readonly, c.access.keyspace().cluster())?;
     Ok(match store {
         Some(dest) => c.keys().sort_store(a[1], dest, &options)?.into(),
         None => Reply::Array(
