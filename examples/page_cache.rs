@@ -35,7 +35,11 @@ async fn current_time(State(page): State<Page>) -> String {
     }
     let now = format_utc(page.clock.now_ms());
     // Cached for five seconds: later requests within them show the same time.
-    let _ = strings.set_with("CurrentTim", &now, SetOptions::new().ttl(Duration::from_secs(5)));
+    let _ = strings.set_with(
+        "CurrentTim",
+        &now,
+        SetOptions::new().ttl(Duration::from_secs(5)),
+    );
     now
 }
 
@@ -67,6 +71,9 @@ async fn main() -> std::io::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Store::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:9999").await?;
-    println!("serving http://{}/ (the time, cached 5 s)", listener.local_addr()?);
+    println!(
+        "serving http://{}/ (the time, cached 5 s)",
+        listener.local_addr()?
+    );
     axum::serve(listener, app(store, clock)).await
 }

@@ -10,12 +10,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use embedis::{Error, Store};
 
 /// How long a session lives after its last access (the seed's `ExpiresTime`).
@@ -151,6 +151,9 @@ async fn change(
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:9999").await?;
-    println!("serving http://{}/ (sessions of 20 minutes)", listener.local_addr()?);
+    println!(
+        "serving http://{}/ (sessions of 20 minutes)",
+        listener.local_addr()?
+    );
     axum::serve(listener, app(Store::new())).await
 }

@@ -107,7 +107,10 @@ fn the_page_shows_a_time_cached_five_seconds() {
     assert_eq!(get(), "2026-12-07 10:00:00", "still cached");
     clock.advance(Duration::from_millis(2_001));
     assert_eq!(get(), "2026-12-07 10:00:05", "expired after five seconds");
-    assert_eq!(page_cache::format_utc(951_782_400_000), "2000-02-29 00:00:00");
+    assert_eq!(
+        page_cache::format_utc(951_782_400_000),
+        "2000-02-29 00:00:00"
+    );
 }
 
 #[test]
@@ -124,7 +127,11 @@ fn a_session_lives_twenty_minutes_after_its_last_access() {
         Some("action=set&key=name&val=ann+%3Cb%3E"),
     );
     assert_eq!(set.cookie(), id, "the same session");
-    assert!(set.body.contains("<li>name=ann &lt;b&gt;</li>"), "{}", set.body);
+    assert!(
+        set.body.contains("<li>name=ann &lt;b&gt;</li>"),
+        "{}",
+        set.body
+    );
     // Every access renews the session: 19 minutes, twice, and it is still there.
     for _ in 0..2 {
         clock.advance(Duration::from_secs(19 * 60));
