@@ -221,7 +221,7 @@ impl<'a> EntryMut<'a> {
         let slot = make(self.key, expires_at);
         let h = if let Some(h) = self.slot {
             // What replaces a stream may end its group readers' wait.
-            self.signal_ready();
+            self.signal_gone();
             self.table.replace(&self.ks.hasher, self.hash, h, slot)
         } else {
             self.ks
@@ -278,6 +278,21 @@ impl<'a> EntryMut<'a> {
     /// for callers blocked on it.
     pub(crate) fn signal_ready(&self) {
         self.ks.blocking.signal(self.db, self.key);
+    }
+
+    /// Notes that the key's value went (deleted or replaced), for a group's blocked
+    /// readers: one atomic load when nobody waits, the rest out of the hot paths.
+    #[inline]
+    fn signal_gone(&self) {
+        if self.ks.blocking.has_waiters() {
+            self.signal_gone_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn signal_gone_slow(&self) {
+        self.signal_ready();
     }
 
     /// Edits the string in place (an absent key starts empty, with no deadline), keeping
@@ -386,7 +401,7 @@ impl<'a> EntryMut<'a> {
             Some(h) => {
                 self.table.remove(&self.ks.hasher, self.hash, h);
                 // A deleted stream ends its group readers' wait.
-                self.signal_ready();
+                self.signal_gone();
                 true
             }
             None => false,
@@ -414,7 +429,7 @@ impl<'a> EntryMut<'a> {
         self.modified();
         let h = self.slot.take()?;
         let slot = self.table.remove(&self.ks.hasher, self.hash, h);
-        self.signal_ready();
+        self.signal_gone();
         let expires_at = slot.expires_at();
         Some((slot.into_value(), expires_at))
     }
