@@ -104,10 +104,10 @@ pub(super) fn xgroup(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             }
             let has_group = c.streams().has_group(a[2], a[3])?;
             if !has_group && (setid || is(sub, "CREATECONSUMER") || is(sub, "DELCONSUMER")) {
-                return Err(Error::NoSuchGroup(
+                return Err(Error::NoSuchGroup(Box::new((
                     crate::streams::c_text(a[3]),
                     crate::streams::c_text(a[2]),
-                ));
+                ))));
             }
         }
     }

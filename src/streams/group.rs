@@ -384,7 +384,7 @@ fn group_of<'e>(
 fn existing_group(e: &EntryMut<'_>, key: &[u8], group: &[u8]) -> Result<StreamId> {
     let s = e.get::<Stream>()?.ok_or(Error::GroupNeedsStream)?;
     if !s.groups.contains_key(group) {
-        return Err(Error::NoSuchGroup(c_text(group), c_text(key)));
+        return Err(Error::NoSuchGroup(Box::new((c_text(group), c_text(key)))));
     }
     Ok(s.last_id)
 }
@@ -708,7 +708,10 @@ impl Streams<'_> {
         if found {
             Ok(())
         } else {
-            Err(Error::NoSuchKeyOrGroupToRead(c_text(key), c_text(group)))
+            Err(Error::NoSuchKeyOrGroupToRead(Box::new((
+                c_text(key),
+                c_text(group),
+            ))))
         }
     }
 
@@ -727,7 +730,7 @@ impl Streams<'_> {
         let (group, consumer) = (&options.group[..], &options.consumer[..]);
         let now = self.ks.wall_ms();
         self.ks.write(self.db, key, |e| {
-            let missing = || Error::NoSuchKeyOrGroupToRead(c_text(key), c_text(group));
+            let missing = || Error::NoSuchKeyOrGroupToRead(Box::new((c_text(key), c_text(group))));
             let Some(s) = e.get::<Stream>()? else {
                 return Err(missing());
             };
@@ -971,7 +974,7 @@ impl Streams<'_> {
         self.read(key, |s| {
             let g = s
                 .and_then(|s| s.groups.get(group))
-                .ok_or_else(|| Error::NoSuchKeyOrGroup(c_text(key), c_text(group)))?;
+                .ok_or_else(|| Error::NoSuchKeyOrGroup(Box::new((c_text(key), c_text(group)))))?;
             let range = g
                 .pending
                 .first_key_value()
@@ -1023,7 +1026,7 @@ impl Streams<'_> {
         self.read(key, |s| {
             let g = s
                 .and_then(|s| s.groups.get(group))
-                .ok_or_else(|| Error::NoSuchKeyOrGroup(c_text(key), c_text(group)))?;
+                .ok_or_else(|| Error::NoSuchKeyOrGroup(Box::new((c_text(key), c_text(group)))))?;
             if range.start > range.end {
                 return Ok(Vec::new());
             }
@@ -1145,7 +1148,10 @@ impl Streams<'_> {
         if found {
             Ok(())
         } else {
-            Err(Error::NoSuchKeyOrGroup(c_text(key), c_text(group)))
+            Err(Error::NoSuchKeyOrGroup(Box::new((
+                c_text(key),
+                c_text(group),
+            ))))
         }
     }
 
@@ -1163,7 +1169,7 @@ impl Streams<'_> {
         let now = self.ks.wall_ms();
         self.ks.write(self.db, key, |e| {
             let g = group_of(e, group, || {
-                Error::NoSuchKeyOrGroup(c_text(key), c_text(group))
+                Error::NoSuchKeyOrGroup(Box::new((c_text(key), c_text(group))))
             })?;
             #[allow(clippy::cast_possible_wrap)] // mstime_t
             let now_signed = now as i64;
@@ -1306,7 +1312,7 @@ impl Streams<'_> {
         let now = self.ks.wall_ms();
         self.ks.write(self.db, key, |e| {
             group_of(e, group, || {
-                Error::NoSuchKeyOrGroup(c_text(key), c_text(group))
+                Error::NoSuchKeyOrGroup(Box::new((c_text(key), c_text(group))))
             })?;
             let (claimed, group_after) = edit_groups(e, |s| {
                 let claimed = s.autoclaim(group, consumer, start, count, (min_idle, just_id), now);

@@ -297,7 +297,7 @@ impl Streams<'_> {
             let g = s
                 .groups
                 .get(group)
-                .ok_or_else(|| Error::NoSuchGroup(c_text(group), c_text(key)))?;
+                .ok_or_else(|| Error::NoSuchGroup(Box::new((c_text(group), c_text(key)))))?;
             Ok(g.consumers
                 .iter()
                 .map(|(name, c)| ConsumerInfo {
