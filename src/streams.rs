@@ -667,6 +667,10 @@ impl<'s> Streams<'s> {
         streams: &[(K, ReadFrom)],
         count: Option<usize>,
     ) -> Result<StreamReads> {
+        // In cluster mode the streams must share a hash slot.
+        self.ks
+            .keyspace()
+            .check_slots(streams.iter().map(|(k, _)| k.as_ref()))?;
         let mut out = Vec::new();
         for (key, from) in streams {
             let key = key.as_ref();

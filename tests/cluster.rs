@@ -551,3 +551,36 @@ fn strip(r: Reply) -> Reply {
         other => other,
     }
 }
+
+#[test]
+fn typed_blocking_pops_and_stream_reads_across_slots_are_refused() {
+    use embedis::{GroupCreate, GroupRead, ReadFrom, StreamId, XAdd, XReadGroup};
+    let store = cluster();
+    let wait = Some(std::time::Duration::from_millis(1));
+    // "a" and "b" hash to different slots; "{q}a" and "{q}b" to one.
+    assert_eq!(store.lists().blpop(["a", "b"], wait), Err(Error::CrossSlot));
+    assert_eq!(store.lists().blpop(["{q}a", "{q}b"], wait), Ok(None));
+    let streams = store.streams();
+    streams
+        .xadd("a", &XAdd::id(StreamId::new(1, 0)), [("f", "v")])
+        .unwrap();
+    let from = [
+        ("a", ReadFrom::After(StreamId::MIN)),
+        ("b", ReadFrom::After(StreamId::MIN)),
+    ];
+    assert_eq!(streams.xread(&from, None), Err(Error::CrossSlot));
+    assert_eq!(
+        streams.xread_block(&from, None, wait),
+        Err(Error::CrossSlot)
+    );
+    streams
+        .xgroup_create("a", "g", &GroupCreate::at(StreamId::MIN))
+        .unwrap();
+    let read = [("a", GroupRead::New), ("b", GroupRead::New)];
+    assert_eq!(
+        streams.xreadgroup(&XReadGroup::new("g", "c"), &read),
+        Err(Error::CrossSlot)
+    );
+    // Nothing was read by the refused calls.
+    assert_eq!(streams.xpending("a", "g").unwrap().count, 0);
+}

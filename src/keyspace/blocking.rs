@@ -319,6 +319,8 @@ impl Blocking {
         if cancel.is_some_and(CancelToken::is_cancelled) {
             return Err(Error::Unblocked);
         }
+        // In cluster mode the keys must share a hash slot, as for any multi-key call.
+        access.keyspace().check_slots(keys.iter().copied())?;
         for key in keys {
             if let Some(served) = attempt(access, key) {
                 return served.map(Some);

@@ -685,6 +685,10 @@ impl Streams<'_> {
         options: &XReadGroup,
         streams: &[(K, GroupRead)],
     ) -> Result<GroupReads> {
+        // In cluster mode the streams must share a hash slot.
+        self.ks
+            .keyspace()
+            .check_slots(streams.iter().map(|(k, _)| k.as_ref()))?;
         // Every stream and group is checked before any is read (one alone is checked
         // by its read).
         if streams.len() > 1 {
