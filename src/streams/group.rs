@@ -708,8 +708,7 @@ impl Streams<'_> {
 
     /// [`Error::NoSuchKeyOrGroupToRead`] unless `key` holds a stream with `group`.
     pub(crate) fn check_group_read(&self, key: &[u8], group: &[u8]) -> Result<()> {
-        let found = self.read(key, |s| s.is_some_and(|s| s.groups.contains_key(group)))?;
-        if found {
+        if self.has_group(key, group)? {
             Ok(())
         } else {
             Err(Error::NoSuchKeyOrGroupToRead(Box::new((
@@ -1148,8 +1147,7 @@ impl Streams<'_> {
     /// Checks that `key` holds a stream with `group`: [`Error::WrongType`], or
     /// [`Error::NoSuchKeyOrGroup`].
     pub(crate) fn check_group(&self, key: &[u8], group: &[u8]) -> Result<()> {
-        let found = self.read(key, |s| s.is_some_and(|s| s.groups.contains_key(group)))?;
-        if found {
+        if self.has_group(key, group)? {
             Ok(())
         } else {
             Err(Error::NoSuchKeyOrGroup(Box::new((
