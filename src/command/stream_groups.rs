@@ -160,46 +160,13 @@ fn group_entry_reply(e: GroupEntry) -> Reply {
 /// `XREADGROUP GROUP group consumer [COUNT n] [BLOCK ms] [NOACK] STREAMS key… id…`.
 #[allow(clippy::many_single_char_names)]
 pub(super) fn xreadgroup(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let mut timeout: Option<i64> = None;
-    let mut count = 0usize;
-    let mut noack = false;
-    let mut group: Option<(&[u8], &[u8])> = None;
-    let mut streams_at = None;
-    let mut i = 1;
-    while i < a.len() {
-        let more = a.len() - 1 - i;
-        let o = a[i];
-        if is(o, "BLOCK") && more > 0 {
-            i += 1;
-            let ms = crate::number::parse_i64(a[i]).ok_or(Error::TimeoutNotInteger)?;
-            if ms < 0 {
-                return Err(Error::TimeoutNegative);
-            }
-            timeout = Some(ms);
-        } else if is(o, "COUNT") && more > 0 {
-            i += 1;
-            count = usize::try_from(long(a[i])?.max(0)).unwrap_or(usize::MAX);
-        } else if is(o, "STREAMS") && more > 0 {
-            if !(a.len() - (i + 1)).is_multiple_of(2) {
-                return Err(Error::StreamArgument(
-                    "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
-                ));
-            }
-            streams_at = Some(i + 1);
-            break;
-        } else if is(o, "GROUP") && more >= 2 {
-            group = Some((a[i + 1], a[i + 2]));
-            i += 2;
-        } else if is(o, "NOACK") {
-            noack = true;
-        } else {
-            return Err(Error::Syntax);
-        }
-        i += 1;
-    }
-    let Some(at) = streams_at else {
-        return Err(Error::Syntax);
-    };
+    let super::streams::ReadArgs {
+        timeout,
+        count,
+        noack,
+        group,
+        streams_at: at,
+    } = super::streams::read_args(a, true)?;
     let Some((group, consumer)) = group else {
         return Err(Error::StreamArgument("Missing GROUP option for XREADGROUP"));
     };

@@ -309,10 +309,29 @@ fn read_reply(c: &Ctx<'_>, read: Vec<(Blob, Vec<StreamEntry>)>) -> Reply {
 }
 
 #[allow(clippy::many_single_char_names)] // the handlers' `c` and `a`, and indices
-pub(super) fn xread(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let mut timeout: Option<i64> = None;
-    let mut count: Option<usize> = None;
-    let mut streams_at = None;
+/// `XREAD`'s and `XREADGROUP`'s options, read as Redis's one `xreadCommand` reads
+/// them (`GROUP` and `NOACK` refused for `XREAD`).
+pub(super) struct ReadArgs<'a> {
+    /// `BLOCK` milliseconds.
+    pub(super) timeout: Option<i64>,
+    /// `COUNT`, 0 for none.
+    pub(super) count: usize,
+    pub(super) noack: bool,
+    /// `GROUP`'s group and consumer.
+    pub(super) group: Option<(&'a [u8], &'a [u8])>,
+    /// Where the keys start, after `STREAMS`.
+    pub(super) streams_at: usize,
+}
+
+#[allow(clippy::many_single_char_names)] // `a` and indices
+pub(super) fn read_args<'a>(a: &[&'a [u8]], xreadgroup: bool) -> Result<ReadArgs<'a>> {
+    let mut args = ReadArgs {
+        timeout: None,
+        count: 0,
+        noack: false,
+        group: None,
+        streams_at: 0,
+    };
     let mut i = 1;
     while i < a.len() {
         let more = a.len() - 1 - i;
@@ -323,36 +342,50 @@ pub(super) fn xread(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             if ms < 0 {
                 return Err(Error::TimeoutNegative);
             }
-            timeout = Some(ms);
+            args.timeout = Some(ms);
         } else if is(o, "COUNT") && more > 0 {
             i += 1;
-            let n = long(a[i])?.max(0);
-            count = usize::try_from(n).ok().filter(|&n| n > 0);
+            args.count = usize::try_from(long(a[i])?.max(0)).unwrap_or(usize::MAX);
         } else if is(o, "STREAMS") && more > 0 {
-            let n = a.len() - (i + 1);
-            if !n.is_multiple_of(2) {
+            if !(a.len() - (i + 1)).is_multiple_of(2) {
                 return Err(Error::StreamArgument(
                     "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
                 ));
             }
-            streams_at = Some(i + 1);
-            break;
+            args.streams_at = i + 1;
+            return Ok(args);
         } else if is(o, "GROUP") && more >= 2 {
-            return Err(Error::StreamArgument(
-                "The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
-            ));
+            if !xreadgroup {
+                return Err(Error::StreamArgument(
+                    "The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
+            }
+            args.group = Some((a[i + 1], a[i + 2]));
+            i += 2;
         } else if is(o, "NOACK") {
-            return Err(Error::StreamArgument(
-                "The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
-            ));
+            if !xreadgroup {
+                return Err(Error::StreamArgument(
+                    "The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
+            }
+            args.noack = true;
         } else {
             return Err(Error::Syntax);
         }
         i += 1;
     }
-    let Some(at) = streams_at else {
-        return Err(Error::Syntax);
-    };
+    // No STREAMS.
+    Err(Error::Syntax)
+}
+
+pub(super) fn xread(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let ReadArgs {
+        timeout,
+        count,
+        streams_at: at,
+        ..
+    } = read_args(a, false)?;
+    let count = (count > 0).then_some(count);
     let n = (a.len() - at) / 2;
     let streams = c.streams();
     let mut from: Vec<(&[u8], ReadFrom)> = Vec::with_capacity(n);
