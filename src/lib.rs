@@ -67,6 +67,8 @@ mod raw;
 mod rdb;
 #[cfg(feature = "redis-rs")]
 mod redis_rs;
+#[cfg(feature = "scripting")]
+mod script;
 mod scan;
 mod sets;
 mod slot;

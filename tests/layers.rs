@@ -53,7 +53,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
     (1, "tables", &["raw"]),
     (2, "values", &["value", "value/*", "rdb", "rdb/*"]),
     (3, "engine", &["keyspace", "keyspace/*"]),
-    (4, "core", &["core", "persist", "aof"]),
+    (4, "core", &["core", "persist", "aof", "script", "script/*"]),
     (5, "commands", &["strings", "strings/*", "bits", "keys", "hashes", "lists", "sets",
                       "zsets", "zsets/*", "streams", "streams/*", "pubsub", "transaction", "scan",
                       "hll", "geo", "keys/*"]),

