@@ -35,6 +35,9 @@ pub(crate) struct Core {
     /// The thread checking the `save` rules, once there are some.
     saver: Mutex<Option<Ticker>>,
     sweeper: SweeperHandle,
+    /// Lua scripting: the state, its script cache, the running script.
+    #[cfg(feature = "scripting")]
+    pub(crate) scripting: crate::script::Scripting,
 }
 
 impl std::fmt::Debug for Core {
@@ -62,6 +65,8 @@ impl Core {
             clients: Clients::default(),
             snapshots,
             aof,
+            #[cfg(feature = "scripting")]
+            scripting: crate::script::Scripting::default(),
             flusher: Mutex::new(None),
             syncer: Mutex::new(None),
             saver: Mutex::new(None),

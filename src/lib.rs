@@ -67,9 +67,9 @@ mod raw;
 mod rdb;
 #[cfg(feature = "redis-rs")]
 mod redis_rs;
+mod scan;
 #[cfg(feature = "scripting")]
 mod script;
-mod scan;
 mod sets;
 mod slot;
 mod store;
