@@ -20,6 +20,11 @@ mod lists;
 mod open;
 mod parse;
 mod reply;
+#[cfg(feature = "scripting")]
+mod scripting;
+#[cfg(not(feature = "scripting"))]
+#[path = "command/no_scripting.rs"]
+mod scripting;
 mod server;
 mod sets;
 mod stream_groups;

@@ -26,7 +26,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Value, VmState};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
@@ -158,8 +157,6 @@ pub(crate) fn shebang(body: &[u8]) -> Result<(u8, usize), String> {
 
 /// A cached script.
 pub(crate) struct Script {
-    /// The script as given (`SCRIPT LOAD`, the first `EVAL`).
-    pub(crate) body: Bytes,
     /// Its shebang's flags ([`flags`]).
     pub(crate) flags: u8,
     /// The compiled chunk.
@@ -243,15 +240,31 @@ G.__redis__err__handler = hidden.handler
 
 local env = {}
 G._G = env
+-- Library tables are read through proxies that refuse every write; the real tables
+-- refuse new fields too (they are reachable as the string metatable's __index).
+local proxies = setmetatable({}, {__mode = 'k'})
 for _, name in ipairs({'string', 'math', 'table', 'coroutine', 'redis', 'cjson', 'bit', 'struct', 'cmsgpack'}) do
   local t = rawget(G, name)
   if type(t) == 'table' then
-    protected[t] = true
     setmetatable(t, {__newindex = readonly})
+    local proxy = setmetatable({}, {__index = t, __newindex = readonly})
+    proxies[proxy] = t
+    protected[t] = true
+    protected[proxy] = true
+    rawset(G, name, proxy)
   end
 end
 protected[G] = true
 protected[env] = true
+local lua_next, lua_pairs, lua_ipairs = next, pairs, ipairs
+G.next = function(t, k) return lua_next(proxies[t] or t, k) end
+G.pairs = function(t)
+  local real = proxies[t]
+  if real then return lua_next, real, nil end
+  return lua_pairs(t)
+end
+G.ipairs = function(t) return lua_ipairs(proxies[t] or t) end
+G.rawget = function(t, k) return rawget(proxies[t] or t, k) end
 G.rawset = function(t, ...)
   if protected[t] then error('Attempt to modify a readonly table', 0) end
   return rawset(t, ...)
@@ -304,82 +317,7 @@ impl Vm {
         for name in unwanted {
             globals.raw_set(name, Value::Nil)?;
         }
-        let hidden = lua.create_table()?;
-        lua.set_named_registry_value(HIDDEN, &hidden)?;
-        hidden.set("version", VERSION)?;
-        hidden.set("version_num", VERSION_NUM)?;
-        hidden.set("handler", lua.create_function(error_handler)?)?;
-        hidden.set(
-            "errtable",
-            lua.create_function(|lua, text: mlua::LuaString| error_table(lua, &text.as_bytes()))?,
-        )?;
-        hidden.set(
-            "unraise",
-            lua.create_function(|lua, v: Value| {
-                Ok(match &v {
-                    Value::Error(e) => match raised(e) {
-                        Some(Raised::Table(t) | Raised::Text(t)) => {
-                            Value::String(lua.create_string(t)?)
-                        }
-                        None => Value::String(lua.create_string(lua_error_text(e))?),
-                    },
-                    _ => v,
-                })
-            })?,
-        )?;
-        hidden.set(
-            "call",
-            lua.create_function(|lua, args: mlua::MultiValue| command(lua, args, true))?,
-        )?;
-        hidden.set(
-            "pcall",
-            lua.create_function(|lua, args: mlua::MultiValue| command(lua, args, false))?,
-        )?;
-        for (name, op, what) in [
-            ("setresp", 1, "redis.setresp"),
-            ("set_repl", 2, "redis.set_repl"),
-            ("acl_check_cmd", 3, "redis.acl_check_cmd"),
-        ] {
-            hidden.set(
-                name,
-                lua.create_function(move |lua, args: mlua::MultiValue| {
-                    control(lua, op, what, args)
-                })?,
-            )?;
-        }
-        hidden.set(
-            "sha1hex",
-            lua.create_function(|lua, args: mlua::MultiValue| {
-                if args.len() != 1 {
-                    return Err(raise_table("ERR wrong number of arguments"));
-                }
-                let bytes: Vec<u8> = match &args[0] {
-                    Value::String(s) => s.as_bytes().to_vec(),
-                    Value::Number(n) => lua_number_string(*n).into_bytes(),
-                    Value::Integer(i) => i.to_string().into_bytes(),
-                    _ => Vec::new(),
-                };
-                lua.create_string(sha1_hex(&bytes))
-            })?,
-        )?;
-        hidden.set("log", lua.create_function(log)?)?;
-        let r = Arc::clone(&rng);
-        hidden.set(
-            "random",
-            lua.create_function(move |lua, args: mlua::MultiValue| {
-                random(lua, &r, &args.into_iter().collect::<Vec<_>>())
-            })?,
-        )?;
-        hidden.set(
-            "randomseed",
-            lua.create_function(move |lua, v: Value| {
-                let Some(seed) = check_int(&v) else {
-                    return Err(bad_argument(lua, 1, "randomseed", "number", &v));
-                };
-                rng.lock().seed(seed);
-                Ok(())
-            })?,
-        )?;
+        let hidden = hidden_table(&lua, rng)?;
         let (env, runner, _run_with): (Table, Function, Function) =
             lua.load(PRELUDE).set_name(INTERNAL).call(hidden.clone())?;
         Ok(Vm {
@@ -443,14 +381,7 @@ impl Vm {
                 )
             })?;
         self.cache_bytes += body.len() + sha.len();
-        self.scripts.insert(
-            sha.clone(),
-            Script {
-                body: Bytes::copy_from_slice(body),
-                flags,
-                function,
-            },
-        );
+        self.scripts.insert(sha.clone(), Script { flags, function });
         Ok(sha)
     }
 
@@ -489,6 +420,86 @@ impl Vm {
         }
         Ok(t)
     }
+}
+
+/// The sandbox's Rust functions, in the table the prelude takes (and the registry keeps
+/// as [`HIDDEN`]).
+fn hidden_table(lua: &Lua, rng: Arc<Mutex<Lrand48>>) -> mlua::Result<Table> {
+    let hidden = lua.create_table()?;
+    lua.set_named_registry_value(HIDDEN, &hidden)?;
+    hidden.set("version", VERSION)?;
+    hidden.set("version_num", VERSION_NUM)?;
+    hidden.set("handler", lua.create_function(error_handler)?)?;
+    hidden.set(
+        "errtable",
+        lua.create_function(|lua, text: mlua::LuaString| error_table(lua, &text.as_bytes()))?,
+    )?;
+    hidden.set(
+        "unraise",
+        lua.create_function(|lua, v: Value| {
+            Ok(match &v {
+                Value::Error(e) => match raised(e) {
+                    Some(Raised::Table(t) | Raised::Text(t)) => {
+                        Value::String(lua.create_string(t)?)
+                    }
+                    None => Value::String(lua.create_string(lua_error_text(e))?),
+                },
+                _ => v,
+            })
+        })?,
+    )?;
+    hidden.set(
+        "call",
+        lua.create_function(|lua, args: mlua::MultiValue| command(lua, args, true))?,
+    )?;
+    hidden.set(
+        "pcall",
+        lua.create_function(|lua, args: mlua::MultiValue| command(lua, args, false))?,
+    )?;
+    for (name, op, what) in [
+        ("setresp", 1, "redis.setresp"),
+        ("set_repl", 2, "redis.set_repl"),
+        ("acl_check_cmd", 3, "redis.acl_check_cmd"),
+    ] {
+        hidden.set(
+            name,
+            lua.create_function(move |lua, args: mlua::MultiValue| control(lua, op, what, args))?,
+        )?;
+    }
+    hidden.set(
+        "sha1hex",
+        lua.create_function(|lua, args: mlua::MultiValue| {
+            if args.len() != 1 {
+                return Err(raise_table("ERR wrong number of arguments"));
+            }
+            let bytes: Vec<u8> = match &args[0] {
+                Value::String(s) => s.as_bytes().to_vec(),
+                Value::Number(n) => lua_number_string(*n).into_bytes(),
+                Value::Integer(i) => i.to_string().into_bytes(),
+                _ => Vec::new(),
+            };
+            lua.create_string(sha1_hex(&bytes))
+        })?,
+    )?;
+    hidden.set("log", lua.create_function(log)?)?;
+    let r = Arc::clone(&rng);
+    hidden.set(
+        "random",
+        lua.create_function(move |lua, args: mlua::MultiValue| {
+            random(lua, &r, &args.into_iter().collect::<Vec<_>>())
+        })?,
+    )?;
+    hidden.set(
+        "randomseed",
+        lua.create_function(move |lua, v: Value| {
+            let Some(seed) = check_int(&v) else {
+                return Err(bad_argument(lua, 1, "randomseed", "number", &v));
+            };
+            rng.lock().seed(seed);
+            Ok(())
+        })?,
+    )?;
+    Ok(hidden)
 }
 
 /// An error table as Redis's `luaPushErrorBuff` makes it: `-CODE message` keeps its
@@ -595,6 +606,7 @@ fn error_handler(lua: &Lua, err: Value) -> mlua::Result<Value> {
 }
 
 /// `redis.log(level, …)`: the message goes to the `log` crate at Redis's level.
+#[allow(clippy::needless_pass_by_value)] // mlua hands the arguments over owned
 fn log(_: &Lua, args: mlua::MultiValue) -> mlua::Result<()> {
     if args.len() < 2 {
         return Err(raise_table(
@@ -673,8 +685,13 @@ fn control(lua: &Lua, op: i64, what: &str, args: mlua::MultiValue) -> mlua::Resu
             "ERR {what} can only be called inside a script invocation"
         )));
     };
-    let mut with_op = mlua::MultiValue::with_capacity(args.len() + 1);
+    let mut with_op = mlua::MultiValue::with_capacity(args.len() + 2);
     with_op.push_back(Value::Integer(op));
+    if op != 3 {
+        with_op.push_back(Value::Integer(
+            i64::try_from(args.len()).unwrap_or(i64::MAX),
+        ));
+    }
     with_op.extend(args);
     let (reply, error): (Value, Value) = dispatch.call(with_op)?;
     match error {
@@ -861,6 +878,7 @@ impl Lrand48 {
 
 /// The script running now, as other callers see it.
 #[derive(Debug, Clone, Copy)]
+#[allow(clippy::struct_excessive_bools)]
 struct Running {
     started: Instant,
     /// An `EVAL` script (else a function).
@@ -880,6 +898,8 @@ pub(crate) struct RunState {
     changed: Condvar,
     /// `busy-reply-threshold` (`lua-time-limit`), in milliseconds; 0: never busy.
     threshold_ms: std::sync::atomic::AtomicU64,
+    /// A script runs: the one load other callers' commands pay when none does.
+    active: std::sync::atomic::AtomicBool,
 }
 
 /// Why `SCRIPT KILL` or `FUNCTION KILL` did not kill.
@@ -916,6 +936,8 @@ impl RunState {
 
     /// Marks a run begun; the guard ends it.
     fn begin(self: &Arc<Self>, eval: bool) -> RunGuard {
+        self.active
+            .store(true, std::sync::atomic::Ordering::Release);
         *self.running.lock() = Some(Running {
             started: Instant::now(),
             eval,
@@ -981,6 +1003,9 @@ impl RunState {
     /// passed the busy threshold; `Some(eval)` if one has (the caller is answered
     /// `BUSY`), `None` once none runs.
     pub(crate) fn wait_busy(&self) -> Option<bool> {
+        if !self.active.load(std::sync::atomic::Ordering::Acquire) {
+            return None;
+        }
         let mut guard = self.running.lock();
         loop {
             let r = (*guard)?;
@@ -1006,6 +1031,9 @@ struct RunGuard(Arc<RunState>);
 impl Drop for RunGuard {
     fn drop(&mut self) {
         *self.0.running.lock() = None;
+        self.0
+            .active
+            .store(false, std::sync::atomic::Ordering::Release);
         self.0.changed.notify_all();
     }
 }

@@ -434,6 +434,17 @@ impl Connection {
             // Killed while its command waited: the command is not run.
             return self.reconnect();
         }
+        // A script running past the busy threshold: commands that may not run then are
+        // answered `BUSY`; before the threshold they wait for it, as Redis's queue does.
+        #[cfg(feature = "scripting")]
+        {
+            let allow_busy = spec
+                .or_else(|| table::spec::find(cmd.name.as_bytes()))
+                .is_some_and(|s| s.flags() & table::spec::F_ALLOW_BUSY != 0);
+            if !allow_busy && let Some(eval) = self.store.core.scripting.run_state().wait_busy() {
+                return self.reject(Some(cmd), super::scripting::busy_error(eval));
+            }
+        }
         if let Some(multi) = &mut self.multi
             && !cmd.has(table::NO_QUEUE)
         {
@@ -862,7 +873,9 @@ impl Connection {
         for (cmd, args) in commands.iter().zip(queue) {
             match cmd.name {
                 "select" => db = index(args[1]).unwrap_or(db),
-                "flushall" | "info" | "config" => all = true,
+                // A script may reach any key of any database.
+                "flushall" | "info" | "config" | "eval" | "evalsha" | "eval_ro" | "evalsha_ro"
+                | "fcall" | "fcall_ro" => all = true,
                 "swapdb" => whole.extend(args[1..].iter().filter_map(|a| index(a))),
                 "move" => {
                     keys.push((db, args[1]));

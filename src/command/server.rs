@@ -268,9 +268,11 @@ pub(super) fn info(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         text.push_str("# Memory\r\n");
         let _ = write!(
             text,
-            "used_memory:{}\r\nused_memory_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n\r\n",
+            "used_memory:{}\r\nused_memory_human:{}\r\nused_memory_lua:{}\r\nnumber_of_cached_scripts:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n\r\n",
             info.used_memory,
             human_bytes(info.used_memory),
+            lua_memory(c),
+            cached_scripts(c),
             info.maxmemory,
             human_bytes(info.maxmemory),
             store.eviction_policy(),
@@ -602,6 +604,45 @@ fn set_log_option(
     })
 }
 
+/// The Lua state's bytes (`used_memory_lua`; Redis counts an empty state's too).
+fn lua_memory(c: &Ctx<'_>) -> usize {
+    #[cfg(feature = "scripting")]
+    return c.store.core.scripting.lua_memory();
+    #[cfg(not(feature = "scripting"))]
+    {
+        let _ = c;
+        0
+    }
+}
+
+/// Scripts in the cache (`number_of_cached_scripts`).
+fn cached_scripts(c: &Ctx<'_>) -> usize {
+    #[cfg(feature = "scripting")]
+    return c.store.core.scripting.cache_size().0;
+    #[cfg(not(feature = "scripting"))]
+    {
+        let _ = c;
+        0
+    }
+}
+
+/// `busy-reply-threshold`, in milliseconds.
+fn busy_threshold(c: &Ctx<'_>) -> String {
+    #[cfg(feature = "scripting")]
+    return c
+        .store
+        .core
+        .scripting
+        .run_state()
+        .threshold_ms()
+        .to_string();
+    #[cfg(not(feature = "scripting"))]
+    {
+        let _ = c;
+        "5000".into()
+    }
+}
+
 fn config_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
     let store = c.store;
     let mut values = persistence_values(c);
@@ -612,6 +653,8 @@ fn config_values(c: &Ctx<'_>) -> Vec<(&'static str, String)> {
             store.keyspace().hll_sparse_max_bytes().to_string(),
         ),
         ("hz", "10".into()),
+        ("busy-reply-threshold", busy_threshold(c)),
+        ("lua-time-limit", busy_threshold(c)),
         (
             "stream-node-max-bytes",
             store.keyspace().stream_node_limits().max_bytes.to_string(),
@@ -699,6 +742,22 @@ pub(super) fn config(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
                 if let Err(reply) = applied {
                     return Ok(reply);
                 }
+            } else if is(name, "busy-reply-threshold") || is(name, "lua-time-limit") {
+                let ms = crate::number::parse_i64(value).filter(|&ms| ms >= 0);
+                let Some(ms) = ms else {
+                    let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+                    return Ok(Reply::Error(
+                        format!("ERR CONFIG SET failed (possibly related to argument '{name}') - argument couldn't be parsed into an integer").into(),
+                    ));
+                };
+                #[cfg(feature = "scripting")]
+                c.store
+                    .core
+                    .scripting
+                    .run_state()
+                    .set_threshold_ms(ms.unsigned_abs());
+                #[cfg(not(feature = "scripting"))]
+                let _ = ms;
             } else if is(name, "hz") {
                 // Accepted: the sweeper's pace is the store's resolution.
             } else {

@@ -7,8 +7,8 @@ mod introspect;
 pub(crate) mod spec;
 
 use super::{
-    Ctx, Reply, cluster, geo, hashes, hll, keys, lists, server, sets, stream_groups, streams,
-    strings, zsets,
+    Ctx, Reply, cluster, geo, hashes, hll, keys, lists, scripting, server, sets, stream_groups,
+    streams, strings, zsets,
 };
 use crate::Result;
 
@@ -190,6 +190,7 @@ pub(crate) fn subcommands(name: &str) -> Option<&'static [&'static str]> {
             "setid",
         ],
         "xinfo" => &["consumers", "groups", "help", "stream"],
+        "script" => &["debug", "exists", "flush", "help", "kill", "load"],
         "pubsub" => &[
             "channels",
             "help",
@@ -267,6 +268,10 @@ commands! {
     "discard", 1, CONN_FLAGS | NO_QUEUE, None;
     "dump", 2, R, Some(keys::dump);
     "echo", 2, FAST | LOADING | STALE, Some(server::echo);
+    "eval", -3, NOSCRIPT | STALE, Some(scripting::eval);
+    "eval_ro", -3, NOSCRIPT | STALE | READONLY, Some(scripting::eval_ro);
+    "evalsha", -3, NOSCRIPT | STALE, Some(scripting::evalsha);
+    "evalsha_ro", -3, NOSCRIPT | STALE | READONLY, Some(scripting::evalsha_ro);
     "exec", 1, CONN | NOSCRIPT | LOADING | STALE | NO_QUEUE, None;
     "exists", -2, RF, Some(keys::exists);
     "expire", -3, DF, Some(keys::expire);
@@ -367,6 +372,7 @@ commands! {
     "save", 1, NO_MULTI | NOSCRIPT, Some(server::save);
     "scan", -2, R | WHOLE_DB, Some(keys::scan);
     "scard", 2, RF, Some(sets::scard);
+    "script", -2, NOSCRIPT, Some(scripting::script);
     "sdiff", -2, R, Some(sets::sdiff);
     "sdiffstore", -3, W, Some(sets::sdiffstore);
     "select", 2, CONN | LOADING | STALE | FAST, None;
