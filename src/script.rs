@@ -294,7 +294,7 @@ return env, run, run_with
 impl Vm {
     /// A new state: Lua's base, table, string and math libraries, Redis's four, the
     /// `redis` table, the sandbox.
-    fn new(rng: Arc<Mutex<Lrand48>>) -> mlua::Result<Vm> {
+    pub(crate) fn new(rng: Arc<Mutex<Lrand48>>) -> mlua::Result<Vm> {
         let lua = Lua::new_with(
             StdLib::TABLE | StdLib::STRING | StdLib::MATH,
             LuaOptions::default(),

@@ -53,12 +53,12 @@ enum Source {
 }
 
 /// `NOSCRIPT No matching script. Please use EVAL.`
-fn no_script() -> Reply {
+pub(super) fn no_script() -> Reply {
     error("NOSCRIPT No matching script. Please use EVAL.")
 }
 
 /// A Lua failure outside any script's control (the state could not be made).
-fn lua_failure(e: &mlua::Error) -> Reply {
+pub(super) fn lua_failure(e: &mlua::Error) -> Reply {
     reply_error(&[b"ERR ", script::lua_error_text(e).as_bytes()])
 }
 
@@ -120,7 +120,7 @@ fn run_eval(c: &Ctx<'_>, a: &[&[u8]], source: Source, ro: bool) -> Result<Reply>
 
 /// Runs `f` with the store locked whole: every shard, or (inside a transaction, which
 /// then holds them all) the transaction's.
-fn locked(c: &Ctx<'_>, f: impl FnOnce(Access<'_>) -> Reply) -> Result<Reply> {
+pub(super) fn locked(c: &Ctx<'_>, f: impl FnOnce(Access<'_>) -> Reply) -> Result<Reply> {
     if c.access.in_transaction() {
         return Ok(f(c.access));
     }
@@ -132,7 +132,7 @@ fn locked(c: &Ctx<'_>, f: impl FnOnce(Access<'_>) -> Reply) -> Result<Reply> {
 }
 
 /// Puts the run's dispatcher where `redis.call` finds it for the length of `f`.
-fn with_dispatcher<R>(
+pub(super) fn with_dispatcher<R>(
     lua: &Lua,
     hidden: &Table,
     run: &Run<'_>,
@@ -150,7 +150,7 @@ fn with_dispatcher<R>(
 
 /// The reply of a finished run: the script's value, or its error with the script's
 /// name and the user's line (`luaCallFunction`).
-fn finish(
+pub(super) fn finish(
     lua: &Lua,
     run: &Run<'_>,
     out: mlua::Result<std::result::Result<Value, Value>>,
@@ -434,7 +434,9 @@ impl<'a> Run<'a> {
 
 /// A command and its subcommand's spec, as `lookupCommand` finds them (an unknown
 /// subcommand of a container is no command).
-fn lookup(argv: &[&[u8]]) -> Option<(&'static table::Command, Option<&'static spec::Spec>)> {
+pub(super) fn lookup(
+    argv: &[&[u8]],
+) -> Option<(&'static table::Command, Option<&'static spec::Spec>)> {
     let cmd = table::lookup(argv.first()?)?;
     let top = spec::find(cmd.name.as_bytes());
     match (table::subcommands(cmd.name), argv.get(1)) {
@@ -450,7 +452,9 @@ fn lookup(argv: &[&[u8]]) -> Option<(&'static table::Command, Option<&'static sp
 
 /// A command's arguments from Lua values (`luaArgsToRedisArgv`): strings as they are,
 /// numbers as `%.17g`; anything else is refused.
-fn arguments(args: &mlua::MultiValue) -> std::result::Result<Vec<Vec<u8>>, &'static str> {
+pub(super) fn arguments(
+    args: &mlua::MultiValue,
+) -> std::result::Result<Vec<Vec<u8>>, &'static str> {
     if args.is_empty() {
         return Err("Please specify at least one argument for this redis lib call");
     }
@@ -525,7 +529,7 @@ fn to_lua(lua: &Lua, reply: Reply, resp: u8) -> mlua::Result<Value> {
 
 /// A script's value as a reply (`luaReplyToRedisReply`); `resp` is the protocol the
 /// script chose, which decides how booleans answer.
-fn to_reply(lua: &Lua, v: &Value, resp: u8, depth: usize) -> Reply {
+pub(super) fn to_reply(lua: &Lua, v: &Value, resp: u8, depth: usize) -> Reply {
     if depth > MAX_REPLY_DEPTH {
         return error("ERR reached lua stack limit");
     }
