@@ -226,6 +226,17 @@ impl ClockSource {
         }
     }
 
+    /// The time to the microsecond (`TIME`): the system's, or a custom clock's
+    /// milliseconds.
+    pub(crate) fn now_us(&self) -> u64 {
+        match self {
+            ClockSource::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
+            ClockSource::Custom(clock) => clock.now_ms().saturating_mul(1000),
+        }
+    }
+
     /// The time to the millisecond: for new deadlines, TTLs and walks of a whole table.
     #[inline]
     pub(crate) fn precise_ms(&self) -> u64 {

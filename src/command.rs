@@ -25,6 +25,8 @@ mod scripting;
 #[cfg(not(feature = "scripting"))]
 #[path = "command/no_scripting.rs"]
 mod scripting;
+#[cfg(feature = "scripting")]
+mod scripts;
 mod server;
 mod sets;
 mod stream_groups;
@@ -35,6 +37,8 @@ mod zsets;
 
 pub use connection::Connection;
 pub use reply::Reply;
+#[cfg(feature = "scripting")]
+pub use scripts::Scripts;
 
 use crate::keyspace::Access;
 use crate::{

@@ -300,6 +300,11 @@ pub enum Error {
     /// nil).
     #[error("ERR a watched key changed: the transaction was not applied")]
     WatchedKeyChanged,
+    /// A script or function failed, or answered an error reply: Redis's text, code
+    /// first (`ERR user_script:1: … script: <sha>, on @user_script:1.`, `NOSCRIPT …`,
+    /// or what `redis.error_reply` gave). From [`Scripts`](crate::Scripts).
+    #[error("{0}")]
+    Script(Box<str>),
     /// A keyspace-events class string with a character Redis does not know
     /// ([`KeyspaceEvents::parse`](crate::KeyspaceEvents::parse)).
     #[error("ERR Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")]

@@ -396,6 +396,11 @@ impl Keyspace {
     }
 
     /// The time to the millisecond: for new deadlines, TTLs and walks.
+    /// The clock's time in microseconds (`TIME`).
+    pub(crate) fn now_us(&self) -> u64 {
+        self.clock.now_us()
+    }
+
     pub(crate) fn now(&self) -> u64 {
         if self.loading.load(Ordering::Relaxed) {
             return 0;

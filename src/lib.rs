@@ -83,6 +83,8 @@ mod zsets;
 pub use bits::{BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Bits, Overflow};
 pub use blob::Blob;
 pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "scripting")]
+pub use command::Scripts;
 pub use command::{Connection, Reply};
 pub use error::{Error, Result};
 pub use geo::{Geo, GeoMatch, GeoOrder, GeoSearch, GeoUnit};

@@ -533,8 +533,22 @@ impl Connection {
                 };
                 handler(&ctx, args).unwrap_or_else(Reply::from)
             }
+            None if cmd.has(table::SCRIPTING) => self.run_script(cmd, args, self.store.access()),
             None => self.connection_command(cmd, args),
         }
+    }
+
+    /// Runs a scripting command (`EVAL`, `SCRIPT`, …) through `access` (live, or the
+    /// shards an `EXEC` holds).
+    fn run_script(&self, cmd: &'static Command, args: &[&[u8]], access: Access<'_>) -> Reply {
+        let ctx = Ctx {
+            store: &self.store,
+            access,
+            db: self.db,
+            resp3: self.resp3,
+            cancel: None,
+        };
+        super::scripting::run(&ctx, cmd.name, args).unwrap_or_else(Reply::from)
     }
 
     fn run_blocking(&mut self, handler: table::Handler, args: &[&[u8]]) -> Reply {
@@ -927,6 +941,7 @@ impl Connection {
                 };
                 handler(&ctx, args).unwrap_or_else(Reply::from)
             }
+            None if cmd.has(table::SCRIPTING) => self.run_script(cmd, args, access),
             None => self.connection_command(cmd, args),
         }
     }

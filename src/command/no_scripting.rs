@@ -4,14 +4,9 @@
 use super::{Ctx, Reply, error};
 use crate::Result;
 
-fn not_built(_: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
+/// Any scripting command.
+pub(super) fn run(_: &Ctx<'_>, _: &str, _: &[&[u8]]) -> Result<Reply> {
     Ok(error(
         "ERR Lua scripting is not built in (cargo feature `scripting`)",
     ))
 }
-
-pub(super) use not_built as eval;
-pub(super) use not_built as eval_ro;
-pub(super) use not_built as evalsha;
-pub(super) use not_built as evalsha_ro;
-pub(super) use not_built as script;

@@ -25,23 +25,36 @@ use crate::{Error, Result, Store};
 /// stack limit), so a self-nested table cannot exhaust the thread's stack.
 const MAX_REPLY_DEPTH: usize = 1000;
 
+/// Runs the scripting command `name` (the table marks them
+/// [`SCRIPTING`](table::SCRIPTING)).
+pub(super) fn run(c: &Ctx<'_>, name: &str, a: &[&[u8]]) -> Result<Reply> {
+    match name {
+        "eval" => eval(c, a),
+        "eval_ro" => eval_ro(c, a),
+        "evalsha" => evalsha(c, a),
+        "evalsha_ro" => evalsha_ro(c, a),
+        "script" => script(c, a),
+        _ => Ok(error(format!("ERR unknown scripting command '{name}'"))),
+    }
+}
+
 /// `EVAL script numkeys [key …] [arg …]`.
-pub(super) fn eval(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+fn eval(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     run_eval(c, a, Source::Body, false)
 }
 
 /// `EVAL_RO`: refuses writes.
-pub(super) fn eval_ro(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+fn eval_ro(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     run_eval(c, a, Source::Body, true)
 }
 
 /// `EVALSHA sha1 numkeys [key …] [arg …]`.
-pub(super) fn evalsha(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+fn evalsha(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     run_eval(c, a, Source::Sha, false)
 }
 
 /// `EVALSHA_RO`.
-pub(super) fn evalsha_ro(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+fn evalsha_ro(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     run_eval(c, a, Source::Sha, true)
 }
 
@@ -608,8 +621,24 @@ fn table_reply(lua: &Lua, t: &Table, resp: u8, depth: usize) -> Reply {
     Reply::Array(items)
 }
 
+/// Runs a scripting command given whole (its name first), for the typed API: its
+/// arity checked as a connection checks it.
+pub(super) fn command(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let Some((cmd, spec)) = lookup(a) else {
+        return Ok(error("ERR unknown command"));
+    };
+    let arity = spec.map_or(cmd.arity, |s| s.arity);
+    if !table::arity_ok(arity, a.len()) {
+        return Ok(error(format!(
+            "ERR wrong number of arguments for '{}' command",
+            cmd.name
+        )));
+    }
+    run(c, cmd.name, a)
+}
+
 /// `SCRIPT LOAD | EXISTS | FLUSH | KILL | DEBUG | HELP`.
-pub(super) fn script(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+fn script(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let scripting = &c.store.core.scripting;
     let sub = a[1];
     if a.len() == 2 && is(sub, "help") {

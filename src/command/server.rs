@@ -3,7 +3,6 @@
 //! which describes the command table, is the table's own (`table/introspect.rs`).
 
 use std::fmt::Write as _;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::keys::help;
 use super::parse::is;
@@ -154,13 +153,11 @@ pub(super) fn echo(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn time(c: &Ctx<'_>, _: &[&[u8]]) -> Result<Reply> {
-    let _ = c;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    // The store's clock: a `ManualClock` moves `TIME` too.
+    let now = c.store.keyspace().now_us();
     Ok(Reply::Array(vec![
-        Reply::from(now.as_secs().to_string().as_str()),
-        Reply::from(now.subsec_micros().to_string().as_str()),
+        Reply::from((now / 1_000_000).to_string().as_str()),
+        Reply::from((now % 1_000_000).to_string().as_str()),
     ]))
 }
 

@@ -7,8 +7,8 @@ mod introspect;
 pub(crate) mod spec;
 
 use super::{
-    Ctx, Reply, cluster, geo, hashes, hll, keys, lists, scripting, server, sets, stream_groups,
-    streams, strings, zsets,
+    Ctx, Reply, cluster, geo, hashes, hll, keys, lists, server, sets, stream_groups, streams,
+    strings, zsets,
 };
 use crate::Result;
 
@@ -34,6 +34,10 @@ pub(crate) const SUB_OK: u16 = 1 << 11;
 pub(crate) const NO_QUEUE: u16 = 1 << 12;
 /// Refused inside `MULTI` ("Command not allowed inside a transaction").
 pub(crate) const NO_MULTI: u16 = 1 << 13;
+
+/// A scripting command (`EVAL`, `SCRIPT`, …): run by the connection through the
+/// scripting module, which looks commands up in this table for `redis.call`.
+pub(crate) const SCRIPTING: u16 = 1 << 14;
 
 /// One command.
 pub(crate) struct Command {
@@ -268,10 +272,10 @@ commands! {
     "discard", 1, CONN_FLAGS | NO_QUEUE, None;
     "dump", 2, R, Some(keys::dump);
     "echo", 2, FAST | LOADING | STALE, Some(server::echo);
-    "eval", -3, NOSCRIPT | STALE, Some(scripting::eval);
-    "eval_ro", -3, NOSCRIPT | STALE | READONLY, Some(scripting::eval_ro);
-    "evalsha", -3, NOSCRIPT | STALE, Some(scripting::evalsha);
-    "evalsha_ro", -3, NOSCRIPT | STALE | READONLY, Some(scripting::evalsha_ro);
+    "eval", -3, NOSCRIPT | STALE | SCRIPTING, None;
+    "eval_ro", -3, NOSCRIPT | STALE | READONLY | SCRIPTING, None;
+    "evalsha", -3, NOSCRIPT | STALE | SCRIPTING, None;
+    "evalsha_ro", -3, NOSCRIPT | STALE | READONLY | SCRIPTING, None;
     "exec", 1, CONN | NOSCRIPT | LOADING | STALE | NO_QUEUE, None;
     "exists", -2, RF, Some(keys::exists);
     "expire", -3, DF, Some(keys::expire);
@@ -372,7 +376,7 @@ commands! {
     "save", 1, NO_MULTI | NOSCRIPT, Some(server::save);
     "scan", -2, R | WHOLE_DB, Some(keys::scan);
     "scard", 2, RF, Some(sets::scard);
-    "script", -2, NOSCRIPT, Some(scripting::script);
+    "script", -2, NOSCRIPT | SCRIPTING, None;
     "sdiff", -2, R, Some(sets::sdiff);
     "sdiffstore", -3, W, Some(sets::sdiffstore);
     "select", 2, CONN | LOADING | STALE | FAST, None;
