@@ -316,7 +316,7 @@ impl Gen {
     fn command(&mut self) -> (Vec<String>, Compare) {
         use Compare::{Clock, Exact, Near, Scan, Shape, Unordered, UnorderedPairs};
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<String>>();
-        let r = self.rng.gen_range(0..170);
+        let r = self.rng.gen_range(0..175);
         let (mut args, how): (Vec<String>, Compare) = match r {
             // strings
             0 => (vec!["SET".into(), self.key(&STRINGS), self.int()], Exact),
@@ -1744,6 +1744,69 @@ impl Gen {
                     ]),
                 };
                 (a, Clock)
+            }
+            // scripting
+            170..=172 => {
+                let script = self.pick(&[
+                    "return redis.call(ARGV[1], KEYS[1], ARGV[2])",
+                    "return redis.pcall(ARGV[1], KEYS[1], ARGV[2])",
+                    "return {redis.call('TYPE', KEYS[1]), redis.call('EXISTS', KEYS[1]), redis.pcall(ARGV[1], KEYS[1])}",
+                    "redis.setresp(3) return redis.call(ARGV[1], KEYS[1], ARGV[2])",
+                    "local r = redis.call('GET', KEYS[1]) if r then return {r, tonumber(r) and tonumber(r) * 2.5 or false} end return r",
+                    "return {1, 2.7, 'x', false, true, {err='E1 bad'}, {ok='FINE'}}",
+                    "redis.call('SET', KEYS[1], ARGV[2]) return redis.call('GETRANGE', KEYS[1], 0, -1)",
+                    "return redis.call(ARGV[1], KEYS[1], ARGV[2], 'extra', 'args')",
+                    "local t = redis.call('LRANGE', KEYS[1], 0, -1) return #t",
+                    "error(ARGV[1])",
+                    "return redis.error_reply(ARGV[1])",
+                    "return redis.status_reply(ARGV[1])",
+                    "return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')",
+                    "redis.setresp(3) return redis.call('HGETALL', KEYS[1])",
+                    "redis.setresp(3) return redis.call('SMEMBERS', KEYS[1])",
+                    "return {double = tonumber(ARGV[2])}",
+                ]);
+                let command = self.pick(&["EVAL", "EVAL", "EVAL_RO"]);
+                let key = self.pick(&ALL).to_string();
+                let numkeys = self.pick(&["1", "1", "1", "0", "2", "-1", "x"]);
+                let verb = self.pick(&[
+                    "GET", "INCR", "LPUSH", "SADD", "HGET", "TYPE", "DEL", "STRLEN", "ZSCORE",
+                    "SMEMBERS", "HGETALL", "nosuch", "DECRBY",
+                ]);
+                let arg = self.member();
+                let a = vec![
+                    command.into(),
+                    script.into(),
+                    numkeys.into(),
+                    key,
+                    verb.into(),
+                    arg,
+                ];
+                // SMEMBERS and HGETALL answer in the store's own order.
+                let how = if script.contains("setresp") || verb == "SMEMBERS" || verb == "HGETALL" {
+                    Compare::ErrorsOnly
+                } else {
+                    Exact
+                };
+                (a, how)
+            }
+            173 => {
+                let a = match self.rng.gen_range(0..4) {
+                    0 => s(&["SCRIPT", "LOAD", "return KEYS"]),
+                    1 => s(&[
+                        "SCRIPT",
+                        "EXISTS",
+                        "57ade87c8731f041ecac85aba56623f8af391fab",
+                        "x",
+                    ]),
+                    2 => s(&[
+                        "EVALSHA",
+                        "57ade87c8731f041ecac85aba56623f8af391fab",
+                        "1",
+                        "k",
+                    ]),
+                    _ => s(&["SCRIPT", "LOAD", "retur 1"]),
+                };
+                (a, Exact)
             }
             _ => (vec!["ECHO".into()], Exact),
         };
