@@ -81,6 +81,7 @@ fn main() -> Result<(), Error> {
     leaderboard(&store)?;
     chat(&store)?;
     transactions(&store)?;
+    scripts(&store, &clock)?;
     keys(&store)?;
     commands(&store);
     bounded_cache()?;
@@ -621,6 +622,56 @@ fn transactions(store: &Store) -> Result<(), Error> {
         }
     };
     println!("WATCH wallet:bob, GET, MULTI, SET, EXEC -> bob now has {doubled}");
+    Ok(())
+}
+
+/// Lua scripts run atomically, as on Redis: a lock released only by its owner, and a
+/// token-bucket rate limiter.
+fn scripts(store: &Store, clock: &ManualClock) -> Result<(), Error> {
+    println!("\n== Scripts");
+    // A lock taken with SET NX PX and released by compare-and-delete: a holder whose
+    // lock expired and was taken by another cannot release the other's.
+    const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+    let lock = SetOptions::new().nx().ttl(Duration::from_secs(10));
+    store.strings().set_with("lock:report", "worker-1", lock)?;
+    let sha = store.scripts().load(RELEASE)?;
+    let wrong = store
+        .scripts()
+        .evalsha(&sha, ["lock:report"], ["worker-2"])?;
+    let right = store
+        .scripts()
+        .evalsha(&sha, ["lock:report"], ["worker-1"])?;
+    println!("release by worker-2 -> {wrong}; by worker-1 -> {right}");
+
+    // A token bucket: 2 requests a second, bursts of 3; TIME is the store's clock.
+    const BUCKET: &str = r"
+        local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+        local t = redis.call('TIME')
+        local now = t[1] * 1000 + math.floor(t[2] / 1000)
+        local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+        local tokens = math.min(burst, (tonumber(b[1]) or burst) + (now - (tonumber(b[2]) or now)) * rate / 1000)
+        local ok = tokens >= 1
+        if ok then tokens = tokens - 1 end
+        redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
+        redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000))
+        return ok";
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(
+            store
+                .scripts()
+                .eval(BUCKET, ["rate:ann"], ["2", "3"])?
+                .to_string(),
+        );
+    }
+    clock.advance(Duration::from_millis(500));
+    seen.push(
+        store
+            .scripts()
+            .eval(BUCKET, ["rate:ann"], ["2", "3"])?
+            .to_string(),
+    );
+    println!("five requests, then one half a second later -> {seen:?}");
     Ok(())
 }
 
