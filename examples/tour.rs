@@ -631,10 +631,10 @@ fn scripts(store: &Store, clock: &ManualClock) -> Result<(), Error> {
     println!("\n== Scripts");
     // A lock taken with SET NX PX and released by compare-and-delete: a holder whose
     // lock expired and was taken by another cannot release the other's.
-    const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+    let release = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
     let lock = SetOptions::new().nx().ttl(Duration::from_secs(10));
     store.strings().set_with("lock:report", "worker-1", lock)?;
-    let sha = store.scripts().load(RELEASE)?;
+    let sha = store.scripts().load(release)?;
     let wrong = store
         .scripts()
         .evalsha(&sha, ["lock:report"], ["worker-2"])?;
@@ -644,7 +644,7 @@ fn scripts(store: &Store, clock: &ManualClock) -> Result<(), Error> {
     println!("release by worker-2 -> {wrong}; by worker-1 -> {right}");
 
     // A token bucket: 2 requests a second, bursts of 3; TIME is the store's clock.
-    const BUCKET: &str = r"
+    let bucket = r"
         local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
         local t = redis.call('TIME')
         local now = t[1] * 1000 + math.floor(t[2] / 1000)
@@ -660,7 +660,7 @@ fn scripts(store: &Store, clock: &ManualClock) -> Result<(), Error> {
         seen.push(
             store
                 .scripts()
-                .eval(BUCKET, ["rate:ann"], ["2", "3"])?
+                .eval(bucket, ["rate:ann"], ["2", "3"])?
                 .to_string(),
         );
     }
@@ -668,7 +668,7 @@ fn scripts(store: &Store, clock: &ManualClock) -> Result<(), Error> {
     seen.push(
         store
             .scripts()
-            .eval(BUCKET, ["rate:ann"], ["2", "3"])?
+            .eval(bucket, ["rate:ann"], ["2", "3"])?
             .to_string(),
     );
     println!("five requests, then one half a second later -> {seen:?}");
