@@ -1,6 +1,6 @@
 //! What a transaction costs: moving an amount between two counters as two plain
-//! commands (not atomic), as a closure transaction, and as a WATCH + transaction
-//! (optimistic), in the same run.
+//! commands (not atomic), as a closure transaction, as a WATCH + transaction
+//! (optimistic), and as a Lua script (`EVALSHA`), in the same run.
 //!
 //! `cargo bench --bench transactions`.
 #![allow(missing_docs)]
@@ -45,6 +45,13 @@ fn transfer(c: &mut Criterion) {
                 .map_err(|e: Error| e)
                 .unwrap()
         });
+    });
+    let sha = store
+        .scripts()
+        .load("redis.call('DECRBY', KEYS[1], 1) return redis.call('INCRBY', KEYS[2], 1)")
+        .unwrap();
+    g.bench_function("lua script (evalsha)", |b| {
+        b.iter(|| black_box(store.scripts().evalsha(&sha, ["a", "b"], [""; 0]).unwrap()));
     });
     g.finish();
 }
