@@ -24,6 +24,7 @@ mod structlib;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Value, VmState};
@@ -1042,6 +1043,8 @@ impl Drop for RunGuard {
 /// the running script's state.
 pub(crate) struct Scripting {
     vm: Mutex<Option<Vm>>,
+    /// The state's figures when last read: scripts cached, their bytes, Lua's memory.
+    seen: [AtomicUsize; 3],
     rng: Arc<Mutex<Lrand48>>,
     run: Arc<RunState>,
 }
@@ -1052,6 +1055,7 @@ impl Default for Scripting {
         run.set_threshold_ms(5000);
         Scripting {
             vm: Mutex::new(None),
+            seen: Default::default(),
             rng: Arc::new(Mutex::new(Lrand48::new())),
             run,
         }
@@ -1081,14 +1085,31 @@ impl Scripting {
         }))
     }
 
-    /// The number of cached scripts and their bytes, without making a state.
+    /// The number of cached scripts and their bytes, without making a state. While a
+    /// script runs (`INFO` may be one of its commands) the last figures seen.
     pub(crate) fn cache_size(&self) -> (usize, usize) {
-        self.vm.lock().as_ref().map_or((0, 0), Vm::cache_size)
+        self.figures();
+        let [scripts, bytes, _] = self.seen.each_ref().map(|a| a.load(Ordering::Relaxed));
+        (scripts, bytes)
     }
 
-    /// The Lua state's memory, without making one.
+    /// The Lua state's memory, without making one (as [`cache_size`](Self::cache_size)).
     pub(crate) fn lua_memory(&self) -> usize {
-        self.vm.lock().as_ref().map_or(0, |vm| vm.lua.used_memory())
+        self.figures();
+        self.seen[2].load(Ordering::Relaxed)
+    }
+
+    /// Reads the state's figures into `seen`, if no one holds the state.
+    fn figures(&self) {
+        if let Some(vm) = self.vm.try_lock() {
+            let (scripts, bytes, memory) = vm.as_ref().map_or((0, 0, 0), |vm| {
+                let (n, b) = vm.cache_size();
+                (n, b, vm.lua.used_memory())
+            });
+            for (a, v) in self.seen.iter().zip([scripts, bytes, memory]) {
+                a.store(v, Ordering::Relaxed);
+            }
+        }
     }
 
     /// Runs `f` as the running script (an `EVAL` one if `eval`): busy and kill apply

@@ -438,3 +438,21 @@ fn the_script_cache_is_per_store_and_flushed() {
     a.scripts().flush().unwrap();
     assert_eq!(a.scripts().exists([&sha]).unwrap(), [false]);
 }
+
+#[test]
+fn introspection_inside_a_script_does_not_wait_for_the_script() {
+    let store = Store::new();
+    store.scripts().load("return 1").unwrap();
+    let info = store
+        .scripts()
+        .eval("return redis.call('INFO', 'memory')", [""; 0], [""; 0])
+        .unwrap();
+    let Reply::Bulk(text) = info else { panic!() };
+    assert!(String::from_utf8_lossy(&text).contains("number_of_cached_scripts:"));
+    // Outside a script the figures are current.
+    let mut conn = store.connection();
+    let Reply::Bulk(text) = conn.execute(&["INFO", "memory"]) else {
+        panic!()
+    };
+    assert!(String::from_utf8_lossy(&text).contains("number_of_cached_scripts:2"));
+}
