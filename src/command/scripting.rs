@@ -258,6 +258,11 @@ impl<'a> Run<'a> {
         if self.compat() {
             return Ok(());
         }
+        // A script with flags and neither `allow-oom` nor `no-writes` is a command that
+        // may grow memory: refused as any such command over the limit, first.
+        if self.oom && self.flags & (flags::ALLOW_OOM | flags::NO_WRITES) == 0 {
+            return Err(Error::OutOfMemory.into());
+        }
         if self.flags & flags::NO_CLUSTER != 0 && self.store.keyspace().cluster() {
             return Err(error(
                 "ERR Can not run script on cluster, 'no-cluster' flag is set.",
@@ -272,11 +277,6 @@ impl<'a> Run<'a> {
                     "ERR Can not execute a script with write flag using *_ro command.",
                 ));
             }
-        }
-        if self.oom && self.flags & (flags::ALLOW_OOM | flags::NO_WRITES) == 0 {
-            return Err(error(
-                "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
-            ));
         }
         Ok(())
     }

@@ -740,13 +740,17 @@ pub(super) fn config(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
                     return Ok(reply);
                 }
             } else if is(name, "busy-reply-threshold") || is(name, "lua-time-limit") {
-                let ms = crate::number::parse_i64(value).filter(|&ms| ms >= 0);
-                let Some(ms) = ms else {
-                    let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+                let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+                let Some(ms) = crate::number::parse_i64(value) else {
                     return Ok(Reply::Error(
                         format!("ERR CONFIG SET failed (possibly related to argument '{name}') - argument couldn't be parsed into an integer").into(),
                     ));
                 };
+                if ms < 0 {
+                    return Ok(Reply::Error(
+                        format!("ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be between 0 and 9223372036854775807 inclusive").into(),
+                    ));
+                }
                 #[cfg(feature = "scripting")]
                 c.store
                     .core
