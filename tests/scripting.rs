@@ -456,3 +456,48 @@ fn introspection_inside_a_script_does_not_wait_for_the_script() {
     };
     assert!(String::from_utf8_lossy(&text).contains("number_of_cached_scripts:2"));
 }
+
+#[test]
+fn over_the_memory_limit_a_script_is_stopped_before_its_first_write_only() {
+    let store = Store::new();
+    let mut conn = store.connection();
+    conn.execute(&["SET", "filler", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"]);
+    conn.execute(&["CONFIG", "SET", "maxmemory", "1"]);
+    let oom = "OOM command not allowed when used memory > 'maxmemory'.";
+    // A script with flags that may write is refused whole; `no-writes` runs.
+    assert_eq!(
+        conn.execute(&["EVAL", "#!lua\nreturn 1", "0"]).to_string(),
+        format!("(error) {oom}")
+    );
+    assert_eq!(
+        conn.execute(&["EVAL", "#!lua flags=no-writes\nreturn 1", "0"]),
+        Reply::Integer(1)
+    );
+    // `allow-oom` lets its writes grow memory.
+    assert_eq!(
+        conn.execute(&[
+            "EVAL",
+            "#!lua flags=allow-oom\nreturn redis.call('SET', 'a', 'b')",
+            "0"
+        ]),
+        Reply::ok()
+    );
+    // Without flags, the first memory-growing write is refused; after a write, none is.
+    let Reply::Error(e) = conn.execute(&["EVAL", "return redis.call('SET', 'c', 'd')", "0"]) else {
+        panic!()
+    };
+    assert!(e.starts_with(oom.as_bytes()));
+    assert_eq!(
+        conn.execute(&[
+            "EVAL",
+            "redis.call('DEL', 'nothing') return redis.call('SET', 'c', 'd')",
+            "0"
+        ]),
+        Reply::ok()
+    );
+    // The store's own commands are refused again after the script.
+    assert_eq!(
+        conn.execute(&["SET", "e", "f"]).to_string(),
+        format!("(error) {oom}")
+    );
+}

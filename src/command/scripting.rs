@@ -417,7 +417,11 @@ impl<'a> Run<'a> {
             resp3: self.resp.get() == 3,
             cancel: None,
         };
-        Ok(handler(&ctx, argv).unwrap_or_else(Reply::from))
+        // The script's checks above decided about memory (`scriptVerifyOOM`).
+        self.access.admit_all(true);
+        let reply = handler(&ctx, argv).unwrap_or_else(Reply::from);
+        self.access.admit_all(false);
+        Ok(reply)
     }
 
     /// Cluster mode: the keys of a script's commands must all hash to one slot

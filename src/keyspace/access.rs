@@ -111,7 +111,16 @@ impl<'a> Access<'a> {
                 }
                 self.ks.admit()
             }
+            Some(held) if held.log().admit_all.get() => Ok(()),
             Some(_) => self.ks.admit_without_evicting(),
+        }
+    }
+
+    /// Inside a transaction, lets (`true`) or stops letting its commands grow memory
+    /// over the limit: a script's own memory check decides for its commands.
+    pub(crate) fn admit_all(self, on: bool) {
+        if let Some(held) = self.held {
+            held.log().admit_all.set(on);
         }
     }
 

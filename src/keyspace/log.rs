@@ -72,6 +72,9 @@ pub(crate) struct TxLog {
     pub(super) signalled_dbs: RefCell<Vec<usize>>,
     /// The records of its changes, appended to the feed at the commit.
     pub(super) unit: Unit,
+    /// Its commands are not refused over the memory limit: a script decided for them
+    /// (`allow-oom`, or a script that already wrote and cannot stop halfway).
+    pub(super) admit_all: Cell<bool>,
 }
 
 impl TxLog {
@@ -86,6 +89,7 @@ impl TxLog {
             touched: RefCell::default(),
             signalled_dbs: RefCell::default(),
             unit: Unit::default(),
+            admit_all: Cell::new(false),
         }
     }
 
