@@ -2,6 +2,8 @@
 
 use mlua::Lua;
 
+pub(super) mod glue;
+
 /// Sets the global table `cjson` of `lua`.
 pub(crate) fn open(lua: &Lua) -> mlua::Result<()> {
     let _ = lua;

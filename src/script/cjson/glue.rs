@@ -1,0 +1,276 @@
+//! Shared plumbing of the four libraries: how a Rust function becomes a Lua
+//! function that raises plain string errors the way a C library function does.
+//!
+//! A Rust callback registered with mlua cannot raise a Lua string: an `Err` it
+//! returns reaches Lua as an mlua error userdata. Each library function is
+//! therefore a two-part pair:
+//!
+//! * the Rust part does the work and returns `true` followed by its results, or
+//!   `false` and the complete error message (including the `chunk:line: ` prefix
+//!   that C's `luaL_error` adds, computed here from the calling frame);
+//! * a small Lua function, the one stored in the library table, calls the Rust
+//!   part and either returns its results or raises the message with
+//!   `error(msg, 0)`, so that the error value is a plain Lua string.
+//!
+//! The Rust part is called by the Lua part, so the caller of the library
+//! function is two levels up the stack from the Rust part.
+
+#![cfg_attr(not(test), allow(dead_code))]
+
+use mlua::{Function, Lua, MultiValue, Table, Value};
+
+/// Why a library function failed.
+pub(crate) enum Fail {
+    /// A Lua error with this message (already prefixed with the position).
+    Msg(Vec<u8>),
+    /// An error of the binding itself (memory, stack), passed on as is.
+    Lua(mlua::Error),
+}
+
+impl From<mlua::Error> for Fail {
+    fn from(e: mlua::Error) -> Self {
+        Fail::Lua(e)
+    }
+}
+
+/// The result of a library function.
+pub(crate) type Res<T> = Result<T, Fail>;
+
+/// Stack level of the library function's caller as seen from the Rust part.
+const CALLER_LEVEL: usize = 2;
+/// Stack level of the library function (the Lua part) as seen from the Rust part.
+const SELF_LEVEL: usize = 1;
+
+/// `luaL_where(L, 1)` of the library function: `"chunk:line: "`, or empty when
+/// the caller is not a Lua function with line information.
+fn where_prefix(lua: &Lua) -> Vec<u8> {
+    lua.inspect_stack(CALLER_LEVEL, |d| {
+        let line = d.current_line().unwrap_or(0);
+        if line > 0 {
+            let src = d
+                .source()
+                .short_src
+                .map(std::borrow::Cow::into_owned)
+                .unwrap_or_default();
+            format!("{src}:{line}: ").into_bytes()
+        } else {
+            Vec::new()
+        }
+    })
+    .unwrap_or_default()
+}
+
+/// A `luaL_error` raised by the library function: `msg` behind the position of
+/// its caller.
+pub(crate) fn error(lua: &Lua, msg: impl AsRef<[u8]>) -> Fail {
+    let mut full = where_prefix(lua);
+    full.extend_from_slice(msg.as_ref());
+    Fail::Msg(full)
+}
+
+/// A `luaL_argerror` of the library function: argument `narg` is bad.
+pub(crate) fn arg_error(lua: &Lua, narg: usize, extramsg: &str) -> Fail {
+    let (name, what) = lua
+        .inspect_stack(SELF_LEVEL, |d| {
+            let n = d.names();
+            (n.name.map(std::borrow::Cow::into_owned), n.name_what)
+        })
+        .unwrap_or((None, None));
+    let name = name.unwrap_or_else(|| "?".to_owned());
+    let mut narg = narg;
+    if what == Some("method") {
+        narg -= 1;
+        if narg == 0 {
+            return error(lua, format!("calling '{name}' on bad self ({extramsg})"));
+        }
+    }
+    error(
+        lua,
+        format!("bad argument #{narg} to '{name}' ({extramsg})"),
+    )
+}
+
+/// Lua's name of the type of argument `v` (`"no value"` when absent).
+pub(crate) fn type_name(v: Option<&Value>) -> &'static str {
+    match v {
+        None => "no value",
+        Some(Value::Nil) => "nil",
+        Some(Value::Boolean(_)) => "boolean",
+        Some(Value::LightUserData(_) | Value::UserData(_)) => "userdata",
+        Some(Value::Integer(_) | Value::Number(_)) => "number",
+        Some(Value::String(_)) => "string",
+        Some(Value::Table(_)) => "table",
+        Some(Value::Function(_)) => "function",
+        Some(Value::Thread(_)) => "thread",
+        Some(_) => "userdata",
+    }
+}
+
+/// A `luaL_typerror` of the library function: argument `narg` is not a `tname`.
+pub(crate) fn type_error(lua: &Lua, narg: usize, tname: &str, v: Option<&Value>) -> Fail {
+    let got = type_name(v);
+    arg_error(lua, narg, &format!("{tname} expected, got {got}"))
+}
+
+/// The number a Lua number value holds.
+pub(crate) fn number_of(v: &Value) -> Option<f64> {
+    match v {
+        #[allow(clippy::cast_precision_loss)]
+        Value::Integer(i) => Some(*i as f64),
+        Value::Number(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// `lua_tonumber`: a number, or a string Lua converts to a number.
+pub(crate) fn to_number(lua: &Lua, v: Option<&Value>) -> Res<Option<f64>> {
+    match v {
+        None => Ok(None),
+        Some(v) => {
+            if let Some(n) = number_of(v) {
+                return Ok(Some(n));
+            }
+            if let Value::String(_) = v {
+                return Ok(lua.coerce_number(v.clone())?);
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// `luaL_checknumber` of argument `narg` (1-based).
+pub(crate) fn check_number(lua: &Lua, args: &MultiValue, narg: usize) -> Res<f64> {
+    let v = args.get(narg - 1);
+    match to_number(lua, v)? {
+        Some(n) => Ok(n),
+        None => Err(type_error(lua, narg, "number", v)),
+    }
+}
+
+/// C's conversion of a double to a 64-bit integer on x86-64 (`cvttsd2si`):
+/// truncation, and the "integer indefinite" value for NaN and out-of-range.
+pub(crate) fn double_to_i64(n: f64) -> i64 {
+    if n.is_nan() || n >= 9_223_372_036_854_775_808.0 || n < -9_223_372_036_854_775_808.0 {
+        i64::MIN
+    } else {
+        #[allow(clippy::cast_possible_truncation)]
+        let v = n as i64;
+        v
+    }
+}
+
+/// C's conversion of a double to a 32-bit `int` on x86-64.
+pub(crate) fn double_to_i32(n: f64) -> i32 {
+    if n.is_nan() || n >= 2_147_483_648.0 || n <= -2_147_483_649.0 {
+        i32::MIN
+    } else {
+        #[allow(clippy::cast_possible_truncation)]
+        let v = n as i32;
+        v
+    }
+}
+
+/// `luaL_checkinteger` of argument `narg`, as the `lua_Integer` (64-bit) C gets.
+pub(crate) fn check_integer(lua: &Lua, args: &MultiValue, narg: usize) -> Res<i64> {
+    let v = args.get(narg - 1);
+    match to_number(lua, v)? {
+        Some(n) => Ok(double_to_i64(n)),
+        None => Err(type_error(lua, narg, "number", v)),
+    }
+}
+
+/// `luaL_checklstring` of argument `narg`: the bytes of a string, or of a number
+/// converted as Lua converts it.
+pub(crate) fn check_string(lua: &Lua, args: &MultiValue, narg: usize) -> Res<mlua::LuaString> {
+    let v = args.get(narg - 1);
+    match v {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Integer(_) | Value::Number(_)) => {
+            match lua.coerce_string(v.cloned().unwrap_or(Value::Nil))? {
+                Some(s) => Ok(s),
+                None => Err(type_error(lua, narg, "string", v)),
+            }
+        }
+        _ => Err(type_error(lua, narg, "string", v)),
+    }
+}
+
+/// A Lua string value of `bytes`.
+pub(crate) fn string(lua: &Lua, bytes: impl AsRef<[u8]>) -> Res<Value> {
+    Ok(Value::String(lua.create_string(bytes)?))
+}
+
+/// Lua code of the function stored in a library table: it calls the Rust part
+/// and raises its message as a string error when it reports a failure.
+const WRAPPER: &str = r"
+local impl, error = ...
+local function finish(ok, ...)
+  if ok then return ... end
+  error((...), 0)
+end
+return function(...) return finish(impl(...)) end
+";
+
+/// Stores in `table` under `name` the library function that runs `f`.
+pub(crate) fn register<F>(lua: &Lua, table: &Table, name: &str, f: F) -> mlua::Result<()>
+where
+    F: Fn(&Lua, MultiValue) -> Res<MultiValue> + Send + 'static,
+{
+    let func = make(lua, name, f)?;
+    table.raw_set(name, func)
+}
+
+/// The library function that runs `f` (see the module documentation).
+pub(crate) fn make<F>(lua: &Lua, name: &str, f: F) -> mlua::Result<Function>
+where
+    F: Fn(&Lua, MultiValue) -> Res<MultiValue> + Send + 'static,
+{
+    let imp = lua.create_function(move |lua, args: MultiValue| match f(lua, args) {
+        Ok(mut vals) => {
+            vals.push_front(Value::Boolean(true));
+            Ok(vals)
+        }
+        Err(Fail::Msg(m)) => {
+            let mut vals = MultiValue::new();
+            vals.push_back(Value::Boolean(false));
+            vals.push_back(Value::String(lua.create_string(m)?));
+            Ok(vals)
+        }
+        Err(Fail::Lua(e)) => Err(e),
+    })?;
+    let error: Function = lua.globals().raw_get("error")?;
+    lua.load(WRAPPER)
+        .set_name(format!("={name}"))
+        .call((imp, error))
+}
+
+/// One result.
+pub(crate) fn one(v: Value) -> MultiValue {
+    let mut m = MultiValue::new();
+    m.push_back(v);
+    m
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use mlua::Lua;
+
+    /// A Lua state with the four libraries.
+    pub(crate) fn lua() -> Lua {
+        let lua = Lua::new();
+        super::super::open(&lua).unwrap();
+        crate::script::bit::open(&lua).unwrap();
+        crate::script::cmsgpack::open(&lua).unwrap();
+        crate::script::structlib::open(&lua).unwrap();
+        lua
+    }
+
+    /// `tostring` of the value of `expr`, or of its error, evaluated at line 1 of
+    /// a chunk named like Redis's scripts.
+    pub(crate) fn eval(lua: &Lua, expr: &str) -> String {
+        let code =
+            format!("local ok, r = pcall(function() return ({expr}) end) return tostring(r)");
+        let s: mlua::LuaString = lua.load(code).set_name("@user_script").eval().unwrap();
+        String::from_utf8_lossy(&s.as_bytes()).into_owned()
+    }
+}
