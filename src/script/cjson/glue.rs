@@ -69,7 +69,8 @@ pub(crate) fn error(lua: &Lua, msg: impl AsRef<[u8]>) -> Fail {
 }
 
 /// A `luaL_argerror` of the library function: argument `narg` is bad.
-pub(crate) fn arg_error(lua: &Lua, narg: usize, extramsg: &str) -> Fail {
+pub(crate) fn arg_error(lua: &Lua, narg: usize, extramsg: impl AsRef<[u8]>) -> Fail {
+    let extramsg = extramsg.as_ref();
     let (name, what) = lua
         .inspect_stack(SELF_LEVEL, |d| {
             let n = d.names();
@@ -81,13 +82,16 @@ pub(crate) fn arg_error(lua: &Lua, narg: usize, extramsg: &str) -> Fail {
     if what == Some("method") {
         narg -= 1;
         if narg == 0 {
-            return error(lua, format!("calling '{name}' on bad self ({extramsg})"));
+            let mut msg = format!("calling '{name}' on bad self (").into_bytes();
+            msg.extend_from_slice(extramsg);
+            msg.push(b')');
+            return error(lua, msg);
         }
     }
-    error(
-        lua,
-        format!("bad argument #{narg} to '{name}' ({extramsg})"),
-    )
+    let mut msg = format!("bad argument #{narg} to '{name}' (").into_bytes();
+    msg.extend_from_slice(extramsg);
+    msg.push(b')');
+    error(lua, msg)
 }
 
 /// Lua's name of the type of argument `v` (`"no value"` when absent).
@@ -96,7 +100,6 @@ pub(crate) fn type_name(v: Option<&Value>) -> &'static str {
         None => "no value",
         Some(Value::Nil) => "nil",
         Some(Value::Boolean(_)) => "boolean",
-        Some(Value::LightUserData(_) | Value::UserData(_)) => "userdata",
         Some(Value::Integer(_) | Value::Number(_)) => "number",
         Some(Value::String(_)) => "string",
         Some(Value::Table(_)) => "table",
@@ -109,7 +112,7 @@ pub(crate) fn type_name(v: Option<&Value>) -> &'static str {
 /// A `luaL_typerror` of the library function: argument `narg` is not a `tname`.
 pub(crate) fn type_error(lua: &Lua, narg: usize, tname: &str, v: Option<&Value>) -> Fail {
     let got = type_name(v);
-    arg_error(lua, narg, &format!("{tname} expected, got {got}"))
+    arg_error(lua, narg, format!("{tname} expected, got {got}"))
 }
 
 /// The number a Lua number value holds.
@@ -150,7 +153,7 @@ pub(crate) fn check_number(lua: &Lua, args: &MultiValue, narg: usize) -> Res<f64
 /// C's conversion of a double to a 64-bit integer on x86-64 (`cvttsd2si`):
 /// truncation, and the "integer indefinite" value for NaN and out-of-range.
 pub(crate) fn double_to_i64(n: f64) -> i64 {
-    if n.is_nan() || n >= 9_223_372_036_854_775_808.0 || n < -9_223_372_036_854_775_808.0 {
+    if n.is_nan() || !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n) {
         i64::MIN
     } else {
         #[allow(clippy::cast_possible_truncation)]
@@ -270,6 +273,16 @@ pub(crate) mod tests {
     pub(crate) fn eval(lua: &Lua, expr: &str) -> String {
         let code =
             format!("local ok, r = pcall(function() return ({expr}) end) return tostring(r)");
+        let s: mlua::LuaString = lua.load(code).set_name("@user_script").eval().unwrap();
+        String::from_utf8_lossy(&s.as_bytes()).into_owned()
+    }
+
+    /// Up to three results of `exprs` (or its error) as `tostring`s joined by spaces.
+    pub(crate) fn eval3(lua: &Lua, exprs: &str) -> String {
+        let code = format!(
+            "local ok, r = pcall(function() return {{{exprs}}} end) if not ok then return r end \
+             local o = {{}} for i = 1, 3 do o[i] = tostring(r[i]) end return table.concat(o, ' ')"
+        );
         let s: mlua::LuaString = lua.load(code).set_name("@user_script").eval().unwrap();
         String::from_utf8_lossy(&s.as_bytes()).into_owned()
     }
