@@ -70,6 +70,11 @@ pub(crate) fn error(lua: &Lua, msg: impl AsRef<[u8]>) -> Fail {
 
 /// A `luaL_argerror` of the library function: argument `narg` is bad.
 pub(crate) fn arg_error(lua: &Lua, narg: usize, extramsg: impl AsRef<[u8]>) -> Fail {
+    arg_error_at(lua, i64::try_from(narg).unwrap_or(i64::MAX), extramsg)
+}
+
+/// [`arg_error`] for any argument number, including 0.
+pub(crate) fn arg_error_at(lua: &Lua, narg: i64, extramsg: impl AsRef<[u8]>) -> Fail {
     let extramsg = extramsg.as_ref();
     let (name, what) = lua
         .inspect_stack(SELF_LEVEL, |d| {
@@ -203,48 +208,89 @@ pub(crate) fn string(lua: &Lua, bytes: impl AsRef<[u8]>) -> Res<Value> {
     Ok(Value::String(lua.create_string(bytes)?))
 }
 
+/// What a library function returns.
+pub(crate) enum Ret {
+    /// These values.
+    Values(MultiValue),
+    /// The values at 1..=n of this table (for long lists of results, which
+    /// would not fit the stack of a Rust callback).
+    Spread(Table, usize),
+}
+
+impl From<MultiValue> for Ret {
+    fn from(m: MultiValue) -> Self {
+        Ret::Values(m)
+    }
+}
+
+/// Most results a library function returns as plain values; longer lists go
+/// through a table.
+pub(crate) const MAX_DIRECT_RESULTS: usize = 64;
+
 /// Lua code of the function stored in a library table: it calls the Rust part
-/// and raises its message as a string error when it reports a failure.
+/// and raises its message as a string error when it reports a failure, or
+/// spreads the results the Rust part stored in a table.
 const WRAPPER: &str = r"
-local impl, error = ...
+local impl, error, unpack = ...
+local function build(t, i, ...)
+  if i < 1 then return ... end
+  return build(t, i - 1, t[i], ...)
+end
 local function finish(ok, ...)
-  if ok then return ... end
-  error((...), 0)
+  if ok == true then return ... end
+  if ok == false then error((...), 0) end
+  local n = ...
+  if n <= 7990 then return unpack(ok, 1, n) end
+  return build(ok, n)
 end
 return function(...) return finish(impl(...)) end
 ";
 
 /// Stores in `table` under `name` the library function that runs `f`.
-pub(crate) fn register<F>(lua: &Lua, table: &Table, name: &str, f: F) -> mlua::Result<()>
+pub(crate) fn register<F, R>(lua: &Lua, table: &Table, name: &str, f: F) -> mlua::Result<()>
 where
-    F: Fn(&Lua, MultiValue) -> Res<MultiValue> + Send + 'static,
+    F: Fn(&Lua, MultiValue) -> Res<R> + Send + 'static,
+    R: Into<Ret>,
 {
     let func = make(lua, name, f)?;
     table.raw_set(name, func)
 }
 
 /// The library function that runs `f` (see the module documentation).
-pub(crate) fn make<F>(lua: &Lua, name: &str, f: F) -> mlua::Result<Function>
+pub(crate) fn make<F, R>(lua: &Lua, name: &str, f: F) -> mlua::Result<Function>
 where
-    F: Fn(&Lua, MultiValue) -> Res<MultiValue> + Send + 'static,
+    F: Fn(&Lua, MultiValue) -> Res<R> + Send + 'static,
+    R: Into<Ret>,
 {
-    let imp = lua.create_function(move |lua, args: MultiValue| match f(lua, args) {
-        Ok(mut vals) => {
-            vals.push_front(Value::Boolean(true));
-            Ok(vals)
-        }
-        Err(Fail::Msg(m)) => {
-            let mut vals = MultiValue::new();
-            vals.push_back(Value::Boolean(false));
-            vals.push_back(Value::String(lua.create_string(m)?));
-            Ok(vals)
-        }
-        Err(Fail::Lua(e)) => Err(e),
-    })?;
-    let error: Function = lua.globals().raw_get("error")?;
+    let imp =
+        lua.create_function(
+            move |lua, args: MultiValue| match f(lua, args).map(Into::into) {
+                Ok(Ret::Values(mut vals)) => {
+                    vals.push_front(Value::Boolean(true));
+                    Ok(vals)
+                }
+                Ok(Ret::Spread(t, n)) => {
+                    let mut vals = MultiValue::new();
+                    vals.push_back(Value::Table(t));
+                    #[allow(clippy::cast_precision_loss)]
+                    vals.push_back(Value::Number(n as f64));
+                    Ok(vals)
+                }
+                Err(Fail::Msg(m)) => {
+                    let mut vals = MultiValue::new();
+                    vals.push_back(Value::Boolean(false));
+                    vals.push_back(Value::String(lua.create_string(m)?));
+                    Ok(vals)
+                }
+                Err(Fail::Lua(e)) => Err(e),
+            },
+        )?;
+    let globals = lua.globals();
+    let error: Function = globals.raw_get("error")?;
+    let unpack: Function = globals.raw_get("unpack")?;
     lua.load(WRAPPER)
         .set_name(format!("={name}"))
-        .call((imp, error))
+        .call((imp, error, unpack))
 }
 
 /// One result.
@@ -268,11 +314,15 @@ pub(crate) mod tests {
         lua
     }
 
+    /// A local function `hex` writing a string's bytes in hexadecimal.
+    const HEX: &str = "local function hex(s) return (string.gsub(s, '.', \
+        function(c) return string.format('%02x', string.byte(c)) end)) end";
+
     /// `tostring` of the value of `expr`, or of its error, evaluated at line 1 of
     /// a chunk named like Redis's scripts.
     pub(crate) fn eval(lua: &Lua, expr: &str) -> String {
         let code =
-            format!("local ok, r = pcall(function() return ({expr}) end) return tostring(r)");
+            format!("{HEX} local ok, r = pcall(function() return ({expr}) end) return tostring(r)");
         let s: mlua::LuaString = lua.load(code).set_name("@user_script").eval().unwrap();
         String::from_utf8_lossy(&s.as_bytes()).into_owned()
     }
