@@ -515,11 +515,7 @@ fn unpack_full(lua: &Lua, text: &[u8], limit: i64, offset: i64, nargs: usize) ->
         pos: start,
         slots: nargs,
     };
-    let mut out = Results {
-        direct: MultiValue::new(),
-        table: None,
-        n: 0,
-    };
+    let mut out = glue::Results::default();
     if !decode_all {
         out.push(lua, Value::Nil)?;
     }
@@ -539,57 +535,7 @@ fn unpack_full(lua: &Lua, text: &[u8], limit: i64, offset: i64, nargs: usize) ->
         let next = if d.left() == 0 { -1.0 } else { d.pos as f64 };
         out.set_first(Value::Number(next))?;
     }
-    Ok(match out.table {
-        Some(t) => Ret::Spread(t, out.n),
-        None => Ret::Values(out.direct),
-    })
-}
-
-/// The results of an unpack: plain values while few, then a table.
-struct Results {
-    direct: MultiValue,
-    table: Option<Table>,
-    n: usize,
-}
-
-impl Results {
-    /// Appends `v`.
-    fn push(&mut self, lua: &Lua, v: Value) -> mlua::Result<()> {
-        self.n += 1;
-        if let Some(t) = &self.table {
-            return t.raw_set(self.n, v);
-        }
-        if self.n <= glue::MAX_DIRECT_RESULTS {
-            self.direct.push_back(v);
-            return Ok(());
-        }
-        let t = lua.create_table()?;
-        for (i, x) in std::mem::take(&mut self.direct).into_iter().enumerate() {
-            t.raw_set(i + 1, x)?;
-        }
-        t.raw_set(self.n, v)?;
-        self.table = Some(t);
-        Ok(())
-    }
-
-    /// Replaces the first value.
-    fn set_first(&mut self, v: Value) -> mlua::Result<()> {
-        if let Some(t) = &self.table {
-            return t.raw_set(1, v);
-        }
-        if let Some(first) = self.direct.front_mut() {
-            *first = v;
-        }
-        Ok(())
-    }
-}
-
-/// `luaL_optinteger` of argument `narg`, `default` when none or nil.
-fn opt_integer(lua: &Lua, args: &MultiValue, narg: usize, default: i64) -> Res<i64> {
-    match args.get(narg - 1) {
-        None | Some(Value::Nil) => Ok(default),
-        Some(_) => glue::check_integer(lua, args, narg),
-    }
+    Ok(out.finish())
 }
 
 /// Sets the global table `cmsgpack` of `lua`.
@@ -602,13 +548,13 @@ pub(crate) fn open(lua: &Lua) -> mlua::Result<()> {
         unpack_full(lua, &s.as_bytes(), 0, 0, a.len())
     })?;
     glue::register(lua, &t, "unpack_one", |lua, a| {
-        let offset = opt_integer(lua, &a, 2, 0)?;
+        let offset = glue::opt_integer(lua, &a, 2, 0)?;
         let s = glue::check_string(lua, &a, 1)?;
         unpack_full(lua, &s.as_bytes(), 1, offset, 1)
     })?;
     glue::register(lua, &t, "unpack_limit", |lua, a| {
         let limit = glue::check_integer(lua, &a, 2)?;
-        let offset = opt_integer(lua, &a, 3, 0)?;
+        let offset = glue::opt_integer(lua, &a, 3, 0)?;
         let s = glue::check_string(lua, &a, 1)?;
         unpack_full(lua, &s.as_bytes(), limit, offset, 1)
     })?;

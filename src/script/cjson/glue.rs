@@ -148,7 +148,11 @@ pub(crate) fn to_number(lua: &Lua, v: Option<&Value>) -> Res<Option<f64>> {
 
 /// `luaL_checknumber` of argument `narg` (1-based).
 pub(crate) fn check_number(lua: &Lua, args: &MultiValue, narg: usize) -> Res<f64> {
-    let v = args.get(narg - 1);
+    check_number_of(lua, args.get(narg - 1), narg)
+}
+
+/// `luaL_checknumber` of `v`, argument `narg`.
+pub(crate) fn check_number_of(lua: &Lua, v: Option<&Value>, narg: usize) -> Res<f64> {
     match to_number(lua, v)? {
         Some(n) => Ok(n),
         None => Err(type_error(lua, narg, "number", v)),
@@ -190,15 +194,17 @@ pub(crate) fn check_integer(lua: &Lua, args: &MultiValue, narg: usize) -> Res<i6
 /// `luaL_checklstring` of argument `narg`: the bytes of a string, or of a number
 /// converted as Lua converts it.
 pub(crate) fn check_string(lua: &Lua, args: &MultiValue, narg: usize) -> Res<mlua::LuaString> {
-    let v = args.get(narg - 1);
+    check_string_of(lua, args.get(narg - 1), narg)
+}
+
+/// `luaL_checklstring` of `v`, argument `narg`.
+pub(crate) fn check_string_of(lua: &Lua, v: Option<&Value>, narg: usize) -> Res<mlua::LuaString> {
     match v {
         Some(Value::String(s)) => Ok(s.clone()),
-        Some(Value::Integer(_) | Value::Number(_)) => {
-            match lua.coerce_string(v.cloned().unwrap_or(Value::Nil))? {
-                Some(s) => Ok(s),
-                None => Err(type_error(lua, narg, "string", v)),
-            }
-        }
+        Some(n @ (Value::Integer(_) | Value::Number(_))) => match lua.coerce_string(n.clone())? {
+            Some(s) => Ok(s),
+            None => Err(type_error(lua, narg, "string", v)),
+        },
         _ => Err(type_error(lua, narg, "string", v)),
     }
 }
@@ -291,6 +297,96 @@ where
     lua.load(WRAPPER)
         .set_name(format!("={name}"))
         .call((imp, error, unpack))
+}
+
+/// The results of a library function: plain values while few, then a table.
+#[derive(Default)]
+pub(crate) struct Results {
+    direct: MultiValue,
+    table: Option<Table>,
+    n: usize,
+}
+
+impl Results {
+    /// Appends `v`.
+    pub(crate) fn push(&mut self, lua: &Lua, v: Value) -> mlua::Result<()> {
+        self.n += 1;
+        if let Some(t) = &self.table {
+            return t.raw_set(self.n, v);
+        }
+        if self.n <= MAX_DIRECT_RESULTS {
+            self.direct.push_back(v);
+            return Ok(());
+        }
+        let t = lua.create_table()?;
+        for (i, x) in std::mem::take(&mut self.direct).into_iter().enumerate() {
+            t.raw_set(i + 1, x)?;
+        }
+        t.raw_set(self.n, v)?;
+        self.table = Some(t);
+        Ok(())
+    }
+
+    /// Removes the last value and returns it.
+    pub(crate) fn pop(&mut self) -> mlua::Result<Value> {
+        if self.n == 0 {
+            return Ok(Value::Nil);
+        }
+        let v = match &self.table {
+            Some(t) => {
+                let v: Value = t.raw_get(self.n)?;
+                t.raw_set(self.n, Value::Nil)?;
+                v
+            }
+            None => self.direct.pop_back().unwrap_or(Value::Nil),
+        };
+        self.n -= 1;
+        Ok(v)
+    }
+
+    /// Replaces the first value.
+    pub(crate) fn set_first(&mut self, v: Value) -> mlua::Result<()> {
+        if let Some(t) = &self.table {
+            return t.raw_set(1, v);
+        }
+        if let Some(first) = self.direct.front_mut() {
+            *first = v;
+        }
+        Ok(())
+    }
+
+    /// How many values there are.
+    pub(crate) fn len(&self) -> usize {
+        self.n
+    }
+
+    /// The values, for returning.
+    pub(crate) fn finish(self) -> Ret {
+        match self.table {
+            Some(t) => Ret::Spread(t, self.n),
+            None => Ret::Values(self.direct),
+        }
+    }
+}
+
+/// `luaL_optinteger` of argument `narg`: `default` when it is none or nil.
+pub(crate) fn opt_integer(lua: &Lua, args: &MultiValue, narg: usize, default: i64) -> Res<i64> {
+    match args.get(narg - 1) {
+        None | Some(Value::Nil) => Ok(default),
+        Some(_) => check_integer(lua, args, narg),
+    }
+}
+
+/// C's conversion of a double to an unsigned 64-bit integer as gcc compiles
+/// it for x86-64.
+pub(crate) fn double_to_u64(n: f64) -> u64 {
+    const TWO63: f64 = 9_223_372_036_854_775_808.0;
+    #[allow(clippy::cast_sign_loss)]
+    if n >= TWO63 {
+        (double_to_i64(n - TWO63) as u64) ^ (1 << 63)
+    } else {
+        double_to_i64(n) as u64
+    }
 }
 
 /// One result.
