@@ -842,3 +842,42 @@ mod deep_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod order_tests {
+    use crate::script::cjson::glue::tests::{eval, lua};
+
+    /// Members come out in Lua's table order, as on redis-server 7.0.15.
+    #[test]
+    fn table_order_matches_redis() {
+        let lua = lua();
+        for (expr, want) in [
+            (
+                "cjson.encode({a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,j=10})",
+                "{\"a\":1,\"c\":3,\"b\":2,\"e\":5,\"d\":4,\"g\":7,\"f\":6,\"i\":9,\"h\":8,\"j\":10}",
+            ),
+            (
+                "cjson.encode({[1]=1,[2]=2,a=3})",
+                "{\"1\":1,\"2\":2,\"a\":3}",
+            ),
+            (
+                "cjson.encode(cjson.decode('{\"name\":\"x\",\"age\":3,\"tags\":[\"a\",\"b\"],\"nested\":{\"k\":\"v\",\"z\":null}}'))",
+                "{\"nested\":{\"k\":\"v\",\"z\":null},\"name\":\"x\",\"age\":3,\"tags\":[\"a\",\"b\"]}",
+            ),
+            (
+                "cjson.encode({foo=\"bar\", [5]=1, [2.5]=3, baz={1,2}})",
+                "{\"5\":1,\"baz\":[1,2],\"2.5\":3,\"foo\":\"bar\"}",
+            ),
+            (
+                "hex(cmsgpack.pack({x=1,y=2,z=3,w=4}))",
+                "84a17902a17801a17704a17a03",
+            ),
+            (
+                "cjson.encode(cjson.decode('{\"b\":1,\"a\":2,\"c\":3,\"aa\":4,\"ab\":5,\"ba\":6}'))",
+                "{\"a\":2,\"ab\":5,\"c\":3,\"b\":1,\"ba\":6,\"aa\":4}",
+            ),
+        ] {
+            assert_eq!(eval(&lua, expr), want, "{expr}");
+        }
+    }
+}

@@ -132,8 +132,15 @@ fn array_len(t: &Table) -> Res<Option<usize>> {
     Ok((i64::from(max) == count).then(|| usize::try_from(count).unwrap_or(0)))
 }
 
+/// Longest encoding `pack` builds; past it, it fails as Lua does when memory
+/// runs out (tables referring to themselves can ask for exponential sizes).
+const MAX_OUTPUT: usize = 1 << 30;
+
 /// Appends `v` found at nesting `level`.
 fn encode_value(out: &mut Vec<u8>, v: &Value, level: usize) -> Res<()> {
+    if out.len() > MAX_OUTPUT {
+        return Err(Fail::Msg(b"not enough memory".to_vec()));
+    }
     match v {
         Value::String(s) => encode_bytes(out, &s.as_bytes()),
         Value::Boolean(b) => out.push(if *b { 0xc3 } else { 0xc2 }),

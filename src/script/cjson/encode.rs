@@ -9,6 +9,10 @@ use super::{Config, number};
 /// fails with "excessive nesting" when its stack would pass it.
 const MAX_C_STACK: usize = 8000;
 
+/// Longest text the encoder builds; past it, it fails as Lua does when
+/// memory runs out, rather than exhausting the process's memory.
+const MAX_OUTPUT: usize = 1 << 30;
+
 /// Deepest nesting this encoder follows whatever the settings allow, keeping
 /// its recursion and its references into the Lua state bounded.
 pub(super) const HARD_MAX_DEPTH: usize = 2500;
@@ -150,11 +154,14 @@ impl Encoder<'_> {
                     }
                     _ => {
                         self.out.push(b'{');
-                        stack.push(Frame::Object {
-                            table: t.clone(),
-                            key: Value::Nil,
-                            slots,
-                        });
+                        if let Some((k, child)) = self.object_until_table(t)? {
+                            stack.push(Frame::Object {
+                                table: t.clone(),
+                                key: k,
+                                slots,
+                                pending: Some(child),
+                            });
+                        }
                     }
                 }
             }
@@ -163,6 +170,27 @@ impl Encoder<'_> {
             _ => return Err(self.exception(v, "type not supported")),
         }
         Ok(())
+    }
+
+    /// Writes the members of object `t` up to the first whose value is a table
+    /// and returns that member (its key written), or closes the object.
+    fn object_until_table(&mut self, t: &Table) -> Res<Option<(Value, Value)>> {
+        let mut first = true;
+        for pair in t.pairs::<Value, Value>() {
+            let (k, val) = pair?;
+            if !first {
+                self.out.push(b',');
+            }
+            first = false;
+            self.key(&k)?;
+            if let Value::Table(_) = val {
+                return Ok(Some((k, val)));
+            }
+            let mut none = Vec::new();
+            self.start(&val, 0, 0, &mut none)?;
+        }
+        self.out.push(b'}');
+        Ok(None)
     }
 
     /// Appends object key `k`.
@@ -189,6 +217,9 @@ impl Encoder<'_> {
         self.start(v, 0, 1, &mut stack)?;
         loop {
             let depth = stack.len();
+            if self.out.len() > MAX_OUTPUT {
+                return Err(glue::Fail::Msg(b"not enough memory".to_vec()));
+            }
             let Some(top) = stack.last_mut() else { break };
             match top {
                 Frame::Array {
@@ -197,7 +228,7 @@ impl Encoder<'_> {
                     len,
                     slots,
                 } => {
-                    if *next > *len {
+                    if *next > i64::from(*len) {
                         self.out.push(b']');
                         stack.pop();
                         continue;
@@ -210,7 +241,17 @@ impl Encoder<'_> {
                     let slots = *slots + 1;
                     self.start(&item, depth, slots, &mut stack)?;
                 }
-                Frame::Object { table, key, slots } => {
+                Frame::Object {
+                    table,
+                    key,
+                    slots,
+                    pending,
+                } => {
+                    if let Some(child) = pending.take() {
+                        let slots = *slots + 2;
+                        self.start(&child, depth, slots, &mut stack)?;
+                        continue;
+                    }
                     let (k, val): (Value, Value) = self.next.call((table.clone(), key.clone()))?;
                     if k.is_nil() {
                         self.out.push(b'}');
@@ -239,16 +280,17 @@ enum Frame {
     /// stack slot holding it.
     Array {
         table: Table,
-        next: i32,
+        next: i64,
         len: i32,
         slots: usize,
     },
-    /// An object: its table, the last key written (nil before the first), and
-    /// the C stack slot holding it.
+    /// An object: its table, the last key written, the C stack slot holding
+    /// it, and the value of that key when it is still to be written.
     Object {
         table: Table,
         key: Value,
         slots: usize,
+        pending: Option<Value>,
     },
 }
 
