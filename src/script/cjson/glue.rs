@@ -14,6 +14,13 @@
 //!
 //! The Rust part is called by the Lua part, so the caller of the library
 //! function is two levels up the stack from the Rust part.
+//!
+//! One difference from C functions remains: a library function called in a
+//! tail position (`return cjson.decode(s)`) is a Lua function, so the call
+//! replaces the caller's frame and Lua no longer knows the caller's line or
+//! the name it called the function by. Its errors then carry no
+//! `chunk:line: ` prefix and argument errors name the function `?`, where
+//! Redis's C functions still report both.
 
 #![cfg_attr(not(test), allow(dead_code))]
 
