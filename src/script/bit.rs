@@ -104,6 +104,7 @@ mod tests {
 
     /// Outputs of redis-server 7.0.15 (`EVAL "... return tostring(r)" 0`).
     #[test]
+    #[allow(clippy::too_many_lines)]
     fn matches_redis() {
         let lua = lua();
         for (expr, want) in [

@@ -251,6 +251,7 @@ mod tests {
 
     /// `cjson.encode` outputs of redis-server 7.0.15.
     #[test]
+    #[allow(clippy::too_many_lines)]
     fn encode_matches_redis() {
         let lua = lua();
         for (expr, want) in [
@@ -367,6 +368,7 @@ mod tests {
 
     /// `cjson.decode` outputs of redis-server 7.0.15.
     #[test]
+    #[allow(clippy::too_many_lines)]
     fn decode_matches_redis() {
         let lua = lua();
         for (expr, want) in [
@@ -584,6 +586,7 @@ mod tests {
     /// The settings functions, run in this order on one redis-server 7.0.15
     /// (up to three results, as `tostring`s joined by spaces).
     #[test]
+    #[allow(clippy::too_many_lines)]
     fn settings_match_redis() {
         let lua = lua();
         for (expr, want) in [
@@ -849,6 +852,7 @@ mod order_tests {
 
     /// Members come out in Lua's table order, as on redis-server 7.0.15.
     #[test]
+    #[allow(clippy::too_many_lines)]
     fn table_order_matches_redis() {
         let lua = lua();
         for (expr, want) in [

@@ -364,6 +364,7 @@ mod tests {
 
     /// Outputs of redis-server 7.0.15 (`hex` writes a string's bytes in hexadecimal).
     #[test]
+    #[allow(clippy::too_many_lines)]
     fn matches_redis() {
         let lua = lua();
         for (expr, want) in [
