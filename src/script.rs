@@ -236,6 +236,14 @@ local function fix(ok, ...)
   return false, e
 end
 G.pcall = function(...) return fix(pcall(...)) end
+-- Errors raised by Rust functions reach user code as Lua strings or error tables.
+G.xpcall = function(f, h) return xpcall(f, function(e) return h(unraise(e)) end) end
+local resume = G.coroutine.resume
+local function unraised(ok, ...)
+  if ok then return ok, ... end
+  return false, unraise((...))
+end
+G.coroutine.resume = function(...) return unraised(resume(...)) end
 
 G.__redis__err__handler = hidden.handler
 
@@ -330,6 +338,12 @@ impl Vm {
             hidden,
             runner,
         })
+    }
+
+    /// The environment scripts run in, of a state made by [`Vm::new`].
+    #[cfg(test)]
+    pub(crate) fn test_env(lua: &Lua) -> Table {
+        lua.globals().raw_get("_G").expect("the sandbox sets _G")
     }
 
     /// The Lua state.
@@ -440,9 +454,12 @@ fn hidden_table(lua: &Lua, rng: Arc<Mutex<Lrand48>>) -> mlua::Result<Table> {
         lua.create_function(|lua, v: Value| {
             Ok(match &v {
                 Value::Error(e) => match raised(e) {
-                    Some(Raised::Table(t) | Raised::Text(t)) => {
-                        Value::String(lua.create_string(t)?)
+                    Some(Raised::Table(t)) => {
+                        let table = lua.create_table()?;
+                        table.raw_set("err", lua.create_string(t)?)?;
+                        Value::Table(table)
                     }
+                    Some(Raised::Text(t)) => Value::String(lua.create_string(t)?),
                     None => Value::String(lua.create_string(lua_error_text(e))?),
                 },
                 _ => v,
@@ -742,6 +759,12 @@ pub(crate) fn raise_text(lua: &Lua, text: impl AsRef<[u8]>) -> mlua::Error {
     mlua::Error::external(Raised::Text([position.as_bytes(), text.as_ref()].concat()))
 }
 
+/// Raises `text` as a string error as it is (a library function's message, its
+/// position already in it).
+pub(crate) fn raise_plain(text: impl AsRef<[u8]>) -> mlua::Error {
+    mlua::Error::external(Raised::Text(text.as_ref().to_vec()))
+}
+
 /// What a Rust function raised, if it was a [`Raised`].
 fn raised(e: &mlua::Error) -> Option<&Raised> {
     match e {
@@ -853,6 +876,12 @@ fn random(lua: &Lua, rng: &Mutex<Lrand48>, args: &[Value]) -> mlua::Result<f64> 
 /// one per store, seeded as Redis's process starts and by `math.randomseed`.
 pub(crate) struct Lrand48 {
     x: u64,
+}
+
+impl Default for Lrand48 {
+    fn default() -> Self {
+        Lrand48::new()
+    }
 }
 
 impl Lrand48 {

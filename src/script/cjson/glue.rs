@@ -1,26 +1,12 @@
 //! Shared plumbing of the four libraries: how a Rust function becomes a Lua
-//! function that raises plain string errors the way a C library function does.
+//! library function that fails the way a C library function does.
 //!
-//! A Rust callback registered with mlua cannot raise a Lua string: an `Err` it
-//! returns reaches Lua as an mlua error userdata. Each library function is
-//! therefore a two-part pair:
-//!
-//! * the Rust part does the work and returns `true` followed by its results, or
-//!   `false` and the complete error message (including the `chunk:line: ` prefix
-//!   that C's `luaL_error` adds, computed here from the calling frame);
-//! * a small Lua function, the one stored in the library table, calls the Rust
-//!   part and either returns its results or raises the message with
-//!   `error(msg, 0)`, so that the error value is a plain Lua string.
-//!
-//! The Rust part is called by the Lua part, so the caller of the library
-//! function is two levels up the stack from the Rust part.
-//!
-//! One difference from C functions remains: a library function called in a
-//! tail position (`return cjson.decode(s)`) is a Lua function, so the call
-//! replaces the caller's frame and Lua no longer knows the caller's line or
-//! the name it called the function by. Its errors then carry no
-//! `chunk:line: ` prefix and argument errors name the function `?`, where
-//! Redis's C functions still report both.
+//! A library function is a Rust callback (so, to Lua, a C function: a call in tail
+//! position keeps its caller's frame, and errors name the caller's line). It returns
+//! its results, or fails with the complete message — including the `chunk:line: `
+//! prefix that C's `luaL_error` adds, computed here from the calling frame — raised as
+//! the engine's string error ([`raise_text`](crate::script)), which a script's `pcall`
+//! receives as the plain string Redis gives it.
 
 #![cfg_attr(not(test), allow(dead_code))]
 
@@ -43,10 +29,10 @@ impl From<mlua::Error> for Fail {
 /// The result of a library function.
 pub(crate) type Res<T> = Result<T, Fail>;
 
-/// Stack level of the library function's caller as seen from the Rust part.
-const CALLER_LEVEL: usize = 2;
-/// Stack level of the library function (the Lua part) as seen from the Rust part.
-const SELF_LEVEL: usize = 1;
+/// Stack level of the library function's caller as seen from the Rust function.
+const CALLER_LEVEL: usize = 1;
+/// Stack level of the library function itself.
+const SELF_LEVEL: usize = 0;
 
 /// `luaL_where(L, 1)` of the library function: `"chunk:line: "`, or empty when
 /// the caller is not a Lua function with line information.
@@ -153,11 +139,6 @@ pub(crate) fn to_number(lua: &Lua, v: Option<&Value>) -> Res<Option<f64>> {
     }
 }
 
-/// `luaL_checknumber` of argument `narg` (1-based).
-pub(crate) fn check_number(lua: &Lua, args: &MultiValue, narg: usize) -> Res<f64> {
-    check_number_of(lua, args.get(narg - 1), narg)
-}
-
 /// `luaL_checknumber` of `v`, argument `narg`.
 pub(crate) fn check_number_of(lua: &Lua, v: Option<&Value>, narg: usize) -> Res<f64> {
     match to_number(lua, v)? {
@@ -240,25 +221,6 @@ impl From<MultiValue> for Ret {
 /// through a table.
 pub(crate) const MAX_DIRECT_RESULTS: usize = 64;
 
-/// Lua code of the function stored in a library table: it calls the Rust part
-/// and raises its message as a string error when it reports a failure, or
-/// spreads the results the Rust part stored in a table.
-const WRAPPER: &str = r"
-local impl, error, unpack = ...
-local function build(t, i, ...)
-  if i < 1 then return ... end
-  return build(t, i - 1, t[i], ...)
-end
-local function finish(ok, ...)
-  if ok == true then return ... end
-  if ok == false then error((...), 0) end
-  local n = ...
-  if n <= 7990 then return unpack(ok, 1, n) end
-  return build(ok, n)
-end
-return function(...) return finish(impl(...)) end
-";
-
 /// Stores in `table` under `name` the library function that runs `f`.
 pub(crate) fn register<F, R>(lua: &Lua, table: &Table, name: &str, f: F) -> mlua::Result<()>
 where
@@ -270,40 +232,26 @@ where
 }
 
 /// The library function that runs `f` (see the module documentation).
-pub(crate) fn make<F, R>(lua: &Lua, name: &str, f: F) -> mlua::Result<Function>
+pub(crate) fn make<F, R>(lua: &Lua, _name: &str, f: F) -> mlua::Result<Function>
 where
     F: Fn(&Lua, MultiValue) -> Res<R> + Send + 'static,
     R: Into<Ret>,
 {
-    let imp =
-        lua.create_function(
-            move |lua, args: MultiValue| match f(lua, args).map(Into::into) {
-                Ok(Ret::Values(mut vals)) => {
-                    vals.push_front(Value::Boolean(true));
-                    Ok(vals)
+    lua.create_function(
+        move |lua, args: MultiValue| match f(lua, args).map(Into::into) {
+            Ok(Ret::Values(vals)) => Ok(vals),
+            Ok(Ret::Spread(t, n)) => {
+                // The libraries bound their results by Lua's C stack limit, as Redis's do.
+                let mut vals = MultiValue::with_capacity(n);
+                for i in 1..=n {
+                    vals.push_back(t.raw_get::<Value>(i)?);
                 }
-                Ok(Ret::Spread(t, n)) => {
-                    let mut vals = MultiValue::new();
-                    vals.push_back(Value::Table(t));
-                    #[allow(clippy::cast_precision_loss)]
-                    vals.push_back(Value::Number(n as f64));
-                    Ok(vals)
-                }
-                Err(Fail::Msg(m)) => {
-                    let mut vals = MultiValue::new();
-                    vals.push_back(Value::Boolean(false));
-                    vals.push_back(Value::String(lua.create_string(m)?));
-                    Ok(vals)
-                }
-                Err(Fail::Lua(e)) => Err(e),
-            },
-        )?;
-    let globals = lua.globals();
-    let error: Function = globals.raw_get("error")?;
-    let unpack: Function = globals.raw_get("unpack")?;
-    lua.load(WRAPPER)
-        .set_name(format!("={name}"))
-        .call((imp, error, unpack))
+                Ok(vals)
+            }
+            Err(Fail::Msg(m)) => Err(crate::script::raise_plain(m)),
+            Err(Fail::Lua(e)) => Err(e),
+        },
+    )
 }
 
 /// The results of a library function: plain values while few, then a table.
@@ -407,14 +355,11 @@ pub(crate) fn one(v: Value) -> MultiValue {
 pub(crate) mod tests {
     use mlua::Lua;
 
-    /// A Lua state with the four libraries.
+    /// A Lua state with the four libraries, in the engine's sandbox (whose `pcall`
+    /// hands a script the plain string a library function raised).
     pub(crate) fn lua() -> Lua {
-        let lua = Lua::new();
-        super::super::open(&lua).unwrap();
-        crate::script::bit::open(&lua).unwrap();
-        crate::script::cmsgpack::open(&lua).unwrap();
-        crate::script::structlib::open(&lua).unwrap();
-        lua
+        let vm = crate::script::Vm::new(std::sync::Arc::default()).unwrap();
+        vm.lua().clone()
     }
 
     /// A local function `hex` writing a string's bytes in hexadecimal.
@@ -426,7 +371,12 @@ pub(crate) mod tests {
     pub(crate) fn eval(lua: &Lua, expr: &str) -> String {
         let code =
             format!("{HEX} local ok, r = pcall(function() return ({expr}) end) return tostring(r)");
-        let s: mlua::LuaString = lua.load(code).set_name("@user_script").eval().unwrap();
+        let s: mlua::LuaString = lua
+            .load(code)
+            .set_name("@user_script")
+            .set_environment(crate::script::Vm::test_env(lua))
+            .eval()
+            .unwrap();
         String::from_utf8_lossy(&s.as_bytes()).into_owned()
     }
 
@@ -436,7 +386,12 @@ pub(crate) mod tests {
             "local ok, r = pcall(function() return {{{exprs}}} end) if not ok then return r end \
              local o = {{}} for i = 1, 3 do o[i] = tostring(r[i]) end return table.concat(o, ' ')"
         );
-        let s: mlua::LuaString = lua.load(code).set_name("@user_script").eval().unwrap();
+        let s: mlua::LuaString = lua
+            .load(code)
+            .set_name("@user_script")
+            .set_environment(crate::script::Vm::test_env(lua))
+            .eval()
+            .unwrap();
         String::from_utf8_lossy(&s.as_bytes()).into_owned()
     }
 }
