@@ -17,6 +17,7 @@
 //! fields; `rawset` and `setmetatable` refuse the protected tables. Only the globals
 //! Redis allows exist (no `print`, `os`, `io`, `dofile`, `loadfile`, `debug`).
 
+mod base;
 mod bit;
 mod cjson;
 mod cmsgpack;
@@ -57,7 +58,6 @@ const ALLOWED_GLOBALS: &[&str] = &[
     "__redis__err__handler",
     "xpcall",
     "tostring",
-    "getfenv",
     "setmetatable",
     "next",
     "assert",
@@ -78,10 +78,8 @@ const ALLOWED_GLOBALS: &[&str] = &[
     "loadstring",
     "ipairs",
     "_VERSION",
-    "setfenv",
     "load",
     "error",
-    "newproxy",
 ];
 
 /// Loads the libraries Redis adds to Lua's own — `cjson`, `struct`, `cmsgpack` and
@@ -188,7 +186,6 @@ local hidden = ...
 local G = _G
 local error, type, tostring, rawget, rawset, setmetatable, getmetatable, select, xpcall, pcall =
       error, type, tostring, rawget, rawset, setmetatable, getmetatable, select, xpcall, pcall
-local protected = setmetatable({}, {__mode = 'k'})
 local unraise = hidden.unraise
 local function readonly() error('Attempt to modify a readonly table', 2) end
 
@@ -249,46 +246,52 @@ G.__redis__err__handler = hidden.handler
 
 local env = {}
 G._G = env
--- Library tables are read through proxies that refuse every write; the real tables
--- refuse new fields too (they are reachable as the string metatable's __index).
+-- What the Rust versions of next, pairs, ipairs, rawget, rawset, setmetatable and
+-- getmetatable consult: the real table behind a proxy, the tables no one may modify,
+-- and the metatable a script is shown of a protected table (nil for a library).
 local proxies = setmetatable({}, {__mode = 'k'})
+local protected = setmetatable({}, {__mode = 'k'})
+local shown = setmetatable({}, {__mode = 'k'})
+hidden.proxies, hidden.protected, hidden.shown = proxies, protected, shown
+hidden.next, hidden.ipairs_step = next, ipairs({})
+hidden.setmetatable, hidden.getmetatable = setmetatable, getmetatable
+
+-- A read-only view of `t`: reads fall through, every write fails.
+local function view(t)
+  local proxy = setmetatable({}, {__index = t, __newindex = readonly})
+  proxies[proxy] = t
+  protected[proxy] = true
+  return proxy
+end
+
+-- Library tables are read through views; the real tables refuse new fields too.
 for _, name in ipairs({'string', 'math', 'table', 'coroutine', 'redis', 'cjson', 'bit', 'struct', 'cmsgpack'}) do
   local t = rawget(G, name)
   if type(t) == 'table' then
     setmetatable(t, {__newindex = readonly})
-    local proxy = setmetatable({}, {__index = t, __newindex = readonly})
-    proxies[proxy] = t
     protected[t] = true
-    protected[proxy] = true
+    local proxy = view(t)
+    shown[proxy] = false
     rawset(G, name, proxy)
   end
 end
-protected[G] = true
-protected[env] = true
-local lua_next, lua_pairs, lua_ipairs = next, pairs, ipairs
-G.next = function(t, k) return lua_next(proxies[t] or t, k) end
-G.pairs = function(t)
-  local real = proxies[t]
-  if real then return lua_next, real, nil end
-  return lua_pairs(t)
+local function nonexistent(_, n)
+  error("Script attempted to access nonexistent global variable '" .. tostring(n) .. "'", 2)
 end
-G.ipairs = function(t) return lua_ipairs(proxies[t] or t) end
-G.rawget = function(t, k) return rawget(proxies[t] or t, k) end
-G.rawset = function(t, ...)
-  if protected[t] then error('Attempt to modify a readonly table', 0) end
-  return rawset(t, ...)
-end
-G.setmetatable = function(t, ...)
-  if protected[t] then error('Attempt to modify a readonly table', 0) end
-  return setmetatable(t, ...)
-end
-setmetatable(G, {
-  __index = function(_, n)
-    error("Script attempted to access nonexistent global variable '" .. tostring(n) .. "'", 2)
-  end,
-  __newindex = readonly,
-})
+-- The globals' metatable as a script sees it: its __index is the function that
+-- refuses missing names, and it cannot be changed.
+local shown_globals = view({__index = nonexistent})
+setmetatable(G, {__index = nonexistent, __newindex = readonly})
 setmetatable(env, {__index = G, __newindex = readonly})
+proxies[env] = G
+protected[G], protected[env] = true, true
+shown[env], shown[G] = shown_globals, shown_globals
+-- Strings' metatable: its __index is the string library's view, read-only.
+local string_meta = getmetatable('')
+rawset(string_meta, '__metatable', view({__index = rawget(G, 'string')}))
+for _, name in ipairs({'next', 'pairs', 'ipairs', 'rawget', 'rawset', 'setmetatable', 'getmetatable'}) do
+  rawset(G, name, hidden[name .. '_fn'])
+end
 
 local handler = hidden.handler
 local function run(f)
@@ -500,23 +503,7 @@ fn hidden_table(lua: &Lua, rng: Arc<Mutex<Lrand48>>) -> mlua::Result<Table> {
         })?,
     )?;
     hidden.set("log", lua.create_function(log)?)?;
-    let r = Arc::clone(&rng);
-    hidden.set(
-        "random",
-        lua.create_function(move |lua, args: mlua::MultiValue| {
-            random(lua, &r, &args.into_iter().collect::<Vec<_>>())
-        })?,
-    )?;
-    hidden.set(
-        "randomseed",
-        lua.create_function(move |lua, v: Value| {
-            let Some(seed) = check_int(&v) else {
-                return Err(bad_argument(lua, 1, "randomseed", "number", &v));
-            };
-            rng.lock().seed(seed);
-            Ok(())
-        })?,
-    )?;
+    base::register(lua, &hidden, rng)?;
     Ok(hidden)
 }
 
@@ -549,11 +536,20 @@ pub(crate) fn error_table(lua: &Lua, text: &[u8]) -> mlua::Result<Table> {
 
 /// The text of a Lua error as Lua itself would show it (without mlua's decoration).
 pub(crate) fn lua_error_text(e: &mlua::Error) -> String {
-    match e {
+    let text = match e {
         mlua::Error::SyntaxError { message, .. } => message.clone(),
         mlua::Error::RuntimeError(m) | mlua::Error::MemoryError(m) => m.clone(),
-        mlua::Error::CallbackError { cause, .. } => lua_error_text(cause),
+        mlua::Error::CallbackError { cause, .. } => return lua_error_text(cause),
+        mlua::Error::ExternalError(inner) => match inner.downcast_ref::<Raised>() {
+            Some(r) => r.to_string(),
+            None => inner.to_string(),
+        },
         other => other.to_string(),
+    };
+    // Lua's message, without the traceback the binding adds.
+    match text.find("\nstack traceback:") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
     }
 }
 
@@ -746,19 +742,6 @@ pub(crate) fn raise_table(text: impl AsRef<[u8]>) -> mlua::Error {
     mlua::Error::external(Raised::Table(text.as_ref().to_vec()))
 }
 
-/// Raises `text` as `luaL_error` does: after the position of the calling Lua code.
-pub(crate) fn raise_text(lua: &Lua, text: impl AsRef<[u8]>) -> mlua::Error {
-    let position = lua
-        .inspect_stack(1, |d| {
-            let line = d.current_line()?;
-            let src = d.source().short_src?.into_owned();
-            Some(format!("{src}:{line}: "))
-        })
-        .flatten()
-        .unwrap_or_default();
-    mlua::Error::external(Raised::Text([position.as_bytes(), text.as_ref()].concat()))
-}
-
 /// Raises `text` as a string error as it is (a library function's message, its
 /// position already in it).
 pub(crate) fn raise_plain(text: impl AsRef<[u8]>) -> mlua::Error {
@@ -802,74 +785,6 @@ pub(crate) fn lua_number_string(n: f64) -> String {
         let sign = if exp < 0 { '-' } else { '+' };
         format!("{}e{sign}{:02}", trim(mantissa), exp.unsigned_abs())
     }
-}
-
-/// A Lua number argument as `luaL_checkint` reads it (numbers and numeric strings,
-/// truncated); `None` if it is neither.
-fn check_int(v: &Value) -> Option<i32> {
-    let f = match v {
-        Value::Integer(i) => {
-            return Some(i32::try_from(*i).unwrap_or(if *i < 0 { i32::MIN } else { i32::MAX }));
-        }
-        Value::Number(f) => *f,
-        Value::String(s) => std::str::from_utf8(&s.as_bytes())
-            .ok()?
-            .trim()
-            .parse::<f64>()
-            .ok()?,
-        _ => return None,
-    };
-    #[allow(clippy::cast_possible_truncation)]
-    Some(f as i32)
-}
-
-/// `luaL_argerror`'s error for a wrong argument of a library function.
-fn bad_argument(lua: &Lua, n: usize, function: &str, expected: &str, got: &Value) -> mlua::Error {
-    let got = match got {
-        Value::Nil => "no value",
-        v => v.type_name(),
-    };
-    raise_text(
-        lua,
-        format!("bad argument #{n} to '{function}' ({expected} expected, got {got})"),
-    )
-}
-
-/// `math.random` over Redis's `lrand48`.
-fn random(lua: &Lua, rng: &Mutex<Lrand48>, args: &[Value]) -> mlua::Result<f64> {
-    let r = {
-        let mut rng = rng.lock();
-        f64::from(rng.next() % i32::MAX) / f64::from(i32::MAX)
-    };
-    let arg = |i: usize| -> mlua::Result<i32> {
-        let v = args.get(i).cloned().unwrap_or(Value::Nil);
-        check_int(&v).ok_or_else(|| bad_argument(lua, i + 1, "random", "number", &v))
-    };
-    Ok(match args.len() {
-        0 => r,
-        1 => {
-            let u = arg(0)?;
-            if u < 1 {
-                return Err(raise_text(
-                    lua,
-                    "bad argument #1 to 'random' (interval is empty)",
-                ));
-            }
-            (r * f64::from(u)).floor() + 1.0
-        }
-        2 => {
-            let l = arg(0)?;
-            let u = arg(1)?;
-            if l > u {
-                return Err(raise_text(
-                    lua,
-                    "bad argument #2 to 'random' (interval is empty)",
-                ));
-            }
-            (r * (f64::from(u) - f64::from(l) + 1.0)).floor() + f64::from(l)
-        }
-        _ => return Err(raise_text(lua, "wrong number of arguments")),
-    })
 }
 
 /// Redis's `redisLrand48`: the 48-bit linear congruential generator of `lrand48`,
