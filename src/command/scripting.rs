@@ -338,9 +338,16 @@ impl<'a> Run<'a> {
                 };
                 drop(values);
                 let argv: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+                // Errors of the command and of its checks carry the flag Redis sets
+                // so that its error statistics count them once.
+                let flagged = |text: &[u8]| -> mlua::Result<(Value, Value)> {
+                    let t = error_table(lua, text)?;
+                    t.raw_set("ignore_error_stats_update", true)?;
+                    Ok((Value::Nil, Value::Table(t)))
+                };
                 let reply = match self.call(&argv) {
                     Ok(reply) => reply,
-                    Err(text) => return fail(&text),
+                    Err(text) => return flagged(text.as_bytes()),
                 };
                 let reply = if self.resp.get() == 3 {
                     reply.into_resp3()
@@ -348,8 +355,7 @@ impl<'a> Run<'a> {
                     reply.into_resp2()
                 };
                 if let Reply::Error(text) = &reply {
-                    let text = [b"-".as_slice(), text].concat();
-                    return Ok((Value::Nil, Value::Table(error_table(lua, &text)?)));
+                    return flagged(&[b"-".as_slice(), text].concat());
                 }
                 Ok((to_lua(lua, reply, self.resp.get())?, Value::Nil))
             }

@@ -91,6 +91,25 @@ pub(super) fn register(lua: &Lua, into: &Table, rng: Arc<Mutex<Lrand48>>) -> mlu
             ]))
         })?,
     )?;
+    register_raw(lua, into)?;
+    let r = Arc::clone(&rng);
+    into.raw_set(
+        "random",
+        glue::make(lua, "random", move |lua, args| random(lua, &r, &args))?,
+    )?;
+    into.raw_set(
+        "randomseed",
+        glue::make(lua, "randomseed", move |lua, args| {
+            let seed = check_int(lua, &args, 1)?;
+            rng.lock().seed(seed);
+            Ok(MultiValue::new())
+        })?,
+    )?;
+    Ok(())
+}
+
+/// `rawget`, `rawset`, `setmetatable` and `getmetatable`, as `<name>_fn`.
+fn register_raw(lua: &Lua, into: &Table) -> mlua::Result<()> {
     into.raw_set(
         "rawget_fn",
         glue::make(lua, "rawget", |lua, args| {
@@ -124,12 +143,12 @@ pub(super) fn register(lua: &Lua, into: &Table, rng: Arc<Mutex<Lrand48>>) -> mlu
             if is_protected(lua, &t)? {
                 return Err(readonly());
             }
-            let set: Function = sandbox(lua)?.raw_get("setmetatable")?;
             if let Some(current) = t.metatable()
                 && current.raw_get::<Value>("__metatable")? != Value::Nil
             {
                 return Err(glue::error(lua, "cannot change a protected metatable"));
             }
+            let set: Function = sandbox(lua)?.raw_get("setmetatable")?;
             Ok(set.call::<MultiValue>((t, meta))?)
         })?,
     )?;
@@ -148,21 +167,7 @@ pub(super) fn register(lua: &Lua, into: &Table, rng: Arc<Mutex<Lrand48>>) -> mlu
             let get: Function = sandbox(lua)?.raw_get("getmetatable")?;
             Ok(get.call::<MultiValue>(v)?)
         })?,
-    )?;
-    let r = Arc::clone(&rng);
-    into.raw_set(
-        "random",
-        glue::make(lua, "random", move |lua, args| random(lua, &r, &args))?,
-    )?;
-    into.raw_set(
-        "randomseed",
-        glue::make(lua, "randomseed", move |lua, args| {
-            let seed = check_int(lua, &args, 1)?;
-            rng.lock().seed(seed);
-            Ok(MultiValue::new())
-        })?,
-    )?;
-    Ok(())
+    )
 }
 
 /// `luaL_checkint`: a number, converted to a C `int` as x86-64 converts it.
