@@ -51,7 +51,8 @@ pub(crate) fn parse_i64(b: &[u8]) -> Option<i64> {
 /// ```
 pub(crate) fn format_double(d: f64) -> String {
     if d.is_nan() {
-        return "nan".into();
+        // As glibc prints it: x86's default NaN (`0/0`) has its sign bit set.
+        return if d.is_sign_negative() { "-nan" } else { "nan" }.into();
     }
     if d.is_infinite() {
         return if d > 0.0 { "inf" } else { "-inf" }.into();

@@ -128,30 +128,130 @@ pub(crate) fn shebang(body: &[u8]) -> Result<(u8, usize), String> {
     if !body.starts_with(b"#!") {
         return Ok((flags::COMPAT, 0));
     }
-    let Some(end) = body.iter().position(|&b| b == b'\n') else {
+    // `strchr` on the C string: a NUL byte ends the search.
+    let Some(end) = body
+        .iter()
+        .take_while(|&&b| b != 0)
+        .position(|&b| b == b'\n')
+    else {
         return Err("Invalid script shebang".into());
     };
-    let line = String::from_utf8_lossy(&body[..end]);
-    let parts: Vec<&str> = line.split_ascii_whitespace().collect();
-    let Some(engine) = parts.first() else {
+    let Some(parts) = split_args(&body[..end]).filter(|p| !p.is_empty()) else {
         return Err("Invalid engine in script shebang".into());
     };
-    if *engine != "#!lua" {
-        return Err(format!("Unexpected engine in script shebang: {engine}"));
+    // As `%s` prints it: up to a NUL byte.
+    let shown = |b: &[u8]| {
+        let b = &b[..b.iter().position(|&x| x == 0).unwrap_or(b.len())];
+        String::from_utf8_lossy(b).into_owned()
+    };
+    if parts[0] != b"#!lua" {
+        return Err(format!(
+            "Unexpected engine in script shebang: {}",
+            shown(&parts[0])
+        ));
     }
     let mut out = 0;
     for part in &parts[1..] {
-        let Some(list) = part.strip_prefix("flags=") else {
-            return Err(format!("Unknown lua shebang option: {part}"));
+        let Some(list) = part.strip_prefix(b"flags=") else {
+            return Err(format!("Unknown lua shebang option: {}", shown(part)));
         };
-        for name in list.split(',') {
-            match flags::NAMES.iter().find(|(n, _)| *n == name) {
+        if list.is_empty() {
+            continue;
+        }
+        for name in list.split(|&b| b == b',') {
+            match flags::NAMES.iter().find(|(n, _)| n.as_bytes() == name) {
                 Some((_, f)) => out |= f,
-                None => return Err(format!("Unexpected flag in script shebang: {name}")),
+                None => {
+                    return Err(format!(
+                        "Unexpected flag in script shebang: {}",
+                        shown(name)
+                    ));
+                }
             }
         }
     }
     Ok((out, end))
+}
+
+/// Redis's `sdssplitargs`: words separated by spaces, in double quotes (with `\n`,
+/// `\xHH` and the like) or single quotes (with `\'`); `None` for an unbalanced quote
+/// or a closing quote not followed by a space.
+fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let mut words = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < line.len() && space(line[i]) {
+            i += 1;
+        }
+        if i >= line.len() {
+            return Some(words);
+        }
+        let mut word = Vec::new();
+        let (mut dq, mut sq) = (false, false);
+        loop {
+            let c = line.get(i).copied();
+            if dq {
+                match c {
+                    None => return None,
+                    Some(b'\\')
+                        if line.get(i + 1) == Some(&b'x')
+                            && line.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+                            && line.get(i + 3).is_some_and(u8::is_ascii_hexdigit) =>
+                    {
+                        let hex = std::str::from_utf8(&line[i + 2..i + 4]).ok()?;
+                        word.push(u8::from_str_radix(hex, 16).ok()?);
+                        i += 3;
+                    }
+                    Some(b'\\') if i + 1 < line.len() => {
+                        i += 1;
+                        word.push(match line[i] {
+                            b'n' => b'\n',
+                            b'r' => b'\r',
+                            b't' => b'\t',
+                            b'b' => 0x08,
+                            b'a' => 0x07,
+                            other => other,
+                        });
+                    }
+                    Some(b'"') => {
+                        if line.get(i + 1).is_some_and(|&b| !space(b)) {
+                            return None;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    Some(b) => word.push(b),
+                }
+            } else if sq {
+                match c {
+                    None => return None,
+                    Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
+                        i += 1;
+                        word.push(b'\'');
+                    }
+                    Some(b'\'') => {
+                        if line.get(i + 1).is_some_and(|&b| !space(b)) {
+                            return None;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    Some(b) => word.push(b),
+                }
+            } else {
+                match c {
+                    None => break,
+                    Some(b) if space(b) => break,
+                    Some(b'"') => dq = true,
+                    Some(b'\'') => sq = true,
+                    Some(b) => word.push(b),
+                }
+            }
+            i += 1;
+        }
+        words.push(word);
+    }
 }
 
 /// A cached script.
@@ -372,9 +472,9 @@ impl Vm {
         }
     }
 
-    /// Whether `sha` (as given: `SCRIPT EXISTS` is case-sensitive) is cached.
+    /// Whether `sha` (in any case, as Redis's script dictionary compares) is cached.
     pub(crate) fn exists(&self, sha: &[u8]) -> bool {
-        std::str::from_utf8(sha).is_ok_and(|s| self.scripts.contains_key(s))
+        self.script(sha).is_some()
     }
 
     /// Compiles and caches `body` (`luaCreateFunction`), answering its SHA1; an
@@ -385,9 +485,17 @@ impl Vm {
             return Ok(sha);
         }
         let (flags, skip) = shebang(body)?;
+        // Source only, as Redis's parser takes it: a body that starts like a binary
+        // chunk is read as text (and fails as text does).
+        let source = &body[skip..];
+        let text: std::borrow::Cow<'_, [u8]> = if source.first() == Some(&0x1b) {
+            [b" ".as_slice(), source].concat().into()
+        } else {
+            source.into()
+        };
         let function = self
             .lua
-            .load(&body[skip..])
+            .load(&*text)
             .set_name("@user_script")
             .set_mode(mlua::chunk::ChunkMode::Text)
             .set_environment(self.env.clone())
@@ -496,7 +604,8 @@ fn hidden_table(lua: &Lua, rng: Arc<Mutex<Lrand48>>) -> mlua::Result<Table> {
             let bytes: Vec<u8> = match &args[0] {
                 Value::String(s) => s.as_bytes().to_vec(),
                 Value::Number(n) => lua_number_string(*n).into_bytes(),
-                Value::Integer(i) => i.to_string().into_bytes(),
+                #[allow(clippy::cast_precision_loss)]
+                Value::Integer(i) => lua_number_string(*i as f64).into_bytes(),
                 _ => Vec::new(),
             };
             lua.create_string(sha1_hex(&bytes))
@@ -571,7 +680,8 @@ fn error_handler(lua: &Lua, err: Value) -> mlua::Result<Value> {
             let text = match &other {
                 Value::String(s) => s.as_bytes().to_vec(),
                 Value::Number(n) => lua_number_string(*n).into_bytes(),
-                Value::Integer(i) => i.to_string().into_bytes(),
+                #[allow(clippy::cast_precision_loss)]
+                Value::Integer(i) => lua_number_string(*i as f64).into_bytes(),
                 Value::Nil => b"nil".to_vec(),
                 Value::Boolean(b) => b.to_string().into_bytes(),
                 v => v.to_string().unwrap_or_default().into_bytes(),
@@ -650,7 +760,8 @@ fn log(_: &Lua, args: mlua::MultiValue) -> mlua::Result<()> {
         let piece = match v {
             Value::String(s) => s.as_bytes().to_vec(),
             Value::Number(f) => lua_number_string(*f).into_bytes(),
-            Value::Integer(i) => i.to_string().into_bytes(),
+            #[allow(clippy::cast_precision_loss)]
+            Value::Integer(i) => lua_number_string(*i as f64).into_bytes(),
             _ => continue,
         };
         if i != 1 {

@@ -484,7 +484,9 @@ pub(super) fn arguments(
     args.iter()
         .map(|v| match v {
             Value::String(s) => Ok(s.as_bytes().to_vec()),
-            Value::Integer(i) => Ok(i.to_string().into_bytes()),
+            // Every Lua number is a double, written `%.17g` (1e17 as `1e+17`).
+            #[allow(clippy::cast_precision_loss)]
+            Value::Integer(i) => Ok(crate::number::format_double(*i as f64).into_bytes()),
             Value::Number(n) => Ok(crate::number::format_double(*n).into_bytes()),
             _ => Err("Lua redis lib command arguments must be strings or integers"),
         })
@@ -521,21 +523,24 @@ fn to_lua(lua: &Lua, reply: Reply, resp: u8) -> mlua::Result<Value> {
         Reply::Double(d) => single("double", Value::Number(d))?,
         Reply::Boolean(b) => Value::Boolean(b),
         Reply::Array(items) | Reply::Push(items) => {
-            let t = lua.create_table_with_capacity(items.len(), 0)?;
+            // Built as Redis builds it (an empty table, then each element in
+            // order), so a RESP3 null leaves the same hole: `#` agrees.
+            let t = lua.create_table()?;
             for (i, item) in items.into_iter().enumerate() {
                 t.raw_set(i + 1, to_lua(lua, item, resp)?)?;
             }
             Value::Table(t)
         }
         Reply::Map(pairs) => {
-            let t = lua.create_table_with_capacity(0, pairs.len())?;
+            // Unsized as Redis's, so `pairs` visits in Redis's order.
+            let t = lua.create_table()?;
             for (k, v) in pairs {
                 t.raw_set(to_lua(lua, k, resp)?, to_lua(lua, v, resp)?)?;
             }
             single("map", Value::Table(t))?
         }
         Reply::Set(items) => {
-            let t = lua.create_table_with_capacity(0, items.len())?;
+            let t = lua.create_table()?;
             for item in items {
                 t.raw_set(to_lua(lua, item, resp)?, true)?;
             }
