@@ -54,6 +54,8 @@ pub(crate) struct Ctx<'a> {
     db: usize,
     resp3: bool,
     cancel: Option<&'a CancelToken>,
+    /// A script runs the command (`redis.call`): some options are refused then.
+    script: bool,
 }
 
 impl<'a> Ctx<'a> {

@@ -530,6 +530,7 @@ impl Connection {
                     db: self.db,
                     resp3: self.resp3,
                     cancel: None,
+                    script: false,
                 };
                 handler(&ctx, args).unwrap_or_else(Reply::from)
             }
@@ -547,6 +548,7 @@ impl Connection {
             db: self.db,
             resp3: self.resp3,
             cancel: None,
+            script: false,
         };
         super::scripting::run(&ctx, cmd.name, args).unwrap_or_else(Reply::from)
     }
@@ -569,6 +571,7 @@ impl Connection {
             db: self.db,
             resp3: self.resp3,
             cancel: Some(&token),
+            script: false,
         };
         let result = handler(&ctx, args);
         *self.client.blocked.lock() = None;
@@ -938,6 +941,7 @@ impl Connection {
                     db: self.db,
                     resp3: self.resp3,
                     cancel: None,
+                    script: false,
                 };
                 handler(&ctx, args).unwrap_or_else(Reply::from)
             }

@@ -366,7 +366,18 @@ impl<'a> Run<'a> {
     /// error of the checks (the reply of a command that ran may be an error too).
     fn call(&self, argv: &[&[u8]]) -> std::result::Result<Reply, String> {
         let Some((cmd, spec)) = lookup(argv) else {
-            return Err("Unknown Redis command called from script".into());
+            // A command of Redis's the store does not have: refused as Redis refuses
+            // it in a script if it may not run there.
+            let refused = spec::find(argv[0]).is_some_and(|s| {
+                let s = argv.get(1).and_then(|sub| s.sub(sub)).unwrap_or(s);
+                table::arity_ok(s.arity, argv.len()) && s.flags() & spec::F_NOSCRIPT != 0
+            });
+            return Err(if refused {
+                "This Redis command is not allowed from script"
+            } else {
+                "Unknown Redis command called from script"
+            }
+            .into());
         };
         let arity = spec.map_or(cmd.arity, |s| s.arity);
         if !table::arity_ok(arity, argv.len()) {
@@ -422,6 +433,7 @@ impl<'a> Run<'a> {
             db: self.db.get(),
             resp3: self.resp.get() == 3,
             cancel: None,
+            script: true,
         };
         // The script's checks above decided about memory (`scriptVerifyOOM`).
         self.access.admit_all(true);

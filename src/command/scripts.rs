@@ -330,6 +330,7 @@ impl<'s> Scripts<'s> {
             db: self.db,
             resp3: false,
             cancel: None,
+            script: false,
         };
         self.store.keyspace().stats().command();
         let reply = scripting::command(&ctx, argv)?;

@@ -166,7 +166,7 @@ pub(super) fn xreadgroup(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         noack,
         group,
         streams_at: at,
-    } = super::streams::read_args(a, true)?;
+    } = super::streams::read_args(a, true, c.script)?;
     let Some((group, consumer)) = group else {
         return Err(Error::StreamArgument("Missing GROUP option for XREADGROUP"));
     };

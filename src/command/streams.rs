@@ -324,7 +324,11 @@ pub(super) struct ReadArgs<'a> {
 }
 
 #[allow(clippy::many_single_char_names)] // `a` and indices
-pub(super) fn read_args<'a>(a: &[&'a [u8]], xreadgroup: bool) -> Result<ReadArgs<'a>> {
+pub(super) fn read_args<'a>(
+    a: &[&'a [u8]],
+    xreadgroup: bool,
+    from_script: bool,
+) -> Result<ReadArgs<'a>> {
     let mut args = ReadArgs {
         timeout: None,
         count: 0,
@@ -337,6 +341,14 @@ pub(super) fn read_args<'a>(a: &[&'a [u8]], xreadgroup: bool) -> Result<ReadArgs
         let more = a.len() - 1 - i;
         let o = a[i];
         if is(o, "BLOCK") && more > 0 {
+            if from_script {
+                // The name as the script spelled it.
+                let name = String::from_utf8_lossy(super::c_str(a[0])).into_owned();
+                return Err(Error::Script(
+                    format!("ERR {name} command is not allowed with BLOCK option from scripts")
+                        .into(),
+                ));
+            }
             i += 1;
             let ms = crate::number::parse_i64(a[i]).ok_or(Error::TimeoutNotInteger)?;
             if ms < 0 {
@@ -384,7 +396,7 @@ pub(super) fn xread(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         count,
         streams_at: at,
         ..
-    } = read_args(a, false)?;
+    } = read_args(a, false, c.script)?;
     let count = (count > 0).then_some(count);
     let n = (a.len() - at) / 2;
     let streams = c.streams();

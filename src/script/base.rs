@@ -170,9 +170,11 @@ fn register_raw(lua: &Lua, into: &Table) -> mlua::Result<()> {
     )
 }
 
-/// `luaL_checkint`: a number, converted to a C `int` as x86-64 converts it.
+/// `luaL_checkint`: a number made a 64-bit `lua_Integer` (as x86-64 converts), then
+/// cut to a C `int` (its low 32 bits).
 fn check_int(lua: &Lua, args: &MultiValue, n: usize) -> Res<i32> {
-    glue::check_number_of(lua, args.get(n - 1), n).map(glue::double_to_i32)
+    #[allow(clippy::cast_possible_truncation)]
+    glue::check_number_of(lua, args.get(n - 1), n).map(|v| glue::double_to_i64(v) as i32)
 }
 
 /// `math.random` over Redis's `lrand48` (`redis_math_random`).
