@@ -148,6 +148,9 @@ pub(crate) struct Keyspace {
     feed: feed::Feed,
     /// A log is being replayed (see [`Keyspace::set_loading`]).
     loading: AtomicBool,
+    /// While a script runs, the time keys expire by (Redis's script time snapshot); 0:
+    /// the clock's.
+    expiry_frozen_at: AtomicU64,
     /// Strings in snapshots and `DUMP` payloads are LZF-compressed where it pays
     /// (`rdbcompression`).
     rdb_compression: AtomicBool,
@@ -198,6 +201,7 @@ impl Keyspace {
             stream_node_max_entries: AtomicUsize::new(crate::value::stream::NODE_MAX_ENTRIES),
             feed: feed::Feed::default(),
             loading: AtomicBool::new(false),
+            expiry_frozen_at: AtomicU64::new(0),
             rdb_compression: AtomicBool::new(true),
             rdb_checksum: AtomicBool::new(true),
             last_load: Mutex::new((0, 0)),
@@ -395,12 +399,12 @@ impl Keyspace {
         &self.schedule
     }
 
-    /// The time to the millisecond: for new deadlines, TTLs and walks.
     /// The clock's time in microseconds (`TIME`).
     pub(crate) fn now_us(&self) -> u64 {
         self.clock.now_us()
     }
 
+    /// The time to the millisecond: for new deadlines, TTLs and walks.
     pub(crate) fn now(&self) -> u64 {
         if self.loading.load(Ordering::Relaxed) {
             return 0;
@@ -423,7 +427,24 @@ impl Keyspace {
     /// Whether a key with this deadline has expired (Redis's `now > deadline`).
     #[inline]
     pub(crate) fn passed(&self, deadline: u64) -> bool {
-        !self.loading.load(Ordering::Relaxed) && self.clock.passed(deadline)
+        if self.loading.load(Ordering::Relaxed) {
+            return false;
+        }
+        match self.expiry_frozen_at.load(Ordering::Relaxed) {
+            0 => self.clock.passed(deadline),
+            at => at > deadline,
+        }
+    }
+
+    /// Keys expire by the time `at` until [`thaw_expiry`](Self::thaw_expiry): a script
+    /// sees no key expire while it runs, as in Redis (the store is locked whole then).
+    pub(crate) fn freeze_expiry(&self, at: u64) {
+        self.expiry_frozen_at.store(at.max(1), Ordering::Relaxed);
+    }
+
+    /// Keys expire by the clock again.
+    pub(crate) fn thaw_expiry(&self) {
+        self.expiry_frozen_at.store(0, Ordering::Relaxed);
     }
 
     /// Changes made since the store began (`save` rules count them).

@@ -501,3 +501,37 @@ fn over_the_memory_limit_a_script_is_stopped_before_its_first_write_only() {
         format!("(error) {oom}")
     );
 }
+
+#[test]
+fn keys_do_not_expire_while_a_script_runs() {
+    let clock = ManualClock::at(std::time::UNIX_EPOCH + Duration::from_secs(1_000));
+    let store = Store::builder().clock(clock.clone()).build();
+    store
+        .strings()
+        .set_with(
+            "session",
+            "v",
+            embedis::SetOptions::new().ttl(Duration::from_secs(5)),
+        )
+        .unwrap();
+    let script = {
+        let store = store.clone();
+        // Reads the key, waits until the clock is past its deadline, reads it again.
+        thread::spawn(move || {
+            store.scripts().eval(
+                "local a = redis.call('GET', KEYS[1]) \
+                 while tonumber(redis.call('TIME')[1]) < 1010 do end \
+                 return {a, redis.call('GET', KEYS[1]), redis.call('EXISTS', KEYS[1])}",
+                ["session"],
+                [""; 0],
+            )
+        })
+    };
+    thread::sleep(Duration::from_millis(20));
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(
+        script.join().unwrap().unwrap(),
+        Reply::Array(vec!["v".into(), "v".into(), Reply::Integer(1)])
+    );
+    assert!(store.strings().get("session").unwrap().is_none());
+}

@@ -123,8 +123,10 @@ fn run_eval(c: &Ctx<'_>, a: &[&[u8]], source: Source, ro: bool) -> Result<Reply>
         }
         let lua = vm.lua();
         let out = scripting.running(lua, true, || {
-            with_dispatcher(lua, vm.hidden(), &run, || {
-                vm.run_eval(&function, keys, args)
+            frozen_expiry(c, || {
+                with_dispatcher(lua, vm.hidden(), &run, || {
+                    vm.run_eval(&function, keys, args)
+                })
             })
         });
         finish(lua, &run, out, &sha)
@@ -142,6 +144,21 @@ pub(super) fn locked(c: &Ctx<'_>, f: impl FnOnce(Access<'_>) -> Reply) -> Result
         whole: Whole::All,
     };
     transaction::run_queue(&c.store.core, &span, &[], f)
+}
+
+/// Runs `f` with keys expiring by the time it began (`scriptTimeSnapshot`): a key a
+/// script saw does not vanish halfway through it.
+pub(super) fn frozen_expiry<R>(c: &Ctx<'_>, f: impl FnOnce() -> R) -> R {
+    struct Thaw<'k>(&'k crate::keyspace::Keyspace);
+    impl Drop for Thaw<'_> {
+        fn drop(&mut self) {
+            self.0.thaw_expiry();
+        }
+    }
+    let ks = c.store.keyspace();
+    ks.freeze_expiry(ks.now());
+    let _thaw = Thaw(ks);
+    f()
 }
 
 /// Puts the run's dispatcher where `redis.call` finds it for the length of `f`.
