@@ -527,7 +527,12 @@ fn keys_do_not_expire_while_a_script_runs() {
             )
         })
     };
-    thread::sleep(Duration::from_millis(20));
+    // Once other callers are answered BUSY, the script is surely running.
+    store.scripts().set_busy_threshold(Duration::from_millis(1));
+    let mut other = store.connection();
+    while !matches!(other.execute(&["PING"]), Reply::Error(_)) {
+        thread::sleep(Duration::from_millis(1));
+    }
     clock.advance(Duration::from_secs(10));
     assert_eq!(
         script.join().unwrap().unwrap(),
