@@ -1764,6 +1764,14 @@ impl Gen {
                     "redis.setresp(3) return redis.call('HGETALL', KEYS[1])",
                     "redis.setresp(3) return redis.call('SMEMBERS', KEYS[1])",
                     "return {double = tonumber(ARGV[2])}",
+                    "return cjson.encode(cjson.decode(ARGV[2]))",
+                    "return cjson.decode(ARGV[2])",
+                    "return cjson.encode({ARGV[2], tonumber(ARGV[2]), {k = ARGV[2]}})",
+                    "return cmsgpack.unpack(cmsgpack.pack(ARGV[2], tonumber(ARGV[2]), {ARGV[2]}))",
+                    "return {bit.band(tonumber(ARGV[2]) or 0, 7), bit.tohex(tonumber(ARGV[2]) or -1)}",
+                    "return struct.unpack('>i2', ARGV[2])",
+                    "return {pcall(cjson.decode, ARGV[2])}",
+                    "for k in pairs(redis.call(ARGV[1], KEYS[1])) do end return 1",
                 ]);
                 let command = self.pick(&["EVAL", "EVAL", "EVAL_RO"]);
                 let key = self.pick(&ALL).to_string();
