@@ -118,6 +118,15 @@ thread_local! {
     static HELD_OUTSIDE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// The function libraries a snapshot holds (see [`Keyspace::libraries`]).
+#[derive(Debug, Default)]
+pub(crate) struct Libraries {
+    /// Each library's code, shebang included.
+    pub(crate) codes: Vec<Vec<u8>>,
+    /// The codes were read from a file and the registry has not taken them yet.
+    pub(crate) loaded: bool,
+}
+
 pub(crate) struct Keyspace {
     shards: Box<[Shard]>,
     shard_bits: u32,
@@ -156,6 +165,8 @@ pub(crate) struct Keyspace {
     /// Keys the last snapshot loaded added, and left out as expired (`INFO`'s
     /// `rdb_last_load_keys_loaded` and `…_expired`).
     last_load: Mutex<(usize, usize)>,
+    /// The function libraries' code, as snapshots and log rewrites save them.
+    libraries: Mutex<Libraries>,
     /// Redis Cluster's rules hold: the keys of a multi-key access share a hash slot.
     cluster: bool,
 }
@@ -201,6 +212,7 @@ impl Keyspace {
             rdb_compression: AtomicBool::new(true),
             rdb_checksum: AtomicBool::new(true),
             last_load: Mutex::new((0, 0)),
+            libraries: Mutex::new(Libraries::default()),
             cluster: false,
         }
     }
@@ -419,6 +431,13 @@ impl Keyspace {
     #[inline]
     pub(crate) fn passed(&self, deadline: u64) -> bool {
         !self.loading.load(Ordering::Relaxed) && self.clock.passed(deadline)
+    }
+
+    /// The function libraries' code, as snapshots save it: the registry (kept by
+    /// scripting, above this layer) writes it after each change, and a loaded snapshot
+    /// leaves its libraries here for the registry to take.
+    pub(crate) fn libraries(&self) -> parking_lot::MutexGuard<'_, Libraries> {
+        self.libraries.lock()
     }
 
     /// Changes made since the store began (`save` rules count them).

@@ -20,6 +20,7 @@
 mod bit;
 mod cjson;
 mod cmsgpack;
+pub(crate) mod functions;
 mod structlib;
 
 use std::collections::HashMap;
@@ -178,6 +179,8 @@ pub(crate) struct Vm {
     hidden: Table,
     /// Runs a script: `(f) → ok, result | false, error table`.
     runner: Function,
+    /// Runs a function: `(f, keys, args) → ok, result | false, error table`.
+    run_with: Function,
 }
 
 /// The sandbox, in Lua: run once on a new state with the real globals as its
@@ -318,7 +321,7 @@ impl Vm {
             globals.raw_set(name, Value::Nil)?;
         }
         let hidden = hidden_table(&lua, rng)?;
-        let (env, runner, _run_with): (Table, Function, Function) =
+        let (env, runner, run_with): (Table, Function, Function) =
             lua.load(PRELUDE).set_name(INTERNAL).call(hidden.clone())?;
         Ok(Vm {
             lua,
@@ -328,6 +331,7 @@ impl Vm {
             globals,
             hidden,
             runner,
+            run_with,
         })
     }
 
@@ -1044,6 +1048,10 @@ pub(crate) struct Scripting {
     vm: Mutex<Option<Vm>>,
     rng: Arc<Mutex<Lrand48>>,
     run: Arc<RunState>,
+    /// The functions' Lua state and libraries (made on first use).
+    functions: Mutex<Option<functions::Functions>>,
+    /// What `FUNCTION STATS` reads while a function runs.
+    function_stats: Mutex<functions::Stats>,
 }
 
 impl Default for Scripting {
@@ -1054,6 +1062,8 @@ impl Default for Scripting {
             vm: Mutex::new(None),
             rng: Arc::new(Mutex::new(Lrand48::new())),
             run,
+            functions: Mutex::new(None),
+            function_stats: Mutex::new(functions::Stats::default()),
         }
     }
 }
@@ -1079,6 +1089,21 @@ impl Scripting {
         Ok(MutexGuard::map(guard, |vm| {
             vm.as_mut().expect("made above")
         }))
+    }
+
+    /// The functions' state and libraries, made on first use.
+    pub(crate) fn functions(&self) -> mlua::Result<MappedFunctions<'_>> {
+        let mut guard = self.functions.lock();
+        if guard.is_none() {
+            *guard = Some(functions::Functions::new(Arc::clone(&self.rng))?);
+        }
+        Ok(MutexGuard::map(guard, |f| f.as_mut().expect("made above")))
+    }
+
+    /// What `FUNCTION STATS` reads (kept apart from the libraries, which a running
+    /// function holds).
+    pub(crate) fn function_stats(&self) -> MutexGuard<'_, functions::Stats> {
+        self.function_stats.lock()
     }
 
     /// The number of cached scripts and their bytes, without making a state.
@@ -1124,6 +1149,9 @@ impl Scripting {
 
 /// The Lua state, locked.
 pub(crate) type MappedVm<'a> = parking_lot::MappedMutexGuard<'a, Vm>;
+
+/// The functions' state, locked.
+pub(crate) type MappedFunctions<'a> = parking_lot::MappedMutexGuard<'a, functions::Functions>;
 
 #[cfg(test)]
 mod tests {

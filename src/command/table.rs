@@ -7,8 +7,8 @@ mod introspect;
 pub(crate) mod spec;
 
 use super::{
-    Ctx, Reply, cluster, geo, hashes, hll, keys, lists, scripting, server, sets, stream_groups,
-    streams, strings, zsets,
+    Ctx, Reply, cluster, functions, geo, hashes, hll, keys, lists, scripting, server, sets,
+    stream_groups, streams, strings, zsets,
 };
 use crate::Result;
 
@@ -191,6 +191,9 @@ pub(crate) fn subcommands(name: &str) -> Option<&'static [&'static str]> {
         ],
         "xinfo" => &["consumers", "groups", "help", "stream"],
         "script" => &["debug", "exists", "flush", "help", "kill", "load"],
+        "function" => &[
+            "delete", "dump", "flush", "help", "kill", "list", "load", "restore", "stats",
+        ],
         "pubsub" => &[
             "channels",
             "help",
@@ -277,8 +280,11 @@ commands! {
     "expire", -3, DF, Some(keys::expire);
     "expireat", -3, DF, Some(keys::expireat);
     "expiretime", 2, RF, Some(keys::expiretime);
+    "fcall", -3, NOSCRIPT | STALE, Some(functions::fcall);
+    "fcall_ro", -3, NOSCRIPT | STALE | READONLY, Some(functions::fcall_ro);
     "flushall", -1, D | WHOLE_DB, Some(keys::flushall);
     "flushdb", -1, D | WHOLE_DB, Some(keys::flushdb);
+    "function", -2, NOSCRIPT, Some(functions::function);
     "geoadd", -5, W, Some(geo::geoadd);
     "geodist", -4, R, Some(geo::geodist);
     "geohash", -2, R, Some(geo::geohash);

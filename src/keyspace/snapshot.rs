@@ -238,6 +238,10 @@ impl Keyspace {
         if form == Form::Commands {
             // As Redis's rewrite: each database's keys after a `SELECT` of it.
             let mut out = Vec::new();
+            // As Redis's rewrite (`rewriteFunctions`): the libraries first.
+            for code in &self.libraries().codes {
+                super::feed::command(&mut out, &[b"FUNCTION", b"LOAD", code]);
+            }
             for db in 0..self.databases() {
                 let shards = &parts[self.db_shards(db)];
                 if shards.iter().all(|p| p.keys == 0) {
@@ -251,6 +255,9 @@ impl Keyspace {
             return out;
         }
         let mut out = file::Writer::new(ctime, self.memory.used(), self.rdb_compression());
+        for code in &self.libraries().codes {
+            out.function(code);
+        }
         for db in 0..self.databases() {
             let shards = &parts[self.db_shards(db)];
             let keys = shards.iter().map(|p| p.keys).sum();

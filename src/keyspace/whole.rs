@@ -49,7 +49,8 @@ impl Access<'_> {
         let mut batches: Vec<Vec<Pending>> = (0..ks.shards.len()).map(|_| Vec::new()).collect();
         // A batch's failure, with the offset of the key that failed.
         let mut failed: Option<file::FileError> = None;
-        let read = file::read(
+        let mut libraries = Vec::new();
+        let read = file::read_with_functions(
             bytes,
             ks.databases(),
             ks.max_string_size(),
@@ -75,6 +76,7 @@ impl Access<'_> {
                 }
                 Ok(())
             },
+            Some(&mut libraries),
         );
         // The first error in the file's order: a key twice may still wait in a batch
         // when a later record turns out damaged, or in another shard's batch.
@@ -98,6 +100,11 @@ impl Access<'_> {
             // (No error: the read ended well.)
             None => Ok({
                 *ks.last_load.lock() = (added, expired);
+                if !libraries.is_empty() {
+                    let mut l = ks.libraries();
+                    l.codes.extend(libraries);
+                    l.loaded = true;
+                }
                 SnapshotLoaded {
                     keys: added,
                     end: end.unwrap_or(bytes.len()),

@@ -84,6 +84,12 @@ impl Writer {
         self.out
     }
 
+    /// A function library's code (`rdbSaveFunctions`), written before the databases.
+    pub(crate) fn function(&mut self, code: &[u8]) {
+        self.out.push(OPCODE_FUNCTION2);
+        save_string(&mut self.out, code, self.compress);
+    }
+
     /// Starts database `db`, of `keys` keys of which `volatile` have a TTL.
     pub(crate) fn database(&mut self, db: usize, keys: usize, volatile: usize) {
         self.out.push(OPCODE_SELECTDB);
@@ -158,12 +164,27 @@ pub(crate) struct Loaded<'a> {
 /// skips them. Strings are at most `max` bytes. Returns where the snapshot ends (what
 /// follows, in a log's base written with an RDB preamble, is commands). The checksum is
 /// verified if `checksum` (`rdbchecksum`) and the file has one.
+#[cfg_attr(not(feature = "fuzzing"), allow(dead_code))] // used by the fuzz entry points
 pub(crate) fn read(
     bytes: &[u8],
     databases: usize,
     max: usize,
     checksum: bool,
+    f: impl FnMut(Loaded<'_>) -> Result<(), &'static str>,
+) -> Result<usize, FileError> {
+    read_with_functions(bytes, databases, max, checksum, f, None)
+}
+
+/// [`read`], handing the code of each function library in the file to `functions`
+/// (`None`: a library is an error).
+#[allow(clippy::too_many_lines)] // one loop over the file's records, as Redis's
+pub(crate) fn read_with_functions(
+    bytes: &[u8],
+    databases: usize,
+    max: usize,
+    checksum: bool,
     mut f: impl FnMut(Loaded<'_>) -> Result<(), &'static str>,
+    mut functions: Option<&mut Vec<Vec<u8>>>,
 ) -> Result<usize, FileError> {
     let fail = |input: &Input<'_>, what| FileError {
         offset: bytes.len() - input.remaining(),
@@ -223,6 +244,13 @@ pub(crate) fn read(
             OPCODE_MODULE_AUX => {
                 return Err(fail(&input, "module data, which this store cannot load"));
             }
+            OPCODE_FUNCTION2 if functions.is_some() => {
+                let code = input.string(max).map_err(|_| bad(&input))?;
+                if let Some(out) = functions.as_mut() {
+                    out.push(code.to_vec());
+                }
+                continue;
+            }
             OPCODE_FUNCTION | OPCODE_FUNCTION2 => {
                 return Err(fail(
                     &input,
@@ -268,6 +296,60 @@ pub(crate) fn read(
         }
     }
     Ok(bytes.len() - input.remaining())
+}
+
+/// The `FUNCTION DUMP` payload of libraries of `codes` (`functionDumpCommand`): each
+/// as in a file, then the RDB version and the CRC-64.
+#[cfg_attr(not(feature = "scripting"), allow(dead_code))]
+pub(crate) fn functions_payload(codes: &[Vec<u8>], compress: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for code in codes {
+        out.push(OPCODE_FUNCTION2);
+        save_string(&mut out, code, compress);
+    }
+    out.extend(RDB_VERSION.to_le_bytes());
+    let crc = crc64::crc64(0, &out);
+    out.extend(crc.to_le_bytes());
+    out
+}
+
+/// Why a `FUNCTION RESTORE` payload was refused: Redis's text, without the `ERR ` code.
+#[cfg_attr(not(feature = "scripting"), allow(dead_code))]
+pub(crate) type PayloadError = &'static str;
+
+/// The libraries' code in a `FUNCTION DUMP` payload (`functionRestoreCommand`), each at
+/// most `max` bytes.
+#[cfg_attr(not(feature = "scripting"), allow(dead_code))]
+pub(crate) fn read_functions_payload(
+    payload: &[u8],
+    max: usize,
+) -> Result<Vec<Vec<u8>>, PayloadError> {
+    const WRONG: &str = "DUMP payload version or checksum are wrong";
+    let Some(body) = payload.len().checked_sub(10) else {
+        return Err(WRONG);
+    };
+    let footer = &payload[body..];
+    if u16::from_le_bytes([footer[0], footer[1]]) > RDB_VERSION
+        || crc64::crc64(0, &payload[..body + 2]).to_le_bytes() != footer[2..]
+    {
+        return Err(WRONG);
+    }
+    let mut input = Input::new(payload);
+    let mut codes = Vec::new();
+    while input.remaining() > 10 {
+        let kind = input.byte().map_err(|_| "can not read data type")?;
+        if kind != OPCODE_FUNCTION && kind != OPCODE_FUNCTION2 {
+            return Err("given type is not a function");
+        }
+        if kind == OPCODE_FUNCTION {
+            return Err("failed loading the given functions payload");
+        }
+        let code = input
+            .string(max)
+            .map_err(|_| "failed loading the given functions payload")?;
+        codes.push(code.to_vec());
+    }
+    Ok(codes)
 }
 
 /// The signature and the version (1 to 10) a file starts with.
