@@ -254,9 +254,7 @@ fn lua_string(v: &Value) -> Option<Vec<u8>> {
 type Registration = (Vec<u8>, Option<Vec<u8>>, u8, Function);
 
 /// `redis.register_function`'s arguments (`luaRegisterFunctionReadArgs`), or the error.
-fn register_args(
-    args: &mlua::MultiValue,
-) -> Result<Registration, &'static str> {
+fn register_args(args: &mlua::MultiValue) -> Result<Registration, &'static str> {
     match args.len() {
         1 => {
             let Value::Table(t) = &args[0] else {
