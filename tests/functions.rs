@@ -382,9 +382,9 @@ fn a_function_runs_atomically_and_can_be_killed() {
     );
     assert_eq!(run(&mut other, &["FUNCTION", "KILL"]), Reply::ok());
     let reply = spinner.join().unwrap();
-    assert!(
-        matches!(&reply, Reply::Error(e) if e.starts_with(b"ERR Script killed by user")),
-        "{reply:?}"
+    assert_eq!(
+        reply,
+        err("ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.")
     );
     assert_eq!(run(&mut other, &["GET", "x"]), Reply::Nil);
     assert_eq!(
@@ -409,6 +409,25 @@ fn libraries_survive_a_snapshot() {
     drop(store);
     let store = Store::builder().dir(&dir).open().unwrap();
     let mut c = store.connection();
+    let Reply::Array(stats) = run(&mut c, &["FUNCTION", "STATS"]).into_resp2() else {
+        panic!()
+    };
+    assert_eq!(
+        stats[3],
+        Reply::Array(vec![
+            bulk("LUA"),
+            Reply::Array(vec![
+                bulk("libraries_count"),
+                Reply::Integer(1),
+                bulk("functions_count"),
+                Reply::Integer(4),
+            ]),
+        ])
+    );
+    let Reply::Bulk(info) = run(&mut c, &["INFO", "memory"]) else {
+        panic!()
+    };
+    assert!(String::from_utf8_lossy(&info).contains("number_of_functions:4\r\n"));
     assert_eq!(run(&mut c, &["FCALL", "getter", "1", "k"]), bulk("v"));
     let Reply::Array(libs) = run(&mut c, &["FUNCTION", "LIST", "WITHCODE"]) else {
         panic!()

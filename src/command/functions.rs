@@ -37,20 +37,24 @@ fn registry<'a>(c: &Ctx<'a>) -> std::result::Result<MappedFunctions<'a>, Reply> 
             }
         }
         libraries.codes = functions.libraries().map(|l| l.code.clone()).collect();
+        count(c, &functions);
     }
     Ok(functions)
+}
+
+/// Updates the counts `FUNCTION STATS` and `INFO` show.
+fn count(c: &Ctx<'_>, functions: &MappedFunctions<'_>) {
+    let (libraries, count) = functions.counts();
+    let mut stats = c.store.core.scripting.function_stats();
+    stats.libraries = libraries;
+    stats.functions = count;
 }
 
 /// After a change: the keyspace's copy of the code, the counts `FUNCTION STATS`
 /// shows, and the log.
 fn changed(c: &Ctx<'_>, functions: &MappedFunctions<'_>, a: &[&[u8]]) -> Result<()> {
     c.store.keyspace().libraries().codes = functions.libraries().map(|l| l.code.clone()).collect();
-    let (libraries, count) = functions.counts();
-    {
-        let mut stats = c.store.core.scripting.function_stats();
-        stats.libraries = libraries;
-        stats.functions = count;
-    }
+    count(c, functions);
     let feed = c.store.keyspace().feed();
     if feed.on() {
         let end = feed.append_one(c.db, |r| {
@@ -277,13 +281,9 @@ fn stats(c: &Ctx<'_>) -> Reply {
     }
     let bulk = |s: &str| Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()));
     // Libraries a loaded file left are counted once the registry takes them.
-    if c.store.keyspace().libraries().loaded {
-        let _ = registry(c).map(|f| {
-            let (l, n) = f.counts();
-            let mut stats = scripting.function_stats();
-            stats.libraries = l;
-            stats.functions = n;
-        });
+    let loaded = c.store.keyspace().libraries().loaded;
+    if loaded && let Err(reply) = registry(c) {
+        return reply;
     }
     let stats = scripting.function_stats();
     let running = match &stats.current {
