@@ -341,12 +341,14 @@ pub(crate) fn read_functions_payload(
         if kind != OPCODE_FUNCTION && kind != OPCODE_FUNCTION2 {
             return Err("given type is not a function");
         }
+        // The format of Redis 7.0's release candidates (name, engine, description and
+        // code apart) is not read.
         if kind == OPCODE_FUNCTION {
-            return Err("failed loading the given functions payload");
+            return Err("Failed loading library name");
         }
         let code = input
             .string(max)
-            .map_err(|_| "failed loading the given functions payload")?;
+            .map_err(|_| "Failed loading library payload")?;
         codes.push(code.to_vec());
     }
     Ok(codes)
@@ -363,4 +365,59 @@ fn header(input: &mut Input<'_>) -> Result<u16, &'static str> {
         .and_then(|v| v.parse::<u16>().ok())
         .filter(|v| (1..=RDB_VERSION).contains(v))
         .ok_or("an RDB version this store cannot read")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libraries_go_before_the_databases_and_read_back() {
+        let mut w = Writer::new(0, 0, true);
+        w.function(b"#!lua name=a\nredis.register_function('f', function() return 1 end)");
+        w.function(b"#!lua name=b\n");
+        let bytes = w.finish(true);
+        let mut codes = Vec::new();
+        read_with_functions(&bytes, 16, usize::MAX, true, |_| Ok(()), Some(&mut codes)).unwrap();
+        assert_eq!(codes.len(), 2);
+        assert_eq!(codes[1], b"#!lua name=b\n");
+        // Without a place for them, libraries are refused.
+        let e = read(&bytes, 16, usize::MAX, true, |_| Ok(())).unwrap_err();
+        assert_eq!(e.what, "a function library, which this store cannot load");
+    }
+
+    #[test]
+    fn function_payloads_round_trip_and_are_checked() {
+        let codes = vec![b"#!lua name=x\n".to_vec(), vec![b'y'; 300]];
+        let payload = functions_payload(&codes, true);
+        assert_eq!(read_functions_payload(&payload, usize::MAX).unwrap(), codes);
+        assert_eq!(
+            read_functions_payload(&functions_payload(&[], false), 1).unwrap(),
+            Vec::<Vec<u8>>::new()
+        );
+        let mut bad = payload.clone();
+        bad[4] ^= 0xff;
+        assert_eq!(
+            read_functions_payload(&bad, usize::MAX).unwrap_err(),
+            "DUMP payload version or checksum are wrong"
+        );
+        assert_eq!(
+            read_functions_payload(b"short", usize::MAX).unwrap_err(),
+            "DUMP payload version or checksum are wrong"
+        );
+        // A string longer than allowed is refused before it is read.
+        assert_eq!(
+            read_functions_payload(&payload, 10).unwrap_err(),
+            "Failed loading library payload"
+        );
+        // Something else than a library.
+        let mut other = vec![0u8, 1, b'k', 1, b'v'];
+        other.extend(RDB_VERSION.to_le_bytes());
+        let crc = crc64::crc64(0, &other);
+        other.extend(crc.to_le_bytes());
+        assert_eq!(
+            read_functions_payload(&other, usize::MAX).unwrap_err(),
+            "given type is not a function"
+        );
+    }
 }
