@@ -167,6 +167,9 @@ pub(crate) struct Keyspace {
     last_load: Mutex<(usize, usize)>,
     /// The function libraries' code, as snapshots and log rewrites save them.
     libraries: Mutex<Libraries>,
+    /// Changes that are no key's (libraries loaded, deleted, restored), counted with
+    /// the shards' in [`dirty`](Self::dirty).
+    other_changes: AtomicU64,
     /// Redis Cluster's rules hold: the keys of a multi-key access share a hash slot.
     cluster: bool,
 }
@@ -213,6 +216,7 @@ impl Keyspace {
             rdb_checksum: AtomicBool::new(true),
             last_load: Mutex::new((0, 0)),
             libraries: Mutex::new(Libraries::default()),
+            other_changes: AtomicU64::new(0),
             cluster: false,
         }
     }
@@ -440,12 +444,19 @@ impl Keyspace {
         self.libraries.lock()
     }
 
+    /// Counts a change that is no key's (a function library loaded or deleted: Redis's
+    /// `server.dirty++`).
+    pub(crate) fn count_other_change(&self) {
+        self.other_changes.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Changes made since the store began (`save` rules count them).
     pub(crate) fn dirty(&self) -> u64 {
         self.shards
             .iter()
             .map(|s| s.dirty.load(Ordering::Relaxed))
-            .sum()
+            .sum::<u64>()
+            + self.other_changes.load(Ordering::Relaxed)
     }
 
     /// Counts a change to a key of shard `s` (the caller holds its write lock).

@@ -398,7 +398,16 @@ fn libraries_survive_a_snapshot() {
     let dir = temp_dir("rdb");
     let store = Store::builder().dir(&dir).open().unwrap();
     let mut c = store.connection();
+    let changes = |c: &mut Connection| {
+        let Reply::Bulk(info) = run(c, &["INFO", "persistence"]) else {
+            panic!()
+        };
+        let info = String::from_utf8_lossy(&info).into_owned();
+        info.split("rdb_changes_since_last_save:").nth(1).unwrap()[..1].to_owned()
+    };
     run(&mut c, &["FUNCTION", "LOAD", LIB]);
+    // A library loaded is a change, as a key's is.
+    assert_eq!(changes(&mut c), "1");
     run(&mut c, &["SET", "k", "v"]);
     store.save().unwrap();
     drop(c);

@@ -55,6 +55,7 @@ fn count(c: &Ctx<'_>, functions: &MappedFunctions<'_>) {
 fn changed(c: &Ctx<'_>, functions: &MappedFunctions<'_>, a: &[&[u8]]) -> Result<()> {
     c.store.keyspace().libraries().codes = functions.libraries().map(|l| l.code.clone()).collect();
     count(c, functions);
+    c.store.keyspace().count_other_change();
     let feed = c.store.keyspace().feed();
     if feed.on() {
         let end = feed.append_one(c.db, |r| {
