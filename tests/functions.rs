@@ -445,6 +445,27 @@ fn libraries_survive_a_snapshot() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A snapshot holding a library that does not load is refused, as Redis refuses it.
+#[test]
+fn a_snapshot_with_a_broken_library_does_not_open() {
+    let dir = temp_dir("broken");
+    let code = b"#!lua name=x\nreturn 1";
+    let mut file = b"REDIS0010".to_vec();
+    file.push(245);
+    file.push(u8::try_from(code.len()).unwrap());
+    file.extend_from_slice(code);
+    file.push(255);
+    file.extend([0; 8]);
+    std::fs::write(dir.join("dump.rdb"), &file).unwrap();
+    let e = Store::builder().dir(&dir).open().unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("Failed loading library, No functions registered"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn libraries_survive_the_log_and_its_rewrite() {
     for preamble in [true, false] {

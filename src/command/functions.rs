@@ -29,15 +29,16 @@ fn registry<'a>(c: &Ctx<'a>) -> std::result::Result<MappedFunctions<'a>, Reply> 
         .map_err(|e| lua_failure(&e))?;
     let mut libraries = c.store.keyspace().libraries();
     if libraries.loaded {
-        libraries.loaded = false;
-        let codes = std::mem::take(&mut libraries.codes);
-        for code in &codes {
-            if let Err(e) = functions.load(code, true, None) {
-                log::warn!("Failed loading library, {e}");
-            }
-        }
-        libraries.codes = functions.libraries().map(|l| l.code.clone()).collect();
+        // A log's replay after its base: the base's libraries go in first.
+        let taken = functions.take_loaded(&mut libraries);
+        drop(libraries);
         count(c, &functions);
+        if let Err(e) = taken {
+            return Err(reply_error(&[
+                b"ERR Failed loading library, ",
+                e.as_bytes(),
+            ]));
+        }
     }
     Ok(functions)
 }

@@ -25,8 +25,11 @@ use std::time::{Duration, Instant};
 use mlua::{Function, HookTriggers, Lua, Table, Value, VmState};
 use parking_lot::Mutex;
 
-use super::{INTERNAL, Lrand48, Raised, RunState, Vm, flags, lua_error_text, lua_number_string};
+use super::{
+    INTERNAL, Lrand48, Raised, RunState, Scripting, Vm, flags, lua_error_text, lua_number_string,
+};
 use super::{raise_table, raised};
+use crate::keyspace::{Keyspace, Libraries};
 
 /// How long a library's code may run when it loads (Redis's `LOAD_TIMEOUT_MS`).
 pub(crate) const LOAD_TIMEOUT: Duration = Duration::from_millis(500);
@@ -627,6 +630,46 @@ impl Functions {
             self.link(l);
         }
         Ok(())
+    }
+}
+
+impl Functions {
+    /// Takes in the libraries a loaded file left in the keyspace (Redis's
+    /// `rdbFunctionLoad` as a file loads), however long their code runs; the keyspace
+    /// then holds the registry's libraries. Stops at the first library that fails, with
+    /// Redis's text.
+    pub(crate) fn take_loaded(&mut self, libraries: &mut Libraries) -> Result<(), String> {
+        if !libraries.loaded {
+            return Ok(());
+        }
+        libraries.loaded = false;
+        let codes = std::mem::take(&mut libraries.codes);
+        let mut out = Ok(());
+        for code in &codes {
+            if let Err(e) = self.load(code, false, None) {
+                out = Err(e);
+                break;
+            }
+        }
+        libraries.codes = self.libraries().map(|l| l.code.clone()).collect();
+        out
+    }
+}
+
+impl Scripting {
+    /// [`Functions::take_loaded`] for a store just opened: the keyspace's libraries
+    /// from its file, in the registry.
+    pub(crate) fn take_loaded_libraries(&self, ks: &Keyspace) -> Result<(), String> {
+        if !ks.libraries().loaded {
+            return Ok(());
+        }
+        let mut functions = self.functions().map_err(|e| lua_error_text(&e))?;
+        let out = functions.take_loaded(&mut ks.libraries());
+        let (libraries, count) = functions.counts();
+        let mut stats = self.function_stats();
+        stats.libraries = libraries;
+        stats.functions = count;
+        out
     }
 }
 
