@@ -446,6 +446,7 @@ impl Keyspace {
 
     /// Counts a change that is no key's (a function library loaded or deleted: Redis's
     /// `server.dirty++`).
+    #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
     pub(crate) fn count_other_change(&self) {
         self.other_changes.fetch_add(1, Ordering::Relaxed);
     }
