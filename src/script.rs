@@ -1,7 +1,8 @@
 //! The Lua engine behind scripting (Redis's `eval.c`, `script_lua.c`, `script.c`): one
 //! Lua 5.1 state per store, with Redis's libraries, its `redis` table and its sandbox,
 //! the cache of scripts by SHA1, and the state of the script running now — what
-//! `SCRIPT KILL` and the busy replies of other callers look at.
+//! `SCRIPT KILL` and the busy replies of other callers look at. Functions (`FUNCTION`,
+//! `FCALL`) run in a second state of their own, with their libraries: see [`functions`].
 //!
 //! This module knows Lua, not commands: running a command from a script
 //! (`redis.call`) and turning values into replies belong to the command layer, which

@@ -5,8 +5,9 @@
 //!
 //! The libraries live in scripting's registry; after each change their code is copied
 //! to the keyspace, where snapshots and log rewrites find it, and the change is logged
-//! as Redis propagates it (the command as given). Libraries a loaded file left in the
-//! keyspace are taken into the registry the first time it is used.
+//! as Redis propagates it (the command as given). The libraries of a file the store
+//! opened are taken into the registry as it opens (or, replaying a log, before the
+//! log's first command on functions).
 
 use bytes::Bytes;
 
@@ -282,11 +283,6 @@ fn stats(c: &Ctx<'_>) -> Reply {
         return busy_error(true);
     }
     let bulk = |s: &str| Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()));
-    // Libraries a loaded file left are counted once the registry takes them.
-    let loaded = c.store.keyspace().libraries().loaded;
-    if loaded && let Err(reply) = registry(c) {
-        return reply;
-    }
     let stats = scripting.function_stats();
     let running = match &stats.current {
         None => Reply::Nil,
