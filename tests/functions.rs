@@ -764,3 +764,51 @@ fn a_log_with_libraries_loads_in_redis() {
     drop(redis);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A log Redis wrote opens here: libraries in its base (after a rewrite, in the RDB
+/// preamble) and in its increment (`FUNCTION LOAD` commands).
+#[test]
+fn a_log_redis_wrote_with_libraries_opens_here() {
+    let dir = temp_dir("aof-from-redis");
+    let Some(mut redis) =
+        Redis::start_with(&["--dir", dir.to_str().unwrap(), "--appendonly", "yes"])
+    else {
+        eprintln!("skipped: redis-server is not available");
+        return;
+    };
+    assert_eq!(redis.cmd(&["FUNCTION", "LOAD", LIB]), bulk("mylib"));
+    assert_eq!(redis.cmd(&["FCALL", "setter", "1", "k", "v"]), Reply::ok());
+    redis.cmd(&["BGREWRITEAOF"]);
+    // The rewrite is over once Redis reports none in progress or scheduled.
+    for _ in 0..500 {
+        let Reply::Bulk(info) = redis.cmd(&["INFO", "persistence"]) else {
+            panic!()
+        };
+        let info = String::from_utf8_lossy(&info).into_owned();
+        if info.contains("aof_rewrite_in_progress:0") && info.contains("aof_rewrite_scheduled:0") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        redis.cmd(&[
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=later\nredis.register_function('later', function() return 'l' end)"
+        ]),
+        bulk("later")
+    );
+    // Redis has written (not necessarily synced) every reply's change before replying.
+    let store = Store::builder()
+        .dir(&dir)
+        .appendonly(true)
+        .open()
+        .expect("Redis's log opens");
+    let mut c = store.connection();
+    assert_eq!(run(&mut c, &["FCALL", "getter", "1", "k"]), bulk("v"));
+    assert_eq!(run(&mut c, &["FCALL", "later", "0"]), bulk("l"));
+    drop(c);
+    drop(store);
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
