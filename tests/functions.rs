@@ -491,8 +491,27 @@ fn libraries_survive_the_log_and_its_rewrite() {
         );
         run(&mut c, &["FUNCTION", "DELETE", "gone"]);
         run(&mut c, &["FCALL", "setter", "1", "k", "v"]);
+        // In a transaction, logged among its records.
+        run(&mut c, &["MULTI"]);
+        run(&mut c, &["SET", "t", "1"]);
+        run(
+            &mut c,
+            &[
+                "FUNCTION",
+                "LOAD",
+                "#!lua name=tx\nredis.register_function('tx', function() return 'tx' end)",
+            ],
+        );
+        run(&mut c, &["EXEC"]);
         drop(c);
         drop(store);
+        let log = std::fs::read(dir.join("appendonlydir/appendonly.aof.1.incr.aof")).unwrap();
+        let wrapped = b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nt\r\n$1\r\n1\r\n*3\r\n$8\r\nFUNCTION\r\n";
+        assert!(
+            log.windows(wrapped.len()).any(|w| w == wrapped),
+            "{}",
+            String::from_utf8_lossy(&log)
+        );
         // Replayed.
         let store = open();
         let mut c = store.connection();
@@ -501,6 +520,7 @@ fn libraries_survive_the_log_and_its_rewrite() {
             run(&mut c, &["FUNCTION", "LIST", "LIBRARYNAME", "gone"]),
             Reply::Array(vec![])
         );
+        assert_eq!(run(&mut c, &["FCALL", "tx", "0"]), bulk("tx"));
         store.bgrewriteaof().unwrap().wait().unwrap();
         run(
             &mut c,

@@ -58,14 +58,7 @@ fn changed(c: &Ctx<'_>, functions: &MappedFunctions<'_>, a: &[&[u8]]) -> Result<
     c.store.keyspace().libraries().codes = functions.libraries().map(|l| l.code.clone()).collect();
     count(c, functions);
     c.store.keyspace().count_other_change();
-    let feed = c.store.keyspace().feed();
-    if feed.on() {
-        let end = feed.append_one(c.db, |r| {
-            r.args(a);
-        });
-        feed.settle(end)?;
-    }
-    Ok(())
+    c.access.log_command(c.db, a)
 }
 
 /// `FUNCTION <subcommand> …`.

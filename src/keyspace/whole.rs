@@ -142,6 +142,21 @@ impl Access<'_> {
         committed.map(|()| out)
     }
 
+    /// Logs a command that changes no key (`FUNCTION LOAD`, `FUNCTION DELETE`, …) as
+    /// Redis propagates it, as `args` for database `db`: inside a transaction, among the
+    /// transaction's records.
+    pub(crate) fn log_command(self, db: usize, args: &[&[u8]]) -> Result<()> {
+        let feed = &self.keyspace().feed;
+        if !feed.on() {
+            return Ok(());
+        }
+        self.tables_mut(&[], |_, _, unit| {
+            unit.record(db, |r| {
+                r.args(args);
+            });
+        })
+    }
+
     /// Removes every key of `db` (`None`: of every database), atomically.
     pub(crate) fn clear(self, db: Option<usize>) -> Result<()> {
         let ks = self.keyspace();
