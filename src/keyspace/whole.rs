@@ -145,6 +145,7 @@ impl Access<'_> {
     /// Logs a command that changes no key (`FUNCTION LOAD`, `FUNCTION DELETE`, …) as
     /// Redis propagates it, as `args` for database `db`: inside a transaction, among the
     /// transaction's records.
+    #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
     pub(crate) fn log_command(self, db: usize, args: &[&[u8]]) -> Result<()> {
         let feed = &self.keyspace().feed;
         if !feed.on() {
