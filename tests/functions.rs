@@ -164,6 +164,28 @@ fn fcall_errors_are_redis_s() {
 }
 
 #[test]
+fn over_the_memory_limit_only_functions_that_cannot_grow_it_run() {
+    let store = Store::new();
+    let mut c = store.connection();
+    run(&mut c, &["FUNCTION", "LOAD", LIB]);
+    run(&mut c, &["SET", "k", "some value"]);
+    run(&mut c, &["CONFIG", "SET", "maxmemory", "1"]);
+    let oom = err("OOM command not allowed when used memory > 'maxmemory'.");
+    assert_eq!(run(&mut c, &["FCALL", "setter", "1", "k", "v"]), oom);
+    // Before its arguments are looked at.
+    assert_eq!(run(&mut c, &["FCALL", "setter", "x"]), oom);
+    assert_eq!(run(&mut c, &["FCALL_RO", "setter", "1", "k", "v"]), oom);
+    assert_eq!(
+        run(&mut c, &["FCALL", "getter", "1", "k"]),
+        bulk("some value")
+    );
+    assert_eq!(
+        run(&mut c, &["FCALL", "nope", "0"]),
+        err("ERR Function not found")
+    );
+}
+
+#[test]
 fn loading_errors_are_redis_s() {
     let store = Store::new();
     let mut c = store.connection();

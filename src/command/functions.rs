@@ -400,6 +400,12 @@ fn run_fcall(c: &Ctx<'_>, a: &[&[u8]], ro: bool) -> Result<Reply> {
         };
         let (callback, name, function_flags) =
             (found.callback.clone(), found.name.clone(), found.flags);
+        // A function that may write and does not allow it is refused over the memory
+        // limit as a command that grows memory is (Redis turns its flags into the
+        // command's before anything else is checked).
+        if oom && function_flags & (flags::NO_WRITES | flags::ALLOW_OOM) == 0 {
+            return crate::Error::OutOfMemory.into();
+        }
         let n = match numkeys(a) {
             Ok(n) => n,
             Err(reply) => return reply,
