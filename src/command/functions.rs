@@ -402,9 +402,15 @@ fn run_fcall(c: &Ctx<'_>, a: &[&[u8]], ro: bool) -> Result<Reply> {
             (found.callback.clone(), found.name.clone(), found.flags);
         // A function that may write and does not allow it is refused over the memory
         // limit as a command that grows memory is (Redis turns its flags into the
-        // command's before anything else is checked).
+        // command's, which its checks before running any command look at).
         if oom && function_flags & (flags::NO_WRITES | flags::ALLOW_OOM) == 0 {
             return crate::Error::OutOfMemory.into();
+        }
+        // And one that may write, while writes are refused (`MISCONF`).
+        if function_flags & flags::NO_WRITES == 0
+            && let Err(e) = c.store.keyspace().feed().check()
+        {
+            return e.into();
         }
         let n = match numkeys(a) {
             Ok(n) => n,
