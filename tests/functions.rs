@@ -467,6 +467,81 @@ fn libraries_survive_a_snapshot() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Hostile library code and payloads: every one answered, none panics or hangs, and
+/// the store keeps its libraries.
+#[test]
+fn hostile_libraries_and_payloads_are_answered() {
+    use rand::{Rng, SeedableRng};
+    let store = Store::new();
+    let mut c = store.connection();
+    run(&mut c, &["FUNCTION", "LOAD", LIB]);
+    let pieces = [
+        "redis.register_function(",
+        "function() end",
+        ")",
+        "{",
+        "}",
+        "'f'",
+        ",",
+        "=",
+        "callback",
+        "function_name",
+        "flags",
+        "{'no-writes'}",
+        "local x = ",
+        "redis",
+        ".log",
+        "(0, 'x')",
+        "while false do end",
+        "return",
+        " ",
+        "\n",
+        "[[",
+        "]]",
+        "--",
+        "\0",
+        "error",
+        "redis.register_function",
+        "#!lua name=y\n",
+        "1e400",
+        "...",
+        "nil",
+        "..",
+    ];
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+    for _ in 0..300 {
+        let mut code = String::from("#!lua name=h\n");
+        for _ in 0..rng.gen_range(1..12) {
+            code.push_str(pieces[rng.gen_range(0..pieces.len())]);
+        }
+        let reply = run(&mut c, &["FUNCTION", "LOAD", "REPLACE", &code]);
+        assert!(
+            matches!(&reply, Reply::Error(_) | Reply::Bulk(_)),
+            "{code}: {reply:?}"
+        );
+        let mut payload: Vec<u8> = (0..rng.gen_range(0..40)).map(|_| rng.r#gen()).collect();
+        if rng.gen_bool(0.5) {
+            payload.insert(0, 245);
+        }
+        let reply = c.execute(&[&b"FUNCTION"[..], b"RESTORE", &payload]);
+        assert!(matches!(reply, Reply::Error(_)), "{payload:?}: {reply:?}");
+    }
+    // Recursion at run time is an error reply, not a crash.
+    run(
+        &mut c,
+        &[
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=deep\nlocal function f() return 1 + f() end\nredis.register_function('deep', function() return f() end)",
+        ],
+    );
+    assert!(matches!(
+        run(&mut c, &["FCALL", "deep", "0"]),
+        Reply::Error(_)
+    ));
+    assert_eq!(run(&mut c, &["FCALL", "echo_key", "1", "k"]), bulk("k"));
+}
+
 /// A snapshot holding a library that does not load is refused, as Redis refuses it.
 #[test]
 fn a_snapshot_with_a_broken_library_does_not_open() {
