@@ -649,6 +649,7 @@ const DIFFERENTIAL: &[&[&str]] = &[
     &["FUNCTION", "LOAD", LIB],
     &["FUNCTION", "LOAD", LIB],
     &["FUNCTION", "LIST", "LIBRARYNAME", "my*"],
+    &["FUNCTION", "LIST", "LIBRARYNAME", "MY[K-M]IB"],
     &["FUNCTION", "LIST", "WITHCODE"],
     &["FUNCTION", "LIST", "LIBRARYNAME"],
     &["FUNCTION", "LIST", "bogus"],

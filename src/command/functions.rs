@@ -216,10 +216,12 @@ fn list(c: &Ctx<'_>, a: &[&[u8]]) -> Reply {
         Err(reply) => return reply,
     };
     let bulk = |s: &str| Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()));
+    // Matched in any case (`stringmatchlen`'s `nocase`): both sides lowered.
+    let pattern = pattern.map(<[u8]>::to_ascii_lowercase);
     let mut out = Vec::new();
     for library in functions.libraries() {
-        if let Some(p) = pattern
-            && !crate::glob::matches(p, library.name.as_bytes())
+        if let Some(p) = &pattern
+            && !crate::glob::matches(p, library.name.to_ascii_lowercase().as_bytes())
         {
             continue;
         }
