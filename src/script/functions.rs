@@ -344,18 +344,24 @@ impl Functions {
         let pending: Arc<Mutex<Option<Vec<FunctionInfo>>>> = Arc::default();
         let p = Arc::clone(&pending);
         let register = vm.lua.create_function(move |_, args: mlua::MultiValue| {
-            let mut guard = p.lock();
-            let Some(list) = guard.as_mut() else {
+            if p.lock().is_none() {
                 return Err(raise_table(
                     "ERR redis.register_function can only be called on FUNCTION LOAD command",
                 ));
-            };
+            }
+            // Read without the lock: reading a table may run Lua code.
             let (name, description, fflags, callback) =
                 register_args(&args).map_err(|e| raise_table(format!("ERR {e}")))?;
             if !valid_name(&name) {
                 return Err(raise_table(format!("ERR {BAD_NAME}")));
             }
             let name = String::from_utf8_lossy(&name).into_owned();
+            let mut guard = p.lock();
+            let Some(list) = guard.as_mut() else {
+                return Err(raise_table(
+                    "ERR redis.register_function can only be called on FUNCTION LOAD command",
+                ));
+            };
             if list.iter().any(|f| f.name == name) {
                 return Err(raise_table("ERR Function already exists in the library"));
             }
