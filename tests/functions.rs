@@ -930,3 +930,58 @@ fn a_log_redis_wrote_with_libraries_opens_here() {
     drop(redis);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// In cluster mode, against a one-node cluster-mode `redis-server` owning every slot:
+/// a function's declared keys, the keys its commands touch, and its cluster flags.
+#[test]
+fn in_cluster_mode_functions_answer_as_in_redis() {
+    let dir = temp_dir("cluster");
+    let conf = dir.join("nodes.conf");
+    let Some(mut redis) = Redis::start_with(&[
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        conf.to_str().unwrap(),
+        "--dir",
+        dir.to_str().unwrap(),
+    ]) else {
+        eprintln!("skipped: redis-server is not available");
+        return;
+    };
+    assert_eq!(
+        redis.cmd(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]),
+        Reply::ok()
+    );
+    let start = std::time::Instant::now();
+    loop {
+        let Reply::Bulk(info) = redis.cmd(&["CLUSTER", "INFO"]) else {
+            panic!("CLUSTER INFO")
+        };
+        if info.starts_with(b"cluster_state:ok") {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 10, "the cluster never came up");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let store = Store::builder().cluster_mode(true).build();
+    let mut c = store.connection();
+    let script: &[&[&str]] = &[
+        &[
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=c\nredis.register_function('two', function(k) return {redis.call('get', k[1]), redis.call('get', k[2])} end) redis.register_function('inner', function(k) return {redis.call('get', 'a'), redis.call('get', 'b')} end) redis.register_function{function_name='cross', callback=function(k) return {redis.call('get', 'a'), redis.call('get', 'b')} end, flags={'allow-cross-slot-keys'}} redis.register_function{function_name='nc', callback=function(k) return 1 end, flags={'no-cluster'}}",
+        ],
+        &["FCALL", "two", "2", "a", "b"],
+        &["FCALL", "two", "2", "{a}1", "{a}2"],
+        &["FCALL", "inner", "0"],
+        &["FCALL", "cross", "0"],
+        &["FCALL", "nc", "0"],
+        &["FCALL_RO", "nc", "0"],
+        &["FUNCTION", "DELETE", "c"],
+    ];
+    for args in script {
+        assert_eq!(run(&mut c, args), redis.cmd(args), "{args:?}");
+    }
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
