@@ -136,6 +136,45 @@ fn a_library_loads_lists_and_its_functions_run() {
     );
 }
 
+/// Under RESP3, listings are maps and flags a set of statuses, as Redis sends them.
+#[test]
+fn resp3_listings_are_maps_and_sets() {
+    let store = Store::new();
+    let mut c = store.connection();
+    run(&mut c, &["HELLO", "3"]);
+    run(
+        &mut c,
+        &[
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=r3\nredis.register_function{function_name='a', callback=function() return 1 end, flags={'no-writes', 'allow-oom'}, description='d'}",
+        ],
+    );
+    let flags = Reply::Set(vec![
+        Reply::Simple("no-writes".into()),
+        Reply::Simple("allow-oom".into()),
+    ]);
+    assert_eq!(
+        run(&mut c, &["FUNCTION", "LIST"]),
+        Reply::Array(vec![Reply::Map(vec![
+            (bulk("library_name"), bulk("r3")),
+            (bulk("engine"), bulk("LUA")),
+            (
+                bulk("functions"),
+                Reply::Array(vec![Reply::Map(vec![
+                    (bulk("name"), bulk("a")),
+                    (bulk("description"), bulk("d")),
+                    (bulk("flags"), flags),
+                ])])
+            ),
+        ])])
+    );
+    let Reply::Map(stats) = run(&mut c, &["FUNCTION", "STATS"]) else {
+        panic!()
+    };
+    assert_eq!(stats[0], (bulk("running_script"), Reply::Nil));
+}
+
 #[test]
 fn fcall_errors_are_redis_s() {
     let store = Store::new();
