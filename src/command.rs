@@ -11,6 +11,10 @@
 
 mod cluster;
 mod connection;
+#[cfg(feature = "scripting")]
+mod functions;
+#[cfg(not(feature = "scripting"))]
+use scripting as functions;
 mod geo;
 mod hashes;
 mod hll;

@@ -118,6 +118,15 @@ thread_local! {
     static HELD_OUTSIDE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// The function libraries a snapshot holds (see [`Keyspace::libraries`]).
+#[derive(Debug, Default)]
+pub(crate) struct Libraries {
+    /// Each library's code, shebang included.
+    pub(crate) codes: Vec<Vec<u8>>,
+    /// The codes were read from a file and the registry has not taken them yet.
+    pub(crate) loaded: bool,
+}
+
 pub(crate) struct Keyspace {
     shards: Box<[Shard]>,
     shard_bits: u32,
@@ -159,6 +168,11 @@ pub(crate) struct Keyspace {
     /// Keys the last snapshot loaded added, and left out as expired (`INFO`'s
     /// `rdb_last_load_keys_loaded` and `…_expired`).
     last_load: Mutex<(usize, usize)>,
+    /// The function libraries' code, as snapshots and log rewrites save them.
+    libraries: Mutex<Libraries>,
+    /// Changes that are no key's (libraries loaded, deleted, restored), counted with
+    /// the shards' in [`dirty`](Self::dirty).
+    other_changes: AtomicU64,
     /// Redis Cluster's rules hold: the keys of a multi-key access share a hash slot.
     cluster: bool,
 }
@@ -205,6 +219,8 @@ impl Keyspace {
             rdb_compression: AtomicBool::new(true),
             rdb_checksum: AtomicBool::new(true),
             last_load: Mutex::new((0, 0)),
+            libraries: Mutex::new(Libraries::default()),
+            other_changes: AtomicU64::new(0),
             cluster: false,
         }
     }
@@ -438,13 +454,29 @@ impl Keyspace {
 
     /// Keys expire by the time `at` until [`thaw_expiry`](Self::thaw_expiry): a script
     /// sees no key expire while it runs, as in Redis (the store is locked whole then).
+    #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
     pub(crate) fn freeze_expiry(&self, at: u64) {
         self.expiry_frozen_at.store(at.max(1), Ordering::Relaxed);
     }
 
     /// Keys expire by the clock again.
+    #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
     pub(crate) fn thaw_expiry(&self) {
         self.expiry_frozen_at.store(0, Ordering::Relaxed);
+    }
+
+    /// The function libraries' code, as snapshots save it: the registry (kept by
+    /// scripting, above this layer) writes it after each change, and a loaded snapshot
+    /// leaves its libraries here for the registry to take.
+    pub(crate) fn libraries(&self) -> parking_lot::MutexGuard<'_, Libraries> {
+        self.libraries.lock()
+    }
+
+    /// Counts a change that is no key's (a function library loaded or deleted: Redis's
+    /// `server.dirty++`).
+    #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
+    pub(crate) fn count_other_change(&self) {
+        self.other_changes.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Changes made since the store began (`save` rules count them).
@@ -452,7 +484,8 @@ impl Keyspace {
         self.shards
             .iter()
             .map(|s| s.dirty.load(Ordering::Relaxed))
-            .sum()
+            .sum::<u64>()
+            + self.other_changes.load(Ordering::Relaxed)
     }
 
     /// Counts a change to a key of shard `s` (the caller holds its write lock).

@@ -1,7 +1,8 @@
 //! The Lua engine behind scripting (Redis's `eval.c`, `script_lua.c`, `script.c`): one
 //! Lua 5.1 state per store, with Redis's libraries, its `redis` table and its sandbox,
 //! the cache of scripts by SHA1, and the state of the script running now — what
-//! `SCRIPT KILL` and the busy replies of other callers look at.
+//! `SCRIPT KILL` and the busy replies of other callers look at. Functions (`FUNCTION`,
+//! `FCALL`) run in a second state of their own, with their libraries: see [`functions`].
 //!
 //! This module knows Lua, not commands: running a command from a script
 //! (`redis.call`) and turning values into replies belong to the command layer, which
@@ -21,6 +22,7 @@ mod base;
 mod bit;
 mod cjson;
 mod cmsgpack;
+pub(crate) mod functions;
 mod structlib;
 
 use std::collections::HashMap;
@@ -277,6 +279,8 @@ pub(crate) struct Vm {
     hidden: Table,
     /// Runs a script: `(f) → ok, result | false, error table`.
     runner: Function,
+    /// Runs a function: `(f, keys, args) → ok, result | false, error table`.
+    run_with: Function,
 }
 
 /// The sandbox, in Lua: run once on a new state with the real globals as its
@@ -430,7 +434,7 @@ impl Vm {
             globals.raw_set(name, Value::Nil)?;
         }
         let hidden = hidden_table(&lua, rng)?;
-        let (env, runner, _run_with): (Table, Function, Function) =
+        let (env, runner, run_with): (Table, Function, Function) =
             lua.load(PRELUDE).set_name(INTERNAL).call(hidden.clone())?;
         Ok(Vm {
             lua,
@@ -440,6 +444,7 @@ impl Vm {
             globals,
             hidden,
             runner,
+            run_with,
         })
     }
 
@@ -1102,6 +1107,10 @@ pub(crate) struct Scripting {
     seen: [AtomicUsize; 3],
     rng: Arc<Mutex<Lrand48>>,
     run: Arc<RunState>,
+    /// The functions' Lua state and libraries (made on first use).
+    functions: Mutex<Option<functions::Functions>>,
+    /// What `FUNCTION STATS` reads while a function runs.
+    function_stats: Mutex<functions::Stats>,
 }
 
 impl Default for Scripting {
@@ -1113,6 +1122,8 @@ impl Default for Scripting {
             seen: Default::default(),
             rng: Arc::new(Mutex::new(Lrand48::new())),
             run,
+            functions: Mutex::new(None),
+            function_stats: Mutex::new(functions::Stats::default()),
         }
     }
 }
@@ -1138,6 +1149,21 @@ impl Scripting {
         Ok(MutexGuard::map(guard, |vm| {
             vm.as_mut().expect("made above")
         }))
+    }
+
+    /// The functions' state and libraries, made on first use.
+    pub(crate) fn functions(&self) -> mlua::Result<MappedFunctions<'_>> {
+        let mut guard = self.functions.lock();
+        if guard.is_none() {
+            *guard = Some(functions::Functions::new(Arc::clone(&self.rng))?);
+        }
+        Ok(MutexGuard::map(guard, |f| f.as_mut().expect("made above")))
+    }
+
+    /// What `FUNCTION STATS` reads (kept apart from the libraries, which a running
+    /// function holds).
+    pub(crate) fn function_stats(&self) -> MutexGuard<'_, functions::Stats> {
+        self.function_stats.lock()
     }
 
     /// The number of cached scripts and their bytes, without making a state. While a
@@ -1200,6 +1226,9 @@ impl Scripting {
 
 /// The Lua state, locked.
 pub(crate) type MappedVm<'a> = parking_lot::MappedMutexGuard<'a, Vm>;
+
+/// The functions' state, locked.
+pub(crate) type MappedFunctions<'a> = parking_lot::MappedMutexGuard<'a, functions::Functions>;
 
 #[cfg(test)]
 mod tests {

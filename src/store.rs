@@ -1741,6 +1741,14 @@ impl StoreBuilder {
         } else {
             store.core.snapshots.load(store.access())?;
         }
+        // The libraries the file held go into the registry now, as Redis loads them:
+        // one that fails stops the opening.
+        #[cfg(feature = "scripting")]
+        store
+            .core
+            .scripting
+            .take_loaded_libraries(store.keyspace())
+            .map_err(|e| Error::Io(format!("Failed loading library, {e}")))?;
         // What was loaded is what is on disk: no change since the last save.
         store.core.snapshots.mark_saved(store.keyspace().dirty());
         store.core.set_save_rules(rules);

@@ -151,6 +151,16 @@ fn a_busy_script_is_answered_busy_and_killed() {
     };
     started.wait();
     let mut other = store.connection();
+    // Until the script runs, FUNCTION KILL finds nothing to refuse.
+    while other.execute(&["FUNCTION", "KILL"]).to_string()
+        == "(error) NOTBUSY No scripts in execution right now."
+    {
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(
+        other.execute(&["FUNCTION", "KILL"]).to_string(),
+        "(error) BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    );
     // Past the threshold, another caller's command is refused, not queued forever.
     let busy = loop {
         match other.execute(&["GET", "k"]) {

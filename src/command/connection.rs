@@ -550,7 +550,7 @@ impl Connection {
             cancel: None,
             script: false,
         };
-        super::scripting::run(&ctx, cmd.name, args).unwrap_or_else(Reply::from)
+        super::functions::run(&ctx, cmd.name, args).unwrap_or_else(Reply::from)
     }
 
     fn run_blocking(&mut self, handler: table::Handler, args: &[&[u8]]) -> Reply {

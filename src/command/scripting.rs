@@ -665,22 +665,6 @@ fn table_reply(lua: &Lua, t: &Table, resp: u8, depth: usize) -> Reply {
     Reply::Array(items)
 }
 
-/// Runs a scripting command given whole (its name first), for the typed API: its
-/// arity checked as a connection checks it.
-pub(super) fn command(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let Some((cmd, spec)) = lookup(a) else {
-        return Ok(error("ERR unknown command"));
-    };
-    let arity = spec.map_or(cmd.arity, |s| s.arity);
-    if !table::arity_ok(arity, a.len()) {
-        return Ok(error(format!(
-            "ERR wrong number of arguments for '{}' command",
-            cmd.name
-        )));
-    }
-    run(c, cmd.name, a)
-}
-
 /// `SCRIPT LOAD | EXISTS | FLUSH | KILL | DEBUG | HELP`.
 fn script(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let scripting = &c.store.core.scripting;

@@ -1,6 +1,6 @@
 //! [`Scripts`]: Lua scripting from Rust, over the same code as `EVAL` and `SCRIPT`.
 
-use super::{Ctx, Reply, scripting};
+use super::{Ctx, Reply, error, scripting, table};
 use crate::{Error, Result, Store};
 
 /// Lua scripts, as Redis runs them: atomic (no other command of any thread runs
@@ -281,7 +281,8 @@ impl<'s> Scripts<'s> {
     /// How long a script runs before other callers' commands are answered `BUSY`
     /// (`busy-reply-threshold`, 5 seconds by default; zero: never). Callers of the
     /// command interface wait for a shorter script to finish; the typed API always
-    /// waits.
+    /// waits, and so does a command that reached the store's locks just before the
+    /// script took them (`SCRIPT KILL` from another caller ends both waits).
     ///
     /// # Examples
     ///
@@ -333,10 +334,26 @@ impl<'s> Scripts<'s> {
             script: false,
         };
         self.store.keyspace().stats().command();
-        let reply = scripting::command(&ctx, argv)?;
+        let reply = script_command(&ctx, argv)?;
         match reply {
             Reply::Error(text) => Err(Error::Script(String::from_utf8_lossy(&text).into())),
             other => Ok(other),
         }
     }
+}
+
+/// Runs a scripting command given whole (its name first), for the typed API: its
+/// arity checked as a connection checks it.
+fn script_command(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
+    let Some((cmd, spec)) = scripting::lookup(a) else {
+        return Ok(error("ERR unknown command"));
+    };
+    let arity = spec.map_or(cmd.arity, |s| s.arity);
+    if !table::arity_ok(arity, a.len()) {
+        return Ok(error(format!(
+            "ERR wrong number of arguments for '{}' command",
+            cmd.name
+        )));
+    }
+    super::functions::run(c, cmd.name, a)
 }

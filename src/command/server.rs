@@ -265,11 +265,12 @@ pub(super) fn info(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         text.push_str("# Memory\r\n");
         let _ = write!(
             text,
-            "used_memory:{}\r\nused_memory_human:{}\r\nused_memory_lua:{}\r\nnumber_of_cached_scripts:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n\r\n",
+            "used_memory:{}\r\nused_memory_human:{}\r\nused_memory_lua:{}\r\nnumber_of_cached_scripts:{}\r\nnumber_of_functions:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n\r\n",
             info.used_memory,
             human_bytes(info.used_memory),
             lua_memory(c),
             cached_scripts(c),
+            functions_count(c),
             info.maxmemory,
             human_bytes(info.maxmemory),
             store.eviction_policy(),
@@ -616,6 +617,17 @@ fn lua_memory(c: &Ctx<'_>) -> usize {
 fn cached_scripts(c: &Ctx<'_>) -> usize {
     #[cfg(feature = "scripting")]
     return c.store.core.scripting.cache_size().0;
+    #[cfg(not(feature = "scripting"))]
+    {
+        let _ = c;
+        0
+    }
+}
+
+/// Functions registered (`number_of_functions`).
+fn functions_count(c: &Ctx<'_>) -> usize {
+    #[cfg(feature = "scripting")]
+    return c.store.core.scripting.function_stats().functions;
     #[cfg(not(feature = "scripting"))]
     {
         let _ = c;

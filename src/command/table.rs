@@ -195,6 +195,9 @@ pub(crate) fn subcommands(name: &str) -> Option<&'static [&'static str]> {
         ],
         "xinfo" => &["consumers", "groups", "help", "stream"],
         "script" => &["debug", "exists", "flush", "help", "kill", "load"],
+        "function" => &[
+            "delete", "dump", "flush", "help", "kill", "list", "load", "restore", "stats",
+        ],
         "pubsub" => &[
             "channels",
             "help",
@@ -281,8 +284,11 @@ commands! {
     "expire", -3, DF, Some(keys::expire);
     "expireat", -3, DF, Some(keys::expireat);
     "expiretime", 2, RF, Some(keys::expiretime);
+    "fcall", -3, NOSCRIPT | STALE | SCRIPTING, None;
+    "fcall_ro", -3, NOSCRIPT | STALE | READONLY | SCRIPTING, None;
     "flushall", -1, D | WHOLE_DB, Some(keys::flushall);
     "flushdb", -1, D | WHOLE_DB, Some(keys::flushdb);
+    "function", -2, NOSCRIPT | SCRIPTING, None;
     "geoadd", -5, W, Some(geo::geoadd);
     "geodist", -4, R, Some(geo::geodist);
     "geohash", -2, R, Some(geo::geohash);

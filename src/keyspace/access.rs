@@ -118,6 +118,7 @@ impl<'a> Access<'a> {
 
     /// Inside a transaction, lets (`true`) or stops letting its commands grow memory
     /// over the limit: a script's own memory check decides for its commands.
+    #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
     pub(crate) fn admit_all(self, on: bool) {
         if let Some(held) = self.held {
             held.log().admit_all.set(on);

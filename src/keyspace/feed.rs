@@ -144,7 +144,7 @@ fn bulk(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Appends a whole command of plain arguments.
-fn command(out: &mut Vec<u8>, args: &[&[u8]]) {
+pub(super) fn command(out: &mut Vec<u8>, args: &[&[u8]]) {
     out.push(b'*');
     decimal(out, args.len() as u64);
     out.extend_from_slice(b"\r\n");

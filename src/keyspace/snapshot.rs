@@ -102,6 +102,8 @@ pub(crate) struct Pending {
     /// may run beside it.
     for_log: bool,
     form: Form,
+    /// The function libraries' code at the instant.
+    libraries: Vec<Vec<u8>>,
 }
 
 impl Keyspace {
@@ -234,10 +236,14 @@ impl Keyspace {
     }
 
     /// The file made of the parts, one per shard in order.
-    fn assemble(&self, parts: &[Part], ctime: u64, form: Form) -> Vec<u8> {
+    fn assemble(&self, parts: &[Part], libraries: &[Vec<u8>], ctime: u64, form: Form) -> Vec<u8> {
         if form == Form::Commands {
             // As Redis's rewrite: each database's keys after a `SELECT` of it.
             let mut out = Vec::new();
+            // As Redis's rewrite (`rewriteFunctions`): the libraries first.
+            for code in libraries {
+                super::feed::command(&mut out, &[b"FUNCTION", b"LOAD", code]);
+            }
             for db in 0..self.databases() {
                 let shards = &parts[self.db_shards(db)];
                 if shards.iter().all(|p| p.keys == 0) {
@@ -251,6 +257,9 @@ impl Keyspace {
             return out;
         }
         let mut out = file::Writer::new(ctime, self.memory.used(), self.rdb_compression());
+        for code in libraries {
+            out.function(code);
+        }
         for db in 0..self.databases() {
             let shards = &parts[self.db_shards(db)];
             let keys = shards.iter().map(|p| p.keys).sum();
@@ -286,12 +295,13 @@ impl Access<'_> {
             if ks.bgsave_in_progress() {
                 return Err(Error::BackgroundSaveInProgress);
             }
-            Ok(tables
+            let parts = tables
                 .iter()
                 .map(|t| ks.copy_part(t, now, form))
-                .collect::<Vec<_>>())
+                .collect::<Vec<_>>();
+            Ok((parts, ks.libraries().codes.clone()))
         })??;
-        Ok(ks.assemble(&parts, ctime, form))
+        Ok(ks.assemble(&parts.0, &parts.1, ctime, form))
     }
 
     /// Starts a background snapshot (`BGSAVE`): marks every shard owed at one instant
@@ -337,6 +347,7 @@ impl Access<'_> {
             form,
             now: ks.now(),
             parts,
+            libraries: ks.libraries().codes.clone(),
         }));
         drop(background);
         drop(guards);
@@ -362,10 +373,11 @@ impl Access<'_> {
         let ks = self.keyspace();
         ks.prepay(0..ks.shards.len());
         let pending = ks.background.lock().clone();
-        let (parts, form) = pending.map_or_else(
+        let (parts, libraries, form) = pending.map_or_else(
             || {
                 (
                     (0..ks.shards.len()).map(|_| Part::default()).collect(),
+                    Vec::new(),
                     Form::Rdb,
                 )
             },
@@ -375,10 +387,10 @@ impl Access<'_> {
                     .iter()
                     .map(|m| std::mem::take(&mut m.lock().part))
                     .collect::<Vec<_>>();
-                (parts, p.form)
+                (parts, p.libraries.clone(), p.form)
             },
         );
-        ks.assemble(&parts, ctime, form)
+        ks.assemble(&parts, &libraries, ctime, form)
     }
 
     /// Ends the background snapshot, whether or not its file was made (a failed or

@@ -49,7 +49,8 @@ impl Access<'_> {
         let mut batches: Vec<Vec<Pending>> = (0..ks.shards.len()).map(|_| Vec::new()).collect();
         // A batch's failure, with the offset of the key that failed.
         let mut failed: Option<file::FileError> = None;
-        let read = file::read(
+        let mut libraries = Vec::new();
+        let read = file::read_with_functions(
             bytes,
             ks.databases(),
             ks.max_string_size(),
@@ -75,6 +76,7 @@ impl Access<'_> {
                 }
                 Ok(())
             },
+            Some(&mut libraries),
         );
         // The first error in the file's order: a key twice may still wait in a batch
         // when a later record turns out damaged, or in another shard's batch.
@@ -98,6 +100,11 @@ impl Access<'_> {
             // (No error: the read ended well.)
             None => Ok({
                 *ks.last_load.lock() = (added, expired);
+                if !libraries.is_empty() {
+                    let mut l = ks.libraries();
+                    l.codes.extend(libraries);
+                    l.loaded = true;
+                }
                 SnapshotLoaded {
                     keys: added,
                     end: end.unwrap_or(bytes.len()),
@@ -133,6 +140,22 @@ impl Access<'_> {
         let committed = locked.commit();
         let out = out?;
         committed.map(|()| out)
+    }
+
+    /// Logs a command that changes no key (`FUNCTION LOAD`, `FUNCTION DELETE`, …) as
+    /// Redis propagates it, as `args` for database `db`: inside a transaction, among the
+    /// transaction's records.
+    #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
+    pub(crate) fn log_command(self, db: usize, args: &[&[u8]]) -> Result<()> {
+        let feed = &self.keyspace().feed;
+        if !feed.on() {
+            return Ok(());
+        }
+        self.tables_mut(&[], |_, _, unit| {
+            unit.record(db, |r| {
+                r.args(args);
+            });
+        })
     }
 
     /// Removes every key of `db` (`None`: of every database), atomically.

@@ -84,6 +84,12 @@ impl Writer {
         self.out
     }
 
+    /// A function library's code (`rdbSaveFunctions`), written before the databases.
+    pub(crate) fn function(&mut self, code: &[u8]) {
+        self.out.push(OPCODE_FUNCTION2);
+        save_string(&mut self.out, code, self.compress);
+    }
+
     /// Starts database `db`, of `keys` keys of which `volatile` have a TTL.
     pub(crate) fn database(&mut self, db: usize, keys: usize, volatile: usize) {
         self.out.push(OPCODE_SELECTDB);
@@ -158,12 +164,27 @@ pub(crate) struct Loaded<'a> {
 /// skips them. Strings are at most `max` bytes. Returns where the snapshot ends (what
 /// follows, in a log's base written with an RDB preamble, is commands). The checksum is
 /// verified if `checksum` (`rdbchecksum`) and the file has one.
+#[cfg_attr(not(feature = "fuzzing"), allow(dead_code))] // used by the fuzz entry points
 pub(crate) fn read(
     bytes: &[u8],
     databases: usize,
     max: usize,
     checksum: bool,
+    f: impl FnMut(Loaded<'_>) -> Result<(), &'static str>,
+) -> Result<usize, FileError> {
+    read_with_functions(bytes, databases, max, checksum, f, None)
+}
+
+/// [`read`], handing the code of each function library in the file to `functions`
+/// (`None`: a library is an error).
+#[allow(clippy::too_many_lines)] // one loop over the file's records, as Redis's
+pub(crate) fn read_with_functions(
+    bytes: &[u8],
+    databases: usize,
+    max: usize,
+    checksum: bool,
     mut f: impl FnMut(Loaded<'_>) -> Result<(), &'static str>,
+    mut functions: Option<&mut Vec<Vec<u8>>>,
 ) -> Result<usize, FileError> {
     let fail = |input: &Input<'_>, what| FileError {
         offset: bytes.len() - input.remaining(),
@@ -223,6 +244,13 @@ pub(crate) fn read(
             OPCODE_MODULE_AUX => {
                 return Err(fail(&input, "module data, which this store cannot load"));
             }
+            OPCODE_FUNCTION2 if functions.is_some() => {
+                let code = input.string(max).map_err(|_| bad(&input))?;
+                if let Some(out) = functions.as_mut() {
+                    out.push(code.to_vec());
+                }
+                continue;
+            }
             OPCODE_FUNCTION | OPCODE_FUNCTION2 => {
                 return Err(fail(
                     &input,
@@ -270,6 +298,62 @@ pub(crate) fn read(
     Ok(bytes.len() - input.remaining())
 }
 
+/// The `FUNCTION DUMP` payload of libraries of `codes` (`functionDumpCommand`): each
+/// as in a file, then the RDB version and the CRC-64.
+#[cfg_attr(not(feature = "scripting"), allow(dead_code))]
+pub(crate) fn functions_payload(codes: &[Vec<u8>], compress: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for code in codes {
+        out.push(OPCODE_FUNCTION2);
+        save_string(&mut out, code, compress);
+    }
+    out.extend(RDB_VERSION.to_le_bytes());
+    let crc = crc64::crc64(0, &out);
+    out.extend(crc.to_le_bytes());
+    out
+}
+
+/// Why a `FUNCTION RESTORE` payload was refused: Redis's text, without the `ERR ` code.
+#[cfg_attr(not(feature = "scripting"), allow(dead_code))]
+pub(crate) type PayloadError = &'static str;
+
+/// The libraries' code in a `FUNCTION DUMP` payload (`functionRestoreCommand`), each at
+/// most `max` bytes.
+#[cfg_attr(not(feature = "scripting"), allow(dead_code))]
+pub(crate) fn read_functions_payload(
+    payload: &[u8],
+    max: usize,
+) -> Result<Vec<Vec<u8>>, PayloadError> {
+    const WRONG: &str = "DUMP payload version or checksum are wrong";
+    let Some(body) = payload.len().checked_sub(10) else {
+        return Err(WRONG);
+    };
+    let footer = &payload[body..];
+    if u16::from_le_bytes([footer[0], footer[1]]) > RDB_VERSION
+        || crc64::crc64(0, &payload[..body + 2]).to_le_bytes() != footer[2..]
+    {
+        return Err(WRONG);
+    }
+    let mut input = Input::new(payload);
+    let mut codes = Vec::new();
+    while input.remaining() > 10 {
+        let kind = input.byte().map_err(|_| "can not read data type")?;
+        if kind != OPCODE_FUNCTION && kind != OPCODE_FUNCTION2 {
+            return Err("given type is not a function");
+        }
+        // The format of Redis 7.0's release candidates (name, engine, description and
+        // code apart) is not read.
+        if kind == OPCODE_FUNCTION {
+            return Err("Failed loading library name");
+        }
+        let code = input
+            .string(max)
+            .map_err(|_| "Failed loading library payload")?;
+        codes.push(code.to_vec());
+    }
+    Ok(codes)
+}
+
 /// The signature and the version (1 to 10) a file starts with.
 fn header(input: &mut Input<'_>) -> Result<u16, &'static str> {
     let header = input.take(9).map_err(|_| "not an RDB file: too short")?;
@@ -281,4 +365,59 @@ fn header(input: &mut Input<'_>) -> Result<u16, &'static str> {
         .and_then(|v| v.parse::<u16>().ok())
         .filter(|v| (1..=RDB_VERSION).contains(v))
         .ok_or("an RDB version this store cannot read")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libraries_go_before_the_databases_and_read_back() {
+        let mut w = Writer::new(0, 0, true);
+        w.function(b"#!lua name=a\nredis.register_function('f', function() return 1 end)");
+        w.function(b"#!lua name=b\n");
+        let bytes = w.finish(true);
+        let mut codes = Vec::new();
+        read_with_functions(&bytes, 16, usize::MAX, true, |_| Ok(()), Some(&mut codes)).unwrap();
+        assert_eq!(codes.len(), 2);
+        assert_eq!(codes[1], b"#!lua name=b\n");
+        // Without a place for them, libraries are refused.
+        let e = read(&bytes, 16, usize::MAX, true, |_| Ok(())).unwrap_err();
+        assert_eq!(e.what, "a function library, which this store cannot load");
+    }
+
+    #[test]
+    fn function_payloads_round_trip_and_are_checked() {
+        let codes = vec![b"#!lua name=x\n".to_vec(), vec![b'y'; 300]];
+        let payload = functions_payload(&codes, true);
+        assert_eq!(read_functions_payload(&payload, usize::MAX).unwrap(), codes);
+        assert_eq!(
+            read_functions_payload(&functions_payload(&[], false), 1).unwrap(),
+            Vec::<Vec<u8>>::new()
+        );
+        let mut bad = payload.clone();
+        bad[4] ^= 0xff;
+        assert_eq!(
+            read_functions_payload(&bad, usize::MAX).unwrap_err(),
+            "DUMP payload version or checksum are wrong"
+        );
+        assert_eq!(
+            read_functions_payload(b"short", usize::MAX).unwrap_err(),
+            "DUMP payload version or checksum are wrong"
+        );
+        // A string longer than allowed is refused before it is read.
+        assert_eq!(
+            read_functions_payload(&payload, 10).unwrap_err(),
+            "Failed loading library payload"
+        );
+        // Something else than a library.
+        let mut other = vec![0u8, 1, b'k', 1, b'v'];
+        other.extend(RDB_VERSION.to_le_bytes());
+        let crc = crc64::crc64(0, &other);
+        other.extend(crc.to_le_bytes());
+        assert_eq!(
+            read_functions_payload(&other, usize::MAX).unwrap_err(),
+            "given type is not a function"
+        );
+    }
 }
