@@ -42,7 +42,7 @@ mod zsets;
 pub use connection::Connection;
 pub use reply::Reply;
 #[cfg(feature = "scripting")]
-pub use scripts::Scripts;
+pub use scripts::{FunctionRestore, Scripts};
 
 use crate::keyspace::Access;
 use crate::{

@@ -36,10 +36,10 @@
 //! | L0 leaves | `error`, `blob`, `number`, `glob`, `index`, `mem`, `clock`, `geohash`, `slot` | [`Error`], [`Blob`], [`Clock`], [`ManualClock`]; numbers, patterns and ranges as Redis reads and writes them; geohash cells and distances; Redis Cluster's hash slots ([`key_slot`]) | `util.c`, `geohash.c`, `geohash_helper.c`, `crc16.c` |
 //! | L2 values | `value` + `value/` (`hash`, `list`, `set`, `zset`, `zset/skiplist`, `pack`, `dict`, `hll`) | what a key holds, and each type's representation — no lock, no clock; [`KeyType`], [`Side`]; the HyperLogLog string format | `object.c`, `t_*.c`'s type API, `listpack.c`, `intset.c`, `quicklist.c`, `dict.c`, `hyperloglog.c` |
 //! | L3 engine | `keyspace` + `keyspace/` (`access`, `entry`, `many`, `whole`, `txn`, `log`, `watch`, `expiry`, `evict`, `notify`, `pubsub`, `blocking`, `stats`, `table`, `snapshot`, `feed`) | sharded keys and lock order; the one door handles use (live, or through a transaction's held shards); transactions in place with their undo log; expiry, eviction ([`EvictionPolicy`]), notifications ([`KeyspaceEvents`]), the pub/sub registry ([`Message`]), blocked callers ([`CancelToken`]) | `db.c`, `multi.c`, `expire.c`, `evict.c`, `notify.c`, `pubsub.c`, `blocked.c` |
-//! | L4 core | `core`, `persist`, `aof` | what a [`Store`] shares: keyspace, pub/sub and client registries, limits, the sweeper; snapshots and the append-only log on disk ([`AppendFsync`]) | `server.c`, `rdb.c`, `aof.c` |
+//! | L4 core | `core`, `persist`, `aof`, `script` (+ `script/`: `base`, `cjson`, `cmsgpack`, `structlib`, `bit`, `functions`) | what a [`Store`] shares: keyspace, pub/sub and client registries, limits, the sweeper; snapshots and the append-only log on disk ([`AppendFsync`]); the Lua 5.1 engine (feature `scripting`): Redis's sandbox and libraries, the script cache, function libraries, the running script's busy and kill state | `server.c`, `rdb.c`, `aof.c`, `eval.c`, `script.c`, `script_lua.c`, `function_lua.c`, `functions.c`, `deps/lua` |
 //! | L5 commands | `strings`, `bits`, `keys` (+ `keys/sort`), `hashes`, `lists`, `sets`, `zsets` (+ `zsets/range`, `options`, `algebra`, `blocking`), `hll`, `geo`, `pubsub`, `transaction`, `scan` | the handles [`Strings`], [`Bits`], [`Keys`], [`Hashes`], [`Lists`], [`Sets`], [`ZSets`], [`HyperLogLogs`], [`Geo`], [`PubSub`]: look up, type-check, call the value; [`SortOptions`]; [`Transaction`], [`Watch`], [`Pipeline`]; [`ScanOptions`] | `t_string.c`, `bitops.c`, `sort.c`, `t_hash.c`, `t_list.c`, `t_set.c`, `t_zset.c`, `hyperloglog.c`, `geo.c`, `multi.c` |
 //! | L6 facade | `store` | [`Store`], [`StoreBuilder`], [`Db`], [`Info`] and the handle accessors | `server.c` |
-//! | L7 wire | `command` (+ `command/table`, one file per family), `redis_rs` | [`Connection`], [`Reply`]: Redis's command syntax over the handles; (feature `redis-rs`) redis-rs's `ConnectionLike` | `server.c`, `networking.c` |
+//! | L7 wire | `command` (+ `command/table`, one file per family, `command/scripting` and `command/functions` for Lua), `redis_rs` | [`Connection`], [`Reply`]: Redis's command syntax over the handles; `Scripts` (`EVAL`, `FCALL` and their kin from Rust, running commands through the same table); (feature `redis-rs`) redis-rs's `ConnectionLike` | `server.c`, `networking.c`, `eval.c`, `functions.c` |
 //! | `error` | [`Error`], [`Result`] | |
 
 mod aof;
@@ -83,9 +83,9 @@ mod zsets;
 pub use bits::{BitFieldOp, BitFieldType, BitOffset, BitOp, BitUnit, Bits, Overflow};
 pub use blob::Blob;
 pub use clock::{Clock, ManualClock, SystemClock};
-#[cfg(feature = "scripting")]
-pub use command::Scripts;
 pub use command::{Connection, Reply};
+#[cfg(feature = "scripting")]
+pub use command::{FunctionRestore, Scripts};
 pub use error::{Error, Result};
 pub use geo::{Geo, GeoMatch, GeoOrder, GeoSearch, GeoUnit};
 pub use hashes::{HScanIter, Hashes};

@@ -3,7 +3,20 @@
 use super::{Ctx, Reply, error, scripting, table};
 use crate::{Error, Result, Store};
 
-/// Lua scripts, as Redis runs them: atomic (no other command of any thread runs
+/// What [`Scripts::function_restore`] does with libraries that exist
+/// (`FUNCTION RESTORE`'s policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FunctionRestore {
+    /// Adds the payload's libraries; one whose name exists fails the restore.
+    #[default]
+    Append,
+    /// Adds them, replacing libraries of the same names.
+    Replace,
+    /// Deletes every library first.
+    Flush,
+}
+
+/// Lua scripts and functions, as Redis runs them: atomic (no other command of any thread runs
 /// between a script's calls), with Redis 7.0's Lua 5.1 environment — `redis.call`,
 /// `redis.pcall`, `cjson`, `cmsgpack`, `bit`, `struct` — and its script cache. From
 /// [`Store::scripts`].
@@ -276,6 +289,217 @@ impl<'s> Scripts<'s> {
     /// ```
     pub fn kill(&self) -> Result<()> {
         self.command(&[b"SCRIPT", b"KILL"]).map(drop)
+    }
+
+    /// Calls function `name` of a loaded library with `keys` and `args` (`FCALL`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Script`]: no such function (`ERR Function not found`), or the function
+    /// raised an error or returned an error reply.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.scripts().function_load(
+    ///     "#!lua name=counters\n\
+    ///      redis.register_function('bump', function(keys, args) \
+    ///          return redis.call('INCRBY', keys[1], args[1]) end)",
+    /// )?;
+    /// assert_eq!(store.scripts().fcall("bump", ["n"], ["3"])?, embedis::Reply::Integer(3));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn fcall<K, A>(
+        &self,
+        name: impl AsRef<[u8]>,
+        keys: impl IntoIterator<Item = K>,
+        args: impl IntoIterator<Item = A>,
+    ) -> Result<Reply>
+    where
+        K: AsRef<[u8]>,
+        A: AsRef<[u8]>,
+    {
+        self.run(b"FCALL", name.as_ref(), keys, args)
+    }
+
+    /// [`fcall`](Self::fcall) of a function flagged `no-writes` (`FCALL_RO`).
+    ///
+    /// # Errors
+    ///
+    /// As [`fcall`](Self::fcall); a function that may write is refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.scripts().function_load(
+    ///     "#!lua name=reads\n\
+    ///      redis.register_function{function_name = 'peek', flags = {'no-writes'}, \
+    ///          callback = function(keys) return redis.call('GET', keys[1]) end}",
+    /// )?;
+    /// store.strings().set("k", "v")?;
+    /// assert_eq!(store.scripts().fcall_ro("peek", ["k"], [""; 0])?, embedis::Reply::from("v"));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn fcall_ro<K, A>(
+        &self,
+        name: impl AsRef<[u8]>,
+        keys: impl IntoIterator<Item = K>,
+        args: impl IntoIterator<Item = A>,
+    ) -> Result<Reply>
+    where
+        K: AsRef<[u8]>,
+        A: AsRef<[u8]>,
+    {
+        self.run(b"FCALL_RO", name.as_ref(), keys, args)
+    }
+
+    /// Loads a library (`FUNCTION LOAD`): code starting `#!lua name=<library>` that
+    /// registers functions with `redis.register_function`. Answers its name.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Script`] with Redis's text: the library exists, the code fails, it
+    /// registers no function, a function name is taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// let code = "#!lua name=lib\nredis.register_function('one', function() return 1 end)";
+    /// assert_eq!(store.scripts().function_load(code)?, "lib");
+    /// assert!(store.scripts().function_load(code).is_err());
+    /// assert_eq!(store.scripts().function_load_replace(code)?, "lib");
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn function_load(&self, code: impl AsRef<[u8]>) -> Result<String> {
+        self.library(&[b"FUNCTION", b"LOAD", code.as_ref()])
+    }
+
+    /// [`function_load`](Self::function_load) replacing a library of the same name
+    /// (`FUNCTION LOAD REPLACE`); if the new code fails, the old library stays.
+    ///
+    /// # Errors
+    ///
+    /// As [`function_load`](Self::function_load).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.scripts().function_load("#!lua name=l\nredis.register_function('f', function() return 1 end)")?;
+    /// store.scripts().function_load_replace("#!lua name=l\nredis.register_function('f', function() return 2 end)")?;
+    /// assert_eq!(store.scripts().fcall("f", [""; 0], [""; 0])?, embedis::Reply::Integer(2));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn function_load_replace(&self, code: impl AsRef<[u8]>) -> Result<String> {
+        self.library(&[b"FUNCTION", b"LOAD", b"REPLACE", code.as_ref()])
+    }
+
+    /// Deletes a library and its functions (`FUNCTION DELETE`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Script`] with `ERR Library not found`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.scripts().function_load("#!lua name=l\nredis.register_function('f', function() return 1 end)")?;
+    /// store.scripts().function_delete("l")?;
+    /// assert!(store.scripts().fcall("f", [""; 0], [""; 0]).is_err());
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn function_delete(&self, library: impl AsRef<[u8]>) -> Result<()> {
+        self.command(&[b"FUNCTION", b"DELETE", library.as_ref()])
+            .map(drop)
+    }
+
+    /// Deletes every library (`FUNCTION FLUSH`).
+    ///
+    /// # Errors
+    ///
+    /// None in practice; [`Error::Script`] if the Lua state cannot be made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = embedis::Store::new();
+    /// store.scripts().function_load("#!lua name=l\nredis.register_function('f', function() return 1 end)")?;
+    /// store.scripts().function_flush()?;
+    /// assert!(store.scripts().function_dump()?.len() < 20);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn function_flush(&self) -> Result<()> {
+        self.command(&[b"FUNCTION", b"FLUSH"]).map(drop)
+    }
+
+    /// Every library as Redis's `FUNCTION DUMP` payload, which
+    /// [`function_restore`](Self::function_restore) (or a real Redis) takes back.
+    ///
+    /// # Errors
+    ///
+    /// None in practice; [`Error::Script`] if the Lua state cannot be made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, b) = (embedis::Store::new(), embedis::Store::new());
+    /// a.scripts().function_load("#!lua name=l\nredis.register_function('f', function() return 7 end)")?;
+    /// b.scripts().function_restore(a.scripts().function_dump()?, embedis::FunctionRestore::Append)?;
+    /// assert_eq!(b.scripts().fcall("f", [""; 0], [""; 0])?, embedis::Reply::Integer(7));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn function_dump(&self) -> Result<Vec<u8>> {
+        match self.command(&[b"FUNCTION", b"DUMP"])? {
+            Reply::Bulk(payload) => Ok(payload.to_vec()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Loads the libraries of a [`function_dump`](Self::function_dump) payload
+    /// (`FUNCTION RESTORE`), as `policy` says.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Script`] with Redis's text: a bad payload, a library that exists
+    /// (under [`FunctionRestore::Append`]), code that fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use embedis::{FunctionRestore, Store};
+    /// let store = Store::new();
+    /// store.scripts().function_load("#!lua name=l\nredis.register_function('f', function() return 1 end)")?;
+    /// let payload = store.scripts().function_dump()?;
+    /// assert!(store.scripts().function_restore(&payload, FunctionRestore::Append).is_err());
+    /// store.scripts().function_restore(&payload, FunctionRestore::Replace)?;
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn function_restore(
+        &self,
+        payload: impl AsRef<[u8]>,
+        policy: FunctionRestore,
+    ) -> Result<()> {
+        let policy: &[u8] = match policy {
+            FunctionRestore::Append => b"APPEND",
+            FunctionRestore::Replace => b"REPLACE",
+            FunctionRestore::Flush => b"FLUSH",
+        };
+        self.command(&[b"FUNCTION", b"RESTORE", payload.as_ref(), policy])
+            .map(drop)
+    }
+
+    /// A library's name from a `FUNCTION LOAD` reply.
+    fn library(&self, argv: &[&[u8]]) -> Result<String> {
+        match self.command(argv)? {
+            Reply::Bulk(name) => Ok(String::from_utf8_lossy(&name).into_owned()),
+            other => Err(Error::Script(
+                format!("ERR unexpected reply {other:?}").into(),
+            )),
+        }
     }
 
     /// How long a script runs before other callers' commands are answered `BUSY`
