@@ -315,9 +315,12 @@ redis.status_reply = function(...)
   return {ok = (...)}
 end
 redis.log = hidden.log
-redis.replicate_commands = function() return true end
-redis.breakpoint = function() return false end
-redis.debug = function() end
+-- EVAL's own additions (functions have none of them).
+if hidden.eval then
+  redis.replicate_commands = function() return true end
+  redis.breakpoint = function() return false end
+  redis.debug = function() end
+end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
 redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = hidden.version, hidden.version_num
@@ -346,7 +349,7 @@ local function unraised(ok, ...)
 end
 G.coroutine.resume = function(...) return unraised(resume(...)) end
 
-G.__redis__err__handler = hidden.handler
+if hidden.eval then G.__redis__err__handler = hidden.handler end
 
 local env = {}
 G._G = env
@@ -411,6 +414,17 @@ impl Vm {
     /// A new state: Lua's base, table, string and math libraries, Redis's four, the
     /// `redis` table, the sandbox.
     pub(crate) fn new(rng: Arc<Mutex<Lrand48>>) -> mlua::Result<Vm> {
+        Self::with_api(rng, true)
+    }
+
+    /// A state for function libraries: the same sandbox without what only `EVAL`
+    /// scripts have (`redis.replicate_commands`, `redis.breakpoint`, `redis.debug`, the
+    /// global error handler).
+    pub(crate) fn for_functions(rng: Arc<Mutex<Lrand48>>) -> mlua::Result<Vm> {
+        Self::with_api(rng, false)
+    }
+
+    fn with_api(rng: Arc<Mutex<Lrand48>>, eval: bool) -> mlua::Result<Vm> {
         let lua = Lua::new_with(
             StdLib::TABLE | StdLib::STRING | StdLib::MATH,
             LuaOptions::default(),
@@ -434,6 +448,7 @@ impl Vm {
             globals.raw_set(name, Value::Nil)?;
         }
         let hidden = hidden_table(&lua, rng)?;
+        hidden.raw_set("eval", eval)?;
         let (env, runner, run_with): (Table, Function, Function) =
             lua.load(PRELUDE).set_name(INTERNAL).call(hidden.clone())?;
         Ok(Vm {

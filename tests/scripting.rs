@@ -550,3 +550,31 @@ fn keys_do_not_expire_while_a_script_runs() {
     );
     assert!(store.strings().get("session").unwrap().is_none());
 }
+
+#[test]
+fn error_replies_stay_one_line_and_functions_lack_evals_extras() {
+    let store = Store::new();
+    let mut conn = store.connection();
+    assert_eq!(
+        conn.execute(&["EVAL", "return redis.error_reply('x\\ny')", "0"]),
+        Reply::Error("ERR x y".into())
+    );
+    assert_eq!(
+        conn.execute(&["EVAL", "return {err='p\\r\\nq'}", "0"]),
+        Reply::Error("p  q".into())
+    );
+    assert_eq!(
+        conn.execute(&["EVAL", "return redis.replicate_commands()", "0"]),
+        Reply::Integer(1)
+    );
+    // Functions have the shared API only, as in Redis.
+    conn.execute(&[
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=l\nredis.register_function('f', function() return {type(redis.replicate_commands), type(redis.debug), type(redis.call)} end)",
+    ]);
+    assert_eq!(
+        conn.execute(&["FCALL", "f", "0"]),
+        Reply::Array(vec!["nil".into(), "nil".into(), "function".into()])
+    );
+}

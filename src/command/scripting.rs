@@ -615,7 +615,8 @@ fn to_long_long(n: f64) -> i64 {
 fn table_reply(lua: &Lua, t: &Table, resp: u8, depth: usize) -> Reply {
     let field = |name: &str| t.raw_get::<Value>(name).unwrap_or(Value::Nil);
     if let Value::String(e) = field("err") {
-        return Reply::Error(Bytes::copy_from_slice(&e.as_bytes()));
+        // One line, as Redis's error replies are.
+        return reply_error(&[&e.as_bytes()]);
     }
     if let Value::String(ok) = field("ok") {
         let mut ok = String::from_utf8_lossy(&ok.as_bytes()).into_owned();

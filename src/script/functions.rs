@@ -340,7 +340,7 @@ fn read_flags(list: &Table) -> Option<u8> {
 impl Functions {
     /// A new state with no libraries.
     pub(crate) fn new(rng: Arc<Mutex<Lrand48>>) -> mlua::Result<Functions> {
-        let vm = Vm::new(rng)?;
+        let vm = Vm::for_functions(rng)?;
         let pending: Arc<Mutex<Option<Vec<FunctionInfo>>>> = Arc::default();
         let p = Arc::clone(&pending);
         let register = vm.lua.create_function(move |_, args: mlua::MultiValue| {
