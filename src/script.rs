@@ -178,7 +178,7 @@ pub(crate) fn shebang(body: &[u8]) -> Result<(u8, usize), String> {
 /// Redis's `sdssplitargs`: words separated by spaces, in double quotes (with `\n`,
 /// `\xHH` and the like) or single quotes (with `\'`); `None` for an unbalanced quote
 /// or a closing quote not followed by a space.
-fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
     let mut words = Vec::new();
     let mut i = 0;
@@ -1267,6 +1267,17 @@ mod tests {
         let line: Option<i64> = t.get("line").unwrap();
         let source: Option<String> = t.get("source").unwrap();
         format!("{e} | {source:?}:{line:?}")
+    }
+
+    #[test]
+    fn split_args_follows_sdssplitargs() {
+        assert_eq!(
+            split_args(b"a  \"b c\" 'd'").unwrap(),
+            vec![b"a".to_vec(), b"b c".to_vec(), b"d".to_vec()]
+        );
+        assert!(split_args(b"\"a\"b").is_none());
+        assert!(split_args(b"'a").is_none());
+        assert_eq!(split_args(b"\"\\x41\"").unwrap(), vec![b"A".to_vec()]);
     }
 
     #[test]

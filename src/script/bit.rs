@@ -77,7 +77,6 @@ fn tohex(lua: &Lua, args: &MultiValue) -> Res<MultiValue> {
 }
 
 /// Sets the global table `bit` of `lua`.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn open(lua: &Lua) -> mlua::Result<()> {
     let t: Table = lua.create_table()?;
     glue::register(lua, &t, "tobit", |lua, a| unary(lua, &a, |b| b))?;

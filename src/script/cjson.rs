@@ -239,7 +239,6 @@ fn new_module(lua: &Lua) -> mlua::Result<Table> {
 }
 
 /// Sets the global table `cjson` of `lua`.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn open(lua: &Lua) -> mlua::Result<()> {
     let t = new_module(lua)?;
     lua.globals().raw_set("cjson", t)

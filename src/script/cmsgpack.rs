@@ -546,7 +546,6 @@ fn unpack_full(lua: &Lua, text: &[u8], limit: i64, offset: i64, nargs: usize) ->
 }
 
 /// Sets the global table `cmsgpack` of `lua`.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn open(lua: &Lua) -> mlua::Result<()> {
     let t = lua.create_table()?;
     glue::register(lua, &t, "pack", |lua, a| pack(lua, &a))?;

@@ -27,6 +27,7 @@ use parking_lot::Mutex;
 
 use super::{
     INTERNAL, Lrand48, Raised, RunState, Scripting, Vm, flags, lua_error_text, lua_number_string,
+    split_args,
 };
 use super::{raise_table, raised};
 use crate::keyspace::{Keyspace, Libraries};
@@ -157,89 +158,6 @@ fn metadata(code: &[u8]) -> Result<(Vec<u8>, Vec<u8>, usize), String> {
         return Err("Library name was not given".into());
     };
     Ok((engine, name, end))
-}
-
-/// Redis's `sdssplitargs`: words split at white space, with `"…"` (C escapes) and
-/// `'…'` quoting; `None` for unbalanced quotes or a closing quote not followed by a
-/// space.
-fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    let space = |b: u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t' | 0x0b | 0x0c);
-    loop {
-        while i < line.len() && space(line[i]) {
-            i += 1;
-        }
-        if i >= line.len() {
-            return Some(out);
-        }
-        let mut word = Vec::new();
-        let (mut dq, mut sq) = (false, false);
-        loop {
-            let Some(&c) = line.get(i) else {
-                if dq || sq {
-                    return None;
-                }
-                break;
-            };
-            if dq {
-                if c == b'\\' && line.get(i + 1).is_some() {
-                    i += 1;
-                    let e = line[i];
-                    let hex = |b: u8| (b as char).to_digit(16);
-                    if e == b'x'
-                        && let (Some(h), Some(l)) = (
-                            line.get(i + 1).and_then(|&b| hex(b)),
-                            line.get(i + 2).and_then(|&b| hex(b)),
-                        )
-                    {
-                        word.push(u8::try_from(h * 16 + l).unwrap_or(0));
-                        i += 2;
-                    } else {
-                        word.push(match e {
-                            b'n' => b'\n',
-                            b'r' => b'\r',
-                            b't' => b'\t',
-                            b'b' => 8,
-                            b'a' => 7,
-                            other => other,
-                        });
-                    }
-                } else if c == b'"' {
-                    if line.get(i + 1).is_some_and(|&b| !space(b)) {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                } else {
-                    word.push(c);
-                }
-            } else if sq {
-                if c == b'\\' && line.get(i + 1) == Some(&b'\'') {
-                    i += 1;
-                    word.push(b'\'');
-                } else if c == b'\'' {
-                    if line.get(i + 1).is_some_and(|&b| !space(b)) {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                } else {
-                    word.push(c);
-                }
-            } else if space(c) {
-                break;
-            } else if c == b'"' {
-                dq = true;
-            } else if c == b'\'' {
-                sq = true;
-            } else {
-                word.push(c);
-            }
-            i += 1;
-        }
-        out.push(word);
-    }
 }
 
 /// A Lua value as `lua_tolstring` gives it, for strings and numbers only.
@@ -867,16 +785,5 @@ mod tests {
             e,
             "ERR user_function:3: Script attempted to access nonexistent global variable 'KEYS'"
         );
-    }
-
-    #[test]
-    fn split_args_follows_sdssplitargs() {
-        assert_eq!(
-            split_args(b"a  \"b c\" 'd'").unwrap(),
-            vec![b"a".to_vec(), b"b c".to_vec(), b"d".to_vec()]
-        );
-        assert!(split_args(b"\"a\"b").is_none());
-        assert!(split_args(b"'a").is_none());
-        assert_eq!(split_args(b"\"\\x41\"").unwrap(), vec![b"A".to_vec()]);
     }
 }

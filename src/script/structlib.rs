@@ -349,7 +349,6 @@ fn size(lua: &Lua, args: &MultiValue) -> Res<MultiValue> {
 }
 
 /// Sets the global table `struct` of `lua`.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn open(lua: &Lua) -> mlua::Result<()> {
     let t = lua.create_table()?;
     glue::register(lua, &t, "pack", |lua, a| pack(lua, &a))?;

@@ -8,8 +8,6 @@
 //! the engine's string error ([`raise_text`](crate::script)), which a script's `pcall`
 //! receives as the plain string Redis gives it.
 
-#![cfg_attr(not(test), allow(dead_code))]
-
 use mlua::{Function, Lua, MultiValue, Table, Value};
 
 /// Why a library function failed.
