@@ -1075,6 +1075,11 @@ impl RunState {
         Ok(())
     }
 
+    /// Whether a script runs (one load).
+    pub(crate) fn active(&self) -> bool {
+        self.active.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Before a command of another caller runs: waits while a script runs that has not
     /// passed the busy threshold; `Some(eval)` if one has (the caller is answered
     /// `BUSY`), `None` once none runs.
