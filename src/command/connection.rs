@@ -441,9 +441,9 @@ impl Connection {
             // One load when no script runs; the command's flags are looked up only then.
             let run_state = self.store.core.scripting.run_state();
             if run_state.active()
-                && !spec
+                && spec
                     .or_else(|| table::spec::find(cmd.name.as_bytes()))
-                    .is_some_and(|s| s.flags() & table::spec::F_ALLOW_BUSY != 0)
+                    .is_none_or(|s| s.flags() & table::spec::F_ALLOW_BUSY == 0)
                 && let Some(eval) = run_state.wait_busy()
             {
                 return self.reject(Some(cmd), super::scripting::busy_error(eval));
