@@ -50,8 +50,9 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
-    /// The shared state, and — when `active_expiry` — its sweeper thread, which holds
-    /// only a weak reference and is handed the sweep as a closure.
+    /// The shared state, and its sweeper thread (which sweeps only when
+    /// `active_expiry`), which holds only a weak reference and is handed the sweep as a
+    /// closure.
     pub(crate) fn start(
         keyspace: Keyspace,
         pubsub: Arc<Registry>,
@@ -74,22 +75,23 @@ impl Core {
         });
         // `appendfsync` as configured, whether the log is on yet or not.
         core.keyspace.feed().set_policy(core.aof.config().fsync);
-        if active_expiry {
-            let weak: Weak<Core> = Arc::downgrade(&core);
-            let sweep = move || {
-                let core = weak.upgrade()?;
-                if core.keyspace.loading() {
-                    // Time stands still while a log is replayed: nothing is due (woken
-                    // when loading ends).
-                    return Some(None);
-                }
-                core.keyspace.purge_expired();
-                Some(core.keyspace.first_tick())
-            };
-            // Without a thread the store still works: expiry stays lazy.
-            if let Ok(thread) = expiry::spawn(sweep, Arc::clone(schedule)) {
-                core.sweeper.set_thread(thread);
+        // The sweeper also wakes async waits whose timeout passed: it runs without
+        // active expiry too, then only for them.
+        let weak: Weak<Core> = Arc::downgrade(&core);
+        let sweep = move || {
+            let core = weak.upgrade()?;
+            if !active_expiry || core.keyspace.loading() {
+                // Time stands still while a log is replayed: nothing is due (woken
+                // when loading ends).
+                return Some(None);
             }
+            core.keyspace.purge_expired();
+            Some(core.keyspace.first_tick())
+        };
+        // Without a thread the store still works: expiry stays lazy (and async waits
+        // end only when served or cancelled).
+        if let Ok(thread) = expiry::spawn(sweep, Arc::clone(schedule)) {
+            core.sweeper.set_thread(thread);
         }
         core
     }

@@ -410,7 +410,7 @@ impl Keyspace {
         self.databases
     }
 
-    #[cfg(test)]
+    /// When the sweeper runs, and the timers of async waits it keeps.
     pub(crate) fn schedule(&self) -> &Arc<Schedule> {
         &self.schedule
     }

@@ -168,7 +168,7 @@ pub mod fuzzing {
     }
 }
 
-pub use keyspace::blocking::CancelToken;
+pub use keyspace::blocking::{Blocked, CancelToken};
 pub use keyspace::evict::EvictionPolicy;
 pub use keyspace::feed::AppendFsync;
 pub use keyspace::notify::KeyspaceEvents;

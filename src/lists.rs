@@ -30,7 +30,7 @@ use std::iter::FusedIterator;
 use std::time::Duration;
 
 use crate::index::{list_index, list_range};
-use crate::keyspace::blocking::{CancelToken, Served};
+use crate::keyspace::blocking::{Blocked, CancelToken, Served};
 use crate::keyspace::{Access, notify};
 use crate::scan::Batches;
 use crate::value::{Elem, KeyType, opt};
@@ -241,6 +241,41 @@ impl LposOptions {
 
 /// Pops up to `count` elements from `side` of the list at `key`: `None` if the key is
 /// missing, [`Error::WrongType`] if it holds another type.
+/// Pushes `elems` to `side` of the list at `key` (creating it if `create`), with the
+/// push's keyspace event and record; returns the new length (0: no list).
+fn push_all<E: AsRef<[u8]>>(
+    ks: Access<'_>,
+    db: usize,
+    key: &[u8],
+    elems: &[E],
+    side: Side,
+    create: bool,
+) -> Result<usize> {
+    ks.write(db, key, |e| {
+        let push_all = |l: &mut ListValue| {
+            for x in elems {
+                l.push(side, x.as_ref());
+            }
+            Ok(l.len())
+        };
+        let len = if create {
+            e.update::<ListValue, _>(push_all)?
+        } else {
+            e.update_existing::<ListValue, _>(push_all)?.unwrap_or(0)
+        };
+        if len > 0 {
+            e.signal_ready();
+            e.notify(notify::LIST, side.push_event());
+            e.propagate(|r| {
+                r.arg(if side == Side::Left { "LPUSH" } else { "RPUSH" })
+                    .arg(key);
+                r.args(elems.iter());
+            });
+        }
+        Ok(len)
+    })
+}
+
 fn pop_n(
     ks: Access<'_>,
     db: usize,
@@ -295,17 +330,31 @@ fn pop_with<T>(
 }
 
 /// `LMOVE`: atomically pops from `from` of `src` and pushes to `to` of `dst`.
+/// `LMOVE`: pops the element at `from` of `src` (only if it is `expected`, when given)
+/// and pushes it to `to` of `dst`.
 fn move_one(
     ks: Access<'_>,
     db: usize,
-    src: &[u8],
-    dst: &[u8],
+    (src, dst): (&[u8], &[u8]),
     from: Side,
     to: Side,
+    expected: Option<&[u8]>,
 ) -> Result<Option<Blob>> {
     ks.write_many(&[(db, src), (db, dst)], |many| {
-        if opt::<ListValue>(many.get(0))?.is_none() {
+        let Some(list) = opt::<ListValue>(many.get(0))? else {
             return Ok(None);
+        };
+        if let Some(expected) = expected {
+            let at = match from {
+                Side::Left => 0,
+                Side::Right => list.len().saturating_sub(1),
+            };
+            if !list
+                .get(at)
+                .is_some_and(|e| e.with_bytes(|e| e == expected))
+            {
+                return Ok(None);
+            }
         }
         opt::<ListValue>(many.get(1))?;
         let Some(elem) = many
@@ -408,29 +457,7 @@ impl<'s> Lists<'s> {
             return Err(Error::WrongArity(command));
         }
         self.ks().admit()?;
-        self.ks().write(self.db, key, |e| {
-            let push_all = |l: &mut ListValue| {
-                for x in &elems {
-                    l.push(side, x.as_ref());
-                }
-                Ok(l.len())
-            };
-            let len = if create {
-                e.update::<ListValue, _>(push_all)?
-            } else {
-                e.update_existing::<ListValue, _>(push_all)?.unwrap_or(0)
-            };
-            if len > 0 {
-                e.signal_ready();
-                e.notify(notify::LIST, side.push_event());
-                e.propagate(|r| {
-                    r.arg(if side == Side::Left { "LPUSH" } else { "RPUSH" })
-                        .arg(key);
-                    r.args(elems.iter());
-                });
-            }
-            Ok(len)
-        })
+        push_all(self.ks(), self.db, key, &elems, side, create)
     }
 
     /// Inserts `elems` at the head, one after the other (so the last ends up first), and
@@ -1032,7 +1059,14 @@ impl<'s> Lists<'s> {
         to: Side,
     ) -> Result<Option<Blob>> {
         self.ks().admit()?;
-        move_one(self.ks(), self.db, src.as_ref(), dst.as_ref(), from, to)
+        move_one(
+            self.ks(),
+            self.db,
+            (src.as_ref(), dst.as_ref()),
+            from,
+            to,
+            None,
+        )
     }
 
     /// `LMOVE src dst RIGHT LEFT` (`RPOPLPUSH`).
@@ -1140,6 +1174,39 @@ impl<'s> Lists<'s> {
         Ok(served.map(|s| (s.key, s.items)))
     }
 
+    /// [`blocking_pop`](Self::blocking_pop) as a future; what it takes and is dropped
+    /// before it is seen goes back to `side` of its list.
+    fn blocking_pop_async<K: AsRef<[u8]>, T: 's>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        (side, count): (Side, usize),
+        timeout: Option<Duration>,
+        command: &'static str,
+        map: fn(Option<(Blob, Vec<Blob>)>) -> T,
+    ) -> Blocked<'s, T> {
+        let keys: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
+        if keys.is_empty() {
+            return Blocked::ready(Err(Error::WrongArity(command)));
+        }
+        let db = self.db;
+        let undo = move |ks: Access<'_>, s: Served| {
+            // Popped in order from `side`: pushed back to it last first.
+            let items: Vec<Blob> = s.items.into_iter().rev().collect();
+            let _ = push_all(ks, db, &s.key, &items, side, true);
+        };
+        Blocked::call(
+            self.ks(),
+            db,
+            keys,
+            KeyType::List,
+            timeout,
+            self.cancel,
+            Box::new(self.pop_attempt(side, count)),
+            Some(Box::new(undo)),
+            move |s| map(s.map(|s| (s.key, s.items))),
+        )
+    }
+
     /// Pops the first element of the first non-empty list among `keys`, waiting up to
     /// `timeout` (`None`: forever) for one to be pushed (`BLPOP`). Returns the key and
     /// the element, `None` on timeout.
@@ -1170,7 +1237,7 @@ impl<'s> Lists<'s> {
         timeout: Option<Duration>,
     ) -> Result<Option<(Blob, Blob)>> {
         let got = self.blocking_pop(keys, Side::Left, 1, timeout, "blpop")?;
-        Ok(got.and_then(|(k, mut v)| v.pop().map(|e| (k, e))))
+        Ok(one_popped(got))
     }
 
     /// [`blpop`](Self::blpop) from the tail (`BRPOP`).
@@ -1190,7 +1257,7 @@ impl<'s> Lists<'s> {
         timeout: Option<Duration>,
     ) -> Result<Option<(Blob, Blob)>> {
         let got = self.blocking_pop(keys, Side::Right, 1, timeout, "brpop")?;
-        Ok(got.and_then(|(k, mut v)| v.pop().map(|e| (k, e))))
+        Ok(one_popped(got))
     }
 
     /// [`lmpop`](Self::lmpop), waiting up to `timeout` for an element (`BLMPOP`).
@@ -1249,7 +1316,7 @@ impl<'s> Lists<'s> {
         self.ks().admit()?;
         let (db, dst) = (self.db, dst.as_ref().to_vec());
         let attempt = move |ks: Access<'_>, key: &[u8]| {
-            move_one(ks, db, key, &dst, from, to)
+            move_one(ks, db, (key, &dst), from, to, None)
                 .map(|moved| moved.map(|elem| Served::new(key, vec![elem])))
                 .transpose()
         };
@@ -1275,6 +1342,203 @@ impl<'s> Lists<'s> {
     ) -> Result<Option<Blob>> {
         self.blmove(src, dst, Side::Right, Side::Left, timeout)
     }
+
+    /// [`blpop`](Self::blpop) as a future: it waits without a thread, on any executor
+    /// (see [`Blocked`] for how it is woken, timed out and dropped safely).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct W(std::thread::Thread);
+    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("jobs", ["a", "b"])?;
+    /// let job = block_on(store.lists().blpop_async(["jobs"], None))?;
+    /// assert_eq!(job, Some(("jobs".into(), "a".into())));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn blpop_async<K: AsRef<[u8]>>(
+        self,
+        keys: impl IntoIterator<Item = K>,
+        timeout: Option<Duration>,
+    ) -> Blocked<'s, Option<(Blob, Blob)>> {
+        self.blocking_pop_async(keys, (Side::Left, 1), timeout, "blpop", one_popped)
+    }
+
+    /// [`brpop`](Self::brpop) as a future (see [`blpop_async`](Self::blpop_async)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct W(std::thread::Thread);
+    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("jobs", ["a", "b"])?;
+    /// let job = block_on(store.lists().brpop_async(["jobs"], None))?;
+    /// assert_eq!(job, Some(("jobs".into(), "b".into())));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn brpop_async<K: AsRef<[u8]>>(
+        self,
+        keys: impl IntoIterator<Item = K>,
+        timeout: Option<Duration>,
+    ) -> Blocked<'s, Option<(Blob, Blob)>> {
+        self.blocking_pop_async(keys, (Side::Right, 1), timeout, "brpop", one_popped)
+    }
+
+    /// [`blmpop`](Self::blmpop) as a future (see [`blpop_async`](Self::blpop_async)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct W(std::thread::Thread);
+    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// use embedis::Side;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("q", ["a", "b", "c"])?;
+    /// let (_, got) = block_on(store.lists().blmpop_async(["q"], Side::Left, 2, None))?.unwrap();
+    /// assert_eq!(got, ["a", "b"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn blmpop_async<K: AsRef<[u8]>>(
+        self,
+        keys: impl IntoIterator<Item = K>,
+        side: Side,
+        count: usize,
+        timeout: Option<Duration>,
+    ) -> Blocked<'s, Option<(Blob, Vec<Blob>)>> {
+        let keys: Args<K> = keys.into_iter().collect();
+        if let Err(e) = check_mpop(keys.len(), count) {
+            return Blocked::ready(Err(e));
+        }
+        self.blocking_pop_async(keys, (side, count), timeout, "blmpop", |got| got)
+    }
+
+    /// [`blmove`](Self::blmove) as a future (see [`blpop_async`](Self::blpop_async)).
+    /// Dropped after the move but before it was seen, it moves the element back if it
+    /// is still at `to` of `dst`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct W(std::thread::Thread);
+    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// use embedis::Side;
+    /// let store = embedis::Store::new();
+    /// store.lists().rpush("jobs", ["job-1"])?;
+    /// let job = block_on(store.lists().blmove_async("jobs", "doing", Side::Left, Side::Right, None))?;
+    /// assert_eq!(job.unwrap(), "job-1");
+    /// assert_eq!(store.lists().lrange("doing", 0, -1)?, ["job-1"]);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn blmove_async(
+        self,
+        src: impl AsRef<[u8]>,
+        dst: impl AsRef<[u8]>,
+        from: Side,
+        to: Side,
+        timeout: Option<Duration>,
+    ) -> Blocked<'s, Option<Blob>> {
+        if let Err(e) = self.ks().admit() {
+            return Blocked::ready(Err(e));
+        }
+        let (db, dst) = (self.db, dst.as_ref().to_vec());
+        let back = dst.clone();
+        let attempt = move |ks: Access<'_>, key: &[u8]| {
+            move_one(ks, db, (key, &dst), from, to, None)
+                .map(|moved| moved.map(|elem| Served::new(key, vec![elem])))
+                .transpose()
+        };
+        let undo = move |ks: Access<'_>, s: Served| {
+            if let Some(elem) = s.items.first() {
+                let _ = move_one(ks, db, (&back, &s.key), to, from, Some(elem));
+            }
+        };
+        Blocked::call(
+            self.ks(),
+            db,
+            vec![src.as_ref().to_vec()],
+            KeyType::List,
+            timeout,
+            self.cancel,
+            Box::new(attempt),
+            Some(Box::new(undo)),
+            |s| s.and_then(|mut s| s.items.pop()),
+        )
+    }
+
+    /// [`brpoplpush`](Self::brpoplpush) as a future (see
+    /// [`blmove_async`](Self::blmove_async)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct W(std::thread::Thread);
+    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// use std::time::Duration;
+    /// let store = embedis::Store::new();
+    /// let none = block_on(store.lists().brpoplpush_async("a", "b", Some(Duration::from_millis(10))))?;
+    /// assert_eq!(none, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn brpoplpush_async(
+        self,
+        src: impl AsRef<[u8]>,
+        dst: impl AsRef<[u8]>,
+        timeout: Option<Duration>,
+    ) -> Blocked<'s, Option<Blob>> {
+        self.blmove_async(src, dst, Side::Right, Side::Left, timeout)
+    }
+}
+
+/// One popped element with its key (`BLPOP`'s answer).
+fn one_popped(got: Option<(Blob, Vec<Blob>)>) -> Option<(Blob, Blob)> {
+    got.and_then(|(k, mut v)| v.pop().map(|e| (k, e)))
 }
 
 fn check_mpop(keys: usize, count: usize) -> Result<()> {

@@ -22,7 +22,7 @@
 
 use std::time::Duration;
 
-use crate::keyspace::blocking::{CancelToken, Served};
+use crate::keyspace::blocking::{Attempt, Blocked, CancelToken, Served};
 use crate::keyspace::{Access, notify};
 use crate::value::KeyType;
 use crate::value::stream::{NodeLimits, Stream, Trim};
@@ -732,11 +732,86 @@ impl<'s> Streams<'s> {
         if self.cancel.is_some_and(CancelToken::is_cancelled) {
             return Err(Error::Unblocked);
         }
+        let (keys, attempt) = match self.read_or_wait(streams, count)? {
+            Ok(now) => return Ok(Some(now)),
+            Err(wait) => wait,
+        };
+        let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        let served = self.ks.keyspace().blocking().run(
+            self.ks,
+            self.db,
+            &keys,
+            KeyType::Stream,
+            timeout,
+            self.cancel,
+            attempt,
+        )?;
+        Ok(served.map(read_served))
+    }
+
+    /// [`xread_block`](Self::xread_block) as a future: it waits without a thread, on
+    /// any executor (see [`Blocked`]). The streams are read when it is made: if some
+    /// have entries after their IDs, it is ready with them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct W(std::thread::Thread);
+    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// use std::time::Duration;
+    /// use embedis::{ReadFrom, StreamId};
+    /// let store = embedis::Store::new();
+    /// let read = store.streams().xread_block_async(&[("events", ReadFrom::After(StreamId::MIN))], None, Some(Duration::from_millis(10)));
+    /// assert_eq!(block_on(read)?, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn xread_block_async<K: AsRef<[u8]>>(
+        self,
+        streams: &[(K, ReadFrom)],
+        count: Option<usize>,
+        timeout: Option<Duration>,
+    ) -> Blocked<'s, Option<StreamReads>> {
+        if self.cancel.is_some_and(CancelToken::is_cancelled) {
+            return Blocked::ready(Err(Error::Unblocked));
+        }
+        let (keys, attempt) = match self.read_or_wait(streams, count) {
+            Err(e) => return Blocked::ready(Err(e)),
+            Ok(Ok(now)) => return Blocked::ready(Ok(Some(now))),
+            Ok(Err(wait)) => wait,
+        };
+        Blocked::call(
+            self.ks,
+            self.db,
+            keys,
+            KeyType::Stream,
+            timeout,
+            self.cancel,
+            attempt,
+            None,
+            |s| s.map(read_served),
+        )
+    }
+
+    /// `XREAD`'s first read: the entries found now (`Ok`, never empty), or what a
+    /// blocked reader waits with (`Err`): the keys, and its attempt.
+    fn read_or_wait<K: AsRef<[u8]>>(
+        &self,
+        streams: &[(K, ReadFrom)],
+        count: Option<usize>,
+    ) -> Result<std::result::Result<StreamReads, ReadWait>> {
         let now = self.xread(streams, count)?;
         if !now.is_empty() {
-            return Ok(Some(now));
+            return Ok(Ok(now));
         }
-        // Each stream's starting point: `$` is its last ID now.
         // Each stream's starting point (`$` is its last ID now), and its last ID now.
         let mut from: Vec<(Vec<u8>, StreamId, StreamId)> = Vec::with_capacity(streams.len());
         for (key, start) in streams {
@@ -749,13 +824,12 @@ impl<'s> Streams<'s> {
             from.push((key.to_vec(), after, last));
         }
         let db = self.db;
-        let keys: Vec<&[u8]> = from.iter().map(|(k, ..)| k.as_slice()).collect();
-        let from_for_attempt = from.clone();
+        let keys: Vec<Vec<u8>> = from.iter().map(|(k, ..)| k.clone()).collect();
         // A reader is served entries after its ID; and, as Redis serves a blocked reader
         // once the stream's last ID passes its own, also none when an entry was added
         // since the call began but is gone (trimmed as it was added).
         let attempt = move |ks: Access<'_>, key: &[u8]| -> Option<Result<Served>> {
-            let &(_, after, last_then) = from_for_attempt.iter().find(|(k, ..)| k == key)?;
+            let &(_, after, last_then) = from.iter().find(|(k, ..)| k == key)?;
             let start = after.next()?;
             let read = ks.read_as(db, key, |s: Option<&Stream>| {
                 s.map(|s| {
@@ -776,17 +850,16 @@ impl<'s> Streams<'s> {
                 Ok(_) => None,
             }
         };
-        let served = self.ks.keyspace().blocking().run(
-            self.ks,
-            db,
-            &keys,
-            KeyType::Stream,
-            timeout,
-            self.cancel,
-            attempt,
-        )?;
-        Ok(served.map(|s| vec![(s.key, s.entries)]))
+        Ok(Err((keys, Box::new(attempt))))
     }
+}
+
+/// What a blocked `XREAD` waits with: its keys, and its attempt.
+type ReadWait = (Vec<Vec<u8>>, Box<Attempt>);
+
+/// What a woken `XREAD` answers: the one stream it was served from.
+fn read_served(s: Served) -> StreamReads {
+    vec![(s.key, s.entries)]
 }
 
 /// How many entries a woken reader without a count gets at most (Redis's

@@ -230,7 +230,17 @@ impl<'s> ZSets<'s> {
             return Err(Error::ScoreNaN);
         }
         self.ks().admit()?;
-        self.ks().write(self.db, key.as_ref(), |e| {
+        self.add(key.as_ref(), &members, options)
+    }
+
+    /// `ZADD` of `members` (checked already), with its event and record.
+    fn add<M: AsRef<[u8]>>(
+        &self,
+        key: &[u8],
+        members: &[(M, f64)],
+        options: ZAddOptions,
+    ) -> Result<usize> {
+        self.ks().write(self.db, key, |e| {
             if options.condition.only_updates() && e.get::<SortedSet>()?.is_none() {
                 return Ok(0);
             }
@@ -238,7 +248,7 @@ impl<'s> ZSets<'s> {
             let mut written: Vec<(&[u8], f64)> = Vec::new();
             let (counted, changed) = e.update::<SortedSet, _>(|z| {
                 let (mut counted, mut changed) = (0, false);
-                for (m, score) in &members {
+                for (m, score) in members {
                     let (old, new) = z.upsert(m.as_ref(), |old| {
                         // An equal score (0 and -0 included) is left as it is.
                         let write = options.condition.permits(old, *score) && old != Some(*score);

@@ -32,10 +32,15 @@
 //! while serving defer the keys *they* signal (a `BLMOVE` pushing to its destination) to
 //! the same serving loop instead of recursing.
 
+mod future;
+
+pub use future::Blocked;
+
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use hashbrown::HashMap;
@@ -131,13 +136,44 @@ pub(crate) struct Waiter {
     wait: Wait,
     attempt: Box<Attempt>,
     state: Mutex<State>,
+    /// A thread waits here…
     wake: Condvar,
+    /// …or a future leaves its waker here (set and taken under `state`'s lock, so a
+    /// wake-up between a poll's look at the state and its return is not lost).
+    waker: Mutex<Option<Waker>>,
 }
 
 impl Waiter {
+    fn new(db: usize, keys: &[&[u8]], wait: Wait, attempt: Box<Attempt>) -> Arc<Waiter> {
+        let mut unique: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
+        for k in keys {
+            if !unique.iter().any(|u| u == k) {
+                unique.push(k.to_vec());
+            }
+        }
+        Arc::new(Waiter {
+            db,
+            keys: unique,
+            wait,
+            attempt,
+            state: Mutex::new(State::Waiting),
+            wake: Condvar::new(),
+            waker: Mutex::new(None),
+        })
+    }
+
+    /// Wakes whoever waits: the thread, or the task. Called holding `state`'s lock.
+    fn notify(&self) {
+        self.wake.notify_all();
+        if let Some(waker) = self.waker.lock().take() {
+            waker.wake();
+        }
+    }
+
+    /// Wakes the waiter to look again (a cancellation).
     fn wake(&self) {
         let _state = self.state.lock();
-        self.wake.notify_all();
+        self.notify();
     }
 }
 
@@ -272,7 +308,7 @@ impl Blocking {
             let mut state = waiter.state.lock();
             if matches!(*state, State::Waiting) && gone {
                 *state = State::Served(Err(Error::StreamGone));
-                waiter.wake.notify_all();
+                waiter.notify();
             } else if matches!(*state, State::Waiting) {
                 match (waiter.attempt)(ks.access(), key) {
                     Some(result) => *state = State::Served(with_logged(result)),
@@ -288,7 +324,7 @@ impl Blocking {
                     }
                     None => break,
                 }
-                waiter.wake.notify_all();
+                waiter.notify();
             }
             drop(state);
             queue.remove(i);
@@ -308,7 +344,7 @@ impl Blocking {
         access: Access<'_>,
         db: usize,
         keys: &[&[u8]],
-        kind: KeyType,
+        wait: impl Into<Wait>,
         timeout: Option<Duration>,
         cancel: Option<&CancelToken>,
         attempt: A,
@@ -316,15 +352,8 @@ impl Blocking {
     where
         A: Fn(Access<'_>, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static,
     {
-        if cancel.is_some_and(CancelToken::is_cancelled) {
-            return Err(Error::Unblocked);
-        }
-        // In cluster mode the keys must share a hash slot, as for any multi-key call.
-        access.keyspace().check_slots(keys.iter().copied())?;
-        for key in keys {
-            if let Some(served) = attempt(access, key) {
-                return served.map(Some);
-            }
+        if let Some(now) = Self::try_now(access, keys, cancel, &attempt) {
+            return now;
         }
         // Inside a transaction nothing can arrive: as in Redis's MULTI, a blocking
         // command that finds nothing returns at once.
@@ -335,7 +364,32 @@ impl Blocking {
         // A timeout too long to represent is no timeout.
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         // Nothing to take now: wait (the attempt is boxed only here, off the fast path).
-        self.block(ks, db, keys, kind, Box::new(attempt), deadline, cancel)
+        self.block(ks, db, keys, wait, Box::new(attempt), deadline, cancel)
+    }
+
+    /// What a blocking command finds before it would wait: the first of `keys` whose
+    /// attempt yields (or the error that ends the call); `None` if it must wait.
+    fn try_now<A>(
+        access: Access<'_>,
+        keys: &[&[u8]],
+        cancel: Option<&CancelToken>,
+        attempt: &A,
+    ) -> Option<Result<Option<Served>>>
+    where
+        A: Fn(Access<'_>, &[u8]) -> Option<Result<Served>> + ?Sized,
+    {
+        if cancel.is_some_and(CancelToken::is_cancelled) {
+            return Some(Err(Error::Unblocked));
+        }
+        // In cluster mode the keys must share a hash slot, as for any multi-key call.
+        if let Err(e) = access.keyspace().check_slots(keys.iter().copied()) {
+            return Some(Err(e));
+        }
+        // Not a signal's serving: a group's reader takes only entries there are.
+        let joining = JOINING.with(|j| j.replace(true));
+        let now = keys.iter().find_map(|key| attempt(access, key));
+        JOINING.with(|j| j.set(joining));
+        now.map(|served| served.map(Some))
     }
 
     /// Blocks until `attempt` succeeds on one of `keys` (tried in order, each holding
@@ -352,26 +406,28 @@ impl Blocking {
         deadline: Option<Instant>,
         cancel: Option<&CancelToken>,
     ) -> Result<Option<Served>> {
-        let mut unique: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
-        for k in keys {
-            if !unique.iter().any(|u| u == k) {
-                unique.push(k.to_vec());
-            }
-        }
-        let waiter = Arc::new(Waiter {
-            db,
-            keys: unique,
-            wait: wait.into(),
-            attempt,
-            state: Mutex::new(State::Waiting),
-            wake: Condvar::new(),
-        });
+        let waiter = self.join(ks, db, keys, wait.into(), attempt, cancel);
+        let outcome = Self::wait(&waiter, deadline, cancel);
+        self.finish(ks, &waiter, cancel, outcome)
+    }
+
+    /// Queues a new waiter on its keys, and serves them at once: a push may have
+    /// landed between the caller's first try and the registration.
+    fn join(
+        &self,
+        ks: &Keyspace,
+        db: usize,
+        keys: &[&[u8]],
+        wait: Wait,
+        attempt: Box<Attempt>,
+        cancel: Option<&CancelToken>,
+    ) -> Arc<Waiter> {
+        let waiter = Waiter::new(db, keys, wait, attempt);
         self.register(&waiter);
         if let Some(token) = cancel {
             token.watch(&waiter);
         }
-        // A push may have landed between the caller's first try and the registration:
-        // serve the keys' queues now, in order, as a pusher would have. Taking for
+        // Serve the keys' queues now, in order, as a pusher would have. Taking for
         // ourselves here instead would overtake a waiter registered before us.
         {
             let _serving = ServingGuard::enter();
@@ -381,11 +437,24 @@ impl Blocking {
             }
             JOINING.with(|j| j.set(joining));
         }
-        let outcome = Self::wait(&waiter, deadline, cancel);
+        // Keys the attempts just made signalled (a move's destination) are served now,
+        // not once this waiter is done.
+        self.serve_signalled(ks);
+        waiter
+    }
+
+    /// Ends a wait: the waiter leaves its queues, and the outcome becomes the call's.
+    fn finish(
+        &self,
+        ks: &Keyspace,
+        waiter: &Arc<Waiter>,
+        cancel: Option<&CancelToken>,
+        outcome: Result<Result<Served>, Ending>,
+    ) -> Result<Option<Served>> {
         if let Some(token) = cancel {
-            token.unwatch(&waiter);
+            token.unwatch(waiter);
         }
-        self.deregister(&waiter);
+        self.deregister(waiter);
         // Keys our own retry signalled (a move's destination) are served now.
         self.serve_signalled(ks);
         match outcome {
@@ -588,14 +657,7 @@ mod tests {
                 .map(|p| p.flatten().map(|item| Served::new(key, vec![item])))
                 .transpose()
         });
-        let waiter = Arc::new(Waiter {
-            db: 0,
-            keys: vec![b"q".to_vec()],
-            wait: KeyType::List.into(),
-            attempt: pop,
-            state: Mutex::new(State::Waiting),
-            wake: Condvar::new(),
-        });
+        let waiter = Waiter::new(0, &[b"q"], KeyType::List.into(), pop);
         ks.blocking().register(&waiter);
         // A push, as RPUSH makes it: the write signals the key, and the waiter is served
         // once the write's lock is released.

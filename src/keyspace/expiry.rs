@@ -18,15 +18,25 @@
 //! untouched key is removed about one resolution after its deadline, and a store with
 //! nothing to expire costs no wake-ups at all.
 //!
+//! # Timers
+//!
+//! The same thread wakes the async blocking calls whose timeout has passed (see
+//! `blocking/future.rs`): a future that waits with a deadline leaves its waker here, and
+//! the sweeper sleeps no later than the earliest such deadline. The thread runs even
+//! without active expiry, then only for these timers (and idle, on a condition
+//! variable, when there are none).
+//!
 //! # Lifecycle
 //!
 //! The sweeper holds only a `Weak` reference to the store. Dropping the last `Store`
 //! clone sets the shutdown flag, wakes the thread and joins it.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Waker;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
@@ -44,6 +54,17 @@ pub(crate) struct Schedule {
     next_wake: AtomicU64,
     shutdown: Mutex<bool>,
     wake: Condvar,
+    /// The deadlines of async waits, each with the waker to call once it passes.
+    timers: Mutex<Timers>,
+}
+
+/// A timer's place in [`Schedule`]'s map: its deadline and a number of its own.
+pub(crate) type TimerKey = (Instant, u64);
+
+#[derive(Debug, Default)]
+struct Timers {
+    due: BTreeMap<TimerKey, Waker>,
+    next_id: u64,
 }
 
 impl Schedule {
@@ -56,7 +77,50 @@ impl Schedule {
             next_wake: AtomicU64::new(u64::MAX),
             shutdown: Mutex::new(false),
             wake: Condvar::new(),
+            timers: Mutex::new(Timers::default()),
         }
+    }
+
+    /// Calls `waker` once `at` has passed (or sets the waker of the timer `key` already
+    /// made for `at`); returns the timer's key.
+    pub(crate) fn set_timer(&self, at: Instant, key: Option<TimerKey>, waker: &Waker) -> TimerKey {
+        let mut timers = self.timers.lock();
+        let key = key.unwrap_or_else(|| {
+            timers.next_id += 1;
+            (at, timers.next_id)
+        });
+        if let Some(w) = timers.due.get_mut(&key) {
+            w.clone_from(waker);
+        } else {
+            let first = timers.due.first_key_value().is_none_or(|(k, _)| key < *k);
+            timers.due.insert(key, waker.clone());
+            drop(timers);
+            if first {
+                // Taking the lock orders this notify after the sweeper's last look at
+                // the timers, so the wake-up cannot be lost.
+                let _guard = self.shutdown.lock();
+                self.wake.notify_one();
+            }
+        }
+        key
+    }
+
+    /// Removes a timer (if it has not fired yet).
+    pub(crate) fn cancel_timer(&self, key: TimerKey) {
+        self.timers.lock().due.remove(&key);
+    }
+
+    /// Wakes the timers whose deadline has passed; returns the earliest deadline left.
+    fn fire_timers(&self) -> Option<Instant> {
+        let mut timers = self.timers.lock();
+        let now = Instant::now();
+        while let Some(entry) = timers.due.first_entry() {
+            if entry.key().0 > now {
+                return Some(entry.key().0);
+            }
+            entry.remove().wake();
+        }
+        None
     }
 
     /// The store's clock, in milliseconds.
@@ -124,17 +188,20 @@ fn run(sweep: &dyn Fn() -> Option<Option<u64>>, schedule: &Schedule) {
         if *shutdown {
             return;
         }
+        let timer_in = schedule
+            .fire_timers()
+            .map(|at| at.saturating_duration_since(Instant::now()));
         let wake = schedule.next_wake.load(Ordering::SeqCst);
         let now = schedule.now();
         if wake <= now {
             continue;
         }
-        if wake == u64::MAX {
-            schedule.wake.wait(&mut shutdown);
-        } else {
-            schedule
-                .wake
-                .wait_for(&mut shutdown, Duration::from_millis(wake - now));
+        let sweep_in = (wake != u64::MAX).then(|| Duration::from_millis(wake - now));
+        match sweep_in.into_iter().chain(timer_in).min() {
+            None => schedule.wake.wait(&mut shutdown),
+            Some(d) => {
+                schedule.wake.wait_for(&mut shutdown, d);
+            }
         }
         if *shutdown {
             return;

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use super::{BLOCKED_DEFAULT_COUNT, Streams};
-use crate::keyspace::blocking::{Served, Wait, serving_a_signal};
+use crate::keyspace::blocking::{Blocked, Served, Wait, serving_a_signal};
 use crate::keyspace::feed::Rec;
 use crate::keyspace::{Access, EntryMut, notify};
 use crate::value::stream::{Claim, ClaimRules, Claimed, Group, Stream, idle};
@@ -396,7 +396,7 @@ fn edit_groups<R>(e: &mut EntryMut<'_>, f: impl FnOnce(&mut Stream) -> R) -> Res
         .ok_or(Error::WrongType)
 }
 
-impl Streams<'_> {
+impl<'s> Streams<'s> {
     /// Creates consumer group `group` (`XGROUP CREATE`).
     ///
     /// # Errors
@@ -859,40 +859,77 @@ impl Streams<'_> {
         if !now.is_empty() || self.ks.in_transaction() {
             return Ok((!now.is_empty()).then_some(now));
         }
-        let owned_keys: Vec<Vec<u8>> = streams.iter().map(|(k, _)| k.as_ref().to_vec()).collect();
-        let keys: Vec<&[u8]> = owned_keys.iter().map(Vec::as_slice).collect();
-        let wait = Wait::group_reader(&options.group);
-        let (db, options) = (self.db, options.clone());
-        let attempt = move |ks: Access<'_>, key: &[u8]| -> Option<Result<Served>> {
-            let streams = Streams::new(ks, db);
-            match streams.read_group(key, &options, GroupRead::New, true) {
-                Err(e) => Some(Err(e)),
-                Ok(None) => None,
-                Ok(Some(entries)) => Some(Ok(Served {
-                    group_entries: entries.into_iter().map(|e| (e.id, e.fields)).collect(),
-                    ..Served::new(key, Vec::new())
-                })),
-            }
-        };
-        let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+        let keys: Vec<&[u8]> = streams.iter().map(|(k, _)| k.as_ref()).collect();
         let ks = self.ks.keyspace();
-        let served = ks.blocking().block(
-            ks,
-            db,
+        let served = ks.blocking().run(
+            self.ks,
+            self.db,
             &keys,
-            wait,
-            Box::new(attempt),
-            deadline,
+            Wait::group_reader(&options.group),
+            timeout,
             self.cancel,
+            group_attempt(self.db, options),
         )?;
-        Ok(served.map(|s| {
-            let entries = s
-                .group_entries
-                .into_iter()
-                .map(|(id, fields)| GroupEntry { id, fields })
-                .collect();
-            vec![(s.key, entries)]
-        }))
+        Ok(served.map(group_served))
+    }
+
+    /// [`xreadgroup_block`](Self::xreadgroup_block) as a future: it waits without a
+    /// thread, on any executor (see [`Blocked`]). The streams are read when it is
+    /// made: if some have entries for the group, it is ready with them. Entries read
+    /// for a future dropped before it was polled stay in the consumer's pending list,
+    /// as for any read (claim them with `xautoclaim`, or read them again from ID 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct W(std::thread::Thread);
+    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// use embedis::{GroupCreate, GroupRead, XAdd, XReadGroup};
+    /// let store = embedis::Store::new();
+    /// store.streams().xgroup_create("jobs", "workers", &GroupCreate::last().mkstream())?;
+    /// store.streams().xadd("jobs", &XAdd::new(), [("task", "send-mail")])?;
+    /// let options = XReadGroup::new("workers", "w1");
+    /// let read = block_on(store.streams().xreadgroup_block_async(&options, &[("jobs", GroupRead::New)], None))?;
+    /// assert_eq!(read.unwrap()[0].1.len(), 1);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn xreadgroup_block_async<K: AsRef<[u8]>>(
+        self,
+        options: &XReadGroup,
+        streams: &[(K, GroupRead)],
+        timeout: Option<Duration>,
+    ) -> Blocked<'s, Option<GroupReads>> {
+        if self.cancel.is_some_and(crate::CancelToken::is_cancelled) {
+            return Blocked::ready(Err(Error::Unblocked));
+        }
+        match self.xreadgroup(options, streams) {
+            Err(e) => return Blocked::ready(Err(e)),
+            Ok(now) if !now.is_empty() || self.ks.in_transaction() => {
+                return Blocked::ready(Ok((!now.is_empty()).then_some(now)));
+            }
+            Ok(_) => {}
+        }
+        let keys: Vec<Vec<u8>> = streams.iter().map(|(k, _)| k.as_ref().to_vec()).collect();
+        Blocked::call(
+            self.ks,
+            self.db,
+            keys,
+            Wait::group_reader(&options.group),
+            timeout,
+            self.cancel,
+            Box::new(group_attempt(self.db, options)),
+            None,
+            |s| s.map(group_served),
+        )
     }
 
     /// Acknowledges `ids` in group `group`; returns how many were pending (`XACK`).
@@ -1331,4 +1368,33 @@ impl Streams<'_> {
             Ok(claimed)
         })
     }
+}
+
+/// A blocked group reader's attempt: new entries for the group from a key.
+fn group_attempt(
+    db: usize,
+    options: &XReadGroup,
+) -> impl Fn(Access<'_>, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static {
+    let options = options.clone();
+    move |ks: Access<'_>, key: &[u8]| -> Option<Result<Served>> {
+        let streams = Streams::new(ks, db);
+        match streams.read_group(key, &options, GroupRead::New, true) {
+            Err(e) => Some(Err(e)),
+            Ok(None) => None,
+            Ok(Some(entries)) => Some(Ok(Served {
+                group_entries: entries.into_iter().map(|e| (e.id, e.fields)).collect(),
+                ..Served::new(key, Vec::new())
+            })),
+        }
+    }
+}
+
+/// What a woken `XREADGROUP` answers: the one stream it was served from.
+fn group_served(s: Served) -> GroupReads {
+    let entries = s
+        .group_entries
+        .into_iter()
+        .map(|(id, fields)| GroupEntry { id, fields })
+        .collect();
+    vec![(s.key, entries)]
 }

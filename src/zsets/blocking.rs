@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use super::{ZSets, pop_n};
+use super::{ZAddCondition, ZAddOptions, ZSets, pop_n};
 use crate::keyspace::Access;
-use crate::keyspace::blocking::Served;
+use crate::keyspace::blocking::{Blocked, Served};
 use crate::value::KeyType;
 use crate::{Args, Blob, Error, Result};
 
@@ -33,6 +33,24 @@ fn unserve(s: Served) -> (Blob, Vec<(Blob, f64)>) {
     (s.key, s.items.into_iter().zip(s.scores).collect())
 }
 
+/// A blocking pop's attempt: up to `count` members from `end` of a key.
+fn pop_attempt(
+    db: usize,
+    end: ScoreEnd,
+    count: usize,
+) -> impl Fn(Access<'_>, &[u8]) -> Option<Result<Served>> + Send + Sync + 'static {
+    move |ks: Access<'_>, key: &[u8]| {
+        pop_n(ks, db, key, end, count)
+            .map(|popped| popped.map(|p| served(key, p)))
+            .transpose()
+    }
+}
+
+/// One popped member with its key and score (`BZPOPMIN`'s answer).
+fn one_popped(got: Option<Popped>) -> Option<(Blob, Blob, f64)> {
+    got.and_then(|(k, mut v)| v.pop().map(|(m, s)| (k, m, s)))
+}
+
 fn check_mpop(keys: usize, count: usize) -> Result<()> {
     if keys == 0 {
         return Err(Error::NumKeysNotPositive);
@@ -44,7 +62,7 @@ fn check_mpop(keys: usize, count: usize) -> Result<()> {
 }
 
 /// `ZMPOP` and the blocking pops.
-impl ZSets<'_> {
+impl<'s> ZSets<'s> {
     /// Pops up to `count` members from `end` of the first non-empty sorted set among
     /// `keys` and returns its key with them (`ZMPOP`); `None` if all are empty.
     ///
@@ -92,23 +110,51 @@ impl ZSets<'_> {
             return Err(Error::WrongArity(command));
         }
         let keys: Args<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        let db = self.db;
-        let attempt = move |ks: Access<'_>, key: &[u8]| {
-            pop_n(ks, db, key, end, count)
-                .map(|popped| popped.map(|p| served(key, p)))
-                .transpose()
-        };
         let ks = self.ks();
         let got = ks.keyspace().blocking().run(
             ks,
-            db,
+            self.db,
             &keys,
             KeyType::ZSet,
             timeout,
             self.cancel,
-            attempt,
+            pop_attempt(self.db, end, count),
         )?;
         Ok(got.map(unserve))
+    }
+
+    /// [`blocking_pop`](Self::blocking_pop) as a future; what it pops and is dropped
+    /// before it is seen is added back with its scores.
+    fn blocking_pop_async<K: AsRef<[u8]>, T: 's>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        (end, count): (ScoreEnd, usize),
+        timeout: Option<Duration>,
+        command: &'static str,
+        map: fn(Option<Popped>) -> T,
+    ) -> Blocked<'s, T> {
+        let keys: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
+        if keys.is_empty() {
+            return Blocked::ready(Err(Error::WrongArity(command)));
+        }
+        let db = self.db;
+        let undo = move |ks: Access<'_>, s: Served| {
+            let (key, members) = unserve(s);
+            // Members added meanwhile keep the scores they were given.
+            let nx = ZAddOptions::new().condition(ZAddCondition::IfAbsent);
+            let _ = ZSets::new(ks, db).add(&key, &members, nx);
+        };
+        Blocked::call(
+            self.ks(),
+            db,
+            keys,
+            KeyType::ZSet,
+            timeout,
+            self.cancel,
+            Box::new(pop_attempt(db, end, count)),
+            Some(Box::new(undo)),
+            move |s| map(s.map(unserve)),
+        )
     }
 
     /// Pops the lowest-scoring member of the first non-empty sorted set among `keys`,
@@ -142,7 +188,7 @@ impl ZSets<'_> {
         timeout: Option<Duration>,
     ) -> Result<Option<(Blob, Blob, f64)>> {
         let got = self.blocking_pop(keys, ScoreEnd::Min, 1, timeout, "bzpopmin")?;
-        Ok(got.and_then(|(k, mut v)| v.pop().map(|(m, s)| (k, m, s))))
+        Ok(one_popped(got))
     }
 
     /// [`bzpopmin`](Self::bzpopmin) from the highest scores (`BZPOPMAX`).
@@ -161,7 +207,7 @@ impl ZSets<'_> {
         timeout: Option<Duration>,
     ) -> Result<Option<(Blob, Blob, f64)>> {
         let got = self.blocking_pop(keys, ScoreEnd::Max, 1, timeout, "bzpopmax")?;
-        Ok(got.and_then(|(k, mut v)| v.pop().map(|(m, s)| (k, m, s))))
+        Ok(one_popped(got))
     }
 
     /// [`zmpop`](Self::zmpop), waiting up to `timeout` for a member (`BZMPOP`).
@@ -190,5 +236,105 @@ impl ZSets<'_> {
         let keys: Args<K> = keys.into_iter().collect();
         check_mpop(keys.len(), count)?;
         self.blocking_pop(keys, end, count, timeout, "bzmpop")
+    }
+
+    /// [`bzpopmin`](Self::bzpopmin) as a future: it waits without a thread, on any
+    /// executor (see [`Blocked`] for how it is woken, timed out and dropped safely).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct W(std::thread::Thread);
+    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// let store = embedis::Store::new();
+    /// store.zsets().zadd("tasks", [("urgent", 1.0), ("later", 9.0)])?;
+    /// let got = block_on(store.zsets().bzpopmin_async(["tasks"], None))?;
+    /// assert_eq!(got, Some(("tasks".into(), "urgent".into(), 1.0)));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn bzpopmin_async<K: AsRef<[u8]>>(
+        self,
+        keys: impl IntoIterator<Item = K>,
+        timeout: Option<Duration>,
+    ) -> Blocked<'s, Option<(Blob, Blob, f64)>> {
+        self.blocking_pop_async(keys, (ScoreEnd::Min, 1), timeout, "bzpopmin", one_popped)
+    }
+
+    /// [`bzpopmax`](Self::bzpopmax) as a future (see
+    /// [`bzpopmin_async`](Self::bzpopmin_async)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct W(std::thread::Thread);
+    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// let store = embedis::Store::new();
+    /// store.zsets().zadd("z", [("a", 1.0), ("b", 2.0)])?;
+    /// let got = block_on(store.zsets().bzpopmax_async(["z"], None))?;
+    /// assert_eq!(got, Some(("z".into(), "b".into(), 2.0)));
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn bzpopmax_async<K: AsRef<[u8]>>(
+        self,
+        keys: impl IntoIterator<Item = K>,
+        timeout: Option<Duration>,
+    ) -> Blocked<'s, Option<(Blob, Blob, f64)>> {
+        self.blocking_pop_async(keys, (ScoreEnd::Max, 1), timeout, "bzpopmax", one_popped)
+    }
+
+    /// [`bzmpop`](Self::bzmpop) as a future (see
+    /// [`bzpopmin_async`](Self::bzpopmin_async)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct W(std::thread::Thread);
+    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// use std::time::Duration;
+    /// use embedis::ScoreEnd;
+    /// let store = embedis::Store::new();
+    /// let none = block_on(store.zsets().bzmpop_async(["z"], ScoreEnd::Min, 1, Some(Duration::from_millis(10))))?;
+    /// assert_eq!(none, None);
+    /// # Ok::<(), embedis::Error>(())
+    /// ```
+    pub fn bzmpop_async<K: AsRef<[u8]>>(
+        self,
+        keys: impl IntoIterator<Item = K>,
+        end: ScoreEnd,
+        count: usize,
+        timeout: Option<Duration>,
+    ) -> Blocked<'s, Option<Popped>> {
+        let keys: Args<K> = keys.into_iter().collect();
+        if let Err(e) = check_mpop(keys.len(), count) {
+            return Blocked::ready(Err(e));
+        }
+        self.blocking_pop_async(keys, (end, count), timeout, "bzmpop", |got| got)
     }
 }
