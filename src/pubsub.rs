@@ -8,13 +8,21 @@
 //! | `UNSUBSCRIBE` / `PUNSUBSCRIBE` | [`Subscription::unsubscribe`] / [`Subscription::punsubscribe`], or drop the subscription |
 //! | `PUBSUB CHANNELS` / `NUMSUB` / `NUMPAT` | [`PubSub::channels`] / [`PubSub::numsub`] / [`PubSub::numpat`] |
 //!
+//! A [`Subscription`] is read by a thread ([`recv`](Subscription::recv),
+//! [`iter`](Subscription::iter)) or awaited by a task: it is a [`futures_core::Stream`]
+//! of its messages, on any async runtime, with the same buffer and cut-off.
+//!
 //! How a message reaches the subscriptions, and what becomes of one that falls behind,
 //! is described in `keyspace/pubsub.rs` ("Delivery" and "Slow subscribers").
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use futures_core::Stream;
+use futures_core::stream::FusedStream;
 use parking_lot::Mutex;
 
 use crate::core::Core;
@@ -263,6 +271,11 @@ impl<'s> PubSub<'s> {
 /// that made it); dropping it unsubscribes from everything. Reads take `&self`, changes
 /// to what it listens to `&mut self`.
 ///
+/// In async code it is a [`Stream`] of its messages (see [its impl](#impl-Stream-for-Subscription)):
+/// a task awaits the next one without holding a thread, on whichever runtime polls it.
+/// Keyspace notifications are messages like any other, so a subscription to
+/// `__keyspace@0__:*` is a stream of them.
+///
 /// # Examples
 ///
 /// ```
@@ -287,6 +300,9 @@ pub struct Subscription {
     channels: Vec<Blob>,
     patterns: Vec<Blob>,
     shard_channels: Vec<Blob>,
+    /// The [`Stream`] returned `None` (it was cut off), for
+    /// [`FusedStream::is_terminated`].
+    ended: bool,
 }
 
 impl Subscription {
@@ -298,6 +314,7 @@ impl Subscription {
             channels: Vec::new(),
             patterns: Vec::new(),
             shard_channels: Vec::new(),
+            ended: false,
         }
     }
 
@@ -580,10 +597,109 @@ impl Subscription {
     }
 }
 
+/// The messages as they come, to a task: `Poll::Pending` while none is waiting, the task
+/// woken by the next one. The same messages, in the same order, as [`recv`] would return.
+///
+/// The item is a [`Message`], not a `Result`, as in [`iter`]: the only error a read can
+/// meet is [`Error::SubscriberCutOff`], which is final, so the stream *ends* (`None`)
+/// exactly when the subscription is cut off — after the messages it had already taken
+/// — and at no other time. (With no channel left to listen to, it stays pending, as
+/// [`recv`] waits.) A task that must tell the cut-off from a deliberate stop can ask
+/// [`try_recv`], which then returns the error. Once ended, the stream returns `None` for
+/// good, and [`FusedStream::is_terminated`] says so.
+///
+/// **Locking:** a poll takes the subscription's own inbox lock, briefly; the task's
+/// waker is kept under that lock, which publishers take anyway, and woken after it. No
+/// thread is started. A subscription dropped while its task waits leaves nothing behind:
+/// it unsubscribes, and the waker goes with it.
+///
+/// [`recv`]: Subscription::recv
+/// [`iter`]: Subscription::iter
+/// [`try_recv`]: Subscription::try_recv
+/// [`Error::SubscriberCutOff`]: crate::Error::SubscriberCutOff
+///
+/// # Examples
+///
+/// A task awaits messages another task publishes (with `futures::StreamExt`, the
+/// `poll_fn` line is `sub.next().await`):
+///
+/// ```
+/// use std::{future::poll_fn, pin::Pin};
+/// use futures_core::Stream;
+///
+/// let store = embedis::Store::new();
+/// let mut sub = store.pubsub().subscribe(["jobs"]);
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let got = runtime.block_on(async move {
+///     tokio::spawn(async move { store.pubsub().publish("jobs", "j1") });
+///     poll_fn(|cx| Pin::new(&mut sub).poll_next(cx)).await
+/// });
+/// assert_eq!(got.unwrap().payload, "j1");
+/// ```
+///
+/// A subscriber cut off reads what it had taken, then the stream ends:
+///
+/// ```
+/// use std::task::{Context, Poll, Waker};
+/// use std::pin::Pin;
+/// use futures_core::{Stream, stream::FusedStream};
+///
+/// let store = embedis::Store::builder().pubsub_buffer_limit(1024).build();
+/// let mut sub = store.pubsub().subscribe(["firehose"]);
+/// let mut poll = |sub: &mut embedis::Subscription| {
+///     Pin::new(sub).poll_next(&mut Context::from_waker(Waker::noop()))
+/// };
+/// assert!(poll(&mut sub).is_pending());
+/// for _ in 0..100 {
+///     store.pubsub().publish("firehose", [0u8; 100])?;
+/// }
+/// assert_eq!(poll(&mut sub), Poll::Ready(None));
+/// assert!(sub.is_terminated());
+/// assert_eq!(sub.try_recv(), Err(embedis::Error::SubscriberCutOff));
+/// # Ok::<(), embedis::Error>(())
+/// ```
+impl Stream for Subscription {
+    type Item = Message;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        let this = self.get_mut();
+        let taken = this.taken.get_mut();
+        if taken.is_empty() {
+            match this.inbox.poll_take(taken, cx.waker()) {
+                Ok(true) => {}
+                Ok(false) => return Poll::Pending,
+                Err(_) => {
+                    this.ended = true;
+                    return Poll::Ready(None);
+                }
+            }
+        }
+        Poll::Ready(taken.pop_front())
+    }
+}
+
+/// The stream ends only when the subscription is cut off, and stays ended.
+///
+/// # Examples
+///
+/// ```
+/// use futures_core::stream::FusedStream;
+/// let store = embedis::Store::new();
+/// assert!(!store.pubsub().subscribe(["c"]).is_terminated());
+/// ```
+impl FusedStream for Subscription {
+    fn is_terminated(&self) -> bool {
+        self.ended
+    }
+}
+
 impl Drop for Subscription {
     fn drop(&mut self) {
         self.stop(Kind::Channel, Vec::<Blob>::new());
         self.stop(Kind::Pattern, Vec::<Blob>::new());
         self.stop(Kind::Shard, Vec::<Blob>::new());
+        // Unsubscribed, so no publisher reaches the inbox any more; but a `CLIENT KILL`
+        // entry may hold it still, and with it a task's waker.
+        self.inbox.forget_waker();
     }
 }
