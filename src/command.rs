@@ -46,7 +46,8 @@ pub use scripts::{FunctionRestore, Scripts};
 
 use crate::keyspace::Access;
 use crate::{
-    Bits, CancelToken, Geo, Hashes, HyperLogLogs, Keys, Lists, Sets, Store, Streams, Strings, ZSets,
+    Bits, Blocked, CancelToken, Geo, Hashes, HyperLogLogs, Keys, Lists, Sets, Store, Streams,
+    Strings, ZSets,
 };
 
 /// What a handler runs against: the store, the keyspace as the command reaches it
@@ -60,7 +61,13 @@ pub(crate) struct Ctx<'a> {
     cancel: Option<&'a CancelToken>,
     /// A script runs the command (`redis.call`): some options are refused then.
     script: bool,
+    /// Where a blocking command leaves its wait for the caller to await (an async
+    /// connection); `None`: it waits on this thread.
+    park: Option<Parked<'a>>,
 }
+
+/// A blocking command's wait, left by its handler for an async caller to await.
+type Parked<'a> = parking_lot::Mutex<Option<Blocked<'a, Reply>>>;
 
 impl<'a> Ctx<'a> {
     fn strings(&self) -> Strings<'a> {
@@ -124,6 +131,19 @@ impl<'a> Ctx<'a> {
             None => Ok(false),
             Some(t) if t == ty => Ok(true),
             Some(_) => Err(crate::Error::WrongType),
+        }
+    }
+
+    /// A blocking command's reply: `blocked` waited for on this thread, or left for the
+    /// async caller that runs the command (then the reply returned now stands for
+    /// nothing).
+    fn block(&self, blocked: Blocked<'a, Reply>) -> crate::Result<Reply> {
+        match &self.park {
+            Some(park) => {
+                *park.lock() = Some(blocked);
+                Ok(Reply::NoReply)
+            }
+            None => blocked.wait(),
         }
     }
 

@@ -39,7 +39,7 @@
 //! | L4 core | `core`, `persist`, `aof`, `script` (+ `script/`: `base`, `cjson`, `cmsgpack`, `structlib`, `bit`, `functions`) | what a [`Store`] shares: keyspace, pub/sub and client registries, limits, the sweeper; snapshots and the append-only log on disk ([`AppendFsync`]); the Lua 5.1 engine (feature `scripting`): Redis's sandbox and libraries, the script cache, function libraries, the running script's busy and kill state | `server.c`, `rdb.c`, `aof.c`, `eval.c`, `script.c`, `script_lua.c`, `function_lua.c`, `functions.c`, `deps/lua` |
 //! | L5 commands | `strings`, `bits`, `keys` (+ `keys/sort`), `hashes`, `lists`, `sets`, `zsets` (+ `zsets/range`, `options`, `algebra`, `blocking`), `hll`, `geo`, `pubsub`, `transaction`, `scan` | the handles [`Strings`], [`Bits`], [`Keys`], [`Hashes`], [`Lists`], [`Sets`], [`ZSets`], [`HyperLogLogs`], [`Geo`], [`PubSub`]: look up, type-check, call the value; [`SortOptions`]; [`Transaction`], [`Watch`], [`Pipeline`]; [`ScanOptions`] | `t_string.c`, `bitops.c`, `sort.c`, `t_hash.c`, `t_list.c`, `t_set.c`, `t_zset.c`, `hyperloglog.c`, `geo.c`, `multi.c` |
 //! | L6 facade | `store` | [`Store`], [`StoreBuilder`], [`Db`], [`Info`] and the handle accessors | `server.c` |
-//! | L7 wire | `command` (+ `command/table`, one file per family, `command/scripting` and `command/functions` for Lua), `redis_rs` | [`Connection`], [`Reply`]: Redis's command syntax over the handles; `Scripts` (`EVAL`, `FCALL` and their kin from Rust, running commands through the same table); (feature `redis-rs`) redis-rs's `ConnectionLike` | `server.c`, `networking.c`, `eval.c`, `functions.c` |
+//! | L7 wire | `command` (+ `command/table`, one file per family, `command/scripting` and `command/functions` for Lua), `redis_rs` | [`Connection`], [`Reply`]: Redis's command syntax over the handles; `Scripts` (`EVAL`, `FCALL` and their kin from Rust, running commands through the same table); (feature `redis-rs`) redis-rs's `ConnectionLike`, sync and async (`AsyncConnection`) | `server.c`, `networking.c`, `eval.c`, `functions.c` |
 //! | `error` | [`Error`], [`Result`] | |
 
 mod aof;
@@ -93,6 +93,8 @@ pub use hll::HyperLogLogs;
 pub use keys::{
     CopyOptions, ExpireCondition, ExpireTime, Keys, RestoreOptions, ScanIter, SortOptions, Ttl,
 };
+#[cfg(feature = "redis-rs")]
+pub use redis_rs::AsyncConnection;
 pub use streams::{
     AutoClaim, ClaimTime, ConsumerInfo, ConsumerInfoFull, GroupCreate, GroupEntry, GroupInfo,
     GroupInfoFull, GroupRead, GroupReads, GroupStart, PendingEntry, PendingRange, PendingSummary,

@@ -1,7 +1,8 @@
-//! The `redis` crate's [`ConnectionLike`] for [`Connection`] (feature `redis-rs`): code
-//! written against redis-rs — `Commands`, typed `FromRedisValue` results,
-//! `redis::pipe()` with and without `.atomic()`, `redis::transaction` — runs unchanged
-//! on an in-process store.
+//! The `redis` crate's [`ConnectionLike`] for [`Connection`] and
+//! [`redis::aio::ConnectionLike`] for [`AsyncConnection`] (feature `redis-rs`): code
+//! written against redis-rs — `Commands` / `AsyncCommands`, typed `FromRedisValue`
+//! results, `redis::pipe()` with and without `.atomic()`, `redis::transaction`,
+//! `redis::Script` — runs unchanged on an in-process store.
 //!
 //! `req_command` hands the command's arguments to [`Connection::execute`] directly; only
 //! packed commands (pipelines) are parsed, strictly, from RESP. Error replies become
@@ -22,9 +23,12 @@
 //! # Ok::<(), redis::RedisError>(())
 //! ```
 
-use redis::{Arg, Cmd, ConnectionLike, ErrorKind, PushKind, RedisError, RedisResult, Value};
+use redis::{
+    Arg, Cmd, ConnectionLike, ErrorKind, Pipeline, PushKind, RedisError, RedisFuture, RedisResult,
+    Value,
+};
 
-use crate::{Connection, Reply};
+use crate::{Connection, Reply, Store};
 
 fn parse_error(what: &'static str) -> RedisError {
     RedisError::from((ErrorKind::Parse, what))
@@ -139,14 +143,7 @@ impl ConnectionLike for Connection {
         count: usize,
     ) -> RedisResult<Vec<Value>> {
         let commands = parse_commands(cmd)?;
-        if offset
-            .checked_add(count)
-            .is_none_or(|end| end > commands.len())
-        {
-            return Err(parse_error(
-                "a pipeline asked for more replies than commands",
-            ));
-        }
+        check_span(commands.len(), offset, count)?;
         let replies: Vec<Value> = commands
             .iter()
             .map(|args| to_value(self.execute(args)))
@@ -155,15 +152,11 @@ impl ConnectionLike for Connection {
     }
 
     fn req_command(&mut self, cmd: &Cmd) -> RedisResult<Value> {
-        let mut args = Vec::with_capacity(cmd.args_iter().len());
-        for arg in cmd.args_iter() {
-            match arg {
-                Arg::Simple(a) => args.push(a),
-                // A cursor (or anything newer) is filled in when the command is packed.
-                _ => return self.req_packed_command(&cmd.get_packed_command()),
-            }
+        match command_args(cmd) {
+            Some(args) => Ok(to_value(self.execute(&args))),
+            // A cursor (or anything newer) is filled in when the command is packed.
+            None => self.req_packed_command(&cmd.get_packed_command()),
         }
-        Ok(to_value(self.execute(&args)))
     }
 
     fn get_db(&self) -> i64 {
@@ -177,6 +170,145 @@ impl ConnectionLike for Connection {
     fn is_open(&self) -> bool {
         true
     }
+}
+
+/// A connection for async redis-rs code: [`redis::aio::ConnectionLike`], so code
+/// written for redis-rs's `MultiplexedConnection` or `ConnectionManager` —
+/// `AsyncCommands`, `redis::pipe().query_async`, `redis::Script::invoke_async` — runs
+/// on the store unchanged. From [`Store::async_connection`].
+///
+/// Commands run on the calling task at once; only a blocking command (`BLPOP`,
+/// `BLMOVE`, `BZPOPMIN`, `XREAD … BLOCK`, …) waits, as a future that holds no thread,
+/// so a task awaiting a `BLPOP` and one pushing share a single-threaded runtime. Any
+/// executor polls it: no runtime is started, and timeouts are kept by the store's
+/// sweeper thread. Dropping a waiting call loses nothing (see [`Blocked`](crate::Blocked)).
+///
+/// A clone is another connection (a client of its own, on the same database), as
+/// clones of a multiplexed connection send commands independently; a transaction or
+/// `SELECT` belongs to the one that ran it.
+///
+/// # Examples
+///
+/// ```
+/// use redis::AsyncCommands;
+/// # async fn demo() -> redis::RedisResult<()> {
+/// let store = embedis::Store::new();
+/// let mut con = store.async_connection();
+/// let _: () = con.set("greeting", "hello").await?;
+/// let got: String = con.get("greeting").await?;
+/// assert_eq!(got, "hello");
+/// let (a, b): (i64, i64) = redis::pipe().atomic().incr("n", 1).incr("n", 1).query_async(&mut con).await?;
+/// assert_eq!((a, b), (1, 2));
+/// # Ok(())
+/// # }
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(demo()).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct AsyncConnection {
+    conn: Connection,
+}
+
+impl Store {
+    /// A new [`AsyncConnection`] (feature `redis-rs`): redis-rs's async
+    /// `ConnectionLike` over this store, on database 0, speaking RESP2.
+    ///
+    /// # Examples
+    ///
+    /// A task waits in `BLPOP` while another pushes, on one thread:
+    ///
+    /// ```
+    /// use redis::AsyncCommands;
+    /// # async fn demo() -> redis::RedisResult<()> {
+    /// let store = embedis::Store::new();
+    /// let mut consumer = store.async_connection();
+    /// let waiting = tokio::spawn(async move {
+    ///     consumer.blpop::<_, Option<(String, String)>>("jobs", 5.0).await
+    /// });
+    /// while store.blocked_clients() == 0 {
+    ///     tokio::task::yield_now().await;
+    /// }
+    /// let _: i64 = store.async_connection().rpush("jobs", "job-1").await?;
+    /// let got = waiting.await.unwrap()?;
+    /// assert_eq!(got, Some(("jobs".to_string(), "job-1".to_string())));
+    /// # Ok(())
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(demo()).unwrap();
+    /// ```
+    pub fn async_connection(&self) -> AsyncConnection {
+        AsyncConnection {
+            conn: self.connection(),
+        }
+    }
+}
+
+impl Clone for AsyncConnection {
+    fn clone(&self) -> Self {
+        let mut conn = self.conn.store().connection();
+        if self.conn.db() != 0 {
+            conn.execute(&["SELECT".as_bytes(), self.conn.db().to_string().as_bytes()]);
+        }
+        AsyncConnection { conn }
+    }
+}
+
+/// A command's arguments as redis-rs built them (packed only when one is filled in
+/// late, as a scan cursor).
+fn command_args(cmd: &Cmd) -> Option<Vec<&[u8]>> {
+    cmd.args_iter()
+        .map(|arg| match arg {
+            Arg::Simple(a) => Some(a),
+            _ => None,
+        })
+        .collect()
+}
+
+impl redis::aio::ConnectionLike for AsyncConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        Box::pin(async move {
+            if let Some(args) = command_args(cmd) {
+                return Ok(to_value(self.conn.execute_async(&args).await));
+            }
+            let packed = cmd.get_packed_command();
+            let mut commands = parse_commands(&packed)?;
+            if commands.len() != 1 {
+                return Err(parse_error("expected exactly one packed command"));
+            }
+            let args = commands.pop().expect("one command");
+            Ok(to_value(self.conn.execute_async(&args).await))
+        })
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        Box::pin(async move {
+            let packed = pipeline.get_packed_pipeline();
+            let commands = parse_commands(&packed)?;
+            check_span(commands.len(), offset, count)?;
+            let mut replies = Vec::with_capacity(commands.len());
+            for args in &commands {
+                replies.push(to_value(self.conn.execute_async(args).await));
+            }
+            Ok(replies.into_iter().skip(offset).take(count).collect())
+        })
+    }
+
+    fn get_db(&self) -> i64 {
+        ConnectionLike::get_db(&self.conn)
+    }
+}
+
+/// Refuses a pipeline's request for replies beyond its commands.
+fn check_span(commands: usize, offset: usize, count: usize) -> RedisResult<()> {
+    if offset.checked_add(count).is_none_or(|end| end > commands) {
+        return Err(parse_error(
+            "a pipeline asked for more replies than commands",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -79,6 +79,10 @@ pub struct Connection {
     /// A command ran that may have changed what `CLIENT LIST` shows of the connection
     /// (a connection command, or one queued by `MULTI`).
     state_changed: bool,
+    /// Run by an async caller: a blocking command that passed the checks is left here
+    /// for it to await, instead of blocking the thread.
+    deferring: bool,
+    deferred: Option<table::Handler>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -114,6 +118,8 @@ impl Store {
             deferred_cancels: None,
             replies: Replies::default(),
             state_changed: false,
+            deferring: false,
+            deferred: None,
         }
     }
 }
@@ -181,6 +187,28 @@ impl Connection {
         }
         let args: Vec<&[u8]> = args.iter().map(AsRef::as_ref).collect();
         let reply = self.dispatch(&args);
+        self.answer(reply)
+    }
+
+    /// [`execute`](Self::execute) for an async caller: a blocking command (`BLPOP`,
+    /// `XREAD … BLOCK`, …) waits as a future, holding no thread, instead of blocking
+    /// this one.
+    pub(crate) async fn execute_async(&mut self, args: &[&[u8]]) -> Reply {
+        if self.client.killed.load(Ordering::Acquire) {
+            return self.reconnect();
+        }
+        self.deferring = true;
+        let reply = self.dispatch(args);
+        self.deferring = false;
+        let reply = match self.deferred.take() {
+            Some(handler) => self.run_blocking_async(handler, args).await,
+            None => reply,
+        };
+        self.answer(reply)
+    }
+
+    /// The reply a command's outcome makes, as `CLIENT REPLY` and the protocol have it.
+    fn answer(&mut self, reply: Reply) -> Reply {
         self.show();
         // `CLIENT REPLY`: `resetClient`'s order — this command's reply is silenced by
         // `OFF` or a `SKIP` before it; a `SKIP` now silences the next one.
@@ -331,6 +359,12 @@ impl Connection {
         } else {
             reply.into_resp2()
         })
+    }
+
+    /// The store this connection talks to.
+    #[cfg(feature = "redis-rs")]
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
     }
 
     /// This connection's id (`CLIENT ID`), which `CLIENT UNBLOCK` takes.
@@ -526,6 +560,10 @@ impl Connection {
                     return Reply::Array(vec![Reply::from("pong"), msg]);
                 }
                 if cmd.has(table::BLOCKING) {
+                    if self.deferring {
+                        self.deferred = Some(handler);
+                        return Reply::NoReply;
+                    }
                     return self.run_blocking(handler, args);
                 }
                 let ctx = Ctx {
@@ -535,6 +573,7 @@ impl Connection {
                     resp3: self.resp3,
                     cancel: None,
                     script: false,
+                    park: None,
                 };
                 handler(&ctx, args).unwrap_or_else(Reply::from)
             }
@@ -553,31 +592,78 @@ impl Connection {
             resp3: self.resp3,
             cancel: None,
             script: false,
+            park: None,
         };
         super::functions::run(&ctx, cmd.name, args).unwrap_or_else(Reply::from)
     }
 
     fn run_blocking(&mut self, handler: table::Handler, args: &[&[u8]]) -> Reply {
+        let token = match self.begin_blocking() {
+            Ok(token) => token,
+            Err(closed) => return closed,
+        };
+        let result = {
+            let ctx = Ctx {
+                store: &self.store,
+                access: self.store.access(),
+                db: self.db,
+                resp3: self.resp3,
+                cancel: Some(&token),
+                script: false,
+                park: None,
+            };
+            handler(&ctx, args)
+        };
+        self.end_blocking(result)
+    }
+
+    /// [`run_blocking`](Self::run_blocking) for an async caller: the handler leaves its
+    /// wait, which is awaited here.
+    async fn run_blocking_async(&mut self, handler: table::Handler, args: &[&[u8]]) -> Reply {
+        let token = match self.begin_blocking() {
+            Ok(token) => token,
+            Err(closed) => return closed,
+        };
+        let store = self.store.clone();
+        let (now, parked) = {
+            let ctx = Ctx {
+                store: &store,
+                access: store.access(),
+                db: self.db,
+                resp3: self.resp3,
+                cancel: Some(&token),
+                script: false,
+                park: Some(parking_lot::Mutex::new(None)),
+            };
+            let now = handler(&ctx, args);
+            (now, ctx.park.and_then(parking_lot::Mutex::into_inner))
+        };
+        let result = match parked {
+            Some(wait) => wait.await,
+            None => now,
+        };
+        self.end_blocking(result)
+    }
+
+    /// Marks the connection blocked (`CLIENT UNBLOCK` and `CLIENT KILL` find it by
+    /// the token returned); the reply of a closed connection if it was killed.
+    fn begin_blocking(&mut self) -> Result<CancelToken, Reply> {
         let token = CancelToken::new();
         {
             // A kill takes the token under this lock: seen here, or cancelled there.
             let mut blocked = self.client.blocked.lock();
             if self.client.killed.load(Ordering::Acquire) {
                 drop(blocked);
-                return self.reconnect();
+                return Err(self.reconnect());
             }
             *blocked = Some(token.clone());
         }
         self.client.unblock_error.store(false, Ordering::Relaxed);
-        let ctx = Ctx {
-            store: &self.store,
-            access: self.store.access(),
-            db: self.db,
-            resp3: self.resp3,
-            cancel: Some(&token),
-            script: false,
-        };
-        let result = handler(&ctx, args);
+        Ok(token)
+    }
+
+    /// The reply of a blocking command that is over.
+    fn end_blocking(&mut self, result: crate::Result<Reply>) -> Reply {
         *self.client.blocked.lock() = None;
         if self.client.killed.load(Ordering::Acquire) {
             return self.reconnect();
@@ -946,6 +1032,7 @@ impl Connection {
                     resp3: self.resp3,
                     cancel: None,
                     script: false,
+                    park: None,
                 };
                 handler(&ctx, args).unwrap_or_else(Reply::from)
             }

@@ -433,7 +433,7 @@ fn run_fcall(c: &Ctx<'_>, a: &[&[u8]], ro: bool) -> Result<Reply> {
             Err(reply) => return reply,
         };
         let (keys, args) = a[3..].split_at(n);
-        let run = Run::new(c, access, function_flags, ro, oom);
+        let run = Run::new((c.store, c.db), access, function_flags, ro, oom);
         if let Err(reply) = run.check_flags() {
             return reply;
         }

@@ -204,12 +204,12 @@ fn pair_reply(got: Option<(Blob, Blob)>) -> Reply {
 
 pub(super) fn blpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let t = timeout(a[a.len() - 1])?;
-    Ok(pair_reply(c.lists().blpop(&a[1..a.len() - 1], t)?))
+    c.block(c.lists().blpop_async(&a[1..a.len() - 1], t).map(pair_reply))
 }
 
 pub(super) fn brpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let t = timeout(a[a.len() - 1])?;
-    Ok(pair_reply(c.lists().brpop(&a[1..a.len() - 1], t)?))
+    c.block(c.lists().brpop_async(&a[1..a.len() - 1], t).map(pair_reply))
 }
 
 pub(super) fn blmpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -217,26 +217,36 @@ pub(super) fn blmpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let (keys, rest) = numkeys(a, 2, NumKeys::Pop)?;
     let (side, n) = mpop_options(a, rest)?;
     let t = timeout(a[1])?;
-    Ok(mpop_reply(c.lists().blmpop(keys, side, n, t)?))
+    c.block(c.lists().blmpop_async(keys, side, n, t).map(mpop_reply))
 }
 
 pub(super) fn blmove(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let (from, to) = (side(a[3])?, side(a[4])?);
     let t = timeout(a[5])?;
-    Ok(moved_reply(c, c.lists().blmove(a[1], a[2], from, to, t)?))
+    let blocked = c.cancel.is_some();
+    c.block(
+        c.lists()
+            .blmove_async(a[1], a[2], from, to, t)
+            .map(move |got| moved_reply(blocked, got)),
+    )
 }
 
 /// What `BLMOVE` and `BRPOPLPUSH` answer: the element; on a timeout the null array (a
 /// blocked client's timeout), but nil where they could not block (inside `EXEC`).
-fn moved_reply(c: &Ctx<'_>, got: Option<Blob>) -> Reply {
+fn moved_reply(blocked: bool, got: Option<Blob>) -> Reply {
     match got {
         Some(v) => v.into(),
-        None if c.cancel.is_some() => Reply::NilArray,
+        None if blocked => Reply::NilArray,
         None => Reply::Nil,
     }
 }
 
 pub(super) fn brpoplpush(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let t = timeout(a[3])?;
-    Ok(moved_reply(c, c.lists().brpoplpush(a[1], a[2], t)?))
+    let blocked = c.cancel.is_some();
+    c.block(
+        c.lists()
+            .brpoplpush_async(a[1], a[2], t)
+            .map(move |got| moved_reply(blocked, got)),
+    )
 }

@@ -117,7 +117,7 @@ fn run_eval(c: &Ctx<'_>, a: &[&[u8]], source: Source, ro: bool) -> Result<Reply>
             return no_script();
         };
         let (function, script_flags) = (found.function.clone(), found.flags);
-        let run = Run::new(c, access, script_flags, ro, oom);
+        let run = Run::new((c.store, c.db), access, script_flags, ro, oom);
         if let Err(reply) = run.check_flags() {
             return reply;
         }
@@ -246,7 +246,7 @@ pub(super) struct Run<'a> {
 
 impl<'a> Run<'a> {
     pub(super) fn new(
-        c: &Ctx<'a>,
+        (store, db): (&'a Store, usize),
         access: Access<'a>,
         script_flags: u8,
         ro: bool,
@@ -254,9 +254,9 @@ impl<'a> Run<'a> {
     ) -> Self {
         let compat = script_flags & flags::COMPAT != 0;
         Run {
-            store: c.store,
+            store,
             access,
-            db: Cell::new(c.db),
+            db: Cell::new(db),
             resp: Cell::new(2),
             flags: script_flags,
             read_only: ro || (!compat && script_flags & flags::NO_WRITES != 0),
@@ -451,6 +451,7 @@ impl<'a> Run<'a> {
             resp3: self.resp.get() == 3,
             cancel: None,
             script: true,
+            park: None,
         };
         // The script's checks above decided about memory (`scriptVerifyOOM`).
         self.access.admit_all(true);

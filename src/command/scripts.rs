@@ -556,6 +556,7 @@ impl<'s> Scripts<'s> {
             resp3: false,
             cancel: None,
             script: false,
+            park: None,
         };
         self.store.keyspace().stats().command();
         let reply = script_command(&ctx, argv)?;

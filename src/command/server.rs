@@ -137,15 +137,28 @@ pub(super) fn wait(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     if timeout < 0 {
         return Err(Error::TimeoutNegative);
     }
-    let Some(token) = c.cancel.filter(|_| replicas > 0) else {
+    if c.cancel.is_none() || replicas <= 0 {
         return Ok(Reply::Integer(0));
-    };
-    let start = std::time::Instant::now();
-    let limit = (timeout > 0).then(|| std::time::Duration::from_millis(timeout.unsigned_abs()));
-    while !token.is_cancelled() && limit.is_none_or(|l| start.elapsed() < l) {
-        std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    Ok(Reply::Integer(0))
+    // A wait on no key: it ends by its timeout or when unblocked, with no replica's
+    // acknowledgement either way.
+    let limit = (timeout > 0).then(|| std::time::Duration::from_millis(timeout.unsigned_abs()));
+    let never: Box<crate::keyspace::blocking::Attempt> = Box::new(|_, _| None);
+    let waited = crate::Blocked::call(
+        c.access,
+        c.db,
+        Vec::new(),
+        crate::KeyType::List,
+        limit,
+        c.cancel,
+        never,
+        None,
+        |_| (),
+    );
+    c.block(waited.then(|outcome| match outcome {
+        Ok(()) | Err(Error::Unblocked) => Ok(Reply::Integer(0)),
+        Err(e) => Err(e),
+    }))
 }
 
 pub(super) fn echo(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {

@@ -196,30 +196,37 @@ pub(super) fn xreadgroup(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     if noack {
         options = options.noack();
     }
-    let read = match timeout {
-        None => streams.xreadgroup(&options, &from)?,
+    let resp3 = c.resp3;
+    match timeout {
+        None => Ok(group_read_reply(
+            resp3,
+            Some(streams.xreadgroup(&options, &from)?),
+        )),
         Some(ms) => {
             let wait = (ms > 0).then(|| Duration::from_millis(ms.unsigned_abs()));
-            match streams.xreadgroup_block(&options, &from, wait)? {
-                Some(read) => read,
-                None => return Ok(Reply::NilArray),
-            }
+            let read = streams.xreadgroup_block_async(&options, &from, wait);
+            c.block(read.map(move |read| group_read_reply(resp3, read)))
         }
-    };
-    if read.is_empty() {
-        return Ok(Reply::NilArray);
     }
+}
+
+/// `XREADGROUP`'s reply: per stream, its key and entries (a map in RESP3); the null
+/// array when nothing was read.
+fn group_read_reply(resp3: bool, read: Option<crate::GroupReads>) -> Reply {
+    let Some(read) = read.filter(|r| !r.is_empty()) else {
+        return Reply::NilArray;
+    };
     let pairs = read.into_iter().map(|(key, entries)| {
         (
             key.into(),
             Reply::Array(entries.into_iter().map(group_entry_reply).collect()),
         )
     });
-    Ok(if c.resp3 {
+    if resp3 {
         Reply::Map(pairs.collect())
     } else {
         Reply::Array(pairs.map(|(k, v)| Reply::Array(vec![k, v])).collect())
-    })
+    }
 }
 
 /// `XACK key group id…`.

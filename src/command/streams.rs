@@ -293,15 +293,19 @@ pub(super) fn xsetid(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
-/// `XREAD`'s reply: per stream, its key and entries (a map in RESP3).
-fn read_reply(c: &Ctx<'_>, read: Vec<(Blob, Vec<StreamEntry>)>) -> Reply {
+/// `XREAD`'s reply: per stream, its key and entries (a map in RESP3); the null array
+/// when nothing was read.
+fn read_reply(resp3: bool, read: Option<Vec<(Blob, Vec<StreamEntry>)>>) -> Reply {
+    let Some(read) = read.filter(|r| !r.is_empty()) else {
+        return Reply::NilArray;
+    };
     let pairs = read.into_iter().map(|(key, entries)| {
         (
             key.into(),
             Reply::Array(entries.into_iter().map(entry_reply).collect()),
         )
     });
-    if c.resp3 {
+    if resp3 {
         Reply::Map(pairs.collect())
     } else {
         Reply::Array(pairs.map(|(k, v)| Reply::Array(vec![k, v])).collect())
@@ -416,18 +420,13 @@ pub(super) fn xread(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         };
         from.push((key, start));
     }
-    let read = match timeout {
-        None => streams.xread(&from, count)?,
+    let resp3 = c.resp3;
+    match timeout {
+        None => Ok(read_reply(resp3, Some(streams.xread(&from, count)?))),
         Some(ms) => {
             let wait = (ms > 0).then(|| Duration::from_millis(ms.unsigned_abs()));
-            match streams.xread_block(&from, count, wait)? {
-                Some(read) => read,
-                None => return Ok(Reply::NilArray),
-            }
+            let read = streams.xread_block_async(&from, count, wait);
+            c.block(read.map(move |read| read_reply(resp3, read)))
         }
-    };
-    if read.is_empty() {
-        return Ok(Reply::NilArray);
     }
-    Ok(read_reply(c, read))
 }

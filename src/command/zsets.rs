@@ -320,7 +320,7 @@ pub(super) fn bzmpop(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let (keys, rest) = numkeys(a, 2, NumKeys::Pop)?;
     let (end, n) = mpop_options(a, rest)?;
     let t = timeout(a[1])?;
-    Ok(mpop_reply(c.zsets().bzmpop(keys, end, n, t)?))
+    c.block(c.zsets().bzmpop_async(keys, end, n, t).map(mpop_reply))
 }
 
 fn bpop_reply(got: Option<(Blob, Blob, f64)>) -> Reply {
@@ -331,12 +331,20 @@ fn bpop_reply(got: Option<(Blob, Blob, f64)>) -> Reply {
 
 pub(super) fn bzpopmin(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let t = timeout(a[a.len() - 1])?;
-    Ok(bpop_reply(c.zsets().bzpopmin(&a[1..a.len() - 1], t)?))
+    c.block(
+        c.zsets()
+            .bzpopmin_async(&a[1..a.len() - 1], t)
+            .map(bpop_reply),
+    )
 }
 
 pub(super) fn bzpopmax(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let t = timeout(a[a.len() - 1])?;
-    Ok(bpop_reply(c.zsets().bzpopmax(&a[1..a.len() - 1], t)?))
+    c.block(
+        c.zsets()
+            .bzpopmax_async(&a[1..a.len() - 1], t)
+            .map(bpop_reply),
+    )
 }
 
 pub(super) fn zrandmember(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {

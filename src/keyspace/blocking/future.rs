@@ -278,7 +278,8 @@ enum Inner<'a, T> {
 // Nothing in a `Blocked` is pinned in place: `T` is only ever moved out whole.
 impl<T> Unpin for Blocked<'_, T> {}
 
-type Map<'a, T> = Box<dyn FnOnce(Option<Served>) -> T + Send + 'a>;
+/// What turns a call's outcome into the future's.
+type Map<'a, T> = Box<dyn FnOnce(Result<Option<Served>>) -> Result<T> + Send + 'a>;
 
 impl<T> fmt::Debug for Blocked<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -321,7 +322,7 @@ impl<'a, T> Blocked<'a, T> {
         }
         let call = Call::new(ks, db, keys, wait.into(), timeout, cancel, attempt, undo);
         Blocked {
-            inner: Inner::Call(call, Some(Box::new(map))),
+            inner: Inner::Call(call, Some(Box::new(move |outcome| outcome.map(map)))),
         }
     }
 
@@ -337,10 +338,21 @@ impl<'a, T> Blocked<'a, T> {
     where
         T: 'a,
     {
+        self.then(|r| r.map(f))
+    }
+
+    /// The same call, with `f` applied to its outcome (an error included).
+    pub(crate) fn then<U>(
+        self,
+        f: impl FnOnce(Result<T>) -> Result<U> + Send + 'a,
+    ) -> Blocked<'a, U>
+    where
+        T: 'a,
+    {
         let mut this = self;
         match std::mem::replace(&mut this.inner, Inner::Ready(None)) {
             Inner::Ready(r) => Blocked {
-                inner: Inner::Ready(r.map(|r| r.map(f))),
+                inner: Inner::Ready(r.map(f)),
             },
             Inner::Call(call, map) => {
                 let map = map.expect("a call not yet over has its map");
@@ -358,7 +370,7 @@ impl<'a, T> Blocked<'a, T> {
             Inner::Ready(r) => r.expect("a ready call is waited for once"),
             Inner::Call(call, map) => {
                 let map = map.expect("a call not yet over has its map");
-                call.wait().map(map)
+                map(call.wait())
             }
         }
     }
@@ -378,7 +390,7 @@ impl<T> Future for Blocked<'_, T> {
                     let map = map
                         .take()
                         .expect("a blocking call polled after it was over");
-                    Poll::Ready(outcome.map(map))
+                    Poll::Ready(map(outcome))
                 }
             },
         }
