@@ -15,7 +15,9 @@ use tokio::sync::mpsc;
 
 fn runtime(workers: usize) -> tokio::runtime::Runtime {
     if workers == 0 {
-        tokio::runtime::Builder::new_current_thread().build().unwrap()
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
@@ -99,7 +101,8 @@ fn per_handoff(rt: &tokio::runtime::Runtime, iters: u64, run: impl AsyncFnOnce(u
     let rounds = iters.div_ceil(2).max(1);
     let start = Instant::now();
     rt.block_on(run(rounds));
-    start.elapsed() * u32::try_from(iters).unwrap_or(u32::MAX) / u32::try_from(rounds * 2).unwrap_or(u32::MAX)
+    start.elapsed() * u32::try_from(iters).unwrap_or(u32::MAX)
+        / u32::try_from(rounds * 2).unwrap_or(u32::MAX)
 }
 
 fn handoff(c: &mut Criterion) {
@@ -109,7 +112,9 @@ fn handoff(c: &mut Criterion) {
         g.bench_function("embedis blpop_async", |b| {
             b.iter_custom(|iters| {
                 let store = Store::new();
-                per_handoff(&rt, iters, async |rounds| lists_ping_pong(store, rounds).await)
+                per_handoff(&rt, iters, async |rounds| {
+                    lists_ping_pong(store, rounds).await
+                })
             })
         });
         g.bench_function("tokio mpsc (bounded 1)", |b| {

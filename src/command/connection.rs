@@ -193,6 +193,7 @@ impl Connection {
     /// [`execute`](Self::execute) for an async caller: a blocking command (`BLPOP`,
     /// `XREAD … BLOCK`, …) waits as a future, holding no thread, instead of blocking
     /// this one.
+    #[cfg(feature = "redis-rs")]
     pub(crate) async fn execute_async(&mut self, args: &[&[u8]]) -> Reply {
         if self.client.killed.load(Ordering::Acquire) {
             return self.reconnect();
@@ -619,6 +620,7 @@ impl Connection {
 
     /// [`run_blocking`](Self::run_blocking) for an async caller: the handler leaves its
     /// wait, which is awaited here.
+    #[cfg(feature = "redis-rs")]
     async fn run_blocking_async(&mut self, handler: table::Handler, args: &[&[u8]]) -> Reply {
         let token = match self.begin_blocking() {
             Ok(token) => token,

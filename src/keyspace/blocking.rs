@@ -144,16 +144,19 @@ pub(crate) struct Waiter {
 }
 
 impl Waiter {
-    fn new(db: usize, keys: &[&[u8]], wait: Wait, attempt: Box<Attempt>) -> Arc<Waiter> {
-        let mut unique: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
-        for k in keys {
-            if !unique.iter().any(|u| u == k) {
-                unique.push(k.to_vec());
+    fn new(db: usize, mut keys: Vec<Vec<u8>>, wait: Wait, attempt: Box<Attempt>) -> Arc<Waiter> {
+        // Each key once, in the order given.
+        let mut i = 0;
+        while i < keys.len() {
+            if keys[..i].contains(&keys[i]) {
+                keys.remove(i);
+            } else {
+                i += 1;
             }
         }
         Arc::new(Waiter {
             db,
-            keys: unique,
+            keys,
             wait,
             attempt,
             state: Mutex::new(State::Waiting),
@@ -178,6 +181,16 @@ impl Waiter {
 }
 
 type Queues = HashMap<(usize, Vec<u8>), VecDeque<Arc<Waiter>>>;
+
+/// A key of [`Queues`] looked up without copying it: hashed as the tuple is.
+#[derive(Hash)]
+struct Slot<'k>(usize, &'k [u8]);
+
+impl hashbrown::Equivalent<(usize, Vec<u8>)> for Slot<'_> {
+    fn equivalent(&self, key: &(usize, Vec<u8>)) -> bool {
+        self.0 == key.0 && self.1 == key.1.as_slice()
+    }
+}
 
 /// The registry of blocked callers, per store.
 #[derive(Default)]
@@ -280,7 +293,7 @@ impl Blocking {
     fn serve_key(&self, ks: &Keyspace, db: usize, key: &[u8]) {
         let _ = taken_deferred();
         let mut queues = self.queues.lock();
-        let slot = (db, key.to_vec());
+        let slot = Slot(db, key);
         let Some(queue) = queues.get_mut(&slot) else {
             return;
         };
@@ -369,9 +382,9 @@ impl Blocking {
 
     /// What a blocking command finds before it would wait: the first of `keys` whose
     /// attempt yields (or the error that ends the call); `None` if it must wait.
-    fn try_now<A>(
+    fn try_now<A, K: AsRef<[u8]>>(
         access: Access<'_>,
-        keys: &[&[u8]],
+        keys: &[K],
         cancel: Option<&CancelToken>,
         attempt: &A,
     ) -> Option<Result<Option<Served>>>
@@ -382,12 +395,15 @@ impl Blocking {
             return Some(Err(Error::Unblocked));
         }
         // In cluster mode the keys must share a hash slot, as for any multi-key call.
-        if let Err(e) = access.keyspace().check_slots(keys.iter().copied()) {
+        if let Err(e) = access
+            .keyspace()
+            .check_slots(keys.iter().map(AsRef::as_ref))
+        {
             return Some(Err(e));
         }
         // Not a signal's serving: a group's reader takes only entries there are.
         let joining = JOINING.with(|j| j.replace(true));
-        let now = keys.iter().find_map(|key| attempt(access, key));
+        let now = keys.iter().find_map(|key| attempt(access, key.as_ref()));
         JOINING.with(|j| j.set(joining));
         now.map(|served| served.map(Some))
     }
@@ -406,6 +422,7 @@ impl Blocking {
         deadline: Option<Instant>,
         cancel: Option<&CancelToken>,
     ) -> Result<Option<Served>> {
+        let keys = keys.iter().map(|k| k.to_vec()).collect();
         let waiter = self.join(ks, db, keys, wait.into(), attempt, cancel);
         let outcome = Self::wait(&waiter, deadline, cancel);
         self.finish(ks, &waiter, cancel, outcome)
@@ -417,7 +434,7 @@ impl Blocking {
         &self,
         ks: &Keyspace,
         db: usize,
-        keys: &[&[u8]],
+        keys: Vec<Vec<u8>>,
         wait: Wait,
         attempt: Box<Attempt>,
         cancel: Option<&CancelToken>,
@@ -473,10 +490,15 @@ impl Blocking {
     fn register(&self, waiter: &Arc<Waiter>) {
         let mut queues = self.queues.lock();
         for key in &waiter.keys {
-            queues
-                .entry((waiter.db, key.clone()))
-                .or_default()
-                .push_back(Arc::clone(waiter));
+            match queues.get_mut(&Slot(waiter.db, key)) {
+                Some(queue) => queue.push_back(Arc::clone(waiter)),
+                None => {
+                    queues.insert(
+                        (waiter.db, key.clone()),
+                        VecDeque::from([Arc::clone(waiter)]),
+                    );
+                }
+            }
         }
         self.waiting.fetch_add(1, Ordering::SeqCst);
     }
@@ -484,7 +506,7 @@ impl Blocking {
     fn deregister(&self, waiter: &Arc<Waiter>) {
         let mut queues = self.queues.lock();
         for key in &waiter.keys {
-            let slot = (waiter.db, key.clone());
+            let slot = Slot(waiter.db, key);
             if let Some(queue) = queues.get_mut(&slot) {
                 queue.retain(|w| !Arc::ptr_eq(w, waiter));
                 if queue.is_empty() {
@@ -657,7 +679,7 @@ mod tests {
                 .map(|p| p.flatten().map(|item| Served::new(key, vec![item])))
                 .transpose()
         });
-        let waiter = Waiter::new(0, &[b"q"], KeyType::List.into(), pop);
+        let waiter = Waiter::new(0, vec![b"q".to_vec()], KeyType::List.into(), pop);
         ks.blocking().register(&waiter);
         // A push, as RPUSH makes it: the write signals the key, and the waiter is served
         // once the write's lock is released.

@@ -114,15 +114,18 @@ impl<'a> Call<'a> {
         let Phase::Start { wait, attempt } = std::mem::replace(&mut self.phase, Phase::Done) else {
             unreachable!("matched above")
         };
-        let keys: Vec<&[u8]> = self.keys.iter().map(Vec::as_slice).collect();
-        if let Some(now) =
-            Blocking::try_now(self.ks.access(), &keys, self.cancel.as_ref(), &*attempt)
-        {
+        if let Some(now) = Blocking::try_now(
+            self.ks.access(),
+            &self.keys,
+            self.cancel.as_ref(),
+            &*attempt,
+        ) {
             return Some(now);
         }
+        let keys = std::mem::take(&mut self.keys);
         let waiter =
             self.blocking()
-                .join(self.ks, self.db, &keys, wait, attempt, self.cancel.as_ref());
+                .join(self.ks, self.db, keys, wait, attempt, self.cancel.as_ref());
         // A timeout too long to represent is no timeout.
         let deadline = self.timeout.and_then(|t| Instant::now().checked_add(t));
         self.phase = Phase::Waiting {
