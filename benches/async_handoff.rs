@@ -71,12 +71,11 @@ async fn channels_ping_pong(rounds: u64, capacity: Option<usize>) {
             }
         }
     }
-    let channel = || match capacity {
-        Some(n) => {
+    let channel = || {
+        if let Some(n) = capacity {
             let (t, r) = mpsc::channel(n);
             (Tx::Bounded(t), Rx::Bounded(r))
-        }
-        None => {
+        } else {
             let (t, r) = mpsc::unbounded_channel();
             (Tx::Unbounded(t), Rx::Unbounded(r))
         }
@@ -113,23 +112,23 @@ fn handoff(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let store = Store::new();
                 per_handoff(&rt, iters, async |rounds| {
-                    lists_ping_pong(store, rounds).await
+                    lists_ping_pong(store, rounds).await;
                 })
-            })
+            });
         });
         g.bench_function("tokio mpsc (bounded 1)", |b| {
             b.iter_custom(|iters| {
                 per_handoff(&rt, iters, async |rounds| {
                     channels_ping_pong(rounds, Some(1)).await;
                 })
-            })
+            });
         });
         g.bench_function("tokio mpsc (unbounded)", |b| {
             b.iter_custom(|iters| {
                 per_handoff(&rt, iters, async |rounds| {
                     channels_ping_pong(rounds, None).await;
                 })
-            })
+            });
         });
         g.finish();
     }
