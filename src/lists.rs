@@ -329,9 +329,8 @@ fn pop_with<T>(
     })
 }
 
-/// `LMOVE`: atomically pops from `from` of `src` and pushes to `to` of `dst`.
-/// `LMOVE`: pops the element at `from` of `src` (only if it is `expected`, when given)
-/// and pushes it to `to` of `dst`.
+/// `LMOVE`: atomically pops the element at `from` of `src` (only if it is `expected`,
+/// when given) and pushes it to `to` of `dst`.
 fn move_one(
     ks: Access<'_>,
     db: usize,

@@ -165,18 +165,24 @@ impl Waiter {
         })
     }
 
-    /// Wakes whoever waits: the thread, or the task. Called holding `state`'s lock.
-    fn notify(&self) {
+    /// Wakes whoever waits: the thread now, or — through the waker returned, to be
+    /// woken once the caller's locks are released, so that the task does not run into
+    /// them — the task. Called holding `state`'s lock.
+    #[must_use]
+    fn notify(&self) -> Option<Waker> {
         self.wake.notify_all();
-        if let Some(waker) = self.waker.lock().take() {
-            waker.wake();
-        }
+        self.waker.lock().take()
     }
 
     /// Wakes the waiter to look again (a cancellation).
     fn wake(&self) {
-        let _state = self.state.lock();
-        self.notify();
+        let waker = {
+            let _state = self.state.lock();
+            self.notify()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 }
 
@@ -291,6 +297,19 @@ impl Blocking {
     }
 
     fn serve_key(&self, ks: &Keyspace, db: usize, key: &[u8]) {
+        let mut wakers = smallvec::SmallVec::<[Waker; 2]>::new();
+        self.serve_key_waking(ks, db, key, &mut wakers);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Serves `key`'s queue, leaving the wakers of the tasks served in `wakers`.
+    fn serve_key_waking(
+        &self,
+        ks: &Keyspace,
+        db: usize,
+        key: &[u8],
+        wakers: &mut smallvec::SmallVec<[Waker; 2]>,
+    ) {
         let _ = taken_deferred();
         let mut queues = self.queues.lock();
         let slot = Slot(db, key);
@@ -321,7 +340,7 @@ impl Blocking {
             let mut state = waiter.state.lock();
             if matches!(*state, State::Waiting) && gone {
                 *state = State::Served(Err(Error::StreamGone));
-                waiter.notify();
+                wakers.extend(waiter.notify());
             } else if matches!(*state, State::Waiting) {
                 match (waiter.attempt)(ks.access(), key) {
                     Some(result) => *state = State::Served(with_logged(result)),
@@ -337,7 +356,7 @@ impl Blocking {
                     }
                     None => break,
                 }
-                waiter.notify();
+                wakers.extend(waiter.notify());
             }
             drop(state);
             queue.remove(i);
