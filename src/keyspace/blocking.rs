@@ -141,6 +141,9 @@ pub(crate) struct Waiter {
     /// …or a future leaves its waker here (set and taken under `state`'s lock, so a
     /// wake-up between a poll's look at the state and its return is not lost).
     waker: Mutex<Option<Waker>>,
+    /// In how many queues it still is (served: taken out of one); leaving with none
+    /// left needs no look at the registry.
+    queued: AtomicUsize,
 }
 
 impl Waiter {
@@ -162,6 +165,7 @@ impl Waiter {
             state: Mutex::new(State::Waiting),
             wake: Condvar::new(),
             waker: Mutex::new(None),
+            queued: AtomicUsize::new(0),
         })
     }
 
@@ -203,6 +207,9 @@ impl hashbrown::Equivalent<(usize, Vec<u8>)> for Slot<'_> {
 pub(crate) struct Blocking {
     queues: Mutex<Queues>,
     waiting: AtomicUsize,
+    /// The number of queues (empty ones included) at which `register` next drops the
+    /// empty ones (changed under `queues`'s lock).
+    sweep_at: AtomicUsize,
 }
 
 thread_local! {
@@ -312,8 +319,7 @@ impl Blocking {
     ) {
         let _ = taken_deferred();
         let mut queues = self.queues.lock();
-        let slot = Slot(db, key);
-        let Some(queue) = queues.get_mut(&slot) else {
+        let Some(queue) = queues.get_mut(&Slot(db, key)).filter(|q| !q.is_empty()) else {
             return;
         };
         // As Redis, serve only the waiters for the type the key now holds (it may have
@@ -359,10 +365,9 @@ impl Blocking {
                 wakers.extend(waiter.notify());
             }
             drop(state);
-            queue.remove(i);
-        }
-        if queue.is_empty() {
-            queues.remove(&slot);
+            if let Some(gone) = queue.remove(i) {
+                gone.queued.fetch_sub(1, Ordering::Release);
+            }
         }
     }
 
@@ -506,34 +511,47 @@ impl Blocking {
         }
     }
 
+    /// Queues `waiter` on its keys. A key's queue is kept when it empties (a key
+    /// waited on once is usually waited on again: a job queue's workers come back);
+    /// empty ones are dropped when they outnumber the waiters' keys.
     fn register(&self, waiter: &Arc<Waiter>) {
         let mut queues = self.queues.lock();
         for key in &waiter.keys {
-            match queues.get_mut(&Slot(waiter.db, key)) {
-                Some(queue) => queue.push_back(Arc::clone(waiter)),
-                None => {
-                    queues.insert(
-                        (waiter.db, key.clone()),
-                        VecDeque::from([Arc::clone(waiter)]),
-                    );
-                }
+            if let Some(queue) = queues.get_mut(&Slot(waiter.db, key)) {
+                queue.push_back(Arc::clone(waiter));
+                continue;
             }
+            // Amortized: a sweep at most each time the map has doubled since the last.
+            if queues.len() >= self.sweep_at.load(Ordering::Relaxed) {
+                queues.retain(|_, q| !q.is_empty());
+                let next = queues.len().saturating_mul(2).max(64);
+                self.sweep_at.store(next, Ordering::Relaxed);
+            }
+            queues.insert(
+                (waiter.db, key.clone()),
+                VecDeque::from([Arc::clone(waiter)]),
+            );
         }
+        waiter.queued.store(waiter.keys.len(), Ordering::Relaxed);
         self.waiting.fetch_add(1, Ordering::SeqCst);
     }
 
     fn deregister(&self, waiter: &Arc<Waiter>) {
-        let mut queues = self.queues.lock();
-        for key in &waiter.keys {
-            let slot = Slot(waiter.db, key);
-            if let Some(queue) = queues.get_mut(&slot) {
-                queue.retain(|w| !Arc::ptr_eq(w, waiter));
-                if queue.is_empty() {
-                    queues.remove(&slot);
-                }
-            }
+        if waiter.queued.load(Ordering::Acquire) > 0 {
+            self.unqueue(waiter);
         }
         self.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Takes `waiter` out of the queues it is still in.
+    fn unqueue(&self, waiter: &Arc<Waiter>) {
+        let mut queues = self.queues.lock();
+        for key in &waiter.keys {
+            if let Some(queue) = queues.get_mut(&Slot(waiter.db, key)) {
+                queue.retain(|w| !Arc::ptr_eq(w, waiter));
+            }
+        }
+        waiter.queued.store(0, Ordering::Relaxed);
     }
 
     fn wait(
@@ -726,5 +744,29 @@ mod tests {
             .read_as::<ListValue, _>(0, b"q", |l| l.map(ListValue::len))
             .unwrap();
         assert_eq!(left, Some(1));
+    }
+    /// Queues are kept when they empty, but not without bound: waits on ever new keys
+    /// leave the registry no larger than a small multiple of what is waited on.
+    #[test]
+    fn empty_queues_are_dropped_once_they_outnumber_the_waited_on() {
+        let blocking = Blocking::default();
+        let never: fn() -> Box<Attempt> = || Box::new(|_: Access<'_>, _: &[u8]| None);
+        let standing = Waiter::new(0, vec![b"standing".to_vec()], KeyType::List.into(), never());
+        blocking.register(&standing);
+        let mut most = 0;
+        for i in 0..10_000 {
+            let key = format!("key:{i}").into_bytes();
+            let waiter = Waiter::new(0, vec![key], KeyType::List.into(), never());
+            blocking.register(&waiter);
+            blocking.deregister(&waiter);
+            most = most.max(blocking.queues.lock().len());
+        }
+        assert!(most <= 130, "the registry grew to {most} queues");
+        let queues = blocking.queues.lock();
+        let standing_queue = queues.get(&Slot(0, b"standing")).unwrap();
+        assert_eq!(standing_queue.len(), 1, "a queue with a waiter is kept");
+        drop(queues);
+        blocking.deregister(&standing);
+        assert_eq!(blocking.blocked(), 0);
     }
 }
