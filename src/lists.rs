@@ -1181,7 +1181,7 @@ impl<'s> Lists<'s> {
         (side, count): (Side, usize),
         timeout: Option<Duration>,
         command: &'static str,
-        map: fn(Option<(Blob, Vec<Blob>)>) -> T,
+        map: impl FnOnce(Option<(Blob, Vec<Blob>)>) -> T + Send + 's,
     ) -> Blocked<'s, T> {
         let keys: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
         if keys.is_empty() {

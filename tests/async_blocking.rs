@@ -354,3 +354,38 @@ fn cancelled_waits_never_lose_or_duplicate_elements() {
     }
     assert_eq!(store.blocked_clients(), 0);
 }
+
+/// The same futures on smol's executor: a consumer task awaits while another pushes,
+/// a timeout ends a wait, and a subscription is read as a stream.
+#[test]
+fn smol_runs_them_too() {
+    use futures_core::Stream;
+    let store = Store::new();
+    let executor = smol::LocalExecutor::new();
+    smol::block_on(executor.run(async {
+        let consumer = executor.spawn({
+            let store = store.clone();
+            async move { store.lists().brpop_async(["jobs"], Some(PROMPTLY)).await }
+        });
+        while store.blocked_clients() == 0 {
+            smol::future::yield_now().await;
+        }
+        store.lists().rpush("jobs", ["job-1"]).unwrap();
+        assert_eq!(consumer.await.unwrap().unwrap().1, "job-1");
+        let none = store
+            .zsets()
+            .bzpopmin_async(["none"], Some(Duration::from_millis(20)))
+            .await;
+        assert_eq!(none, Ok(None));
+        let mut sub = store.pubsub().subscribe(["news"]);
+        let publisher = executor.spawn({
+            let store = store.clone();
+            async move {
+                store.pubsub().publish("news", "hello").unwrap();
+            }
+        });
+        publisher.await;
+        let message = std::future::poll_fn(|cx| Pin::new(&mut sub).poll_next(cx)).await;
+        assert_eq!(message.unwrap().payload, "hello");
+    }));
+}

@@ -131,7 +131,7 @@ impl<'s> ZSets<'s> {
         (end, count): (ScoreEnd, usize),
         timeout: Option<Duration>,
         command: &'static str,
-        map: fn(Option<Popped>) -> T,
+        map: impl FnOnce(Option<Popped>) -> T + Send + 's,
     ) -> Blocked<'s, T> {
         let keys: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
         if keys.is_empty() {
