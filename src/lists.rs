@@ -1183,7 +1183,10 @@ impl<'s> Lists<'s> {
         command: &'static str,
         map: impl FnOnce(Option<(Blob, Vec<Blob>)>) -> T + Send + 's,
     ) -> Blocked<'s, T> {
-        let keys: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
+        let keys: Vec<Blob> = keys
+            .into_iter()
+            .map(|k| Blob::copy_from_slice(k.as_ref()))
+            .collect();
         if keys.is_empty() {
             return Blocked::ready(Err(Error::WrongArity(command)));
         }
@@ -1492,7 +1495,7 @@ impl<'s> Lists<'s> {
         Blocked::call(
             self.ks(),
             db,
-            vec![src.as_ref().to_vec()],
+            vec![Blob::copy_from_slice(src.as_ref())],
             KeyType::List,
             timeout,
             self.cancel,

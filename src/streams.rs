@@ -736,7 +736,7 @@ impl<'s> Streams<'s> {
             Ok(now) => return Ok(Some(now)),
             Err(wait) => wait,
         };
-        let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
         let served = self.ks.keyspace().blocking().run(
             self.ks,
             self.db,
@@ -824,7 +824,10 @@ impl<'s> Streams<'s> {
             from.push((key.to_vec(), after, last));
         }
         let db = self.db;
-        let keys: Vec<Vec<u8>> = from.iter().map(|(k, ..)| k.clone()).collect();
+        let keys: Vec<Blob> = from
+            .iter()
+            .map(|(k, ..)| Blob::copy_from_slice(k))
+            .collect();
         // A reader is served entries after its ID; and, as Redis serves a blocked reader
         // once the stream's last ID passes its own, also none when an entry was added
         // since the call began but is gone (trimmed as it was added).
@@ -855,7 +858,7 @@ impl<'s> Streams<'s> {
 }
 
 /// What a blocked `XREAD` waits with: its keys, and its attempt.
-type ReadWait = (Vec<Vec<u8>>, Box<Attempt>);
+type ReadWait = (Vec<Blob>, Box<Attempt>);
 
 /// What a woken `XREAD` answers: the one stream it was served from.
 fn read_served(s: Served) -> StreamReads {

@@ -131,7 +131,7 @@ enum State {
 
 pub(crate) struct Waiter {
     db: usize,
-    keys: Vec<Vec<u8>>,
+    keys: Vec<Blob>,
     /// What this waiter takes from.
     wait: Wait,
     attempt: Box<Attempt>,
@@ -147,7 +147,7 @@ pub(crate) struct Waiter {
 }
 
 impl Waiter {
-    fn new(db: usize, mut keys: Vec<Vec<u8>>, wait: Wait, attempt: Box<Attempt>) -> Arc<Waiter> {
+    fn new(db: usize, mut keys: Vec<Blob>, wait: Wait, attempt: Box<Attempt>) -> Arc<Waiter> {
         // Each key once, in the order given.
         let mut i = 0;
         while i < keys.len() {
@@ -190,15 +190,15 @@ impl Waiter {
     }
 }
 
-type Queues = HashMap<(usize, Vec<u8>), VecDeque<Arc<Waiter>>>;
+type Queues = HashMap<(usize, Blob), VecDeque<Arc<Waiter>>>;
 
 /// A key of [`Queues`] looked up without copying it: hashed as the tuple is.
 #[derive(Hash)]
 struct Slot<'k>(usize, &'k [u8]);
 
-impl hashbrown::Equivalent<(usize, Vec<u8>)> for Slot<'_> {
-    fn equivalent(&self, key: &(usize, Vec<u8>)) -> bool {
-        self.0 == key.0 && self.1 == key.1.as_slice()
+impl hashbrown::Equivalent<(usize, Blob)> for Slot<'_> {
+    fn equivalent(&self, key: &(usize, Blob)) -> bool {
+        self.0 == key.0 && self.1 == &key.1[..]
     }
 }
 
@@ -214,7 +214,7 @@ pub(crate) struct Blocking {
 
 thread_local! {
     /// Keys signalled on this thread and not yet served.
-    static SIGNALLED: RefCell<VecDeque<(usize, Vec<u8>)>> = const { RefCell::new(VecDeque::new()) };
+    static SIGNALLED: RefCell<VecDeque<(usize, Blob)>> = const { RefCell::new(VecDeque::new()) };
     /// Whether this thread is serving (or retrying for itself): signals then wait for
     /// the loop that is already running instead of starting another.
     static SERVING: Cell<bool> = const { Cell::new(false) };
@@ -273,13 +273,13 @@ impl Blocking {
     /// Notes that `key` of `db` received elements (served once the command is done).
     pub(crate) fn signal(&self, db: usize, key: &[u8]) {
         if self.has_waiters() {
-            SIGNALLED.with(|s| s.borrow_mut().push_back((db, key.to_vec())));
+            SIGNALLED.with(|s| s.borrow_mut().push_back((db, Blob::copy_from_slice(key))));
         }
     }
 
     /// Signals every key of `db` that someone waits on (after `SWAPDB`).
     pub(crate) fn signal_db(&self, db: usize) {
-        let keys: Vec<(usize, Vec<u8>)> = self
+        let keys: Vec<(usize, Blob)> = self
             .queues
             .lock()
             .keys()
@@ -446,7 +446,7 @@ impl Blocking {
         deadline: Option<Instant>,
         cancel: Option<&CancelToken>,
     ) -> Result<Option<Served>> {
-        let keys = keys.iter().map(|k| k.to_vec()).collect();
+        let keys = keys.iter().map(|k| Blob::copy_from_slice(k)).collect();
         let waiter = self.join(ks, db, keys, wait.into(), attempt, cancel);
         let outcome = Self::wait(&waiter, deadline, cancel);
         self.finish(ks, &waiter, cancel, outcome)
@@ -458,7 +458,7 @@ impl Blocking {
         &self,
         ks: &Keyspace,
         db: usize,
-        keys: Vec<Vec<u8>>,
+        keys: Vec<Blob>,
         wait: Wait,
         attempt: Box<Attempt>,
         cancel: Option<&CancelToken>,
@@ -716,7 +716,7 @@ mod tests {
                 .map(|p| p.flatten().map(|item| Served::new(key, vec![item])))
                 .transpose()
         });
-        let waiter = Waiter::new(0, vec![b"q".to_vec()], KeyType::List.into(), pop);
+        let waiter = Waiter::new(0, vec![Blob::from("q")], KeyType::List.into(), pop);
         ks.blocking().register(&waiter);
         // A push, as RPUSH makes it: the write signals the key, and the waiter is served
         // once the write's lock is released.
@@ -751,11 +751,16 @@ mod tests {
     fn empty_queues_are_dropped_once_they_outnumber_the_waited_on() {
         let blocking = Blocking::default();
         let never: fn() -> Box<Attempt> = || Box::new(|_: Access<'_>, _: &[u8]| None);
-        let standing = Waiter::new(0, vec![b"standing".to_vec()], KeyType::List.into(), never());
+        let standing = Waiter::new(
+            0,
+            vec![Blob::from("standing")],
+            KeyType::List.into(),
+            never(),
+        );
         blocking.register(&standing);
         let mut most = 0;
         for i in 0..10_000 {
-            let key = format!("key:{i}").into_bytes();
+            let key = Blob::from(format!("key:{i}").as_str());
             let waiter = Waiter::new(0, vec![key], KeyType::List.into(), never());
             blocking.register(&waiter);
             blocking.deregister(&waiter);

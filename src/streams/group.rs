@@ -918,7 +918,10 @@ impl<'s> Streams<'s> {
             }
             Ok(_) => {}
         }
-        let keys: Vec<Vec<u8>> = streams.iter().map(|(k, _)| k.as_ref().to_vec()).collect();
+        let keys: Vec<Blob> = streams
+            .iter()
+            .map(|(k, _)| Blob::copy_from_slice(k.as_ref()))
+            .collect();
         Blocked::call(
             self.ks,
             self.db,

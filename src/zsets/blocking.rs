@@ -133,7 +133,10 @@ impl<'s> ZSets<'s> {
         command: &'static str,
         map: impl FnOnce(Option<Popped>) -> T + Send + 's,
     ) -> Blocked<'s, T> {
-        let keys: Vec<Vec<u8>> = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
+        let keys: Vec<Blob> = keys
+            .into_iter()
+            .map(|k| Blob::copy_from_slice(k.as_ref()))
+            .collect();
         if keys.is_empty() {
             return Blocked::ready(Err(Error::WrongArity(command)));
         }

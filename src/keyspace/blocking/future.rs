@@ -29,9 +29,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::{Attempt, Blocking, CancelToken, Ending, Served, State, Wait, Waiter};
-use crate::Result;
 use crate::keyspace::expiry::TimerKey;
 use crate::keyspace::{Access, Keyspace};
+use crate::{Blob, Result};
 
 /// What gives back what was taken for a future dropped before it saw it.
 pub(crate) type Undo = dyn Fn(Access<'_>, Served) + Send + Sync;
@@ -40,7 +40,7 @@ pub(crate) type Undo = dyn Fn(Access<'_>, Served) + Send + Sync;
 pub(crate) struct Call<'a> {
     ks: &'a Keyspace,
     db: usize,
-    keys: Vec<Vec<u8>>,
+    keys: Vec<Blob>,
     timeout: Option<Duration>,
     cancel: Option<CancelToken>,
     undo: Option<Box<Undo>>,
@@ -66,7 +66,7 @@ impl<'a> Call<'a> {
     fn new(
         ks: &'a Keyspace,
         db: usize,
-        keys: Vec<Vec<u8>>,
+        keys: Vec<Blob>,
         wait: Wait,
         timeout: Option<Duration>,
         cancel: Option<&CancelToken>,
@@ -93,7 +93,7 @@ impl<'a> Call<'a> {
         let Phase::Start { wait, attempt } = std::mem::replace(&mut self.phase, Phase::Done) else {
             unreachable!("a call is waited for before it is polled, or not at all")
         };
-        let keys: Vec<&[u8]> = self.keys.iter().map(Vec::as_slice).collect();
+        let keys: Vec<&[u8]> = self.keys.iter().map(|k| &k[..]).collect();
         self.blocking().run(
             self.ks.access(),
             self.db,
@@ -307,7 +307,7 @@ impl<'a, T> Blocked<'a, T> {
     pub(crate) fn call(
         access: Access<'a>,
         db: usize,
-        keys: Vec<Vec<u8>>,
+        keys: Vec<Blob>,
         wait: impl Into<Wait>,
         timeout: Option<Duration>,
         cancel: Option<&CancelToken>,
@@ -317,7 +317,7 @@ impl<'a, T> Blocked<'a, T> {
     ) -> Self {
         let ks = access.keyspace();
         if access.in_transaction() {
-            let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+            let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
             let now = ks
                 .blocking()
                 .run(access, db, &refs, wait, timeout, cancel, attempt);
