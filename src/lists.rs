@@ -239,8 +239,6 @@ impl LposOptions {
     }
 }
 
-/// Pops up to `count` elements from `side` of the list at `key`: `None` if the key is
-/// missing, [`Error::WrongType`] if it holds another type.
 /// Pushes `elems` to `side` of the list at `key` (creating it if `create`), with the
 /// push's keyspace event and record; returns the new length (0: no list).
 fn push_all<E: AsRef<[u8]>>(
@@ -276,6 +274,8 @@ fn push_all<E: AsRef<[u8]>>(
     })
 }
 
+/// Pops up to `count` elements from `side` of the list at `key`: `None` if the key is
+/// missing, [`Error::WrongType`] if it holds another type.
 fn pop_n(
     ks: Access<'_>,
     db: usize,
@@ -1181,7 +1181,7 @@ impl<'s> Lists<'s> {
         (side, count): (Side, usize),
         timeout: Option<Duration>,
         command: &'static str,
-        map: impl FnOnce(Option<(Blob, Vec<Blob>)>) -> T + Send + 's,
+        map: impl FnOnce(Option<(Blob, Vec<Blob>)>) -> T + Send + Sync + 's,
     ) -> Blocked<'s, T> {
         let keys: Vec<Blob> = keys
             .into_iter()
@@ -1191,10 +1191,10 @@ impl<'s> Lists<'s> {
             return Blocked::ready(Err(Error::WrongArity(command)));
         }
         let db = self.db;
-        let undo = move |ks: Access<'_>, s: Served| {
+        let undo = move |ks: Access<'_>, s: &Served| {
             // Popped in order from `side`: pushed back to it last first.
-            let items: Vec<Blob> = s.items.into_iter().rev().collect();
-            let _ = push_all(ks, db, &s.key, &items, side, true);
+            let items: Vec<&Blob> = s.items.iter().rev().collect();
+            push_all(ks, db, &s.key, &items, side, true).map(drop)
         };
         Blocked::call(
             self.ks(),
@@ -1487,10 +1487,9 @@ impl<'s> Lists<'s> {
                 .map(|moved| moved.map(|elem| Served::new(key, vec![elem])))
                 .transpose()
         };
-        let undo = move |ks: Access<'_>, s: Served| {
-            if let Some(elem) = s.items.first() {
-                let _ = move_one(ks, db, (&back, &s.key), to, from, Some(elem));
-            }
+        let undo = move |ks: Access<'_>, s: &Served| match s.items.first() {
+            Some(elem) => move_one(ks, db, (&back, &s.key), to, from, Some(elem)).map(drop),
+            None => Ok(()),
         };
         Blocked::call(
             self.ks(),

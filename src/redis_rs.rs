@@ -183,9 +183,9 @@ impl ConnectionLike for Connection {
 /// executor polls it: no runtime is started, and timeouts are kept by the store's
 /// sweeper thread. Dropping a waiting call loses nothing (see [`Blocked`](crate::Blocked)).
 ///
-/// A clone is another connection (a client of its own, on the same database), as
-/// clones of a multiplexed connection send commands independently; a transaction or
-/// `SELECT` belongs to the one that ran it.
+/// A clone is another connection (a client of its own, on the same database, with the
+/// same protocol and name), as clones of a multiplexed connection send commands
+/// independently; a transaction or a later `SELECT` belongs to the one that ran it.
 ///
 /// # Examples
 ///
@@ -242,10 +242,18 @@ impl Store {
 }
 
 impl Clone for AsyncConnection {
+    /// Another connection to the same store, on the same database, speaking the same
+    /// protocol, under the same client name.
     fn clone(&self) -> Self {
         let mut conn = self.conn.store().connection();
         if self.conn.db() != 0 {
             conn.execute(&["SELECT".as_bytes(), self.conn.db().to_string().as_bytes()]);
+        }
+        if self.conn.resp3() {
+            conn.execute(&["HELLO", "3"]);
+        }
+        if let Some(name) = self.conn.client_name() {
+            conn.execute(&[b"CLIENT".as_slice(), b"SETNAME", &name]);
         }
         AsyncConnection { conn }
     }

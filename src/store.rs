@@ -1151,7 +1151,9 @@ impl StoreBuilder {
 
     /// Whether a background thread removes expired keys that nobody touches (default:
     /// on). Off, expired keys are invisible but hold memory until touched or until
-    /// [`Store::purge_expired`](crate::Store::purge_expired) runs.
+    /// [`Store::purge_expired`](crate::Store::purge_expired) runs. (The thread runs
+    /// either way, idle unless an async blocking call waits with a timeout: it keeps
+    /// those timeouts.)
     ///
     /// # Examples
     ///

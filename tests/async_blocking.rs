@@ -12,8 +12,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use embedis::{
-    Blob, CancelToken, Error, GroupCreate, GroupRead, ReadFrom, ScoreEnd, Side, Store, XAdd,
-    XReadGroup,
+    Blob, Blocked, CancelToken, Error, GroupCreate, GroupRead, ReadFrom, ScoreEnd, Side, Store,
+    XAdd, XReadGroup,
 };
 
 mod common;
@@ -388,4 +388,92 @@ fn smol_runs_them_too() {
         let message = std::future::poll_fn(|cx| Pin::new(&mut sub).poll_next(cx)).await;
         assert_eq!(message.unwrap().payload, "hello");
     }));
+}
+
+/// A waker may do anything — here, drop another future of the same store, as an
+/// executor that discards a task does — while a push serves a waiter and while the
+/// sweeper fires a timeout: wakers are called holding none of the store's locks.
+#[test]
+fn a_waker_may_drop_other_futures_of_the_store() {
+    type Slot = Arc<std::sync::Mutex<Option<Blocked<'static, Option<(Blob, Blob)>>>>>;
+    struct DropOnWake(Slot);
+    impl Wake for DropOnWake {
+        fn wake(self: Arc<Self>) {
+            drop(self.0.lock().unwrap().take());
+        }
+    }
+    let store: &'static Store = Box::leak(Box::new(Store::new()));
+    for (timeout, by) in [
+        (None, "a push"),
+        (Some(Duration::from_millis(10)), "a timeout"),
+    ] {
+        let other: Slot = Arc::default();
+        let mut b = store
+            .lists()
+            .blpop_async(["other"], Some(Duration::from_secs(60)));
+        assert!(poll_once(&mut b).is_pending());
+        *other.lock().unwrap() = Some(b);
+        let mut a = store.lists().blpop_async(["k"], timeout);
+        let waker = Waker::from(Arc::new(DropOnWake(Arc::clone(&other))));
+        assert!(
+            Pin::new(&mut a)
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        if timeout.is_none() {
+            let pusher = thread::spawn(|| store.lists().rpush("k", ["x"]).unwrap());
+            join_within(
+                pusher,
+                PROMPTLY,
+                "a push that wakes a waker that drops a future",
+            );
+        }
+        let start = Instant::now();
+        while other.lock().unwrap().is_some() {
+            assert!(start.elapsed() < PROMPTLY, "the waker never ran ({by})");
+            thread::sleep(Duration::from_millis(1));
+        }
+        // Served (or timed out), and the other future is gone from the queues.
+        let got = block_on(a).unwrap();
+        assert_eq!(got.is_some(), timeout.is_none(), "{by}");
+        assert_eq!(store.blocked_clients(), 0, "{by}");
+        // And the sweeper still fires timeouts.
+        let none = block_on(
+            store
+                .lists()
+                .blpop_async(["z"], Some(Duration::from_millis(20))),
+        );
+        assert_eq!(none, Ok(None));
+    }
+}
+
+/// Inside a transaction a blocking call cannot wait: it runs at once. Dropped unseen
+/// there — made there, or served earlier and dropped there — what it took is given back
+/// once the transaction has released the store.
+#[test]
+fn a_future_dropped_in_a_transaction_gives_back_after_it() {
+    let store = Store::new();
+    store.lists().rpush("k", ["x"]).unwrap();
+    store
+        .transaction(["k"], |tx| {
+            drop(tx.lists().blpop_async(["k"], None));
+            assert_eq!(tx.lists().llen("k")?, 0, "taken inside the transaction");
+            Ok::<(), Error>(())
+        })
+        .unwrap();
+    assert_eq!(store.lists().lrange("k", 0, -1).unwrap(), ["x"]);
+
+    let mut served = store.lists().blpop_async(["q"], None);
+    assert!(poll_once(&mut served).is_pending());
+    store.lists().rpush("q", ["y"]).unwrap();
+    let inside = store.transaction(["q"], |tx| {
+        drop(served);
+        tx.lists().llen("q")
+    });
+    assert_eq!(inside, Ok(0));
+    assert_eq!(store.lists().lrange("q", 0, -1).unwrap(), ["y"]);
+    // What a transaction's future took and was seen stays taken.
+    let seen = store.transaction(["q"], |tx| block_on(tx.lists().blpop_async(["q"], None)));
+    assert_eq!(seen.unwrap().unwrap().1, "y");
+    assert_eq!(store.lists().llen("q").unwrap(), 0);
 }

@@ -190,7 +190,27 @@ fn clones_are_connections_of_their_own_on_the_same_database() -> RedisResult<()>
             .arg(3)
             .query_async::<()>(&mut con)
             .await?;
+        redis::cmd("HELLO")
+            .arg(3)
+            .query_async::<redis::Value>(&mut con)
+            .await?;
+        redis::cmd("CLIENT")
+            .arg(&["SETNAME", "web"])
+            .query_async::<()>(&mut con)
+            .await?;
         let mut other = con.clone();
+        // The same protocol (a map in RESP3) and name.
+        let () = other.hset("h", "f", "v").await?;
+        let map: redis::Value = redis::cmd("HGETALL")
+            .arg("h")
+            .query_async(&mut other)
+            .await?;
+        assert!(matches!(map, redis::Value::Map(_)), "{map:?}");
+        let name: String = redis::cmd("CLIENT")
+            .arg("GETNAME")
+            .query_async(&mut other)
+            .await?;
+        assert_eq!(name, "web");
         assert_eq!(redis::aio::ConnectionLike::get_db(&other), 3);
         let () = other.set("k", "v").await?;
         let got: String = con.get("k").await?;
@@ -264,4 +284,80 @@ fn a_job_queue_on_a_multi_threaded_runtime_hands_each_job_out_once() {
     let unique: HashSet<&String> = got.iter().collect();
     assert_eq!(unique.len(), jobs);
     assert_eq!(store.lists().llen("jobs").unwrap(), 0);
+}
+
+/// A blocking command whose future is dropped (a runtime's timeout) leaves its client
+/// as a client that is not blocked: `CLIENT LIST` shows no `b` flag and `CLIENT UNBLOCK`
+/// finds nothing to unblock.
+#[test]
+fn a_dropped_blocking_command_leaves_its_client_unblocked() -> RedisResult<()> {
+    let store = Store::new();
+    current_thread().block_on(async {
+        let mut con = store.async_connection();
+        let id: i64 = redis::cmd("CLIENT").arg("ID").query_async(&mut con).await?;
+        let blpop = redis::cmd("BLPOP").arg(&["q", "0"]).clone();
+        let pop = blpop.query_async::<redis::Value>(&mut con);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), pop)
+                .await
+                .is_err()
+        );
+        assert_eq!(store.blocked_clients(), 0);
+        let mut admin = store.async_connection();
+        let list: String = redis::cmd("CLIENT")
+            .arg(&["LIST", "ID", &id.to_string()])
+            .query_async(&mut admin)
+            .await?;
+        assert!(list.contains("flags=N "), "{list}");
+        let n: i64 = redis::cmd("CLIENT")
+            .arg(&["UNBLOCK", &id.to_string()])
+            .query_async(&mut admin)
+            .await?;
+        assert_eq!(n, 0);
+        // The connection goes on.
+        let () = con.set("k", "v").await?;
+        Ok(())
+    })
+}
+
+/// `WAIT` with replicas asked for waits out its timeout; `CLIENT UNBLOCK` ends it with 0,
+/// or with `ERROR` with Redis's error.
+#[test]
+fn wait_is_unblocked_as_redis_unblocks_it() -> RedisResult<()> {
+    let store = Store::new();
+    current_thread().block_on(async {
+        let mut con = store.async_connection();
+        let start = Instant::now();
+        let n: i64 = redis::cmd("WAIT")
+            .arg(&["1", "30"])
+            .query_async(&mut con)
+            .await?;
+        assert_eq!(n, 0);
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        let id: i64 = redis::cmd("CLIENT").arg("ID").query_async(&mut con).await?;
+        let mut admin = store.async_connection();
+        let mut replies = Vec::new();
+        for how in ["TIMEOUT", "ERROR"] {
+            let waiting = tokio::spawn(async move {
+                let got: RedisResult<i64> = redis::cmd("WAIT")
+                    .arg(&["1", "0"])
+                    .query_async(&mut con)
+                    .await;
+                (con, got)
+            });
+            while store.blocked_clients() == 0 {
+                tokio::task::yield_now().await;
+            }
+            let _: i64 = redis::cmd("CLIENT")
+                .arg(&["UNBLOCK", &id.to_string(), how])
+                .query_async(&mut admin)
+                .await?;
+            let (back, got) = waiting.await.unwrap();
+            con = back;
+            replies.push(got);
+        }
+        assert_eq!(replies[0].as_ref().unwrap(), &0);
+        assert_eq!(replies[1].as_ref().unwrap_err().code(), Some("UNBLOCKED"));
+        Ok(())
+    })
 }

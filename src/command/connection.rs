@@ -82,7 +82,7 @@ pub struct Connection {
     /// Run by an async caller: a blocking command that passed the checks is left here
     /// for it to await, instead of blocking the thread.
     deferring: bool,
-    deferred: Option<table::Handler>,
+    deferred: Option<(&'static Command, table::Handler)>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -127,6 +127,21 @@ impl Store {
 impl Drop for Connection {
     fn drop(&mut self) {
         self.store.core.clients.deregister(self.client.id);
+    }
+}
+
+/// Marks a client neither blocked nor running a command once dropped.
+#[cfg(feature = "redis-rs")]
+struct Unblock(Arc<Client>);
+
+#[cfg(feature = "redis-rs")]
+impl Drop for Unblock {
+    fn drop(&mut self) {
+        *self.0.blocked.lock() = None;
+        let s = &self.0.shown;
+        s.running.store(0, Ordering::Relaxed);
+        s.running_args.store(0, Ordering::Relaxed);
+        s.buffered.store(0, Ordering::Relaxed);
     }
 }
 
@@ -202,7 +217,7 @@ impl Connection {
         let reply = self.dispatch(args);
         self.deferring = false;
         let reply = match self.deferred.take() {
-            Some(handler) => self.run_blocking_async(handler, args).await,
+            Some((cmd, handler)) => self.run_blocking_async(cmd, handler, args).await,
             None => reply,
         };
         self.answer(reply)
@@ -366,6 +381,18 @@ impl Connection {
     #[cfg(feature = "redis-rs")]
     pub(crate) fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Whether it speaks RESP3 (`HELLO 3`).
+    #[cfg(feature = "redis-rs")]
+    pub(crate) fn resp3(&self) -> bool {
+        self.resp3
+    }
+
+    /// Its name (`CLIENT SETNAME`).
+    #[cfg(feature = "redis-rs")]
+    pub(crate) fn client_name(&self) -> Option<Bytes> {
+        self.client.name.lock().clone()
     }
 
     /// This connection's id (`CLIENT ID`), which `CLIENT UNBLOCK` takes.
@@ -562,10 +589,10 @@ impl Connection {
                 }
                 if cmd.has(table::BLOCKING) {
                     if self.deferring {
-                        self.deferred = Some(handler);
+                        self.deferred = Some((cmd, handler));
                         return Reply::NoReply;
                     }
-                    return self.run_blocking(handler, args);
+                    return self.run_blocking(cmd, handler, args);
                 }
                 let ctx = Ctx {
                     store: &self.store,
@@ -598,7 +625,7 @@ impl Connection {
         super::functions::run(&ctx, cmd.name, args).unwrap_or_else(Reply::from)
     }
 
-    fn run_blocking(&mut self, handler: table::Handler, args: &[&[u8]]) -> Reply {
+    fn run_blocking(&mut self, cmd: &Command, handler: table::Handler, args: &[&[u8]]) -> Reply {
         let token = match self.begin_blocking() {
             Ok(token) => token,
             Err(closed) => return closed,
@@ -615,17 +642,25 @@ impl Connection {
             };
             handler(&ctx, args)
         };
-        self.end_blocking(result)
+        self.end_blocking(cmd, result)
     }
 
     /// [`run_blocking`](Self::run_blocking) for an async caller: the handler leaves its
     /// wait, which is awaited here.
     #[cfg(feature = "redis-rs")]
-    async fn run_blocking_async(&mut self, handler: table::Handler, args: &[&[u8]]) -> Reply {
+    async fn run_blocking_async(
+        &mut self,
+        cmd: &Command,
+        handler: table::Handler,
+        args: &[&[u8]],
+    ) -> Reply {
         let token = match self.begin_blocking() {
             Ok(token) => token,
             Err(closed) => return closed,
         };
+        // Dropped while it waits, the command is abandoned: the client is not blocked
+        // any more, nor running a command.
+        let _abandoned = Unblock(Arc::clone(&self.client));
         let store = self.store.clone();
         let (now, parked) = {
             let ctx = Ctx {
@@ -644,7 +679,7 @@ impl Connection {
             Some(wait) => wait.await,
             None => now,
         };
-        self.end_blocking(result)
+        self.end_blocking(cmd, result)
     }
 
     /// Marks the connection blocked (`CLIENT UNBLOCK` and `CLIENT KILL` find it by
@@ -665,16 +700,21 @@ impl Connection {
     }
 
     /// The reply of a blocking command that is over.
-    fn end_blocking(&mut self, result: crate::Result<Reply>) -> Reply {
+    fn end_blocking(&mut self, cmd: &Command, result: crate::Result<Reply>) -> Reply {
         *self.client.blocked.lock() = None;
         if self.client.killed.load(Ordering::Acquire) {
             return self.reconnect();
         }
         match result {
             Ok(r) => r,
-            // CLIENT UNBLOCK … TIMEOUT (the default) reads as a timeout.
+            // CLIENT UNBLOCK … TIMEOUT (the default) reads as a timeout: `WAIT`'s count
+            // of acknowledging replicas (none), the others' null array.
             Err(Error::Unblocked) if !self.client.unblock_error.load(Ordering::Relaxed) => {
-                Reply::NilArray
+                if cmd.name == "wait" {
+                    Reply::Integer(0)
+                } else {
+                    Reply::NilArray
+                }
             }
             Err(e) => e.into(),
         }

@@ -155,10 +155,9 @@ pub(super) fn wait(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
         None,
         |_| (),
     );
-    c.block(waited.then(|outcome| match outcome {
-        Ok(()) | Err(Error::Unblocked) => Ok(Reply::Integer(0)),
-        Err(e) => Err(e),
-    }))
+    // Unblocked (`CLIENT UNBLOCK`), the error goes on: the connection answers it as a
+    // timeout (0) or, with `ERROR`, as the error.
+    c.block(waited.map(|()| Reply::Integer(0)))
 }
 
 pub(super) fn echo(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {

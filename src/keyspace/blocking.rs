@@ -35,6 +35,7 @@
 mod future;
 
 pub use future::Blocked;
+use future::Undo;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -210,6 +211,11 @@ pub(crate) struct Blocking {
     /// The number of queues (empty ones included) at which `register` next drops the
     /// empty ones (changed under `queues`'s lock).
     sweep_at: AtomicUsize,
+    /// What dropped futures took and could not give back at once (their thread held
+    /// the store's shards: a transaction, a zero-copy read), with the thread that is
+    /// to give it back once it has released them; and how many.
+    deferred: Mutex<Vec<(std::thread::ThreadId, Box<Undo>, Served)>>,
+    deferred_count: AtomicUsize,
 }
 
 thread_local! {
@@ -293,6 +299,9 @@ impl Blocking {
     /// when a command has released its locks.
     #[inline]
     pub(crate) fn serve_signalled(&self, ks: &Keyspace) {
+        if self.deferred_count.load(Ordering::Relaxed) > 0 {
+            self.give_back_deferred(ks);
+        }
         if !self.has_waiters() || SERVING.with(Cell::get) {
             return;
         }
@@ -300,6 +309,46 @@ impl Blocking {
         // In the order the keys became ready, as Redis's ready list is served.
         while let Some((db, key)) = SIGNALLED.with(|s| s.borrow_mut().pop_front()) {
             self.serve_key(ks, db, &key);
+        }
+    }
+
+    /// Gives back what a dropped future took and never saw (`undo`: pushed back where
+    /// it was popped from), then serves the waiters that signals. If this thread holds
+    /// the store's shards, it is given back once it has released them. If the key now
+    /// holds another type, it is not given back: a write that replaced the key would
+    /// have dropped it with the rest.
+    pub(crate) fn give_back(&self, ks: &Keyspace, undo: Box<Undo>, served: Served) {
+        match undo(ks.access(), &served) {
+            Err(Error::InsideTransaction | Error::InsideRead) => {
+                let me = std::thread::current().id();
+                self.deferred.lock().push((me, undo, served));
+                self.deferred_count.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => self.serve_signalled(ks),
+        }
+    }
+
+    /// Gives back what this thread's dropped futures left while it held the shards.
+    #[cold]
+    fn give_back_deferred(&self, ks: &Keyspace) {
+        if SERVING.with(Cell::get) {
+            return;
+        }
+        let me = std::thread::current().id();
+        let mine: Vec<(std::thread::ThreadId, Box<Undo>, Served)> = {
+            let mut deferred = self.deferred.lock();
+            let (mine, others) = std::mem::take(&mut *deferred)
+                .into_iter()
+                .partition(|(thread, ..)| *thread == me);
+            *deferred = others;
+            mine
+        };
+        if mine.is_empty() {
+            return;
+        }
+        self.deferred_count.fetch_sub(mine.len(), Ordering::Relaxed);
+        for (_, undo, served) in mine {
+            let _ = undo(ks.access(), &served);
         }
     }
 

@@ -110,17 +110,24 @@ impl Schedule {
         self.timers.lock().due.remove(&key);
     }
 
-    /// Wakes the timers whose deadline has passed; returns the earliest deadline left.
-    fn fire_timers(&self) -> Option<Instant> {
+    /// Takes the wakers of the timers whose deadline has passed (to be woken holding no
+    /// lock: a waker may drop a future, which cancels its timer).
+    fn due_timers(&self) -> Vec<Waker> {
         let mut timers = self.timers.lock();
         let now = Instant::now();
+        let mut due = Vec::new();
         while let Some(entry) = timers.due.first_entry() {
             if entry.key().0 > now {
-                return Some(entry.key().0);
+                break;
             }
-            entry.remove().wake();
+            due.push(entry.remove());
         }
-        None
+        due
+    }
+
+    /// The earliest deadline of a timer.
+    fn next_timer(&self) -> Option<Instant> {
+        self.timers.lock().due.first_key_value().map(|(k, _)| k.0)
     }
 
     /// The store's clock, in milliseconds.
@@ -184,12 +191,14 @@ fn run(sweep: &dyn Fn() -> Option<Option<u64>>, schedule: &Schedule) {
                 .next_wake
                 .fetch_min(schedule.tick_end(tick), Ordering::SeqCst);
         }
+        schedule.due_timers().into_iter().for_each(Waker::wake);
         let mut shutdown = schedule.shutdown.lock();
         if *shutdown {
             return;
         }
+        // Read under the lock `set_timer` notifies under: a timer set since is seen.
         let timer_in = schedule
-            .fire_timers()
+            .next_timer()
             .map(|at| at.saturating_duration_since(Instant::now()));
         let wake = schedule.next_wake.load(Ordering::SeqCst);
         let now = schedule.now();

@@ -131,7 +131,7 @@ impl<'s> ZSets<'s> {
         (end, count): (ScoreEnd, usize),
         timeout: Option<Duration>,
         command: &'static str,
-        map: impl FnOnce(Option<Popped>) -> T + Send + 's,
+        map: impl FnOnce(Option<Popped>) -> T + Send + Sync + 's,
     ) -> Blocked<'s, T> {
         let keys: Vec<Blob> = keys
             .into_iter()
@@ -141,11 +141,11 @@ impl<'s> ZSets<'s> {
             return Blocked::ready(Err(Error::WrongArity(command)));
         }
         let db = self.db;
-        let undo = move |ks: Access<'_>, s: Served| {
-            let (key, members) = unserve(s);
+        let undo = move |ks: Access<'_>, s: &Served| {
+            let members: Vec<(&Blob, f64)> = s.items.iter().zip(s.scores.iter().copied()).collect();
             // Members added meanwhile keep the scores they were given.
             let nx = ZAddOptions::new().condition(ZAddCondition::IfAbsent);
-            let _ = ZSets::new(ks, db).add(&key, &members, nx);
+            ZSets::new(ks, db).add(&s.key, &members, nx).map(drop)
         };
         Blocked::call(
             self.ks(),

@@ -34,7 +34,7 @@ use crate::keyspace::{Access, Keyspace};
 use crate::{Blob, Result};
 
 /// What gives back what was taken for a future dropped before it saw it.
-pub(crate) type Undo = dyn Fn(Access<'_>, Served) + Send + Sync;
+pub(crate) type Undo = dyn Fn(Access<'_>, &Served) -> Result<()> + Send + Sync;
 
 /// A blocking call run as a future: `Blocking::run`'s steps, one poll at a time.
 pub(crate) struct Call<'a> {
@@ -50,6 +50,8 @@ pub(crate) struct Call<'a> {
 enum Phase {
     /// Not polled yet.
     Start { wait: Wait, attempt: Box<Attempt> },
+    /// Run already (inside a transaction, where it cannot wait), not yet seen.
+    Ready(Result<Option<Served>>),
     /// Queued, with its deadline and the timer that wakes it then.
     Waiting {
         waiter: Arc<Waiter>,
@@ -90,8 +92,10 @@ impl<'a> Call<'a> {
 
     /// Runs the call on this thread, blocking it (the synchronous path).
     fn wait(mut self) -> Result<Option<Served>> {
-        let Phase::Start { wait, attempt } = std::mem::replace(&mut self.phase, Phase::Done) else {
-            unreachable!("a call is waited for before it is polled, or not at all")
+        let (wait, attempt) = match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Start { wait, attempt } => (wait, attempt),
+            Phase::Ready(outcome) => return outcome,
+            _ => unreachable!("a call is waited for before it is polled, or not at all"),
         };
         let keys: Vec<&[u8]> = self.keys.iter().map(|k| &k[..]).collect();
         self.blocking().run(
@@ -108,6 +112,12 @@ impl<'a> Call<'a> {
     /// The first poll: the keys tried in order; if none yields, the call joins their
     /// queues. `Some` if it is over.
     fn start(&mut self) -> Option<Result<Option<Served>>> {
+        if let Phase::Ready(_) = self.phase {
+            let Phase::Ready(outcome) = std::mem::replace(&mut self.phase, Phase::Done) else {
+                unreachable!("matched above")
+            };
+            return Some(outcome);
+        }
         if !matches!(self.phase, Phase::Start { .. }) {
             return None;
         }
@@ -197,20 +207,22 @@ impl Future for Call<'_> {
 
 impl Drop for Call<'_> {
     fn drop(&mut self) {
-        let Phase::Waiting { waiter, .. } = &self.phase else {
-            return;
+        let taken = match &mut self.phase {
+            Phase::Waiting { waiter, .. } => {
+                // Leave the queues first (so what is given back is not served to us
+                // again), then give back what was taken for us and not seen.
+                let taken = match std::mem::replace(&mut *waiter.state.lock(), State::Done) {
+                    State::Served(Ok(served)) => Some(served),
+                    _ => None,
+                };
+                let _ = self.finish(Err(Ending::Cancelled));
+                taken
+            }
+            Phase::Ready(outcome) => std::mem::replace(outcome, Ok(None)).ok().flatten(),
+            Phase::Start { .. } | Phase::Done => None,
         };
-        // Leave the queues first (so what is given back is not served to us again),
-        // then give back what was taken for us and not seen.
-        let taken = match std::mem::replace(&mut *waiter.state.lock(), State::Done) {
-            State::Served(Ok(served)) => Some(served),
-            _ => None,
-        };
-        let _ = self.finish(Err(Ending::Cancelled));
-        if let (Some(served), Some(undo)) = (taken, &self.undo) {
-            undo(self.ks.access(), served);
-            // Its push signalled the keys: their waiters are served now.
-            self.blocking().serve_signalled(self.ks);
+        if let (Some(served), Some(undo)) = (taken, self.undo.take()) {
+            self.blocking().give_back(self.ks, undo, served);
         }
     }
 }
@@ -219,18 +231,24 @@ impl Drop for Call<'_> {
 /// and its siblings. It resolves to what the blocking call returns (`Ok(None)` on
 /// timeout, [`Error::Unblocked`](crate::Error::Unblocked) when cancelled).
 ///
-/// Nothing happens until it is first polled: then it tries its keys, and if they are
-/// empty it waits in their queues — first come, first served, with the threads that
-/// wait there too — holding no lock and no thread. Any executor can poll it (tokio,
-/// smol, a hand-written `block_on`); its timeout is kept by the store's own sweeper
-/// thread.
+/// A pop or a move does nothing until the future is first polled: then it tries its
+/// keys, and if they are empty it waits in their queues — first come, first served,
+/// with the threads that wait there too — holding no lock and no thread. (The stream
+/// reads, `xread_block_async` and `xreadgroup_block_async`, read once when made, as the
+/// command's first read; and inside a transaction, where nothing can arrive, a call runs
+/// at once.) Any executor can poll it (tokio, smol, a hand-written `block_on`); its
+/// timeout is kept by the store's own sweeper thread.
 ///
-/// **Cancel-safe:** dropping it (a `select!` that took another branch, a timeout of
-/// the runtime's) never loses or duplicates an element. If the element was popped
-/// for it but not yet seen, it is pushed back where it came from (a list's end; a
-/// sorted set's member with its score; for [`blmove_async`](crate::Lists::blmove_async),
-/// moved back if it is still at the destination's end), so the next waiter gets it.
-/// Entries read through a consumer group stay in its pending list, as for any read.
+/// **Cancel-safe:** dropping it — a `select!` that took another branch, a runtime's
+/// timeout — never loses or duplicates an element. If an element was popped for it but
+/// not yet seen, it is pushed back where it came from (a list's end; a sorted set's
+/// member with its score; for [`blmove_async`](crate::Lists::blmove_async), moved back
+/// if it is still at the destination's end), so the next waiter gets it; dropped while
+/// its thread holds the store (inside a transaction), once the thread has let go.
+/// Entries read through a consumer group stay in the consumer's pending list, as for
+/// any read — but for a `NOACK` read, which keeps none. The one loss is the one any
+/// write over the key would cause: if the key was replaced by a value of another type
+/// in between, the element is not pushed into it.
 ///
 /// # Examples
 ///
@@ -266,11 +284,14 @@ impl Drop for Call<'_> {
 /// assert_eq!(none, None);
 /// # Ok::<(), embedis::Error>(())
 /// ```
-#[must_use = "a blocking call does nothing unless polled"]
+#[must_use = "a blocking call waits, and hands over what it took, only when polled"]
 pub struct Blocked<'a, T> {
     inner: Inner<'a, T>,
 }
 
+// The call is the common variant, and a future is kept where it is made: boxing it
+// would cost an allocation a call to save bytes in the rare `Ready`.
+#[allow(clippy::large_enum_variant)]
 enum Inner<'a, T> {
     /// Known when made (inside a transaction; a read found entries at once).
     Ready(Option<Result<T>>),
@@ -282,7 +303,7 @@ enum Inner<'a, T> {
 impl<T> Unpin for Blocked<'_, T> {}
 
 /// What turns a call's outcome into the future's.
-type Map<'a, T> = Box<dyn FnOnce(Result<Option<Served>>) -> Result<T> + Send + 'a>;
+type Map<'a, T> = Box<dyn FnOnce(Result<Option<Served>>) -> Result<T> + Send + Sync + 'a>;
 
 impl<T> fmt::Debug for Blocked<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -291,6 +312,7 @@ impl<T> fmt::Debug for Blocked<'_, T> {
             Inner::Ready(None) => "done",
             Inner::Call(c, _) => match c.phase {
                 Phase::Start { .. } => "not polled",
+                Phase::Ready(_) => "ready",
                 Phase::Waiting { .. } => "waiting",
                 Phase::Done => "done",
             },
@@ -313,17 +335,24 @@ impl<'a, T> Blocked<'a, T> {
         cancel: Option<&CancelToken>,
         attempt: Box<Attempt>,
         undo: Option<Box<Undo>>,
-        map: impl FnOnce(Option<Served>) -> T + Send + 'a,
+        map: impl FnOnce(Option<Served>) -> T + Send + Sync + 'a,
     ) -> Self {
         let ks = access.keyspace();
+        let mut call = Call::new(ks, db, keys, wait.into(), timeout, cancel, attempt, undo);
         if access.in_transaction() {
-            let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+            // It cannot wait there: it runs now, through the transaction's shards; if
+            // the future is dropped unseen, what it took is given back once the
+            // transaction is over.
+            let refs: Vec<&[u8]> = call.keys.iter().map(|k| &k[..]).collect();
+            let Phase::Start { wait, attempt } = std::mem::replace(&mut call.phase, Phase::Done)
+            else {
+                unreachable!("a new call has not started")
+            };
             let now = ks
                 .blocking()
                 .run(access, db, &refs, wait, timeout, cancel, attempt);
-            return Blocked::ready(now.map(map));
+            call.phase = Phase::Ready(now);
         }
-        let call = Call::new(ks, db, keys, wait.into(), timeout, cancel, attempt, undo);
         Blocked {
             inner: Inner::Call(call, Some(Box::new(move |outcome| outcome.map(map)))),
         }
@@ -337,7 +366,7 @@ impl<'a, T> Blocked<'a, T> {
     }
 
     /// The same call, with `f` applied to its value.
-    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U + Send + 'a) -> Blocked<'a, U>
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U + Send + Sync + 'a) -> Blocked<'a, U>
     where
         T: 'a,
     {
@@ -347,7 +376,7 @@ impl<'a, T> Blocked<'a, T> {
     /// The same call, with `f` applied to its outcome (an error included).
     pub(crate) fn then<U>(
         self,
-        f: impl FnOnce(Result<T>) -> Result<U> + Send + 'a,
+        f: impl FnOnce(Result<T>) -> Result<U> + Send + Sync + 'a,
     ) -> Blocked<'a, U>
     where
         T: 'a,
