@@ -1351,22 +1351,13 @@ impl<'s> Lists<'s> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct W(std::thread::Thread);
-    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
-    /// #     let mut cx = std::task::Context::from_waker(&waker);
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::park();
-    /// #     }
-    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let store = embedis::Store::new();
     /// store.lists().rpush("jobs", ["a", "b"])?;
-    /// let job = block_on(store.lists().blpop_async(["jobs"], None))?;
+    /// let job = store.lists().blpop_async(["jobs"], None).await?;
     /// assert_eq!(job, Some(("jobs".into(), "a".into())));
     /// # Ok::<(), embedis::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn blpop_async<K: AsRef<[u8]>>(
         self,
@@ -1381,22 +1372,13 @@ impl<'s> Lists<'s> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct W(std::thread::Thread);
-    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
-    /// #     let mut cx = std::task::Context::from_waker(&waker);
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::park();
-    /// #     }
-    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let store = embedis::Store::new();
     /// store.lists().rpush("jobs", ["a", "b"])?;
-    /// let job = block_on(store.lists().brpop_async(["jobs"], None))?;
+    /// let job = store.lists().brpop_async(["jobs"], None).await?;
     /// assert_eq!(job, Some(("jobs".into(), "b".into())));
     /// # Ok::<(), embedis::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn brpop_async<K: AsRef<[u8]>>(
         self,
@@ -1411,23 +1393,14 @@ impl<'s> Lists<'s> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct W(std::thread::Thread);
-    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
-    /// #     let mut cx = std::task::Context::from_waker(&waker);
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::park();
-    /// #     }
-    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use embedis::Side;
     /// let store = embedis::Store::new();
     /// store.lists().rpush("q", ["a", "b", "c"])?;
-    /// let (_, got) = block_on(store.lists().blmpop_async(["q"], Side::Left, 2, None))?.unwrap();
+    /// let (_, got) = store.lists().blmpop_async(["q"], Side::Left, 2, None).await?.unwrap();
     /// assert_eq!(got, ["a", "b"]);
     /// # Ok::<(), embedis::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn blmpop_async<K: AsRef<[u8]>>(
         self,
@@ -1450,24 +1423,15 @@ impl<'s> Lists<'s> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct W(std::thread::Thread);
-    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
-    /// #     let mut cx = std::task::Context::from_waker(&waker);
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::park();
-    /// #     }
-    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use embedis::Side;
     /// let store = embedis::Store::new();
     /// store.lists().rpush("jobs", ["job-1"])?;
-    /// let job = block_on(store.lists().blmove_async("jobs", "doing", Side::Left, Side::Right, None))?;
+    /// let job = store.lists().blmove_async("jobs", "doing", Side::Left, Side::Right, None).await?;
     /// assert_eq!(job.unwrap(), "job-1");
     /// assert_eq!(store.lists().lrange("doing", 0, -1)?, ["job-1"]);
     /// # Ok::<(), embedis::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn blmove_async(
         self,
@@ -1510,22 +1474,13 @@ impl<'s> Lists<'s> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct W(std::thread::Thread);
-    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
-    /// #     let mut cx = std::task::Context::from_waker(&waker);
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::park();
-    /// #     }
-    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use std::time::Duration;
     /// let store = embedis::Store::new();
-    /// let none = block_on(store.lists().brpoplpush_async("a", "b", Some(Duration::from_millis(10))))?;
+    /// let none = store.lists().brpoplpush_async("a", "b", Some(Duration::from_millis(10))).await?;
     /// assert_eq!(none, None);
     /// # Ok::<(), embedis::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn brpoplpush_async(
         self,

@@ -756,23 +756,14 @@ impl<'s> Streams<'s> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct W(std::thread::Thread);
-    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
-    /// #     let mut cx = std::task::Context::from_waker(&waker);
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::park();
-    /// #     }
-    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use std::time::Duration;
     /// use embedis::{ReadFrom, StreamId};
     /// let store = embedis::Store::new();
     /// let read = store.streams().xread_block_async(&[("events", ReadFrom::After(StreamId::MIN))], None, Some(Duration::from_millis(10)));
-    /// assert_eq!(block_on(read)?, None);
+    /// assert_eq!(read.await?, None);
     /// # Ok::<(), embedis::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn xread_block_async<K: AsRef<[u8]>>(
         self,

@@ -882,25 +882,16 @@ impl<'s> Streams<'s> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct W(std::thread::Thread);
-    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
-    /// #     let mut cx = std::task::Context::from_waker(&waker);
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::park();
-    /// #     }
-    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use embedis::{GroupCreate, GroupRead, XAdd, XReadGroup};
     /// let store = embedis::Store::new();
     /// store.streams().xgroup_create("jobs", "workers", &GroupCreate::last().mkstream())?;
     /// store.streams().xadd("jobs", &XAdd::new(), [("task", "send-mail")])?;
     /// let options = XReadGroup::new("workers", "w1");
-    /// let read = block_on(store.streams().xreadgroup_block_async(&options, &[("jobs", GroupRead::New)], None))?;
+    /// let read = store.streams().xreadgroup_block_async(&options, &[("jobs", GroupRead::New)], None).await?;
     /// assert_eq!(read.unwrap()[0].1.len(), 1);
     /// # Ok::<(), embedis::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn xreadgroup_block_async<K: AsRef<[u8]>>(
         self,

@@ -247,22 +247,13 @@ impl<'s> ZSets<'s> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct W(std::thread::Thread);
-    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
-    /// #     let mut cx = std::task::Context::from_waker(&waker);
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::park();
-    /// #     }
-    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let store = embedis::Store::new();
     /// store.zsets().zadd("tasks", [("urgent", 1.0), ("later", 9.0)])?;
-    /// let got = block_on(store.zsets().bzpopmin_async(["tasks"], None))?;
+    /// let got = store.zsets().bzpopmin_async(["tasks"], None).await?;
     /// assert_eq!(got, Some(("tasks".into(), "urgent".into(), 1.0)));
     /// # Ok::<(), embedis::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn bzpopmin_async<K: AsRef<[u8]>>(
         self,
@@ -278,22 +269,13 @@ impl<'s> ZSets<'s> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct W(std::thread::Thread);
-    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
-    /// #     let mut cx = std::task::Context::from_waker(&waker);
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::park();
-    /// #     }
-    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let store = embedis::Store::new();
     /// store.zsets().zadd("z", [("a", 1.0), ("b", 2.0)])?;
-    /// let got = block_on(store.zsets().bzpopmax_async(["z"], None))?;
+    /// let got = store.zsets().bzpopmax_async(["z"], None).await?;
     /// assert_eq!(got, Some(("z".into(), "b".into(), 2.0)));
     /// # Ok::<(), embedis::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn bzpopmax_async<K: AsRef<[u8]>>(
         self,
@@ -309,23 +291,14 @@ impl<'s> ZSets<'s> {
     /// # Examples
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct W(std::thread::Thread);
-    /// #     impl std::task::Wake for W { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let waker = std::sync::Arc::new(W(std::thread::current())).into();
-    /// #     let mut cx = std::task::Context::from_waker(&waker);
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::park();
-    /// #     }
-    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use std::time::Duration;
     /// use embedis::ScoreEnd;
     /// let store = embedis::Store::new();
-    /// let none = block_on(store.zsets().bzmpop_async(["z"], ScoreEnd::Min, 1, Some(Duration::from_millis(10))))?;
+    /// let none = store.zsets().bzmpop_async(["z"], ScoreEnd::Min, 1, Some(Duration::from_millis(10))).await?;
     /// assert_eq!(none, None);
     /// # Ok::<(), embedis::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn bzmpop_async<K: AsRef<[u8]>>(
         self,
