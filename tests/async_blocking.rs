@@ -447,9 +447,10 @@ fn a_waker_may_drop_other_futures_of_the_store() {
     }
 }
 
-/// Inside a transaction a blocking call cannot wait: it runs at once. Dropped unseen
-/// there — made there, or served earlier and dropped there — what it took is given back
-/// once the transaction has released the store.
+/// Inside a transaction a blocking call cannot wait: it runs at once, as the blocking
+/// call would, and what it took is the transaction's. A future served earlier and
+/// dropped unseen inside a transaction — committed or rolled back — gives back what it
+/// took once the transaction has released the store.
 #[test]
 fn a_future_dropped_in_a_transaction_gives_back_after_it() {
     let store = Store::new();
@@ -461,19 +462,46 @@ fn a_future_dropped_in_a_transaction_gives_back_after_it() {
             Ok::<(), Error>(())
         })
         .unwrap();
+    assert_eq!(
+        store.lists().llen("k").unwrap(),
+        0,
+        "the transaction's pop stands"
+    );
+    // Rolled back, the transaction's pop is undone — once.
+    store.lists().rpush("k", ["x"]).unwrap();
+    let failed = store.transaction(["k"], |tx| {
+        drop(tx.lists().blpop_async(["k"], None));
+        Err::<(), Error>(Error::OutOfRange)
+    });
+    assert_eq!(failed, Err(Error::OutOfRange));
     assert_eq!(store.lists().lrange("k", 0, -1).unwrap(), ["x"]);
 
-    let mut served = store.lists().blpop_async(["q"], None);
-    assert!(poll_once(&mut served).is_pending());
-    store.lists().rpush("q", ["y"]).unwrap();
-    let inside = store.transaction(["q"], |tx| {
-        drop(served);
-        tx.lists().llen("q")
-    });
-    assert_eq!(inside, Ok(0));
-    assert_eq!(store.lists().lrange("q", 0, -1).unwrap(), ["y"]);
-    // What a transaction's future took and was seen stays taken.
-    let seen = store.transaction(["q"], |tx| block_on(tx.lists().blpop_async(["q"], None)));
-    assert_eq!(seen.unwrap().unwrap().1, "y");
-    assert_eq!(store.lists().llen("q").unwrap(), 0);
+    for commit in [true, false] {
+        let mut served = store.lists().blpop_async(["q"], None);
+        assert!(poll_once(&mut served).is_pending());
+        store.lists().rpush("q", ["y"]).unwrap();
+        let inside = store.transaction(["q"], |tx| {
+            drop(served);
+            let n = tx.lists().llen("q")?;
+            if commit {
+                Ok(n)
+            } else {
+                Err(Error::OutOfRange)
+            }
+        });
+        assert_eq!(
+            inside,
+            if commit {
+                Ok(0)
+            } else {
+                Err(Error::OutOfRange)
+            }
+        );
+        assert_eq!(
+            store.lists().lrange("q", 0, -1).unwrap(),
+            ["y"],
+            "commit: {commit}"
+        );
+        store.lists().lpop("q").unwrap();
+    }
 }

@@ -299,9 +299,7 @@ impl Blocking {
     /// when a command has released its locks.
     #[inline]
     pub(crate) fn serve_signalled(&self, ks: &Keyspace) {
-        if self.deferred_count.load(Ordering::Relaxed) > 0 {
-            self.give_back_deferred(ks);
-        }
+        self.give_back_pending(ks);
         if !self.has_waiters() || SERVING.with(Cell::get) {
             return;
         }
@@ -318,17 +316,34 @@ impl Blocking {
     /// holds another type, it is not given back: a write that replaced the key would
     /// have dropped it with the rest.
     pub(crate) fn give_back(&self, ks: &Keyspace, undo: Box<Undo>, served: Served) {
+        if self.try_give_back(ks, undo, served) {
+            self.serve_signalled(ks);
+        }
+    }
+
+    /// Runs `undo`, or keeps it for later if this thread holds the store's shards;
+    /// whether it ran.
+    fn try_give_back(&self, ks: &Keyspace, undo: Box<Undo>, served: Served) -> bool {
         match undo(ks.access(), &served) {
             Err(Error::InsideTransaction | Error::InsideRead) => {
                 let me = std::thread::current().id();
                 self.deferred.lock().push((me, undo, served));
                 self.deferred_count.fetch_add(1, Ordering::Relaxed);
+                false
             }
-            _ => self.serve_signalled(ks),
+            _ => true,
         }
     }
 
-    /// Gives back what this thread's dropped futures left while it held the shards.
+    /// Gives back what this thread's dropped futures left while it held the shards;
+    /// called when the thread has released some (a write, a transaction's end).
+    #[inline]
+    pub(crate) fn give_back_pending(&self, ks: &Keyspace) {
+        if self.deferred_count.load(Ordering::Relaxed) > 0 {
+            self.give_back_deferred(ks);
+        }
+    }
+
     #[cold]
     fn give_back_deferred(&self, ks: &Keyspace) {
         if SERVING.with(Cell::get) {
@@ -343,12 +358,10 @@ impl Blocking {
             *deferred = others;
             mine
         };
-        if mine.is_empty() {
-            return;
-        }
         self.deferred_count.fetch_sub(mine.len(), Ordering::Relaxed);
+        // Still inside an outer transaction: kept again, for when that one ends.
         for (_, undo, served) in mine {
-            let _ = undo(ks.access(), &served);
+            self.try_give_back(ks, undo, served);
         }
     }
 
@@ -562,7 +575,7 @@ impl Blocking {
 
     /// Queues `waiter` on its keys. A key's queue is kept when it empties (a key
     /// waited on once is usually waited on again: a job queue's workers come back);
-    /// empty ones are dropped when they outnumber the waiters' keys.
+    /// the empty ones are dropped each time the registry has doubled.
     fn register(&self, waiter: &Arc<Waiter>) {
         let mut queues = self.queues.lock();
         for key in &waiter.keys {

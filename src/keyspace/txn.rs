@@ -225,6 +225,8 @@ impl<'k> Locked<'k> {
             HELD_OUTSIDE.with(|h| h.borrow_mut().pop());
         }
         if undo {
+            // What futures dropped inside it took goes back even so.
+            ks.blocking.give_back_pending(ks);
             return Ok(());
         }
         let log = &self.log;

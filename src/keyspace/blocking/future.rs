@@ -218,8 +218,9 @@ impl Drop for Call<'_> {
                 let _ = self.finish(Err(Ending::Cancelled));
                 taken
             }
-            Phase::Ready(outcome) => std::mem::replace(outcome, Ok(None)).ok().flatten(),
-            Phase::Start { .. } | Phase::Done => None,
+            // Run inside a transaction, as the call would have run there: what it took
+            // is the transaction's (given back, it would come back twice on a rollback).
+            Phase::Ready(_) | Phase::Start { .. } | Phase::Done => None,
         };
         if let (Some(served), Some(undo)) = (taken, self.undo.take()) {
             self.blocking().give_back(self.ks, undo, served);
@@ -244,8 +245,9 @@ impl Drop for Call<'_> {
 /// not yet seen, it is pushed back where it came from (a list's end; a sorted set's
 /// member with its score; for [`blmove_async`](crate::Lists::blmove_async), moved back
 /// if it is still at the destination's end), so the next waiter gets it; dropped while
-/// its thread holds the store (inside a transaction), once the thread has let go.
-/// Entries read through a consumer group stay in the consumer's pending list, as for
+/// its thread holds the store (inside a transaction), once the thread has let go. (A
+/// call *made* inside a transaction has run there, as the blocking call would: what it
+/// took is the transaction's, polled or not.) Entries read through a consumer group stay in the consumer's pending list, as for
 /// any read — but for a `NOACK` read, which keeps none. The one loss is the one any
 /// write over the key would cause: if the key was replaced by a value of another type
 /// in between, the element is not pushed into it.
@@ -340,9 +342,8 @@ impl<'a, T> Blocked<'a, T> {
         let ks = access.keyspace();
         let mut call = Call::new(ks, db, keys, wait.into(), timeout, cancel, attempt, undo);
         if access.in_transaction() {
-            // It cannot wait there: it runs now, through the transaction's shards; if
-            // the future is dropped unseen, what it took is given back once the
-            // transaction is over.
+            // It cannot wait there: it runs now, through the transaction's shards, as
+            // the blocking call would; its outcome is the transaction's.
             let refs: Vec<&[u8]> = call.keys.iter().map(|k| &k[..]).collect();
             let Phase::Start { wait, attempt } = std::mem::replace(&mut call.phase, Phase::Done)
             else {
