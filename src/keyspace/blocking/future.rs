@@ -244,13 +244,15 @@ impl Drop for Call<'_> {
 /// timeout — never loses or duplicates an element. If an element was popped for it but
 /// not yet seen, it is pushed back where it came from (a list's end; a sorted set's
 /// member with its score; for [`blmove_async`](crate::Lists::blmove_async), moved back
-/// if it is still at the destination's end), so the next waiter gets it; dropped while
-/// its thread holds the store (inside a transaction), once the thread has let go. (A
-/// call *made* inside a transaction has run there, as the blocking call would: what it
-/// took is the transaction's, polled or not.) Entries read through a consumer group stay in the consumer's pending list, as for
-/// any read — but for a `NOACK` read, which keeps none. The one loss is the one any
-/// write over the key would cause: if the key was replaced by a value of another type
-/// in between, the element is not pushed into it.
+/// if it is still at the destination's end), so the next waiter gets it. Dropped while
+/// its thread holds the store, it gives back once the thread lets go: when the
+/// transaction ends, or at the thread's next write after a zero-copy read's closure.
+/// (A call *made* inside a transaction has run there, as the blocking call would: what
+/// it took is the transaction's, polled or not.) Entries read through a consumer group
+/// stay in the consumer's pending list, as for any read — but for a `NOACK` read, which
+/// keeps none. The one loss is the one any write over the key would cause: if the key
+/// was replaced by a value of another type in between, the element is not pushed into
+/// it.
 ///
 /// # Examples
 ///
