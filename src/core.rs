@@ -79,8 +79,13 @@ impl Core {
         // active expiry too, then only for them.
         let weak: Weak<Core> = Arc::downgrade(&core);
         let sweep = move || {
+            if !active_expiry {
+                // Only the timers: no strong reference taken, so the store is never
+                // dropped (and its files closed) on this thread.
+                return (weak.strong_count() > 0).then_some(None);
+            }
             let core = weak.upgrade()?;
-            if !active_expiry || core.keyspace.loading() {
+            if core.keyspace.loading() {
                 // Time stands still while a log is replayed: nothing is due (woken
                 // when loading ends).
                 return Some(None);
