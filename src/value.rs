@@ -13,6 +13,7 @@ pub(crate) mod list;
 pub(crate) mod pack;
 pub(crate) mod rax;
 pub(crate) mod set;
+pub(crate) mod slot_index;
 pub(crate) mod stream;
 pub(crate) mod zset;
 

@@ -1,7 +1,8 @@
 //! `Dict`: the hash table behind large hashes and sets (Redis's `dict.c`).
 //!
-//! Entries live in a slot vector; a `hashbrown` table of `u32` slot numbers indexes them
-//! by key (5 bytes a bucket). This is the keyspace's layout again, for the same reasons:
+//! Entries live in a slot vector; a [`SlotIndex`] of tagged slot numbers (8 bytes a
+//! word) finds them by key: a hit reads one index line and the slot. The
+//! slot vector is there for two reasons:
 //!
 //! * **Scanning.** `HSCAN`/`SSCAN` walk slot numbers from the top down; the cursor is
 //!   the number of slots still to visit. An entry never moves except *downwards* (see
@@ -22,12 +23,12 @@
 
 use std::hash::BuildHasher;
 
-use hashbrown::HashTable;
-use hashbrown::hash_table::Entry;
 use rand::Rng;
 
 use crate::Blob;
 use crate::mem::Heap;
+
+use super::slot_index::{self, SlotIndex};
 
 type KeyHasher = hashbrown::DefaultHashBuilder;
 
@@ -35,7 +36,7 @@ type KeyHasher = hashbrown::DefaultHashBuilder;
 #[derive(Clone)]
 pub(crate) struct Dict<V> {
     hasher: KeyHasher,
-    index: HashTable<u32>,
+    index: SlotIndex,
     slots: Vec<Option<(Blob, V)>>,
     free: Vec<u32>,
     /// Heap bytes owned by the keys and values (see `mem.rs`).
@@ -54,18 +55,11 @@ impl<V: Heap> Default for Dict<V> {
     }
 }
 
-fn rehash<V>(hasher: &KeyHasher, slots: &[Option<(Blob, V)>]) -> impl Fn(&u32) -> u64 {
-    move |&i| match &slots[i as usize] {
-        Some((key, _)) => hasher.hash_one(&key[..]),
-        None => unreachable!("the index points at live slots only"),
-    }
-}
-
 impl<V: Heap> Dict<V> {
     pub(crate) fn with_capacity(n: usize) -> Self {
         Dict {
             hasher: KeyHasher::default(),
-            index: HashTable::with_capacity(n),
+            index: SlotIndex::with_capacity(n),
             slots: Vec::with_capacity(n),
             free: Vec::new(),
             heap: 0,
@@ -74,7 +68,7 @@ impl<V: Heap> Dict<V> {
 
     /// Bytes this table allocates, in O(1) (see `mem.rs`).
     pub(crate) fn mem(&self) -> usize {
-        crate::mem::table_bytes::<u32>(self.index.capacity())
+        crate::mem::vec_bytes::<u64>(self.index.words())
             + crate::mem::vec_bytes::<Option<(Blob, V)>>(self.slots.capacity())
             + crate::mem::vec_bytes::<u32>(self.free.capacity())
             + self.heap
@@ -88,15 +82,19 @@ impl<V: Heap> Dict<V> {
         self.hasher.hash_one(key)
     }
 
+    #[inline]
     fn find(&self, key: &[u8]) -> Option<u32> {
+        self.find_hashed(self.hash(key), key)
+    }
+
+    #[inline]
+    fn find_hashed(&self, hash: u64, key: &[u8]) -> Option<u32> {
         let slots = &self.slots;
-        self.index
-            .find(self.hash(key), |&i| {
-                slots[i as usize]
-                    .as_ref()
-                    .is_some_and(|(k, _)| k[..] == *key)
-            })
-            .copied()
+        self.index.find(hash, |i| {
+            slots[i as usize]
+                .as_ref()
+                .is_some_and(|(k, _)| k[..] == *key)
+        })
     }
 
     pub(crate) fn get(&self, key: &[u8]) -> Option<&V> {
@@ -124,46 +122,31 @@ impl<V: Heap> Dict<V> {
         update: impl FnOnce(&mut V),
     ) -> bool {
         let hash = self.hash(key);
-        let Dict {
-            hasher,
-            index,
-            slots,
-            free,
-            heap,
-        } = self;
-        let entry = index.entry(
-            hash,
-            |&i| {
-                slots[i as usize]
-                    .as_ref()
-                    .is_some_and(|(k, _)| k[..] == *key)
-            },
-            rehash(hasher, slots),
-        );
-        match entry {
-            Entry::Occupied(o) => {
-                if let Some((_, v)) = &mut slots[*o.get() as usize] {
-                    *heap -= v.heap();
-                    update(v);
-                    *heap += v.heap();
-                }
-                false
+        if let Some(i) = self.find_hashed(hash, key) {
+            if let Some((_, v)) = &mut self.slots[i as usize] {
+                self.heap -= v.heap();
+                update(v);
+                self.heap += v.heap();
             }
-            Entry::Vacant(v) => {
-                let item = (Blob::copy_from_slice(key), make());
-                *heap += item.0.heap() + item.1.heap();
-                let item = Some(item);
-                let i = if let Some(i) = free.pop() {
-                    slots[i as usize] = item;
-                    i
-                } else {
-                    slots.push(item);
-                    u32::try_from(slots.len() - 1).expect("fewer than 2^32 entries")
-                };
-                v.insert(i);
-                true
-            }
+            return false;
         }
+        let item = (Blob::copy_from_slice(key), make());
+        self.heap += item.0.heap() + item.1.heap();
+        let item = Some(item);
+        let i = if let Some(i) = self.free.pop() {
+            self.slots[i as usize] = item;
+            i
+        } else {
+            assert!(
+                self.slots.len() < slot_index::MAX_SLOTS,
+                "fewer than 2^32 - 1 entries"
+            );
+            self.slots.push(item);
+            u32::try_from(self.slots.len() - 1).expect("checked above")
+        };
+        self.index.reserve_one();
+        self.index.insert(hash, i);
+        true
     }
 
     /// Inserts or replaces; `true` if the key was new.
@@ -191,9 +174,7 @@ impl<V: Heap> Dict<V> {
         let (key, value) = self.slots[i as usize].take().expect("a live slot");
         self.heap -= key.heap() + value.heap();
         let hash = self.hash(&key);
-        if let Ok(entry) = self.index.find_entry(hash, |&j| j == i) {
-            entry.remove();
-        }
+        self.index.remove(hash, i);
         self.free.push(i);
         if self.len() * 4 < self.slots.len() {
             self.compact();
@@ -217,9 +198,7 @@ impl<V: Heap> Dict<V> {
             let entry = self.slots[top - 1].take();
             if let Some((key, _)) = &entry {
                 let hash = self.hasher.hash_one(&key[..]);
-                if let Some(at) = self.index.find_mut(hash, |&j| j == from) {
-                    *at = hole;
-                }
+                self.index.renumber(hash, from, hole);
             }
             self.slots[hole as usize] = entry;
             top -= 1;
@@ -229,13 +208,7 @@ impl<V: Heap> Dict<V> {
         }
         self.slots.truncate(top);
         self.slots.shrink_to(top * 2);
-        let Dict {
-            hasher,
-            index,
-            slots,
-            ..
-        } = self;
-        index.shrink_to(slots.len(), rehash(hasher, slots));
+        self.index.shrink();
     }
 
     /// The entries in slot order.
@@ -302,6 +275,7 @@ impl<V: Heap> Dict<V> {
 
     #[cfg(test)]
     fn check(&self) {
+        self.index.check();
         let live = self.slots.iter().filter(|s| s.is_some()).count();
         assert_eq!(live, self.len());
         assert_eq!(self.free.len(), self.slots.len() - live);

@@ -8,7 +8,7 @@
 //! * **Small**: at most [`MAX_ENTRIES`] members of at most [`MAX_VALUE`] bytes, in one
 //!   sorted vector. Every operation is a binary search or a short linear scan, with no
 //!   per-member allocation (a short member is inline in its `Member`).
-//! * **Big**: a [`SkipList`] (order and ranks) plus a `hashbrown` table of node indexes
+//! * **Big**: a [`SkipList`] (order and ranks) plus a [`SlotIndex`] of node numbers
 //!   keyed by member (lookups), with a per-set random hasher. Members live once, in the
 //!   skiplist's arena.
 //!
@@ -24,9 +24,8 @@ pub(crate) use skiplist::check as skiplist_check;
 use std::hash::BuildHasher;
 use std::ops::Range;
 
-use hashbrown::HashTable;
-
 use super::pack::{MAX_ENTRIES, MAX_VALUE};
+use super::slot_index::SlotIndex;
 use crate::Blob;
 use crate::mem::Heap;
 use member::Member;
@@ -54,7 +53,7 @@ impl Default for SortedSet {
 #[derive(Debug, Clone)]
 pub(crate) struct Big {
     list: SkipList,
-    index: HashTable<u32>,
+    index: SlotIndex,
     hasher: MemberHasher,
 }
 
@@ -62,7 +61,7 @@ impl Big {
     fn new() -> Self {
         Big {
             list: SkipList::new(),
-            index: HashTable::new(),
+            index: SlotIndex::default(),
             hasher: MemberHasher::default(),
         }
     }
@@ -77,9 +76,7 @@ impl Big {
 
     fn find_hashed(&self, hash: u64, member: &[u8]) -> Option<u32> {
         let list = &self.list;
-        self.index
-            .find(hash, |&x| &list.member(x)[..] == member)
-            .copied()
+        self.index.find(hash, |x| &list.member(x)[..] == member)
     }
 
     fn insert_new(&mut self, member: Member, score: f64) {
@@ -88,29 +85,9 @@ impl Big {
 
     /// Inserts a member known to be absent, whose hash is `hash`.
     fn insert_hashed(&mut self, hash: u64, member: Member, score: f64) {
-        self.reserve_one();
+        self.index.reserve_one();
         let x = self.list.insert(score, member);
-        let (list, hasher) = (&self.list, &self.hasher);
-        self.index
-            .insert_unique(hash, x, |&i| hasher.hash_one(&list.member(i)[..]));
-    }
-
-    /// Makes room for one more index entry. A full index is rebuilt by one pass over
-    /// the arena in slot order, rather than grown by rehashing in bucket order, which
-    /// would read every member from a node at random (most of a large build's cache
-    /// misses outside the skiplist itself).
-    fn reserve_one(&mut self) {
-        if self.index.len() < self.index.capacity() {
-            return;
-        }
-        let (list, hasher) = (&self.list, &self.hasher);
-        let rehash = |&i: &u32| hasher.hash_one(&list.member(i)[..]);
-        // One more than fits: twice the buckets, as the table would grow itself.
-        let mut index = HashTable::with_capacity(self.index.capacity() + 1);
-        for x in (0..list.slots()).filter_map(|i| list.slot(i)) {
-            index.insert_unique(rehash(&x), x, rehash);
-        }
-        self.index = index;
+        self.index.insert(hash, x);
     }
 
     fn unindex(&mut self, member: &[u8], x: u32) {
@@ -127,20 +104,15 @@ impl Big {
         let mut moves = Vec::new();
         list.compact_if_sparse(|from, to| moves.push((from, to)));
         for (from, to) in moves {
-            let hash = hasher.hash_one(&list.member(to)[..]);
-            if let Some(slot) = index.find_mut(hash, |&i| i == from) {
-                *slot = to;
-            }
+            index.renumber(hasher.hash_one(&list.member(to)[..]), from, to);
         }
-        index.shrink_to_fit(|&i| hasher.hash_one(&list.member(i)[..]));
+        index.shrink();
     }
 }
 
 /// Drops the index entry of `member`, stored in node `x`.
-fn unindex(index: &mut HashTable<u32>, hasher: MemberHasher, member: &[u8], x: u32) {
-    if let Ok(entry) = index.find_entry(hasher.hash_one(member), |&i| i == x) {
-        entry.remove();
-    }
+fn unindex(index: &mut SlotIndex, hasher: MemberHasher, member: &[u8], x: u32) {
+    index.remove(hasher.hash_one(member), x);
 }
 
 /// A score as the small form stores it: -0 as 0, as Redis's listpack (which stores an
@@ -191,7 +163,7 @@ impl SortedSet {
             SortedSet::Big(b) => {
                 std::mem::size_of::<Big>()
                     + b.list.mem()
-                    + crate::mem::table_bytes::<u32>(b.index.capacity())
+                    + crate::mem::vec_bytes::<u64>(b.index.words())
             }
         }
     }
@@ -523,7 +495,8 @@ impl SortedSet {
             SortedSet::Big(b) => {
                 b.list.check_invariants();
                 assert_eq!(b.index.len(), b.list.len());
-                for &x in &b.index {
+                b.index.check();
+                for x in b.index.slots() {
                     assert_eq!(b.find(b.list.member(x)), Some(x));
                 }
             }
