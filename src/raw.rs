@@ -267,6 +267,7 @@ impl Thin {
     /// packed entry's value follows its key, so a read that copies the value finds it
     /// there instead of missing again.
     #[inline]
+    #[cfg_attr(not(target_arch = "x86_64"), allow(clippy::unused_self))]
     fn prefetch_tail(self) {
         #[cfg(target_arch = "x86_64")]
         {
