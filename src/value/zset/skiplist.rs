@@ -21,7 +21,8 @@
 //!   points to*, so a search compares against that score where it stands and moves only
 //!   when it must: one cache line per step, not two. Members are read only to break
 //!   ties.
-//! * The member → node map of the sorted set stores node indexes (4 bytes a bucket) and
+//! * The member → node map of the sorted set stores node numbers (a [`SlotIndex`] word:
+//!   a tag of the hash and the number, 8 bytes) and
 //!   reads members from the arena, so each member is stored once.
 //!
 //! # Slots
