@@ -12,6 +12,27 @@ use std::ops::Deref;
 
 use bytes::Bytes;
 
+/// Whether `a` and `b` hold the same bytes: `a == b`, with keys of 8 to 16 bytes (the
+/// common case) compared as two words each instead of through a call to `memcmp`, which
+/// took a tenth of a cached look-up's time.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if (8..=16).contains(&n) {
+        let word = |s: &[u8], at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&s[at..at + 8]);
+            u64::from_ne_bytes(w)
+        };
+        // The two words overlap when n < 16: together they cover every byte.
+        return (word(a, 0) ^ word(b, 0)) | (word(a, n - 8) ^ word(b, n - 8)) == 0;
+    }
+    a == b
+}
+
 /// An owned byte string returned by the store: inline when short, shared when long.
 ///
 /// It dereferences to `[u8]` and compares equal to byte strings, `str`s and `Vec<u8>`.
@@ -252,6 +273,27 @@ impl fmt::Debug for Blob {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_bytes_is_slice_equality_at_every_length_and_position() {
+        let a: Vec<u8> = (0..40u8).collect();
+        for n in 0..=40 {
+            let copy = a[..n].to_vec();
+            assert!(same_bytes(&a[..n], &copy));
+            if n > 0 {
+                assert!(
+                    !same_bytes(&a[..n], &a[..n - 1]),
+                    "length {n} against {}",
+                    n - 1
+                );
+            }
+            for i in 0..n {
+                let mut b = a[..n].to_vec();
+                b[i] ^= 0x80;
+                assert!(!same_bytes(&a[..n], &b), "length {n}, byte {i} differs");
+            }
+        }
+    }
 
     #[test]
     fn short_values_are_inline_and_long_ones_shared() {

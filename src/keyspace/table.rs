@@ -503,7 +503,8 @@ impl Table {
     /// The entry of `key` (which hashes to `hash`).
     #[inline]
     pub(crate) fn find(&self, hash: u64, key: &[u8]) -> Option<SlotRef<'_>> {
-        self.entries.find(hash, |r| r.key() == key)
+        self.entries
+            .find(hash, |r| crate::blob::same_bytes(r.key(), key))
     }
 
     /// Live entry `h`, whose key hashes to `hash`.

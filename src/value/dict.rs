@@ -93,7 +93,7 @@ impl<V: Heap> Dict<V> {
         self.index.find(hash, |i| {
             slots[i as usize]
                 .as_ref()
-                .is_some_and(|(k, _)| k[..] == *key)
+                .is_some_and(|(k, _)| crate::blob::same_bytes(k, key))
         })
     }
 

@@ -76,7 +76,8 @@ impl Big {
 
     fn find_hashed(&self, hash: u64, member: &[u8]) -> Option<u32> {
         let list = &self.list;
-        self.index.find(hash, |x| &list.member(x)[..] == member)
+        self.index
+            .find(hash, |x| crate::blob::same_bytes(list.member(x), member))
     }
 
     fn insert_new(&mut self, member: Member, score: f64) {
