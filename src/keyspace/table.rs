@@ -27,7 +27,6 @@
 //! and shortening one adds one record.
 
 use std::collections::BTreeMap;
-use std::hash::BuildHasher;
 
 use bytes::{Bytes, BytesMut};
 use smallvec::SmallVec;
@@ -53,7 +52,7 @@ pub(crate) type KeyHasher = foldhash::fast::FixedState;
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // the hasher's size is not ours to rely on
 pub(crate) fn hash_key(hasher: &KeyHasher, key: &[u8]) -> u64 {
-    hasher.hash_one(key)
+    crate::blob::hash_bytes(hasher, key)
 }
 
 /// Packed entries up to this many bytes are saved inline by [`SlotRef::save`].

@@ -21,8 +21,6 @@
 //! Keys are hashed with a per-table random seed, so user-chosen members cannot flood
 //! one bucket.
 
-use std::hash::BuildHasher;
-
 use rand::Rng;
 
 use crate::Blob;
@@ -79,7 +77,7 @@ impl<V: Heap> Dict<V> {
     }
 
     fn hash(&self, key: &[u8]) -> u64 {
-        self.hasher.hash_one(key)
+        crate::blob::hash_bytes(&self.hasher, key)
     }
 
     #[inline]
@@ -197,7 +195,7 @@ impl<V: Heap> Dict<V> {
             let from = u32::try_from(top - 1).expect("slot numbers are u32");
             let entry = self.slots[top - 1].take();
             if let Some((key, _)) = &entry {
-                let hash = self.hasher.hash_one(&key[..]);
+                let hash = crate::blob::hash_bytes(&self.hasher, key);
                 self.index.renumber(hash, from, hole);
             }
             self.slots[hole as usize] = entry;

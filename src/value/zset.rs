@@ -21,7 +21,6 @@ mod skiplist;
 #[cfg(feature = "fuzzing")]
 pub(crate) use skiplist::check as skiplist_check;
 
-use std::hash::BuildHasher;
 use std::ops::Range;
 
 use super::pack::{MAX_ENTRIES, MAX_VALUE};
@@ -67,7 +66,7 @@ impl Big {
     }
 
     fn hash(&self, member: &[u8]) -> u64 {
-        self.hasher.hash_one(member)
+        crate::blob::hash_bytes(&self.hasher, member)
     }
 
     fn find(&self, member: &[u8]) -> Option<u32> {
@@ -105,7 +104,7 @@ impl Big {
         let mut moves = Vec::new();
         list.compact_if_sparse(|from, to| moves.push((from, to)));
         for (from, to) in moves {
-            index.renumber(hasher.hash_one(&list.member(to)[..]), from, to);
+            index.renumber(crate::blob::hash_bytes(hasher, list.member(to)), from, to);
         }
         index.shrink();
     }
@@ -113,7 +112,7 @@ impl Big {
 
 /// Drops the index entry of `member`, stored in node `x`.
 fn unindex(index: &mut SlotIndex, hasher: MemberHasher, member: &[u8], x: u32) {
-    index.remove(hasher.hash_one(member), x);
+    index.remove(crate::blob::hash_bytes(&hasher, member), x);
 }
 
 /// A score as the small form stores it: -0 as 0, as Redis's listpack (which stores an
