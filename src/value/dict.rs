@@ -195,7 +195,7 @@ impl<V: Heap> Dict<V> {
             let from = u32::try_from(top - 1).expect("slot numbers are u32");
             let entry = self.slots[top - 1].take();
             if let Some((key, _)) = &entry {
-                let hash = crate::blob::hash_bytes(&self.hasher, key);
+                let hash = self.hash(key);
                 self.index.renumber(hash, from, hole);
             }
             self.slots[hole as usize] = entry;
