@@ -199,8 +199,15 @@ impl Clone for Packed {
 /// # Safety
 /// `p` must point at a live packed block (made by [`Packed::new`]), not written while the
 /// result lives.
+#[inline(always)]
 unsafe fn packed_bytes<'a>(p: NonNull<u8>) -> &'a [u8] {
     let p = p.as_ptr();
+    // SAFETY: `Packed::new` wrote a complete length after the header, at least one byte.
+    let first = unsafe { *p.add(HEAD) };
+    if first & 0x80 == 0 {
+        // SAFETY: the block is exactly HEAD + 1 + first bytes (`packed_layout(first)`).
+        return unsafe { std::slice::from_raw_parts(p.add(HEAD + 1), usize::from(first)) };
+    }
     let mut n = 0usize;
     let mut i = 0;
     loop {
@@ -355,7 +362,7 @@ impl<'a, T> Ref<'a, T> {
     }
 
     /// What the entry holds.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn body(self) -> Body<'a, T> {
         if self.thin.is_boxed() {
             // SAFETY: a boxed block is a `Boxed<T>`, live and not written for `'a`.

@@ -15,7 +15,20 @@ pub(crate) fn write_varint(out: &mut impl Extend<u8>, mut n: usize) {
 }
 
 /// Reads a LEB128 varint at the start of `bytes`: the number and its length in bytes.
+#[inline]
 pub(crate) fn read_varint(bytes: &[u8]) -> (usize, usize) {
+    // One byte (below 128) is the common case: every short key's header and length.
+    if let Some(&b) = bytes.first()
+        && b & 0x80 == 0
+    {
+        return (usize::from(b), 1);
+    }
+    read_varint_long(bytes)
+}
+
+/// [`read_varint`] of two bytes or more.
+#[cold]
+fn read_varint_long(bytes: &[u8]) -> (usize, usize) {
     let mut n = 0usize;
     for (i, &b) in bytes.iter().enumerate() {
         n |= usize::from(b & 0x7f) << (7 * i);

@@ -98,6 +98,7 @@ struct PackedLayout {
     value: usize,
 }
 
+#[inline(always)]
 fn packed_layout(b: &[u8]) -> PackedLayout {
     let (header, n) = read_varint(b);
     let kend = n + (header >> 2);
@@ -110,6 +111,7 @@ fn packed_layout(b: &[u8]) -> PackedLayout {
     }
 }
 
+#[inline(always)]
 fn read_deadline(b: &[u8], (at, width): (usize, usize)) -> u64 {
     let mut raw = [0u8; 8];
     raw[..width].copy_from_slice(&b[at..at + width]);
@@ -150,7 +152,7 @@ impl<'a> SlotRef<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn key(self) -> &'a [u8] {
         match self.body() {
             raw::Body::Packed(b) => &b[packed_layout(b).key],
@@ -158,7 +160,7 @@ impl<'a> SlotRef<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn expires_at(self) -> Option<u64> {
         match self.body() {
             raw::Body::Packed(b) => packed_layout(b).deadline.map(|d| read_deadline(b, d)),
@@ -167,7 +169,7 @@ impl<'a> SlotRef<'a> {
     }
 
     /// The deadline and the value, decoding a packed entry once (the read path).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn parts(self) -> (Option<u64>, ValueRef<'a>) {
         match self.body() {
             raw::Body::Packed(b) => {
@@ -185,7 +187,7 @@ impl<'a> SlotRef<'a> {
 
     /// Whether the entry is expired, `passed` telling whether a deadline has passed (it
     /// is asked only if the entry has one).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn is_expired(self, passed: impl FnOnce(u64) -> bool) -> bool {
         self.expires_at().is_some_and(passed)
     }
