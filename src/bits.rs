@@ -560,7 +560,9 @@ impl<'s> Bits<'s> {
             let bits = ty.checked_bits()?;
             let offset = match offset {
                 BitOffset::Bit(o) => o,
-                BitOffset::Field(n) => n.checked_mul(bits).ok_or(Error::BitOffsetOutOfRange)?,
+                BitOffset::Field(n) => n
+                    .checked_mul(bits)
+                    .ok_or_else(|| Error::BitOffsetOutOfRange)?,
             };
             plan.push(Step {
                 signed: ty.signed,

@@ -405,7 +405,7 @@ fn run(z: &SortedSet, q: &GeoSearch, need_dist: bool) -> Result<Vec<Point>> {
         Origin::Member(m) => z
             .score(m)
             .map(geohash::decode_score)
-            .ok_or(Error::UndecodableMember)?,
+            .ok_or_else(|| Error::UndecodableMember)?,
     };
     let shape = Shape {
         lon,

@@ -430,10 +430,10 @@ impl<'s> Hashes<'s> {
                 let current = match h.get(field) {
                     Some(v) => v
                         .with_bytes(number::parse_i64)
-                        .ok_or(Error::HashValueNotInteger)?,
+                        .ok_or_else(|| Error::HashValueNotInteger)?,
                     None => 0,
                 };
-                let sum = current.checked_add(delta).ok_or(Error::Overflow)?;
+                let sum = current.checked_add(delta).ok_or_else(|| Error::Overflow)?;
                 h.set(field, IntBuf::new(sum).as_bytes());
                 Ok(sum)
             },

@@ -382,7 +382,7 @@ impl<'s> HyperLogLogs<'s> {
                     if sub == PfDebug::ToDense {
                         DebugReply::Converted(converted)
                     } else {
-                        let s = e.str()?.ok_or(Error::CorruptHll)?;
+                        let s = e.str()?.ok_or_else(|| Error::CorruptHll)?;
                         DebugReply::Registers(hll::registers(s.bytes()))
                     }
                 }

@@ -646,7 +646,7 @@ impl<'s> Keys<'s> {
                 if nx && many.entry(1).exists() {
                     return Ok(false);
                 }
-                let (value, expires_at) = many.entry(0).take().ok_or(Error::NoSuchKey)?;
+                let (value, expires_at) = many.entry(0).take().ok_or_else(|| Error::NoSuchKey)?;
                 // As Redis: the destination is deleted, then added (a `new` key).
                 let mut target = many.entry(1);
                 target.remove();

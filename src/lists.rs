@@ -693,11 +693,11 @@ impl<'s> Lists<'s> {
         self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             e.update_existing::<ListValue, _>(|l| {
-                let i = list_index(index, l.len()).ok_or(Error::IndexOutOfRange)?;
+                let i = list_index(index, l.len()).ok_or_else(|| Error::IndexOutOfRange)?;
                 l.set(i, elem);
                 Ok(())
             })?
-            .ok_or(Error::NoSuchKey)?;
+            .ok_or_else(|| Error::NoSuchKey)?;
             e.notify(notify::LIST, "lset");
             let key = e.key();
             e.propagate(|r| {

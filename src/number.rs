@@ -204,13 +204,13 @@ pub(crate) fn incr_by_float(current: Option<&[u8]>, incr: Ld) -> Result<String> 
     }
     let value = match current {
         None => Ld::Finite(LongDouble::ZERO),
-        Some(c) => parse_long_double(c).ok_or(Error::NotFloat)?,
+        Some(c) => parse_long_double(c).ok_or_else(|| Error::NotFloat)?,
     };
     match (value, incr) {
         (Ld::Finite(a), Ld::Finite(b)) => a
             .add(b)
             .map(LongDouble::to_redis_string)
-            .ok_or(Error::NanOrInfinity),
+            .ok_or_else(|| Error::NanOrInfinity),
         _ => Err(Error::NanOrInfinity),
     }
 }

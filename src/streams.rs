@@ -328,7 +328,7 @@ impl<'s> Streams<'s> {
                     if now > last.ms {
                         StreamId::new(now, 0)
                     } else {
-                        last.next().ok_or(Error::StreamIdTooSmall)?
+                        last.next().ok_or_else(|| Error::StreamIdTooSmall)?
                     }
                 }
                 XAddId::AutoSeq(ms) if ms == last.ms => {

@@ -800,7 +800,7 @@ impl<'s> Strings<'s> {
             let end = offset
                 .checked_add(value.len())
                 .filter(|&end| end <= max)
-                .ok_or(Error::StringTooLong)?;
+                .ok_or_else(|| Error::StringTooLong)?;
             let len = e.update_str(|buf| {
                 if buf.len() < end {
                     buf.resize(end, 0);
@@ -925,10 +925,10 @@ impl<'s> Strings<'s> {
         self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
             let current = match e.str()? {
-                Some(s) => number::parse_i64(s.bytes()).ok_or(Error::NotInteger)?,
+                Some(s) => number::parse_i64(s.bytes()).ok_or_else(|| Error::NotInteger)?,
                 None => 0,
             };
-            let value = current.checked_add(delta).ok_or(Error::Overflow)?;
+            let value = current.checked_add(delta).ok_or_else(|| Error::Overflow)?;
             e.put_str(IntBuf::new(value).as_bytes(), Deadline::Keep);
             e.notify(notify::STRING, "incrby");
             let key = e.key();
@@ -955,7 +955,9 @@ impl<'s> Strings<'s> {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn decrby(&self, key: impl AsRef<[u8]>, delta: i64) -> Result<i64> {
-        let delta = delta.checked_neg().ok_or(Error::DecrementOverflow)?;
+        let delta = delta
+            .checked_neg()
+            .ok_or_else(|| Error::DecrementOverflow)?;
         self.incrby(key, delta)
     }
 

@@ -274,9 +274,13 @@ impl Collection for stream::Stream {
 /// Type-checks an optional value as the collection `C`: `Ok(None)` when the key is
 /// missing, [`Error::WrongType`] when it holds another type.
 pub(crate) fn opt<C: Collection>(value: Option<ValueRef<'_>>) -> Result<Option<&C>> {
-    value
-        .map(|v| C::cast(v).ok_or(Error::WrongType))
-        .transpose()
+    match value {
+        None => Ok(None),
+        Some(v) => match C::cast(v) {
+            Some(c) => Ok(Some(c)),
+            None => Err(Error::WrongType),
+        },
+    }
 }
 
 /// An element of a collection where it is stored: bytes in a compact form, a stored

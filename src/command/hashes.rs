@@ -81,7 +81,7 @@ pub(super) fn hincrby(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 }
 
 pub(super) fn hincrbyfloat(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
-    let delta = crate::number::parse_long_double(a[3]).ok_or(Error::NotFloat)?;
+    let delta = crate::number::parse_long_double(a[3]).ok_or_else(|| Error::NotFloat)?;
     // The stored text carries Redis's long-double digits.
     Ok(Reply::from(
         c.hashes().hincrbyfloat_text(a[1], a[2], delta)?.as_str(),

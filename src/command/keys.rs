@@ -60,7 +60,7 @@ pub(super) fn cursor(arg: &[u8]) -> Result<u64> {
         n = n
             .checked_mul(10)
             .and_then(|n| n.checked_add(u64::from(d - b'0')))
-            .ok_or(Error::InvalidCursor)?;
+            .ok_or_else(|| Error::InvalidCursor)?;
     }
     Ok(if negative { n.wrapping_neg() } else { n })
 }
@@ -88,7 +88,7 @@ pub(super) fn scan_options(
     let mut matches_nothing = false;
     let mut i = from;
     while i < a.len() {
-        let (o, value) = (a[i], a.get(i + 1).ok_or(Error::Syntax)?);
+        let (o, value) = (a[i], a.get(i + 1).ok_or_else(|| Error::Syntax)?);
         if is(o, "COUNT") {
             let n = int(value)?;
             if n < 1 {

@@ -117,7 +117,7 @@ pub(super) fn lpos(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let (mut rank, mut maxlen, mut count_opt) = (1, 0, None);
     let mut i = 3;
     while i < a.len() {
-        let (o, value) = (a[i], a.get(i + 1).ok_or(Error::Syntax)?);
+        let (o, value) = (a[i], a.get(i + 1).ok_or_else(|| Error::Syntax)?);
         if is(o, "RANK") {
             rank = int(value)?;
             if rank == 0 {
@@ -125,10 +125,10 @@ pub(super) fn lpos(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
             }
         } else if is(o, "COUNT") {
             let n = crate::number::parse_i64(value).and_then(|n| usize::try_from(n).ok());
-            count_opt = Some(n.ok_or(Error::CountNegative)?);
+            count_opt = Some(n.ok_or_else(|| Error::CountNegative)?);
         } else if is(o, "MAXLEN") {
             let n = crate::number::parse_i64(value).and_then(|n| usize::try_from(n).ok());
-            maxlen = n.ok_or(Error::MaxLenNegative)?;
+            maxlen = n.ok_or_else(|| Error::MaxLenNegative)?;
         } else {
             return Err(Error::Syntax);
         }
@@ -180,7 +180,7 @@ pub(super) fn rpoplpush(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 
 /// `LEFT|RIGHT [COUNT n]` of `LMPOP` and `BLMPOP`, from `a[at]`.
 fn mpop_options(a: &[&[u8]], at: usize) -> Result<(Side, usize)> {
-    let side = side(a.get(at).ok_or(Error::Syntax)?)?;
+    let side = side(a.get(at).ok_or_else(|| Error::Syntax)?)?;
     Ok((side, mpop_count(&a[at + 1..])?))
 }
 

@@ -7,7 +7,7 @@ use crate::{Error, Picks, Result};
 
 /// An integer argument (`getLongLongFromObjectOrReply`).
 pub(crate) fn int(arg: &[u8]) -> Result<i64> {
-    parse_i64(arg).ok_or(Error::NotInteger)
+    parse_i64(arg).ok_or_else(|| Error::NotInteger)
 }
 
 /// A non-negative count: `ERR value is out of range, must be positive` otherwise, for
@@ -15,7 +15,7 @@ pub(crate) fn int(arg: &[u8]) -> Result<i64> {
 pub(crate) fn count(arg: &[u8]) -> Result<usize> {
     parse_i64(arg)
         .and_then(|n| usize::try_from(n).ok())
-        .ok_or(Error::NotPositive)
+        .ok_or_else(|| Error::NotPositive)
 }
 
 /// The count of `SRANDMEMBER`, `HRANDFIELD` and `ZRANDMEMBER`: `n >= 0` asks for `n`
@@ -60,7 +60,7 @@ pub(crate) fn rand_count(a: &[&[u8]], with: &str) -> Result<(Picks, bool)> {
 /// A float argument as `getDoubleFromObject` reads it (see
 /// [`parse_double`](crate::number::parse_double)).
 pub(crate) fn float(arg: &[u8]) -> Result<f64> {
-    parse_float(arg).ok_or(Error::NotFloat)
+    parse_float(arg).ok_or_else(|| Error::NotFloat)
 }
 
 pub(crate) fn parse_float(arg: &[u8]) -> Option<f64> {
@@ -73,7 +73,7 @@ pub(crate) fn parse_float(arg: &[u8]) -> Option<f64> {
 /// do not fit a signed 64-bit integer converts, as in Redis on x86, to the most
 /// negative one: "timeout is negative".
 pub(crate) fn timeout(arg: &[u8]) -> Result<Option<Duration>> {
-    let secs = crate::number::parse_long_double(arg).ok_or(Error::TimeoutNotFloat)?;
+    let secs = crate::number::parse_long_double(arg).ok_or_else(|| Error::TimeoutNotFloat)?;
     let ms = match secs {
         crate::number::Ld::Finite(v) => v.mul_ceil(1000),
         _ => None,
@@ -116,7 +116,7 @@ pub(crate) fn numkeys<'a>(
     let n = match style {
         NumKeys::Card | NumKeys::Pop => parse_i64(args[at])
             .filter(|&n| n >= 1)
-            .ok_or(Error::NumKeysNotPositive)?,
+            .ok_or_else(|| Error::NumKeysNotPositive)?,
         NumKeys::Algebra(name) => match int(args[at])? {
             n if n < 1 => return Err(Error::NoInputKeys(name)),
             n => n,
@@ -141,7 +141,7 @@ pub(crate) fn mpop_count(rest: &[&[u8]]) -> Result<usize> {
         [o, n] if is(o, "COUNT") => parse_i64(n)
             .and_then(|n| usize::try_from(n).ok())
             .filter(|&n| n > 0)
-            .ok_or(Error::CountNotPositive),
+            .ok_or_else(|| Error::CountNotPositive),
         _ => Err(Error::Syntax),
     }
 }

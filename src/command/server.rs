@@ -133,7 +133,7 @@ pub(super) fn auth(_: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 /// replicas does.
 pub(super) fn wait(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let replicas = super::parse::int(a[1])?;
-    let timeout = crate::number::parse_i64(a[2]).ok_or(Error::TimeoutNotInteger)?;
+    let timeout = crate::number::parse_i64(a[2]).ok_or_else(|| Error::TimeoutNotInteger)?;
     if timeout < 0 {
         return Err(Error::TimeoutNegative);
     }

@@ -88,7 +88,7 @@ pub(super) fn card_limit(a: &[&[u8]], from: usize) -> Result<usize> {
         if is(a[i], "LIMIT") && i + 1 < a.len() {
             limit = crate::number::parse_i64(a[i + 1])
                 .and_then(|n| usize::try_from(n).ok())
-                .ok_or(Error::LimitNegative)?;
+                .ok_or_else(|| Error::LimitNegative)?;
             i += 2;
         } else {
             return Err(Error::Syntax);

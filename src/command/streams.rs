@@ -21,7 +21,7 @@ pub(super) enum IdForm {
 
 /// A parsed ID: its value, and whether the sequence was given (`false` for `ms-*`).
 pub(super) fn parse_id(arg: &[u8], missing_seq: u64, form: IdForm) -> Result<(StreamId, bool)> {
-    let (ms, seq) = stream::id_parts(arg).ok_or(Error::InvalidStreamId)?;
+    let (ms, seq) = stream::id_parts(arg).ok_or_else(|| Error::InvalidStreamId)?;
     match (ms, seq) {
         // `-` or `+` alone.
         (b"", Some(b"")) | (b"+", None) => {
@@ -32,12 +32,12 @@ pub(super) fn parse_id(arg: &[u8], missing_seq: u64, form: IdForm) -> Result<(St
             };
         }
         (ms, Some(b"*")) if form == IdForm::Add => {
-            let ms = stream::string2ull(ms).ok_or(Error::InvalidStreamId)?;
+            let ms = stream::string2ull(ms).ok_or_else(|| Error::InvalidStreamId)?;
             return Ok((StreamId::new(ms, 0), false));
         }
         _ => {}
     }
-    let id = stream::parse_id(arg, missing_seq).ok_or(Error::InvalidStreamId)?;
+    let id = stream::parse_id(arg, missing_seq).ok_or_else(|| Error::InvalidStreamId)?;
     Ok((id, true))
 }
 
@@ -55,7 +55,7 @@ pub(super) fn interval(arg: &[u8], missing_seq: u64) -> Result<(StreamId, bool)>
 }
 
 pub(super) fn long(arg: &[u8]) -> Result<i64> {
-    crate::number::parse_i64(arg).ok_or(Error::NotInteger)
+    crate::number::parse_i64(arg).ok_or_else(|| Error::NotInteger)
 }
 
 /// `XADD`'s and `XTRIM`'s options (`streamParseAddOrTrimArgsOrReply`): the trimming,
@@ -170,7 +170,7 @@ pub(super) fn xadd(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
 
 pub(super) fn xtrim(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
     let (trim, _, _) = add_or_trim_args(c, a, false)?;
-    let trim = trim.ok_or(Error::Syntax)?;
+    let trim = trim.ok_or_else(|| Error::Syntax)?;
     Ok(Reply::Integer(to_i64(c.streams().xtrim(a[1], &trim)?)))
 }
 
@@ -354,7 +354,7 @@ pub(super) fn read_args<'a>(
                 ));
             }
             i += 1;
-            let ms = crate::number::parse_i64(a[i]).ok_or(Error::TimeoutNotInteger)?;
+            let ms = crate::number::parse_i64(a[i]).ok_or_else(|| Error::TimeoutNotInteger)?;
             if ms < 0 {
                 return Err(Error::TimeoutNegative);
             }

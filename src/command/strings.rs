@@ -315,7 +315,7 @@ fn offset_within(c: &Ctx<'_>, offset: Option<i64>) -> Result<u64> {
     offset
         .and_then(|n| u64::try_from(n).ok())
         .filter(|n| n >> 3 < max_bytes)
-        .ok_or(Error::BitOffsetOutOfRange)
+        .ok_or_else(|| Error::BitOffsetOutOfRange)
 }
 
 pub(super) fn setbit(c: &Ctx<'_>, a: &[&[u8]]) -> Result<Reply> {
@@ -412,7 +412,7 @@ fn field_type(arg: &[u8]) -> Result<(BitFieldType, u8)> {
     let bits = crate::number::parse_i64(bits)
         .and_then(|b| u8::try_from(b).ok())
         .filter(|&b| (1..=if signed { 64 } else { 63 }).contains(&b))
-        .ok_or(Error::InvalidBitfieldType)?;
+        .ok_or_else(|| Error::InvalidBitfieldType)?;
     let t = if signed {
         BitFieldType::signed(bits)
     } else {

@@ -383,7 +383,7 @@ fn combine_options(
         if op != Op::Diff && remaining > nkeys && is(o, "WEIGHTS") {
             let weights = a[j + 1..=j + nkeys]
                 .iter()
-                .map(|w| super::parse::parse_float(w).ok_or(Error::WeightNotFloat))
+                .map(|w| super::parse::parse_float(w).ok_or_else(|| Error::WeightNotFloat))
                 .collect::<Result<Vec<_>>>()?;
             options = options.weights(weights);
             j += nkeys + 1;

@@ -215,7 +215,9 @@ impl<'a> Access<'a> {
     pub(super) fn locate(self, db: usize, key: &[u8]) -> Result<(u64, usize)> {
         match self.held {
             None => Ok(self.ks.locate_one(db, key)),
-            Some(held) => held.locate(db, key).ok_or(Error::KeyNotInTransaction),
+            Some(held) => held
+                .locate(db, key)
+                .ok_or_else(|| Error::KeyNotInTransaction),
         }
     }
 

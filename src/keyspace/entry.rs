@@ -372,14 +372,17 @@ impl<'a> EntryMut<'a> {
     /// Applies `f` to the (present, type-checked) collection, then drops the key if it
     /// is empty.
     fn edit<C: Collection, R>(&mut self, f: impl FnOnce(&mut C) -> Result<R>) -> Result<R> {
-        let h = self.slot.ok_or(Error::WrongType)?;
+        // `let … else` rather than `ok_or(Error::WrongType)`, which builds the error and
+        // drops it (an out-of-line call) on every successful edit.
+        let Some(h) = self.slot else {
+            return Err(Error::WrongType);
+        };
         // Conservatively a modification (the edit may change nothing).
         self.modified();
         let (h, result) = self.table.edit(&self.ks.hasher, self.hash, h, |slot| {
-            let c = slot
-                .boxed_value_mut()
-                .and_then(C::cast_mut)
-                .ok_or(Error::WrongType)?;
+            let Some(c) = slot.boxed_value_mut().and_then(C::cast_mut) else {
+                return Err(Error::WrongType);
+            };
             let out = f(c);
             Ok((out, c.is_empty()))
         });

@@ -165,7 +165,7 @@ impl FromStr for EvictionPolicy {
         POLICIES
             .into_iter()
             .find(|p| p.as_str().eq_ignore_ascii_case(s))
-            .ok_or(Error::UnknownPolicy)
+            .ok_or_else(|| Error::UnknownPolicy)
     }
 }
 

@@ -382,7 +382,7 @@ fn group_of<'e>(
 /// The stream's last ID if the entry holds a stream with group `group`, else the
 /// error `XGROUP` answers.
 fn existing_group(e: &EntryMut<'_>, key: &[u8], group: &[u8]) -> Result<StreamId> {
-    let s = e.get::<Stream>()?.ok_or(Error::GroupNeedsStream)?;
+    let s = e.get::<Stream>()?.ok_or_else(|| Error::GroupNeedsStream)?;
     if !s.groups.contains_key(group) {
         return Err(Error::NoSuchGroup(Box::new((c_text(group), c_text(key)))));
     }
@@ -393,7 +393,7 @@ fn existing_group(e: &EntryMut<'_>, key: &[u8], group: &[u8]) -> Result<StreamId
 /// changes groups.
 fn edit_groups<R>(e: &mut EntryMut<'_>, f: impl FnOnce(&mut Stream) -> R) -> Result<R> {
     e.unsignalled(|e| e.update_existing::<Stream, _>(|s| Ok(f(s))))?
-        .ok_or(Error::WrongType)
+        .ok_or_else(|| Error::WrongType)
 }
 
 impl<'s> Streams<'s> {
@@ -539,7 +539,7 @@ impl<'s> Streams<'s> {
     pub fn xgroup_destroy(&self, key: impl AsRef<[u8]>, group: impl AsRef<[u8]>) -> Result<bool> {
         let (key, group) = (key.as_ref(), group.as_ref());
         self.ks.write(self.db, key, |e| {
-            let s = e.get::<Stream>()?.ok_or(Error::GroupNeedsStream)?;
+            let s = e.get::<Stream>()?.ok_or_else(|| Error::GroupNeedsStream)?;
             if !s.groups.contains_key(group) {
                 return Ok(false);
             }

@@ -116,7 +116,7 @@ pub struct ConsumerInfo {
 
 impl Streams<'_> {
     fn info<R>(&self, key: &[u8], f: impl FnOnce(&Stream) -> Result<R>) -> Result<R> {
-        self.read(key, |s| s.ok_or(Error::NoSuchKey).and_then(f))?
+        self.read(key, |s| s.ok_or_else(|| Error::NoSuchKey).and_then(f))?
     }
 
     /// The stream's counts and edges (`XINFO STREAM`).

@@ -66,7 +66,8 @@ impl ScoreBound {
         };
         // As `zslParseRange`: `strtod` up to the end or a NUL byte (`"("` and `""` read
         // as 0, leading space is skipped), NaN refused.
-        let value = crate::number::parse_range_double(number).ok_or(Error::MinMaxNotFloat)?;
+        let value =
+            crate::number::parse_range_double(number).ok_or_else(|| Error::MinMaxNotFloat)?;
         Ok(if exclusive {
             ScoreBound::Exclusive(value)
         } else {
