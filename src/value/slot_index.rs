@@ -100,7 +100,7 @@ impl SlotIndex {
     }
 
     /// The slot whose key `is_key` accepts among those with `hash`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find(&self, hash: u64, mut is_key: impl FnMut(u32) -> bool) -> Option<u32> {
         if self.len == 0 {
             return None;
