@@ -139,7 +139,7 @@ impl<V: Heap> Dict<V> {
                 self.slots.len() < slot_index::MAX_SLOTS,
                 "fewer than 2^32 - 1 entries"
             );
-            self.slots.push(item);
+            crate::raw::push_preferring_huge(&mut self.slots, item);
             u32::try_from(self.slots.len() - 1).expect("checked above")
         };
         self.index.reserve_one();

@@ -212,6 +212,7 @@ impl SlotIndex {
     fn rebuild(&mut self, n: usize) {
         debug_assert!(n <= 1 << 32, "a 32-bit tag places at most 2^32 words");
         let old = std::mem::replace(&mut self.words, vec![0; n]);
+        crate::raw::prefer_huge_pages(&self.words);
         self.shift = 32 - n.max(1).trailing_zeros();
         if n == 0 {
             return;

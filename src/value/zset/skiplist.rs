@@ -323,6 +323,7 @@ impl SkipList {
             return head;
         }
         let at = to_u32(self.upper.len());
+        crate::raw::grow_preferring_huge(&mut self.upper, links);
         self.upper.resize(self.upper.len() + links, Link::default());
         at
     }
@@ -343,7 +344,7 @@ impl SkipList {
             self.nodes[x as usize] = node;
             x
         } else {
-            self.nodes.push(node);
+            crate::raw::push_preferring_huge(&mut self.nodes, node);
             to_u32(self.nodes.len() - 1)
         }
     }
