@@ -539,6 +539,24 @@ impl<T> Entries<T> {
         self.chain_of(hash).find(|r| r.thin == h.0)
     }
 
+    /// The caller's bytes of the packed entry `h` (in `hash`'s chain), to change in
+    /// place: the entry keeps its block and its place in the chain. `None` if `h` is
+    /// not there or is boxed.
+    pub(crate) fn packed_bytes_mut(&mut self, hash: u64, h: Handle) -> Option<&mut [u8]> {
+        let thin = self.get(hash, h)?.thin;
+        if thin.is_boxed() {
+            return None;
+        }
+        let (at, n) = {
+            // SAFETY: a packed block, live (found in its chain).
+            let b = unsafe { packed_bytes(thin.0) };
+            (b.as_ptr() as usize - thin.0.as_ptr() as usize, b.len())
+        };
+        // SAFETY: the range is the block's own bytes; `&mut self` borrows the table, and
+        // with it every entry, exclusively for the slice's life.
+        Some(unsafe { std::slice::from_raw_parts_mut(thin.0.as_ptr().add(at), n) })
+    }
+
     /// Every entry, chain by chain.
     pub(crate) fn iter(&self) -> impl Iterator<Item = Ref<'_, T>> {
         (0..self.buckets.len()).flat_map(|b| self.chain(b))
@@ -741,7 +759,8 @@ pub(crate) fn grow_preferring_huge<T>(v: &mut Vec<T>, more: usize) {
     if v.capacity() - v.len() >= more {
         return;
     }
-    v.reserve(more.max(v.capacity()).max(4));
+    // `reserve(capacity)` doubles as `Vec`'s own growth does (from its minimum of 4).
+    v.reserve(more.max(v.capacity()));
     prefer_huge_pages(v);
 }
 
@@ -974,6 +993,25 @@ mod tests {
             assert_eq!(v.capacity(), plain.capacity(), "after {i} pushes");
         }
         assert_eq!(v, plain);
+        // From any starting capacity (a skiplist's arena starts with its head), and for
+        // several at once (a node's links), the same capacities as `Vec`'s own growth.
+        for start in 0..6 {
+            let (mut v, mut plain) = (
+                Vec::<u32>::with_capacity(start),
+                Vec::<u32>::with_capacity(start),
+            );
+            for round in 0..2000 {
+                let more = 1 + round % 5;
+                grow_preferring_huge(&mut v, more);
+                v.resize(v.len() + more, 1);
+                plain.resize(plain.len() + more, 1);
+                assert_eq!(
+                    v.capacity(),
+                    plain.capacity(),
+                    "start {start}, round {round}"
+                );
+            }
+        }
         // Room for more without a move when there is some; a move that keeps the words
         // when there is not.
         let before = v.as_ptr();
