@@ -251,14 +251,9 @@ impl<'a> EntryMut<'a> {
         // a key without TTL, and every KEEPTTL) is rewritten in place.
         if let Some(h) = self.slot
             && expires_at == self.expires_at()
+            && self.table.overwrite_in_place(self.hash, h, bytes)
         {
-            let (h, done) = self.table.edit(&self.ks.hasher, self.hash, h, |slot| {
-                slot.overwrite_packed(bytes)
-            });
-            self.slot = Some(h);
-            if done {
-                return;
-            }
+            return;
         }
         self.store(|key, at| Slot::new_str(key, bytes, at), expires_at);
     }

@@ -273,19 +273,6 @@ impl Slot {
         }
     }
 
-    /// Rewrites a packed string of the same length in place; `false` if it cannot.
-    pub(crate) fn overwrite_packed(&mut self, bytes: &[u8]) -> bool {
-        if let Slot::Packed(p) = self {
-            let b = p.bytes_mut();
-            let start = packed_layout(b).value;
-            if b.len() - start == bytes.len() {
-                b[start..].copy_from_slice(bytes);
-                return true;
-            }
-        }
-        false
-    }
-
     /// Gives the entry another deadline (a packed one is packed again).
     pub(crate) fn set_expires_at(&mut self, expires_at: Option<u64>) {
         match self {
@@ -502,6 +489,21 @@ impl Table {
         self.volatile = self.volatile - usize::from(before.1) + usize::from(after.1);
         self.tidy_wheel(hasher);
         out
+    }
+
+    /// Rewrites the value of the packed string entry `h` in place when `bytes` has its
+    /// length (the common SET of a key without TTL): no move, so no count changes and no
+    /// chain to relink. `false` if it cannot.
+    pub(crate) fn overwrite_in_place(&mut self, hash: u64, h: Handle, bytes: &[u8]) -> bool {
+        let Some(b) = self.entries.packed_bytes_mut(hash, h) else {
+            return false;
+        };
+        let start = packed_layout(b).value;
+        if b.len() - start != bytes.len() {
+            return false;
+        }
+        b[start..].copy_from_slice(bytes);
+        true
     }
 
     /// The entry of `key` (which hashes to `hash`).
