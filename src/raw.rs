@@ -557,6 +557,19 @@ impl<T> Entries<T> {
         Some(unsafe { std::slice::from_raw_parts_mut(thin.0.as_ptr().add(at), n) })
     }
 
+    /// The boxed entry `h` (in `hash`'s chain), to change in place: it keeps its block
+    /// and its place in the chain. `None` if `h` is not there or is packed.
+    pub(crate) fn boxed_mut(&mut self, hash: u64, h: Handle) -> Option<&mut T> {
+        let thin = self.get(hash, h)?.thin;
+        if !thin.is_boxed() {
+            return None;
+        }
+        // SAFETY: a boxed block is a `Boxed<T>`, live (found in its chain). `&mut self`
+        // borrows the table, and with it every entry, exclusively for the reference's
+        // life; the reference covers `inner`, not the header that readers stamp.
+        Some(unsafe { &mut (*thin.0.cast::<Boxed<T>>().as_ptr()).inner })
+    }
+
     /// Every entry, chain by chain.
     pub(crate) fn iter(&self) -> impl Iterator<Item = Ref<'_, T>> {
         (0..self.buckets.len()).flat_map(|b| self.chain(b))
@@ -717,10 +730,24 @@ const HUGE_FROM: usize = 4 << 20;
 #[cfg(target_os = "linux")]
 const MADV_COLLAPSE: libc::c_int = 25;
 
+/// Whether the system lets a process ask for transparent huge pages (its setting is
+/// `always` or `madvise`, not `never`): read once.
+#[cfg(target_os = "linux")]
+fn huge_pages_allowed() -> bool {
+    static ALLOWED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ALLOWED.get_or_init(|| {
+        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+            .is_ok_and(|s| s.contains("[always]") || s.contains("[madvise]"))
+    })
+}
+
 /// Asks the kernel to back the 2 MiB-aligned part of `v`'s allocation with huge pages:
-/// now (`MADV_COLLAPSE`), and for pages first touched later (`MADV_HUGEPAGE`, which the
-/// usual `madvise` setting of transparent huge pages requires). Only a hint: nothing
-/// changes if the kernel declines or off Linux, and arrays under 4 MiB are left alone.
+/// for pages first touched later (`MADV_HUGEPAGE`, which the usual `madvise` setting of
+/// transparent huge pages requires) and for those already in memory (`MADV_COLLAPSE`,
+/// synchronous: it copies them, as the growth that calls this has just copied the whole
+/// array). Only a hint: nothing is asked where the system's setting is `never` (which
+/// `MADV_COLLAPSE` would ignore), off Linux, or for arrays under 4 MiB; nothing changes
+/// if the kernel declines.
 pub(crate) fn prefer_huge_pages<T>(v: &Vec<T>) {
     let bytes = v.capacity().saturating_mul(std::mem::size_of::<T>());
     if bytes < HUGE_FROM {
@@ -731,7 +758,7 @@ pub(crate) fn prefer_huge_pages<T>(v: &Vec<T>) {
         let start = v.as_ptr() as usize;
         let from = start.next_multiple_of(HUGE_PAGE);
         let to = (start + bytes) / HUGE_PAGE * HUGE_PAGE;
-        if to > from {
+        if to > from && huge_pages_allowed() {
             let at = from as *mut libc::c_void;
             // SAFETY: [from, to) lies inside `v`'s allocation, page-aligned; these
             // advices change how the kernel backs its pages, never what they hold.
@@ -747,20 +774,25 @@ pub(crate) fn prefer_huge_pages<T>(v: &Vec<T>) {
 #[inline]
 pub(crate) fn push_preferring_huge<T>(v: &mut Vec<T>, x: T) {
     if v.len() == v.capacity() {
-        grow_preferring_huge(v, 1);
+        grow_and_advise(v, 1);
     }
     v.push(x);
 }
 
-/// Makes room for `more` elements as `Vec` would (at least doubling), then
-/// [`prefer_huge_pages`] on the new buffer.
-#[cold]
+/// Makes room for `more` elements as `Vec` would, then [`prefer_huge_pages`] on the
+/// new buffer.
+#[inline]
 pub(crate) fn grow_preferring_huge<T>(v: &mut Vec<T>, more: usize) {
-    if v.capacity() - v.len() >= more {
-        return;
+    if v.capacity() - v.len() < more {
+        grow_and_advise(v, more);
     }
-    // `reserve(capacity)` doubles as `Vec`'s own growth does (from its minimum of 4).
-    v.reserve(more.max(v.capacity()));
+}
+
+#[cold]
+#[inline(never)]
+fn grow_and_advise<T>(v: &mut Vec<T>, more: usize) {
+    // `reserve` grows as `push` and `resize` do (amortized: at least doubling).
+    v.reserve(more);
     prefer_huge_pages(v);
 }
 

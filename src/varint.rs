@@ -26,8 +26,9 @@ pub(crate) fn read_varint(bytes: &[u8]) -> (usize, usize) {
     read_varint_long(bytes)
 }
 
-/// [`read_varint`] of two bytes or more.
-#[cold]
+/// [`read_varint`] of two bytes or more (a packed entry's header for keys of 32 bytes
+/// and more: out of line, not cold).
+#[inline(never)]
 fn read_varint_long(bytes: &[u8]) -> (usize, usize) {
     let mut n = 0usize;
     for (i, &b) in bytes.iter().enumerate() {

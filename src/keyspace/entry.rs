@@ -374,14 +374,17 @@ impl<'a> EntryMut<'a> {
         };
         // Conservatively a modification (the edit may change nothing).
         self.modified();
-        let (h, result) = self.table.edit(&self.ks.hasher, self.hash, h, |slot| {
-            let Some(c) = slot.boxed_value_mut().and_then(C::cast_mut) else {
+        // A collection is edited where it is: its entry keeps its block.
+        let result = self.table.edit_value(self.hash, h, |value| {
+            let Some(c) = C::cast_mut(value) else {
                 return Err(Error::WrongType);
             };
             let out = f(c);
             Ok((out, c.is_empty()))
         });
-        self.slot = Some(h);
+        let Some(result) = result else {
+            return Err(Error::WrongType);
+        };
         let (out, empty) = result?;
         if empty {
             self.remove();

@@ -264,15 +264,6 @@ impl Slot {
         self.view().value()
     }
 
-    /// The value of a boxed entry, for editing in place (a packed one is a string,
-    /// edited by replacing it).
-    pub(crate) fn boxed_value_mut(&mut self) -> Option<&mut Value> {
-        match self {
-            Slot::Packed(_) => None,
-            Slot::Boxed(n) => Some(&mut n.value),
-        }
-    }
-
     /// Gives the entry another deadline (a packed one is packed again).
     pub(crate) fn set_expires_at(&mut self, expires_at: Option<u64>) {
         match self {
@@ -489,6 +480,24 @@ impl Table {
         self.volatile = self.volatile - usize::from(before.1) + usize::from(after.1);
         self.tidy_wheel(hasher);
         out
+    }
+
+    /// Lets `f` change the value of the boxed entry `h` where it is (a collection
+    /// edited in place: its block never moves), keeping the byte count; `None` if the
+    /// entry is packed (a string). Unlike [`edit`](Self::edit), nothing is unlinked,
+    /// accounted twice or linked again, and the deadline is not `f`'s to change.
+    pub(crate) fn edit_value<R>(
+        &mut self,
+        hash: u64,
+        h: Handle,
+        f: impl FnOnce(&mut Value) -> R,
+    ) -> Option<R> {
+        let node = self.entries.boxed_mut(hash, h)?;
+        let before = node.value.mem();
+        let out = f(&mut node.value);
+        let after = node.value.mem();
+        self.entry_bytes = self.entry_bytes - before + after;
+        Some(out)
     }
 
     /// Rewrites the value of the packed string entry `h` in place when `bytes` has its
