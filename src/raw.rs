@@ -883,7 +883,7 @@ pub(crate) mod check {
             let at = hash(&name);
             let found = table.find(at, |r| key(r) == name).map(Ref::handle);
             assert_eq!(found, model.get(&name).map(|m| m.0));
-            match (choose(7), model.get(&name).copied()) {
+            match (choose(8), model.get(&name).copied()) {
                 (0 | 1, None) => {
                     let boxed = choose(2) == 0;
                     let handle = table.insert(at, make(&name, boxed), rehash);
@@ -940,6 +940,23 @@ pub(crate) mod check {
                             None => assert!(table.remove(hash(&sk), sh).is_none()),
                             Some(r) => assert_eq!(model.get(&key(r)).map(|m| m.0), Some(sh)),
                         }
+                    }
+                }
+                (6, Some((handle, boxed, _))) => {
+                    // In-place access by kind: the other kind's accessor finds nothing,
+                    // and a change that restores the bytes leaves the entry as it was.
+                    assert_eq!(table.packed_bytes_mut(at, handle).is_none(), boxed);
+                    assert_eq!(table.boxed_mut(at, handle).is_none(), !boxed);
+                    if boxed {
+                        let inner = table.boxed_mut(at, handle).expect("boxed");
+                        assert_eq!(*inner, name);
+                        inner.push(0);
+                        inner.pop();
+                    } else {
+                        let bytes = table.packed_bytes_mut(at, handle).expect("packed");
+                        assert_eq!(bytes, &name[..]);
+                        bytes.reverse();
+                        bytes.reverse();
                     }
                 }
                 (5, _) => {
