@@ -862,6 +862,29 @@ pub(crate) mod check {
         (0..len).map(|i| (pick as usize + i) as u8).collect()
     }
 
+    /// In-place access by kind: the other kind's accessor finds nothing, and a change
+    /// that restores the bytes leaves the entry as it was.
+    fn in_place(
+        table: &mut Entries<Vec<u8>>,
+        (at, handle): (u64, Handle),
+        boxed: bool,
+        name: &[u8],
+    ) {
+        assert_eq!(table.packed_bytes_mut(at, handle).is_none(), boxed);
+        assert_eq!(table.boxed_mut(at, handle).is_none(), !boxed);
+        if boxed {
+            let inner = table.boxed_mut(at, handle).expect("boxed");
+            assert_eq!(inner, name);
+            inner.push(0);
+            inner.pop();
+        } else {
+            let bytes = table.packed_bytes_mut(at, handle).expect("packed");
+            assert_eq!(bytes, name);
+            bytes.reverse();
+            bytes.reverse();
+        }
+    }
+
     /// Runs `steps` steps.
     pub(crate) fn exercise(steps: usize, mut choose: impl FnMut(u32) -> u32) {
         let mut table = Entries::<Vec<u8>>::default();
@@ -942,23 +965,7 @@ pub(crate) mod check {
                         }
                     }
                 }
-                (6, Some((handle, boxed, _))) => {
-                    // In-place access by kind: the other kind's accessor finds nothing,
-                    // and a change that restores the bytes leaves the entry as it was.
-                    assert_eq!(table.packed_bytes_mut(at, handle).is_none(), boxed);
-                    assert_eq!(table.boxed_mut(at, handle).is_none(), !boxed);
-                    if boxed {
-                        let inner = table.boxed_mut(at, handle).expect("boxed");
-                        assert_eq!(*inner, name);
-                        inner.push(0);
-                        inner.pop();
-                    } else {
-                        let bytes = table.packed_bytes_mut(at, handle).expect("packed");
-                        assert_eq!(bytes, &name[..]);
-                        bytes.reverse();
-                        bytes.reverse();
-                    }
-                }
+                (6, Some((handle, boxed, _))) => in_place(&mut table, (at, handle), boxed, &name),
                 (5, _) => {
                     if scanning.is_none() {
                         scanning = Some(scan_of(&model));
