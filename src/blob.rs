@@ -38,7 +38,7 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 #[inline(never)]
 fn short_or_long_eq(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
-    if n > 16 {
+    if n > 16 || n != b.len() {
         return a == b;
     }
     if n >= 4 {
@@ -50,7 +50,12 @@ fn short_or_long_eq(a: &[u8], b: &[u8]) -> bool {
         return (half(a, 0) ^ half(b, 0)) | (half(a, n - 4) ^ half(b, n - 4)) == 0;
     }
     // Up to three bytes: the first, middle and last cover them all.
-    n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1])
+    match (a, b) {
+        ([], []) => true,
+        ([a0, .., an], [b0, .., bn]) => a0 == b0 && an == bn && a[n / 2] == b[n / 2],
+        ([a0], [b0]) => a0 == b0,
+        _ => false,
+    }
 }
 
 /// The hash of the byte string `key` under `hasher`: the bytes written once, without the
