@@ -131,7 +131,7 @@ fn main() {
     m_setex(&store, &ops, &value);
 
     // 10,000 members; the queries are half hits, half misses. SADD adds the same
-    // 10,000 to another set (its count is per 10,000, the script's by N: ×10).
+    // 10,000 to another set (the script divides its count by 10,000).
     let members: Vec<_> = (0..10_000).map(|i| fixed("member:", i)).collect();
     for m in &members {
         store.sets().sadd("set", [&m[..]]).unwrap();
@@ -148,7 +148,7 @@ fn main() {
     m_sismember(&store, &queries);
     m_sadd(&store, &members);
 
-    // 1,000 hashes of 10 fields of 100 bytes (HSET's count is per 10,000: ×10).
+    // 1,000 hashes of 10 fields of 100 bytes (the script divides HSET's by 10,000).
     let pairs: Vec<_> = (0..10_000)
         .map(|i| (fixed("hash:", i / 10), fixed("field:", i % 10)))
         .collect();

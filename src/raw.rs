@@ -161,14 +161,8 @@ impl Packed {
 
     /// The caller's bytes, for editing in place.
     pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
-        let (at, n) = {
-            let b = self.bytes();
-            // The caller's bytes end the block.
-            (b.as_ptr() as usize - self.0.as_ptr() as usize, b.len())
-        };
-        // SAFETY: the range is inside the live block, which `&mut self` borrows
-        // exclusively.
-        unsafe { std::slice::from_raw_parts_mut(self.0.as_ptr().add(at), n) }
+        // SAFETY: the block is live, and `&mut self` borrows it exclusively.
+        unsafe { packed_bytes_mut(self.0) }
     }
 
     fn into_thin(self) -> Thin {
@@ -222,6 +216,23 @@ unsafe fn packed_bytes<'a>(p: NonNull<u8>) -> &'a [u8] {
     }
     // SAFETY: the block is exactly HEAD + i + n bytes (`packed_layout(n)`).
     unsafe { std::slice::from_raw_parts(p.add(HEAD + i), n) }
+}
+
+/// [`packed_bytes`], writable.
+///
+/// # Safety
+///
+/// As for [`packed_bytes`], and nothing else may read or write the block while the
+/// slice lives.
+unsafe fn packed_bytes_mut<'a>(p: NonNull<u8>) -> &'a mut [u8] {
+    let (at, n) = {
+        // SAFETY: the caller's promise.
+        let b = unsafe { packed_bytes(p) };
+        // The caller's bytes end the block.
+        (b.as_ptr() as usize - p.as_ptr() as usize, b.len())
+    };
+    // SAFETY: the range is inside the live block, which the caller lets us have alone.
+    unsafe { std::slice::from_raw_parts_mut(p.as_ptr().add(at), n) }
 }
 
 /// An entry out of the table.
@@ -547,14 +558,9 @@ impl<T> Entries<T> {
         if thin.is_boxed() {
             return None;
         }
-        let (at, n) = {
-            // SAFETY: a packed block, live (found in its chain).
-            let b = unsafe { packed_bytes(thin.0) };
-            (b.as_ptr() as usize - thin.0.as_ptr() as usize, b.len())
-        };
-        // SAFETY: the range is the block's own bytes; `&mut self` borrows the table, and
-        // with it every entry, exclusively for the slice's life.
-        Some(unsafe { std::slice::from_raw_parts_mut(thin.0.as_ptr().add(at), n) })
+        // SAFETY: a packed block, live (found in its chain); `&mut self` borrows the
+        // table, and with it every entry, exclusively for the slice's life.
+        Some(unsafe { packed_bytes_mut(thin.0) })
     }
 
     /// The boxed entry `h` (in `hash`'s chain), to change in place: it keeps its block
