@@ -311,3 +311,14 @@ impl Elem<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod size {
+    /// A boxed entry holds a `Value`: the tables of large hashes and sets sit in it
+    /// (saving a pointer chase per look-up), which must not swell every node further.
+    #[test]
+    fn a_value_stays_within_96_bytes() {
+        assert!(std::mem::size_of::<super::Value>() <= 96);
+        assert!(std::mem::size_of::<super::dict::Dict<crate::Blob>>() <= 88);
+    }
+}

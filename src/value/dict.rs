@@ -18,8 +18,10 @@
 //! O(1), and downward moves keep the scan guarantee (a moved entry may be seen twice,
 //! never missed).
 //!
-//! Keys are hashed with a per-table random seed, so user-chosen members cannot flood
-//! one bucket.
+//! Keys are hashed with a seed drawn at random once per process (as Redis hashes every
+//! dict with one process-wide key), so user-chosen members cannot flood one bucket; a
+//! table carries no hasher of its own, and is small enough to sit inline in its value
+//! (a look-up into a hash or set follows no pointer to reach the table).
 
 use rand::Rng;
 
@@ -28,12 +30,18 @@ use crate::mem::Heap;
 
 use super::slot_index::{self, SlotIndex};
 
-type KeyHasher = hashbrown::DefaultHashBuilder;
+type KeyHasher = foldhash::fast::FixedState;
+
+/// The seed every table hashes its keys with (see the module's notes).
+#[inline]
+fn key_hasher() -> &'static KeyHasher {
+    static SEED: std::sync::OnceLock<KeyHasher> = std::sync::OnceLock::new();
+    SEED.get_or_init(|| KeyHasher::with_seed(rand::random()))
+}
 
 /// A hash table from byte-string keys to `V` with stable, scannable slots.
 #[derive(Clone)]
 pub(crate) struct Dict<V> {
-    hasher: KeyHasher,
     index: SlotIndex,
     slots: Vec<Option<(Blob, V)>>,
     free: Vec<u32>,
@@ -56,7 +64,6 @@ impl<V: Heap> Default for Dict<V> {
 impl<V: Heap> Dict<V> {
     pub(crate) fn with_capacity(n: usize) -> Self {
         Dict {
-            hasher: KeyHasher::default(),
             index: SlotIndex::with_capacity(n),
             slots: Vec::with_capacity(n),
             free: Vec::new(),
@@ -76,16 +83,18 @@ impl<V: Heap> Dict<V> {
         self.index.len()
     }
 
+    #[inline(always)]
+    #[allow(clippy::unused_self)] // every table shares the process's seed
     fn hash(&self, key: &[u8]) -> u64 {
-        crate::blob::hash_bytes(&self.hasher, key)
+        crate::blob::hash_bytes(key_hasher(), key)
     }
 
-    #[inline]
+    #[inline(always)]
     fn find(&self, key: &[u8]) -> Option<u32> {
         self.find_hashed(self.hash(key), key)
     }
 
-    #[inline]
+    #[inline(always)]
     fn find_hashed(&self, hash: u64, key: &[u8]) -> Option<u32> {
         let slots = &self.slots;
         self.index.find(hash, |i| {

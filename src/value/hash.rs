@@ -21,7 +21,8 @@ pub(crate) const MAX_PAIRS: usize = 512;
 #[derive(Debug, Clone)]
 pub(crate) enum HashValue {
     Pack(Pack),
-    Dict(Box<Dict<Blob>>),
+    /// Inline: a look-up reaches the table without a pointer to follow.
+    Dict(Dict<Blob>),
 }
 
 impl HashValue {
@@ -29,7 +30,7 @@ impl HashValue {
     pub(crate) fn mem(&self) -> usize {
         match self {
             HashValue::Pack(p) => p.mem(),
-            HashValue::Dict(d) => std::mem::size_of::<Dict<Blob>>() + d.mem(),
+            HashValue::Dict(d) => d.mem(),
         }
     }
 }
@@ -134,7 +135,7 @@ impl HashValue {
             while let (Some(f), Some(v)) = (items.next(), items.next()) {
                 d.insert(f, Blob::copy_from_slice(v));
             }
-            *self = HashValue::Dict(Box::new(d));
+            *self = HashValue::Dict(d);
         }
         match self {
             HashValue::Dict(d) => d,

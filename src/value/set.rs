@@ -51,7 +51,8 @@ impl IntSet {
 pub(crate) enum SetValue {
     Ints(IntSet),
     Pack(Pack),
-    Dict(Box<Dict<()>>),
+    /// Inline: a look-up reaches the table without a pointer to follow.
+    Dict(Dict<()>),
 }
 
 impl SetValue {
@@ -60,7 +61,7 @@ impl SetValue {
         match self {
             SetValue::Ints(v) => crate::mem::vec_bytes::<i64>(v.ints.capacity()),
             SetValue::Pack(p) => p.mem(),
-            SetValue::Dict(d) => std::mem::size_of::<Dict<()>>() + d.mem(),
+            SetValue::Dict(d) => d.mem(),
         }
     }
 }
@@ -165,7 +166,7 @@ impl SetValue {
             for m in old.members() {
                 m.with_bytes(|b| d.insert(b, ()));
             }
-            *self = SetValue::Dict(Box::new(d));
+            *self = SetValue::Dict(d);
         }
     }
 

@@ -29,7 +29,8 @@ pub(crate) const MAX_SLOTS: usize = 3 << 30;
 pub(crate) struct SlotIndex {
     /// Empty (0) or `tag << 32 | (slot + 1)`; the length is 0 or a power of two.
     words: Vec<u64>,
-    len: usize,
+    /// Entries (below `MAX_SLOTS`, so 32 bits: the table sits inline in a `Dict`).
+    len: u32,
     /// `32 - log2(words.len())`: a tag's home is `tag >> shift`.
     shift: u32,
 }
@@ -80,7 +81,7 @@ impl SlotIndex {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     /// The words allocated (for memory accounting).
@@ -124,8 +125,8 @@ impl SlotIndex {
     /// grow the table, which moves words).
     #[inline]
     pub(crate) fn reserve_one(&mut self) {
-        if (self.len + 1) * 4 > self.words.len() * 3 {
-            self.rebuild(words_for(self.len + 1).max(self.words.len() * 2));
+        if (self.len() + 1) * 4 > self.words.len() * 3 {
+            self.rebuild(words_for(self.len() + 1).max(self.words.len() * 2));
         }
     }
 
@@ -133,7 +134,7 @@ impl SlotIndex {
     /// [`reserve_one`](Self::reserve_one) must have been called.
     #[inline]
     pub(crate) fn insert(&mut self, hash: u64, slot: u32) {
-        debug_assert!((self.len + 1) * 4 <= self.words.len() * 3);
+        debug_assert!((self.len() + 1) * 4 <= self.words.len() * 3);
         let tag = tag_of(hash);
         let mask = self.mask();
         let mut at = self.home(tag);
@@ -202,7 +203,7 @@ impl SlotIndex {
     /// shrink from (not at once: an insert and a removal at a doubling's edge would
     /// rebuild it each time).
     pub(crate) fn shrink(&mut self) {
-        let fit = words_for(self.len);
+        let fit = words_for(self.len());
         if fit * 2 <= self.words.len() {
             self.rebuild(fit);
         }
@@ -239,8 +240,8 @@ impl SlotIndex {
     #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn check(&self) {
         let full = self.words.iter().filter(|&&w| w != 0).count();
-        assert_eq!(full, self.len);
-        assert!(self.words.is_empty() || self.len * 4 <= self.words.len() * 3);
+        assert_eq!(full, self.len());
+        assert!(self.words.is_empty() || self.len() * 4 <= self.words.len() * 3);
         // Every word is reachable from its home without crossing an empty word.
         let mask = self.words.len().wrapping_sub(1);
         for (i, &w) in self.words.iter().enumerate().filter(|(_, w)| **w != 0) {
