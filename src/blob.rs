@@ -58,6 +58,42 @@ fn short_or_long_eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// The hasher of the keyspace's and the dicts' tables: foldhash's, with *every* seed drawn
+/// from one 64-bit seed. foldhash's `FixedState` randomizes only the per-hasher seed and
+/// keeps public constants for the rest: a key of 9 to 16 bytes whose last 8 bytes equal one
+/// of them hashes to 0 whatever that seed, so crafted keys would all collide (a test below
+/// keeps this from coming back).
+#[derive(Clone, Debug)]
+pub(crate) struct Seeded {
+    per_hasher: u64,
+    shared: foldhash::SharedSeed,
+}
+
+impl Seeded {
+    /// A hasher whose seeds all derive from `seed`.
+    pub(crate) fn with_seed(seed: u64) -> Seeded {
+        Seeded {
+            per_hasher: seed,
+            shared: foldhash::SharedSeed::from_u64(seed.rotate_left(32) ^ 0x5bd1_e995_9e37_79b9),
+        }
+    }
+}
+
+impl Default for Seeded {
+    fn default() -> Self {
+        Seeded::with_seed(0)
+    }
+}
+
+impl std::hash::BuildHasher for Seeded {
+    type Hasher = foldhash::fast::FoldHasher;
+
+    #[inline(always)]
+    fn build_hasher(&self) -> Self::Hasher {
+        foldhash::fast::FoldHasher::with_seed(self.per_hasher, &self.shared)
+    }
+}
+
 /// The hash of the byte string `key` under `hasher`: the bytes written once, without the
 /// length prefix `Hash for [u8]` adds, so the hasher's own short-input path runs inline
 /// (`hash_one` went through an out-of-line `Hash` call, 5% of a cached look-up).
@@ -309,6 +345,35 @@ impl fmt::Debug for Blob {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keys built to zero foldhash's multiply under its fixed seeds (their last 8 bytes
+    /// are one of its public constants) spread like any others under `Seeded`.
+    #[test]
+    fn crafted_keys_do_not_collide() {
+        let hasher = Seeded::with_seed(12_345);
+        for constant in [
+            0xbe54_66cf_34e9_0c6c_u64,
+            0x243f_6a88_85a3_08d3,
+            0x1319_8a2e_0370_7344,
+        ] {
+            let distinct: std::collections::HashSet<u64> = (0..1_000u64)
+                .map(|i| {
+                    let mut key = i.to_le_bytes().to_vec();
+                    key.extend_from_slice(&constant.to_ne_bytes());
+                    hash_bytes(&hasher, &key)
+                })
+                .collect();
+            assert_eq!(distinct.len(), 1_000, "constant {constant:#x}");
+        }
+        let fixed = foldhash::fast::FixedState::with_seed(12_345);
+        let mut key = 7u64.to_le_bytes().to_vec();
+        key.extend_from_slice(&0xbe54_66cf_34e9_0c6c_u64.to_ne_bytes());
+        assert_eq!(
+            hash_bytes(&fixed, &key),
+            0,
+            "the weakness this guards against"
+        );
+    }
 
     #[test]
     fn same_bytes_is_slice_equality_at_every_length_and_position() {

@@ -48,9 +48,8 @@ const HAS_DEADLINE: usize = 1;
 const WIDE_DEADLINE: usize = 2;
 const NARROW_LIMIT: u64 = 1 << 48;
 
-pub(crate) type KeyHasher = foldhash::fast::FixedState;
+pub(crate) type KeyHasher = crate::blob::Seeded;
 
-#[allow(clippy::trivially_copy_pass_by_ref)] // the hasher's size is not ours to rely on
 pub(crate) fn hash_key(hasher: &KeyHasher, key: &[u8]) -> u64 {
     crate::blob::hash_bytes(hasher, key)
 }

@@ -30,7 +30,7 @@ use crate::mem::Heap;
 
 use super::slot_index::{self, SlotIndex};
 
-type KeyHasher = foldhash::fast::FixedState;
+type KeyHasher = crate::blob::Seeded;
 
 /// The seed every table hashes its keys with (see the module's notes).
 #[inline]

@@ -9,7 +9,8 @@
 //!
 //! For 16-byte elements that is 18 bytes an element plus a few bytes of chunk overhead,
 //! against 32 for a `VecDeque<Blob>`. `LINDEX` walks chunk counts from the nearer end:
-//! O(1) near the ends, O(n / 128) in the middle. Edits in the middle (`LSET`, `LINSERT`)
+//! O(1) near the ends, O(number of chunks) in the middle (a chunk holds up to 128
+//! elements, 15 of 255 bytes). Edits in the middle (`LSET`, `LINSERT`)
 //! rebuild one chunk; `LREM` rebuilds the list, O(n) as in Redis.
 
 use std::collections::VecDeque;
@@ -69,7 +70,11 @@ impl Packed {
         let n = s.len() + 2;
         if usize::from(self.head) < n {
             let data = self.data();
-            let room = n.max(data.len()).min(CHUNK_BYTES);
+            // Double the room, but never past what the chunk may still take.
+            let room = data
+                .len()
+                .min(CHUNK_BYTES.saturating_sub(data.len()))
+                .max(n);
             let mut buf = Vec::with_capacity(room + data.len());
             buf.resize(room, 0);
             buf.extend_from_slice(data);
@@ -112,7 +117,7 @@ impl Packed {
         let out = Blob::copy_from_slice(self.bytes(span));
         self.head += span.1 as u16;
         self.count -= 1;
-        // Room freed at the front is kept for pushes there, but never more than the
+        // Room freed at the front is kept for pushes there, but not much more than the
         // elements' own bytes (a queue through one chunk would otherwise grow it): the
         // move this costs is paid for by the pops that freed the room.
         if usize::from(self.head) > self.data().len() + SMALL + 2 {
@@ -591,23 +596,52 @@ mod tests {
         check(&list, &model);
     }
 
-    #[test]
-    fn sixteen_byte_elements_cost_about_eighteen_bytes() {
-        let mut list = ListValue::default();
-        for i in 0..10_000u32 {
-            list.push(Side::Right, format!("{i:016}").as_bytes());
-        }
-        let bytes: usize = list
-            .chunks
+    fn buffer_bytes(list: &ListValue) -> usize {
+        list.chunks
             .iter()
             .map(|c| match c {
                 Chunk::Packed(p) => p.buf.capacity(),
                 Chunk::Big(_) => 0,
             })
-            .sum();
-        #[allow(clippy::cast_precision_loss)]
-        let per = bytes as f64 / 10_000.0;
-        assert!(per < 19.0, "{per} bytes an element in chunk buffers");
+            .sum()
+    }
+
+    #[test]
+    fn sixteen_byte_elements_cost_about_eighteen_bytes_from_either_end() {
+        for side in [Side::Right, Side::Left] {
+            let mut list = ListValue::default();
+            for i in 0..10_000u32 {
+                list.push(side, format!("{i:016}").as_bytes());
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let per = buffer_bytes(&list) as f64 / 10_000.0;
+            assert!(
+                per < 19.0,
+                "{side:?}: {per} bytes an element in chunk buffers"
+            );
+        }
+    }
+
+    #[test]
+    fn front_room_stays_within_what_the_chunk_can_take() {
+        let mut list = ListValue::default();
+        // One chunk of 39 elements of 100 bytes (3,978 bytes), then a short push in front.
+        for _ in 0..39 {
+            list.push(Side::Right, &[b'x'; 100]);
+        }
+        assert_eq!(list.chunks.len(), 1);
+        list.push(Side::Left, b"short");
+        assert_eq!(list.chunks.len(), 1);
+        assert!(
+            buffer_bytes(&list) <= 2 * CHUNK_BYTES,
+            "{}",
+            buffer_bytes(&list)
+        );
+        let Chunk::Packed(p) = &list.chunks[0] else {
+            panic!("packed")
+        };
+        assert!(usize::from(p.head) + p.data().len() <= CHUNK_BYTES);
+        assert_eq!(list.pop(Side::Left).unwrap(), &b"short"[..]);
     }
 }
 
