@@ -38,6 +38,8 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 #[inline(never)]
 fn short_or_long_eq(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
+    // (The length test is the caller's too; here it lets the slice patterns below go
+    // without bounds checks.)
     if n > 16 || n != b.len() {
         return a == b;
     }

@@ -878,17 +878,35 @@ pub(crate) mod check {
     ) {
         assert_eq!(table.packed_bytes_mut(at, handle).is_none(), boxed);
         assert_eq!(table.boxed_mut(at, handle).is_none(), !boxed);
+        let stamp = table.get(at, handle).expect("present").stamp();
+        // A change made through the accessor is what a reader then sees, in the same
+        // block, header (stamp) untouched.
+        let seen = |table: &Entries<Vec<u8>>| {
+            let r = table.get(at, handle).expect("present");
+            assert_eq!(r.stamp(), stamp);
+            match r.body() {
+                Body::Packed(b) => b.to_vec(),
+                Body::Boxed(v) => v.clone(),
+            }
+        };
         if boxed {
             let inner = table.boxed_mut(at, handle).expect("boxed");
             assert_eq!(inner, name);
             inner.push(0);
-            inner.pop();
+            assert_eq!(seen(table), [name, &[0]].concat());
+            table.boxed_mut(at, handle).expect("boxed").pop();
         } else {
             let bytes = table.packed_bytes_mut(at, handle).expect("packed");
             assert_eq!(bytes, name);
-            bytes.reverse();
-            bytes.reverse();
+            if let Some(b) = bytes.first_mut() {
+                *b ^= 1;
+                let mut flipped = name.to_vec();
+                flipped[0] ^= 1;
+                assert_eq!(seen(table), flipped);
+                table.packed_bytes_mut(at, handle).expect("packed")[0] ^= 1;
+            }
         }
+        assert_eq!(seen(table), name);
     }
 
     /// Runs `steps` steps.

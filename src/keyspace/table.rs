@@ -342,7 +342,6 @@ fn record(hash: u64) -> u32 {
 }
 
 /// Whether wheel record `r` is `entry`'s own (its chain holds other keys too).
-#[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
 fn owns(hasher: &KeyHasher, entry: SlotRef<'_>, r: u32) -> bool {
     record(hash_key(hasher, entry.key())) == r
 }
@@ -394,7 +393,6 @@ impl Table {
 
     /// Puts `slot` (the same key, which hashes to `hash`) in place of live entry `h`,
     /// keeping its access stamp; returns the new entry's handle.
-    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn replace(
         &mut self,
         hasher: &KeyHasher,
@@ -417,7 +415,6 @@ impl Table {
     /// their tick comes, and with long TTLs that would be memory held for hours.
     /// Amortised O(1) per stale record.
     #[inline]
-    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     fn tidy_wheel(&mut self, hasher: &KeyHasher) {
         if self.wheel_records > 2 * self.volatile + 64 {
             self.rebuild_wheel(hasher);
@@ -428,7 +425,6 @@ impl Table {
     /// is gone (or has no deadline) goes, also when its chain holds other keys.
     #[cold]
     #[inline(never)]
-    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     fn rebuild_wheel(&mut self, hasher: &KeyHasher) {
         let mut seen = std::collections::HashSet::new();
         let wheel = std::mem::take(&mut self.wheel);
@@ -456,7 +452,6 @@ impl Table {
     /// Lets `f` change live entry `h` in place (its key, which hashes to `hash`,
     /// stays), keeping the counts; returns the entry's handle (a new one if `f` moved
     /// it) and `f`'s result.
-    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn edit<R>(
         &mut self,
         hasher: &KeyHasher,
@@ -547,7 +542,6 @@ impl Table {
     }
 
     /// Stores a new entry (the key must be absent) and returns its handle.
-    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn insert(&mut self, hasher: &KeyHasher, hash: u64, slot: Slot) -> Handle {
         self.count(slot.view(), true);
         let h = self
@@ -558,7 +552,6 @@ impl Table {
     }
 
     /// Removes live entry `h`, whose key hashes to `hash`, and returns it.
-    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn remove(&mut self, hasher: &KeyHasher, hash: u64, h: Handle) -> Slot {
         let old = self.entries.remove(hash, h).expect("remove a live entry");
         self.count(old.view(), false);
@@ -585,7 +578,6 @@ impl Table {
 
     /// Calls `f` with the entries recorded in the earliest ticks of the wheel and their
     /// deadlines, up to `n` of them: the nearest deadlines of this table.
-    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn earliest_deadlines(
         &self,
         hasher: &KeyHasher,
@@ -620,7 +612,6 @@ impl Table {
     /// Processes wheel records due at `now` (tick ≤ `now / resolution`), checking at most
     /// `budget` of them: removes the expired entries of each record's chain, moves a
     /// record whose key has a later deadline to its tick, drops stale ones.
-    #[allow(clippy::trivially_copy_pass_by_ref)] // see `hash_key`
     pub(crate) fn sweep(
         &mut self,
         hasher: &KeyHasher,

@@ -39,11 +39,13 @@ pub(crate) struct Packed {
     count: u16,
 }
 
+/// Writes `s` as `[len][bytes][len]` into `slot`, which is `s.len() + 2` bytes.
 #[allow(clippy::cast_possible_truncation)] // lengths are at most SMALL
-fn encoded(s: &[u8]) -> impl Iterator<Item = u8> + '_ {
-    std::iter::once(s.len() as u8)
-        .chain(s.iter().copied())
-        .chain(std::iter::once(s.len() as u8))
+fn encode(slot: &mut [u8], s: &[u8]) {
+    let n = slot.len();
+    slot[0] = s.len() as u8;
+    slot[1..n - 1].copy_from_slice(s);
+    slot[n - 1] = s.len() as u8;
 }
 
 impl Packed {
@@ -61,7 +63,9 @@ impl Packed {
     }
 
     fn push_back(&mut self, s: &[u8]) {
-        self.buf.extend(encoded(s));
+        let at = self.buf.len();
+        self.buf.resize(at + s.len() + 2, 0);
+        encode(&mut self.buf[at..], s);
         self.count += 1;
     }
 
@@ -82,19 +86,21 @@ impl Packed {
             self.head = room as u16;
         }
         let at = usize::from(self.head) - n;
-        let slot = &mut self.buf[at..at + n];
-        slot[0] = s.len() as u8;
-        slot[1..n - 1].copy_from_slice(s);
-        slot[n - 1] = s.len() as u8;
+        encode(&mut self.buf[at..at + n], s);
         self.head = at as u16;
         self.count += 1;
     }
 
     /// Gives back the spare room at both ends (a chunk that is full).
     fn seal(&mut self) {
+        self.drop_front_room();
+        self.buf.shrink_to_fit();
+    }
+
+    /// Moves the elements to the start of the buffer.
+    fn drop_front_room(&mut self) {
         self.buf.drain(..usize::from(self.head));
         self.head = 0;
-        self.buf.shrink_to_fit();
     }
 
     fn first_span(&self) -> (usize, usize) {
@@ -121,8 +127,7 @@ impl Packed {
         // elements' own bytes (a queue through one chunk would otherwise grow it): the
         // move this costs is paid for by the pops that freed the room.
         if usize::from(self.head) > self.data().len() + SMALL + 2 {
-            self.buf.drain(..usize::from(self.head));
-            self.head = 0;
+            self.drop_front_room();
         }
         out
     }

@@ -639,7 +639,8 @@ impl Stream {
         super::rax::node_count(&keys) as u64
     }
 
-    /// Bytes this stream allocates (see `mem.rs`). Out of line, as `SortedSet::mem`.
+    /// Bytes this stream allocates (see `mem.rs`). Out of line, as the small sorted
+    /// set's walk: `Value::mem`, which every collection write calls twice, stays small.
     #[inline(never)]
     pub(crate) fn mem(&self) -> usize {
         let blocks = self.block_bytes;
