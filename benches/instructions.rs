@@ -86,6 +86,15 @@ fn m_hget_with(s: &Store, ops: &[([u8; 16], [u8; 16])]) {
 }
 
 #[inline(never)]
+fn m_hget(s: &Store, ops: &[([u8; 16], [u8; 16])]) {
+    let mut b = 0;
+    for (k, f) in ops {
+        b += s.hashes().hget(k, f).unwrap().unwrap().len();
+    }
+    black_box(b);
+}
+
+#[inline(never)]
 fn m_hset(s: &Store, ops: &[([u8; 16], [u8; 16])], v: &[u8]) {
     for (k, f) in ops {
         s.hashes().hset(k, [(&f[..], v)]).unwrap();
@@ -155,6 +164,7 @@ fn main() {
     m_hset(&store, &pairs, &value);
     let gets: Vec<_> = (0..N).map(|i| pairs[(i * 7919) % pairs.len()]).collect();
     m_hget_with(&store, &gets);
+    m_hget(&store, &gets);
 
     m_lpush(&store, N, &value);
     m_rpop(&store, N);
