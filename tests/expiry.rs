@@ -94,6 +94,63 @@ fn extended_and_shortened_ttls_are_honoured_by_the_sweep() {
     assert_eq!(k.dbsize().unwrap(), 1);
 }
 
+/// `SET … EX` over a value of the same length (a cache refreshing an entry) rewrites it
+/// where it is: the new value and deadline are what reads, TTL and the sweep see,
+/// whether the deadline moves later, earlier, into the past, past the year 10889 (a
+/// wider deadline) or away.
+#[test]
+fn set_ex_over_a_value_of_the_same_length_takes_the_new_value_and_deadline() {
+    let (store, clock) = manual_store();
+    let (s, k) = (store.strings(), store.keys());
+    let ex = |secs| SetOptions::new().ttl(Duration::from_secs(secs));
+    s.set_with("later", "v1", ex(1)).unwrap();
+    s.set_with("later", "v2", ex(10)).unwrap();
+    s.set_with("sooner", "v1", ex(100)).unwrap();
+    s.set_with("sooner", "v2", ex(2)).unwrap();
+    s.set_with("kept", "v1", ex(2)).unwrap();
+    s.set_with("kept", "v2", SetOptions::new().keep_ttl())
+        .unwrap();
+    s.set_with("cleared", "v1", ex(1)).unwrap();
+    s.set("cleared", "v2").unwrap();
+    s.set_with("far", "v1", ex(1)).unwrap();
+    s.set_with("far", "v2", ex(400_000_000_000)).unwrap();
+    assert_eq!(s.get("later").unwrap().unwrap(), "v2");
+    assert_eq!(
+        k.ttl("later").unwrap(),
+        Ttl::Expires(Duration::from_secs(10))
+    );
+    assert_eq!(
+        k.ttl("sooner").unwrap(),
+        Ttl::Expires(Duration::from_secs(2))
+    );
+    assert_eq!(k.ttl("kept").unwrap(), Ttl::Expires(Duration::from_secs(2)));
+    assert_eq!(k.ttl("cleared").unwrap(), Ttl::Persistent);
+    assert_eq!(
+        k.ttl("far").unwrap(),
+        Ttl::Expires(Duration::from_secs(400_000_000_000))
+    );
+    clock.advance(Duration::from_millis(2001));
+    assert_eq!(
+        store.purge_expired(),
+        2,
+        "the shortened and the kept deadline"
+    );
+    assert_eq!(k.exists(["sooner", "kept"]).unwrap(), 0);
+    assert_eq!(s.get("later").unwrap().unwrap(), "v2");
+    assert_eq!(s.get("far").unwrap().unwrap(), "v2");
+    // A deadline already past deletes the key, as Redis's SET with PXAT in the past.
+    s.set_with(
+        "later",
+        "v3",
+        SetOptions::new().expires_at(std::time::UNIX_EPOCH + Duration::from_secs(1)),
+    )
+    .unwrap();
+    assert_eq!(s.get("later").unwrap(), None);
+    clock.advance(Duration::from_secs(8));
+    assert_eq!(store.purge_expired(), 0);
+    assert_eq!(k.dbsize().unwrap(), 2, "cleared and far");
+}
+
 #[test]
 fn renamed_and_moved_keys_keep_expiring() {
     let (store, clock) = manual_store();

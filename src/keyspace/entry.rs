@@ -247,13 +247,24 @@ impl<'a> EntryMut<'a> {
     pub(crate) fn put_str(&mut self, bytes: &[u8], deadline: Deadline) {
         self.modified();
         let expires_at = self.resolve(deadline);
-        // A packed string of the same length and the same deadline (the common SET of
-        // a key without TTL, and every KEEPTTL) is rewritten in place.
-        if let Some(h) = self.slot
-            && expires_at == self.expires_at()
-            && self.table.overwrite_in_place(self.hash, h, bytes)
-        {
-            return;
+        // A packed string of the same length, with no deadline before and after or one
+        // both times (the common SET of a key without TTL, every KEEPTTL, and the
+        // `SET … EX` that refreshes a cached value), is rewritten in place. A deadline
+        // already due deletes the key instead, in `store`.
+        if let Some(h) = self.slot {
+            // The old deadline matters only beside a new one (to see whether the new one
+            // is due, and to schedule it): without one, the rewrite in place happens
+            // only if the entry has none either, and there is nothing to schedule.
+            let old = expires_at.and_then(|_| self.expires_at());
+            let due = expires_at != old && expires_at.is_some_and(|d| d <= self.ks.now());
+            if !due
+                && self
+                    .table
+                    .overwrite_in_place(self.hash, h, bytes, expires_at)
+            {
+                self.schedule(old, expires_at);
+                return;
+            }
         }
         self.store(|key, at| Slot::new_str(key, bytes, at), expires_at);
     }

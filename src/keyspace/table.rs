@@ -113,6 +113,12 @@ fn packed_layout(b: &[u8]) -> PackedLayout {
     }
 }
 
+/// Bytes a packed entry gives deadline `d`.
+#[inline(always)]
+fn deadline_width(d: u64) -> usize {
+    if d < NARROW_LIMIT { 6 } else { 8 }
+}
+
 #[inline(always)]
 fn read_deadline(b: &[u8], (at, width): (usize, usize)) -> u64 {
     let mut raw = [0u8; 8];
@@ -210,14 +216,10 @@ impl Slot {
     fn pack(key: &[u8], value: &[u8], expires_at: Option<u64>) -> Slot {
         let flags = match expires_at {
             None => 0,
-            Some(d) if d < NARROW_LIMIT => HAS_DEADLINE,
+            Some(d) if deadline_width(d) == 6 => HAS_DEADLINE,
             Some(_) => HAS_DEADLINE | WIDE_DEADLINE,
         };
-        let width = match flags {
-            0 => 0,
-            HAS_DEADLINE => 6,
-            _ => 8,
-        };
+        let width = expires_at.map_or(0, deadline_width);
         let mut head = SmallVec::<[u8; 10]>::new();
         write_varint(&mut head, (key.len() << 2) | flags);
         let size = head.len() + key.len() + width + value.len();
@@ -494,18 +496,33 @@ impl Table {
         Some(out)
     }
 
-    /// Rewrites the value of the packed string entry `h` in place when `bytes` has its
-    /// length (the common SET of a key without TTL): no move, so no count changes and no
-    /// chain to relink. `false` if it cannot.
-    pub(crate) fn overwrite_in_place(&mut self, hash: u64, h: Handle, bytes: &[u8]) -> bool {
+    /// Rewrites the packed string entry `h` in place, value and deadline, when `bytes`
+    /// has its value's length and `expires_at` fits where its deadline is (none for
+    /// none, one of the same width for one): the common SET of a key without TTL, and
+    /// the `SET … EX` that refreshes a cached value. No move, so no count changes and no
+    /// chain to relink; the caller keeps the wheel's invariant. `false` if it cannot.
+    pub(crate) fn overwrite_in_place(
+        &mut self,
+        hash: u64,
+        h: Handle,
+        bytes: &[u8],
+        expires_at: Option<u64>,
+    ) -> bool {
         let Some(b) = self.entries.packed_bytes_mut(hash, h) else {
             return false;
         };
-        let start = packed_layout(b).value;
-        if b.len() - start != bytes.len() {
+        let layout = packed_layout(b);
+        if b.len() - layout.value != bytes.len() {
             return false;
         }
-        b[start..].copy_from_slice(bytes);
+        match (layout.deadline, expires_at) {
+            (None, None) => {}
+            (Some((at, width)), Some(d)) if width == deadline_width(d) => {
+                b[at..at + width].copy_from_slice(&d.to_le_bytes()[..width]);
+            }
+            _ => return false,
+        }
+        b[layout.value..].copy_from_slice(bytes);
         true
     }
 
@@ -760,6 +777,47 @@ mod tests {
         assert_eq!(t.slot(h, third).expires_at(), None);
         t.remove(&hasher, h, third);
         assert_eq!(t.footprint(), before, "the counts follow every change");
+    }
+
+    #[test]
+    fn overwrite_in_place_takes_a_value_of_the_same_length_and_a_deadline_of_the_same_width() {
+        let hasher = KeyHasher::default();
+        let mut t = Table::default();
+        let h = hash_key(&hasher, b"k");
+        let wide = NARROW_LIMIT + 7;
+        let narrow = NARROW_LIMIT - 1;
+        for (before, after, fits) in [
+            (None, None, true),
+            (Some(5), Some(9), true),
+            (Some(9), Some(5), true),
+            (Some(wide), Some(wide + 1), true),
+            (None, Some(5), false),
+            (Some(5), None, false),
+            (Some(narrow), Some(wide), false),
+            (Some(wide), Some(narrow), false),
+        ] {
+            let e = t.insert(&hasher, h, Slot::new_str(b"k", b"old", before));
+            assert!(
+                !t.overwrite_in_place(h, e, b"longer", after),
+                "a new length"
+            );
+            assert_eq!(t.overwrite_in_place(h, e, b"new", after), fits);
+            let slot = t.slot(h, e);
+            let want = if fits {
+                (&b"new"[..], after)
+            } else {
+                (&b"old"[..], before)
+            };
+            assert_eq!(
+                (
+                    &*slot.value().as_str().unwrap().to_blob(),
+                    slot.expires_at()
+                ),
+                want
+            );
+            assert_eq!(slot.key(), b"k");
+            t.remove(&hasher, h, e);
+        }
     }
 
     #[test]
