@@ -56,6 +56,15 @@ fn m_setex(s: &Store, ops: &[[u8; 16]], v: &[u8]) {
     }
 }
 
+/// SET EX of keys not there yet (a new packed entry each, and its expiry record).
+#[inline(never)]
+fn m_setex_new(s: &Store, keys: &[[u8; 16]], v: &[u8]) {
+    let o = SetOptions::new().ttl(std::time::Duration::from_secs(60));
+    for k in keys {
+        s.strings().set_with(k, v, o).unwrap();
+    }
+}
+
 #[inline(never)]
 fn m_sismember(s: &Store, ops: &[[u8; 16]]) {
     let mut h = 0;
@@ -138,6 +147,8 @@ fn main() {
     m_get(&store, &ops);
     m_set(&store, &ops, &value);
     m_setex(&store, &ops, &value);
+    let fresh: Vec<_> = (0..N).map(|i| fixed("fresh:", i)).collect();
+    m_setex_new(&store, &fresh, &value);
 
     // 10,000 members; the queries are half hits, half misses. SADD adds the same
     // 10,000 to another set (the script divides its count by 10,000).

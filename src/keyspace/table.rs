@@ -33,7 +33,7 @@ use smallvec::SmallVec;
 
 use crate::raw;
 use crate::value::{StrRef, Value, ValueRef};
-use crate::varint::{read_varint, write_varint};
+use crate::varint::{read_varint, varint_bytes};
 
 /// Strings up to this length are packed beside their key: a read copies them (no shared
 /// count to touch, no cache line written by readers), an overwrite of the same length
@@ -220,20 +220,14 @@ impl Slot {
             Some(_) => HAS_DEADLINE | WIDE_DEADLINE,
         };
         let width = expires_at.map_or(0, deadline_width);
-        let mut head = SmallVec::<[u8; 10]>::new();
-        write_varint(&mut head, (key.len() << 2) | flags);
-        let size = head.len() + key.len() + width + value.len();
-        Slot::Packed(raw::Packed::new(size, |out| {
-            let (h, rest) = out.split_at_mut(head.len());
-            h.copy_from_slice(&head);
-            let (k, rest) = rest.split_at_mut(key.len());
-            k.copy_from_slice(key);
-            let (d, v) = rest.split_at_mut(width);
-            if let Some(deadline) = expires_at {
-                d.copy_from_slice(&deadline.to_le_bytes()[..width]);
-            }
-            v.copy_from_slice(value);
-        }))
+        let (head, head_len) = varint_bytes((key.len() << 2) | flags);
+        let deadline = expires_at.unwrap_or(0).to_le_bytes();
+        Slot::Packed(raw::Packed::from_parts(&[
+            &head[..head_len],
+            key,
+            &deadline[..width],
+            value,
+        ]))
     }
 
     /// An entry for `key`, packed when the value is a short string.
