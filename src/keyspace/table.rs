@@ -572,10 +572,15 @@ impl Table {
 
     /// Records that the key hashing to `hash` has a deadline in `tick`.
     pub(crate) fn schedule(&mut self, hash: u64, tick: u64) {
-        let records = self.wheel.entry(tick).or_insert_with(|| {
-            self.wheel_bytes += TICK_BYTES;
-            Vec::new()
-        });
+        // Keys written with one TTL land in the latest tick, which the right edge of
+        // the tree reaches without a comparison per level.
+        let records = match self.wheel.last_entry() {
+            Some(last) if *last.key() == tick => last.into_mut(),
+            _ => self.wheel.entry(tick).or_insert_with(|| {
+                self.wheel_bytes += TICK_BYTES;
+                Vec::new()
+            }),
+        };
         let before = records.capacity();
         if records.len() == records.capacity() {
             // Grow by a quarter, not the default doubling: a tick's list is built once
