@@ -1,6 +1,5 @@
 //! LEB128 varints: the length prefixes of packed lists and of the entry tables' blocks.
 
-/// Appends `n` as a LEB128 varint .
 /// `n` as LEB128 in a buffer on the stack, and how many of its bytes that takes: what
 /// [`write_varint`] appends, without a growable buffer (whose `extend` cost a hot path
 /// forty instructions a number).
@@ -21,6 +20,7 @@ pub(crate) fn varint_bytes(mut n: usize) -> ([u8; 10], usize) {
     }
 }
 
+/// Appends `n` as a LEB128 varint.
 pub(crate) fn write_varint(out: &mut impl Extend<u8>, mut n: usize) {
     loop {
         #[allow(clippy::cast_possible_truncation)] // masked to 7 bits

@@ -311,3 +311,24 @@ fn at_its_very_deadline_a_key_lives_and_writes_that_keep_the_deadline_keep_it() 
         assert_eq!(store.keys().exists([*name]).unwrap(), 0, "{name}");
     }
 }
+
+/// A deadline shortened in place (SET EX over a value of the same length) adds an expiry
+/// record each time; the stale ones are dropped as they outnumber the keys with a
+/// deadline, as for every other way of setting one, so they do not pile up.
+#[test]
+fn ttls_shortened_in_place_again_and_again_hold_no_growing_memory() {
+    let (store, _clock) = manual_store();
+    let s = store.strings();
+    let ex = |secs| SetOptions::new().ttl(Duration::from_secs(secs));
+    s.set_with("k", "v", ex(1000)).unwrap();
+    let before = store.used_memory();
+    for _ in 0..100_000 {
+        s.set_with("k", "v", ex(10)).unwrap();
+        s.set_with("k", "v", ex(1000)).unwrap();
+    }
+    let after = store.used_memory();
+    assert!(
+        after < before + 10_000,
+        "used_memory grew from {before} to {after} for one key"
+    );
+}

@@ -238,6 +238,9 @@ impl<'a> EntryMut<'a> {
             let tick = self.ks.schedule.tick(new);
             if old.is_none_or(|old| tick < self.ks.schedule.tick(old)) {
                 self.table.schedule(self.hash, tick);
+                // Also here, not only where entries move: a deadline shortened in place
+                // (`put_str`) adds a record with no move to tidy after.
+                self.table.tidy_wheel(&self.ks.hasher);
                 self.ks.schedule.note(tick);
             }
         }

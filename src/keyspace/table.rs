@@ -411,7 +411,7 @@ impl Table {
     /// their tick comes, and with long TTLs that would be memory held for hours.
     /// Amortised O(1) per stale record.
     #[inline]
-    fn tidy_wheel(&mut self, hasher: &KeyHasher) {
+    pub(crate) fn tidy_wheel(&mut self, hasher: &KeyHasher) {
         if self.wheel_records > 2 * self.volatile + 64 {
             self.rebuild_wheel(hasher);
         }
