@@ -214,7 +214,7 @@ impl<'a> EntryMut<'a> {
         // A new deadline already due deletes the key (Redis's checkAlreadyExpired); a
         // kept one does not: the key lives until its deadline has passed, as a look-up
         // finds it (at its very deadline an APPEND or a KEEPTTL write kept the value).
-        if expires_at != old && expires_at.is_some_and(|d| d <= self.ks.now()) {
+        if self.already_due(old, expires_at) {
             self.remove();
             return;
         }
@@ -233,14 +233,17 @@ impl<'a> EntryMut<'a> {
         self.schedule(old, expires_at);
     }
 
+    /// Whether `new`, replacing deadline `old`, has already passed: a write then deletes
+    /// the key (Redis's checkAlreadyExpired). A kept deadline never counts as new.
+    fn already_due(&self, old: Option<u64>, new: Option<u64>) -> bool {
+        new != old && new.is_some_and(|d| d <= self.ks.now())
+    }
+
     fn schedule(&mut self, old: Option<u64>, new: Option<u64>) {
         if let Some(new) = new {
             let tick = self.ks.schedule.tick(new);
             if old.is_none_or(|old| tick < self.ks.schedule.tick(old)) {
-                self.table.schedule(self.hash, tick);
-                // Also here, not only where entries move: a deadline shortened in place
-                // (`put_str`) adds a record with no move to tidy after.
-                self.table.tidy_wheel(&self.ks.hasher);
+                self.table.schedule(&self.ks.hasher, self.hash, tick);
                 self.ks.schedule.note(tick);
             }
         }
@@ -259,8 +262,7 @@ impl<'a> EntryMut<'a> {
             // is due, and to schedule it): without one, the rewrite in place happens
             // only if the entry has none either, and there is nothing to schedule.
             let old = expires_at.and_then(|_| self.expires_at());
-            let due = expires_at != old && expires_at.is_some_and(|d| d <= self.ks.now());
-            if !due
+            if !self.already_due(old, expires_at)
                 && self
                     .table
                     .overwrite_in_place(self.hash, h, bytes, expires_at)

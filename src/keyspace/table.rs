@@ -411,7 +411,7 @@ impl Table {
     /// their tick comes, and with long TTLs that would be memory held for hours.
     /// Amortised O(1) per stale record.
     #[inline]
-    pub(crate) fn tidy_wheel(&mut self, hasher: &KeyHasher) {
+    fn tidy_wheel(&mut self, hasher: &KeyHasher) {
         if self.wheel_records > 2 * self.volatile + 64 {
             self.rebuild_wheel(hasher);
         }
@@ -570,8 +570,11 @@ impl Table {
         old
     }
 
-    /// Records that the key hashing to `hash` has a deadline in `tick`.
-    pub(crate) fn schedule(&mut self, hash: u64, tick: u64) {
+    /// Records that the key hashing to `hash` has a deadline in `tick`, and drops the
+    /// wheel's stale records if they now outnumber the live ones (see `tidy_wheel`):
+    /// every path that adds a record (a new key, a deadline shortened in place or by a
+    /// move, the sweep moving a record on) keeps the bound here.
+    pub(crate) fn schedule(&mut self, hasher: &KeyHasher, hash: u64, tick: u64) {
         // Keys written with one TTL land in the latest tick, which the right edge of
         // the tree reaches without a comparison per level.
         let records = match self.wheel.last_entry() {
@@ -590,6 +593,7 @@ impl Table {
         records.push(record(hash));
         self.wheel_bytes += (records.capacity() - before) * 4;
         self.wheel_records += 1;
+        self.tidy_wheel(hasher);
     }
 
     /// Calls `f` with the entries recorded in the earliest ticks of the wheel and their
@@ -690,7 +694,7 @@ impl Table {
             }
         }
         for (t, r) in moved {
-            self.schedule(u64::from(r), t);
+            self.schedule(hasher, u64::from(r), t);
         }
         SweepOutcome {
             removed,
@@ -827,7 +831,7 @@ mod tests {
         let insert = |t: &mut Table, k: &[u8], d: u64, tick: u64| {
             let h = hash_key(&hasher, k);
             t.insert(&hasher, h, Slot::new_str(k, b"v", Some(d)));
-            t.schedule(h, tick);
+            t.schedule(&hasher, h, tick);
         };
         insert(&mut t, b"a", 100, 10);
         insert(&mut t, b"b", 105, 10);
@@ -855,7 +859,7 @@ mod tests {
                 h,
                 Slot::new_str(k.as_bytes(), b"v", Some(1_000_000)),
             );
-            t.schedule(h, 100_000);
+            t.schedule(&hasher, h, 100_000);
         }
         for n in 0..30_000u32 {
             let k = format!("c{n}");
@@ -865,7 +869,7 @@ mod tests {
                 h,
                 Slot::new_str(k.as_bytes(), b"v", Some(1_000_000)),
             );
-            t.schedule(h, 100_000);
+            t.schedule(&hasher, h, 100_000);
             t.remove(&hasher, h, e);
             // Else every write would rebuild the whole wheel.
             assert!(t.wheel_records <= 2 * t.volatile + 64);
@@ -889,9 +893,9 @@ mod tests {
         );
         let mut t = Table::default();
         t.insert(&hasher, ha, Slot::new_str(a.as_bytes(), b"v", Some(500)));
-        t.schedule(ha, 50);
+        t.schedule(&hasher, ha, 50);
         let eb = t.insert(&hasher, hb, Slot::new_str(b.as_bytes(), b"v", Some(150)));
-        t.schedule(hb, 15);
+        t.schedule(&hasher, hb, 15);
         // A later deadline for b adds no record (as EXPIRE does).
         t.edit(&hasher, hb, eb, |slot| {
             slot.set_expires_at(Some(400));
@@ -909,7 +913,7 @@ mod tests {
             let k = n.to_le_bytes();
             let h = hash_key(&hasher, &k);
             t.insert(&hasher, h, Slot::new_str(&k, b"v", Some(5)));
-            t.schedule(h, 0);
+            t.schedule(&hasher, h, 0);
         }
         // A record clears its whole chain: at least as many entries as records.
         let out = t.sweep(&hasher, 1000, 10, 30, |_| {});

@@ -499,7 +499,7 @@ impl Keyspace {
                 .set_history(table.slot(p.hash, h), p.history, stamp_now);
             if let Some(at) = deadline {
                 let tick = self.schedule.tick(at);
-                table.schedule(p.hash, tick);
+                table.schedule(&self.hasher, p.hash, tick);
                 self.schedule.note(tick);
             }
         }
