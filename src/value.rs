@@ -180,7 +180,7 @@ impl<'a> StrRef<'a> {
     /// long ones.
     pub(crate) fn to_blob(self) -> Blob {
         match self {
-            StrRef::Packed(b) => Blob::copy_from_slice(b),
+            StrRef::Packed(b) => Blob::reply(b),
             StrRef::Shared(b) => Blob::from(b.clone()),
         }
     }
@@ -296,8 +296,8 @@ impl Elem<'_> {
     /// An owned copy for the caller (a shared reference when the blob is long).
     pub(crate) fn to_blob(self) -> Blob {
         match self {
-            Elem::Bytes(b) => Blob::copy_from_slice(b),
-            Elem::Blob(b) => b.clone(),
+            Elem::Bytes(b) => Blob::reply(b),
+            Elem::Blob(b) => b.to_reply(),
             Elem::Int(i) => Blob::copy_from_slice(IntBuf::new(i).as_bytes()),
         }
     }

@@ -120,7 +120,7 @@ impl Packed {
     #[allow(clippy::cast_possible_truncation)] // within the buffer's CHUNK_BYTES
     fn pop_front(&mut self) -> Blob {
         let span = self.first_span();
-        let out = Blob::copy_from_slice(self.bytes(span));
+        let out = Blob::reply(self.bytes(span));
         self.head += span.1 as u16;
         self.count -= 1;
         // Room freed at the front is kept for pushes there, but not much more than the
@@ -134,7 +134,7 @@ impl Packed {
 
     fn pop_back(&mut self) -> Blob {
         let span = self.last_span();
-        let out = Blob::copy_from_slice(self.bytes(span));
+        let out = Blob::reply(self.bytes(span));
         self.buf.truncate(usize::from(self.head) + span.0);
         self.count -= 1;
         out
@@ -309,7 +309,7 @@ impl ListValue {
             match e {
                 Elem::Blob(b) if b.len() > SMALL => {
                     list.heap += b.heap();
-                    list.chunks.push_back(Chunk::Big(b.clone()));
+                    list.chunks.push_back(Chunk::Big(b.detached()));
                     list.len += 1;
                 }
                 e => e.with_bytes(|b| list.push(Side::Right, b)),

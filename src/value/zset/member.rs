@@ -36,7 +36,7 @@ impl Member {
 
     /// A copy for the caller.
     pub(crate) fn to_blob(&self) -> Blob {
-        Blob::copy_from_slice(self)
+        Blob::reply(self)
     }
 }
 
