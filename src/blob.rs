@@ -2,8 +2,10 @@
 //!
 //! A read must be cheap. Short values (up to [`Blob::INLINE_CAPACITY`] bytes: most keys,
 //! counters, flags, short strings) are copied into the `Blob` itself, so reading one
-//! allocates nothing; longer values are a reference-counted [`bytes::Bytes`] shared with
-//! the store, so reading one copies nothing.
+//! allocates nothing. A longer string stored packed with its key (up to 128 bytes) is
+//! shared with the store by the entry's count of holders, a longer one by a
+//! reference-counted [`bytes::Bytes`], so reading either copies nothing; an element of a
+//! collection up to 128 bytes is copied into a buffer from the thread's pool.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -107,7 +109,9 @@ pub(crate) fn hash_bytes(hasher: &impl std::hash::BuildHasher, key: &[u8]) -> u6
     h.finish()
 }
 
-/// An owned byte string returned by the store: inline when short, shared when long.
+/// An owned byte string returned by the store: inline when short, else shared with the
+/// store or copied into a pooled buffer. A shared one keeps the bytes it shares as they
+/// were when read, whatever the store does after.
 ///
 /// It dereferences to `[u8]` and compares equal to byte strings, `str`s and `Vec<u8>`.
 ///
@@ -132,6 +136,8 @@ enum Repr {
         buf: [u8; Blob::INLINE_CAPACITY],
     },
     Shared(Bytes),
+    /// Bytes of a key's entry (see `raw.rs`).
+    Entry(crate::raw::Share),
     /// A copy handed to a caller, in a buffer of the thread's [`pool`].
     Pooled {
         len: u8,
@@ -274,11 +280,18 @@ impl Blob {
         }
     }
 
-    /// A `Blob` for a collection to keep: a pooled copy becomes a buffer of its exact
-    /// size.
+    /// A `Blob` holding a share of an entry's bytes.
+    pub(crate) fn from_share(share: crate::raw::Share) -> Self {
+        Blob(Repr::Entry(share))
+    }
+
+    /// A `Blob` for a collection to keep: a pooled copy or a share of an entry becomes
+    /// a buffer of its exact size (a stored value never holds another key's entry).
     pub(crate) fn detached(&self) -> Blob {
         match &self.0 {
-            Repr::Pooled { .. } => Blob(Repr::Shared(Bytes::copy_from_slice(self))),
+            Repr::Pooled { .. } | Repr::Entry(_) => {
+                Blob(Repr::Shared(Bytes::copy_from_slice(self)))
+            }
             _ => self.clone(),
         }
     }
@@ -305,7 +318,9 @@ impl Blob {
     /// ```
     pub fn into_bytes(self) -> Bytes {
         match self.0 {
-            Repr::Inline { .. } | Repr::Pooled { .. } => Bytes::copy_from_slice(&self),
+            Repr::Inline { .. } | Repr::Pooled { .. } | Repr::Entry(_) => {
+                Bytes::copy_from_slice(&self)
+            }
             Repr::Shared(bytes) => bytes,
         }
     }
@@ -317,6 +332,7 @@ impl crate::mem::Heap for Blob {
             Repr::Inline { .. } => 0,
             Repr::Shared(bytes) => bytes.len(),
             Repr::Pooled { .. } => pool::SIZE,
+            Repr::Entry(share) => share.len(),
         }
     }
 }
@@ -330,6 +346,7 @@ impl Deref for Blob {
             Repr::Inline { len, buf } => &buf[..usize::from(*len)],
             Repr::Shared(bytes) => bytes,
             Repr::Pooled { len, buf } => &buf.bytes()[..usize::from(*len)],
+            Repr::Entry(share) => share,
         }
     }
 }
@@ -553,6 +570,7 @@ mod tests {
                 Repr::Inline { .. } => "inline",
                 Repr::Pooled { .. } => "pooled",
                 Repr::Shared(_) => "shared",
+                Repr::Entry(_) => "entry",
             };
             assert_eq!(actual, expected, "length {n}");
             let copy = reply.clone();
@@ -563,10 +581,7 @@ mod tests {
             let kept = copy.detached();
             assert_eq!(kept, bytes);
             assert!(!matches!(kept.0, Repr::Pooled { .. }));
-            assert_eq!(
-                crate::mem::Heap::heap(&kept),
-                if n > 30 { n } else { 0 }
-            );
+            assert_eq!(crate::mem::Heap::heap(&kept), if n > 30 { n } else { 0 });
             let stored = Blob::copy_from_slice(&bytes);
             let copied = matches!(
                 stored.to_reply().0,

@@ -164,30 +164,32 @@ impl<'a> ValueRef<'a> {
 /// A borrowed string value: packed bytes, or a shared buffer.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum StrRef<'a> {
-    Packed(&'a [u8]),
+    Packed(crate::raw::Part<'a>),
     Shared(&'a Bytes),
 }
 
 impl<'a> StrRef<'a> {
     pub(crate) fn bytes(self) -> &'a [u8] {
         match self {
-            StrRef::Packed(b) => b,
+            StrRef::Packed(b) => b.bytes(),
             StrRef::Shared(b) => b,
         }
     }
 
-    /// An owned copy for the caller: inline for short strings, a shared reference for
-    /// long ones.
+    /// An owned copy for the caller: inline for short strings, else a share of the
+    /// key's entry or of the boxed string's buffer.
+    #[inline]
     pub(crate) fn to_blob(self) -> Blob {
         match self {
-            StrRef::Packed(b) => Blob::reply(b),
+            StrRef::Packed(b) if b.len() <= Blob::INLINE_CAPACITY => Blob::reply(&b),
+            StrRef::Packed(b) => Blob::from_share(b.share()),
             StrRef::Shared(b) => Blob::from(b.clone()),
         }
     }
 
     pub(crate) fn to_bytes(self) -> Bytes {
         match self {
-            StrRef::Packed(b) => Bytes::copy_from_slice(b),
+            StrRef::Packed(b) => Bytes::copy_from_slice(&b),
             StrRef::Shared(b) => b.clone(),
         }
     }

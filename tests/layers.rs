@@ -49,8 +49,8 @@ use std::path::Path;
 // ---------------------------------------------------------------------------------
 #[rustfmt::skip]
 const LAYERS: &[(u8, &str, &[&str])] = &[
-    (0, "leaves", &["lib", "error", "blob", "number", "number/*", "glob", "index", "mem", "clock", "varint", "geohash", "qsort", "slot"]),
-    (1, "tables", &["raw"]),
+    (0, "leaves", &["lib", "error", "number", "number/*", "glob", "index", "mem", "clock", "varint", "geohash", "qsort", "slot"]),
+    (1, "tables", &["raw", "blob"]),
     (2, "values", &["value", "value/*", "rdb", "rdb/*"]),
     (3, "engine", &["keyspace", "keyspace/*"]),
     (4, "core", &["core", "persist", "aof", "script", "script/*"]),

@@ -455,3 +455,54 @@ fn zero_copy_reads_see_the_bytes_and_refuse_the_store_from_their_closure() {
         .unwrap();
     assert_eq!(from_other.unwrap().unwrap(), "1");
 }
+
+/// A value read with `get` is the value at the time of the read, whatever the store does
+/// after: a rewrite in place of the same length (which the store skips while a reader
+/// holds the entry's bytes), another length, a TTL, deletion, expiry, a flush, and the
+/// key's entry freed under it. Lengths cover the inline, packed and boxed forms.
+#[test]
+fn a_value_read_stays_as_it_was_read() {
+    let (store, clock) = manual_store();
+    let s = store.strings();
+    for len in [5, 31, 100, 128, 129, 300] {
+        let old = vec![b'a'; len];
+        let new = vec![b'b'; len];
+        s.set("k", &old).unwrap();
+        let first = s.get("k").unwrap().unwrap();
+        let second = s.get("k").unwrap().unwrap();
+        s.set("k", &new).unwrap();
+        assert_eq!(first, old, "length {len}");
+        assert_eq!(s.get("k").unwrap().unwrap(), new, "length {len}");
+        // Once the readers let go, the same write is made in place again.
+        drop((first, second));
+        s.set("k", &old).unwrap();
+        assert_eq!(s.get("k").unwrap().unwrap(), old);
+        let held = s.get("k").unwrap().unwrap();
+        let clone = held.clone();
+        s.set_with("k", &new, SetOptions::new().ttl(Duration::from_secs(1)))
+            .unwrap();
+        assert_eq!(s.get("k").unwrap().unwrap(), new);
+        s.set_with("k", &old, SetOptions::new().ttl(Duration::from_secs(5)))
+            .unwrap();
+        clock.advance(Duration::from_secs(6));
+        assert_eq!(s.get("k").unwrap(), None, "expired");
+        assert_eq!(held, old);
+        s.set("k", &new).unwrap();
+        let before_delete = s.get("k").unwrap().unwrap();
+        assert_eq!(store.keys().del(["k"]).unwrap(), 1);
+        s.set("other", &old).unwrap();
+        let before_flush = s.get("other").unwrap().unwrap();
+        store.keys().flushall().unwrap();
+        assert_eq!(before_delete, new);
+        assert_eq!(before_flush, old);
+        assert_eq!(clone, old);
+        // A value read on one thread is read and dropped on another.
+        s.set("k", &new).unwrap();
+        let sent = s.get("k").unwrap().unwrap();
+        s.set("k", &old).unwrap();
+        std::thread::spawn(move || assert_eq!(sent, new))
+            .join()
+            .unwrap();
+        assert_eq!(s.get("k").unwrap().unwrap(), old);
+    }
+}

@@ -132,7 +132,7 @@ impl<'a> SlotRef<'a> {
     pub(crate) fn save(self) -> SavedSlot {
         match self.body() {
             raw::Body::Packed(b) if b.len() <= SAVED_INLINE => {
-                SavedSlot::Packed(SmallVec::from_slice(b))
+                SavedSlot::Packed(SmallVec::from_slice(&b))
             }
             _ => SavedSlot::Slot(self.to_owned()),
         }
@@ -143,7 +143,7 @@ impl<'a> SlotRef<'a> {
     #[inline]
     fn accounting(self) -> (usize, bool) {
         match self.body() {
-            raw::Body::Packed(b) => (self.mem(), read_varint(b).0 & HAS_DEADLINE != 0),
+            raw::Body::Packed(b) => (self.mem(), read_varint(&b).0 & HAS_DEADLINE != 0),
             raw::Body::Boxed(n) => (self.mem(), n.expires_at.is_some()),
         }
     }
@@ -163,7 +163,10 @@ impl<'a> SlotRef<'a> {
     #[inline(always)]
     pub(crate) fn key(self) -> &'a [u8] {
         match self.body() {
-            raw::Body::Packed(b) => &b[packed_layout(b).key],
+            raw::Body::Packed(b) => {
+                let b = b.bytes();
+                &b[packed_layout(b).key]
+            }
             raw::Body::Boxed(n) => &n.key,
         }
     }
@@ -171,7 +174,7 @@ impl<'a> SlotRef<'a> {
     #[inline(always)]
     pub(crate) fn expires_at(self) -> Option<u64> {
         match self.body() {
-            raw::Body::Packed(b) => packed_layout(b).deadline.map(|d| read_deadline(b, d)),
+            raw::Body::Packed(b) => packed_layout(&b).deadline.map(|d| read_deadline(&b, d)),
             raw::Body::Boxed(n) => n.expires_at,
         }
     }
@@ -181,9 +184,12 @@ impl<'a> SlotRef<'a> {
     pub(crate) fn parts(self) -> (Option<u64>, ValueRef<'a>) {
         match self.body() {
             raw::Body::Packed(b) => {
-                let layout = packed_layout(b);
-                let value = ValueRef::Str(StrRef::Packed(&b[layout.value..]));
-                (layout.deadline.map(|d| read_deadline(b, d)), value)
+                let layout = packed_layout(&b);
+                let value = b.tail(layout.value).expect("a packed entry's value");
+                (
+                    layout.deadline.map(|d| read_deadline(&b, d)),
+                    ValueRef::Str(StrRef::Packed(value)),
+                )
             }
             raw::Body::Boxed(n) => (n.expires_at, n.value.as_ref()),
         }
@@ -265,7 +271,7 @@ impl Slot {
             Slot::Packed(_) => {
                 let repacked = match self.view().body() {
                     raw::Body::Packed(b) => {
-                        let layout = packed_layout(b);
+                        let layout = packed_layout(&b);
                         Slot::pack(&b[layout.key], &b[layout.value..], expires_at)
                     }
                     raw::Body::Boxed(_) => unreachable!("a packed entry"),
@@ -708,13 +714,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_small_entry_is_one_block_of_fourteen_bytes_and_its_key_and_value() {
-        // 14 bytes of link, word, length and header, then key and value.
+    fn a_small_entry_is_one_block_of_eighteen_bytes_and_its_key_and_value() {
+        // 18 bytes of link, word, holders' count, length and header, then key and value.
         assert_eq!(
             Slot::new_str(b"0123456789abcdef", &[7; 16], None)
                 .view()
                 .mem(),
-            46
+            50
         );
     }
 
