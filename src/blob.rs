@@ -129,7 +129,6 @@ pub(crate) fn hash_bytes(hasher: &impl std::hash::BuildHasher, key: &[u8]) -> u6
 #[derive(Clone)]
 pub struct Blob(Repr);
 
-#[derive(Clone)]
 enum Repr {
     Inline {
         len: u8,
@@ -147,41 +146,57 @@ enum Repr {
 
 /// Buffers for the copies a read hands out ([`Blob::reply`]): a value up to
 /// [`pool::SIZE`] bytes is copied into a buffer taken from this thread's pool, and the
-/// buffer goes back to the pool of the thread that drops the `Blob`. A `GET` of a 100-byte
-/// value then calls no allocator, and the buffer it writes is one the thread wrote a
-/// moment ago (still in its cache): `malloc` and `free` were 130 of a GET's 500
-/// instructions. Values a collection keeps are never pooled (they take exactly their
-/// size).
+/// buffer goes back to the pool of the thread that drops the `Blob`. An `HGET` or `RPOP`
+/// of a 100-byte value then calls no allocator, and the buffer it writes is one the
+/// thread wrote a moment ago (still in its cache): `malloc` and `free` were 130 of a
+/// read's instructions. The process holds at most 1024 such buffers (128 KiB), so a reply
+/// of many values held at once takes exact-size copies past that. Values a collection
+/// keeps are never pooled (they take exactly their size).
 mod pool {
     use std::cell::RefCell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// The longest value copied into a pooled buffer: the longest string stored packed
     /// with its key.
     pub(super) const SIZE: usize = 128;
-    /// Buffers a thread keeps: a caller that holds more replies at once gets the rest
-    /// from the allocator, and gives them back to it.
+    /// Buffers a thread keeps for its next replies.
     const KEPT: usize = 32;
+    /// Pooled buffers in the whole process, kept or handed out: past this many (128 KiB),
+    /// a reply is an exact-size copy (a reply of many values held at once, say).
+    const MAX_LIVE: usize = 1024;
+
+    /// Pooled buffers that exist (see [`MAX_LIVE`]): counted only where one is made or
+    /// freed, never on the pool's common path.
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+    /// A thread's kept buffers; they leave the count with it when the thread ends.
+    /// Boxes, not arrays: a buffer moves between the pool and a `Blob` by its address.
+    #[allow(clippy::vec_box)]
+    struct Free(Vec<Box<[u8; SIZE]>>);
+
+    impl Drop for Free {
+        fn drop(&mut self) {
+            LIVE.fetch_sub(self.0.len(), Ordering::Relaxed);
+        }
+    }
 
     thread_local! {
-        // Boxes, not arrays: a buffer moves between the pool and a `Blob` by its address.
-        #[allow(clippy::vec_box)]
-        static FREE: RefCell<Vec<Box<[u8; SIZE]>>> = const { RefCell::new(Vec::new()) };
+        static FREE: RefCell<Free> = const { RefCell::new(Free(Vec::new())) };
     }
 
     /// A buffer of [`SIZE`] bytes, back to its thread's pool when dropped.
     pub(super) struct Buf(Option<Box<[u8; SIZE]>>);
 
     impl Buf {
-        /// A buffer from this thread's pool (a new one if it is empty).
+        /// A buffer from this thread's pool, or a new one while the process has fewer
+        /// than [`MAX_LIVE`]; `None` past that.
         #[inline]
-        pub(super) fn take() -> Buf {
+        pub(super) fn take() -> Option<Buf> {
             let kept = FREE
-                .try_with(|free| free.try_borrow_mut().ok()?.pop())
+                .try_with(|free| free.try_borrow_mut().ok()?.0.pop())
                 .ok()
                 .flatten();
-            // Filled with a non-zero byte: a zeroed box is asked of `calloc`, which skips
-            // the allocator's per-thread cache.
-            Buf(Some(kept.unwrap_or_else(|| Box::new([0xa5; SIZE]))))
+            kept.or_else(make).map(|b| Buf(Some(b)))
         }
 
         #[inline]
@@ -195,32 +210,60 @@ mod pool {
         }
     }
 
+    /// A new buffer, if the process may have one more.
+    #[cold]
+    fn make() -> Option<Box<[u8; SIZE]>> {
+        if LIVE.fetch_add(1, Ordering::Relaxed) >= MAX_LIVE {
+            LIVE.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        // Filled with a non-zero byte: a zeroed box is asked of `calloc`, which skips
+        // the allocator's per-thread cache.
+        Some(Box::new([0xa5; SIZE]))
+    }
+
     /// Buffers this thread's pool holds.
     #[cfg(test)]
     pub(super) fn kept() -> usize {
-        FREE.with(|free| free.borrow().len())
+        FREE.with(|free| free.borrow().0.len())
     }
 
-    impl Clone for Buf {
-        fn clone(&self) -> Self {
-            let mut copy = Buf::take();
-            *copy.bytes_mut() = *self.bytes();
-            copy
-        }
+    /// Pooled buffers in the process.
+    #[cfg(test)]
+    pub(super) fn live() -> usize {
+        LIVE.load(Ordering::Relaxed)
     }
 
     impl Drop for Buf {
         #[inline]
         fn drop(&mut self) {
             let Some(buf) = self.0.take() else { return };
-            // A thread exiting (its pool gone) or full frees the buffer instead.
-            let _ = FREE.try_with(|free| {
-                if let Ok(mut free) = free.try_borrow_mut()
-                    && free.len() < KEPT
-                {
-                    free.push(buf);
+            // Kept by this thread's pool if it has room (and still exists), else freed.
+            let kept = FREE.try_with(|free| match free.try_borrow_mut() {
+                Ok(mut free) if free.0.len() < KEPT => {
+                    free.0.push(buf);
+                    true
                 }
+                _ => false,
             });
+            // (Unless kept, the buffer was dropped with the closure.)
+            if kept != Ok(true) {
+                LIVE.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+impl Clone for Repr {
+    fn clone(&self) -> Self {
+        match self {
+            Repr::Inline { len, buf } => Repr::Inline {
+                len: *len,
+                buf: *buf,
+            },
+            Repr::Shared(bytes) => Repr::Shared(bytes.clone()),
+            Repr::Entry(share) => Repr::Entry(share.clone()),
+            Repr::Pooled { len, buf } => Blob::reply(&buf.bytes()[..usize::from(*len)]).0,
         }
     }
 }
@@ -260,7 +303,9 @@ impl Blob {
         if bytes.len() <= Self::INLINE_CAPACITY || bytes.len() > pool::SIZE {
             return Blob::copy_from_slice(bytes);
         }
-        let mut buf = pool::Buf::take();
+        let Some(mut buf) = pool::Buf::take() else {
+            return Blob::copy_from_slice(bytes);
+        };
         buf.bytes_mut()[..bytes.len()].copy_from_slice(bytes);
         #[allow(clippy::cast_possible_truncation)] // at most pool::SIZE
         Blob(Repr::Pooled {
@@ -278,6 +323,12 @@ impl Blob {
             Repr::Shared(bytes) if bytes.len() <= pool::SIZE => Blob::reply(bytes),
             _ => self.clone(),
         }
+    }
+
+    /// Whether this holds a share of an entry's block.
+    #[cfg(test)]
+    pub(crate) fn holds_entry(&self) -> bool {
+        matches!(self.0, Repr::Entry(_))
     }
 
     /// A `Blob` holding a share of an entry's bytes.
@@ -610,6 +661,23 @@ mod tests {
         drop(many);
         let kept = pool::kept();
         assert!(kept > 0 && kept <= 32, "{kept}");
+        // However many are held at once, the process has at most 1024 pooled buffers
+        // (other tests' included): past that, replies are exact copies.
+        let many: Vec<Blob> = (0..3000u32)
+            .map(|i| Blob::reply(&[i.to_le_bytes()[0]; 40]))
+            .collect();
+        assert!(pool::live() <= 1024, "{}", pool::live());
+        let exact = many
+            .iter()
+            .filter(|b| matches!(b.0, Repr::Shared(_)))
+            .count();
+        assert!(exact >= 3000 - 1024, "{exact}");
+        for (i, b) in (0..3000u32).zip(&many) {
+            assert_eq!(**b, [i.to_le_bytes()[0]; 40]);
+            assert_eq!(b.clone(), *b);
+        }
+        drop(many);
+        assert!(pool::kept() <= 32);
         // A reply dropped on another thread goes to that thread's pool, and one dropped
         // while a thread exits is freed.
         let reply = Blob::reply(&[9; 99]);

@@ -50,8 +50,7 @@ const ALIGN: usize = 8;
 /// The most buckets a table has: wheel records name a bucket by 32 bits of hash.
 const MAX_BUCKETS: usize = 1 << 31;
 
-/// The start of a boxed block (a packed one has the same two fields at the same
-/// offsets, without the padding).
+/// The start of every block, boxed or packed (a boxed block does not use the count).
 #[repr(C)]
 struct Header {
     next: Option<Thin>,
@@ -119,7 +118,8 @@ impl<T> std::ops::DerefMut for Boxed<T> {
 /// caller's.
 pub(crate) struct Packed(NonNull<u8>);
 
-// SAFETY: `Packed` owns its bytes as a `Box<[u8]>` would.
+// SAFETY: `Packed` holds its block as an `Arc<[u8]>` would: its bytes are written only
+// through `&mut` while it is the only holder, and its count is atomic.
 unsafe impl Send for Packed {}
 // SAFETY: `&Packed` gives out only `&[u8]` and atomic loads.
 unsafe impl Sync for Packed {}
@@ -297,6 +297,14 @@ impl<'a> Part<'a> {
             block: self.block,
             bytes: self.bytes.get(at..)?,
         })
+    }
+
+    /// Bytes the block these bytes are part of allocates (what a share of them keeps
+    /// alive).
+    #[inline]
+    pub(crate) fn block_size(self) -> usize {
+        // SAFETY: the block is live (borrowed for `'a`) and not written meanwhile.
+        packed_size(unsafe { packed_bytes(self.block.0) }.len())
     }
 
     /// A holder of these bytes, for as long as the caller likes.

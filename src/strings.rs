@@ -440,7 +440,8 @@ impl<'s> Strings<'s> {
         let value = value.as_ref();
         self.ks().admit()?;
         self.ks().write(self.db, key.as_ref(), |e| {
-            let old = e.str()?.map(StrRef::to_blob);
+            // A copy, not a share: the write below may then rewrite the entry in place.
+            let old = e.str()?.map(StrRef::to_copy);
             let write = options.condition.allows(old.is_some());
             if write {
                 e.put_str(value, deadline);

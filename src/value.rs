@@ -161,6 +161,11 @@ impl<'a> ValueRef<'a> {
     }
 }
 
+/// The largest entry block a read shares rather than copies its value from: a share keeps
+/// the whole block (key, deadline and value) alive while the caller holds it, so a value
+/// under a long key is copied instead.
+const SHARE_LIMIT: usize = 192;
+
 /// A borrowed string value: packed bytes, or a shared buffer.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum StrRef<'a> {
@@ -181,10 +186,21 @@ impl<'a> StrRef<'a> {
     #[inline]
     pub(crate) fn to_blob(self) -> Blob {
         match self {
-            StrRef::Packed(b) if b.len() <= Blob::INLINE_CAPACITY => Blob::reply(&b),
-            StrRef::Packed(b) => Blob::from_share(b.share()),
+            StrRef::Packed(b)
+                if b.len() > Blob::INLINE_CAPACITY && b.block_size() <= SHARE_LIMIT =>
+            {
+                Blob::from_share(b.share())
+            }
+            StrRef::Packed(b) => Blob::reply(&b),
             StrRef::Shared(b) => Blob::from(b.clone()),
         }
+    }
+
+    /// A copy for the caller (inline, or in a pooled buffer up to its size), never a
+    /// share: for a value read just before the write that replaces it, which a share
+    /// would keep from being rewritten in place.
+    pub(crate) fn to_copy(self) -> Blob {
+        Blob::reply(self.bytes())
     }
 
     pub(crate) fn to_bytes(self) -> Bytes {

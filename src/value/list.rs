@@ -308,8 +308,9 @@ impl ListValue {
         for e in elems {
             match e {
                 Elem::Blob(b) if b.len() > SMALL => {
+                    let b = b.detached();
                     list.heap += b.heap();
-                    list.chunks.push_back(Chunk::Big(b.detached()));
+                    list.chunks.push_back(Chunk::Big(b));
                     list.len += 1;
                 }
                 e => e.with_bytes(|b| list.push(Side::Right, b)),
