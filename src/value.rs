@@ -311,7 +311,8 @@ pub(crate) enum Elem<'a> {
 }
 
 impl Elem<'_> {
-    /// An owned copy for the caller (a shared reference when the blob is long).
+    /// An owned copy for the caller: inline when short, in a pooled buffer up to 128
+    /// bytes, a shared reference to a stored blob past that.
     pub(crate) fn to_blob(self) -> Blob {
         match self {
             Elem::Bytes(b) => Blob::reply(b),
