@@ -234,6 +234,21 @@ mod pool {
         LIVE.load(Ordering::Relaxed)
     }
 
+    /// Fills this thread's pool with `n` buffers, waiting while other threads hold the
+    /// process's last ones, so that the next `n` replies are pooled whatever runs beside.
+    #[cfg(test)]
+    pub(super) fn reserve(n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut held = Vec::new();
+        while held.len() + kept() < n {
+            match Buf::take() {
+                Some(buf) => held.push(buf),
+                None if std::time::Instant::now() < deadline => std::thread::yield_now(),
+                None => panic!("other threads hold every pooled buffer"),
+            }
+        }
+    }
+
     impl Drop for Buf {
         #[inline]
         fn drop(&mut self) {
@@ -606,8 +621,21 @@ mod tests {
         assert_eq!(blob.into_bytes().as_ptr(), long.as_ptr());
     }
 
+    /// Held by the tests that count the process's pooled buffers or need some: one of
+    /// them holds every buffer for a while.
+    static POOL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn pool_to_myself() -> std::sync::MutexGuard<'static, ()> {
+        let guard = POOL
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        pool::reserve(4);
+        guard
+    }
+
     #[test]
     fn replies_are_inline_pooled_or_shared_by_length_and_read_back() {
+        let _pool = pool_to_myself();
         for n in 0..=300usize {
             let bytes: Vec<u8> = (0..n).map(|i| (i * 7 + n).to_le_bytes()[0]).collect();
             let reply = Blob::reply(&bytes);
@@ -644,6 +672,7 @@ mod tests {
 
     #[test]
     fn a_dropped_reply_gives_its_buffer_to_the_next_and_the_pool_stays_bounded() {
+        let _pool = pool_to_myself();
         let addr = |b: &Blob| b.as_ptr() as usize;
         let first = Blob::reply(&[1; 100]);
         let at = addr(&first);
