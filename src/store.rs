@@ -444,7 +444,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn used_memory(&self) -> usize {
-        self.keyspace().memory().used()
+        self.keyspace().used_memory()
     }
 
     /// Writes a snapshot of every database to the builder's

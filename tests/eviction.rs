@@ -684,3 +684,54 @@ fn threads_evicting_at_once_keep_the_limit_and_never_deadlock() {
     assert!(store.used_memory() <= limit, "{}", store.used_memory());
     assert!(store.info().evicted_keys > 0);
 }
+
+/// Without a limit each shard keeps its own footprint and nothing counts store-wide; a
+/// limit set starts the count from every shard's bytes, while other threads write, and
+/// from then on each write is counted once: the count and the shards' sum agree.
+#[test]
+fn a_limit_set_while_threads_write_counts_every_byte_once() {
+    let _serial = one_at_a_time();
+    let store = quiet_store();
+    for i in 0..2000 {
+        store.strings().set(format!("base{i}"), [1u8; 50]).unwrap();
+    }
+    for round in 0..300 {
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            for t in 0..2 {
+                let (store, stop) = (&store, &stop);
+                s.spawn(move || {
+                    let mut i = 0usize;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let key = format!("t{t}:{}", i % 300);
+                        if i % 3 == 2 {
+                            store.keys().del([&key]).unwrap();
+                        } else {
+                            store.lists().lpush(&key, [vec![7u8; i % 200]]).unwrap();
+                        }
+                        i += 1;
+                    }
+                });
+            }
+            std::thread::sleep(Duration::from_micros(300));
+            // Far above what the store holds: nothing is evicted.
+            store.set_max_memory(1 << 40);
+            std::thread::sleep(Duration::from_micros(300));
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let counted = store.used_memory();
+        store.set_max_memory(0);
+        let summed = store.used_memory();
+        assert_eq!(counted, summed, "round {round}");
+        assert!(store.keys().dbsize().unwrap() >= 2000);
+    }
+    // The limit applies from the first write after it is set (`noeviction` here).
+    store.set_max_memory(store.used_memory() / 2);
+    assert_eq!(
+        store.strings().set("more", "x"),
+        Err(Error::OutOfMemory),
+        "over the limit"
+    );
+    store.set_max_memory(0);
+    store.strings().set("more", "x").unwrap();
+}
