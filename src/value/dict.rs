@@ -18,6 +18,13 @@
 //! O(1), and downward moves keep the scan guarantee (a moved entry may be seen twice,
 //! never missed).
 //!
+//! A table of at most [`SMALL`] slots keeps, instead of the index, a one-byte tag per
+//! slot in the table itself (which sits in its value, in the line the keyspace's look-up
+//! has just read): a look-up compares the tags at once and reads the one slot whose tag
+//! matches, where the index costs a dependent read of its own line first. Such a table
+//! allocates no index; the index is built when the table outgrows [`SMALL`] slots, and
+//! dropped when compaction brings it back within them.
+//!
 //! Keys are hashed with a seed drawn at random once per process (as Redis hashes every
 //! dict with one process-wide key), so user-chosen members cannot flood one bucket; a
 //! table carries no hasher of its own, and is small enough to sit inline in its value
@@ -45,12 +52,45 @@ fn key_hasher() -> &'static KeyHasher {
 /// to 1,413 instructions per `HSET` into ten-field hashes).
 const MIN_CAPACITY: usize = 4;
 
+/// The most slots a table keeps tags for instead of an index (see the module's notes).
+pub(crate) const SMALL: usize = 16;
+
+/// What finds a table's free slots, and, while it is small, its keys.
+#[derive(Clone)]
+enum Aux {
+    /// At most [`SMALL`] slots and no index: each slot's tag ([`tag_of`]), 0 if free.
+    Tags([u8; SMALL]),
+    /// The index holds every live slot; these are the free ones.
+    Free(Vec<u32>),
+}
+
+/// A slot's tag: seven bits of its key's hash, and the high bit so that it is never 0.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // the top seven bits
+fn tag_of(hash: u64) -> u8 {
+    0x80 | (hash >> 57) as u8
+}
+
+/// Every byte of a `u128` set to `b`.
+#[inline(always)]
+fn splat(b: u8) -> u128 {
+    u128::from(b) * (u128::MAX / 255)
+}
+
+/// The high bit of each byte of `x` that is 0 (and possibly of bytes above one that is:
+/// callers check each candidate).
+#[inline(always)]
+fn zero_bytes(x: u128) -> u128 {
+    x.wrapping_sub(splat(1)) & !x & splat(0x80)
+}
+
 /// A hash table from byte-string keys to `V` with stable, scannable slots.
 #[derive(Clone)]
 pub(crate) struct Dict<V> {
+    /// Empty while the table is small (see [`Aux`]).
     index: SlotIndex,
     slots: Vec<Option<(Blob, V)>>,
-    free: Vec<u32>,
+    aux: Aux,
     /// Heap bytes owned by the keys and values (see `mem.rs`).
     heap: usize,
 }
@@ -71,10 +111,19 @@ impl<V: Heap> Dict<V> {
     /// A table with room for `n` entries; for at least [`MIN_CAPACITY`] unless empty.
     pub(crate) fn with_capacity(n: usize) -> Self {
         let n = if n == 0 { 0 } else { n.max(MIN_CAPACITY) };
+        let small = n <= SMALL;
         Dict {
-            index: SlotIndex::with_capacity(n),
+            index: if small {
+                SlotIndex::default()
+            } else {
+                SlotIndex::with_capacity(n)
+            },
             slots: Vec::with_capacity(n),
-            free: Vec::new(),
+            aux: if small {
+                Aux::Tags([0; SMALL])
+            } else {
+                Aux::Free(Vec::new())
+            },
             heap: 0,
         }
     }
@@ -83,12 +132,18 @@ impl<V: Heap> Dict<V> {
     pub(crate) fn mem(&self) -> usize {
         crate::mem::vec_bytes::<u64>(self.index.words())
             + crate::mem::vec_bytes::<Option<(Blob, V)>>(self.slots.capacity())
-            + crate::mem::vec_bytes::<u32>(self.free.capacity())
+            + match &self.aux {
+                Aux::Tags(_) => 0,
+                Aux::Free(free) => crate::mem::vec_bytes::<u32>(free.capacity()),
+            }
             + self.heap
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.index.len()
+        match &self.aux {
+            Aux::Tags(tags) => (u128::from_ne_bytes(*tags) & splat(0x80)).count_ones() as usize,
+            Aux::Free(_) => self.index.len(),
+        }
     }
 
     #[inline(always)]
@@ -105,11 +160,25 @@ impl<V: Heap> Dict<V> {
     #[inline(always)]
     fn find_hashed(&self, hash: u64, key: &[u8]) -> Option<u32> {
         let slots = &self.slots;
-        self.index.find(hash, |i| {
+        let is_key = |i: u32| {
             slots[i as usize]
                 .as_ref()
                 .is_some_and(|(k, _)| crate::blob::same_bytes(k, key))
-        })
+        };
+        match &self.aux {
+            Aux::Tags(tags) => {
+                let mut candidates = zero_bytes(u128::from_ne_bytes(*tags) ^ splat(tag_of(hash)));
+                while candidates != 0 {
+                    let i = candidates.trailing_zeros() / 8;
+                    if tags[i as usize] == tag_of(hash) && is_key(i) {
+                        return Some(i);
+                    }
+                    candidates &= candidates - 1;
+                }
+                None
+            }
+            Aux::Free(_) => self.index.find(hash, is_key),
+        }
     }
 
     pub(crate) fn get(&self, key: &[u8]) -> Option<&V> {
@@ -148,7 +217,25 @@ impl<V: Heap> Dict<V> {
         let item = (Blob::copy_from_slice(key), make());
         self.heap += item.0.heap() + item.1.heap();
         let item = Some(item);
-        let i = if let Some(i) = self.free.pop() {
+        if let Aux::Tags(tags) = &mut self.aux {
+            // A free slot below the top, else a new one while there is room for it.
+            let free = zero_bytes(u128::from_ne_bytes(*tags)).trailing_zeros() as usize / 8;
+            let i = free.min(self.slots.len());
+            if i < SMALL {
+                tags[i] = tag_of(hash);
+                if i == self.slots.len() {
+                    self.slots.push(item);
+                } else {
+                    self.slots[i] = item;
+                }
+                return true;
+            }
+            self.index_all();
+        }
+        let Aux::Free(free) = &mut self.aux else {
+            unreachable!("indexed above")
+        };
+        let i = if let Some(i) = free.pop() {
             self.slots[i as usize] = item;
             i
         } else {
@@ -162,6 +249,39 @@ impl<V: Heap> Dict<V> {
         self.index.reserve_one();
         self.index.insert(hash, i);
         true
+    }
+
+    /// Leaves the tags for an index of every live slot (the table outgrows them).
+    #[cold]
+    fn index_all(&mut self) {
+        let mut index = SlotIndex::with_capacity(self.slots.capacity().max(SMALL + 1));
+        let mut free = Vec::new();
+        for (i, slot) in self.slots.iter().enumerate() {
+            let i = u32::try_from(i).expect("slot numbers are u32");
+            match slot {
+                Some((k, _)) => {
+                    index.reserve_one();
+                    index.insert(self.hash(k), i);
+                }
+                None => free.push(i),
+            }
+        }
+        self.index = index;
+        self.aux = Aux::Free(free);
+    }
+
+    /// Leaves the index for tags (the table is back within [`SMALL`] slots).
+    #[cold]
+    fn tag_all(&mut self) {
+        debug_assert!(self.slots.len() <= SMALL);
+        let mut tags = [0; SMALL];
+        for (tag, slot) in tags.iter_mut().zip(&self.slots) {
+            if let Some((k, _)) = slot {
+                *tag = tag_of(self.hash(k));
+            }
+        }
+        self.index = SlotIndex::default();
+        self.aux = Aux::Tags(tags);
     }
 
     /// Inserts or replaces; `true` if the key was new.
@@ -188,18 +308,32 @@ impl<V: Heap> Dict<V> {
     pub(crate) fn remove_slot(&mut self, i: u32) -> (Blob, V) {
         let (key, value) = self.slots[i as usize].take().expect("a live slot");
         self.heap -= key.heap() + value.heap();
-        let hash = self.hash(&key);
-        self.index.remove(hash, i);
-        self.free.push(i);
-        if self.len() * 4 < self.slots.len() {
-            self.compact();
+        match &mut self.aux {
+            Aux::Tags(tags) => {
+                tags[i as usize] = 0;
+                // Free slots at the top go (no entry moves: a scan misses nothing).
+                while self.slots.last().is_some_and(Option::is_none) {
+                    self.slots.pop();
+                }
+            }
+            Aux::Free(free) => {
+                let hash = crate::blob::hash_bytes(key_hasher(), &key);
+                self.index.remove(hash, i);
+                free.push(i);
+                if self.len() * 4 < self.slots.len() {
+                    self.compact();
+                }
+            }
         }
         (key, value)
     }
 
     /// Moves the top entries down into the lowest holes and drops the free tail.
     fn compact(&mut self) {
-        let mut holes = std::mem::take(&mut self.free);
+        let Aux::Free(free) = &mut self.aux else {
+            return;
+        };
+        let mut holes = std::mem::take(free);
         holes.sort_unstable();
         let mut top = self.slots.len();
         for hole in holes {
@@ -223,7 +357,11 @@ impl<V: Heap> Dict<V> {
         }
         self.slots.truncate(top);
         self.slots.shrink_to(top * 2);
-        self.index.shrink();
+        if self.slots.len() <= SMALL {
+            self.tag_all();
+        } else {
+            self.index.shrink();
+        }
     }
 
     /// The entries in slot order.
@@ -293,8 +431,24 @@ impl<V: Heap> Dict<V> {
         self.index.check();
         let live = self.slots.iter().filter(|s| s.is_some()).count();
         assert_eq!(live, self.len());
-        assert_eq!(self.free.len(), self.slots.len() - live);
-        assert!(self.slots.is_empty() || live * 4 >= self.slots.len());
+        match &self.aux {
+            Aux::Tags(tags) => {
+                assert!(self.slots.len() <= SMALL);
+                assert_eq!(self.index.words(), 0, "no index beside the tags");
+                for (i, tag) in tags.iter().enumerate() {
+                    match self.slots.get(i) {
+                        Some(Some((k, _))) => assert_eq!(*tag, tag_of(self.hash(k))),
+                        _ => assert_eq!(*tag, 0, "slot {i} is free"),
+                    }
+                }
+                assert!(self.slots.last().is_none_or(Option::is_some));
+            }
+            Aux::Free(free) => {
+                assert_eq!(self.index.len(), live);
+                assert_eq!(free.len(), self.slots.len() - live);
+                assert!(self.slots.is_empty() || live * 4 >= self.slots.len());
+            }
+        }
         for (i, slot) in self.slots.iter().enumerate() {
             if let Some((k, _)) = slot {
                 assert_eq!(self.find(k), Some(u32::try_from(i).unwrap()));
@@ -442,6 +596,64 @@ mod tests {
         }
         assert_eq!(d.slots.as_ptr(), slots, "no slot moved");
         d.check();
+    }
+
+    #[test]
+    fn a_small_table_finds_by_tags_until_it_outgrows_them_and_again_after() {
+        let key = |round: u32, i: u32| format!("field:{round}:{i}");
+        let small = u32::try_from(SMALL).unwrap();
+        for round in 0..40u32 {
+            let mut d: Dict<u32> = Dict::with_capacity(1);
+            for i in 0..small {
+                assert!(d.insert(key(round, i).as_bytes(), i));
+                d.check();
+            }
+            assert!(matches!(d.aux, Aux::Tags(_)), "16 slots keep their tags");
+            assert_eq!(d.index.words(), 0);
+            // Tags of seven bits collide among 16 keys and with absent ones: only the
+            // key decides.
+            for i in 0..small {
+                assert_eq!(d.get(key(round, i).as_bytes()), Some(&i));
+            }
+            for i in 0..300 {
+                assert_eq!(d.get(key(round + 1000, i).as_bytes()), None);
+            }
+            // A freed slot is taken again, then the table outgrows the tags.
+            assert_eq!(d.remove(key(round, 3).as_bytes()), Some(3));
+            assert!(!d.contains(key(round, 3).as_bytes()));
+            assert!(d.insert(b"again", 99));
+            assert_eq!(d.slots.len(), SMALL);
+            assert!(d.insert(b"one more", 100));
+            d.check();
+            assert!(matches!(d.aux, Aux::Free(_)), "17 slots have an index");
+            assert_eq!(d.len(), SMALL + 1);
+            for i in (0..small).filter(|&i| i != 3) {
+                assert_eq!(d.get(key(round, i).as_bytes()), Some(&i));
+            }
+            // Compaction (under a quarter live) back within 16 slots returns to tags.
+            for i in (0..small).filter(|&i| i != 3 && i % 8 != 0) {
+                assert_eq!(d.remove(key(round, i).as_bytes()), Some(i));
+                d.check();
+            }
+            assert!(matches!(d.aux, Aux::Tags(_)));
+            assert_eq!(d.slots.len(), 4);
+            for i in (0..small).step_by(8) {
+                assert_eq!(d.get(key(round, i).as_bytes()), Some(&i));
+            }
+            assert_eq!(d.get(b"again"), Some(&99));
+            assert_eq!(d.get(b"one more"), Some(&100));
+            assert_eq!(d.len(), 4);
+            // Removing the top slots shortens the table; removing all empties it.
+            for k in ["again", "one more"] {
+                d.remove(k.as_bytes());
+            }
+            for i in (0..small).step_by(8) {
+                d.remove(key(round, i).as_bytes());
+                d.check();
+            }
+            assert!(d.slots.is_empty());
+            assert_eq!(d.len(), 0);
+        }
     }
 
     #[test]
