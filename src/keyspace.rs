@@ -367,15 +367,8 @@ impl Keyspace {
     }
 
     /// After a write: evicts if the store is over its memory limit.
-    #[inline(always)]
+    #[inline]
     fn after_write(&self) {
-        if self.memory.limit() != 0 {
-            self.after_write_limited();
-        }
-    }
-
-    #[inline(never)]
-    fn after_write_limited(&self) {
         self.count_memory_if_needed();
         if self.memory.over() {
             self.evict_to_limit();
@@ -396,6 +389,7 @@ impl Keyspace {
     /// Starts counting the bytes in use if a limit was set and this thread holds none of
     /// the shards (else the next write that holds none starts it, and until then no
     /// write evicts: as inside a transaction, which evicts at its end).
+    #[inline]
     pub(crate) fn count_memory_if_needed(&self) {
         if self.memory.needs_count() && self.check_not_held().is_ok() {
             self.start_counting();

@@ -102,7 +102,6 @@ impl<'a> Access<'a> {
     /// [`Keyspace::admit`]). Inside a transaction nothing is evicted while its shards
     /// are held (the commit evicts): the command is refused only if the store is over
     /// its limit under `noeviction`.
-    #[inline]
     pub(crate) fn admit(self) -> Result<()> {
         match self.held {
             None => {

@@ -260,7 +260,6 @@ impl Memory {
         self.counting.store(true, Ordering::Relaxed);
     }
 
-    #[inline(always)]
     pub(crate) fn limit(&self) -> usize {
         self.limit.load(Ordering::Relaxed)
     }
@@ -536,16 +535,7 @@ impl Keyspace {
     /// policy is `noeviction`, or no key is a candidate), as Redis refuses; a store that
     /// evicted its per-write share and is still over lets the command run, as Redis does
     /// when its eviction time slice runs out.
-    #[inline(always)]
     pub(crate) fn admit(&self) -> Result<()> {
-        if self.memory.limit() == 0 {
-            return Ok(());
-        }
-        self.admit_limited()
-    }
-
-    #[inline(never)]
-    fn admit_limited(&self) -> Result<()> {
         self.count_memory_if_needed();
         if !self.memory.over() || self.evict_to_limit() {
             Ok(())
