@@ -87,8 +87,6 @@ struct Shard {
     /// sampling to skip empty shards without locking them.
     keys: AtomicUsize,
     volatile: AtomicUsize,
-    /// The table's footprint as of its last write (see `evict::Memory`).
-    bytes: AtomicUsize,
     /// Changes made to this shard's keys (Redis's `server.dirty`, per shard: written
     /// under the shard's write lock, on the line its lock already dirties).
     dirty: AtomicU64,
@@ -101,7 +99,6 @@ impl Shard {
             owed: AtomicBool::new(false),
             keys: AtomicUsize::new(0),
             volatile: AtomicUsize::new(0),
-            bytes: AtomicUsize::new(0),
             dirty: AtomicU64::new(0),
         }
     }
@@ -352,13 +349,11 @@ impl Keyspace {
     /// their cache line then stays clean for eviction's samplers.
     #[inline]
     fn publish(&self, s: usize, table: &Table, before: usize) {
-        let footprint = table.footprint();
-        self.memory.account(before, footprint);
+        self.memory.account(before, table.footprint());
         let shard = &self.shards[s];
         for (count, now) in [
             (&shard.keys, table.len()),
             (&shard.volatile, table.volatile()),
-            (&shard.bytes, footprint),
         ] {
             if count.load(Ordering::Relaxed) != now {
                 count.store(now, Ordering::Relaxed);
@@ -369,41 +364,8 @@ impl Keyspace {
     /// After a write: evicts if the store is over its memory limit.
     #[inline]
     fn after_write(&self) {
-        self.count_memory_if_needed();
         if self.memory.over() {
             self.evict_to_limit();
-        }
-    }
-
-    /// Bytes in use: the count kept under a limit, else the sum of the shards'
-    /// footprints (see `evict::Memory`).
-    pub(crate) fn used_memory(&self) -> usize {
-        self.memory.counted().unwrap_or_else(|| {
-            self.shards
-                .iter()
-                .map(|s| s.bytes.load(Ordering::Relaxed))
-                .sum()
-        })
-    }
-
-    /// Starts counting the bytes in use if a limit was set and this thread holds none of
-    /// the shards (else the next write that holds none starts it, and until then no
-    /// write evicts: as inside a transaction, which evicts at its end).
-    #[inline]
-    pub(crate) fn count_memory_if_needed(&self) {
-        if self.memory.needs_count() && self.check_not_held().is_ok() {
-            self.start_counting();
-        }
-    }
-
-    /// Locks every shard (in ascending order, as every caller that locks several does),
-    /// sums their footprints, and has writes counted from there.
-    #[cold]
-    fn start_counting(&self) {
-        let guards: Vec<_> = self.shards.iter().map(|s| s.table.write()).collect();
-        if self.memory.needs_count() {
-            let used = guards.iter().map(|t| t.footprint()).sum();
-            self.memory.start_counting(used);
         }
     }
 

@@ -444,7 +444,7 @@ impl Store {
     /// # Ok::<(), embedis::Error>(())
     /// ```
     pub fn used_memory(&self) -> usize {
-        self.keyspace().used_memory()
+        self.keyspace().memory().used()
     }
 
     /// Writes a snapshot of every database to the builder's

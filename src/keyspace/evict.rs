@@ -183,21 +183,10 @@ struct Candidate {
     key: Vec<u8>,
 }
 
-/// The memory limit, the policy and its settings, and the bytes in use while there is a
-/// limit.
-///
-/// Each shard keeps its own table's footprint (see `Keyspace::publish`); the store-wide
-/// count here is kept only while a limit needs it (`counting`): without a limit a write
-/// stores its shard's footprint on the line its lock already holds, and makes no atomic
-/// addition on a line every writing thread shares. A limit set starts the count: the
-/// keyspace locks every shard once, sums their footprints and turns `counting` on while
-/// it holds them (`Keyspace::start_counting`), so each write is counted exactly once.
+/// The memory limit, the policy and its settings, and the bytes in use.
 #[derive(Debug)]
 pub(crate) struct Memory {
-    /// Bytes in use, while `counting`.
     used: AtomicUsize,
-    /// `used` is kept: read and changed under shard locks only.
-    counting: AtomicBool,
     /// Bytes allowed (0: no limit).
     limit: AtomicUsize,
     policy: AtomicU8,
@@ -215,7 +204,6 @@ impl Default for Memory {
     fn default() -> Self {
         Memory {
             used: AtomicUsize::new(0),
-            counting: AtomicBool::new(false),
             limit: AtomicUsize::new(0),
             policy: AtomicU8::new(0),
             samples: AtomicUsize::new(5),
@@ -229,48 +217,26 @@ impl Default for Memory {
 }
 
 impl Memory {
-    /// Bytes in use, if counted (see [`Memory`]).
-    pub(crate) fn counted(&self) -> Option<usize> {
-        self.counting().then(|| self.used.load(Ordering::Relaxed))
+    /// Bytes in use.
+    pub(crate) fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
     }
 
-    fn counting(&self) -> bool {
-        self.counting.load(Ordering::Relaxed)
-    }
-
-    /// Adds the change of a shard's footprint from `before` to `after`, if counting; the
-    /// shard is write-locked.
+    /// Adds the change of a footprint from `before` to `after`.
     #[inline]
     pub(crate) fn account(&self, before: usize, after: usize) {
-        if before != after && self.counting() {
+        if before != after {
             self.used
                 .fetch_add(after.wrapping_sub(before), Ordering::Relaxed);
         }
-    }
-
-    /// Whether a limit is set that the count does not serve yet.
-    #[inline]
-    pub(crate) fn needs_count(&self) -> bool {
-        self.limit() != 0 && !self.counting()
-    }
-
-    /// Starts the count at `used`: called with every shard write-locked.
-    pub(crate) fn start_counting(&self, used: usize) {
-        self.used.store(used, Ordering::Relaxed);
-        self.counting.store(true, Ordering::Relaxed);
     }
 
     pub(crate) fn limit(&self) -> usize {
         self.limit.load(Ordering::Relaxed)
     }
 
-    /// Sets the limit (0: none). A limit is enforced once the count has started (see
-    /// `Keyspace::start_counting`); without one, writes stop counting.
     pub(crate) fn set_limit(&self, bytes: usize) {
         self.limit.store(bytes, Ordering::Relaxed);
-        if bytes == 0 {
-            self.counting.store(false, Ordering::Relaxed);
-        }
     }
 
     pub(crate) fn policy(&self) -> EvictionPolicy {
@@ -345,7 +311,7 @@ impl Memory {
     #[inline]
     pub(crate) fn over(&self) -> bool {
         let limit = self.limit();
-        limit != 0 && self.counted().is_some_and(|used| used > limit)
+        limit != 0 && self.used() > limit
     }
 
     /// A fresh stamp for a new key.
@@ -536,7 +502,6 @@ impl Keyspace {
     /// evicted its per-write share and is still over lets the command run, as Redis does
     /// when its eviction time slice runs out.
     pub(crate) fn admit(&self) -> Result<()> {
-        self.count_memory_if_needed();
         if !self.memory.over() || self.evict_to_limit() {
             Ok(())
         } else {

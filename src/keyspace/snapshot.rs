@@ -256,7 +256,7 @@ impl Keyspace {
             }
             return out;
         }
-        let mut out = file::Writer::new(ctime, self.used_memory(), self.rdb_compression());
+        let mut out = file::Writer::new(ctime, self.memory.used(), self.rdb_compression());
         for code in libraries {
             out.function(code);
         }

@@ -441,7 +441,6 @@ impl Access<'_> {
         if !self.in_transaction() {
             let ks = self.keyspace();
             ks.check_not_held()?;
-            ks.count_memory_if_needed();
             while ks.memory.over() && ks.evict_to_limit() {}
         }
         Ok(())
@@ -654,7 +653,7 @@ mod tests {
                 set(ks.access(), db, &format!("k{k}"), &format!("db{db}"));
             }
         }
-        let used = ks.used_memory();
+        let used = ks.memory().used();
         let locked = Locked::new(&ks, (&[], false), &[], &Whole::All, Rollback::Yes).unwrap();
         let tx = Access::held(&ks, &locked);
         set(tx, 0, "k1", "changed");
@@ -676,7 +675,7 @@ mod tests {
         }
         assert_eq!(get(live, 0, "new"), None);
         // The same entries again; only the slot freed by "new" stays on a free list.
-        let now = ks.used_memory();
+        let now = ks.memory().used();
         assert!(now >= used && now - used <= 256, "{used} -> {now}");
     }
 
