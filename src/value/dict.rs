@@ -10,8 +10,9 @@
 //!   the table grows or shrinks meanwhile — Redis's guarantee, without its
 //!   reverse-binary cursor.
 //! * **Random picks** (`SPOP`, `SRANDMEMBER`, `HRANDFIELD`) draw a slot number and
-//!   retry on a hole. At least a quarter of the slots are live (below, the table is
-//!   compacted), so a pick costs O(1) expected and `count` distinct picks O(count).
+//!   retry on a hole. At least a quarter of the slots of an indexed table are live
+//!   (below, the table is compacted), and a tagged one has at most [`SMALL`] slots, so
+//!   a pick costs O(1) expected and `count` distinct picks O(count).
 //!
 //! Removal frees a slot for reuse. When fewer than a quarter of the slots are live, the
 //! top entries move down into the lowest holes and the vector is truncated: amortised
@@ -71,7 +72,8 @@ fn tag_of(hash: u64) -> u8 {
     0x80 | (hash >> 57) as u8
 }
 
-/// Every byte of a `u128` set to `b`.
+/// Every byte of a `u128` set to `b`. (Tags are read as a little-endian `u128` on every
+/// target, so that byte `i` of the word is slot `i`'s tag.)
 #[inline(always)]
 fn splat(b: u8) -> u128 {
     u128::from(b) * (u128::MAX / 255)
@@ -141,7 +143,7 @@ impl<V: Heap> Dict<V> {
 
     pub(crate) fn len(&self) -> usize {
         match &self.aux {
-            Aux::Tags(tags) => (u128::from_ne_bytes(*tags) & splat(0x80)).count_ones() as usize,
+            Aux::Tags(tags) => (u128::from_le_bytes(*tags) & splat(0x80)).count_ones() as usize,
             Aux::Free(_) => self.index.len(),
         }
     }
@@ -167,7 +169,7 @@ impl<V: Heap> Dict<V> {
         };
         match &self.aux {
             Aux::Tags(tags) => {
-                let mut candidates = zero_bytes(u128::from_ne_bytes(*tags) ^ splat(tag_of(hash)));
+                let mut candidates = zero_bytes(u128::from_le_bytes(*tags) ^ splat(tag_of(hash)));
                 while candidates != 0 {
                     let i = candidates.trailing_zeros() / 8;
                     if tags[i as usize] == tag_of(hash) && is_key(i) {
@@ -219,7 +221,7 @@ impl<V: Heap> Dict<V> {
         let item = Some(item);
         if let Aux::Tags(tags) = &mut self.aux {
             // A free slot below the top, else a new one while there is room for it.
-            let free = zero_bytes(u128::from_ne_bytes(*tags)).trailing_zeros() as usize / 8;
+            let free = zero_bytes(u128::from_le_bytes(*tags)).trailing_zeros() as usize / 8;
             let i = free.min(self.slots.len());
             if i < SMALL {
                 tags[i] = tag_of(hash);
