@@ -684,3 +684,22 @@ fn threads_evicting_at_once_keep_the_limit_and_never_deadlock() {
     assert!(store.used_memory() <= limit, "{}", store.used_memory());
     assert!(store.info().evicted_keys > 0);
 }
+
+/// A limit set while a typed transaction holds its keys applies to its next write:
+/// refused under `noeviction` (nothing is evicted while the keys are held).
+#[test]
+fn a_limit_set_inside_a_typed_transaction_applies_to_its_next_write() {
+    let _serial = one_at_a_time();
+    let store = quiet_store();
+    for i in 0..1000 {
+        store.strings().set(format!("k{i}"), [1u8; 50]).unwrap();
+    }
+    let r = store.transaction(["new"], |tx| {
+        store.set_max_memory(1000);
+        tx.strings().set("new", "v")
+    });
+    assert_eq!(r, Err(Error::OutOfMemory));
+    assert_eq!(store.strings().get("new").unwrap(), None);
+    store.set_max_memory(0);
+    store.strings().set("new", "v").unwrap();
+}
