@@ -310,22 +310,21 @@ impl<V: Heap> Dict<V> {
     pub(crate) fn remove_slot(&mut self, i: u32) -> (Blob, V) {
         let (key, value) = self.slots[i as usize].take().expect("a live slot");
         self.heap -= key.heap() + value.heap();
-        match &mut self.aux {
-            Aux::Tags(tags) => {
-                tags[i as usize] = 0;
-                // Free slots at the top go (no entry moves: a scan misses nothing).
-                while self.slots.last().is_some_and(Option::is_none) {
-                    self.slots.pop();
-                }
+        if let Aux::Tags(tags) = &mut self.aux {
+            tags[i as usize] = 0;
+            // Free slots at the top go (no entry moves: a scan misses nothing).
+            while self.slots.last().is_some_and(Option::is_none) {
+                self.slots.pop();
             }
-            Aux::Free(free) => {
-                let hash = crate::blob::hash_bytes(key_hasher(), &key);
-                self.index.remove(hash, i);
-                free.push(i);
-                if self.len() * 4 < self.slots.len() {
-                    self.compact();
-                }
-            }
+            return (key, value);
+        }
+        let hash = self.hash(&key);
+        self.index.remove(hash, i);
+        if let Aux::Free(free) = &mut self.aux {
+            free.push(i);
+        }
+        if self.len() * 4 < self.slots.len() {
+            self.compact();
         }
         (key, value)
     }
